@@ -1,0 +1,164 @@
+package eventbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
+	"github.com/caiomatch/caiomatch/pkg/telemetry"
+)
+
+// Handler applies one event. It must be idempotent (see package inbox): the same event may
+// arrive more than once. Returning an error asks for a redelivery later.
+type Handler func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error
+
+// ConsumerSpec declares a durable pull consumer on one producer's stream.
+type ConsumerSpec struct {
+	Stream         string
+	Durable        string
+	FilterSubjects []string
+	AckWait        time.Duration
+	MaxDeliver     int
+}
+
+func (s ConsumerSpec) withDefaults() ConsumerSpec {
+	if s.AckWait == 0 {
+		s.AckWait = 30 * time.Second
+	}
+	if s.MaxDeliver == 0 {
+		s.MaxDeliver = 10
+	}
+	return s
+}
+
+// Consumer runs a handler over a durable consumer with explicit acks.
+type Consumer struct {
+	js      jetstream.JetStream
+	spec    ConsumerSpec
+	handler Handler
+	tracer  trace.Tracer
+	logger  *slog.Logger
+}
+
+func NewConsumer(js jetstream.JetStream, spec ConsumerSpec, handler Handler, tp trace.TracerProvider, logger *slog.Logger) *Consumer {
+	return &Consumer{
+		js: js, spec: spec.withDefaults(), handler: handler, logger: logger,
+		tracer: tp.Tracer("github.com/caiomatch/caiomatch/pkg/eventbus"),
+	}
+}
+
+// Run consumes until ctx ends.
+func (c *Consumer) Run(ctx context.Context) error {
+	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.spec.Stream, jetstream.ConsumerConfig{
+		Durable:        c.spec.Durable,
+		FilterSubjects: c.spec.FilterSubjects,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        c.spec.AckWait,
+		MaxDeliver:     c.spec.MaxDeliver,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		MaxAckPending:  256,
+	})
+	if err != nil {
+		return fmt.Errorf("declare consumer %s on %s: %w", c.spec.Durable, c.spec.Stream, err)
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(64))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", c.spec.Durable, err)
+	}
+	stop := context.AfterFunc(ctx, iter.Stop)
+	defer stop()
+	for {
+		msg, err := iter.Next()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			c.logger.WarnContext(ctx, "consumer fetch failed", "consumer", c.spec.Durable, "error", err)
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		c.handle(ctx, msg)
+	}
+}
+
+func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
+	header := msg.Headers()
+	if header == nil {
+		header = nats.Header{}
+	}
+	parent := otel.GetTextMapPropagator().Extract(context.WithoutCancel(ctx), telemetry.HeaderCarrier(header))
+	spanCtx, span := c.tracer.Start(parent, "process "+msg.Subject(), trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(
+			attribute.String("messaging.system", "nats"),
+			attribute.String("messaging.destination.name", msg.Subject()),
+			attribute.String("messaging.consumer.group.name", c.spec.Durable),
+			attribute.String("messaging.operation.type", "process"),
+		))
+	defer span.End()
+
+	env, payload, err := DecodeEnvelope(msg.Data())
+	if err != nil {
+		span.SetStatus(codes.Error, "undecodable")
+		c.deadLetter(spanCtx, msg, "undecodable: "+err.Error())
+		return
+	}
+	span.SetAttributes(attribute.String("messaging.message.id", env.GetEventId()),
+		attribute.String("caiomatch.event.type", env.GetType()))
+
+	if err := c.handler(spanCtx, env, payload); err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "handler failed")
+		meta, metaErr := msg.Metadata()
+		if metaErr == nil && int(meta.NumDelivered) >= c.spec.MaxDeliver {
+			c.deadLetter(spanCtx, msg, "gave up after "+fmt.Sprint(meta.NumDelivered)+" deliveries: "+err.Error())
+			return
+		}
+		delivered := uint64(1)
+		if metaErr == nil {
+			delivered = meta.NumDelivered
+		}
+		delay := min(time.Duration(delivered)*time.Duration(delivered)*100*time.Millisecond, 30*time.Second)
+		c.logger.WarnContext(spanCtx, "event handler failed; will retry", "consumer", c.spec.Durable,
+			"event_id", env.GetEventId(), "type", env.GetType(), "delivered", delivered, "error", err)
+		_ = msg.NakWithDelay(delay)
+		return
+	}
+	ackCtx, cancel := context.WithTimeout(context.WithoutCancel(spanCtx), 5*time.Second)
+	defer cancel()
+	if err := msg.DoubleAck(ackCtx); err != nil {
+		// The effect is committed with its event id, so a redelivery is harmless.
+		c.logger.WarnContext(spanCtx, "ack failed", "consumer", c.spec.Durable, "event_id", env.GetEventId(), "error", err)
+	}
+}
+
+// deadLetter copies the message to the dead-letter subject, then terminates it so it is never
+// redelivered. If the copy fails the message is left for redelivery instead of being lost.
+func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, why string) {
+	dl := &nats.Msg{Subject: DeadLetterSubject(c.spec.Durable), Data: msg.Data(), Header: nats.Header{}}
+	for k, v := range msg.Headers() {
+		dl.Header[k] = v
+	}
+	dl.Header.Del(jetstream.MsgIDHeader)
+	dl.Header.Set("Caiomatch-Original-Subject", msg.Subject())
+	dl.Header.Set("Caiomatch-Dead-Letter-Reason", why)
+	pubCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := c.js.PublishMsg(pubCtx, dl); err != nil {
+		c.logger.ErrorContext(ctx, "dead-letter publish failed", "consumer", c.spec.Durable, "error", err)
+		_ = msg.Nak()
+		return
+	}
+	c.logger.WarnContext(ctx, "message dead-lettered", "consumer", c.spec.Durable, "subject", msg.Subject(), "reason", why)
+	_ = msg.Term()
+}

@@ -1,0 +1,8 @@
+package inbox
+
+import (
+	"embed"
+	"io/fs"
+)
+
+func fsSub(f embed.FS) (fs.FS, error) { return fs.Sub(f, "migrations") }

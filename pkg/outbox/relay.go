@@ -1,0 +1,162 @@
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/caiomatch/caiomatch/pkg/telemetry"
+)
+
+// Relay publishes committed outbox rows in order, each with Nats-Msg-Id = event id so that a
+// re-publish after a crash is dropped by JetStream's duplicate window.
+type Relay struct {
+	db     *sql.DB
+	js     jetstream.JetStream
+	tracer trace.Tracer
+	logger *slog.Logger
+	wake   chan struct{}
+	// PollInterval bounds how long a row waits when no Notify arrives (e.g. after a restart).
+	PollInterval time.Duration
+	BatchSize    int
+}
+
+func NewRelay(db *sql.DB, js jetstream.JetStream, tp trace.TracerProvider, logger *slog.Logger) *Relay {
+	return &Relay{
+		db: db, js: js, logger: logger,
+		tracer:       tp.Tracer("github.com/caiomatch/caiomatch/pkg/outbox"),
+		wake:         make(chan struct{}, 1),
+		PollInterval: time.Second,
+		BatchSize:    256,
+	}
+}
+
+// Notify wakes the relay after a commit; it never blocks.
+func (r *Relay) Notify() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run relays until ctx ends. Publish failures are retried with backoff; order is kept because a
+// row is only passed once every row before it was acknowledged.
+func (r *Relay) Run(ctx context.Context) error {
+	backoff := 50 * time.Millisecond
+	for {
+		n, err := r.relayBatch(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			r.logger.WarnContext(ctx, "outbox relay failed; retrying", "error", err, "backoff", backoff.String())
+			if !sleep(ctx, backoff) {
+				return nil
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		if n == r.BatchSize {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.wake:
+		case <-time.After(r.PollInterval):
+		}
+	}
+}
+
+type pending struct {
+	seq         int64
+	eventID     string
+	subject     string
+	data        []byte
+	traceHeader string
+}
+
+func (r *Relay) relayBatch(ctx context.Context) (int, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT seq, event_id, subject, data, trace_header FROM outbox
+		WHERE sent_at IS NULL ORDER BY seq LIMIT $1`, r.BatchSize)
+	if err != nil {
+		return 0, fmt.Errorf("read outbox: %w", err)
+	}
+	var batch []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.seq, &p.eventID, &p.subject, &p.data, &p.traceHeader); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		batch = append(batch, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, p := range batch {
+		if err := r.publish(ctx, p); err != nil {
+			return 0, err
+		}
+		if _, err := r.db.ExecContext(ctx, `UPDATE outbox SET sent_at = $1 WHERE seq = $2`,
+			time.Now().UTC().Format(time.RFC3339Nano), p.seq); err != nil {
+			return 0, fmt.Errorf("mark sent: %w", err)
+		}
+	}
+	return len(batch), nil
+}
+
+func (r *Relay) publish(ctx context.Context, p pending) error {
+	stored := propagation.MapCarrier{}
+	if p.traceHeader != "" {
+		_ = json.Unmarshal([]byte(p.traceHeader), &stored)
+	}
+	parent := otel.GetTextMapPropagator().Extract(ctx, stored)
+	spanCtx, span := r.tracer.Start(parent, "publish "+p.subject, trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(
+			attribute.String("messaging.system", "nats"),
+			attribute.String("messaging.destination.name", p.subject),
+			attribute.String("messaging.message.id", p.eventID),
+			attribute.String("messaging.operation.type", "send"),
+		))
+	defer span.End()
+	msg := &nats.Msg{Subject: p.subject, Data: p.data, Header: nats.Header{}}
+	otel.GetTextMapPropagator().Inject(spanCtx, telemetry.HeaderCarrier(msg.Header))
+	pubCtx, cancel := context.WithTimeout(spanCtx, 10*time.Second)
+	defer cancel()
+	ack, err := r.js.PublishMsg(pubCtx, msg, jetstream.WithMsgID(p.eventID))
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "publish failed")
+		return fmt.Errorf("publish %s: %w", p.subject, err)
+	}
+	if ack.Duplicate {
+		span.SetAttributes(attribute.Bool("caiomatch.duplicate", true))
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,89 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/stats"
+
+	"github.com/caiomatch/caiomatch/pkg/identity"
+)
+
+// Server is a gRPC server with tracing, caller extraction, error mapping and a health service.
+type Server struct {
+	GRPC   *grpc.Server
+	Health *health.Server
+	logger *slog.Logger
+}
+
+// NewServer builds the server; register services on s.GRPC before Serve.
+func NewServer(tp trace.TracerProvider, logger *slog.Logger) *Server {
+	srv := grpc.NewServer(
+		grpc.StatsHandler(otelgrpc.NewServerHandler(
+			otelgrpc.WithTracerProvider(tp),
+			otelgrpc.WithFilter(func(info *stats.RPCTagInfo) bool {
+				return info.FullMethodName != healthpb.Health_Check_FullMethodName &&
+					info.FullMethodName != healthpb.Health_Watch_FullMethodName
+			}),
+		)),
+		grpc.ChainUnaryInterceptor(unaryServerInterceptor(logger)),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+	)
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	return &Server{GRPC: srv, Health: hs, logger: logger}
+}
+
+func unaryServerInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if c, ok := callerFromIncoming(ctx); ok {
+			ctx = identity.WithCaller(ctx, c)
+		}
+		resp, err := handler(ctx, req)
+		if err == nil {
+			return resp, nil
+		}
+		st := Status(err)
+		if st.Code() == codes.Internal || st.Code() == codes.Unknown {
+			logger.ErrorContext(ctx, "rpc failed", "method", info.FullMethod, "error", err)
+		}
+		return nil, st.Err()
+	}
+}
+
+// Serve runs the server on lis until ctx ends, then marks it NOT_SERVING, drains in-flight calls
+// for up to grace and stops hard after that.
+func (s *Server) Serve(ctx context.Context, lis net.Listener, grace time.Duration) error {
+	s.Health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	errc := make(chan error, 1)
+	go func() { errc <- s.GRPC.Serve(lis) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.Health.Shutdown()
+	stopped := make(chan struct{})
+	go func() { s.GRPC.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(grace):
+		s.logger.Warn("graceful stop timed out; stopping hard", "grace", grace.String())
+		s.GRPC.Stop()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc/credentials"
+)
+
+// Config configures the tracing of one service.
+type Config struct {
+	// Service is the service.name resource attribute (e.g. "gateway").
+	Service string
+	// Store, when non-nil, receives every finished span. The same store may
+	// be shared by the providers of several services.
+	Store *SpanStore
+	// OTLPEndpoint, when non-empty, enables OTLP/gRPC export. Accepted forms:
+	// "host:port" and "http://host:port" (plaintext), "https://host:port"
+	// (TLS). Typically taken from OTEL_EXPORTER_OTLP_ENDPOINT.
+	OTLPEndpoint string
+	// Version is the service.version resource attribute (optional).
+	Version string
+}
+
+// Provider owns a service's TracerProvider and its exporters.
+type Provider struct {
+	tp *sdktrace.TracerProvider
+}
+
+// TracerProvider returns the SDK tracer provider. It is never installed as the
+// global provider; pass it explicitly (e.g. otelgrpc.WithTracerProvider).
+func (p *Provider) TracerProvider() *sdktrace.TracerProvider { return p.tp }
+
+// Shutdown flushes pending spans and stops the provider and its exporters.
+func (p *Provider) Shutdown(ctx context.Context) error {
+	if p == nil || p.tp == nil {
+		return nil
+	}
+	return p.tp.Shutdown(ctx)
+}
+
+// Setup builds a TracerProvider for cfg.Service with a ParentBased(AlwaysSample)
+// sampler, the span store (if any) and an OTLP/gRPC batch exporter (if an
+// endpoint is configured). It does not touch the global tracer provider.
+func Setup(ctx context.Context, cfg Config) (*Provider, error) {
+	if strings.TrimSpace(cfg.Service) == "" {
+		return nil, errors.New("telemetry: Config.Service is required")
+	}
+	res, err := newResource(cfg.Service, cfg.Version)
+	if err != nil {
+		return nil, err
+	}
+	opts := []sdktrace.TracerProviderOption{
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
+	}
+	if cfg.Store != nil {
+		opts = append(opts, sdktrace.WithSpanProcessor(cfg.Store))
+	}
+	if ep := strings.TrimSpace(cfg.OTLPEndpoint); ep != "" {
+		epOpts, err := otlpEndpointOptions(ep)
+		if err != nil {
+			return nil, err
+		}
+		// otlptracegrpc connects lazily, so this does not block on the
+		// collector being reachable.
+		exp, err := otlptracegrpc.New(ctx, epOpts...)
+		if err != nil {
+			return nil, fmt.Errorf("telemetry: create OTLP trace exporter: %w", err)
+		}
+		opts = append(opts, sdktrace.WithBatcher(exp))
+	}
+	return &Provider{tp: sdktrace.NewTracerProvider(opts...)}, nil
+}
+
+// InstallPropagator sets the global text map propagator to W3C TraceContext
+// plus W3C Baggage.
+func InstallPropagator() {
+	otel.SetTextMapPropagator(Propagator())
+}
+
+// Propagator returns the W3C TraceContext + Baggage composite propagator.
+func Propagator() propagation.TextMapPropagator {
+	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+}
+
+func newResource(service, version string) (*resource.Resource, error) {
+	attrs := []attribute.KeyValue{serviceNameKey.String(service)}
+	if version != "" {
+		attrs = append(attrs, attribute.String("service.version", version))
+	}
+	// resource.Default carries telemetry.sdk.* and OTEL_RESOURCE_ATTRIBUTES;
+	// our attributes are merged last so they win.
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attrs...))
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: build resource: %w", err)
+	}
+	return res, nil
+}
+
+// otlpEndpointOptions translates "host:port", "http://host:port" or
+// "https://host:port" into otlptracegrpc options.
+func otlpEndpointOptions(ep string) ([]otlptracegrpc.Option, error) {
+	if !strings.Contains(ep, "://") {
+		return []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(ep), otlptracegrpc.WithInsecure()}, nil
+	}
+	u, err := url.Parse(ep)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("telemetry: invalid OTLP endpoint %q", ep)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(u.Host), otlptracegrpc.WithInsecure()}, nil
+	case "https":
+		// TLS with the system roots, regardless of OTEL_EXPORTER_OTLP_INSECURE.
+		return []otlptracegrpc.Option{
+			otlptracegrpc.WithEndpoint(u.Host),
+			otlptracegrpc.WithTLSCredentials(credentials.NewTLS(nil)),
+		}, nil
+	default:
+		return nil, fmt.Errorf("telemetry: unsupported OTLP endpoint scheme %q", u.Scheme)
+	}
+}

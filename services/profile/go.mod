@@ -1,0 +1,7 @@
+module github.com/caiomatch/caiomatch/services/profile
+
+go 1.26.7
+
+require github.com/caiomatch/caiomatch/pkg v0.0.0
+
+replace github.com/caiomatch/caiomatch/pkg => ../../pkg
