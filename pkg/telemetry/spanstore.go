@@ -64,12 +64,12 @@ var allowedAttributeKeys = map[string]struct{}{
 	"http.route":                {},
 	"http.response.status_code": {},
 	// Messaging.
-	"messaging.system":                       {},
-	"messaging.destination.name":             {},
+	"messaging.system":                        {},
+	"messaging.destination.name":              {},
 	"messaging.destination.subscription.name": {},
-	"messaging.consumer.group.name":          {},
-	"messaging.message.id":                   {},
-	"messaging.batch.message_count":          {},
+	"messaging.consumer.group.name":           {},
+	"messaging.message.id":                    {},
+	"messaging.batch.message_count":           {},
 	// Generic.
 	"error.type": {},
 }

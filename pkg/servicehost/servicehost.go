@@ -1,0 +1,52 @@
+// Package servicehost gives a service what it runs on (data directory, JetStream, tracing, a
+// logger and a gRPC listener), whether it runs as its own process or inside the all-in-one
+// runner, and runs its long-lived parts together.
+package servicehost
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Host is what the process gives a service.
+type Host struct {
+	Name           string
+	DataDir        string
+	JetStream      jetstream.JetStream
+	TracerProvider trace.TracerProvider
+	Logger         *slog.Logger
+	// Listener is where the service serves gRPC; the service closes it.
+	Listener net.Listener
+}
+
+// RunTogether runs every part until ctx ends or one of them fails, then stops the others and
+// waits for all of them.
+func RunTogether(ctx context.Context, parts ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := part(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,44 @@
+package sqlite
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/services/profile/domain"
+)
+
+// EncodeEvent turns a domain event into its published form. Only what matching needs leaves
+// the service: no name, email or headline.
+func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
+	switch e := ev.(type) {
+	case domain.ProfileRegistered:
+		return eventbus.NewEvent(eventbus.ProducerProfile, e.Profile.ID, &profilev1.ProfileRegistered{Facts: matchingFacts(e.Profile)}, now)
+	case domain.ProfileUpdated:
+		return eventbus.NewEvent(eventbus.ProducerProfile, e.Profile.ID, &profilev1.ProfileUpdated{Facts: matchingFacts(e.Profile)}, now)
+	case domain.ProfileErased:
+		return eventbus.NewEvent(eventbus.ProducerProfile, e.ProfileID, &profilev1.ProfileErased{ProfileId: e.ProfileID}, now)
+	}
+	return eventbus.Event{}, fmt.Errorf("unknown profile event %T", ev)
+}
+
+func matchingFacts(p domain.Profile) *profilev1.MatchingFacts {
+	f := &profilev1.MatchingFacts{
+		ProfileId:       p.ID,
+		AccountId:       p.AccountID,
+		Sectors:         p.Sectors,
+		YearsExperience: int32(p.YearsExperience),
+		Languages:       p.Languages,
+		Country:         p.Location.Country,
+		WorkMode:        taxonomyv1.WorkMode(p.WorkMode),
+		DailyRateEur:    int32(p.DailyRateEUR),
+		AvailableFrom:   dates.Format(p.AvailableFrom),
+	}
+	for _, s := range p.Skills {
+		f.Skills = append(f.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level)})
+	}
+	return f
+}

@@ -1,0 +1,209 @@
+// Package sqlite stores profiles in SQLite, with their events in the same transaction.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/outbox"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/services/profile/app"
+	"github.com/caiomatch/caiomatch/services/profile/domain"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations are the profile tables plus the outbox.
+func Migrations() []sqlstore.MigrationSet {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return []sqlstore.MigrationSet{outbox.Migrations(), {Name: "profile", FS: sub}}
+}
+
+// Repository implements app.Repository.
+type Repository struct {
+	db        *sql.DB
+	committed func()
+}
+
+// NewRepository wraps db; committed is called after each commit that stored events.
+func NewRepository(db *sql.DB, committed func()) *Repository {
+	return &Repository{db: db, committed: committed}
+}
+
+var _ app.Repository = (*Repository)(nil)
+
+// storedDetails is the JSON shape of the details column; it decouples the domain type from
+// what is on disk.
+type storedDetails struct {
+	DisplayName     string        `json:"displayName"`
+	Email           string        `json:"email"`
+	Headline        string        `json:"headline"`
+	Sectors         []string      `json:"sectors"`
+	Skills          []storedSkill `json:"skills"`
+	YearsExperience int           `json:"yearsExperience"`
+	Languages       []string      `json:"languages"`
+	Country         string        `json:"country"`
+	City            string        `json:"city"`
+	WorkMode        int           `json:"workMode"`
+	DailyRateEUR    int           `json:"dailyRateEur"`
+	AvailableFrom   string        `json:"availableFrom"`
+}
+
+type storedSkill struct {
+	ID    string `json:"id"`
+	Level int    `json:"level"`
+}
+
+func encodeDetails(d domain.Details) (string, error) {
+	s := storedDetails{
+		DisplayName: d.DisplayName, Email: d.Email, Headline: d.Headline, Sectors: d.Sectors,
+		YearsExperience: d.YearsExperience, Languages: d.Languages, Country: d.Location.Country,
+		City: d.Location.City, WorkMode: int(d.WorkMode), DailyRateEUR: d.DailyRateEUR,
+		AvailableFrom: d.AvailableFrom.Format(time.DateOnly),
+	}
+	for _, sk := range d.Skills {
+		s.Skills = append(s.Skills, storedSkill{ID: sk.ID, Level: sk.Level})
+	}
+	b, err := json.Marshal(s)
+	return string(b), err
+}
+
+func decodeDetails(raw string) (domain.Details, error) {
+	var s storedDetails
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return domain.Details{}, fmt.Errorf("decode stored profile: %w", err)
+	}
+	from, err := time.Parse(time.DateOnly, s.AvailableFrom)
+	if err != nil {
+		return domain.Details{}, fmt.Errorf("decode stored profile: %w", err)
+	}
+	d := domain.Details{
+		DisplayName: s.DisplayName, Email: s.Email, Headline: s.Headline, Sectors: s.Sectors,
+		YearsExperience: s.YearsExperience, Languages: s.Languages,
+		Location: domain.Location{Country: s.Country, City: s.City}, WorkMode: domain.WorkMode(s.WorkMode),
+		DailyRateEUR: s.DailyRateEUR, AvailableFrom: from,
+	}
+	for _, sk := range s.Skills {
+		d.Skills = append(d.Skills, domain.Skill{ID: sk.ID, Level: sk.Level})
+	}
+	return d, nil
+}
+
+func (r *Repository) Create(ctx context.Context, p domain.Profile, ev domain.Event) error {
+	details, err := encodeDetails(p.Details)
+	if err != nil {
+		return err
+	}
+	err = sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO profiles (id, account_id, details, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5)`, p.ID, p.AccountID, details, formatTime(p.CreatedAt), formatTime(p.UpdatedAt))
+		if isUniqueViolation(err) {
+			return fault.AlreadyExists(app.ReasonProfileAlreadyExists, "account %s already has a profile", p.AccountID)
+		}
+		if err != nil {
+			return fmt.Errorf("insert profile: %w", err)
+		}
+		return addEvent(ctx, tx, ev)
+	})
+	if err == nil {
+		r.committed()
+	}
+	return err
+}
+
+func (r *Repository) Get(ctx context.Context, id string) (domain.Profile, error) {
+	return getProfile(ctx, r.db, id)
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func getProfile(ctx context.Context, q queryer, id string) (domain.Profile, error) {
+	var p domain.Profile
+	var details, created, updated string
+	err := q.QueryRowContext(ctx, `SELECT id, account_id, details, created_at, updated_at FROM profiles WHERE id = $1`, id).
+		Scan(&p.ID, &p.AccountID, &details, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Profile{}, fault.NotFound(app.ReasonProfileNotFound, "profile %s not found", id)
+	}
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("get profile: %w", err)
+	}
+	if p.Details, err = decodeDetails(details); err != nil {
+		return domain.Profile{}, err
+	}
+	p.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	p.UpdatedAt, _ = time.Parse(time.RFC3339Nano, updated)
+	return p, nil
+}
+
+func (r *Repository) Update(ctx context.Context, id string, change func(*domain.Profile) (domain.Event, error)) (domain.Profile, error) {
+	var updated domain.Profile
+	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
+		p, err := getProfile(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ev, err := change(&p)
+		if err != nil {
+			return err
+		}
+		details, err := encodeDetails(p.Details)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE profiles SET details = $1, updated_at = $2 WHERE id = $3`,
+			details, formatTime(p.UpdatedAt), id); err != nil {
+			return fmt.Errorf("update profile: %w", err)
+		}
+		updated = p
+		return addEvent(ctx, tx, ev)
+	})
+	if err != nil {
+		return domain.Profile{}, err
+	}
+	r.committed()
+	return updated, nil
+}
+
+func (r *Repository) Delete(ctx context.Context, id string, ev domain.Event) error {
+	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM profiles WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("delete profile: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fault.NotFound(app.ReasonProfileNotFound, "profile %s not found", id)
+		}
+		return addEvent(ctx, tx, ev)
+	})
+	if err == nil {
+		r.committed()
+	}
+	return err
+}
+
+func addEvent(ctx context.Context, tx *sql.Tx, ev domain.Event) error {
+	encoded, err := EncodeEvent(ev, time.Now())
+	if err != nil {
+		return err
+	}
+	return outbox.Add(ctx, tx, encoded)
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func isUniqueViolation(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") ||
+		strings.Contains(err.Error(), "SQLSTATE 23505"))
+}

@@ -1,0 +1,25 @@
+package app
+
+import (
+	"context"
+
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/services/profile/domain"
+)
+
+// DeleteProfile erases a profile (GDPR art. 17). Every other service drops the person when it
+// receives ProfileErased.
+func (a *Application) DeleteProfile(ctx context.Context, caller identity.Caller, id string) error {
+	if caller.Role != identity.RoleConsultant && !caller.IsOperator() {
+		return fault.PermissionDenied(ReasonRoleNotAllowed, "only the owner or an operator erases a profile")
+	}
+	p, err := a.repo.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !caller.IsOperator() && p.AccountID != caller.AccountID {
+		return errNotFound(id)
+	}
+	return a.repo.Delete(ctx, id, domain.ProfileErased{ProfileID: id})
+}

@@ -1,0 +1,15 @@
+package app
+
+import "github.com/caiomatch/caiomatch/pkg/fault"
+
+// Reasons clients can branch on.
+const (
+	ReasonProfileNotFound      = "PROFILE_NOT_FOUND"
+	ReasonProfileAlreadyExists = "PROFILE_ALREADY_EXISTS"
+	ReasonRoleNotAllowed       = "ROLE_NOT_ALLOWED"
+)
+
+// errNotFound is also what a caller gets for someone else's profile, so existence never leaks.
+func errNotFound(id string) error {
+	return fault.NotFound(ReasonProfileNotFound, "profile %s not found", id)
+}

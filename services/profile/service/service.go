@@ -1,0 +1,68 @@
+// Package service wires the profile service by hand; its own main and the all-in-one runner
+// both start it through Run.
+package service
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+
+	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	"github.com/caiomatch/caiomatch/pkg/outbox"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/matchingclient"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/profile/app"
+	"github.com/caiomatch/caiomatch/services/profile/grpcapi"
+)
+
+// Name is the service's name in traces, logs and events.
+const Name = "profile"
+
+// Config is the profile service's own configuration.
+type Config struct {
+	// MatchingAddr is the matching service's gRPC address, asked before a firm sees a profile.
+	MatchingAddr string
+	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown.
+	ShutdownGrace time.Duration
+}
+
+// Run serves the profile service until ctx ends.
+func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(host.DataDir, Name+".db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		return err
+	}
+	matchingConn, err := rpc.Dial(cfg.MatchingAddr, host.TracerProvider)
+	if err != nil {
+		return fmt.Errorf("dial matching: %w", err)
+	}
+	defer matchingConn.Close()
+
+	relay := outbox.NewRelay(db, host.JetStream, host.TracerProvider, host.Logger)
+	repo := sqlite.NewRepository(db, relay.Notify)
+	application := app.New(repo, matchingclient.New(matchingv1.NewMatchingServiceClient(matchingConn)),
+		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
+
+	server := rpc.NewServer(host.TracerProvider, host.Logger)
+	profilev1.RegisterProfileServiceServer(server.GRPC, grpcapi.NewServer(application))
+
+	grace := cfg.ShutdownGrace
+	if grace == 0 {
+		grace = 10 * time.Second
+	}
+	return servicehost.RunTogether(ctx,
+		relay.Run,
+		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, grace) },
+	)
+}
