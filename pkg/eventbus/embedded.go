@@ -58,3 +58,18 @@ func ConnectURL(url, name string) (*nats.Conn, error) {
 	}
 	return nc, nil
 }
+
+// Drain lets in-flight messages finish, then closes nc, waiting at most timeout.
+func Drain(nc *nats.Conn, timeout time.Duration) {
+	closed := make(chan struct{})
+	nc.SetClosedHandler(func(*nats.Conn) { close(closed) })
+	if err := nc.Drain(); err != nil {
+		nc.Close()
+		return
+	}
+	select {
+	case <-closed:
+	case <-time.After(timeout):
+		nc.Close()
+	}
+}

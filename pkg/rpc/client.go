@@ -31,14 +31,16 @@ const retryOnUnavailable = `{
 }`
 
 // Dial opens a traced client connection that forwards the caller and always has a deadline.
-func Dial(target string, tp trace.TracerProvider) (*grpc.ClientConn, error) {
-	return grpc.NewClient(target,
+// Extra options (the gateway's edge checks) run before the caller is attached.
+func Dial(target string, tp trace.TracerProvider, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
+	opts := append(extra,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(tp))),
 		grpc.WithDefaultServiceConfig(retryOnUnavailable),
 		grpc.WithChainUnaryInterceptor(deadlineInterceptor, callerClientInterceptor),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 	)
+	return grpc.NewClient(target, opts...)
 }
 
 func deadlineInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,

@@ -43,7 +43,7 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, run func(context.C
 	if err != nil {
 		return err
 	}
-	defer shutdownWithin(5*time.Second, tp.Shutdown)
+	defer ShutdownWithin(5*time.Second, tp.Shutdown)
 
 	nc, closeNATS, err := connectNATS(cfg)
 	if err != nil {
@@ -79,7 +79,7 @@ func connectNATS(cfg StandaloneConfig) (*nats.Conn, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		return nc, func() { _ = nc.Drain() }, nil
+		return nc, func() { eventbus.Drain(nc, 5*time.Second) }, nil
 	}
 	embedded, err := eventbus.StartEmbedded(cfg.DataDir)
 	if err != nil {
@@ -90,10 +90,10 @@ func connectNATS(cfg StandaloneConfig) (*nats.Conn, func(), error) {
 		embedded.Shutdown()
 		return nil, nil, err
 	}
-	return nc, func() { _ = nc.Drain(); embedded.Shutdown() }, nil
+	return nc, func() { eventbus.Drain(nc, 5*time.Second); embedded.Shutdown() }, nil
 }
 
-func shutdownWithin(d time.Duration, shutdown func(context.Context) error) {
+func ShutdownWithin(d time.Duration, shutdown func(context.Context) error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	_ = shutdown(ctx)

@@ -1,0 +1,267 @@
+// Package sqlite stores missions in SQLite, with their events in the same transaction.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/inbox"
+	"github.com/caiomatch/caiomatch/pkg/outbox"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/services/mission/app"
+	"github.com/caiomatch/caiomatch/services/mission/domain"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations are the outbox, the inbox and the mission tables.
+func Migrations() []sqlstore.MigrationSet {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return []sqlstore.MigrationSet{outbox.Migrations(), inbox.Migrations(), {Name: "mission", FS: sub}}
+}
+
+// Repository implements app.Repository.
+type Repository struct {
+	db        *sql.DB
+	committed func()
+}
+
+// NewRepository wraps db; committed is called after each commit that stored events.
+func NewRepository(db *sql.DB, committed func()) *Repository {
+	if committed == nil {
+		committed = func() {}
+	}
+	return &Repository{db: db, committed: committed}
+}
+
+var _ app.Repository = (*Repository)(nil)
+
+// storedDetails is the JSON shape of the details column; it decouples the domain type from
+// what is on disk.
+type storedDetails struct {
+	Title              string   `json:"title"`
+	Sector             string   `json:"sector"`
+	MissionType        int      `json:"missionType"`
+	RequiredSkills     []string `json:"requiredSkills"`
+	NiceToHaveSkills   []string `json:"niceToHaveSkills"`
+	StartDate          string   `json:"startDate"`
+	DurationMonths     int      `json:"durationMonths"`
+	MaxDailyRateEUR    int      `json:"maxDailyRateEur"`
+	Languages          []string `json:"languages"`
+	Country            string   `json:"country"`
+	City               string   `json:"city"`
+	WorkMode           int      `json:"workMode"`
+	MinYearsExperience int      `json:"minYearsExperience"`
+}
+
+func encodeDetails(r domain.Request) (string, error) {
+	b, err := json.Marshal(storedDetails{
+		Title: r.Title, Sector: r.Sector, MissionType: int(r.MissionType), RequiredSkills: r.RequiredSkills,
+		NiceToHaveSkills: r.NiceToHaveSkills, StartDate: dates.Format(r.StartDate), DurationMonths: r.DurationMonths,
+		MaxDailyRateEUR: r.MaxDailyRateEUR, Languages: r.Languages, Country: r.Location.Country,
+		City: r.Location.City, WorkMode: int(r.WorkMode), MinYearsExperience: r.MinYearsExperience,
+	})
+	return string(b), err
+}
+
+func decodeDetails(raw string) (domain.Request, error) {
+	var s storedDetails
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return domain.Request{}, fmt.Errorf("decode stored mission: %w", err)
+	}
+	start, err := dates.Parse(s.StartDate)
+	if err != nil {
+		return domain.Request{}, fmt.Errorf("decode stored mission: %w", err)
+	}
+	return domain.Request{
+		Title: s.Title, Sector: s.Sector, MissionType: domain.MissionType(s.MissionType),
+		RequiredSkills: s.RequiredSkills, NiceToHaveSkills: s.NiceToHaveSkills, StartDate: start,
+		DurationMonths: s.DurationMonths, MaxDailyRateEUR: s.MaxDailyRateEUR, Languages: s.Languages,
+		Location: domain.Location{Country: s.Country, City: s.City}, WorkMode: domain.WorkMode(s.WorkMode),
+		MinYearsExperience: s.MinYearsExperience,
+	}, nil
+}
+
+func (r *Repository) Create(ctx context.Context, m domain.Mission, events []domain.Event) error {
+	details, err := encodeDetails(m.Request)
+	if err != nil {
+		return err
+	}
+	err = sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO missions
+			(id, firm_id, status, shortlist_revision, details, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			m.ID, m.FirmID, m.Status.String(), m.ShortlistRevision, details,
+			formatTime(m.CreatedAt), formatTime(m.UpdatedAt)); err != nil {
+			return fmt.Errorf("insert mission: %w", err)
+		}
+		return addEvents(ctx, tx, events)
+	})
+	if err == nil {
+		r.committed()
+	}
+	return err
+}
+
+const selectMission = `SELECT id, firm_id, status, shortlist_revision, details, created_at, updated_at FROM missions`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanMission(s scanner) (domain.Mission, error) {
+	var m domain.Mission
+	var status, details, created, updated string
+	if err := s.Scan(&m.ID, &m.FirmID, &status, &m.ShortlistRevision, &details, &created, &updated); err != nil {
+		return domain.Mission{}, err
+	}
+	var ok bool
+	if m.Status, ok = domain.ParseStatus(status); !ok {
+		return domain.Mission{}, fmt.Errorf("decode stored mission %s: unknown status %q", m.ID, status)
+	}
+	var err error
+	if m.Request, err = decodeDetails(details); err != nil {
+		return domain.Mission{}, err
+	}
+	if m.CreatedAt, err = parseTime(created); err != nil {
+		return domain.Mission{}, err
+	}
+	if m.UpdatedAt, err = parseTime(updated); err != nil {
+		return domain.Mission{}, err
+	}
+	return m, nil
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func getMission(ctx context.Context, q queryer, id string) (domain.Mission, error) {
+	m, err := scanMission(q.QueryRowContext(ctx, selectMission+` WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Mission{}, app.ErrNotFound(id)
+	}
+	if err != nil {
+		return domain.Mission{}, fmt.Errorf("get mission: %w", err)
+	}
+	return m, nil
+}
+
+func (r *Repository) Get(ctx context.Context, id string) (domain.Mission, error) {
+	return getMission(ctx, r.db, id)
+}
+
+func (r *Repository) List(ctx context.Context, firmID string, after *app.Cursor, limit int) ([]domain.Mission, error) {
+	query := selectMission + ` WHERE ($1 = '' OR firm_id = $1)`
+	args := []any{firmID}
+	if after != nil {
+		query += ` AND (created_at < $2 OR (created_at = $2 AND id < $3))`
+		args = append(args, formatTime(after.CreatedAt), after.ID)
+	}
+	query += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, limit)
+	rows, err := r.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list missions: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.Mission
+	for rows.Next() {
+		m, err := scanMission(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list missions: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list missions: %w", err)
+	}
+	return out, nil
+}
+
+func (r *Repository) Update(ctx context.Context, id string, change func(*domain.Mission) ([]domain.Event, error)) (domain.Mission, error) {
+	var updated domain.Mission
+	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
+		var err error
+		updated, err = updateInTx(ctx, tx, id, change)
+		return err
+	})
+	if err != nil {
+		return domain.Mission{}, err
+	}
+	r.committed()
+	return updated, nil
+}
+
+func (r *Repository) UpdateOnce(ctx context.Context, consumer, eventID, id string, change func(*domain.Mission) ([]domain.Event, error)) (bool, error) {
+	claimed := false
+	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
+		var err error
+		if claimed, err = inbox.Claim(ctx, tx, consumer, eventID); err != nil || !claimed {
+			return err
+		}
+		_, err = updateInTx(ctx, tx, id, change)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	if claimed {
+		r.committed()
+	}
+	return claimed, nil
+}
+
+func updateInTx(ctx context.Context, tx *sql.Tx, id string, change func(*domain.Mission) ([]domain.Event, error)) (domain.Mission, error) {
+	m, err := getMission(ctx, tx, id)
+	if err != nil {
+		return domain.Mission{}, err
+	}
+	events, err := change(&m)
+	if err != nil {
+		return domain.Mission{}, err
+	}
+	details, err := encodeDetails(m.Request)
+	if err != nil {
+		return domain.Mission{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE missions SET status = $1, shortlist_revision = $2, details = $3,
+		updated_at = $4 WHERE id = $5`,
+		m.Status.String(), m.ShortlistRevision, details, formatTime(m.UpdatedAt), id); err != nil {
+		return domain.Mission{}, fmt.Errorf("update mission: %w", err)
+	}
+	return m, addEvents(ctx, tx, events)
+}
+
+func addEvents(ctx context.Context, tx *sql.Tx, events []domain.Event) error {
+	now := time.Now()
+	for _, ev := range events {
+		encoded, err := EncodeEvent(ev, now)
+		if err != nil {
+			return err
+		}
+		if err := outbox.Add(ctx, tx, encoded); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timeLayout is fixed-width (nanoseconds always written) so that text order is time order and
+// keyset pagination can compare stored values directly.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("decode stored time: %w", err)
+	}
+	return t.UTC(), nil
+}

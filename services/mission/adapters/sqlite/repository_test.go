@@ -1,0 +1,294 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/services/mission/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/mission/app"
+	"github.com/caiomatch/caiomatch/services/mission/domain"
+)
+
+var t0 = time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
+
+func openDB(t *testing.T) *sql.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mission.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		t.Fatal(err)
+	}
+	// Migrating twice is a no-op.
+	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func newMission(t *testing.T, id, firmID string, created time.Time) (domain.Mission, []domain.Event) {
+	t.Helper()
+	m, events, err := domain.NewMission(id, firmID, domain.RequestInput{
+		Request: domain.Request{
+			Title: "CAIO " + id, Sector: "L64", MissionType: domain.MissionTypeAIStrategy,
+			RequiredSkills: []string{"ai-strategy"}, NiceToHaveSkills: []string{"gdpr", "mlops"},
+			DurationMonths: 9, MaxDailyRateEUR: 1800, Languages: []string{"en", "de"},
+			Location: domain.Location{Country: "DE", City: "Frankfurt"}, WorkMode: domain.WorkModeRemote,
+			MinYearsExperience: 12,
+		},
+		StartDate: "2027-03-01",
+	}, created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, events
+}
+
+// outboxEvents decodes every outbox row in order.
+func outboxEvents(t *testing.T, db *sql.DB) []proto.Message {
+	t.Helper()
+	rows, err := db.Query(`SELECT subject, data FROM outbox ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []proto.Message
+	for rows.Next() {
+		var subject string
+		var data []byte
+		if err := rows.Scan(&subject, &data); err != nil {
+			t.Fatal(err)
+		}
+		env, payload, err := eventbus.DecodeEnvelope(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := eventbus.Subject(eventbus.ProducerMission, env.GetType(), env.GetAggregateId()); subject != want {
+			t.Errorf("subject %q, want %q", subject, want)
+		}
+		out = append(out, payload)
+	}
+	return out
+}
+
+func TestCreateAndGetRoundTrip(t *testing.T) {
+	db := openDB(t)
+	commits := 0
+	repo := sqlite.NewRepository(db, func() { commits++ })
+	ctx := context.Background()
+	m, events := newMission(t, "m1", "firm-1", t0.Add(123456789*time.Nanosecond))
+	if err := repo.Create(ctx, m, events); err != nil {
+		t.Fatal(err)
+	}
+	got, err := repo.Get(ctx, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", m) {
+		t.Fatalf("round trip changed the mission:\n got %+v\nwant %+v", got, m)
+	}
+	if commits != 1 {
+		t.Errorf("committed called %d times, want 1", commits)
+	}
+	evs := outboxEvents(t, db)
+	if len(evs) != 1 {
+		t.Fatalf("outbox holds %d events, want 1", len(evs))
+	}
+	sub, ok := evs[0].(*missionv1.MissionSubmitted)
+	if !ok || sub.GetMission().GetId() != "m1" || sub.GetMission().GetFirmId() != "firm-1" ||
+		sub.GetMission().GetStatus() != missionv1.MissionStatus_MISSION_STATUS_SUBMITTED ||
+		sub.GetMission().GetDurationMonths() != 9 || sub.GetMission().GetEndDate() != "2027-11-30" {
+		t.Fatalf("outbox event = %v", evs[0])
+	}
+
+	_, err = repo.Get(ctx, "nope")
+	if fe, ok := fault.As(err); !ok || fe.Kind != fault.KindNotFound || fe.Reason != app.ReasonMissionNotFound {
+		t.Fatalf("get absent mission: %v", err)
+	}
+}
+
+func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
+	db := openDB(t)
+	repo := sqlite.NewRepository(db, nil)
+	ctx := context.Background()
+	var want []string // firm-1's missions, newest first
+	for i := range 23 {
+		// Pairs share a timestamp so that the id breaks ties.
+		created := t0.Add(time.Duration(i/2) * time.Millisecond)
+		firm := "firm-1"
+		if i%3 == 0 {
+			firm = "firm-2"
+		}
+		id := fmt.Sprintf("m%02d", i)
+		m, events := newMission(t, id, firm, created)
+		if err := repo.Create(ctx, m, events); err != nil {
+			t.Fatal(err)
+		}
+		if firm == "firm-1" {
+			want = append(want, id)
+		}
+	}
+	slices.Reverse(want)
+
+	pageThrough := func(firmID string, size int) []string {
+		var ids []string
+		var after *app.Cursor
+		for range 100 {
+			page, err := repo.List(ctx, firmID, after, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range page {
+				ids = append(ids, m.ID)
+			}
+			if len(page) < size {
+				return ids
+			}
+			last := page[len(page)-1]
+			after = &app.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		t.Fatal("pagination does not end")
+		return nil
+	}
+	for _, size := range []int{1, 2, 3, 5, 15, 16, 50} {
+		if got := pageThrough("firm-1", size); !slices.Equal(got, want) {
+			t.Errorf("page size %d: got %v, want %v", size, got, want)
+		}
+	}
+	all := pageThrough("", 4)
+	if len(all) != 23 {
+		t.Fatalf("all missions: got %d, want 23: %v", len(all), all)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i] >= all[i-1] { // ids follow creation order here, so newest first is descending
+			t.Fatalf("not newest first: %v", all)
+		}
+	}
+	if got := pageThrough("firm-3", 5); len(got) != 0 {
+		t.Fatalf("unknown firm lists %v", got)
+	}
+}
+
+func TestUpdateStoresMissionAndEventsTogether(t *testing.T) {
+	db := openDB(t)
+	repo := sqlite.NewRepository(db, nil)
+	ctx := context.Background()
+	m, events := newMission(t, "m1", "firm-1", t0)
+	if err := repo.Create(ctx, m, events); err != nil {
+		t.Fatal(err)
+	}
+	later := t0.Add(time.Hour)
+	cancelled, err := repo.Update(ctx, "m1", func(m *domain.Mission) ([]domain.Event, error) { return m.Cancel(later) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := repo.Get(ctx, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != domain.StatusCancelled || !got.UpdatedAt.Equal(later) || cancelled.Status != domain.StatusCancelled {
+		t.Fatalf("stored %s at %v", got.Status, got.UpdatedAt)
+	}
+	evs := outboxEvents(t, db)
+	if len(evs) != 3 {
+		t.Fatalf("outbox holds %d events, want 3", len(evs))
+	}
+	if c, ok := evs[1].(*missionv1.MissionCancelled); !ok || c.GetMissionId() != "m1" || c.GetFirmId() != "firm-1" {
+		t.Errorf("second event = %v", evs[1])
+	}
+	if u, ok := evs[2].(*missionv1.MissionUpdated); !ok || u.GetStatus() != missionv1.MissionStatus_MISSION_STATUS_CANCELLED {
+		t.Errorf("third event = %v", evs[2])
+	}
+
+	// A refused change rolls back: nothing stored, no event.
+	_, err = repo.Update(ctx, "m1", func(m *domain.Mission) ([]domain.Event, error) { return m.Cancel(later) })
+	if fe, ok := fault.As(err); !ok || fe.Reason != domain.ReasonMissionNotCancellable {
+		t.Fatalf("second cancel: %v", err)
+	}
+	boom := errors.New("boom")
+	_, err = repo.Update(ctx, "m1", func(m *domain.Mission) ([]domain.Event, error) {
+		m.Status = domain.StatusSubmitted
+		return []domain.Event{domain.MissionUpdated{MissionID: m.ID, Status: m.Status}}, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("failing change: %v", err)
+	}
+	if got, _ := repo.Get(ctx, "m1"); got.Status != domain.StatusCancelled {
+		t.Fatalf("failed change was stored: %s", got.Status)
+	}
+	if n := len(outboxEvents(t, db)); n != 3 {
+		t.Fatalf("outbox holds %d events after refused changes, want 3", n)
+	}
+	if _, err := repo.Update(ctx, "nope", func(*domain.Mission) ([]domain.Event, error) { return nil, nil }); fault.KindOf(err) != fault.KindNotFound {
+		t.Fatalf("update absent mission: %v", err)
+	}
+}
+
+func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
+	db := openDB(t)
+	commits := 0
+	repo := sqlite.NewRepository(db, func() { commits++ })
+	ctx := context.Background()
+	m, events := newMission(t, "m1", "firm-1", t0)
+	if err := repo.Create(ctx, m, events); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	shortlist := func(m *domain.Mission) ([]domain.Event, error) {
+		calls++
+		events, _ := m.ApplyShortlist(1, 2, t0.Add(time.Minute))
+		return events, nil
+	}
+	claimed, err := repo.UpdateOnce(ctx, "mission-shortlists", "ev-1", "m1", shortlist)
+	if err != nil || !claimed {
+		t.Fatalf("first delivery: claimed %v, err %v", claimed, err)
+	}
+	claimed, err = repo.UpdateOnce(ctx, "mission-shortlists", "ev-1", "m1", shortlist)
+	if err != nil || claimed {
+		t.Fatalf("second delivery: claimed %v, err %v", claimed, err)
+	}
+	if calls != 1 {
+		t.Fatalf("change ran %d times, want 1", calls)
+	}
+	got, _ := repo.Get(ctx, "m1")
+	if got.Status != domain.StatusShortlisted || got.ShortlistRevision != 1 {
+		t.Fatalf("stored %s rev %d", got.Status, got.ShortlistRevision)
+	}
+	if n := len(outboxEvents(t, db)); n != 2 {
+		t.Fatalf("outbox holds %d events, want 2", n)
+	}
+	if commits != 2 {
+		t.Errorf("committed called %d times, want 2", commits)
+	}
+
+	// A failing handler releases its claim, so the redelivery is applied.
+	claimed, err = repo.UpdateOnce(ctx, "mission-shortlists", "ev-2", "absent", shortlist)
+	if fault.KindOf(err) != fault.KindNotFound || claimed {
+		t.Fatalf("unknown mission: claimed %v, err %v", claimed, err)
+	}
+	claimed, err = repo.UpdateOnce(ctx, "mission-shortlists", "ev-2", "m1", func(m *domain.Mission) ([]domain.Event, error) {
+		events, _ := m.ApplyShortlist(2, 0, t0.Add(2*time.Minute))
+		return events, nil
+	})
+	if err != nil || !claimed {
+		t.Fatalf("redelivery after failure: claimed %v, err %v", claimed, err)
+	}
+	if got, _ := repo.Get(ctx, "m1"); got.Status != domain.StatusNoMatch || got.ShortlistRevision != 2 {
+		t.Fatalf("stored %s rev %d", got.Status, got.ShortlistRevision)
+	}
+}

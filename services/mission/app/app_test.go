@@ -1,0 +1,257 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/services/mission/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/mission/app"
+	"github.com/caiomatch/caiomatch/services/mission/domain"
+)
+
+var (
+	firm1      = identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm}
+	firm2      = identity.Caller{AccountID: "firm-2", Role: identity.RoleFirm}
+	consultant = identity.Caller{AccountID: "cons-1", Role: identity.RoleConsultant}
+	operator   = identity.Caller{AccountID: "op-1", Role: identity.RoleOperator}
+)
+
+// fixture is the application over a real SQLite store, with a clock that advances by a
+// microsecond on every reading and sequential ids.
+func fixture(t *testing.T) *app.Application {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mission.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
+	ids := 0
+	return app.New(sqlite.NewRepository(db, nil),
+		func() time.Time { clock = clock.Add(time.Microsecond); return clock },
+		func() string { ids++; return fmt.Sprintf("mission-%03d", ids) })
+}
+
+func input() domain.RequestInput {
+	return domain.RequestInput{
+		Request: domain.Request{
+			Title: "Put AI governance in place", Sector: "R86", MissionType: domain.MissionTypeRiskAndCompliance,
+			RequiredSkills: []string{"ai-governance", "ai-act-compliance"}, NiceToHaveSkills: []string{"gdpr"},
+			DurationMonths: 6, MaxDailyRateEUR: 1200, Languages: []string{"fr"},
+			Location: domain.Location{Country: "FR"}, WorkMode: domain.WorkModeOnSite, MinYearsExperience: 8,
+		},
+		StartDate: "2027-04-01",
+	}
+}
+
+func wantFault(t *testing.T, err error, kind fault.Kind, reason string) *fault.Error {
+	t.Helper()
+	fe, ok := fault.As(err)
+	if !ok || fe.Kind != kind || fe.Reason != reason {
+		t.Fatalf("err = %v, want kind %d reason %s", err, kind, reason)
+	}
+	return fe
+}
+
+func TestCreateMissionIsForFirmsOnly(t *testing.T) {
+	a := fixture(t)
+	ctx := context.Background()
+	m, err := a.CreateMission(ctx, firm1, input())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.FirmID != "firm-1" || m.Status != domain.StatusSubmitted || m.ID == "" {
+		t.Fatalf("created %+v", m)
+	}
+	for _, c := range []identity.Caller{consultant, operator} {
+		_, err := a.CreateMission(ctx, c, input())
+		wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	}
+	bad := input()
+	bad.DurationMonths = 19
+	_, err = a.CreateMission(ctx, firm1, bad)
+	fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	if len(fe.Violations) != 1 || fe.Violations[0].Field != "durationMonths" {
+		t.Fatalf("violations %+v", fe.Violations)
+	}
+}
+
+func TestGetMissionHidesOtherFirmsMissions(t *testing.T) {
+	a := fixture(t)
+	ctx := context.Background()
+	m, err := a.CreateMission(ctx, firm1, input())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []identity.Caller{firm1, operator} {
+		if got, err := a.GetMission(ctx, c, m.ID); err != nil || got.ID != m.ID {
+			t.Fatalf("%s: %v", c.Role, err)
+		}
+	}
+	_, absentErr := a.GetMission(ctx, firm1, "absent")
+	wantFault(t, absentErr, fault.KindNotFound, app.ReasonMissionNotFound)
+	for _, c := range []identity.Caller{firm2, consultant} {
+		_, err := a.GetMission(ctx, c, m.ID)
+		wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+		// Indistinguishable from an absent mission, but for the id it names.
+		_, absent := a.GetMission(ctx, firm1, "ID")
+		if strings.ReplaceAll(err.Error(), m.ID, "ID") != absent.Error() {
+			t.Errorf("%s: %q differs from %q", c.Role, err, absent)
+		}
+	}
+}
+
+func TestListMissionsPagesThroughTheCallersMissions(t *testing.T) {
+	a := fixture(t)
+	ctx := context.Background()
+	var mine, all []string
+	for i := range 45 {
+		c := firm1
+		if i%4 == 0 {
+			c = firm2
+		}
+		m, err := a.CreateMission(ctx, c, input())
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, m.ID)
+		if c == firm1 {
+			mine = append(mine, m.ID)
+		}
+	}
+	slices.Reverse(mine)
+	slices.Reverse(all)
+
+	list := func(c identity.Caller, size int) ([]string, int) {
+		var ids []string
+		token, pages := "", 0
+		for {
+			page, next, err := a.ListMissions(ctx, c, size, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			for _, m := range page {
+				ids = append(ids, m.ID)
+			}
+			if next == "" {
+				return ids, pages
+			}
+			if pages > 100 {
+				t.Fatal("no end")
+			}
+			token = next
+		}
+	}
+	if got, pages := list(firm1, 7); !slices.Equal(got, mine) || pages != 5 {
+		t.Fatalf("firm pages=%d got %v, want %v", pages, got, mine)
+	}
+	if got, pages := list(operator, 0); !slices.Equal(got, all) || pages != 3 {
+		t.Fatalf("operator default pages=%d got %d missions", pages, len(got))
+	}
+	if got, pages := list(operator, 1000); !slices.Equal(got, all) || pages != 1 {
+		t.Fatalf("operator capped pages=%d got %d missions", pages, len(got))
+	}
+	// An exact multiple of the page size ends without an empty extra page.
+	if got, pages := list(operator, 15); len(got) != 45 || pages != 3 {
+		t.Fatalf("exact multiple: pages=%d, %d missions", pages, len(got))
+	}
+}
+
+func TestListMissionsRefusals(t *testing.T) {
+	a := fixture(t)
+	ctx := context.Background()
+	_, _, err := a.ListMissions(ctx, consultant, 10, "")
+	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+
+	_, _, err = a.ListMissions(ctx, firm1, -1, "")
+	fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	if len(fe.Violations) != 1 || fe.Violations[0].Field != "pageSize" {
+		t.Fatalf("violations %+v", fe.Violations)
+	}
+	for _, token := range []string{"!!!", "bm90IGpzb24", app.EncodePageToken(app.Cursor{})} {
+		_, _, err = a.ListMissions(ctx, firm1, 10, token)
+		fe = wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+		if len(fe.Violations) != 1 || fe.Violations[0].Field != "pageToken" {
+			t.Fatalf("token %q: violations %+v", token, fe.Violations)
+		}
+	}
+}
+
+func TestCancelMission(t *testing.T) {
+	a := fixture(t)
+	ctx := context.Background()
+	m1, _ := a.CreateMission(ctx, firm1, input())
+	m2, _ := a.CreateMission(ctx, firm1, input())
+
+	_, err := a.CancelMission(ctx, consultant, m1.ID)
+	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	_, err = a.CancelMission(ctx, firm2, m1.ID)
+	wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+
+	got, err := a.CancelMission(ctx, firm1, m1.ID)
+	if err != nil || got.Status != domain.StatusCancelled {
+		t.Fatalf("owner cancel: %v %v", got.Status, err)
+	}
+	_, err = a.CancelMission(ctx, firm1, m1.ID)
+	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonMissionNotCancellable)
+
+	if got, err := a.CancelMission(ctx, operator, m2.ID); err != nil || got.Status != domain.StatusCancelled {
+		t.Fatalf("operator cancel: %v %v", got.Status, err)
+	}
+}
+
+func TestApplyShortlist(t *testing.T) {
+	a := fixture(t)
+	ctx := context.Background()
+	m, _ := a.CreateMission(ctx, firm1, input())
+	status := func() domain.Status {
+		got, err := a.GetMission(ctx, operator, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status
+	}
+
+	out, err := a.ApplyShortlist(ctx, "ev-1", app.Shortlist{MissionID: m.ID, Revision: 1, Candidates: 0})
+	if err != nil || !out.Applied || out.Duplicate || status() != domain.StatusNoMatch {
+		t.Fatalf("rev 1: %+v %v %s", out, err, status())
+	}
+	out, err = a.ApplyShortlist(ctx, "ev-2", app.Shortlist{MissionID: m.ID, Revision: 2, Candidates: 3})
+	if err != nil || !out.Applied || status() != domain.StatusShortlisted {
+		t.Fatalf("rev 2: %+v %v %s", out, err, status())
+	}
+	// The same event again, even claiming other content, is a no-op.
+	out, err = a.ApplyShortlist(ctx, "ev-1", app.Shortlist{MissionID: m.ID, Revision: 9, Candidates: 0})
+	if err != nil || !out.Duplicate || status() != domain.StatusShortlisted {
+		t.Fatalf("duplicate: %+v %v %s", out, err, status())
+	}
+	// An older revision arriving late is ignored.
+	out, err = a.ApplyShortlist(ctx, "ev-3", app.Shortlist{MissionID: m.ID, Revision: 1, Candidates: 0})
+	if err != nil || out.Applied || out.Duplicate || status() != domain.StatusShortlisted {
+		t.Fatalf("stale: %+v %v %s", out, err, status())
+	}
+	// An unknown mission fails, so the bus redelivers it.
+	_, err = a.ApplyShortlist(ctx, "ev-4", app.Shortlist{MissionID: "absent", Revision: 1, Candidates: 1})
+	wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+	// A cancelled mission takes no more shortlists.
+	if _, err := a.CancelMission(ctx, firm1, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	out, err = a.ApplyShortlist(ctx, "ev-5", app.Shortlist{MissionID: m.ID, Revision: 5, Candidates: 0})
+	if err != nil || out.Applied || status() != domain.StatusCancelled {
+		t.Fatalf("after cancel: %+v %v %s", out, err, status())
+	}
+}

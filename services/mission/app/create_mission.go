@@ -1,0 +1,24 @@
+package app
+
+import (
+	"context"
+
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/services/mission/domain"
+)
+
+// CreateMission submits a mission for the calling firm; the firm is always the caller.
+func (a *Application) CreateMission(ctx context.Context, caller identity.Caller, in domain.RequestInput) (domain.Mission, error) {
+	if caller.Role != identity.RoleFirm {
+		return domain.Mission{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only firms submit missions")
+	}
+	m, events, err := domain.NewMission(a.newID(), caller.AccountID, in, a.now())
+	if err != nil {
+		return domain.Mission{}, err
+	}
+	if err := a.repo.Create(ctx, m, events); err != nil {
+		return domain.Mission{}, err
+	}
+	return m, nil
+}

@@ -1,0 +1,37 @@
+// Command mission runs the mission service alone. See docs/ARCHITECTURE.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
+	"github.com/caiomatch/caiomatch/services/mission/service"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mission:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	host := servicehost.StandaloneConfig{
+		Name:         service.Name,
+		DataDir:      servicehost.Env("CAIOMATCH_DATA_DIR", "./data"),
+		GRPCAddr:     servicehost.Env("CAIOMATCH_MISSION_GRPC_ADDR", "127.0.0.1:9102"),
+		NATSURL:      os.Getenv("NATS_URL"),
+		OTLPEndpoint: os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+	}
+	cfg := service.Config{}
+	return servicehost.RunStandalone(ctx, host, func(ctx context.Context, h servicehost.Host) error {
+		return service.Run(ctx, h, cfg)
+	})
+}

@@ -1,0 +1,271 @@
+// Package domain holds the mission rules. It knows nothing of gRPC, SQL, NATS or protobuf.
+package domain
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
+)
+
+// MissionType is what the firm needs the transition CAIO for. Values match the public enum.
+type MissionType int
+
+const (
+	MissionTypeUnspecified MissionType = iota
+	MissionTypeAIStrategy
+	MissionTypeTransformationLaunch
+	MissionTypeChangeManagement
+	MissionTypeRiskAndCompliance
+)
+
+// WorkMode is where the work happens. Values match the public enum.
+type WorkMode int
+
+const (
+	WorkModeUnspecified WorkMode = iota
+	WorkModeOnSite
+	WorkModeHybrid
+	WorkModeRemote
+)
+
+type Location struct {
+	Country string
+	City    string
+}
+
+// Request is everything a firm states about the mission it needs staffed.
+type Request struct {
+	Title              string
+	Sector             string
+	MissionType        MissionType
+	RequiredSkills     []string
+	NiceToHaveSkills   []string
+	StartDate          time.Time
+	DurationMonths     int
+	MaxDailyRateEUR    int
+	Languages          []string
+	Location           Location
+	WorkMode           WorkMode
+	MinYearsExperience int
+}
+
+// EndDate is the last day of the mission window.
+func (r Request) EndDate() time.Time { return dates.MissionEnd(r.StartDate, r.DurationMonths) }
+
+// RequestInput is a Request as a client sends it, before any check.
+type RequestInput struct {
+	Request
+	StartDate string
+}
+
+// Limits that keep a mission sane; they are documented in docs/API.md.
+const (
+	MaxTitleRunes      = 200
+	MaxRequiredSkills  = 20
+	MaxNiceToHave      = 20
+	MinDurationMonths  = 6
+	MaxDurationMonths  = 18
+	MaxDailyRateEUR    = 20000
+	MaxYearsExperience = 60
+)
+
+// NewRequest checks every field and reports all violations at once. now is the caller's clock:
+// the start date may not be before today (UTC).
+func NewRequest(in RequestInput, now time.Time) (Request, error) {
+	var v fault.Violations
+	r := in.Request
+	r.Title = strings.TrimSpace(r.Title)
+	r.Location.City = strings.TrimSpace(r.Location.City)
+
+	switch {
+	case r.Title == "":
+		v.Add("title", "is required")
+	case utf8.RuneCountInString(r.Title) > MaxTitleRunes:
+		v.Add("title", "must be at most %d characters", MaxTitleRunes)
+	}
+	if r.Sector == "" {
+		v.Add("sector", "is required: a NACE Rev. 2.1 section or division id")
+	} else if _, ok := taxonomy.SectorByID(r.Sector); !ok {
+		v.Add("sector", "unknown sector %q (see GET /v1/taxonomy/sectors)", r.Sector)
+	}
+	if r.MissionType < MissionTypeAIStrategy || r.MissionType > MissionTypeRiskAndCompliance {
+		v.Add("missionType", "is required: MISSION_TYPE_AI_STRATEGY, MISSION_TYPE_TRANSFORMATION_LAUNCH, "+
+			"MISSION_TYPE_CHANGE_MANAGEMENT or MISSION_TYPE_RISK_AND_COMPLIANCE")
+	}
+	required := checkSkills(&v, "requiredSkills", r.RequiredSkills, 1, MaxRequiredSkills, nil)
+	checkSkills(&v, "niceToHaveSkills", r.NiceToHaveSkills, 0, MaxNiceToHave, required)
+	if in.StartDate == "" {
+		v.Add("startDate", "is required")
+	} else if t, err := dates.Parse(in.StartDate); err != nil {
+		v.Add("startDate", "%s", err.Error())
+	} else if today := dates.Today(now); t.Before(today) {
+		v.Add("startDate", "must not be before today (%s)", dates.Format(today))
+	} else {
+		r.StartDate = t
+	}
+	if r.DurationMonths < MinDurationMonths || r.DurationMonths > MaxDurationMonths {
+		v.Add("durationMonths", "must be between %d and %d", MinDurationMonths, MaxDurationMonths)
+	}
+	if r.MaxDailyRateEUR <= 0 || r.MaxDailyRateEUR > MaxDailyRateEUR {
+		v.Add("maxDailyRateEur", "must be a whole number of euros between 1 and %d", MaxDailyRateEUR)
+	}
+	taxonomy.CheckLanguages(&v, "languages", r.Languages)
+	taxonomy.CheckLocation(&v, "location", r.Location.Country, r.Location.City)
+	if r.WorkMode < WorkModeOnSite || r.WorkMode > WorkModeRemote {
+		v.Add("workMode", "is required: WORK_MODE_ON_SITE, WORK_MODE_HYBRID or WORK_MODE_REMOTE")
+	}
+	if r.MinYearsExperience < 0 || r.MinYearsExperience > MaxYearsExperience {
+		v.Add("minYearsExperience", "must be between 0 and %d", MaxYearsExperience)
+	}
+	if err := v.Err(); err != nil {
+		return Request{}, err
+	}
+	return r, nil
+}
+
+// checkSkills checks a list of skill ids and returns the set of those it holds. A skill that is
+// also in exclude is a violation.
+func checkSkills(v *fault.Violations, field string, ids []string, minCount, maxCount int, exclude map[string]bool) map[string]bool {
+	seen := map[string]bool{}
+	if len(ids) < minCount {
+		v.Add(field, "needs at least %d skill", minCount)
+		return seen
+	}
+	if len(ids) > maxCount {
+		v.Add(field, "must hold at most %d skills", maxCount)
+		return seen
+	}
+	for i, id := range ids {
+		f := taxonomy.Indexed(field, i)
+		switch _, known := taxonomy.SkillByID(id); {
+		case !known:
+			v.Add(f, "unknown skill %q (see GET /v1/taxonomy/skills)", id)
+		case seen[id]:
+			v.Add(f, "skill %q is repeated", id)
+		case exclude[id]:
+			v.Add(f, "skill %q is already required", id)
+		}
+		seen[id] = true
+	}
+	return seen
+}
+
+// Status is where a mission is in its lifecycle. Values match the public enum.
+type Status int
+
+const (
+	StatusUnspecified Status = iota
+	StatusSubmitted
+	StatusShortlisted
+	StatusOffered
+	StatusStaffed
+	StatusCancelled
+	StatusNoMatch
+)
+
+var statusNames = map[Status]string{
+	StatusSubmitted:   "SUBMITTED",
+	StatusShortlisted: "SHORTLISTED",
+	StatusOffered:     "OFFERED",
+	StatusStaffed:     "STAFFED",
+	StatusCancelled:   "CANCELLED",
+	StatusNoMatch:     "NO_MATCH",
+}
+
+func (s Status) String() string {
+	if n, ok := statusNames[s]; ok {
+		return n
+	}
+	return "UNSPECIFIED"
+}
+
+// ParseStatus reads a name String returns.
+func ParseStatus(name string) (Status, bool) {
+	for s, n := range statusNames {
+		if n == name {
+			return s, true
+		}
+	}
+	return StatusUnspecified, false
+}
+
+// ReasonMissionNotCancellable is returned when a mission is already cancelled or staffed.
+const ReasonMissionNotCancellable = "MISSION_NOT_CANCELLABLE"
+
+// Mission is a firm's request for a transition CAIO, and where it stands.
+type Mission struct {
+	ID     string
+	FirmID string
+	Request
+	Status Status
+	// ShortlistRevision is the revision of the newest shortlist applied to the mission; older or
+	// repeated shortlists are ignored.
+	ShortlistRevision int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// NewMission checks a firm's request and opens a submitted mission. It returns the events the
+// submission causes.
+func NewMission(id, firmID string, in RequestInput, now time.Time) (Mission, []Event, error) {
+	r, err := NewRequest(in, now)
+	if err != nil {
+		return Mission{}, nil, err
+	}
+	now = now.UTC()
+	m := Mission{ID: id, FirmID: firmID, Request: r, Status: StatusSubmitted, CreatedAt: now, UpdatedAt: now}
+	return m, []Event{MissionSubmitted{Mission: m}}, nil
+}
+
+// Cancellable reports whether the firm may still cancel the mission.
+func (m *Mission) Cancellable() bool {
+	switch m.Status {
+	case StatusSubmitted, StatusShortlisted, StatusNoMatch, StatusOffered:
+		return true
+	}
+	return false
+}
+
+// Cancel closes the mission at the firm's request.
+func (m *Mission) Cancel(now time.Time) ([]Event, error) {
+	if !m.Cancellable() {
+		return nil, fault.FailedPrecondition(ReasonMissionNotCancellable, "mission %s is %s and cannot be cancelled", m.ID, m.Status)
+	}
+	m.Status = StatusCancelled
+	m.UpdatedAt = now.UTC()
+	return []Event{
+		MissionCancelled{MissionID: m.ID, FirmID: m.FirmID},
+		MissionUpdated{MissionID: m.ID, Status: m.Status},
+	}, nil
+}
+
+// ApplyShortlist takes in a shortlist matching proposed. Only a revision newer than the last one
+// applied counts, and only while the mission waits for or holds a shortlist: the mission becomes
+// SHORTLISTED when there is at least one candidate, NO_MATCH otherwise. It returns the events of
+// a status change (none when the status stays the same or the shortlist is ignored) and whether
+// the shortlist was applied.
+func (m *Mission) ApplyShortlist(revision int64, candidates int, now time.Time) ([]Event, bool) {
+	if revision <= m.ShortlistRevision {
+		return nil, false
+	}
+	switch m.Status {
+	case StatusSubmitted, StatusShortlisted, StatusNoMatch:
+	default:
+		return nil, false
+	}
+	m.ShortlistRevision = revision
+	next := StatusNoMatch
+	if candidates > 0 {
+		next = StatusShortlisted
+	}
+	if next == m.Status {
+		return nil, true
+	}
+	m.Status = next
+	m.UpdatedAt = now.UTC()
+	return []Event{MissionUpdated{MissionID: m.ID, Status: next}}, true
+}

@@ -1,0 +1,59 @@
+package grpcapi_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/services/mission/grpcapi"
+)
+
+func request() *missionv1.CreateMissionRequest {
+	return &missionv1.CreateMissionRequest{
+		Title: "Transition CAIO", Sector: "C21", MissionType: missionv1.MissionType_MISSION_TYPE_AI_STRATEGY,
+		RequiredSkills: []string{"ai-strategy"}, StartDate: time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02"),
+		DurationMonths: 6, MaxDailyRateEur: 1500, Languages: []string{"fr"},
+		Location: &taxonomyv1.Location{Country: "FR"}, WorkMode: taxonomyv1.WorkMode_WORK_MODE_REMOTE,
+	}
+}
+
+func fields(t *testing.T, err error) []string {
+	t.Helper()
+	fe, ok := fault.As(err)
+	if !ok || fe.Kind != fault.KindInvalid {
+		t.Fatalf("want an invalid-argument fault, got %v", err)
+	}
+	var out []string
+	for _, v := range fe.Violations {
+		out = append(out, v.Field)
+	}
+	return out
+}
+
+func TestValidate(t *testing.T) {
+	if err := grpcapi.Validate(request()); err != nil {
+		t.Fatalf("valid request refused: %v", err)
+	}
+	bad := request()
+	bad.DurationMonths = 5
+	bad.RequiredSkills = []string{"ai-strategy", "unknown-skill"}
+	bad.StartDate = "2001-01-01"
+	bad.Location = nil
+	bad.MissionType = missionv1.MissionType_MISSION_TYPE_UNSPECIFIED
+	want := []string{"missionType", "requiredSkills[1]", "startDate", "durationMonths", "location.country"}
+	if got := fields(t, grpcapi.Validate(bad)); !slices.Equal(got, want) {
+		t.Fatalf("fields %q, want %q", got, want)
+	}
+	if got := fields(t, grpcapi.Validate(&missionv1.ListMissionsRequest{PageSize: -1, PageToken: "%%"})); !slices.Equal(got, []string{"pageSize", "pageToken"}) {
+		t.Fatalf("list fields %q", got)
+	}
+	if err := grpcapi.Validate(&missionv1.ListMissionsRequest{PageSize: 500}); err != nil {
+		t.Fatalf("oversized page is capped, not refused: %v", err)
+	}
+	if err := grpcapi.Validate(&missionv1.GetMissionRequest{}); err != nil {
+		t.Fatalf("other messages pass: %v", err)
+	}
+}
