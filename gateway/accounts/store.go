@@ -1,0 +1,140 @@
+// Package accounts keeps the accounts behind bearer tokens. Tokens are shown once and stored
+// only as SHA-256 hashes; they are 256-bit random values, so a fast hash is enough.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// BootstrapOperatorID is the account of the operator token given by configuration.
+const BootstrapOperatorID = "operator"
+
+// Account is one authenticated party.
+type Account struct {
+	ID        string
+	Role      identity.Role
+	Name      string
+	CreatedAt time.Time
+}
+
+// Store persists accounts and resolves tokens.
+type Store struct {
+	db    *sql.DB
+	cache sync.Map // token hash -> Account; accounts never change once created
+	newID func() string
+}
+
+// Open migrates db and returns the store.
+func Open(ctx context.Context, db *sql.DB, newID func() string) (*Store, error) {
+	sub, _ := fs.Sub(migrations, "migrations")
+	if err := sqlstore.Migrate(ctx, db, sqlstore.MigrationSet{Name: "accounts", FS: sub}); err != nil {
+		return nil, err
+	}
+	return &Store{db: db, newID: newID}, nil
+}
+
+// HashToken is how a token is stored and looked up.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewToken returns a fresh random bearer token.
+func NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "cm_" + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// EnsureOperator makes token the bootstrap operator's token, replacing an older one.
+func (s *Store) EnsureOperator(ctx context.Context, token string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO accounts (id, role, name, token_hash, created_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash`,
+		BootstrapOperatorID, string(identity.RoleOperator), "Platform operator", HashToken(token),
+		time.Now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return fmt.Errorf("bootstrap operator: %w", err)
+	}
+	s.cache.Clear()
+	return nil
+}
+
+// Create stores a new account and returns it with its token.
+func (s *Store) Create(ctx context.Context, role identity.Role, name string) (Account, string, error) {
+	token, err := NewToken()
+	if err != nil {
+		return Account{}, "", err
+	}
+	acc := Account{ID: s.newID(), Role: role, Name: name, CreatedAt: time.Now().UTC()}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO accounts (id, role, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		acc.ID, string(acc.Role), acc.Name, HashToken(token), acc.CreatedAt.Format(time.RFC3339Nano))
+	if err != nil {
+		return Account{}, "", fmt.Errorf("create account: %w", err)
+	}
+	return acc, token, nil
+}
+
+// Get finds an account by id.
+func (s *Store) Get(ctx context.Context, id string) (Account, error) {
+	return s.scanOne(ctx, `SELECT id, role, name, created_at FROM accounts WHERE id = $1`, id)
+}
+
+// Authenticate resolves a bearer token.
+func (s *Store) Authenticate(ctx context.Context, token string) (Account, error) {
+	hash := HashToken(token)
+	if acc, ok := s.cache.Load(hash); ok {
+		return acc.(Account), nil
+	}
+	acc, err := s.scanOne(ctx, `SELECT id, role, name, created_at FROM accounts WHERE token_hash = $1`, hash)
+	if err != nil {
+		if fault.KindOf(err) == fault.KindNotFound {
+			return Account{}, fault.Unauthenticated(ReasonInvalidToken, "invalid bearer token")
+		}
+		return Account{}, err
+	}
+	s.cache.Store(hash, acc)
+	return acc, nil
+}
+
+// Reasons clients can branch on.
+const (
+	ReasonInvalidToken    = "INVALID_TOKEN"
+	ReasonMissingToken    = "MISSING_TOKEN"
+	ReasonAccountNotFound = "ACCOUNT_NOT_FOUND"
+)
+
+func (s *Store) scanOne(ctx context.Context, query string, arg string) (Account, error) {
+	var acc Account
+	var role, created string
+	err := s.db.QueryRowContext(ctx, query, arg).Scan(&acc.ID, &role, &acc.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fault.NotFound(ReasonAccountNotFound, "account not found")
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("read account: %w", err)
+	}
+	acc.Role = identity.Role(role)
+	acc.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	return acc, nil
+}

@@ -1,0 +1,46 @@
+// Command caiomatch runs the whole platform in one process (what `make run` starts):
+// embedded NATS with JetStream, the profile, mission and matching services with their SQLite
+// stores under the data directory, and the HTTP gateway.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/caiomatch/caiomatch/gateway/allinone"
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "caiomatch:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	cfg := allinone.Config{
+		HTTPAddr:      servicehost.Env("CAIOMATCH_HTTP_ADDR", "127.0.0.1:8080"),
+		DataDir:       servicehost.Env("CAIOMATCH_DATA_DIR", "./data"),
+		OperatorToken: os.Getenv("CAIOMATCH_OPERATOR_TOKEN"),
+		NATSURL:       os.Getenv("NATS_URL"),
+		OTLPEndpoint:  os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+		LogLevel:      slog.LevelInfo,
+	}
+	return allinone.Run(ctx, cfg, func(s allinone.Started) {
+		fmt.Fprintf(os.Stderr, "\ncaiomatch is running at %s\n", s.URL)
+		if s.OperatorTokenFile != "" {
+			fmt.Fprintf(os.Stderr, "operator token: in %s (use it as: Authorization: Bearer $(cat %s))\n", s.OperatorTokenFile, s.OperatorTokenFile)
+		} else {
+			fmt.Fprintln(os.Stderr, "operator token: the value of CAIOMATCH_OPERATOR_TOKEN")
+		}
+		fmt.Fprintf(os.Stderr, "API description: %s/openapi.json · traces: %s/v1/ops/traces · stop with Ctrl-C\n\n", s.URL, s.URL)
+	})
+}

@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestSubmissionToShortlist is the foundation's end-to-end story: an operator onboards a firm
+// and consultants, consultants publish profiles (some failing one hard rule each), the firm
+// submits a mission and gets a ranked, explained shortlist, and the whole submission is one
+// trace across gateway, mission, NATS and matching.
+func TestSubmissionToShortlist(t *testing.T) {
+	p := startPlatform(t, t.TempDir())
+	firmID, firmToken := p.createAccount("FIRM", "Acme Pharma")
+
+	eligible := map[string]bool{}
+	excluded := map[string]string{} // profile id -> the hard rule it breaks
+	breaksOneRule := []struct {
+		rule   string
+		mutate func(map[string]any)
+	}{
+		{"REQUIRED_SKILLS_MISSING", func(b map[string]any) {
+			b["skills"] = []map[string]any{{"id": "ai-strategy", "level": 5}, {"id": "mlops", "level": 5}}
+		}},
+		{"DAILY_RATE_OVER_BUDGET", func(b map[string]any) { b["dailyRateEur"] = 1800 }},
+		{"NOT_AVAILABLE_AT_START", func(b map[string]any) { b["availableFrom"] = "2027-03-01" }},
+		{"NO_SHARED_LANGUAGE", func(b map[string]any) { b["languages"] = []string{"de", "en"} }},
+		{"EXPERIENCE_TOO_LOW", func(b map[string]any) { b["yearsExperience"] = 6 }},
+	}
+	for i := range 22 {
+		_, token := p.createAccount("CONSULTANT", fmt.Sprintf("Consultant %d", i))
+		var mutate func(map[string]any)
+		rule := ""
+		if i < len(breaksOneRule) {
+			rule, mutate = breaksOneRule[i].rule, breaksOneRule[i].mutate
+		} else {
+			level := 1 + i%5
+			mutate = func(b map[string]any) {
+				b["skills"] = []map[string]any{{"id": "ai-strategy", "level": level}, {"id": "change-management", "level": 3}, {"id": "mlops", "level": 1 + (i+2)%5}}
+				if i%3 == 0 {
+					b["sectors"] = []string{"K62"}
+				}
+			}
+		}
+		body := p.mustCall("POST", "/v1/profiles", token, profileBody(fmt.Sprintf("Consultant %d", i), mutate))
+		id := str(body, "profile", "id")
+		if rule != "" {
+			excluded[id] = rule
+		} else {
+			eligible[id] = true
+		}
+	}
+
+	// Let matching see every profile before the mission arrives, so the first shortlist is
+	// computed over all of them (a later profile would only cause a re-rank).
+	time.Sleep(300 * time.Millisecond)
+	created := p.mustCall("POST", "/v1/missions", firmToken, missionBody(nil))
+	missionID := str(created, "mission", "id")
+	if got := str(created, "mission", "status"); got != "MISSION_STATUS_SUBMITTED" {
+		t.Fatalf("new mission status = %s", got)
+	}
+	if got := str(created, "mission", "firmId"); got != firmID {
+		t.Fatalf("firmId = %s, want the firm's account %s", got, firmID)
+	}
+
+	var shortlist map[string]any
+	eventually(t, 5*time.Second, "shortlist READY", func() bool {
+		shortlist = p.mustCall("GET", "/v1/missions/"+missionID+"/shortlist", firmToken, nil)
+		return str(shortlist, "status") == "SHORTLIST_STATUS_READY"
+	})
+	if str(shortlist, "scoringVersion") == "" {
+		t.Error("shortlist has no scoringVersion")
+	}
+	candidates := list(shortlist, "candidates")
+	if len(candidates) != 5 {
+		t.Fatalf("got %d candidates, want 5 (17 eligible)", len(candidates))
+	}
+	prev := 2.0
+	for i, c := range candidates {
+		cand := c.(map[string]any)
+		id := str(cand, "profileId")
+		if rule, bad := excluded[id]; bad {
+			t.Errorf("candidate %s breaks hard rule %s", id, rule)
+		}
+		if !eligible[id] {
+			t.Errorf("candidate %s is not one of the eligible profiles", id)
+		}
+		if rank := cand["rank"].(float64); int(rank) != i+1 {
+			t.Errorf("candidate %d has rank %v", i, rank)
+		}
+		score := cand["score"].(float64)
+		if score > prev || score < 0 || score > 1 {
+			t.Errorf("score %v out of order or range (previous %v)", score, prev)
+		}
+		prev = score
+		expl := cand["explanation"].(map[string]any)
+		names := []string{}
+		total := 0.0
+		for _, comp := range list(expl, "components") {
+			cm := comp.(map[string]any)
+			names = append(names, cm["name"].(string))
+			total += cm["weight"].(float64) * cm["value"].(float64)
+		}
+		if !slices.Contains(names, "skills") || !slices.Contains(names, "sector") {
+			t.Errorf("explanation components %v lack skills or sector", names)
+		}
+		if diff := total - score; diff > 1e-6 || diff < -1e-6 {
+			t.Errorf("score %v is not the weighted sum of its components (%v)", score, total)
+		}
+		matched := list(expl, "matchedSkills")
+		if !slices.Contains(matched, any("ai-strategy")) || !slices.Contains(matched, any("change-management")) {
+			t.Errorf("matchedSkills %v lack the required skills", matched)
+		}
+	}
+
+	eventually(t, 5*time.Second, "mission SHORTLISTED", func() bool {
+		m := p.mustCall("GET", "/v1/missions/"+missionID, firmToken, nil)
+		return str(m, "mission", "status") == "MISSION_STATUS_SHORTLISTED"
+	})
+
+	// A firm sees a shortlisted consultant's profile, without the email.
+	first := str(candidates[0].(map[string]any), "profileId")
+	seen := p.mustCall("GET", "/v1/profiles/"+first, firmToken, nil)
+	if str(seen, "profile", "email") != "" {
+		t.Error("a firm sees a shortlisted consultant's email before any accepted offer")
+	}
+	for id := range excluded {
+		if r := p.call("GET", "/v1/profiles/"+id, firmToken, nil); r.status != 404 {
+			t.Errorf("firm reads a profile not on its shortlist: status %d", r.status)
+		}
+		break
+	}
+
+	assertSubmissionTrace(t, p)
+}
+
+// assertSubmissionTrace finds the trace of POST /v1/missions and checks it spans the gateway,
+// the mission service, the NATS hop and matching.
+func assertSubmissionTrace(t *testing.T, p *platform) {
+	t.Helper()
+	var traceID string
+	eventually(t, 5*time.Second, "submission trace reaches matching", func() bool {
+		traces := p.mustCall("GET", "/v1/ops/traces?limit=200", operatorToken, nil)
+		for _, tr := range list(traces, "traces") {
+			summary := tr.(map[string]any)
+			if summary["rootName"] != "POST /v1/missions" {
+				continue
+			}
+			services := list(summary, "services")
+			if slices.Contains(services, any("gateway")) && slices.Contains(services, any("mission")) &&
+				slices.Contains(services, any("matching")) {
+				traceID = str(summary, "traceId")
+				return true
+			}
+		}
+		return false
+	})
+	spans := list(p.mustCall("GET", "/v1/ops/traces/"+traceID, operatorToken, nil), "spans")
+	var publish, process bool
+	for _, s := range spans {
+		span := s.(map[string]any)
+		name := span["name"].(string)
+		if span["service"] == "mission" && span["kind"] == "producer" && len(name) > 8 && name[:8] == "publish " {
+			publish = true
+		}
+		if span["service"] == "matching" && span["kind"] == "consumer" && len(name) > 8 && name[:8] == "process " {
+			process = true
+		}
+	}
+	if !publish || !process {
+		t.Errorf("trace %s lacks the NATS producer span in mission (%v) or consumer span in matching (%v)", traceID, publish, process)
+	}
+}

@@ -1,0 +1,174 @@
+// Package httpapi is the public HTTP/JSON door: grpc-gateway transcoding of the protos (rules
+// in proto/http.yaml), bearer-token authentication, role gates and edge validation, health,
+// metrics, OpenAPI and the operators' trace view.
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/caiomatch/caiomatch/gateway/accounts"
+	"github.com/caiomatch/caiomatch/gateway/openapi"
+	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
+	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
+	"github.com/caiomatch/caiomatch/pkg/telemetry"
+)
+
+// Backends are the gRPC addresses of the services behind the gateway.
+type Backends struct {
+	ProfileAddr  string
+	MissionAddr  string
+	MatchingAddr string
+}
+
+// Config is everything the handler needs; main builds it.
+type Config struct {
+	Backends       Backends
+	Accounts       *accounts.Store
+	Spans          *telemetry.SpanStore // nil when traces go elsewhere only
+	Metrics        *telemetry.Metrics
+	TracerProvider trace.TracerProvider
+	Logger         *slog.Logger
+	// ExtraReadiness is checked by /readyz besides the services (e.g. the NATS connection).
+	ExtraReadiness map[string]func(context.Context) error
+}
+
+// Gateway is the HTTP handler plus the client connections it owns.
+type Gateway struct {
+	http.Handler
+	conns map[string]*grpc.ClientConn
+}
+
+// Close releases the client connections.
+func (g *Gateway) Close() error {
+	for _, c := range g.conns {
+		_ = c.Close()
+	}
+	return nil
+}
+
+// New builds the gateway.
+func New(ctx context.Context, cfg Config) (*Gateway, error) {
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+		runtime.WithErrorHandler(errorHandler),
+		// Only the gateway decides who the caller is: no client header reaches a service.
+		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+	)
+	g := &Gateway{conns: map[string]*grpc.ClientConn{}}
+	for name, addr := range map[string]string{
+		"profile": cfg.Backends.ProfileAddr, "mission": cfg.Backends.MissionAddr, "matching": cfg.Backends.MatchingAddr,
+	} {
+		conn, err := rpc.Dial(addr, cfg.TracerProvider, grpc.WithChainUnaryInterceptor(edgeInterceptor))
+		if err != nil {
+			g.Close()
+			return nil, fmt.Errorf("dial %s at %s: %w", name, addr, err)
+		}
+		g.conns[name] = conn
+	}
+	registrations := []error{
+		profilev1.RegisterProfileServiceHandler(ctx, mux, g.conns["profile"]),
+		missionv1.RegisterMissionServiceHandler(ctx, mux, g.conns["mission"]),
+		matchingv1.RegisterMatchingServiceHandler(ctx, mux, g.conns["matching"]),
+		accountv1.RegisterAccountServiceHandlerServer(ctx, mux, accounts.NewService(cfg.Accounts)),
+		taxonomyv1.RegisterTaxonomyServiceHandlerServer(ctx, mux, taxonomyServer{}),
+	}
+	ops := opsHandlers{mux: mux, spans: cfg.Spans}
+	registrations = append(registrations,
+		mux.HandlePath(http.MethodGet, "/v1/ops/traces", ops.listTraces),
+		mux.HandlePath(http.MethodGet, "/v1/ops/traces/{traceId}", ops.getTrace),
+		mux.HandlePath(http.MethodGet, "/healthz", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		}),
+		mux.HandlePath(http.MethodGet, "/readyz", readiness(g.conns, cfg.ExtraReadiness)),
+		mux.HandlePath(http.MethodGet, "/openapi.json", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(openapi.Document)
+		}),
+		mux.HandlePath(http.MethodGet, "/metrics", func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+			cfg.Metrics.Handler().ServeHTTP(w, r)
+		}),
+	)
+	for _, err := range registrations {
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+	}
+	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
+	g.Handler = otelhttp.NewHandler(authenticate(cfg.Accounts, mux, mux), "gateway",
+		otelhttp.WithTracerProvider(cfg.TracerProvider),
+		otelhttp.WithMeterProvider(meterProvider),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + routeOf(r.URL.Path) }),
+		otelhttp.WithFilter(func(r *http.Request) bool {
+			return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && r.URL.Path != "/metrics"
+		}),
+	)
+	return g, nil
+}
+
+var idSegment = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}$|^[0-9a-f]{32}$|^operator$`)
+
+// routeOf replaces ids in a path so span names stay few and carry no identifiers.
+func routeOf(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if idSegment.MatchString(p) {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func readiness(conns map[string]*grpc.ClientConn, extra map[string]func(context.Context) error) runtime.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		checks := map[string]string{}
+		ready := true
+		for name, conn := range conns {
+			resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+			switch {
+			case err != nil:
+				checks[name], ready = "unreachable", false
+			case resp.GetStatus() != healthpb.HealthCheckResponse_SERVING:
+				checks[name], ready = strings.ToLower(resp.GetStatus().String()), false
+			default:
+				checks[name] = "serving"
+			}
+		}
+		for name, check := range extra {
+			if err := check(ctx); err != nil {
+				checks[name], ready = "unavailable", false
+			} else {
+				checks[name] = "ok"
+			}
+		}
+		code, state := http.StatusOK, "ready"
+		if !ready {
+			code, state = http.StatusServiceUnavailable, "not ready"
+		}
+		writeJSON(w, code, map[string]any{"status": state, "checks": checks})
+	}
+}

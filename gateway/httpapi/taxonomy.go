@@ -1,0 +1,29 @@
+package httpapi
+
+import (
+	"context"
+
+	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
+)
+
+// taxonomyServer serves the reference data from the data shipped in pkg/taxonomy.
+type taxonomyServer struct {
+	taxonomyv1.UnimplementedTaxonomyServiceServer
+}
+
+func (taxonomyServer) ListSectors(context.Context, *taxonomyv1.ListSectorsRequest) (*taxonomyv1.ListSectorsResponse, error) {
+	resp := &taxonomyv1.ListSectorsResponse{}
+	for _, s := range taxonomy.Sectors() {
+		resp.Sectors = append(resp.Sectors, &taxonomyv1.Sector{Id: s.ID, Name: s.Name, ParentId: s.ParentID})
+	}
+	return resp, nil
+}
+
+func (taxonomyServer) ListSkills(context.Context, *taxonomyv1.ListSkillsRequest) (*taxonomyv1.ListSkillsResponse, error) {
+	resp := &taxonomyv1.ListSkillsResponse{}
+	for _, s := range taxonomy.Skills() {
+		resp.Skills = append(resp.Skills, &taxonomyv1.Skill{Id: s.ID, Name: s.Name, Category: s.Category})
+	}
+	return resp, nil
+}

@@ -1,0 +1,163 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/services/matching/domain"
+)
+
+// The JSON shapes of the facts, details and explanation columns; they decouple the domain types
+// from what is on disk.
+
+type storedProfile struct {
+	AccountID       string        `json:"accountId"`
+	Sectors         []string      `json:"sectors"`
+	Skills          []storedSkill `json:"skills"`
+	YearsExperience int           `json:"yearsExperience"`
+	Languages       []string      `json:"languages"`
+	Country         string        `json:"country"`
+	WorkMode        int           `json:"workMode"`
+	DailyRateEUR    int           `json:"dailyRateEur"`
+	AvailableFrom   string        `json:"availableFrom"`
+}
+
+type storedSkill struct {
+	ID    string `json:"id"`
+	Level int    `json:"level"`
+}
+
+type storedMission struct {
+	Sector             string   `json:"sector"`
+	MissionType        int      `json:"missionType"`
+	RequiredSkills     []string `json:"requiredSkills"`
+	NiceToHaveSkills   []string `json:"niceToHaveSkills"`
+	StartDate          string   `json:"startDate"`
+	DurationMonths     int      `json:"durationMonths"`
+	MaxDailyRateEUR    int      `json:"maxDailyRateEur"`
+	Languages          []string `json:"languages"`
+	Country            string   `json:"country"`
+	WorkMode           int      `json:"workMode"`
+	MinYearsExperience int      `json:"minYearsExperience"`
+}
+
+type storedExplanation struct {
+	Components    []storedComponent `json:"components"`
+	MatchedSkills []string          `json:"matchedSkills"`
+	MissingSkills []string          `json:"missingSkills"`
+}
+
+type storedComponent struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+	Value  float64 `json:"value"`
+	Detail string  `json:"detail"`
+}
+
+func encodeProfile(p domain.Profile) (string, error) {
+	s := storedProfile{
+		AccountID: p.AccountID, Sectors: p.Sectors, YearsExperience: p.YearsExperience, Languages: p.Languages,
+		Country: p.Country, WorkMode: int(p.WorkMode), DailyRateEUR: p.DailyRateEUR,
+		AvailableFrom: dates.Format(p.AvailableFrom),
+	}
+	for _, sk := range p.Skills {
+		s.Skills = append(s.Skills, storedSkill{ID: sk.ID, Level: sk.Level})
+	}
+	return encode(s)
+}
+
+func decodeProfile(id, raw string) (domain.Profile, error) {
+	var s storedProfile
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return domain.Profile{}, fmt.Errorf("decode stored profile %s: %w", id, err)
+	}
+	from, err := parseDate(s.AvailableFrom)
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("decode stored profile %s: %w", id, err)
+	}
+	p := domain.Profile{
+		ID: id, AccountID: s.AccountID, Sectors: s.Sectors, YearsExperience: s.YearsExperience,
+		Languages: s.Languages, Country: s.Country, WorkMode: domain.WorkMode(s.WorkMode),
+		DailyRateEUR: s.DailyRateEUR, AvailableFrom: from,
+	}
+	for _, sk := range s.Skills {
+		p.Skills = append(p.Skills, domain.SkillLevel{ID: sk.ID, Level: sk.Level})
+	}
+	return p, nil
+}
+
+func encodeMission(m domain.Mission) (string, error) {
+	return encode(storedMission{
+		Sector: m.Sector, MissionType: int(m.MissionType), RequiredSkills: m.RequiredSkills,
+		NiceToHaveSkills: m.NiceToHaveSkills, StartDate: dates.Format(m.StartDate), DurationMonths: m.DurationMonths,
+		MaxDailyRateEUR: m.MaxDailyRateEUR, Languages: m.Languages, Country: m.Country,
+		WorkMode: int(m.WorkMode), MinYearsExperience: m.MinYearsExperience,
+	})
+}
+
+func decodeMission(id, firmID, status, raw string) (domain.Mission, error) {
+	var s storedMission
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return domain.Mission{}, fmt.Errorf("decode stored mission %s: %w", id, err)
+	}
+	start, err := parseDate(s.StartDate)
+	if err != nil {
+		return domain.Mission{}, fmt.Errorf("decode stored mission %s: %w", id, err)
+	}
+	st := domain.MissionOpen
+	if status == statusClosed {
+		st = domain.MissionClosed
+	}
+	return domain.Mission{
+		ID: id, FirmID: firmID, Status: st, Sector: s.Sector, MissionType: domain.MissionType(s.MissionType),
+		RequiredSkills: s.RequiredSkills, NiceToHaveSkills: s.NiceToHaveSkills, StartDate: start,
+		DurationMonths: s.DurationMonths, MaxDailyRateEUR: s.MaxDailyRateEUR, Languages: s.Languages,
+		Country: s.Country, WorkMode: domain.WorkMode(s.WorkMode), MinYearsExperience: s.MinYearsExperience,
+	}, nil
+}
+
+func encodeExplanation(e domain.Explanation) (string, error) {
+	s := storedExplanation{MatchedSkills: e.MatchedSkills, MissingSkills: e.MissingSkills}
+	for _, c := range e.Components {
+		s.Components = append(s.Components, storedComponent{Name: c.Name, Weight: c.Weight, Value: c.Value, Detail: c.Detail})
+	}
+	return encode(s)
+}
+
+// decodeExplanation reads an explanation; an erased profile's is empty.
+func decodeExplanation(raw string) (domain.Explanation, error) {
+	if raw == "" {
+		return domain.Explanation{}, nil
+	}
+	var s storedExplanation
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return domain.Explanation{}, fmt.Errorf("decode stored explanation: %w", err)
+	}
+	e := domain.Explanation{MatchedSkills: s.MatchedSkills, MissingSkills: s.MissingSkills}
+	for _, c := range s.Components {
+		e.Components = append(e.Components, domain.Component{Name: c.Name, Weight: c.Weight, Value: c.Value, Detail: c.Detail})
+	}
+	return e, nil
+}
+
+func encode(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// timeLayout is fixed-width so that stored times compare as strings.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+// parseDate reads a date written by dates.Format: a tombstone mission has none, stored as "".
+func parseDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return dates.Parse(s)
+}

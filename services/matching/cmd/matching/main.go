@@ -1,0 +1,45 @@
+// Command matching runs the matching service alone. See docs/ARCHITECTURE.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
+	"github.com/caiomatch/caiomatch/services/matching/service"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "matching:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	host := servicehost.StandaloneConfig{
+		Name:         service.Name,
+		DataDir:      servicehost.Env("CAIOMATCH_DATA_DIR", "./data"),
+		GRPCAddr:     servicehost.Env("CAIOMATCH_MATCHING_GRPC_ADDR", "127.0.0.1:9103"),
+		NATSURL:      os.Getenv("NATS_URL"),
+		OTLPEndpoint: os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+	}
+	size, err := strconv.Atoi(servicehost.Env("CAIOMATCH_SHORTLIST_SIZE", "5"))
+	if err != nil || size < 1 {
+		return fmt.Errorf("CAIOMATCH_SHORTLIST_SIZE must be a positive whole number")
+	}
+	cfg := service.Config{
+		MissionAddr:   servicehost.Env("CAIOMATCH_MISSION_GRPC_ADDR", "127.0.0.1:9102"),
+		ShortlistSize: size,
+	}
+	return servicehost.RunStandalone(ctx, host, func(ctx context.Context, h servicehost.Host) error {
+		return service.Run(ctx, h, cfg)
+	})
+}

@@ -1,0 +1,92 @@
+// Package eventapi is the matching service's event port: it declares the durable consumers of
+// the profile and mission streams and translates each event into a use-case call.
+package eventapi
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	"github.com/caiomatch/caiomatch/services/matching/adapters/protomap"
+	"github.com/caiomatch/caiomatch/services/matching/app"
+)
+
+// Durable consumer names; they are also the inbox keys of the events they process.
+const (
+	ProfilesConsumer = "matching-profiles"
+	MissionsConsumer = "matching-missions"
+)
+
+// ProfilesSpec reads every profile event; the ones matching does not use are acknowledged and
+// ignored.
+func ProfilesSpec() eventbus.ConsumerSpec {
+	return eventbus.ConsumerSpec{Stream: eventbus.StreamOf(eventbus.ProducerProfile), Durable: ProfilesConsumer}
+}
+
+// MissionsSpec reads mission submissions and cancellations.
+func MissionsSpec() eventbus.ConsumerSpec {
+	return eventbus.ConsumerSpec{
+		Stream:  eventbus.StreamOf(eventbus.ProducerMission),
+		Durable: MissionsConsumer,
+		FilterSubjects: []string{
+			eventbus.Subject(eventbus.ProducerMission, "MissionSubmitted", ">"),
+			eventbus.Subject(eventbus.ProducerMission, "MissionCancelled", ">"),
+		},
+	}
+}
+
+// Handlers translates events into use-case calls.
+type Handlers struct {
+	app *app.Application
+}
+
+func NewHandlers(a *app.Application) *Handlers { return &Handlers{app: a} }
+
+// Profile handles an event of the profile stream.
+func (h *Handlers) Profile(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
+	d := app.Delivery{Consumer: ProfilesConsumer, EventID: env.GetEventId()}
+	switch e := payload.(type) {
+	case *profilev1.ProfileRegistered:
+		return h.putProfile(ctx, d, env, e.GetFacts())
+	case *profilev1.ProfileUpdated:
+		return h.putProfile(ctx, d, env, e.GetFacts())
+	case *profilev1.ProfileErased:
+		if e.GetProfileId() == "" {
+			return fmt.Errorf("%s %s: no profile id", env.GetType(), env.GetEventId())
+		}
+		return h.app.EraseProfile(ctx, d, e.GetProfileId())
+	}
+	return nil
+}
+
+func (h *Handlers) putProfile(ctx context.Context, d app.Delivery, env *eventsv1.Envelope, facts *profilev1.MatchingFacts) error {
+	p, err := protomap.Profile(facts)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
+	}
+	return h.app.PutProfile(ctx, d, p, env.GetOccurredAt().AsTime())
+}
+
+// Mission handles an event of the mission stream.
+func (h *Handlers) Mission(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
+	d := app.Delivery{Consumer: MissionsConsumer, EventID: env.GetEventId()}
+	switch e := payload.(type) {
+	case *missionv1.MissionSubmitted:
+		m, err := protomap.Mission(e.GetMission())
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
+		}
+		return h.app.SubmitMission(ctx, d, m)
+	case *missionv1.MissionCancelled:
+		if e.GetMissionId() == "" {
+			return fmt.Errorf("%s %s: no mission id", env.GetType(), env.GetEventId())
+		}
+		return h.app.CancelMission(ctx, d, e.GetMissionId(), e.GetFirmId())
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+// Package grpcapi is the matching service's gRPC port: it translates messages to use-case calls
+// and nothing more.
+package grpcapi
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/services/matching/adapters/protomap"
+	"github.com/caiomatch/caiomatch/services/matching/app"
+)
+
+type Server struct {
+	matchingv1.UnimplementedMatchingServiceServer
+	app *app.Application
+}
+
+func NewServer(a *app.Application) *Server { return &Server{app: a} }
+
+func callerOf(ctx context.Context) (identity.Caller, error) {
+	c, ok := identity.FromContext(ctx)
+	if !ok {
+		return identity.Caller{}, fault.Unauthenticated("UNAUTHENTICATED", "no caller")
+	}
+	return c, nil
+}
+
+func (s *Server) GetShortlist(ctx context.Context, req *matchingv1.GetShortlistRequest) (*matchingv1.GetShortlistResponse, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.app.GetShortlist(ctx, caller, req.GetMissionId())
+	if err != nil {
+		return nil, err
+	}
+	resp := &matchingv1.GetShortlistResponse{
+		MissionId: v.MissionID, Status: protomap.ShortlistStatus(v.Status),
+		Candidates: protomap.Candidates(v.Shortlist.Candidates),
+	}
+	if v.Shortlist.Revision > 0 {
+		resp.ScoringVersion = v.Shortlist.ScoringVersion
+		resp.Revision = v.Shortlist.Revision
+		resp.ProposedAt = timestamppb.New(v.Shortlist.ProposedAt)
+		resp.EligibleCount = int32(v.Shortlist.EligibleCount)
+	}
+	return resp, nil
+}
+
+func (s *Server) CheckProfileVisibility(ctx context.Context, req *matchingv1.CheckProfileVisibilityRequest) (*matchingv1.CheckProfileVisibilityResponse, error) {
+	if _, err := callerOf(ctx); err != nil {
+		return nil, err
+	}
+	visible, err := s.app.CheckProfileVisibility(ctx, req.GetProfileId(), req.GetFirmId())
+	if err != nil {
+		return nil, err
+	}
+	return &matchingv1.CheckProfileVisibilityResponse{Visible: visible}, nil
+}
