@@ -106,7 +106,7 @@ func TestSubmissionToShortlist(t *testing.T) {
 		if !slices.Contains(names, "skills") || !slices.Contains(names, "sector") {
 			t.Errorf("explanation components %v lack skills or sector", names)
 		}
-		if diff := total - score; diff > 1e-6 || diff < -1e-6 {
+		if diff := total - score; diff > 1e-5 || diff < -1e-5 {
 			t.Errorf("score %v is not the weighted sum of its components (%v)", score, total)
 		}
 		matched := list(expl, "matchedSkills")

@@ -48,7 +48,7 @@ func describeDecodeError(msg string) *status.Status {
 			fault.Violation{Field: m[1], Description: "has a value of the wrong type or an unknown enum value"})
 	}
 	if m := queryFieldPattern.FindStringSubmatch(msg); m != nil {
-		field := m[1] + m[2]
+		field := lowerCamel(m[1] + m[2])
 		return rpc.InvalidStatus(ReasonInvalidValue, "invalid value for field "+field,
 			fault.Violation{Field: field, Description: "could not be parsed"})
 	}
@@ -63,4 +63,16 @@ func describeDecodeError(msg string) *status.Status {
 func describeLimit() *status.Status {
 	return rpc.InvalidStatus(fault.ReasonInvalidArgument, "invalid field limit",
 		fault.Violation{Field: "limit", Description: "must be a whole number between 1 and 1000"})
+}
+
+// lowerCamel turns a proto field path from a query string ("page_size") into the JSON name
+// clients use ("pageSize").
+func lowerCamel(field string) string {
+	parts := strings.Split(field, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }

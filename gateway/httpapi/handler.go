@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		mux.HandlePath(http.MethodGet, "/readyz", readiness(g.conns, cfg.ExtraReadiness)),
 		mux.HandlePath(http.MethodGet, "/openapi.json", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(openapi.Document)
+			_, _ = w.Write(openapi.Document())
 		}),
 		mux.HandlePath(http.MethodGet, "/metrics", func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
 			cfg.Metrics.Handler().ServeHTTP(w, r)

@@ -39,7 +39,8 @@ func profile(id string) Profile {
 
 func assertClose(t *testing.T, name string, got, want float64) {
 	t.Helper()
-	if math.Abs(got-want) > 1e-12 {
+	// Scores and component values are rounded to six decimals (roundScore).
+	if math.Abs(got-want) > 5e-7+1e-12 {
 		t.Errorf("%s = %.15g, want %.15g", name, got, want)
 	}
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
@@ -49,11 +50,16 @@ func score(m Mission, p Profile) (float64, Explanation) {
 	skills, matched, missing := skillsComponent(m, p)
 	components := []Component{skills, sectorComponent(m, p)}
 	total := 0.0
-	for _, c := range components {
-		total += c.Weight * c.Value
+	for i := range components {
+		components[i].Value = roundScore(components[i].Value)
+		total += components[i].Weight * components[i].Value
 	}
-	return total, Explanation{Components: components, MatchedSkills: matched, MissingSkills: missing}
+	return roundScore(total), Explanation{Components: components, MatchedSkills: matched, MissingSkills: missing}
 }
+
+// roundScore keeps six decimals, so that what firms read (0.82, not 0.8200000000000001) is
+// exactly what ranking compared.
+func roundScore(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
 // skillsComponent is the coverage of the asked skills weighted by level:
 // (Σ required level/5 + 0.5 × Σ nice-to-have level/5) / (#required + 0.5 × #nice-to-have).
