@@ -26,7 +26,8 @@ type Host struct {
 }
 
 // RunTogether runs every part until ctx ends or one of them fails, then stops the others and
-// waits for all of them.
+// waits for all of them. A part that fails only because it was stopped (context.Canceled once
+// the shared context is done) is a clean stop, not an error.
 func RunTogether(ctx context.Context, parts ...func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -39,7 +40,7 @@ func RunTogether(ctx context.Context, parts ...func(context.Context) error) erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := part(ctx); err != nil {
+			if err := part(ctx); err != nil && !(ctx.Err() != nil && errors.Is(err, context.Canceled)) {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
