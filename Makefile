@@ -8,7 +8,7 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
 
-.PHONY: run test test-go proto proto-check tools build vet fmt-check clean
+.PHONY: run test test-go bench proto proto-check tools build vet fmt-check clean
 
 ## run: build and start everything (embedded NATS + SQLite under ./data, three services, gateway)
 run:
@@ -20,6 +20,10 @@ test: proto-check fmt-check vet test-go
 
 test-go:
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
+
+## bench: every Go benchmark, each printing its figures (see docs/BENCHMARKS.md)
+bench:
+	@set -e; for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...); done | grep -v '^\(ok\|?\|PASS\)'
 
 vet:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done

@@ -19,14 +19,14 @@ const operatorToken = "test-operator-token"
 
 // platform is one running all-in-one instance.
 type platform struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	stop   context.CancelFunc
 	done   chan error
 	client *http.Client
 }
 
-func startPlatform(t *testing.T, dataDir string) *platform {
+func startPlatform(t testing.TB, dataDir string) *platform {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan allinone.Started, 1)
@@ -152,7 +152,7 @@ func list(m map[string]any, key string) []any {
 }
 
 // eventually polls check until it returns true or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, check func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, check func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {

@@ -25,6 +25,9 @@ func TestRestartKeepsEverythingAndAppliesNoEventTwice(t *testing.T) {
 		before = p.mustCall("GET", "/v1/missions/"+missionID+"/shortlist", firmToken, nil)
 		return str(before, "status") == "SHORTLIST_STATUS_READY"
 	})
+	// Let late profile events settle so the snapshot is the final shortlist before the stop.
+	time.Sleep(300 * time.Millisecond)
+	before = p.mustCall("GET", "/v1/missions/"+missionID+"/shortlist", firmToken, nil)
 	eventually(t, 5*time.Second, "mission SHORTLISTED", func() bool {
 		return str(p.mustCall("GET", "/v1/missions/"+missionID, firmToken, nil), "mission", "status") == "MISSION_STATUS_SHORTLISTED"
 	})
