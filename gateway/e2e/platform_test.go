@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func startPlatform(t testing.TB, dataDir string) *platform {
 	go func() {
 		p.done <- allinone.Run(ctx, allinone.Config{
 			HTTPAddr: "127.0.0.1:0", DataDir: dataDir, OperatorToken: operatorToken,
-			LogOutput: io.Discard, ShutdownGrace: 5 * time.Second,
+			LogOutput: testLogOutput(), ShutdownGrace: 5 * time.Second,
 		}, func(s allinone.Started) { started <- s })
 	}()
 	select {
@@ -205,4 +206,12 @@ func missionBody(mutate func(map[string]any)) map[string]any {
 		mutate(body)
 	}
 	return body
+}
+
+// testLogOutput shows the platform's logs when CAIOMATCH_TEST_LOGS is set.
+func testLogOutput() io.Writer {
+	if os.Getenv("CAIOMATCH_TEST_LOGS") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

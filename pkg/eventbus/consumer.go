@@ -76,8 +76,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", c.spec.Durable, err)
 	}
-	stop := context.AfterFunc(ctx, iter.Stop)
+	// At shutdown, stop pulling and hand back what was already pulled but not handled: a Nak
+	// makes it available again at once, where an unacknowledged message would wait AckWait.
+	stop := context.AfterFunc(ctx, iter.Drain)
 	defer stop()
+	defer iter.Stop()
 	for {
 		msg, err := iter.Next()
 		if err != nil {
@@ -86,6 +89,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 			c.logger.WarnContext(ctx, "consumer fetch failed", "consumer", c.spec.Durable, "error", err)
 			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		if ctx.Err() != nil {
+			_ = msg.Nak()
 			continue
 		}
 		c.handle(ctx, msg)
