@@ -1,0 +1,520 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace/noop"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
+	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
+	"github.com/caiomatch/caiomatch/services/profile/service"
+)
+
+const deadline = 10 * time.Second
+
+// syncBuffer collects the service's logs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// visibilityCheck is one question the profile service asked matching.
+type visibilityCheck struct {
+	req    *matchingv1.CheckProfileVisibilityRequest
+	caller identity.Caller
+}
+
+// fakeMatching answers CheckProfileVisibility from a set of {profileID, firmID} pairs.
+type fakeMatching struct {
+	matchingv1.UnimplementedMatchingServiceServer
+	mu      sync.Mutex
+	visible map[[2]string]bool
+	checks  []visibilityCheck
+}
+
+func (f *fakeMatching) CheckProfileVisibility(ctx context.Context, req *matchingv1.CheckProfileVisibilityRequest) (*matchingv1.CheckProfileVisibilityResponse, error) {
+	caller, _ := identity.FromContext(ctx)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checks = append(f.checks, visibilityCheck{req: req, caller: caller})
+	return &matchingv1.CheckProfileVisibilityResponse{Visible: f.visible[[2]string{req.GetProfileId(), req.GetFirmId()}]}, nil
+}
+
+func (f *fakeMatching) shortlist(profileID, firmID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.visible[[2]string{profileID, firmID}] = true
+}
+
+func (f *fakeMatching) asked() []visibilityCheck {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]visibilityCheck(nil), f.checks...)
+}
+
+// startMatching serves the fake matching service on a real listener until the test ends.
+func startMatching(t *testing.T) (*fakeMatching, string) {
+	t.Helper()
+	fake := &fakeMatching{visible: map[[2]string]bool{}}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := rpc.NewServer(noop.NewTracerProvider(), slog.New(slog.DiscardHandler))
+	matchingv1.RegisterMatchingServiceServer(srv.GRPC, fake)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, lis, time.Second) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("fake matching stopped with %v", err)
+		}
+	})
+	return fake, lis.Addr().String()
+}
+
+type harness struct {
+	js       jetstream.JetStream
+	client   profilev1.ProfileServiceClient
+	matching *fakeMatching
+	logs     *syncBuffer
+	// stop cancels Run and returns its result.
+	stop func() error
+}
+
+// start runs the service against an embedded NATS server, a real gRPC listener and a fake
+// matching service.
+func start(t *testing.T) *harness {
+	t.Helper()
+	ctx := context.Background()
+	emb, err := eventbus.StartEmbedded(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	nc, err := emb.Connect("profile-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eventbus.EnsureStreams(ctx, js, eventbus.StreamSettings{}); err != nil {
+		t.Fatal(err)
+	}
+	matching, matchingAddr := startMatching(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- service.Run(runCtx, servicehost.Host{
+			Name: service.Name, DataDir: t.TempDir(), JetStream: js,
+			TracerProvider: noop.NewTracerProvider(),
+			Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Listener:       lis,
+		}, service.Config{MatchingAddr: matchingAddr, ShutdownGrace: time.Second})
+	}()
+	var once sync.Once
+	var runErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(deadline):
+				runErr = errors.New("service did not stop")
+			}
+		})
+		return runErr
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("service stopped with %v", err)
+		}
+	})
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &harness{js: js, client: profilev1.NewProfileServiceClient(conn), matching: matching, logs: logs, stop: stop}
+}
+
+func as(accountID, role string) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), rpc.MetadataAccountID, accountID, rpc.MetadataRole, role)
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type published struct {
+	subject string
+	msgID   string
+	data    []byte
+	env     *eventsv1.Envelope
+	payload proto.Message
+}
+
+// streamEvents reads every message of a stream, in order.
+func (h *harness) streamEvents(t *testing.T, stream string) []published {
+	t.Helper()
+	ctx := context.Background()
+	s, err := h.js.Stream(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []published
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		raw, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, payload, err := eventbus.DecodeEnvelope(raw.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, published{
+			subject: raw.Subject, msgID: raw.Header.Get(jetstream.MsgIDHeader), data: raw.Data, env: env, payload: payload,
+		})
+	}
+	return out
+}
+
+func createRequest() *profilev1.CreateProfileRequest {
+	return &profilev1.CreateProfileRequest{
+		DisplayName:     "Claire Martin",
+		Email:           "claire.martin@example.org",
+		Headline:        "Former CTO, led two AI transformations in pharma",
+		Sectors:         []string{"C21", "R86"},
+		Skills:          []*profilev1.SkillLevel{{Id: "ai-strategy", Level: 5}, {Id: "mlops", Level: 3}},
+		YearsExperience: 18,
+		Languages:       []string{"fr", "en"},
+		Location:        &taxonomyv1.Location{Country: "FR", City: "Lyon"},
+		WorkMode:        taxonomyv1.WorkMode_WORK_MODE_HYBRID,
+		DailyRateEur:    1400,
+		AvailableFrom:   "2027-01-04",
+	}
+}
+
+func replaceRequest(id string) *profilev1.ReplaceProfileRequest {
+	c := createRequest()
+	return &profilev1.ReplaceProfileRequest{
+		Id: id, DisplayName: c.DisplayName, Email: "claire@example.com", Headline: c.Headline,
+		Sectors: []string{"C21"}, Skills: []*profilev1.SkillLevel{{Id: "gdpr", Level: 2}},
+		YearsExperience: 19, Languages: c.Languages, Location: &taxonomyv1.Location{Country: "BE", City: "Gent"},
+		WorkMode: taxonomyv1.WorkMode_WORK_MODE_REMOTE, DailyRateEur: 1500, AvailableFrom: "2027-02-01",
+	}
+}
+
+func wantCode(t *testing.T, err error, code codes.Code, reason string) {
+	t.Helper()
+	if status.Code(err) != code || rpc.Reason(err) != reason {
+		t.Fatalf("err = %v (reason %q), want %s %s", err, rpc.Reason(err), code, reason)
+	}
+}
+
+// fieldViolations lists the fields a BadRequest detail of err names.
+func fieldViolations(err error) []string {
+	var fields []string
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				fields = append(fields, v.GetField())
+			}
+		}
+	}
+	return fields
+}
+
+func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
+	h := start(t)
+	owner := as("cons-1", "CONSULTANT")
+
+	created, err := h.client.CreateProfile(owner, createRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := created.GetProfile()
+	if p.GetId() == "" || p.GetAccountId() != "cons-1" || p.GetEmail() != "claire.martin@example.org" ||
+		p.GetAvailableFrom() != "2027-01-04" || p.GetWorkMode() != taxonomyv1.WorkMode_WORK_MODE_HYBRID ||
+		len(p.GetSkills()) != 2 || p.GetLocation().GetCity() != "Lyon" || p.GetCreatedAt() == nil {
+		t.Fatalf("created %v", p)
+	}
+	id := p.GetId()
+
+	// The owner and an operator read it all.
+	for _, ctx := range []context.Context{owner, as("op-1", "OPERATOR")} {
+		got, err := h.client.GetProfile(ctx, &profilev1.GetProfileRequest{Id: id})
+		if err != nil || !proto.Equal(got.GetProfile(), p) {
+			t.Fatalf("read %v, %v; want %v", got.GetProfile(), err, p)
+		}
+	}
+	// Another consultant, a firm that did not shortlist it and an anonymous caller do not.
+	_, err = h.client.GetProfile(as("cons-2", "CONSULTANT"), &profilev1.GetProfileRequest{Id: id})
+	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
+	_, err = h.client.GetProfile(as("firm-1", "FIRM"), &profilev1.GetProfileRequest{Id: id})
+	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
+	_, err = h.client.GetProfile(context.Background(), &profilev1.GetProfileRequest{Id: id})
+	wantCode(t, err, codes.Unauthenticated, "UNAUTHENTICATED")
+
+	// Once matching says the firm shortlisted it, the firm sees it without the email.
+	h.matching.shortlist(id, "firm-1")
+	seen, err := h.client.GetProfile(as("firm-1", "FIRM"), &profilev1.GetProfileRequest{Id: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := proto.Clone(p).(*profilev1.Profile)
+	want.Email = ""
+	if !proto.Equal(seen.GetProfile(), want) {
+		t.Fatalf("firm reads %v\nwant %v", seen.GetProfile(), want)
+	}
+	// Another firm still does not.
+	_, err = h.client.GetProfile(as("firm-2", "FIRM"), &profilev1.GetProfileRequest{Id: id})
+	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
+	checks := h.matching.asked()
+	if len(checks) != 3 {
+		t.Fatalf("matching asked %d times, want 3", len(checks))
+	}
+	for i, firm := range []string{"firm-1", "firm-1", "firm-2"} {
+		c := checks[i]
+		if c.req.GetProfileId() != id || c.req.GetFirmId() != firm ||
+			c.caller != (identity.Caller{AccountID: firm, Role: identity.RoleFirm}) {
+			t.Fatalf("matching asked %v as %+v, want about %s for %s", c.req, c.caller, id, firm)
+		}
+	}
+
+	// Only the owner replaces it.
+	_, err = h.client.ReplaceProfile(as("cons-2", "CONSULTANT"), replaceRequest(id))
+	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
+	_, err = h.client.ReplaceProfile(as("firm-1", "FIRM"), replaceRequest(id))
+	wantCode(t, err, codes.PermissionDenied, "ROLE_NOT_ALLOWED")
+	replaced, err := h.client.ReplaceProfile(owner, replaceRequest(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := replaced.GetProfile()
+	if r.GetId() != id || r.GetEmail() != "claire@example.com" || r.GetDailyRateEur() != 1500 ||
+		r.GetLocation().GetCountry() != "BE" || !r.GetCreatedAt().AsTime().Equal(p.GetCreatedAt().AsTime()) ||
+		!r.GetUpdatedAt().AsTime().After(p.GetUpdatedAt().AsTime()) {
+		t.Fatalf("replaced %v", r)
+	}
+
+	// Only the owner or an operator erases it.
+	_, err = h.client.DeleteProfile(as("cons-2", "CONSULTANT"), &profilev1.DeleteProfileRequest{Id: id})
+	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
+	_, err = h.client.DeleteProfile(as("firm-1", "FIRM"), &profilev1.DeleteProfileRequest{Id: id})
+	wantCode(t, err, codes.PermissionDenied, "ROLE_NOT_ALLOWED")
+	if _, err := h.client.DeleteProfile(owner, &profilev1.DeleteProfileRequest{Id: id}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
+	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
+	_, err = h.client.DeleteProfile(as("op-1", "OPERATOR"), &profilev1.DeleteProfileRequest{Id: id})
+	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
+
+	// The three facts land on the PROFILE stream in commit order, each deduplicated by its event id.
+	eventually(t, "three events on the PROFILE stream", func() bool {
+		return len(h.streamEvents(t, "PROFILE")) >= 3
+	})
+	events := h.streamEvents(t, "PROFILE")
+	var types []string
+	ids := map[string]bool{}
+	for _, e := range events {
+		types = append(types, e.env.GetType())
+		if e.msgID == "" || e.msgID != e.env.GetEventId() {
+			t.Errorf("%s: Nats-Msg-Id %q, event id %q", e.env.GetType(), e.msgID, e.env.GetEventId())
+		}
+		if ids[e.env.GetEventId()] {
+			t.Errorf("event id %s published twice", e.env.GetEventId())
+		}
+		ids[e.env.GetEventId()] = true
+		if e.env.GetAggregateId() != id || e.env.GetProducer() != "profile" ||
+			e.subject != "caiomatch.profile.v1."+e.env.GetType()+"."+id {
+			t.Errorf("envelope %v on %s", e.env, e.subject)
+		}
+		for _, secret := range []string{"Claire", "claire", "Former CTO", "Lyon", "Gent"} {
+			if bytes.Contains(e.data, []byte(secret)) {
+				t.Errorf("%s carries %q", e.env.GetType(), secret)
+			}
+		}
+	}
+	if got := strings.Join(types, ","); got != "ProfileRegistered,ProfileUpdated,ProfileErased" {
+		t.Fatalf("PROFILE stream: %s", got)
+	}
+	if reg := events[0].payload.(*profilev1.ProfileRegistered).GetFacts(); reg.GetProfileId() != id ||
+		reg.GetAccountId() != "cons-1" || reg.GetDailyRateEur() != 1400 || reg.GetCountry() != "FR" ||
+		reg.GetAvailableFrom() != "2027-01-04" || len(reg.GetSkills()) != 2 {
+		t.Errorf("registered facts %v", reg)
+	}
+	if upd := events[1].payload.(*profilev1.ProfileUpdated).GetFacts(); upd.GetProfileId() != id ||
+		upd.GetDailyRateEur() != 1500 || upd.GetCountry() != "BE" || upd.GetWorkMode() != taxonomyv1.WorkMode_WORK_MODE_REMOTE ||
+		upd.GetAvailableFrom() != "2027-02-01" || len(upd.GetSkills()) != 1 {
+		t.Errorf("updated facts %v", upd)
+	}
+	if erased := events[2].payload.(*profilev1.ProfileErased); erased.GetProfileId() != id {
+		t.Errorf("erased %v", erased)
+	}
+	// Nothing else was published, on this stream or another.
+	time.Sleep(100 * time.Millisecond)
+	if n := len(h.streamEvents(t, "PROFILE")); n != 3 {
+		t.Fatalf("%d events on PROFILE, want 3", n)
+	}
+	for _, stream := range []string{"MISSION", "MATCHING"} {
+		if n := len(h.streamEvents(t, stream)); n != 0 {
+			t.Errorf("%d events on %s", n, stream)
+		}
+	}
+
+	// Logs never carry the consultant's personal data.
+	logs := h.logs.String()
+	for _, secret := range []string{"claire", "Claire", "Lyon"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs leak %q:\n%s", secret, logs)
+		}
+	}
+}
+
+func TestBadInputIsRefusedAndPublishesNothing(t *testing.T) {
+	h := start(t)
+	owner := as("cons-1", "CONSULTANT")
+
+	bad := createRequest()
+	bad.Skills[1].Level = 6
+	bad.DailyRateEur = -5
+	bad.Location = nil
+	_, err := h.client.CreateProfile(owner, bad)
+	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
+	if got := strings.Join(fieldViolations(err), ","); got != "skills[1].level,location.country,dailyRateEur" {
+		t.Fatalf("field violations %s", got)
+	}
+
+	other := createRequest()
+	other.AccountId = "cons-2"
+	_, err = h.client.CreateProfile(owner, other)
+	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
+	if got := strings.Join(fieldViolations(err), ","); got != "accountId" {
+		t.Fatalf("field violations %s", got)
+	}
+	_, err = h.client.CreateProfile(as("op-1", "OPERATOR"), createRequest())
+	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
+	if got := strings.Join(fieldViolations(err), ","); got != "accountId" {
+		t.Fatalf("field violations %s", got)
+	}
+	_, err = h.client.CreateProfile(as("firm-1", "FIRM"), createRequest())
+	wantCode(t, err, codes.PermissionDenied, "ROLE_NOT_ALLOWED")
+	_, err = h.client.CreateProfile(context.Background(), createRequest())
+	wantCode(t, err, codes.Unauthenticated, "UNAUTHENTICATED")
+	_, err = h.client.CreateProfile(as("cons-1", "ROBOT"), createRequest())
+	wantCode(t, err, codes.Unauthenticated, "UNAUTHENTICATED")
+
+	// A valid create, then invalid replacements and refused deletes of it.
+	created, err := h.client.CreateProfile(owner, createRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.GetProfile().GetId()
+	_, err = h.client.CreateProfile(owner, createRequest())
+	wantCode(t, err, codes.AlreadyExists, "PROFILE_ALREADY_EXISTS")
+	badReplace := replaceRequest(id)
+	badReplace.AvailableFrom = "01/02/2027"
+	badReplace.Email = ""
+	_, err = h.client.ReplaceProfile(owner, badReplace)
+	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
+	if got := strings.Join(fieldViolations(err), ","); got != "email,availableFrom" {
+		t.Fatalf("field violations %s", got)
+	}
+	_, err = h.client.DeleteProfile(as("cons-2", "CONSULTANT"), &profilev1.DeleteProfileRequest{Id: id})
+	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
+
+	// The relay publishes in commit order, so once the valid create is out, anything a refused
+	// request had stored would be out too. Give it a moment to show up after it as well.
+	eventually(t, "ProfileRegistered on the PROFILE stream", func() bool {
+		return len(h.streamEvents(t, "PROFILE")) >= 1
+	})
+	time.Sleep(200 * time.Millisecond)
+	events := h.streamEvents(t, "PROFILE")
+	if len(events) != 1 || events[0].env.GetType() != "ProfileRegistered" || events[0].env.GetAggregateId() != id {
+		var types []string
+		for _, e := range events {
+			types = append(types, e.env.GetType())
+		}
+		t.Fatalf("PROFILE stream holds %v, want only the ProfileRegistered of %s", types, id)
+	}
+	got, err := h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
+	if err != nil || !proto.Equal(got.GetProfile(), created.GetProfile()) {
+		t.Fatalf("profile after refused requests: %v, %v", got.GetProfile(), err)
+	}
+}
+
+func TestStopsCleanlyWhenCancelled(t *testing.T) {
+	h := start(t)
+	if _, err := h.client.CreateProfile(as("cons-1", "CONSULTANT"), createRequest()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "ProfileRegistered on the PROFILE stream", func() bool {
+		return len(h.streamEvents(t, "PROFILE")) == 1
+	})
+	if err := h.stop(); err != nil {
+		t.Fatalf("Run returned %v after cancellation", err)
+	}
+	// The listener is closed: nothing answers any more.
+	ctx, cancel := context.WithTimeout(as("cons-1", "CONSULTANT"), 2*time.Second)
+	defer cancel()
+	_, err := h.client.GetProfile(ctx, &profilev1.GetProfileRequest{Id: "x"})
+	if c := status.Code(err); c != codes.Unavailable && c != codes.DeadlineExceeded {
+		t.Fatalf("call after stop: %v", err)
+	}
+}
