@@ -40,6 +40,8 @@ type Config struct {
 // Run serves the matching service until ctx ends: the gRPC API, the consumers of the profile
 // and mission streams, and the relay of its outbox.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
+	// Serve closes the listener; this closes it too when start-up fails before serving.
+	defer host.Listener.Close()
 	if cfg.MissionAddr == "" {
 		return errors.New("matching: MissionAddr is required")
 	}

@@ -33,6 +33,8 @@ type Config struct {
 // Run serves the mission service until ctx ends: the gRPC port, the outbox relay and the
 // shortlist consumer.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
+	// Serve closes the listener; this closes it too when start-up fails before serving.
+	defer host.Listener.Close()
 	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(host.DataDir, Name+".db"))
 	if err != nil {
 		return err

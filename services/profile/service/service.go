@@ -35,6 +35,8 @@ type Config struct {
 
 // Run serves the profile service until ctx ends.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
+	// Serve closes the listener; this closes it too when start-up fails before serving.
+	defer host.Listener.Close()
 	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(host.DataDir, Name+".db"))
 	if err != nil {
 		return err

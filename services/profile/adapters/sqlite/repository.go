@@ -36,6 +36,9 @@ type Repository struct {
 
 // NewRepository wraps db; committed is called after each commit that stored events.
 func NewRepository(db *sql.DB, committed func()) *Repository {
+	if committed == nil {
+		committed = func() {}
+	}
 	return &Repository{db: db, committed: committed}
 }
 
