@@ -2,7 +2,6 @@ package eventbus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -72,30 +71,47 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", c.spec.Durable, c.spec.Stream, err)
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(64))
-	if err != nil {
-		return fmt.Errorf("consume %s: %w", c.spec.Durable, err)
-	}
-	// At shutdown, stop pulling and hand back what was already pulled but not handled: a Nak
-	// makes it available again at once, where an unacknowledged message would wait AckWait.
-	stop := context.AfterFunc(ctx, iter.Drain)
-	defer stop()
-	defer iter.Stop()
-	for {
-		msg, err := iter.Next()
+	for ctx.Err() == nil {
+		// A bounded fetch, rather than a continuous pull, leaves nothing in flight at shutdown:
+		// messages still arriving are handed back (see handOver) and the request expires.
+		batch, err := cons.Fetch(fetchBatch, jetstream.FetchMaxWait(fetchWait))
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			if ctx.Err() != nil {
 				return nil
 			}
 			c.logger.WarnContext(ctx, "consumer fetch failed", "consumer", c.spec.Durable, "error", err)
-			time.Sleep(200 * time.Millisecond)
+			sleepCtx(ctx, 200*time.Millisecond)
 			continue
 		}
-		if ctx.Err() != nil {
-			_ = msg.Nak()
-			continue
+		for msg := range batch.Messages() {
+			if ctx.Err() != nil {
+				handOver(msg)
+				continue
+			}
+			c.handle(ctx, msg)
 		}
-		c.handle(ctx, msg)
+	}
+	return nil
+}
+
+const (
+	fetchBatch = 64
+	fetchWait  = 500 * time.Millisecond
+)
+
+// handOver gives a pulled but unhandled message back at shutdown. The delay outlasts the open
+// fetch, so the message is not redelivered into it (which would count deliveries towards
+// MaxDeliver) but is available again right after a restart, instead of after AckWait.
+func handOver(msg jetstream.Msg) {
+	_ = msg.NakWithDelay(2 * fetchWait)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
