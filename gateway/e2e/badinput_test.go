@@ -25,7 +25,7 @@ func errorParts(body map[string]any) (reason string, fields []string) {
 func TestBadInputIsRefusedAndLeavesNothingBehind(t *testing.T) {
 	p := startPlatform(t, t.TempDir())
 	_, firmToken := p.createAccount("FIRM", "Firm A")
-	_, otherFirmToken := p.createAccount("FIRM", "Firm B")
+	otherFirmID, otherFirmToken := p.createAccount("FIRM", "Firm B")
 	_, consultantToken := p.createAccount("CONSULTANT", "Claire")
 	_, otherConsultantToken := p.createAccount("CONSULTANT", "Paul")
 
@@ -62,6 +62,9 @@ func TestBadInputIsRefusedAndLeavesNothingBehind(t *testing.T) {
 		{"firm reads another firm's shortlist", "GET", "/v1/missions/" + otherMission + "/shortlist", firmToken, nil, 404, "MISSION_NOT_FOUND", ""},
 		{"consultant reads another's profile", "GET", "/v1/profiles/" + otherProfile, consultantToken, nil, 404, "PROFILE_NOT_FOUND", ""},
 		{"consultant replaces another's profile", "PUT", "/v1/profiles/" + otherProfile, consultantToken, profileBody("Claire Martin", nil), 404, "PROFILE_NOT_FOUND", ""},
+		{"operator creates a profile for a firm account", "POST", "/v1/profiles", operatorToken, profileBody("X Y", set("accountId", otherFirmID)), 400, "INVALID_ARGUMENT", "accountId"},
+		{"operator creates a profile for no account", "POST", "/v1/profiles", operatorToken, profileBody("X Y", set("accountId", "nobody")), 400, "INVALID_ARGUMENT", "accountId"},
+		{"body over 1 MiB", "POST", "/v1/missions", firmToken, missionBody(set("title", strings.Repeat("x", 2<<20))), 400, "MALFORMED_JSON", "body"},
 		{"bad role", "POST", "/v1/accounts", operatorToken, map[string]any{"role": "ADMIN", "name": "x"}, 400, "INVALID_ARGUMENT", "role"},
 	}
 	for _, tc := range cases {

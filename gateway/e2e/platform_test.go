@@ -179,7 +179,7 @@ func profileBody(name string, mutate func(map[string]any)) map[string]any {
 		"location":        map[string]any{"country": "FR", "city": "Lyon"},
 		"workMode":        "WORK_MODE_HYBRID",
 		"dailyRateEur":    1200,
-		"availableFrom":   "2027-01-04",
+		"availableFrom":   missionStart.AddDate(0, 0, -28).Format(time.DateOnly),
 	}
 	if mutate != nil {
 		mutate(body)
@@ -194,7 +194,7 @@ func missionBody(mutate func(map[string]any)) map[string]any {
 		"missionType":        "MISSION_TYPE_TRANSFORMATION_LAUNCH",
 		"requiredSkills":     []string{"ai-strategy", "change-management"},
 		"niceToHaveSkills":   []string{"ai-act-compliance", "mlops"},
-		"startDate":          "2027-02-01",
+		"startDate":          missionStart.Format(time.DateOnly),
 		"durationMonths":     12,
 		"maxDailyRateEur":    1500,
 		"languages":          []string{"fr"},
@@ -215,3 +215,7 @@ func testLogOutput() io.Writer {
 	}
 	return io.Discard
 }
+
+// missionStart is the start date of test missions: always in the future, whatever the day the
+// suite runs (a start date before today is refused).
+var missionStart = time.Now().UTC().AddDate(0, 3, 0).Truncate(24 * time.Hour)

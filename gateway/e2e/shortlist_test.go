@@ -25,7 +25,7 @@ func TestSubmissionToShortlist(t *testing.T) {
 			b["skills"] = []map[string]any{{"id": "ai-strategy", "level": 5}, {"id": "mlops", "level": 5}}
 		}},
 		{"DAILY_RATE_OVER_BUDGET", func(b map[string]any) { b["dailyRateEur"] = 1800 }},
-		{"NOT_AVAILABLE_AT_START", func(b map[string]any) { b["availableFrom"] = "2027-03-01" }},
+		{"NOT_AVAILABLE_AT_START", func(b map[string]any) { b["availableFrom"] = missionStart.AddDate(0, 0, 28).Format(time.DateOnly) }},
 		{"NO_SHARED_LANGUAGE", func(b map[string]any) { b["languages"] = []string{"de", "en"} }},
 		{"EXPERIENCE_TOO_LOW", func(b map[string]any) { b["yearsExperience"] = 6 }},
 	}
@@ -132,7 +132,6 @@ func TestSubmissionToShortlist(t *testing.T) {
 		if r := p.call("GET", "/v1/profiles/"+id, firmToken, nil); r.status != 404 {
 			t.Errorf("firm reads a profile not on its shortlist: status %d", r.status)
 		}
-		break
 	}
 
 	assertSubmissionTrace(t, p)

@@ -9,6 +9,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/caiomatch/caiomatch/gateway/accounts"
+	"github.com/caiomatch/caiomatch/pkg/fault"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
@@ -45,10 +47,19 @@ var validators = []func(proto.Message) error{profilegrpc.Validate, missiongrpc.V
 
 // edgeInterceptor refuses, before anything travels, a call the caller's role may never make
 // and a request whose fields break the service's rules.
-func edgeInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
-	invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	if !strings.HasPrefix(method, "/caiomatch.") { // health checks
+func edgeInterceptor(store *accounts.Store) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
+		invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if err := checkAtEdge(ctx, store, method, req); err != nil {
+			return err
+		}
 		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+}
+
+func checkAtEdge(ctx context.Context, store *accounts.Store, method string, req any) error {
+	if !strings.HasPrefix(method, "/caiomatch.") { // health checks
+		return nil
 	}
 	caller, ok := identity.FromContext(ctx)
 	if !ok {
@@ -66,5 +77,22 @@ func edgeInterceptor(ctx context.Context, method string, req, reply any, cc *grp
 			}
 		}
 	}
-	return invoker(ctx, method, req, reply, cc, opts...)
+	if create, ok := req.(*profilev1.CreateProfileRequest); ok && create.GetAccountId() != "" && caller.IsOperator() {
+		return checkConsultantAccount(ctx, store, create.GetAccountId())
+	}
+	return nil
+}
+
+// checkConsultantAccount makes sure an operator creates a profile only for an existing
+// consultant account: accounts live here, at the edge, so the profile service cannot tell.
+func checkConsultantAccount(ctx context.Context, store *accounts.Store, accountID string) error {
+	acc, err := store.Get(ctx, accountID)
+	if fault.KindOf(err) == fault.KindNotFound || (err == nil && acc.Role != identity.RoleConsultant) {
+		return rpc.InvalidStatus(fault.ReasonInvalidArgument, "invalid field accountId",
+			fault.Violation{Field: "accountId", Description: "must be the id of an existing CONSULTANT account"}).Err()
+	}
+	if err != nil {
+		return rpc.Status(err).Err()
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -80,7 +81,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	for name, addr := range map[string]string{
 		"profile": cfg.Backends.ProfileAddr, "mission": cfg.Backends.MissionAddr, "matching": cfg.Backends.MatchingAddr,
 	} {
-		conn, err := rpc.Dial(addr, cfg.TracerProvider, grpc.WithChainUnaryInterceptor(edgeInterceptor))
+		conn, err := rpc.Dial(addr, cfg.TracerProvider, grpc.WithChainUnaryInterceptor(edgeInterceptor(cfg.Accounts)))
 		if err != nil {
 			g.Close()
 			return nil, fmt.Errorf("dial %s at %s: %w", name, addr, err)
@@ -117,7 +118,11 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		}
 	}
 	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
-	g.Handler = otelhttp.NewHandler(authenticate(cfg.Accounts, mux, mux), "gateway",
+	g.Handler = otelhttp.NewHandler(limitBody(authenticate(cfg.Accounts, mux, mux)), "gateway",
+		// Clients are outside: their trace context becomes a link, never our parent, and their
+		// baggage never travels inward.
+		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),
+		otelhttp.WithPropagators(propagation.TraceContext{}),
 		otelhttp.WithTracerProvider(cfg.TracerProvider),
 		otelhttp.WithMeterProvider(meterProvider),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + routeOf(r.URL.Path) }),
@@ -126,6 +131,18 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		}),
 	)
 	return g, nil
+}
+
+// MaxBodyBytes bounds a request body; the largest valid profile is far below it.
+const MaxBodyBytes = 1 << 20
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 var idSegment = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}$|^[0-9a-f]{32}$|^operator$`)

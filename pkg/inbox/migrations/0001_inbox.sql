@@ -1,5 +1,6 @@
 CREATE TABLE processed_events (
-    event_id     TEXT PRIMARY KEY,
     consumer     TEXT NOT NULL,
-    processed_at TEXT NOT NULL
+    event_id     TEXT NOT NULL,
+    processed_at TEXT NOT NULL,
+    PRIMARY KEY (consumer, event_id)
 );
