@@ -25,6 +25,7 @@ import (
 	"github.com/caiomatch/caiomatch/gateway/accounts"
 	"github.com/caiomatch/caiomatch/gateway/httpapi"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
@@ -96,6 +97,11 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 		return err
 	}
 
+	// A fresh key per run: only this process can call its services as anyone.
+	callerKey := make(rpc.CallerKey, 32)
+	if _, err := rand.Read(callerKey); err != nil {
+		return err
+	}
 	listeners := map[string]net.Listener{}
 	for _, name := range []string{profile.Name, mission.Name, matching.Name} {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -113,6 +119,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 			Name: name, DataDir: cfg.DataDir, JetStream: js, Listener: listeners[name],
 			TracerProvider: providers[name].TracerProvider(),
 			Logger:         telemetry.NewLogger(cfg.LogOutput, name, cfg.LogLevel),
+			CallerKey:      callerKey,
 		}, nil
 	}
 	profileHost, err := hostFor(profile.Name)
@@ -150,7 +157,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 		Backends: httpapi.Backends{
 			ProfileAddr: addr(profile.Name), MissionAddr: addr(mission.Name), MatchingAddr: addr(matching.Name),
 		},
-		Accounts: store, Spans: spans, Metrics: metrics,
+		Accounts: store, Spans: spans, Metrics: metrics, CallerKey: callerKey,
 		TracerProvider: providers["gateway"].TracerProvider(),
 		Logger:         telemetry.NewLogger(cfg.LogOutput, "gateway", cfg.LogLevel),
 		ExtraReadiness: map[string]func(context.Context) error{"nats": bus.ready},

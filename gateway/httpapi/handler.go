@@ -47,6 +47,8 @@ type Config struct {
 	Metrics        *telemetry.Metrics
 	TracerProvider trace.TracerProvider
 	Logger         *slog.Logger
+	// CallerKey signs the caller on every call to the services.
+	CallerKey rpc.CallerKey
 	// ExtraReadiness is checked by /readyz besides the services (e.g. the NATS connection).
 	ExtraReadiness map[string]func(context.Context) error
 }
@@ -81,7 +83,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	for name, addr := range map[string]string{
 		"profile": cfg.Backends.ProfileAddr, "mission": cfg.Backends.MissionAddr, "matching": cfg.Backends.MatchingAddr,
 	} {
-		conn, err := rpc.Dial(addr, cfg.TracerProvider, grpc.WithChainUnaryInterceptor(edgeInterceptor(cfg.Accounts)))
+		conn, err := rpc.Dial(addr, cfg.TracerProvider,
+			grpc.WithChainUnaryInterceptor(edgeInterceptor(cfg.Accounts)), rpc.SignCallers(cfg.CallerKey))
 		if err != nil {
 			g.Close()
 			return nil, fmt.Errorf("dial %s at %s: %w", name, addr, err)

@@ -26,8 +26,22 @@ type Server struct {
 	logger *slog.Logger
 }
 
+// ServerOption configures NewServer.
+type ServerOption func(*serverOptions)
+
+type serverOptions struct{ callerKey CallerKey }
+
+// WithCallerKey makes the server accept only callers signed with key (see SignCallers).
+func WithCallerKey(key CallerKey) ServerOption {
+	return func(o *serverOptions) { o.callerKey = key }
+}
+
 // NewServer builds the server; register services on s.GRPC before Serve.
-func NewServer(tp trace.TracerProvider, logger *slog.Logger) *Server {
+func NewServer(tp trace.TracerProvider, logger *slog.Logger, options ...ServerOption) *Server {
+	var o serverOptions
+	for _, opt := range options {
+		opt(&o)
+	}
 	srv := grpc.NewServer(
 		grpc.StatsHandler(otelgrpc.NewServerHandler(
 			otelgrpc.WithTracerProvider(tp),
@@ -36,7 +50,7 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger) *Server {
 					info.FullMethodName != healthpb.Health_Watch_FullMethodName
 			}),
 		)),
-		grpc.ChainUnaryInterceptor(unaryServerInterceptor(logger)),
+		grpc.ChainUnaryInterceptor(unaryServerInterceptor(logger, o.callerKey)),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 	)
@@ -45,9 +59,9 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger) *Server {
 	return &Server{GRPC: srv, Health: hs, logger: logger}
 }
 
-func unaryServerInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
+func unaryServerInterceptor(logger *slog.Logger, key CallerKey) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if c, ok := callerFromIncoming(ctx); ok {
+		if c, ok := callerFromIncoming(ctx, key); ok {
 			ctx = identity.WithCaller(ctx, c)
 		}
 		resp, err := handler(ctx, req)

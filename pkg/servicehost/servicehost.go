@@ -12,6 +12,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/caiomatch/caiomatch/pkg/rpc"
 )
 
 // Host is what the process gives a service.
@@ -23,6 +25,9 @@ type Host struct {
 	Logger         *slog.Logger
 	// Listener is where the service serves gRPC; the service closes it.
 	Listener net.Listener
+	// CallerKey signs and checks the caller on internal gRPC calls (rpc.SignCallers,
+	// rpc.WithCallerKey); empty trusts unsigned callers.
+	CallerKey rpc.CallerKey
 }
 
 // RunTogether runs every part until ctx ends or one of them fails, then stops the others and

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
 
@@ -23,6 +24,8 @@ type StandaloneConfig struct {
 	GRPCAddr     string
 	NATSURL      string
 	OTLPEndpoint string
+	// CallerKey is CAIOMATCH_INTERNAL_KEY, shared by every process of the platform.
+	CallerKey string
 }
 
 // Env reads a variable with a default.
@@ -61,10 +64,14 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, run func(context.C
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.GRPCAddr, err)
 	}
+	if cfg.CallerKey == "" {
+		logger.Warn("CAIOMATCH_INTERNAL_KEY is unset: this service trusts any caller that reaches its port")
+	}
 	logger.Info("service starting", "grpc_addr", lis.Addr().String(), "external_nats", cfg.NATSURL != "")
 	err = run(ctx, Host{
 		Name: cfg.Name, DataDir: cfg.DataDir, JetStream: js,
 		TracerProvider: tp.TracerProvider(), Logger: logger, Listener: lis,
+		CallerKey: rpc.CallerKey(cfg.CallerKey),
 	})
 	if errors.Is(err, context.Canceled) {
 		err = nil

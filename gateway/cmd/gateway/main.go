@@ -17,6 +17,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/gateway/accounts"
 	"github.com/caiomatch/caiomatch/gateway/httpapi"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
@@ -37,6 +38,7 @@ type config struct {
 	dataDir       string
 	operatorToken string
 	otlpEndpoint  string
+	callerKey     string
 	backends      httpapi.Backends
 }
 
@@ -46,6 +48,7 @@ func run(ctx context.Context) error {
 		dataDir:       servicehost.Env("CAIOMATCH_DATA_DIR", "./data"),
 		operatorToken: os.Getenv("CAIOMATCH_OPERATOR_TOKEN"),
 		otlpEndpoint:  os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+		callerKey:     os.Getenv("CAIOMATCH_INTERNAL_KEY"),
 		backends: httpapi.Backends{
 			ProfileAddr:  servicehost.Env("CAIOMATCH_PROFILE_GRPC_ADDR", "127.0.0.1:9101"),
 			MissionAddr:  servicehost.Env("CAIOMATCH_MISSION_GRPC_ADDR", "127.0.0.1:9102"),
@@ -83,7 +86,7 @@ func run(ctx context.Context) error {
 	}
 	gw, err := httpapi.New(ctx, httpapi.Config{
 		Backends: cfg.backends, Accounts: store, Spans: spans, Metrics: metrics,
-		TracerProvider: tp.TracerProvider(), Logger: logger,
+		TracerProvider: tp.TracerProvider(), Logger: logger, CallerKey: rpc.CallerKey(cfg.callerKey),
 	})
 	if err != nil {
 		return err

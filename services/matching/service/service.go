@@ -53,7 +53,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
 		return err
 	}
-	missionConn, err := rpc.Dial(cfg.MissionAddr, host.TracerProvider)
+	missionConn, err := rpc.Dial(cfg.MissionAddr, host.TracerProvider, rpc.SignCallers(host.CallerKey))
 	if err != nil {
 		return fmt.Errorf("dial mission: %w", err)
 	}
@@ -68,7 +68,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	profiles := eventbus.NewConsumer(host.JetStream, eventapi.ProfilesSpec(), handlers.Profile, host.TracerProvider, host.Logger)
 	missions := eventbus.NewConsumer(host.JetStream, eventapi.MissionsSpec(), handlers.Mission, host.TracerProvider, host.Logger)
 
-	server := rpc.NewServer(host.TracerProvider, host.Logger)
+	server := rpc.NewServer(host.TracerProvider, host.Logger, rpc.WithCallerKey(host.CallerKey))
 	matchingv1.RegisterMatchingServiceServer(server.GRPC, grpcapi.NewServer(application))
 
 	grace := cfg.ShutdownGrace

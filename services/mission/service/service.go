@@ -51,7 +51,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	shortlists := eventbus.NewConsumer(host.JetStream, matchingevents.ShortlistSpec(),
 		matchingevents.ShortlistHandler(application, host.Logger), host.TracerProvider, host.Logger)
 
-	server := rpc.NewServer(host.TracerProvider, host.Logger)
+	server := rpc.NewServer(host.TracerProvider, host.Logger, rpc.WithCallerKey(host.CallerKey))
 	missionv1.RegisterMissionServiceServer(server.GRPC, grpcapi.NewServer(application))
 
 	grace := cfg.ShutdownGrace

@@ -45,7 +45,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
 		return err
 	}
-	matchingConn, err := rpc.Dial(cfg.MatchingAddr, host.TracerProvider)
+	matchingConn, err := rpc.Dial(cfg.MatchingAddr, host.TracerProvider, rpc.SignCallers(host.CallerKey))
 	if err != nil {
 		return fmt.Errorf("dial matching: %w", err)
 	}
@@ -56,7 +56,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	application := app.New(repo, matchingclient.New(matchingv1.NewMatchingServiceClient(matchingConn)),
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
 
-	server := rpc.NewServer(host.TracerProvider, host.Logger)
+	server := rpc.NewServer(host.TracerProvider, host.Logger, rpc.WithCallerKey(host.CallerKey))
 	profilev1.RegisterProfileServiceServer(server.GRPC, grpcapi.NewServer(application))
 
 	grace := cfg.ShutdownGrace

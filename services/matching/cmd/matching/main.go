@@ -30,6 +30,7 @@ func run(ctx context.Context) error {
 		GRPCAddr:     servicehost.Env("CAIOMATCH_MATCHING_GRPC_ADDR", "127.0.0.1:9103"),
 		NATSURL:      os.Getenv("NATS_URL"),
 		OTLPEndpoint: os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+		CallerKey:    os.Getenv("CAIOMATCH_INTERNAL_KEY"),
 	}
 	size, err := strconv.Atoi(servicehost.Env("CAIOMATCH_SHORTLIST_SIZE", "5"))
 	if err != nil || size < 1 {

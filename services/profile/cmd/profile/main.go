@@ -29,6 +29,7 @@ func run(ctx context.Context) error {
 		GRPCAddr:     servicehost.Env("CAIOMATCH_PROFILE_GRPC_ADDR", "127.0.0.1:9101"),
 		NATSURL:      os.Getenv("NATS_URL"),
 		OTLPEndpoint: os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+		CallerKey:    os.Getenv("CAIOMATCH_INTERNAL_KEY"),
 	}
 	cfg := service.Config{MatchingAddr: servicehost.Env("CAIOMATCH_MATCHING_GRPC_ADDR", "127.0.0.1:9103")}
 	return servicehost.RunStandalone(ctx, host, func(ctx context.Context, h servicehost.Host) error {

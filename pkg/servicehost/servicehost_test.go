@@ -1,0 +1,232 @@
+package servicehost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+)
+
+// runAsync runs RunTogether and returns a channel with its result.
+func runAsync(ctx context.Context, parts ...func(context.Context) error) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- RunTogether(ctx, parts...) }()
+	return done
+}
+
+func result(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunTogether did not return")
+		return nil
+	}
+}
+
+// untilStopped is a part that runs until its context ends, then takes a moment to clean up; it
+// records that it finished so the test can check RunTogether waited for it.
+func untilStopped(finished *atomic.Int32, stopErr error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		<-ctx.Done()
+		time.Sleep(50 * time.Millisecond)
+		finished.Add(1)
+		return stopErr
+	}
+}
+
+func TestRunTogetherFirstErrorStopsOthersAndWaits(t *testing.T) {
+	boom := errors.New("listener died")
+	var finished atomic.Int32
+	start := time.Now()
+	err := result(t, runAsync(context.Background(),
+		untilStopped(&finished, nil),
+		func(ctx context.Context) error {
+			time.Sleep(20 * time.Millisecond)
+			return boom
+		},
+		untilStopped(&finished, nil),
+		// Parts that report their stop as context.Canceled stop cleanly.
+		untilStopped(&finished, context.Canceled),
+		untilStopped(&finished, fmt.Errorf("consume: %w", context.Canceled)),
+	))
+	if !errors.Is(err, boom) {
+		t.Fatalf("RunTogether = %v, want the first failure", err)
+	}
+	if errors.Is(err, context.Canceled) {
+		t.Errorf("RunTogether = %v: a part stopped by the failure is not itself a failure", err)
+	}
+	if n := finished.Load(); n != 4 {
+		t.Errorf("RunTogether returned before the other parts finished (%d of 4)", n)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Error("the failure did not stop the other parts promptly")
+	}
+}
+
+func TestRunTogetherKeepsEveryFailure(t *testing.T) {
+	first, second := errors.New("first"), errors.New("flush at stop failed")
+	err := result(t, runAsync(context.Background(),
+		func(ctx context.Context) error { return first },
+		func(ctx context.Context) error { <-ctx.Done(); return second },
+	))
+	if !errors.Is(err, first) || !errors.Is(err, second) {
+		t.Errorf("RunTogether = %v, want both failures", err)
+	}
+}
+
+func TestRunTogetherCancelStopsAllAndReturnsNil(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var finished atomic.Int32
+	done := runAsync(ctx,
+		untilStopped(&finished, nil),
+		untilStopped(&finished, nil),
+		untilStopped(&finished, context.Canceled),
+	)
+	select {
+	case err := <-done:
+		t.Fatalf("RunTogether returned %v before ctx was cancelled", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	if err := result(t, done); err != nil {
+		t.Errorf("RunTogether after cancel = %v, want nil", err)
+	}
+	if n := finished.Load(); n != 3 {
+		t.Errorf("%d of 3 parts finished when RunTogether returned", n)
+	}
+}
+
+func TestRunTogetherPartEndingCleanlyDoesNotStopOthers(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var finished atomic.Int32
+	done := runAsync(ctx,
+		func(context.Context) error { return nil }, // e.g. a one-shot task
+		untilStopped(&finished, nil),
+	)
+	select {
+	case err := <-done:
+		t.Fatalf("RunTogether returned %v when one part ended cleanly", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	cancel()
+	if err := result(t, done); err != nil || finished.Load() != 1 {
+		t.Errorf("RunTogether = %v, finished %d", err, finished.Load())
+	}
+}
+
+func TestRunTogetherCanceledBeforeStopIsAFailure(t *testing.T) {
+	// A part that fails with context.Canceled of its own (not because it was stopped) is a failure.
+	err := result(t, runAsync(context.Background(),
+		func(context.Context) error { return fmt.Errorf("call: %w", context.Canceled) },
+	))
+	if err == nil {
+		t.Error("RunTogether = nil for a part that failed on its own")
+	}
+	if err := result(t, runAsync(context.Background())); err != nil {
+		t.Errorf("RunTogether with no parts = %v", err)
+	}
+}
+
+func TestEnv(t *testing.T) {
+	t.Setenv("CAIOMATCH_TEST_SET", "value")
+	t.Setenv("CAIOMATCH_TEST_EMPTY", "")
+	if got := Env("CAIOMATCH_TEST_SET", "fallback"); got != "value" {
+		t.Errorf("Env(set) = %q", got)
+	}
+	if got := Env("CAIOMATCH_TEST_EMPTY", "fallback"); got != "fallback" {
+		t.Errorf("Env(empty) = %q", got)
+	}
+	if got := Env("CAIOMATCH_TEST_UNSET_XYZ", "fallback"); got != "fallback" {
+		t.Errorf("Env(unset) = %q", got)
+	}
+}
+
+func TestShutdownWithinBoundsTheWait(t *testing.T) {
+	start := time.Now()
+	ShutdownWithin(100*time.Millisecond, func(ctx context.Context) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("ShutdownWithin waited %v", took)
+	}
+}
+
+func TestRunStandaloneGivesTheServiceItsHost(t *testing.T) {
+	// The embedded NATS server and the tracer provider are real; the logger writes to stderr.
+	dir := t.TempDir()
+	cfg := StandaloneConfig{Name: "testsvc", DataDir: dir, GRPCAddr: "127.0.0.1:0"}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	t.Run("clean stop", func(t *testing.T) {
+		runCtx, stop := context.WithCancel(ctx)
+		err := RunStandalone(runCtx, cfg, func(ctx context.Context, h Host) error {
+			defer h.Listener.Close()
+			if h.Name != "testsvc" || h.DataDir != dir || h.Logger == nil || h.TracerProvider == nil {
+				t.Errorf("host = %+v", h)
+			}
+			if addr, ok := h.Listener.Addr().(*net.TCPAddr); !ok || !addr.IP.IsLoopback() || addr.Port == 0 {
+				t.Errorf("listener on %v", h.Listener.Addr())
+			}
+			// The streams are declared before the service starts.
+			if _, err := h.JetStream.Stream(ctx, eventbus.DeadLetterStream); err != nil {
+				t.Errorf("dead-letter stream: %v", err)
+			}
+			ack, err := h.JetStream.Publish(ctx, eventbus.Subject(eventbus.ProducerProfile, "Thing", "p-1"), []byte("x"))
+			if err != nil || ack.Stream != "PROFILE" {
+				t.Errorf("publish: %+v, %v", ack, err)
+			}
+			stop()
+			<-ctx.Done()
+			return ctx.Err() // a service that reports its stop as context.Canceled
+		})
+		if err != nil {
+			t.Errorf("RunStandalone = %v, want nil after a clean stop", err)
+		}
+		if _, err := os.Stat(dir + "/nats"); err != nil {
+			t.Errorf("embedded NATS did not store under the data directory: %v", err)
+		}
+	})
+
+	t.Run("failure", func(t *testing.T) {
+		boom := errors.New("migration failed")
+		err := RunStandalone(ctx, cfg, func(ctx context.Context, h Host) error {
+			h.Listener.Close()
+			// The stream written by the previous run is still there.
+			s, err := h.JetStream.Stream(ctx, "PROFILE")
+			if err != nil {
+				return err
+			}
+			if n := s.CachedInfo().State.Msgs; n != 1 {
+				t.Errorf("PROFILE holds %d messages after a restart, want 1", n)
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Errorf("RunStandalone = %v, want the service's error", err)
+		}
+	})
+
+	t.Run("bad listen address", func(t *testing.T) {
+		bad := cfg
+		bad.GRPCAddr = "256.0.0.1:1"
+		err := RunStandalone(ctx, bad, func(context.Context, Host) error {
+			t.Error("the service ran without a listener")
+			return nil
+		})
+		if err == nil || !strings.Contains(err.Error(), "listen") {
+			t.Errorf("RunStandalone = %v, want a listen error", err)
+		}
+	})
+}
