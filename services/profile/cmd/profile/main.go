@@ -14,6 +14,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, restore the default handling: a second Ctrl-C ends a stuck stop.
+	context.AfterFunc(ctx, stop)
 	err := run(ctx)
 	stop()
 	if err != nil {
