@@ -64,9 +64,12 @@ func (c *Consumer) Run(ctx context.Context) error {
 		FilterSubjects: c.spec.FilterSubjects,
 		AckPolicy:      jetstream.AckExplicitPolicy,
 		AckWait:        c.spec.AckWait,
-		MaxDeliver:     c.spec.MaxDeliver,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxAckPending:  256,
+		// The server never gives up on a message by itself: once a message reaches
+		// spec.MaxDeliver deliveries this consumer copies it to the dead-letter subject, and if
+		// that copy fails the message must come back to be copied again, not vanish.
+		MaxDeliver:    -1,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: 256,
 	})
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", c.spec.Durable, c.spec.Stream, err)
