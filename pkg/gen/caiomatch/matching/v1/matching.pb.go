@@ -600,6 +600,267 @@ func (x *ShortlistProposed) GetEligibleCount() int32 {
 	return 0
 }
 
+// FailedRule is one hard rule that excludes a consultant from a mission.
+type FailedRule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// rule is a stable upper snake case name, such as DAILY_RATE_OVER_BUDGET.
+	Rule          string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	Detail        string `protobuf:"bytes,2,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FailedRule) Reset() {
+	*x = FailedRule{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FailedRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FailedRule) ProtoMessage() {}
+
+func (x *FailedRule) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FailedRule.ProtoReflect.Descriptor instead.
+func (*FailedRule) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *FailedRule) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *FailedRule) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+type ExplainCandidateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	ProfileId     string                 `protobuf:"bytes,2,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplainCandidateRequest) Reset() {
+	*x = ExplainCandidateRequest{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplainCandidateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplainCandidateRequest) ProtoMessage() {}
+
+func (x *ExplainCandidateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplainCandidateRequest.ProtoReflect.Descriptor instead.
+func (*ExplainCandidateRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ExplainCandidateRequest) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *ExplainCandidateRequest) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+type ExplainCandidateResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MissionId string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	ProfileId string                 `protobuf:"bytes,2,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	// eligible is true when the consultant passes every hard rule.
+	Eligible       bool              `protobuf:"varint,3,opt,name=eligible,proto3" json:"eligible,omitempty"`
+	Score          float64           `protobuf:"fixed64,4,opt,name=score,proto3" json:"score,omitempty"`
+	ScoringVersion string            `protobuf:"bytes,5,opt,name=scoring_version,json=scoringVersion,proto3" json:"scoring_version,omitempty"`
+	Components     []*ScoreComponent `protobuf:"bytes,6,rep,name=components,proto3" json:"components,omitempty"`
+	MatchedSkills  []string          `protobuf:"bytes,7,rep,name=matched_skills,json=matchedSkills,proto3" json:"matched_skills,omitempty"`
+	MissingSkills  []string          `protobuf:"bytes,8,rep,name=missing_skills,json=missingSkills,proto3" json:"missing_skills,omitempty"`
+	FailedRules    []*FailedRule     `protobuf:"bytes,9,rep,name=failed_rules,json=failedRules,proto3" json:"failed_rules,omitempty"`
+	// shortlisted is true when the consultant is on the mission's current shortlist.
+	Shortlisted bool `protobuf:"varint,10,opt,name=shortlisted,proto3" json:"shortlisted,omitempty"`
+	// rank is the consultant's place among the eligible consultants, 1 for the best; 0 when not
+	// eligible.
+	Rank          int32 `protobuf:"varint,11,opt,name=rank,proto3" json:"rank,omitempty"`
+	EligibleCount int32 `protobuf:"varint,12,opt,name=eligible_count,json=eligibleCount,proto3" json:"eligible_count,omitempty"`
+	// exposure_capped is true when an eligible consultant is left off because they already sit on
+	// as many open shortlists as the exposure cap allows.
+	ExposureCapped bool `protobuf:"varint,13,opt,name=exposure_capped,json=exposureCapped,proto3" json:"exposure_capped,omitempty"`
+	// shortlist_revision is the revision of the current shortlist, 0 before the first.
+	ShortlistRevision int64 `protobuf:"varint,14,opt,name=shortlist_revision,json=shortlistRevision,proto3" json:"shortlist_revision,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ExplainCandidateResponse) Reset() {
+	*x = ExplainCandidateResponse{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplainCandidateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplainCandidateResponse) ProtoMessage() {}
+
+func (x *ExplainCandidateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplainCandidateResponse.ProtoReflect.Descriptor instead.
+func (*ExplainCandidateResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ExplainCandidateResponse) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *ExplainCandidateResponse) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *ExplainCandidateResponse) GetEligible() bool {
+	if x != nil {
+		return x.Eligible
+	}
+	return false
+}
+
+func (x *ExplainCandidateResponse) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *ExplainCandidateResponse) GetScoringVersion() string {
+	if x != nil {
+		return x.ScoringVersion
+	}
+	return ""
+}
+
+func (x *ExplainCandidateResponse) GetComponents() []*ScoreComponent {
+	if x != nil {
+		return x.Components
+	}
+	return nil
+}
+
+func (x *ExplainCandidateResponse) GetMatchedSkills() []string {
+	if x != nil {
+		return x.MatchedSkills
+	}
+	return nil
+}
+
+func (x *ExplainCandidateResponse) GetMissingSkills() []string {
+	if x != nil {
+		return x.MissingSkills
+	}
+	return nil
+}
+
+func (x *ExplainCandidateResponse) GetFailedRules() []*FailedRule {
+	if x != nil {
+		return x.FailedRules
+	}
+	return nil
+}
+
+func (x *ExplainCandidateResponse) GetShortlisted() bool {
+	if x != nil {
+		return x.Shortlisted
+	}
+	return false
+}
+
+func (x *ExplainCandidateResponse) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *ExplainCandidateResponse) GetEligibleCount() int32 {
+	if x != nil {
+		return x.EligibleCount
+	}
+	return 0
+}
+
+func (x *ExplainCandidateResponse) GetExposureCapped() bool {
+	if x != nil {
+		return x.ExposureCapped
+	}
+	return false
+}
+
+func (x *ExplainCandidateResponse) GetShortlistRevision() int64 {
+	if x != nil {
+		return x.ShortlistRevision
+	}
+	return 0
+}
+
 var File_caiomatch_matching_v1_matching_proto protoreflect.FileDescriptor
 
 const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
@@ -654,15 +915,45 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"candidates\x12;\n" +
 	"\vproposed_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"proposedAt\x12%\n" +
-	"\x0eeligible_count\x18\a \x01(\x05R\religibleCount*\x8c\x01\n" +
+	"\x0eeligible_count\x18\a \x01(\x05R\religibleCount\"8\n" +
+	"\n" +
+	"FailedRule\x12\x12\n" +
+	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x16\n" +
+	"\x06detail\x18\x02 \x01(\tR\x06detail\"W\n" +
+	"\x17ExplainCandidateRequest\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x02 \x01(\tR\tprofileId\"\xc3\x04\n" +
+	"\x18ExplainCandidateResponse\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x02 \x01(\tR\tprofileId\x12\x1a\n" +
+	"\beligible\x18\x03 \x01(\bR\beligible\x12\x14\n" +
+	"\x05score\x18\x04 \x01(\x01R\x05score\x12'\n" +
+	"\x0fscoring_version\x18\x05 \x01(\tR\x0escoringVersion\x12E\n" +
+	"\n" +
+	"components\x18\x06 \x03(\v2%.caiomatch.matching.v1.ScoreComponentR\n" +
+	"components\x12%\n" +
+	"\x0ematched_skills\x18\a \x03(\tR\rmatchedSkills\x12%\n" +
+	"\x0emissing_skills\x18\b \x03(\tR\rmissingSkills\x12D\n" +
+	"\ffailed_rules\x18\t \x03(\v2!.caiomatch.matching.v1.FailedRuleR\vfailedRules\x12 \n" +
+	"\vshortlisted\x18\n" +
+	" \x01(\bR\vshortlisted\x12\x12\n" +
+	"\x04rank\x18\v \x01(\x05R\x04rank\x12%\n" +
+	"\x0eeligible_count\x18\f \x01(\x05R\religibleCount\x12'\n" +
+	"\x0fexposure_capped\x18\r \x01(\bR\x0eexposureCapped\x12-\n" +
+	"\x12shortlist_revision\x18\x0e \x01(\x03R\x11shortlistRevision*\x8c\x01\n" +
 	"\x0fShortlistStatus\x12 \n" +
 	"\x1cSHORTLIST_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SHORTLIST_STATUS_PENDING\x10\x01\x12\x1a\n" +
 	"\x16SHORTLIST_STATUS_READY\x10\x02\x12\x1d\n" +
-	"\x19SHORTLIST_STATUS_NO_MATCH\x10\x032\x82\x02\n" +
+	"\x19SHORTLIST_STATUS_NO_MATCH\x10\x032\xf7\x02\n" +
 	"\x0fMatchingService\x12g\n" +
 	"\fGetShortlist\x12*.caiomatch.matching.v1.GetShortlistRequest\x1a+.caiomatch.matching.v1.GetShortlistResponse\x12\x85\x01\n" +
-	"\x16CheckProfileVisibility\x124.caiomatch.matching.v1.CheckProfileVisibilityRequest\x1a5.caiomatch.matching.v1.CheckProfileVisibilityResponseBIZGgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1;matchingv1b\x06proto3"
+	"\x16CheckProfileVisibility\x124.caiomatch.matching.v1.CheckProfileVisibilityRequest\x1a5.caiomatch.matching.v1.CheckProfileVisibilityResponse\x12s\n" +
+	"\x10ExplainCandidate\x12..caiomatch.matching.v1.ExplainCandidateRequest\x1a/.caiomatch.matching.v1.ExplainCandidateResponseBIZGgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1;matchingv1b\x06proto3"
 
 var (
 	file_caiomatch_matching_v1_matching_proto_rawDescOnce sync.Once
@@ -677,7 +968,7 @@ func file_caiomatch_matching_v1_matching_proto_rawDescGZIP() []byte {
 }
 
 var file_caiomatch_matching_v1_matching_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(ShortlistStatus)(0),                   // 0: caiomatch.matching.v1.ShortlistStatus
 	(*ScoreComponent)(nil),                 // 1: caiomatch.matching.v1.ScoreComponent
@@ -688,25 +979,32 @@ var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(*CheckProfileVisibilityRequest)(nil),  // 6: caiomatch.matching.v1.CheckProfileVisibilityRequest
 	(*CheckProfileVisibilityResponse)(nil), // 7: caiomatch.matching.v1.CheckProfileVisibilityResponse
 	(*ShortlistProposed)(nil),              // 8: caiomatch.matching.v1.ShortlistProposed
-	(*timestamppb.Timestamp)(nil),          // 9: google.protobuf.Timestamp
+	(*FailedRule)(nil),                     // 9: caiomatch.matching.v1.FailedRule
+	(*ExplainCandidateRequest)(nil),        // 10: caiomatch.matching.v1.ExplainCandidateRequest
+	(*ExplainCandidateResponse)(nil),       // 11: caiomatch.matching.v1.ExplainCandidateResponse
+	(*timestamppb.Timestamp)(nil),          // 12: google.protobuf.Timestamp
 }
 var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
-	1, // 0: caiomatch.matching.v1.Explanation.components:type_name -> caiomatch.matching.v1.ScoreComponent
-	2, // 1: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
-	0, // 2: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
-	3, // 3: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
-	9, // 4: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
-	3, // 5: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
-	9, // 6: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
-	4, // 7: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
-	6, // 8: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
-	5, // 9: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
-	7, // 10: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
-	9, // [9:11] is the sub-list for method output_type
-	7, // [7:9] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	1,  // 0: caiomatch.matching.v1.Explanation.components:type_name -> caiomatch.matching.v1.ScoreComponent
+	2,  // 1: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
+	0,  // 2: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
+	3,  // 3: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
+	12, // 4: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
+	3,  // 5: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
+	12, // 6: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
+	1,  // 7: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
+	9,  // 8: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
+	4,  // 9: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
+	6,  // 10: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
+	10, // 11: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
+	5,  // 12: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
+	7,  // 13: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
+	11, // 14: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
+	12, // [12:15] is the sub-list for method output_type
+	9,  // [9:12] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_matching_v1_matching_proto_init() }
@@ -720,7 +1018,7 @@ func file_caiomatch_matching_v1_matching_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_matching_v1_matching_proto_rawDesc), len(file_caiomatch_matching_v1_matching_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	MatchingService_GetShortlist_FullMethodName           = "/caiomatch.matching.v1.MatchingService/GetShortlist"
 	MatchingService_CheckProfileVisibility_FullMethodName = "/caiomatch.matching.v1.MatchingService/CheckProfileVisibility"
+	MatchingService_ExplainCandidate_FullMethodName       = "/caiomatch.matching.v1.MatchingService/ExplainCandidate"
 )
 
 // MatchingServiceClient is the client API for MatchingService service.
@@ -33,6 +34,11 @@ type MatchingServiceClient interface {
 	// CheckProfileVisibility tells whether a profile is on a current shortlist of one of a
 	// firm's missions; the profile service asks before showing a profile to a firm.
 	CheckProfileVisibility(ctx context.Context, in *CheckProfileVisibilityRequest, opts ...grpc.CallOption) (*CheckProfileVisibilityResponse, error)
+	// ExplainCandidate tells why a consultant is, or is not, a candidate for a mission, judged on
+	// the read model as it is now: the score breakdown of an eligible consultant, or every hard
+	// rule that excludes them. Operators may ask about anyone; the owning firm only about the
+	// candidates of its mission's current shortlist.
+	ExplainCandidate(ctx context.Context, in *ExplainCandidateRequest, opts ...grpc.CallOption) (*ExplainCandidateResponse, error)
 }
 
 type matchingServiceClient struct {
@@ -63,6 +69,16 @@ func (c *matchingServiceClient) CheckProfileVisibility(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *matchingServiceClient) ExplainCandidate(ctx context.Context, in *ExplainCandidateRequest, opts ...grpc.CallOption) (*ExplainCandidateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExplainCandidateResponse)
+	err := c.cc.Invoke(ctx, MatchingService_ExplainCandidate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MatchingServiceServer is the server API for MatchingService service.
 // All implementations must embed UnimplementedMatchingServiceServer
 // for forward compatibility.
@@ -73,6 +89,11 @@ type MatchingServiceServer interface {
 	// CheckProfileVisibility tells whether a profile is on a current shortlist of one of a
 	// firm's missions; the profile service asks before showing a profile to a firm.
 	CheckProfileVisibility(context.Context, *CheckProfileVisibilityRequest) (*CheckProfileVisibilityResponse, error)
+	// ExplainCandidate tells why a consultant is, or is not, a candidate for a mission, judged on
+	// the read model as it is now: the score breakdown of an eligible consultant, or every hard
+	// rule that excludes them. Operators may ask about anyone; the owning firm only about the
+	// candidates of its mission's current shortlist.
+	ExplainCandidate(context.Context, *ExplainCandidateRequest) (*ExplainCandidateResponse, error)
 	mustEmbedUnimplementedMatchingServiceServer()
 }
 
@@ -88,6 +109,9 @@ func (UnimplementedMatchingServiceServer) GetShortlist(context.Context, *GetShor
 }
 func (UnimplementedMatchingServiceServer) CheckProfileVisibility(context.Context, *CheckProfileVisibilityRequest) (*CheckProfileVisibilityResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckProfileVisibility not implemented")
+}
+func (UnimplementedMatchingServiceServer) ExplainCandidate(context.Context, *ExplainCandidateRequest) (*ExplainCandidateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExplainCandidate not implemented")
 }
 func (UnimplementedMatchingServiceServer) mustEmbedUnimplementedMatchingServiceServer() {}
 func (UnimplementedMatchingServiceServer) testEmbeddedByValue()                         {}
@@ -146,6 +170,24 @@ func _MatchingService_CheckProfileVisibility_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MatchingService_ExplainCandidate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExplainCandidateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).ExplainCandidate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_ExplainCandidate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).ExplainCandidate(ctx, req.(*ExplainCandidateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MatchingService_ServiceDesc is the grpc.ServiceDesc for MatchingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -160,6 +202,10 @@ var MatchingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckProfileVisibility",
 			Handler:    _MatchingService_CheckProfileVisibility_Handler,
+		},
+		{
+			MethodName: "ExplainCandidate",
+			Handler:    _MatchingService_ExplainCandidate_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -139,6 +139,59 @@ func (MissionStatus) EnumDescriptor() ([]byte, []int) {
 	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{1}
 }
 
+// SkillRequirement is a minimum level (1 to 5) for one of the mission's required skills.
+type SkillRequirement struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	MinLevel      int32                  `protobuf:"varint,2,opt,name=min_level,json=minLevel,proto3" json:"min_level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkillRequirement) Reset() {
+	*x = SkillRequirement{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkillRequirement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkillRequirement) ProtoMessage() {}
+
+func (x *SkillRequirement) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkillRequirement.ProtoReflect.Descriptor instead.
+func (*SkillRequirement) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *SkillRequirement) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SkillRequirement) GetMinLevel() int32 {
+	if x != nil {
+		return x.MinLevel
+	}
+	return 0
+}
+
 type Mission struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -159,16 +212,19 @@ type Mission struct {
 	MinYearsExperience int32         `protobuf:"varint,14,opt,name=min_years_experience,json=minYearsExperience,proto3" json:"min_years_experience,omitempty"`
 	Status             MissionStatus `protobuf:"varint,15,opt,name=status,proto3,enum=caiomatch.mission.v1.MissionStatus" json:"status,omitempty"`
 	// end_date is the last day of the mission window, derived from start and duration.
-	EndDate       string                 `protobuf:"bytes,16,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	EndDate   string                 `protobuf:"bytes,16,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// required_skill_levels gives a minimum level to some of required_skills; a required skill
+	// without one may be at any level.
+	RequiredSkillLevels []*SkillRequirement `protobuf:"bytes,19,rep,name=required_skill_levels,json=requiredSkillLevels,proto3" json:"required_skill_levels,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Mission) Reset() {
 	*x = Mission{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[0]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -180,7 +236,7 @@ func (x *Mission) String() string {
 func (*Mission) ProtoMessage() {}
 
 func (x *Mission) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[0]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -193,7 +249,7 @@ func (x *Mission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Mission.ProtoReflect.Descriptor instead.
 func (*Mission) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{0}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Mission) GetId() string {
@@ -322,27 +378,35 @@ func (x *Mission) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Mission) GetRequiredSkillLevels() []*SkillRequirement {
+	if x != nil {
+		return x.RequiredSkillLevels
+	}
+	return nil
+}
+
 type CreateMissionRequest struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	Title              string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
-	Sector             string                 `protobuf:"bytes,2,opt,name=sector,proto3" json:"sector,omitempty"`
-	MissionType        MissionType            `protobuf:"varint,3,opt,name=mission_type,json=missionType,proto3,enum=caiomatch.mission.v1.MissionType" json:"mission_type,omitempty"`
-	RequiredSkills     []string               `protobuf:"bytes,4,rep,name=required_skills,json=requiredSkills,proto3" json:"required_skills,omitempty"`
-	NiceToHaveSkills   []string               `protobuf:"bytes,5,rep,name=nice_to_have_skills,json=niceToHaveSkills,proto3" json:"nice_to_have_skills,omitempty"`
-	StartDate          string                 `protobuf:"bytes,6,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	DurationMonths     int32                  `protobuf:"varint,7,opt,name=duration_months,json=durationMonths,proto3" json:"duration_months,omitempty"`
-	MaxDailyRateEur    int32                  `protobuf:"varint,8,opt,name=max_daily_rate_eur,json=maxDailyRateEur,proto3" json:"max_daily_rate_eur,omitempty"`
-	Languages          []string               `protobuf:"bytes,9,rep,name=languages,proto3" json:"languages,omitempty"`
-	Location           *v1.Location           `protobuf:"bytes,10,opt,name=location,proto3" json:"location,omitempty"`
-	WorkMode           v1.WorkMode            `protobuf:"varint,11,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
-	MinYearsExperience int32                  `protobuf:"varint,12,opt,name=min_years_experience,json=minYearsExperience,proto3" json:"min_years_experience,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	Title               string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	Sector              string                 `protobuf:"bytes,2,opt,name=sector,proto3" json:"sector,omitempty"`
+	MissionType         MissionType            `protobuf:"varint,3,opt,name=mission_type,json=missionType,proto3,enum=caiomatch.mission.v1.MissionType" json:"mission_type,omitempty"`
+	RequiredSkills      []string               `protobuf:"bytes,4,rep,name=required_skills,json=requiredSkills,proto3" json:"required_skills,omitempty"`
+	NiceToHaveSkills    []string               `protobuf:"bytes,5,rep,name=nice_to_have_skills,json=niceToHaveSkills,proto3" json:"nice_to_have_skills,omitempty"`
+	StartDate           string                 `protobuf:"bytes,6,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	DurationMonths      int32                  `protobuf:"varint,7,opt,name=duration_months,json=durationMonths,proto3" json:"duration_months,omitempty"`
+	MaxDailyRateEur     int32                  `protobuf:"varint,8,opt,name=max_daily_rate_eur,json=maxDailyRateEur,proto3" json:"max_daily_rate_eur,omitempty"`
+	Languages           []string               `protobuf:"bytes,9,rep,name=languages,proto3" json:"languages,omitempty"`
+	Location            *v1.Location           `protobuf:"bytes,10,opt,name=location,proto3" json:"location,omitempty"`
+	WorkMode            v1.WorkMode            `protobuf:"varint,11,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
+	MinYearsExperience  int32                  `protobuf:"varint,12,opt,name=min_years_experience,json=minYearsExperience,proto3" json:"min_years_experience,omitempty"`
+	RequiredSkillLevels []*SkillRequirement    `protobuf:"bytes,13,rep,name=required_skill_levels,json=requiredSkillLevels,proto3" json:"required_skill_levels,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *CreateMissionRequest) Reset() {
 	*x = CreateMissionRequest{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[1]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -354,7 +418,7 @@ func (x *CreateMissionRequest) String() string {
 func (*CreateMissionRequest) ProtoMessage() {}
 
 func (x *CreateMissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[1]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -367,7 +431,7 @@ func (x *CreateMissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMissionRequest.ProtoReflect.Descriptor instead.
 func (*CreateMissionRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{1}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateMissionRequest) GetTitle() string {
@@ -454,6 +518,13 @@ func (x *CreateMissionRequest) GetMinYearsExperience() int32 {
 	return 0
 }
 
+func (x *CreateMissionRequest) GetRequiredSkillLevels() []*SkillRequirement {
+	if x != nil {
+		return x.RequiredSkillLevels
+	}
+	return nil
+}
+
 type CreateMissionResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Mission       *Mission               `protobuf:"bytes,1,opt,name=mission,proto3" json:"mission,omitempty"`
@@ -463,7 +534,7 @@ type CreateMissionResponse struct {
 
 func (x *CreateMissionResponse) Reset() {
 	*x = CreateMissionResponse{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[2]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -475,7 +546,7 @@ func (x *CreateMissionResponse) String() string {
 func (*CreateMissionResponse) ProtoMessage() {}
 
 func (x *CreateMissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[2]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -488,7 +559,7 @@ func (x *CreateMissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMissionResponse.ProtoReflect.Descriptor instead.
 func (*CreateMissionResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{2}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateMissionResponse) GetMission() *Mission {
@@ -507,7 +578,7 @@ type GetMissionRequest struct {
 
 func (x *GetMissionRequest) Reset() {
 	*x = GetMissionRequest{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[3]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +590,7 @@ func (x *GetMissionRequest) String() string {
 func (*GetMissionRequest) ProtoMessage() {}
 
 func (x *GetMissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[3]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +603,7 @@ func (x *GetMissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMissionRequest.ProtoReflect.Descriptor instead.
 func (*GetMissionRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{3}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetMissionRequest) GetId() string {
@@ -551,7 +622,7 @@ type GetMissionResponse struct {
 
 func (x *GetMissionResponse) Reset() {
 	*x = GetMissionResponse{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[4]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -563,7 +634,7 @@ func (x *GetMissionResponse) String() string {
 func (*GetMissionResponse) ProtoMessage() {}
 
 func (x *GetMissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[4]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -576,7 +647,7 @@ func (x *GetMissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMissionResponse.ProtoReflect.Descriptor instead.
 func (*GetMissionResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{4}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetMissionResponse) GetMission() *Mission {
@@ -597,7 +668,7 @@ type ListMissionsRequest struct {
 
 func (x *ListMissionsRequest) Reset() {
 	*x = ListMissionsRequest{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[5]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -609,7 +680,7 @@ func (x *ListMissionsRequest) String() string {
 func (*ListMissionsRequest) ProtoMessage() {}
 
 func (x *ListMissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[5]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -622,7 +693,7 @@ func (x *ListMissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMissionsRequest.ProtoReflect.Descriptor instead.
 func (*ListMissionsRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{5}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListMissionsRequest) GetPageSize() int32 {
@@ -649,7 +720,7 @@ type ListMissionsResponse struct {
 
 func (x *ListMissionsResponse) Reset() {
 	*x = ListMissionsResponse{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[6]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +732,7 @@ func (x *ListMissionsResponse) String() string {
 func (*ListMissionsResponse) ProtoMessage() {}
 
 func (x *ListMissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[6]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +745,7 @@ func (x *ListMissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMissionsResponse.ProtoReflect.Descriptor instead.
 func (*ListMissionsResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{6}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListMissionsResponse) GetMissions() []*Mission {
@@ -700,7 +771,7 @@ type CancelMissionRequest struct {
 
 func (x *CancelMissionRequest) Reset() {
 	*x = CancelMissionRequest{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[7]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +783,7 @@ func (x *CancelMissionRequest) String() string {
 func (*CancelMissionRequest) ProtoMessage() {}
 
 func (x *CancelMissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[7]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +796,7 @@ func (x *CancelMissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelMissionRequest.ProtoReflect.Descriptor instead.
 func (*CancelMissionRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{7}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CancelMissionRequest) GetId() string {
@@ -744,7 +815,7 @@ type CancelMissionResponse struct {
 
 func (x *CancelMissionResponse) Reset() {
 	*x = CancelMissionResponse{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[8]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -756,7 +827,7 @@ func (x *CancelMissionResponse) String() string {
 func (*CancelMissionResponse) ProtoMessage() {}
 
 func (x *CancelMissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[8]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -769,7 +840,7 @@ func (x *CancelMissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelMissionResponse.ProtoReflect.Descriptor instead.
 func (*CancelMissionResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{8}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CancelMissionResponse) GetMission() *Mission {
@@ -789,7 +860,7 @@ type MissionSubmitted struct {
 
 func (x *MissionSubmitted) Reset() {
 	*x = MissionSubmitted{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[9]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -801,7 +872,7 @@ func (x *MissionSubmitted) String() string {
 func (*MissionSubmitted) ProtoMessage() {}
 
 func (x *MissionSubmitted) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[9]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -814,7 +885,7 @@ func (x *MissionSubmitted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissionSubmitted.ProtoReflect.Descriptor instead.
 func (*MissionSubmitted) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{9}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MissionSubmitted) GetMission() *Mission {
@@ -835,7 +906,7 @@ type MissionCancelled struct {
 
 func (x *MissionCancelled) Reset() {
 	*x = MissionCancelled{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -847,7 +918,7 @@ func (x *MissionCancelled) String() string {
 func (*MissionCancelled) ProtoMessage() {}
 
 func (x *MissionCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -860,7 +931,7 @@ func (x *MissionCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissionCancelled.ProtoReflect.Descriptor instead.
 func (*MissionCancelled) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{10}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MissionCancelled) GetMissionId() string {
@@ -888,7 +959,7 @@ type MissionUpdated struct {
 
 func (x *MissionUpdated) Reset() {
 	*x = MissionUpdated{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -900,7 +971,7 @@ func (x *MissionUpdated) String() string {
 func (*MissionUpdated) ProtoMessage() {}
 
 func (x *MissionUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -913,7 +984,7 @@ func (x *MissionUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissionUpdated.ProtoReflect.Descriptor instead.
 func (*MissionUpdated) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{11}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MissionUpdated) GetMissionId() string {
@@ -934,7 +1005,10 @@ var File_caiomatch_mission_v1_mission_proto protoreflect.FileDescriptor
 
 const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\n" +
-	"\"caiomatch/mission/v1/mission.proto\x12\x14caiomatch.mission.v1\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x06\n" +
+	"\"caiomatch/mission/v1/mission.proto\x12\x14caiomatch.mission.v1\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"?\n" +
+	"\x10SkillRequirement\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\tmin_level\x18\x02 \x01(\x05R\bminLevel\"\xe8\x06\n" +
 	"\aMission\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\afirm_id\x18\x02 \x01(\tR\x06firmId\x12\x14\n" +
@@ -957,7 +1031,8 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xa2\x04\n" +
+	"updated_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12Z\n" +
+	"\x15required_skill_levels\x18\x13 \x03(\v2&.caiomatch.mission.v1.SkillRequirementR\x13requiredSkillLevels\"\xfe\x04\n" +
 	"\x14CreateMissionRequest\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x16\n" +
 	"\x06sector\x18\x02 \x01(\tR\x06sector\x12D\n" +
@@ -972,7 +1047,8 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\blocation\x18\n" +
 	" \x01(\v2\x1f.caiomatch.taxonomy.v1.LocationR\blocation\x12<\n" +
 	"\twork_mode\x18\v \x01(\x0e2\x1f.caiomatch.taxonomy.v1.WorkModeR\bworkMode\x120\n" +
-	"\x14min_years_experience\x18\f \x01(\x05R\x12minYearsExperience\"P\n" +
+	"\x14min_years_experience\x18\f \x01(\x05R\x12minYearsExperience\x12Z\n" +
+	"\x15required_skill_levels\x18\r \x03(\v2&.caiomatch.mission.v1.SkillRequirementR\x13requiredSkillLevels\"P\n" +
 	"\x15CreateMissionResponse\x127\n" +
 	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"#\n" +
 	"\x11GetMissionRequest\x12\x0e\n" +
@@ -1034,55 +1110,58 @@ func file_caiomatch_mission_v1_mission_proto_rawDescGZIP() []byte {
 }
 
 var file_caiomatch_mission_v1_mission_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_caiomatch_mission_v1_mission_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_caiomatch_mission_v1_mission_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_caiomatch_mission_v1_mission_proto_goTypes = []any{
 	(MissionType)(0),              // 0: caiomatch.mission.v1.MissionType
 	(MissionStatus)(0),            // 1: caiomatch.mission.v1.MissionStatus
-	(*Mission)(nil),               // 2: caiomatch.mission.v1.Mission
-	(*CreateMissionRequest)(nil),  // 3: caiomatch.mission.v1.CreateMissionRequest
-	(*CreateMissionResponse)(nil), // 4: caiomatch.mission.v1.CreateMissionResponse
-	(*GetMissionRequest)(nil),     // 5: caiomatch.mission.v1.GetMissionRequest
-	(*GetMissionResponse)(nil),    // 6: caiomatch.mission.v1.GetMissionResponse
-	(*ListMissionsRequest)(nil),   // 7: caiomatch.mission.v1.ListMissionsRequest
-	(*ListMissionsResponse)(nil),  // 8: caiomatch.mission.v1.ListMissionsResponse
-	(*CancelMissionRequest)(nil),  // 9: caiomatch.mission.v1.CancelMissionRequest
-	(*CancelMissionResponse)(nil), // 10: caiomatch.mission.v1.CancelMissionResponse
-	(*MissionSubmitted)(nil),      // 11: caiomatch.mission.v1.MissionSubmitted
-	(*MissionCancelled)(nil),      // 12: caiomatch.mission.v1.MissionCancelled
-	(*MissionUpdated)(nil),        // 13: caiomatch.mission.v1.MissionUpdated
-	(*v1.Location)(nil),           // 14: caiomatch.taxonomy.v1.Location
-	(v1.WorkMode)(0),              // 15: caiomatch.taxonomy.v1.WorkMode
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(*SkillRequirement)(nil),      // 2: caiomatch.mission.v1.SkillRequirement
+	(*Mission)(nil),               // 3: caiomatch.mission.v1.Mission
+	(*CreateMissionRequest)(nil),  // 4: caiomatch.mission.v1.CreateMissionRequest
+	(*CreateMissionResponse)(nil), // 5: caiomatch.mission.v1.CreateMissionResponse
+	(*GetMissionRequest)(nil),     // 6: caiomatch.mission.v1.GetMissionRequest
+	(*GetMissionResponse)(nil),    // 7: caiomatch.mission.v1.GetMissionResponse
+	(*ListMissionsRequest)(nil),   // 8: caiomatch.mission.v1.ListMissionsRequest
+	(*ListMissionsResponse)(nil),  // 9: caiomatch.mission.v1.ListMissionsResponse
+	(*CancelMissionRequest)(nil),  // 10: caiomatch.mission.v1.CancelMissionRequest
+	(*CancelMissionResponse)(nil), // 11: caiomatch.mission.v1.CancelMissionResponse
+	(*MissionSubmitted)(nil),      // 12: caiomatch.mission.v1.MissionSubmitted
+	(*MissionCancelled)(nil),      // 13: caiomatch.mission.v1.MissionCancelled
+	(*MissionUpdated)(nil),        // 14: caiomatch.mission.v1.MissionUpdated
+	(*v1.Location)(nil),           // 15: caiomatch.taxonomy.v1.Location
+	(v1.WorkMode)(0),              // 16: caiomatch.taxonomy.v1.WorkMode
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
 }
 var file_caiomatch_mission_v1_mission_proto_depIdxs = []int32{
 	0,  // 0: caiomatch.mission.v1.Mission.mission_type:type_name -> caiomatch.mission.v1.MissionType
-	14, // 1: caiomatch.mission.v1.Mission.location:type_name -> caiomatch.taxonomy.v1.Location
-	15, // 2: caiomatch.mission.v1.Mission.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	15, // 1: caiomatch.mission.v1.Mission.location:type_name -> caiomatch.taxonomy.v1.Location
+	16, // 2: caiomatch.mission.v1.Mission.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
 	1,  // 3: caiomatch.mission.v1.Mission.status:type_name -> caiomatch.mission.v1.MissionStatus
-	16, // 4: caiomatch.mission.v1.Mission.created_at:type_name -> google.protobuf.Timestamp
-	16, // 5: caiomatch.mission.v1.Mission.updated_at:type_name -> google.protobuf.Timestamp
-	0,  // 6: caiomatch.mission.v1.CreateMissionRequest.mission_type:type_name -> caiomatch.mission.v1.MissionType
-	14, // 7: caiomatch.mission.v1.CreateMissionRequest.location:type_name -> caiomatch.taxonomy.v1.Location
-	15, // 8: caiomatch.mission.v1.CreateMissionRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	2,  // 9: caiomatch.mission.v1.CreateMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
-	2,  // 10: caiomatch.mission.v1.GetMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
-	2,  // 11: caiomatch.mission.v1.ListMissionsResponse.missions:type_name -> caiomatch.mission.v1.Mission
-	2,  // 12: caiomatch.mission.v1.CancelMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
-	2,  // 13: caiomatch.mission.v1.MissionSubmitted.mission:type_name -> caiomatch.mission.v1.Mission
-	1,  // 14: caiomatch.mission.v1.MissionUpdated.status:type_name -> caiomatch.mission.v1.MissionStatus
-	3,  // 15: caiomatch.mission.v1.MissionService.CreateMission:input_type -> caiomatch.mission.v1.CreateMissionRequest
-	5,  // 16: caiomatch.mission.v1.MissionService.GetMission:input_type -> caiomatch.mission.v1.GetMissionRequest
-	7,  // 17: caiomatch.mission.v1.MissionService.ListMissions:input_type -> caiomatch.mission.v1.ListMissionsRequest
-	9,  // 18: caiomatch.mission.v1.MissionService.CancelMission:input_type -> caiomatch.mission.v1.CancelMissionRequest
-	4,  // 19: caiomatch.mission.v1.MissionService.CreateMission:output_type -> caiomatch.mission.v1.CreateMissionResponse
-	6,  // 20: caiomatch.mission.v1.MissionService.GetMission:output_type -> caiomatch.mission.v1.GetMissionResponse
-	8,  // 21: caiomatch.mission.v1.MissionService.ListMissions:output_type -> caiomatch.mission.v1.ListMissionsResponse
-	10, // 22: caiomatch.mission.v1.MissionService.CancelMission:output_type -> caiomatch.mission.v1.CancelMissionResponse
-	19, // [19:23] is the sub-list for method output_type
-	15, // [15:19] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	17, // 4: caiomatch.mission.v1.Mission.created_at:type_name -> google.protobuf.Timestamp
+	17, // 5: caiomatch.mission.v1.Mission.updated_at:type_name -> google.protobuf.Timestamp
+	2,  // 6: caiomatch.mission.v1.Mission.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
+	0,  // 7: caiomatch.mission.v1.CreateMissionRequest.mission_type:type_name -> caiomatch.mission.v1.MissionType
+	15, // 8: caiomatch.mission.v1.CreateMissionRequest.location:type_name -> caiomatch.taxonomy.v1.Location
+	16, // 9: caiomatch.mission.v1.CreateMissionRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	2,  // 10: caiomatch.mission.v1.CreateMissionRequest.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
+	3,  // 11: caiomatch.mission.v1.CreateMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	3,  // 12: caiomatch.mission.v1.GetMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	3,  // 13: caiomatch.mission.v1.ListMissionsResponse.missions:type_name -> caiomatch.mission.v1.Mission
+	3,  // 14: caiomatch.mission.v1.CancelMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	3,  // 15: caiomatch.mission.v1.MissionSubmitted.mission:type_name -> caiomatch.mission.v1.Mission
+	1,  // 16: caiomatch.mission.v1.MissionUpdated.status:type_name -> caiomatch.mission.v1.MissionStatus
+	4,  // 17: caiomatch.mission.v1.MissionService.CreateMission:input_type -> caiomatch.mission.v1.CreateMissionRequest
+	6,  // 18: caiomatch.mission.v1.MissionService.GetMission:input_type -> caiomatch.mission.v1.GetMissionRequest
+	8,  // 19: caiomatch.mission.v1.MissionService.ListMissions:input_type -> caiomatch.mission.v1.ListMissionsRequest
+	10, // 20: caiomatch.mission.v1.MissionService.CancelMission:input_type -> caiomatch.mission.v1.CancelMissionRequest
+	5,  // 21: caiomatch.mission.v1.MissionService.CreateMission:output_type -> caiomatch.mission.v1.CreateMissionResponse
+	7,  // 22: caiomatch.mission.v1.MissionService.GetMission:output_type -> caiomatch.mission.v1.GetMissionResponse
+	9,  // 23: caiomatch.mission.v1.MissionService.ListMissions:output_type -> caiomatch.mission.v1.ListMissionsResponse
+	11, // 24: caiomatch.mission.v1.MissionService.CancelMission:output_type -> caiomatch.mission.v1.CancelMissionResponse
+	21, // [21:25] is the sub-list for method output_type
+	17, // [17:21] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_mission_v1_mission_proto_init() }
@@ -1096,7 +1175,7 @@ func file_caiomatch_mission_v1_mission_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_mission_v1_mission_proto_rawDesc), len(file_caiomatch_mission_v1_mission_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

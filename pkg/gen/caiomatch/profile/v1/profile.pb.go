@@ -7,7 +7,8 @@
 package profilev1
 
 import (
-	v1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	v1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	v11 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -27,7 +28,9 @@ type SkillLevel struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// level is 1 (aware) to 5 (expert).
-	Level         int32 `protobuf:"varint,2,opt,name=level,proto3" json:"level,omitempty"`
+	Level int32 `protobuf:"varint,2,opt,name=level,proto3" json:"level,omitempty"`
+	// years of practice of this skill, 0 to 60; optional.
+	Years         int32 `protobuf:"varint,3,opt,name=years,proto3" json:"years,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -76,6 +79,148 @@ func (x *SkillLevel) GetLevel() int32 {
 	return 0
 }
 
+func (x *SkillLevel) GetYears() int32 {
+	if x != nil {
+		return x.Years
+	}
+	return 0
+}
+
+// PastMission is an earlier interim mission: no client name, only what matching can use.
+type PastMission struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sector is a NACE Rev. 2.1 section or division id.
+	Sector      string         `protobuf:"bytes,1,opt,name=sector,proto3" json:"sector,omitempty"`
+	MissionType v1.MissionType `protobuf:"varint,2,opt,name=mission_type,json=missionType,proto3,enum=caiomatch.mission.v1.MissionType" json:"mission_type,omitempty"`
+	// months the mission lasted, 1 to 60.
+	Months int32 `protobuf:"varint,3,opt,name=months,proto3" json:"months,omitempty"`
+	// year the mission ended.
+	Year          int32 `protobuf:"varint,4,opt,name=year,proto3" json:"year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PastMission) Reset() {
+	*x = PastMission{}
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PastMission) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PastMission) ProtoMessage() {}
+
+func (x *PastMission) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PastMission.ProtoReflect.Descriptor instead.
+func (*PastMission) Descriptor() ([]byte, []int) {
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PastMission) GetSector() string {
+	if x != nil {
+		return x.Sector
+	}
+	return ""
+}
+
+func (x *PastMission) GetMissionType() v1.MissionType {
+	if x != nil {
+		return x.MissionType
+	}
+	return v1.MissionType(0)
+}
+
+func (x *PastMission) GetMonths() int32 {
+	if x != nil {
+		return x.Months
+	}
+	return 0
+}
+
+func (x *PastMission) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+// Booking is a period the consultant is not available, inclusive dates "YYYY-MM-DD". A
+// consultant declares their own; bookings made by the platform carry the mission's id.
+type Booking struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StartDate string                 `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string                 `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// mission_id is set by the platform for a mission it staffed; clients leave it empty.
+	MissionId     string `protobuf:"bytes,3,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Booking) Reset() {
+	*x = Booking{}
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Booking) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Booking) ProtoMessage() {}
+
+func (x *Booking) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Booking.ProtoReflect.Descriptor instead.
+func (*Booking) Descriptor() ([]byte, []int) {
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Booking) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *Booking) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *Booking) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
 type Profile struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Id              string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -87,20 +232,32 @@ type Profile struct {
 	Skills          []*SkillLevel          `protobuf:"bytes,7,rep,name=skills,proto3" json:"skills,omitempty"`
 	YearsExperience int32                  `protobuf:"varint,8,opt,name=years_experience,json=yearsExperience,proto3" json:"years_experience,omitempty"`
 	Languages       []string               `protobuf:"bytes,9,rep,name=languages,proto3" json:"languages,omitempty"`
-	Location        *v1.Location           `protobuf:"bytes,10,opt,name=location,proto3" json:"location,omitempty"`
-	WorkMode        v1.WorkMode            `protobuf:"varint,11,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
+	Location        *v11.Location          `protobuf:"bytes,10,opt,name=location,proto3" json:"location,omitempty"`
+	WorkMode        v11.WorkMode           `protobuf:"varint,11,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
 	DailyRateEur    int32                  `protobuf:"varint,12,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
 	// available_from is a date, "YYYY-MM-DD".
 	AvailableFrom string                 `protobuf:"bytes,13,opt,name=available_from,json=availableFrom,proto3" json:"available_from,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PastMissions  []*PastMission         `protobuf:"bytes,16,rep,name=past_missions,json=pastMissions,proto3" json:"past_missions,omitempty"`
+	// certifications are free-text names ("ISO/IEC 42001 Lead Implementer"), at most 20.
+	Certifications []string `protobuf:"bytes,17,rep,name=certifications,proto3" json:"certifications,omitempty"`
+	// notice_period_days is how long the consultant needs between signing and starting, 0 to 365.
+	NoticePeriodDays int32 `protobuf:"varint,18,opt,name=notice_period_days,json=noticePeriodDays,proto3" json:"notice_period_days,omitempty"`
+	// mobility_countries are ISO 3166-1 countries, besides location.country, where the consultant
+	// accepts on-site or hybrid work.
+	MobilityCountries []string   `protobuf:"bytes,19,rep,name=mobility_countries,json=mobilityCountries,proto3" json:"mobility_countries,omitempty"`
+	Bookings          []*Booking `protobuf:"bytes,20,rep,name=bookings,proto3" json:"bookings,omitempty"`
+	// profiling_opt_out: the consultant objects to automated matching (GDPR art. 21); the profile
+	// is kept but never ranked.
+	ProfilingOptOut bool `protobuf:"varint,21,opt,name=profiling_opt_out,json=profilingOptOut,proto3" json:"profiling_opt_out,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[1]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -112,7 +269,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[1]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -125,7 +282,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{1}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Profile) GetId() string {
@@ -191,18 +348,18 @@ func (x *Profile) GetLanguages() []string {
 	return nil
 }
 
-func (x *Profile) GetLocation() *v1.Location {
+func (x *Profile) GetLocation() *v11.Location {
 	if x != nil {
 		return x.Location
 	}
 	return nil
 }
 
-func (x *Profile) GetWorkMode() v1.WorkMode {
+func (x *Profile) GetWorkMode() v11.WorkMode {
 	if x != nil {
 		return x.WorkMode
 	}
-	return v1.WorkMode(0)
+	return v11.WorkMode(0)
 }
 
 func (x *Profile) GetDailyRateEur() int32 {
@@ -233,28 +390,82 @@ func (x *Profile) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Profile) GetPastMissions() []*PastMission {
+	if x != nil {
+		return x.PastMissions
+	}
+	return nil
+}
+
+func (x *Profile) GetCertifications() []string {
+	if x != nil {
+		return x.Certifications
+	}
+	return nil
+}
+
+func (x *Profile) GetNoticePeriodDays() int32 {
+	if x != nil {
+		return x.NoticePeriodDays
+	}
+	return 0
+}
+
+func (x *Profile) GetMobilityCountries() []string {
+	if x != nil {
+		return x.MobilityCountries
+	}
+	return nil
+}
+
+func (x *Profile) GetBookings() []*Booking {
+	if x != nil {
+		return x.Bookings
+	}
+	return nil
+}
+
+func (x *Profile) GetProfilingOptOut() bool {
+	if x != nil {
+		return x.ProfilingOptOut
+	}
+	return false
+}
+
 type CreateProfileRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// account_id is only for operators creating a profile on behalf of a consultant account.
-	AccountId       string        `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	DisplayName     string        `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	Email           string        `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
-	Headline        string        `protobuf:"bytes,4,opt,name=headline,proto3" json:"headline,omitempty"`
-	Sectors         []string      `protobuf:"bytes,5,rep,name=sectors,proto3" json:"sectors,omitempty"`
-	Skills          []*SkillLevel `protobuf:"bytes,6,rep,name=skills,proto3" json:"skills,omitempty"`
-	YearsExperience int32         `protobuf:"varint,7,opt,name=years_experience,json=yearsExperience,proto3" json:"years_experience,omitempty"`
-	Languages       []string      `protobuf:"bytes,8,rep,name=languages,proto3" json:"languages,omitempty"`
-	Location        *v1.Location  `protobuf:"bytes,9,opt,name=location,proto3" json:"location,omitempty"`
-	WorkMode        v1.WorkMode   `protobuf:"varint,10,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
-	DailyRateEur    int32         `protobuf:"varint,11,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
-	AvailableFrom   string        `protobuf:"bytes,12,opt,name=available_from,json=availableFrom,proto3" json:"available_from,omitempty"`
+	AccountId       string         `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	DisplayName     string         `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	Email           string         `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
+	Headline        string         `protobuf:"bytes,4,opt,name=headline,proto3" json:"headline,omitempty"`
+	Sectors         []string       `protobuf:"bytes,5,rep,name=sectors,proto3" json:"sectors,omitempty"`
+	Skills          []*SkillLevel  `protobuf:"bytes,6,rep,name=skills,proto3" json:"skills,omitempty"`
+	YearsExperience int32          `protobuf:"varint,7,opt,name=years_experience,json=yearsExperience,proto3" json:"years_experience,omitempty"`
+	Languages       []string       `protobuf:"bytes,8,rep,name=languages,proto3" json:"languages,omitempty"`
+	Location        *v11.Location  `protobuf:"bytes,9,opt,name=location,proto3" json:"location,omitempty"`
+	WorkMode        v11.WorkMode   `protobuf:"varint,10,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
+	DailyRateEur    int32          `protobuf:"varint,11,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	AvailableFrom   string         `protobuf:"bytes,12,opt,name=available_from,json=availableFrom,proto3" json:"available_from,omitempty"`
+	PastMissions    []*PastMission `protobuf:"bytes,13,rep,name=past_missions,json=pastMissions,proto3" json:"past_missions,omitempty"`
+	// certifications are free-text names ("ISO/IEC 42001 Lead Implementer"), at most 20.
+	Certifications []string `protobuf:"bytes,14,rep,name=certifications,proto3" json:"certifications,omitempty"`
+	// notice_period_days is how long the consultant needs between signing and starting, 0 to 365.
+	NoticePeriodDays int32 `protobuf:"varint,15,opt,name=notice_period_days,json=noticePeriodDays,proto3" json:"notice_period_days,omitempty"`
+	// mobility_countries are ISO 3166-1 countries, besides location.country, where the consultant
+	// accepts on-site or hybrid work.
+	MobilityCountries []string   `protobuf:"bytes,16,rep,name=mobility_countries,json=mobilityCountries,proto3" json:"mobility_countries,omitempty"`
+	Bookings          []*Booking `protobuf:"bytes,17,rep,name=bookings,proto3" json:"bookings,omitempty"`
+	// profiling_opt_out: the consultant objects to automated matching (GDPR art. 21); the profile
+	// is kept but never ranked.
+	ProfilingOptOut bool `protobuf:"varint,18,opt,name=profiling_opt_out,json=profilingOptOut,proto3" json:"profiling_opt_out,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CreateProfileRequest) Reset() {
 	*x = CreateProfileRequest{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[2]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -266,7 +477,7 @@ func (x *CreateProfileRequest) String() string {
 func (*CreateProfileRequest) ProtoMessage() {}
 
 func (x *CreateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[2]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -279,7 +490,7 @@ func (x *CreateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProfileRequest.ProtoReflect.Descriptor instead.
 func (*CreateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{2}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateProfileRequest) GetAccountId() string {
@@ -338,18 +549,18 @@ func (x *CreateProfileRequest) GetLanguages() []string {
 	return nil
 }
 
-func (x *CreateProfileRequest) GetLocation() *v1.Location {
+func (x *CreateProfileRequest) GetLocation() *v11.Location {
 	if x != nil {
 		return x.Location
 	}
 	return nil
 }
 
-func (x *CreateProfileRequest) GetWorkMode() v1.WorkMode {
+func (x *CreateProfileRequest) GetWorkMode() v11.WorkMode {
 	if x != nil {
 		return x.WorkMode
 	}
-	return v1.WorkMode(0)
+	return v11.WorkMode(0)
 }
 
 func (x *CreateProfileRequest) GetDailyRateEur() int32 {
@@ -366,6 +577,48 @@ func (x *CreateProfileRequest) GetAvailableFrom() string {
 	return ""
 }
 
+func (x *CreateProfileRequest) GetPastMissions() []*PastMission {
+	if x != nil {
+		return x.PastMissions
+	}
+	return nil
+}
+
+func (x *CreateProfileRequest) GetCertifications() []string {
+	if x != nil {
+		return x.Certifications
+	}
+	return nil
+}
+
+func (x *CreateProfileRequest) GetNoticePeriodDays() int32 {
+	if x != nil {
+		return x.NoticePeriodDays
+	}
+	return 0
+}
+
+func (x *CreateProfileRequest) GetMobilityCountries() []string {
+	if x != nil {
+		return x.MobilityCountries
+	}
+	return nil
+}
+
+func (x *CreateProfileRequest) GetBookings() []*Booking {
+	if x != nil {
+		return x.Bookings
+	}
+	return nil
+}
+
+func (x *CreateProfileRequest) GetProfilingOptOut() bool {
+	if x != nil {
+		return x.ProfilingOptOut
+	}
+	return false
+}
+
 type CreateProfileResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Profile       *Profile               `protobuf:"bytes,1,opt,name=profile,proto3" json:"profile,omitempty"`
@@ -375,7 +628,7 @@ type CreateProfileResponse struct {
 
 func (x *CreateProfileResponse) Reset() {
 	*x = CreateProfileResponse{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[3]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -387,7 +640,7 @@ func (x *CreateProfileResponse) String() string {
 func (*CreateProfileResponse) ProtoMessage() {}
 
 func (x *CreateProfileResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[3]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -400,7 +653,7 @@ func (x *CreateProfileResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProfileResponse.ProtoReflect.Descriptor instead.
 func (*CreateProfileResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{3}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CreateProfileResponse) GetProfile() *Profile {
@@ -419,7 +672,7 @@ type GetProfileRequest struct {
 
 func (x *GetProfileRequest) Reset() {
 	*x = GetProfileRequest{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[4]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -431,7 +684,7 @@ func (x *GetProfileRequest) String() string {
 func (*GetProfileRequest) ProtoMessage() {}
 
 func (x *GetProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[4]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -444,7 +697,7 @@ func (x *GetProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProfileRequest.ProtoReflect.Descriptor instead.
 func (*GetProfileRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{4}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetProfileRequest) GetId() string {
@@ -463,7 +716,7 @@ type GetProfileResponse struct {
 
 func (x *GetProfileResponse) Reset() {
 	*x = GetProfileResponse{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[5]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -475,7 +728,7 @@ func (x *GetProfileResponse) String() string {
 func (*GetProfileResponse) ProtoMessage() {}
 
 func (x *GetProfileResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[5]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -488,7 +741,7 @@ func (x *GetProfileResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProfileResponse.ProtoReflect.Descriptor instead.
 func (*GetProfileResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{5}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetProfileResponse) GetProfile() *Profile {
@@ -508,17 +761,29 @@ type ReplaceProfileRequest struct {
 	Skills          []*SkillLevel          `protobuf:"bytes,6,rep,name=skills,proto3" json:"skills,omitempty"`
 	YearsExperience int32                  `protobuf:"varint,7,opt,name=years_experience,json=yearsExperience,proto3" json:"years_experience,omitempty"`
 	Languages       []string               `protobuf:"bytes,8,rep,name=languages,proto3" json:"languages,omitempty"`
-	Location        *v1.Location           `protobuf:"bytes,9,opt,name=location,proto3" json:"location,omitempty"`
-	WorkMode        v1.WorkMode            `protobuf:"varint,10,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
+	Location        *v11.Location          `protobuf:"bytes,9,opt,name=location,proto3" json:"location,omitempty"`
+	WorkMode        v11.WorkMode           `protobuf:"varint,10,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
 	DailyRateEur    int32                  `protobuf:"varint,11,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
 	AvailableFrom   string                 `protobuf:"bytes,12,opt,name=available_from,json=availableFrom,proto3" json:"available_from,omitempty"`
+	PastMissions    []*PastMission         `protobuf:"bytes,13,rep,name=past_missions,json=pastMissions,proto3" json:"past_missions,omitempty"`
+	// certifications are free-text names ("ISO/IEC 42001 Lead Implementer"), at most 20.
+	Certifications []string `protobuf:"bytes,14,rep,name=certifications,proto3" json:"certifications,omitempty"`
+	// notice_period_days is how long the consultant needs between signing and starting, 0 to 365.
+	NoticePeriodDays int32 `protobuf:"varint,15,opt,name=notice_period_days,json=noticePeriodDays,proto3" json:"notice_period_days,omitempty"`
+	// mobility_countries are ISO 3166-1 countries, besides location.country, where the consultant
+	// accepts on-site or hybrid work.
+	MobilityCountries []string   `protobuf:"bytes,16,rep,name=mobility_countries,json=mobilityCountries,proto3" json:"mobility_countries,omitempty"`
+	Bookings          []*Booking `protobuf:"bytes,17,rep,name=bookings,proto3" json:"bookings,omitempty"`
+	// profiling_opt_out: the consultant objects to automated matching (GDPR art. 21); the profile
+	// is kept but never ranked.
+	ProfilingOptOut bool `protobuf:"varint,18,opt,name=profiling_opt_out,json=profilingOptOut,proto3" json:"profiling_opt_out,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ReplaceProfileRequest) Reset() {
 	*x = ReplaceProfileRequest{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[6]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -530,7 +795,7 @@ func (x *ReplaceProfileRequest) String() string {
 func (*ReplaceProfileRequest) ProtoMessage() {}
 
 func (x *ReplaceProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[6]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -543,7 +808,7 @@ func (x *ReplaceProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplaceProfileRequest.ProtoReflect.Descriptor instead.
 func (*ReplaceProfileRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{6}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ReplaceProfileRequest) GetId() string {
@@ -602,18 +867,18 @@ func (x *ReplaceProfileRequest) GetLanguages() []string {
 	return nil
 }
 
-func (x *ReplaceProfileRequest) GetLocation() *v1.Location {
+func (x *ReplaceProfileRequest) GetLocation() *v11.Location {
 	if x != nil {
 		return x.Location
 	}
 	return nil
 }
 
-func (x *ReplaceProfileRequest) GetWorkMode() v1.WorkMode {
+func (x *ReplaceProfileRequest) GetWorkMode() v11.WorkMode {
 	if x != nil {
 		return x.WorkMode
 	}
-	return v1.WorkMode(0)
+	return v11.WorkMode(0)
 }
 
 func (x *ReplaceProfileRequest) GetDailyRateEur() int32 {
@@ -630,6 +895,48 @@ func (x *ReplaceProfileRequest) GetAvailableFrom() string {
 	return ""
 }
 
+func (x *ReplaceProfileRequest) GetPastMissions() []*PastMission {
+	if x != nil {
+		return x.PastMissions
+	}
+	return nil
+}
+
+func (x *ReplaceProfileRequest) GetCertifications() []string {
+	if x != nil {
+		return x.Certifications
+	}
+	return nil
+}
+
+func (x *ReplaceProfileRequest) GetNoticePeriodDays() int32 {
+	if x != nil {
+		return x.NoticePeriodDays
+	}
+	return 0
+}
+
+func (x *ReplaceProfileRequest) GetMobilityCountries() []string {
+	if x != nil {
+		return x.MobilityCountries
+	}
+	return nil
+}
+
+func (x *ReplaceProfileRequest) GetBookings() []*Booking {
+	if x != nil {
+		return x.Bookings
+	}
+	return nil
+}
+
+func (x *ReplaceProfileRequest) GetProfilingOptOut() bool {
+	if x != nil {
+		return x.ProfilingOptOut
+	}
+	return false
+}
+
 type ReplaceProfileResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Profile       *Profile               `protobuf:"bytes,1,opt,name=profile,proto3" json:"profile,omitempty"`
@@ -639,7 +946,7 @@ type ReplaceProfileResponse struct {
 
 func (x *ReplaceProfileResponse) Reset() {
 	*x = ReplaceProfileResponse{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[7]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -651,7 +958,7 @@ func (x *ReplaceProfileResponse) String() string {
 func (*ReplaceProfileResponse) ProtoMessage() {}
 
 func (x *ReplaceProfileResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[7]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -664,7 +971,7 @@ func (x *ReplaceProfileResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplaceProfileResponse.ProtoReflect.Descriptor instead.
 func (*ReplaceProfileResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{7}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ReplaceProfileResponse) GetProfile() *Profile {
@@ -683,7 +990,7 @@ type DeleteProfileRequest struct {
 
 func (x *DeleteProfileRequest) Reset() {
 	*x = DeleteProfileRequest{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[8]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -695,7 +1002,7 @@ func (x *DeleteProfileRequest) String() string {
 func (*DeleteProfileRequest) ProtoMessage() {}
 
 func (x *DeleteProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[8]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -708,7 +1015,7 @@ func (x *DeleteProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteProfileRequest.ProtoReflect.Descriptor instead.
 func (*DeleteProfileRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{8}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteProfileRequest) GetId() string {
@@ -726,7 +1033,7 @@ type DeleteProfileResponse struct {
 
 func (x *DeleteProfileResponse) Reset() {
 	*x = DeleteProfileResponse{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[9]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -738,7 +1045,7 @@ func (x *DeleteProfileResponse) String() string {
 func (*DeleteProfileResponse) ProtoMessage() {}
 
 func (x *DeleteProfileResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[9]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,30 +1058,35 @@ func (x *DeleteProfileResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteProfileResponse.ProtoReflect.Descriptor instead.
 func (*DeleteProfileResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{9}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{11}
 }
 
 // MatchingFacts is what matching needs of a profile: no name, email or free text, so personal
 // data stays in the profile service.
 type MatchingFacts struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	ProfileId       string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
-	AccountId       string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	Sectors         []string               `protobuf:"bytes,3,rep,name=sectors,proto3" json:"sectors,omitempty"`
-	Skills          []*SkillLevel          `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
-	YearsExperience int32                  `protobuf:"varint,5,opt,name=years_experience,json=yearsExperience,proto3" json:"years_experience,omitempty"`
-	Languages       []string               `protobuf:"bytes,6,rep,name=languages,proto3" json:"languages,omitempty"`
-	Country         string                 `protobuf:"bytes,7,opt,name=country,proto3" json:"country,omitempty"`
-	WorkMode        v1.WorkMode            `protobuf:"varint,8,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
-	DailyRateEur    int32                  `protobuf:"varint,9,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
-	AvailableFrom   string                 `protobuf:"bytes,10,opt,name=available_from,json=availableFrom,proto3" json:"available_from,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	ProfileId         string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	AccountId         string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	Sectors           []string               `protobuf:"bytes,3,rep,name=sectors,proto3" json:"sectors,omitempty"`
+	Skills            []*SkillLevel          `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
+	YearsExperience   int32                  `protobuf:"varint,5,opt,name=years_experience,json=yearsExperience,proto3" json:"years_experience,omitempty"`
+	Languages         []string               `protobuf:"bytes,6,rep,name=languages,proto3" json:"languages,omitempty"`
+	Country           string                 `protobuf:"bytes,7,opt,name=country,proto3" json:"country,omitempty"`
+	WorkMode          v11.WorkMode           `protobuf:"varint,8,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
+	DailyRateEur      int32                  `protobuf:"varint,9,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	AvailableFrom     string                 `protobuf:"bytes,10,opt,name=available_from,json=availableFrom,proto3" json:"available_from,omitempty"`
+	PastMissions      []*PastMission         `protobuf:"bytes,11,rep,name=past_missions,json=pastMissions,proto3" json:"past_missions,omitempty"`
+	NoticePeriodDays  int32                  `protobuf:"varint,12,opt,name=notice_period_days,json=noticePeriodDays,proto3" json:"notice_period_days,omitempty"`
+	MobilityCountries []string               `protobuf:"bytes,13,rep,name=mobility_countries,json=mobilityCountries,proto3" json:"mobility_countries,omitempty"`
+	Bookings          []*Booking             `protobuf:"bytes,14,rep,name=bookings,proto3" json:"bookings,omitempty"`
+	ProfilingOptOut   bool                   `protobuf:"varint,15,opt,name=profiling_opt_out,json=profilingOptOut,proto3" json:"profiling_opt_out,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *MatchingFacts) Reset() {
 	*x = MatchingFacts{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[10]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +1098,7 @@ func (x *MatchingFacts) String() string {
 func (*MatchingFacts) ProtoMessage() {}
 
 func (x *MatchingFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[10]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +1111,7 @@ func (x *MatchingFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchingFacts.ProtoReflect.Descriptor instead.
 func (*MatchingFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{10}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MatchingFacts) GetProfileId() string {
@@ -851,11 +1163,11 @@ func (x *MatchingFacts) GetCountry() string {
 	return ""
 }
 
-func (x *MatchingFacts) GetWorkMode() v1.WorkMode {
+func (x *MatchingFacts) GetWorkMode() v11.WorkMode {
 	if x != nil {
 		return x.WorkMode
 	}
-	return v1.WorkMode(0)
+	return v11.WorkMode(0)
 }
 
 func (x *MatchingFacts) GetDailyRateEur() int32 {
@@ -872,6 +1184,41 @@ func (x *MatchingFacts) GetAvailableFrom() string {
 	return ""
 }
 
+func (x *MatchingFacts) GetPastMissions() []*PastMission {
+	if x != nil {
+		return x.PastMissions
+	}
+	return nil
+}
+
+func (x *MatchingFacts) GetNoticePeriodDays() int32 {
+	if x != nil {
+		return x.NoticePeriodDays
+	}
+	return 0
+}
+
+func (x *MatchingFacts) GetMobilityCountries() []string {
+	if x != nil {
+		return x.MobilityCountries
+	}
+	return nil
+}
+
+func (x *MatchingFacts) GetBookings() []*Booking {
+	if x != nil {
+		return x.Bookings
+	}
+	return nil
+}
+
+func (x *MatchingFacts) GetProfilingOptOut() bool {
+	if x != nil {
+		return x.ProfilingOptOut
+	}
+	return false
+}
+
 // ProfileRegistered is published when a consultant creates a profile.
 type ProfileRegistered struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -882,7 +1229,7 @@ type ProfileRegistered struct {
 
 func (x *ProfileRegistered) Reset() {
 	*x = ProfileRegistered{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[11]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -894,7 +1241,7 @@ func (x *ProfileRegistered) String() string {
 func (*ProfileRegistered) ProtoMessage() {}
 
 func (x *ProfileRegistered) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[11]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -907,7 +1254,7 @@ func (x *ProfileRegistered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProfileRegistered.ProtoReflect.Descriptor instead.
 func (*ProfileRegistered) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{11}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ProfileRegistered) GetFacts() *MatchingFacts {
@@ -927,7 +1274,7 @@ type ProfileUpdated struct {
 
 func (x *ProfileUpdated) Reset() {
 	*x = ProfileUpdated{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[12]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -939,7 +1286,7 @@ func (x *ProfileUpdated) String() string {
 func (*ProfileUpdated) ProtoMessage() {}
 
 func (x *ProfileUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[12]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -952,7 +1299,7 @@ func (x *ProfileUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProfileUpdated.ProtoReflect.Descriptor instead.
 func (*ProfileUpdated) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{12}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ProfileUpdated) GetFacts() *MatchingFacts {
@@ -972,7 +1319,7 @@ type ProfileErased struct {
 
 func (x *ProfileErased) Reset() {
 	*x = ProfileErased{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[13]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -984,7 +1331,7 @@ func (x *ProfileErased) String() string {
 func (*ProfileErased) ProtoMessage() {}
 
 func (x *ProfileErased) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[13]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -997,7 +1344,7 @@ func (x *ProfileErased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProfileErased.ProtoReflect.Descriptor instead.
 func (*ProfileErased) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{13}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ProfileErased) GetProfileId() string {
@@ -1011,11 +1358,23 @@ var File_caiomatch_profile_v1_profile_proto protoreflect.FileDescriptor
 
 const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\n" +
-	"\"caiomatch/profile/v1/profile.proto\x12\x14caiomatch.profile.v1\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"2\n" +
+	"\"caiomatch/profile/v1/profile.proto\x12\x14caiomatch.profile.v1\x1a\"caiomatch/mission/v1/mission.proto\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"H\n" +
 	"\n" +
 	"SkillLevel\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
-	"\x05level\x18\x02 \x01(\x05R\x05level\"\xe8\x04\n" +
+	"\x05level\x18\x02 \x01(\x05R\x05level\x12\x14\n" +
+	"\x05years\x18\x03 \x01(\x05R\x05years\"\x97\x01\n" +
+	"\vPastMission\x12\x16\n" +
+	"\x06sector\x18\x01 \x01(\tR\x06sector\x12D\n" +
+	"\fmission_type\x18\x02 \x01(\x0e2!.caiomatch.mission.v1.MissionTypeR\vmissionType\x12\x16\n" +
+	"\x06months\x18\x03 \x01(\x05R\x06months\x12\x12\n" +
+	"\x04year\x18\x04 \x01(\x05R\x04year\"b\n" +
+	"\aBooking\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x02 \x01(\tR\aendDate\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x03 \x01(\tR\tmissionId\"\x9c\a\n" +
 	"\aProfile\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -1035,7 +1394,13 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xef\x03\n" +
+	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12F\n" +
+	"\rpast_missions\x18\x10 \x03(\v2!.caiomatch.profile.v1.PastMissionR\fpastMissions\x12&\n" +
+	"\x0ecertifications\x18\x11 \x03(\tR\x0ecertifications\x12,\n" +
+	"\x12notice_period_days\x18\x12 \x01(\x05R\x10noticePeriodDays\x12-\n" +
+	"\x12mobility_countries\x18\x13 \x03(\tR\x11mobilityCountries\x129\n" +
+	"\bbookings\x18\x14 \x03(\v2\x1d.caiomatch.profile.v1.BookingR\bbookings\x12*\n" +
+	"\x11profiling_opt_out\x18\x15 \x01(\bR\x0fprofilingOptOut\"\xa3\x06\n" +
 	"\x14CreateProfileRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12!\n" +
@@ -1050,13 +1415,19 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\twork_mode\x18\n" +
 	" \x01(\x0e2\x1f.caiomatch.taxonomy.v1.WorkModeR\bworkMode\x12$\n" +
 	"\x0edaily_rate_eur\x18\v \x01(\x05R\fdailyRateEur\x12%\n" +
-	"\x0eavailable_from\x18\f \x01(\tR\ravailableFrom\"P\n" +
+	"\x0eavailable_from\x18\f \x01(\tR\ravailableFrom\x12F\n" +
+	"\rpast_missions\x18\r \x03(\v2!.caiomatch.profile.v1.PastMissionR\fpastMissions\x12&\n" +
+	"\x0ecertifications\x18\x0e \x03(\tR\x0ecertifications\x12,\n" +
+	"\x12notice_period_days\x18\x0f \x01(\x05R\x10noticePeriodDays\x12-\n" +
+	"\x12mobility_countries\x18\x10 \x03(\tR\x11mobilityCountries\x129\n" +
+	"\bbookings\x18\x11 \x03(\v2\x1d.caiomatch.profile.v1.BookingR\bbookings\x12*\n" +
+	"\x11profiling_opt_out\x18\x12 \x01(\bR\x0fprofilingOptOut\"P\n" +
 	"\x15CreateProfileResponse\x127\n" +
 	"\aprofile\x18\x01 \x01(\v2\x1d.caiomatch.profile.v1.ProfileR\aprofile\"#\n" +
 	"\x11GetProfileRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
 	"\x12GetProfileResponse\x127\n" +
-	"\aprofile\x18\x01 \x01(\v2\x1d.caiomatch.profile.v1.ProfileR\aprofile\"\xe1\x03\n" +
+	"\aprofile\x18\x01 \x01(\v2\x1d.caiomatch.profile.v1.ProfileR\aprofile\"\x95\x06\n" +
 	"\x15ReplaceProfileRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x14\n" +
@@ -1070,12 +1441,18 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\twork_mode\x18\n" +
 	" \x01(\x0e2\x1f.caiomatch.taxonomy.v1.WorkModeR\bworkMode\x12$\n" +
 	"\x0edaily_rate_eur\x18\v \x01(\x05R\fdailyRateEur\x12%\n" +
-	"\x0eavailable_from\x18\f \x01(\tR\ravailableFrom\"Q\n" +
+	"\x0eavailable_from\x18\f \x01(\tR\ravailableFrom\x12F\n" +
+	"\rpast_missions\x18\r \x03(\v2!.caiomatch.profile.v1.PastMissionR\fpastMissions\x12&\n" +
+	"\x0ecertifications\x18\x0e \x03(\tR\x0ecertifications\x12,\n" +
+	"\x12notice_period_days\x18\x0f \x01(\x05R\x10noticePeriodDays\x12-\n" +
+	"\x12mobility_countries\x18\x10 \x03(\tR\x11mobilityCountries\x129\n" +
+	"\bbookings\x18\x11 \x03(\v2\x1d.caiomatch.profile.v1.BookingR\bbookings\x12*\n" +
+	"\x11profiling_opt_out\x18\x12 \x01(\bR\x0fprofilingOptOut\"Q\n" +
 	"\x16ReplaceProfileResponse\x127\n" +
 	"\aprofile\x18\x01 \x01(\v2\x1d.caiomatch.profile.v1.ProfileR\aprofile\"&\n" +
 	"\x14DeleteProfileRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x17\n" +
-	"\x15DeleteProfileResponse\"\x8f\x03\n" +
+	"\x15DeleteProfileResponse\"\x9b\x05\n" +
 	"\rMatchingFacts\x12\x1d\n" +
 	"\n" +
 	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x1d\n" +
@@ -1089,7 +1466,12 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\twork_mode\x18\b \x01(\x0e2\x1f.caiomatch.taxonomy.v1.WorkModeR\bworkMode\x12$\n" +
 	"\x0edaily_rate_eur\x18\t \x01(\x05R\fdailyRateEur\x12%\n" +
 	"\x0eavailable_from\x18\n" +
-	" \x01(\tR\ravailableFrom\"N\n" +
+	" \x01(\tR\ravailableFrom\x12F\n" +
+	"\rpast_missions\x18\v \x03(\v2!.caiomatch.profile.v1.PastMissionR\fpastMissions\x12,\n" +
+	"\x12notice_period_days\x18\f \x01(\x05R\x10noticePeriodDays\x12-\n" +
+	"\x12mobility_countries\x18\r \x03(\tR\x11mobilityCountries\x129\n" +
+	"\bbookings\x18\x0e \x03(\v2\x1d.caiomatch.profile.v1.BookingR\bbookings\x12*\n" +
+	"\x11profiling_opt_out\x18\x0f \x01(\bR\x0fprofilingOptOut\"N\n" +
 	"\x11ProfileRegistered\x129\n" +
 	"\x05facts\x18\x01 \x01(\v2#.caiomatch.profile.v1.MatchingFactsR\x05facts\"K\n" +
 	"\x0eProfileUpdated\x129\n" +
@@ -1116,58 +1498,70 @@ func file_caiomatch_profile_v1_profile_proto_rawDescGZIP() []byte {
 	return file_caiomatch_profile_v1_profile_proto_rawDescData
 }
 
-var file_caiomatch_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_caiomatch_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_caiomatch_profile_v1_profile_proto_goTypes = []any{
 	(*SkillLevel)(nil),             // 0: caiomatch.profile.v1.SkillLevel
-	(*Profile)(nil),                // 1: caiomatch.profile.v1.Profile
-	(*CreateProfileRequest)(nil),   // 2: caiomatch.profile.v1.CreateProfileRequest
-	(*CreateProfileResponse)(nil),  // 3: caiomatch.profile.v1.CreateProfileResponse
-	(*GetProfileRequest)(nil),      // 4: caiomatch.profile.v1.GetProfileRequest
-	(*GetProfileResponse)(nil),     // 5: caiomatch.profile.v1.GetProfileResponse
-	(*ReplaceProfileRequest)(nil),  // 6: caiomatch.profile.v1.ReplaceProfileRequest
-	(*ReplaceProfileResponse)(nil), // 7: caiomatch.profile.v1.ReplaceProfileResponse
-	(*DeleteProfileRequest)(nil),   // 8: caiomatch.profile.v1.DeleteProfileRequest
-	(*DeleteProfileResponse)(nil),  // 9: caiomatch.profile.v1.DeleteProfileResponse
-	(*MatchingFacts)(nil),          // 10: caiomatch.profile.v1.MatchingFacts
-	(*ProfileRegistered)(nil),      // 11: caiomatch.profile.v1.ProfileRegistered
-	(*ProfileUpdated)(nil),         // 12: caiomatch.profile.v1.ProfileUpdated
-	(*ProfileErased)(nil),          // 13: caiomatch.profile.v1.ProfileErased
-	(*v1.Location)(nil),            // 14: caiomatch.taxonomy.v1.Location
-	(v1.WorkMode)(0),               // 15: caiomatch.taxonomy.v1.WorkMode
-	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
+	(*PastMission)(nil),            // 1: caiomatch.profile.v1.PastMission
+	(*Booking)(nil),                // 2: caiomatch.profile.v1.Booking
+	(*Profile)(nil),                // 3: caiomatch.profile.v1.Profile
+	(*CreateProfileRequest)(nil),   // 4: caiomatch.profile.v1.CreateProfileRequest
+	(*CreateProfileResponse)(nil),  // 5: caiomatch.profile.v1.CreateProfileResponse
+	(*GetProfileRequest)(nil),      // 6: caiomatch.profile.v1.GetProfileRequest
+	(*GetProfileResponse)(nil),     // 7: caiomatch.profile.v1.GetProfileResponse
+	(*ReplaceProfileRequest)(nil),  // 8: caiomatch.profile.v1.ReplaceProfileRequest
+	(*ReplaceProfileResponse)(nil), // 9: caiomatch.profile.v1.ReplaceProfileResponse
+	(*DeleteProfileRequest)(nil),   // 10: caiomatch.profile.v1.DeleteProfileRequest
+	(*DeleteProfileResponse)(nil),  // 11: caiomatch.profile.v1.DeleteProfileResponse
+	(*MatchingFacts)(nil),          // 12: caiomatch.profile.v1.MatchingFacts
+	(*ProfileRegistered)(nil),      // 13: caiomatch.profile.v1.ProfileRegistered
+	(*ProfileUpdated)(nil),         // 14: caiomatch.profile.v1.ProfileUpdated
+	(*ProfileErased)(nil),          // 15: caiomatch.profile.v1.ProfileErased
+	(v1.MissionType)(0),            // 16: caiomatch.mission.v1.MissionType
+	(*v11.Location)(nil),           // 17: caiomatch.taxonomy.v1.Location
+	(v11.WorkMode)(0),              // 18: caiomatch.taxonomy.v1.WorkMode
+	(*timestamppb.Timestamp)(nil),  // 19: google.protobuf.Timestamp
 }
 var file_caiomatch_profile_v1_profile_proto_depIdxs = []int32{
-	0,  // 0: caiomatch.profile.v1.Profile.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	14, // 1: caiomatch.profile.v1.Profile.location:type_name -> caiomatch.taxonomy.v1.Location
-	15, // 2: caiomatch.profile.v1.Profile.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	16, // 3: caiomatch.profile.v1.Profile.created_at:type_name -> google.protobuf.Timestamp
-	16, // 4: caiomatch.profile.v1.Profile.updated_at:type_name -> google.protobuf.Timestamp
-	0,  // 5: caiomatch.profile.v1.CreateProfileRequest.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	14, // 6: caiomatch.profile.v1.CreateProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
-	15, // 7: caiomatch.profile.v1.CreateProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	1,  // 8: caiomatch.profile.v1.CreateProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
-	1,  // 9: caiomatch.profile.v1.GetProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
-	0,  // 10: caiomatch.profile.v1.ReplaceProfileRequest.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	14, // 11: caiomatch.profile.v1.ReplaceProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
-	15, // 12: caiomatch.profile.v1.ReplaceProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	1,  // 13: caiomatch.profile.v1.ReplaceProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
-	0,  // 14: caiomatch.profile.v1.MatchingFacts.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	15, // 15: caiomatch.profile.v1.MatchingFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	10, // 16: caiomatch.profile.v1.ProfileRegistered.facts:type_name -> caiomatch.profile.v1.MatchingFacts
-	10, // 17: caiomatch.profile.v1.ProfileUpdated.facts:type_name -> caiomatch.profile.v1.MatchingFacts
-	2,  // 18: caiomatch.profile.v1.ProfileService.CreateProfile:input_type -> caiomatch.profile.v1.CreateProfileRequest
-	4,  // 19: caiomatch.profile.v1.ProfileService.GetProfile:input_type -> caiomatch.profile.v1.GetProfileRequest
-	6,  // 20: caiomatch.profile.v1.ProfileService.ReplaceProfile:input_type -> caiomatch.profile.v1.ReplaceProfileRequest
-	8,  // 21: caiomatch.profile.v1.ProfileService.DeleteProfile:input_type -> caiomatch.profile.v1.DeleteProfileRequest
-	3,  // 22: caiomatch.profile.v1.ProfileService.CreateProfile:output_type -> caiomatch.profile.v1.CreateProfileResponse
-	5,  // 23: caiomatch.profile.v1.ProfileService.GetProfile:output_type -> caiomatch.profile.v1.GetProfileResponse
-	7,  // 24: caiomatch.profile.v1.ProfileService.ReplaceProfile:output_type -> caiomatch.profile.v1.ReplaceProfileResponse
-	9,  // 25: caiomatch.profile.v1.ProfileService.DeleteProfile:output_type -> caiomatch.profile.v1.DeleteProfileResponse
-	22, // [22:26] is the sub-list for method output_type
-	18, // [18:22] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	16, // 0: caiomatch.profile.v1.PastMission.mission_type:type_name -> caiomatch.mission.v1.MissionType
+	0,  // 1: caiomatch.profile.v1.Profile.skills:type_name -> caiomatch.profile.v1.SkillLevel
+	17, // 2: caiomatch.profile.v1.Profile.location:type_name -> caiomatch.taxonomy.v1.Location
+	18, // 3: caiomatch.profile.v1.Profile.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	19, // 4: caiomatch.profile.v1.Profile.created_at:type_name -> google.protobuf.Timestamp
+	19, // 5: caiomatch.profile.v1.Profile.updated_at:type_name -> google.protobuf.Timestamp
+	1,  // 6: caiomatch.profile.v1.Profile.past_missions:type_name -> caiomatch.profile.v1.PastMission
+	2,  // 7: caiomatch.profile.v1.Profile.bookings:type_name -> caiomatch.profile.v1.Booking
+	0,  // 8: caiomatch.profile.v1.CreateProfileRequest.skills:type_name -> caiomatch.profile.v1.SkillLevel
+	17, // 9: caiomatch.profile.v1.CreateProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
+	18, // 10: caiomatch.profile.v1.CreateProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	1,  // 11: caiomatch.profile.v1.CreateProfileRequest.past_missions:type_name -> caiomatch.profile.v1.PastMission
+	2,  // 12: caiomatch.profile.v1.CreateProfileRequest.bookings:type_name -> caiomatch.profile.v1.Booking
+	3,  // 13: caiomatch.profile.v1.CreateProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
+	3,  // 14: caiomatch.profile.v1.GetProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
+	0,  // 15: caiomatch.profile.v1.ReplaceProfileRequest.skills:type_name -> caiomatch.profile.v1.SkillLevel
+	17, // 16: caiomatch.profile.v1.ReplaceProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
+	18, // 17: caiomatch.profile.v1.ReplaceProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	1,  // 18: caiomatch.profile.v1.ReplaceProfileRequest.past_missions:type_name -> caiomatch.profile.v1.PastMission
+	2,  // 19: caiomatch.profile.v1.ReplaceProfileRequest.bookings:type_name -> caiomatch.profile.v1.Booking
+	3,  // 20: caiomatch.profile.v1.ReplaceProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
+	0,  // 21: caiomatch.profile.v1.MatchingFacts.skills:type_name -> caiomatch.profile.v1.SkillLevel
+	18, // 22: caiomatch.profile.v1.MatchingFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	1,  // 23: caiomatch.profile.v1.MatchingFacts.past_missions:type_name -> caiomatch.profile.v1.PastMission
+	2,  // 24: caiomatch.profile.v1.MatchingFacts.bookings:type_name -> caiomatch.profile.v1.Booking
+	12, // 25: caiomatch.profile.v1.ProfileRegistered.facts:type_name -> caiomatch.profile.v1.MatchingFacts
+	12, // 26: caiomatch.profile.v1.ProfileUpdated.facts:type_name -> caiomatch.profile.v1.MatchingFacts
+	4,  // 27: caiomatch.profile.v1.ProfileService.CreateProfile:input_type -> caiomatch.profile.v1.CreateProfileRequest
+	6,  // 28: caiomatch.profile.v1.ProfileService.GetProfile:input_type -> caiomatch.profile.v1.GetProfileRequest
+	8,  // 29: caiomatch.profile.v1.ProfileService.ReplaceProfile:input_type -> caiomatch.profile.v1.ReplaceProfileRequest
+	10, // 30: caiomatch.profile.v1.ProfileService.DeleteProfile:input_type -> caiomatch.profile.v1.DeleteProfileRequest
+	5,  // 31: caiomatch.profile.v1.ProfileService.CreateProfile:output_type -> caiomatch.profile.v1.CreateProfileResponse
+	7,  // 32: caiomatch.profile.v1.ProfileService.GetProfile:output_type -> caiomatch.profile.v1.GetProfileResponse
+	9,  // 33: caiomatch.profile.v1.ProfileService.ReplaceProfile:output_type -> caiomatch.profile.v1.ReplaceProfileResponse
+	11, // 34: caiomatch.profile.v1.ProfileService.DeleteProfile:output_type -> caiomatch.profile.v1.DeleteProfileResponse
+	31, // [31:35] is the sub-list for method output_type
+	27, // [27:31] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_profile_v1_profile_proto_init() }
@@ -1181,7 +1575,7 @@ func file_caiomatch_profile_v1_profile_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_profile_v1_profile_proto_rawDesc), len(file_caiomatch_profile_v1_profile_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
