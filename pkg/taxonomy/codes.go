@@ -1,6 +1,9 @@
 package taxonomy
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // iso639_1 lists every ISO 639-1 two-letter language code (184, lower
 // case), including "sh" (Serbo-Croatian), which is deprecated but still
@@ -92,4 +95,21 @@ func IsLanguage(code string) bool {
 func IsCountry(code string) bool {
 	_, ok := countries[code]
 	return ok
+}
+
+// Countries returns every ISO 3166-1 alpha-2 code, sorted. Its order is stable, so a
+// country's position can serve as a compact code.
+func Countries() []string {
+	return sortedFields(iso3166_1)
+}
+
+// Languages returns every ISO 639-1 code, sorted.
+func Languages() []string {
+	return sortedFields(iso639_1)
+}
+
+func sortedFields(list string) []string {
+	fields := strings.Fields(list)
+	slices.Sort(fields)
+	return fields
 }

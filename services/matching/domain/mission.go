@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/dates"
+)
 
 // MissionType is what the firm needs the transition CAIO for. Values match the public enum.
 type MissionType int
@@ -11,7 +15,20 @@ const (
 	MissionTypeTransformationLaunch
 	MissionTypeChangeManagement
 	MissionTypeRiskAndCompliance
+
+	// MissionTypeCount sizes arrays indexed by MissionType.
+	MissionTypeCount = 5
 )
+
+var missionTypeNames = [MissionTypeCount]string{"unspecified", "AI strategy", "transformation launch",
+	"change management", "risk and compliance"}
+
+func (t MissionType) String() string {
+	if t < 0 || int(t) >= MissionTypeCount {
+		return "unknown"
+	}
+	return missionTypeNames[t]
+}
 
 // MissionStatus is all matching needs of a mission's lifecycle: open missions are ranked and
 // re-ranked, closed ones never again.
@@ -22,7 +39,14 @@ const (
 	MissionClosed
 )
 
-// Mission is a firm's request as matching ranks it.
+// SkillRequirement is a minimum level for one of the required skills.
+type SkillRequirement struct {
+	ID       string
+	MinLevel int
+}
+
+// Mission is a firm's request as matching ranks it. Skill lists hold no duplicates and a
+// skill is never both required and nice-to-have (the mission service checks it).
 type Mission struct {
 	ID                 string
 	FirmID             string
@@ -30,6 +54,7 @@ type Mission struct {
 	Sector             string
 	MissionType        MissionType
 	RequiredSkills     []string
+	MinSkillLevels     []SkillRequirement
 	NiceToHaveSkills   []string
 	StartDate          time.Time
 	DurationMonths     int
@@ -42,6 +67,25 @@ type Mission struct {
 
 // IsOpen reports whether the mission is still being staffed.
 func (m Mission) IsOpen() bool { return m.Status == MissionOpen }
+
+// Window is the mission's span, from its start date to its last day.
+func (m Mission) Window() Period {
+	return Period{Start: m.StartDate, End: dates.MissionEnd(m.StartDate, m.DurationMonths)}
+}
+
+// MinLevel is the minimum level asked for a required skill, 1 when none is given.
+func (m Mission) MinLevel(skill string) int {
+	for _, r := range m.MinSkillLevels {
+		if r.ID == skill {
+			return max(r.MinLevel, 1)
+		}
+	}
+	return 1
+}
+
+// NeedsPresence reports whether the consultant must be on site at least part of the time, so
+// that their country matters.
+func (m Mission) NeedsPresence() bool { return m.WorkMode != WorkModeRemote }
 
 // ClosedMission is the tombstone of a mission known only from its cancellation: a late
 // submission of it must not reopen it.

@@ -21,19 +21,39 @@ type SkillLevel struct {
 	Level int
 }
 
+// Period is a span of whole days, both ends included.
+type Period struct {
+	Start, End time.Time
+}
+
+// Overlaps reports whether the two periods share at least one day.
+func (p Period) Overlaps(o Period) bool {
+	return !p.End.Before(o.Start) && !o.End.Before(p.Start)
+}
+
 // Profile is what matching knows of a consultant: matching facts only, never a name, an email
-// or free text.
+// or free text. Past missions are folded in when the profile is read: their sectors join
+// Sectors and their months add up in MonthsByMissionType.
 type Profile struct {
-	ID              string
-	AccountID       string
+	ID string
+	// Sectors are the NACE sections and divisions the consultant has worked in.
 	Sectors         []string
 	Skills          []SkillLevel
 	YearsExperience int
 	Languages       []string
 	Country         string
-	WorkMode        WorkMode
-	DailyRateEUR    int
-	AvailableFrom   time.Time
+	// MobilityCountries are other countries where the consultant accepts on-site work.
+	MobilityCountries []string
+	WorkMode          WorkMode
+	DailyRateEUR      int
+	AvailableFrom     time.Time
+	NoticePeriodDays  int
+	// Bookings are periods the consultant is not available.
+	Bookings []Period
+	// MonthsByMissionType is how many months of past missions of each type the consultant did.
+	MonthsByMissionType [MissionTypeCount]int
+	// ProfilingOptOut: the consultant objects to automated matching and is never ranked.
+	ProfilingOptOut bool
 }
 
 // SkillLevel returns the profile's level in skill id, 0 when it does not have it.
@@ -44,4 +64,14 @@ func (p Profile) SkillLevel(id string) int {
 		}
 	}
 	return 0
+}
+
+// AvailableOn is the first day the consultant can start a mission decided on today: their
+// availability date, or the end of their notice period if that is later.
+func (p Profile) AvailableOn(today time.Time) time.Time {
+	afterNotice := today.AddDate(0, 0, p.NoticePeriodDays)
+	if afterNotice.After(p.AvailableFrom) {
+		return afterNotice
+	}
+	return p.AvailableFrom
 }

@@ -20,12 +20,12 @@ type Evaluation struct {
 
 // Evaluate judges p against m. It answers "why" for a candidate and "why not" for everyone
 // else.
-func Evaluate(m Mission, p Profile) Evaluation {
-	if failed := FailedRules(m, p); len(failed) > 0 {
+func Evaluate(s Settings, m Mission, p Profile) Evaluation {
+	if failed := FailedRules(s, m, p); len(failed) > 0 {
 		return Evaluation{ProfileID: p.ID, FailedRules: failed}
 	}
-	s, exp := score(m, p)
-	return Evaluation{ProfileID: p.ID, Eligible: true, Score: s, Explanation: exp}
+	total, exp := score(s, m, p)
+	return Evaluation{ProfileID: p.ID, Eligible: true, Score: total, Explanation: exp}
 }
 
 // Candidate is a ranked, eligible consultant.
@@ -36,34 +36,39 @@ type Candidate struct {
 	Explanation Explanation
 }
 
-// Ranking is the best candidates for a mission, and how many consultants passed the hard rules.
+// Ranking is the best candidates for a mission, how many consultants passed the hard rules,
+// and the scoring version the scores come from.
 type Ranking struct {
-	Candidates    []Candidate
-	EligibleCount int
+	Candidates     []Candidate
+	EligibleCount  int
+	ScoringVersion string
 }
 
 // Rank keeps the size best eligible profiles by score, highest first, ties broken by profile id
 // ascending so that the same inputs always give the same shortlist. Excluded profiles are
-// never ranked.
-func Rank(m Mission, profiles []Profile, size int) Ranking {
+// never ranked. It is the reference the in-memory index is tested against; the service ranks
+// with the index.
+func Rank(s Settings, m Mission, profiles []Profile, size int) Ranking {
 	if size <= 0 {
 		size = DefaultShortlistSize
 	}
 	var eligible []Candidate
 	for _, p := range profiles {
-		ev := Evaluate(m, p)
+		ev := Evaluate(s, m, p)
 		if ev.Eligible {
 			eligible = append(eligible, Candidate{ProfileID: p.ID, Score: ev.Score, Explanation: ev.Explanation})
 		}
 	}
-	slices.SortFunc(eligible, compareCandidates)
-	r := Ranking{EligibleCount: len(eligible), Candidates: eligible[:min(size, len(eligible))]}
+	slices.SortFunc(eligible, CompareCandidates)
+	r := Ranking{EligibleCount: len(eligible), Candidates: eligible[:min(size, len(eligible))],
+		ScoringVersion: s.Scoring.Version}
 	for i := range r.Candidates {
 		r.Candidates[i].Rank = i + 1
 	}
 	return r
 }
 
-func compareCandidates(a, b Candidate) int {
+// CompareCandidates orders candidates best first: higher score, then lower profile id.
+func CompareCandidates(a, b Candidate) int {
 	return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ProfileID, b.ProfileID))
 }

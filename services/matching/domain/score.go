@@ -9,23 +9,105 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
-// ScoringVersion names the weight set below. Change it whenever a weight, a component or a
-// component's formula changes: every proposal records the version it was scored with.
-const ScoringVersion = "foundation-2026-11"
-
-// Component names and weights of ScoringVersion; the weights add up to 1, so a score is in
-// [0,1].
+// Component names, as firms read them in explanations.
 const (
-	ComponentSkills = "skills"
-	ComponentSector = "sector"
-
-	WeightSkills = 0.6
-	WeightSector = 0.4
-
-	// niceToHaveFactor is how much a nice-to-have skill counts against a required one.
-	niceToHaveFactor = 0.5
-	maxSkillLevel    = 5
+	ComponentSkills       = "skills"
+	ComponentSector       = "sector"
+	ComponentMissionType  = "missionType"
+	ComponentSeniority    = "seniority"
+	ComponentRateFit      = "rateFit"
+	ComponentAvailability = "availability"
 )
+
+// Weights are how much each component counts; they add up to 1 so that a score is in [0,1].
+type Weights struct {
+	Skills, Sector, MissionType, Seniority, RateFit, Availability float64
+}
+
+// Sum is the total of the weights.
+func (w Weights) Sum() float64 {
+	return w.Skills + w.Sector + w.MissionType + w.Seniority + w.RateFit + w.Availability
+}
+
+// ScoringConfig is one versioned set of weights. Change the version whenever a weight, a
+// component or a formula below changes: every proposal records the version it was scored with.
+type ScoringConfig struct {
+	Version string
+	Weights Weights
+}
+
+// CurrentScoring is the configuration every shortlist is scored with.
+var CurrentScoring = ScoringConfig{
+	Version: "caio-2026-11",
+	Weights: Weights{Skills: 0.35, Sector: 0.20, MissionType: 0.15, Seniority: 0.10, RateFit: 0.10, Availability: 0.10},
+}
+
+// ScoringVersion is the version of CurrentScoring.
+var ScoringVersion = CurrentScoring.Version
+
+// The constants of the component formulas (part of the scoring version).
+const (
+	maxSkillLevel = 5
+	// A nice-to-have skill counts half a required one.
+	niceToHaveDivisor = 2
+	// Months of past missions of the asked type that give full mission-type experience.
+	fullMissionTypeMonths = 24
+	// Years of experience that give full seniority.
+	fullSeniorityYears = 20
+	// A rate this fraction (1/4) or more under the budget gives a full rate fit.
+	rateFitHeadroomDivisor = 4
+)
+
+// SectorFit is how close a consultant's sectors come to the mission's along the NACE hierarchy.
+type SectorFit int
+
+const (
+	SectorOther SectorFit = iota
+	SectorSameSection
+	SectorExact
+)
+
+// ScoreInputs are the few integers a score is computed from. The in-memory index reads them
+// from its columns and Evaluate from a Profile; both then call ScoringConfig.Score, so both
+// give bit-for-bit the same score.
+type ScoreInputs struct {
+	RequiredLevelSum, RequiredCount int
+	NiceLevelSum, NiceCount         int
+	SectorFit                       SectorFit
+	MissionTypeMonths               int
+	YearsExperience                 int
+	DailyRateEUR, BudgetEUR         int
+	DaysLate, ToleranceDays         int
+}
+
+// Values are the component values in [0,1], in the order of the Weights fields.
+func (in ScoreInputs) Values() [6]float64 {
+	skills := 1.0
+	if d := niceToHaveDivisor*in.RequiredCount + in.NiceCount; d > 0 {
+		skills = float64(niceToHaveDivisor*in.RequiredLevelSum+in.NiceLevelSum) / float64(maxSkillLevel*d)
+	}
+	sector := float64(in.SectorFit) / 2
+	missionType := float64(min(in.MissionTypeMonths, fullMissionTypeMonths)) / fullMissionTypeMonths
+	seniority := float64(min(max(in.YearsExperience, 0), fullSeniorityYears)) / fullSeniorityYears
+	rate := 1.0
+	if in.BudgetEUR > 0 {
+		rate = min(max(float64(rateFitHeadroomDivisor*(in.BudgetEUR-in.DailyRateEUR))/float64(in.BudgetEUR), 0), 1)
+	}
+	availability := 1.0
+	if in.DaysLate > 0 {
+		availability = max(1-float64(in.DaysLate)/float64(in.ToleranceDays+1), 0)
+	}
+	return [6]float64{roundScore(skills), sector, roundScore(missionType), roundScore(seniority),
+		roundScore(rate), roundScore(availability)}
+}
+
+// Score is the weighted sum of the component values, rounded like them to six decimals.
+func (c ScoringConfig) Score(in ScoreInputs) float64 {
+	v := in.Values()
+	w := &c.Weights
+	return roundScore(w.Skills*v[0] + w.Sector*v[1] + w.MissionType*v[2] + w.Seniority*v[3] +
+		w.RateFit*v[4] + w.Availability*v[5])
+}
 
 // Component is one named part of a score: it adds Weight × Value, Value in [0,1].
 type Component struct {
@@ -45,86 +127,128 @@ type Explanation struct {
 	MissingSkills []string
 }
 
-// score computes the components of an eligible profile and their weighted sum.
-func score(m Mission, p Profile) (float64, Explanation) {
-	skills, matched, missing := skillsComponent(m, p)
-	components := []Component{skills, sectorComponent(m, p)}
-	total := 0.0
-	for i := range components {
-		components[i].Value = roundScore(components[i].Value)
-		total += components[i].Weight * components[i].Value
+// ScoreInputsOf reads the score inputs of p for m.
+func ScoreInputsOf(s Settings, m Mission, p Profile) ScoreInputs {
+	in := ScoreInputs{
+		RequiredCount: len(m.RequiredSkills), NiceCount: len(m.NiceToHaveSkills),
+		SectorFit: sectorFit(m.Sector, p.Sectors), YearsExperience: p.YearsExperience,
+		DailyRateEUR: p.DailyRateEUR, BudgetEUR: m.MaxDailyRateEUR, ToleranceDays: s.AvailabilityToleranceDays,
 	}
-	return roundScore(total), Explanation{Components: components, MatchedSkills: matched, MissingSkills: missing}
+	for _, id := range m.RequiredSkills {
+		in.RequiredLevelSum += p.SkillLevel(id)
+	}
+	for _, id := range m.NiceToHaveSkills {
+		in.NiceLevelSum += p.SkillLevel(id)
+	}
+	if m.MissionType > MissionTypeUnspecified && int(m.MissionType) < MissionTypeCount {
+		in.MissionTypeMonths = p.MonthsByMissionType[m.MissionType]
+	}
+	if on := p.AvailableOn(s.Today); on.After(m.StartDate) {
+		in.DaysLate = int(on.Sub(m.StartDate).Hours() / 24)
+	}
+	return in
+}
+
+// score computes the components of an eligible profile, their weighted sum and the details.
+func score(s Settings, m Mission, p Profile) (float64, Explanation) {
+	in := ScoreInputsOf(s, m, p)
+	v := in.Values()
+	w := s.Scoring.Weights
+	skillsDetail, matched, missing := skillsDetail(m, p)
+	components := []Component{
+		{ComponentSkills, w.Skills, v[0], skillsDetail},
+		{ComponentSector, w.Sector, v[1], sectorDetail(m.Sector, p.Sectors, in.SectorFit)},
+		{ComponentMissionType, w.MissionType, v[2], missionTypeDetail(m.MissionType, in.MissionTypeMonths)},
+		{ComponentSeniority, w.Seniority, v[3], fmt.Sprintf("%d years of experience, full at %d", p.YearsExperience, fullSeniorityYears)},
+		{ComponentRateFit, w.RateFit, v[4], rateDetail(p.DailyRateEUR, m.MaxDailyRateEUR)},
+		{ComponentAvailability, w.Availability, v[5], availabilityDetail(in.DaysLate, in.ToleranceDays)},
+	}
+	return s.Scoring.Score(in), Explanation{Components: components, MatchedSkills: matched, MissingSkills: missing}
 }
 
 // roundScore keeps six decimals, so that what firms read (0.82, not 0.8200000000000001) is
 // exactly what ranking compared.
 func roundScore(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
-// skillsComponent is the coverage of the asked skills weighted by level:
-// (Σ required level/5 + 0.5 × Σ nice-to-have level/5) / (#required + 0.5 × #nice-to-have).
-// A mission that asks for no skill is fully covered.
-func skillsComponent(m Mission, p Profile) (c Component, matched, missing []string) {
-	var sum float64
-	var parts []string
+// sectorFit is exact for the mission's own sector (for a section: the section or any of its
+// divisions), same-section for another sector of the mission's section, other otherwise.
+func sectorFit(missionSector string, sectors []string) SectorFit {
+	section := taxonomy.SectionOf(missionSector)
+	fit := SectorOther
+	for _, s := range sectors {
+		switch {
+		case s == missionSector:
+			return SectorExact
+		case section != "" && taxonomy.SectionOf(s) == section:
+			if section == missionSector {
+				return SectorExact
+			}
+			fit = SectorSameSection
+		}
+	}
+	return fit
+}
+
+func sectorDetail(missionSector string, sectors []string, fit SectorFit) string {
+	section := taxonomy.SectionOf(missionSector)
+	switch fit {
+	case SectorExact:
+		return "has worked in " + missionSector
+	case SectorSameSection:
+		// Name the first division of the section in id order, else the section itself, so
+		// that the detail does not depend on the order the sectors were listed in.
+		named := ""
+		for _, s := range sectors {
+			if taxonomy.SectionOf(s) == section && (named == "" || named == section || (s != section && s < named)) {
+				named = s
+			}
+		}
+		return fmt.Sprintf("has worked in %s, same section %s as %s", named, section, missionSector)
+	}
+	return "no sector in section " + cmp.Or(section, missionSector)
+}
+
+// skillsDetail lists the levels of the asked skills: coverage is
+// (2 × Σ required levels + Σ nice-to-have levels) / (5 × (2 × #required + #nice-to-have)).
+func skillsDetail(m Mission, p Profile) (detail string, matched, missing []string) {
+	var req, nice []string
 	for _, id := range m.RequiredSkills {
 		level := p.SkillLevel(id)
-		sum += float64(level) / maxSkillLevel
 		if level > 0 {
 			matched = append(matched, id)
 		}
-		parts = append(parts, fmt.Sprintf("%s %d/%d", id, level, maxSkillLevel))
+		req = append(req, fmt.Sprintf("%s %d/%d", id, level, maxSkillLevel))
 	}
-	var niceSum float64
-	var niceParts []string
 	for _, id := range m.NiceToHaveSkills {
 		level := p.SkillLevel(id)
 		if level == 0 {
 			missing = append(missing, id)
-			niceParts = append(niceParts, id+" missing")
+			nice = append(nice, id+" missing")
 			continue
 		}
-		niceSum += float64(level) / maxSkillLevel
 		matched = append(matched, id)
-		niceParts = append(niceParts, fmt.Sprintf("%s %d/%d", id, level, maxSkillLevel))
+		nice = append(nice, fmt.Sprintf("%s %d/%d", id, level, maxSkillLevel))
 	}
-	value := 1.0
-	if denom := float64(len(m.RequiredSkills)) + niceToHaveFactor*float64(len(m.NiceToHaveSkills)); denom > 0 {
-		value = (sum + niceToHaveFactor*niceSum) / denom
-	}
-	detail := "required: " + orNone(parts) + "; nice-to-have: " + orNone(niceParts)
-	return Component{Name: ComponentSkills, Weight: WeightSkills, Value: value, Detail: detail}, matched, missing
+	return "required: " + orNone(req) + "; nice-to-have: " + orNone(nice), matched, missing
 }
 
-// sectorComponent is the fit along the NACE hierarchy: 1 for the mission's own sector (for a
-// section: the section or any of its divisions), 0.5 for another sector of the same section,
-// 0 otherwise.
-func sectorComponent(m Mission, p Profile) Component {
-	c := Component{Name: ComponentSector, Weight: WeightSector}
-	section := taxonomy.SectionOf(m.Sector)
-	missionIsSection := section != "" && section == m.Sector
-	var sameSection string
-	for _, s := range p.Sectors {
-		switch {
-		case s == m.Sector:
-			c.Value, c.Detail = 1, "works in "+s
-			return c
-		case section != "" && taxonomy.SectionOf(s) == section:
-			if missionIsSection {
-				c.Value, c.Detail = 1, fmt.Sprintf("works in %s, in section %s", s, section)
-				return c
-			}
-			if sameSection == "" {
-				sameSection = s
-			}
-		}
+func missionTypeDetail(t MissionType, months int) string {
+	if t == MissionTypeUnspecified {
+		return "the mission gives no type"
 	}
-	if sameSection != "" {
-		c.Value, c.Detail = 0.5, fmt.Sprintf("works in %s, same section %s as %s", sameSection, section, m.Sector)
-		return c
+	return fmt.Sprintf("%d months of %s missions, full at %d", months, t, fullMissionTypeMonths)
+}
+
+func rateDetail(rate, budget int) string {
+	return fmt.Sprintf("%d EUR a day for a budget of %d EUR, full fit at %d EUR or less", rate, budget,
+		budget-budget/rateFitHeadroomDivisor)
+}
+
+func availabilityDetail(daysLate, tolerance int) string {
+	if daysLate <= 0 {
+		return "available by the start date"
 	}
-	c.Detail = "no sector in section " + cmp.Or(section, m.Sector)
-	return c
+	return fmt.Sprintf("available %d days after the start date, %d tolerated", daysLate, tolerance)
 }
 
 func orNone(parts []string) string {

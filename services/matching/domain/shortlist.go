@@ -47,13 +47,13 @@ func (s Shortlist) Holds(profileID string) bool {
 // that re-ranking for an unrelated change proposes nothing.
 func NextShortlist(m Mission, current *Shortlist, r Ranking, now time.Time) (Shortlist, bool) {
 	next := Shortlist{
-		MissionID: m.ID, FirmID: m.FirmID, Revision: 1, ScoringVersion: ScoringVersion,
+		MissionID: m.ID, FirmID: m.FirmID, Revision: 1, ScoringVersion: r.ScoringVersion,
 		Candidates: r.Candidates, EligibleCount: r.EligibleCount, ProposedAt: now,
 	}
 	if current == nil {
 		return next, true
 	}
-	if current.ScoringVersion == ScoringVersion && SameCandidates(current.Candidates, r.Candidates) {
+	if current.ScoringVersion == r.ScoringVersion && SameCandidates(current.Candidates, r.Candidates) {
 		return Shortlist{}, false
 	}
 	next.Revision = current.Revision + 1

@@ -1,0 +1,222 @@
+package index
+
+import (
+	"math/bits"
+	"slices"
+
+	"github.com/caiomatch/caiomatch/services/matching/domain"
+)
+
+// Query is one ranking: a mission judged with settings, the K best kept.
+type Query struct {
+	Settings domain.Settings
+	Mission  domain.Mission
+	K        int
+	// ExposureCap > 0 skips consultants already on that many open shortlists, unless they
+	// are on this mission's current one (Holding).
+	ExposureCap int
+	Holding     []string
+	// Excluded are never ranked for this mission (a consultant who declined it).
+	Excluded []string
+}
+
+// compiled is a query turned into masks and day numbers for the scan.
+type compiled struct {
+	settings domain.Settings
+	mission  *domain.Mission
+	// impossible: a required skill unknown to the taxonomy, nobody has it.
+	impossible bool
+
+	requiredMask, niceMask uint64
+	requiredCount          int
+	niceCount              int
+	minLevels              []minLevel
+
+	budget   int
+	minYears int
+
+	anyLanguage       bool
+	languageMask      uint64
+	overflowLanguages []string
+
+	rejectRemoteOnly bool
+	countryCode      uint8
+	countryID        string
+
+	todayDay, startDay, latestDay, endDay int
+	tolerance                             int
+
+	sectorIsSection    bool
+	divisionWord       int // 0 or 1, -1 when the mission sector is not a division
+	divisionBit        uint64
+	sectionMask        uint32
+	missionTypeIndex   int // -1 when the mission gives no type
+	exposureCap        int
+	holding, excluded  []int32
+	skillsWithMinLevel bool
+}
+
+type minLevel struct {
+	bit   uint
+	level uint64
+}
+
+func (ix *Index) compile(q Query) *compiled {
+	c := taxonomyCodes
+	m := &q.Mission
+	cq := &compiled{settings: q.Settings, mission: m, budget: m.MaxDailyRateEUR, minYears: m.MinYearsExperience,
+		requiredCount: len(m.RequiredSkills), niceCount: len(m.NiceToHaveSkills), divisionWord: -1,
+		missionTypeIndex: -1, exposureCap: q.ExposureCap, tolerance: q.Settings.AvailabilityToleranceDays}
+	for _, id := range m.RequiredSkills {
+		b, ok := c.skillBit[id]
+		if !ok {
+			cq.impossible = true
+			continue
+		}
+		cq.requiredMask |= 1 << b
+		if lvl := m.MinLevel(id); lvl > 1 {
+			cq.minLevels = append(cq.minLevels, minLevel{b, uint64(lvl)})
+		}
+	}
+	for _, id := range m.NiceToHaveSkills {
+		if b, ok := c.skillBit[id]; ok {
+			cq.niceMask |= 1 << b
+		}
+	}
+	cq.anyLanguage = len(m.Languages) == 0
+	for _, l := range m.Languages {
+		if b, ok := ix.languageBit[l]; ok {
+			cq.languageMask |= 1 << b
+		}
+		cq.overflowLanguages = append(cq.overflowLanguages, l)
+	}
+	cq.rejectRemoteOnly = m.WorkMode == domain.WorkModeOnSite || m.WorkMode == domain.WorkModeHybrid
+	if m.NeedsPresence() && m.Country != "" {
+		cq.countryID = m.Country
+		cq.countryCode = c.countryCode[m.Country]
+	}
+	cq.todayDay = dayOf(q.Settings.Today)
+	window := m.Window()
+	cq.startDay, cq.endDay = dayOf(window.Start), dayOf(window.End)
+	cq.latestDay = dayOf(q.Settings.LatestStart(*m))
+	if b, ok := c.divisionBit[m.Sector]; ok {
+		cq.divisionWord, cq.divisionBit = int(b/64), 1<<(b%64)
+		cq.sectionMask = 1 << c.sectionOfDivision[b]
+	} else if b, ok := c.sectionBit[m.Sector]; ok {
+		cq.sectorIsSection = true
+		cq.sectionMask = 1 << b
+	}
+	if m.MissionType > domain.MissionTypeUnspecified && int(m.MissionType) < domain.MissionTypeCount {
+		cq.missionTypeIndex = int(m.MissionType) - 1
+	}
+	cq.holding = ix.slotsOf(q.Holding)
+	cq.excluded = ix.slotsOf(q.Excluded)
+	return cq
+}
+
+func (ix *Index) slotsOf(ids []string) []int32 {
+	var out []int32
+	for _, id := range ids {
+		hi, lo, err := ParseID(id)
+		if err != nil {
+			continue
+		}
+		if s := ix.find(hi, lo); s >= 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// eligible applies every hard rule to slot s, cheapest and most selective first.
+func (ix *Index) eligible(cq *compiled, s int) bool {
+	f := ix.flags[s]
+	if f&(flagAlive|flagOptOut) != flagAlive || int(ix.rate[s]) > cq.budget || int(ix.years[s]) < cq.minYears {
+		return false
+	}
+	s0, s1, s2 := ix.skill0[s], ix.skill1[s], ix.skill2[s]
+	if (s0|s1|s2)&cq.requiredMask != cq.requiredMask {
+		return false
+	}
+	for _, ml := range cq.minLevels {
+		if s0>>ml.bit&1|(s1>>ml.bit&1)<<1|(s2>>ml.bit&1)<<2 < ml.level {
+			return false
+		}
+	}
+	if !cq.anyLanguage && ix.languages[s]&cq.languageMask == 0 &&
+		(f&flagLanguageOverflow == 0 || !sharesAny(ix.languageOverflow[int32(s)], cq.overflowLanguages)) {
+		return false
+	}
+	if cq.rejectRemoteOnly && domain.WorkMode(f>>workModeShift&3) == domain.WorkModeRemote {
+		return false
+	}
+	if cq.countryID != "" && !ix.locatedIn(cq, s, f) {
+		return false
+	}
+	if max(int(ix.availableDay[s]), cq.todayDay+int(ix.noticeDays[s])) > cq.latestDay {
+		return false
+	}
+	if f&flagBookings != 0 {
+		for _, b := range ix.bookings[int32(s)] {
+			if int(b.end) >= cq.startDay && int(b.start) <= cq.endDay {
+				return false
+			}
+		}
+	}
+	return !cq.impossible
+}
+
+func (ix *Index) locatedIn(cq *compiled, s int, f uint8) bool {
+	code := cq.countryCode
+	if code != 0 && (ix.country[s] == code || ix.mobility0[s] == code || ix.mobility1[s] == code) {
+		return true
+	}
+	return f&flagMobilityOverflow != 0 && slices.Contains(ix.mobilityOverflow[int32(s)], cq.countryID)
+}
+
+func sharesAny(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// scoreInputs reads the domain's score inputs of slot s from the columns.
+func (ix *Index) scoreInputs(cq *compiled, s int) domain.ScoreInputs {
+	s0, s1, s2 := ix.skill0[s], ix.skill1[s], ix.skill2[s]
+	in := domain.ScoreInputs{
+		RequiredLevelSum: levelSum(s0, s1, s2, cq.requiredMask), RequiredCount: cq.requiredCount,
+		NiceLevelSum: levelSum(s0, s1, s2, cq.niceMask), NiceCount: cq.niceCount,
+		YearsExperience: int(ix.years[s]), DailyRateEUR: int(ix.rate[s]), BudgetEUR: cq.budget,
+		ToleranceDays: cq.tolerance,
+	}
+	switch {
+	case cq.sectorIsSection:
+		if ix.sections[s]&cq.sectionMask != 0 {
+			in.SectorFit = domain.SectorExact
+		}
+	case cq.divisionWord >= 0:
+		word := ix.division0[s]
+		if cq.divisionWord == 1 {
+			word = ix.division1[s]
+		}
+		if word&cq.divisionBit != 0 {
+			in.SectorFit = domain.SectorExact
+		} else if ix.sections[s]&cq.sectionMask != 0 {
+			in.SectorFit = domain.SectorSameSection
+		}
+	}
+	if cq.missionTypeIndex >= 0 {
+		in.MissionTypeMonths = int(ix.typeMonths[s][cq.missionTypeIndex])
+	}
+	if on := max(int(ix.availableDay[s]), cq.todayDay+int(ix.noticeDays[s])); on > cq.startDay {
+		in.DaysLate = on - cq.startDay
+	}
+	return in
+}
+
+func levelSum(s0, s1, s2, mask uint64) int {
+	return bits.OnesCount64(s0&mask) + 2*bits.OnesCount64(s1&mask) + 4*bits.OnesCount64(s2&mask)
+}
