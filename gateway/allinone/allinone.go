@@ -45,6 +45,9 @@ type Config struct {
 	LogLevel      slog.Level
 	// ShutdownGrace bounds the drain of in-flight HTTP requests and gRPC calls.
 	ShutdownGrace time.Duration
+	// Matching is the ranking configuration (shortlist size, exposure cap, availability
+	// tolerance); its addresses and grace are set here.
+	Matching matching.Config
 }
 
 // Started tells the caller where the platform listens.
@@ -187,7 +190,9 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 				return mission.Run(ctx, missionHost, mission.Config{ShutdownGrace: cfg.ShutdownGrace})
 			},
 			func(ctx context.Context) error {
-				return matching.Run(ctx, matchingHost, matching.Config{MissionAddr: addr(mission.Name), ShutdownGrace: cfg.ShutdownGrace})
+				mcfg := cfg.Matching
+				mcfg.MissionAddr, mcfg.ShutdownGrace = addr(mission.Name), cfg.ShutdownGrace
+				return matching.Run(ctx, matchingHost, mcfg)
 			},
 		)
 	}()

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	matching "github.com/caiomatch/caiomatch/services/matching/service"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -28,7 +29,12 @@ func main() {
 }
 
 func run(ctx context.Context) error {
+	ranking, err := matching.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
 	cfg := allinone.Config{
+		Matching:      ranking,
 		HTTPAddr:      servicehost.Env("CAIOMATCH_HTTP_ADDR", "127.0.0.1:8080"),
 		DataDir:       servicehost.Env("CAIOMATCH_DATA_DIR", "./data"),
 		OperatorToken: os.Getenv("CAIOMATCH_OPERATOR_TOKEN"),

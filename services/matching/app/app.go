@@ -1,13 +1,17 @@
-// Package app holds the matching use cases, one per file: the event handlers that keep the read
-// model and the shortlists, and the queries served over gRPC.
+// Package app holds the matching use cases, one per file: the event handlers that keep the
+// index, the open missions and their shortlists, and the queries served over gRPC.
 package app
 
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/caiomatch/caiomatch/services/matching/domain"
+	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
 // Delivery identifies one event as a consumer received it; the pair is the idempotency key.
@@ -16,38 +20,33 @@ type Delivery struct {
 	EventID  string
 }
 
-// Queries read the read model and the current shortlists.
+// Queries read the missions and the shortlists.
 type Queries interface {
-	// Mission returns a mission of the read model; false when matching has not heard of it.
+	// Mission returns a mission; false when matching has not heard of it.
 	Mission(ctx context.Context, id string) (domain.Mission, bool, error)
 	// CurrentShortlist returns the newest shortlist of a mission; false before the first.
 	CurrentShortlist(ctx context.Context, missionID string) (domain.Shortlist, bool, error)
 	// ShortlistedForFirm reports whether the profile is on the current shortlist of one of the
 	// firm's open missions.
 	ShortlistedForFirm(ctx context.Context, profileID, firmID string) (bool, error)
-}
-
-// ReadModel is the read model inside one event's transaction.
-type ReadModel interface {
-	Queries
-	// PutProfile stores a profile's facts as of asOf, unless the stored copy is newer or the
-	// profile was erased; it reports whether it stored them.
-	PutProfile(ctx context.Context, p domain.Profile, asOf time.Time) (bool, error)
-	// EraseProfile deletes a profile, remembers its id so that no late event brings it back,
-	// and strips its explanations from past shortlists, which keep only ids, ranks and scores.
-	EraseProfile(ctx context.Context, id string) error
-	// Profiles returns every known profile.
-	Profiles(ctx context.Context) ([]domain.Profile, error)
-	// PutMission creates or replaces a mission; its shortlists are kept.
-	PutMission(ctx context.Context, m domain.Mission) error
 	// OpenMissions returns every open mission.
 	OpenMissions(ctx context.Context) ([]domain.Mission, error)
+}
+
+// ReadModel is the store inside one event's transaction.
+type ReadModel interface {
+	Queries
+	// EraseProfile remembers an erased profile's id and strips its explanations from past
+	// shortlists, which keep only ids, ranks and scores.
+	EraseProfile(ctx context.Context, id string) error
+	// PutMission creates or replaces a mission; its shortlists are kept.
+	PutMission(ctx context.Context, m domain.Mission) error
 	// AddShortlist stores s as its mission's current shortlist, and its ShortlistProposed event
 	// in the outbox.
 	AddShortlist(ctx context.Context, s domain.Shortlist) error
 }
 
-// Store is the read model and its shortlists.
+// Store is the missions and their shortlists.
 type Store interface {
 	Queries
 	// Apply runs change in one transaction that first claims the delivery's event id. When the
@@ -62,19 +61,158 @@ type Missions interface {
 	FirmOfMission(ctx context.Context, missionID string) (string, error)
 }
 
-// Application is the matching service's use cases.
-type Application struct {
-	store         Store
-	missions      Missions
-	shortlistSize int
-	now           func() time.Time
-	logger        *slog.Logger
+// Config tunes ranking.
+type Config struct {
+	// ShortlistSize is how many candidates a shortlist holds; 0 means
+	// domain.DefaultShortlistSize.
+	ShortlistSize int
+	// ExposureCap is how many open shortlists a consultant may sit on at once; 0 means no cap.
+	ExposureCap int
+	// AvailabilityToleranceDays is how long after the start date a consultant may become
+	// available; negative means domain.DefaultAvailabilityToleranceDays.
+	AvailabilityToleranceDays int
 }
 
-// New builds the application; shortlistSize <= 0 means domain.DefaultShortlistSize.
-func New(store Store, missions Missions, shortlistSize int, now func() time.Time, logger *slog.Logger) *Application {
-	if shortlistSize <= 0 {
-		shortlistSize = domain.DefaultShortlistSize
+// Application is the matching service's use cases.
+type Application struct {
+	store    Store
+	missions Missions
+	index    *index.Index
+	cfg      Config
+	now      func() time.Time
+	logger   *slog.Logger
+
+	// mu serialises the event handlers: a ranking, the shortlist it stores and the exposure
+	// counts it changes go together.
+	mu sync.Mutex
+	// open caches the open missions and their current shortlists; guarded by mu.
+	open map[string]*openMission
+}
+
+type openMission struct {
+	mission domain.Mission
+	current *domain.Shortlist
+}
+
+// New builds the application over an index that the caller fills (see Load).
+func New(store Store, missions Missions, ix *index.Index, cfg Config, now func() time.Time, logger *slog.Logger) *Application {
+	if cfg.ShortlistSize <= 0 {
+		cfg.ShortlistSize = domain.DefaultShortlistSize
 	}
-	return &Application{store: store, missions: missions, shortlistSize: shortlistSize, now: now, logger: logger}
+	if cfg.AvailabilityToleranceDays < 0 {
+		cfg.AvailabilityToleranceDays = domain.DefaultAvailabilityToleranceDays
+	}
+	return &Application{store: store, missions: missions, index: ix, cfg: cfg, now: now, logger: logger,
+		open: map[string]*openMission{}}
+}
+
+// Load reads the open missions and their current shortlists, and recounts every consultant's
+// exposure from them. Call it once the index is rebuilt and before handling events.
+func (a *Application) Load(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	missions, err := a.store.OpenMissions(ctx)
+	if err != nil {
+		return err
+	}
+	a.index.ResetExposure()
+	clear(a.open)
+	for _, m := range missions {
+		om := &openMission{mission: m}
+		s, found, err := a.store.CurrentShortlist(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if found {
+			om.current = &s
+			a.index.AddExposure(candidateIDs(&s), +1)
+		}
+		a.open[m.ID] = om
+	}
+	return nil
+}
+
+// settings are today's evaluation settings.
+func (a *Application) settings() domain.Settings {
+	s := domain.DefaultSettings(a.now())
+	s.AvailabilityToleranceDays = a.cfg.AvailabilityToleranceDays
+	return s
+}
+
+// query ranks m, keeping the consultants of its current shortlist exempt from the cap.
+func (a *Application) query(s domain.Settings, m domain.Mission, current *domain.Shortlist) index.Query {
+	return index.Query{Settings: s, Mission: m, K: a.cfg.ShortlistSize, ExposureCap: a.cfg.ExposureCap,
+		Holding: candidateIDs(current)}
+}
+
+func candidateIDs(s *domain.Shortlist) []string {
+	if s == nil {
+		return nil
+	}
+	ids := make([]string, len(s.Candidates))
+	for i, c := range s.Candidates {
+		ids[i] = c.ProfileID
+	}
+	return ids
+}
+
+// openInOrder is the open missions by id, so that an event re-ranks them in the same order
+// on every replica and every replay.
+func (a *Application) openInOrder() []*openMission {
+	ids := slices.Sorted(maps.Keys(a.open))
+	out := make([]*openMission, len(ids))
+	for i, id := range ids {
+		out[i] = a.open[id]
+	}
+	return out
+}
+
+// undo collects how to take back the in-memory changes of an event whose transaction fails.
+type undo []func()
+
+func (u undo) run() {
+	for i := len(u) - 1; i >= 0; i-- {
+		u[i]()
+	}
+}
+
+// rerank ranks an open mission on the index and stores a new shortlist when
+// domain.NextShortlist says so. The cache and the exposure counts change at once, so that the
+// next mission ranked for the same event sees them; undo takes them back.
+func (a *Application) rerank(ctx context.Context, rm ReadModel, s domain.Settings, om *openMission,
+	u *undo, out *proposals) error {
+	ranking := a.index.Rank(a.query(s, om.mission, om.current))
+	next, propose := domain.NextShortlist(om.mission, om.current, ranking, a.now().UTC())
+	if !propose {
+		return nil
+	}
+	if err := rm.AddShortlist(ctx, next); err != nil {
+		return err
+	}
+	previous := om.current
+	a.index.AddExposure(candidateIDs(previous), -1)
+	a.index.AddExposure(candidateIDs(&next), +1)
+	om.current = &next
+	*u = append(*u, func() {
+		a.index.AddExposure(candidateIDs(&next), -1)
+		a.index.AddExposure(candidateIDs(previous), +1)
+		om.current = previous
+	})
+	*out = append(*out, next)
+	return nil
+}
+
+// proposals collects the shortlists one event proposed, to log them once committed.
+type proposals []domain.Shortlist
+
+// logApplied logs what an event changed, with ids only.
+func (a *Application) logApplied(ctx context.Context, d Delivery, applied bool, proposed proposals) {
+	if !applied {
+		a.logger.DebugContext(ctx, "event already processed", "consumer", d.Consumer, "event_id", d.EventID)
+		return
+	}
+	for _, s := range proposed {
+		a.logger.InfoContext(ctx, "shortlist proposed", "event_id", d.EventID, "mission_id", s.MissionID,
+			"revision", s.Revision, "candidates", len(s.Candidates), "eligible", s.EligibleCount)
+	}
 }

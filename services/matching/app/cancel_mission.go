@@ -6,10 +6,13 @@ import (
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
 
-// CancelMission closes a mission: it is never re-ranked again and its shortlist no longer
-// makes profiles visible to the firm. A cancellation of a mission not heard of yet leaves a
-// closed tombstone, so that a late submission does not reopen it.
+// CancelMission closes a mission: it is never re-ranked again, its shortlist no longer makes
+// profiles visible to the firm, and its candidates no longer count against the exposure cap.
+// A cancellation of a mission not heard of yet leaves a closed tombstone, so that a late
+// submission does not reopen it.
 func (a *Application) CancelMission(ctx context.Context, d Delivery, missionID, firmID string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	applied, err := a.store.Apply(ctx, d, func(ctx context.Context, rm ReadModel) error {
 		m, found, err := rm.Mission(ctx, missionID)
 		if err != nil {
@@ -23,6 +26,10 @@ func (a *Application) CancelMission(ctx context.Context, d Delivery, missionID, 
 	})
 	if err != nil {
 		return err
+	}
+	if om, ok := a.open[missionID]; ok && applied {
+		a.index.AddExposure(candidateIDs(om.current), -1)
+		delete(a.open, missionID)
 	}
 	a.logApplied(ctx, d, applied, nil)
 	return nil

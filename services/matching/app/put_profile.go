@@ -7,43 +7,59 @@ import (
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
 
-// PutProfile applies a registered or updated profile, then re-ranks every open mission whose
-// shortlist it could change: those it is eligible for, and those whose shortlist holds it.
-// A new shortlist is proposed only where the candidates change.
+// PutProfile applies a registered or updated profile to the index, then re-ranks the open
+// missions whose shortlist it could change: those whose shortlist holds it, and those it is
+// eligible for and would enter. A new shortlist is proposed only where the candidates change.
 func (a *Application) PutProfile(ctx context.Context, d Delivery, p domain.Profile, asOf time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// The index is memory rebuilt from the stream: updating it before the transaction is safe,
+	// as a redelivery puts the same facts again.
+	stored, err := a.index.Put(p, asOf)
+	if err != nil {
+		return err
+	}
 	var proposed proposals
+	var u undo
 	applied, err := a.store.Apply(ctx, d, func(ctx context.Context, rm ReadModel) error {
-		stored, err := rm.PutProfile(ctx, p, asOf)
-		if err != nil || !stored {
-			return err
+		if !stored {
+			return nil
 		}
-		missions, err := rm.OpenMissions(ctx)
-		if err != nil {
-			return err
-		}
-		var profiles []domain.Profile
-		for _, m := range missions {
-			current, err := currentShortlist(ctx, rm, m.ID)
-			if err != nil {
-				return err
-			}
-			if current != nil && !current.Holds(p.ID) && !domain.Evaluate(m, p).Eligible {
+		s := a.settings()
+		for _, om := range a.openInOrder() {
+			if !a.couldChange(s, om, p) {
 				continue
 			}
-			if profiles == nil {
-				if profiles, err = rm.Profiles(ctx); err != nil {
-					return err
-				}
-			}
-			if err := a.rerank(ctx, rm, m, current, profiles, &proposed); err != nil {
+			if err := a.rerank(ctx, rm, s, om, &u, &proposed); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
+		u.run()
 		return err
 	}
 	a.logApplied(ctx, d, applied, proposed)
 	return nil
+}
+
+// couldChange tells whether p may change om's shortlist: it is on it, or it is eligible,
+// under the exposure cap, and beats the last candidate of a full shortlist.
+func (a *Application) couldChange(s domain.Settings, om *openMission, p domain.Profile) bool {
+	if om.current == nil || om.current.Holds(p.ID) {
+		return true
+	}
+	ev := domain.Evaluate(s, om.mission, p)
+	if !ev.Eligible {
+		return false
+	}
+	if a.cfg.ExposureCap > 0 && a.index.Exposure(p.ID) >= a.cfg.ExposureCap {
+		return false
+	}
+	cs := om.current.Candidates
+	if len(cs) < a.cfg.ShortlistSize {
+		return true
+	}
+	return domain.CompareCandidates(domain.Candidate{ProfileID: p.ID, Score: ev.Score}, cs[len(cs)-1]) < 0
 }

@@ -10,7 +10,10 @@ import (
 // without candidates, so that the mission service learns there is no match. A mission already
 // closed (its cancellation arrived first) is stored but never reopened nor ranked.
 func (a *Application) SubmitMission(ctx context.Context, d Delivery, m domain.Mission) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	var proposed proposals
+	var u undo
 	applied, err := a.store.Apply(ctx, d, func(ctx context.Context, rm ReadModel) error {
 		known, found, err := rm.Mission(ctx, m.ID)
 		if err != nil {
@@ -26,17 +29,17 @@ func (a *Application) SubmitMission(ctx context.Context, d Delivery, m domain.Mi
 		if !m.IsOpen() {
 			return nil
 		}
-		current, err := currentShortlist(ctx, rm, m.ID)
-		if err != nil {
-			return err
+		om, cached := a.open[m.ID]
+		if !cached {
+			om = &openMission{}
+			a.open[m.ID] = om
+			u = append(u, func() { delete(a.open, m.ID) })
 		}
-		profiles, err := rm.Profiles(ctx)
-		if err != nil {
-			return err
-		}
-		return a.rerank(ctx, rm, m, current, profiles, &proposed)
+		om.mission = m
+		return a.rerank(ctx, rm, a.settings(), om, &u, &proposed)
 	})
 	if err != nil {
+		u.run()
 		return err
 	}
 	a.logApplied(ctx, d, applied, proposed)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
@@ -14,6 +15,7 @@ import (
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/services/matching/adapters/protomap"
 	"github.com/caiomatch/caiomatch/services/matching/app"
+	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
 // Durable consumer names; they are also the inbox keys of the events they process.
@@ -89,4 +91,28 @@ func (h *Handlers) Mission(ctx context.Context, env *eventsv1.Envelope, payload 
 		return h.app.CancelMission(ctx, d, e.GetMissionId(), e.GetFirmId())
 	}
 	return nil
+}
+
+// RebuildIndex replays the whole profile stream into the index: the stream is the source of
+// the profiles matching knows. Facts that cannot be read are skipped here; the durable
+// consumer dead-letters them.
+func RebuildIndex(ctx context.Context, js jetstream.JetStream, ix *index.Index) (eventbus.ReplayStats, error) {
+	return eventbus.Replay(ctx, js, eventbus.StreamOf(eventbus.ProducerProfile), nil,
+		func(env *eventsv1.Envelope, payload proto.Message) error {
+			switch e := payload.(type) {
+			case *profilev1.ProfileRegistered:
+				putReplayed(ix, env, e.GetFacts())
+			case *profilev1.ProfileUpdated:
+				putReplayed(ix, env, e.GetFacts())
+			case *profilev1.ProfileErased:
+				_, _ = ix.Erase(e.GetProfileId())
+			}
+			return nil
+		})
+}
+
+func putReplayed(ix *index.Index, env *eventsv1.Envelope, facts *profilev1.MatchingFacts) {
+	if p, err := protomap.Profile(facts); err == nil {
+		_, _ = ix.Put(p, env.GetOccurredAt().AsTime())
+	}
 }

@@ -61,3 +61,27 @@ func (s *Server) CheckProfileVisibility(ctx context.Context, req *matchingv1.Che
 	}
 	return &matchingv1.CheckProfileVisibilityResponse{Visible: visible}, nil
 }
+
+func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCandidateRequest) (*matchingv1.ExplainCandidateResponse, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.app.ExplainCandidate(ctx, caller, req.GetMissionId(), req.GetProfileId())
+	if err != nil {
+		return nil, err
+	}
+	ev := e.Evaluation
+	resp := &matchingv1.ExplainCandidateResponse{
+		MissionId: e.MissionID, ProfileId: e.ProfileID, Eligible: ev.Eligible, Score: ev.Score,
+		ScoringVersion: e.ScoringVersion, Components: protomap.Components(ev.Explanation.Components),
+		MatchedSkills: ev.Explanation.MatchedSkills, MissingSkills: ev.Explanation.MissingSkills,
+		Shortlisted: e.Shortlisted, Rank: int32(e.Rank), EligibleCount: int32(e.EligibleCount),
+		ExposureCapped: e.ExposureCapped, ShortlistRevision: e.ShortlistRevision,
+		FailedRules: []*matchingv1.FailedRule{},
+	}
+	for _, f := range ev.FailedRules {
+		resp.FailedRules = append(resp.FailedRules, &matchingv1.FailedRule{Rule: string(f.Rule), Detail: f.Detail})
+	}
+	return resp, nil
+}

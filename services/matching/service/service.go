@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
@@ -21,6 +23,7 @@ import (
 	"github.com/caiomatch/caiomatch/services/matching/app"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/grpcapi"
+	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
 // Name is the service's name in traces, logs and events.
@@ -33,6 +36,11 @@ type Config struct {
 	MissionAddr string
 	// ShortlistSize is how many candidates a shortlist holds; 0 means 5.
 	ShortlistSize int
+	// ExposureCap is how many open shortlists a consultant may sit on at once; 0 means no cap.
+	ExposureCap int
+	// AvailabilityToleranceDays is how long after a mission's start a consultant may become
+	// available; negative means 14.
+	AvailabilityToleranceDays int
 	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown; 0 means 10 s.
 	ShutdownGrace time.Duration
 }
@@ -59,10 +67,24 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	}
 	defer missionConn.Close()
 
+	// The index is rebuilt from the profile stream before any event is handled.
+	started := time.Now()
+	ix := index.New(0)
+	stats, err := eventapi.RebuildIndex(ctx, host.JetStream, ix)
+	if err != nil {
+		return err
+	}
+	host.Logger.InfoContext(ctx, "index rebuilt from the profile stream", "events", stats.Messages,
+		"undecodable", stats.Undecodable, "profiles", ix.Len(), "ms", time.Since(started).Milliseconds())
+
 	relay := outbox.NewRelay(db, host.JetStream, host.TracerProvider, host.Logger)
 	repo := sqlite.NewRepository(db, relay.Notify)
-	application := app.New(repo, missionclient.New(missionv1.NewMissionServiceClient(missionConn)),
-		cfg.ShortlistSize, time.Now, host.Logger)
+	application := app.New(repo, missionclient.New(missionv1.NewMissionServiceClient(missionConn)), ix,
+		app.Config{ShortlistSize: cfg.ShortlistSize, ExposureCap: cfg.ExposureCap,
+			AvailabilityToleranceDays: cfg.AvailabilityToleranceDays}, time.Now, host.Logger)
+	if err := application.Load(ctx); err != nil {
+		return err
+	}
 
 	handlers := eventapi.NewHandlers(application)
 	profiles := eventbus.NewConsumer(host.JetStream, eventapi.ProfilesSpec(), handlers.Profile, host.TracerProvider, host.Logger)
@@ -81,4 +103,37 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 		missions.Run,
 		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, grace) },
 	)
+}
+
+// Defaults of the ranking configuration.
+const (
+	DefaultExposureCap = 3
+)
+
+// ConfigFromEnv reads the ranking configuration: CAIOMATCH_SHORTLIST_SIZE (default 5),
+// CAIOMATCH_EXPOSURE_CAP (default 3, 0 for none) and CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS
+// (default 14).
+func ConfigFromEnv() (Config, error) {
+	var cfg Config
+	var err error
+	if cfg.ShortlistSize, err = envInt("CAIOMATCH_SHORTLIST_SIZE", 5, 1, 100); err != nil {
+		return cfg, err
+	}
+	if cfg.ExposureCap, err = envInt("CAIOMATCH_EXPOSURE_CAP", DefaultExposureCap, 0, 255); err != nil {
+		return cfg, err
+	}
+	cfg.AvailabilityToleranceDays, err = envInt("CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS", 14, 0, 365)
+	return cfg, err
+}
+
+func envInt(name string, def, lo, hi int) (int, error) {
+	raw := os.Getenv(name)
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s must be a whole number from %d to %d, got %q", name, lo, hi, raw)
+	}
+	return n, nil
 }

@@ -5,6 +5,7 @@ package protomap
 
 import (
 	"fmt"
+	"slices"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -15,7 +16,8 @@ import (
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
 
-// Profile reads a profile's matching facts.
+// Profile reads a profile's matching facts. Past missions are folded in: their sectors join
+// the profile's, their months add up by mission type.
 func Profile(f *profilev1.MatchingFacts) (domain.Profile, error) {
 	if f.GetProfileId() == "" {
 		return domain.Profile{}, fmt.Errorf("matching facts without a profile id")
@@ -25,12 +27,33 @@ func Profile(f *profilev1.MatchingFacts) (domain.Profile, error) {
 		return domain.Profile{}, fmt.Errorf("profile %s availableFrom: %w", f.GetProfileId(), err)
 	}
 	p := domain.Profile{
-		ID: f.GetProfileId(), AccountID: f.GetAccountId(), Sectors: f.GetSectors(),
+		ID: f.GetProfileId(), Sectors: slices.Clone(f.GetSectors()),
 		YearsExperience: int(f.GetYearsExperience()), Languages: f.GetLanguages(), Country: f.GetCountry(),
-		WorkMode: domain.WorkMode(f.GetWorkMode()), DailyRateEUR: int(f.GetDailyRateEur()), AvailableFrom: from,
+		MobilityCountries: f.GetMobilityCountries(), WorkMode: domain.WorkMode(f.GetWorkMode()),
+		DailyRateEUR: int(f.GetDailyRateEur()), AvailableFrom: from, NoticePeriodDays: int(f.GetNoticePeriodDays()),
+		ProfilingOptOut: f.GetProfilingOptOut(),
 	}
 	for _, s := range f.GetSkills() {
 		p.Skills = append(p.Skills, domain.SkillLevel{ID: s.GetId(), Level: int(s.GetLevel())})
+	}
+	for _, pm := range f.GetPastMissions() {
+		if pm.GetSector() != "" && !slices.Contains(p.Sectors, pm.GetSector()) {
+			p.Sectors = append(p.Sectors, pm.GetSector())
+		}
+		if t := int(pm.GetMissionType()); t > 0 && t < domain.MissionTypeCount {
+			p.MonthsByMissionType[t] += int(pm.GetMonths())
+		}
+	}
+	for i, b := range f.GetBookings() {
+		start, err := dates.Parse(b.GetStartDate())
+		if err != nil {
+			return domain.Profile{}, fmt.Errorf("profile %s bookings[%d].startDate: %w", f.GetProfileId(), i, err)
+		}
+		end, err := dates.Parse(b.GetEndDate())
+		if err != nil {
+			return domain.Profile{}, fmt.Errorf("profile %s bookings[%d].endDate: %w", f.GetProfileId(), i, err)
+		}
+		p.Bookings = append(p.Bookings, domain.Period{Start: start, End: end})
 	}
 	return p, nil
 }
@@ -46,25 +69,62 @@ func Mission(m *missionv1.Mission) (domain.Mission, error) {
 	}
 	return domain.Mission{
 		ID: m.GetId(), FirmID: m.GetFirmId(), Sector: m.GetSector(),
-		MissionType: domain.MissionType(m.GetMissionType()), RequiredSkills: m.GetRequiredSkills(),
-		NiceToHaveSkills: m.GetNiceToHaveSkills(), StartDate: start, DurationMonths: int(m.GetDurationMonths()),
+		MissionType: domain.MissionType(m.GetMissionType()), RequiredSkills: unique(m.GetRequiredSkills()),
+		MinSkillLevels:   minLevels(m.GetRequiredSkillLevels()),
+		NiceToHaveSkills: niceToHave(m.GetNiceToHaveSkills(), m.GetRequiredSkills()), StartDate: start, DurationMonths: int(m.GetDurationMonths()),
 		MaxDailyRateEUR: int(m.GetMaxDailyRateEur()), Languages: m.GetLanguages(),
 		Country: m.GetLocation().GetCountry(), WorkMode: domain.WorkMode(m.GetWorkMode()),
 		MinYearsExperience: int(m.GetMinYearsExperience()),
 	}, nil
 }
 
+// unique drops repeated ids, which the mission service rejects anyway, so that each skill
+// counts once as the index counts it.
+func unique(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// niceToHave drops repeated ids and those already required.
+func niceToHave(ids, required []string) []string {
+	var out []string
+	for _, id := range unique(ids) {
+		if !slices.Contains(required, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func minLevels(rs []*missionv1.SkillRequirement) []domain.SkillRequirement {
+	var out []domain.SkillRequirement
+	for _, r := range rs {
+		out = append(out, domain.SkillRequirement{ID: r.GetId(), MinLevel: int(r.GetMinLevel())})
+	}
+	return out
+}
+
 // Candidates writes ranked candidates with their explanations.
 func Candidates(cs []domain.Candidate) []*matchingv1.Candidate {
 	out := make([]*matchingv1.Candidate, 0, len(cs))
 	for _, c := range cs {
-		exp := &matchingv1.Explanation{MatchedSkills: c.Explanation.MatchedSkills, MissingSkills: c.Explanation.MissingSkills}
-		for _, comp := range c.Explanation.Components {
-			exp.Components = append(exp.Components, &matchingv1.ScoreComponent{
-				Name: comp.Name, Weight: comp.Weight, Value: comp.Value, Detail: comp.Detail,
-			})
-		}
+		exp := &matchingv1.Explanation{MatchedSkills: c.Explanation.MatchedSkills, MissingSkills: c.Explanation.MissingSkills,
+			Components: Components(c.Explanation.Components)}
 		out = append(out, &matchingv1.Candidate{ProfileId: c.ProfileID, Rank: int32(c.Rank), Score: c.Score, Explanation: exp})
+	}
+	return out
+}
+
+// Components writes score components.
+func Components(cs []domain.Component) []*matchingv1.ScoreComponent {
+	out := make([]*matchingv1.ScoreComponent, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, &matchingv1.ScoreComponent{Name: c.Name, Weight: c.Weight, Value: c.Value, Detail: c.Detail})
 	}
 	return out
 }

@@ -148,33 +148,7 @@ type readModel struct {
 	tx *sql.Tx
 }
 
-func (r readModel) PutProfile(ctx context.Context, p domain.Profile, asOf time.Time) (bool, error) {
-	var erased bool
-	if err := r.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM erased_profiles WHERE id = $1)`, p.ID).
-		Scan(&erased); err != nil {
-		return false, fmt.Errorf("check erased profile: %w", err)
-	}
-	if erased {
-		return false, nil
-	}
-	facts, err := encodeProfile(p)
-	if err != nil {
-		return false, err
-	}
-	res, err := r.tx.ExecContext(ctx, `INSERT INTO profiles (id, facts, as_of) VALUES ($1, $2, $3)
-		ON CONFLICT (id) DO UPDATE SET facts = excluded.facts, as_of = excluded.as_of
-		WHERE excluded.as_of >= profiles.as_of`, p.ID, facts, formatTime(asOf))
-	if err != nil {
-		return false, fmt.Errorf("put profile: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
 func (r readModel) EraseProfile(ctx context.Context, id string) error {
-	if _, err := r.tx.ExecContext(ctx, `DELETE FROM profiles WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("erase profile: %w", err)
-	}
 	if _, err := r.tx.ExecContext(ctx, `INSERT INTO erased_profiles (id, erased_at) VALUES ($1, $2)
 		ON CONFLICT (id) DO NOTHING`, id, formatTime(time.Now())); err != nil {
 		return fmt.Errorf("erase profile: %w", err)
@@ -183,27 +157,6 @@ func (r readModel) EraseProfile(ctx context.Context, id string) error {
 		return fmt.Errorf("erase profile explanations: %w", err)
 	}
 	return nil
-}
-
-func (r readModel) Profiles(ctx context.Context) ([]domain.Profile, error) {
-	rows, err := r.tx.QueryContext(ctx, `SELECT id, facts FROM profiles ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list profiles: %w", err)
-	}
-	defer rows.Close()
-	var out []domain.Profile
-	for rows.Next() {
-		var id, facts string
-		if err := rows.Scan(&id, &facts); err != nil {
-			return nil, err
-		}
-		p, err := decodeProfile(id, facts)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 func (r readModel) PutMission(ctx context.Context, m domain.Mission) error {
@@ -224,8 +177,8 @@ func (r readModel) PutMission(ctx context.Context, m domain.Mission) error {
 	return nil
 }
 
-func (r readModel) OpenMissions(ctx context.Context) ([]domain.Mission, error) {
-	rows, err := r.tx.QueryContext(ctx, `SELECT id, firm_id, status, details FROM missions WHERE status = 'open' ORDER BY id`)
+func (q queries) OpenMissions(ctx context.Context) ([]domain.Mission, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT id, firm_id, status, details FROM missions WHERE status = 'open' ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list open missions: %w", err)
 	}

@@ -12,35 +12,24 @@ import (
 // The JSON shapes of the facts, details and explanation columns; they decouple the domain types
 // from what is on disk.
 
-type storedProfile struct {
-	AccountID       string        `json:"accountId"`
-	Sectors         []string      `json:"sectors"`
-	Skills          []storedSkill `json:"skills"`
-	YearsExperience int           `json:"yearsExperience"`
-	Languages       []string      `json:"languages"`
-	Country         string        `json:"country"`
-	WorkMode        int           `json:"workMode"`
-	DailyRateEUR    int           `json:"dailyRateEur"`
-	AvailableFrom   string        `json:"availableFrom"`
-}
-
 type storedSkill struct {
 	ID    string `json:"id"`
 	Level int    `json:"level"`
 }
 
 type storedMission struct {
-	Sector             string   `json:"sector"`
-	MissionType        int      `json:"missionType"`
-	RequiredSkills     []string `json:"requiredSkills"`
-	NiceToHaveSkills   []string `json:"niceToHaveSkills"`
-	StartDate          string   `json:"startDate"`
-	DurationMonths     int      `json:"durationMonths"`
-	MaxDailyRateEUR    int      `json:"maxDailyRateEur"`
-	Languages          []string `json:"languages"`
-	Country            string   `json:"country"`
-	WorkMode           int      `json:"workMode"`
-	MinYearsExperience int      `json:"minYearsExperience"`
+	Sector             string        `json:"sector"`
+	MissionType        int           `json:"missionType"`
+	RequiredSkills     []string      `json:"requiredSkills"`
+	MinSkillLevels     []storedSkill `json:"minSkillLevels,omitempty"`
+	NiceToHaveSkills   []string      `json:"niceToHaveSkills"`
+	StartDate          string        `json:"startDate"`
+	DurationMonths     int           `json:"durationMonths"`
+	MaxDailyRateEUR    int           `json:"maxDailyRateEur"`
+	Languages          []string      `json:"languages"`
+	Country            string        `json:"country"`
+	WorkMode           int           `json:"workMode"`
+	MinYearsExperience int           `json:"minYearsExperience"`
 }
 
 type storedExplanation struct {
@@ -56,41 +45,10 @@ type storedComponent struct {
 	Detail string  `json:"detail"`
 }
 
-func encodeProfile(p domain.Profile) (string, error) {
-	s := storedProfile{
-		AccountID: p.AccountID, Sectors: p.Sectors, YearsExperience: p.YearsExperience, Languages: p.Languages,
-		Country: p.Country, WorkMode: int(p.WorkMode), DailyRateEUR: p.DailyRateEUR,
-		AvailableFrom: dates.Format(p.AvailableFrom),
-	}
-	for _, sk := range p.Skills {
-		s.Skills = append(s.Skills, storedSkill{ID: sk.ID, Level: sk.Level})
-	}
-	return encode(s)
-}
-
-func decodeProfile(id, raw string) (domain.Profile, error) {
-	var s storedProfile
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		return domain.Profile{}, fmt.Errorf("decode stored profile %s: %w", id, err)
-	}
-	from, err := parseDate(s.AvailableFrom)
-	if err != nil {
-		return domain.Profile{}, fmt.Errorf("decode stored profile %s: %w", id, err)
-	}
-	p := domain.Profile{
-		ID: id, AccountID: s.AccountID, Sectors: s.Sectors, YearsExperience: s.YearsExperience,
-		Languages: s.Languages, Country: s.Country, WorkMode: domain.WorkMode(s.WorkMode),
-		DailyRateEUR: s.DailyRateEUR, AvailableFrom: from,
-	}
-	for _, sk := range s.Skills {
-		p.Skills = append(p.Skills, domain.SkillLevel{ID: sk.ID, Level: sk.Level})
-	}
-	return p, nil
-}
-
 func encodeMission(m domain.Mission) (string, error) {
 	return encode(storedMission{
 		Sector: m.Sector, MissionType: int(m.MissionType), RequiredSkills: m.RequiredSkills,
+		MinSkillLevels:   storedLevels(m.MinSkillLevels),
 		NiceToHaveSkills: m.NiceToHaveSkills, StartDate: dates.Format(m.StartDate), DurationMonths: m.DurationMonths,
 		MaxDailyRateEUR: m.MaxDailyRateEUR, Languages: m.Languages, Country: m.Country,
 		WorkMode: int(m.WorkMode), MinYearsExperience: m.MinYearsExperience,
@@ -112,7 +70,8 @@ func decodeMission(id, firmID, status, raw string) (domain.Mission, error) {
 	}
 	return domain.Mission{
 		ID: id, FirmID: firmID, Status: st, Sector: s.Sector, MissionType: domain.MissionType(s.MissionType),
-		RequiredSkills: s.RequiredSkills, NiceToHaveSkills: s.NiceToHaveSkills, StartDate: start,
+		RequiredSkills: s.RequiredSkills, MinSkillLevels: domainLevels(s.MinSkillLevels),
+		NiceToHaveSkills: s.NiceToHaveSkills, StartDate: start,
 		DurationMonths: s.DurationMonths, MaxDailyRateEUR: s.MaxDailyRateEUR, Languages: s.Languages,
 		Country: s.Country, WorkMode: domain.WorkMode(s.WorkMode), MinYearsExperience: s.MinYearsExperience,
 	}, nil
@@ -160,4 +119,20 @@ func parseDate(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return dates.Parse(s)
+}
+
+func storedLevels(rs []domain.SkillRequirement) []storedSkill {
+	var out []storedSkill
+	for _, r := range rs {
+		out = append(out, storedSkill{ID: r.ID, Level: r.MinLevel})
+	}
+	return out
+}
+
+func domainLevels(ss []storedSkill) []domain.SkillRequirement {
+	var out []domain.SkillRequirement
+	for _, s := range ss {
+		out = append(out, domain.SkillRequirement{ID: s.ID, MinLevel: s.Level})
+	}
+	return out
 }

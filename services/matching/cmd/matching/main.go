@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
@@ -34,14 +33,11 @@ func run(ctx context.Context) error {
 		OTLPEndpoint: os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		CallerKey:    os.Getenv("CAIOMATCH_INTERNAL_KEY"),
 	}
-	size, err := strconv.Atoi(servicehost.Env("CAIOMATCH_SHORTLIST_SIZE", "5"))
-	if err != nil || size < 1 {
-		return fmt.Errorf("CAIOMATCH_SHORTLIST_SIZE must be a positive whole number")
+	cfg, err := service.ConfigFromEnv()
+	if err != nil {
+		return err
 	}
-	cfg := service.Config{
-		MissionAddr:   servicehost.Env("CAIOMATCH_MISSION_GRPC_ADDR", "127.0.0.1:9102"),
-		ShortlistSize: size,
-	}
+	cfg.MissionAddr = servicehost.Env("CAIOMATCH_MISSION_GRPC_ADDR", "127.0.0.1:9102")
 	return servicehost.RunStandalone(ctx, host, func(ctx context.Context, h servicehost.Host) error {
 		return service.Run(ctx, h, cfg)
 	})

@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/services/matching/domain"
+)
+
+// Reasons of ExplainCandidate.
+const (
+	ReasonProfileNotFound  = "PROFILE_NOT_FOUND"
+	ReasonMissionNotRanked = "MISSION_NOT_RANKED_YET"
+)
+
+// CandidateExplanation is where one consultant stands for a mission, judged now.
+type CandidateExplanation struct {
+	MissionID, ProfileID string
+	Evaluation           domain.Evaluation
+	ScoringVersion       string
+	Shortlisted          bool
+	Rank, EligibleCount  int
+	ExposureCapped       bool
+	ShortlistRevision    int64
+}
+
+// ExplainCandidate answers "why" and "why not" for one consultant and one mission: the score
+// breakdown of an eligible consultant with their place among the eligible, or every hard rule
+// that excludes them. Operators may ask about anyone; the owning firm only about the
+// candidates of the current shortlist, so a firm learns nothing about other consultants.
+func (a *Application) ExplainCandidate(ctx context.Context, caller identity.Caller, missionID, profileID string) (CandidateExplanation, error) {
+	if caller.Role != identity.RoleFirm && !caller.IsOperator() {
+		return CandidateExplanation{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm and operators see explanations")
+	}
+	var v fault.Violations
+	if missionID == "" {
+		v.Add("missionId", "is required")
+	}
+	if profileID == "" {
+		v.Add("profileId", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return CandidateExplanation{}, err
+	}
+	m, found, err := a.store.Mission(ctx, missionID)
+	if err != nil {
+		return CandidateExplanation{}, err
+	}
+	if !found {
+		firmID, err := a.missions.FirmOfMission(ctx, missionID)
+		if err != nil {
+			return CandidateExplanation{}, err
+		}
+		if !caller.IsOperator() && firmID != caller.AccountID {
+			return CandidateExplanation{}, errMissionNotFound(missionID)
+		}
+		return CandidateExplanation{}, fault.FailedPrecondition(ReasonMissionNotRanked,
+			"mission %s has not been ranked yet; try again in a moment", missionID)
+	}
+	if !caller.IsOperator() && m.FirmID != caller.AccountID {
+		return CandidateExplanation{}, errMissionNotFound(missionID)
+	}
+	s, ranked, err := a.store.CurrentShortlist(ctx, missionID)
+	if err != nil {
+		return CandidateExplanation{}, err
+	}
+	var current *domain.Shortlist
+	if ranked {
+		current = &s
+	}
+	shortlisted := current != nil && current.Holds(profileID)
+	if !caller.IsOperator() && !shortlisted {
+		return CandidateExplanation{}, errProfileNotFound(profileID)
+	}
+	settings := a.settings()
+	st := a.index.Standing(a.query(settings, m, current), profileID)
+	if !st.Known {
+		return CandidateExplanation{}, errProfileNotFound(profileID)
+	}
+	out := CandidateExplanation{MissionID: missionID, ProfileID: profileID, Evaluation: st.Evaluation,
+		ScoringVersion: settings.Scoring.Version, Shortlisted: shortlisted, Rank: st.Rank,
+		EligibleCount: st.EligibleCount, ExposureCapped: st.ExposureCapped && !shortlisted}
+	if current != nil {
+		out.ShortlistRevision = current.Revision
+	}
+	return out, nil
+}
+
+func errProfileNotFound(id string) error {
+	return fault.NotFound(ReasonProfileNotFound, "profile %s not found", id)
+}
