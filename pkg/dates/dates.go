@@ -32,7 +32,15 @@ func Today(now time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// MissionEnd is the last day of a window of n months that starts on start.
+// MissionEnd is the last day of a window of n months that starts on start: the day before
+// the same day n months later or, when that month is too short to have that day, its last day
+// (a window from 31 August for 6 months ends on 28 or 29 February, not on 2 March).
 func MissionEnd(start time.Time, months int) time.Time {
-	return start.AddDate(0, months, -1)
+	y, m, d := start.Date()
+	firstOfTarget := time.Date(y, m+time.Month(months), 1, 0, 0, 0, 0, start.Location())
+	lastOfTarget := firstOfTarget.AddDate(0, 1, -1)
+	if d > lastOfTarget.Day() {
+		return lastOfTarget
+	}
+	return firstOfTarget.AddDate(0, 0, d-2)
 }

@@ -87,7 +87,7 @@ func (in ScoreInputs) Values() [6]float64 {
 		skills = float64(niceToHaveDivisor*in.RequiredLevelSum+in.NiceLevelSum) / float64(maxSkillLevel*d)
 	}
 	sector := float64(in.SectorFit) / 2
-	missionType := float64(min(in.MissionTypeMonths, fullMissionTypeMonths)) / fullMissionTypeMonths
+	missionType := float64(min(max(in.MissionTypeMonths, 0), fullMissionTypeMonths)) / fullMissionTypeMonths
 	seniority := float64(min(max(in.YearsExperience, 0), fullSeniorityYears)) / fullSeniorityYears
 	rate := 1.0
 	if in.BudgetEUR > 0 {
@@ -95,7 +95,7 @@ func (in ScoreInputs) Values() [6]float64 {
 	}
 	availability := 1.0
 	if in.DaysLate > 0 {
-		availability = max(1-float64(in.DaysLate)/float64(in.ToleranceDays+1), 0)
+		availability = max(1-float64(in.DaysLate)/float64(max(in.ToleranceDays, 0)+1), 0)
 	}
 	return [6]float64{roundScore(skills), sector, roundScore(missionType), roundScore(seniority),
 		roundScore(rate), roundScore(availability)}
@@ -240,15 +240,16 @@ func missionTypeDetail(t MissionType, months int) string {
 }
 
 func rateDetail(rate, budget int) string {
+	// The largest whole rate r with 4 × (budget − r) ≥ budget.
 	return fmt.Sprintf("%d EUR a day for a budget of %d EUR, full fit at %d EUR or less", rate, budget,
-		budget-budget/rateFitHeadroomDivisor)
+		budget-(budget+rateFitHeadroomDivisor-1)/rateFitHeadroomDivisor)
 }
 
 func availabilityDetail(daysLate, tolerance int) string {
 	if daysLate <= 0 {
 		return "available by the start date"
 	}
-	return fmt.Sprintf("available %d days after the start date, %d tolerated", daysLate, tolerance)
+	return fmt.Sprintf("available %s after the start date, %s tolerated", days(daysLate), days(tolerance))
 }
 
 func orNone(parts []string) string {
@@ -256,4 +257,11 @@ func orNone(parts []string) string {
 		return "none asked"
 	}
 	return strings.Join(parts, ", ")
+}
+
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }

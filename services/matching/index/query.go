@@ -24,6 +24,7 @@ type Query struct {
 type compiled struct {
 	settings domain.Settings
 	mission  *domain.Mission
+	scorer   *domain.Scorer
 	// impossible: a required skill unknown to the taxonomy, nobody has it.
 	impossible bool
 
@@ -109,6 +110,7 @@ func (ix *Index) compile(q Query) *compiled {
 	if m.MissionType > domain.MissionTypeUnspecified && int(m.MissionType) < domain.MissionTypeCount {
 		cq.missionTypeIndex = int(m.MissionType) - 1
 	}
+	cq.scorer = q.Settings.Scoring.ScorerFor(cq.requiredCount, cq.niceCount, cq.budget, cq.tolerance)
 	cq.holding = ix.slotsOf(q.Holding)
 	cq.excluded = ix.slotsOf(q.Excluded)
 	return cq
@@ -183,19 +185,15 @@ func sharesAny(a, b []string) bool {
 	return false
 }
 
-// scoreInputs reads the domain's score inputs of slot s from the columns.
-func (ix *Index) scoreInputs(cq *compiled, s int) domain.ScoreInputs {
+// score computes slot s's score from the columns with the mission's scorer.
+func (ix *Index) score(cq *compiled, s int) float64 {
 	s0, s1, s2 := ix.skill0[s], ix.skill1[s], ix.skill2[s]
-	in := domain.ScoreInputs{
-		RequiredLevelSum: levelSum(s0, s1, s2, cq.requiredMask), RequiredCount: cq.requiredCount,
-		NiceLevelSum: levelSum(s0, s1, s2, cq.niceMask), NiceCount: cq.niceCount,
-		YearsExperience: int(ix.years[s]), DailyRateEUR: int(ix.rate[s]), BudgetEUR: cq.budget,
-		ToleranceDays: cq.tolerance,
-	}
+	skillKey := 2*levelSum(s0, s1, s2, cq.requiredMask) + levelSum(s0, s1, s2, cq.niceMask)
+	fit := domain.SectorOther
 	switch {
 	case cq.sectorIsSection:
 		if ix.sections[s]&cq.sectionMask != 0 {
-			in.SectorFit = domain.SectorExact
+			fit = domain.SectorExact
 		}
 	case cq.divisionWord >= 0:
 		word := ix.division0[s]
@@ -203,18 +201,17 @@ func (ix *Index) scoreInputs(cq *compiled, s int) domain.ScoreInputs {
 			word = ix.division1[s]
 		}
 		if word&cq.divisionBit != 0 {
-			in.SectorFit = domain.SectorExact
+			fit = domain.SectorExact
 		} else if ix.sections[s]&cq.sectionMask != 0 {
-			in.SectorFit = domain.SectorSameSection
+			fit = domain.SectorSameSection
 		}
 	}
+	months := 0
 	if cq.missionTypeIndex >= 0 {
-		in.MissionTypeMonths = int(ix.typeMonths[s][cq.missionTypeIndex])
+		months = int(ix.typeMonths[s][cq.missionTypeIndex])
 	}
-	if on := max(int(ix.availableDay[s]), cq.todayDay+int(ix.noticeDays[s])); on > cq.startDay {
-		in.DaysLate = on - cq.startDay
-	}
-	return in
+	late := max(int(ix.availableDay[s]), cq.todayDay+int(ix.noticeDays[s])) - cq.startDay
+	return cq.scorer.ScoreOf(skillKey, fit, months, int(ix.years[s]), int(ix.rate[s]), late)
 }
 
 func levelSum(s0, s1, s2, mask uint64) int {

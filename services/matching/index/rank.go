@@ -124,7 +124,7 @@ func (ix *Index) Rank(q Query) domain.Ranking {
 				continue
 			}
 			p.eligible++
-			e := entry{score: cq.settings.Scoring.Score(ix.scoreInputs(cq, s)), hi: ix.idHi[s], lo: ix.idLo[s], slot: int32(s)}
+			e := entry{score: ix.score(cq, s), hi: ix.idHi[s], lo: ix.idLo[s], slot: int32(s)}
 			if p.top.admits(e) && ix.rankable(cq, int32(s)) {
 				p.top.offer(e)
 			}
@@ -174,7 +174,7 @@ func (ix *Index) RankBare(q Query) []string {
 			if ix.flags[s]&flagAlive == 0 {
 				continue
 			}
-			top.offer(entry{score: cq.settings.Scoring.Score(ix.scoreInputs(cq, s)), hi: ix.idHi[s], lo: ix.idLo[s], slot: int32(s)})
+			top.offer(entry{score: ix.score(cq, s), hi: ix.idHi[s], lo: ix.idLo[s], slot: int32(s)})
 		}
 		return top
 	})
@@ -239,7 +239,7 @@ func (ix *Index) Standing(q Query, profileID string) Standing {
 				continue
 			}
 			c.eligible++
-			if better(entry{score: cq.settings.Scoring.Score(ix.scoreInputs(cq, i)), hi: ix.idHi[i], lo: ix.idLo[i]}, me) {
+			if better(entry{score: ix.score(cq, i), hi: ix.idHi[i], lo: ix.idLo[i]}, me) {
 				c.ahead++
 			}
 		}
