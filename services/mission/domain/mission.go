@@ -37,6 +37,12 @@ type Location struct {
 	City    string
 }
 
+// SkillRequirement is a minimum level for one of the mission's required skills.
+type SkillRequirement struct {
+	ID       string
+	MinLevel int
+}
+
 // Request is everything a firm states about the mission it needs staffed.
 type Request struct {
 	Title              string
@@ -51,6 +57,9 @@ type Request struct {
 	Location           Location
 	WorkMode           WorkMode
 	MinYearsExperience int
+	// RequiredSkillLevels gives a minimum level to some of RequiredSkills, in the client's
+	// order; a required skill without one may be at any level.
+	RequiredSkillLevels []SkillRequirement
 }
 
 // EndDate is the last day of the mission window.
@@ -71,6 +80,8 @@ const (
 	MaxDurationMonths  = 18
 	MaxDailyRateEUR    = 20000
 	MaxYearsExperience = 60
+	MinSkillLevel      = 1
+	MaxSkillLevel      = 5
 )
 
 // NewRequest checks every field and reports all violations at once. now is the caller's clock:
@@ -98,6 +109,7 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	}
 	required := checkSkills(&v, "requiredSkills", r.RequiredSkills, 1, MaxRequiredSkills, nil)
 	checkSkills(&v, "niceToHaveSkills", r.NiceToHaveSkills, 0, MaxNiceToHave, required)
+	checkSkillLevels(&v, "requiredSkillLevels", r.RequiredSkillLevels, r.RequiredSkills)
 	if in.StartDate == "" {
 		v.Add("startDate", "is required")
 	} else if t, err := dates.Parse(in.StartDate); err != nil {
@@ -152,6 +164,37 @@ func checkSkills(v *fault.Violations, field string, ids []string, minCount, maxC
 		seen[id] = true
 	}
 	return seen
+}
+
+// checkSkillLevels checks the minimum levels given to required skills: each names a skill of
+// required (as the client sent it, so that an unknown or repeated required skill is reported
+// once, on requiredSkills), at most once, with a level between MinSkillLevel and MaxSkillLevel.
+// There are at most as many entries as required skills, and never more than MaxRequiredSkills.
+func checkSkillLevels(v *fault.Violations, field string, levels []SkillRequirement, required []string) {
+	if maxCount := min(len(required), MaxRequiredSkills); len(levels) > maxCount {
+		v.Add(field, "must hold at most %d entries, one per required skill", maxCount)
+		return
+	}
+	isRequired := map[string]bool{}
+	for _, id := range required {
+		isRequired[id] = true
+	}
+	seen := map[string]bool{}
+	for i, l := range levels {
+		f := taxonomy.Indexed(field, i)
+		switch {
+		case l.ID == "":
+			v.Add(f+".id", "is required and must be one of requiredSkills")
+		case !isRequired[l.ID]:
+			v.Add(f+".id", "skill %q must be one of requiredSkills", l.ID)
+		case seen[l.ID]:
+			v.Add(f+".id", "skill %q already has a minimum level", l.ID)
+		}
+		seen[l.ID] = true
+		if l.MinLevel < MinSkillLevel || l.MinLevel > MaxSkillLevel {
+			v.Add(f+".minLevel", "must be between %d and %d", MinSkillLevel, MaxSkillLevel)
+		}
+	}
 }
 
 // Status is where a mission is in its lifecycle. Values match the public enum.

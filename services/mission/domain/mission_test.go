@@ -15,17 +15,18 @@ var now = time.Date(2027, 1, 10, 15, 30, 0, 0, time.UTC)
 func validInput() domain.RequestInput {
 	return domain.RequestInput{
 		Request: domain.Request{
-			Title:              "Transition CAIO to launch our AI programme",
-			Sector:             "C21",
-			MissionType:        domain.MissionTypeTransformationLaunch,
-			RequiredSkills:     []string{"ai-strategy", "change-management"},
-			NiceToHaveSkills:   []string{"ai-act-compliance", "mlops"},
-			DurationMonths:     12,
-			MaxDailyRateEUR:    1500,
-			Languages:          []string{"fr"},
-			Location:           domain.Location{Country: "FR", City: "Lyon"},
-			WorkMode:           domain.WorkModeHybrid,
-			MinYearsExperience: 10,
+			Title:               "Transition CAIO to launch our AI programme",
+			Sector:              "C21",
+			MissionType:         domain.MissionTypeTransformationLaunch,
+			RequiredSkills:      []string{"ai-strategy", "change-management"},
+			NiceToHaveSkills:    []string{"ai-act-compliance", "mlops"},
+			DurationMonths:      12,
+			MaxDailyRateEUR:     1500,
+			Languages:           []string{"fr"},
+			Location:            domain.Location{Country: "FR", City: "Lyon"},
+			WorkMode:            domain.WorkModeHybrid,
+			MinYearsExperience:  10,
+			RequiredSkillLevels: []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}},
 		},
 		StartDate: "2027-02-01",
 	}
@@ -74,9 +75,12 @@ func TestNewRequestFieldRules(t *testing.T) {
 		{"missing mission type", func(in *domain.RequestInput) { in.MissionType = domain.MissionTypeUnspecified }, "missionType"},
 		{"out of range mission type", func(in *domain.RequestInput) { in.MissionType = 99 }, "missionType"},
 		{"risk and compliance", func(in *domain.RequestInput) { in.MissionType = domain.MissionTypeRiskAndCompliance }, ""},
-		{"no required skill", func(in *domain.RequestInput) { in.RequiredSkills = nil }, "requiredSkills"},
+		{"no required skill", func(in *domain.RequestInput) { in.RequiredSkills, in.RequiredSkillLevels = nil, nil }, "requiredSkills"},
 		{"unknown required skill", func(in *domain.RequestInput) { in.RequiredSkills = []string{"ai-strategy", "juggling"} }, "requiredSkills[1]"},
-		{"repeated required skill", func(in *domain.RequestInput) { in.RequiredSkills = []string{"gdpr", "data-quality", "gdpr"} }, "requiredSkills[2]"},
+		{"repeated required skill", func(in *domain.RequestInput) {
+			in.RequiredSkills = []string{"gdpr", "data-quality", "gdpr"}
+			in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "gdpr", MinLevel: 3}}
+		}, "requiredSkills[2]"},
 		{"too many required skills", func(in *domain.RequestInput) {
 			in.RequiredSkills = []string{"ai-strategy", "ai-governance", "ai-act-compliance", "gdpr", "data-governance",
 				"data-architecture", "data-quality", "mlops", "machine-learning", "deep-learning", "generative-ai",
@@ -111,6 +115,29 @@ func TestNewRequestFieldRules(t *testing.T) {
 		{"zero experience", func(in *domain.RequestInput) { in.MinYearsExperience = 0 }, ""},
 		{"60 years experience", func(in *domain.RequestInput) { in.MinYearsExperience = 60 }, ""},
 		{"61 years experience", func(in *domain.RequestInput) { in.MinYearsExperience = 61 }, "minYearsExperience"},
+		{"no skill level", func(in *domain.RequestInput) { in.RequiredSkillLevels = nil }, ""},
+		{"a level for every required skill", func(in *domain.RequestInput) {
+			in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "change-management", MinLevel: 1}, {ID: "ai-strategy", MinLevel: 5}}
+		}, ""},
+		{"skill level 0", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].MinLevel = 0 }, "requiredSkillLevels[0].minLevel"},
+		{"skill level -1", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].MinLevel = -1 }, "requiredSkillLevels[0].minLevel"},
+		{"skill level 6", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].MinLevel = 6 }, "requiredSkillLevels[0].minLevel"},
+		{"level without a skill id", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].ID = "" }, "requiredSkillLevels[0].id"},
+		{"level for a nice-to-have skill", func(in *domain.RequestInput) {
+			in.RequiredSkillLevels = append(in.RequiredSkillLevels, domain.SkillRequirement{ID: "mlops", MinLevel: 3})
+		}, "requiredSkillLevels[1].id"},
+		{"level for an unknown skill", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].ID = "juggling" }, "requiredSkillLevels[0].id"},
+		{"level for an unknown required skill reported once", func(in *domain.RequestInput) {
+			in.RequiredSkills = []string{"ai-strategy", "juggling"}
+			in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "juggling", MinLevel: 2}}
+		}, "requiredSkills[1]"},
+		{"repeated skill level", func(in *domain.RequestInput) {
+			in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 3}, {ID: "ai-strategy", MinLevel: 4}}
+		}, "requiredSkillLevels[1].id"},
+		{"more levels than required skills", func(in *domain.RequestInput) {
+			in.RequiredSkillLevels = []domain.SkillRequirement{
+				{ID: "ai-strategy", MinLevel: 3}, {ID: "change-management", MinLevel: 4}, {ID: "ai-strategy", MinLevel: 5}}
+		}, "requiredSkillLevels"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,6 +173,54 @@ func TestNewRequestReportsEveryViolationAtOnce(t *testing.T) {
 	}
 }
 
+func TestSkillLevelViolationsAreReportedTogether(t *testing.T) {
+	in := validInput()
+	in.RequiredSkills = append(in.RequiredSkills, "data-quality")
+	in.RequiredSkillLevels = []domain.SkillRequirement{
+		{ID: "mlops", MinLevel: 0},             // not required, no level
+		{ID: "change-management", MinLevel: 5}, // fine
+		{ID: "change-management", MinLevel: 9}, // repeated, level out of range
+	}
+	in.DurationMonths = 3
+	_, err := domain.NewRequest(in, now)
+	fe, _ := fault.As(err)
+	got := fieldsOf(t, err)
+	want := []string{
+		"requiredSkillLevels[0].id", "requiredSkillLevels[0].minLevel",
+		"requiredSkillLevels[2].id", "requiredSkillLevels[2].minLevel",
+		"durationMonths",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("violated fields = %q, want %q", got, want)
+	}
+	if d := fe.Violations[0].Description; !strings.Contains(d, `"mlops"`) || !strings.Contains(d, "must be one of requiredSkills") {
+		t.Errorf("unknown level id described as %q", d)
+	}
+	if d := fe.Violations[1].Description; d != "must be between 1 and 5" {
+		t.Errorf("level out of range described as %q", d)
+	}
+
+	// Levels with no required skill at all: both lists are refused, the levels once as a whole.
+	in = validInput()
+	in.RequiredSkills = nil
+	_, err = domain.NewRequest(in, now)
+	if got, want := fieldsOf(t, err), []string{"requiredSkills", "requiredSkillLevels"}; !slices.Equal(got, want) {
+		t.Fatalf("violated fields = %q, want %q", got, want)
+	}
+}
+
+func TestNewRequestKeepsSkillLevelsInOrder(t *testing.T) {
+	in := validInput()
+	in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "change-management", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 5}}
+	r, err := domain.NewRequest(in, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.RequiredSkillLevels, in.RequiredSkillLevels) {
+		t.Fatalf("levels = %v, want %v", r.RequiredSkillLevels, in.RequiredSkillLevels)
+	}
+}
+
 func TestNewRequestUsesTheUTCDateOfTheClock(t *testing.T) {
 	in := validInput()
 	in.StartDate = "2027-01-10"
@@ -172,7 +247,8 @@ func TestNewMissionIsSubmittedAndAnnounced(t *testing.T) {
 	if len(events) != 1 {
 		t.Fatalf("events = %#v", events)
 	}
-	if sub, ok := events[0].(domain.MissionSubmitted); !ok || sub.Mission.ID != "m1" {
+	if sub, ok := events[0].(domain.MissionSubmitted); !ok || sub.Mission.ID != "m1" ||
+		!slices.Equal(sub.Mission.RequiredSkillLevels, []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}}) {
 		t.Fatalf("event = %#v, want MissionSubmitted", events[0])
 	}
 	in := validInput()

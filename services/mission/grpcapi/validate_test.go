@@ -47,6 +47,16 @@ func TestValidate(t *testing.T) {
 	if got := fields(t, grpcapi.Validate(bad)); !slices.Equal(got, want) {
 		t.Fatalf("fields %q, want %q", got, want)
 	}
+	levels := request()
+	levels.RequiredSkills = []string{"ai-strategy", "mlops"}
+	levels.RequiredSkillLevels = []*missionv1.SkillRequirement{{Id: "mlops", MinLevel: 3}}
+	if err := grpcapi.Validate(levels); err != nil {
+		t.Fatalf("valid skill levels refused: %v", err)
+	}
+	levels.RequiredSkillLevels = []*missionv1.SkillRequirement{{Id: "gdpr", MinLevel: 3}, {Id: "mlops"}}
+	if got, want := fields(t, grpcapi.Validate(levels)), []string{"requiredSkillLevels[0].id", "requiredSkillLevels[1].minLevel"}; !slices.Equal(got, want) {
+		t.Fatalf("level fields %q, want %q", got, want)
+	}
 	if got := fields(t, grpcapi.Validate(&missionv1.ListMissionsRequest{PageSize: -1, PageToken: "%%"})); !slices.Equal(got, []string{"pageSize", "pageToken"}) {
 		t.Fatalf("list fields %q", got)
 	}

@@ -194,6 +194,9 @@ func createRequest() *missionv1.CreateMissionRequest {
 		Location:           &taxonomyv1.Location{Country: "FR", City: "Lyon"},
 		WorkMode:           taxonomyv1.WorkMode_WORK_MODE_HYBRID,
 		MinYearsExperience: 10,
+		RequiredSkillLevels: []*missionv1.SkillRequirement{
+			{Id: "change-management", MinLevel: 3}, {Id: "ai-strategy", MinLevel: 5},
+		},
 	}
 }
 
@@ -228,6 +231,16 @@ func TestMissionLifecycleOverGRPCAndJetStream(t *testing.T) {
 	if !ok || first.env.GetAggregateId() != m.GetId() || first.env.GetProducer() != eventbus.ProducerMission ||
 		!proto.Equal(sub.GetMission(), m) {
 		t.Fatalf("first MISSION event = %v %v, want MissionSubmitted of %v", first.env, first.payload, m)
+	}
+	// Matching ranks from the event alone, so the minimum skill levels travel with it, in order.
+	wantLevels := createRequest().GetRequiredSkillLevels()
+	if got := sub.GetMission().GetRequiredSkillLevels(); len(got) != len(wantLevels) ||
+		!proto.Equal(got[0], wantLevels[0]) || !proto.Equal(got[1], wantLevels[1]) {
+		t.Fatalf("MissionSubmitted carries skill levels %v, want %v", got, wantLevels)
+	}
+	got, err := h.client.GetMission(firm, &missionv1.GetMissionRequest{Id: m.GetId()})
+	if err != nil || !proto.Equal(got.GetMission(), m) {
+		t.Fatalf("stored mission %v (%v), want %v", got.GetMission(), err, m)
 	}
 
 	// A shortlist with two candidates makes the mission SHORTLISTED.
@@ -346,6 +359,7 @@ func TestRequestsRefusedAtTheDoor(t *testing.T) {
 	bad := createRequest()
 	bad.DurationMonths = 19
 	bad.MaxDailyRateEur = -5
+	bad.RequiredSkillLevels = []*missionv1.SkillRequirement{{Id: "mlops", MinLevel: 6}}
 	_, err = h.client.CreateMission(as("firm-1", "FIRM"), bad)
 	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
 	var fields []string
@@ -356,7 +370,7 @@ func TestRequestsRefusedAtTheDoor(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(fields, ",") != "durationMonths,maxDailyRateEur" {
+	if strings.Join(fields, ",") != "requiredSkillLevels[0].id,requiredSkillLevels[0].minLevel,durationMonths,maxDailyRateEur" {
 		t.Fatalf("field violations %v", fields)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
@@ -103,6 +104,9 @@ func (r *Repository) Create(ctx context.Context, m domain.Mission, events []doma
 			formatTime(m.CreatedAt), formatTime(m.UpdatedAt)); err != nil {
 			return fmt.Errorf("insert mission: %w", err)
 		}
+		if err := insertSkillLevels(ctx, tx, m.ID, m.RequiredSkillLevels); err != nil {
+			return err
+		}
 		return addEvents(ctx, tx, events)
 	})
 	if err == nil {
@@ -139,6 +143,7 @@ func scanMission(s scanner) (domain.Mission, error) {
 }
 
 type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
@@ -150,7 +155,55 @@ func getMission(ctx context.Context, q queryer, id string) (domain.Mission, erro
 	if err != nil {
 		return domain.Mission{}, fmt.Errorf("get mission: %w", err)
 	}
+	levels, err := loadSkillLevels(ctx, q, []string{m.ID})
+	if err != nil {
+		return domain.Mission{}, fmt.Errorf("get mission: %w", err)
+	}
+	m.RequiredSkillLevels = levels[m.ID]
 	return m, nil
+}
+
+func insertSkillLevels(ctx context.Context, tx *sql.Tx, missionID string, levels []domain.SkillRequirement) error {
+	for i, l := range levels {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO mission_skill_levels (mission_id, ordinal, skill_id, min_level)
+			VALUES ($1, $2, $3, $4)`, missionID, i, l.ID, l.MinLevel); err != nil {
+			return fmt.Errorf("insert mission skill level: %w", err)
+		}
+	}
+	return nil
+}
+
+// loadSkillLevels returns the stored skill levels of the given missions, each in the client's
+// order; a mission without any is absent from the map.
+func loadSkillLevels(ctx context.Context, q queryer, missionIDs []string) (map[string][]domain.SkillRequirement, error) {
+	out := map[string][]domain.SkillRequirement{}
+	if len(missionIDs) == 0 {
+		return out, nil
+	}
+	params := make([]string, len(missionIDs))
+	args := make([]any, len(missionIDs))
+	for i, id := range missionIDs {
+		params[i] = fmt.Sprintf("$%d", i+1)
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT mission_id, skill_id, min_level FROM mission_skill_levels
+		WHERE mission_id IN (`+strings.Join(params, ", ")+`) ORDER BY mission_id, ordinal`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load skill levels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var missionID string
+		var l domain.SkillRequirement
+		if err := rows.Scan(&missionID, &l.ID, &l.MinLevel); err != nil {
+			return nil, fmt.Errorf("load skill levels: %w", err)
+		}
+		out[missionID] = append(out[missionID], l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load skill levels: %w", err)
+	}
+	return out, nil
 }
 
 func (r *Repository) Get(ctx context.Context, id string) (domain.Mission, error) {
@@ -171,15 +224,26 @@ func (r *Repository) List(ctx context.Context, firmID string, after *app.Cursor,
 	}
 	defer rows.Close()
 	var out []domain.Mission
+	var ids []string
 	for rows.Next() {
 		m, err := scanMission(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list missions: %w", err)
 		}
 		out = append(out, m)
+		ids = append(ids, m.ID)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list missions: %w", err)
+	}
+	// Give the connection back before the next query.
+	rows.Close()
+	levels, err := loadSkillLevels(ctx, r.db, ids)
+	if err != nil {
+		return nil, fmt.Errorf("list missions: %w", err)
+	}
+	for i := range out {
+		out[i].RequiredSkillLevels = levels[out[i].ID]
 	}
 	return out, nil
 }
@@ -234,6 +298,12 @@ func updateInTx(ctx context.Context, tx *sql.Tx, id string, change func(*domain.
 		updated_at = $4 WHERE id = $5`,
 		m.Status.String(), m.ShortlistRevision, details, formatTime(m.UpdatedAt), id); err != nil {
 		return domain.Mission{}, fmt.Errorf("update mission: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mission_skill_levels WHERE mission_id = $1`, id); err != nil {
+		return domain.Mission{}, fmt.Errorf("update mission skill levels: %w", err)
+	}
+	if err := insertSkillLevels(ctx, tx, id, m.RequiredSkillLevels); err != nil {
+		return domain.Mission{}, err
 	}
 	return m, addEvents(ctx, tx, events)
 }

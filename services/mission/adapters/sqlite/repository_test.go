@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -46,10 +49,12 @@ func newMission(t *testing.T, id, firmID string, created time.Time) (domain.Miss
 	m, events, err := domain.NewMission(id, firmID, domain.RequestInput{
 		Request: domain.Request{
 			Title: "CAIO " + id, Sector: "L64", MissionType: domain.MissionTypeAIStrategy,
-			RequiredSkills: []string{"ai-strategy"}, NiceToHaveSkills: []string{"gdpr", "mlops"},
+			RequiredSkills: []string{"ai-strategy", "data-quality"}, NiceToHaveSkills: []string{"gdpr", "mlops"},
 			DurationMonths: 9, MaxDailyRateEUR: 1800, Languages: []string{"en", "de"},
 			Location: domain.Location{Country: "DE", City: "Frankfurt"}, WorkMode: domain.WorkModeRemote,
 			MinYearsExperience: 12,
+			// Not in the order of RequiredSkills: the client's order is kept.
+			RequiredSkillLevels: []domain.SkillRequirement{{ID: "data-quality", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 5}},
 		},
 		StartDate: "2027-03-01",
 	}, created)
@@ -115,11 +120,128 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 		sub.GetMission().GetDurationMonths() != 9 || sub.GetMission().GetEndDate() != "2027-11-30" {
 		t.Fatalf("outbox event = %v", evs[0])
 	}
+	if got := levelsOf(sub.GetMission()); got != "data-quality:2 ai-strategy:5" {
+		t.Fatalf("MissionSubmitted carries levels %q", got)
+	}
 
 	_, err = repo.Get(ctx, "nope")
 	if fe, ok := fault.As(err); !ok || fe.Kind != fault.KindNotFound || fe.Reason != app.ReasonMissionNotFound {
 		t.Fatalf("get absent mission: %v", err)
 	}
+}
+
+// levelsOf renders a mission's skill levels as "id:level ...", in order.
+func levelsOf(m *missionv1.Mission) string {
+	var out []string
+	for _, l := range m.GetRequiredSkillLevels() {
+		out = append(out, fmt.Sprintf("%s:%d", l.GetId(), l.GetMinLevel()))
+	}
+	return strings.Join(out, " ")
+}
+
+func TestSkillLevelsRoundTrip(t *testing.T) {
+	db := openDB(t)
+	repo := sqlite.NewRepository(db, nil)
+	ctx := context.Background()
+	withLevels, events := newMission(t, "m1", "firm-1", t0)
+	if err := repo.Create(ctx, withLevels, events); err != nil {
+		t.Fatal(err)
+	}
+	without, events := newMission(t, "m2", "firm-1", t0.Add(time.Second))
+	without.RequiredSkillLevels = nil
+	if err := repo.Create(ctx, without, events); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]domain.SkillRequirement{"m1": withLevels.RequiredSkillLevels, "m2": nil}
+
+	for id, levels := range want {
+		got, err := repo.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.RequiredSkillLevels, levels) || (levels == nil) != (got.RequiredSkillLevels == nil) {
+			t.Errorf("get %s: levels %v, want %v", id, got.RequiredSkillLevels, levels)
+		}
+	}
+	listed, err := repo.List(ctx, "firm-1", nil, 10)
+	if err != nil || len(listed) != 2 {
+		t.Fatalf("list: %v, %v", listed, err)
+	}
+	for _, m := range listed {
+		if !slices.Equal(m.RequiredSkillLevels, want[m.ID]) {
+			t.Errorf("list %s: levels %v, want %v", m.ID, m.RequiredSkillLevels, want[m.ID])
+		}
+	}
+
+	// A status change keeps the levels, once each.
+	if _, err := repo.Update(ctx, "m1", func(m *domain.Mission) ([]domain.Event, error) {
+		events, _ := m.ApplyShortlist(1, 1, t0.Add(time.Minute))
+		return events, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := repo.Get(ctx, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != domain.StatusShortlisted || !slices.Equal(got.RequiredSkillLevels, want["m1"]) {
+		t.Fatalf("after update: %s, levels %v", got.Status, got.RequiredSkillLevels)
+	}
+
+	// The store refuses what the domain refuses, should anything bypass it.
+	bad, events := newMission(t, "m3", "firm-1", t0)
+	bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 6}}
+	if err := repo.Create(ctx, bad, events); err == nil {
+		t.Fatal("level 6 stored")
+	}
+	bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 3}}
+	if err := repo.Create(ctx, bad, events); err == nil {
+		t.Fatal("repeated level stored")
+	}
+	if _, err := repo.Get(ctx, "m3"); fault.KindOf(err) != fault.KindNotFound {
+		t.Fatalf("refused mission was stored: %v", err)
+	}
+}
+
+// A database created before skill levels existed keeps its missions, which have none.
+func TestMissionsStoredBeforeSkillLevelsStillRead(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mission.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sets := sqlite.Migrations()
+	first := sets[len(sets)-1]
+	first.FS = fstest.MapFS{"0001_missions.sql": &fstest.MapFile{Data: mustRead(t, first.FS, "0001_missions.sql")}}
+	if err := sqlstore.Migrate(ctx, db, append(sets[:len(sets)-1:len(sets)-1], first)...); err != nil {
+		t.Fatal(err)
+	}
+	repo := sqlite.NewRepository(db, nil)
+	old, events := newMission(t, "m1", "firm-1", t0)
+	old.RequiredSkillLevels = nil
+	if err := repo.Create(ctx, old, events); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		t.Fatal(err)
+	}
+	got, err := repo.Get(ctx, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", old) || got.RequiredSkillLevels != nil {
+		t.Fatalf("old mission read back as %+v", got)
+	}
+}
+
+func mustRead(t *testing.T, fsys fs.FS, name string) []byte {
+	t.Helper()
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
