@@ -27,11 +27,11 @@ func (a *Application) CreateProfile(ctx context.Context, caller identity.Caller,
 	default:
 		return domain.Profile{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only consultants and operators create profiles")
 	}
-	details, err := domain.NewDetails(in)
+	now := a.now().UTC()
+	details, err := domain.NewDetails(in, now)
 	if err != nil {
 		return domain.Profile{}, err
 	}
-	now := a.now().UTC()
 	p := domain.Profile{ID: a.newID(), AccountID: accountID, Details: details, CreatedAt: now, UpdatedAt: now}
 	if err := a.repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
 		return domain.Profile{}, err

@@ -13,7 +13,7 @@ func (a *Application) ReplaceProfile(ctx context.Context, caller identity.Caller
 	if caller.Role != identity.RoleConsultant {
 		return domain.Profile{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the consultant who owns a profile replaces it")
 	}
-	details, err := domain.NewDetails(in)
+	details, err := domain.NewDetails(in, a.now())
 	if err != nil {
 		return domain.Profile{}, err
 	}

@@ -11,6 +11,9 @@ import (
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
 
+// now is the clock every check runs at: the current year is 2027.
+var now = time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
+
 func validInput() domain.DetailsInput {
 	return domain.DetailsInput{
 		Details: domain.Details{
@@ -18,14 +21,26 @@ func validInput() domain.DetailsInput {
 			Email:           "claire.martin@example.org",
 			Headline:        "Former CTO, led two AI transformations in pharma",
 			Sectors:         []string{"C21", "R86"},
-			Skills:          []domain.Skill{{ID: "ai-strategy", Level: 5}, {ID: "mlops", Level: 3}},
+			Skills:          []domain.Skill{{ID: "ai-strategy", Level: 5, Years: 12}, {ID: "mlops", Level: 3}},
 			YearsExperience: 18,
 			Languages:       []string{"fr", "en"},
 			Location:        domain.Location{Country: "FR", City: "Lyon"},
 			WorkMode:        domain.WorkModeHybrid,
 			DailyRateEUR:    1400,
+			PastMissions: []domain.PastMission{
+				{Sector: "C21", MissionType: domain.MissionTypeTransformationLaunch, Months: 14, Year: 2025},
+				{Sector: "K", MissionType: domain.MissionTypeRiskAndCompliance, Months: 9, Year: 2022},
+			},
+			Certifications:    []string{"ISO/IEC 42001 Lead Implementer", "CIPP/E"},
+			NoticePeriodDays:  30,
+			MobilityCountries: []string{"BE", "CH"},
+			ProfilingOptOut:   false,
 		},
 		AvailableFrom: "2027-01-04",
+		Bookings: []domain.BookingInput{
+			{StartDate: "2027-03-01", EndDate: "2027-03-14"},
+			{StartDate: "2027-08-01", EndDate: "2027-08-01"},
+		},
 	}
 }
 
@@ -52,7 +67,9 @@ func TestNewDetailsAcceptsAValidProfile(t *testing.T) {
 	in.Email = " claire.martin@example.org "
 	in.Headline = "\nFormer CTO "
 	in.Location.City = "  Lyon  "
-	d, err := domain.NewDetails(in)
+	in.Certifications = []string{" ISO/IEC 42001 Lead Implementer\t", "CIPP/E"}
+	in.ProfilingOptOut = true
+	d, err := domain.NewDetails(in, now)
 	if err != nil {
 		t.Fatalf("valid profile rejected: %v", err)
 	}
@@ -64,9 +81,49 @@ func TestNewDetailsAcceptsAValidProfile(t *testing.T) {
 		t.Errorf("availableFrom = %v, want %v", d.AvailableFrom, want)
 	}
 	if !slices.Equal(d.Sectors, []string{"C21", "R86"}) || !slices.Equal(d.Languages, []string{"fr", "en"}) ||
-		!slices.Equal(d.Skills, []domain.Skill{{ID: "ai-strategy", Level: 5}, {ID: "mlops", Level: 3}}) ||
+		!slices.Equal(d.Skills, []domain.Skill{{ID: "ai-strategy", Level: 5, Years: 12}, {ID: "mlops", Level: 3}}) ||
 		d.YearsExperience != 18 || d.Location.Country != "FR" || d.WorkMode != domain.WorkModeHybrid || d.DailyRateEUR != 1400 {
 		t.Errorf("details changed: %+v", d)
+	}
+	if !slices.Equal(d.PastMissions, validInput().PastMissions) || d.NoticePeriodDays != 30 ||
+		!slices.Equal(d.MobilityCountries, []string{"BE", "CH"}) || !d.ProfilingOptOut {
+		t.Errorf("new details changed: %+v", d)
+	}
+	if !slices.Equal(d.Certifications, []string{"ISO/IEC 42001 Lead Implementer", "CIPP/E"}) {
+		t.Errorf("certifications not trimmed: %q", d.Certifications)
+	}
+	day := func(m time.Month, d int) time.Time { return time.Date(2027, m, d, 0, 0, 0, 0, time.UTC) }
+	wantBookings := []domain.Booking{{Start: day(3, 1), End: day(3, 14)}, {Start: day(8, 1), End: day(8, 1)}}
+	if !slices.Equal(d.Bookings, wantBookings) {
+		t.Errorf("bookings = %+v, want %+v", d.Bookings, wantBookings)
+	}
+}
+
+func TestNewDetailsLeavesOptionalFieldsEmpty(t *testing.T) {
+	in := validInput()
+	in.Skills[0].Years = 0
+	in.PastMissions, in.Certifications, in.MobilityCountries, in.Bookings = nil, nil, nil, nil
+	in.NoticePeriodDays = 0
+	d, err := domain.NewDetails(in, now)
+	if err != nil {
+		t.Fatalf("profile without the optional fields rejected: %v", err)
+	}
+	if len(d.PastMissions)+len(d.Certifications)+len(d.MobilityCountries)+len(d.Bookings) != 0 || d.NoticePeriodDays != 0 {
+		t.Errorf("optional fields filled in: %+v", d)
+	}
+}
+
+// The bookings a client sends replace whatever Details.Bookings held: only checked input counts.
+func TestNewDetailsTakesBookingsFromInputOnly(t *testing.T) {
+	in := validInput()
+	in.Bookings = nil
+	in.Details.Bookings = []domain.Booking{{MissionID: "m-1"}}
+	d, err := domain.NewDetails(in, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Bookings) != 0 {
+		t.Fatalf("unchecked bookings kept: %+v", d.Bookings)
 	}
 }
 
@@ -93,6 +150,33 @@ func TestNewDetailsFieldRules(t *testing.T) {
 	}
 	languages := func(n int) []string {
 		return []string{"fr", "en", "de", "es", "it", "nl", "pt", "pl", "sv", "da", "fi"}[:n]
+	}
+	pastMissions := func(n int) []domain.PastMission {
+		out := make([]domain.PastMission, n)
+		for i := range out {
+			out[i] = domain.PastMission{Sector: "C21", MissionType: domain.MissionTypeAIStrategy, Months: 6, Year: 2000 + i%28}
+		}
+		return out
+	}
+	certifications := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("Certification %d", i)
+		}
+		return out
+	}
+	countries := func(n int) []string {
+		all := []string{"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "DE", "GR", "HU", "IE", "IT", "LV",
+			"LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "CH", "NO", "IS", "LI", "GB"}
+		return all[:n]
+	}
+	bookings := func(n int) []domain.BookingInput {
+		out := make([]domain.BookingInput, n)
+		for i := range out {
+			d := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i)
+			out[i] = domain.BookingInput{StartDate: d.Format("2006-01-02"), EndDate: d.AddDate(0, 0, 2).Format("2006-01-02")}
+		}
+		return out
 	}
 	cases := []struct {
 		name   string
@@ -141,8 +225,21 @@ func TestNewDetailsFieldRules(t *testing.T) {
 		{"45 skills", func(in *domain.DetailsInput) { in.Skills = skills(45) }, ""},
 		{"51 skills", func(in *domain.DetailsInput) { in.Skills = skills(51) }, "skills"},
 
+		{"no skill years", func(in *domain.DetailsInput) { in.Skills[0].Years = 0 }, ""},
+		{"skill years equal to experience", func(in *domain.DetailsInput) { in.Skills[1].Years = 18 }, ""},
+		{"skill years above experience", func(in *domain.DetailsInput) { in.Skills[1].Years = 19 }, "skills[1].years"},
+		{"skill years with zero experience", func(in *domain.DetailsInput) { in.YearsExperience = 0 }, "skills[0].years"},
+		{"negative skill years", func(in *domain.DetailsInput) { in.Skills[0].Years = -1 }, "skills[0].years"},
+		{"skill years 60", func(in *domain.DetailsInput) { in.YearsExperience = 60; in.Skills[0].Years = 60 }, ""},
+		{"skill years 61", func(in *domain.DetailsInput) { in.YearsExperience = 60; in.Skills[0].Years = 61 }, "skills[0].years"},
+		// An invalid yearsExperience is reported once, not again on every skill.
+		{"skill years with invalid experience", func(in *domain.DetailsInput) {
+			in.YearsExperience = 61
+			in.Skills[0].Years = 40
+		}, "yearsExperience"},
+
 		{"negative years", func(in *domain.DetailsInput) { in.YearsExperience = -1 }, "yearsExperience"},
-		{"zero years", func(in *domain.DetailsInput) { in.YearsExperience = 0 }, ""},
+		{"zero years", func(in *domain.DetailsInput) { in.YearsExperience = 0; in.Skills[0].Years = 0 }, ""},
 		{"60 years", func(in *domain.DetailsInput) { in.YearsExperience = 60 }, ""},
 		{"61 years", func(in *domain.DetailsInput) { in.YearsExperience = 61 }, "yearsExperience"},
 
@@ -180,12 +277,86 @@ func TestNewDetailsFieldRules(t *testing.T) {
 		{"timestamp", func(in *domain.DetailsInput) { in.AvailableFrom = "2027-01-04T00:00:00Z" }, "availableFrom"},
 		{"past date", func(in *domain.DetailsInput) { in.AvailableFrom = "2001-01-01" }, ""},
 		{"leap day", func(in *domain.DetailsInput) { in.AvailableFrom = "2028-02-29" }, ""},
+
+		{"50 past missions", func(in *domain.DetailsInput) { in.PastMissions = pastMissions(50) }, ""},
+		{"51 past missions", func(in *domain.DetailsInput) { in.PastMissions = pastMissions(51) }, "pastMissions"},
+		{"past mission without sector", func(in *domain.DetailsInput) { in.PastMissions[1].Sector = "" }, "pastMissions[1].sector"},
+		{"past mission unknown sector", func(in *domain.DetailsInput) { in.PastMissions[0].Sector = "C99" }, "pastMissions[0].sector"},
+		{"past mission lower-case sector", func(in *domain.DetailsInput) { in.PastMissions[0].Sector = "c21" }, "pastMissions[0].sector"},
+		{"past missions in one sector", func(in *domain.DetailsInput) { in.PastMissions[1] = in.PastMissions[0] }, ""},
+		{"past mission without type", func(in *domain.DetailsInput) {
+			in.PastMissions[0].MissionType = domain.MissionTypeUnspecified
+		}, "pastMissions[0].missionType"},
+		{"past mission unknown type", func(in *domain.DetailsInput) { in.PastMissions[1].MissionType = 5 }, "pastMissions[1].missionType"},
+		{"past mission negative type", func(in *domain.DetailsInput) { in.PastMissions[1].MissionType = -1 }, "pastMissions[1].missionType"},
+		{"past mission AI strategy", func(in *domain.DetailsInput) { in.PastMissions[0].MissionType = domain.MissionTypeAIStrategy }, ""},
+		{"past mission change management", func(in *domain.DetailsInput) {
+			in.PastMissions[0].MissionType = domain.MissionTypeChangeManagement
+		}, ""},
+		{"past mission 0 months", func(in *domain.DetailsInput) { in.PastMissions[0].Months = 0 }, "pastMissions[0].months"},
+		{"past mission 1 month", func(in *domain.DetailsInput) { in.PastMissions[0].Months = 1 }, ""},
+		{"past mission 60 months", func(in *domain.DetailsInput) { in.PastMissions[0].Months = 60 }, ""},
+		{"past mission 61 months", func(in *domain.DetailsInput) { in.PastMissions[0].Months = 61 }, "pastMissions[0].months"},
+		{"past mission in 1969", func(in *domain.DetailsInput) { in.PastMissions[1].Year = 1969 }, "pastMissions[1].year"},
+		{"past mission in 1970", func(in *domain.DetailsInput) { in.PastMissions[1].Year = 1970 }, ""},
+		{"past mission this year", func(in *domain.DetailsInput) { in.PastMissions[1].Year = 2027 }, ""},
+		{"past mission next year", func(in *domain.DetailsInput) { in.PastMissions[1].Year = 2028 }, "pastMissions[1].year"},
+		{"past mission without year", func(in *domain.DetailsInput) { in.PastMissions[0].Year = 0 }, "pastMissions[0].year"},
+
+		{"20 certifications", func(in *domain.DetailsInput) { in.Certifications = certifications(20) }, ""},
+		{"21 certifications", func(in *domain.DetailsInput) { in.Certifications = certifications(21) }, "certifications"},
+		{"empty certification", func(in *domain.DetailsInput) { in.Certifications[1] = "" }, "certifications[1]"},
+		{"blank certification", func(in *domain.DetailsInput) { in.Certifications[0] = " \t\n" }, "certifications[0]"},
+		{"certification 200 runes", func(in *domain.DetailsInput) { in.Certifications[0] = strings.Repeat("é", 200) }, ""},
+		{"certification 200 runes and spaces", func(in *domain.DetailsInput) {
+			in.Certifications[0] = "  " + strings.Repeat("é", 200) + "  "
+		}, ""},
+		{"certification 201 runes", func(in *domain.DetailsInput) { in.Certifications[0] = strings.Repeat("é", 201) }, "certifications[0]"},
+		{"repeated certification", func(in *domain.DetailsInput) { in.Certifications[1] = in.Certifications[0] }, "certifications[1]"},
+		{"repeated certification once trimmed", func(in *domain.DetailsInput) {
+			in.Certifications = []string{"CIPP/E", "CIPP/E ", "ISO"}
+		}, "certifications[1]"},
+
+		{"negative notice", func(in *domain.DetailsInput) { in.NoticePeriodDays = -1 }, "noticePeriodDays"},
+		{"no notice", func(in *domain.DetailsInput) { in.NoticePeriodDays = 0 }, ""},
+		{"365 days notice", func(in *domain.DetailsInput) { in.NoticePeriodDays = 365 }, ""},
+		{"366 days notice", func(in *domain.DetailsInput) { in.NoticePeriodDays = 366 }, "noticePeriodDays"},
+
+		{"30 mobility countries", func(in *domain.DetailsInput) { in.MobilityCountries = countries(30) }, ""},
+		{"31 mobility countries", func(in *domain.DetailsInput) { in.MobilityCountries = countries(31) }, "mobilityCountries"},
+		{"unknown mobility country", func(in *domain.DetailsInput) { in.MobilityCountries[1] = "ZZ" }, "mobilityCountries[1]"},
+		{"lower-case mobility country", func(in *domain.DetailsInput) { in.MobilityCountries[0] = "be" }, "mobilityCountries[0]"},
+		{"empty mobility country", func(in *domain.DetailsInput) { in.MobilityCountries[0] = "" }, "mobilityCountries[0]"},
+		{"repeated mobility country", func(in *domain.DetailsInput) {
+			in.MobilityCountries = []string{"BE", "CH", "BE"}
+		}, "mobilityCountries[2]"},
+		{"mobility repeats location", func(in *domain.DetailsInput) { in.MobilityCountries[1] = "FR" }, "mobilityCountries[1]"},
+
+		{"50 bookings", func(in *domain.DetailsInput) { in.Bookings = bookings(50) }, ""},
+		{"51 bookings", func(in *domain.DetailsInput) { in.Bookings = bookings(51) }, "bookings"},
+		{"booking without start", func(in *domain.DetailsInput) { in.Bookings[1].StartDate = "" }, "bookings[1].startDate"},
+		{"booking without end", func(in *domain.DetailsInput) { in.Bookings[0].EndDate = "" }, "bookings[0].endDate"},
+		{"booking bad start", func(in *domain.DetailsInput) { in.Bookings[0].StartDate = "2027-02-30" }, "bookings[0].startDate"},
+		{"booking bad end", func(in *domain.DetailsInput) { in.Bookings[1].EndDate = "01/08/2027" }, "bookings[1].endDate"},
+		{"booking ends before it starts", func(in *domain.DetailsInput) { in.Bookings[1].EndDate = "2027-07-31" }, "bookings[1].endDate"},
+		{"booking of one day", func(in *domain.DetailsInput) { in.Bookings[0].EndDate = "2027-03-01" }, ""},
+		{"booking of five years", func(in *domain.DetailsInput) { in.Bookings[0].EndDate = "2032-02-29" }, ""},
+		{"booking over five years", func(in *domain.DetailsInput) { in.Bookings[0].EndDate = "2032-03-01" }, "bookings[0].endDate"},
+		{"past booking", func(in *domain.DetailsInput) {
+			in.Bookings[0] = domain.BookingInput{StartDate: "2020-01-01", EndDate: "2020-02-01"}
+		}, ""},
+		{"overlapping bookings", func(in *domain.DetailsInput) {
+			in.Bookings[1] = domain.BookingInput{StartDate: "2027-03-10", EndDate: "2027-03-20"}
+		}, ""},
+		{"booking with a mission id", func(in *domain.DetailsInput) { in.Bookings[1].MissionID = "m-1" }, "bookings[1].missionId"},
+
+		{"profiling opt-out", func(in *domain.DetailsInput) { in.ProfilingOptOut = true }, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			in := validInput()
 			c.change(&in)
-			d, err := domain.NewDetails(in)
+			d, err := domain.NewDetails(in, now)
 			if c.field == "" {
 				if err != nil {
 					t.Fatalf("rejected: %v", err)
@@ -213,14 +384,30 @@ func TestNewDetailsReportsEveryViolationAtOnce(t *testing.T) {
 			Languages:       []string{"en", "zz"},
 			Location:        domain.Location{Country: "XX"},
 			DailyRateEUR:    -1,
+			PastMissions: []domain.PastMission{
+				{Sector: "C21", MissionType: domain.MissionTypeAIStrategy, Months: 12, Year: 2020},
+				{Sector: "Z", Months: 61, Year: 2030},
+			},
+			Certifications:    []string{"CIPP/E", ""},
+			NoticePeriodDays:  400,
+			MobilityCountries: []string{"be"},
 		},
 		AvailableFrom: "tomorrow",
+		Bookings: []domain.BookingInput{
+			{StartDate: "2027-03-01", EndDate: "2027-03-14"},
+			{StartDate: "2027-03-01", EndDate: "2027-02-01", MissionID: "m-1"},
+			{StartDate: "soon"},
+		},
 	}
+	in.Skills = append(in.Skills, domain.Skill{ID: "mlops", Level: 3, Years: 61})
 	want := []string{
-		"displayName", "email", "headline", "sectors[1]", "skills[0].id", "skills[0].level",
+		"displayName", "email", "headline", "sectors[1]", "skills[0].id", "skills[0].level", "skills[1].years",
 		"yearsExperience", "languages[1]", "location.country", "workMode", "dailyRateEur", "availableFrom",
+		"pastMissions[1].sector", "pastMissions[1].missionType", "pastMissions[1].months", "pastMissions[1].year",
+		"certifications[1]", "noticePeriodDays", "mobilityCountries[0]",
+		"bookings[1].endDate", "bookings[1].missionId", "bookings[2].startDate", "bookings[2].endDate",
 	}
-	_, err := domain.NewDetails(in)
+	_, err := domain.NewDetails(in, now)
 	if got := fieldsOf(t, err); !slices.Equal(got, want) {
 		t.Fatalf("violations\n got %q\nwant %q", got, want)
 	}
@@ -229,7 +416,7 @@ func TestNewDetailsReportsEveryViolationAtOnce(t *testing.T) {
 	}
 
 	// Empty input: every required field at once, nothing about the optional ones.
-	_, err = domain.NewDetails(domain.DetailsInput{})
+	_, err = domain.NewDetails(domain.DetailsInput{}, now)
 	want = []string{"displayName", "email", "sectors", "skills", "languages", "location.country", "workMode", "dailyRateEur", "availableFrom"}
 	if got := fieldsOf(t, err); !slices.Equal(got, want) {
 		t.Fatalf("empty input violations\n got %q\nwant %q", got, want)

@@ -4,12 +4,14 @@ package grpcapi
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
@@ -92,6 +94,12 @@ type detailsRequest interface {
 	GetWorkMode() taxonomyv1.WorkMode
 	GetDailyRateEur() int32
 	GetAvailableFrom() string
+	GetPastMissions() []*profilev1.PastMission
+	GetCertifications() []string
+	GetNoticePeriodDays() int32
+	GetMobilityCountries() []string
+	GetBookings() []*profilev1.Booking
+	GetProfilingOptOut() bool
 }
 
 func detailsInput(r detailsRequest) domain.DetailsInput {
@@ -99,14 +107,27 @@ func detailsInput(r detailsRequest) domain.DetailsInput {
 		Details: domain.Details{
 			DisplayName: r.GetDisplayName(), Email: r.GetEmail(), Headline: r.GetHeadline(),
 			Sectors: r.GetSectors(), YearsExperience: int(r.GetYearsExperience()), Languages: r.GetLanguages(),
-			Location:     domain.Location{Country: r.GetLocation().GetCountry(), City: r.GetLocation().GetCity()},
-			WorkMode:     domain.WorkMode(r.GetWorkMode()),
-			DailyRateEUR: int(r.GetDailyRateEur()),
+			Location:       domain.Location{Country: r.GetLocation().GetCountry(), City: r.GetLocation().GetCity()},
+			WorkMode:       domain.WorkMode(r.GetWorkMode()),
+			DailyRateEUR:   int(r.GetDailyRateEur()),
+			Certifications: r.GetCertifications(), NoticePeriodDays: int(r.GetNoticePeriodDays()),
+			MobilityCountries: r.GetMobilityCountries(), ProfilingOptOut: r.GetProfilingOptOut(),
 		},
 		AvailableFrom: r.GetAvailableFrom(),
 	}
 	for _, s := range r.GetSkills() {
-		in.Skills = append(in.Skills, domain.Skill{ID: s.GetId(), Level: int(s.GetLevel())})
+		in.Skills = append(in.Skills, domain.Skill{ID: s.GetId(), Level: int(s.GetLevel()), Years: int(s.GetYears())})
+	}
+	for _, m := range r.GetPastMissions() {
+		in.PastMissions = append(in.PastMissions, domain.PastMission{
+			Sector: m.GetSector(), MissionType: domain.MissionType(m.GetMissionType()),
+			Months: int(m.GetMonths()), Year: int(m.GetYear()),
+		})
+	}
+	for _, b := range r.GetBookings() {
+		in.Bookings = append(in.Bookings, domain.BookingInput{
+			StartDate: b.GetStartDate(), EndDate: b.GetEndDate(), MissionID: b.GetMissionId(),
+		})
 	}
 	return in
 }
@@ -119,9 +140,21 @@ func toProto(p domain.Profile) *profilev1.Profile {
 		WorkMode:     taxonomyv1.WorkMode(p.WorkMode),
 		DailyRateEur: int32(p.DailyRateEUR), AvailableFrom: dates.Format(p.AvailableFrom),
 		CreatedAt: timestamppb.New(p.CreatedAt), UpdatedAt: timestamppb.New(p.UpdatedAt),
+		Certifications: p.Certifications, NoticePeriodDays: int32(p.NoticePeriodDays),
+		MobilityCountries: p.MobilityCountries, ProfilingOptOut: p.ProfilingOptOut,
 	}
 	for _, s := range p.Skills {
-		out.Skills = append(out.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level)})
+		out.Skills = append(out.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level), Years: int32(s.Years)})
+	}
+	for _, m := range p.PastMissions {
+		out.PastMissions = append(out.PastMissions, &profilev1.PastMission{
+			Sector: m.Sector, MissionType: missionv1.MissionType(m.MissionType), Months: int32(m.Months), Year: int32(m.Year),
+		})
+	}
+	for _, b := range p.Bookings {
+		out.Bookings = append(out.Bookings, &profilev1.Booking{
+			StartDate: dates.Format(b.Start), EndDate: dates.Format(b.End), MissionId: b.MissionID,
+		})
 	}
 	return out
 }
@@ -131,10 +164,10 @@ func toProto(p domain.Profile) *profilev1.Profile {
 func Validate(msg proto.Message) error {
 	switch r := msg.(type) {
 	case *profilev1.CreateProfileRequest:
-		_, err := domain.NewDetails(detailsInput(r))
+		_, err := domain.NewDetails(detailsInput(r), time.Now())
 		return err
 	case *profilev1.ReplaceProfileRequest:
-		_, err := domain.NewDetails(detailsInput(r))
+		_, err := domain.NewDetails(detailsInput(r), time.Now())
 		return err
 	}
 	return nil

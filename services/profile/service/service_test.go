@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
@@ -239,13 +241,58 @@ func createRequest() *profilev1.CreateProfileRequest {
 		Email:           "claire.martin@example.org",
 		Headline:        "Former CTO, led two AI transformations in pharma",
 		Sectors:         []string{"C21", "R86"},
-		Skills:          []*profilev1.SkillLevel{{Id: "ai-strategy", Level: 5}, {Id: "mlops", Level: 3}},
+		Skills:          []*profilev1.SkillLevel{{Id: "ai-strategy", Level: 5, Years: 12}, {Id: "mlops", Level: 3}},
 		YearsExperience: 18,
 		Languages:       []string{"fr", "en"},
 		Location:        &taxonomyv1.Location{Country: "FR", City: "Lyon"},
 		WorkMode:        taxonomyv1.WorkMode_WORK_MODE_HYBRID,
 		DailyRateEur:    1400,
 		AvailableFrom:   "2027-01-04",
+		PastMissions: []*profilev1.PastMission{
+			{Sector: "C21", MissionType: missionv1.MissionType_MISSION_TYPE_TRANSFORMATION_LAUNCH, Months: 14, Year: 2025},
+			{Sector: "K", MissionType: missionv1.MissionType_MISSION_TYPE_RISK_AND_COMPLIANCE, Months: 9, Year: 2022},
+		},
+		Certifications:    []string{" ISO/IEC 42001 Lead Implementer ", "Certified Data Protection Officer"},
+		NoticePeriodDays:  30,
+		MobilityCountries: []string{"BE", "CH"},
+		Bookings: []*profilev1.Booking{
+			{StartDate: "2027-03-01", EndDate: "2027-03-14"},
+			{StartDate: "2027-08-01", EndDate: "2027-08-31"},
+		},
+	}
+}
+
+// wantNewFacts checks the matching facts added with skill years, past missions, notice, mobility,
+// bookings and the profiling opt-out against the request they came from.
+func wantNewFacts(t *testing.T, f *profilev1.MatchingFacts, req *profilev1.CreateProfileRequest) {
+	t.Helper()
+	if len(f.GetSkills()) != len(req.GetSkills()) {
+		t.Fatalf("facts skills %v", f.GetSkills())
+	}
+	for i, s := range req.GetSkills() {
+		if !proto.Equal(f.GetSkills()[i], s) {
+			t.Errorf("facts skill %d = %v, want %v", i, f.GetSkills()[i], s)
+		}
+	}
+	if len(f.GetPastMissions()) != len(req.GetPastMissions()) {
+		t.Fatalf("facts past missions %v", f.GetPastMissions())
+	}
+	for i, m := range req.GetPastMissions() {
+		if !proto.Equal(f.GetPastMissions()[i], m) {
+			t.Errorf("facts past mission %d = %v, want %v", i, f.GetPastMissions()[i], m)
+		}
+	}
+	if len(f.GetBookings()) != len(req.GetBookings()) {
+		t.Fatalf("facts bookings %v", f.GetBookings())
+	}
+	for i, b := range req.GetBookings() {
+		if !proto.Equal(f.GetBookings()[i], b) {
+			t.Errorf("facts booking %d = %v, want %v", i, f.GetBookings()[i], b)
+		}
+	}
+	if f.GetNoticePeriodDays() != req.GetNoticePeriodDays() || f.GetProfilingOptOut() != req.GetProfilingOptOut() ||
+		!slices.Equal(f.GetMobilityCountries(), req.GetMobilityCountries()) {
+		t.Errorf("facts %v", f)
 	}
 }
 
@@ -256,6 +303,7 @@ func replaceRequest(id string) *profilev1.ReplaceProfileRequest {
 		Sectors: []string{"C21"}, Skills: []*profilev1.SkillLevel{{Id: "gdpr", Level: 2}},
 		YearsExperience: 19, Languages: c.Languages, Location: &taxonomyv1.Location{Country: "BE", City: "Gent"},
 		WorkMode: taxonomyv1.WorkMode_WORK_MODE_REMOTE, DailyRateEur: 1500, AvailableFrom: "2027-02-01",
+		NoticePeriodDays: 90, MobilityCountries: []string{"NL"}, ProfilingOptOut: true,
 	}
 }
 
@@ -291,6 +339,12 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 	if p.GetId() == "" || p.GetAccountId() != "cons-1" || p.GetEmail() != "claire.martin@example.org" ||
 		p.GetAvailableFrom() != "2027-01-04" || p.GetWorkMode() != taxonomyv1.WorkMode_WORK_MODE_HYBRID ||
 		len(p.GetSkills()) != 2 || p.GetLocation().GetCity() != "Lyon" || p.GetCreatedAt() == nil {
+		t.Fatalf("created %v", p)
+	}
+	if p.GetSkills()[0].GetYears() != 12 || len(p.GetPastMissions()) != 2 || p.GetNoticePeriodDays() != 30 ||
+		!slices.Equal(p.GetCertifications(), []string{"ISO/IEC 42001 Lead Implementer", "Certified Data Protection Officer"}) ||
+		!slices.Equal(p.GetMobilityCountries(), []string{"BE", "CH"}) || len(p.GetBookings()) != 2 ||
+		p.GetBookings()[1].GetEndDate() != "2027-08-31" || p.GetProfilingOptOut() {
 		t.Fatalf("created %v", p)
 	}
 	id := p.GetId()
@@ -351,6 +405,11 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 		!r.GetUpdatedAt().AsTime().After(p.GetUpdatedAt().AsTime()) {
 		t.Fatalf("replaced %v", r)
 	}
+	// Replacing replaces every field: what the request leaves out is gone.
+	if len(r.GetPastMissions())+len(r.GetCertifications())+len(r.GetBookings()) != 0 || r.GetNoticePeriodDays() != 90 ||
+		!slices.Equal(r.GetMobilityCountries(), []string{"NL"}) || !r.GetProfilingOptOut() || r.GetSkills()[0].GetYears() != 0 {
+		t.Fatalf("replaced %v", r)
+	}
 
 	// Only the owner or an operator erases it.
 	_, err = h.client.DeleteProfile(as("cons-2", "CONSULTANT"), &profilev1.DeleteProfileRequest{Id: id})
@@ -385,7 +444,7 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 			e.subject != "caiomatch.profile.v1."+e.env.GetType()+"."+id {
 			t.Errorf("envelope %v on %s", e.env, e.subject)
 		}
-		for _, secret := range []string{"Claire", "claire", "Former CTO", "Lyon", "Gent"} {
+		for _, secret := range []string{"Claire", "claire", "Former CTO", "Lyon", "Gent", "42001", "Data Protection Officer"} {
 			if bytes.Contains(e.data, []byte(secret)) {
 				t.Errorf("%s carries %q", e.env.GetType(), secret)
 			}
@@ -399,9 +458,14 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 		reg.GetAvailableFrom() != "2027-01-04" || len(reg.GetSkills()) != 2 {
 		t.Errorf("registered facts %v", reg)
 	}
+	wantNewFacts(t, events[0].payload.(*profilev1.ProfileRegistered).GetFacts(), createRequest())
 	if upd := events[1].payload.(*profilev1.ProfileUpdated).GetFacts(); upd.GetProfileId() != id ||
 		upd.GetDailyRateEur() != 1500 || upd.GetCountry() != "BE" || upd.GetWorkMode() != taxonomyv1.WorkMode_WORK_MODE_REMOTE ||
 		upd.GetAvailableFrom() != "2027-02-01" || len(upd.GetSkills()) != 1 {
+		t.Errorf("updated facts %v", upd)
+	}
+	if upd := events[1].payload.(*profilev1.ProfileUpdated).GetFacts(); len(upd.GetPastMissions())+len(upd.GetBookings()) != 0 ||
+		upd.GetNoticePeriodDays() != 90 || !slices.Equal(upd.GetMobilityCountries(), []string{"NL"}) || !upd.GetProfilingOptOut() {
 		t.Errorf("updated facts %v", upd)
 	}
 	if erased := events[2].payload.(*profilev1.ProfileErased); erased.GetProfileId() != id {
@@ -435,9 +499,11 @@ func TestBadInputIsRefusedAndPublishesNothing(t *testing.T) {
 	bad.Skills[1].Level = 6
 	bad.DailyRateEur = -5
 	bad.Location = nil
+	bad.PastMissions[0].Months = 0
+	bad.Bookings = append(bad.Bookings, &profilev1.Booking{StartDate: "2027-09-01", EndDate: "2027-09-30", MissionId: "m-1"})
 	_, err := h.client.CreateProfile(owner, bad)
 	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
-	if got := strings.Join(fieldViolations(err), ","); got != "skills[1].level,location.country,dailyRateEur" {
+	if got := strings.Join(fieldViolations(err), ","); got != "skills[1].level,location.country,dailyRateEur,pastMissions[0].months,bookings[2].missionId" {
 		t.Fatalf("field violations %s", got)
 	}
 

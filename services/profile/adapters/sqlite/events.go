@@ -6,13 +6,14 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
 
 // EncodeEvent turns a domain event into its published form. Only what matching needs leaves
-// the service: no name, email or headline.
+// the service: no name, email, headline, city or certifications.
 func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 	switch e := ev.(type) {
 	case domain.ProfileRegistered:
@@ -27,18 +28,31 @@ func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 
 func matchingFacts(p domain.Profile) *profilev1.MatchingFacts {
 	f := &profilev1.MatchingFacts{
-		ProfileId:       p.ID,
-		AccountId:       p.AccountID,
-		Sectors:         p.Sectors,
-		YearsExperience: int32(p.YearsExperience),
-		Languages:       p.Languages,
-		Country:         p.Location.Country,
-		WorkMode:        taxonomyv1.WorkMode(p.WorkMode),
-		DailyRateEur:    int32(p.DailyRateEUR),
-		AvailableFrom:   dates.Format(p.AvailableFrom),
+		ProfileId:         p.ID,
+		AccountId:         p.AccountID,
+		Sectors:           p.Sectors,
+		YearsExperience:   int32(p.YearsExperience),
+		Languages:         p.Languages,
+		Country:           p.Location.Country,
+		WorkMode:          taxonomyv1.WorkMode(p.WorkMode),
+		DailyRateEur:      int32(p.DailyRateEUR),
+		AvailableFrom:     dates.Format(p.AvailableFrom),
+		NoticePeriodDays:  int32(p.NoticePeriodDays),
+		MobilityCountries: p.MobilityCountries,
+		ProfilingOptOut:   p.ProfilingOptOut,
 	}
 	for _, s := range p.Skills {
-		f.Skills = append(f.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level)})
+		f.Skills = append(f.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level), Years: int32(s.Years)})
+	}
+	for _, m := range p.PastMissions {
+		f.PastMissions = append(f.PastMissions, &profilev1.PastMission{
+			Sector: m.Sector, MissionType: missionv1.MissionType(m.MissionType), Months: int32(m.Months), Year: int32(m.Year),
+		})
+	}
+	for _, b := range p.Bookings {
+		f.Bookings = append(f.Bookings, &profilev1.Booking{
+			StartDate: dates.Format(b.Start), EndDate: dates.Format(b.End), MissionId: b.MissionID,
+		})
 	}
 	return f
 }

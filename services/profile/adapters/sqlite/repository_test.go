@@ -16,6 +16,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
@@ -61,13 +62,25 @@ func newProfile(id, accountID string) domain.Profile {
 			Email:           "claire." + id + "@example.org",
 			Headline:        "Former CTO, led two AI transformations in pharma",
 			Sectors:         []string{"C21", "R86"},
-			Skills:          []domain.Skill{{ID: "ai-strategy", Level: 5}, {ID: "mlops", Level: 3}},
+			Skills:          []domain.Skill{{ID: "ai-strategy", Level: 5, Years: 12}, {ID: "mlops", Level: 3}},
 			YearsExperience: 18,
 			Languages:       []string{"fr", "en"},
 			Location:        domain.Location{Country: "FR", City: "Lyon"},
 			WorkMode:        domain.WorkModeHybrid,
 			DailyRateEUR:    1400,
 			AvailableFrom:   time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC),
+			PastMissions: []domain.PastMission{
+				{Sector: "C21", MissionType: domain.MissionTypeTransformationLaunch, Months: 14, Year: 2025},
+				{Sector: "K", MissionType: domain.MissionTypeRiskAndCompliance, Months: 9, Year: 2022},
+			},
+			Certifications:    []string{"ISO/IEC 42001 Lead Implementer", "Certified Data Protection Officer"},
+			NoticePeriodDays:  30,
+			MobilityCountries: []string{"BE", "CH"},
+			Bookings: []domain.Booking{
+				{Start: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 3, 14, 0, 0, 0, 0, time.UTC)},
+				{Start: time.Date(2027, 9, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2028, 2, 29, 0, 0, 0, 0, time.UTC), MissionID: "m-7"},
+			},
+			ProfilingOptOut: true,
 		},
 		CreatedAt: t0.Add(123456789 * time.Nanosecond),
 		UpdatedAt: t0.Add(987654321 * time.Nanosecond),
@@ -121,7 +134,8 @@ func outboxRows(t *testing.T, db *sql.DB) []outboxRow {
 // noPersonalData fails when an event carries what only the profile service may hold.
 func noPersonalData(t *testing.T, r outboxRow, p domain.Profile) {
 	t.Helper()
-	for _, secret := range []string{p.DisplayName, p.Email, p.Headline, p.Location.City} {
+	secrets := append([]string{p.DisplayName, p.Email, p.Headline, p.Location.City}, p.Certifications...)
+	for _, secret := range secrets {
 		if secret != "" && bytes.Contains(r.data, []byte(secret)) {
 			t.Errorf("%s event carries %q", r.env.GetType(), secret)
 		}
@@ -134,9 +148,21 @@ func wantFacts(t *testing.T, got *profilev1.MatchingFacts, p domain.Profile) {
 		ProfileId: p.ID, AccountId: p.AccountID, Sectors: p.Sectors, YearsExperience: int32(p.YearsExperience),
 		Languages: p.Languages, Country: p.Location.Country, WorkMode: taxonomyv1.WorkMode(p.WorkMode),
 		DailyRateEur: int32(p.DailyRateEUR), AvailableFrom: p.AvailableFrom.Format("2006-01-02"),
+		NoticePeriodDays: int32(p.NoticePeriodDays), MobilityCountries: p.MobilityCountries,
+		ProfilingOptOut: p.ProfilingOptOut,
 	}
 	for _, s := range p.Skills {
-		want.Skills = append(want.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level)})
+		want.Skills = append(want.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level), Years: int32(s.Years)})
+	}
+	for _, m := range p.PastMissions {
+		want.PastMissions = append(want.PastMissions, &profilev1.PastMission{
+			Sector: m.Sector, MissionType: missionv1.MissionType(m.MissionType), Months: int32(m.Months), Year: int32(m.Year),
+		})
+	}
+	for _, b := range p.Bookings {
+		want.Bookings = append(want.Bookings, &profilev1.Booking{
+			StartDate: b.Start.Format("2006-01-02"), EndDate: b.End.Format("2006-01-02"), MissionId: b.MissionID,
+		})
 	}
 	if !proto.Equal(got, want) {
 		t.Errorf("facts\n got %v\nwant %v", got, want)
@@ -180,6 +206,15 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 	}
 	wantFacts(t, reg.GetFacts(), p)
 	noPersonalData(t, rows[0], p)
+	f := reg.GetFacts()
+	if f.GetSkills()[0].GetYears() != 12 || f.GetNoticePeriodDays() != 30 || !f.GetProfilingOptOut() ||
+		!slices.Equal(f.GetMobilityCountries(), []string{"BE", "CH"}) || len(f.GetPastMissions()) != 2 ||
+		f.GetPastMissions()[1].GetMissionType() != missionv1.MissionType_MISSION_TYPE_RISK_AND_COMPLIANCE ||
+		f.GetPastMissions()[1].GetSector() != "K" || f.GetPastMissions()[1].GetMonths() != 9 || f.GetPastMissions()[1].GetYear() != 2022 ||
+		len(f.GetBookings()) != 2 || f.GetBookings()[1].GetStartDate() != "2027-09-01" ||
+		f.GetBookings()[1].GetEndDate() != "2028-02-29" || f.GetBookings()[1].GetMissionId() != "m-7" {
+		t.Errorf("registered facts %v", f)
+	}
 
 	_, err = repo.Get(ctx, "absent")
 	wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
@@ -382,5 +417,59 @@ func TestEncodeEvent(t *testing.T) {
 	}
 	if _, err := sqlite.EncodeEvent(nil, t0); err == nil {
 		t.Fatal("a nil event was encoded")
+	}
+}
+
+// A row written before the profile gained skill years, past missions, certifications, notice,
+// mobility, bookings and the profiling opt-out still reads, with those fields empty, and can be
+// updated.
+func TestRowsWithoutTheLaterFieldsStillRead(t *testing.T) {
+	db := openDB(t)
+	repo, _ := newRepo(t, db)
+	ctx := context.Background()
+	old := `{"displayName":"Claire Martin","email":"claire@example.org","headline":"Former CTO",` +
+		`"sectors":["C21"],"skills":[{"id":"ai-strategy","level":5}],"yearsExperience":18,"languages":["fr"],` +
+		`"country":"FR","city":"Lyon","workMode":2,"dailyRateEur":1400,"availableFrom":"2027-02-01"}`
+	if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+		"p-old", "cons-old", old, t0.Format(time.RFC3339Nano), t0.Format(time.RFC3339Nano)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := repo.Get(ctx, "p-old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := domain.Details{
+		DisplayName: "Claire Martin", Email: "claire@example.org", Headline: "Former CTO", Sectors: []string{"C21"},
+		Skills: []domain.Skill{{ID: "ai-strategy", Level: 5}}, YearsExperience: 18, Languages: []string{"fr"},
+		Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: domain.WorkModeHybrid, DailyRateEUR: 1400,
+		AvailableFrom: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC),
+	}
+	if fmt.Sprintf("%+v", got.Details) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("old row reads\n %+v\nwant %+v", got.Details, want)
+	}
+
+	updated, err := repo.Update(ctx, "p-old", func(p *domain.Profile) (domain.Event, error) {
+		p.NoticePeriodDays = 60
+		p.Bookings = []domain.Booking{{Start: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 5, 31, 0, 0, 0, 0, time.UTC)}}
+		return domain.ProfileUpdated{Profile: *p}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := repo.Get(ctx, "p-old"); err != nil || fmt.Sprintf("%+v", again) != fmt.Sprintf("%+v", updated) {
+		t.Fatalf("after update: %+v, %v\nwant %+v", again, err, updated)
+	}
+}
+
+func TestCorruptStoredBookingIsAnError(t *testing.T) {
+	db := openDB(t)
+	repo, _ := newRepo(t, db)
+	bad := `{"displayName":"x","sectors":["C21"],"availableFrom":"2027-02-01","bookings":[{"startDate":"2027-02-30","endDate":"2027-03-01"}]}`
+	if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+		"p-bad", "cons-bad", bad, t0.Format(time.RFC3339Nano), t0.Format(time.RFC3339Nano)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.Get(context.Background(), "p-bad"); err == nil || fault.KindOf(err) == fault.KindNotFound {
+		t.Fatalf("corrupt booking read as %v", err)
 	}
 }
