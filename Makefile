@@ -8,12 +8,18 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
 
-.PHONY: run test test-go bench proto proto-check tools build vet fmt-check clean
+.PHONY: run seed test test-go bench proto proto-check tools build vet fmt-check clean
 
 ## run: build and start everything (embedded NATS + SQLite under ./data, three services, gateway)
 run:
 	$(GO) build -o bin/caiomatch ./gateway/cmd/caiomatch
 	./bin/caiomatch
+
+N ?= 1000
+MISSIONS ?= 20
+## seed: load N consultants and MISSIONS missions (default 1000 and 20) into a `make run` platform in another terminal
+seed:
+	$(GO) run ./gateway/cmd/seed -consultants $(N) -missions $(MISSIONS)
 
 ## test: protos current and lint-clean, formatting, vet, then every module's tests with -race
 test: proto-check fmt-check vet test-go
