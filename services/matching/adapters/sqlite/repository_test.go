@@ -5,17 +5,28 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	"github.com/caiomatch/caiomatch/pkg/inbox"
+	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/services/matching/adapters/sqlite"
 	"github.com/caiomatch/caiomatch/services/matching/app"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
+)
+
+// Profile ids are UUIDs, as the index requires; the repository only stores them.
+const (
+	p1 = "0190a000-0000-7000-8000-000000000001"
+	p2 = "0190a000-0000-7000-8000-000000000002"
+	p3 = "0190a000-0000-7000-8000-000000000003"
 )
 
 type fixture struct {
@@ -69,21 +80,14 @@ func day(s string) time.Time {
 	return d
 }
 
-func testProfile(id string) domain.Profile {
-	return domain.Profile{
-		ID: id, AccountID: "acct-" + id, Sectors: []string{"C21", "R86"},
-		Skills:          []domain.SkillLevel{{ID: "ai-strategy", Level: 5}, {ID: "mlops", Level: 3}},
-		YearsExperience: 18, Languages: []string{"fr", "en"}, Country: "FR", WorkMode: domain.WorkModeHybrid,
-		DailyRateEUR: 1400, AvailableFrom: day("2027-01-04"),
-	}
-}
-
 func testMission(id, firmID string) domain.Mission {
 	return domain.Mission{
 		ID: id, FirmID: firmID, Status: domain.MissionOpen, Sector: "C21",
-		MissionType:    domain.MissionTypeTransformationLaunch,
-		RequiredSkills: []string{"ai-strategy"}, NiceToHaveSkills: []string{"mlops", "gdpr"},
-		StartDate: day("2027-02-01"), DurationMonths: 12, MaxDailyRateEUR: 1500, Languages: []string{"fr"},
+		MissionType:      domain.MissionTypeTransformationLaunch,
+		RequiredSkills:   []string{"ai-strategy", "change-management"},
+		MinSkillLevels:   []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}, {ID: "change-management", MinLevel: 2}},
+		NiceToHaveSkills: []string{"mlops", "gdpr"},
+		StartDate:        day("2027-02-01"), DurationMonths: 12, MaxDailyRateEUR: 1500, Languages: []string{"fr"},
 		Country: "FR", WorkMode: domain.WorkModeHybrid, MinYearsExperience: 10,
 	}
 }
@@ -98,8 +102,8 @@ func testShortlist(m domain.Mission, revision int64, profileIDs ...string) domai
 			ProfileID: id, Rank: i + 1, Score: 0.9 - float64(i)/10,
 			Explanation: domain.Explanation{
 				Components: []domain.Component{
-					{Name: "skills", Weight: 0.6, Value: 0.8, Detail: "required: ai-strategy 5/5"},
-					{Name: "sector", Weight: 0.4, Value: 1, Detail: "works in C21"},
+					{Name: domain.ComponentSkills, Weight: 0.35, Value: 0.8, Detail: "required: ai-strategy 5/5"},
+					{Name: domain.ComponentSector, Weight: 0.2, Value: 1, Detail: "has worked in C21"},
 				},
 				MatchedSkills: []string{"ai-strategy", "mlops"}, MissingSkills: []string{"gdpr"},
 			},
@@ -112,29 +116,18 @@ func TestReadModelRoundTrip(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	m := testMission("m1", "firm-1")
-	want := testShortlist(m, 1, "p1", "p2")
+	want := testShortlist(m, 1, p1, p2)
 	f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
-		for _, id := range []string{"p2", "p1"} {
-			if _, err := rm.PutProfile(ctx, testProfile(id), time.Now()); err != nil {
-				return err
-			}
-		}
 		if err := rm.PutMission(ctx, m); err != nil {
 			return err
 		}
-		profiles, err := rm.Profiles(ctx)
-		if err != nil {
-			return err
-		}
-		if wantProfiles := []domain.Profile{testProfile("p1"), testProfile("p2")}; !reflect.DeepEqual(profiles, wantProfiles) {
-			t.Errorf("Profiles = %+v, want %+v", profiles, wantProfiles)
-		}
+		// The transaction's own writes are visible to its reads.
 		open, err := rm.OpenMissions(ctx)
 		if err != nil {
 			return err
 		}
 		if !reflect.DeepEqual(open, []domain.Mission{m}) {
-			t.Errorf("OpenMissions = %+v, want %+v", open, []domain.Mission{m})
+			t.Errorf("OpenMissions in the transaction = %+v, want %+v", open, []domain.Mission{m})
 		}
 		return rm.AddShortlist(ctx, want)
 	})
@@ -155,10 +148,92 @@ func TestReadModelRoundTrip(t *testing.T) {
 	}
 }
 
+// TestMissionMinSkillLevelsRoundTrip: the minimum levels are hard rules, so a mission read back
+// (at restart, by Load) must keep them exactly, and a mission without any must stay without.
+func TestMissionMinSkillLevelsRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	withLevels := testMission("m-levels", "firm-1")
+	without := testMission("m-plain", "firm-1")
+	without.MinSkillLevels = nil
+	f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		if err := rm.PutMission(ctx, withLevels); err != nil {
+			return err
+		}
+		return rm.PutMission(ctx, without)
+	})
+	for _, want := range []domain.Mission{withLevels, without} {
+		got, found, err := f.repo.Mission(t.Context(), want.ID)
+		if err != nil || !found || !reflect.DeepEqual(got.MinSkillLevels, want.MinSkillLevels) {
+			t.Errorf("%s MinSkillLevels = %+v (found %v, err %v), want %+v", want.ID, got.MinSkillLevels, found, err,
+				want.MinSkillLevels)
+		}
+		if got.MinLevel("ai-strategy") != want.MinLevel("ai-strategy") {
+			t.Errorf("%s MinLevel(ai-strategy) = %d, want %d", want.ID, got.MinLevel("ai-strategy"), want.MinLevel("ai-strategy"))
+		}
+	}
+	// Replacing the mission replaces its levels.
+	lowered := withLevels
+	lowered.MinSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 2}}
+	f.apply(t, func(ctx context.Context, rm app.ReadModel) error { return rm.PutMission(ctx, lowered) })
+	open, err := f.repo.OpenMissions(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 2 || !reflect.DeepEqual(open[0], lowered) || !reflect.DeepEqual(open[1], without) {
+		t.Fatalf("OpenMissions = %+v, want the lowered and the plain mission", open)
+	}
+}
+
+func TestOpenMissionsListsOpenOnesByID(t *testing.T) {
+	f := newFixture(t)
+	closed := testMission("m-b", "firm-1")
+	closed.Status = domain.MissionClosed
+	f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		for _, m := range []domain.Mission{testMission("m-c", "firm-2"), closed, testMission("m-a", "firm-1"),
+			domain.ClosedMission("m-tombstone", "firm-3")} {
+			if err := rm.PutMission(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	open, err := f.repo.OpenMissions(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range open {
+		ids = append(ids, m.ID)
+		if !m.IsOpen() {
+			t.Errorf("OpenMissions returned %s with status %v", m.ID, m.Status)
+		}
+	}
+	if !reflect.DeepEqual(ids, []string{"m-a", "m-c"}) {
+		t.Fatalf("OpenMissions = %v, want [m-a m-c]", ids)
+	}
+}
+
+func TestNoMatchShortlistRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	m := testMission("m1", "firm-1")
+	want := testShortlist(m, 1)
+	want.EligibleCount = 0
+	f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		if err := rm.PutMission(ctx, m); err != nil {
+			return err
+		}
+		return rm.AddShortlist(ctx, want)
+	})
+	got, found, err := f.repo.CurrentShortlist(t.Context(), "m1")
+	if err != nil || !found || len(got.Candidates) != 0 || got.Status() != domain.ShortlistNoMatch || got.Revision != 1 {
+		t.Fatalf("CurrentShortlist = %+v, %v, %v; want revision 1 without candidates", got, found, err)
+	}
+}
+
 func TestAddShortlistStoresItsEventInTheOutbox(t *testing.T) {
 	f := newFixture(t)
 	m := testMission("m1", "firm-1")
-	s := testShortlist(m, 1, "p1")
+	s := testShortlist(m, 1, p1)
 	f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
 		if err := rm.PutMission(ctx, m); err != nil {
 			return err
@@ -183,10 +258,25 @@ func TestAddShortlistStoresItsEventInTheOutbox(t *testing.T) {
 	}
 	if ev.GetMissionId() != "m1" || ev.GetFirmId() != "firm-1" || ev.GetRevision() != 1 ||
 		ev.GetScoringVersion() != domain.ScoringVersion || ev.GetEligibleCount() != 4 ||
-		len(ev.GetCandidates()) != 1 || ev.GetCandidates()[0].GetProfileId() != "p1" ||
+		len(ev.GetCandidates()) != 1 || ev.GetCandidates()[0].GetProfileId() != p1 ||
 		len(ev.GetCandidates()[0].GetExplanation().GetComponents()) != 2 ||
 		!ev.GetProposedAt().AsTime().Equal(s.ProposedAt) {
 		t.Fatalf("ShortlistProposed = %v", ev)
+	}
+}
+
+// TestAddShortlistOfAnUnknownMissionFails: a shortlist always belongs to a stored mission;
+// otherwise the whole event rolls back.
+func TestAddShortlistOfAnUnknownMissionFails(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.repo.Apply(t.Context(), f.delivery(), func(ctx context.Context, rm app.ReadModel) error {
+		return rm.AddShortlist(ctx, testShortlist(testMission("m-ghost", "firm-1"), 1, p1))
+	})
+	if err == nil {
+		t.Fatal("AddShortlist of a mission never stored succeeded")
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM shortlists`) + f.count(t, `SELECT COUNT(*) FROM outbox`); n != 0 {
+		t.Fatalf("%d shortlist or outbox rows kept", n)
 	}
 }
 
@@ -205,7 +295,7 @@ func TestApplyIsIdempotent(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		next := testShortlist(m, 1, "p1")
+		next := testShortlist(m, 1, p1)
 		if found {
 			next.Revision = current.Revision + 1
 		}
@@ -226,6 +316,11 @@ func TestApplyIsIdempotent(t *testing.T) {
 	if n := f.count(t, `SELECT COUNT(*) FROM shortlists`); n != 1 {
 		t.Fatalf("%d shortlists stored, want 1", n)
 	}
+	// The key is the pair: another consumer processes the same event id on its own.
+	other := app.Delivery{Consumer: "matching-profiles", EventID: d.EventID}
+	if applied, err := f.repo.Apply(ctx, other, func(context.Context, app.ReadModel) error { return nil }); err != nil || !applied {
+		t.Fatalf("same event id, other consumer: Apply = %v, %v; want applied", applied, err)
+	}
 }
 
 func TestApplyRollsBackEverythingOnError(t *testing.T) {
@@ -238,7 +333,10 @@ func TestApplyRollsBackEverythingOnError(t *testing.T) {
 		if err := rm.PutMission(ctx, m); err != nil {
 			return err
 		}
-		if err := rm.AddShortlist(ctx, testShortlist(m, 1, "p1")); err != nil {
+		if err := rm.AddShortlist(ctx, testShortlist(m, 1, p1)); err != nil {
+			return err
+		}
+		if err := rm.EraseProfile(ctx, p2); err != nil {
 			return err
 		}
 		return boom
@@ -249,8 +347,12 @@ func TestApplyRollsBackEverythingOnError(t *testing.T) {
 	if _, found, _ := f.repo.Mission(ctx, "m1"); found {
 		t.Fatal("mission kept after rollback")
 	}
-	if n := f.count(t, `SELECT COUNT(*) FROM outbox`) + f.count(t, `SELECT COUNT(*) FROM processed_events`); n != 0 {
-		t.Fatalf("%d outbox or inbox rows kept after rollback", n)
+	if n := f.count(t, `SELECT COUNT(*) FROM outbox`) + f.count(t, `SELECT COUNT(*) FROM processed_events`) +
+		f.count(t, `SELECT COUNT(*) FROM erased_profiles`); n != 0 {
+		t.Fatalf("%d outbox, inbox or erased-profile rows kept after rollback", n)
+	}
+	if f.commits != 0 {
+		t.Fatalf("committed called %d times for a rolled-back event", f.commits)
 	}
 	// The event was not claimed, so its redelivery applies.
 	if applied, err := f.repo.Apply(ctx, d, func(context.Context, app.ReadModel) error { return nil }); err != nil || !applied {
@@ -258,55 +360,50 @@ func TestApplyRollsBackEverythingOnError(t *testing.T) {
 	}
 }
 
-func TestPutProfileIgnoresOlderFactsAndErasedProfiles(t *testing.T) {
-	f := newFixture(t)
-	t0 := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
-	newer := testProfile("p1")
-	newer.DailyRateEUR = 1200
-	f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
-		if stored, err := rm.PutProfile(ctx, newer, t0.Add(time.Second)); err != nil || !stored {
-			t.Errorf("first PutProfile = %v, %v", stored, err)
-		}
-		if stored, err := rm.PutProfile(ctx, testProfile("p1"), t0.Add(999*time.Millisecond)); err != nil || stored {
-			t.Errorf("older PutProfile = %v, %v; want ignored", stored, err)
-		}
-		profiles, err := rm.Profiles(ctx)
-		if err != nil || len(profiles) != 1 || profiles[0].DailyRateEUR != 1200 {
-			t.Errorf("Profiles = %+v, %v; want the newer facts", profiles, err)
-		}
-		if err := rm.EraseProfile(ctx, "p1"); err != nil {
-			return err
-		}
-		if stored, err := rm.PutProfile(ctx, newer, t0.Add(time.Hour)); err != nil || stored {
-			t.Errorf("PutProfile after erasure = %v, %v; want ignored", stored, err)
-		}
-		profiles, err = rm.Profiles(ctx)
-		if err != nil || len(profiles) != 0 {
-			t.Errorf("Profiles after erasure = %+v, %v; want none", profiles, err)
-		}
-		return nil
-	})
-}
-
 func TestEraseProfileStripsPastExplanations(t *testing.T) {
 	f := newFixture(t)
-	m := testMission("m1", "firm-1")
+	m1, m2 := testMission("m1", "firm-1"), testMission("m2", "firm-2")
 	f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
-		if err := rm.PutMission(ctx, m); err != nil {
+		for _, m := range []domain.Mission{m1, m2} {
+			if err := rm.PutMission(ctx, m); err != nil {
+				return err
+			}
+		}
+		if err := rm.AddShortlist(ctx, testShortlist(m1, 1, p1, p2)); err != nil {
 			return err
 		}
-		return rm.AddShortlist(ctx, testShortlist(m, 1, "p1", "p2"))
+		if err := rm.AddShortlist(ctx, testShortlist(m1, 2, p2, p1)); err != nil {
+			return err
+		}
+		return rm.AddShortlist(ctx, testShortlist(m2, 1, p3, p1))
 	})
-	f.apply(t, func(ctx context.Context, rm app.ReadModel) error { return rm.EraseProfile(ctx, "p1") })
+	f.apply(t, func(ctx context.Context, rm app.ReadModel) error { return rm.EraseProfile(ctx, p1) })
+	// Erasing again (a redelivery under another event id) changes nothing and does not fail.
+	f.apply(t, func(ctx context.Context, rm app.ReadModel) error { return rm.EraseProfile(ctx, p1) })
+
 	s, _, err := f.repo.CurrentShortlist(t.Context(), "m1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(s.Candidates[0].Explanation, domain.Explanation{}) || s.Candidates[0].Score != 0.9 {
-		t.Errorf("erased candidate = %+v, want its score without explanation", s.Candidates[0])
+	if !reflect.DeepEqual(s.Candidates[1].Explanation, domain.Explanation{}) || s.Candidates[1].ProfileID != p1 ||
+		s.Candidates[1].Score != 0.8 {
+		t.Errorf("erased candidate = %+v, want its id and score without explanation", s.Candidates[1])
 	}
-	if len(s.Candidates[1].Explanation.Components) != 2 {
-		t.Errorf("other candidate lost its explanation: %+v", s.Candidates[1])
+	if len(s.Candidates[0].Explanation.Components) != 2 {
+		t.Errorf("other candidate lost its explanation: %+v", s.Candidates[0])
+	}
+	// Every past revision, of every mission, is stripped.
+	if n := f.count(t, `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id = $1 AND explanation != ''`, p1); n != 0 {
+		t.Errorf("%d past candidacies of the erased profile keep an explanation", n)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id = $1`, p1); n != 3 {
+		t.Errorf("erased profile has %d candidacies, want its 3 kept (ids, ranks, scores)", n)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id != $1 AND explanation = ''`, p1); n != 0 {
+		t.Errorf("%d explanations of other profiles stripped", n)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM erased_profiles WHERE id = $1`, p1); n != 1 {
+		t.Errorf("erased_profiles holds p1 %d times, want once", n)
 	}
 }
 
@@ -326,15 +423,15 @@ func TestShortlistedForFirm(t *testing.T) {
 		if err := rm.PutMission(ctx, m); err != nil {
 			return err
 		}
-		return rm.AddShortlist(ctx, testShortlist(m, 1, "p1", "p2"))
+		return rm.AddShortlist(ctx, testShortlist(m, 1, p1, p2))
 	})
-	if !visible("p1", "firm-1") || visible("p1", "firm-2") || visible("p3", "firm-1") {
+	if !visible(p1, "firm-1") || visible(p1, "firm-2") || visible(p3, "firm-1") {
 		t.Fatal("revision 1: want p1 visible to firm-1 only")
 	}
 	f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
-		return rm.AddShortlist(ctx, testShortlist(m, 2, "p2"))
+		return rm.AddShortlist(ctx, testShortlist(m, 2, p2))
 	})
-	if visible("p1", "firm-1") || !visible("p2", "firm-1") {
+	if visible(p1, "firm-1") || !visible(p2, "firm-1") {
 		t.Fatal("revision 2: want p1 no longer visible, p2 visible")
 	}
 	// Updating the mission keeps its current shortlist; closing it hides everyone.
@@ -345,7 +442,7 @@ func TestShortlistedForFirm(t *testing.T) {
 	if s, _, _ := f.repo.CurrentShortlist(ctx, "m1"); s.Revision != 2 {
 		t.Fatalf("current revision after an update = %d, want 2", s.Revision)
 	}
-	if visible("p2", "firm-1") {
+	if visible(p2, "firm-1") {
 		t.Fatal("closed mission: p2 still visible")
 	}
 }
@@ -356,7 +453,70 @@ func TestClosedTombstoneRoundTrip(t *testing.T) {
 		return rm.PutMission(ctx, domain.ClosedMission("m9", "firm-9"))
 	})
 	m, found, err := f.repo.Mission(t.Context(), "m9")
-	if err != nil || !found || m.IsOpen() || m.FirmID != "firm-9" || !m.StartDate.IsZero() {
+	if err != nil || !found || m.IsOpen() || m.FirmID != "firm-9" || !m.StartDate.IsZero() || m.MinSkillLevels != nil {
 		t.Fatalf("tombstone = %+v, %v, %v", m, found, err)
+	}
+	if open, err := f.repo.OpenMissions(t.Context()); err != nil || len(open) != 0 {
+		t.Fatalf("OpenMissions = %+v, %v; want none", open, err)
+	}
+}
+
+// TestMigrationDropsTheProfilesTable upgrades a database created by migration 0001, with a
+// stored profile, erased ids, a mission and a shortlist: the profiles table goes (the index
+// holds profiles now), everything else stays readable.
+func TestMigrationDropsTheProfilesTable(t *testing.T) {
+	ctx := t.Context()
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "matching.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	v1, err := os.ReadFile(filepath.Join("migrations", "0001_matching.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := sqlstore.MigrationSet{Name: "matching", FS: fstest.MapFS{"0001_matching.sql": {Data: v1}}}
+	if err := sqlstore.Migrate(ctx, db, outbox.Migrations(), inbox.Migrations(), first); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`INSERT INTO profiles (id, facts, as_of) VALUES ('` + p1 + `', '{}', '2026-11-05T09:00:00.000000000Z')`,
+		`INSERT INTO erased_profiles (id, erased_at) VALUES ('` + p2 + `', '2026-11-05T09:00:00.000000000Z')`,
+		`INSERT INTO missions (id, firm_id, status, details, current_revision) VALUES ('m1', 'firm-1', 'open',
+			'{"sector":"C21","requiredSkills":["ai-strategy"],"startDate":"2027-02-01","durationMonths":12,"maxDailyRateEur":1500}', 1)`,
+		`INSERT INTO shortlists (mission_id, revision, scoring_version, eligible_count, proposed_at)
+			VALUES ('m1', 1, 'old', 1, '2026-11-05T09:00:00.000000000Z')`,
+		`INSERT INTO shortlist_candidates (mission_id, revision, rank, profile_id, score, explanation)
+			VALUES ('m1', 1, 1, '` + p1 + `', 0.5, '')`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	var tables int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'profiles'`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Fatal("the profiles table survived migration 0002")
+	}
+	repo := sqlite.NewRepository(db, func() {})
+	m, found, err := repo.Mission(ctx, "m1")
+	if err != nil || !found || m.MinSkillLevels != nil || m.MinLevel("ai-strategy") != 1 {
+		t.Fatalf("mission stored before the upgrade = %+v, %v, %v", m, found, err)
+	}
+	s, found, err := repo.CurrentShortlist(ctx, "m1")
+	if err != nil || !found || len(s.Candidates) != 1 || s.Candidates[0].ProfileID != p1 {
+		t.Fatalf("shortlist stored before the upgrade = %+v, %v, %v", s, found, err)
+	}
+	// Erasing an already erased id still works after the upgrade.
+	if _, err := repo.Apply(ctx, app.Delivery{Consumer: "test", EventID: "e1"}, func(ctx context.Context, rm app.ReadModel) error {
+		return rm.EraseProfile(ctx, p2)
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,89 @@
+package eventapi_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	"github.com/caiomatch/caiomatch/pkg/seeddata"
+	"github.com/caiomatch/caiomatch/services/matching/eventapi"
+	"github.com/caiomatch/caiomatch/services/matching/index"
+)
+
+// BenchmarkRebuildIndexFromStream measures what the matching service does at start: replay the
+// whole profile stream of an embedded JetStream (file storage) into an empty index. The stream
+// holds one ProfileRegistered per synthetic consultant; filling it is not timed.
+func BenchmarkRebuildIndexFromStream(b *testing.B) {
+	const n = 1_000_000
+	ctx := context.Background()
+	ns, err := eventbus.StartEmbedded(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ns.Shutdown()
+	nc, err := ns.Connect("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := eventbus.EnsureStreams(ctx, js, eventbus.StreamSettings{}); err != nil {
+		b.Fatal(err)
+	}
+	fillStart := time.Now()
+	publishProfiles(b, js, n)
+	b.Logf("published %d ProfileRegistered events in %v", n, time.Since(fillStart).Round(time.Millisecond))
+
+	for b.Loop() {
+		ix := index.New(n)
+		started := time.Now()
+		stats, err := eventapi.RebuildIndex(ctx, js, ix)
+		elapsed := time.Since(started)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if stats.Messages != n || ix.Len() != n {
+			b.Fatalf("replayed %d events into %d profiles, want %d", stats.Messages, ix.Len(), n)
+		}
+		b.ReportMetric(elapsed.Seconds(), "rebuild-s")
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
+	}
+}
+
+func publishProfiles(b *testing.B, js jetstream.JetStream, n int) {
+	g := seeddata.New(1, time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
+	rng := rand.New(rand.NewPCG(1, 1))
+	now := time.Now()
+	for i := range n {
+		var id uuid.UUID
+		for j := range id {
+			id[j] = byte(rng.Uint32())
+		}
+		facts := seeddata.FactsOf(id.String(), "", g.Profile())
+		ev, err := eventbus.NewEvent(eventbus.ProducerProfile, id.String(), &profilev1.ProfileRegistered{Facts: facts}, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := js.PublishAsync(ev.Subject, ev.Data); err != nil {
+			b.Fatal(err)
+		}
+		if i%2_000 == 0 {
+			<-js.PublishAsyncComplete()
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(time.Minute):
+		b.Fatal(fmt.Errorf("publishing did not complete"))
+	}
+}
