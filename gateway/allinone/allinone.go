@@ -46,7 +46,7 @@ type Config struct {
 	// ShutdownGrace bounds the drain of in-flight HTTP requests and gRPC calls.
 	ShutdownGrace time.Duration
 	// Matching is the ranking configuration (shortlist size, exposure cap, availability
-	// tolerance); its addresses and grace are set here.
+	// tolerance); zero means matching.DefaultConfig. Its addresses and grace are set here.
 	Matching matching.Config
 }
 
@@ -191,6 +191,9 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 			},
 			func(ctx context.Context) error {
 				mcfg := cfg.Matching
+				if mcfg == (matching.Config{}) {
+					mcfg = matching.DefaultConfig()
+				}
 				mcfg.MissionAddr, mcfg.ShutdownGrace = addr(mission.Name), cfg.ShutdownGrace
 				return matching.Run(ctx, matchingHost, mcfg)
 			},

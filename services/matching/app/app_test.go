@@ -429,8 +429,6 @@ func TestAvailabilityToleranceConfig(t *testing.T) {
 // case, braces, urn:uuid:) and the index writes candidates in canonical lower case; an event
 // that spells a shortlisted candidate's id otherwise must still reach that candidate.
 func TestNonCanonicalProfileIDsAreOneProfile(t *testing.T) {
-	knownBug(t, "the app compares profile ids as raw strings (Shortlist.Holds in couldChange and ExplainCandidate) "+
-		"while the index canonicalises them")
 	h := newHarness(t, config(0, 0))
 	id := "0190a000-0000-7000-8000-0000000000ab"
 	h.putProfile(t, profile(id, 5))
@@ -448,7 +446,6 @@ func TestNonCanonicalProfileIDsAreOneProfile(t *testing.T) {
 // erasure: the index erases the consultant, but the open shortlists holding them are not
 // re-ranked and their stored explanations are not stripped.
 func TestErasureWithANonCanonicalIDDropsTheProfile(t *testing.T) {
-	knownBug(t, "EraseProfile passes the raw id to Shortlist.Holds and ReadModel.EraseProfile, which compare strings")
 	h := newHarness(t, config(0, 0))
 	id := "0190a000-0000-7000-8000-0000000000ab"
 	h.putProfile(t, profile(id, 5))

@@ -1,11 +1,19 @@
 package app
 
-import "context"
+import (
+	"context"
+
+	"github.com/caiomatch/caiomatch/services/matching/index"
+)
 
 // EraseProfile drops an erased consultant everywhere (GDPR art. 17): from the index for good,
 // from past explanations, and from every open mission's current shortlist, which is re-ranked
 // without them.
 func (a *Application) EraseProfile(ctx context.Context, d Delivery, profileID string) error {
+	profileID, err := index.CanonicalID(profileID)
+	if err != nil {
+		return err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// Exposure counts are dropped with the profile; the holding missions are re-ranked below.

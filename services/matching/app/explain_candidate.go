@@ -6,6 +6,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
+	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
 // Reasons of ExplainCandidate.
@@ -42,6 +43,9 @@ func (a *Application) ExplainCandidate(ctx context.Context, caller identity.Call
 	}
 	if err := v.Err(); err != nil {
 		return CandidateExplanation{}, err
+	}
+	if id, err := index.CanonicalID(profileID); err == nil {
+		profileID = id
 	}
 	m, found, err := a.store.Mission(ctx, missionID)
 	if err != nil {

@@ -126,7 +126,6 @@ func TestFailedCancellationKeepsTheMissionOpen(t *testing.T) {
 // the cached mission must too; otherwise every later re-ranking uses facts that were never
 // stored.
 func TestFailedResubmissionKeepsTheCachedMission(t *testing.T) {
-	knownBug(t, "SubmitMission sets the cached openMission.mission without an undo entry")
 	h := newHarness(t, config(0, 0))
 	a := pid(1)
 	h.putProfile(t, profile(a, 3))

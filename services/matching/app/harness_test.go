@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -316,11 +315,3 @@ func assertFault(t *testing.T, err error, kind fault.Kind, reason string) {
 	}
 }
 
-// knownBug skips a test that shows a reported bug of non-test code, so that the suite stays
-// green until it is fixed; CAIOMATCH_KNOWN_BUGS=1 runs it (and it fails).
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("CAIOMATCH_KNOWN_BUGS") == "" {
-		t.Skip("known bug, reported: " + what + "; CAIOMATCH_KNOWN_BUGS=1 runs this test")
-	}
-}

@@ -5,12 +5,18 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/services/matching/domain"
+	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
 // PutProfile applies a registered or updated profile to the index, then re-ranks the open
 // missions whose shortlist it could change: those whose shortlist holds it, and those it is
 // eligible for and would enter. A new shortlist is proposed only where the candidates change.
 func (a *Application) PutProfile(ctx context.Context, d Delivery, p domain.Profile, asOf time.Time) error {
+	id, err := index.CanonicalID(p.ID)
+	if err != nil {
+		return err
+	}
+	p.ID = id
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// The index is memory rebuilt from the stream: updating it before the transaction is safe,

@@ -35,7 +35,9 @@ func (a *Application) SubmitMission(ctx context.Context, d Delivery, m domain.Mi
 			a.open[m.ID] = om
 			u = append(u, func() { delete(a.open, m.ID) })
 		}
+		previous := om.mission
 		om.mission = m
+		u = append(u, func() { om.mission = previous })
 		return a.rerank(ctx, rm, a.settings(), om, &u, &proposed)
 	})
 	if err != nil {

@@ -58,10 +58,11 @@ func (h *Handlers) Profile(ctx context.Context, env *eventsv1.Envelope, payload 
 	case *profilev1.ProfileUpdated:
 		return h.putProfile(ctx, d, env, e.GetFacts())
 	case *profilev1.ProfileErased:
-		if e.GetProfileId() == "" {
-			return fmt.Errorf("%s %s: no profile id", env.GetType(), env.GetEventId())
+		id, err := protomap.ProfileID(e.GetProfileId())
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
 		}
-		return h.app.EraseProfile(ctx, d, e.GetProfileId())
+		return h.app.EraseProfile(ctx, d, id)
 	}
 	return nil
 }
@@ -105,7 +106,9 @@ func RebuildIndex(ctx context.Context, js jetstream.JetStream, ix *index.Index) 
 			case *profilev1.ProfileUpdated:
 				putReplayed(ix, env, e.GetFacts())
 			case *profilev1.ProfileErased:
-				_, _ = ix.Erase(e.GetProfileId())
+				if id, err := protomap.ProfileID(e.GetProfileId()); err == nil {
+					_, _ = ix.Erase(id)
+				}
 			}
 			return nil
 		})

@@ -55,7 +55,7 @@ func (s *Server) CheckProfileVisibility(ctx context.Context, req *matchingv1.Che
 	if _, err := callerOf(ctx); err != nil {
 		return nil, err
 	}
-	visible, err := s.app.CheckProfileVisibility(ctx, req.GetProfileId(), req.GetFirmId())
+	visible, err := s.app.CheckProfileVisibility(ctx, canonicalID(req.GetProfileId()), req.GetFirmId())
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCa
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.app.ExplainCandidate(ctx, caller, req.GetMissionId(), req.GetProfileId())
+	e, err := s.app.ExplainCandidate(ctx, caller, req.GetMissionId(), canonicalID(req.GetProfileId()))
 	if err != nil {
 		return nil, err
 	}
@@ -84,4 +84,13 @@ func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCa
 		resp.FailedRules = append(resp.FailedRules, &matchingv1.FailedRule{Rule: string(f.Rule), Detail: f.Detail})
 	}
 	return resp, nil
+}
+
+// canonicalID is a profile id in the one spelling matching stores; anything that is not a
+// UUID is left as is and matches nothing.
+func canonicalID(raw string) string {
+	if id, err := protomap.ProfileID(raw); err == nil {
+		return id
+	}
+	return raw
 }

@@ -394,3 +394,12 @@ func (ix *Index) profileAt(s int32) domain.Profile {
 	}
 	return p
 }
+
+// CanonicalID is a profile id in the one spelling the index writes back: lower-case UUID.
+func CanonicalID(id string) (string, error) {
+	hi, lo, err := ParseID(id)
+	if err != nil {
+		return "", err
+	}
+	return formatID(hi, lo), nil
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/caiomatch/caiomatch/services/matching/adapters/missionclient"
 	"github.com/caiomatch/caiomatch/services/matching/adapters/sqlite"
 	"github.com/caiomatch/caiomatch/services/matching/app"
+	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/grpcapi"
 	"github.com/caiomatch/caiomatch/services/matching/index"
@@ -110,11 +111,18 @@ const (
 	DefaultExposureCap = 3
 )
 
+// DefaultConfig is the ranking configuration used when nothing is set: shortlists of 5, an
+// exposure cap of 3 and an availability tolerance of 14 days.
+func DefaultConfig() Config {
+	return Config{ShortlistSize: 5, ExposureCap: DefaultExposureCap,
+		AvailabilityToleranceDays: domain.DefaultAvailabilityToleranceDays}
+}
+
 // ConfigFromEnv reads the ranking configuration: CAIOMATCH_SHORTLIST_SIZE (default 5),
 // CAIOMATCH_EXPOSURE_CAP (default 3, 0 for none) and CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS
 // (default 14).
 func ConfigFromEnv() (Config, error) {
-	var cfg Config
+	cfg := DefaultConfig()
 	var err error
 	if cfg.ShortlistSize, err = envInt("CAIOMATCH_SHORTLIST_SIZE", 5, 1, 100); err != nil {
 		return cfg, err

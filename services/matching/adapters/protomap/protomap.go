@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
@@ -19,15 +20,16 @@ import (
 // Profile reads a profile's matching facts. Past missions are folded in: their sectors join
 // the profile's, their months add up by mission type.
 func Profile(f *profilev1.MatchingFacts) (domain.Profile, error) {
-	if f.GetProfileId() == "" {
-		return domain.Profile{}, fmt.Errorf("matching facts without a profile id")
+	id, err := ProfileID(f.GetProfileId())
+	if err != nil {
+		return domain.Profile{}, err
 	}
 	from, err := dates.Parse(f.GetAvailableFrom())
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("profile %s availableFrom: %w", f.GetProfileId(), err)
 	}
 	p := domain.Profile{
-		ID: f.GetProfileId(), Sectors: slices.Clone(f.GetSectors()),
+		ID: id, Sectors: slices.Clone(f.GetSectors()),
 		YearsExperience: int(f.GetYearsExperience()), Languages: f.GetLanguages(), Country: f.GetCountry(),
 		MobilityCountries: f.GetMobilityCountries(), WorkMode: domain.WorkMode(f.GetWorkMode()),
 		DailyRateEUR: int(f.GetDailyRateEur()), AvailableFrom: from, NoticePeriodDays: int(f.GetNoticePeriodDays()),
@@ -76,6 +78,16 @@ func Mission(m *missionv1.Mission) (domain.Mission, error) {
 		Country: m.GetLocation().GetCountry(), WorkMode: domain.WorkMode(m.GetWorkMode()),
 		MinYearsExperience: int(m.GetMinYearsExperience()),
 	}, nil
+}
+
+// ProfileID reads a profile id: a UUID, returned in its canonical lower-case form so that every
+// comparison, in memory and in SQL, sees one spelling.
+func ProfileID(raw string) (string, error) {
+	u, err := uuid.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("profile id %q is not a UUID", raw)
+	}
+	return u.String(), nil
 }
 
 // unique drops repeated ids, which the mission service rejects anyway, so that each skill
