@@ -28,6 +28,13 @@ func TestSubmissionToShortlist(t *testing.T) {
 		{"NOT_AVAILABLE_AT_START", func(b map[string]any) { b["availableFrom"] = missionStart.AddDate(0, 0, 28).Format(time.DateOnly) }},
 		{"NO_SHARED_LANGUAGE", func(b map[string]any) { b["languages"] = []string{"de", "en"} }},
 		{"EXPERIENCE_TOO_LOW", func(b map[string]any) { b["yearsExperience"] = 6 }},
+		{"BOOKED_DURING_MISSION", func(b map[string]any) {
+			b["bookings"] = []map[string]any{{"startDate": missionStart.AddDate(0, 2, 0).Format(time.DateOnly),
+				"endDate": missionStart.AddDate(0, 3, 0).Format(time.DateOnly)}}
+		}},
+		{"WORK_MODE_INCOMPATIBLE", func(b map[string]any) { b["workMode"] = "WORK_MODE_REMOTE" }},
+		{"LOCATION_INCOMPATIBLE", func(b map[string]any) { b["location"] = map[string]any{"country": "DE", "city": "Berlin"} }},
+		{"PROFILING_OPTED_OUT", func(b map[string]any) { b["profilingOptOut"] = true }},
 	}
 	for i := range 22 {
 		_, token := p.createAccount("CONSULTANT", fmt.Sprintf("Consultant %d", i))
@@ -67,7 +74,7 @@ func TestSubmissionToShortlist(t *testing.T) {
 
 	var shortlist map[string]any
 	// Matching consumes the profile and mission streams independently, so a profile it has not
-	// seen yet re-ranks the mission later; the shortlist converges to the top 5 of all 17.
+	// seen yet re-ranks the mission later; the shortlist converges to the top 5 of all 13.
 	eventually(t, 5*time.Second, "shortlist READY with 5 candidates", func() bool {
 		shortlist = p.mustCall("GET", "/v1/missions/"+missionID+"/shortlist", firmToken, nil)
 		return str(shortlist, "status") == "SHORTLIST_STATUS_READY" && len(list(shortlist, "candidates")) == 5
@@ -77,7 +84,7 @@ func TestSubmissionToShortlist(t *testing.T) {
 	}
 	candidates := list(shortlist, "candidates")
 	if len(candidates) != 5 {
-		t.Fatalf("got %d candidates, want 5 (17 eligible)", len(candidates))
+		t.Fatalf("got %d candidates, want 5 (13 eligible)", len(candidates))
 	}
 	prev := 2.0
 	for i, c := range candidates {
@@ -134,7 +141,53 @@ func TestSubmissionToShortlist(t *testing.T) {
 		}
 	}
 
+	assertExplanations(t, p, missionID, firmToken, candidates, excluded, eligible)
 	assertSubmissionTrace(t, p)
+}
+
+// assertExplanations asks why and why not: operators learn the exact rule that excludes each
+// consultant and the breakdown of everyone eligible; the firm only about its candidates.
+func assertExplanations(t *testing.T, p *platform, missionID, firmToken string, candidates []any,
+	excluded map[string]string, eligible map[string]bool) {
+	t.Helper()
+	path := func(profileID string) string {
+		return "/v1/missions/" + missionID + "/candidates/" + profileID + "/explanation"
+	}
+	for id, rule := range excluded {
+		e := p.mustCall("GET", path(id), operatorToken, nil)
+		rules := list(e, "failedRules")
+		if e["eligible"] != false || len(rules) != 1 || str(rules[0].(map[string]any), "rule") != rule ||
+			str(rules[0].(map[string]any), "detail") == "" {
+			t.Errorf("explanation of a consultant breaking %s: %v", rule, e)
+		}
+		if r := p.call("GET", path(id), firmToken, nil); r.status != 404 {
+			t.Errorf("firm asked why an excluded consultant is not shortlisted: status %d, want 404", r.status)
+		}
+	}
+	first := candidates[0].(map[string]any)
+	e := p.mustCall("GET", path(str(first, "profileId")), firmToken, nil)
+	if e["eligible"] != true || e["shortlisted"] != true || e["rank"].(float64) != 1 ||
+		e["score"].(float64) != first["score"].(float64) || len(list(e, "components")) != 6 ||
+		len(list(e, "failedRules")) != 0 || e["eligibleCount"].(float64) != float64(len(eligible)) {
+		t.Errorf("explanation of the first candidate = %v, shortlist entry %v", e, first)
+	}
+	for id := range eligible {
+		if slices.ContainsFunc(candidates, func(c any) bool { return str(c.(map[string]any), "profileId") == id }) {
+			continue
+		}
+		e := p.mustCall("GET", path(id), operatorToken, nil)
+		if e["eligible"] != true || e["shortlisted"] != false || e["rank"].(float64) <= 5 {
+			t.Errorf("explanation of an eligible consultant left off the shortlist = %v", e)
+		}
+		break
+	}
+	_, consultantToken := p.createAccount("CONSULTANT", "Curious Consultant")
+	if r := p.call("GET", path(str(first, "profileId")), consultantToken, nil); r.status != 403 {
+		t.Errorf("a consultant asked for an explanation: status %d, want 403", r.status)
+	}
+	if r := p.call("GET", path("0190a0a0-0000-7000-8000-000000000000"), operatorToken, nil); r.status != 404 {
+		t.Errorf("explanation of an unknown profile: status %d, want 404", r.status)
+	}
 }
 
 // assertSubmissionTrace finds the trace of POST /v1/missions and checks it spans the gateway,
