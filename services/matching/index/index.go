@@ -40,6 +40,7 @@ type Index struct {
 	// Columns, one entry per slot.
 	idHi, idLo             []uint64 // the UUID, big-endian halves, so ids compare as integers
 	skill0, skill1, skill2 []uint64 // bit planes of the skill levels (level = b0 + 2·b1 + 4·b2)
+	skillAny               []uint64 // skill0|skill1|skill2: the skills held, for the required-skills filter
 	division0, division1   []uint64
 	sections               []uint32 // listed sections and the sections of listed divisions
 	languages              []uint64 // interned language bits
@@ -50,6 +51,8 @@ type Index struct {
 	years                  []uint8
 	availableDay           []uint16
 	noticeDays             []uint16
+	bookingStart           []uint16 // the first booking, inline; bookingEnd 0 means none
+	bookingEnd             []uint16
 	typeMonths             [][domain.MissionTypeCount - 1]uint8
 	exposure               []uint8
 	asOf                   []int64
@@ -57,7 +60,7 @@ type Index struct {
 	// Side tables for the rare profiles that do not fit the columns.
 	languageOverflow map[int32][]string
 	mobilityOverflow map[int32][]string
-	bookings         map[int32][]dayPeriod
+	bookings         map[int32][]dayPeriod // the bookings after the first
 
 	languageBit map[string]uint
 	languageIDs []string
@@ -76,6 +79,8 @@ func New(capacity int) *Index {
 	n := max(capacity, 0)
 	ix.idHi, ix.idLo = make([]uint64, 0, n), make([]uint64, 0, n)
 	ix.skill0, ix.skill1, ix.skill2 = make([]uint64, 0, n), make([]uint64, 0, n), make([]uint64, 0, n)
+	ix.skillAny = make([]uint64, 0, n)
+	ix.bookingStart, ix.bookingEnd = make([]uint16, 0, n), make([]uint16, 0, n)
 	ix.division0, ix.division1 = make([]uint64, 0, n), make([]uint64, 0, n)
 	ix.sections, ix.languages = make([]uint32, 0, n), make([]uint64, 0, n)
 	ix.country, ix.mobility0, ix.mobility1 = make([]uint8, 0, n), make([]uint8, 0, n), make([]uint8, 0, n)
@@ -162,6 +167,8 @@ func (ix *Index) newSlot(hi, lo uint64) int32 {
 	s := int32(ix.slots())
 	ix.idHi, ix.idLo = append(ix.idHi, hi), append(ix.idLo, lo)
 	ix.skill0, ix.skill1, ix.skill2 = append(ix.skill0, 0), append(ix.skill1, 0), append(ix.skill2, 0)
+	ix.skillAny = append(ix.skillAny, 0)
+	ix.bookingStart, ix.bookingEnd = append(ix.bookingStart, 0), append(ix.bookingEnd, 0)
 	ix.division0, ix.division1 = append(ix.division0, 0), append(ix.division1, 0)
 	ix.sections, ix.languages = append(ix.sections, 0), append(ix.languages, 0)
 	ix.country, ix.mobility0, ix.mobility1 = append(ix.country, 0), append(ix.mobility0, 0), append(ix.mobility1, 0)
@@ -226,7 +233,8 @@ func (ix *Index) Erase(id string) (bool, error) {
 }
 
 func (ix *Index) clearFacts(s int32) {
-	ix.skill0[s], ix.skill1[s], ix.skill2[s] = 0, 0, 0
+	ix.skill0[s], ix.skill1[s], ix.skill2[s], ix.skillAny[s] = 0, 0, 0, 0
+	ix.bookingStart[s], ix.bookingEnd[s] = 0, 0
 	ix.division0[s], ix.division1[s], ix.sections[s], ix.languages[s] = 0, 0, 0, 0
 	ix.country[s], ix.mobility0[s], ix.mobility1[s], ix.flags[s] = 0, 0, 0, 0
 	ix.rate[s], ix.years[s], ix.availableDay[s], ix.noticeDays[s] = 0, 0, 0, 0
@@ -291,17 +299,24 @@ func (ix *Index) write(s int32, p domain.Profile) {
 		ix.mobilityOverflow[s] = mobility[2:]
 		flags |= flagMobilityOverflow
 	}
-	if len(p.Bookings) > 0 {
-		periods := make([]dayPeriod, 0, len(p.Bookings))
-		for _, b := range p.Bookings {
-			periods = append(periods, dayPeriod{uint16(dayOf(b.Start)), uint16(dayOf(b.End))})
+	// A booking that ended before the column's epoch can never overlap a mission: dropped.
+	var periods []dayPeriod
+	for _, b := range p.Bookings {
+		if end := dayOf(b.End); end > 0 {
+			periods = append(periods, dayPeriod{uint16(dayOf(b.Start)), uint16(end)})
 		}
-		ix.bookings[s] = periods
+	}
+	if len(periods) > 0 {
+		ix.bookingStart[s], ix.bookingEnd[s] = periods[0].start, periods[0].end
+	}
+	if len(periods) > 1 {
+		ix.bookings[s] = periods[1:]
 		flags |= flagBookings
 	}
 	if p.ProfilingOptOut {
 		flags |= flagOptOut
 	}
+	ix.skillAny[s] = ix.skill0[s] | ix.skill1[s] | ix.skill2[s]
 	ix.flags[s] = flags
 	ix.rate[s] = uint16(min(max(p.DailyRateEUR, 0), 1<<16-1))
 	ix.years[s] = uint8(min(max(p.YearsExperience, 0), 255))
@@ -379,6 +394,9 @@ func (ix *Index) profileAt(s int32) domain.Profile {
 		}
 	}
 	p.MobilityCountries = append(p.MobilityCountries, ix.mobilityOverflow[s]...)
+	if ix.bookingEnd[s] != 0 {
+		p.Bookings = append(p.Bookings, domain.Period{Start: dateOf(int(ix.bookingStart[s])), End: dateOf(int(ix.bookingEnd[s]))})
+	}
 	for _, b := range ix.bookings[s] {
 		p.Bookings = append(p.Bookings, domain.Period{Start: dateOf(int(b.start)), End: dateOf(int(b.end))})
 	}

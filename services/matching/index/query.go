@@ -54,6 +54,8 @@ type compiled struct {
 	missionTypeIndex   int // -1 when the mission gives no type
 	exposureCap        int
 	holding, excluded  []int32
+	// restNeeded: some rule besides the prefilter applies to every profile.
+	restNeeded bool
 	skillsWithMinLevel bool
 }
 
@@ -110,6 +112,7 @@ func (ix *Index) compile(q Query) *compiled {
 	if m.MissionType > domain.MissionTypeUnspecified && int(m.MissionType) < domain.MissionTypeCount {
 		cq.missionTypeIndex = int(m.MissionType) - 1
 	}
+	cq.restNeeded = len(cq.minLevels) > 0 || !cq.anyLanguage || cq.rejectRemoteOnly || cq.countryID != ""
 	cq.scorer = q.Settings.Scoring.ScorerFor(cq.requiredCount, cq.niceCount, cq.budget, cq.tolerance)
 	cq.holding = ix.slotsOf(q.Holding)
 	cq.excluded = ix.slotsOf(q.Excluded)
@@ -130,19 +133,50 @@ func (ix *Index) slotsOf(ids []string) []int32 {
 	return out
 }
 
-// eligible applies every hard rule to slot s, cheapest and most selective first.
-func (ix *Index) eligible(cq *compiled, s int) bool {
+// forEachEligible calls fn for every eligible slot in [lo, hi). The narrow columns go through
+// a branch-free filter first (one branch per profile instead of one per rule, as rules fail
+// unpredictably); the rarer rules run only on the profiles that pass it.
+func (ix *Index) forEachEligible(cq *compiled, lo, hi int, fn func(s int)) {
+	if cq.impossible {
+		return
+	}
+	flags, rate, years := ix.flags[lo:hi], ix.rate[lo:hi], ix.years[lo:hi]
+	skills, available, notice := ix.skillAny[lo:hi], ix.availableDay[lo:hi], ix.noticeDays[lo:hi]
+	bookStart, bookEnd := ix.bookingStart[lo:hi], ix.bookingEnd[lo:hi]
+	budget, minYears, required := cq.budget, cq.minYears, cq.requiredMask
+	latestMinusToday, latest := cq.latestDay-cq.todayDay, cq.latestDay
+	start, end := cq.startDay, cq.endDay
+	for i := range flags {
+		pass := b2i(flags[i]&(flagAlive|flagOptOut) == flagAlive) & b2i(int(rate[i]) <= budget) &
+			b2i(int(years[i]) >= minYears) & b2i(skills[i]&required == required) &
+			b2i(int(available[i]) <= latest) & b2i(int(notice[i]) <= latestMinusToday) &
+			(b2i(int(bookEnd[i]) < start) | b2i(int(bookStart[i]) > end))
+		if pass == 0 {
+			continue
+		}
+		if s := lo + i; (!cq.restNeeded && flags[i]&flagBookings == 0) || ix.eligibleRest(cq, s) {
+			fn(s)
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// eligibleRest applies the rules forEachEligible does not filter first (the first booking is
+// in the prefilter, the others here).
+func (ix *Index) eligibleRest(cq *compiled, s int) bool {
 	f := ix.flags[s]
-	if f&(flagAlive|flagOptOut) != flagAlive || int(ix.rate[s]) > cq.budget || int(ix.years[s]) < cq.minYears {
-		return false
-	}
-	s0, s1, s2 := ix.skill0[s], ix.skill1[s], ix.skill2[s]
-	if (s0|s1|s2)&cq.requiredMask != cq.requiredMask {
-		return false
-	}
-	for _, ml := range cq.minLevels {
-		if s0>>ml.bit&1|(s1>>ml.bit&1)<<1|(s2>>ml.bit&1)<<2 < ml.level {
-			return false
+	if len(cq.minLevels) > 0 {
+		s0, s1, s2 := ix.skill0[s], ix.skill1[s], ix.skill2[s]
+		for _, ml := range cq.minLevels {
+			if s0>>ml.bit&1|(s1>>ml.bit&1)<<1|(s2>>ml.bit&1)<<2 < ml.level {
+				return false
+			}
 		}
 	}
 	if !cq.anyLanguage && ix.languages[s]&cq.languageMask == 0 &&
@@ -153,9 +187,6 @@ func (ix *Index) eligible(cq *compiled, s int) bool {
 		return false
 	}
 	if cq.countryID != "" && !ix.locatedIn(cq, s, f) {
-		return false
-	}
-	if max(int(ix.availableDay[s]), cq.todayDay+int(ix.noticeDays[s])) > cq.latestDay {
 		return false
 	}
 	if f&flagBookings != 0 {

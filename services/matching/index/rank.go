@@ -116,19 +116,13 @@ func (ix *Index) Rank(q Query) domain.Ranking {
 	cq := ix.compile(q)
 	parts := scan(ix.slots(), func(lo, hi int) partial {
 		p := partial{top: topK{k: k, entries: make([]entry, 0, k)}}
-		if cq.impossible {
-			return p
-		}
-		for s := lo; s < hi; s++ {
-			if !ix.eligible(cq, s) {
-				continue
-			}
+		ix.forEachEligible(cq, lo, hi, func(s int) {
 			p.eligible++
 			e := entry{score: ix.score(cq, s), hi: ix.idHi[s], lo: ix.idLo[s], slot: int32(s)}
 			if p.top.admits(e) && ix.rankable(cq, int32(s)) {
 				p.top.offer(e)
 			}
-		}
+		})
 		return p
 	})
 	merged := topK{k: k}
@@ -234,15 +228,12 @@ func (ix *Index) Standing(q Query, profileID string) Standing {
 	type count struct{ eligible, ahead int }
 	for _, c := range scan(ix.slots(), func(from, to int) count {
 		var c count
-		for i := from; i < to; i++ {
-			if !ix.eligible(cq, i) {
-				continue
-			}
+		ix.forEachEligible(cq, from, to, func(i int) {
 			c.eligible++
 			if better(entry{score: ix.score(cq, i), hi: ix.idHi[i], lo: ix.idLo[i]}, me) {
 				c.ahead++
 			}
-		}
+		})
 		return c
 	}) {
 		st.EligibleCount += c.eligible
