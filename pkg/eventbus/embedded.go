@@ -15,8 +15,17 @@ type Embedded struct {
 	srv *server.Server
 }
 
+// EmbeddedOption tunes an embedded server.
+type EmbeddedOption func(*server.Options)
+
+// WithoutSyncAlways lets the server flush writes in the background. A crash may then lose
+// acknowledged publishes: only benchmarks that fill a stream use it, never a service.
+func WithoutSyncAlways() EmbeddedOption {
+	return func(o *server.Options) { o.SyncAlways = false }
+}
+
 // StartEmbedded starts the server with its JetStream store under dataDir/nats.
-func StartEmbedded(dataDir string) (*Embedded, error) {
+func StartEmbedded(dataDir string, options ...EmbeddedOption) (*Embedded, error) {
 	opts := &server.Options{
 		ServerName: "caiomatch-embedded",
 		DontListen: true,
@@ -25,6 +34,9 @@ func StartEmbedded(dataDir string) (*Embedded, error) {
 		NoSigs:     true,
 		// Flush every write: a crash of this process must not lose an acknowledged publish.
 		SyncAlways: true,
+	}
+	for _, o := range options {
+		o(opts)
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,11 +21,17 @@ import (
 
 // BenchmarkRebuildIndexFromStream measures what the matching service does at start: replay the
 // whole profile stream of an embedded JetStream (file storage) into an empty index. The stream
-// holds one ProfileRegistered per synthetic consultant; filling it is not timed.
+// holds one ProfileRegistered per synthetic consultant (1M, or CAIOMATCH_BENCH_PROFILES);
+// filling it is not timed.
 func BenchmarkRebuildIndexFromStream(b *testing.B) {
-	const n = 1_000_000
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("CAIOMATCH_BENCH_PROFILES")); err == nil && v > 0 {
+		n = v
+	}
 	ctx := context.Background()
-	ns, err := eventbus.StartEmbedded(b.TempDir())
+	// Filling the stream with every write flushed would take minutes; replay reads the same
+	// file store either way.
+	ns, err := eventbus.StartEmbedded(b.TempDir(), eventbus.WithoutSyncAlways())
 	if err != nil {
 		b.Fatal(err)
 	}
