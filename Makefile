@@ -8,7 +8,7 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
 
-.PHONY: run seed test test-go bench proto proto-check tools build vet fmt-check clean
+.PHONY: run seed test test-go bench bench-matching proto proto-check tools build vet fmt-check clean
 
 ## run: build and start everything (embedded NATS + SQLite under ./data, three services, gateway)
 run:
@@ -29,7 +29,12 @@ test-go:
 
 ## bench: every Go benchmark, each printing its figures (see docs/BENCHMARKS.md)
 bench:
-	@set -e; for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...); done | grep -v '^\(ok\|?\|PASS\)'
+	@set -e; for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...); done | grep -v '^\(ok\|?\|PASS\)'
+
+## bench-matching: the matching engine's figures: top-50 over 100k and 1M profiles beside the bare kernel, index memory, rebuild from the stream
+bench-matching:
+	cd services/matching && $(GO) test -run '^$$' -bench 'BenchmarkRank|BenchmarkIndexMemory' -benchtime 30x -timeout 30m ./index/
+	cd services/matching && $(GO) test -run '^$$' -bench RebuildIndexFromStream -benchtime 2x -timeout 30m ./eventapi/
 
 vet:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
