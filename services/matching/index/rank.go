@@ -79,7 +79,7 @@ func (h *topK) down(i int) {
 }
 
 // parallelThreshold: below it one goroutine scans, the others would cost more than they save.
-const parallelThreshold = 32 << 10
+var parallelThreshold = 32 << 10
 
 // scan runs part over every slot range, one goroutine per core, and returns each part's result.
 func scan[R any](n int, part func(lo, hi int) R) []R {
