@@ -314,4 +314,3 @@ func assertFault(t *testing.T, err error, kind fault.Kind, reason string) {
 		t.Fatalf("error = %v, want kind %v reason %s", err, kind, reason)
 	}
 }
-

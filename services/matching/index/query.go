@@ -47,16 +47,15 @@ type compiled struct {
 	todayDay, startDay, latestDay, endDay int
 	tolerance                             int
 
-	sectorIsSection    bool
-	divisionWord       int // 0 or 1, -1 when the mission sector is not a division
-	divisionBit        uint64
-	sectionMask        uint32
-	missionTypeIndex   int // -1 when the mission gives no type
-	exposureCap        int
-	holding, excluded  []int32
+	sectorIsSection   bool
+	divisionWord      int // 0 or 1, -1 when the mission sector is not a division
+	divisionBit       uint64
+	sectionMask       uint32
+	missionTypeIndex  int // -1 when the mission gives no type
+	exposureCap       int
+	holding, excluded []int32
 	// restNeeded: some rule besides the prefilter applies to every profile.
 	restNeeded bool
-	skillsWithMinLevel bool
 }
 
 type minLevel struct {
