@@ -33,6 +33,12 @@ const minPartition = 50_000
 // stream.
 func Replay(ctx context.Context, js jetstream.JetStream, stream string, filterSubjects []string,
 	apply func(env *eventsv1.Envelope, payload proto.Message) error) (ReplayStats, error) {
+	return ReplayFrom(ctx, js, stream, filterSubjects, 0, apply)
+}
+
+// ReplayFrom is Replay starting at stream sequence fromSeq (the first message when lower).
+func ReplayFrom(ctx context.Context, js jetstream.JetStream, stream string, filterSubjects []string, fromSeq uint64,
+	apply func(env *eventsv1.Envelope, payload proto.Message) error) (ReplayStats, error) {
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
 		return ReplayStats{}, fmt.Errorf("replay %s: %w", stream, err)
@@ -41,7 +47,7 @@ func Replay(ctx context.Context, js jetstream.JetStream, stream string, filterSu
 	if err != nil {
 		return ReplayStats{}, fmt.Errorf("replay %s: %w", stream, err)
 	}
-	first, last := info.State.FirstSeq, info.State.LastSeq
+	first, last := max(info.State.FirstSeq, fromSeq), info.State.LastSeq
 	if info.State.Msgs == 0 || last < first {
 		return ReplayStats{}, nil
 	}

@@ -98,7 +98,12 @@ func (h *Handlers) Mission(ctx context.Context, env *eventsv1.Envelope, payload 
 // the profiles matching knows. Facts that cannot be read are skipped here; the durable
 // consumer dead-letters them.
 func RebuildIndex(ctx context.Context, js jetstream.JetStream, ix *index.Index) (eventbus.ReplayStats, error) {
-	return eventbus.Replay(ctx, js, eventbus.StreamOf(eventbus.ProducerProfile), nil,
+	return replayProfiles(ctx, js, ix, 0)
+}
+
+// replayProfiles applies the profile stream from sequence fromSeq on.
+func replayProfiles(ctx context.Context, js jetstream.JetStream, ix *index.Index, fromSeq uint64) (eventbus.ReplayStats, error) {
+	return eventbus.ReplayFrom(ctx, js, eventbus.StreamOf(eventbus.ProducerProfile), nil, fromSeq,
 		func(env *eventsv1.Envelope, payload proto.Message) error {
 			switch e := payload.(type) {
 			case *profilev1.ProfileRegistered:

@@ -24,7 +24,6 @@ import (
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/grpcapi"
-	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
 // Name is the service's name in traces, logs and events.
@@ -42,6 +41,9 @@ type Config struct {
 	// AvailabilityToleranceDays is how long after a mission's start a consultant may become
 	// available; negative means 14.
 	AvailabilityToleranceDays int
+	// SnapshotInterval is how often the index is snapshotted (and once more at shutdown);
+	// 0 means only at shutdown.
+	SnapshotInterval time.Duration
 	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown; 0 means 10 s.
 	ShutdownGrace time.Duration
 }
@@ -68,15 +70,20 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	}
 	defer missionConn.Close()
 
-	// The index is rebuilt from the profile stream before any event is handled.
+	// The index is loaded (snapshot, then the stream after it) before any event is handled.
 	started := time.Now()
-	ix := index.New(0)
-	stats, err := eventapi.RebuildIndex(ctx, host.JetStream, ix)
+	ix, stats, err := eventapi.LoadIndex(ctx, host.JetStream)
 	if err != nil {
 		return err
 	}
-	host.Logger.InfoContext(ctx, "index rebuilt from the profile stream", "events", stats.Messages,
-		"undecodable", stats.Undecodable, "profiles", ix.Len(), "ms", time.Since(started).Milliseconds())
+	if stats.SnapshotError != "" {
+		host.Logger.WarnContext(ctx, "index snapshot unusable, replaying the whole profile stream", "error", stats.SnapshotError)
+	}
+	host.Logger.InfoContext(ctx, "index loaded", "from_snapshot", stats.FromSnapshot, "snapshot_seq", stats.SnapshotSeq,
+		"replayed_events", stats.Replay.Messages, "undecodable", stats.Replay.Undecodable, "profiles", ix.Len(),
+		"ms", time.Since(started).Milliseconds())
+	snapshots := &snapshotter{js: host.JetStream, ix: ix, every: cfg.SnapshotInterval, logger: host.Logger,
+		covered: stats.SnapshotSeq}
 
 	relay := outbox.NewRelay(db, host.JetStream, host.TracerProvider, host.Logger)
 	repo := sqlite.NewRepository(db, relay.Notify)
@@ -100,6 +107,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	}
 	return servicehost.RunTogether(ctx,
 		relay.Run,
+		snapshots.Run,
 		profiles.Run,
 		missions.Run,
 		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, grace) },
@@ -115,12 +123,12 @@ const (
 // exposure cap of 3 and an availability tolerance of 14 days.
 func DefaultConfig() Config {
 	return Config{ShortlistSize: 5, ExposureCap: DefaultExposureCap,
-		AvailabilityToleranceDays: domain.DefaultAvailabilityToleranceDays}
+		AvailabilityToleranceDays: domain.DefaultAvailabilityToleranceDays, SnapshotInterval: 10 * time.Minute}
 }
 
 // ConfigFromEnv reads the ranking configuration: CAIOMATCH_SHORTLIST_SIZE (default 5),
 // CAIOMATCH_EXPOSURE_CAP (default 3, 0 for none) and CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS
-// (default 14).
+// (default 14) and CAIOMATCH_INDEX_SNAPSHOT_INTERVAL (default 10m).
 func ConfigFromEnv() (Config, error) {
 	cfg := DefaultConfig()
 	var err error
@@ -130,8 +138,17 @@ func ConfigFromEnv() (Config, error) {
 	if cfg.ExposureCap, err = envInt("CAIOMATCH_EXPOSURE_CAP", DefaultExposureCap, 0, 255); err != nil {
 		return cfg, err
 	}
-	cfg.AvailabilityToleranceDays, err = envInt("CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS", 14, 0, 365)
-	return cfg, err
+	if cfg.AvailabilityToleranceDays, err = envInt("CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS", 14, 0, 365); err != nil {
+		return cfg, err
+	}
+	if raw := os.Getenv("CAIOMATCH_INDEX_SNAPSHOT_INTERVAL"); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d < 0 {
+			return cfg, fmt.Errorf("CAIOMATCH_INDEX_SNAPSHOT_INTERVAL must be a duration such as 10m, got %q", raw)
+		}
+		cfg.SnapshotInterval = d
+	}
+	return cfg, nil
 }
 
 func envInt(name string, def, lo, hi int) (int, error) {

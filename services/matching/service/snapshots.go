@@ -1,0 +1,59 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/caiomatch/caiomatch/services/matching/eventapi"
+	"github.com/caiomatch/caiomatch/services/matching/index"
+)
+
+// snapshotter stores the index every so often and once more at shutdown, so that a restart
+// replays only the profile events after the last snapshot.
+type snapshotter struct {
+	js      jetstream.JetStream
+	ix      *index.Index
+	every   time.Duration
+	logger  *slog.Logger
+	covered uint64
+}
+
+func (s *snapshotter) Run(ctx context.Context) error {
+	var tick <-chan time.Time
+	if s.every > 0 {
+		t := time.NewTicker(s.every)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-tick:
+			s.snapshot(ctx)
+		case <-ctx.Done():
+			// The service is stopping; a bounded last snapshot shortens the next start.
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			s.snapshot(final)
+			cancel()
+			return nil
+		}
+	}
+}
+
+func (s *snapshotter) snapshot(ctx context.Context) {
+	started := time.Now()
+	covered, err := eventapi.SnapshotIndex(ctx, s.js, s.ix, 1, s.covered)
+	if err != nil {
+		// Not fatal: the next start replays more of the stream.
+		s.logger.WarnContext(ctx, "index snapshot failed", "error", err)
+		return
+	}
+	if covered == 0 {
+		return
+	}
+	s.covered = covered
+	s.logger.InfoContext(ctx, "index snapshot stored", "covered_seq", covered, "profiles", s.ix.Len(),
+		"ms", time.Since(started).Milliseconds())
+}
