@@ -861,6 +861,414 @@ func (x *ExplainCandidateResponse) GetShortlistRevision() int64 {
 	return 0
 }
 
+type CreateStaffingPlanRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// mission_ids limits the plan to these open missions; empty means every open mission.
+	MissionIds    []string `protobuf:"bytes,1,rep,name=mission_ids,json=missionIds,proto3" json:"mission_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateStaffingPlanRequest) Reset() {
+	*x = CreateStaffingPlanRequest{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateStaffingPlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateStaffingPlanRequest) ProtoMessage() {}
+
+func (x *CreateStaffingPlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateStaffingPlanRequest.ProtoReflect.Descriptor instead.
+func (*CreateStaffingPlanRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CreateStaffingPlanRequest) GetMissionIds() []string {
+	if x != nil {
+		return x.MissionIds
+	}
+	return nil
+}
+
+type CreateStaffingPlanResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Plan          *StaffingPlan          `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateStaffingPlanResponse) Reset() {
+	*x = CreateStaffingPlanResponse{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateStaffingPlanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateStaffingPlanResponse) ProtoMessage() {}
+
+func (x *CreateStaffingPlanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateStaffingPlanResponse.ProtoReflect.Descriptor instead.
+func (*CreateStaffingPlanResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CreateStaffingPlanResponse) GetPlan() *StaffingPlan {
+	if x != nil {
+		return x.Plan
+	}
+	return nil
+}
+
+type GetStaffingPlanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStaffingPlanRequest) Reset() {
+	*x = GetStaffingPlanRequest{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStaffingPlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStaffingPlanRequest) ProtoMessage() {}
+
+func (x *GetStaffingPlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStaffingPlanRequest.ProtoReflect.Descriptor instead.
+func (*GetStaffingPlanRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetStaffingPlanRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type GetStaffingPlanResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Plan          *StaffingPlan          `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStaffingPlanResponse) Reset() {
+	*x = GetStaffingPlanResponse{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStaffingPlanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStaffingPlanResponse) ProtoMessage() {}
+
+func (x *GetStaffingPlanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStaffingPlanResponse.ProtoReflect.Descriptor instead.
+func (*GetStaffingPlanResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetStaffingPlanResponse) GetPlan() *StaffingPlan {
+	if x != nil {
+		return x.Plan
+	}
+	return nil
+}
+
+type StaffingAlternate struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProfileId     string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	Score         float64                `protobuf:"fixed64,2,opt,name=score,proto3" json:"score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StaffingAlternate) Reset() {
+	*x = StaffingAlternate{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StaffingAlternate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StaffingAlternate) ProtoMessage() {}
+
+func (x *StaffingAlternate) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StaffingAlternate.ProtoReflect.Descriptor instead.
+func (*StaffingAlternate) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *StaffingAlternate) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *StaffingAlternate) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+type StaffingAssignment struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MissionId string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	ProfileId string                 `protobuf:"bytes,2,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	Score     float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
+	// alternates are the next best consultants for the mission who are free in the plan.
+	Alternates    []*StaffingAlternate `protobuf:"bytes,4,rep,name=alternates,proto3" json:"alternates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StaffingAssignment) Reset() {
+	*x = StaffingAssignment{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StaffingAssignment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StaffingAssignment) ProtoMessage() {}
+
+func (x *StaffingAssignment) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StaffingAssignment.ProtoReflect.Descriptor instead.
+func (*StaffingAssignment) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *StaffingAssignment) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *StaffingAssignment) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *StaffingAssignment) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *StaffingAssignment) GetAlternates() []*StaffingAlternate {
+	if x != nil {
+		return x.Alternates
+	}
+	return nil
+}
+
+type StaffingPlan struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	Id                  string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	CreatedAt           *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	ScoringVersion      string                 `protobuf:"bytes,3,opt,name=scoring_version,json=scoringVersion,proto3" json:"scoring_version,omitempty"`
+	StaffedCount        int32                  `protobuf:"varint,4,opt,name=staffed_count,json=staffedCount,proto3" json:"staffed_count,omitempty"`
+	TotalScore          float64                `protobuf:"fixed64,5,opt,name=total_score,json=totalScore,proto3" json:"total_score,omitempty"`
+	Assignments         []*StaffingAssignment  `protobuf:"bytes,6,rep,name=assignments,proto3" json:"assignments,omitempty"`
+	UnstaffedMissionIds []string               `protobuf:"bytes,7,rep,name=unstaffed_mission_ids,json=unstaffedMissionIds,proto3" json:"unstaffed_mission_ids,omitempty"`
+	// candidate_edges is how many (mission, consultant) pairs passed the hard rules.
+	CandidateEdges int64 `protobuf:"varint,8,opt,name=candidate_edges,json=candidateEdges,proto3" json:"candidate_edges,omitempty"`
+	// solve_ms is how long the assignment took.
+	SolveMs       float64 `protobuf:"fixed64,9,opt,name=solve_ms,json=solveMs,proto3" json:"solve_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StaffingPlan) Reset() {
+	*x = StaffingPlan{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StaffingPlan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StaffingPlan) ProtoMessage() {}
+
+func (x *StaffingPlan) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StaffingPlan.ProtoReflect.Descriptor instead.
+func (*StaffingPlan) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *StaffingPlan) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *StaffingPlan) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *StaffingPlan) GetScoringVersion() string {
+	if x != nil {
+		return x.ScoringVersion
+	}
+	return ""
+}
+
+func (x *StaffingPlan) GetStaffedCount() int32 {
+	if x != nil {
+		return x.StaffedCount
+	}
+	return 0
+}
+
+func (x *StaffingPlan) GetTotalScore() float64 {
+	if x != nil {
+		return x.TotalScore
+	}
+	return 0
+}
+
+func (x *StaffingPlan) GetAssignments() []*StaffingAssignment {
+	if x != nil {
+		return x.Assignments
+	}
+	return nil
+}
+
+func (x *StaffingPlan) GetUnstaffedMissionIds() []string {
+	if x != nil {
+		return x.UnstaffedMissionIds
+	}
+	return nil
+}
+
+func (x *StaffingPlan) GetCandidateEdges() int64 {
+	if x != nil {
+		return x.CandidateEdges
+	}
+	return 0
+}
+
+func (x *StaffingPlan) GetSolveMs() float64 {
+	if x != nil {
+		return x.SolveMs
+	}
+	return 0
+}
+
 var File_caiomatch_matching_v1_matching_proto protoreflect.FileDescriptor
 
 const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
@@ -944,16 +1352,52 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\x04rank\x18\v \x01(\x05R\x04rank\x12%\n" +
 	"\x0eeligible_count\x18\f \x01(\x05R\religibleCount\x12'\n" +
 	"\x0fexposure_capped\x18\r \x01(\bR\x0eexposureCapped\x12-\n" +
-	"\x12shortlist_revision\x18\x0e \x01(\x03R\x11shortlistRevision*\x8c\x01\n" +
+	"\x12shortlist_revision\x18\x0e \x01(\x03R\x11shortlistRevision\"<\n" +
+	"\x19CreateStaffingPlanRequest\x12\x1f\n" +
+	"\vmission_ids\x18\x01 \x03(\tR\n" +
+	"missionIds\"U\n" +
+	"\x1aCreateStaffingPlanResponse\x127\n" +
+	"\x04plan\x18\x01 \x01(\v2#.caiomatch.matching.v1.StaffingPlanR\x04plan\"(\n" +
+	"\x16GetStaffingPlanRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"R\n" +
+	"\x17GetStaffingPlanResponse\x127\n" +
+	"\x04plan\x18\x01 \x01(\v2#.caiomatch.matching.v1.StaffingPlanR\x04plan\"H\n" +
+	"\x11StaffingAlternate\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x14\n" +
+	"\x05score\x18\x02 \x01(\x01R\x05score\"\xb2\x01\n" +
+	"\x12StaffingAssignment\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x02 \x01(\tR\tprofileId\x12\x14\n" +
+	"\x05score\x18\x03 \x01(\x01R\x05score\x12H\n" +
+	"\n" +
+	"alternates\x18\x04 \x03(\v2(.caiomatch.matching.v1.StaffingAlternateR\n" +
+	"alternates\"\x8d\x03\n" +
+	"\fStaffingPlan\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
+	"\n" +
+	"created_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12'\n" +
+	"\x0fscoring_version\x18\x03 \x01(\tR\x0escoringVersion\x12#\n" +
+	"\rstaffed_count\x18\x04 \x01(\x05R\fstaffedCount\x12\x1f\n" +
+	"\vtotal_score\x18\x05 \x01(\x01R\n" +
+	"totalScore\x12K\n" +
+	"\vassignments\x18\x06 \x03(\v2).caiomatch.matching.v1.StaffingAssignmentR\vassignments\x122\n" +
+	"\x15unstaffed_mission_ids\x18\a \x03(\tR\x13unstaffedMissionIds\x12'\n" +
+	"\x0fcandidate_edges\x18\b \x01(\x03R\x0ecandidateEdges\x12\x19\n" +
+	"\bsolve_ms\x18\t \x01(\x01R\asolveMs*\x8c\x01\n" +
 	"\x0fShortlistStatus\x12 \n" +
 	"\x1cSHORTLIST_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SHORTLIST_STATUS_PENDING\x10\x01\x12\x1a\n" +
 	"\x16SHORTLIST_STATUS_READY\x10\x02\x12\x1d\n" +
-	"\x19SHORTLIST_STATUS_NO_MATCH\x10\x032\xf7\x02\n" +
+	"\x19SHORTLIST_STATUS_NO_MATCH\x10\x032\xe4\x04\n" +
 	"\x0fMatchingService\x12g\n" +
 	"\fGetShortlist\x12*.caiomatch.matching.v1.GetShortlistRequest\x1a+.caiomatch.matching.v1.GetShortlistResponse\x12\x85\x01\n" +
 	"\x16CheckProfileVisibility\x124.caiomatch.matching.v1.CheckProfileVisibilityRequest\x1a5.caiomatch.matching.v1.CheckProfileVisibilityResponse\x12s\n" +
-	"\x10ExplainCandidate\x12..caiomatch.matching.v1.ExplainCandidateRequest\x1a/.caiomatch.matching.v1.ExplainCandidateResponseBIZGgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1;matchingv1b\x06proto3"
+	"\x10ExplainCandidate\x12..caiomatch.matching.v1.ExplainCandidateRequest\x1a/.caiomatch.matching.v1.ExplainCandidateResponse\x12y\n" +
+	"\x12CreateStaffingPlan\x120.caiomatch.matching.v1.CreateStaffingPlanRequest\x1a1.caiomatch.matching.v1.CreateStaffingPlanResponse\x12p\n" +
+	"\x0fGetStaffingPlan\x12-.caiomatch.matching.v1.GetStaffingPlanRequest\x1a..caiomatch.matching.v1.GetStaffingPlanResponseBIZGgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1;matchingv1b\x06proto3"
 
 var (
 	file_caiomatch_matching_v1_matching_proto_rawDescOnce sync.Once
@@ -968,7 +1412,7 @@ func file_caiomatch_matching_v1_matching_proto_rawDescGZIP() []byte {
 }
 
 var file_caiomatch_matching_v1_matching_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(ShortlistStatus)(0),                   // 0: caiomatch.matching.v1.ShortlistStatus
 	(*ScoreComponent)(nil),                 // 1: caiomatch.matching.v1.ScoreComponent
@@ -982,29 +1426,45 @@ var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(*FailedRule)(nil),                     // 9: caiomatch.matching.v1.FailedRule
 	(*ExplainCandidateRequest)(nil),        // 10: caiomatch.matching.v1.ExplainCandidateRequest
 	(*ExplainCandidateResponse)(nil),       // 11: caiomatch.matching.v1.ExplainCandidateResponse
-	(*timestamppb.Timestamp)(nil),          // 12: google.protobuf.Timestamp
+	(*CreateStaffingPlanRequest)(nil),      // 12: caiomatch.matching.v1.CreateStaffingPlanRequest
+	(*CreateStaffingPlanResponse)(nil),     // 13: caiomatch.matching.v1.CreateStaffingPlanResponse
+	(*GetStaffingPlanRequest)(nil),         // 14: caiomatch.matching.v1.GetStaffingPlanRequest
+	(*GetStaffingPlanResponse)(nil),        // 15: caiomatch.matching.v1.GetStaffingPlanResponse
+	(*StaffingAlternate)(nil),              // 16: caiomatch.matching.v1.StaffingAlternate
+	(*StaffingAssignment)(nil),             // 17: caiomatch.matching.v1.StaffingAssignment
+	(*StaffingPlan)(nil),                   // 18: caiomatch.matching.v1.StaffingPlan
+	(*timestamppb.Timestamp)(nil),          // 19: google.protobuf.Timestamp
 }
 var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
 	1,  // 0: caiomatch.matching.v1.Explanation.components:type_name -> caiomatch.matching.v1.ScoreComponent
 	2,  // 1: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
 	0,  // 2: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
 	3,  // 3: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
-	12, // 4: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
+	19, // 4: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
 	3,  // 5: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
-	12, // 6: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
+	19, // 6: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
 	1,  // 7: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
 	9,  // 8: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
-	4,  // 9: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
-	6,  // 10: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
-	10, // 11: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
-	5,  // 12: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
-	7,  // 13: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
-	11, // 14: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	18, // 9: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	18, // 10: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	16, // 11: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
+	19, // 12: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
+	17, // 13: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
+	4,  // 14: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
+	6,  // 15: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
+	10, // 16: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
+	12, // 17: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
+	14, // 18: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
+	5,  // 19: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
+	7,  // 20: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
+	11, // 21: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
+	13, // 22: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
+	15, // 23: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
+	19, // [19:24] is the sub-list for method output_type
+	14, // [14:19] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_matching_v1_matching_proto_init() }
@@ -1018,7 +1478,7 @@ func file_caiomatch_matching_v1_matching_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_matching_v1_matching_proto_rawDesc), len(file_caiomatch_matching_v1_matching_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,8 @@ const (
 	MatchingService_GetShortlist_FullMethodName           = "/caiomatch.matching.v1.MatchingService/GetShortlist"
 	MatchingService_CheckProfileVisibility_FullMethodName = "/caiomatch.matching.v1.MatchingService/CheckProfileVisibility"
 	MatchingService_ExplainCandidate_FullMethodName       = "/caiomatch.matching.v1.MatchingService/ExplainCandidate"
+	MatchingService_CreateStaffingPlan_FullMethodName     = "/caiomatch.matching.v1.MatchingService/CreateStaffingPlan"
+	MatchingService_GetStaffingPlan_FullMethodName        = "/caiomatch.matching.v1.MatchingService/GetStaffingPlan"
 )
 
 // MatchingServiceClient is the client API for MatchingService service.
@@ -39,6 +41,11 @@ type MatchingServiceClient interface {
 	// rule that excludes them. Operators may ask about anyone; the owning firm only about the
 	// candidates of its mission's current shortlist.
 	ExplainCandidate(ctx context.Context, in *ExplainCandidateRequest, opts ...grpc.CallOption) (*ExplainCandidateResponse, error)
+	// CreateStaffingPlan chooses, over open missions and their eligible consultants, at most one
+	// consultant per mission and one mission per consultant: as many missions staffed as
+	// possible, then the highest total score (operators). It sends no offer.
+	CreateStaffingPlan(ctx context.Context, in *CreateStaffingPlanRequest, opts ...grpc.CallOption) (*CreateStaffingPlanResponse, error)
+	GetStaffingPlan(ctx context.Context, in *GetStaffingPlanRequest, opts ...grpc.CallOption) (*GetStaffingPlanResponse, error)
 }
 
 type matchingServiceClient struct {
@@ -79,6 +86,26 @@ func (c *matchingServiceClient) ExplainCandidate(ctx context.Context, in *Explai
 	return out, nil
 }
 
+func (c *matchingServiceClient) CreateStaffingPlan(ctx context.Context, in *CreateStaffingPlanRequest, opts ...grpc.CallOption) (*CreateStaffingPlanResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateStaffingPlanResponse)
+	err := c.cc.Invoke(ctx, MatchingService_CreateStaffingPlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *matchingServiceClient) GetStaffingPlan(ctx context.Context, in *GetStaffingPlanRequest, opts ...grpc.CallOption) (*GetStaffingPlanResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetStaffingPlanResponse)
+	err := c.cc.Invoke(ctx, MatchingService_GetStaffingPlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MatchingServiceServer is the server API for MatchingService service.
 // All implementations must embed UnimplementedMatchingServiceServer
 // for forward compatibility.
@@ -94,6 +121,11 @@ type MatchingServiceServer interface {
 	// rule that excludes them. Operators may ask about anyone; the owning firm only about the
 	// candidates of its mission's current shortlist.
 	ExplainCandidate(context.Context, *ExplainCandidateRequest) (*ExplainCandidateResponse, error)
+	// CreateStaffingPlan chooses, over open missions and their eligible consultants, at most one
+	// consultant per mission and one mission per consultant: as many missions staffed as
+	// possible, then the highest total score (operators). It sends no offer.
+	CreateStaffingPlan(context.Context, *CreateStaffingPlanRequest) (*CreateStaffingPlanResponse, error)
+	GetStaffingPlan(context.Context, *GetStaffingPlanRequest) (*GetStaffingPlanResponse, error)
 	mustEmbedUnimplementedMatchingServiceServer()
 }
 
@@ -112,6 +144,12 @@ func (UnimplementedMatchingServiceServer) CheckProfileVisibility(context.Context
 }
 func (UnimplementedMatchingServiceServer) ExplainCandidate(context.Context, *ExplainCandidateRequest) (*ExplainCandidateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExplainCandidate not implemented")
+}
+func (UnimplementedMatchingServiceServer) CreateStaffingPlan(context.Context, *CreateStaffingPlanRequest) (*CreateStaffingPlanResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateStaffingPlan not implemented")
+}
+func (UnimplementedMatchingServiceServer) GetStaffingPlan(context.Context, *GetStaffingPlanRequest) (*GetStaffingPlanResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStaffingPlan not implemented")
 }
 func (UnimplementedMatchingServiceServer) mustEmbedUnimplementedMatchingServiceServer() {}
 func (UnimplementedMatchingServiceServer) testEmbeddedByValue()                         {}
@@ -188,6 +226,42 @@ func _MatchingService_ExplainCandidate_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MatchingService_CreateStaffingPlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateStaffingPlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).CreateStaffingPlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_CreateStaffingPlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).CreateStaffingPlan(ctx, req.(*CreateStaffingPlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MatchingService_GetStaffingPlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStaffingPlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).GetStaffingPlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_GetStaffingPlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).GetStaffingPlan(ctx, req.(*GetStaffingPlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MatchingService_ServiceDesc is the grpc.ServiceDesc for MatchingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -206,6 +280,14 @@ var MatchingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ExplainCandidate",
 			Handler:    _MatchingService_ExplainCandidate_Handler,
+		},
+		{
+			MethodName: "CreateStaffingPlan",
+			Handler:    _MatchingService_CreateStaffingPlan_Handler,
+		},
+		{
+			MethodName: "GetStaffingPlan",
+			Handler:    _MatchingService_GetStaffingPlan_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -7,6 +7,7 @@
 package missionv1
 
 import (
+	v11 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	v1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -137,6 +138,136 @@ func (x MissionStatus) Number() protoreflect.EnumNumber {
 // Deprecated: Use MissionStatus.Descriptor instead.
 func (MissionStatus) EnumDescriptor() ([]byte, []int) {
 	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{1}
+}
+
+type OfferStatus int32
+
+const (
+	OfferStatus_OFFER_STATUS_UNSPECIFIED OfferStatus = 0
+	OfferStatus_OFFER_STATUS_PENDING     OfferStatus = 1
+	OfferStatus_OFFER_STATUS_ACCEPTED    OfferStatus = 2
+	OfferStatus_OFFER_STATUS_DECLINED    OfferStatus = 3
+	// The consultant did not answer in time.
+	OfferStatus_OFFER_STATUS_EXPIRED OfferStatus = 4
+	// The mission was cancelled, or staffed, before the consultant answered.
+	OfferStatus_OFFER_STATUS_WITHDRAWN OfferStatus = 5
+)
+
+// Enum value maps for OfferStatus.
+var (
+	OfferStatus_name = map[int32]string{
+		0: "OFFER_STATUS_UNSPECIFIED",
+		1: "OFFER_STATUS_PENDING",
+		2: "OFFER_STATUS_ACCEPTED",
+		3: "OFFER_STATUS_DECLINED",
+		4: "OFFER_STATUS_EXPIRED",
+		5: "OFFER_STATUS_WITHDRAWN",
+	}
+	OfferStatus_value = map[string]int32{
+		"OFFER_STATUS_UNSPECIFIED": 0,
+		"OFFER_STATUS_PENDING":     1,
+		"OFFER_STATUS_ACCEPTED":    2,
+		"OFFER_STATUS_DECLINED":    3,
+		"OFFER_STATUS_EXPIRED":     4,
+		"OFFER_STATUS_WITHDRAWN":   5,
+	}
+)
+
+func (x OfferStatus) Enum() *OfferStatus {
+	p := new(OfferStatus)
+	*p = x
+	return p
+}
+
+func (x OfferStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OfferStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_caiomatch_mission_v1_mission_proto_enumTypes[2].Descriptor()
+}
+
+func (OfferStatus) Type() protoreflect.EnumType {
+	return &file_caiomatch_mission_v1_mission_proto_enumTypes[2]
+}
+
+func (x OfferStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OfferStatus.Descriptor instead.
+func (OfferStatus) EnumDescriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{2}
+}
+
+type DecisionKind int32
+
+const (
+	DecisionKind_DECISION_KIND_UNSPECIFIED        DecisionKind = 0
+	DecisionKind_DECISION_KIND_MISSION_SUBMITTED  DecisionKind = 1
+	DecisionKind_DECISION_KIND_SHORTLIST_PROPOSED DecisionKind = 2
+	DecisionKind_DECISION_KIND_OFFER_MADE         DecisionKind = 3
+	DecisionKind_DECISION_KIND_OFFER_ACCEPTED     DecisionKind = 4
+	DecisionKind_DECISION_KIND_OFFER_DECLINED     DecisionKind = 5
+	DecisionKind_DECISION_KIND_OFFER_EXPIRED      DecisionKind = 6
+	DecisionKind_DECISION_KIND_OFFER_WITHDRAWN    DecisionKind = 7
+	DecisionKind_DECISION_KIND_MISSION_CANCELLED  DecisionKind = 8
+	DecisionKind_DECISION_KIND_MISSION_STAFFED    DecisionKind = 9
+)
+
+// Enum value maps for DecisionKind.
+var (
+	DecisionKind_name = map[int32]string{
+		0: "DECISION_KIND_UNSPECIFIED",
+		1: "DECISION_KIND_MISSION_SUBMITTED",
+		2: "DECISION_KIND_SHORTLIST_PROPOSED",
+		3: "DECISION_KIND_OFFER_MADE",
+		4: "DECISION_KIND_OFFER_ACCEPTED",
+		5: "DECISION_KIND_OFFER_DECLINED",
+		6: "DECISION_KIND_OFFER_EXPIRED",
+		7: "DECISION_KIND_OFFER_WITHDRAWN",
+		8: "DECISION_KIND_MISSION_CANCELLED",
+		9: "DECISION_KIND_MISSION_STAFFED",
+	}
+	DecisionKind_value = map[string]int32{
+		"DECISION_KIND_UNSPECIFIED":        0,
+		"DECISION_KIND_MISSION_SUBMITTED":  1,
+		"DECISION_KIND_SHORTLIST_PROPOSED": 2,
+		"DECISION_KIND_OFFER_MADE":         3,
+		"DECISION_KIND_OFFER_ACCEPTED":     4,
+		"DECISION_KIND_OFFER_DECLINED":     5,
+		"DECISION_KIND_OFFER_EXPIRED":      6,
+		"DECISION_KIND_OFFER_WITHDRAWN":    7,
+		"DECISION_KIND_MISSION_CANCELLED":  8,
+		"DECISION_KIND_MISSION_STAFFED":    9,
+	}
+)
+
+func (x DecisionKind) Enum() *DecisionKind {
+	p := new(DecisionKind)
+	*p = x
+	return p
+}
+
+func (x DecisionKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DecisionKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_caiomatch_mission_v1_mission_proto_enumTypes[3].Descriptor()
+}
+
+func (DecisionKind) Type() protoreflect.EnumType {
+	return &file_caiomatch_mission_v1_mission_proto_enumTypes[3]
+}
+
+func (x DecisionKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DecisionKind.Descriptor instead.
+func (DecisionKind) EnumDescriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{3}
 }
 
 // SkillRequirement is a minimum level (1 to 5) for one of the mission's required skills.
@@ -850,6 +981,935 @@ func (x *CancelMissionResponse) GetMission() *Mission {
 	return nil
 }
 
+type Offer struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	MissionId string                 `protobuf:"bytes,2,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	ProfileId string                 `protobuf:"bytes,3,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	Status    OfferStatus            `protobuf:"varint,4,opt,name=status,proto3,enum=caiomatch.mission.v1.OfferStatus" json:"status,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// expires_at is when a pending offer expires.
+	ExpiresAt  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	AnsweredAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=answered_at,json=answeredAt,proto3" json:"answered_at,omitempty"`
+	// decline_reason is what the consultant wrote when declining.
+	DeclineReason string `protobuf:"bytes,8,opt,name=decline_reason,json=declineReason,proto3" json:"decline_reason,omitempty"`
+	FirmId        string `protobuf:"bytes,9,opt,name=firm_id,json=firmId,proto3" json:"firm_id,omitempty"`
+	// start_date and end_date are the mission window the acceptance books, "YYYY-MM-DD".
+	StartDate     string `protobuf:"bytes,10,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate       string `protobuf:"bytes,11,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Offer) Reset() {
+	*x = Offer{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Offer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Offer) ProtoMessage() {}
+
+func (x *Offer) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Offer.ProtoReflect.Descriptor instead.
+func (*Offer) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Offer) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Offer) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *Offer) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *Offer) GetStatus() OfferStatus {
+	if x != nil {
+		return x.Status
+	}
+	return OfferStatus_OFFER_STATUS_UNSPECIFIED
+}
+
+func (x *Offer) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Offer) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Offer) GetAnsweredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnsweredAt
+	}
+	return nil
+}
+
+func (x *Offer) GetDeclineReason() string {
+	if x != nil {
+		return x.DeclineReason
+	}
+	return ""
+}
+
+func (x *Offer) GetFirmId() string {
+	if x != nil {
+		return x.FirmId
+	}
+	return ""
+}
+
+func (x *Offer) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *Offer) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+type MakeOfferRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	ProfileId     string                 `protobuf:"bytes,2,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MakeOfferRequest) Reset() {
+	*x = MakeOfferRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MakeOfferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MakeOfferRequest) ProtoMessage() {}
+
+func (x *MakeOfferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MakeOfferRequest.ProtoReflect.Descriptor instead.
+func (*MakeOfferRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MakeOfferRequest) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *MakeOfferRequest) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+type MakeOfferResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MakeOfferResponse) Reset() {
+	*x = MakeOfferResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MakeOfferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MakeOfferResponse) ProtoMessage() {}
+
+func (x *MakeOfferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MakeOfferResponse.ProtoReflect.Descriptor instead.
+func (*MakeOfferResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MakeOfferResponse) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+type ListOffersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// page_size defaults to 20 and is capped at 100.
+	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOffersRequest) Reset() {
+	*x = ListOffersRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOffersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOffersRequest) ProtoMessage() {}
+
+func (x *ListOffersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOffersRequest.ProtoReflect.Descriptor instead.
+func (*ListOffersRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListOffersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListOffersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListOffersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offers        []*Offer               `protobuf:"bytes,1,rep,name=offers,proto3" json:"offers,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOffersResponse) Reset() {
+	*x = ListOffersResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOffersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOffersResponse) ProtoMessage() {}
+
+func (x *ListOffersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOffersResponse.ProtoReflect.Descriptor instead.
+func (*ListOffersResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListOffersResponse) GetOffers() []*Offer {
+	if x != nil {
+		return x.Offers
+	}
+	return nil
+}
+
+func (x *ListOffersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type AcceptOfferRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptOfferRequest) Reset() {
+	*x = AcceptOfferRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptOfferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptOfferRequest) ProtoMessage() {}
+
+func (x *AcceptOfferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptOfferRequest.ProtoReflect.Descriptor instead.
+func (*AcceptOfferRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *AcceptOfferRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type AcceptOfferResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptOfferResponse) Reset() {
+	*x = AcceptOfferResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptOfferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptOfferResponse) ProtoMessage() {}
+
+func (x *AcceptOfferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptOfferResponse.ProtoReflect.Descriptor instead.
+func (*AcceptOfferResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AcceptOfferResponse) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+type DeclineOfferRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// reason is required, 1 to 1000 characters.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineOfferRequest) Reset() {
+	*x = DeclineOfferRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineOfferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineOfferRequest) ProtoMessage() {}
+
+func (x *DeclineOfferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineOfferRequest.ProtoReflect.Descriptor instead.
+func (*DeclineOfferRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *DeclineOfferRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeclineOfferRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type DeclineOfferResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineOfferResponse) Reset() {
+	*x = DeclineOfferResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineOfferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineOfferResponse) ProtoMessage() {}
+
+func (x *DeclineOfferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineOfferResponse.ProtoReflect.Descriptor instead.
+func (*DeclineOfferResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *DeclineOfferResponse) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+// Decision is one entry of a mission's audit trail.
+type Decision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sequence orders the trail, from 1.
+	Sequence int64                  `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	At       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	Kind     DecisionKind           `protobuf:"varint,3,opt,name=kind,proto3,enum=caiomatch.mission.v1.DecisionKind" json:"kind,omitempty"`
+	// actor_role is FIRM, CONSULTANT, OPERATOR, or SYSTEM for what the platform did itself.
+	ActorRole string `protobuf:"bytes,4,opt,name=actor_role,json=actorRole,proto3" json:"actor_role,omitempty"`
+	// actor_account_id is the acting account; empty for SYSTEM.
+	ActorAccountId string `protobuf:"bytes,5,opt,name=actor_account_id,json=actorAccountId,proto3" json:"actor_account_id,omitempty"`
+	OfferId        string `protobuf:"bytes,6,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	// profile_id is pseudonymised ("erased-…") once the consultant erased their profile.
+	ProfileId string `protobuf:"bytes,7,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	Reason    string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	// For SHORTLIST_PROPOSED: the proposal as matching made it.
+	ShortlistRevision int64            `protobuf:"varint,9,opt,name=shortlist_revision,json=shortlistRevision,proto3" json:"shortlist_revision,omitempty"`
+	ScoringVersion    string           `protobuf:"bytes,10,opt,name=scoring_version,json=scoringVersion,proto3" json:"scoring_version,omitempty"`
+	Candidates        []*v11.Candidate `protobuf:"bytes,11,rep,name=candidates,proto3" json:"candidates,omitempty"`
+	EligibleCount     int32            `protobuf:"varint,12,opt,name=eligible_count,json=eligibleCount,proto3" json:"eligible_count,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *Decision) Reset() {
+	*x = Decision{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Decision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Decision) ProtoMessage() {}
+
+func (x *Decision) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Decision.ProtoReflect.Descriptor instead.
+func (*Decision) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *Decision) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *Decision) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *Decision) GetKind() DecisionKind {
+	if x != nil {
+		return x.Kind
+	}
+	return DecisionKind_DECISION_KIND_UNSPECIFIED
+}
+
+func (x *Decision) GetActorRole() string {
+	if x != nil {
+		return x.ActorRole
+	}
+	return ""
+}
+
+func (x *Decision) GetActorAccountId() string {
+	if x != nil {
+		return x.ActorAccountId
+	}
+	return ""
+}
+
+func (x *Decision) GetOfferId() string {
+	if x != nil {
+		return x.OfferId
+	}
+	return ""
+}
+
+func (x *Decision) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *Decision) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Decision) GetShortlistRevision() int64 {
+	if x != nil {
+		return x.ShortlistRevision
+	}
+	return 0
+}
+
+func (x *Decision) GetScoringVersion() string {
+	if x != nil {
+		return x.ScoringVersion
+	}
+	return ""
+}
+
+func (x *Decision) GetCandidates() []*v11.Candidate {
+	if x != nil {
+		return x.Candidates
+	}
+	return nil
+}
+
+func (x *Decision) GetEligibleCount() int32 {
+	if x != nil {
+		return x.EligibleCount
+	}
+	return 0
+}
+
+type ListDecisionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDecisionsRequest) Reset() {
+	*x = ListDecisionsRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDecisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDecisionsRequest) ProtoMessage() {}
+
+func (x *ListDecisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDecisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListDecisionsRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListDecisionsRequest) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+type ListDecisionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	Decisions     []*Decision            `protobuf:"bytes,2,rep,name=decisions,proto3" json:"decisions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDecisionsResponse) Reset() {
+	*x = ListDecisionsResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDecisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDecisionsResponse) ProtoMessage() {}
+
+func (x *ListDecisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDecisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListDecisionsResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListDecisionsResponse) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *ListDecisionsResponse) GetDecisions() []*Decision {
+	if x != nil {
+		return x.Decisions
+	}
+	return nil
+}
+
+// OfferMade is published when a firm offers a mission to a consultant.
+type OfferMade struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OfferMade) Reset() {
+	*x = OfferMade{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OfferMade) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OfferMade) ProtoMessage() {}
+
+func (x *OfferMade) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OfferMade.ProtoReflect.Descriptor instead.
+func (*OfferMade) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *OfferMade) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+// OfferAccepted is published when a consultant accepts: the mission is staffed and the
+// consultant is booked for start_date..end_date.
+type OfferAccepted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OfferAccepted) Reset() {
+	*x = OfferAccepted{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OfferAccepted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OfferAccepted) ProtoMessage() {}
+
+func (x *OfferAccepted) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OfferAccepted.ProtoReflect.Descriptor instead.
+func (*OfferAccepted) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *OfferAccepted) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+// OfferDeclined is published when a consultant declines; the reason stays in the mission
+// service.
+type OfferDeclined struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OfferDeclined) Reset() {
+	*x = OfferDeclined{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OfferDeclined) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OfferDeclined) ProtoMessage() {}
+
+func (x *OfferDeclined) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OfferDeclined.ProtoReflect.Descriptor instead.
+func (*OfferDeclined) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *OfferDeclined) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+// OfferExpired is published when an offer was not answered in time.
+type OfferExpired struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OfferExpired) Reset() {
+	*x = OfferExpired{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OfferExpired) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OfferExpired) ProtoMessage() {}
+
+func (x *OfferExpired) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OfferExpired.ProtoReflect.Descriptor instead.
+func (*OfferExpired) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *OfferExpired) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
 // MissionSubmitted is published when a firm submits a mission; matching ranks it.
 type MissionSubmitted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -860,7 +1920,7 @@ type MissionSubmitted struct {
 
 func (x *MissionSubmitted) Reset() {
 	*x = MissionSubmitted{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -872,7 +1932,7 @@ func (x *MissionSubmitted) String() string {
 func (*MissionSubmitted) ProtoMessage() {}
 
 func (x *MissionSubmitted) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -885,7 +1945,7 @@ func (x *MissionSubmitted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissionSubmitted.ProtoReflect.Descriptor instead.
 func (*MissionSubmitted) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{10}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MissionSubmitted) GetMission() *Mission {
@@ -906,7 +1966,7 @@ type MissionCancelled struct {
 
 func (x *MissionCancelled) Reset() {
 	*x = MissionCancelled{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -918,7 +1978,7 @@ func (x *MissionCancelled) String() string {
 func (*MissionCancelled) ProtoMessage() {}
 
 func (x *MissionCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -931,7 +1991,7 @@ func (x *MissionCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissionCancelled.ProtoReflect.Descriptor instead.
 func (*MissionCancelled) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{11}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MissionCancelled) GetMissionId() string {
@@ -959,7 +2019,7 @@ type MissionUpdated struct {
 
 func (x *MissionUpdated) Reset() {
 	*x = MissionUpdated{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -971,7 +2031,7 @@ func (x *MissionUpdated) String() string {
 func (*MissionUpdated) ProtoMessage() {}
 
 func (x *MissionUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -984,7 +2044,7 @@ func (x *MissionUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissionUpdated.ProtoReflect.Descriptor instead.
 func (*MissionUpdated) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{12}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MissionUpdated) GetMissionId() string {
@@ -1005,7 +2065,7 @@ var File_caiomatch_mission_v1_mission_proto protoreflect.FileDescriptor
 
 const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\n" +
-	"\"caiomatch/mission/v1/mission.proto\x12\x14caiomatch.mission.v1\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"?\n" +
+	"\"caiomatch/mission/v1/mission.proto\x12\x14caiomatch.mission.v1\x1a$caiomatch/matching/v1/matching.proto\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"?\n" +
 	"\x10SkillRequirement\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tmin_level\x18\x02 \x01(\x05R\bminLevel\"\xe8\x06\n" +
@@ -1065,7 +2125,82 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\x14CancelMissionRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"P\n" +
 	"\x15CancelMissionResponse\x127\n" +
-	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"K\n" +
+	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"\xbd\x03\n" +
+	"\x05Offer\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x02 \x01(\tR\tmissionId\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x03 \x01(\tR\tprofileId\x129\n" +
+	"\x06status\x18\x04 \x01(\x0e2!.caiomatch.mission.v1.OfferStatusR\x06status\x129\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12;\n" +
+	"\vanswered_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"answeredAt\x12%\n" +
+	"\x0edecline_reason\x18\b \x01(\tR\rdeclineReason\x12\x17\n" +
+	"\afirm_id\x18\t \x01(\tR\x06firmId\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\n" +
+	" \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\v \x01(\tR\aendDate\"P\n" +
+	"\x10MakeOfferRequest\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x02 \x01(\tR\tprofileId\"F\n" +
+	"\x11MakeOfferResponse\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"O\n" +
+	"\x11ListOffersRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"q\n" +
+	"\x12ListOffersResponse\x123\n" +
+	"\x06offers\x18\x01 \x03(\v2\x1b.caiomatch.mission.v1.OfferR\x06offers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"$\n" +
+	"\x12AcceptOfferRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"H\n" +
+	"\x13AcceptOfferResponse\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"=\n" +
+	"\x13DeclineOfferRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"I\n" +
+	"\x14DeclineOfferResponse\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"\xe6\x03\n" +
+	"\bDecision\x12\x1a\n" +
+	"\bsequence\x18\x01 \x01(\x03R\bsequence\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x126\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\".caiomatch.mission.v1.DecisionKindR\x04kind\x12\x1d\n" +
+	"\n" +
+	"actor_role\x18\x04 \x01(\tR\tactorRole\x12(\n" +
+	"\x10actor_account_id\x18\x05 \x01(\tR\x0eactorAccountId\x12\x19\n" +
+	"\boffer_id\x18\x06 \x01(\tR\aofferId\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\a \x01(\tR\tprofileId\x12\x16\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\x12-\n" +
+	"\x12shortlist_revision\x18\t \x01(\x03R\x11shortlistRevision\x12'\n" +
+	"\x0fscoring_version\x18\n" +
+	" \x01(\tR\x0escoringVersion\x12@\n" +
+	"\n" +
+	"candidates\x18\v \x03(\v2 .caiomatch.matching.v1.CandidateR\n" +
+	"candidates\x12%\n" +
+	"\x0eeligible_count\x18\f \x01(\x05R\religibleCount\"5\n" +
+	"\x14ListDecisionsRequest\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\"t\n" +
+	"\x15ListDecisionsResponse\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12<\n" +
+	"\tdecisions\x18\x02 \x03(\v2\x1e.caiomatch.mission.v1.DecisionR\tdecisions\">\n" +
+	"\tOfferMade\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"B\n" +
+	"\rOfferAccepted\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"B\n" +
+	"\rOfferDeclined\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"A\n" +
+	"\fOfferExpired\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"K\n" +
 	"\x10MissionSubmitted\x127\n" +
 	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"J\n" +
 	"\x10MissionCancelled\x12\x1d\n" +
@@ -1089,13 +2224,37 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\x16MISSION_STATUS_OFFERED\x10\x03\x12\x1a\n" +
 	"\x16MISSION_STATUS_STAFFED\x10\x04\x12\x1c\n" +
 	"\x18MISSION_STATUS_CANCELLED\x10\x05\x12\x1b\n" +
-	"\x17MISSION_STATUS_NO_MATCH\x10\x062\xac\x03\n" +
+	"\x17MISSION_STATUS_NO_MATCH\x10\x06*\xb1\x01\n" +
+	"\vOfferStatus\x12\x1c\n" +
+	"\x18OFFER_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14OFFER_STATUS_PENDING\x10\x01\x12\x19\n" +
+	"\x15OFFER_STATUS_ACCEPTED\x10\x02\x12\x19\n" +
+	"\x15OFFER_STATUS_DECLINED\x10\x03\x12\x18\n" +
+	"\x14OFFER_STATUS_EXPIRED\x10\x04\x12\x1a\n" +
+	"\x16OFFER_STATUS_WITHDRAWN\x10\x05*\xe6\x02\n" +
+	"\fDecisionKind\x12\x1d\n" +
+	"\x19DECISION_KIND_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fDECISION_KIND_MISSION_SUBMITTED\x10\x01\x12$\n" +
+	" DECISION_KIND_SHORTLIST_PROPOSED\x10\x02\x12\x1c\n" +
+	"\x18DECISION_KIND_OFFER_MADE\x10\x03\x12 \n" +
+	"\x1cDECISION_KIND_OFFER_ACCEPTED\x10\x04\x12 \n" +
+	"\x1cDECISION_KIND_OFFER_DECLINED\x10\x05\x12\x1f\n" +
+	"\x1bDECISION_KIND_OFFER_EXPIRED\x10\x06\x12!\n" +
+	"\x1dDECISION_KIND_OFFER_WITHDRAWN\x10\a\x12#\n" +
+	"\x1fDECISION_KIND_MISSION_CANCELLED\x10\b\x12!\n" +
+	"\x1dDECISION_KIND_MISSION_STAFFED\x10\t2\xa0\a\n" +
 	"\x0eMissionService\x12h\n" +
 	"\rCreateMission\x12*.caiomatch.mission.v1.CreateMissionRequest\x1a+.caiomatch.mission.v1.CreateMissionResponse\x12_\n" +
 	"\n" +
 	"GetMission\x12'.caiomatch.mission.v1.GetMissionRequest\x1a(.caiomatch.mission.v1.GetMissionResponse\x12e\n" +
 	"\fListMissions\x12).caiomatch.mission.v1.ListMissionsRequest\x1a*.caiomatch.mission.v1.ListMissionsResponse\x12h\n" +
-	"\rCancelMission\x12*.caiomatch.mission.v1.CancelMissionRequest\x1a+.caiomatch.mission.v1.CancelMissionResponseBGZEgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1;missionv1b\x06proto3"
+	"\rCancelMission\x12*.caiomatch.mission.v1.CancelMissionRequest\x1a+.caiomatch.mission.v1.CancelMissionResponse\x12\\\n" +
+	"\tMakeOffer\x12&.caiomatch.mission.v1.MakeOfferRequest\x1a'.caiomatch.mission.v1.MakeOfferResponse\x12_\n" +
+	"\n" +
+	"ListOffers\x12'.caiomatch.mission.v1.ListOffersRequest\x1a(.caiomatch.mission.v1.ListOffersResponse\x12b\n" +
+	"\vAcceptOffer\x12(.caiomatch.mission.v1.AcceptOfferRequest\x1a).caiomatch.mission.v1.AcceptOfferResponse\x12e\n" +
+	"\fDeclineOffer\x12).caiomatch.mission.v1.DeclineOfferRequest\x1a*.caiomatch.mission.v1.DeclineOfferResponse\x12h\n" +
+	"\rListDecisions\x12*.caiomatch.mission.v1.ListDecisionsRequest\x1a+.caiomatch.mission.v1.ListDecisionsResponseBGZEgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1;missionv1b\x06proto3"
 
 var (
 	file_caiomatch_mission_v1_mission_proto_rawDescOnce sync.Once
@@ -1109,59 +2268,104 @@ func file_caiomatch_mission_v1_mission_proto_rawDescGZIP() []byte {
 	return file_caiomatch_mission_v1_mission_proto_rawDescData
 }
 
-var file_caiomatch_mission_v1_mission_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_caiomatch_mission_v1_mission_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_caiomatch_mission_v1_mission_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_caiomatch_mission_v1_mission_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_caiomatch_mission_v1_mission_proto_goTypes = []any{
 	(MissionType)(0),              // 0: caiomatch.mission.v1.MissionType
 	(MissionStatus)(0),            // 1: caiomatch.mission.v1.MissionStatus
-	(*SkillRequirement)(nil),      // 2: caiomatch.mission.v1.SkillRequirement
-	(*Mission)(nil),               // 3: caiomatch.mission.v1.Mission
-	(*CreateMissionRequest)(nil),  // 4: caiomatch.mission.v1.CreateMissionRequest
-	(*CreateMissionResponse)(nil), // 5: caiomatch.mission.v1.CreateMissionResponse
-	(*GetMissionRequest)(nil),     // 6: caiomatch.mission.v1.GetMissionRequest
-	(*GetMissionResponse)(nil),    // 7: caiomatch.mission.v1.GetMissionResponse
-	(*ListMissionsRequest)(nil),   // 8: caiomatch.mission.v1.ListMissionsRequest
-	(*ListMissionsResponse)(nil),  // 9: caiomatch.mission.v1.ListMissionsResponse
-	(*CancelMissionRequest)(nil),  // 10: caiomatch.mission.v1.CancelMissionRequest
-	(*CancelMissionResponse)(nil), // 11: caiomatch.mission.v1.CancelMissionResponse
-	(*MissionSubmitted)(nil),      // 12: caiomatch.mission.v1.MissionSubmitted
-	(*MissionCancelled)(nil),      // 13: caiomatch.mission.v1.MissionCancelled
-	(*MissionUpdated)(nil),        // 14: caiomatch.mission.v1.MissionUpdated
-	(*v1.Location)(nil),           // 15: caiomatch.taxonomy.v1.Location
-	(v1.WorkMode)(0),              // 16: caiomatch.taxonomy.v1.WorkMode
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(OfferStatus)(0),              // 2: caiomatch.mission.v1.OfferStatus
+	(DecisionKind)(0),             // 3: caiomatch.mission.v1.DecisionKind
+	(*SkillRequirement)(nil),      // 4: caiomatch.mission.v1.SkillRequirement
+	(*Mission)(nil),               // 5: caiomatch.mission.v1.Mission
+	(*CreateMissionRequest)(nil),  // 6: caiomatch.mission.v1.CreateMissionRequest
+	(*CreateMissionResponse)(nil), // 7: caiomatch.mission.v1.CreateMissionResponse
+	(*GetMissionRequest)(nil),     // 8: caiomatch.mission.v1.GetMissionRequest
+	(*GetMissionResponse)(nil),    // 9: caiomatch.mission.v1.GetMissionResponse
+	(*ListMissionsRequest)(nil),   // 10: caiomatch.mission.v1.ListMissionsRequest
+	(*ListMissionsResponse)(nil),  // 11: caiomatch.mission.v1.ListMissionsResponse
+	(*CancelMissionRequest)(nil),  // 12: caiomatch.mission.v1.CancelMissionRequest
+	(*CancelMissionResponse)(nil), // 13: caiomatch.mission.v1.CancelMissionResponse
+	(*Offer)(nil),                 // 14: caiomatch.mission.v1.Offer
+	(*MakeOfferRequest)(nil),      // 15: caiomatch.mission.v1.MakeOfferRequest
+	(*MakeOfferResponse)(nil),     // 16: caiomatch.mission.v1.MakeOfferResponse
+	(*ListOffersRequest)(nil),     // 17: caiomatch.mission.v1.ListOffersRequest
+	(*ListOffersResponse)(nil),    // 18: caiomatch.mission.v1.ListOffersResponse
+	(*AcceptOfferRequest)(nil),    // 19: caiomatch.mission.v1.AcceptOfferRequest
+	(*AcceptOfferResponse)(nil),   // 20: caiomatch.mission.v1.AcceptOfferResponse
+	(*DeclineOfferRequest)(nil),   // 21: caiomatch.mission.v1.DeclineOfferRequest
+	(*DeclineOfferResponse)(nil),  // 22: caiomatch.mission.v1.DeclineOfferResponse
+	(*Decision)(nil),              // 23: caiomatch.mission.v1.Decision
+	(*ListDecisionsRequest)(nil),  // 24: caiomatch.mission.v1.ListDecisionsRequest
+	(*ListDecisionsResponse)(nil), // 25: caiomatch.mission.v1.ListDecisionsResponse
+	(*OfferMade)(nil),             // 26: caiomatch.mission.v1.OfferMade
+	(*OfferAccepted)(nil),         // 27: caiomatch.mission.v1.OfferAccepted
+	(*OfferDeclined)(nil),         // 28: caiomatch.mission.v1.OfferDeclined
+	(*OfferExpired)(nil),          // 29: caiomatch.mission.v1.OfferExpired
+	(*MissionSubmitted)(nil),      // 30: caiomatch.mission.v1.MissionSubmitted
+	(*MissionCancelled)(nil),      // 31: caiomatch.mission.v1.MissionCancelled
+	(*MissionUpdated)(nil),        // 32: caiomatch.mission.v1.MissionUpdated
+	(*v1.Location)(nil),           // 33: caiomatch.taxonomy.v1.Location
+	(v1.WorkMode)(0),              // 34: caiomatch.taxonomy.v1.WorkMode
+	(*timestamppb.Timestamp)(nil), // 35: google.protobuf.Timestamp
+	(*v11.Candidate)(nil),         // 36: caiomatch.matching.v1.Candidate
 }
 var file_caiomatch_mission_v1_mission_proto_depIdxs = []int32{
 	0,  // 0: caiomatch.mission.v1.Mission.mission_type:type_name -> caiomatch.mission.v1.MissionType
-	15, // 1: caiomatch.mission.v1.Mission.location:type_name -> caiomatch.taxonomy.v1.Location
-	16, // 2: caiomatch.mission.v1.Mission.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	33, // 1: caiomatch.mission.v1.Mission.location:type_name -> caiomatch.taxonomy.v1.Location
+	34, // 2: caiomatch.mission.v1.Mission.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
 	1,  // 3: caiomatch.mission.v1.Mission.status:type_name -> caiomatch.mission.v1.MissionStatus
-	17, // 4: caiomatch.mission.v1.Mission.created_at:type_name -> google.protobuf.Timestamp
-	17, // 5: caiomatch.mission.v1.Mission.updated_at:type_name -> google.protobuf.Timestamp
-	2,  // 6: caiomatch.mission.v1.Mission.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
+	35, // 4: caiomatch.mission.v1.Mission.created_at:type_name -> google.protobuf.Timestamp
+	35, // 5: caiomatch.mission.v1.Mission.updated_at:type_name -> google.protobuf.Timestamp
+	4,  // 6: caiomatch.mission.v1.Mission.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
 	0,  // 7: caiomatch.mission.v1.CreateMissionRequest.mission_type:type_name -> caiomatch.mission.v1.MissionType
-	15, // 8: caiomatch.mission.v1.CreateMissionRequest.location:type_name -> caiomatch.taxonomy.v1.Location
-	16, // 9: caiomatch.mission.v1.CreateMissionRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	2,  // 10: caiomatch.mission.v1.CreateMissionRequest.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
-	3,  // 11: caiomatch.mission.v1.CreateMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
-	3,  // 12: caiomatch.mission.v1.GetMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
-	3,  // 13: caiomatch.mission.v1.ListMissionsResponse.missions:type_name -> caiomatch.mission.v1.Mission
-	3,  // 14: caiomatch.mission.v1.CancelMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
-	3,  // 15: caiomatch.mission.v1.MissionSubmitted.mission:type_name -> caiomatch.mission.v1.Mission
-	1,  // 16: caiomatch.mission.v1.MissionUpdated.status:type_name -> caiomatch.mission.v1.MissionStatus
-	4,  // 17: caiomatch.mission.v1.MissionService.CreateMission:input_type -> caiomatch.mission.v1.CreateMissionRequest
-	6,  // 18: caiomatch.mission.v1.MissionService.GetMission:input_type -> caiomatch.mission.v1.GetMissionRequest
-	8,  // 19: caiomatch.mission.v1.MissionService.ListMissions:input_type -> caiomatch.mission.v1.ListMissionsRequest
-	10, // 20: caiomatch.mission.v1.MissionService.CancelMission:input_type -> caiomatch.mission.v1.CancelMissionRequest
-	5,  // 21: caiomatch.mission.v1.MissionService.CreateMission:output_type -> caiomatch.mission.v1.CreateMissionResponse
-	7,  // 22: caiomatch.mission.v1.MissionService.GetMission:output_type -> caiomatch.mission.v1.GetMissionResponse
-	9,  // 23: caiomatch.mission.v1.MissionService.ListMissions:output_type -> caiomatch.mission.v1.ListMissionsResponse
-	11, // 24: caiomatch.mission.v1.MissionService.CancelMission:output_type -> caiomatch.mission.v1.CancelMissionResponse
-	21, // [21:25] is the sub-list for method output_type
-	17, // [17:21] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	33, // 8: caiomatch.mission.v1.CreateMissionRequest.location:type_name -> caiomatch.taxonomy.v1.Location
+	34, // 9: caiomatch.mission.v1.CreateMissionRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	4,  // 10: caiomatch.mission.v1.CreateMissionRequest.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
+	5,  // 11: caiomatch.mission.v1.CreateMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	5,  // 12: caiomatch.mission.v1.GetMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	5,  // 13: caiomatch.mission.v1.ListMissionsResponse.missions:type_name -> caiomatch.mission.v1.Mission
+	5,  // 14: caiomatch.mission.v1.CancelMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	2,  // 15: caiomatch.mission.v1.Offer.status:type_name -> caiomatch.mission.v1.OfferStatus
+	35, // 16: caiomatch.mission.v1.Offer.created_at:type_name -> google.protobuf.Timestamp
+	35, // 17: caiomatch.mission.v1.Offer.expires_at:type_name -> google.protobuf.Timestamp
+	35, // 18: caiomatch.mission.v1.Offer.answered_at:type_name -> google.protobuf.Timestamp
+	14, // 19: caiomatch.mission.v1.MakeOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
+	14, // 20: caiomatch.mission.v1.ListOffersResponse.offers:type_name -> caiomatch.mission.v1.Offer
+	14, // 21: caiomatch.mission.v1.AcceptOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
+	14, // 22: caiomatch.mission.v1.DeclineOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
+	35, // 23: caiomatch.mission.v1.Decision.at:type_name -> google.protobuf.Timestamp
+	3,  // 24: caiomatch.mission.v1.Decision.kind:type_name -> caiomatch.mission.v1.DecisionKind
+	36, // 25: caiomatch.mission.v1.Decision.candidates:type_name -> caiomatch.matching.v1.Candidate
+	23, // 26: caiomatch.mission.v1.ListDecisionsResponse.decisions:type_name -> caiomatch.mission.v1.Decision
+	14, // 27: caiomatch.mission.v1.OfferMade.offer:type_name -> caiomatch.mission.v1.Offer
+	14, // 28: caiomatch.mission.v1.OfferAccepted.offer:type_name -> caiomatch.mission.v1.Offer
+	14, // 29: caiomatch.mission.v1.OfferDeclined.offer:type_name -> caiomatch.mission.v1.Offer
+	14, // 30: caiomatch.mission.v1.OfferExpired.offer:type_name -> caiomatch.mission.v1.Offer
+	5,  // 31: caiomatch.mission.v1.MissionSubmitted.mission:type_name -> caiomatch.mission.v1.Mission
+	1,  // 32: caiomatch.mission.v1.MissionUpdated.status:type_name -> caiomatch.mission.v1.MissionStatus
+	6,  // 33: caiomatch.mission.v1.MissionService.CreateMission:input_type -> caiomatch.mission.v1.CreateMissionRequest
+	8,  // 34: caiomatch.mission.v1.MissionService.GetMission:input_type -> caiomatch.mission.v1.GetMissionRequest
+	10, // 35: caiomatch.mission.v1.MissionService.ListMissions:input_type -> caiomatch.mission.v1.ListMissionsRequest
+	12, // 36: caiomatch.mission.v1.MissionService.CancelMission:input_type -> caiomatch.mission.v1.CancelMissionRequest
+	15, // 37: caiomatch.mission.v1.MissionService.MakeOffer:input_type -> caiomatch.mission.v1.MakeOfferRequest
+	17, // 38: caiomatch.mission.v1.MissionService.ListOffers:input_type -> caiomatch.mission.v1.ListOffersRequest
+	19, // 39: caiomatch.mission.v1.MissionService.AcceptOffer:input_type -> caiomatch.mission.v1.AcceptOfferRequest
+	21, // 40: caiomatch.mission.v1.MissionService.DeclineOffer:input_type -> caiomatch.mission.v1.DeclineOfferRequest
+	24, // 41: caiomatch.mission.v1.MissionService.ListDecisions:input_type -> caiomatch.mission.v1.ListDecisionsRequest
+	7,  // 42: caiomatch.mission.v1.MissionService.CreateMission:output_type -> caiomatch.mission.v1.CreateMissionResponse
+	9,  // 43: caiomatch.mission.v1.MissionService.GetMission:output_type -> caiomatch.mission.v1.GetMissionResponse
+	11, // 44: caiomatch.mission.v1.MissionService.ListMissions:output_type -> caiomatch.mission.v1.ListMissionsResponse
+	13, // 45: caiomatch.mission.v1.MissionService.CancelMission:output_type -> caiomatch.mission.v1.CancelMissionResponse
+	16, // 46: caiomatch.mission.v1.MissionService.MakeOffer:output_type -> caiomatch.mission.v1.MakeOfferResponse
+	18, // 47: caiomatch.mission.v1.MissionService.ListOffers:output_type -> caiomatch.mission.v1.ListOffersResponse
+	20, // 48: caiomatch.mission.v1.MissionService.AcceptOffer:output_type -> caiomatch.mission.v1.AcceptOfferResponse
+	22, // 49: caiomatch.mission.v1.MissionService.DeclineOffer:output_type -> caiomatch.mission.v1.DeclineOfferResponse
+	25, // 50: caiomatch.mission.v1.MissionService.ListDecisions:output_type -> caiomatch.mission.v1.ListDecisionsResponse
+	42, // [42:51] is the sub-list for method output_type
+	33, // [33:42] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_mission_v1_mission_proto_init() }
@@ -1174,8 +2378,8 @@ func file_caiomatch_mission_v1_mission_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_mission_v1_mission_proto_rawDesc), len(file_caiomatch_mission_v1_mission_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   13,
+			NumEnums:      4,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

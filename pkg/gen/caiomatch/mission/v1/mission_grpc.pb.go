@@ -23,6 +23,11 @@ const (
 	MissionService_GetMission_FullMethodName    = "/caiomatch.mission.v1.MissionService/GetMission"
 	MissionService_ListMissions_FullMethodName  = "/caiomatch.mission.v1.MissionService/ListMissions"
 	MissionService_CancelMission_FullMethodName = "/caiomatch.mission.v1.MissionService/CancelMission"
+	MissionService_MakeOffer_FullMethodName     = "/caiomatch.mission.v1.MissionService/MakeOffer"
+	MissionService_ListOffers_FullMethodName    = "/caiomatch.mission.v1.MissionService/ListOffers"
+	MissionService_AcceptOffer_FullMethodName   = "/caiomatch.mission.v1.MissionService/AcceptOffer"
+	MissionService_DeclineOffer_FullMethodName  = "/caiomatch.mission.v1.MissionService/DeclineOffer"
+	MissionService_ListDecisions_FullMethodName = "/caiomatch.mission.v1.MissionService/ListDecisions"
 )
 
 // MissionServiceClient is the client API for MissionService service.
@@ -36,6 +41,19 @@ type MissionServiceClient interface {
 	GetMission(ctx context.Context, in *GetMissionRequest, opts ...grpc.CallOption) (*GetMissionResponse, error)
 	ListMissions(ctx context.Context, in *ListMissionsRequest, opts ...grpc.CallOption) (*ListMissionsResponse, error)
 	CancelMission(ctx context.Context, in *CancelMissionRequest, opts ...grpc.CallOption) (*CancelMissionResponse, error)
+	// MakeOffer offers the mission to a candidate of its current shortlist (the owning firm).
+	MakeOffer(ctx context.Context, in *MakeOfferRequest, opts ...grpc.CallOption) (*MakeOfferResponse, error)
+	// ListOffers lists a consultant's own offers, or every offer for an operator.
+	ListOffers(ctx context.Context, in *ListOffersRequest, opts ...grpc.CallOption) (*ListOffersResponse, error)
+	// AcceptOffer staffs the mission and books the consultant for its window (the consultant
+	// offered). Exactly one of two acceptances whose windows overlap succeeds.
+	AcceptOffer(ctx context.Context, in *AcceptOfferRequest, opts ...grpc.CallOption) (*AcceptOfferResponse, error)
+	// DeclineOffer declines with a reason (the consultant offered); matching proposes a fresh
+	// shortlist without them.
+	DeclineOffer(ctx context.Context, in *DeclineOfferRequest, opts ...grpc.CallOption) (*DeclineOfferResponse, error)
+	// ListDecisions is the mission's audit trail: every automated proposal and human decision,
+	// in order.
+	ListDecisions(ctx context.Context, in *ListDecisionsRequest, opts ...grpc.CallOption) (*ListDecisionsResponse, error)
 }
 
 type missionServiceClient struct {
@@ -86,6 +104,56 @@ func (c *missionServiceClient) CancelMission(ctx context.Context, in *CancelMiss
 	return out, nil
 }
 
+func (c *missionServiceClient) MakeOffer(ctx context.Context, in *MakeOfferRequest, opts ...grpc.CallOption) (*MakeOfferResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MakeOfferResponse)
+	err := c.cc.Invoke(ctx, MissionService_MakeOffer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) ListOffers(ctx context.Context, in *ListOffersRequest, opts ...grpc.CallOption) (*ListOffersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOffersResponse)
+	err := c.cc.Invoke(ctx, MissionService_ListOffers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) AcceptOffer(ctx context.Context, in *AcceptOfferRequest, opts ...grpc.CallOption) (*AcceptOfferResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AcceptOfferResponse)
+	err := c.cc.Invoke(ctx, MissionService_AcceptOffer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) DeclineOffer(ctx context.Context, in *DeclineOfferRequest, opts ...grpc.CallOption) (*DeclineOfferResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclineOfferResponse)
+	err := c.cc.Invoke(ctx, MissionService_DeclineOffer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) ListDecisions(ctx context.Context, in *ListDecisionsRequest, opts ...grpc.CallOption) (*ListDecisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDecisionsResponse)
+	err := c.cc.Invoke(ctx, MissionService_ListDecisions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MissionServiceServer is the server API for MissionService service.
 // All implementations must embed UnimplementedMissionServiceServer
 // for forward compatibility.
@@ -97,6 +165,19 @@ type MissionServiceServer interface {
 	GetMission(context.Context, *GetMissionRequest) (*GetMissionResponse, error)
 	ListMissions(context.Context, *ListMissionsRequest) (*ListMissionsResponse, error)
 	CancelMission(context.Context, *CancelMissionRequest) (*CancelMissionResponse, error)
+	// MakeOffer offers the mission to a candidate of its current shortlist (the owning firm).
+	MakeOffer(context.Context, *MakeOfferRequest) (*MakeOfferResponse, error)
+	// ListOffers lists a consultant's own offers, or every offer for an operator.
+	ListOffers(context.Context, *ListOffersRequest) (*ListOffersResponse, error)
+	// AcceptOffer staffs the mission and books the consultant for its window (the consultant
+	// offered). Exactly one of two acceptances whose windows overlap succeeds.
+	AcceptOffer(context.Context, *AcceptOfferRequest) (*AcceptOfferResponse, error)
+	// DeclineOffer declines with a reason (the consultant offered); matching proposes a fresh
+	// shortlist without them.
+	DeclineOffer(context.Context, *DeclineOfferRequest) (*DeclineOfferResponse, error)
+	// ListDecisions is the mission's audit trail: every automated proposal and human decision,
+	// in order.
+	ListDecisions(context.Context, *ListDecisionsRequest) (*ListDecisionsResponse, error)
 	mustEmbedUnimplementedMissionServiceServer()
 }
 
@@ -118,6 +199,21 @@ func (UnimplementedMissionServiceServer) ListMissions(context.Context, *ListMiss
 }
 func (UnimplementedMissionServiceServer) CancelMission(context.Context, *CancelMissionRequest) (*CancelMissionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelMission not implemented")
+}
+func (UnimplementedMissionServiceServer) MakeOffer(context.Context, *MakeOfferRequest) (*MakeOfferResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MakeOffer not implemented")
+}
+func (UnimplementedMissionServiceServer) ListOffers(context.Context, *ListOffersRequest) (*ListOffersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOffers not implemented")
+}
+func (UnimplementedMissionServiceServer) AcceptOffer(context.Context, *AcceptOfferRequest) (*AcceptOfferResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcceptOffer not implemented")
+}
+func (UnimplementedMissionServiceServer) DeclineOffer(context.Context, *DeclineOfferRequest) (*DeclineOfferResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclineOffer not implemented")
+}
+func (UnimplementedMissionServiceServer) ListDecisions(context.Context, *ListDecisionsRequest) (*ListDecisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDecisions not implemented")
 }
 func (UnimplementedMissionServiceServer) mustEmbedUnimplementedMissionServiceServer() {}
 func (UnimplementedMissionServiceServer) testEmbeddedByValue()                        {}
@@ -212,6 +308,96 @@ func _MissionService_CancelMission_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MissionService_MakeOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MakeOfferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).MakeOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_MakeOffer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).MakeOffer(ctx, req.(*MakeOfferRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_ListOffers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOffersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).ListOffers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_ListOffers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).ListOffers(ctx, req.(*ListOffersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_AcceptOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcceptOfferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).AcceptOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_AcceptOffer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).AcceptOffer(ctx, req.(*AcceptOfferRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_DeclineOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclineOfferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).DeclineOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_DeclineOffer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).DeclineOffer(ctx, req.(*DeclineOfferRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_ListDecisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDecisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).ListDecisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_ListDecisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).ListDecisions(ctx, req.(*ListDecisionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MissionService_ServiceDesc is the grpc.ServiceDesc for MissionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -234,6 +420,26 @@ var MissionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelMission",
 			Handler:    _MissionService_CancelMission_Handler,
+		},
+		{
+			MethodName: "MakeOffer",
+			Handler:    _MissionService_MakeOffer_Handler,
+		},
+		{
+			MethodName: "ListOffers",
+			Handler:    _MissionService_ListOffers_Handler,
+		},
+		{
+			MethodName: "AcceptOffer",
+			Handler:    _MissionService_AcceptOffer_Handler,
+		},
+		{
+			MethodName: "DeclineOffer",
+			Handler:    _MissionService_DeclineOffer_Handler,
+		},
+		{
+			MethodName: "ListDecisions",
+			Handler:    _MissionService_ListDecisions_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

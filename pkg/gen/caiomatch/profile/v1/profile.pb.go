@@ -1354,6 +1354,128 @@ func (x *ProfileErased) GetProfileId() string {
 	return ""
 }
 
+// ConsultantBooked is published when an accepted offer books a consultant for a mission window.
+type ConsultantBooked struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProfileId     string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	MissionId     string                 `protobuf:"bytes,2,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	StartDate     string                 `protobuf:"bytes,3,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate       string                 `protobuf:"bytes,4,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsultantBooked) Reset() {
+	*x = ConsultantBooked{}
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsultantBooked) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsultantBooked) ProtoMessage() {}
+
+func (x *ConsultantBooked) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsultantBooked.ProtoReflect.Descriptor instead.
+func (*ConsultantBooked) Descriptor() ([]byte, []int) {
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ConsultantBooked) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *ConsultantBooked) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *ConsultantBooked) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *ConsultantBooked) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+// ConsultantReleased is published when a cancelled mission frees its consultant's booking.
+type ConsultantReleased struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProfileId     string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	MissionId     string                 `protobuf:"bytes,2,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsultantReleased) Reset() {
+	*x = ConsultantReleased{}
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsultantReleased) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsultantReleased) ProtoMessage() {}
+
+func (x *ConsultantReleased) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsultantReleased.ProtoReflect.Descriptor instead.
+func (*ConsultantReleased) Descriptor() ([]byte, []int) {
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ConsultantReleased) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *ConsultantReleased) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
 var File_caiomatch_profile_v1_profile_proto protoreflect.FileDescriptor
 
 const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
@@ -1478,7 +1600,20 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\x05facts\x18\x01 \x01(\v2#.caiomatch.profile.v1.MatchingFactsR\x05facts\".\n" +
 	"\rProfileErased\x12\x1d\n" +
 	"\n" +
-	"profile_id\x18\x01 \x01(\tR\tprofileId2\xb2\x03\n" +
+	"profile_id\x18\x01 \x01(\tR\tprofileId\"\x8a\x01\n" +
+	"\x10ConsultantBooked\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x02 \x01(\tR\tmissionId\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x03 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x04 \x01(\tR\aendDate\"R\n" +
+	"\x12ConsultantReleased\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x02 \x01(\tR\tmissionId2\xb2\x03\n" +
 	"\x0eProfileService\x12h\n" +
 	"\rCreateProfile\x12*.caiomatch.profile.v1.CreateProfileRequest\x1a+.caiomatch.profile.v1.CreateProfileResponse\x12_\n" +
 	"\n" +
@@ -1498,7 +1633,7 @@ func file_caiomatch_profile_v1_profile_proto_rawDescGZIP() []byte {
 	return file_caiomatch_profile_v1_profile_proto_rawDescData
 }
 
-var file_caiomatch_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_caiomatch_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_caiomatch_profile_v1_profile_proto_goTypes = []any{
 	(*SkillLevel)(nil),             // 0: caiomatch.profile.v1.SkillLevel
 	(*PastMission)(nil),            // 1: caiomatch.profile.v1.PastMission
@@ -1516,35 +1651,37 @@ var file_caiomatch_profile_v1_profile_proto_goTypes = []any{
 	(*ProfileRegistered)(nil),      // 13: caiomatch.profile.v1.ProfileRegistered
 	(*ProfileUpdated)(nil),         // 14: caiomatch.profile.v1.ProfileUpdated
 	(*ProfileErased)(nil),          // 15: caiomatch.profile.v1.ProfileErased
-	(v1.MissionType)(0),            // 16: caiomatch.mission.v1.MissionType
-	(*v11.Location)(nil),           // 17: caiomatch.taxonomy.v1.Location
-	(v11.WorkMode)(0),              // 18: caiomatch.taxonomy.v1.WorkMode
-	(*timestamppb.Timestamp)(nil),  // 19: google.protobuf.Timestamp
+	(*ConsultantBooked)(nil),       // 16: caiomatch.profile.v1.ConsultantBooked
+	(*ConsultantReleased)(nil),     // 17: caiomatch.profile.v1.ConsultantReleased
+	(v1.MissionType)(0),            // 18: caiomatch.mission.v1.MissionType
+	(*v11.Location)(nil),           // 19: caiomatch.taxonomy.v1.Location
+	(v11.WorkMode)(0),              // 20: caiomatch.taxonomy.v1.WorkMode
+	(*timestamppb.Timestamp)(nil),  // 21: google.protobuf.Timestamp
 }
 var file_caiomatch_profile_v1_profile_proto_depIdxs = []int32{
-	16, // 0: caiomatch.profile.v1.PastMission.mission_type:type_name -> caiomatch.mission.v1.MissionType
+	18, // 0: caiomatch.profile.v1.PastMission.mission_type:type_name -> caiomatch.mission.v1.MissionType
 	0,  // 1: caiomatch.profile.v1.Profile.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	17, // 2: caiomatch.profile.v1.Profile.location:type_name -> caiomatch.taxonomy.v1.Location
-	18, // 3: caiomatch.profile.v1.Profile.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	19, // 4: caiomatch.profile.v1.Profile.created_at:type_name -> google.protobuf.Timestamp
-	19, // 5: caiomatch.profile.v1.Profile.updated_at:type_name -> google.protobuf.Timestamp
+	19, // 2: caiomatch.profile.v1.Profile.location:type_name -> caiomatch.taxonomy.v1.Location
+	20, // 3: caiomatch.profile.v1.Profile.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	21, // 4: caiomatch.profile.v1.Profile.created_at:type_name -> google.protobuf.Timestamp
+	21, // 5: caiomatch.profile.v1.Profile.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 6: caiomatch.profile.v1.Profile.past_missions:type_name -> caiomatch.profile.v1.PastMission
 	2,  // 7: caiomatch.profile.v1.Profile.bookings:type_name -> caiomatch.profile.v1.Booking
 	0,  // 8: caiomatch.profile.v1.CreateProfileRequest.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	17, // 9: caiomatch.profile.v1.CreateProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
-	18, // 10: caiomatch.profile.v1.CreateProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	19, // 9: caiomatch.profile.v1.CreateProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
+	20, // 10: caiomatch.profile.v1.CreateProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
 	1,  // 11: caiomatch.profile.v1.CreateProfileRequest.past_missions:type_name -> caiomatch.profile.v1.PastMission
 	2,  // 12: caiomatch.profile.v1.CreateProfileRequest.bookings:type_name -> caiomatch.profile.v1.Booking
 	3,  // 13: caiomatch.profile.v1.CreateProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
 	3,  // 14: caiomatch.profile.v1.GetProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
 	0,  // 15: caiomatch.profile.v1.ReplaceProfileRequest.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	17, // 16: caiomatch.profile.v1.ReplaceProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
-	18, // 17: caiomatch.profile.v1.ReplaceProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	19, // 16: caiomatch.profile.v1.ReplaceProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
+	20, // 17: caiomatch.profile.v1.ReplaceProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
 	1,  // 18: caiomatch.profile.v1.ReplaceProfileRequest.past_missions:type_name -> caiomatch.profile.v1.PastMission
 	2,  // 19: caiomatch.profile.v1.ReplaceProfileRequest.bookings:type_name -> caiomatch.profile.v1.Booking
 	3,  // 20: caiomatch.profile.v1.ReplaceProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
 	0,  // 21: caiomatch.profile.v1.MatchingFacts.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	18, // 22: caiomatch.profile.v1.MatchingFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	20, // 22: caiomatch.profile.v1.MatchingFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
 	1,  // 23: caiomatch.profile.v1.MatchingFacts.past_missions:type_name -> caiomatch.profile.v1.PastMission
 	2,  // 24: caiomatch.profile.v1.MatchingFacts.bookings:type_name -> caiomatch.profile.v1.Booking
 	12, // 25: caiomatch.profile.v1.ProfileRegistered.facts:type_name -> caiomatch.profile.v1.MatchingFacts
@@ -1575,7 +1712,7 @@ func file_caiomatch_profile_v1_profile_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_profile_v1_profile_proto_rawDesc), len(file_caiomatch_profile_v1_profile_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
