@@ -31,6 +31,8 @@ type Queries interface {
 	ShortlistedForFirm(ctx context.Context, profileID, firmID string) (bool, error)
 	// OpenMissions returns every open mission.
 	OpenMissions(ctx context.Context) ([]domain.Mission, error)
+	// Exclusions are the consultants never to rank again for a mission.
+	Exclusions(ctx context.Context, missionID string) ([]string, error)
 }
 
 // ReadModel is the store inside one event's transaction.
@@ -44,6 +46,8 @@ type ReadModel interface {
 	// AddShortlist stores s as its mission's current shortlist, and its ShortlistProposed event
 	// in the outbox.
 	AddShortlist(ctx context.Context, s domain.Shortlist) error
+	// Exclude keeps a consultant off a mission for good; reason is "declined" or "expired".
+	Exclude(ctx context.Context, missionID, profileID, reason string) error
 }
 
 // Store is the missions and their shortlists.
@@ -92,6 +96,8 @@ type Application struct {
 type openMission struct {
 	mission domain.Mission
 	current *domain.Shortlist
+	// excluded declined the mission or let its offer expire.
+	excluded []string
 }
 
 // New builds the application over an index that the caller fills (see Load).
@@ -119,6 +125,9 @@ func (a *Application) Load(ctx context.Context) error {
 	clear(a.open)
 	for _, m := range missions {
 		om := &openMission{mission: m}
+		if om.excluded, err = a.store.Exclusions(ctx, m.ID); err != nil {
+			return err
+		}
 		s, found, err := a.store.CurrentShortlist(ctx, m.ID)
 		if err != nil {
 			return err
@@ -139,10 +148,11 @@ func (a *Application) settings() domain.Settings {
 	return s
 }
 
-// query ranks m, keeping the consultants of its current shortlist exempt from the cap.
-func (a *Application) query(s domain.Settings, m domain.Mission, current *domain.Shortlist) index.Query {
+// query ranks m, keeping the consultants of its current shortlist exempt from the cap and the
+// excluded ones out.
+func (a *Application) query(s domain.Settings, m domain.Mission, current *domain.Shortlist, excluded []string) index.Query {
 	return index.Query{Settings: s, Mission: m, K: a.cfg.ShortlistSize, ExposureCap: a.cfg.ExposureCap,
-		Holding: candidateIDs(current)}
+		Holding: candidateIDs(current), Excluded: excluded}
 }
 
 func candidateIDs(s *domain.Shortlist) []string {
@@ -181,7 +191,7 @@ func (u undo) run() {
 // next mission ranked for the same event sees them; undo takes them back.
 func (a *Application) rerank(ctx context.Context, rm ReadModel, s domain.Settings, om *openMission,
 	u *undo, out *proposals) error {
-	ranking := a.index.Rank(a.query(s, om.mission, om.current))
+	ranking := a.index.Rank(a.query(s, om.mission, om.current, om.excluded))
 	next, propose := domain.NextShortlist(om.mission, om.current, ranking, a.now().UTC())
 	if !propose {
 		return nil

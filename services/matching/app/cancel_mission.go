@@ -11,6 +11,16 @@ import (
 // A cancellation of a mission not heard of yet leaves a closed tombstone, so that a late
 // submission does not reopen it.
 func (a *Application) CancelMission(ctx context.Context, d Delivery, missionID, firmID string) error {
+	return a.closeMission(ctx, d, missionID, firmID)
+}
+
+// StaffMission closes a mission a consultant accepted: like a cancellation for ranking, it is
+// never re-ranked again and its candidates no longer count against the exposure cap.
+func (a *Application) StaffMission(ctx context.Context, d Delivery, missionID string) error {
+	return a.closeMission(ctx, d, missionID, "")
+}
+
+func (a *Application) closeMission(ctx context.Context, d Delivery, missionID, firmID string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	applied, err := a.store.Apply(ctx, d, func(ctx context.Context, rm ReadModel) error {

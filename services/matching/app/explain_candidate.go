@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
@@ -23,7 +24,9 @@ type CandidateExplanation struct {
 	Shortlisted          bool
 	Rank, EligibleCount  int
 	ExposureCapped       bool
-	ShortlistRevision    int64
+	// Excluded: the consultant declined the mission or let its offer expire.
+	Excluded          bool
+	ShortlistRevision int64
 }
 
 // ExplainCandidate answers "why" and "why not" for one consultant and one mission: the score
@@ -78,13 +81,18 @@ func (a *Application) ExplainCandidate(ctx context.Context, caller identity.Call
 		return CandidateExplanation{}, errProfileNotFound(profileID)
 	}
 	settings := a.settings()
-	st := a.index.Standing(a.query(settings, m, current), profileID)
+	excluded, err := a.store.Exclusions(ctx, missionID)
+	if err != nil {
+		return CandidateExplanation{}, err
+	}
+	st := a.index.Standing(a.query(settings, m, current, excluded), profileID)
 	if !st.Known {
 		return CandidateExplanation{}, errProfileNotFound(profileID)
 	}
 	out := CandidateExplanation{MissionID: missionID, ProfileID: profileID, Evaluation: st.Evaluation,
 		ScoringVersion: settings.Scoring.Version, Shortlisted: shortlisted, Rank: st.Rank,
-		EligibleCount: st.EligibleCount, ExposureCapped: st.ExposureCapped && !shortlisted}
+		EligibleCount: st.EligibleCount, ExposureCapped: st.ExposureCapped && !shortlisted,
+		Excluded: slices.Contains(excluded, profileID)}
 	if current != nil {
 		out.ShortlistRevision = current.Revision
 	}

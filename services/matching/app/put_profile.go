@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/caiomatch/caiomatch/services/matching/domain"
@@ -55,6 +56,9 @@ func (a *Application) PutProfile(ctx context.Context, d Delivery, p domain.Profi
 func (a *Application) couldChange(s domain.Settings, om *openMission, p domain.Profile) bool {
 	if om.current == nil || om.current.Holds(p.ID) {
 		return true
+	}
+	if slices.Contains(om.excluded, p.ID) {
+		return false
 	}
 	ev := domain.Evaluate(s, om.mission, p)
 	if !ev.Eligible {

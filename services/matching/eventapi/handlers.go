@@ -30,7 +30,8 @@ func ProfilesSpec() eventbus.ConsumerSpec {
 	return eventbus.ConsumerSpec{Stream: eventbus.StreamOf(eventbus.ProducerProfile), Durable: ProfilesConsumer}
 }
 
-// MissionsSpec reads mission submissions and cancellations.
+// MissionsSpec reads mission submissions, cancellations and status changes (a staffed mission is
+// closed), and declined or expired offers (the consultant is excluded from the mission).
 func MissionsSpec() eventbus.ConsumerSpec {
 	return eventbus.ConsumerSpec{
 		Stream:  eventbus.StreamOf(eventbus.ProducerMission),
@@ -38,6 +39,9 @@ func MissionsSpec() eventbus.ConsumerSpec {
 		FilterSubjects: []string{
 			eventbus.Subject(eventbus.ProducerMission, "MissionSubmitted", ">"),
 			eventbus.Subject(eventbus.ProducerMission, "MissionCancelled", ">"),
+			eventbus.Subject(eventbus.ProducerMission, "MissionUpdated", ">"),
+			eventbus.Subject(eventbus.ProducerMission, "OfferDeclined", ">"),
+			eventbus.Subject(eventbus.ProducerMission, "OfferExpired", ">"),
 		},
 	}
 }
@@ -85,6 +89,15 @@ func (h *Handlers) Mission(ctx context.Context, env *eventsv1.Envelope, payload 
 			return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
 		}
 		return h.app.SubmitMission(ctx, d, m)
+	case *missionv1.MissionUpdated:
+		if e.GetStatus() != missionv1.MissionStatus_MISSION_STATUS_STAFFED {
+			return nil
+		}
+		return h.app.StaffMission(ctx, d, e.GetMissionId())
+	case *missionv1.OfferDeclined:
+		return h.exclude(ctx, d, env, e.GetOffer(), app.ExclusionDeclined)
+	case *missionv1.OfferExpired:
+		return h.exclude(ctx, d, env, e.GetOffer(), app.ExclusionExpired)
 	case *missionv1.MissionCancelled:
 		if e.GetMissionId() == "" {
 			return fmt.Errorf("%s %s: no mission id", env.GetType(), env.GetEventId())
@@ -92,6 +105,13 @@ func (h *Handlers) Mission(ctx context.Context, env *eventsv1.Envelope, payload 
 		return h.app.CancelMission(ctx, d, e.GetMissionId(), e.GetFirmId())
 	}
 	return nil
+}
+
+func (h *Handlers) exclude(ctx context.Context, d app.Delivery, env *eventsv1.Envelope, o *missionv1.Offer, reason string) error {
+	if o.GetMissionId() == "" || o.GetProfileId() == "" {
+		return fmt.Errorf("%s %s: offer without a mission or a profile", env.GetType(), env.GetEventId())
+	}
+	return h.app.ExcludeCandidate(ctx, d, o.GetMissionId(), o.GetProfileId(), reason)
 }
 
 // RebuildIndex replays the whole profile stream into the index: the stream is the source of

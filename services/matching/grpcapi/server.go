@@ -77,7 +77,7 @@ func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCa
 		ScoringVersion: e.ScoringVersion, Components: protomap.Components(ev.Explanation.Components),
 		MatchedSkills: ev.Explanation.MatchedSkills, MissingSkills: ev.Explanation.MissingSkills,
 		Shortlisted: e.Shortlisted, Rank: int32(e.Rank), EligibleCount: int32(e.EligibleCount),
-		ExposureCapped: e.ExposureCapped, ShortlistRevision: e.ShortlistRevision,
+		ExposureCapped: e.ExposureCapped, ShortlistRevision: e.ShortlistRevision, Excluded: e.Excluded,
 		FailedRules: []*matchingv1.FailedRule{},
 	}
 	for _, f := range ev.FailedRules {

@@ -177,6 +177,32 @@ func (r readModel) PutMission(ctx context.Context, m domain.Mission) error {
 	return nil
 }
 
+func (q queries) Exclusions(ctx context.Context, missionID string) ([]string, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT profile_id FROM mission_exclusions WHERE mission_id = $1 ORDER BY profile_id`, missionID)
+	if err != nil {
+		return nil, fmt.Errorf("list exclusions: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+func (r readModel) Exclude(ctx context.Context, missionID, profileID, reason string) error {
+	if _, err := r.tx.ExecContext(ctx, `INSERT INTO mission_exclusions (mission_id, profile_id, reason, excluded_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (mission_id, profile_id) DO NOTHING`,
+		missionID, profileID, reason, formatTime(time.Now())); err != nil {
+		return fmt.Errorf("exclude candidate: %w", err)
+	}
+	return nil
+}
+
 func (q queries) OpenMissions(ctx context.Context) ([]domain.Mission, error) {
 	rows, err := q.q.QueryContext(ctx, `SELECT id, firm_id, status, details FROM missions WHERE status = 'open' ORDER BY id`)
 	if err != nil {

@@ -729,8 +729,11 @@ type ExplainCandidateResponse struct {
 	ExposureCapped bool `protobuf:"varint,13,opt,name=exposure_capped,json=exposureCapped,proto3" json:"exposure_capped,omitempty"`
 	// shortlist_revision is the revision of the current shortlist, 0 before the first.
 	ShortlistRevision int64 `protobuf:"varint,14,opt,name=shortlist_revision,json=shortlistRevision,proto3" json:"shortlist_revision,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// excluded is true when the consultant declined this mission or let its offer expire: they
+	// are never ranked for it again.
+	Excluded      bool `protobuf:"varint,15,opt,name=excluded,proto3" json:"excluded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExplainCandidateResponse) Reset() {
@@ -859,6 +862,13 @@ func (x *ExplainCandidateResponse) GetShortlistRevision() int64 {
 		return x.ShortlistRevision
 	}
 	return 0
+}
+
+func (x *ExplainCandidateResponse) GetExcluded() bool {
+	if x != nil {
+		return x.Excluded
+	}
+	return false
 }
 
 type CreateStaffingPlanRequest struct {
@@ -1332,7 +1342,7 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\n" +
 	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
 	"\n" +
-	"profile_id\x18\x02 \x01(\tR\tprofileId\"\xc3\x04\n" +
+	"profile_id\x18\x02 \x01(\tR\tprofileId\"\xdf\x04\n" +
 	"\x18ExplainCandidateResponse\x12\x1d\n" +
 	"\n" +
 	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
@@ -1352,7 +1362,8 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\x04rank\x18\v \x01(\x05R\x04rank\x12%\n" +
 	"\x0eeligible_count\x18\f \x01(\x05R\religibleCount\x12'\n" +
 	"\x0fexposure_capped\x18\r \x01(\bR\x0eexposureCapped\x12-\n" +
-	"\x12shortlist_revision\x18\x0e \x01(\x03R\x11shortlistRevision\"<\n" +
+	"\x12shortlist_revision\x18\x0e \x01(\x03R\x11shortlistRevision\x12\x1a\n" +
+	"\bexcluded\x18\x0f \x01(\bR\bexcluded\"<\n" +
 	"\x19CreateStaffingPlanRequest\x12\x1f\n" +
 	"\vmission_ids\x18\x01 \x03(\tR\n" +
 	"missionIds\"U\n" +
