@@ -31,16 +31,23 @@ func roles(sets ...[]identity.Role) []identity.Role { return slices.Concat(sets.
 // allowedRoles says which roles may ever call a method: others get 403 before the call
 // travels. Ownership (404 for someone else's resource) is decided by the service.
 var allowedRoles = map[string][]identity.Role{
-	profilev1.ProfileService_CreateProfile_FullMethodName:      roles(consultant, operator),
-	profilev1.ProfileService_GetProfile_FullMethodName:         roles(consultant, operator, firm),
-	profilev1.ProfileService_ReplaceProfile_FullMethodName:     consultant,
-	profilev1.ProfileService_DeleteProfile_FullMethodName:      roles(consultant, operator),
-	missionv1.MissionService_CreateMission_FullMethodName:      firm,
-	missionv1.MissionService_GetMission_FullMethodName:         roles(firm, operator),
-	missionv1.MissionService_ListMissions_FullMethodName:       roles(firm, operator),
-	missionv1.MissionService_CancelMission_FullMethodName:      roles(firm, operator),
-	matchingv1.MatchingService_GetShortlist_FullMethodName:     roles(firm, operator),
-	matchingv1.MatchingService_ExplainCandidate_FullMethodName: roles(firm, operator),
+	profilev1.ProfileService_CreateProfile_FullMethodName:        roles(consultant, operator),
+	profilev1.ProfileService_GetProfile_FullMethodName:           roles(consultant, operator, firm),
+	profilev1.ProfileService_ReplaceProfile_FullMethodName:       consultant,
+	profilev1.ProfileService_DeleteProfile_FullMethodName:        roles(consultant, operator),
+	missionv1.MissionService_CreateMission_FullMethodName:        firm,
+	missionv1.MissionService_GetMission_FullMethodName:           roles(firm, operator),
+	missionv1.MissionService_ListMissions_FullMethodName:         roles(firm, operator),
+	missionv1.MissionService_CancelMission_FullMethodName:        roles(firm, operator),
+	matchingv1.MatchingService_GetShortlist_FullMethodName:       roles(firm, operator),
+	matchingv1.MatchingService_ExplainCandidate_FullMethodName:   roles(firm, operator),
+	matchingv1.MatchingService_CreateStaffingPlan_FullMethodName: operator,
+	matchingv1.MatchingService_GetStaffingPlan_FullMethodName:    operator,
+	missionv1.MissionService_MakeOffer_FullMethodName:            firm,
+	missionv1.MissionService_ListOffers_FullMethodName:           roles(consultant, operator),
+	missionv1.MissionService_AcceptOffer_FullMethodName:          consultant,
+	missionv1.MissionService_DeclineOffer_FullMethodName:         consultant,
+	missionv1.MissionService_ListDecisions_FullMethodName:        roles(firm, operator),
 }
 
 // validators apply each service's own field rules at the edge.

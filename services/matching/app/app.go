@@ -33,6 +33,8 @@ type Queries interface {
 	OpenMissions(ctx context.Context) ([]domain.Mission, error)
 	// Exclusions are the consultants never to rank again for a mission.
 	Exclusions(ctx context.Context, missionID string) ([]string, error)
+	// StaffingPlan returns a stored plan; false when there is none with that id.
+	StaffingPlan(ctx context.Context, id string) (domain.StaffingPlan, bool, error)
 }
 
 // ReadModel is the store inside one event's transaction.
@@ -56,6 +58,8 @@ type Store interface {
 	// Apply runs change in one transaction that first claims the delivery's event id. When the
 	// event was already processed it changes nothing, does not call change and reports false.
 	Apply(ctx context.Context, d Delivery, change func(context.Context, ReadModel) error) (bool, error)
+	// SaveStaffingPlan stores a plan.
+	SaveStaffingPlan(ctx context.Context, p domain.StaffingPlan) error
 }
 
 // Missions asks the mission service about a mission matching has not heard of yet, on behalf
@@ -91,6 +95,13 @@ type Application struct {
 	mu sync.Mutex
 	// open caches the open missions and their current shortlists; guarded by mu.
 	open map[string]*openMission
+	// generation counts the events that may change who is eligible where (all but declines);
+	// guarded by mu. A staffing plan made at the same generation can be reused.
+	generation uint64
+
+	// planMu guards plan, the last staffing plan's solver.
+	planMu sync.Mutex
+	plan   *planState
 }
 
 type openMission struct {

@@ -37,6 +37,9 @@ func (a *Application) closeMission(ctx context.Context, d Delivery, missionID, f
 	if err != nil {
 		return err
 	}
+	if applied {
+		a.generation++
+	}
 	if om, ok := a.open[missionID]; ok && applied {
 		a.index.AddExposure(candidateIDs(om.current), -1)
 		delete(a.open, missionID)

@@ -41,6 +41,9 @@ func (a *Application) EraseProfile(ctx context.Context, d Delivery, profileID st
 		u.run()
 		return err
 	}
+	if applied {
+		a.generation++
+	}
 	a.logApplied(ctx, d, applied, proposed)
 	return nil
 }

@@ -43,5 +43,8 @@ func (a *Application) ExcludeCandidate(ctx context.Context, d Delivery, missionI
 		return err
 	}
 	a.logApplied(ctx, d, applied, proposed)
+	if applied {
+		a.declineInPlan(missionID, profileID)
+	}
 	return nil
 }

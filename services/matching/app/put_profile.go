@@ -47,6 +47,9 @@ func (a *Application) PutProfile(ctx context.Context, d Delivery, p domain.Profi
 		u.run()
 		return err
 	}
+	if applied {
+		a.generation++
+	}
 	a.logApplied(ctx, d, applied, proposed)
 	return nil
 }

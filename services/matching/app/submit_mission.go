@@ -44,6 +44,9 @@ func (a *Application) SubmitMission(ctx context.Context, d Delivery, m domain.Mi
 		u.run()
 		return err
 	}
+	if applied {
+		a.generation++
+	}
 	a.logApplied(ctx, d, applied, proposed)
 	return nil
 }

@@ -94,3 +94,27 @@ func canonicalID(raw string) string {
 	}
 	return raw
 }
+
+func (s *Server) CreateStaffingPlan(ctx context.Context, req *matchingv1.CreateStaffingPlanRequest) (*matchingv1.CreateStaffingPlanResponse, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.app.CreateStaffingPlan(ctx, caller, req.GetMissionIds())
+	if err != nil {
+		return nil, err
+	}
+	return &matchingv1.CreateStaffingPlanResponse{Plan: protomap.StaffingPlan(p)}, nil
+}
+
+func (s *Server) GetStaffingPlan(ctx context.Context, req *matchingv1.GetStaffingPlanRequest) (*matchingv1.GetStaffingPlanResponse, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.app.GetStaffingPlan(ctx, caller, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &matchingv1.GetStaffingPlanResponse{Plan: protomap.StaffingPlan(p)}, nil
+}

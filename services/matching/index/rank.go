@@ -243,3 +243,54 @@ func (ix *Index) Standing(q Query, profileID string) Standing {
 	st.ExposureCapped = !ix.rankable(cq, s) && !slices.Contains(cq.excluded, s)
 	return st
 }
+
+// SlotScore is one eligible consultant of a mission, by slot.
+type SlotScore struct {
+	Slot  int32
+	Score float64
+}
+
+// Candidates returns every eligible consultant of the query's mission who is not excluded,
+// with their score, in slot order. The exposure cap does not apply: it limits shortlists, not
+// the global staffing plan.
+func (ix *Index) Candidates(q Query) []SlotScore {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	cq := ix.compile(q)
+	parts := scan(ix.slots(), func(lo, hi int) []SlotScore {
+		var out []SlotScore
+		ix.forEachEligible(cq, lo, hi, func(s int) {
+			if !slices.Contains(cq.excluded, int32(s)) {
+				out = append(out, SlotScore{Slot: int32(s), Score: ix.score(cq, s)})
+			}
+		})
+		return out
+	})
+	return slices.Concat(parts...)
+}
+
+// IDOf is the profile id of a slot.
+func (ix *Index) IDOf(slot int32) string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return formatID(ix.idHi[slot], ix.idLo[slot])
+}
+
+// Slots is the number of slots, live or erased: slot numbers are below it.
+func (ix *Index) Slots() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.slots()
+}
+
+// SlotOf is the slot of a profile id; false when the index has never heard of it.
+func (ix *Index) SlotOf(id string) (int32, bool) {
+	hi, lo, err := ParseID(id)
+	if err != nil {
+		return 0, false
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	s := ix.find(hi, lo)
+	return s, s >= 0
+}
