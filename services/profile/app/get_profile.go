@@ -7,8 +7,9 @@ import (
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
 
-// GetProfile shows a profile to its owner and operators in full, and to a firm without the
-// email while the profile is on one of the firm's shortlists.
+// GetProfile shows a profile to its owner and operators in full, and to a firm while the
+// profile is on one of the firm's shortlists, without the email or the missions its bookings
+// are for (see domain.Profile.SeenByFirm).
 func (a *Application) GetProfile(ctx context.Context, caller identity.Caller, id string) (domain.Profile, error) {
 	p, err := a.repo.Get(ctx, id)
 	if err != nil {
@@ -23,8 +24,7 @@ func (a *Application) GetProfile(ctx context.Context, caller identity.Caller, id
 			return domain.Profile{}, err
 		}
 		if visible {
-			p.Email = ""
-			return p, nil
+			return p.SeenByFirm(), nil
 		}
 	}
 	return domain.Profile{}, errNotFound(id)

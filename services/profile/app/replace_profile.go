@@ -8,7 +8,8 @@ import (
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
 
-// ReplaceProfile replaces every detail of the caller's own profile.
+// ReplaceProfile replaces every detail of the caller's own profile. Bookings the platform made
+// for the missions it staffed stay: the consultant replaces only the bookings they declared.
 func (a *Application) ReplaceProfile(ctx context.Context, caller identity.Caller, id string, in domain.DetailsInput) (domain.Profile, error) {
 	if caller.Role != identity.RoleConsultant {
 		return domain.Profile{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the consultant who owns a profile replaces it")
@@ -21,8 +22,7 @@ func (a *Application) ReplaceProfile(ctx context.Context, caller identity.Caller
 		if p.AccountID != caller.AccountID {
 			return nil, errNotFound(id)
 		}
-		p.Details = details
-		p.UpdatedAt = a.now().UTC()
+		p.ReplaceDetails(details, a.now())
 		return domain.ProfileUpdated{Profile: *p}, nil
 	})
 }

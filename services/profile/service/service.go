@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/pkg/outbox"
@@ -17,6 +18,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/matchingclient"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/missionevents"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/grpcapi"
@@ -33,7 +35,8 @@ type Config struct {
 	ShutdownGrace time.Duration
 }
 
-// Run serves the profile service until ctx ends.
+// Run serves the profile service until ctx ends: the gRPC port, the outbox relay and the
+// consumer of accepted offers and cancelled missions.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	// Serve closes the listener; this closes it too when start-up fails before serving.
 	defer host.Listener.Close()
@@ -56,6 +59,9 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	application := app.New(repo, matchingclient.New(matchingv1.NewMatchingServiceClient(matchingConn)),
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
 
+	missions := eventbus.NewConsumer(host.JetStream, missionevents.Spec(),
+		missionevents.Handler(application, host.Logger), host.TracerProvider, host.Logger)
+
 	server := rpc.NewServer(host.TracerProvider, host.Logger, rpc.WithCallerKey(host.CallerKey))
 	profilev1.RegisterProfileServiceServer(server.GRPC, grpcapi.NewServer(application))
 
@@ -65,6 +71,20 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	}
 	return servicehost.RunTogether(ctx,
 		relay.Run,
+		stopQuietly(missions.Run),
 		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, grace) },
 	)
+}
+
+// stopQuietly treats an error a part returns once ctx has ended as a clean stop: the consumer
+// reports the cancellation of a call it was making (declaring itself, say) when shutdown comes
+// early.
+func stopQuietly(part func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		err := part(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 }

@@ -22,6 +22,14 @@ func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 		return eventbus.NewEvent(eventbus.ProducerProfile, e.Profile.ID, &profilev1.ProfileUpdated{Facts: matchingFacts(e.Profile)}, now)
 	case domain.ProfileErased:
 		return eventbus.NewEvent(eventbus.ProducerProfile, e.ProfileID, &profilev1.ProfileErased{ProfileId: e.ProfileID}, now)
+	case domain.ConsultantBooked:
+		return eventbus.NewEvent(eventbus.ProducerProfile, e.ProfileID, &profilev1.ConsultantBooked{
+			ProfileId: e.ProfileID, MissionId: e.Booking.MissionID,
+			StartDate: dates.Format(e.Booking.Start), EndDate: dates.Format(e.Booking.End),
+		}, now)
+	case domain.ConsultantReleased:
+		return eventbus.NewEvent(eventbus.ProducerProfile, e.ProfileID,
+			&profilev1.ConsultantReleased{ProfileId: e.ProfileID, MissionId: e.MissionID}, now)
 	}
 	return eventbus.Event{}, fmt.Errorf("unknown profile event %T", ev)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/inbox"
 	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/services/profile/app"
@@ -22,10 +23,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrations are the profile tables plus the outbox.
+// Migrations are the outbox, the inbox and the profile tables.
 func Migrations() []sqlstore.MigrationSet {
 	sub, _ := fs.Sub(migrations, "migrations")
-	return []sqlstore.MigrationSet{outbox.Migrations(), {Name: "profile", FS: sub}}
+	return []sqlstore.MigrationSet{outbox.Migrations(), inbox.Migrations(), {Name: "profile", FS: sub}}
 }
 
 // Repository implements app.Repository.
@@ -167,6 +168,9 @@ func (r *Repository) Create(ctx context.Context, p domain.Profile, ev domain.Eve
 		if err != nil {
 			return fmt.Errorf("insert profile: %w", err)
 		}
+		if err := indexPlatformBookings(ctx, tx, p); err != nil {
+			return err
+		}
 		return addEvent(ctx, tx, ev)
 	})
 	if err == nil {
@@ -213,22 +217,57 @@ func (r *Repository) Update(ctx context.Context, id string, change func(*domain.
 		if err != nil {
 			return err
 		}
-		details, err := encodeDetails(p.Details)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE profiles SET details = $1, updated_at = $2 WHERE id = $3`,
-			details, formatTime(p.UpdatedAt), id); err != nil {
-			return fmt.Errorf("update profile: %w", err)
-		}
 		updated = p
-		return addEvent(ctx, tx, ev)
+		return saveProfile(ctx, tx, p, []domain.Event{ev})
 	})
 	if err != nil {
 		return domain.Profile{}, err
 	}
 	r.committed()
 	return updated, nil
+}
+
+// saveProfile stores a changed profile, keeps the platform bookings index in step and adds the
+// events to the outbox.
+func saveProfile(ctx context.Context, tx *sql.Tx, p domain.Profile, events []domain.Event) error {
+	details, err := encodeDetails(p.Details)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE profiles SET details = $1, updated_at = $2 WHERE id = $3`,
+		details, formatTime(p.UpdatedAt), p.ID)
+	if err != nil {
+		return fmt.Errorf("update profile: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fault.NotFound(app.ReasonProfileNotFound, "profile %s not found", p.ID)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM platform_bookings WHERE profile_id = $1`, p.ID); err != nil {
+		return fmt.Errorf("update platform bookings: %w", err)
+	}
+	if err := indexPlatformBookings(ctx, tx, p); err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if err := addEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexPlatformBookings records which missions booked p.
+func indexPlatformBookings(ctx context.Context, tx *sql.Tx, p domain.Profile) error {
+	for _, b := range p.Bookings {
+		if !b.Platform() {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO platform_bookings (mission_id, profile_id) VALUES ($1, $2)
+			ON CONFLICT (mission_id, profile_id) DO NOTHING`, b.MissionID, p.ID); err != nil {
+			return fmt.Errorf("index platform booking: %w", err)
+		}
+	}
+	return nil
 }
 
 func (r *Repository) Delete(ctx context.Context, id string, ev domain.Event) error {
@@ -246,6 +285,81 @@ func (r *Repository) Delete(ctx context.Context, id string, ev domain.Event) err
 		r.committed()
 	}
 	return err
+}
+
+func (r *Repository) Once(ctx context.Context, d app.Delivery, handle func(app.Tx) error) (bool, error) {
+	claimed := false
+	store := &txStore{}
+	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
+		var err error
+		if claimed, err = inbox.Claim(ctx, tx, d.Consumer, d.EventID); err != nil || !claimed {
+			return err
+		}
+		store.tx = tx
+		return handle(store)
+	})
+	if err != nil {
+		return false, err
+	}
+	if store.saved {
+		r.committed()
+	}
+	return claimed, nil
+}
+
+// txStore is app.Tx over one SQL transaction.
+type txStore struct {
+	tx *sql.Tx
+	// saved is set once a change, and so an event, was stored.
+	saved bool
+}
+
+func (s *txStore) Get(ctx context.Context, id string) (domain.Profile, error) {
+	return getProfile(ctx, s.tx, id)
+}
+
+func (s *txStore) Save(ctx context.Context, p domain.Profile, events []domain.Event) error {
+	if err := saveProfile(ctx, s.tx, p, events); err != nil {
+		return err
+	}
+	s.saved = true
+	return nil
+}
+
+func (s *txStore) BookedFor(ctx context.Context, missionID string) ([]string, error) {
+	rows, err := s.tx.QueryContext(ctx, `SELECT profile_id FROM platform_bookings WHERE mission_id = $1 ORDER BY profile_id`, missionID)
+	if err != nil {
+		return nil, fmt.Errorf("profiles booked for mission %s: %w", missionID, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("profiles booked for mission %s: %w", missionID, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("profiles booked for mission %s: %w", missionID, err)
+	}
+	return ids, nil
+}
+
+func (s *txStore) RecordCancelledMission(ctx context.Context, missionID string) error {
+	if _, err := s.tx.ExecContext(ctx, `INSERT INTO cancelled_missions (mission_id, cancelled_at) VALUES ($1, $2)
+		ON CONFLICT (mission_id) DO NOTHING`, missionID, formatTime(time.Now())); err != nil {
+		return fmt.Errorf("record cancelled mission %s: %w", missionID, err)
+	}
+	return nil
+}
+
+func (s *txStore) MissionCancelled(ctx context.Context, missionID string) (bool, error) {
+	var n int
+	if err := s.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cancelled_missions WHERE mission_id = $1`, missionID).Scan(&n); err != nil {
+		return false, fmt.Errorf("is mission %s cancelled: %w", missionID, err)
+	}
+	return n > 0, nil
 }
 
 func addEvent(ctx context.Context, tx *sql.Tx, ev domain.Event) error {

@@ -1,0 +1,68 @@
+// Package missionevents feeds the mission service's events to the profile use cases: an
+// accepted offer books the consultant, a cancelled mission releases them.
+package missionevents
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	"github.com/caiomatch/caiomatch/services/profile/app"
+)
+
+// Spec is the durable consumer of accepted offers and cancelled missions. A message that keeps
+// failing goes to the dead-letter stream after the consumer's bounded deliveries.
+func Spec() eventbus.ConsumerSpec {
+	return eventbus.ConsumerSpec{
+		Stream:  eventbus.StreamOf(eventbus.ProducerMission),
+		Durable: app.MissionsConsumer,
+		FilterSubjects: []string{
+			eventbus.Subject(eventbus.ProducerMission, "OfferAccepted", ">"),
+			eventbus.Subject(eventbus.ProducerMission, "MissionCancelled", ">"),
+		},
+	}
+}
+
+// Handler applies each event exactly once (the inbox claim commits with its effect).
+func Handler(a *app.Application, logger *slog.Logger) eventbus.Handler {
+	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
+		d := app.Delivery{Consumer: app.MissionsConsumer, EventID: env.GetEventId()}
+		var (
+			out       app.EventOutcome
+			err       error
+			missionID string
+		)
+		switch e := payload.(type) {
+		case *missionv1.OfferAccepted:
+			o := e.GetOffer()
+			missionID = o.GetMissionId()
+			out, err = a.BookConsultant(ctx, d, app.Staffing{
+				MissionID: o.GetMissionId(), ProfileID: o.GetProfileId(),
+				StartDate: o.GetStartDate(), EndDate: o.GetEndDate(),
+			})
+		case *missionv1.MissionCancelled:
+			missionID = e.GetMissionId()
+			out, err = a.ReleaseConsultant(ctx, d, e.GetMissionId())
+		default:
+			// The filter lets only these two through; anything else is not ours to act on.
+			logger.WarnContext(ctx, "unexpected event ignored", "event_id", env.GetEventId(), "type", env.GetType())
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
+		}
+		if out.Duplicate {
+			logger.DebugContext(ctx, "mission event already processed", "event_id", env.GetEventId(),
+				"type", env.GetType(), "mission_id", missionID)
+			return nil
+		}
+		logger.InfoContext(ctx, "mission event applied", "event_id", env.GetEventId(), "type", env.GetType(),
+			"mission_id", missionID, "result", out.Result, "profile_ids", out.Changed)
+		return nil
+	}
+}

@@ -1,0 +1,98 @@
+package missionevents_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/missionevents"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/profile/app"
+	"github.com/caiomatch/caiomatch/services/profile/domain"
+)
+
+func TestSpecReadsAcceptedOffersAndCancellations(t *testing.T) {
+	s := missionevents.Spec()
+	if s.Stream != "MISSION" || s.Durable != "profile-missions" ||
+		!slices.Equal(s.FilterSubjects, []string{"caiomatch.mission.v1.OfferAccepted.>", "caiomatch.mission.v1.MissionCancelled.>"}) {
+		t.Fatalf("spec %+v", s)
+	}
+}
+
+func TestHandler(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "profile.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(sqlite.NewRepository(db, nil), nil, time.Now, func() string { return "p1" })
+	in := domain.DetailsInput{
+		Details: domain.Details{
+			DisplayName: "Claire Martin", Email: "claire@example.org", Sectors: []string{"C21"},
+			Skills: []domain.Skill{{ID: "ai-strategy", Level: 4}}, YearsExperience: 18, Languages: []string{"fr"},
+			Location: domain.Location{Country: "FR"}, WorkMode: domain.WorkModeRemote, DailyRateEUR: 1400,
+		},
+		AvailableFrom: "2027-01-04",
+	}
+	owner := identity.Caller{AccountID: "cons-1", Role: identity.RoleConsultant}
+	if _, err := a.CreateProfile(ctx, owner, "", in); err != nil {
+		t.Fatal(err)
+	}
+	logs := &bytes.Buffer{}
+	handle := missionevents.Handler(a, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	env := func(id, typ string) *eventsv1.Envelope {
+		return &eventsv1.Envelope{EventId: id, Type: typ, OccurredAt: timestamppb.Now(), Producer: eventbus.ProducerMission}
+	}
+	offer := &missionv1.Offer{MissionId: "m-1", ProfileId: "p1", StartDate: "2027-05-01", EndDate: "2027-10-31"}
+
+	if err := handle(ctx, env("ev-1", "OfferAccepted"), &missionv1.OfferAccepted{Offer: offer}); err != nil {
+		t.Fatal(err)
+	}
+	if err := handle(ctx, env("ev-1", "OfferAccepted"), &missionv1.OfferAccepted{Offer: offer}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.GetProfile(ctx, owner, "p1")
+	if err != nil || len(p.Bookings) != 1 || p.Bookings[0].MissionID != "m-1" {
+		t.Fatalf("after OfferAccepted: %+v, %v", p.Bookings, err)
+	}
+	// An event the filter should have kept out is acknowledged and ignored.
+	if err := handle(ctx, env("ev-2", "MissionUpdated"), &missionv1.MissionUpdated{MissionId: "m-1"}); err != nil {
+		t.Fatal(err)
+	}
+	// A malformed event is an error naming the event, so it is retried, then dead-lettered.
+	err = handle(ctx, env("ev-3", "OfferAccepted"), &missionv1.OfferAccepted{})
+	if err == nil || !strings.Contains(err.Error(), "ev-3") {
+		t.Fatalf("malformed offer: %v", err)
+	}
+	if err := handle(ctx, env("ev-4", "MissionCancelled"), &missionv1.MissionCancelled{MissionId: "m-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := a.GetProfile(ctx, owner, "p1"); len(p.Bookings) != 0 {
+		t.Fatalf("after MissionCancelled: %+v", p.Bookings)
+	}
+	for _, want := range []string{`"result":"booked"`, `"msg":"mission event already processed"`,
+		`"msg":"unexpected event ignored"`, `"result":"released"`, `"profile_ids":["p1"]`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs.String(), "claire") || strings.Contains(logs.String(), "Claire") {
+		t.Errorf("logs leak personal data:\n%s", logs)
+	}
+}

@@ -1,0 +1,93 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/services/profile/domain"
+)
+
+// MissionsConsumer names the durable consumer of the mission stream, and is the inbox key of
+// the events it handles.
+const MissionsConsumer = "profile-missions"
+
+// Staffing is what the profile service needs of an accepted offer.
+type Staffing struct {
+	MissionID string
+	ProfileID string
+	// StartDate and EndDate are the mission window, inclusive, "YYYY-MM-DD".
+	StartDate string
+	EndDate   string
+}
+
+// What handling a mission event did.
+const (
+	ResultBooked           = "booked"
+	ResultAlreadyBooked    = "already booked"
+	ResultProfileAbsent    = "profile absent"
+	ResultMissionCancelled = "mission cancelled"
+	ResultReleased         = "released"
+	ResultNotBooked        = "not booked"
+)
+
+// EventOutcome tells what handling an event did, for logs and tests.
+type EventOutcome struct {
+	// Duplicate is true when the event was already processed; nothing else happened then.
+	Duplicate bool
+	// Result is one of the Result constants; empty for a duplicate.
+	Result string
+	// Changed lists the profiles the event changed.
+	Changed []string
+}
+
+// BookConsultant takes in an accepted offer exactly once: the consultant's profile gains a
+// platform booking for the mission's window, published as ConsultantBooked and, so that
+// matching stops proposing them for overlapping missions, ProfileUpdated. Nothing changes when
+// the profile already holds a booking for that mission, when it was erased, or when the mission
+// was cancelled before this event was handled (a late redelivery).
+func (a *Application) BookConsultant(ctx context.Context, d Delivery, s Staffing) (EventOutcome, error) {
+	if s.ProfileID == "" {
+		return EventOutcome{}, fmt.Errorf("accepted offer for mission %q names no profile", s.MissionID)
+	}
+	booking, err := domain.NewPlatformBooking(s.MissionID, s.StartDate, s.EndDate)
+	if err != nil {
+		return EventOutcome{}, err
+	}
+	var out EventOutcome
+	claimed, err := a.repo.Once(ctx, d, func(tx Tx) error {
+		out = EventOutcome{}
+		cancelled, err := tx.MissionCancelled(ctx, s.MissionID)
+		if err != nil {
+			return err
+		}
+		if cancelled {
+			out.Result = ResultMissionCancelled
+			return nil
+		}
+		p, err := tx.Get(ctx, s.ProfileID)
+		if fault.KindOf(err) == fault.KindNotFound {
+			out.Result = ResultProfileAbsent
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !p.Book(booking, a.now()) {
+			out.Result = ResultAlreadyBooked
+			return nil
+		}
+		out.Result, out.Changed = ResultBooked, []string{p.ID}
+		return tx.Save(ctx, p, []domain.Event{
+			domain.ConsultantBooked{ProfileID: p.ID, Booking: booking},
+			domain.ProfileUpdated{Profile: p},
+		})
+	})
+	if err != nil {
+		return EventOutcome{}, err
+	}
+	if !claimed {
+		return EventOutcome{Duplicate: true}, nil
+	}
+	return out, nil
+}

@@ -1,0 +1,425 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/fault"
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/services/profile/app"
+	"github.com/caiomatch/caiomatch/services/profile/domain"
+)
+
+// payloads decodes the outbox rows from the n-th on, in order.
+func (f *fixture) payloads(t *testing.T, from int) []proto.Message {
+	t.Helper()
+	rows, err := f.db.Query(`SELECT data FROM outbox ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []proto.Message
+	for i := 0; rows.Next(); i++ {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+		if i < from {
+			continue
+		}
+		_, payload, err := eventbus.DecodeEnvelope(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, payload)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// claims counts the events the missions consumer has claimed.
+func (f *fixture) claims(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := f.db.QueryRow(`SELECT COUNT(*) FROM processed_events WHERE consumer = $1`, app.MissionsConsumer).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func delivery(eventID string) app.Delivery {
+	return app.Delivery{Consumer: app.MissionsConsumer, EventID: eventID}
+}
+
+// factsBookings writes the bookings of matching facts compactly, as bookingsOf does.
+func factsBookings(f *profilev1.MatchingFacts) string {
+	var out []string
+	for _, b := range f.GetBookings() {
+		s := b.GetStartDate() + ".." + b.GetEndDate()
+		if b.GetMissionId() != "" {
+			s += "@" + b.GetMissionId()
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+func bookingsOf(bs []domain.Booking) string {
+	var out []string
+	for _, b := range bs {
+		s := b.Start.Format(time.DateOnly) + ".." + b.End.Format(time.DateOnly)
+		if b.MissionID != "" {
+			s += "@" + b.MissionID
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+// withDeclaredBooking is a profile input with one booking of the consultant's own.
+func withDeclaredBooking() domain.DetailsInput {
+	in := input()
+	in.Bookings = []domain.BookingInput{{StartDate: "2027-03-01", EndDate: "2027-03-14"}}
+	return in
+}
+
+func staffing(missionID, profileID string) app.Staffing {
+	return app.Staffing{MissionID: missionID, ProfileID: profileID, StartDate: "2027-05-01", EndDate: "2027-10-31"}
+}
+
+func TestAcceptedOfferBooksTheConsultantOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p, err := f.app.CreateProfile(ctx, cons1, "", withDeclaredBooking())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := f.app.BookConsultant(ctx, delivery("ev-1"), staffing("m-1", p.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Duplicate || out.Result != app.ResultBooked || fmt.Sprint(out.Changed) != "["+p.ID+"]" {
+		t.Fatalf("outcome %+v", out)
+	}
+	booked, err := f.app.GetProfile(ctx, cons1, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bookingsOf(booked.Bookings); got != "2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1" {
+		t.Fatalf("bookings %s", got)
+	}
+	if !booked.UpdatedAt.After(p.UpdatedAt) || !booked.CreatedAt.Equal(p.CreatedAt) || booked.Email != p.Email {
+		t.Fatalf("booked %+v", booked)
+	}
+	// ConsultantBooked, then ProfileUpdated whose facts hold the new booking for matching.
+	evs := f.payloads(t, 1)
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want 2: %v", len(evs), evs)
+	}
+	want := &profilev1.ConsultantBooked{ProfileId: p.ID, MissionId: "m-1", StartDate: "2027-05-01", EndDate: "2027-10-31"}
+	if !proto.Equal(evs[0], want) {
+		t.Fatalf("first event %v, want %v", evs[0], want)
+	}
+	upd, ok := evs[1].(*profilev1.ProfileUpdated)
+	if !ok || upd.GetFacts().GetProfileId() != p.ID ||
+		factsBookings(upd.GetFacts()) != "2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1" {
+		t.Fatalf("second event %v", evs[1])
+	}
+
+	// The same event again, and another event for the same mission, change nothing.
+	out, err = f.app.BookConsultant(ctx, delivery("ev-1"), staffing("m-1", p.ID))
+	if err != nil || !out.Duplicate {
+		t.Fatalf("redelivery: %+v, %v", out, err)
+	}
+	other := staffing("m-1", p.ID)
+	other.StartDate, other.EndDate = "2028-01-01", "2028-06-30"
+	out, err = f.app.BookConsultant(ctx, delivery("ev-2"), other)
+	if err != nil || out.Duplicate || out.Result != app.ResultAlreadyBooked || len(out.Changed) != 0 {
+		t.Fatalf("second event for the mission: %+v, %v", out, err)
+	}
+	if again, _ := f.app.GetProfile(ctx, cons1, p.ID); fmt.Sprintf("%+v", again) != fmt.Sprintf("%+v", booked) {
+		t.Fatalf("profile changed:\n%+v\nwas %+v", again, booked)
+	}
+	if n := len(f.events(t)); n != 3 {
+		t.Fatalf("%d events, want 3", n)
+	}
+	if n := f.claims(t); n != 2 {
+		t.Fatalf("%d claims, want 2", n)
+	}
+
+	// Another mission adds another booking.
+	if out, err := f.app.BookConsultant(ctx, delivery("ev-3"), app.Staffing{
+		MissionID: "m-2", ProfileID: p.ID, StartDate: "2027-11-01", EndDate: "2028-04-30",
+	}); err != nil || out.Result != app.ResultBooked {
+		t.Fatalf("second mission: %+v, %v", out, err)
+	}
+	if got, _ := f.app.GetProfile(ctx, cons1, p.ID); bookingsOf(got.Bookings) !=
+		"2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1 2027-11-01..2028-04-30@m-2" {
+		t.Fatalf("bookings %s", bookingsOf(got.Bookings))
+	}
+	if ev := f.events(t); strings.Join(ev[3:], ",") != "ConsultantBooked "+p.ID+",ProfileUpdated "+p.ID {
+		t.Fatalf("events %q", ev)
+	}
+}
+
+func TestAcceptedOfferForAnErasedProfileIsOnlyClaimed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p, err := f.app.CreateProfile(ctx, cons1, "", input())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.app.DeleteProfile(ctx, cons1, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{p.ID, "never-existed"} {
+		out, err := f.app.BookConsultant(ctx, delivery("ev-"+id), staffing("m-1", id))
+		if err != nil || out.Duplicate || out.Result != app.ResultProfileAbsent {
+			t.Fatalf("booking %s: %+v, %v", id, out, err)
+		}
+		if out, err := f.app.BookConsultant(ctx, delivery("ev-"+id), staffing("m-1", id)); err != nil || !out.Duplicate {
+			t.Fatalf("redelivery for %s: %+v, %v", id, out, err)
+		}
+	}
+	if ev := f.events(t); strings.Join(ev, ",") != "ProfileRegistered "+p.ID+",ProfileErased "+p.ID {
+		t.Fatalf("events %q", ev)
+	}
+	if n := f.claims(t); n != 2 {
+		t.Fatalf("%d claims, want 2", n)
+	}
+}
+
+func TestMalformedAcceptedOfferIsAnErrorAndNotClaimed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p, err := f.app.CreateProfile(ctx, cons1, "", input())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []app.Staffing{
+		{MissionID: "m-1", StartDate: "2027-05-01", EndDate: "2027-10-31"},
+		{ProfileID: p.ID, StartDate: "2027-05-01", EndDate: "2027-10-31"},
+		{MissionID: "m-1", ProfileID: p.ID, StartDate: "2027-05-01"},
+		{MissionID: "m-1", ProfileID: p.ID, StartDate: "2027-05-01", EndDate: "2027-04-30"},
+	} {
+		if out, err := f.app.BookConsultant(ctx, delivery("ev-bad"), s); err == nil {
+			t.Errorf("%+v accepted: %+v", s, out)
+		}
+	}
+	if _, err := f.app.ReleaseConsultant(ctx, delivery("ev-bad"), ""); err == nil {
+		t.Error("cancellation without a mission id accepted")
+	}
+	if n := f.claims(t); n != 0 {
+		t.Fatalf("%d claims, want none", n)
+	}
+	if n := len(f.events(t)); n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
+}
+
+func TestCancelledMissionReleasesTheConsultant(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p, err := f.app.CreateProfile(ctx, cons1, "", withDeclaredBooking())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range []string{"m-1", "m-2"} {
+		s := staffing(m, p.ID)
+		if m == "m-2" {
+			s.StartDate, s.EndDate = "2027-11-01", "2028-04-30"
+		}
+		if _, err := f.app.BookConsultant(ctx, delivery(fmt.Sprint("accepted-", i)), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	booked, _ := f.app.GetProfile(ctx, cons1, p.ID)
+
+	// A mission that booked no one: claimed, nothing else.
+	out, err := f.app.ReleaseConsultant(ctx, delivery("cancel-9"), "m-9")
+	if err != nil || out.Duplicate || out.Result != app.ResultNotBooked || len(out.Changed) != 0 {
+		t.Fatalf("cancel m-9: %+v, %v", out, err)
+	}
+	if n := len(f.events(t)); n != 5 {
+		t.Fatalf("%d events, want 5", n)
+	}
+
+	out, err = f.app.ReleaseConsultant(ctx, delivery("cancel-1"), "m-1")
+	if err != nil || out.Duplicate || out.Result != app.ResultReleased || fmt.Sprint(out.Changed) != "["+p.ID+"]" {
+		t.Fatalf("cancel m-1: %+v, %v", out, err)
+	}
+	released, _ := f.app.GetProfile(ctx, cons1, p.ID)
+	if got := bookingsOf(released.Bookings); got != "2027-03-01..2027-03-14 2027-11-01..2028-04-30@m-2" {
+		t.Fatalf("bookings %s", got)
+	}
+	if !released.UpdatedAt.After(booked.UpdatedAt) {
+		t.Fatalf("updated at %v, was %v", released.UpdatedAt, booked.UpdatedAt)
+	}
+	evs := f.payloads(t, 5)
+	if len(evs) != 2 || !proto.Equal(evs[0], &profilev1.ConsultantReleased{ProfileId: p.ID, MissionId: "m-1"}) {
+		t.Fatalf("events %v", evs)
+	}
+	if upd, ok := evs[1].(*profilev1.ProfileUpdated); !ok ||
+		factsBookings(upd.GetFacts()) != "2027-03-01..2027-03-14 2027-11-01..2028-04-30@m-2" {
+		t.Fatalf("second event %v", evs[1])
+	}
+
+	// Redelivered: nothing more. Another cancellation event of the same mission: nothing either.
+	if out, err := f.app.ReleaseConsultant(ctx, delivery("cancel-1"), "m-1"); err != nil || !out.Duplicate {
+		t.Fatalf("redelivery: %+v, %v", out, err)
+	}
+	if out, err := f.app.ReleaseConsultant(ctx, delivery("cancel-1b"), "m-1"); err != nil || out.Result != app.ResultNotBooked {
+		t.Fatalf("second cancellation: %+v, %v", out, err)
+	}
+	if n := len(f.events(t)); n != 7 {
+		t.Fatalf("%d events, want 7", n)
+	}
+
+	// An acceptance of the cancelled mission handled late (a redelivery after a failure) books
+	// no one.
+	out, err = f.app.BookConsultant(ctx, delivery("accepted-late"), staffing("m-1", p.ID))
+	if err != nil || out.Result != app.ResultMissionCancelled {
+		t.Fatalf("late acceptance: %+v, %v", out, err)
+	}
+	if got, _ := f.app.GetProfile(ctx, cons1, p.ID); fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", released) {
+		t.Fatalf("late acceptance changed the profile: %+v", got)
+	}
+	if n := len(f.events(t)); n != 7 {
+		t.Fatalf("%d events, want 7", n)
+	}
+}
+
+// The mission service staffs a mission with one consultant; should two acceptances of one
+// mission still arrive, its cancellation releases both.
+func TestCancellationReleasesEveryProfileBookedForTheMission(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var ids []string
+	for _, c := range []identity.Caller{cons1, cons2} {
+		p, err := f.app.CreateProfile(ctx, c, "", input())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+		if _, err := f.app.BookConsultant(ctx, delivery("accepted-"+p.ID), staffing("m-1", p.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := f.app.ReleaseConsultant(ctx, delivery("cancel-1"), "m-1")
+	if err != nil || out.Result != app.ResultReleased || fmt.Sprint(out.Changed) != fmt.Sprint(ids) {
+		t.Fatalf("cancel: %+v, %v", out, err)
+	}
+	for _, id := range ids {
+		if p, _ := f.app.GetProfile(ctx, operator, id); len(p.Bookings) != 0 {
+			t.Fatalf("%s still booked: %+v", id, p.Bookings)
+		}
+	}
+	ev := f.events(t)
+	if got := strings.Join(ev[len(ev)-4:], ","); got != "ConsultantReleased "+ids[0]+",ProfileUpdated "+ids[0]+
+		",ConsultantReleased "+ids[1]+",ProfileUpdated "+ids[1] {
+		t.Fatalf("events %s", got)
+	}
+}
+
+func TestReplaceProfileKeepsPlatformBookings(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p, err := f.app.CreateProfile(ctx, cons1, "", withDeclaredBooking())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.BookConsultant(ctx, delivery("accepted-1"), staffing("m-1", p.ID)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The consultant replaces their own bookings; the platform's stays, and matching hears of both.
+	changed := input()
+	changed.Bookings = []domain.BookingInput{{StartDate: "2027-12-20", EndDate: "2028-01-03"}}
+	got, err := f.app.ReplaceProfile(ctx, cons1, p.ID, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := bookingsOf(got.Bookings); b != "2027-12-20..2028-01-03 2027-05-01..2027-10-31@m-1" {
+		t.Fatalf("bookings after replace %s", b)
+	}
+	if stored, _ := f.app.GetProfile(ctx, cons1, p.ID); fmt.Sprintf("%+v", stored) != fmt.Sprintf("%+v", got) {
+		t.Fatalf("stored %+v\nreturned %+v", stored, got)
+	}
+	evs := f.payloads(t, 3)
+	if upd, ok := evs[0].(*profilev1.ProfileUpdated); len(evs) != 1 || !ok ||
+		factsBookings(upd.GetFacts()) != "2027-12-20..2028-01-03 2027-05-01..2027-10-31@m-1" {
+		t.Fatalf("events after replace %v", evs)
+	}
+
+	// Replacing with no bookings at all still cannot remove it.
+	if got, err = f.app.ReplaceProfile(ctx, cons1, p.ID, input()); err != nil {
+		t.Fatal(err)
+	}
+	if b := bookingsOf(got.Bookings); b != "2027-05-01..2027-10-31@m-1" {
+		t.Fatalf("bookings after replace %s", b)
+	}
+	// Nor can the consultant name a mission, to add, move or drop a platform booking.
+	forged := input()
+	forged.Bookings = []domain.BookingInput{{StartDate: "2027-06-01", EndDate: "2027-06-30", MissionID: "m-1"}}
+	_, err = f.app.ReplaceProfile(ctx, cons1, p.ID, forged)
+	wantInvalidField(t, err, "bookings[0].missionId")
+
+	// The platform booking is still the one a cancellation releases.
+	if out, err := f.app.ReleaseConsultant(ctx, delivery("cancel-1"), "m-1"); err != nil || out.Result != app.ResultReleased {
+		t.Fatalf("cancel: %+v, %v", out, err)
+	}
+	if after, _ := f.app.GetProfile(ctx, cons1, p.ID); len(after.Bookings) != 0 {
+		t.Fatalf("bookings after cancel %s", bookingsOf(after.Bookings))
+	}
+}
+
+func TestFirmSeesBookingDatesButNotMissions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p, err := f.app.CreateProfile(ctx, cons1, "", withDeclaredBooking())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.BookConsultant(ctx, delivery("accepted-1"), staffing("m-other-firm", p.ID)); err != nil {
+		t.Fatal(err)
+	}
+	full, err := f.app.GetProfile(ctx, cons1, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The owner and operators see which mission booked the consultant.
+	if bookingsOf(full.Bookings) != "2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-other-firm" {
+		t.Fatalf("owner sees %s", bookingsOf(full.Bookings))
+	}
+	if op, _ := f.app.GetProfile(ctx, operator, p.ID); fmt.Sprintf("%+v", op) != fmt.Sprintf("%+v", full) {
+		t.Fatalf("operator sees %+v", op)
+	}
+	// A firm that shortlisted the profile sees when the consultant is busy, not for whom.
+	_, err = f.app.GetProfile(ctx, firm1, p.ID)
+	wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
+	f.shortlists.shortlist(p.ID, "firm-1")
+	seen, err := f.app.GetProfile(ctx, firm1, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := full
+	want.Email = ""
+	want.Bookings = []domain.Booking{{Start: full.Bookings[0].Start, End: full.Bookings[0].End}, {Start: full.Bookings[1].Start, End: full.Bookings[1].End}}
+	if fmt.Sprintf("%+v", seen) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("firm sees %+v\nwant %+v", seen, want)
+	}
+	// What the firm saw was a copy: the stored profile keeps its mission ids.
+	if again, _ := f.app.GetProfile(ctx, cons1, p.ID); fmt.Sprintf("%+v", again) != fmt.Sprintf("%+v", full) {
+		t.Fatalf("owner now sees %+v", again)
+	}
+}
