@@ -8,28 +8,110 @@ import (
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
-// Repository stores missions and, in the same transaction, the events they cause.
+// Repository stores missions, offers and the decisions trail. Reads outside a transaction
+// see committed data; every change goes through Atomically, so that a use case's checks, its
+// writes, the decisions it appends and the events it publishes commit together or not at all.
 type Repository interface {
-	Create(ctx context.Context, m domain.Mission, events []domain.Event) error
 	Get(ctx context.Context, id string) (domain.Mission, error)
 	// List returns up to limit missions, newest first (created at, then id, both descending),
 	// strictly after the cursor when there is one; an empty firmID lists every firm's missions.
 	List(ctx context.Context, firmID string, after *Cursor, limit int) ([]domain.Mission, error)
-	// Update runs change on the stored mission inside one transaction and stores the mission and
-	// the events it returns.
-	Update(ctx context.Context, id string, change func(*domain.Mission) ([]domain.Event, error)) (domain.Mission, error)
-	// UpdateOnce is Update for an event handler: it first claims eventID for consumer in the same
-	// transaction, and when the event was already processed it changes nothing and reports false.
-	UpdateOnce(ctx context.Context, consumer, eventID, id string, change func(*domain.Mission) ([]domain.Event, error)) (bool, error)
+	// GetOffer returns an offer, or ErrOfferNotFound.
+	GetOffer(ctx context.Context, id string) (domain.Offer, error)
+	// ListOffers is List for offers; an empty consultantID lists every consultant's offers.
+	ListOffers(ctx context.Context, consultantID string, after *Cursor, limit int) ([]domain.Offer, error)
+	// DueOffers returns up to limit pending offers whose expiry is at or before now, soonest
+	// first.
+	DueOffers(ctx context.Context, now time.Time, limit int) ([]domain.Offer, error)
+	// Decisions returns a mission's decisions trail in sequence order.
+	Decisions(ctx context.Context, missionID string) ([]domain.Decision, error)
+
+	// Atomically runs fn in one transaction, committed when fn returns nil and rolled back
+	// otherwise. Transactions that change the same mission, or book the same consultant (see
+	// Tx.LockConsultant), run one after the other.
+	Atomically(ctx context.Context, fn func(Tx) error) error
+	// AtomicallyOnce is Atomically for an event handler: it first claims eventID for consumer
+	// in the same transaction and, when the event was already processed, runs nothing and
+	// reports false.
+	AtomicallyOnce(ctx context.Context, consumer, eventID string, fn func(Tx) error) (bool, error)
+}
+
+// Tx is what a use case may read and change inside one transaction.
+type Tx interface {
+	// Mission reads a mission and holds it for the rest of the transaction; ErrNotFound when
+	// there is none.
+	Mission(id string) (domain.Mission, error)
+	CreateMission(m domain.Mission) error
+	SaveMission(m domain.Mission) error
+	// MissionsWithCandidate returns the missions whose current candidates include profileID.
+	MissionsWithCandidate(profileID string) ([]domain.Mission, error)
+
+	// Offer reads an offer; ErrOfferNotFound when there is none.
+	Offer(id string) (domain.Offer, error)
+	// PendingOffer returns the mission's pending offer, if any.
+	PendingOffer(missionID string) (domain.Offer, bool, error)
+	// OffersOfProfile returns every offer made to profileID.
+	OffersOfProfile(profileID string) ([]domain.Offer, error)
+	CreateOffer(o domain.Offer) error
+	SaveOffer(o domain.Offer) error
+
+	// LockConsultant makes every other transaction that locks the same consultant wait until
+	// this one ends, so that checking their bookings and booking them is decided once.
+	LockConsultant(consultantID string) error
+	// Bookings returns the offers the consultant accepted for missions that are still staffed.
+	Bookings(consultantID string) ([]domain.Offer, error)
+
+	// Record appends entries to their missions' decisions trails, numbering them.
+	Record(decisions ...domain.Decision) error
+	// DecisionsAbout returns every entry naming profileID, as the entry's profile or as a
+	// candidate of a proposal.
+	DecisionsAbout(profileID string) ([]domain.Decision, error)
+	// RewriteDecision replaces a stored entry (mission id and sequence); only erasure does.
+	RewriteDecision(d domain.Decision) error
+
+	// Publish stores events in the outbox, to be relayed once committed.
+	Publish(events ...domain.Event) error
+}
+
+// Profiles asks the profile service about a profile.
+type Profiles interface {
+	// ConsultantAccount returns the account that owns the profile, asked on behalf of the
+	// caller in ctx. An unknown or hidden profile is ErrProfileNotFound.
+	ConsultantAccount(ctx context.Context, profileID string) (string, error)
+}
+
+// Config is how the use cases behave.
+type Config struct {
+	// OfferTTL is how long a consultant has to answer an offer.
+	OfferTTL time.Duration
+	// PseudonymKey keys the pseudonyms that replace erased profiles' ids.
+	PseudonymKey []byte
 }
 
 // Application is the mission service's use cases.
 type Application struct {
-	repo  Repository
-	now   func() time.Time
-	newID func() string
+	repo     Repository
+	profiles Profiles
+	cfg      Config
+	now      func() time.Time
+	newID    func() string
 }
 
-func New(repo Repository, now func() time.Time, newID func() string) *Application {
-	return &Application{repo: repo, now: now, newID: newID}
+// New builds the use cases. A zero OfferTTL means DefaultOfferTTL.
+func New(repo Repository, profiles Profiles, cfg Config, now func() time.Time, newID func() string) *Application {
+	if cfg.OfferTTL <= 0 {
+		cfg.OfferTTL = DefaultOfferTTL
+	}
+	return &Application{repo: repo, profiles: profiles, cfg: cfg, now: now, newID: newID}
+}
+
+// DefaultOfferTTL is how long a consultant has to answer when nothing else is configured.
+const DefaultOfferTTL = 72 * time.Hour
+
+// apply stores what a change caused: its decisions and its events.
+func apply(tx Tx, out domain.Outcome) error {
+	if err := tx.Record(out.Decisions...); err != nil {
+		return err
+	}
+	return tx.Publish(out.Events...)
 }

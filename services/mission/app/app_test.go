@@ -2,10 +2,14 @@ package app_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,9 +28,16 @@ var (
 	operator   = identity.Caller{AccountID: "op-1", Role: identity.RoleOperator}
 )
 
-// fixture is the application over a real SQLite store, with a clock that advances by a
-// microsecond on every reading and sequential ids.
-func fixture(t *testing.T) *app.Application {
+// testbed is the application over a real SQLite store, with a clock that advances by a
+// microsecond on every reading (and may be set), sequential ids and a fake profile service.
+type testbed struct {
+	app      *app.Application
+	db       *sql.DB
+	clock    *fakeClock
+	profiles *fakeProfiles
+}
+
+func newFixture(t *testing.T) *testbed {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mission.db"))
@@ -37,11 +48,84 @@ func fixture(t *testing.T) *app.Application {
 	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
-	clock := time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
-	ids := 0
-	return app.New(sqlite.NewRepository(db, nil),
-		func() time.Time { clock = clock.Add(time.Microsecond); return clock },
-		func() string { ids++; return fmt.Sprintf("mission-%03d", ids) })
+	f := &testbed{db: db, clock: &fakeClock{t: start}, profiles: &fakeProfiles{accounts: map[string]string{}}}
+	var ids atomic.Int64
+	f.app = app.New(jittery{sqlite.NewRepository(db, nil)}, f.profiles, app.Config{OfferTTL: offerTTL, PseudonymKey: []byte("test-key")},
+		f.clock.Now, func() string { return fmt.Sprintf("id-%03d", ids.Add(1)) })
+	return f
+}
+
+// jittery starts every transaction after a random pause of up to a millisecond, so that
+// concurrent use cases interleave at every transaction boundary: a use case that checked in one
+// transaction and wrote in another would let a concurrent one slip in between.
+type jittery struct{ app.Repository }
+
+func (j jittery) Atomically(ctx context.Context, fn func(app.Tx) error) error {
+	time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond))))
+	return j.Repository.Atomically(ctx, fn)
+}
+
+// fixture is the application alone, for the tests that need nothing else.
+func fixture(t *testing.T) *app.Application { return newFixture(t).app }
+
+var start = time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
+
+const offerTTL = 48 * time.Hour
+
+// fakeClock advances by a microsecond on every reading, so that no two events share an
+// instant; tests may set it.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Microsecond)
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// fakeProfiles is the profile service: it knows which account owns which profile, and
+// remembers who asked.
+type fakeProfiles struct {
+	mu       sync.Mutex
+	accounts map[string]string
+	asked    []string // "role account profile"
+	err      error
+}
+
+func (f *fakeProfiles) ConsultantAccount(ctx context.Context, profileID string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	caller, _ := identity.FromContext(ctx)
+	f.asked = append(f.asked, fmt.Sprintf("%s %s %s", caller.Role, caller.AccountID, profileID))
+	if f.err != nil {
+		return "", f.err
+	}
+	account, ok := f.accounts[profileID]
+	if !ok {
+		return "", app.ErrProfileNotFound(profileID)
+	}
+	return account, nil
+}
+
+func (f *fakeProfiles) own(profileID, accountID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.accounts[profileID] = accountID
+}
+
+func (f *fakeProfiles) questions() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.asked)
 }
 
 func input() domain.RequestInput {
@@ -225,32 +309,32 @@ func TestApplyShortlist(t *testing.T) {
 		return got.Status
 	}
 
-	out, err := a.ApplyShortlist(ctx, "ev-1", app.Shortlist{MissionID: m.ID, Revision: 1, Candidates: 0})
+	out, err := a.ApplyShortlist(ctx, "ev-1", shortlist(m.ID, 1))
 	if err != nil || !out.Applied || out.Duplicate || status() != domain.StatusNoMatch {
 		t.Fatalf("rev 1: %+v %v %s", out, err, status())
 	}
-	out, err = a.ApplyShortlist(ctx, "ev-2", app.Shortlist{MissionID: m.ID, Revision: 2, Candidates: 3})
+	out, err = a.ApplyShortlist(ctx, "ev-2", shortlist(m.ID, 2, "p1", "p2", "p3"))
 	if err != nil || !out.Applied || status() != domain.StatusShortlisted {
 		t.Fatalf("rev 2: %+v %v %s", out, err, status())
 	}
 	// The same event again, even claiming other content, is a no-op.
-	out, err = a.ApplyShortlist(ctx, "ev-1", app.Shortlist{MissionID: m.ID, Revision: 9, Candidates: 0})
+	out, err = a.ApplyShortlist(ctx, "ev-1", shortlist(m.ID, 9))
 	if err != nil || !out.Duplicate || status() != domain.StatusShortlisted {
 		t.Fatalf("duplicate: %+v %v %s", out, err, status())
 	}
 	// An older revision arriving late is ignored.
-	out, err = a.ApplyShortlist(ctx, "ev-3", app.Shortlist{MissionID: m.ID, Revision: 1, Candidates: 0})
+	out, err = a.ApplyShortlist(ctx, "ev-3", shortlist(m.ID, 1))
 	if err != nil || out.Applied || out.Duplicate || status() != domain.StatusShortlisted {
 		t.Fatalf("stale: %+v %v %s", out, err, status())
 	}
 	// An unknown mission fails, so the bus redelivers it.
-	_, err = a.ApplyShortlist(ctx, "ev-4", app.Shortlist{MissionID: "absent", Revision: 1, Candidates: 1})
+	_, err = a.ApplyShortlist(ctx, "ev-4", shortlist("absent", 1, "p1"))
 	wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
 	// A cancelled mission takes no more shortlists.
 	if _, err := a.CancelMission(ctx, firm1, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	out, err = a.ApplyShortlist(ctx, "ev-5", app.Shortlist{MissionID: m.ID, Revision: 5, Candidates: 0})
+	out, err = a.ApplyShortlist(ctx, "ev-5", shortlist(m.ID, 5))
 	if err != nil || out.Applied || status() != domain.StatusCancelled {
 		t.Fatalf("after cancel: %+v %v %s", out, err, status())
 	}

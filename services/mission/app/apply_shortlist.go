@@ -10,32 +10,42 @@ import (
 // durable consumer's name on the bus).
 const ShortlistConsumer = "mission-shortlists"
 
-// Shortlist is what the mission service needs of a shortlist matching proposed.
+// Shortlist is what the mission service keeps of a shortlist matching proposed.
 type Shortlist struct {
-	MissionID  string
-	Revision   int64
-	Candidates int
+	MissionID string
+	domain.Proposal
 }
 
 // ShortlistOutcome tells what handling a shortlist did, for logs and tests.
 type ShortlistOutcome struct {
 	// Duplicate is true when the event was already processed; nothing else happened then.
 	Duplicate bool
-	// Applied is true when the shortlist was newer than the last one and the mission still
-	// waited for or held a shortlist.
+	// Applied is true when the shortlist was newer than the last one and the mission was
+	// neither cancelled nor staffed.
 	Applied bool
 	Status  domain.Status
 }
 
-// ApplyShortlist takes in a ShortlistProposed event exactly once. A mission the service does not
-// know is an error, so the event is redelivered later (and dead-lettered after a bounded number of
-// deliveries).
+// ApplyShortlist takes in a ShortlistProposed event exactly once: the mission's candidates, its
+// status and its decisions trail follow the proposal (see domain.Mission.ApplyShortlist). A
+// mission the service does not know is an error, so the event is redelivered later (and
+// dead-lettered after a bounded number of deliveries).
 func (a *Application) ApplyShortlist(ctx context.Context, eventID string, s Shortlist) (ShortlistOutcome, error) {
 	var out ShortlistOutcome
-	claimed, err := a.repo.UpdateOnce(ctx, ShortlistConsumer, eventID, s.MissionID, func(m *domain.Mission) ([]domain.Event, error) {
-		events, applied := m.ApplyShortlist(s.Revision, s.Candidates, a.now())
-		out.Applied, out.Status = applied, m.Status
-		return events, nil
+	claimed, err := a.repo.AtomicallyOnce(ctx, ShortlistConsumer, eventID, func(tx Tx) error {
+		m, err := tx.Mission(s.MissionID)
+		if err != nil {
+			return err
+		}
+		changes, applied := m.ApplyShortlist(s.Proposal, a.now())
+		out = ShortlistOutcome{Applied: applied, Status: m.Status}
+		if !applied {
+			return nil
+		}
+		if err := tx.SaveMission(m); err != nil {
+			return err
+		}
+		return apply(tx, changes)
 	})
 	if err != nil {
 		return ShortlistOutcome{}, err

@@ -9,14 +9,45 @@ import (
 )
 
 // CancelMission closes a mission for the firm that owns it; an operator may cancel any mission.
+// A pending offer is withdrawn; a staffed mission's consultant is freed by MissionCancelled.
 func (a *Application) CancelMission(ctx context.Context, caller identity.Caller, id string) (domain.Mission, error) {
 	if caller.Role != identity.RoleFirm && !caller.IsOperator() {
 		return domain.Mission{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm or an operator cancels a mission")
 	}
-	return a.repo.Update(ctx, id, func(m *domain.Mission) ([]domain.Event, error) {
-		if !caller.IsOperator() && m.FirmID != caller.AccountID {
-			return nil, ErrNotFound(id)
+	var cancelled domain.Mission
+	err := a.repo.Atomically(ctx, func(tx Tx) error {
+		m, err := tx.Mission(id)
+		if err != nil {
+			return err
 		}
-		return m.Cancel(a.now())
+		if !caller.IsOperator() && m.FirmID != caller.AccountID {
+			return ErrNotFound(id)
+		}
+		pending, hasPending, err := tx.PendingOffer(id)
+		if err != nil {
+			return err
+		}
+		var offer *domain.Offer
+		if hasPending {
+			offer = &pending
+		}
+		out, err := m.Cancel(actorOf(caller), offer, a.now())
+		if err != nil {
+			return err
+		}
+		if err := tx.SaveMission(m); err != nil {
+			return err
+		}
+		if hasPending {
+			if err := tx.SaveOffer(pending); err != nil {
+				return err
+			}
+		}
+		cancelled = m
+		return apply(tx, out)
 	})
+	if err != nil {
+		return domain.Mission{}, err
+	}
+	return cancelled, nil
 }

@@ -13,11 +13,17 @@ func (a *Application) CreateMission(ctx context.Context, caller identity.Caller,
 	if caller.Role != identity.RoleFirm {
 		return domain.Mission{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only firms submit missions")
 	}
-	m, events, err := domain.NewMission(a.newID(), caller.AccountID, in, a.now())
+	m, out, err := domain.NewMission(a.newID(), caller.AccountID, in, a.now())
 	if err != nil {
 		return domain.Mission{}, err
 	}
-	if err := a.repo.Create(ctx, m, events); err != nil {
+	err = a.repo.Atomically(ctx, func(tx Tx) error {
+		if err := tx.CreateMission(m); err != nil {
+			return err
+		}
+		return apply(tx, out)
+	})
+	if err != nil {
 		return domain.Mission{}, err
 	}
 	return m, nil

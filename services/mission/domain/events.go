@@ -14,6 +14,30 @@ type MissionUpdated struct {
 	Status    Status
 }
 
+// OfferMade is published when a firm offers its mission to a consultant.
+type OfferMade struct{ Offer Offer }
+
+// OfferAccepted is published when the consultant accepts: they are booked for the offer's
+// window.
+type OfferAccepted struct{ Offer Offer }
+
+// OfferDeclined is published when the consultant declines. Its offer carries no decline reason.
+type OfferDeclined struct{ Offer Offer }
+
+// OfferExpired is published when an offer was not answered in time.
+type OfferExpired struct{ Offer Offer }
+
 func (MissionSubmitted) missionEvent() {}
 func (MissionCancelled) missionEvent() {}
 func (MissionUpdated) missionEvent()   {}
+func (OfferMade) missionEvent()        {}
+func (OfferAccepted) missionEvent()    {}
+func (OfferDeclined) missionEvent()    {}
+func (OfferExpired) missionEvent()     {}
+
+// Outcome is what a change causes besides the new state: the events to publish and the entries
+// it appends to the mission's decisions trail, both stored in the change's transaction.
+type Outcome struct {
+	Events    []Event
+	Decisions []Decision
+}

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -237,19 +238,25 @@ func TestNewRequestUsesTheUTCDateOfTheClock(t *testing.T) {
 }
 
 func TestNewMissionIsSubmittedAndAnnounced(t *testing.T) {
-	m, events, err := domain.NewMission("m1", "firm-1", validInput(), now)
+	m, out, err := domain.NewMission("m1", "firm-1", validInput(), now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.ID != "m1" || m.FirmID != "firm-1" || m.Status != domain.StatusSubmitted || !m.CreatedAt.Equal(now) || m.ShortlistRevision != 0 {
+	if m.ID != "m1" || m.FirmID != "firm-1" || m.Status != domain.StatusSubmitted || !m.CreatedAt.Equal(now) ||
+		m.ShortlistRevision != 0 || m.Candidates != nil {
 		t.Fatalf("unexpected mission %+v", m)
 	}
-	if len(events) != 1 {
-		t.Fatalf("events = %#v", events)
+	if len(out.Events) != 1 {
+		t.Fatalf("events = %#v", out.Events)
 	}
-	if sub, ok := events[0].(domain.MissionSubmitted); !ok || sub.Mission.ID != "m1" ||
+	if sub, ok := out.Events[0].(domain.MissionSubmitted); !ok || sub.Mission.ID != "m1" ||
 		!slices.Equal(sub.Mission.RequiredSkillLevels, []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}}) {
-		t.Fatalf("event = %#v, want MissionSubmitted", events[0])
+		t.Fatalf("event = %#v, want MissionSubmitted", out.Events[0])
+	}
+	want := []domain.Decision{{MissionID: "m1", At: now, Kind: domain.DecisionMissionSubmitted,
+		Actor: domain.Actor{Role: domain.ActorFirm, AccountID: "firm-1"}}}
+	if !reflect.DeepEqual(out.Decisions, want) {
+		t.Fatalf("decisions %+v, want %+v", out.Decisions, want)
 	}
 	in := validInput()
 	in.DurationMonths = 5
@@ -258,11 +265,25 @@ func TestNewMissionIsSubmittedAndAnnounced(t *testing.T) {
 	}
 }
 
-func mission(status domain.Status, revision int64) domain.Mission {
+func mission(status domain.Status, revision int64, candidates ...string) domain.Mission {
 	m, _, _ := domain.NewMission("m1", "firm-1", validInput(), now)
 	m.Status = status
 	m.ShortlistRevision = revision
+	m.Candidates = candidates
 	return m
+}
+
+// proposal is a shortlist of revision rev whose candidates are ids, best first.
+func proposal(rev int64, ids ...string) domain.Proposal {
+	p := domain.Proposal{Revision: rev, ScoringVersion: "caio-test", EligibleCount: len(ids) + 3}
+	for i, id := range ids {
+		p.Candidates = append(p.Candidates, domain.Candidate{ProfileID: id, Rank: i + 1, Score: 0.9 - float64(i)/10,
+			Explanation: &domain.Explanation{
+				Components:    []domain.ScoreComponent{{Name: "skills", Weight: 0.4, Value: 0.8, Detail: "2 of 2"}},
+				MatchedSkills: []string{"ai-strategy"},
+			}})
+	}
+	return p
 }
 
 func TestApplyShortlistTransitions(t *testing.T) {
@@ -272,76 +293,108 @@ func TestApplyShortlistTransitions(t *testing.T) {
 		from       domain.Status
 		lastRev    int64
 		rev        int64
-		candidates int
+		candidates []string
 		want       domain.Status
 		wantRev    int64
 		applied    bool
 		updated    bool
 	}{
-		{"submitted with candidates", domain.StatusSubmitted, 0, 1, 2, domain.StatusShortlisted, 1, true, true},
-		{"submitted without candidates", domain.StatusSubmitted, 0, 1, 0, domain.StatusNoMatch, 1, true, true},
-		{"shortlisted loses candidates", domain.StatusShortlisted, 1, 2, 0, domain.StatusNoMatch, 2, true, true},
-		{"no match gains candidates", domain.StatusNoMatch, 1, 3, 1, domain.StatusShortlisted, 3, true, true},
-		{"shortlisted re-ranked", domain.StatusShortlisted, 1, 2, 5, domain.StatusShortlisted, 2, true, false},
-		{"same revision ignored", domain.StatusShortlisted, 2, 2, 0, domain.StatusShortlisted, 2, false, false},
-		{"older revision ignored", domain.StatusShortlisted, 3, 2, 0, domain.StatusShortlisted, 3, false, false},
-		{"cancelled ignores shortlists", domain.StatusCancelled, 1, 2, 3, domain.StatusCancelled, 1, false, false},
-		{"offered ignores shortlists", domain.StatusOffered, 1, 2, 0, domain.StatusOffered, 1, false, false},
-		{"staffed ignores shortlists", domain.StatusStaffed, 1, 2, 0, domain.StatusStaffed, 1, false, false},
+		{"submitted with candidates", domain.StatusSubmitted, 0, 1, []string{"p1", "p2"}, domain.StatusShortlisted, 1, true, true},
+		{"submitted without candidates", domain.StatusSubmitted, 0, 1, nil, domain.StatusNoMatch, 1, true, true},
+		{"shortlisted loses candidates", domain.StatusShortlisted, 1, 2, nil, domain.StatusNoMatch, 2, true, true},
+		{"no match gains candidates", domain.StatusNoMatch, 1, 3, []string{"p3"}, domain.StatusShortlisted, 3, true, true},
+		{"shortlisted re-ranked", domain.StatusShortlisted, 1, 2, []string{"p2", "p1"}, domain.StatusShortlisted, 2, true, false},
+		{"offered takes new candidates, stays offered", domain.StatusOffered, 1, 2, []string{"p4"}, domain.StatusOffered, 2, true, false},
+		{"offered takes an empty shortlist, stays offered", domain.StatusOffered, 1, 2, nil, domain.StatusOffered, 2, true, false},
+		{"same revision ignored", domain.StatusShortlisted, 2, 2, nil, domain.StatusShortlisted, 2, false, false},
+		{"older revision ignored", domain.StatusShortlisted, 3, 2, nil, domain.StatusShortlisted, 3, false, false},
+		{"cancelled ignores shortlists", domain.StatusCancelled, 1, 2, []string{"p1"}, domain.StatusCancelled, 1, false, false},
+		{"staffed ignores shortlists", domain.StatusStaffed, 1, 2, nil, domain.StatusStaffed, 1, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m := mission(tc.from, tc.lastRev)
-			events, applied := m.ApplyShortlist(tc.rev, tc.candidates, later)
+			m := mission(tc.from, tc.lastRev, "p0")
+			p := proposal(tc.rev, tc.candidates...)
+			out, applied := m.ApplyShortlist(p, later)
 			if m.Status != tc.want || m.ShortlistRevision != tc.wantRev || applied != tc.applied {
 				t.Fatalf("status %s rev %d applied %v, want %s rev %d applied %v",
 					m.Status, m.ShortlistRevision, applied, tc.want, tc.wantRev, tc.applied)
 			}
+			if !applied {
+				if !slices.Equal(m.Candidates, []string{"p0"}) || len(out.Events) != 0 || len(out.Decisions) != 0 {
+					t.Fatalf("ignored shortlist changed candidates %v or caused %+v", m.Candidates, out)
+				}
+				return
+			}
+			if !slices.Equal(m.Candidates, tc.candidates) {
+				t.Fatalf("candidates %v, want %v", m.Candidates, tc.candidates)
+			}
+			wantDecisions := []domain.Decision{{MissionID: "m1", At: later, Kind: domain.DecisionShortlistProposed,
+				Actor: domain.SystemActor(), Proposal: p}}
+			if !reflect.DeepEqual(out.Decisions, wantDecisions) {
+				t.Fatalf("decisions %+v, want %+v", out.Decisions, wantDecisions)
+			}
 			if !tc.updated {
-				if len(events) != 0 || !m.UpdatedAt.Equal(now) {
-					t.Fatalf("no status change, yet events %#v, updatedAt %v", events, m.UpdatedAt)
+				if len(out.Events) != 0 || !m.UpdatedAt.Equal(now) {
+					t.Fatalf("no status change, yet events %#v, updatedAt %v", out.Events, m.UpdatedAt)
 				}
 				return
 			}
 			want := []domain.Event{domain.MissionUpdated{MissionID: "m1", Status: tc.want}}
-			if !slices.Equal(events, want) || !m.UpdatedAt.Equal(later) {
-				t.Fatalf("events %#v updatedAt %v, want %#v at %v", events, m.UpdatedAt, want, later)
+			if !slices.Equal(out.Events, want) || !m.UpdatedAt.Equal(later) {
+				t.Fatalf("events %#v updatedAt %v, want %#v at %v", out.Events, m.UpdatedAt, want, later)
 			}
 		})
 	}
 }
 
+// The trail keeps the proposal as it was, whatever happens to the caller's copy afterwards.
+func TestApplyShortlistKeepsItsOwnCopyOfTheProposal(t *testing.T) {
+	m := mission(domain.StatusSubmitted, 0)
+	p := proposal(1, "p1", "p2")
+	out, _ := m.ApplyShortlist(p, now)
+	p.Candidates[0].ProfileID = "changed"
+	p.Candidates[1].Explanation.MatchedSkills[0] = "changed"
+	got := out.Decisions[0].Proposal
+	if got.Candidates[0].ProfileID != "p1" || got.Candidates[1].Explanation.MatchedSkills[0] != "ai-strategy" || m.Candidates[0] != "p1" {
+		t.Fatalf("the recorded proposal follows the caller's changes: %+v", got)
+	}
+}
+
 func TestCancel(t *testing.T) {
 	later := now.Add(time.Hour)
-	for _, from := range []domain.Status{domain.StatusSubmitted, domain.StatusShortlisted, domain.StatusNoMatch, domain.StatusOffered} {
+	firm := domain.Actor{Role: domain.ActorFirm, AccountID: "firm-1"}
+	for _, from := range []domain.Status{domain.StatusSubmitted, domain.StatusShortlisted, domain.StatusNoMatch,
+		domain.StatusOffered, domain.StatusStaffed} {
 		t.Run(from.String(), func(t *testing.T) {
 			m := mission(from, 1)
-			events, err := m.Cancel(later)
+			out, err := m.Cancel(firm, nil, later)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []domain.Event{
-				domain.MissionCancelled{MissionID: "m1", FirmID: "firm-1"},
-				domain.MissionUpdated{MissionID: "m1", Status: domain.StatusCancelled},
+			want := domain.Outcome{
+				Events: []domain.Event{
+					domain.MissionCancelled{MissionID: "m1", FirmID: "firm-1"},
+					domain.MissionUpdated{MissionID: "m1", Status: domain.StatusCancelled},
+				},
+				Decisions: []domain.Decision{{MissionID: "m1", At: later, Kind: domain.DecisionMissionCancelled, Actor: firm}},
 			}
-			if m.Status != domain.StatusCancelled || !m.UpdatedAt.Equal(later) || !slices.Equal(events, want) {
-				t.Fatalf("status %s at %v, events %#v", m.Status, m.UpdatedAt, events)
-			}
-		})
-	}
-	for _, from := range []domain.Status{domain.StatusCancelled, domain.StatusStaffed} {
-		t.Run(from.String(), func(t *testing.T) {
-			m := mission(from, 1)
-			events, err := m.Cancel(later)
-			fe, ok := fault.As(err)
-			if !ok || fe.Kind != fault.KindFailedPrecondition || fe.Reason != domain.ReasonMissionNotCancellable {
-				t.Fatalf("err = %v, want FAILED_PRECONDITION %s", err, domain.ReasonMissionNotCancellable)
-			}
-			if m.Status != from || len(events) != 0 {
-				t.Fatalf("refused cancel changed the mission: %s, %#v", m.Status, events)
+			if m.Status != domain.StatusCancelled || !m.UpdatedAt.Equal(later) || !reflect.DeepEqual(out, want) {
+				t.Fatalf("status %s at %v, outcome %+v", m.Status, m.UpdatedAt, out)
 			}
 		})
 	}
+	t.Run("CANCELLED", func(t *testing.T) {
+		m := mission(domain.StatusCancelled, 1)
+		out, err := m.Cancel(firm, nil, later)
+		fe, ok := fault.As(err)
+		if !ok || fe.Kind != fault.KindFailedPrecondition || fe.Reason != domain.ReasonMissionNotCancellable {
+			t.Fatalf("err = %v, want FAILED_PRECONDITION %s", err, domain.ReasonMissionNotCancellable)
+		}
+		if m.Status != domain.StatusCancelled || len(out.Events) != 0 || len(out.Decisions) != 0 {
+			t.Fatalf("refused cancel changed the mission: %s, %+v", m.Status, out)
+		}
+	})
 }
 
 func TestStatusNamesRoundTrip(t *testing.T) {
@@ -353,5 +406,15 @@ func TestStatusNamesRoundTrip(t *testing.T) {
 	}
 	if _, ok := domain.ParseStatus("UNSPECIFIED"); ok {
 		t.Error("UNSPECIFIED parsed as a status")
+	}
+	for s := domain.OfferStatusPending; s <= domain.OfferStatusWithdrawn; s++ {
+		if got, ok := domain.ParseOfferStatus(s.String()); !ok || got != s {
+			t.Errorf("ParseOfferStatus(%q) = %v, %v", s.String(), got, ok)
+		}
+	}
+	for k := domain.DecisionMissionSubmitted; k <= domain.DecisionMissionStaffed; k++ {
+		if got, ok := domain.ParseDecisionKind(k.String()); !ok || got != k {
+			t.Errorf("ParseDecisionKind(%q) = %v, %v", k.String(), got, ok)
+		}
 	}
 }

@@ -83,6 +83,74 @@ func (s *Server) CancelMission(ctx context.Context, req *missionv1.CancelMission
 	return &missionv1.CancelMissionResponse{Mission: missionpb.Mission(m)}, nil
 }
 
+func (s *Server) MakeOffer(ctx context.Context, req *missionv1.MakeOfferRequest) (*missionv1.MakeOfferResponse, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.app.MakeOffer(ctx, caller, req.GetMissionId(), req.GetProfileId())
+	if err != nil {
+		return nil, err
+	}
+	return &missionv1.MakeOfferResponse{Offer: missionpb.Offer(o)}, nil
+}
+
+func (s *Server) ListOffers(ctx context.Context, req *missionv1.ListOffersRequest) (*missionv1.ListOffersResponse, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	offers, next, err := s.app.ListOffers(ctx, caller, int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	resp := &missionv1.ListOffersResponse{NextPageToken: next}
+	for _, o := range offers {
+		resp.Offers = append(resp.Offers, missionpb.Offer(o))
+	}
+	return resp, nil
+}
+
+func (s *Server) AcceptOffer(ctx context.Context, req *missionv1.AcceptOfferRequest) (*missionv1.AcceptOfferResponse, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.app.AcceptOffer(ctx, caller, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &missionv1.AcceptOfferResponse{Offer: missionpb.Offer(o)}, nil
+}
+
+func (s *Server) DeclineOffer(ctx context.Context, req *missionv1.DeclineOfferRequest) (*missionv1.DeclineOfferResponse, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.app.DeclineOffer(ctx, caller, req.GetId(), req.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &missionv1.DeclineOfferResponse{Offer: missionpb.Offer(o)}, nil
+}
+
+func (s *Server) ListDecisions(ctx context.Context, req *missionv1.ListDecisionsRequest) (*missionv1.ListDecisionsResponse, error) {
+	caller, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	decisions, err := s.app.ListDecisions(ctx, caller, req.GetMissionId())
+	if err != nil {
+		return nil, err
+	}
+	resp := &missionv1.ListDecisionsResponse{MissionId: req.GetMissionId(), Decisions: []*missionv1.Decision{}}
+	for _, d := range decisions {
+		resp.Decisions = append(resp.Decisions, missionpb.Decision(d))
+	}
+	return resp, nil
+}
+
 // Validate checks a request's fields with the same rules the service applies, so the gateway
 // can refuse bad input before it travels. Messages it does not know pass.
 func Validate(msg proto.Message) error {
@@ -93,6 +161,17 @@ func Validate(msg proto.Message) error {
 	case *missionv1.ListMissionsRequest:
 		_, _, err := app.CheckPage(int(r.GetPageSize()), r.GetPageToken())
 		return err
+	case *missionv1.MakeOfferRequest:
+		return app.CheckMakeOffer(r.GetMissionId(), r.GetProfileId())
+	case *missionv1.ListOffersRequest:
+		_, _, err := app.CheckPage(int(r.GetPageSize()), r.GetPageToken())
+		return err
+	case *missionv1.AcceptOfferRequest:
+		return app.CheckOfferID(r.GetId())
+	case *missionv1.DeclineOfferRequest:
+		return app.CheckDecline(r.GetId(), r.GetReason())
+	case *missionv1.ListDecisionsRequest:
+		return app.CheckMissionID(r.GetMissionId())
 	}
 	return nil
 }

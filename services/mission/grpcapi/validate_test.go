@@ -2,8 +2,11 @@ package grpcapi_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
@@ -65,5 +68,40 @@ func TestValidate(t *testing.T) {
 	}
 	if err := grpcapi.Validate(&missionv1.GetMissionRequest{}); err != nil {
 		t.Fatalf("other messages pass: %v", err)
+	}
+}
+
+func TestValidateOfferAndDecisionRequests(t *testing.T) {
+	valid := []proto.Message{
+		&missionv1.MakeOfferRequest{MissionId: "m1", ProfileId: "p1"},
+		&missionv1.ListOffersRequest{},
+		&missionv1.ListOffersRequest{PageSize: 500},
+		&missionv1.AcceptOfferRequest{Id: "o1"},
+		&missionv1.DeclineOfferRequest{Id: "o1", Reason: "x"},
+		&missionv1.DeclineOfferRequest{Id: "o1", Reason: "  " + strings.Repeat("é", 1000) + "\n"},
+		&missionv1.ListDecisionsRequest{MissionId: "m1"},
+	}
+	for _, msg := range valid {
+		if err := grpcapi.Validate(msg); err != nil {
+			t.Errorf("%T %v refused: %v", msg, msg, err)
+		}
+	}
+	cases := []struct {
+		msg  proto.Message
+		want []string
+	}{
+		{&missionv1.MakeOfferRequest{}, []string{"missionId", "profileId"}},
+		{&missionv1.MakeOfferRequest{MissionId: "m1"}, []string{"profileId"}},
+		{&missionv1.ListOffersRequest{PageSize: -1, PageToken: "%%"}, []string{"pageSize", "pageToken"}},
+		{&missionv1.AcceptOfferRequest{}, []string{"id"}},
+		{&missionv1.DeclineOfferRequest{}, []string{"id", "reason"}},
+		{&missionv1.DeclineOfferRequest{Id: "o1", Reason: " \t "}, []string{"reason"}},
+		{&missionv1.DeclineOfferRequest{Id: "o1", Reason: strings.Repeat("a", 1001)}, []string{"reason"}},
+		{&missionv1.ListDecisionsRequest{}, []string{"missionId"}},
+	}
+	for _, tc := range cases {
+		if got := fields(t, grpcapi.Validate(tc.msg)); !slices.Equal(got, tc.want) {
+			t.Errorf("%T %v: fields %q, want %q", tc.msg, tc.msg, got, tc.want)
+		}
 	}
 }

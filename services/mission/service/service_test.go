@@ -51,13 +51,15 @@ func (b *syncBuffer) String() string {
 }
 
 type harness struct {
-	js     jetstream.JetStream
-	client missionv1.MissionServiceClient
-	logs   *syncBuffer
+	js       jetstream.JetStream
+	client   missionv1.MissionServiceClient
+	logs     *syncBuffer
+	profiles *fakeProfileService
 }
 
-// start runs the service against an embedded NATS server and a real gRPC listener.
-func start(t *testing.T) *harness {
+// start runs the service against an embedded NATS server, a real gRPC listener and a fake
+// profile service; change adjusts its configuration.
+func start(t *testing.T, change ...func(*service.Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	emb, err := eventbus.StartEmbedded(t.TempDir())
@@ -82,6 +84,11 @@ func start(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	profiles := startProfileService(t)
+	cfg := service.Config{ShutdownGrace: time.Second, ProfileAddr: profiles.addr, PseudonymKey: "component-test-key"}
+	for _, c := range change {
+		c(&cfg)
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
@@ -90,7 +97,7 @@ func start(t *testing.T) *harness {
 			TracerProvider: noop.NewTracerProvider(),
 			Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			Listener:       lis,
-		}, service.Config{ShutdownGrace: time.Second})
+		}, cfg)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -108,7 +115,7 @@ func start(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &harness{js: js, client: missionv1.NewMissionServiceClient(conn), logs: logs}
+	return &harness{js: js, client: missionv1.NewMissionServiceClient(conn), logs: logs, profiles: profiles}
 }
 
 func as(accountID, role string) context.Context {

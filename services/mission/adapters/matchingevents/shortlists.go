@@ -12,6 +12,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	"github.com/caiomatch/caiomatch/services/mission/adapters/missionpb"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 )
 
@@ -27,7 +28,8 @@ func ShortlistSpec() eventbus.ConsumerSpec {
 	}
 }
 
-// ShortlistHandler applies each ShortlistProposed to its mission, exactly once.
+// ShortlistHandler applies each ShortlistProposed to its mission, exactly once: the mission keeps
+// its candidates and the decisions trail the whole proposal.
 func ShortlistHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
 	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
 		sp, ok := payload.(*matchingv1.ShortlistProposed)
@@ -40,9 +42,8 @@ func ShortlistHandler(a *app.Application, logger *slog.Logger) eventbus.Handler 
 			return fmt.Errorf("shortlist event %s has no mission id", env.GetEventId())
 		}
 		out, err := a.ApplyShortlist(ctx, env.GetEventId(), app.Shortlist{
-			MissionID:  sp.GetMissionId(),
-			Revision:   sp.GetRevision(),
-			Candidates: len(sp.GetCandidates()),
+			MissionID: sp.GetMissionId(),
+			Proposal:  missionpb.Proposal(sp),
 		})
 		if err != nil {
 			return fmt.Errorf("apply shortlist %s to mission %s: %w", env.GetEventId(), sp.GetMissionId(), err)

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
@@ -80,4 +81,82 @@ func requiredSkillLevels(levels []*missionv1.SkillRequirement) []domain.SkillReq
 		out[i] = domain.SkillRequirement{ID: l.GetId(), MinLevel: int(l.GetMinLevel())}
 	}
 	return out
+}
+
+// Offer is the public form of an offer. The consultant's account id is not part of it.
+func Offer(o domain.Offer) *missionv1.Offer {
+	out := &missionv1.Offer{
+		Id:            o.ID,
+		MissionId:     o.MissionID,
+		ProfileId:     o.ProfileID,
+		Status:        missionv1.OfferStatus(o.Status),
+		CreatedAt:     timestamppb.New(o.CreatedAt),
+		ExpiresAt:     timestamppb.New(o.ExpiresAt),
+		DeclineReason: o.DeclineReason,
+		FirmId:        o.FirmID,
+		StartDate:     dates.Format(o.StartDate),
+		EndDate:       dates.Format(o.EndDate),
+	}
+	if !o.AnsweredAt.IsZero() {
+		out.AnsweredAt = timestamppb.New(o.AnsweredAt)
+	}
+	return out
+}
+
+// Decision is the public form of an entry of the decisions trail.
+func Decision(d domain.Decision) *missionv1.Decision {
+	return &missionv1.Decision{
+		Sequence:          d.Sequence,
+		At:                timestamppb.New(d.At),
+		Kind:              missionv1.DecisionKind(d.Kind),
+		ActorRole:         d.Actor.Role,
+		ActorAccountId:    d.Actor.AccountID,
+		OfferId:           d.OfferID,
+		ProfileId:         d.ProfileID,
+		Reason:            d.Reason,
+		ShortlistRevision: d.Proposal.Revision,
+		ScoringVersion:    d.Proposal.ScoringVersion,
+		Candidates:        Candidates(d.Proposal.Candidates),
+		EligibleCount:     int32(d.Proposal.EligibleCount),
+	}
+}
+
+// Candidates is the public form of a proposal's candidates.
+func Candidates(cs []domain.Candidate) []*matchingv1.Candidate {
+	if cs == nil {
+		return nil
+	}
+	out := make([]*matchingv1.Candidate, len(cs))
+	for i, c := range cs {
+		out[i] = &matchingv1.Candidate{ProfileId: c.ProfileID, Rank: int32(c.Rank), Score: c.Score}
+		if e := c.Explanation; e != nil {
+			pe := &matchingv1.Explanation{MatchedSkills: e.MatchedSkills, MissingSkills: e.MissingSkills}
+			for _, comp := range e.Components {
+				pe.Components = append(pe.Components, &matchingv1.ScoreComponent{
+					Name: comp.Name, Weight: comp.Weight, Value: comp.Value, Detail: comp.Detail})
+			}
+			out[i].Explanation = pe
+		}
+	}
+	return out
+}
+
+// Proposal is the domain form of a shortlist matching proposed.
+func Proposal(sp *matchingv1.ShortlistProposed) domain.Proposal {
+	p := domain.Proposal{
+		Revision: sp.GetRevision(), ScoringVersion: sp.GetScoringVersion(), EligibleCount: int(sp.GetEligibleCount()),
+	}
+	for _, c := range sp.GetCandidates() {
+		dc := domain.Candidate{ProfileID: c.GetProfileId(), Rank: int(c.GetRank()), Score: c.GetScore()}
+		if e := c.GetExplanation(); e != nil {
+			de := &domain.Explanation{MatchedSkills: e.GetMatchedSkills(), MissingSkills: e.GetMissingSkills()}
+			for _, comp := range e.GetComponents() {
+				de.Components = append(de.Components, domain.ScoreComponent{
+					Name: comp.GetName(), Weight: comp.GetWeight(), Value: comp.GetValue(), Detail: comp.GetDetail()})
+			}
+			dc.Explanation = de
+		}
+		p.Candidates = append(p.Candidates, dc)
+	}
+	return p
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
-// EncodeEvent turns a domain event into its published form.
+// EncodeEvent turns a domain event into its published form. Every event's aggregate is its
+// mission.
 func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 	switch e := ev.(type) {
 	case domain.MissionSubmitted:
@@ -22,6 +23,20 @@ func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 	case domain.MissionUpdated:
 		return eventbus.NewEvent(eventbus.ProducerMission, e.MissionID,
 			&missionv1.MissionUpdated{MissionId: e.MissionID, Status: missionpb.Status(e.Status)}, now)
+	case domain.OfferMade:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID,
+			&missionv1.OfferMade{Offer: missionpb.Offer(e.Offer)}, now)
+	case domain.OfferAccepted:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID,
+			&missionv1.OfferAccepted{Offer: missionpb.Offer(e.Offer)}, now)
+	case domain.OfferDeclined:
+		// The reason stays in the mission service, whatever the domain event holds.
+		o := missionpb.Offer(e.Offer)
+		o.DeclineReason = ""
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferDeclined{Offer: o}, now)
+	case domain.OfferExpired:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID,
+			&missionv1.OfferExpired{Offer: missionpb.Offer(e.Offer)}, now)
 	}
 	return eventbus.Event{}, fmt.Errorf("unknown mission event %T", ev)
 }

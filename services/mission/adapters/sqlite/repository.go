@@ -1,4 +1,6 @@
-// Package sqlite stores missions in SQLite, with their events in the same transaction.
+// Package sqlite stores missions, offers and decisions trails in SQLite, with their events in
+// the same transaction. Its SQL keeps to what PostgreSQL shares ($n parameters, ON CONFLICT,
+// RETURNING), so that a PostgreSQL backend can reuse it.
 package sqlite
 
 import (
@@ -91,38 +93,14 @@ func decodeDetails(raw string) (domain.Request, error) {
 	}, nil
 }
 
-func (r *Repository) Create(ctx context.Context, m domain.Mission, events []domain.Event) error {
-	details, err := encodeDetails(m.Request)
-	if err != nil {
-		return err
-	}
-	err = sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO missions
-			(id, firm_id, status, shortlist_revision, details, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			m.ID, m.FirmID, m.Status.String(), m.ShortlistRevision, details,
-			formatTime(m.CreatedAt), formatTime(m.UpdatedAt)); err != nil {
-			return fmt.Errorf("insert mission: %w", err)
-		}
-		if err := insertSkillLevels(ctx, tx, m.ID, m.RequiredSkillLevels); err != nil {
-			return err
-		}
-		return addEvents(ctx, tx, events)
-	})
-	if err == nil {
-		r.committed()
-	}
-	return err
-}
-
-const selectMission = `SELECT id, firm_id, status, shortlist_revision, details, created_at, updated_at FROM missions`
+const selectMission = `SELECT id, firm_id, status, shortlist_revision, details, candidates, created_at, updated_at FROM missions`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanMission(s scanner) (domain.Mission, error) {
 	var m domain.Mission
-	var status, details, created, updated string
-	if err := s.Scan(&m.ID, &m.FirmID, &status, &m.ShortlistRevision, &details, &created, &updated); err != nil {
+	var status, details, candidates, created, updated string
+	if err := s.Scan(&m.ID, &m.FirmID, &status, &m.ShortlistRevision, &details, &candidates, &created, &updated); err != nil {
 		return domain.Mission{}, err
 	}
 	var ok bool
@@ -132,6 +110,9 @@ func scanMission(s scanner) (domain.Mission, error) {
 	var err error
 	if m.Request, err = decodeDetails(details); err != nil {
 		return domain.Mission{}, err
+	}
+	if m.Candidates, err = decodeIDs(candidates); err != nil {
+		return domain.Mission{}, fmt.Errorf("decode stored mission %s: %w", m.ID, err)
 	}
 	if m.CreatedAt, err = parseTime(created); err != nil {
 		return domain.Mission{}, err
@@ -161,6 +142,25 @@ func getMission(ctx context.Context, q queryer, id string) (domain.Mission, erro
 	}
 	m.RequiredSkillLevels = levels[m.ID]
 	return m, nil
+}
+
+func encodeIDs(ids []string) (string, error) {
+	if ids == nil {
+		ids = []string{}
+	}
+	b, err := json.Marshal(ids)
+	return string(b), err
+}
+
+func decodeIDs(raw string) ([]string, error) {
+	var ids []string
+	if err := json.Unmarshal([]byte(raw), &ids); err != nil {
+		return nil, fmt.Errorf("decode candidates: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return ids, nil
 }
 
 func insertSkillLevels(ctx context.Context, tx *sql.Tx, missionID string, levels []domain.SkillRequirement) error {
@@ -218,9 +218,18 @@ func (r *Repository) List(ctx context.Context, firmID string, after *app.Cursor,
 		args = append(args, formatTime(after.CreatedAt), after.ID)
 	}
 	query += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, limit)
-	rows, err := r.db.QueryContext(ctx, query, args...)
+	missions, err := queryMissions(ctx, r.db, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list missions: %w", err)
+	}
+	return missions, nil
+}
+
+// queryMissions runs a query of selectMission and loads the missions' skill levels.
+func queryMissions(ctx context.Context, q queryer, query string, args ...any) ([]domain.Mission, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []domain.Mission
@@ -228,98 +237,24 @@ func (r *Repository) List(ctx context.Context, firmID string, after *app.Cursor,
 	for rows.Next() {
 		m, err := scanMission(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list missions: %w", err)
+			return nil, err
 		}
 		out = append(out, m)
 		ids = append(ids, m.ID)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list missions: %w", err)
+		return nil, err
 	}
 	// Give the connection back before the next query.
 	rows.Close()
-	levels, err := loadSkillLevels(ctx, r.db, ids)
+	levels, err := loadSkillLevels(ctx, q, ids)
 	if err != nil {
-		return nil, fmt.Errorf("list missions: %w", err)
+		return nil, err
 	}
 	for i := range out {
 		out[i].RequiredSkillLevels = levels[out[i].ID]
 	}
 	return out, nil
-}
-
-func (r *Repository) Update(ctx context.Context, id string, change func(*domain.Mission) ([]domain.Event, error)) (domain.Mission, error) {
-	var updated domain.Mission
-	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
-		var err error
-		updated, err = updateInTx(ctx, tx, id, change)
-		return err
-	})
-	if err != nil {
-		return domain.Mission{}, err
-	}
-	r.committed()
-	return updated, nil
-}
-
-func (r *Repository) UpdateOnce(ctx context.Context, consumer, eventID, id string, change func(*domain.Mission) ([]domain.Event, error)) (bool, error) {
-	claimed := false
-	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
-		var err error
-		if claimed, err = inbox.Claim(ctx, tx, consumer, eventID); err != nil || !claimed {
-			return err
-		}
-		_, err = updateInTx(ctx, tx, id, change)
-		return err
-	})
-	if err != nil {
-		return false, err
-	}
-	if claimed {
-		r.committed()
-	}
-	return claimed, nil
-}
-
-func updateInTx(ctx context.Context, tx *sql.Tx, id string, change func(*domain.Mission) ([]domain.Event, error)) (domain.Mission, error) {
-	m, err := getMission(ctx, tx, id)
-	if err != nil {
-		return domain.Mission{}, err
-	}
-	events, err := change(&m)
-	if err != nil {
-		return domain.Mission{}, err
-	}
-	details, err := encodeDetails(m.Request)
-	if err != nil {
-		return domain.Mission{}, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE missions SET status = $1, shortlist_revision = $2, details = $3,
-		updated_at = $4 WHERE id = $5`,
-		m.Status.String(), m.ShortlistRevision, details, formatTime(m.UpdatedAt), id); err != nil {
-		return domain.Mission{}, fmt.Errorf("update mission: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM mission_skill_levels WHERE mission_id = $1`, id); err != nil {
-		return domain.Mission{}, fmt.Errorf("update mission skill levels: %w", err)
-	}
-	if err := insertSkillLevels(ctx, tx, id, m.RequiredSkillLevels); err != nil {
-		return domain.Mission{}, err
-	}
-	return m, addEvents(ctx, tx, events)
-}
-
-func addEvents(ctx context.Context, tx *sql.Tx, events []domain.Event) error {
-	now := time.Now()
-	for _, ev := range events {
-		encoded, err := EncodeEvent(ev, now)
-		if err != nil {
-			return err
-		}
-		if err := outbox.Add(ctx, tx, encoded); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // timeLayout is fixed-width (nanoseconds always written) so that text order is time order and

@@ -24,7 +24,59 @@ import (
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
-var t0 = time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
+var (
+	t0    = time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
+	firm1 = domain.Actor{Role: domain.ActorFirm, AccountID: "firm-1"}
+)
+
+// create stores a new mission with what its creation caused, as CreateMission does.
+func create(ctx context.Context, repo *sqlite.Repository, m domain.Mission, out domain.Outcome) error {
+	return repo.Atomically(ctx, func(tx app.Tx) error {
+		if err := tx.CreateMission(m); err != nil {
+			return err
+		}
+		return record(tx, out)
+	})
+}
+
+func record(tx app.Tx, out domain.Outcome) error {
+	if err := tx.Record(out.Decisions...); err != nil {
+		return err
+	}
+	return tx.Publish(out.Events...)
+}
+
+// update changes a stored mission and stores what the change caused, in one transaction.
+func update(ctx context.Context, repo *sqlite.Repository, id string, change func(*domain.Mission) (domain.Outcome, error)) (domain.Mission, error) {
+	var m domain.Mission
+	err := repo.Atomically(ctx, func(tx app.Tx) error {
+		return changeIn(tx, id, &m, change)
+	})
+	return m, err
+}
+
+// updateOnce is update for an event handler: the event is claimed in the same transaction.
+func updateOnce(ctx context.Context, repo *sqlite.Repository, consumer, eventID, id string, change func(*domain.Mission) (domain.Outcome, error)) (bool, error) {
+	var m domain.Mission
+	return repo.AtomicallyOnce(ctx, consumer, eventID, func(tx app.Tx) error {
+		return changeIn(tx, id, &m, change)
+	})
+}
+
+func changeIn(tx app.Tx, id string, m *domain.Mission, change func(*domain.Mission) (domain.Outcome, error)) error {
+	var err error
+	if *m, err = tx.Mission(id); err != nil {
+		return err
+	}
+	out, err := change(m)
+	if err != nil {
+		return err
+	}
+	if err := tx.SaveMission(*m); err != nil {
+		return err
+	}
+	return record(tx, out)
+}
 
 func openDB(t *testing.T) *sql.DB {
 	t.Helper()
@@ -44,7 +96,7 @@ func openDB(t *testing.T) *sql.DB {
 	return db
 }
 
-func newMission(t *testing.T, id, firmID string, created time.Time) (domain.Mission, []domain.Event) {
+func newMission(t *testing.T, id, firmID string, created time.Time) (domain.Mission, domain.Outcome) {
 	t.Helper()
 	m, events, err := domain.NewMission(id, firmID, domain.RequestInput{
 		Request: domain.Request{
@@ -97,7 +149,7 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 	repo := sqlite.NewRepository(db, func() { commits++ })
 	ctx := context.Background()
 	m, events := newMission(t, "m1", "firm-1", t0.Add(123456789*time.Nanosecond))
-	if err := repo.Create(ctx, m, events); err != nil {
+	if err := create(ctx, repo, m, events); err != nil {
 		t.Fatal(err)
 	}
 	got, err := repo.Get(ctx, "m1")
@@ -144,12 +196,12 @@ func TestSkillLevelsRoundTrip(t *testing.T) {
 	repo := sqlite.NewRepository(db, nil)
 	ctx := context.Background()
 	withLevels, events := newMission(t, "m1", "firm-1", t0)
-	if err := repo.Create(ctx, withLevels, events); err != nil {
+	if err := create(ctx, repo, withLevels, events); err != nil {
 		t.Fatal(err)
 	}
 	without, events := newMission(t, "m2", "firm-1", t0.Add(time.Second))
 	without.RequiredSkillLevels = nil
-	if err := repo.Create(ctx, without, events); err != nil {
+	if err := create(ctx, repo, without, events); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string][]domain.SkillRequirement{"m1": withLevels.RequiredSkillLevels, "m2": nil}
@@ -174,9 +226,9 @@ func TestSkillLevelsRoundTrip(t *testing.T) {
 	}
 
 	// A status change keeps the levels, once each.
-	if _, err := repo.Update(ctx, "m1", func(m *domain.Mission) ([]domain.Event, error) {
-		events, _ := m.ApplyShortlist(1, 1, t0.Add(time.Minute))
-		return events, nil
+	if _, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
+		out, _ := m.ApplyShortlist(domain.Proposal{Revision: 1, Candidates: []domain.Candidate{{ProfileID: "p1"}}}, t0.Add(time.Minute))
+		return out, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -191,11 +243,11 @@ func TestSkillLevelsRoundTrip(t *testing.T) {
 	// The store refuses what the domain refuses, should anything bypass it.
 	bad, events := newMission(t, "m3", "firm-1", t0)
 	bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 6}}
-	if err := repo.Create(ctx, bad, events); err == nil {
+	if err := create(ctx, repo, bad, events); err == nil {
 		t.Fatal("level 6 stored")
 	}
 	bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 3}}
-	if err := repo.Create(ctx, bad, events); err == nil {
+	if err := create(ctx, repo, bad, events); err == nil {
 		t.Fatal("repeated level stored")
 	}
 	if _, err := repo.Get(ctx, "m3"); fault.KindOf(err) != fault.KindNotFound {
@@ -206,32 +258,90 @@ func TestSkillLevelsRoundTrip(t *testing.T) {
 // A database created before skill levels existed keeps its missions, which have none.
 func TestMissionsStoredBeforeSkillLevelsStillRead(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mission.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	sets := sqlite.Migrations()
-	first := sets[len(sets)-1]
-	first.FS = fstest.MapFS{"0001_missions.sql": &fstest.MapFile{Data: mustRead(t, first.FS, "0001_missions.sql")}}
-	if err := sqlstore.Migrate(ctx, db, append(sets[:len(sets)-1:len(sets)-1], first)...); err != nil {
-		t.Fatal(err)
-	}
-	repo := sqlite.NewRepository(db, nil)
+	db := legacyDB(t, "0001_missions.sql")
 	old, events := newMission(t, "m1", "firm-1", t0)
 	old.RequiredSkillLevels = nil
-	if err := repo.Create(ctx, old, events); err != nil {
-		t.Fatal(err)
-	}
+	storeLegacyMission(t, db, old, events)
 	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
+	repo := sqlite.NewRepository(db, nil)
 	got, err := repo.Get(ctx, "m1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", old) || got.RequiredSkillLevels != nil {
 		t.Fatalf("old mission read back as %+v", got)
+	}
+}
+
+// A database created before offers and decisions keeps its missions, without candidates; their
+// decisions trail starts at 1 with the next decision.
+func TestMissionsStoredBeforeOffersStillWork(t *testing.T) {
+	ctx := context.Background()
+	db := legacyDB(t, "0001_missions.sql", "0002_mission_skill_levels.sql")
+	old, events := newMission(t, "m1", "firm-1", t0)
+	old.RequiredSkillLevels = nil
+	old.Status, old.ShortlistRevision = domain.StatusShortlisted, 3
+	storeLegacyMission(t, db, old, events)
+	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		t.Fatal(err)
+	}
+	repo := sqlite.NewRepository(db, nil)
+	got, err := repo.Get(ctx, "m1")
+	if err != nil || fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", old) || got.Candidates != nil {
+		t.Fatalf("old mission read back as %+v (%v)", got, err)
+	}
+	later := t0.Add(time.Hour)
+	if _, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
+		return m.Cancel(firm1, nil, later)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := repo.Decisions(ctx, "m1")
+	if err != nil || len(ds) != 1 || ds[0].Sequence != 1 || ds[0].Kind != domain.DecisionMissionCancelled {
+		t.Fatalf("decisions %+v, %v", ds, err)
+	}
+}
+
+// legacyDB is a database migrated with only the named files of the mission set.
+func legacyDB(t *testing.T, files ...string) *sql.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mission.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sets := sqlite.Migrations()
+	mission := sets[len(sets)-1]
+	fsys := fstest.MapFS{}
+	for _, name := range files {
+		fsys[name] = &fstest.MapFile{Data: mustRead(t, mission.FS, name)}
+	}
+	mission.FS = fsys
+	if err := sqlstore.Migrate(ctx, db, append(sets[:len(sets)-1:len(sets)-1], mission)...); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// storeLegacyMission writes m into a legacy database as the code of its time did: the row is
+// made by the current code in a scratch database, then its original columns are copied.
+func storeLegacyMission(t *testing.T, legacy *sql.DB, m domain.Mission, out domain.Outcome) {
+	t.Helper()
+	scratch := openDB(t)
+	if err := create(context.Background(), sqlite.NewRepository(scratch, nil), m, out); err != nil {
+		t.Fatal(err)
+	}
+	var details, created, updated string
+	if err := scratch.QueryRow(`SELECT details, created_at, updated_at FROM missions WHERE id = $1`, m.ID).
+		Scan(&details, &created, &updated); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := legacy.Exec(`INSERT INTO missions (id, firm_id, status, shortlist_revision, details, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, m.ID, m.FirmID, m.Status.String(), m.ShortlistRevision, details, created, updated); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -258,7 +368,7 @@ func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
 		}
 		id := fmt.Sprintf("m%02d", i)
 		m, events := newMission(t, id, firm, created)
-		if err := repo.Create(ctx, m, events); err != nil {
+		if err := create(ctx, repo, m, events); err != nil {
 			t.Fatal(err)
 		}
 		if firm == "firm-1" {
@@ -311,11 +421,11 @@ func TestUpdateStoresMissionAndEventsTogether(t *testing.T) {
 	repo := sqlite.NewRepository(db, nil)
 	ctx := context.Background()
 	m, events := newMission(t, "m1", "firm-1", t0)
-	if err := repo.Create(ctx, m, events); err != nil {
+	if err := create(ctx, repo, m, events); err != nil {
 		t.Fatal(err)
 	}
 	later := t0.Add(time.Hour)
-	cancelled, err := repo.Update(ctx, "m1", func(m *domain.Mission) ([]domain.Event, error) { return m.Cancel(later) })
+	cancelled, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) { return m.Cancel(firm1, nil, later) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,14 +448,14 @@ func TestUpdateStoresMissionAndEventsTogether(t *testing.T) {
 	}
 
 	// A refused change rolls back: nothing stored, no event.
-	_, err = repo.Update(ctx, "m1", func(m *domain.Mission) ([]domain.Event, error) { return m.Cancel(later) })
+	_, err = update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) { return m.Cancel(firm1, nil, later) })
 	if fe, ok := fault.As(err); !ok || fe.Reason != domain.ReasonMissionNotCancellable {
 		t.Fatalf("second cancel: %v", err)
 	}
 	boom := errors.New("boom")
-	_, err = repo.Update(ctx, "m1", func(m *domain.Mission) ([]domain.Event, error) {
+	_, err = update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
 		m.Status = domain.StatusSubmitted
-		return []domain.Event{domain.MissionUpdated{MissionID: m.ID, Status: m.Status}}, boom
+		return domain.Outcome{Events: []domain.Event{domain.MissionUpdated{MissionID: m.ID, Status: m.Status}}}, boom
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("failing change: %v", err)
@@ -356,7 +466,7 @@ func TestUpdateStoresMissionAndEventsTogether(t *testing.T) {
 	if n := len(outboxEvents(t, db)); n != 3 {
 		t.Fatalf("outbox holds %d events after refused changes, want 3", n)
 	}
-	if _, err := repo.Update(ctx, "nope", func(*domain.Mission) ([]domain.Event, error) { return nil, nil }); fault.KindOf(err) != fault.KindNotFound {
+	if _, err := update(ctx, repo, "nope", func(*domain.Mission) (domain.Outcome, error) { return domain.Outcome{}, nil }); fault.KindOf(err) != fault.KindNotFound {
 		t.Fatalf("update absent mission: %v", err)
 	}
 }
@@ -367,20 +477,21 @@ func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
 	repo := sqlite.NewRepository(db, func() { commits++ })
 	ctx := context.Background()
 	m, events := newMission(t, "m1", "firm-1", t0)
-	if err := repo.Create(ctx, m, events); err != nil {
+	if err := create(ctx, repo, m, events); err != nil {
 		t.Fatal(err)
 	}
 	calls := 0
-	shortlist := func(m *domain.Mission) ([]domain.Event, error) {
+	shortlist := func(m *domain.Mission) (domain.Outcome, error) {
 		calls++
-		events, _ := m.ApplyShortlist(1, 2, t0.Add(time.Minute))
-		return events, nil
+		out, _ := m.ApplyShortlist(domain.Proposal{Revision: 1, Candidates: []domain.Candidate{{ProfileID: "p1"}, {ProfileID: "p2"}}},
+			t0.Add(time.Minute))
+		return out, nil
 	}
-	claimed, err := repo.UpdateOnce(ctx, "mission-shortlists", "ev-1", "m1", shortlist)
+	claimed, err := updateOnce(ctx, repo, "mission-shortlists", "ev-1", "m1", shortlist)
 	if err != nil || !claimed {
 		t.Fatalf("first delivery: claimed %v, err %v", claimed, err)
 	}
-	claimed, err = repo.UpdateOnce(ctx, "mission-shortlists", "ev-1", "m1", shortlist)
+	claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-1", "m1", shortlist)
 	if err != nil || claimed {
 		t.Fatalf("second delivery: claimed %v, err %v", claimed, err)
 	}
@@ -399,13 +510,13 @@ func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
 	}
 
 	// A failing handler releases its claim, so the redelivery is applied.
-	claimed, err = repo.UpdateOnce(ctx, "mission-shortlists", "ev-2", "absent", shortlist)
+	claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-2", "absent", shortlist)
 	if fault.KindOf(err) != fault.KindNotFound || claimed {
 		t.Fatalf("unknown mission: claimed %v, err %v", claimed, err)
 	}
-	claimed, err = repo.UpdateOnce(ctx, "mission-shortlists", "ev-2", "m1", func(m *domain.Mission) ([]domain.Event, error) {
-		events, _ := m.ApplyShortlist(2, 0, t0.Add(2*time.Minute))
-		return events, nil
+	claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-2", "m1", func(m *domain.Mission) (domain.Outcome, error) {
+		out, _ := m.ApplyShortlist(domain.Proposal{Revision: 2}, t0.Add(2*time.Minute))
+		return out, nil
 	})
 	if err != nil || !claimed {
 		t.Fatalf("redelivery after failure: claimed %v, err %v", claimed, err)

@@ -33,7 +33,10 @@ func run(ctx context.Context) error {
 		OTLPEndpoint: os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		CallerKey:    os.Getenv("CAIOMATCH_INTERNAL_KEY"),
 	}
-	cfg := service.Config{}
+	cfg, err := service.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
 	return servicehost.RunStandalone(ctx, host, func(ctx context.Context, h servicehost.Host) error {
 		return service.Run(ctx, h, cfg)
 	})

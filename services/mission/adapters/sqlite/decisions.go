@@ -1,0 +1,173 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/caiomatch/caiomatch/services/mission/domain"
+)
+
+// storedCandidate is the JSON shape of a proposal's candidate in the candidates column; it
+// decouples the domain type from what is on disk.
+type storedCandidate struct {
+	ProfileID   string             `json:"profileId"`
+	Rank        int                `json:"rank"`
+	Score       float64            `json:"score"`
+	Explanation *storedExplanation `json:"explanation,omitempty"`
+}
+
+type storedExplanation struct {
+	Components    []storedComponent `json:"components"`
+	MatchedSkills []string          `json:"matchedSkills"`
+	MissingSkills []string          `json:"missingSkills"`
+}
+
+type storedComponent struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+	Value  float64 `json:"value"`
+	Detail string  `json:"detail,omitempty"`
+}
+
+func encodeCandidates(cs []domain.Candidate) (string, error) {
+	out := make([]storedCandidate, len(cs))
+	for i, c := range cs {
+		out[i] = storedCandidate{ProfileID: c.ProfileID, Rank: c.Rank, Score: c.Score}
+		if e := c.Explanation; e != nil {
+			se := &storedExplanation{MatchedSkills: e.MatchedSkills, MissingSkills: e.MissingSkills}
+			for _, comp := range e.Components {
+				se.Components = append(se.Components, storedComponent(comp))
+			}
+			out[i].Explanation = se
+		}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+func decodeCandidates(raw string) ([]domain.Candidate, error) {
+	var stored []storedCandidate
+	if err := json.Unmarshal([]byte(raw), &stored); err != nil {
+		return nil, fmt.Errorf("decode stored candidates: %w", err)
+	}
+	if len(stored) == 0 {
+		return nil, nil
+	}
+	out := make([]domain.Candidate, len(stored))
+	for i, s := range stored {
+		out[i] = domain.Candidate{ProfileID: s.ProfileID, Rank: s.Rank, Score: s.Score}
+		if se := s.Explanation; se != nil {
+			e := &domain.Explanation{MatchedSkills: se.MatchedSkills, MissingSkills: se.MissingSkills}
+			for _, comp := range se.Components {
+				e.Components = append(e.Components, domain.ScoreComponent(comp))
+			}
+			out[i].Explanation = e
+		}
+	}
+	return out, nil
+}
+
+const selectDecision = `SELECT mission_id, sequence, at, kind, actor_role, actor_account_id, offer_id, profile_id, reason,
+	shortlist_revision, scoring_version, eligible_count, candidates FROM decisions`
+
+func scanDecision(s scanner) (domain.Decision, error) {
+	var d domain.Decision
+	var at, kind, candidates string
+	if err := s.Scan(&d.MissionID, &d.Sequence, &at, &kind, &d.Actor.Role, &d.Actor.AccountID, &d.OfferID,
+		&d.ProfileID, &d.Reason, &d.Proposal.Revision, &d.Proposal.ScoringVersion, &d.Proposal.EligibleCount,
+		&candidates); err != nil {
+		return domain.Decision{}, err
+	}
+	var ok bool
+	if d.Kind, ok = domain.ParseDecisionKind(kind); !ok {
+		return domain.Decision{}, fmt.Errorf("decode decision %s/%d: unknown kind %q", d.MissionID, d.Sequence, kind)
+	}
+	var err error
+	if d.At, err = parseTime(at); err != nil {
+		return domain.Decision{}, err
+	}
+	if d.Proposal.Candidates, err = decodeCandidates(candidates); err != nil {
+		return domain.Decision{}, fmt.Errorf("decode decision %s/%d: %w", d.MissionID, d.Sequence, err)
+	}
+	return d, nil
+}
+
+func queryDecisions(ctx context.Context, q queryer, query string, args ...any) ([]domain.Decision, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Decision
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (r *Repository) Decisions(ctx context.Context, missionID string) ([]domain.Decision, error) {
+	ds, err := queryDecisions(ctx, r.db, selectDecision+` WHERE mission_id = $1 ORDER BY sequence`, missionID)
+	if err != nil {
+		return nil, fmt.Errorf("list decisions: %w", err)
+	}
+	return ds, nil
+}
+
+// Record numbers each entry with its mission's next sequence, taken from the mission's row,
+// which also holds the mission for the rest of the transaction.
+func (t *tx) Record(decisions ...domain.Decision) error {
+	for _, d := range decisions {
+		if err := t.tx.QueryRowContext(t.ctx, `UPDATE missions SET decision_seq = decision_seq + 1 WHERE id = $1
+			RETURNING decision_seq`, d.MissionID).Scan(&d.Sequence); err != nil {
+			return fmt.Errorf("number decision of mission %s: %w", d.MissionID, err)
+		}
+		candidates, err := encodeCandidates(d.Proposal.Candidates)
+		if err != nil {
+			return err
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO decisions (mission_id, sequence, at, kind, actor_role,
+			actor_account_id, offer_id, profile_id, reason, shortlist_revision, scoring_version, eligible_count, candidates)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			d.MissionID, d.Sequence, formatTime(d.At), d.Kind.String(), d.Actor.Role, d.Actor.AccountID, d.OfferID,
+			d.ProfileID, d.Reason, d.Proposal.Revision, d.Proposal.ScoringVersion, d.Proposal.EligibleCount,
+			candidates); err != nil {
+			return fmt.Errorf("insert decision: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) DecisionsAbout(profileID string) ([]domain.Decision, error) {
+	pattern, err := jsonStringPattern(profileID)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := queryDecisions(t.ctx, t.tx, selectDecision+` WHERE profile_id = $1 OR candidates LIKE $2 ESCAPE '\'
+		ORDER BY mission_id, sequence`, profileID, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("decisions about a profile: %w", err)
+	}
+	return ds, nil
+}
+
+// RewriteDecision replaces what erasure may change of an entry: its profile id and proposal.
+func (t *tx) RewriteDecision(d domain.Decision) error {
+	candidates, err := encodeCandidates(d.Proposal.Candidates)
+	if err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE decisions SET profile_id = $1, candidates = $2
+		WHERE mission_id = $3 AND sequence = $4`, d.ProfileID, candidates, d.MissionID, d.Sequence)
+	if err != nil {
+		return fmt.Errorf("rewrite decision: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("rewrite decision %s/%d: %d rows (%v)", d.MissionID, d.Sequence, n, err)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package domain
+
+import (
+	"slices"
+	"time"
+)
+
+// DecisionKind is what an entry of the decisions trail records. Values match the public enum.
+type DecisionKind int
+
+const (
+	DecisionKindUnspecified DecisionKind = iota
+	DecisionMissionSubmitted
+	DecisionShortlistProposed
+	DecisionOfferMade
+	DecisionOfferAccepted
+	DecisionOfferDeclined
+	DecisionOfferExpired
+	DecisionOfferWithdrawn
+	DecisionMissionCancelled
+	DecisionMissionStaffed
+)
+
+var decisionKindNames = map[DecisionKind]string{
+	DecisionMissionSubmitted:  "MISSION_SUBMITTED",
+	DecisionShortlistProposed: "SHORTLIST_PROPOSED",
+	DecisionOfferMade:         "OFFER_MADE",
+	DecisionOfferAccepted:     "OFFER_ACCEPTED",
+	DecisionOfferDeclined:     "OFFER_DECLINED",
+	DecisionOfferExpired:      "OFFER_EXPIRED",
+	DecisionOfferWithdrawn:    "OFFER_WITHDRAWN",
+	DecisionMissionCancelled:  "MISSION_CANCELLED",
+	DecisionMissionStaffed:    "MISSION_STAFFED",
+}
+
+func (k DecisionKind) String() string {
+	if n, ok := decisionKindNames[k]; ok {
+		return n
+	}
+	return "UNSPECIFIED"
+}
+
+// ParseDecisionKind reads a name String returns.
+func ParseDecisionKind(name string) (DecisionKind, bool) {
+	for k, n := range decisionKindNames {
+		if n == name {
+			return k, true
+		}
+	}
+	return DecisionKindUnspecified, false
+}
+
+// Actor roles of the decisions trail: the account roles, and SYSTEM for what the platform did
+// by itself.
+const (
+	ActorFirm       = "FIRM"
+	ActorConsultant = "CONSULTANT"
+	ActorOperator   = "OPERATOR"
+	ActorSystem     = "SYSTEM"
+)
+
+// Actor is who made a decision.
+type Actor struct {
+	Role string
+	// AccountID is the acting account; empty for SYSTEM.
+	AccountID string
+}
+
+// SystemActor is the platform itself: matching's proposals, expiries, withdrawals.
+func SystemActor() Actor { return Actor{Role: ActorSystem} }
+
+// Decision is one entry of a mission's decisions trail: an automated proposal or a human
+// decision. The trail only grows; the one rewrite is the pseudonymisation of an erased profile.
+type Decision struct {
+	MissionID string
+	// Sequence orders the mission's trail from 1; the store assigns it.
+	Sequence  int64
+	At        time.Time
+	Kind      DecisionKind
+	Actor     Actor
+	OfferID   string
+	ProfileID string
+	// Reason is the consultant's decline reason.
+	Reason string
+	// Proposal is matching's shortlist, for SHORTLIST_PROPOSED.
+	Proposal Proposal
+}
+
+// Proposal is a shortlist as matching proposed it, with every candidate's score breakdown.
+type Proposal struct {
+	Revision       int64
+	ScoringVersion string
+	EligibleCount  int
+	Candidates     []Candidate
+}
+
+// Candidate is one consultant of a proposal.
+type Candidate struct {
+	ProfileID string
+	Rank      int
+	Score     float64
+	// Explanation is nil when there is none, or once the consultant erased their profile.
+	Explanation *Explanation
+}
+
+// Explanation is why matching ranked a candidate where it did.
+type Explanation struct {
+	Components    []ScoreComponent
+	MatchedSkills []string
+	MissingSkills []string
+}
+
+// ScoreComponent is one weighted part of a score.
+type ScoreComponent struct {
+	Name   string
+	Weight float64
+	Value  float64
+	Detail string
+}
+
+func (p Proposal) clone() Proposal {
+	p.Candidates = slices.Clone(p.Candidates)
+	for i, c := range p.Candidates {
+		if c.Explanation != nil {
+			e := *c.Explanation
+			e.Components = slices.Clone(e.Components)
+			e.MatchedSkills = slices.Clone(e.MatchedSkills)
+			e.MissingSkills = slices.Clone(e.MissingSkills)
+			p.Candidates[i].Explanation = &e
+		}
+	}
+	return p
+}
