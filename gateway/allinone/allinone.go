@@ -45,6 +45,9 @@ type Config struct {
 	LogLevel      slog.Level
 	// ShutdownGrace bounds the drain of in-flight HTTP requests and gRPC calls.
 	ShutdownGrace time.Duration
+	// Mission is the mission service's configuration (offer time to live, pseudonym key); its
+	// addresses and grace are set here.
+	Mission mission.Config
 	// Matching is the ranking configuration (shortlist size, exposure cap, availability
 	// tolerance); zero means matching.DefaultConfig. Its addresses and grace are set here.
 	Matching matching.Config
@@ -187,7 +190,9 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 				return profile.Run(ctx, profileHost, profile.Config{MatchingAddr: addr(matching.Name), ShutdownGrace: cfg.ShutdownGrace})
 			},
 			func(ctx context.Context) error {
-				return mission.Run(ctx, missionHost, mission.Config{ShutdownGrace: cfg.ShutdownGrace})
+				mcfg := cfg.Mission
+				mcfg.ProfileAddr, mcfg.ShutdownGrace = addr(profile.Name), cfg.ShutdownGrace
+				return mission.Run(ctx, missionHost, mcfg)
 			},
 			func(ctx context.Context) error {
 				mcfg := cfg.Matching

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	matching "github.com/caiomatch/caiomatch/services/matching/service"
+	mission "github.com/caiomatch/caiomatch/services/mission/service"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -33,7 +34,12 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	missions, err := mission.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
 	cfg := allinone.Config{
+		Mission:       missions,
 		Matching:      ranking,
 		HTTPAddr:      servicehost.Env("CAIOMATCH_HTTP_ADDR", "127.0.0.1:8080"),
 		DataDir:       servicehost.Env("CAIOMATCH_DATA_DIR", "./data"),
