@@ -8,7 +8,7 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
 
-.PHONY: run seed test test-go bench bench-matching proto proto-check tools build vet fmt-check clean
+.PHONY: run seed test test-go bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
 ## run: build and start everything (embedded NATS + SQLite under ./data, three services, gateway)
 run:
@@ -35,6 +35,11 @@ bench:
 bench-matching:
 	cd services/matching && $(GO) test -run '^$$' -bench 'BenchmarkRank|BenchmarkIndexMemory' -benchtime 30x -timeout 30m ./index/
 	cd services/matching && $(GO) test -run '^$$' -bench RebuildIndexFromStream -benchtime 2x -timeout 30m ./eventapi/
+
+## bench-assignment: the staffing-plan solver beside scipy's linear_sum_assignment on dense n = 1000, 2000, 4000 (installs python3-scipy as root when missing), then the sparse 2,000 × 100,000 solve and the re-solve after a decline
+bench-assignment:
+	bash services/matching/assignment/compare/compare.sh
+	cd services/matching && $(GO) test -run '^$$' -bench 'SolveStaffing|RemoveChosenEdge' -benchtime 5x ./assignment/
 
 vet:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done

@@ -17,8 +17,9 @@ import (
 // staffs k rows with total score S costs k·ScoreScale − S + (Rows−k)·unassignedCost. Staffing
 // one more row saves unassignedCost − ScoreScale, which is more than any difference in
 // k·ScoreScale − S can be (at most min(Rows, Cols)·ScoreScale), so the minimum-cost plan has the
-// most rows staffed and, among those, the highest score. All figures stay below 2^52 for any size
-// Validate accepts, so int64 arithmetic is exact with a wide margin.
+// most rows staffed and, among those, the highest score. Validate keeps min(Rows, Cols) below
+// 2^30, so unassignedCost < 2^50, and duals and distances stay within a few multiples of it:
+// int64 arithmetic is exact with a wide margin.
 //
 // Duals: u[r] per row and v[c] per column (real and "unassigned"), with reduced cost
 // cost(r,c) − u[r] − v[c]. The solver keeps three invariants between calls:
@@ -30,9 +31,11 @@ import (
 // (a) and (b) are the usual shortest-augmenting-path invariants. (c) is the rectangular one
 // (Crouse 2016): a column may stay free, so its dual must sit at the level free columns share.
 // Together they certify that the current plan is optimal: think of the problem as square by
-// adding Cols "phantom" rows that may take any column at cost 0; a phantom holding a free column
-// has u = −0, and (c) is exactly (a) and (b) for the phantoms. That square picture is also how a
-// decline is re-optimised (see RemoveEdge).
+// adding Cols "phantom" rows that may take any column at cost 0 and hold the free columns. A
+// phantom holding free column f is tight with u = −v[f] = 0, and its edge to any column c has
+// reduced cost −v[c] ≥ 0: (c) is exactly (a) and (b) for the phantoms, and a square plan with
+// feasible duals and tight pairs is optimal. That square picture is also how a decline is
+// re-optimised (see RemoveEdge).
 
 // hubPred marks a column reached through the phantom rows (the "hub"), see RemoveEdge.
 const hubPred = -2
