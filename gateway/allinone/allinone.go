@@ -99,7 +99,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	if err != nil {
 		return err
 	}
-	if err := eventbus.EnsureStreams(ctx, setupJS, eventbus.StreamSettings{}); err != nil {
+	if err := eventbus.EnsureStreams(ctx, setupJS, servicehost.StreamSettingsFromEnv(bus.clusterName())); err != nil {
 		return err
 	}
 
@@ -311,4 +311,12 @@ func (b *bus) close() {
 	if b.embedded != nil {
 		b.embedded.Shutdown()
 	}
+}
+
+// clusterName is the NATS cluster the first connection reached; "" for a single server.
+func (b *bus) clusterName() string {
+	if len(b.conns) == 0 {
+		return ""
+	}
+	return b.conns[0].ConnectedClusterName()
 }

@@ -57,20 +57,25 @@ func NewConsumer(js jetstream.JetStream, spec ConsumerSpec, handler Handler, tp 
 	}
 }
 
-// Run consumes until ctx ends.
-func (c *Consumer) Run(ctx context.Context) error {
-	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.spec.Stream, jetstream.ConsumerConfig{
-		Durable:        c.spec.Durable,
-		FilterSubjects: c.spec.FilterSubjects,
+// config is the server-side consumer configuration of a spec.
+func (s ConsumerSpec) config() jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:        s.Durable,
+		FilterSubjects: s.FilterSubjects,
 		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        c.spec.AckWait,
+		AckWait:        s.AckWait,
 		// The server never gives up on a message by itself: once a message reaches
 		// spec.MaxDeliver deliveries this consumer copies it to the dead-letter subject, and if
 		// that copy fails the message must come back to be copied again, not vanish.
 		MaxDeliver:    -1,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		MaxAckPending: 256,
-	})
+	}
+}
+
+// Run consumes until ctx ends.
+func (c *Consumer) Run(ctx context.Context) error {
+	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.spec.Stream, c.spec.config())
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", c.spec.Durable, c.spec.Stream, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -26,6 +27,15 @@ type StandaloneConfig struct {
 	OTLPEndpoint string
 	// CallerKey is CAIOMATCH_INTERNAL_KEY, shared by every process of the platform.
 	CallerKey string
+}
+
+// StreamSettingsFromEnv are the stream durability settings for the cluster connected to (""
+// for a single server): CAIOMATCH_NATS_REPLICAS (default 1 alone, 3 on a cluster) and
+// CAIOMATCH_NATS_ALLOW_UNREPLICATED=1 to accept fewer than 3 replicas on a test cluster.
+func StreamSettingsFromEnv(cluster string) eventbus.StreamSettings {
+	replicas, _ := strconv.Atoi(os.Getenv("CAIOMATCH_NATS_REPLICAS"))
+	return eventbus.StreamSettings{Replicas: replicas, Cluster: cluster,
+		AllowUnreplicated: os.Getenv("CAIOMATCH_NATS_ALLOW_UNREPLICATED") == "1"}
 }
 
 // Env reads a variable with a default.
@@ -57,7 +67,7 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, run func(context.C
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := eventbus.EnsureStreams(ctx, js, eventbus.StreamSettings{}); err != nil {
+	if err := eventbus.EnsureStreams(ctx, js, StreamSettingsFromEnv(nc.ConnectedClusterName())); err != nil {
 		return err
 	}
 	lis, err := net.Listen("tcp", cfg.GRPCAddr)

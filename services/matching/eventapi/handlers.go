@@ -20,31 +20,17 @@ import (
 
 // Durable consumer names; they are also the inbox keys of the events they process.
 const (
-	ProfilesConsumer = "matching-profiles"
-	MissionsConsumer = "matching-missions"
+	ProfilesConsumer = eventbus.ConsumerMatchingProfiles
+	MissionsConsumer = eventbus.ConsumerMatchingMissions
 )
 
 // ProfilesSpec reads every profile event; the ones matching does not use are acknowledged and
 // ignored.
-func ProfilesSpec() eventbus.ConsumerSpec {
-	return eventbus.ConsumerSpec{Stream: eventbus.StreamOf(eventbus.ProducerProfile), Durable: ProfilesConsumer}
-}
+func ProfilesSpec() eventbus.ConsumerSpec { return eventbus.ConsumerSpecOf(ProfilesConsumer) }
 
 // MissionsSpec reads mission submissions, cancellations and status changes (a staffed mission is
-// closed), and declined or expired offers (the consultant is excluded from the mission).
-func MissionsSpec() eventbus.ConsumerSpec {
-	return eventbus.ConsumerSpec{
-		Stream:  eventbus.StreamOf(eventbus.ProducerMission),
-		Durable: MissionsConsumer,
-		FilterSubjects: []string{
-			eventbus.Subject(eventbus.ProducerMission, "MissionSubmitted", ">"),
-			eventbus.Subject(eventbus.ProducerMission, "MissionCancelled", ">"),
-			eventbus.Subject(eventbus.ProducerMission, "MissionUpdated", ">"),
-			eventbus.Subject(eventbus.ProducerMission, "OfferDeclined", ">"),
-			eventbus.Subject(eventbus.ProducerMission, "OfferExpired", ">"),
-		},
-	}
-}
+// closed), and declined or expired offers (the consumer is excluded from the mission).
+func MissionsSpec() eventbus.ConsumerSpec { return eventbus.ConsumerSpecOf(MissionsConsumer) }
 
 // Handlers translates events into use-case calls.
 type Handlers struct {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -19,13 +18,7 @@ import (
 // ShortlistSpec is the durable consumer of ShortlistProposed events. Redelivery is bounded: a
 // message that keeps failing goes to the dead-letter stream.
 func ShortlistSpec() eventbus.ConsumerSpec {
-	return eventbus.ConsumerSpec{
-		Stream:         eventbus.StreamOf(eventbus.ProducerMatching),
-		Durable:        app.ShortlistConsumer,
-		FilterSubjects: []string{eventbus.Subject(eventbus.ProducerMatching, "ShortlistProposed", ">")},
-		AckWait:        30 * time.Second,
-		MaxDeliver:     10,
-	}
+	return eventbus.ConsumerSpecOf(app.ShortlistConsumer)
 }
 
 // ShortlistHandler applies each ShortlistProposed to its mission, exactly once: the mission keeps

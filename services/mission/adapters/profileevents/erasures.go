@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -19,13 +18,7 @@ import (
 // mission service acts on. Redelivery is bounded: a message that keeps failing goes to the
 // dead-letter stream.
 func ErasureSpec() eventbus.ConsumerSpec {
-	return eventbus.ConsumerSpec{
-		Stream:         eventbus.StreamOf(eventbus.ProducerProfile),
-		Durable:        app.ProfilesConsumer,
-		FilterSubjects: []string{eventbus.Subject(eventbus.ProducerProfile, "ProfileErased", ">")},
-		AckWait:        30 * time.Second,
-		MaxDeliver:     10,
-	}
+	return eventbus.ConsumerSpecOf(app.ProfilesConsumer)
 }
 
 // ErasureHandler pseudonymises each erased profile, exactly once.

@@ -18,14 +18,7 @@ import (
 // Spec is the durable consumer of accepted offers and cancelled missions. A message that keeps
 // failing goes to the dead-letter stream after the consumer's bounded deliveries.
 func Spec() eventbus.ConsumerSpec {
-	return eventbus.ConsumerSpec{
-		Stream:  eventbus.StreamOf(eventbus.ProducerMission),
-		Durable: app.MissionsConsumer,
-		FilterSubjects: []string{
-			eventbus.Subject(eventbus.ProducerMission, "OfferAccepted", ">"),
-			eventbus.Subject(eventbus.ProducerMission, "MissionCancelled", ">"),
-		},
-	}
+	return eventbus.ConsumerSpecOf(app.MissionsConsumer)
 }
 
 // Handler applies each event exactly once (the inbox claim commits with its effect).
