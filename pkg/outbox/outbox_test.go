@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +26,7 @@ import (
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
 
@@ -60,13 +60,21 @@ func startBus(t *testing.T) jetstream.JetStream {
 	return js
 }
 
-func openDB(t *testing.T) *sql.DB {
+// eachBackend runs fn as parallel subtests, one per backend.
+func eachBackend(t *testing.T, fn func(t *testing.T, b sqltest.Backend)) {
 	t.Helper()
-	db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "svc.db"))
-	if err != nil {
-		t.Fatal(err)
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b)
+		})
 	}
-	t.Cleanup(func() { db.Close() })
+}
+
+// openDB opens a fresh database of backend b holding the outbox.
+func openDB(t *testing.T, b sqltest.Backend) *sql.DB {
+	t.Helper()
+	db := b.Open(t)
 	if err := sqlstore.Migrate(context.Background(), db, outbox.Migrations()); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
@@ -206,96 +214,102 @@ func streamMsgs(t *testing.T, js jetstream.JetStream, name string) []*jetstream.
 
 func TestRelayPublishesCommittedRowsInOrder(t *testing.T) {
 	t.Parallel()
-	js, db := startBus(t), openDB(t)
-	ctx := context.Background()
-	var want []eventbus.Event
-	for i := range 3 { // one transaction each
-		ev := newEvent(t, fmt.Sprint("m-", i), fmt.Sprint("single ", i))
-		add(t, ctx, db, false, ev)
-		want = append(want, ev)
-	}
-	ghost := newEvent(t, "ghost", "rolled back")
-	add(t, ctx, db, true, ghost, newEvent(t, "ghost-2", "rolled back too"))
-	batch := []eventbus.Event{newEvent(t, "b-0", "batch 0"), newEvent(t, "b-1", "batch 1"), newEvent(t, "b-2", "batch 2")}
-	add(t, ctx, db, false, batch...)
-	want = append(want, batch...)
-	if total(t, db) != len(want) {
-		t.Fatalf("outbox holds %d rows, want %d (rolled-back rows must not be stored)", total(t, db), len(want))
-	}
-
-	r := newRelay(db, js, nil)
-	runRelay(t, r)
-	waitFor(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
-
-	msgs := streamMsgs(t, js, "MISSION")
-	if len(msgs) != len(want) {
-		t.Fatalf("stream holds %d messages, want %d", len(msgs), len(want))
-	}
-	for i, m := range msgs {
-		ev := want[i]
-		if m.Subject != ev.Subject || string(m.Data) != string(ev.Data) {
-			t.Errorf("message %d = %s, want %s (order or content changed)", i, m.Subject, ev.Subject)
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		js, db := startBus(t), openDB(t, b)
+		ctx := context.Background()
+		var want []eventbus.Event
+		for i := range 3 { // one transaction each
+			ev := newEvent(t, fmt.Sprint("m-", i), fmt.Sprint("single ", i))
+			add(t, ctx, db, false, ev)
+			want = append(want, ev)
 		}
-		if got := m.Header.Get(jetstream.MsgIDHeader); got != ev.Envelope.GetEventId() {
-			t.Errorf("message %d Nats-Msg-Id = %q, want the event id %q", i, got, ev.Envelope.GetEventId())
+		ghost := newEvent(t, "ghost", "rolled back")
+		add(t, ctx, db, true, ghost, newEvent(t, "ghost-2", "rolled back too"))
+		batch := []eventbus.Event{newEvent(t, "b-0", "batch 0"), newEvent(t, "b-1", "batch 1"), newEvent(t, "b-2", "batch 2")}
+		add(t, ctx, db, false, batch...)
+		want = append(want, batch...)
+		if total(t, db) != len(want) {
+			t.Fatalf("outbox holds %d rows, want %d (rolled-back rows must not be stored)", total(t, db), len(want))
 		}
-		if m.Subject == ghost.Subject {
-			t.Error("a rolled-back event was published")
-		}
-	}
 
-	// Rows committed later are published after a Notify, still in order.
-	late := newEvent(t, "late", "late")
-	add(t, ctx, db, false, late)
-	r.Notify()
-	r.Notify() // never blocks
-	waitFor(t, 5*time.Second, "the late row marked sent", func() bool { return unsent(t, db) == 0 })
-	msgs = streamMsgs(t, js, "MISSION")
-	if len(msgs) != len(want)+1 || msgs[len(msgs)-1].Subject != late.Subject {
-		t.Errorf("after a Notify the stream holds %d messages, last %q", len(msgs), msgs[len(msgs)-1].Subject)
-	}
-	var sentAt string
-	if err := db.QueryRow(`SELECT sent_at FROM outbox WHERE event_id = ?`, late.Envelope.GetEventId()).Scan(&sentAt); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := time.Parse(time.RFC3339Nano, sentAt); err != nil {
-		t.Errorf("sent_at = %q: %v", sentAt, err)
-	}
+		r := newRelay(db, js, nil)
+		runRelay(t, r)
+		waitFor(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
+
+		msgs := streamMsgs(t, js, "MISSION")
+		if len(msgs) != len(want) {
+			t.Fatalf("stream holds %d messages, want %d", len(msgs), len(want))
+		}
+		for i, m := range msgs {
+			ev := want[i]
+			if m.Subject != ev.Subject || string(m.Data) != string(ev.Data) {
+				t.Errorf("message %d = %s, want %s (order or content changed)", i, m.Subject, ev.Subject)
+			}
+			if got := m.Header.Get(jetstream.MsgIDHeader); got != ev.Envelope.GetEventId() {
+				t.Errorf("message %d Nats-Msg-Id = %q, want the event id %q", i, got, ev.Envelope.GetEventId())
+			}
+			if m.Subject == ghost.Subject {
+				t.Error("a rolled-back event was published")
+			}
+		}
+
+		// Rows committed later are published after a Notify, still in order.
+		late := newEvent(t, "late", "late")
+		add(t, ctx, db, false, late)
+		r.Notify()
+		r.Notify() // never blocks
+		waitFor(t, 5*time.Second, "the late row marked sent", func() bool { return unsent(t, db) == 0 })
+		msgs = streamMsgs(t, js, "MISSION")
+		if len(msgs) != len(want)+1 || msgs[len(msgs)-1].Subject != late.Subject {
+			t.Errorf("after a Notify the stream holds %d messages, last %q", len(msgs), msgs[len(msgs)-1].Subject)
+		}
+		var sentAt string
+		if err := db.QueryRow(`SELECT sent_at FROM outbox WHERE event_id = $1`, late.Envelope.GetEventId()).Scan(&sentAt); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := time.Parse(time.RFC3339Nano, sentAt); err != nil {
+			t.Errorf("sent_at = %q: %v", sentAt, err)
+		}
+	})
 }
 
 func TestRelayPollsWithoutNotify(t *testing.T) {
 	t.Parallel()
-	js, db := startBus(t), openDB(t)
-	r := newRelay(db, js, nil)
-	r.PollInterval = 50 * time.Millisecond
-	runRelay(t, r)
-	time.Sleep(20 * time.Millisecond) // let the first, empty, batch pass
-	add(t, context.Background(), db, false, newEvent(t, "m-1", "x"))
-	waitFor(t, 5*time.Second, "the polled row marked sent", func() bool { return unsent(t, db) == 0 })
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		js, db := startBus(t), openDB(t, b)
+		r := newRelay(db, js, nil)
+		r.PollInterval = 50 * time.Millisecond
+		runRelay(t, r)
+		time.Sleep(20 * time.Millisecond) // let the first, empty, batch pass
+		add(t, context.Background(), db, false, newEvent(t, "m-1", "x"))
+		waitFor(t, 5*time.Second, "the polled row marked sent", func() bool { return unsent(t, db) == 0 })
+	})
 }
 
 func TestRelayDrainsMoreThanOneBatch(t *testing.T) {
 	t.Parallel()
-	js, db := startBus(t), openDB(t)
-	var want []eventbus.Event
-	for i := range 7 {
-		ev := newEvent(t, fmt.Sprint("m-", i), "x")
-		want = append(want, ev)
-		add(t, context.Background(), db, false, ev)
-	}
-	r := newRelay(db, js, nil)
-	r.BatchSize = 2 // a full batch must be followed at once by the next one, without a Notify
-	runRelay(t, r)
-	waitFor(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
-	msgs := streamMsgs(t, js, "MISSION")
-	if len(msgs) != len(want) {
-		t.Fatalf("%d messages, want %d", len(msgs), len(want))
-	}
-	for i, m := range msgs {
-		if m.Header.Get(jetstream.MsgIDHeader) != want[i].Envelope.GetEventId() {
-			t.Errorf("message %d is out of order", i)
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		js, db := startBus(t), openDB(t, b)
+		var want []eventbus.Event
+		for i := range 7 {
+			ev := newEvent(t, fmt.Sprint("m-", i), "x")
+			want = append(want, ev)
+			add(t, context.Background(), db, false, ev)
 		}
-	}
+		r := newRelay(db, js, nil)
+		r.BatchSize = 2 // a full batch must be followed at once by the next one, without a Notify
+		runRelay(t, r)
+		waitFor(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
+		msgs := streamMsgs(t, js, "MISSION")
+		if len(msgs) != len(want) {
+			t.Fatalf("%d messages, want %d", len(msgs), len(want))
+		}
+		for i, m := range msgs {
+			if m.Header.Get(jetstream.MsgIDHeader) != want[i].Envelope.GetEventId() {
+				t.Errorf("message %d is out of order", i)
+			}
+		}
+	})
 }
 
 func duplicatePublishes(rec *tracetest.SpanRecorder) int {
@@ -314,109 +328,115 @@ func duplicatePublishes(rec *tracetest.SpanRecorder) int {
 // published: the relay publishes it again and JetStream drops the copy.
 func TestRelayRepublishAfterCrashIsDeduplicated(t *testing.T) {
 	t.Parallel()
-	js, db := startBus(t), openDB(t)
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		js, db := startBus(t), openDB(t, b)
+		rec := tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+		ctx := context.Background()
 
-	evs := []eventbus.Event{newEvent(t, "m-0", "a"), newEvent(t, "m-1", "b"), newEvent(t, "m-2", "c")}
-	add(t, ctx, db, false, evs...)
-	stop := runRelay(t, newRelay(db, js, tp))
-	waitFor(t, 5*time.Second, "first relay", func() bool { return unsent(t, db) == 0 })
-	stop()
-	if n := len(streamMsgs(t, js, "MISSION")); n != 3 {
-		t.Fatalf("%d messages after the first relay, want 3", n)
-	}
-
-	// Crash 1: everything was published, nothing marked sent.
-	if _, err := db.Exec(`UPDATE outbox SET sent_at = NULL`); err != nil {
-		t.Fatal(err)
-	}
-	// Crash 2: a row published by hand (as the relay would have) before it was marked.
-	fourth := newEvent(t, "m-3", "d")
-	add(t, ctx, db, false, fourth)
-	ack, err := js.PublishMsg(testCtx(t), &nats.Msg{Subject: fourth.Subject, Data: fourth.Data},
-		jetstream.WithMsgID(fourth.Envelope.GetEventId()))
-	if err != nil || ack.Duplicate {
-		t.Fatalf("publish by hand: %+v, %v", ack, err)
-	}
-
-	r := newRelay(db, js, tp)
-	runRelay(t, r)
-	waitFor(t, 5*time.Second, "the re-relay", func() bool { return unsent(t, db) == 0 })
-
-	msgs := streamMsgs(t, js, "MISSION")
-	if len(msgs) != 4 {
-		t.Fatalf("stream holds %d messages after re-publishing, want each of the 4 events once", len(msgs))
-	}
-	seen := map[string]int{}
-	for _, m := range msgs {
-		seen[m.Header.Get(jetstream.MsgIDHeader)]++
-	}
-	for _, ev := range append(evs, fourth) {
-		if seen[ev.Envelope.GetEventId()] != 1 {
-			t.Errorf("event %s held %d times", ev.Envelope.GetAggregateId(), seen[ev.Envelope.GetEventId()])
+		evs := []eventbus.Event{newEvent(t, "m-0", "a"), newEvent(t, "m-1", "b"), newEvent(t, "m-2", "c")}
+		add(t, ctx, db, false, evs...)
+		stop := runRelay(t, newRelay(db, js, tp))
+		waitFor(t, 5*time.Second, "first relay", func() bool { return unsent(t, db) == 0 })
+		stop()
+		if n := len(streamMsgs(t, js, "MISSION")); n != 3 {
+			t.Fatalf("%d messages after the first relay, want 3", n)
 		}
-	}
-	// JetStream reported each re-publish as a duplicate, and the relay recorded it.
-	if n := duplicatePublishes(rec); n != 4 {
-		t.Errorf("%d publish spans marked duplicate, want 4", n)
-	}
+
+		// Crash 1: everything was published, nothing marked sent.
+		if _, err := db.Exec(`UPDATE outbox SET sent_at = NULL`); err != nil {
+			t.Fatal(err)
+		}
+		// Crash 2: a row published by hand (as the relay would have) before it was marked.
+		fourth := newEvent(t, "m-3", "d")
+		add(t, ctx, db, false, fourth)
+		ack, err := js.PublishMsg(testCtx(t), &nats.Msg{Subject: fourth.Subject, Data: fourth.Data},
+			jetstream.WithMsgID(fourth.Envelope.GetEventId()))
+		if err != nil || ack.Duplicate {
+			t.Fatalf("publish by hand: %+v, %v", ack, err)
+		}
+
+		r := newRelay(db, js, tp)
+		runRelay(t, r)
+		waitFor(t, 5*time.Second, "the re-relay", func() bool { return unsent(t, db) == 0 })
+
+		msgs := streamMsgs(t, js, "MISSION")
+		if len(msgs) != 4 {
+			t.Fatalf("stream holds %d messages after re-publishing, want each of the 4 events once", len(msgs))
+		}
+		seen := map[string]int{}
+		for _, m := range msgs {
+			seen[m.Header.Get(jetstream.MsgIDHeader)]++
+		}
+		for _, ev := range append(evs, fourth) {
+			if seen[ev.Envelope.GetEventId()] != 1 {
+				t.Errorf("event %s held %d times", ev.Envelope.GetAggregateId(), seen[ev.Envelope.GetEventId()])
+			}
+		}
+		// JetStream reported each re-publish as a duplicate, and the relay recorded it.
+		if n := duplicatePublishes(rec); n != 4 {
+			t.Errorf("%d publish spans marked duplicate, want 4", n)
+		}
+	})
 }
 
 // A row the stream refuses blocks the rows after it (order is kept) and is retried until it
 // goes through.
 func TestRelayRetriesAndKeepsOrder(t *testing.T) {
 	t.Parallel()
-	js, db := startBus(t), openDB(t)
-	ctx := context.Background()
-	orphan := newEvent(t, "o-1", "x")
-	orphan.Subject = "caiomatch.orphan.v1.StringValue.o-1" // no stream yet
-	next := newEvent(t, "m-1", "y")
-	add(t, ctx, db, false, orphan)
-	add(t, ctx, db, false, next)
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		js, db := startBus(t), openDB(t, b)
+		ctx := context.Background()
+		orphan := newEvent(t, "o-1", "x")
+		orphan.Subject = "caiomatch.orphan.v1.StringValue.o-1" // no stream yet
+		next := newEvent(t, "m-1", "y")
+		add(t, ctx, db, false, orphan)
+		add(t, ctx, db, false, next)
 
-	logs := &syncBuffer{}
-	r := outbox.NewRelay(db, js, noop.NewTracerProvider(), slog.New(slog.NewTextHandler(logs, nil)))
-	r.PollInterval = time.Hour
-	runRelay(t, r)
-	// The JetStream client retries a publish without responders for about half a second before
-	// it fails; wait for the relay to see that failure and back off.
-	waitFor(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
-	if n := unsent(t, db); n != 2 {
-		t.Fatalf("%d rows unsent while the first cannot be published, want 2", n)
-	}
-	if msgs := streamMsgs(t, js, "MISSION"); len(msgs) != 0 {
-		t.Fatal("a later row was published before an earlier, failing one")
-	}
+		logs := &syncBuffer{}
+		r := outbox.NewRelay(db, js, noop.NewTracerProvider(), slog.New(slog.NewTextHandler(logs, nil)))
+		r.PollInterval = time.Hour
+		runRelay(t, r)
+		// The JetStream client retries a publish without responders for about half a second before
+		// it fails; wait for the relay to see that failure and back off.
+		waitFor(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
+		if n := unsent(t, db); n != 2 {
+			t.Fatalf("%d rows unsent while the first cannot be published, want 2", n)
+		}
+		if msgs := streamMsgs(t, js, "MISSION"); len(msgs) != 0 {
+			t.Fatal("a later row was published before an earlier, failing one")
+		}
 
-	if _, err := js.CreateStream(testCtx(t), jetstream.StreamConfig{Name: "ORPHAN", Subjects: []string{"caiomatch.orphan.>"}}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 10*time.Second, "both rows sent once the stream exists", func() bool { return unsent(t, db) == 0 })
-	if msgs := streamMsgs(t, js, "ORPHAN"); len(msgs) != 1 {
-		t.Errorf("ORPHAN holds %d messages", len(msgs))
-	}
-	if msgs := streamMsgs(t, js, "MISSION"); len(msgs) != 1 {
-		t.Errorf("MISSION holds %d messages", len(msgs))
-	}
+		if _, err := js.CreateStream(testCtx(t), jetstream.StreamConfig{Name: "ORPHAN", Subjects: []string{"caiomatch.orphan.>"}}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "both rows sent once the stream exists", func() bool { return unsent(t, db) == 0 })
+		if msgs := streamMsgs(t, js, "ORPHAN"); len(msgs) != 1 {
+			t.Errorf("ORPHAN holds %d messages", len(msgs))
+		}
+		if msgs := streamMsgs(t, js, "MISSION"); len(msgs) != 1 {
+			t.Errorf("MISSION holds %d messages", len(msgs))
+		}
+	})
 }
 
 func TestAddRejectsDuplicateEventID(t *testing.T) {
 	t.Parallel()
-	db := openDB(t)
-	ev := newEvent(t, "m-1", "x")
-	add(t, context.Background(), db, false, ev)
-	err := sqlstore.InTx(context.Background(), db, func(tx *sql.Tx) error {
-		return outbox.Add(context.Background(), tx, ev)
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		db := openDB(t, b)
+		ev := newEvent(t, "m-1", "x")
+		add(t, context.Background(), db, false, ev)
+		err := sqlstore.InTx(context.Background(), db, func(tx *sql.Tx) error {
+			return outbox.Add(context.Background(), tx, ev)
+		})
+		if err == nil {
+			t.Error("adding the same event id twice succeeded")
+		}
+		if total(t, db) != 1 {
+			t.Errorf("outbox holds %d rows", total(t, db))
+		}
 	})
-	if err == nil {
-		t.Error("adding the same event id twice succeeded")
-	}
-	if total(t, db) != 1 {
-		t.Errorf("outbox holds %d rows", total(t, db))
-	}
 }
 
 func spanByKind(rec *tracetest.SpanRecorder, kind trace.SpanKind) sdktrace.ReadOnlySpan {
@@ -441,57 +461,59 @@ func attr(s sdktrace.ReadOnlySpan, key attribute.Key) string {
 // trace: request → producer span → consumer span.
 func TestTraceContextFlowsFromAddThroughRelayToConsumer(t *testing.T) {
 	t.Parallel()
-	telemetry.InstallPropagator()
-	js, db := startBus(t), openDB(t)
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		telemetry.InstallPropagator()
+		js, db := startBus(t), openDB(t, b)
+		rec := tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 
-	reqCtx, request := tp.Tracer("test").Start(context.Background(), "POST /v1/missions", trace.WithSpanKind(trace.SpanKindServer))
-	ev := newEvent(t, "m-1", "traced")
-	add(t, reqCtx, db, false, ev)
-	request.End()
+		reqCtx, request := tp.Tracer("test").Start(context.Background(), "POST /v1/missions", trace.WithSpanKind(trace.SpanKindServer))
+		ev := newEvent(t, "m-1", "traced")
+		add(t, reqCtx, db, false, ev)
+		request.End()
 
-	handled := make(chan trace.SpanContext, 1)
-	consumer := eventbus.NewConsumer(js, eventbus.ConsumerSpec{Stream: "MISSION", Durable: "traced"},
-		func(ctx context.Context, env *eventsv1.Envelope, _ proto.Message) error {
-			handled <- trace.SpanContextFromContext(ctx)
-			return nil
-		}, tp, slog.New(slog.DiscardHandler))
-	ctx, cancel := context.WithCancel(context.Background())
-	consumed := make(chan error, 1)
-	go func() { consumed <- consumer.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-consumed })
+		handled := make(chan trace.SpanContext, 1)
+		consumer := eventbus.NewConsumer(js, eventbus.ConsumerSpec{Stream: "MISSION", Durable: "traced"},
+			func(ctx context.Context, env *eventsv1.Envelope, _ proto.Message) error {
+				handled <- trace.SpanContextFromContext(ctx)
+				return nil
+			}, tp, slog.New(slog.DiscardHandler))
+		ctx, cancel := context.WithCancel(context.Background())
+		consumed := make(chan error, 1)
+		go func() { consumed <- consumer.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-consumed })
 
-	// The relay runs on its own context, with no span of its own.
-	runRelay(t, newRelay(db, js, tp))
-	var handlerSpan trace.SpanContext
-	select {
-	case handlerSpan = <-handled:
-	case <-time.After(10 * time.Second):
-		t.Fatal("event not consumed")
-	}
-	var producer, consumerSpan sdktrace.ReadOnlySpan
-	waitFor(t, 5*time.Second, "producer and consumer spans", func() bool {
-		producer, consumerSpan = spanByKind(rec, trace.SpanKindProducer), spanByKind(rec, trace.SpanKindConsumer)
-		return producer != nil && consumerSpan != nil
+		// The relay runs on its own context, with no span of its own.
+		runRelay(t, newRelay(db, js, tp))
+		var handlerSpan trace.SpanContext
+		select {
+		case handlerSpan = <-handled:
+		case <-time.After(10 * time.Second):
+			t.Fatal("event not consumed")
+		}
+		var producer, consumerSpan sdktrace.ReadOnlySpan
+		waitFor(t, 5*time.Second, "producer and consumer spans", func() bool {
+			producer, consumerSpan = spanByKind(rec, trace.SpanKindProducer), spanByKind(rec, trace.SpanKindConsumer)
+			return producer != nil && consumerSpan != nil
+		})
+
+		reqSC := request.SpanContext()
+		if producer.Parent().SpanID() != reqSC.SpanID() || producer.SpanContext().TraceID() != reqSC.TraceID() {
+			t.Errorf("producer span parent = %v/%v, want the request span %v/%v",
+				producer.Parent().TraceID(), producer.Parent().SpanID(), reqSC.TraceID(), reqSC.SpanID())
+		}
+		if producer.Name() != "publish "+ev.Subject || attr(producer, "messaging.message.id") != ev.Envelope.GetEventId() {
+			t.Errorf("producer span %q attributes %v", producer.Name(), producer.Attributes())
+		}
+		if consumerSpan.Parent().SpanID() != producer.SpanContext().SpanID() ||
+			consumerSpan.SpanContext().TraceID() != reqSC.TraceID() {
+			t.Errorf("consumer span parent = %v/%v, want the producer span %v/%v",
+				consumerSpan.Parent().TraceID(), consumerSpan.Parent().SpanID(),
+				producer.SpanContext().TraceID(), producer.SpanContext().SpanID())
+		}
+		if handlerSpan.SpanID() != consumerSpan.SpanContext().SpanID() {
+			t.Error("the handler does not run inside the consumer span")
+		}
 	})
-
-	reqSC := request.SpanContext()
-	if producer.Parent().SpanID() != reqSC.SpanID() || producer.SpanContext().TraceID() != reqSC.TraceID() {
-		t.Errorf("producer span parent = %v/%v, want the request span %v/%v",
-			producer.Parent().TraceID(), producer.Parent().SpanID(), reqSC.TraceID(), reqSC.SpanID())
-	}
-	if producer.Name() != "publish "+ev.Subject || attr(producer, "messaging.message.id") != ev.Envelope.GetEventId() {
-		t.Errorf("producer span %q attributes %v", producer.Name(), producer.Attributes())
-	}
-	if consumerSpan.Parent().SpanID() != producer.SpanContext().SpanID() ||
-		consumerSpan.SpanContext().TraceID() != reqSC.TraceID() {
-		t.Errorf("consumer span parent = %v/%v, want the producer span %v/%v",
-			consumerSpan.Parent().TraceID(), consumerSpan.Parent().SpanID(),
-			producer.SpanContext().TraceID(), producer.SpanContext().SpanID())
-	}
-	if handlerSpan.SpanID() != consumerSpan.SpanContext().SpanID() {
-		t.Error("the handler does not run inside the consumer span")
-	}
 }

@@ -22,6 +22,13 @@ import (
 
 // Relay publishes committed outbox rows in order, each with Nats-Msg-Id = event id so that a
 // re-publish after a crash is dropped by JetStream's duplicate window.
+//
+// "In order" is seq order among the rows committed when a batch is read. SQLite commits writers
+// one at a time, so that is the order of the transactions. PostgreSQL numbers rows as they are
+// inserted but commits transactions side by side: a row may become visible after a higher seq
+// was already published. Events of one aggregate still go out in order when their transactions
+// write (and so lock) the aggregate's row before adding to the outbox: the second transaction
+// takes its seq only after the first committed.
 type Relay struct {
 	db     *sql.DB
 	js     jetstream.JetStream

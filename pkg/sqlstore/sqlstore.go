@@ -1,4 +1,13 @@
-// Package sqlstore opens a service's SQL database and applies its embedded migrations.
+// Package sqlstore opens a service's SQL database, SQLite or PostgreSQL, and applies its
+// embedded migrations.
+//
+// Services write their SQL in the subset both engines share: $n parameters, ON CONFLICT,
+// RETURNING, TEXT timestamps in a fixed-width UTC layout. Transactions differ in one way that
+// matters: on SQLite every transaction takes the write lock at BEGIN (see OpenSQLite), so writers
+// run one after the other; on PostgreSQL they run at READ COMMITTED, side by side, and a use
+// case that must not interleave with another one (read-modify-write) first writes, and so
+// locks, the rows it depends on: an UPDATE of the row, or an INSERT … ON CONFLICT DO UPDATE of
+// a lock row, both portable; PostgreSQL keeps the lock until commit.
 package sqlstore
 
 import (
@@ -6,15 +15,46 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"           // registers the pure-Go "sqlite" driver
 )
+
+// Backend names a database engine.
+type Backend string
+
+const (
+	SQLite   Backend = "sqlite"
+	Postgres Backend = "postgres"
+)
+
+// Open opens a service's database: PostgreSQL when databaseURL is set (a postgres:// or
+// postgresql:// URL), otherwise SQLite at sqlitePath, created if needed.
+func Open(ctx context.Context, databaseURL, sqlitePath string) (*sql.DB, Backend, error) {
+	if databaseURL == "" {
+		if sqlitePath == "" {
+			return nil, "", errors.New("open database: neither a database URL nor a SQLite path")
+		}
+		db, err := OpenSQLite(ctx, sqlitePath)
+		return db, SQLite, err
+	}
+	db, err := OpenPostgres(ctx, databaseURL)
+	return db, Postgres, err
+}
+
+// BackendOf tells which engine db talks to.
+func BackendOf(db *sql.DB) Backend {
+	if db.Driver() == stdlib.GetDefaultDriver() {
+		return Postgres
+	}
+	return SQLite
+}
 
 // OpenSQLite opens (creating if needed) a SQLite database in WAL mode. synchronous=FULL makes a
 // committed transaction survive power loss, not only a process crash; _txlock=immediate takes
@@ -43,64 +83,62 @@ func OpenSQLite(ctx context.Context, path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// MigrationSet is a named, ordered series of SQL files "NNNN_description.sql".
-type MigrationSet struct {
-	Name string
-	FS   fs.FS
-}
+// Pool settings of a PostgreSQL database: enough connections for a service's concurrent
+// requests and consumers without crowding the server's max_connections (100 by default) when
+// several services and replicas share it.
+const (
+	postgresMaxOpenConns    = 16
+	postgresMaxIdleConns    = 8
+	postgresConnMaxIdleTime = 5 * time.Minute
+	postgresConnMaxLifetime = 30 * time.Minute
+	postgresConnectTimeout  = 10 * time.Second
+)
 
-// Migrate applies every migration not yet recorded, each in its own transaction.
-func Migrate(ctx context.Context, db *sql.DB, sets ...MigrationSet) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		set_name TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (set_name, version))`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+// OpenPostgres opens a pool to the PostgreSQL database at databaseURL, a postgres:// or
+// postgresql:// URL (its parameters are libpq's and pgx's, e.g. sslmode, connect_timeout, and
+// any server setting such as search_path), and checks that the server answers. Errors name the
+// server as RedactURL shows it, never the password.
+func OpenPostgres(ctx context.Context, databaseURL string) (*sql.DB, error) {
+	where := RedactURL(databaseURL)
+	if !strings.HasPrefix(databaseURL, "postgres://") && !strings.HasPrefix(databaseURL, "postgresql://") {
+		return nil, fmt.Errorf("open database %s: want a postgres:// or postgresql:// URL", where)
 	}
-	for _, set := range sets {
-		if err := migrateSet(ctx, db, set); err != nil {
-			return fmt.Errorf("migrate %s: %w", set.Name, err)
-		}
-	}
-	return nil
-}
-
-func migrateSet(ctx context.Context, db *sql.DB, set MigrationSet) error {
-	names, err := fs.Glob(set.FS, "*.sql")
+	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("open postgres %s: %w", where, err)
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", name)
-		}
-		body, err := fs.ReadFile(set.FS, name)
-		if err != nil {
-			return err
-		}
-		err = InTx(ctx, db, func(tx *sql.Tx) error {
-			var applied int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE set_name = $1 AND version = $2`,
-				set.Name, version).Scan(&applied); err != nil {
-				return err
-			}
-			if applied > 0 {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (set_name, version) VALUES ($1, $2)`, set.Name, version)
-			return err
-		})
-		if err != nil {
-			return err
-		}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = postgresConnectTimeout
 	}
-	return nil
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(postgresMaxOpenConns)
+	db.SetMaxIdleConns(postgresMaxIdleConns)
+	db.SetConnMaxIdleTime(postgresConnMaxIdleTime)
+	db.SetConnMaxLifetime(postgresConnMaxLifetime)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", where, err)
+	}
+	return db, nil
 }
 
-// InTx runs fn in a transaction, committing when it returns nil.
+// RedactURL shows where a database URL points, for logs and errors: scheme, user, host and
+// database, without the password or any parameter (a password may hide there too).
+func RedactURL(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil || u.Scheme == "" || u.Host == "" && u.Path == "" {
+		return "(unparsable database URL)"
+	}
+	out := u.Scheme + "://"
+	if u.User != nil && u.User.Username() != "" {
+		out += u.User.Username() + "@"
+	}
+	return out + u.Host + u.Path
+}
+
+// InTx runs fn in a transaction, committing when it returns nil. On SQLite the transaction
+// holds the database's write lock from its start; on PostgreSQL it runs at the server's default
+// isolation, READ COMMITTED, and takes row locks as it writes (see the package comment).
 func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {

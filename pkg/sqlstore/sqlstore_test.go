@@ -1,4 +1,4 @@
-package sqlstore
+package sqlstore_test
 
 import (
 	"context"
@@ -6,21 +6,30 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
+
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 )
 
-func openTestDB(t *testing.T) *sql.DB {
+func openSQLite(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "data", "nested", "test.db"))
+	db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "data", "nested", "test.db"))
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// eachBackend runs fn once per backend, each with a fresh, empty database.
+func eachBackend(t *testing.T, fn func(t *testing.T, db *sql.DB)) {
+	t.Helper()
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b.Open(t)) })
+	}
 }
 
 func queryString(t *testing.T, q interface {
@@ -37,7 +46,7 @@ func queryString(t *testing.T, q interface {
 func TestOpenSQLiteWALAndPerConnectionPragmas(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
 	path := filepath.Join(dir, "svc.db")
-	db, err := OpenSQLite(context.Background(), path)
+	db, err := sqlstore.OpenSQLite(context.Background(), path)
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}
@@ -91,46 +100,91 @@ func TestOpenSQLiteReportsUnusablePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The "directory" is a regular file: neither MkdirAll nor the open can succeed.
-	if db, err := OpenSQLite(context.Background(), filepath.Join(file, "x.db")); err == nil {
+	if db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(file, "x.db")); err == nil {
 		db.Close()
 		t.Fatal("OpenSQLite under a regular file succeeded")
 	}
 }
 
-func TestForeignKeysEnforced(t *testing.T) {
-	db := openTestDB(t)
-	if _, err := db.Exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
-		CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id))`); err != nil {
-		t.Fatal(err)
+func TestOpenWithoutURLIsSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "svc.db")
+	db, backend, err := sqlstore.Open(context.Background(), "", path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
 	}
-	// Several inserts, so that more than one pooled connection is likely to be used.
-	for i := range 5 {
-		if _, err := db.Exec(`INSERT INTO child (id, parent_id) VALUES (?, 42)`, i); err == nil {
-			t.Fatalf("insert %d with a dangling foreign key succeeded", i)
+	defer db.Close()
+	if backend != sqlstore.SQLite || sqlstore.BackendOf(db) != sqlstore.SQLite {
+		t.Errorf("backend = %q, BackendOf = %q; want sqlite", backend, sqlstore.BackendOf(db))
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("no database file at the SQLite path: %v", err)
+	}
+	if _, _, err := sqlstore.Open(context.Background(), "", ""); err == nil {
+		t.Error("Open with neither a URL nor a path succeeded")
+	}
+}
+
+func TestOpenRejectsOtherURLs(t *testing.T) {
+	for _, u := range []string{"mysql://u:hunter2@db:3306/x", "host=db user=u password=hunter2", "sqlite:///tmp/x.db"} {
+		db, _, err := sqlstore.Open(context.Background(), u, filepath.Join(t.TempDir(), "x.db"))
+		if err == nil {
+			db.Close()
+			t.Errorf("Open(%q) succeeded", u)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("Open(%q) error shows the password: %v", u, err)
 		}
 	}
 }
 
-func appliedVersions(t *testing.T, db *sql.DB) map[string][]int {
-	t.Helper()
-	rows, err := db.Query(`SELECT set_name, version FROM schema_migrations ORDER BY set_name, version`)
-	if err != nil {
-		t.Fatal(err)
+// An unreachable server is reported at open, naming where it was looked for but not the
+// password.
+func TestOpenPostgresReportsUnreachableServerWithoutPassword(t *testing.T) {
+	for _, u := range []string{
+		"postgres://svc:hunter2@127.0.0.1:1/caiomatch?sslmode=disable&connect_timeout=2",
+		"postgresql://svc@127.0.0.1:1/caiomatch?sslmode=disable&password=hunter2",
+	} {
+		db, backend, err := sqlstore.Open(context.Background(), u, "")
+		if err == nil {
+			db.Close()
+			t.Fatalf("Open(%q) succeeded", u)
+		}
+		if backend != sqlstore.Postgres {
+			t.Errorf("backend = %q, want postgres", backend)
+		}
+		if msg := err.Error(); strings.Contains(msg, "hunter2") || !strings.Contains(msg, "127.0.0.1:1") || !strings.Contains(msg, "svc@") {
+			t.Errorf("error %q should name svc@127.0.0.1:1 and hide the password", msg)
+		}
 	}
-	defer rows.Close()
-	out := map[string][]int{}
-	for rows.Next() {
-		var name string
-		var v int
-		if err := rows.Scan(&name, &v); err != nil {
+}
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://svc:hunter2@db.internal:5432/caiomatch?sslmode=require": "postgres://svc@db.internal:5432/caiomatch",
+		"postgresql://db/x?password=hunter2":                                "postgresql://db/x",
+		"postgres://:hunter2@db/x":                                          "postgres://db/x",
+		"host=db password=hunter2":                                          "(unparsable database URL)",
+	} {
+		if got := sqlstore.RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestForeignKeysEnforced(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		if _, err := db.Exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+			CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id))`); err != nil {
 			t.Fatal(err)
 		}
-		out[name] = append(out[name], v)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+		// Several inserts, so that more than one pooled connection is likely to be used.
+		for i := range 5 {
+			if _, err := db.Exec(`INSERT INTO child (id, parent_id) VALUES ($1, 42)`, i); err == nil {
+				t.Fatalf("insert %d with a dangling foreign key succeeded", i)
+			}
+		}
+	})
 }
 
 func countRows(t *testing.T, db *sql.DB, table string) int {
@@ -142,204 +196,111 @@ func countRows(t *testing.T, db *sql.DB, table string) int {
 	return n
 }
 
-func tableExists(t *testing.T, db *sql.DB, name string) bool {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n == 1
-}
-
-func file(body string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(body)} }
-
-func TestMigrateAppliesEachSetOnce(t *testing.T) {
-	db := openTestDB(t)
-	ctx := context.Background()
-	alpha := fstest.MapFS{
-		"0001_items.sql":     file(`CREATE TABLE alpha_items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);`),
-		"0002_seed.sql":      file(`INSERT INTO alpha_items (name) VALUES ('one'); INSERT INTO alpha_items (name) VALUES ('two');`),
-		"0010_add_col.sql":   file(`ALTER TABLE alpha_items ADD COLUMN extra TEXT;`),
-		"README.md":          file(`not a migration`),
-		"notes/0003_foo.sql": file(`this is in a sub-directory and must be ignored`),
-	}
-	beta := fstest.MapFS{
-		// Same version numbers as alpha: versions are per set.
-		"0001_things.sql": file(`CREATE TABLE beta_things (id INTEGER PRIMARY KEY);`),
-		"0002_seed.sql":   file(`INSERT INTO beta_things (id) VALUES (7);`),
-	}
-	sets := []MigrationSet{{Name: "alpha", FS: alpha}, {Name: "beta", FS: beta}}
-
-	if err := Migrate(ctx, db, sets...); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	want := map[string][]int{"alpha": {1, 2, 10}, "beta": {1, 2}}
-	if got := appliedVersions(t, db); !reflect.DeepEqual(got, want) {
-		t.Fatalf("applied versions = %v, want %v", got, want)
-	}
-	if n := countRows(t, db, "alpha_items"); n != 2 {
-		t.Fatalf("alpha_items has %d rows, want 2", n)
-	}
-
-	// Running again is a no-op: the seed would duplicate rows, the ALTER would fail.
-	for range 2 {
-		if err := Migrate(ctx, db, sets...); err != nil {
-			t.Fatalf("second Migrate: %v", err)
-		}
-	}
-	if n := countRows(t, db, "alpha_items"); n != 2 {
-		t.Errorf("alpha_items has %d rows after re-running, want 2", n)
-	}
-	if n := countRows(t, db, "beta_things"); n != 1 {
-		t.Errorf("beta_things has %d rows after re-running, want 1", n)
-	}
-
-	// A later release adds a migration: only that one runs.
-	alpha["0011_more.sql"] = file(`INSERT INTO alpha_items (name, extra) VALUES ('three', 'x');`)
-	if err := Migrate(ctx, db, sets...); err != nil {
-		t.Fatalf("Migrate with a new file: %v", err)
-	}
-	if n := countRows(t, db, "alpha_items"); n != 3 {
-		t.Errorf("alpha_items has %d rows, want 3", n)
-	}
-	want["alpha"] = []int{1, 2, 10, 11}
-	if got := appliedVersions(t, db); !reflect.DeepEqual(got, want) {
-		t.Errorf("applied versions = %v, want %v", got, want)
-	}
-}
-
-func TestMigrateFailureRollsBackThatMigration(t *testing.T) {
-	db := openTestDB(t)
-	ctx := context.Background()
-	set := fstest.MapFS{
-		"0001_ok.sql": file(`CREATE TABLE ok_table (id INTEGER PRIMARY KEY);`),
-		// The first statement succeeds, the second fails: the whole file must be undone.
-		"0002_broken.sql": file(`CREATE TABLE half_done (id INTEGER PRIMARY KEY);
-			INSERT INTO ok_table (id) VALUES (1);
-			INSERT INTO no_such_table (id) VALUES (1);`),
-		"0003_after.sql": file(`CREATE TABLE after_broken (id INTEGER PRIMARY KEY);`),
-	}
-	err := Migrate(ctx, db, MigrationSet{Name: "svc", FS: set})
-	if err == nil {
-		t.Fatal("Migrate with a broken migration returned nil")
-	}
-	if !strings.Contains(err.Error(), "svc") || !strings.Contains(err.Error(), "0002_broken.sql") {
-		t.Errorf("error %q should name the set and the file", err)
-	}
-	if tableExists(t, db, "half_done") {
-		t.Error("the broken migration's first statement was not rolled back")
-	}
-	if n := countRows(t, db, "ok_table"); n != 0 {
-		t.Errorf("the broken migration's insert was not rolled back (%d rows)", n)
-	}
-	if tableExists(t, db, "after_broken") {
-		t.Error("a migration after the broken one was applied")
-	}
-	if got, want := appliedVersions(t, db), map[string][]int{"svc": {1}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("applied versions = %v, want %v", got, want)
-	}
-
-	// Once fixed, the rest applies.
-	set["0002_broken.sql"] = file(`CREATE TABLE half_done (id INTEGER PRIMARY KEY);`)
-	if err := Migrate(ctx, db, MigrationSet{Name: "svc", FS: set}); err != nil {
-		t.Fatalf("Migrate after the fix: %v", err)
-	}
-	if !tableExists(t, db, "half_done") || !tableExists(t, db, "after_broken") {
-		t.Error("fixed migrations not applied")
-	}
-	if got, want := appliedVersions(t, db), map[string][]int{"svc": {1, 2, 3}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("applied versions = %v, want %v", got, want)
-	}
-}
-
-func TestMigrateRejectsUnnumberedFile(t *testing.T) {
-	db := openTestDB(t)
-	err := Migrate(context.Background(), db, MigrationSet{Name: "svc", FS: fstest.MapFS{
-		"init.sql": file(`CREATE TABLE x (id INTEGER);`),
-	}})
-	if err == nil || !strings.Contains(err.Error(), "init.sql") {
-		t.Fatalf("Migrate = %v, want an error naming init.sql", err)
-	}
-	if tableExists(t, db, "x") {
-		t.Error("an unnumbered migration was applied")
-	}
-}
-
 func TestInTxCommitsOnNil(t *testing.T) {
-	db := openTestDB(t)
-	if _, err := db.Exec(`CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)`); err != nil {
-		t.Fatal(err)
-	}
-	err := InTx(context.Background(), db, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO kv VALUES ('a', '1'), ('b', '2')`)
-		return err
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		if _, err := db.Exec(`CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)`); err != nil {
+			t.Fatal(err)
+		}
+		err := sqlstore.InTx(context.Background(), db, func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO kv VALUES ('a', '1'), ('b', '2')`)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("InTx: %v", err)
+		}
+		if n := countRows(t, db, "kv"); n != 2 {
+			t.Errorf("kv has %d rows after a committed tx, want 2", n)
+		}
 	})
-	if err != nil {
-		t.Fatalf("InTx: %v", err)
-	}
-	if n := countRows(t, db, "kv"); n != 2 {
-		t.Errorf("kv has %d rows after a committed tx, want 2", n)
-	}
 }
 
 func TestInTxRollsBackOnError(t *testing.T) {
-	db := openTestDB(t)
-	if _, err := db.Exec(`CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)`); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("boom")
-	err := InTx(context.Background(), db, func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`INSERT INTO kv VALUES ('a', '1')`); err != nil {
-			return err
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		if _, err := db.Exec(`CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)`); err != nil {
+			t.Fatal(err)
 		}
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("InTx = %v, want the fn's error", err)
-	}
-	if n := countRows(t, db, "kv"); n != 0 {
-		t.Errorf("kv has %d rows after a failed tx, want 0", n)
-	}
-
-	// A statement error inside fn rolls back the statements before it too.
-	err = InTx(context.Background(), db, func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`INSERT INTO kv VALUES ('b', '1')`); err != nil {
-			return err
+		boom := errors.New("boom")
+		err := sqlstore.InTx(context.Background(), db, func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`INSERT INTO kv VALUES ('a', '1')`); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx = %v, want the fn's error", err)
 		}
-		_, err := tx.Exec(`INSERT INTO kv VALUES ('b', 'duplicate key')`)
-		return err
-	})
-	if err == nil {
-		t.Fatal("InTx with a failing statement returned nil")
-	}
-	if n := countRows(t, db, "kv"); n != 0 {
-		t.Errorf("kv has %d rows after a failed tx, want 0", n)
-	}
+		if n := countRows(t, db, "kv"); n != 0 {
+			t.Errorf("kv has %d rows after a failed tx, want 0", n)
+		}
 
-	// The write lock was released: a new transaction can write at once.
-	if err := InTx(context.Background(), db, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO kv VALUES ('c', '3')`)
-		return err
-	}); err != nil {
-		t.Fatalf("InTx after a rollback: %v", err)
-	}
+		// A statement error inside fn rolls back the statements before it too.
+		err = sqlstore.InTx(context.Background(), db, func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`INSERT INTO kv VALUES ('b', '1')`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(`INSERT INTO kv VALUES ('b', 'duplicate key')`)
+			return err
+		})
+		if err == nil {
+			t.Fatal("InTx with a failing statement returned nil")
+		}
+		if n := countRows(t, db, "kv"); n != 0 {
+			t.Errorf("kv has %d rows after a failed tx, want 0", n)
+		}
+
+		// The locks were released: a new transaction can write at once.
+		if err := sqlstore.InTx(context.Background(), db, func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO kv VALUES ('b', '3')`)
+			return err
+		}); err != nil {
+			t.Fatalf("InTx after a rollback: %v", err)
+		}
+	})
 }
 
 func TestInTxBeginFailsOnCancelledContext(t *testing.T) {
-	db := openTestDB(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	called := false
-	err := InTx(ctx, db, func(*sql.Tx) error { called = true; return nil })
-	if err == nil || called {
-		t.Fatalf("InTx on a cancelled ctx = %v (fn called: %v)", err, called)
-	}
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		called := false
+		err := sqlstore.InTx(ctx, db, func(*sql.Tx) error { called = true; return nil })
+		if err == nil || called {
+			t.Fatalf("InTx on a cancelled ctx = %v (fn called: %v)", err, called)
+		}
+	})
 }
 
 // Read-modify-write transactions from many goroutines must serialise instead of failing with
 // SQLITE_BUSY when a read lock is upgraded (this is what _txlock=immediate is for).
-func TestInTxConcurrentWritersSerialise(t *testing.T) {
-	db := openTestDB(t)
+func TestInTxConcurrentWritersSerialiseOnSQLite(t *testing.T) {
+	db := openSQLite(t)
+	concurrentIncrements(t, db, `SELECT n FROM counter WHERE id = 1`)
+}
+
+// On PostgreSQL transactions run side by side at READ COMMITTED: a read-modify-write holds the
+// row it depends on by writing it first, after which the read sees the latest committed value.
+func TestInTxOnPostgresIsReadCommittedAndRowLocksSerialise(t *testing.T) {
+	db := sqltest.Postgres(t)
+	err := sqlstore.InTx(context.Background(), db, func(tx *sql.Tx) error {
+		var level string
+		if err := tx.QueryRow(`SHOW transaction_isolation`).Scan(&level); err != nil {
+			return err
+		}
+		if level != "read committed" {
+			t.Errorf("transaction_isolation = %q, want read committed", level)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	concurrentIncrements(t, db, `UPDATE counter SET n = n WHERE id = 1 RETURNING n`)
+}
+
+// concurrentIncrements has goroutines increment a counter in read-modify-write transactions
+// that read it with read, and checks no increment was lost.
+func concurrentIncrements(t *testing.T, db *sql.DB, read string) {
+	t.Helper()
 	if _, err := db.Exec(`CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 		INSERT INTO counter VALUES (1, 0)`); err != nil {
 		t.Fatal(err)
@@ -350,12 +311,12 @@ func TestInTxConcurrentWritersSerialise(t *testing.T) {
 	for range workers {
 		wg.Go(func() {
 			for range perWorker {
-				errs <- InTx(context.Background(), db, func(tx *sql.Tx) error {
+				errs <- sqlstore.InTx(context.Background(), db, func(tx *sql.Tx) error {
 					var n int
-					if err := tx.QueryRow(`SELECT n FROM counter WHERE id = 1`).Scan(&n); err != nil {
+					if err := tx.QueryRow(read).Scan(&n); err != nil {
 						return err
 					}
-					_, err := tx.Exec(`UPDATE counter SET n = ? WHERE id = 1`, n+1)
+					_, err := tx.Exec(`UPDATE counter SET n = $1 WHERE id = 1`, n+1)
 					return err
 				})
 			}
@@ -367,6 +328,9 @@ func TestInTxConcurrentWritersSerialise(t *testing.T) {
 		if err != nil {
 			t.Fatalf("concurrent InTx: %v", err)
 		}
+	}
+	if n := countRows(t, db, "counter"); n != 1 {
+		t.Fatalf("counter has %d rows", n)
 	}
 	var n int
 	if err := db.QueryRow(`SELECT n FROM counter WHERE id = 1`).Scan(&n); err != nil {

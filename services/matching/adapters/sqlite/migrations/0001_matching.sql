@@ -38,7 +38,9 @@ CREATE TABLE shortlist_candidates (
     revision    INTEGER NOT NULL,
     rank        INTEGER NOT NULL,
     profile_id  TEXT NOT NULL,
-    score       REAL NOT NULL,
+    -- DOUBLE PRECISION, not REAL: PostgreSQL's REAL is 4 bytes and would round scores (SQLite
+    -- reads both as its 8-byte REAL).
+    score       DOUBLE PRECISION NOT NULL,
     -- explanation is emptied ('') when the profile is erased.
     explanation TEXT NOT NULL,
     PRIMARY KEY (mission_id, revision, rank),
