@@ -37,20 +37,28 @@ type Repository interface {
 }
 
 // Tx is what a use case may read and change inside one transaction.
+//
+// Transactions may run side by side (PostgreSQL, at READ COMMITTED): a row read is still as
+// read at commit only while the transaction holds it. Holding a mission holds its offers and
+// its decisions trail too, because every change to them is made while holding their mission;
+// so a use case holds a mission (Mission, or the erasure lookups below) before reading what it
+// will change, and reads an offer again once its mission is held.
 type Tx interface {
-	// Mission reads a mission and holds it for the rest of the transaction; ErrNotFound when
+	// Mission holds a mission for the rest of the transaction, then reads it; ErrNotFound when
 	// there is none.
 	Mission(id string) (domain.Mission, error)
 	CreateMission(m domain.Mission) error
 	SaveMission(m domain.Mission) error
 	// MissionsWithCandidate returns the missions whose current candidates include profileID.
+	// Like OffersOfProfile and DecisionsAbout, it first holds every mission that names the
+	// profile, so what it returns may be changed and saved.
 	MissionsWithCandidate(profileID string) ([]domain.Mission, error)
 
 	// Offer reads an offer; ErrOfferNotFound when there is none.
 	Offer(id string) (domain.Offer, error)
 	// PendingOffer returns the mission's pending offer, if any.
 	PendingOffer(missionID string) (domain.Offer, bool, error)
-	// OffersOfProfile returns every offer made to profileID.
+	// OffersOfProfile returns every offer made to profileID, holding their missions.
 	OffersOfProfile(profileID string) ([]domain.Offer, error)
 	CreateOffer(o domain.Offer) error
 	SaveOffer(o domain.Offer) error
@@ -64,7 +72,7 @@ type Tx interface {
 	// Record appends entries to their missions' decisions trails, numbering them.
 	Record(decisions ...domain.Decision) error
 	// DecisionsAbout returns every entry naming profileID, as the entry's profile or as a
-	// candidate of a proposal.
+	// candidate of a proposal, holding their missions.
 	DecisionsAbout(profileID string) ([]domain.Decision, error)
 	// RewriteDecision replaces a stored entry (mission id and sequence); only erasure does.
 	RewriteDecision(d domain.Decision) error

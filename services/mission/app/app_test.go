@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/services/mission/adapters/sqlite"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
@@ -28,31 +28,72 @@ var (
 	operator   = identity.Caller{AccountID: "op-1", Role: identity.RoleOperator}
 )
 
-// testbed is the application over a real SQLite store, with a clock that advances by a
-// microsecond on every reading (and may be set), sequential ids and a fake profile service.
+// testbed is the application over a real store, with a clock that advances by a microsecond
+// on every reading (and may be set), sequential ids and a fake profile service.
 type testbed struct {
 	app      *app.Application
 	db       *sql.DB
 	clock    *fakeClock
 	profiles *fakeProfiles
+	pause    *pausing
 }
 
+// newFixture is the testbed over SQLite.
 func newFixture(t *testing.T) *testbed {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mission.db"))
-	if err != nil {
+	return newFixtureOn(t, sqltest.Backend{Name: "sqlite", Kind: sqlstore.SQLite})
+}
+
+// newFixtureOn is the testbed over a fresh database of backend b.
+func newFixtureOn(t *testing.T, b sqltest.Backend) *testbed {
+	t.Helper()
+	db := b.Open(t)
+	if err := sqlstore.Migrate(context.Background(), db, sqlite.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
-	f := &testbed{db: db, clock: &fakeClock{t: start}, profiles: &fakeProfiles{accounts: map[string]string{}}}
+	f := &testbed{db: db, clock: &fakeClock{t: start}, profiles: &fakeProfiles{accounts: map[string]string{}},
+		pause: &pausing{Repository: sqlite.NewRepository(db, nil)}}
 	var ids atomic.Int64
-	f.app = app.New(jittery{sqlite.NewRepository(db, nil)}, f.profiles, app.Config{OfferTTL: offerTTL, PseudonymKey: []byte("test-key")},
+	f.app = app.New(jittery{f.pause}, f.profiles, app.Config{OfferTTL: offerTTL, PseudonymKey: []byte("test-key")},
 		f.clock.Now, func() string { return fmt.Sprintf("id-%03d", ids.Add(1)) })
 	return f
+}
+
+// onEachBackend runs fn as one subtest per backend, each with its own testbed: for the use cases
+// whose correctness depends on how transactions overlap, which differs between SQLite (writers
+// take turns) and PostgreSQL (READ COMMITTED, row locks).
+func onEachBackend(t *testing.T, fn func(t *testing.T, f *testbed)) {
+	t.Helper()
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) { fn(t, newFixtureOn(t, b)) })
+	}
+}
+
+// pausing lets a test act while an event handler's transaction is inside: once the first
+// OffersOfProfile of an erasure returns, it calls during (when set) before going on.
+type pausing struct {
+	app.Repository
+	during func()
+}
+
+func (p *pausing) AtomicallyOnce(ctx context.Context, consumer, eventID string, fn func(app.Tx) error) (bool, error) {
+	return p.Repository.AtomicallyOnce(ctx, consumer, eventID, func(tx app.Tx) error {
+		return fn(&pausingTx{Tx: tx, during: p.during})
+	})
+}
+
+type pausingTx struct {
+	app.Tx
+	during func()
+}
+
+func (t *pausingTx) OffersOfProfile(profileID string) ([]domain.Offer, error) {
+	offers, err := t.Tx.OffersOfProfile(profileID)
+	if during := t.during; err == nil && during != nil {
+		t.during = nil
+		during()
+	}
+	return offers, err
 }
 
 // jittery starts every transaction after a random pause of up to a millisecond, so that

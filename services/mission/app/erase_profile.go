@@ -24,6 +24,10 @@ type ErasureOutcome struct {
 // replaced by its pseudonym in offers, current candidates and the decisions trail, where the
 // explanations of their candidacies are dropped; scores and ranks stay, so proposals still
 // read as matching made them.
+//
+// The lookups hold every mission naming the person before reading (see Tx), so a concurrent
+// change to one of those missions or offers waits for the erasure instead of being overwritten
+// by it, and an offer made meanwhile is made, or refused, after it.
 func (a *Application) EraseProfile(ctx context.Context, eventID, profileID string) (ErasureOutcome, error) {
 	pseudonym := domain.Pseudonym(a.cfg.PseudonymKey, profileID)
 	var out ErasureOutcome

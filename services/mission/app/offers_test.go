@@ -599,235 +599,241 @@ func TestListDecisions(t *testing.T) {
 }
 
 func TestEraseProfilePseudonymises(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	f.profiles.own("p2", "cons-2")
-	declinedM := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
-	pendingM := f.shortlisted(t, firm1, "2027-04-01", "p2", "p1")
-	other := f.shortlisted(t, firm2, "2027-04-01", "p2")
-	declined := f.offer(t, firm1, declinedM.ID, "p1")
-	if _, err := f.app.DeclineOffer(ctx, consultant, declined.ID, "Not now."); err != nil {
-		t.Fatal(err)
-	}
-	pending := f.offer(t, firm1, pendingM.ID, "p1")
-
-	out, err := f.app.EraseProfile(ctx, "erase-1", "p1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pseudonym := domain.Pseudonym([]byte("test-key"), "p1")
-	if out.Duplicate || out.Withdrawn != 1 || out.Offers != 2 || out.Missions != 0 {
-		t.Fatalf("outcome %+v", out)
-	}
-	// The pending offer was withdrawn, its mission is open to the other candidates.
-	if f.offerStatus(t, pending.ID) != "WITHDRAWN" {
-		t.Fatalf("pending offer %s", f.offerStatus(t, pending.ID))
-	}
-	if got := f.mission(t, pendingM.ID); got.Status != domain.StatusShortlisted || !slices.Equal(got.Candidates, []string{"p2"}) {
-		t.Fatalf("mission %s candidates %v", got.Status, got.Candidates)
-	}
-	// Nothing names p1 any more; its explanations are gone; ranks and scores stay.
-	for query, what := range map[string]string{
-		`SELECT COUNT(*) FROM offers WHERE profile_id = 'p1'`:                                "offers",
-		`SELECT COUNT(*) FROM decisions WHERE profile_id = 'p1' OR candidates LIKE '%"p1"%'`: "decisions",
-		`SELECT COUNT(*) FROM missions WHERE candidates LIKE '%"p1"%'`:                       "missions",
-	} {
-		var n int
-		if err := f.db.QueryRow(query).Scan(&n); err != nil || n != 0 {
-			t.Errorf("%d %s still name p1 (%v)", n, what, err)
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		f.profiles.own("p1", "cons-1")
+		f.profiles.own("p2", "cons-2")
+		declinedM := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
+		pendingM := f.shortlisted(t, firm1, "2027-04-01", "p2", "p1")
+		other := f.shortlisted(t, firm2, "2027-04-01", "p2")
+		declined := f.offer(t, firm1, declinedM.ID, "p1")
+		if _, err := f.app.DeclineOffer(ctx, consultant, declined.ID, "Not now."); err != nil {
+			t.Fatal(err)
 		}
-	}
-	ds, _ := f.app.ListDecisions(ctx, operator, declinedM.ID)
-	c := ds[1].Proposal.Candidates
-	if c[0].ProfileID != pseudonym || c[0].Explanation != nil || c[0].Rank != 1 || c[0].Score != 0.9 || c[1].ProfileID != "p2" || c[1].Explanation == nil {
-		t.Fatalf("proposal after erasure %+v", c)
-	}
-	wantLines(t, "trail", f.trail(t, declinedM.ID)[2:], []string{
-		"OFFER_MADE FIRM firm-1 " + pseudonym + " " + declined.ID,
-		"OFFER_DECLINED CONSULTANT cons-1 " + pseudonym + " " + declined.ID + " reason=Not now.",
-	})
-	wantLines(t, "trail", f.trail(t, pendingM.ID)[2:], []string{
-		"OFFER_MADE FIRM firm-1 " + pseudonym + " " + pending.ID,
-		"OFFER_WITHDRAWN SYSTEM " + pseudonym + " " + pending.ID,
-	})
-	// The consultant still sees their offers, under the pseudonym.
-	offers, _, err := f.app.ListOffers(ctx, consultant, 10, "")
-	if err != nil || len(offers) != 2 || offers[0].ProfileID != pseudonym || offers[1].ProfileID != pseudonym {
-		t.Fatalf("consultant's offers %+v (%v)", offers, err)
-	}
-	// Others are untouched.
-	if got := f.mission(t, other.ID); !slices.Equal(got.Candidates, []string{"p2"}) {
-		t.Fatalf("another mission's candidates %v", got.Candidates)
-	}
+		pending := f.offer(t, firm1, pendingM.ID, "p1")
 
-	// The same event again changes nothing.
-	again, err := f.app.EraseProfile(ctx, "erase-1", "p1")
-	if err != nil || !again.Duplicate {
-		t.Fatalf("again: %+v %v", again, err)
-	}
-	// A profile still a candidate, with no offer, is pseudonymised among the candidates.
-	out, err = f.app.EraseProfile(ctx, "erase-2", "p2")
-	if err != nil || out.Missions != 3 || out.Withdrawn != 0 {
-		t.Fatalf("erase p2: %+v %v", out, err)
-	}
-	if got := f.mission(t, other.ID); !slices.Equal(got.Candidates, []string{domain.Pseudonym([]byte("test-key"), "p2")}) {
-		t.Fatalf("candidates after erasure %v", got.Candidates)
-	}
+		out, err := f.app.EraseProfile(ctx, "erase-1", "p1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pseudonym := domain.Pseudonym([]byte("test-key"), "p1")
+		if out.Duplicate || out.Withdrawn != 1 || out.Offers != 2 || out.Missions != 0 {
+			t.Fatalf("outcome %+v", out)
+		}
+		// The pending offer was withdrawn, its mission is open to the other candidates.
+		if f.offerStatus(t, pending.ID) != "WITHDRAWN" {
+			t.Fatalf("pending offer %s", f.offerStatus(t, pending.ID))
+		}
+		if got := f.mission(t, pendingM.ID); got.Status != domain.StatusShortlisted || !slices.Equal(got.Candidates, []string{"p2"}) {
+			t.Fatalf("mission %s candidates %v", got.Status, got.Candidates)
+		}
+		// Nothing names p1 any more; its explanations are gone; ranks and scores stay.
+		for query, what := range map[string]string{
+			`SELECT COUNT(*) FROM offers WHERE profile_id = 'p1'`:                                "offers",
+			`SELECT COUNT(*) FROM decisions WHERE profile_id = 'p1' OR candidates LIKE '%"p1"%'`: "decisions",
+			`SELECT COUNT(*) FROM missions WHERE candidates LIKE '%"p1"%'`:                       "missions",
+		} {
+			var n int
+			if err := f.db.QueryRow(query).Scan(&n); err != nil || n != 0 {
+				t.Errorf("%d %s still name p1 (%v)", n, what, err)
+			}
+		}
+		ds, _ := f.app.ListDecisions(ctx, operator, declinedM.ID)
+		c := ds[1].Proposal.Candidates
+		if c[0].ProfileID != pseudonym || c[0].Explanation != nil || c[0].Rank != 1 || c[0].Score != 0.9 || c[1].ProfileID != "p2" || c[1].Explanation == nil {
+			t.Fatalf("proposal after erasure %+v", c)
+		}
+		wantLines(t, "trail", f.trail(t, declinedM.ID)[2:], []string{
+			"OFFER_MADE FIRM firm-1 " + pseudonym + " " + declined.ID,
+			"OFFER_DECLINED CONSULTANT cons-1 " + pseudonym + " " + declined.ID + " reason=Not now.",
+		})
+		wantLines(t, "trail", f.trail(t, pendingM.ID)[2:], []string{
+			"OFFER_MADE FIRM firm-1 " + pseudonym + " " + pending.ID,
+			"OFFER_WITHDRAWN SYSTEM " + pseudonym + " " + pending.ID,
+		})
+		// The consultant still sees their offers, under the pseudonym.
+		offers, _, err := f.app.ListOffers(ctx, consultant, 10, "")
+		if err != nil || len(offers) != 2 || offers[0].ProfileID != pseudonym || offers[1].ProfileID != pseudonym {
+			t.Fatalf("consultant's offers %+v (%v)", offers, err)
+		}
+		// Others are untouched.
+		if got := f.mission(t, other.ID); !slices.Equal(got.Candidates, []string{"p2"}) {
+			t.Fatalf("another mission's candidates %v", got.Candidates)
+		}
+
+		// The same event again changes nothing.
+		again, err := f.app.EraseProfile(ctx, "erase-1", "p1")
+		if err != nil || !again.Duplicate {
+			t.Fatalf("again: %+v %v", again, err)
+		}
+		// A profile still a candidate, with no offer, is pseudonymised among the candidates.
+		out, err = f.app.EraseProfile(ctx, "erase-2", "p2")
+		if err != nil || out.Missions != 3 || out.Withdrawn != 0 {
+			t.Fatalf("erase p2: %+v %v", out, err)
+		}
+		if got := f.mission(t, other.ID); !slices.Equal(got.Candidates, []string{domain.Pseudonym([]byte("test-key"), "p2")}) {
+			t.Fatalf("candidates after erasure %v", got.Candidates)
+		}
+	})
 }
 
 // Exactly one of many concurrent acceptances books a consultant: one consultant holds pending
 // offers on two missions whose windows overlap, and 20 goroutines accept each offer at once.
+// On PostgreSQL, where the acceptances of the two missions hold different mission rows and run
+// side by side at READ COMMITTED, only the consultant's lock row makes the second one see the
+// first one's booking.
 func TestConcurrentAcceptancesBookAConsultantOnce(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	m1 := f.shortlisted(t, firm1, "2027-04-01", "p1") // 2027-04-01 .. 2027-09-30
-	m2 := f.shortlisted(t, firm2, "2027-06-15", "p1") // 2027-06-15 .. 2027-12-14
-	o1 := f.offer(t, firm1, m1.ID, "p1")
-	o2 := f.offer(t, firm2, m2.ID, "p1")
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		f.profiles.own("p1", "cons-1")
+		m1 := f.shortlisted(t, firm1, "2027-04-01", "p1") // 2027-04-01 .. 2027-09-30
+		m2 := f.shortlisted(t, firm2, "2027-06-15", "p1") // 2027-06-15 .. 2027-12-14
+		o1 := f.offer(t, firm1, m1.ID, "p1")
+		o2 := f.offer(t, firm2, m2.ID, "p1")
 
-	const attempts = 20
-	type result struct {
-		offer string
-		err   error
-	}
-	results := make(chan result, 2*attempts)
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range 2 * attempts {
-		id := o1.ID
-		if i%2 == 1 {
-			id = o2.ID
+		const attempts = 20
+		type result struct {
+			offer string
+			err   error
 		}
-		wg.Go(func() {
-			<-gate // all start together
-			_, err := f.app.AcceptOffer(ctx, consultant, id)
-			results <- result{id, err}
-		})
-	}
-	close(gate)
-	wg.Wait()
-	close(results)
+		results := make(chan result, 2*attempts)
+		gate := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range 2 * attempts {
+			id := o1.ID
+			if i%2 == 1 {
+				id = o2.ID
+			}
+			wg.Go(func() {
+				<-gate // all start together
+				_, err := f.app.AcceptOffer(ctx, consultant, id)
+				results <- result{id, err}
+			})
+		}
+		close(gate)
+		wg.Wait()
+		close(results)
 
-	wins := map[string]int{}
-	reasons := map[string]map[string]int{o1.ID: {}, o2.ID: {}}
-	for r := range results {
-		if r.err == nil {
-			wins[r.offer]++
-			continue
+		wins := map[string]int{}
+		reasons := map[string]map[string]int{o1.ID: {}, o2.ID: {}}
+		for r := range results {
+			if r.err == nil {
+				wins[r.offer]++
+				continue
+			}
+			fe, ok := fault.As(r.err)
+			if !ok || fe.Kind != fault.KindFailedPrecondition {
+				t.Fatalf("an acceptance failed otherwise than FAILED_PRECONDITION: %v", r.err)
+			}
+			reasons[r.offer][fe.Reason]++
 		}
-		fe, ok := fault.As(r.err)
-		if !ok || fe.Kind != fault.KindFailedPrecondition {
-			t.Fatalf("an acceptance failed otherwise than FAILED_PRECONDITION: %v", r.err)
+		if len(wins) != 1 {
+			t.Fatalf("successful acceptances per offer: %v, want exactly one overall", wins)
 		}
-		reasons[r.offer][fe.Reason]++
-	}
-	if len(wins) != 1 {
-		t.Fatalf("successful acceptances per offer: %v, want exactly one overall", wins)
-	}
-	winner, loser := o1, o2
-	winnerMission, loserMission := m1, m2
-	if wins[o2.ID] == 1 {
-		winner, loser = o2, o1
-		winnerMission, loserMission = m2, m1
-	}
-	if wins[winner.ID] != 1 {
-		t.Fatalf("offer %s accepted %d times", winner.ID, wins[winner.ID])
-	}
-	// Every other attempt at the winning offer found it answered; every attempt at the other
-	// one found the consultant booked.
-	if r := reasons[winner.ID]; len(r) != 1 || r[domain.ReasonOfferNotPending] != attempts-1 {
-		t.Fatalf("refusals of the accepted offer: %v", r)
-	}
-	if r := reasons[loser.ID]; len(r) != 1 || r[domain.ReasonConsultantAlreadyBooked] != attempts {
-		t.Fatalf("refusals of the other offer: %v", r)
-	}
+		winner, loser := o1, o2
+		winnerMission, loserMission := m1, m2
+		if wins[o2.ID] == 1 {
+			winner, loser = o2, o1
+			winnerMission, loserMission = m2, m1
+		}
+		if wins[winner.ID] != 1 {
+			t.Fatalf("offer %s accepted %d times", winner.ID, wins[winner.ID])
+		}
+		// Every other attempt at the winning offer found it answered; every attempt at the other
+		// one found the consultant booked.
+		if r := reasons[winner.ID]; len(r) != 1 || r[domain.ReasonOfferNotPending] != attempts-1 {
+			t.Fatalf("refusals of the accepted offer: %v", r)
+		}
+		if r := reasons[loser.ID]; len(r) != 1 || r[domain.ReasonConsultantAlreadyBooked] != attempts {
+			t.Fatalf("refusals of the other offer: %v", r)
+		}
 
-	count := func(query string, args ...any) int {
-		var n int
-		if err := f.db.QueryRow(query, args...).Scan(&n); err != nil {
-			t.Fatal(err)
+		count := func(query string, args ...any) int {
+			var n int
+			if err := f.db.QueryRow(query, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
 		}
-		return n
-	}
-	if n := count(`SELECT COUNT(*) FROM offers WHERE status = 'ACCEPTED'`); n != 1 {
-		t.Fatalf("%d accepted offers in the store", n)
-	}
-	if n := count(`SELECT COUNT(*) FROM missions WHERE status = 'STAFFED'`); n != 1 {
-		t.Fatalf("%d staffed missions in the store", n)
-	}
-	if f.offerStatus(t, winner.ID) != "ACCEPTED" || f.mission(t, winnerMission.ID).Status != domain.StatusStaffed {
-		t.Fatal("the winner is not accepted and staffed")
-	}
-	if f.offerStatus(t, loser.ID) != "PENDING" || f.mission(t, loserMission.ID).Status != domain.StatusOffered {
-		t.Fatalf("the other offer is %s, its mission %s", f.offerStatus(t, loser.ID), f.mission(t, loserMission.ID).Status)
-	}
-	accepted := 0
-	for _, e := range f.published(t) {
-		if strings.HasPrefix(e, "OfferAccepted") {
-			accepted++
+		if n := count(`SELECT COUNT(*) FROM offers WHERE status = 'ACCEPTED'`); n != 1 {
+			t.Fatalf("%d accepted offers in the store", n)
 		}
-	}
-	if accepted != 1 {
-		t.Fatalf("%d OfferAccepted events in the outbox", accepted)
-	}
-	if n := count(`SELECT COUNT(*) FROM decisions WHERE kind = 'OFFER_ACCEPTED'`); n != 1 {
-		t.Fatalf("%d OFFER_ACCEPTED decisions", n)
-	}
+		if n := count(`SELECT COUNT(*) FROM missions WHERE status = 'STAFFED'`); n != 1 {
+			t.Fatalf("%d staffed missions in the store", n)
+		}
+		if f.offerStatus(t, winner.ID) != "ACCEPTED" || f.mission(t, winnerMission.ID).Status != domain.StatusStaffed {
+			t.Fatal("the winner is not accepted and staffed")
+		}
+		if f.offerStatus(t, loser.ID) != "PENDING" || f.mission(t, loserMission.ID).Status != domain.StatusOffered {
+			t.Fatalf("the other offer is %s, its mission %s", f.offerStatus(t, loser.ID), f.mission(t, loserMission.ID).Status)
+		}
+		accepted := 0
+		for _, e := range f.published(t) {
+			if strings.HasPrefix(e, "OfferAccepted") {
+				accepted++
+			}
+		}
+		if accepted != 1 {
+			t.Fatalf("%d OfferAccepted events in the outbox", accepted)
+		}
+		if n := count(`SELECT COUNT(*) FROM decisions WHERE kind = 'OFFER_ACCEPTED'`); n != 1 {
+			t.Fatalf("%d OFFER_ACCEPTED decisions", n)
+		}
+	})
 }
 
 // Two consultants accepting their own offers for overlapping missions at once both succeed:
 // bookings are per consultant.
 func TestConcurrentAcceptancesOfTwoConsultantsBothSucceed(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	f.profiles.own("p2", "cons-2")
-	m1 := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
-	m2 := f.shortlisted(t, firm2, "2027-04-01", "p2", "p1")
-	o1 := f.offer(t, firm1, m1.ID, "p1")
-	o2 := f.offer(t, firm2, m2.ID, "p2")
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		f.profiles.own("p1", "cons-1")
+		f.profiles.own("p2", "cons-2")
+		m1 := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
+		m2 := f.shortlisted(t, firm2, "2027-04-01", "p2", "p1")
+		o1 := f.offer(t, firm1, m1.ID, "p1")
+		o2 := f.offer(t, firm2, m2.ID, "p2")
 
-	const attempts = 20
-	errs := make(chan error, 2*attempts)
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range 2 * attempts {
-		c, id := consultant, o1.ID
-		if i%2 == 1 {
-			c, id = consultant2, o2.ID
+		const attempts = 20
+		errs := make(chan error, 2*attempts)
+		gate := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range 2 * attempts {
+			c, id := consultant, o1.ID
+			if i%2 == 1 {
+				c, id = consultant2, o2.ID
+			}
+			wg.Go(func() {
+				<-gate
+				_, err := f.app.AcceptOffer(ctx, c, id)
+				errs <- err
+			})
 		}
-		wg.Go(func() {
-			<-gate
-			_, err := f.app.AcceptOffer(ctx, c, id)
-			errs <- err
-		})
-	}
-	close(gate)
-	wg.Wait()
-	close(errs)
-	wins := 0
-	for err := range errs {
-		if err == nil {
-			wins++
-			continue
+		close(gate)
+		wg.Wait()
+		close(errs)
+		wins := 0
+		for err := range errs {
+			if err == nil {
+				wins++
+				continue
+			}
+			if fe, ok := fault.As(err); !ok || fe.Reason != domain.ReasonOfferNotPending {
+				t.Fatalf("unexpected refusal: %v", err)
+			}
 		}
-		if fe, ok := fault.As(err); !ok || fe.Reason != domain.ReasonOfferNotPending {
-			t.Fatalf("unexpected refusal: %v", err)
+		if wins != 2 {
+			t.Fatalf("%d acceptances succeeded, want 2", wins)
 		}
-	}
-	if wins != 2 {
-		t.Fatalf("%d acceptances succeeded, want 2", wins)
-	}
-	for _, m := range []domain.Mission{m1, m2} {
-		if got := f.mission(t, m.ID); got.Status != domain.StatusStaffed {
-			t.Fatalf("mission %s is %s", m.ID, got.Status)
+		for _, m := range []domain.Mission{m1, m2} {
+			if got := f.mission(t, m.ID); got.Status != domain.StatusStaffed {
+				t.Fatalf("mission %s is %s", m.ID, got.Status)
+			}
 		}
-	}
-	if f.offerStatus(t, o1.ID) != "ACCEPTED" || f.offerStatus(t, o2.ID) != "ACCEPTED" {
-		t.Fatal("not both accepted")
-	}
+		if f.offerStatus(t, o1.ID) != "ACCEPTED" || f.offerStatus(t, o2.ID) != "ACCEPTED" {
+			t.Fatal("not both accepted")
+		}
+	})
 }
 
 // A failure in the middle of a use case leaves nothing behind.
@@ -845,4 +851,103 @@ func TestFailedOfferChangesNothing(t *testing.T) {
 	if len(f.published(t)) != before || len(f.trail(t, m.ID)) != trail || f.mission(t, m.ID).Status != domain.StatusShortlisted {
 		t.Fatal("a failed offer left traces")
 	}
+}
+
+// An erasure holds every mission naming the person before reading any of it: changes to those
+// missions made while it runs wait for it, so none is overwritten by what it read, and an offer
+// to the person made meanwhile is refused once it has gone from the shortlist. (On PostgreSQL,
+// an erasure that read without holding would put a cancelled mission back to SHORTLISTED and
+// leave a pending offer to an erased profile.) Profile ids are lower-case UUIDs: every row
+// naming one is found, on PostgreSQL too, where LIKE compares case; an id differing only in case
+// is another profile, left alone.
+func TestEraseProfileWhileTheMissionsChange(t *testing.T) {
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		const erased = "0192f3a4-5b6c-7d8e-9fab-0c1d2e3f4a5b"
+		twin := strings.ToUpper(erased)
+		f.profiles.own(erased, "cons-1")
+		f.profiles.own(twin, "cons-2")
+		f.profiles.own("p2", "cons-3")
+		cancelled := f.shortlisted(t, firm1, "2027-04-01", erased, "p2")
+		offered := f.shortlisted(t, firm1, "2027-04-01", "p2", erased, twin)
+		declined := f.shortlisted(t, firm2, "2027-04-01", erased)
+		o := f.offer(t, firm2, declined.ID, erased)
+		if _, err := f.app.DeclineOffer(ctx, consultant, o.ID, "Not now."); err != nil {
+			t.Fatal(err)
+		}
+
+		cancel, offer := make(chan error, 1), make(chan error, 1)
+		f.pause.during = func() {
+			go func() { _, err := f.app.CancelMission(ctx, firm1, cancelled.ID); cancel <- err }()
+			go func() { _, err := f.app.MakeOffer(ctx, firm1, offered.ID, erased); offer <- err }()
+			time.Sleep(300 * time.Millisecond) // time enough for both to commit, were the missions not held
+		}
+		out, err := f.app.EraseProfile(ctx, "erase-1", erased)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := <-cancel; err != nil {
+			t.Fatalf("cancel during the erasure: %v", err)
+		}
+		wantFault(t, <-offer, fault.KindFailedPrecondition, domain.ReasonNotOnShortlist)
+		if out.Withdrawn != 0 || out.Offers != 1 || out.Missions != 2 || out.Decisions != 5 {
+			t.Fatalf("outcome %+v", out)
+		}
+
+		pseudonym := domain.Pseudonym([]byte("test-key"), erased)
+		if got := f.mission(t, cancelled.ID); got.Status != domain.StatusCancelled || !slices.Equal(got.Candidates, []string{pseudonym, "p2"}) {
+			t.Fatalf("cancelled mission is %s with candidates %v", got.Status, got.Candidates)
+		}
+		if got := f.mission(t, offered.ID); got.Status != domain.StatusShortlisted || !slices.Equal(got.Candidates, []string{"p2", pseudonym, twin}) {
+			t.Fatalf("mission offered meanwhile is %s with candidates %v", got.Status, got.Candidates)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM offers WHERE status = 'PENDING'`); n != 0 {
+			t.Fatalf("%d pending offers", n)
+		}
+		// No row names the erased id any more, compared exactly; its upper-case twin stays.
+		for _, query := range []string{
+			`SELECT id || ' ' || candidates FROM missions`,
+			`SELECT id || ' ' || profile_id FROM offers`,
+			`SELECT mission_id || ' ' || profile_id || ' ' || candidates FROM decisions`,
+		} {
+			for _, row := range f.strings(t, query) {
+				if strings.Contains(row, erased) {
+					t.Errorf("still named: %s", row)
+				}
+			}
+		}
+		if n := len(f.strings(t, `SELECT candidates FROM missions WHERE candidates LIKE '%"`+twin+`"%'`)); n != 1 {
+			t.Errorf("the twin is a candidate of %d missions, want 1", n)
+		}
+	})
+}
+
+func (f *testbed) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := f.db.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (f *testbed) strings(t *testing.T, query string) []string {
+	t.Helper()
+	rows, err := f.db.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -420,18 +420,21 @@ func TestOffersNeedTheProfileService(t *testing.T) {
 }
 
 func TestConfigFromEnv(t *testing.T) {
-	for _, name := range []string{"CAIOMATCH_PROFILE_GRPC_ADDR", "CAIOMATCH_OFFER_TTL", "CAIOMATCH_PSEUDONYM_KEY"} {
+	for _, name := range []string{"CAIOMATCH_MISSION_DATABASE_URL", "CAIOMATCH_PROFILE_GRPC_ADDR", "CAIOMATCH_OFFER_TTL", "CAIOMATCH_PSEUDONYM_KEY"} {
 		t.Setenv(name, "")
 	}
 	cfg, err := service.ConfigFromEnv()
-	if err != nil || cfg.ProfileAddr != "127.0.0.1:9101" || cfg.OfferTTL != 72*time.Hour || cfg.PseudonymKey != service.DevPseudonymKey {
+	if err != nil || cfg.DatabaseURL != "" || cfg.ProfileAddr != "127.0.0.1:9101" || cfg.OfferTTL != 72*time.Hour ||
+		cfg.PseudonymKey != service.DevPseudonymKey {
 		t.Fatalf("defaults %+v (%v)", cfg, err)
 	}
+	t.Setenv("CAIOMATCH_MISSION_DATABASE_URL", "postgres://mission@db:5432/mission")
 	t.Setenv("CAIOMATCH_PROFILE_GRPC_ADDR", "profile:9101")
 	t.Setenv("CAIOMATCH_OFFER_TTL", "36h")
 	t.Setenv("CAIOMATCH_PSEUDONYM_KEY", "s3cret")
 	cfg, err = service.ConfigFromEnv()
-	if err != nil || cfg.ProfileAddr != "profile:9101" || cfg.OfferTTL != 36*time.Hour || cfg.PseudonymKey != "s3cret" {
+	if err != nil || cfg.DatabaseURL != "postgres://mission@db:5432/mission" || cfg.ProfileAddr != "profile:9101" ||
+		cfg.OfferTTL != 36*time.Hour || cfg.PseudonymKey != "s3cret" {
 		t.Fatalf("set %+v (%v)", cfg, err)
 	}
 	for _, bad := range []string{"3 days", "0s", "-1h"} {

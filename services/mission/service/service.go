@@ -32,6 +32,9 @@ const Name = "mission"
 
 // Config is the mission service's own configuration.
 type Config struct {
+	// DatabaseURL is the PostgreSQL database the service keeps its data in, a postgres:// or
+	// postgresql:// URL. Empty, it is SQLite at <DataDir>/mission.db.
+	DatabaseURL string
 	// ProfileAddr is the profile service's gRPC address, asked whose profile a candidate is
 	// when a firm makes an offer. Empty, offers are refused (UNAVAILABLE) and a warning is
 	// logged at start; everything else works.
@@ -58,10 +61,15 @@ const (
 	DevPseudonymKey = "caiomatch-dev-pseudonym-key-do-not-use-in-production"
 )
 
-// ConfigFromEnv reads CAIOMATCH_PROFILE_GRPC_ADDR (default 127.0.0.1:9101), CAIOMATCH_OFFER_TTL
-// (a duration such as 72h, the default) and CAIOMATCH_PSEUDONYM_KEY (default DevPseudonymKey).
+// EnvDatabaseURL names the variable holding Config.DatabaseURL.
+const EnvDatabaseURL = "CAIOMATCH_MISSION_DATABASE_URL"
+
+// ConfigFromEnv reads CAIOMATCH_MISSION_DATABASE_URL (default: none, SQLite),
+// CAIOMATCH_PROFILE_GRPC_ADDR (default 127.0.0.1:9101), CAIOMATCH_OFFER_TTL (a duration such as
+// 72h, the default) and CAIOMATCH_PSEUDONYM_KEY (default DevPseudonymKey).
 func ConfigFromEnv() (Config, error) {
 	cfg := Config{
+		DatabaseURL:  os.Getenv(EnvDatabaseURL),
 		ProfileAddr:  servicehost.Env("CAIOMATCH_PROFILE_GRPC_ADDR", DefaultProfileAddr),
 		OfferTTL:     DefaultOfferTTL,
 		PseudonymKey: servicehost.Env("CAIOMATCH_PSEUDONYM_KEY", DevPseudonymKey),
@@ -81,11 +89,17 @@ func ConfigFromEnv() (Config, error) {
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	// Serve closes the listener; this closes it too when start-up fails before serving.
 	defer host.Listener.Close()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(host.DataDir, Name+".db"))
+	sqlitePath := filepath.Join(host.DataDir, Name+".db")
+	db, backend, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlitePath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	where := sqlitePath
+	if backend == sqlstore.Postgres {
+		where = sqlstore.RedactURL(cfg.DatabaseURL) // never the password
+	}
+	host.Logger.InfoContext(ctx, "database opened", "backend", string(backend), "database", where)
 	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
 		return err
 	}

@@ -142,13 +142,23 @@ func (t *tx) Record(decisions ...domain.Decision) error {
 	return nil
 }
 
+// DecisionsAbout holds the missions of the entries it returns (see readHolding).
 func (t *tx) DecisionsAbout(profileID string) ([]domain.Decision, error) {
 	pattern, err := jsonStringPattern(profileID)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := queryDecisions(t.ctx, t.tx, selectDecision+` WHERE profile_id = $1 OR candidates LIKE $2 ESCAPE '\'
-		ORDER BY mission_id, sequence`, profileID, pattern)
+	var ds []domain.Decision
+	err = t.readHolding(profileID, func() ([]string, error) {
+		var err error
+		ds, err = queryDecisions(t.ctx, t.tx, selectDecision+` WHERE profile_id = $1 OR candidates LIKE $2 ESCAPE '\'
+			ORDER BY mission_id, sequence`, profileID, pattern)
+		ids := make([]string, len(ds))
+		for i, d := range ds {
+			ids[i] = d.MissionID
+		}
+		return ids, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("decisions about a profile: %w", err)
 	}

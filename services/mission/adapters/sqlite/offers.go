@@ -126,8 +126,18 @@ func (t *tx) PendingOffer(missionID string) (domain.Offer, bool, error) {
 	return offers[0], true, nil
 }
 
+// OffersOfProfile holds the missions of the offers it returns (see readHolding).
 func (t *tx) OffersOfProfile(profileID string) ([]domain.Offer, error) {
-	offers, err := queryOffers(t.ctx, t.tx, selectOffer+` WHERE o.profile_id = $1 ORDER BY o.created_at, o.id`, profileID)
+	var offers []domain.Offer
+	err := t.readHolding(profileID, func() ([]string, error) {
+		var err error
+		offers, err = queryOffers(t.ctx, t.tx, selectOffer+` WHERE o.profile_id = $1 ORDER BY o.created_at, o.id`, profileID)
+		ids := make([]string, len(offers))
+		for i, o := range offers {
+			ids[i] = o.MissionID
+		}
+		return ids, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("offers of profile: %w", err)
 	}

@@ -1,6 +1,6 @@
-// Package sqlite stores missions, offers and decisions trails in SQLite, with their events in
-// the same transaction. Its SQL keeps to what PostgreSQL shares ($n parameters, ON CONFLICT,
-// RETURNING), so that a PostgreSQL backend can reuse it.
+// Package sqlite stores missions, offers and decisions trails in SQLite or PostgreSQL, with
+// their events in the same transaction. Its SQL keeps to what both engines share ($n
+// parameters, ON CONFLICT, RETURNING, LIKE … ESCAPE); the package keeps its first engine's name.
 package sqlite
 
 import (

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/services/mission/adapters/sqlite"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
@@ -78,14 +78,23 @@ func changeIn(tx app.Tx, id string, m *domain.Mission, change func(*domain.Missi
 	return record(tx, out)
 }
 
-func openDB(t *testing.T) *sql.DB {
+// eachBackend runs fn as parallel subtests, one per backend: the repository's contract is the
+// same on SQLite and PostgreSQL.
+func eachBackend(t *testing.T, fn func(t *testing.T, b sqltest.Backend)) {
+	t.Helper()
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b)
+		})
+	}
+}
+
+// openDB is a fresh, migrated database of backend b.
+func openDB(t *testing.T, b sqltest.Backend) *sql.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mission.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := b.Open(t)
 	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
@@ -144,42 +153,44 @@ func outboxEvents(t *testing.T, db *sql.DB) []proto.Message {
 }
 
 func TestCreateAndGetRoundTrip(t *testing.T) {
-	db := openDB(t)
-	commits := 0
-	repo := sqlite.NewRepository(db, func() { commits++ })
-	ctx := context.Background()
-	m, events := newMission(t, "m1", "firm-1", t0.Add(123456789*time.Nanosecond))
-	if err := create(ctx, repo, m, events); err != nil {
-		t.Fatal(err)
-	}
-	got, err := repo.Get(ctx, "m1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", m) {
-		t.Fatalf("round trip changed the mission:\n got %+v\nwant %+v", got, m)
-	}
-	if commits != 1 {
-		t.Errorf("committed called %d times, want 1", commits)
-	}
-	evs := outboxEvents(t, db)
-	if len(evs) != 1 {
-		t.Fatalf("outbox holds %d events, want 1", len(evs))
-	}
-	sub, ok := evs[0].(*missionv1.MissionSubmitted)
-	if !ok || sub.GetMission().GetId() != "m1" || sub.GetMission().GetFirmId() != "firm-1" ||
-		sub.GetMission().GetStatus() != missionv1.MissionStatus_MISSION_STATUS_SUBMITTED ||
-		sub.GetMission().GetDurationMonths() != 9 || sub.GetMission().GetEndDate() != "2027-11-30" {
-		t.Fatalf("outbox event = %v", evs[0])
-	}
-	if got := levelsOf(sub.GetMission()); got != "data-quality:2 ai-strategy:5" {
-		t.Fatalf("MissionSubmitted carries levels %q", got)
-	}
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		db := openDB(t, b)
+		commits := 0
+		repo := sqlite.NewRepository(db, func() { commits++ })
+		ctx := context.Background()
+		m, events := newMission(t, "m1", "firm-1", t0.Add(123456789*time.Nanosecond))
+		if err := create(ctx, repo, m, events); err != nil {
+			t.Fatal(err)
+		}
+		got, err := repo.Get(ctx, "m1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", m) {
+			t.Fatalf("round trip changed the mission:\n got %+v\nwant %+v", got, m)
+		}
+		if commits != 1 {
+			t.Errorf("committed called %d times, want 1", commits)
+		}
+		evs := outboxEvents(t, db)
+		if len(evs) != 1 {
+			t.Fatalf("outbox holds %d events, want 1", len(evs))
+		}
+		sub, ok := evs[0].(*missionv1.MissionSubmitted)
+		if !ok || sub.GetMission().GetId() != "m1" || sub.GetMission().GetFirmId() != "firm-1" ||
+			sub.GetMission().GetStatus() != missionv1.MissionStatus_MISSION_STATUS_SUBMITTED ||
+			sub.GetMission().GetDurationMonths() != 9 || sub.GetMission().GetEndDate() != "2027-11-30" {
+			t.Fatalf("outbox event = %v", evs[0])
+		}
+		if got := levelsOf(sub.GetMission()); got != "data-quality:2 ai-strategy:5" {
+			t.Fatalf("MissionSubmitted carries levels %q", got)
+		}
 
-	_, err = repo.Get(ctx, "nope")
-	if fe, ok := fault.As(err); !ok || fe.Kind != fault.KindNotFound || fe.Reason != app.ReasonMissionNotFound {
-		t.Fatalf("get absent mission: %v", err)
-	}
+		_, err = repo.Get(ctx, "nope")
+		if fe, ok := fault.As(err); !ok || fe.Kind != fault.KindNotFound || fe.Reason != app.ReasonMissionNotFound {
+			t.Fatalf("get absent mission: %v", err)
+		}
+	})
 }
 
 // levelsOf renders a mission's skill levels as "id:level ...", in order.
@@ -192,127 +203,129 @@ func levelsOf(m *missionv1.Mission) string {
 }
 
 func TestSkillLevelsRoundTrip(t *testing.T) {
-	db := openDB(t)
-	repo := sqlite.NewRepository(db, nil)
-	ctx := context.Background()
-	withLevels, events := newMission(t, "m1", "firm-1", t0)
-	if err := create(ctx, repo, withLevels, events); err != nil {
-		t.Fatal(err)
-	}
-	without, events := newMission(t, "m2", "firm-1", t0.Add(time.Second))
-	without.RequiredSkillLevels = nil
-	if err := create(ctx, repo, without, events); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string][]domain.SkillRequirement{"m1": withLevels.RequiredSkillLevels, "m2": nil}
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		db := openDB(t, b)
+		repo := sqlite.NewRepository(db, nil)
+		ctx := context.Background()
+		withLevels, events := newMission(t, "m1", "firm-1", t0)
+		if err := create(ctx, repo, withLevels, events); err != nil {
+			t.Fatal(err)
+		}
+		without, events := newMission(t, "m2", "firm-1", t0.Add(time.Second))
+		without.RequiredSkillLevels = nil
+		if err := create(ctx, repo, without, events); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]domain.SkillRequirement{"m1": withLevels.RequiredSkillLevels, "m2": nil}
 
-	for id, levels := range want {
-		got, err := repo.Get(ctx, id)
+		for id, levels := range want {
+			got, err := repo.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.RequiredSkillLevels, levels) || (levels == nil) != (got.RequiredSkillLevels == nil) {
+				t.Errorf("get %s: levels %v, want %v", id, got.RequiredSkillLevels, levels)
+			}
+		}
+		listed, err := repo.List(ctx, "firm-1", nil, 10)
+		if err != nil || len(listed) != 2 {
+			t.Fatalf("list: %v, %v", listed, err)
+		}
+		for _, m := range listed {
+			if !slices.Equal(m.RequiredSkillLevels, want[m.ID]) {
+				t.Errorf("list %s: levels %v, want %v", m.ID, m.RequiredSkillLevels, want[m.ID])
+			}
+		}
+
+		// A status change keeps the levels, once each.
+		if _, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
+			out, _ := m.ApplyShortlist(domain.Proposal{Revision: 1, Candidates: []domain.Candidate{{ProfileID: "p1"}}}, t0.Add(time.Minute))
+			return out, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := repo.Get(ctx, "m1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(got.RequiredSkillLevels, levels) || (levels == nil) != (got.RequiredSkillLevels == nil) {
-			t.Errorf("get %s: levels %v, want %v", id, got.RequiredSkillLevels, levels)
+		if got.Status != domain.StatusShortlisted || !slices.Equal(got.RequiredSkillLevels, want["m1"]) {
+			t.Fatalf("after update: %s, levels %v", got.Status, got.RequiredSkillLevels)
 		}
-	}
-	listed, err := repo.List(ctx, "firm-1", nil, 10)
-	if err != nil || len(listed) != 2 {
-		t.Fatalf("list: %v, %v", listed, err)
-	}
-	for _, m := range listed {
-		if !slices.Equal(m.RequiredSkillLevels, want[m.ID]) {
-			t.Errorf("list %s: levels %v, want %v", m.ID, m.RequiredSkillLevels, want[m.ID])
+
+		// The store refuses what the domain refuses, should anything bypass it.
+		bad, events := newMission(t, "m3", "firm-1", t0)
+		bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 6}}
+		if err := create(ctx, repo, bad, events); err == nil {
+			t.Fatal("level 6 stored")
 		}
-	}
-
-	// A status change keeps the levels, once each.
-	if _, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
-		out, _ := m.ApplyShortlist(domain.Proposal{Revision: 1, Candidates: []domain.Candidate{{ProfileID: "p1"}}}, t0.Add(time.Minute))
-		return out, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := repo.Get(ctx, "m1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status != domain.StatusShortlisted || !slices.Equal(got.RequiredSkillLevels, want["m1"]) {
-		t.Fatalf("after update: %s, levels %v", got.Status, got.RequiredSkillLevels)
-	}
-
-	// The store refuses what the domain refuses, should anything bypass it.
-	bad, events := newMission(t, "m3", "firm-1", t0)
-	bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 6}}
-	if err := create(ctx, repo, bad, events); err == nil {
-		t.Fatal("level 6 stored")
-	}
-	bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 3}}
-	if err := create(ctx, repo, bad, events); err == nil {
-		t.Fatal("repeated level stored")
-	}
-	if _, err := repo.Get(ctx, "m3"); fault.KindOf(err) != fault.KindNotFound {
-		t.Fatalf("refused mission was stored: %v", err)
-	}
+		bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 3}}
+		if err := create(ctx, repo, bad, events); err == nil {
+			t.Fatal("repeated level stored")
+		}
+		if _, err := repo.Get(ctx, "m3"); fault.KindOf(err) != fault.KindNotFound {
+			t.Fatalf("refused mission was stored: %v", err)
+		}
+	})
 }
 
 // A database created before skill levels existed keeps its missions, which have none.
 func TestMissionsStoredBeforeSkillLevelsStillRead(t *testing.T) {
-	ctx := context.Background()
-	db := legacyDB(t, "0001_missions.sql")
-	old, events := newMission(t, "m1", "firm-1", t0)
-	old.RequiredSkillLevels = nil
-	storeLegacyMission(t, db, old, events)
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
-	repo := sqlite.NewRepository(db, nil)
-	got, err := repo.Get(ctx, "m1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", old) || got.RequiredSkillLevels != nil {
-		t.Fatalf("old mission read back as %+v", got)
-	}
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		ctx := context.Background()
+		db := legacyDB(t, b, "0001_missions.sql")
+		old, events := newMission(t, "m1", "firm-1", t0)
+		old.RequiredSkillLevels = nil
+		storeLegacyMission(t, b, db, old, events)
+		if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+			t.Fatal(err)
+		}
+		repo := sqlite.NewRepository(db, nil)
+		got, err := repo.Get(ctx, "m1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", old) || got.RequiredSkillLevels != nil {
+			t.Fatalf("old mission read back as %+v", got)
+		}
+	})
 }
 
 // A database created before offers and decisions keeps its missions, without candidates; their
 // decisions trail starts at 1 with the next decision.
 func TestMissionsStoredBeforeOffersStillWork(t *testing.T) {
-	ctx := context.Background()
-	db := legacyDB(t, "0001_missions.sql", "0002_mission_skill_levels.sql")
-	old, events := newMission(t, "m1", "firm-1", t0)
-	old.RequiredSkillLevels = nil
-	old.Status, old.ShortlistRevision = domain.StatusShortlisted, 3
-	storeLegacyMission(t, db, old, events)
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
-	repo := sqlite.NewRepository(db, nil)
-	got, err := repo.Get(ctx, "m1")
-	if err != nil || fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", old) || got.Candidates != nil {
-		t.Fatalf("old mission read back as %+v (%v)", got, err)
-	}
-	later := t0.Add(time.Hour)
-	if _, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
-		return m.Cancel(firm1, nil, later)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := repo.Decisions(ctx, "m1")
-	if err != nil || len(ds) != 1 || ds[0].Sequence != 1 || ds[0].Kind != domain.DecisionMissionCancelled {
-		t.Fatalf("decisions %+v, %v", ds, err)
-	}
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		ctx := context.Background()
+		db := legacyDB(t, b, "0001_missions.sql", "0002_mission_skill_levels.sql")
+		old, events := newMission(t, "m1", "firm-1", t0)
+		old.RequiredSkillLevels = nil
+		old.Status, old.ShortlistRevision = domain.StatusShortlisted, 3
+		storeLegacyMission(t, b, db, old, events)
+		if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+			t.Fatal(err)
+		}
+		repo := sqlite.NewRepository(db, nil)
+		got, err := repo.Get(ctx, "m1")
+		if err != nil || fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", old) || got.Candidates != nil {
+			t.Fatalf("old mission read back as %+v (%v)", got, err)
+		}
+		later := t0.Add(time.Hour)
+		if _, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
+			return m.Cancel(firm1, nil, later)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := repo.Decisions(ctx, "m1")
+		if err != nil || len(ds) != 1 || ds[0].Sequence != 1 || ds[0].Kind != domain.DecisionMissionCancelled {
+			t.Fatalf("decisions %+v, %v", ds, err)
+		}
+	})
 }
 
 // legacyDB is a database migrated with only the named files of the mission set.
-func legacyDB(t *testing.T, files ...string) *sql.DB {
+func legacyDB(t *testing.T, b sqltest.Backend, files ...string) *sql.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mission.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := b.Open(t)
 	sets := sqlite.Migrations()
 	mission := sets[len(sets)-1]
 	fsys := fstest.MapFS{}
@@ -328,9 +341,9 @@ func legacyDB(t *testing.T, files ...string) *sql.DB {
 
 // storeLegacyMission writes m into a legacy database as the code of its time did: the row is
 // made by the current code in a scratch database, then its original columns are copied.
-func storeLegacyMission(t *testing.T, legacy *sql.DB, m domain.Mission, out domain.Outcome) {
+func storeLegacyMission(t *testing.T, b sqltest.Backend, legacy *sql.DB, m domain.Mission, out domain.Outcome) {
 	t.Helper()
-	scratch := openDB(t)
+	scratch := openDB(t, b)
 	if err := create(context.Background(), sqlite.NewRepository(scratch, nil), m, out); err != nil {
 		t.Fatal(err)
 	}
@@ -355,173 +368,206 @@ func mustRead(t *testing.T, fsys fs.FS, name string) []byte {
 }
 
 func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
-	db := openDB(t)
-	repo := sqlite.NewRepository(db, nil)
-	ctx := context.Background()
-	var want []string // firm-1's missions, newest first
-	for i := range 23 {
-		// Pairs share a timestamp so that the id breaks ties.
-		created := t0.Add(time.Duration(i/2) * time.Millisecond)
-		firm := "firm-1"
-		if i%3 == 0 {
-			firm = "firm-2"
-		}
-		id := fmt.Sprintf("m%02d", i)
-		m, events := newMission(t, id, firm, created)
-		if err := create(ctx, repo, m, events); err != nil {
-			t.Fatal(err)
-		}
-		if firm == "firm-1" {
-			want = append(want, id)
-		}
-	}
-	slices.Reverse(want)
-
-	pageThrough := func(firmID string, size int) []string {
-		var ids []string
-		var after *app.Cursor
-		for range 100 {
-			page, err := repo.List(ctx, firmID, after, size)
-			if err != nil {
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		db := openDB(t, b)
+		repo := sqlite.NewRepository(db, nil)
+		ctx := context.Background()
+		var want []string // firm-1's missions, newest first
+		for i := range 23 {
+			// Pairs share a timestamp so that the id breaks ties.
+			created := t0.Add(time.Duration(i/2) * time.Millisecond)
+			firm := "firm-1"
+			if i%3 == 0 {
+				firm = "firm-2"
+			}
+			id := fmt.Sprintf("m%02d", i)
+			m, events := newMission(t, id, firm, created)
+			if err := create(ctx, repo, m, events); err != nil {
 				t.Fatal(err)
 			}
-			for _, m := range page {
-				ids = append(ids, m.ID)
+			if firm == "firm-1" {
+				want = append(want, id)
 			}
-			if len(page) < size {
-				return ids
+		}
+		slices.Reverse(want)
+
+		pageThrough := func(firmID string, size int) []string {
+			var ids []string
+			var after *app.Cursor
+			for range 100 {
+				page, err := repo.List(ctx, firmID, after, size)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range page {
+					ids = append(ids, m.ID)
+				}
+				if len(page) < size {
+					return ids
+				}
+				last := page[len(page)-1]
+				after = &app.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
 			}
-			last := page[len(page)-1]
-			after = &app.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+			t.Fatal("pagination does not end")
+			return nil
 		}
-		t.Fatal("pagination does not end")
-		return nil
-	}
-	for _, size := range []int{1, 2, 3, 5, 15, 16, 50} {
-		if got := pageThrough("firm-1", size); !slices.Equal(got, want) {
-			t.Errorf("page size %d: got %v, want %v", size, got, want)
+		for _, size := range []int{1, 2, 3, 5, 15, 16, 50} {
+			if got := pageThrough("firm-1", size); !slices.Equal(got, want) {
+				t.Errorf("page size %d: got %v, want %v", size, got, want)
+			}
 		}
-	}
-	all := pageThrough("", 4)
-	if len(all) != 23 {
-		t.Fatalf("all missions: got %d, want 23: %v", len(all), all)
-	}
-	for i := 1; i < len(all); i++ {
-		if all[i] >= all[i-1] { // ids follow creation order here, so newest first is descending
-			t.Fatalf("not newest first: %v", all)
+		all := pageThrough("", 4)
+		if len(all) != 23 {
+			t.Fatalf("all missions: got %d, want 23: %v", len(all), all)
 		}
-	}
-	if got := pageThrough("firm-3", 5); len(got) != 0 {
-		t.Fatalf("unknown firm lists %v", got)
-	}
+		for i := 1; i < len(all); i++ {
+			if all[i] >= all[i-1] { // ids follow creation order here, so newest first is descending
+				t.Fatalf("not newest first: %v", all)
+			}
+		}
+		if got := pageThrough("firm-3", 5); len(got) != 0 {
+			t.Fatalf("unknown firm lists %v", got)
+		}
+	})
 }
 
 func TestUpdateStoresMissionAndEventsTogether(t *testing.T) {
-	db := openDB(t)
-	repo := sqlite.NewRepository(db, nil)
-	ctx := context.Background()
-	m, events := newMission(t, "m1", "firm-1", t0)
-	if err := create(ctx, repo, m, events); err != nil {
-		t.Fatal(err)
-	}
-	later := t0.Add(time.Hour)
-	cancelled, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) { return m.Cancel(firm1, nil, later) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := repo.Get(ctx, "m1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status != domain.StatusCancelled || !got.UpdatedAt.Equal(later) || cancelled.Status != domain.StatusCancelled {
-		t.Fatalf("stored %s at %v", got.Status, got.UpdatedAt)
-	}
-	evs := outboxEvents(t, db)
-	if len(evs) != 3 {
-		t.Fatalf("outbox holds %d events, want 3", len(evs))
-	}
-	if c, ok := evs[1].(*missionv1.MissionCancelled); !ok || c.GetMissionId() != "m1" || c.GetFirmId() != "firm-1" {
-		t.Errorf("second event = %v", evs[1])
-	}
-	if u, ok := evs[2].(*missionv1.MissionUpdated); !ok || u.GetStatus() != missionv1.MissionStatus_MISSION_STATUS_CANCELLED {
-		t.Errorf("third event = %v", evs[2])
-	}
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		db := openDB(t, b)
+		repo := sqlite.NewRepository(db, nil)
+		ctx := context.Background()
+		m, events := newMission(t, "m1", "firm-1", t0)
+		if err := create(ctx, repo, m, events); err != nil {
+			t.Fatal(err)
+		}
+		later := t0.Add(time.Hour)
+		cancelled, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) { return m.Cancel(firm1, nil, later) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := repo.Get(ctx, "m1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != domain.StatusCancelled || !got.UpdatedAt.Equal(later) || cancelled.Status != domain.StatusCancelled {
+			t.Fatalf("stored %s at %v", got.Status, got.UpdatedAt)
+		}
+		evs := outboxEvents(t, db)
+		if len(evs) != 3 {
+			t.Fatalf("outbox holds %d events, want 3", len(evs))
+		}
+		if c, ok := evs[1].(*missionv1.MissionCancelled); !ok || c.GetMissionId() != "m1" || c.GetFirmId() != "firm-1" {
+			t.Errorf("second event = %v", evs[1])
+		}
+		if u, ok := evs[2].(*missionv1.MissionUpdated); !ok || u.GetStatus() != missionv1.MissionStatus_MISSION_STATUS_CANCELLED {
+			t.Errorf("third event = %v", evs[2])
+		}
 
-	// A refused change rolls back: nothing stored, no event.
-	_, err = update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) { return m.Cancel(firm1, nil, later) })
-	if fe, ok := fault.As(err); !ok || fe.Reason != domain.ReasonMissionNotCancellable {
-		t.Fatalf("second cancel: %v", err)
-	}
-	boom := errors.New("boom")
-	_, err = update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
-		m.Status = domain.StatusSubmitted
-		return domain.Outcome{Events: []domain.Event{domain.MissionUpdated{MissionID: m.ID, Status: m.Status}}}, boom
+		// A refused change rolls back: nothing stored, no event.
+		_, err = update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) { return m.Cancel(firm1, nil, later) })
+		if fe, ok := fault.As(err); !ok || fe.Reason != domain.ReasonMissionNotCancellable {
+			t.Fatalf("second cancel: %v", err)
+		}
+		boom := errors.New("boom")
+		_, err = update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
+			m.Status = domain.StatusSubmitted
+			return domain.Outcome{Events: []domain.Event{domain.MissionUpdated{MissionID: m.ID, Status: m.Status}}}, boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("failing change: %v", err)
+		}
+		if got, _ := repo.Get(ctx, "m1"); got.Status != domain.StatusCancelled {
+			t.Fatalf("failed change was stored: %s", got.Status)
+		}
+		if n := len(outboxEvents(t, db)); n != 3 {
+			t.Fatalf("outbox holds %d events after refused changes, want 3", n)
+		}
+		if _, err := update(ctx, repo, "nope", func(*domain.Mission) (domain.Outcome, error) { return domain.Outcome{}, nil }); fault.KindOf(err) != fault.KindNotFound {
+			t.Fatalf("update absent mission: %v", err)
+		}
 	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("failing change: %v", err)
-	}
-	if got, _ := repo.Get(ctx, "m1"); got.Status != domain.StatusCancelled {
-		t.Fatalf("failed change was stored: %s", got.Status)
-	}
-	if n := len(outboxEvents(t, db)); n != 3 {
-		t.Fatalf("outbox holds %d events after refused changes, want 3", n)
-	}
-	if _, err := update(ctx, repo, "nope", func(*domain.Mission) (domain.Outcome, error) { return domain.Outcome{}, nil }); fault.KindOf(err) != fault.KindNotFound {
-		t.Fatalf("update absent mission: %v", err)
-	}
 }
 
 func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
-	db := openDB(t)
-	commits := 0
-	repo := sqlite.NewRepository(db, func() { commits++ })
-	ctx := context.Background()
-	m, events := newMission(t, "m1", "firm-1", t0)
-	if err := create(ctx, repo, m, events); err != nil {
-		t.Fatal(err)
-	}
-	calls := 0
-	shortlist := func(m *domain.Mission) (domain.Outcome, error) {
-		calls++
-		out, _ := m.ApplyShortlist(domain.Proposal{Revision: 1, Candidates: []domain.Candidate{{ProfileID: "p1"}, {ProfileID: "p2"}}},
-			t0.Add(time.Minute))
-		return out, nil
-	}
-	claimed, err := updateOnce(ctx, repo, "mission-shortlists", "ev-1", "m1", shortlist)
-	if err != nil || !claimed {
-		t.Fatalf("first delivery: claimed %v, err %v", claimed, err)
-	}
-	claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-1", "m1", shortlist)
-	if err != nil || claimed {
-		t.Fatalf("second delivery: claimed %v, err %v", claimed, err)
-	}
-	if calls != 1 {
-		t.Fatalf("change ran %d times, want 1", calls)
-	}
-	got, _ := repo.Get(ctx, "m1")
-	if got.Status != domain.StatusShortlisted || got.ShortlistRevision != 1 {
-		t.Fatalf("stored %s rev %d", got.Status, got.ShortlistRevision)
-	}
-	if n := len(outboxEvents(t, db)); n != 2 {
-		t.Fatalf("outbox holds %d events, want 2", n)
-	}
-	if commits != 2 {
-		t.Errorf("committed called %d times, want 2", commits)
-	}
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		db := openDB(t, b)
+		commits := 0
+		repo := sqlite.NewRepository(db, func() { commits++ })
+		ctx := context.Background()
+		m, events := newMission(t, "m1", "firm-1", t0)
+		if err := create(ctx, repo, m, events); err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		shortlist := func(m *domain.Mission) (domain.Outcome, error) {
+			calls++
+			out, _ := m.ApplyShortlist(domain.Proposal{Revision: 1, Candidates: []domain.Candidate{{ProfileID: "p1"}, {ProfileID: "p2"}}},
+				t0.Add(time.Minute))
+			return out, nil
+		}
+		claimed, err := updateOnce(ctx, repo, "mission-shortlists", "ev-1", "m1", shortlist)
+		if err != nil || !claimed {
+			t.Fatalf("first delivery: claimed %v, err %v", claimed, err)
+		}
+		claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-1", "m1", shortlist)
+		if err != nil || claimed {
+			t.Fatalf("second delivery: claimed %v, err %v", claimed, err)
+		}
+		if calls != 1 {
+			t.Fatalf("change ran %d times, want 1", calls)
+		}
+		got, _ := repo.Get(ctx, "m1")
+		if got.Status != domain.StatusShortlisted || got.ShortlistRevision != 1 {
+			t.Fatalf("stored %s rev %d", got.Status, got.ShortlistRevision)
+		}
+		if n := len(outboxEvents(t, db)); n != 2 {
+			t.Fatalf("outbox holds %d events, want 2", n)
+		}
+		if commits != 2 {
+			t.Errorf("committed called %d times, want 2", commits)
+		}
 
-	// A failing handler releases its claim, so the redelivery is applied.
-	claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-2", "absent", shortlist)
-	if fault.KindOf(err) != fault.KindNotFound || claimed {
-		t.Fatalf("unknown mission: claimed %v, err %v", claimed, err)
-	}
-	claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-2", "m1", func(m *domain.Mission) (domain.Outcome, error) {
-		out, _ := m.ApplyShortlist(domain.Proposal{Revision: 2}, t0.Add(2*time.Minute))
-		return out, nil
+		// A failing handler releases its claim, so the redelivery is applied.
+		claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-2", "absent", shortlist)
+		if fault.KindOf(err) != fault.KindNotFound || claimed {
+			t.Fatalf("unknown mission: claimed %v, err %v", claimed, err)
+		}
+		claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-2", "m1", func(m *domain.Mission) (domain.Outcome, error) {
+			out, _ := m.ApplyShortlist(domain.Proposal{Revision: 2}, t0.Add(2*time.Minute))
+			return out, nil
+		})
+		if err != nil || !claimed {
+			t.Fatalf("redelivery after failure: claimed %v, err %v", claimed, err)
+		}
+		if got, _ := repo.Get(ctx, "m1"); got.Status != domain.StatusNoMatch || got.ShortlistRevision != 2 {
+			t.Fatalf("stored %s rev %d", got.Status, got.ShortlistRevision)
+		}
 	})
-	if err != nil || !claimed {
-		t.Fatalf("redelivery after failure: claimed %v, err %v", claimed, err)
-	}
-	if got, _ := repo.Get(ctx, "m1"); got.Status != domain.StatusNoMatch || got.ShortlistRevision != 2 {
-		t.Fatalf("stored %s rev %d", got.Status, got.ShortlistRevision)
-	}
+}
+
+// Revisions and sequences are 64-bit on every backend.
+func TestCountersBeyond32Bits(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		repo := sqlite.NewRepository(openDB(t, b), nil)
+		ctx := context.Background()
+		m, events := newMission(t, "m1", "firm-1", t0)
+		if err := create(ctx, repo, m, events); err != nil {
+			t.Fatal(err)
+		}
+		const big = int64(1) << 40
+		if _, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
+			out, _ := m.ApplyShortlist(domain.Proposal{Revision: big, EligibleCount: 1 << 33,
+				Candidates: []domain.Candidate{{ProfileID: "p1"}}}, t0.Add(time.Minute))
+			return out, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := repo.Get(ctx, "m1"); err != nil || got.ShortlistRevision != big {
+			t.Fatalf("revision %d (%v), want %d", got.ShortlistRevision, err, big)
+		}
+		ds, err := repo.Decisions(ctx, "m1")
+		if err != nil || len(ds) != 2 || ds[1].Proposal.Revision != big || ds[1].Proposal.EligibleCount != 1<<33 {
+			t.Fatalf("decisions %+v (%v)", ds, err)
+		}
+	})
 }

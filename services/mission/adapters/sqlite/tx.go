@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,9 +16,12 @@ import (
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
-// Atomically runs fn in one transaction. SQLite transactions start with BEGIN IMMEDIATE (see
-// sqlstore.OpenSQLite), so writers take turns for the whole transaction: what fn read is still
-// true when it commits.
+// Atomically runs fn in one transaction. On SQLite writers take turns for the whole
+// transaction (BEGIN IMMEDIATE, see sqlstore.OpenSQLite); on PostgreSQL transactions run side by
+// side at READ COMMITTED, where what fn read stays true until it commits only for the rows it
+// holds: the missions it read through Mission or the erasure lookups, and the consultants it
+// locked (LockConsultant). Every change to a mission, its offers or its decisions trail is made
+// while holding the mission, so holding a mission holds all three.
 func (r *Repository) Atomically(ctx context.Context, fn func(app.Tx) error) error {
 	_, err := r.atomically(ctx, "", "", fn)
 	return err
@@ -38,7 +42,7 @@ func (r *Repository) atomically(ctx context.Context, consumer, eventID string, f
 				return err
 			}
 		}
-		t := &tx{ctx: ctx, tx: sqlTx}
+		t := &tx{ctx: ctx, tx: sqlTx, held: map[string]bool{}}
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -59,18 +63,89 @@ type tx struct {
 	ctx       context.Context
 	tx        *sql.Tx
 	published int
+	held      map[string]bool // missions whose row this transaction wrote, and so holds
 }
 
 var _ app.Tx = (*tx)(nil)
 
-// Mission first writes the mission's row without changing it: PostgreSQL then holds the row
-// until the transaction ends, so read-modify-write of one mission never interleaves. SQLite's
-// writers take turns anyway.
+// Mission holds the mission (see hold), then reads it: read-modify-write of one mission never
+// interleaves.
 func (t *tx) Mission(id string) (domain.Mission, error) {
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE missions SET decision_seq = decision_seq WHERE id = $1`, id); err != nil {
-		return domain.Mission{}, fmt.Errorf("hold mission: %w", err)
+	if err := t.hold(id); err != nil {
+		return domain.Mission{}, err
 	}
 	return getMission(t.ctx, t.tx, id)
+}
+
+// hold writes the mission's row without changing it: PostgreSQL then holds the row until the
+// transaction ends, and a statement run after it reads the mission, its offers and its
+// decisions as the previous holder committed them. SQLite's writers take turns anyway.
+func (t *tx) hold(missionID string) error {
+	if t.held[missionID] {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE missions SET decision_seq = decision_seq WHERE id = $1`, missionID); err != nil {
+		return fmt.Errorf("hold mission: %w", err)
+	}
+	t.held[missionID] = true
+	return nil
+}
+
+// readHolding runs read, which reads rows naming profileID and returns the ids of their
+// missions, so that every row it returns was read while its mission was held. It first holds
+// every mission naming the profile, in id order (two erasures then wait for each other instead
+// of deadlocking), then reads; a row of a mission not held yet (named by a transaction that
+// committed meanwhile) makes it hold that mission too and read again.
+func (t *tx) readHolding(profileID string, read func() (missionIDs []string, err error)) error {
+	pattern, err := jsonStringPattern(profileID)
+	if err != nil {
+		return err
+	}
+	naming, err := queryIDs(t.ctx, t.tx, `SELECT id FROM missions WHERE candidates LIKE $1 ESCAPE '\'
+		UNION SELECT mission_id FROM offers WHERE profile_id = $2
+		UNION SELECT mission_id FROM decisions WHERE profile_id = $2 OR candidates LIKE $1 ESCAPE '\'
+		ORDER BY 1`, pattern, profileID)
+	if err != nil {
+		return fmt.Errorf("missions naming a profile: %w", err)
+	}
+	for {
+		for _, id := range naming {
+			if err := t.hold(id); err != nil {
+				return err
+			}
+		}
+		missionIDs, err := read()
+		if err != nil {
+			return err
+		}
+		naming = naming[:0]
+		for _, id := range missionIDs {
+			if !t.held[id] {
+				naming = append(naming, id)
+			}
+		}
+		if len(naming) == 0 {
+			return nil
+		}
+		slices.Sort(naming)
+	}
+}
+
+func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 func (t *tx) CreateMission(m domain.Mission) error {
@@ -116,12 +191,22 @@ func (t *tx) SaveMission(m domain.Mission) error {
 	return insertSkillLevels(t.ctx, t.tx, m.ID, m.RequiredSkillLevels)
 }
 
+// MissionsWithCandidate holds the missions it returns (see readHolding).
 func (t *tx) MissionsWithCandidate(profileID string) ([]domain.Mission, error) {
 	pattern, err := jsonStringPattern(profileID)
 	if err != nil {
 		return nil, err
 	}
-	missions, err := queryMissions(t.ctx, t.tx, selectMission+` WHERE candidates LIKE $1 ESCAPE '\' ORDER BY id`, pattern)
+	var missions []domain.Mission
+	err = t.readHolding(profileID, func() ([]string, error) {
+		var err error
+		missions, err = queryMissions(t.ctx, t.tx, selectMission+` WHERE candidates LIKE $1 ESCAPE '\' ORDER BY id`, pattern)
+		ids := make([]string, len(missions))
+		for i, m := range missions {
+			ids[i] = m.ID
+		}
+		return ids, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("missions with candidate: %w", err)
 	}
@@ -129,8 +214,10 @@ func (t *tx) MissionsWithCandidate(profileID string) ([]domain.Mission, error) {
 }
 
 // jsonStringPattern is a LIKE pattern matching any text that holds s as a JSON string, quotes
-// included, as encoding/json writes it. It may match more than that (LIKE ignores ASCII case in
-// SQLite): callers check what they read.
+// included, as encoding/json writes it, and so the candidates columns that name s. On
+// PostgreSQL LIKE compares case and all, so it matches exactly those; SQLite's LIKE ignores
+// ASCII case, so there it may match more (another profile whose id differs only in case):
+// callers keep only exact matches, as the domain's Pseudonymise methods do.
 func jsonStringPattern(s string) (string, error) {
 	b, err := json.Marshal(s)
 	if err != nil {

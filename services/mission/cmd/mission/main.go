@@ -1,4 +1,6 @@
-// Command mission runs the mission service alone. See docs/ARCHITECTURE.md.
+// Command mission runs the mission service alone. See docs/ARCHITECTURE.md. Its data is in
+// SQLite under CAIOMATCH_DATA_DIR, or in the PostgreSQL database CAIOMATCH_MISSION_DATABASE_URL
+// when set (read by service.ConfigFromEnv).
 package main
 
 import (

@@ -1,0 +1,1 @@
+-- Nothing to do: SQLite's INTEGER already holds 64 bits. PostgreSQL's twin widens its columns.
