@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -37,9 +39,32 @@ type Account struct {
 
 // Store persists accounts and resolves tokens.
 type Store struct {
-	db    *sql.DB
-	cache sync.Map // token hash -> Account; accounts never change once created
+	db *sql.DB
+	// cache maps a token hash to its Account. Accounts never change once created, except the
+	// bootstrap operator's token, which is never cached: replicas of the gateway share one
+	// database, and one of them replacing that token must end the old one on all of them.
+	cache sync.Map
 	newID func() string
+}
+
+// EnvDatabaseURL names the variable holding the gateway's database URL (see OpenDatabase).
+const EnvDatabaseURL = "CAIOMATCH_GATEWAY_DATABASE_URL"
+
+// OpenDatabase opens the gateway's database: PostgreSQL at databaseURL when it is set (a
+// postgres:// URL), otherwise SQLite at <dataDir>/gateway.db. It logs which, naming a
+// PostgreSQL database as sqlstore.RedactURL shows it, never with its password.
+func OpenDatabase(ctx context.Context, databaseURL, dataDir string, logger *slog.Logger) (*sql.DB, error) {
+	sqlitePath := filepath.Join(dataDir, "gateway.db")
+	db, backend, err := sqlstore.Open(ctx, databaseURL, sqlitePath)
+	if err != nil {
+		return nil, err
+	}
+	where := sqlitePath
+	if backend == sqlstore.Postgres {
+		where = sqlstore.RedactURL(databaseURL)
+	}
+	logger.Info("database opened", "backend", string(backend), "database", where)
+	return db, nil
 }
 
 // Open migrates db and returns the store.
@@ -76,7 +101,6 @@ func (s *Store) EnsureOperator(ctx context.Context, token string) error {
 	if err != nil {
 		return fmt.Errorf("bootstrap operator: %w", err)
 	}
-	s.cache.Clear()
 	return nil
 }
 
@@ -113,7 +137,9 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Account, error)
 		}
 		return Account{}, err
 	}
-	s.cache.Store(hash, acc)
+	if acc.ID != BootstrapOperatorID {
+		s.cache.Store(hash, acc)
+	}
 	return acc, nil
 }
 

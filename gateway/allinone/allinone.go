@@ -1,6 +1,7 @@
 // Package allinone runs the whole platform in one process: embedded NATS with JetStream (or an
-// external one), the three services each with its own SQLite store, and the gateway. It is
-// what `make run` starts, and what the end-to-end tests start.
+// external one), the three services each with its own store (SQLite under the data directory,
+// or a PostgreSQL database given by URL), and the gateway. It is what `make run` starts, and
+// what the end-to-end tests start.
 package allinone
 
 import (
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,6 +53,44 @@ type Config struct {
 	// Matching is the ranking configuration (shortlist size, exposure cap, availability
 	// tolerance); zero means matching.DefaultConfig. Its addresses and grace are set here.
 	Matching matching.Config
+	// DatabaseURLs are the PostgreSQL databases (postgres:// URLs) by component, the keys being
+	// DatabaseComponents: "profile", "mission", "matching" and "gateway". A component without
+	// one keeps its SQLite database under DataDir. They are passed to each service's
+	// Config.DatabaseURL; one set there too must be the same URL.
+	DatabaseURLs map[string]string
+}
+
+// GatewayComponent is the gateway's key in Config.DatabaseURLs.
+const GatewayComponent = "gateway"
+
+// DatabaseComponents are the keys of Config.DatabaseURLs: every part that has a database.
+var DatabaseComponents = []string{profile.Name, mission.Name, matching.Name, GatewayComponent}
+
+// databaseURLs checks cfg.DatabaseURLs and returns the URL of each component ("" for SQLite).
+// An unknown key is refused rather than ignored, as is a service database configured both in
+// DatabaseURLs and, differently, in the service's own Config.
+func databaseURLs(cfg Config) (map[string]string, error) {
+	for name := range cfg.DatabaseURLs {
+		if !slices.Contains(DatabaseComponents, name) {
+			return nil, fmt.Errorf("database URL for unknown component %q (known: %s)", name, strings.Join(DatabaseComponents, ", "))
+		}
+	}
+	urls := map[string]string{}
+	for _, name := range DatabaseComponents {
+		urls[name] = cfg.DatabaseURLs[name]
+	}
+	for name, own := range map[string]string{mission.Name: cfg.Mission.DatabaseURL, matching.Name: cfg.Matching.DatabaseURL} {
+		if own != "" && own != urls[name] {
+			// Either may hold a password: show only where they point.
+			inMap := "none"
+			if urls[name] != "" {
+				inMap = sqlstore.RedactURL(urls[name])
+			}
+			return nil, fmt.Errorf("the %s database is %s in its service configuration but %s in DatabaseURLs: set it in DatabaseURLs only",
+				name, sqlstore.RedactURL(own), inMap)
+		}
+	}
+	return urls, nil
 }
 
 // Started tells the caller where the platform listens.
@@ -69,6 +109,10 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	if cfg.ShutdownGrace == 0 {
 		cfg.ShutdownGrace = 10 * time.Second
 	}
+	databases, err := databaseURLs(cfg)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -80,7 +124,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	telemetry.InstallPropagator()
 	spans := telemetry.NewSpanStore(telemetry.DefaultMaxSpans)
 	providers := map[string]*telemetry.Provider{}
-	for _, name := range []string{"gateway", profile.Name, mission.Name, matching.Name} {
+	for _, name := range []string{GatewayComponent, profile.Name, mission.Name, matching.Name} {
 		p, err := telemetry.Setup(ctx, telemetry.Config{Service: name, Store: spans, OTLPEndpoint: cfg.OTLPEndpoint})
 		if err != nil {
 			return err
@@ -142,7 +186,8 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	}
 	addr := func(name string) string { return listeners[name].Addr().String() }
 
-	gatewayDB, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "gateway.db"))
+	gatewayLogger := telemetry.NewLogger(cfg.LogOutput, GatewayComponent, cfg.LogLevel)
+	gatewayDB, err := accounts.OpenDatabase(ctx, databases[GatewayComponent], cfg.DataDir, gatewayLogger)
 	if err != nil {
 		return err
 	}
@@ -164,8 +209,8 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 			ProfileAddr: addr(profile.Name), MissionAddr: addr(mission.Name), MatchingAddr: addr(matching.Name),
 		},
 		Accounts: store, Spans: spans, Metrics: metrics, CallerKey: callerKey,
-		TracerProvider: providers["gateway"].TracerProvider(),
-		Logger:         telemetry.NewLogger(cfg.LogOutput, "gateway", cfg.LogLevel),
+		TracerProvider: providers[GatewayComponent].TracerProvider(),
+		Logger:         gatewayLogger,
 		ExtraReadiness: map[string]func(context.Context) error{"nats": bus.ready},
 	})
 	if err != nil {
@@ -187,19 +232,24 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	go func() {
 		servicesDone <- servicehost.RunTogether(servicesCtx,
 			func(ctx context.Context) error {
-				return profile.Run(ctx, profileHost, profile.Config{MatchingAddr: addr(matching.Name), ShutdownGrace: cfg.ShutdownGrace})
+				return profile.Run(ctx, profileHost, profile.Config{
+					MatchingAddr: addr(matching.Name), ShutdownGrace: cfg.ShutdownGrace, DatabaseURL: databases[profile.Name],
+				})
 			},
 			func(ctx context.Context) error {
 				mcfg := cfg.Mission
 				mcfg.ProfileAddr, mcfg.ShutdownGrace = addr(profile.Name), cfg.ShutdownGrace
+				mcfg.DatabaseURL = databases[mission.Name]
 				return mission.Run(ctx, missionHost, mcfg)
 			},
 			func(ctx context.Context) error {
 				mcfg := cfg.Matching
+				mcfg.DatabaseURL = "" // not a ranking setting: it does not make the configuration non-zero
 				if mcfg == (matching.Config{}) {
 					mcfg = matching.DefaultConfig()
 				}
 				mcfg.MissionAddr, mcfg.ShutdownGrace = addr(mission.Name), cfg.ShutdownGrace
+				mcfg.DatabaseURL = databases[matching.Name]
 				return matching.Run(ctx, matchingHost, mcfg)
 			},
 		)

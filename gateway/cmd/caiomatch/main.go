@@ -1,20 +1,23 @@
 // Command caiomatch runs the whole platform in one process (what `make run` starts):
-// embedded NATS with JetStream, the profile, mission and matching services with their SQLite
-// stores under the data directory, and the HTTP gateway.
+// embedded NATS with JetStream, the profile, mission and matching services with their stores
+// (SQLite under the data directory unless CAIOMATCH_<NAME>_DATABASE_URL names a PostgreSQL
+// database), and the HTTP gateway.
 package main
 
 import (
 	"context"
 	"fmt"
-	matching "github.com/caiomatch/caiomatch/services/matching/service"
-	mission "github.com/caiomatch/caiomatch/services/mission/service"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/caiomatch/caiomatch/gateway/accounts"
 	"github.com/caiomatch/caiomatch/gateway/allinone"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
+	matching "github.com/caiomatch/caiomatch/services/matching/service"
+	mission "github.com/caiomatch/caiomatch/services/mission/service"
+	profile "github.com/caiomatch/caiomatch/services/profile/service"
 )
 
 func main() {
@@ -47,6 +50,13 @@ func run(ctx context.Context) error {
 		NATSURL:       os.Getenv("NATS_URL"),
 		OTLPEndpoint:  os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		LogLevel:      slog.LevelInfo,
+		// CAIOMATCH_<NAME>_DATABASE_URL: each unset one keeps its SQLite database in DataDir.
+		DatabaseURLs: map[string]string{
+			profile.Name:              os.Getenv(profile.EnvDatabaseURL),
+			mission.Name:              os.Getenv(mission.EnvDatabaseURL),
+			matching.Name:             os.Getenv(matching.EnvDatabaseURL),
+			allinone.GatewayComponent: os.Getenv(accounts.EnvDatabaseURL),
+		},
 	}
 	return allinone.Run(ctx, cfg, func(s allinone.Started) {
 		fmt.Fprintf(os.Stderr, "\ncaiomatch is running at %s\n", s.URL)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/caiomatch/caiomatch/gateway/httpapi"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
-	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
 
@@ -41,6 +39,7 @@ type config struct {
 	operatorToken string
 	otlpEndpoint  string
 	callerKey     string
+	databaseURL   string // empty: SQLite at <dataDir>/gateway.db
 	backends      httpapi.Backends
 }
 
@@ -51,6 +50,7 @@ func run(ctx context.Context) error {
 		operatorToken: os.Getenv("CAIOMATCH_OPERATOR_TOKEN"),
 		otlpEndpoint:  os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		callerKey:     os.Getenv("CAIOMATCH_INTERNAL_KEY"),
+		databaseURL:   os.Getenv(accounts.EnvDatabaseURL),
 		backends: httpapi.Backends{
 			ProfileAddr:  servicehost.Env("CAIOMATCH_PROFILE_GRPC_ADDR", "127.0.0.1:9101"),
 			MissionAddr:  servicehost.Env("CAIOMATCH_MISSION_GRPC_ADDR", "127.0.0.1:9102"),
@@ -74,7 +74,7 @@ func run(ctx context.Context) error {
 	}
 	defer servicehost.ShutdownWithin(5*time.Second, metrics.Shutdown)
 
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.dataDir, "gateway.db"))
+	db, err := accounts.OpenDatabase(ctx, cfg.databaseURL, cfg.dataDir, logger)
 	if err != nil {
 		return err
 	}

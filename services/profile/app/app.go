@@ -13,7 +13,7 @@ type Repository interface {
 	Create(ctx context.Context, p domain.Profile, ev domain.Event) error
 	Get(ctx context.Context, id string) (domain.Profile, error)
 	// Update runs change on the stored profile inside one transaction and stores the event it
-	// returns with the new state.
+	// returns with the new state. Concurrent updates of one profile take turns: none is lost.
 	Update(ctx context.Context, id string, change func(*domain.Profile) (domain.Event, error)) (domain.Profile, error)
 	Delete(ctx context.Context, id string, ev domain.Event) error
 	// Once is for an event handler: in one transaction it claims the delivery in the inbox and,
@@ -24,7 +24,8 @@ type Repository interface {
 
 // Tx is the store as seen from inside one event handler's transaction.
 type Tx interface {
-	// Get returns a profile, or a PROFILE_NOT_FOUND fault.
+	// Get returns a profile, or a PROFILE_NOT_FOUND fault. It locks the profile until the
+	// transaction ends, so that another writer of it cannot slip in between this read and Save.
 	Get(ctx context.Context, id string) (domain.Profile, error)
 	// Save stores a changed profile with the events the change caused.
 	Save(ctx context.Context, p domain.Profile, events []domain.Event) error
@@ -32,7 +33,8 @@ type Tx interface {
 	// order.
 	BookedFor(ctx context.Context, missionID string) ([]string, error)
 	// RecordCancelledMission remembers that missionID was cancelled (again is harmless);
-	// MissionCancelled reports whether it was.
+	// MissionCancelled reports whether it was. Each locks the mission until the transaction
+	// ends: handlers about one mission that call them first take turns.
 	RecordCancelledMission(ctx context.Context, missionID string) error
 	MissionCancelled(ctx context.Context, missionID string) (bool, error)
 }

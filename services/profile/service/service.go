@@ -27,12 +27,18 @@ import (
 // Name is the service's name in traces, logs and events.
 const Name = "profile"
 
+// EnvDatabaseURL names the variable holding Config.DatabaseURL.
+const EnvDatabaseURL = "CAIOMATCH_PROFILE_DATABASE_URL"
+
 // Config is the profile service's own configuration.
 type Config struct {
 	// MatchingAddr is the matching service's gRPC address, asked before a firm sees a profile.
 	MatchingAddr string
 	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown.
 	ShutdownGrace time.Duration
+	// DatabaseURL is the PostgreSQL database the service keeps its profiles in, a postgres://
+	// or postgresql:// URL. Empty, it is SQLite at <DataDir>/profile.db.
+	DatabaseURL string
 }
 
 // Run serves the profile service until ctx ends: the gRPC port, the outbox relay and the
@@ -40,11 +46,17 @@ type Config struct {
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	// Serve closes the listener; this closes it too when start-up fails before serving.
 	defer host.Listener.Close()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(host.DataDir, Name+".db"))
+	sqlitePath := filepath.Join(host.DataDir, Name+".db")
+	db, backend, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlitePath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	where := sqlitePath
+	if backend == sqlstore.Postgres {
+		where = sqlstore.RedactURL(cfg.DatabaseURL) // never the password
+	}
+	host.Logger.Info("database opened", "backend", string(backend), "database", where)
 	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
 		return err
 	}

@@ -115,13 +115,20 @@ type harness struct {
 	client   profilev1.ProfileServiceClient
 	matching *fakeMatching
 	logs     *syncBuffer
+	dataDir  string
 	// stop cancels Run and returns its result.
 	stop func() error
 }
 
-// start runs the service against an embedded NATS server, a real gRPC listener and a fake
-// matching service.
+// start runs the service against an embedded NATS server, a real gRPC listener, a fake
+// matching service and a SQLite database.
 func start(t *testing.T) *harness {
+	t.Helper()
+	return startOn(t, "")
+}
+
+// startOn is start with the database at databaseURL; empty is SQLite under the data directory.
+func startOn(t *testing.T, databaseURL string) *harness {
 	t.Helper()
 	ctx := context.Background()
 	emb, err := eventbus.StartEmbedded(t.TempDir())
@@ -147,15 +154,16 @@ func start(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	dataDir := t.TempDir()
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
 		done <- service.Run(runCtx, servicehost.Host{
-			Name: service.Name, DataDir: t.TempDir(), JetStream: js,
+			Name: service.Name, DataDir: dataDir, JetStream: js,
 			TracerProvider: noop.NewTracerProvider(),
 			Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			Listener:       lis,
-		}, service.Config{MatchingAddr: matchingAddr, ShutdownGrace: time.Second})
+		}, service.Config{MatchingAddr: matchingAddr, ShutdownGrace: time.Second, DatabaseURL: databaseURL})
 	}()
 	var once sync.Once
 	var runErr error
@@ -180,7 +188,7 @@ func start(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &harness{js: js, client: profilev1.NewProfileServiceClient(conn), matching: matching, logs: logs, stop: stop}
+	return &harness{js: js, client: profilev1.NewProfileServiceClient(conn), matching: matching, logs: logs, dataDir: dataDir, stop: stop}
 }
 
 func as(accountID, role string) context.Context {

@@ -1,4 +1,10 @@
-// Package sqlite stores profiles in SQLite, with their events in the same transaction.
+// Package sqlite stores profiles in SQLite or PostgreSQL (the package keeps its first name),
+// with their events in the same transaction.
+//
+// Every read-modify-write of a profile locks its row before reading it, so two writers of one
+// profile take turns instead of one overwriting the other's change. SQLite needs nothing for
+// that: its transactions take the database's write lock at BEGIN. PostgreSQL runs them side by
+// side at READ COMMITTED, so the read is a SELECT … FOR UPDATE there; see lockingRead.
 package sqlite
 
 import (
@@ -32,15 +38,17 @@ func Migrations() []sqlstore.MigrationSet {
 // Repository implements app.Repository.
 type Repository struct {
 	db        *sql.DB
+	backend   sqlstore.Backend
 	committed func()
 }
 
-// NewRepository wraps db; committed is called after each commit that stored events.
+// NewRepository wraps db, on either backend; committed is called after each commit that stored
+// events.
 func NewRepository(db *sql.DB, committed func()) *Repository {
 	if committed == nil {
 		committed = func() {}
 	}
-	return &Repository{db: db, committed: committed}
+	return &Repository{db: db, backend: sqlstore.BackendOf(db), committed: committed}
 }
 
 var _ app.Repository = (*Repository)(nil)
@@ -180,17 +188,33 @@ func (r *Repository) Create(ctx context.Context, p domain.Profile, ev domain.Eve
 }
 
 func (r *Repository) Get(ctx context.Context, id string) (domain.Profile, error) {
-	return getProfile(ctx, r.db, id)
+	return getProfile(ctx, r.db, id, "")
 }
 
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func getProfile(ctx context.Context, q queryer, id string) (domain.Profile, error) {
+const selectProfile = `SELECT id, account_id, details, created_at, updated_at FROM profiles WHERE id = $1`
+
+// lockingRead ends the SELECT of a profile that the transaction goes on to write: on
+// PostgreSQL, FOR UPDATE locks the row until the transaction ends, so a concurrent
+// read-modify-write of the profile waits for this one to commit and then reads its result,
+// instead of reading the same old state and overwriting this change (a lost update at READ
+// COMMITTED). SQLite has no FOR UPDATE and needs none: the transaction already holds the
+// database's write lock (see sqlstore.OpenSQLite).
+func lockingRead(backend sqlstore.Backend) string {
+	if backend == sqlstore.Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// getProfile reads a profile; suffix is "" or lockingRead's.
+func getProfile(ctx context.Context, q queryer, id, suffix string) (domain.Profile, error) {
 	var p domain.Profile
 	var details, created, updated string
-	err := q.QueryRowContext(ctx, `SELECT id, account_id, details, created_at, updated_at FROM profiles WHERE id = $1`, id).
+	err := q.QueryRowContext(ctx, selectProfile+suffix, id).
 		Scan(&p.ID, &p.AccountID, &details, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Profile{}, fault.NotFound(app.ReasonProfileNotFound, "profile %s not found", id)
@@ -209,7 +233,7 @@ func getProfile(ctx context.Context, q queryer, id string) (domain.Profile, erro
 func (r *Repository) Update(ctx context.Context, id string, change func(*domain.Profile) (domain.Event, error)) (domain.Profile, error) {
 	var updated domain.Profile
 	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
-		p, err := getProfile(ctx, tx, id)
+		p, err := getProfile(ctx, tx, id, lockingRead(r.backend))
 		if err != nil {
 			return err
 		}
@@ -289,7 +313,7 @@ func (r *Repository) Delete(ctx context.Context, id string, ev domain.Event) err
 
 func (r *Repository) Once(ctx context.Context, d app.Delivery, handle func(app.Tx) error) (bool, error) {
 	claimed := false
-	store := &txStore{}
+	store := &txStore{backend: r.backend}
 	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
 		var err error
 		if claimed, err = inbox.Claim(ctx, tx, d.Consumer, d.EventID); err != nil || !claimed {
@@ -309,13 +333,15 @@ func (r *Repository) Once(ctx context.Context, d app.Delivery, handle func(app.T
 
 // txStore is app.Tx over one SQL transaction.
 type txStore struct {
-	tx *sql.Tx
+	tx      *sql.Tx
+	backend sqlstore.Backend
 	// saved is set once a change, and so an event, was stored.
 	saved bool
 }
 
+// Get locks the profile's row as it reads it: handlers read a profile to save it changed.
 func (s *txStore) Get(ctx context.Context, id string) (domain.Profile, error) {
-	return getProfile(ctx, s.tx, id)
+	return getProfile(ctx, s.tx, id, lockingRead(s.backend))
 }
 
 func (s *txStore) Save(ctx context.Context, p domain.Profile, events []domain.Event) error {
@@ -346,7 +372,26 @@ func (s *txStore) BookedFor(ctx context.Context, missionID string) ([]string, er
 	return ids, nil
 }
 
+// lockMission makes the handler transactions about one mission take turns on PostgreSQL, until
+// they end. Without it, at READ COMMITTED, an acceptance and a cancellation of one mission
+// handled at the same moment could each miss the other's uncommitted write: the acceptance would
+// not see the mission cancelled, the cancellation would not see the booking, and the consultant
+// would stay booked for a cancelled mission. SQLite transactions already take turns.
+func (s *txStore) lockMission(ctx context.Context, missionID string) error {
+	if s.backend != sqlstore.Postgres {
+		return nil
+	}
+	if _, err := s.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('caiomatch.profile.mission'), hashtext($1))`,
+		missionID); err != nil {
+		return fmt.Errorf("lock mission %s: %w", missionID, err)
+	}
+	return nil
+}
+
 func (s *txStore) RecordCancelledMission(ctx context.Context, missionID string) error {
+	if err := s.lockMission(ctx, missionID); err != nil {
+		return err
+	}
 	if _, err := s.tx.ExecContext(ctx, `INSERT INTO cancelled_missions (mission_id, cancelled_at) VALUES ($1, $2)
 		ON CONFLICT (mission_id) DO NOTHING`, missionID, formatTime(time.Now())); err != nil {
 		return fmt.Errorf("record cancelled mission %s: %w", missionID, err)
@@ -355,6 +400,9 @@ func (s *txStore) RecordCancelledMission(ctx context.Context, missionID string) 
 }
 
 func (s *txStore) MissionCancelled(ctx context.Context, missionID string) (bool, error) {
+	if err := s.lockMission(ctx, missionID); err != nil {
+		return false, err
+	}
 	var n int
 	if err := s.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cancelled_missions WHERE mission_id = $1`, missionID).Scan(&n); err != nil {
 		return false, fmt.Errorf("is mission %s cancelled: %w", missionID, err)

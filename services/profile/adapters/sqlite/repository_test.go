@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
@@ -27,22 +27,17 @@ import (
 
 var t0 = time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
 
-func openDB(t *testing.T) *sql.DB {
+// eachBackend runs fn once per backend (SQLite, and PostgreSQL when it is reachable), each with
+// a fresh database holding the profile tables: the same contract on both.
+func eachBackend(t *testing.T, fn func(t *testing.T, db *sql.DB)) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "profile.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
-	// Migrating twice is a no-op.
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
+		// Migrating twice is a no-op.
+		if err := sqlstore.Migrate(context.Background(), db, sqlite.Migrations()...); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, db)
+	}, sqlite.Migrations()...)
 }
 
 // newRepo returns a repository and a counter of the commits it reported.
@@ -178,217 +173,222 @@ func wantFault(t *testing.T, err error, kind fault.Kind, reason string) {
 }
 
 func TestCreateAndGetRoundTrip(t *testing.T) {
-	db := openDB(t)
-	repo, commits := newRepo(t, db)
-	ctx := context.Background()
-	p := newProfile("p1", "cons-1")
-	if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := repo.Get(ctx, "p1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", p) {
-		t.Fatalf("round trip changed the profile:\n got %+v\nwant %+v", got, p)
-	}
-	if *commits != 1 {
-		t.Errorf("committed called %d times, want 1", *commits)
-	}
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		repo, commits := newRepo(t, db)
+		ctx := context.Background()
+		p := newProfile("p1", "cons-1")
+		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := repo.Get(ctx, "p1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", p) {
+			t.Fatalf("round trip changed the profile:\n got %+v\nwant %+v", got, p)
+		}
+		if *commits != 1 {
+			t.Errorf("committed called %d times, want 1", *commits)
+		}
 
-	rows := outboxRows(t, db)
-	if len(rows) != 1 {
-		t.Fatalf("outbox holds %d rows, want 1", len(rows))
-	}
-	reg, ok := rows[0].payload.(*profilev1.ProfileRegistered)
-	if !ok || rows[0].env.GetType() != "ProfileRegistered" || rows[0].env.GetAggregateId() != "p1" {
-		t.Fatalf("outbox event = %v %v", rows[0].env, rows[0].payload)
-	}
-	wantFacts(t, reg.GetFacts(), p)
-	noPersonalData(t, rows[0], p)
-	f := reg.GetFacts()
-	if f.GetSkills()[0].GetYears() != 12 || f.GetNoticePeriodDays() != 30 || !f.GetProfilingOptOut() ||
-		!slices.Equal(f.GetMobilityCountries(), []string{"BE", "CH"}) || len(f.GetPastMissions()) != 2 ||
-		f.GetPastMissions()[1].GetMissionType() != missionv1.MissionType_MISSION_TYPE_RISK_AND_COMPLIANCE ||
-		f.GetPastMissions()[1].GetSector() != "K" || f.GetPastMissions()[1].GetMonths() != 9 || f.GetPastMissions()[1].GetYear() != 2022 ||
-		len(f.GetBookings()) != 2 || f.GetBookings()[1].GetStartDate() != "2027-09-01" ||
-		f.GetBookings()[1].GetEndDate() != "2028-02-29" || f.GetBookings()[1].GetMissionId() != "m-7" {
-		t.Errorf("registered facts %v", f)
-	}
+		rows := outboxRows(t, db)
+		if len(rows) != 1 {
+			t.Fatalf("outbox holds %d rows, want 1", len(rows))
+		}
+		reg, ok := rows[0].payload.(*profilev1.ProfileRegistered)
+		if !ok || rows[0].env.GetType() != "ProfileRegistered" || rows[0].env.GetAggregateId() != "p1" {
+			t.Fatalf("outbox event = %v %v", rows[0].env, rows[0].payload)
+		}
+		wantFacts(t, reg.GetFacts(), p)
+		noPersonalData(t, rows[0], p)
+		f := reg.GetFacts()
+		if f.GetSkills()[0].GetYears() != 12 || f.GetNoticePeriodDays() != 30 || !f.GetProfilingOptOut() ||
+			!slices.Equal(f.GetMobilityCountries(), []string{"BE", "CH"}) || len(f.GetPastMissions()) != 2 ||
+			f.GetPastMissions()[1].GetMissionType() != missionv1.MissionType_MISSION_TYPE_RISK_AND_COMPLIANCE ||
+			f.GetPastMissions()[1].GetSector() != "K" || f.GetPastMissions()[1].GetMonths() != 9 || f.GetPastMissions()[1].GetYear() != 2022 ||
+			len(f.GetBookings()) != 2 || f.GetBookings()[1].GetStartDate() != "2027-09-01" ||
+			f.GetBookings()[1].GetEndDate() != "2028-02-29" || f.GetBookings()[1].GetMissionId() != "m-7" {
+			t.Errorf("registered facts %v", f)
+		}
 
-	_, err = repo.Get(ctx, "absent")
-	wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
+		_, err = repo.Get(ctx, "absent")
+		wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
+	})
 }
 
 func TestOneProfilePerAccount(t *testing.T) {
-	db := openDB(t)
-	repo, commits := newRepo(t, db)
-	ctx := context.Background()
-	first := newProfile("p1", "cons-1")
-	if err := repo.Create(ctx, first, domain.ProfileRegistered{Profile: first}); err != nil {
-		t.Fatal(err)
-	}
-	second := newProfile("p2", "cons-1")
-	err := repo.Create(ctx, second, domain.ProfileRegistered{Profile: second})
-	wantFault(t, err, fault.KindAlreadyExists, app.ReasonProfileAlreadyExists)
-	if n := len(outboxRows(t, db)); n != 1 {
-		t.Fatalf("outbox holds %d rows after a refused create, want 1", n)
-	}
-	if *commits != 1 {
-		t.Errorf("committed called %d times, want 1", *commits)
-	}
-	_, err = repo.Get(ctx, "p2")
-	wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		repo, commits := newRepo(t, db)
+		ctx := context.Background()
+		first := newProfile("p1", "cons-1")
+		if err := repo.Create(ctx, first, domain.ProfileRegistered{Profile: first}); err != nil {
+			t.Fatal(err)
+		}
+		second := newProfile("p2", "cons-1")
+		err := repo.Create(ctx, second, domain.ProfileRegistered{Profile: second})
+		wantFault(t, err, fault.KindAlreadyExists, app.ReasonProfileAlreadyExists)
+		if n := len(outboxRows(t, db)); n != 1 {
+			t.Fatalf("outbox holds %d rows after a refused create, want 1", n)
+		}
+		if *commits != 1 {
+			t.Errorf("committed called %d times, want 1", *commits)
+		}
+		_, err = repo.Get(ctx, "p2")
+		wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
 
-	// Another account is fine.
-	other := newProfile("p3", "cons-2")
-	if err := repo.Create(ctx, other, domain.ProfileRegistered{Profile: other}); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(outboxRows(t, db)); n != 2 {
-		t.Fatalf("outbox holds %d rows, want 2", n)
-	}
+		// Another account is fine.
+		other := newProfile("p3", "cons-2")
+		if err := repo.Create(ctx, other, domain.ProfileRegistered{Profile: other}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(outboxRows(t, db)); n != 2 {
+			t.Fatalf("outbox holds %d rows, want 2", n)
+		}
+	})
 }
 
 func TestCreateWithAnUnknownEventStoresNothing(t *testing.T) {
-	db := openDB(t)
-	repo, commits := newRepo(t, db)
-	ctx := context.Background()
-	p := newProfile("p1", "cons-1")
-	if err := repo.Create(ctx, p, nil); err == nil {
-		t.Fatal("create with no event succeeded")
-	}
-	if _, err := repo.Get(ctx, "p1"); fault.KindOf(err) != fault.KindNotFound {
-		t.Fatalf("profile stored without its event: %v", err)
-	}
-	if n := len(outboxRows(t, db)); n != 0 || *commits != 0 {
-		t.Fatalf("outbox %d rows, %d commits", n, *commits)
-	}
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		repo, commits := newRepo(t, db)
+		ctx := context.Background()
+		p := newProfile("p1", "cons-1")
+		if err := repo.Create(ctx, p, nil); err == nil {
+			t.Fatal("create with no event succeeded")
+		}
+		if _, err := repo.Get(ctx, "p1"); fault.KindOf(err) != fault.KindNotFound {
+			t.Fatalf("profile stored without its event: %v", err)
+		}
+		if n := len(outboxRows(t, db)); n != 0 || *commits != 0 {
+			t.Fatalf("outbox %d rows, %d commits", n, *commits)
+		}
+	})
 }
 
 func TestUpdateStoresProfileAndEventTogether(t *testing.T) {
-	db := openDB(t)
-	repo, commits := newRepo(t, db)
-	ctx := context.Background()
-	p := newProfile("p1", "cons-1")
-	if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-		t.Fatal(err)
-	}
-	later := t0.Add(time.Hour)
-	updated, err := repo.Update(ctx, "p1", func(p *domain.Profile) (domain.Event, error) {
-		p.DailyRateEUR = 1600
-		p.Skills = []domain.Skill{{ID: "gdpr", Level: 1}}
-		p.Location = domain.Location{Country: "BE"}
-		p.WorkMode = domain.WorkModeRemote
-		p.UpdatedAt = later
-		return domain.ProfileUpdated{Profile: *p}, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := repo.Get(ctx, "p1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", updated) {
-		t.Fatalf("stored %+v\nreturned %+v", got, updated)
-	}
-	if got.DailyRateEUR != 1600 || got.Location.Country != "BE" || got.Location.City != "" ||
-		!slices.Equal(got.Skills, []domain.Skill{{ID: "gdpr", Level: 1}}) ||
-		!got.UpdatedAt.Equal(later) || !got.CreatedAt.Equal(p.CreatedAt) || got.Email != p.Email {
-		t.Fatalf("stored %+v", got)
-	}
-	rows := outboxRows(t, db)
-	if len(rows) != 2 {
-		t.Fatalf("outbox holds %d rows, want 2", len(rows))
-	}
-	upd, ok := rows[1].payload.(*profilev1.ProfileUpdated)
-	if !ok || rows[1].env.GetAggregateId() != "p1" {
-		t.Fatalf("second event = %v", rows[1].payload)
-	}
-	wantFacts(t, upd.GetFacts(), got)
-	noPersonalData(t, rows[1], p)
-	if *commits != 2 {
-		t.Errorf("committed called %d times, want 2", *commits)
-	}
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		repo, commits := newRepo(t, db)
+		ctx := context.Background()
+		p := newProfile("p1", "cons-1")
+		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
+			t.Fatal(err)
+		}
+		later := t0.Add(time.Hour)
+		updated, err := repo.Update(ctx, "p1", func(p *domain.Profile) (domain.Event, error) {
+			p.DailyRateEUR = 1600
+			p.Skills = []domain.Skill{{ID: "gdpr", Level: 1}}
+			p.Location = domain.Location{Country: "BE"}
+			p.WorkMode = domain.WorkModeRemote
+			p.UpdatedAt = later
+			return domain.ProfileUpdated{Profile: *p}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := repo.Get(ctx, "p1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", updated) {
+			t.Fatalf("stored %+v\nreturned %+v", got, updated)
+		}
+		if got.DailyRateEUR != 1600 || got.Location.Country != "BE" || got.Location.City != "" ||
+			!slices.Equal(got.Skills, []domain.Skill{{ID: "gdpr", Level: 1}}) ||
+			!got.UpdatedAt.Equal(later) || !got.CreatedAt.Equal(p.CreatedAt) || got.Email != p.Email {
+			t.Fatalf("stored %+v", got)
+		}
+		rows := outboxRows(t, db)
+		if len(rows) != 2 {
+			t.Fatalf("outbox holds %d rows, want 2", len(rows))
+		}
+		upd, ok := rows[1].payload.(*profilev1.ProfileUpdated)
+		if !ok || rows[1].env.GetAggregateId() != "p1" {
+			t.Fatalf("second event = %v", rows[1].payload)
+		}
+		wantFacts(t, upd.GetFacts(), got)
+		noPersonalData(t, rows[1], p)
+		if *commits != 2 {
+			t.Errorf("committed called %d times, want 2", *commits)
+		}
 
-	// A change that fails rolls back: nothing stored, no event, no wake-up.
-	boom := errors.New("boom")
-	_, err = repo.Update(ctx, "p1", func(p *domain.Profile) (domain.Event, error) {
-		p.DailyRateEUR = 1
-		p.Email = "changed@example.org"
-		p.UpdatedAt = later.Add(time.Hour)
-		return domain.ProfileUpdated{Profile: *p}, boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("failing change: %v", err)
-	}
-	if after, _ := repo.Get(ctx, "p1"); fmt.Sprintf("%+v", after) != fmt.Sprintf("%+v", got) {
-		t.Fatalf("failed change was stored: %+v", after)
-	}
-	if n := len(outboxRows(t, db)); n != 2 {
-		t.Fatalf("outbox holds %d rows after a failed change, want 2", n)
-	}
-	if *commits != 2 {
-		t.Errorf("committed called %d times after a failed change, want 2", *commits)
-	}
+		// A change that fails rolls back: nothing stored, no event, no wake-up.
+		boom := errors.New("boom")
+		_, err = repo.Update(ctx, "p1", func(p *domain.Profile) (domain.Event, error) {
+			p.DailyRateEUR = 1
+			p.Email = "changed@example.org"
+			p.UpdatedAt = later.Add(time.Hour)
+			return domain.ProfileUpdated{Profile: *p}, boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("failing change: %v", err)
+		}
+		if after, _ := repo.Get(ctx, "p1"); fmt.Sprintf("%+v", after) != fmt.Sprintf("%+v", got) {
+			t.Fatalf("failed change was stored: %+v", after)
+		}
+		if n := len(outboxRows(t, db)); n != 2 {
+			t.Fatalf("outbox holds %d rows after a failed change, want 2", n)
+		}
+		if *commits != 2 {
+			t.Errorf("committed called %d times after a failed change, want 2", *commits)
+		}
 
-	// An absent profile is not found, and the change never runs.
-	ran := false
-	_, err = repo.Update(ctx, "absent", func(*domain.Profile) (domain.Event, error) { ran = true; return nil, nil })
-	wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
-	if ran {
-		t.Error("change ran on an absent profile")
-	}
+		// An absent profile is not found, and the change never runs.
+		ran := false
+		_, err = repo.Update(ctx, "absent", func(*domain.Profile) (domain.Event, error) { ran = true; return nil, nil })
+		wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
+		if ran {
+			t.Error("change ran on an absent profile")
+		}
+	})
 }
 
 func TestDeleteErasesAndRecordsIt(t *testing.T) {
-	db := openDB(t)
-	repo, commits := newRepo(t, db)
-	ctx := context.Background()
-	p := newProfile("p1", "cons-1")
-	if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-		t.Fatal(err)
-	}
-	if err := repo.Delete(ctx, "p1", domain.ProfileErased{ProfileID: "p1"}); err != nil {
-		t.Fatal(err)
-	}
-	_, err := repo.Get(ctx, "p1")
-	wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
-	var left int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM profiles`).Scan(&left); err != nil || left != 0 {
-		t.Fatalf("%d profile rows left (%v)", left, err)
-	}
-	rows := outboxRows(t, db)
-	if len(rows) != 2 {
-		t.Fatalf("outbox holds %d rows, want 2", len(rows))
-	}
-	erased, ok := rows[1].payload.(*profilev1.ProfileErased)
-	if !ok || erased.GetProfileId() != "p1" || rows[1].env.GetAggregateId() != "p1" || rows[1].env.GetType() != "ProfileErased" {
-		t.Fatalf("second event = %v %v", rows[1].env, rows[1].payload)
-	}
-	noPersonalData(t, rows[1], p)
-	if *commits != 2 {
-		t.Errorf("committed called %d times, want 2", *commits)
-	}
-
-	// Once erased, the account may register again.
-	again := newProfile("p2", "cons-1")
-	if err := repo.Create(ctx, again, domain.ProfileRegistered{Profile: again}); err != nil {
-		t.Fatalf("re-registering after erasure: %v", err)
-	}
-
-	// Unknown ids (including the erased one) are not found and leave no event.
-	for _, id := range []string{"p1", "absent"} {
-		err := repo.Delete(ctx, id, domain.ProfileErased{ProfileID: id})
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		repo, commits := newRepo(t, db)
+		ctx := context.Background()
+		p := newProfile("p1", "cons-1")
+		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
+			t.Fatal(err)
+		}
+		if err := repo.Delete(ctx, "p1", domain.ProfileErased{ProfileID: "p1"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := repo.Get(ctx, "p1")
 		wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
-	}
-	if n := len(outboxRows(t, db)); n != 3 {
-		t.Fatalf("outbox holds %d rows, want 3", n)
-	}
-	if *commits != 3 {
-		t.Errorf("committed called %d times, want 3", *commits)
-	}
+		var left int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM profiles`).Scan(&left); err != nil || left != 0 {
+			t.Fatalf("%d profile rows left (%v)", left, err)
+		}
+		rows := outboxRows(t, db)
+		if len(rows) != 2 {
+			t.Fatalf("outbox holds %d rows, want 2", len(rows))
+		}
+		erased, ok := rows[1].payload.(*profilev1.ProfileErased)
+		if !ok || erased.GetProfileId() != "p1" || rows[1].env.GetAggregateId() != "p1" || rows[1].env.GetType() != "ProfileErased" {
+			t.Fatalf("second event = %v %v", rows[1].env, rows[1].payload)
+		}
+		noPersonalData(t, rows[1], p)
+		if *commits != 2 {
+			t.Errorf("committed called %d times, want 2", *commits)
+		}
+
+		// Once erased, the account may register again.
+		again := newProfile("p2", "cons-1")
+		if err := repo.Create(ctx, again, domain.ProfileRegistered{Profile: again}); err != nil {
+			t.Fatalf("re-registering after erasure: %v", err)
+		}
+
+		// Unknown ids (including the erased one) are not found and leave no event.
+		for _, id := range []string{"p1", "absent"} {
+			err := repo.Delete(ctx, id, domain.ProfileErased{ProfileID: id})
+			wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
+		}
+		if n := len(outboxRows(t, db)); n != 3 {
+			t.Fatalf("outbox holds %d rows, want 3", n)
+		}
+		if *commits != 3 {
+			t.Errorf("committed called %d times, want 3", *commits)
+		}
+	})
 }
 
 func TestEncodeEvent(t *testing.T) {
@@ -424,52 +424,54 @@ func TestEncodeEvent(t *testing.T) {
 // mobility, bookings and the profiling opt-out still reads, with those fields empty, and can be
 // updated.
 func TestRowsWithoutTheLaterFieldsStillRead(t *testing.T) {
-	db := openDB(t)
-	repo, _ := newRepo(t, db)
-	ctx := context.Background()
-	old := `{"displayName":"Claire Martin","email":"claire@example.org","headline":"Former CTO",` +
-		`"sectors":["C21"],"skills":[{"id":"ai-strategy","level":5}],"yearsExperience":18,"languages":["fr"],` +
-		`"country":"FR","city":"Lyon","workMode":2,"dailyRateEur":1400,"availableFrom":"2027-02-01"}`
-	if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
-		"p-old", "cons-old", old, t0.Format(time.RFC3339Nano), t0.Format(time.RFC3339Nano)); err != nil {
-		t.Fatal(err)
-	}
-	got, err := repo.Get(ctx, "p-old")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := domain.Details{
-		DisplayName: "Claire Martin", Email: "claire@example.org", Headline: "Former CTO", Sectors: []string{"C21"},
-		Skills: []domain.Skill{{ID: "ai-strategy", Level: 5}}, YearsExperience: 18, Languages: []string{"fr"},
-		Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: domain.WorkModeHybrid, DailyRateEUR: 1400,
-		AvailableFrom: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC),
-	}
-	if fmt.Sprintf("%+v", got.Details) != fmt.Sprintf("%+v", want) {
-		t.Fatalf("old row reads\n %+v\nwant %+v", got.Details, want)
-	}
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		repo, _ := newRepo(t, db)
+		ctx := context.Background()
+		old := `{"displayName":"Claire Martin","email":"claire@example.org","headline":"Former CTO",` +
+			`"sectors":["C21"],"skills":[{"id":"ai-strategy","level":5}],"yearsExperience":18,"languages":["fr"],` +
+			`"country":"FR","city":"Lyon","workMode":2,"dailyRateEur":1400,"availableFrom":"2027-02-01"}`
+		if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+			"p-old", "cons-old", old, t0.Format(time.RFC3339Nano), t0.Format(time.RFC3339Nano)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := repo.Get(ctx, "p-old")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := domain.Details{
+			DisplayName: "Claire Martin", Email: "claire@example.org", Headline: "Former CTO", Sectors: []string{"C21"},
+			Skills: []domain.Skill{{ID: "ai-strategy", Level: 5}}, YearsExperience: 18, Languages: []string{"fr"},
+			Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: domain.WorkModeHybrid, DailyRateEUR: 1400,
+			AvailableFrom: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC),
+		}
+		if fmt.Sprintf("%+v", got.Details) != fmt.Sprintf("%+v", want) {
+			t.Fatalf("old row reads\n %+v\nwant %+v", got.Details, want)
+		}
 
-	updated, err := repo.Update(ctx, "p-old", func(p *domain.Profile) (domain.Event, error) {
-		p.NoticePeriodDays = 60
-		p.Bookings = []domain.Booking{{Start: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 5, 31, 0, 0, 0, 0, time.UTC)}}
-		return domain.ProfileUpdated{Profile: *p}, nil
+		updated, err := repo.Update(ctx, "p-old", func(p *domain.Profile) (domain.Event, error) {
+			p.NoticePeriodDays = 60
+			p.Bookings = []domain.Booking{{Start: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 5, 31, 0, 0, 0, 0, time.UTC)}}
+			return domain.ProfileUpdated{Profile: *p}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := repo.Get(ctx, "p-old"); err != nil || fmt.Sprintf("%+v", again) != fmt.Sprintf("%+v", updated) {
+			t.Fatalf("after update: %+v, %v\nwant %+v", again, err, updated)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again, err := repo.Get(ctx, "p-old"); err != nil || fmt.Sprintf("%+v", again) != fmt.Sprintf("%+v", updated) {
-		t.Fatalf("after update: %+v, %v\nwant %+v", again, err, updated)
-	}
 }
 
 func TestCorruptStoredBookingIsAnError(t *testing.T) {
-	db := openDB(t)
-	repo, _ := newRepo(t, db)
-	bad := `{"displayName":"x","sectors":["C21"],"availableFrom":"2027-02-01","bookings":[{"startDate":"2027-02-30","endDate":"2027-03-01"}]}`
-	if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
-		"p-bad", "cons-bad", bad, t0.Format(time.RFC3339Nano), t0.Format(time.RFC3339Nano)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := repo.Get(context.Background(), "p-bad"); err == nil || fault.KindOf(err) == fault.KindNotFound {
-		t.Fatalf("corrupt booking read as %v", err)
-	}
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		repo, _ := newRepo(t, db)
+		bad := `{"displayName":"x","sectors":["C21"],"availableFrom":"2027-02-01","bookings":[{"startDate":"2027-02-30","endDate":"2027-03-01"}]}`
+		if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+			"p-bad", "cons-bad", bad, t0.Format(time.RFC3339Nano), t0.Format(time.RFC3339Nano)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := repo.Get(context.Background(), "p-bad"); err == nil || fault.KindOf(err) == fault.KindNotFound {
+			t.Fatalf("corrupt booking read as %v", err)
+		}
+	})
 }

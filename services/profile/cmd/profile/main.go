@@ -33,7 +33,10 @@ func run(ctx context.Context) error {
 		OTLPEndpoint: os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		CallerKey:    os.Getenv("CAIOMATCH_INTERNAL_KEY"),
 	}
-	cfg := service.Config{MatchingAddr: servicehost.Env("CAIOMATCH_MATCHING_GRPC_ADDR", "127.0.0.1:9103")}
+	cfg := service.Config{
+		MatchingAddr: servicehost.Env("CAIOMATCH_MATCHING_GRPC_ADDR", "127.0.0.1:9103"),
+		DatabaseURL:  os.Getenv(service.EnvDatabaseURL),
+	}
 	return servicehost.RunStandalone(ctx, host, func(ctx context.Context, h servicehost.Host) error {
 		return service.Run(ctx, h, cfg)
 	})

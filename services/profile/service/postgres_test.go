@@ -1,0 +1,115 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
+)
+
+// withPassword returns databaseURL and the password it carries: its own, or, when it names a
+// user without one, a made-up one (the test server trusts local connections and never asks for
+// it). The password is "" when the URL names no user.
+func withPassword(t *testing.T, databaseURL string) (string, string) {
+	t.Helper()
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.User == nil || u.User.Username() == "" {
+		return databaseURL, ""
+	}
+	if pw, ok := u.User.Password(); ok {
+		return databaseURL, pw
+	}
+	const made = "never-in-the-logs-7d1f"
+	u.User = url.UserPassword(u.User.Username(), made)
+	return u.String(), made
+}
+
+// Given a database URL the service keeps its profiles in PostgreSQL, end to end: over gRPC in,
+// through the outbox onto JetStream out, with nothing written to the data directory, and its
+// logs name the database without its password.
+func TestRunsOnPostgreSQL(t *testing.T) {
+	databaseURL, password := withPassword(t, sqltest.PostgresURL(t))
+	h := startOn(t, databaseURL)
+	owner := as("cons-1", "CONSULTANT")
+
+	created, err := h.client.CreateProfile(owner, createRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.GetProfile().GetId()
+	got, err := h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
+	if err != nil || !proto.Equal(got.GetProfile(), created.GetProfile()) {
+		t.Fatalf("read back %v, %v\nwant %v", got.GetProfile(), err, created.GetProfile())
+	}
+
+	// A replacement locks the row as it reads it (FOR UPDATE, PostgreSQL only) and writes it back.
+	replaced, err := h.client.ReplaceProfile(owner, replaceRequest(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
+	if err != nil || !proto.Equal(got.GetProfile(), replaced.GetProfile()) || got.GetProfile().GetDailyRateEur() != 1500 {
+		t.Fatalf("read back %v, %v\nwant %v", got.GetProfile(), err, replaced.GetProfile())
+	}
+
+	// The relay publishes from the PostgreSQL outbox, in commit order.
+	eventually(t, "two events on the PROFILE stream", func() bool { return len(h.streamEvents(t, "PROFILE")) >= 2 })
+	var types []string
+	for _, e := range h.streamEvents(t, "PROFILE") {
+		types = append(types, e.env.GetType())
+		if e.env.GetAggregateId() != id {
+			t.Errorf("%s about %s, want %s", e.env.GetType(), e.env.GetAggregateId(), id)
+		}
+	}
+	if got := strings.Join(types, ","); got != "ProfileRegistered,ProfileUpdated" {
+		t.Fatalf("PROFILE stream: %s", got)
+	}
+
+	// The rows are in PostgreSQL; the data directory holds no SQLite database.
+	db := sqltest.OpenAt(t, databaseURL, "")
+	var n int
+	if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM profiles WHERE id = $1`, id).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("PostgreSQL holds %d rows of profile %s (%v)", n, id, err)
+	}
+	if _, err := os.Stat(filepath.Join(h.dataDir, "profile.db")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a SQLite database was created in the data directory (%v)", err)
+	}
+
+	// The logs say which database, without its password.
+	logs := h.logs.String()
+	if want := `"backend":"postgres","database":"` + sqlstore.RedactURL(databaseURL) + `"`; !strings.Contains(logs, want) {
+		t.Errorf("logs do not name the database (%s):\n%s", want, logs)
+	}
+	if password != "" && strings.Contains(logs, password) {
+		t.Errorf("logs leak the database password:\n%s", logs)
+	}
+}
+
+// Without a database URL the service keeps its SQLite database in the data directory, and says
+// so.
+func TestRunsOnSQLiteByDefault(t *testing.T) {
+	h := start(t)
+	if _, err := h.client.CreateProfile(as("cons-1", "CONSULTANT"), createRequest()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(h.dataDir, "profile.db")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no SQLite database in the data directory: %v", err)
+	}
+	if want := `"backend":"sqlite","database":"` + path + `"`; !strings.Contains(h.logs.String(), want) {
+		t.Errorf("logs do not name the database (%s):\n%s", want, h.logs.String())
+	}
+}
