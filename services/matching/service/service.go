@@ -4,11 +4,13 @@ package service
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
@@ -34,6 +36,10 @@ type Config struct {
 	// MissionAddr is the mission service's gRPC address, asked about missions whose events have
 	// not arrived yet.
 	MissionAddr string
+	// DatabaseURL is the PostgreSQL database (a postgres:// or postgresql:// URL) holding the
+	// missions, shortlists, exclusions and staffing plans, with the inbox and outbox; empty means
+	// SQLite at <data directory>/matching.db.
+	DatabaseURL string
 	// ShortlistSize is how many candidates a shortlist holds; 0 means 5.
 	ShortlistSize int
 	// ExposureCap is how many open shortlists a consultant may sit on at once; 0 means no cap.
@@ -56,14 +62,11 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	if cfg.MissionAddr == "" {
 		return errors.New("matching: MissionAddr is required")
 	}
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(host.DataDir, Name+".db"))
+	db, err := openDatabase(ctx, host, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		return err
-	}
 	missionConn, err := rpc.Dial(cfg.MissionAddr, host.TracerProvider, rpc.SignCallers(host.CallerKey))
 	if err != nil {
 		return fmt.Errorf("dial mission: %w", err)
@@ -114,6 +117,30 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	)
 }
 
+// openDatabase opens and migrates the service's database: PostgreSQL at databaseURL when it is
+// set, otherwise SQLite in the data directory. The log names the backend and where it is, never
+// a password (sqlstore.RedactURL).
+func openDatabase(ctx context.Context, host servicehost.Host, databaseURL string) (*sql.DB, error) {
+	sqlitePath := ""
+	if databaseURL == "" {
+		sqlitePath = filepath.Join(host.DataDir, Name+".db")
+	}
+	db, backend, err := sqlstore.Open(ctx, databaseURL, sqlitePath)
+	if err != nil {
+		return nil, err
+	}
+	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		db.Close()
+		return nil, err
+	}
+	where := sqlitePath
+	if backend == sqlstore.Postgres {
+		where = sqlstore.RedactURL(databaseURL)
+	}
+	host.Logger.InfoContext(ctx, "database opened", "backend", string(backend), "database", where)
+	return db, nil
+}
+
 // Defaults of the ranking configuration.
 const (
 	DefaultExposureCap = 3
@@ -126,11 +153,22 @@ func DefaultConfig() Config {
 		AvailabilityToleranceDays: domain.DefaultAvailabilityToleranceDays, SnapshotInterval: 10 * time.Minute}
 }
 
-// ConfigFromEnv reads the ranking configuration: CAIOMATCH_SHORTLIST_SIZE (default 5),
-// CAIOMATCH_EXPOSURE_CAP (default 3, 0 for none) and CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS
-// (default 14) and CAIOMATCH_INDEX_SNAPSHOT_INTERVAL (default 10m).
+// EnvDatabaseURL names the variable holding Config.DatabaseURL.
+const EnvDatabaseURL = "CAIOMATCH_MATCHING_DATABASE_URL"
+
+// ConfigFromEnv reads the configuration: CAIOMATCH_MATCHING_DATABASE_URL (default unset: SQLite
+// in the data directory), CAIOMATCH_SHORTLIST_SIZE (default 5), CAIOMATCH_EXPOSURE_CAP (default
+// 3, 0 for none), CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS (default 14) and
+// CAIOMATCH_INDEX_SNAPSHOT_INTERVAL (default 10m).
 func ConfigFromEnv() (Config, error) {
 	cfg := DefaultConfig()
+	cfg.DatabaseURL = os.Getenv(EnvDatabaseURL)
+	if cfg.DatabaseURL != "" && !strings.HasPrefix(cfg.DatabaseURL, "postgres://") &&
+		!strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		// The value may hold a password: show only where it points.
+		return cfg, fmt.Errorf("%s must be a postgres:// or postgresql:// URL, got %s", EnvDatabaseURL,
+			sqlstore.RedactURL(cfg.DatabaseURL))
+	}
 	var err error
 	if cfg.ShortlistSize, err = envInt("CAIOMATCH_SHORTLIST_SIZE", 5, 1, 100); err != nil {
 		return cfg, err

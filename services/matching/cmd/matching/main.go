@@ -33,6 +33,8 @@ func run(ctx context.Context) error {
 		OTLPEndpoint: os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		CallerKey:    os.Getenv("CAIOMATCH_INTERNAL_KEY"),
 	}
+	// The ranking settings, and the database: PostgreSQL at CAIOMATCH_MATCHING_DATABASE_URL when
+	// it is set, otherwise SQLite in CAIOMATCH_DATA_DIR.
 	cfg, err := service.ConfigFromEnv()
 	if err != nil {
 		return err
