@@ -46,7 +46,9 @@ type ReadModel interface {
 	// PutMission creates or replaces a mission; its shortlists are kept.
 	PutMission(ctx context.Context, m domain.Mission) error
 	// AddShortlist stores s as its mission's current shortlist, and its ShortlistProposed event
-	// in the outbox.
+	// in the outbox. s.Revision must follow the stored current revision: the store locks the
+	// mission until the transaction ends and refuses a revision decided on a stale view (another
+	// process proposed one meanwhile), so that the event rolls back and is redelivered.
 	AddShortlist(ctx context.Context, s domain.Shortlist) error
 	// Exclude keeps a consultant off a mission for good; reason is "declined" or "expired".
 	Exclude(ctx context.Context, missionID, profileID, reason string) error

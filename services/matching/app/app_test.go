@@ -57,32 +57,33 @@ func TestSubmitMissionWithoutCandidatesIsNoMatch(t *testing.T) {
 }
 
 func TestRedeliveredEventChangesNothing(t *testing.T) {
-	h := newHarness(t, config(0, 0))
-	p1 := pid(1)
-	h.putProfile(t, profile(p1, 3))
-	d := h.next()
-	if err := h.app.SubmitMission(t.Context(), d, mission("m1", "firm-1")); err != nil {
-		t.Fatal(err)
-	}
-	// The same event id carrying other facts, as a corrupted redelivery would: ignored.
-	changed := mission("m1", "firm-1")
-	changed.MaxDailyRateEUR = 100
-	if err := h.app.SubmitMission(t.Context(), d, changed); err != nil {
-		t.Fatal(err)
-	}
-	assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 1, p1)
-	h.assertExposure(t, map[string]int{p1: 1})
-
-	// A redelivered profile event neither re-ranks nor counts its candidates twice.
-	better := pid(2)
-	pd := h.next()
-	for range 2 {
-		if err := h.app.PutProfile(t.Context(), pd, profile(better, 5), h.asOf()); err != nil {
+	onEachBackend(t, config(0, 0), func(t *testing.T, h *harness) {
+		p1 := pid(1)
+		h.putProfile(t, profile(p1, 3))
+		d := h.next()
+		if err := h.app.SubmitMission(t.Context(), d, mission("m1", "firm-1")); err != nil {
 			t.Fatal(err)
 		}
-	}
-	assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 2, better, p1)
-	h.assertExposure(t, map[string]int{p1: 1, better: 1})
+		// The same event id carrying other facts, as a corrupted redelivery would: ignored.
+		changed := mission("m1", "firm-1")
+		changed.MaxDailyRateEUR = 100
+		if err := h.app.SubmitMission(t.Context(), d, changed); err != nil {
+			t.Fatal(err)
+		}
+		assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 1, p1)
+		h.assertExposure(t, map[string]int{p1: 1})
+
+		// A redelivered profile event neither re-ranks nor counts its candidates twice.
+		better := pid(2)
+		pd := h.next()
+		for range 2 {
+			if err := h.app.PutProfile(t.Context(), pd, profile(better, 5), h.asOf()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 2, better, p1)
+		h.assertExposure(t, map[string]int{p1: 1, better: 1})
+	})
 }
 
 func TestProfileChangesReRankOpenMissions(t *testing.T) {
@@ -225,69 +226,71 @@ func TestNoMatchMissionGetsAShortlistWhenSomeoneQualifies(t *testing.T) {
 }
 
 func TestEraseProfileDropsItEverywhere(t *testing.T) {
-	h := newHarness(t, config(2, 0))
-	p1, p2, p3 := pid(1), pid(2), pid(3)
-	for i, lvl := range []int{5, 4, 3} {
-		h.putProfile(t, profile(pid(i+1), lvl))
-	}
-	h.submit(t, mission("m1", "firm-1"))
-	h.submit(t, mission("m2", "firm-2"))
-	h.submit(t, gdprMission("m3", "firm-1"))
-	if !h.visible(t, p1, "firm-1") {
-		t.Fatal("p1 should be visible to firm-1")
-	}
-	h.assertExposure(t, map[string]int{p1: 2, p2: 2, p3: 0})
+	onEachBackend(t, config(2, 0), func(t *testing.T, h *harness) {
+		p1, p2, p3 := pid(1), pid(2), pid(3)
+		for i, lvl := range []int{5, 4, 3} {
+			h.putProfile(t, profile(pid(i+1), lvl))
+		}
+		h.submit(t, mission("m1", "firm-1"))
+		h.submit(t, mission("m2", "firm-2"))
+		h.submit(t, gdprMission("m3", "firm-1"))
+		if !h.visible(t, p1, "firm-1") {
+			t.Fatal("p1 should be visible to firm-1")
+		}
+		h.assertExposure(t, map[string]int{p1: 2, p2: 2, p3: 0})
 
-	// p3 is on no shortlist: erasing it proposes nothing.
-	h.erase(t, p3)
-	assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 1, p1, p2)
+		// p3 is on no shortlist: erasing it proposes nothing.
+		h.erase(t, p3)
+		assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 1, p1, p2)
 
-	h.erase(t, p1)
-	assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 2, p2)
-	assertShortlist(t, h.shortlist(t, "m2"), domain.ShortlistReady, 2, p2)
-	assertShortlist(t, h.shortlist(t, "m3"), domain.ShortlistNoMatch, 1)
-	if h.visible(t, p1, "firm-1") || h.visible(t, p1, "firm-2") {
-		t.Fatal("erased p1 still visible")
-	}
-	h.assertExposure(t, map[string]int{p1: 0, p2: 2})
-	if _, ok := h.index.Profile(p1); ok || !h.index.Erased(p1) {
-		t.Fatal("p1 still in the index, or not marked erased")
-	}
+		h.erase(t, p1)
+		assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 2, p2)
+		assertShortlist(t, h.shortlist(t, "m2"), domain.ShortlistReady, 2, p2)
+		assertShortlist(t, h.shortlist(t, "m3"), domain.ShortlistNoMatch, 1)
+		if h.visible(t, p1, "firm-1") || h.visible(t, p1, "firm-2") {
+			t.Fatal("erased p1 still visible")
+		}
+		h.assertExposure(t, map[string]int{p1: 0, p2: 2})
+		if _, ok := h.index.Profile(p1); ok || !h.index.Erased(p1) {
+			t.Fatal("p1 still in the index, or not marked erased")
+		}
 
-	// A late update of the erased profile never brings it back, nor does a second erasure
-	// change anything.
-	h.putProfile(t, profile(p1, 5))
-	h.erase(t, p1)
-	assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 2, p2)
+		// A late update of the erased profile never brings it back, nor does a second erasure
+		// change anything.
+		h.putProfile(t, profile(p1, 5))
+		h.erase(t, p1)
+		assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 2, p2)
 
-	// An erasure that arrives before the registration wins too.
-	early := uuid.NewString()
-	h.erase(t, early)
-	h.putProfile(t, profile(early, 5))
-	assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 2, p2)
+		// An erasure that arrives before the registration wins too.
+		early := uuid.NewString()
+		h.erase(t, early)
+		h.putProfile(t, profile(early, 5))
+		assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 2, p2)
+	})
 }
 
 func TestCancelMission(t *testing.T) {
-	h := newHarness(t, config(0, 0))
-	p1, p2 := pid(1), pid(2)
-	h.putProfile(t, profile(p1, 3))
-	h.submit(t, mission("m1", "firm-1"))
-	if !h.visible(t, p1, "firm-1") {
-		t.Fatal("p1 should be visible to firm-1")
-	}
-	h.cancel(t, "m1", "firm-1")
-	if h.visible(t, p1, "firm-1") {
-		t.Fatal("p1 visible through a cancelled mission")
-	}
-	h.assertExposure(t, map[string]int{p1: 0})
-	// A closed mission is never re-ranked, nor reopened by a late submission.
-	h.putProfile(t, profile(p2, 5))
-	h.submit(t, mission("m1", "firm-1"))
-	assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 1, p1)
-	h.assertExposure(t, map[string]int{p1: 0, p2: 0})
-	// Cancelling it again changes nothing.
-	h.cancel(t, "m1", "firm-1")
-	h.assertExposure(t, map[string]int{p1: 0})
+	onEachBackend(t, config(0, 0), func(t *testing.T, h *harness) {
+		p1, p2 := pid(1), pid(2)
+		h.putProfile(t, profile(p1, 3))
+		h.submit(t, mission("m1", "firm-1"))
+		if !h.visible(t, p1, "firm-1") {
+			t.Fatal("p1 should be visible to firm-1")
+		}
+		h.cancel(t, "m1", "firm-1")
+		if h.visible(t, p1, "firm-1") {
+			t.Fatal("p1 visible through a cancelled mission")
+		}
+		h.assertExposure(t, map[string]int{p1: 0})
+		// A closed mission is never re-ranked, nor reopened by a late submission.
+		h.putProfile(t, profile(p2, 5))
+		h.submit(t, mission("m1", "firm-1"))
+		assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 1, p1)
+		h.assertExposure(t, map[string]int{p1: 0, p2: 0})
+		// Cancelling it again changes nothing.
+		h.cancel(t, "m1", "firm-1")
+		h.assertExposure(t, map[string]int{p1: 0})
+	})
 }
 
 func TestCancelBeforeSubmitKeepsTheMissionClosed(t *testing.T) {
@@ -354,49 +357,50 @@ func TestCheckProfileVisibilityNeedsBothIDs(t *testing.T) {
 // TestQueriesRunWhileEventsAreHandled: the queries take no lock of the event handlers; under
 // -race this checks that they share nothing unsynchronised with them.
 func TestQueriesRunWhileEventsAreHandled(t *testing.T) {
-	h := newHarness(t, config(3, 2))
-	h.putProfile(t, profile(pid(1), 3))
-	h.submit(t, mission("m1", "firm-1"))
-	h.submit(t, mission("m2", "firm-2"))
-	ctx := t.Context()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
+	onEachBackend(t, config(3, 2), func(t *testing.T, h *harness) {
+		h.putProfile(t, profile(pid(1), 3))
+		h.submit(t, mission("m1", "firm-1"))
+		h.submit(t, mission("m2", "firm-2"))
+		ctx := t.Context()
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if _, err := h.app.GetShortlist(ctx, operator, "m1"); err != nil {
+						t.Error(err)
+						return
+					}
+					if _, err := h.app.ExplainCandidate(ctx, operator, "m2", pid(1)); err != nil {
+						t.Error(err)
+						return
+					}
+					if _, err := h.app.CheckProfileVisibility(ctx, pid(2), "firm-1"); err != nil {
+						t.Error(err)
+						return
+					}
 				}
-				if _, err := h.app.GetShortlist(ctx, operator, "m1"); err != nil {
-					t.Error(err)
-					return
-				}
-				if _, err := h.app.ExplainCandidate(ctx, operator, "m2", pid(1)); err != nil {
-					t.Error(err)
-					return
-				}
-				if _, err := h.app.CheckProfileVisibility(ctx, pid(2), "firm-1"); err != nil {
-					t.Error(err)
-					return
-				}
+			})
+		}
+		for i := 2; i < 40; i++ {
+			h.putProfile(t, profile(pid(i), 1+i%5))
+			if i%10 == 0 {
+				h.erase(t, pid(i-1))
 			}
-		})
-	}
-	for i := 2; i < 40; i++ {
-		h.putProfile(t, profile(pid(i), 1+i%5))
-		if i%10 == 0 {
-			h.erase(t, pid(i-1))
 		}
-	}
-	close(stop)
-	wg.Wait()
-	for _, id := range []string{"m1", "m2"} {
-		if v := h.shortlist(t, id); len(v.Shortlist.Candidates) != 3 {
-			t.Fatalf("%s: %d candidates, want 3", id, len(v.Shortlist.Candidates))
+		close(stop)
+		wg.Wait()
+		for _, id := range []string{"m1", "m2"} {
+			if v := h.shortlist(t, id); len(v.Shortlist.Candidates) != 3 {
+				t.Fatalf("%s: %d candidates, want 3", id, len(v.Shortlist.Candidates))
+			}
 		}
-	}
+	})
 }
 
 // TestAvailabilityToleranceConfig: the tolerance is taken as given, 0 included (no start after

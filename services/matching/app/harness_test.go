@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -16,15 +15,21 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/services/matching/adapters/sqlite"
 	"github.com/caiomatch/caiomatch/services/matching/app"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
-// The app tests run the use cases in-process over the real SQLite repository (in a temporary
-// directory) and a real index; only the mission service and the clock are fakes, and the store
-// can be told to fail.
+// The app tests run the use cases in-process over the real repository and a real index; only
+// the mission service and the clock are fakes, and the store can be told to fail. newHarness
+// stores on SQLite (in a temporary directory); onEachBackend runs a test on every backend
+// (sqltest.Backends: SQLite, then PostgreSQL in a fresh schema, skipped when PostgreSQL is
+// unreachable unless CI=true). The tests whose use cases store the most (exposure, exclusions,
+// staffing plans, failures and their undo, erasure, cancellation, redelivery, concurrent
+// queries) run on both; the others, about ranking and access rules, on SQLite only, which keeps
+// the package quick.
 
 // t0 is the tests' "now": notice periods count from 2026-11-20.
 var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
@@ -120,15 +125,36 @@ func config(size, exposureCap int) app.Config {
 		AvailabilityToleranceDays: domain.DefaultAvailabilityToleranceDays}
 }
 
+// newHarness is a harness over a fresh SQLite database.
 func newHarness(t *testing.T, cfg app.Config) *harness {
 	t.Helper()
-	ctx := t.Context()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "matching.db"))
-	if err != nil {
-		t.Fatal(err)
+	return newHarnessOn(t, sqltest.Backend{Name: "sqlite", Kind: sqlstore.SQLite}, cfg)
+}
+
+// parallelSlots bounds how many onEachBackend tests run at once, whatever -parallel (by default
+// the number of CPUs) says: each may hold a few PostgreSQL connections, and the server takes
+// 100 in all for every test package running at the same time.
+var parallelSlots = make(chan struct{}, 4)
+
+// onEachBackend runs test once per backend, as subtests named after them, each with a harness
+// over a fresh database of its own. The tests it runs wait mostly on their databases, so they
+// run in parallel with one another (each has its own database, index, clock and application),
+// a few at a time (parallelSlots).
+func onEachBackend(t *testing.T, cfg app.Config, test func(t *testing.T, h *harness)) {
+	t.Helper()
+	t.Parallel()
+	parallelSlots <- struct{}{}
+	defer func() { <-parallelSlots }()
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) { test(t, newHarnessOn(t, b, cfg)) })
 	}
-	t.Cleanup(func() { db.Close() })
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+}
+
+// newHarnessOn is a harness over a fresh database of backend b.
+func newHarnessOn(t *testing.T, b sqltest.Backend, cfg app.Config) *harness {
+	t.Helper()
+	db := b.Open(t)
+	if err := sqlstore.Migrate(t.Context(), db, sqlite.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	h := &harness{db: db, store: &faultyStore{Store: sqlite.NewRepository(db, func() {})},

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
@@ -10,13 +11,14 @@ import (
 
 func TestConfigFromEnv(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) {
-		for _, name := range []string{"CAIOMATCH_SHORTLIST_SIZE", "CAIOMATCH_EXPOSURE_CAP", "CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS"} {
+		for _, name := range []string{"CAIOMATCH_SHORTLIST_SIZE", "CAIOMATCH_EXPOSURE_CAP", "CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS",
+			"CAIOMATCH_MATCHING_DATABASE_URL"} {
 			t.Setenv(name, "")
 		}
 		cfg, err := service.ConfigFromEnv()
 		if err != nil || cfg.ShortlistSize != 5 || service.DefaultExposureCap != 3 || cfg.ExposureCap != 3 ||
-			cfg.AvailabilityToleranceDays != 14 {
-			t.Fatalf("ConfigFromEnv = %+v, %v; want 5, 3, 14", cfg, err)
+			cfg.AvailabilityToleranceDays != 14 || cfg.DatabaseURL != "" {
+			t.Fatalf("ConfigFromEnv = %+v, %v; want 5, 3, 14 and SQLite (no database URL)", cfg, err)
 		}
 	})
 	t.Run("set", func(t *testing.T) {
@@ -26,6 +28,24 @@ func TestConfigFromEnv(t *testing.T) {
 		cfg, err := service.ConfigFromEnv()
 		if err != nil || cfg.ShortlistSize != 10 || cfg.ExposureCap != 0 || cfg.AvailabilityToleranceDays != 0 {
 			t.Fatalf("ConfigFromEnv = %+v, %v; want 10, 0 (no cap), 0", cfg, err)
+		}
+	})
+	t.Run("database URL", func(t *testing.T) {
+		const url = "postgres://matching:s3cret@db.internal:5432/caiomatch?sslmode=require"
+		t.Setenv(service.EnvDatabaseURL, url)
+		cfg, err := service.ConfigFromEnv()
+		if err != nil || cfg.DatabaseURL != url {
+			t.Fatalf("ConfigFromEnv = %+v, %v; want DatabaseURL %s", cfg, err, url)
+		}
+	})
+	t.Run("database URL of another engine", func(t *testing.T) {
+		t.Setenv(service.EnvDatabaseURL, "mysql://matching:s3cret@db.internal/caiomatch")
+		_, err := service.ConfigFromEnv()
+		if err == nil || !strings.Contains(err.Error(), service.EnvDatabaseURL) {
+			t.Fatalf("ConfigFromEnv error = %v, want one naming %s", err, service.EnvDatabaseURL)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Fatalf("the error shows the password: %v", err)
 		}
 	})
 	for _, tc := range []struct{ name, value string }{

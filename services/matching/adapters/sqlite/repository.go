@@ -1,6 +1,18 @@
-// Package sqlite stores matching's read model and shortlists in SQLite. Each event is applied
-// in one transaction that claims its id (package inbox), changes the read model, stores new
+// Package sqlite stores matching's read model and shortlists in SQL: SQLite, or PostgreSQL when
+// the service is given a database URL (the package keeps its first backend's name; its SQL is
+// the subset both engines share, see package sqlstore). Each event is applied in one
+// transaction that claims its id (package inbox), changes the read model, stores new
 // shortlists and their events (package outbox).
+//
+// Concurrency. The application runs its event handlers one at a time (app.Application.mu) and
+// decides each new shortlist's revision from its in-memory cache. Within one process that is
+// enough. Two processes on one database, e.g. a replica started while another still runs,
+// would not see each other's cache: on SQLite their transactions take turns anyway (each holds
+// the write lock from BEGIN), but on PostgreSQL they run side by side at READ COMMITTED, and
+// both could decide the same next revision of a mission. So AddShortlist first locks the
+// mission's row with a write, then checks the revision it was given against the stored one,
+// under that lock: a transaction that decided on a stale view fails (ErrStaleRevision) and rolls
+// back, and its event is redelivered, instead of interleaving its shortlist with the other's.
 package sqlite
 
 import (
@@ -57,6 +69,14 @@ var (
 	_ app.ReadModel = readModel{}
 )
 
+// ErrStaleRevision is AddShortlist's error for a shortlist whose revision does not follow the
+// mission's current one: another transaction proposed a shortlist for the mission since this
+// one's revision was decided.
+var ErrStaleRevision = errors.New("stale shortlist revision")
+
+// Apply runs change in one transaction (see app.Store). Reads in it are READ COMMITTED on
+// PostgreSQL: what change decides from them is made safe by the writes that lock the rows it
+// depends on first (inbox.Claim for the event, AddShortlist for a mission's revision).
 func (r *Repository) Apply(ctx context.Context, d app.Delivery, change func(context.Context, app.ReadModel) error) (bool, error) {
 	applied := false
 	err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
@@ -224,7 +244,26 @@ func (q queries) OpenMissions(ctx context.Context) ([]domain.Mission, error) {
 	return out, rows.Err()
 }
 
+// AddShortlist stores s as its mission's current shortlist. It first locks the mission's row
+// (an UPDATE that changes nothing: a write, so portable, and PostgreSQL holds the row lock until
+// the transaction ends; SQLite already holds the database's write lock) and reads the current
+// revision under that lock; s must be the next one, otherwise it fails with ErrStaleRevision.
+// Two transactions proposing for one mission therefore take turns, and the second, which
+// decided on what it read before the first committed, cannot store a shortlist beside it.
 func (r readModel) AddShortlist(ctx context.Context, s domain.Shortlist) error {
+	var current int64
+	err := r.tx.QueryRowContext(ctx, `UPDATE missions SET current_revision = current_revision WHERE id = $1
+		RETURNING current_revision`, s.MissionID).Scan(&current)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("add shortlist: mission %s is not stored", s.MissionID)
+	}
+	if err != nil {
+		return fmt.Errorf("lock mission %s: %w", s.MissionID, err)
+	}
+	if s.Revision != current+1 {
+		return fmt.Errorf("add shortlist revision %d of mission %s, which is at revision %d: %w",
+			s.Revision, s.MissionID, current, ErrStaleRevision)
+	}
 	if _, err := r.tx.ExecContext(ctx, `INSERT INTO shortlists (mission_id, revision, scoring_version, eligible_count, proposed_at)
 		VALUES ($1, $2, $3, $4, $5)`, s.MissionID, s.Revision, s.ScoringVersion, s.EligibleCount, formatTime(s.ProposedAt)); err != nil {
 		return fmt.Errorf("add shortlist: %w", err)
@@ -239,12 +278,8 @@ func (r readModel) AddShortlist(ctx context.Context, s domain.Shortlist) error {
 			return fmt.Errorf("add shortlist candidate: %w", err)
 		}
 	}
-	res, err := r.tx.ExecContext(ctx, `UPDATE missions SET current_revision = $1 WHERE id = $2`, s.Revision, s.MissionID)
-	if err != nil {
+	if _, err := r.tx.ExecContext(ctx, `UPDATE missions SET current_revision = $1 WHERE id = $2`, s.Revision, s.MissionID); err != nil {
 		return fmt.Errorf("set current shortlist: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("set current shortlist: mission %s is not stored", s.MissionID)
 	}
 	ev, err := EncodeShortlistProposed(s)
 	if err != nil {
