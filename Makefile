@@ -1,14 +1,14 @@
 # caiomatch: `make run` starts the whole platform, `make test` runs every check CI runs.
 SHELL := /bin/bash
 GO ?= go
-MODULES := pkg services/profile services/mission services/matching gateway
+MODULES := pkg services/profile services/mission services/matching gateway deploy/faults
 TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2
 TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/protoc-gen-go \
 	google.golang.org/grpc/cmd/protoc-gen-go-grpc \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
 
-.PHONY: run seed test test-go bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
+.PHONY: run seed test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
 ## run: build and start everything (embedded NATS + SQLite under ./data, three services, gateway)
 run:
@@ -40,6 +40,10 @@ bench-matching:
 bench-assignment:
 	bash services/matching/assignment/compare/compare.sh
 	cd services/matching && $(GO) test -run '^$$' -bench 'SolveStaffing|RemoveChosenEdge' -benchtime 5x ./assignment/
+
+## faults: the full fault tests (kills, pauses, crashes), each printing its figures; the short version runs in `make test`
+faults:
+	cd deploy/faults && CAIOMATCH_FAULTS=full $(GO) test -count=1 -v -timeout 60m ./... 2>&1 | grep -E '^(=== RUN|--- |FIGURES|ok|FAIL|PASS)|figure'
 
 vet:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
