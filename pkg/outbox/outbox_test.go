@@ -517,3 +517,30 @@ func TestTraceContextFlowsFromAddThroughRelayToConsumer(t *testing.T) {
 		}
 	})
 }
+
+// TestRelayMarksThePublishedPrefixWhenAPublishFails: rows published before a failing one are
+// marked sent in the same pass (one statement), the failing one and those after stay unsent.
+func TestRelayMarksThePublishedPrefixWhenAPublishFails(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		js, db := startBus(t), openDB(t, b)
+		ctx := context.Background()
+		first, second := newEvent(t, "m-1", "a"), newEvent(t, "m-2", "b")
+		orphan := newEvent(t, "o-1", "x")
+		orphan.Subject = "caiomatch.orphan.v1.StringValue.o-1" // no stream: its publish fails
+		last := newEvent(t, "m-3", "c")
+		add(t, ctx, db, false, first, second, orphan, last)
+
+		logs := &syncBuffer{}
+		r := outbox.NewRelay(db, js, noop.NewTracerProvider(), slog.New(slog.NewTextHandler(logs, nil)))
+		r.PollInterval = time.Hour
+		runRelay(t, r)
+		waitFor(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
+		if n := unsent(t, db); n != 2 {
+			t.Fatalf("%d rows unsent after the third failed, want 2 (the prefix is marked)", n)
+		}
+		if msgs := streamMsgs(t, js, "MISSION"); len(msgs) != 2 {
+			t.Fatalf("MISSION holds %d messages before the failing row is fixed, want 2", len(msgs))
+		}
+	})
+}
