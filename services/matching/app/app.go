@@ -31,6 +31,9 @@ type Queries interface {
 	ShortlistedForFirm(ctx context.Context, profileID, firmID string) (bool, error)
 	// OpenMissions returns every open mission.
 	OpenMissions(ctx context.Context) ([]domain.Mission, error)
+	// OpenMissionStates returns every open mission with its current shortlist and exclusions,
+	// in a fixed number of queries.
+	OpenMissionStates(ctx context.Context) ([]OpenMissionState, error)
 	// Exclusions are the consultants never to rank again for a mission.
 	Exclusions(ctx context.Context, missionID string) ([]string, error)
 	// StaffingPlan returns a stored plan; false when there is none with that id.
@@ -130,28 +133,28 @@ func New(store Store, missions Missions, ix *index.Index, cfg Config, now func()
 func (a *Application) Load(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	missions, err := a.store.OpenMissions(ctx)
+	states, err := a.store.OpenMissionStates(ctx)
 	if err != nil {
 		return err
 	}
 	a.index.ResetExposure()
 	clear(a.open)
-	for _, m := range missions {
-		om := &openMission{mission: m}
-		if om.excluded, err = a.store.Exclusions(ctx, m.ID); err != nil {
-			return err
+	for _, st := range states {
+		om := &openMission{mission: st.Mission, current: st.Current, excluded: st.Excluded}
+		if st.Current != nil {
+			a.index.AddExposure(candidateIDs(st.Current), +1)
 		}
-		s, found, err := a.store.CurrentShortlist(ctx, m.ID)
-		if err != nil {
-			return err
-		}
-		if found {
-			om.current = &s
-			a.index.AddExposure(candidateIDs(&s), +1)
-		}
-		a.open[m.ID] = om
+		a.open[st.Mission.ID] = om
 	}
 	return nil
+}
+
+// OpenMissionState is an open mission as Load needs it.
+type OpenMissionState struct {
+	Mission domain.Mission
+	// Current is the current shortlist, nil before the first.
+	Current  *domain.Shortlist
+	Excluded []string
 }
 
 // settings are today's evaluation settings.
