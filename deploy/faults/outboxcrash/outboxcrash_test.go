@@ -40,8 +40,10 @@ type scenario struct {
 	name       string
 	rows       int
 	failpoints []string // one crashing run each; a clean run follows
-	// republished is how many publishes must be re-publishes of a stored event: one per crash
-	// after a publish, none for a crash before the publish.
+	// republished is the fewest publishes that must be re-publishes of a stored event: at least
+	// one per crash after a publish, none for a crash before the publish. The relay marks a
+	// batch's rows sent once it has published them, so a crash re-publishes the whole unmarked
+	// prefix of its batch; JetStream must drop every one of them.
 	republished int
 }
 
@@ -157,8 +159,9 @@ func runScenario(t *testing.T, bin string, sc scenario) {
 		t.Errorf("the stream holds %d messages for %d events (%d duplicates), want each of the %d once",
 			stored, len(perID), duplicatesInStream, sc.rows)
 	}
-	if republished != sc.republished {
-		t.Errorf("%d re-publishes of stored events, want %d", republished, sc.republished)
+	if republished < sc.republished || (sc.republished == 0 && republished != 0) {
+		t.Errorf("%d re-publishes of stored events, want at least %d (exactly 0 when no crash followed a publish)",
+			republished, sc.republished)
 	}
 
 	// The consumer: delivered once and applied once per event, nothing else.
