@@ -22,6 +22,16 @@ import (
 // arrive more than once. Returning an error asks for a redelivery later.
 type Handler func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error
 
+type streamSeqKey struct{}
+
+// StreamSequence is the stream sequence of the message a Handler was called for; false outside
+// a handler. A service that follows a stream in memory uses it to wait until what it follows
+// has caught up with the event it handles.
+func StreamSequence(ctx context.Context) (uint64, bool) {
+	seq, ok := ctx.Value(streamSeqKey{}).(uint64)
+	return seq, ok
+}
+
 // ConsumerSpec declares a durable pull consumer on one producer's stream.
 type ConsumerSpec struct {
 	Stream         string
@@ -147,7 +157,11 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	span.SetAttributes(attribute.String("messaging.message.id", env.GetEventId()),
 		attribute.String("caiomatch.event.type", env.GetType()))
 
-	if err := c.handler(spanCtx, env, payload); err != nil {
+	handlerCtx := spanCtx
+	if meta, err := msg.Metadata(); err == nil {
+		handlerCtx = context.WithValue(spanCtx, streamSeqKey{}, meta.Sequence.Stream)
+	}
+	if err := c.handler(handlerCtx, env, payload); err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "handler failed")
 		meta, metaErr := msg.Metadata()

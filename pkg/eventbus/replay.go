@@ -17,6 +17,9 @@ type ReplayStats struct {
 	Messages int
 	// Undecodable messages are skipped: the durable consumer dead-letters them.
 	Undecodable int
+	// Through is the last stream sequence the replay covered: following the stream from
+	// Through+1 misses nothing and repeats nothing.
+	Through uint64
 }
 
 // minPartition is the fewest messages worth a reader of their own.
@@ -48,8 +51,12 @@ func ReplayFrom(ctx context.Context, js jetstream.JetStream, stream string, filt
 		return ReplayStats{}, fmt.Errorf("replay %s: %w", stream, err)
 	}
 	first, last := max(info.State.FirstSeq, fromSeq), info.State.LastSeq
+	through := last
+	if fromSeq > 0 {
+		through = max(through, fromSeq-1)
+	}
 	if info.State.Msgs == 0 || last < first {
-		return ReplayStats{}, nil
+		return ReplayStats{Through: through}, nil
 	}
 	span := last - first + 1
 	parts := uint64(max(1, min(runtime.GOMAXPROCS(0), int(span/minPartition))))
@@ -64,7 +71,7 @@ func ReplayFrom(ctx context.Context, js jetstream.JetStream, stream string, filt
 		})
 	}
 	wg.Wait()
-	var total ReplayStats
+	total := ReplayStats{Through: through}
 	for p := range parts {
 		total.Messages += results[p].Messages
 		total.Undecodable += results[p].Undecodable

@@ -18,6 +18,8 @@ import (
 type Delivery struct {
 	Consumer string
 	EventID  string
+	// ProfileSeq is the profile stream sequence of a profile event; 0 for other events.
+	ProfileSeq uint64
 }
 
 // Queries read the missions and the shortlists.
@@ -38,6 +40,12 @@ type Queries interface {
 	Exclusions(ctx context.Context, missionID string) ([]string, error)
 	// StaffingPlan returns a stored plan; false when there is none with that id.
 	StaffingPlan(ctx context.Context, id string) (domain.StaffingPlan, bool, error)
+	// ReplicaState reads what the replicas share, without locking it.
+	ReplicaState(ctx context.Context) (ReplicaState, error)
+	// MissionStatesChangedSince returns every mission whose open state (the mission, its
+	// current shortlist, its exclusions) changed after state version version; a closed mission
+	// comes with a closed Mission.Status.
+	MissionStatesChangedSince(ctx context.Context, version uint64) ([]OpenMissionState, error)
 }
 
 // ReadModel is the store inside one event's transaction.
@@ -55,6 +63,28 @@ type ReadModel interface {
 	AddShortlist(ctx context.Context, s domain.Shortlist) error
 	// Exclude keeps a consultant off a mission for good; reason is "declined" or "expired".
 	Exclude(ctx context.Context, missionID, profileID, reason string) error
+	// LockReplicaState reads what the replicas share and locks it until the transaction ends,
+	// so that the event transactions of all replicas take turns. PutMission, AddShortlist and
+	// Exclude stamp their mission with the state version this transaction takes.
+	LockReplicaState(ctx context.Context) (ReplicaState, error)
+	// RecordProfileSeq raises the committed profile stream sequence to seq.
+	RecordProfileSeq(ctx context.Context, seq uint64) error
+	// StateVersion is the state version once this transaction commits.
+	StateVersion() uint64
+}
+
+// ReplicaState is what the replicas of the service share through the store.
+type ReplicaState struct {
+	// Version numbers the committed changes to missions' open state.
+	Version uint64
+	// ProfileSeq is the highest profile stream sequence whose event was committed.
+	ProfileSeq uint64
+}
+
+// ProfileFeed is the replica's own following of the profile stream into the index.
+type ProfileFeed interface {
+	// WaitFor returns once the index holds every profile event up to stream sequence seq.
+	WaitFor(ctx context.Context, seq uint64) error
 }
 
 // Store is the missions and their shortlists.
@@ -103,6 +133,12 @@ type Application struct {
 	// generation counts the events that may change who is eligible where (all but declines);
 	// guarded by mu. A staffing plan made at the same generation can be reused.
 	generation uint64
+	// version is the replica state version open reflects; guarded by mu. reload asks for open
+	// to be read again whole, after a transaction failed with the cache half changed.
+	version uint64
+	reload  bool
+	// feed is nil when this process alone writes the index (tests): there is nothing to wait for.
+	feed ProfileFeed
 
 	// planMu guards plan, the last staffing plan's solver.
 	planMu sync.Mutex
@@ -133,7 +169,22 @@ func New(store Store, missions Missions, ix *index.Index, cfg Config, now func()
 func (a *Application) Load(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	states, err := a.store.OpenMissionStates(ctx)
+	// The version first: the missions read after it may be newer, never older, and catching up
+	// from an older version reads them again, which changes nothing.
+	rs, err := a.store.ReplicaState(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.loadStates(ctx, a.store); err != nil {
+		return err
+	}
+	a.version = rs.Version
+	return nil
+}
+
+// loadStates replaces the open missions and the exposure counts with what q holds.
+func (a *Application) loadStates(ctx context.Context, q Queries) error {
+	states, err := q.OpenMissionStates(ctx)
 	if err != nil {
 		return err
 	}

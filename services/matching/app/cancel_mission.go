@@ -23,26 +23,36 @@ func (a *Application) StaffMission(ctx context.Context, d Delivery, missionID st
 func (a *Application) closeMission(ctx context.Context, d Delivery, missionID, firmID string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	applied, err := a.store.Apply(ctx, d, func(ctx context.Context, rm ReadModel) error {
+	var u undo
+	var version uint64
+	applied, err := a.store.Apply(ctx, d, a.inStep(d, &version, func(ctx context.Context, rm ReadModel) error {
 		m, found, err := rm.Mission(ctx, missionID)
 		if err != nil {
 			return err
 		}
 		if !found {
-			return rm.PutMission(ctx, domain.ClosedMission(missionID, firmID))
+			m = domain.ClosedMission(missionID, firmID)
 		}
 		m.Status = domain.MissionClosed
-		return rm.PutMission(ctx, m)
-	})
+		if err := rm.PutMission(ctx, m); err != nil {
+			return err
+		}
+		if om, ok := a.open[missionID]; ok {
+			a.index.AddExposure(candidateIDs(om.current), -1)
+			delete(a.open, missionID)
+			u = append(u, func() {
+				a.open[missionID] = om
+				a.index.AddExposure(candidateIDs(om.current), +1)
+			})
+		}
+		return nil
+	}))
+	a.settle(applied, version, u, err)
 	if err != nil {
 		return err
 	}
 	if applied {
 		a.generation++
-	}
-	if om, ok := a.open[missionID]; ok && applied {
-		a.index.AddExposure(candidateIDs(om.current), -1)
-		delete(a.open, missionID)
 	}
 	a.logApplied(ctx, d, applied, nil)
 	return nil

@@ -43,6 +43,11 @@ func (a *Application) CreateStaffingPlan(ctx context.Context, caller identity.Ca
 	started := time.Now()
 	settings := a.settings()
 	a.mu.Lock()
+	// Other replicas may have opened, closed or re-ranked missions since this one last did.
+	if err := a.refresh(ctx); err != nil {
+		a.mu.Unlock()
+		return domain.StaffingPlan{}, err
+	}
 	generation := a.generation
 	type row struct {
 		mission  domain.Mission

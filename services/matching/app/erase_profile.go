@@ -22,7 +22,8 @@ func (a *Application) EraseProfile(ctx context.Context, d Delivery, profileID st
 	}
 	var proposed proposals
 	var u undo
-	applied, err := a.store.Apply(ctx, d, func(ctx context.Context, rm ReadModel) error {
+	var version uint64
+	applied, err := a.store.Apply(ctx, d, a.inStep(d, &version, func(ctx context.Context, rm ReadModel) error {
 		if err := rm.EraseProfile(ctx, profileID); err != nil {
 			return err
 		}
@@ -36,9 +37,9 @@ func (a *Application) EraseProfile(ctx context.Context, d Delivery, profileID st
 			}
 		}
 		return nil
-	})
+	}))
+	a.settle(applied, version, u, err)
 	if err != nil {
-		u.run()
 		return err
 	}
 	if applied {

@@ -25,7 +25,8 @@ func (a *Application) ExcludeCandidate(ctx context.Context, d Delivery, missionI
 	defer a.mu.Unlock()
 	var proposed proposals
 	var u undo
-	applied, err := a.store.Apply(ctx, d, func(ctx context.Context, rm ReadModel) error {
+	var version uint64
+	applied, err := a.store.Apply(ctx, d, a.inStep(d, &version, func(ctx context.Context, rm ReadModel) error {
 		if err := rm.Exclude(ctx, missionID, profileID, reason); err != nil {
 			return err
 		}
@@ -37,9 +38,10 @@ func (a *Application) ExcludeCandidate(ctx context.Context, d Delivery, missionI
 		om.excluded = append(slices.Clone(previous), profileID)
 		u = append(u, func() { om.excluded = previous })
 		return a.rerank(ctx, rm, a.settings(), om, &u, &proposed)
-	})
+	}))
+	// A decline changes who is eligible nowhere else: the staffing plan's generation stays.
+	a.settle(applied, version, u, err)
 	if err != nil {
-		u.run()
 		return err
 	}
 	a.logApplied(ctx, d, applied, proposed)

@@ -50,6 +50,13 @@ func (a *Application) ExplainCandidate(ctx context.Context, caller identity.Call
 	if id, err := index.CanonicalID(profileID); err == nil {
 		profileID = id
 	}
+	// The exposure counts and the index must be in step with other replicas' work.
+	a.mu.Lock()
+	err := a.refresh(ctx)
+	a.mu.Unlock()
+	if err != nil {
+		return CandidateExplanation{}, err
+	}
 	m, found, err := a.store.Mission(ctx, missionID)
 	if err != nil {
 		return CandidateExplanation{}, err

@@ -21,15 +21,18 @@ func (a *Application) PutProfile(ctx context.Context, d Delivery, p domain.Profi
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// The index is memory rebuilt from the stream: updating it before the transaction is safe,
-	// as a redelivery puts the same facts again.
-	stored, err := a.index.Put(p, asOf)
-	if err != nil {
+	// as a redelivery puts the same facts again. This replica's own following of the stream may
+	// have put them already, or newer ones: the re-ranking below then goes by what the index
+	// holds, and the pruning by this event's facts errs only towards re-ranking a mission for
+	// nothing, as the later event re-ranks on its own.
+	if _, err := a.index.Put(p, asOf); err != nil {
 		return err
 	}
 	var proposed proposals
 	var u undo
-	applied, err := a.store.Apply(ctx, d, func(ctx context.Context, rm ReadModel) error {
-		if !stored {
+	var version uint64
+	applied, err := a.store.Apply(ctx, d, a.inStep(d, &version, func(ctx context.Context, rm ReadModel) error {
+		if a.index.Erased(p.ID) {
 			return nil
 		}
 		s := a.settings()
@@ -42,9 +45,9 @@ func (a *Application) PutProfile(ctx context.Context, d Delivery, p domain.Profi
 			}
 		}
 		return nil
-	})
+	}))
+	a.settle(applied, version, u, err)
 	if err != nil {
-		u.run()
 		return err
 	}
 	if applied {

@@ -14,7 +14,8 @@ func (a *Application) SubmitMission(ctx context.Context, d Delivery, m domain.Mi
 	defer a.mu.Unlock()
 	var proposed proposals
 	var u undo
-	applied, err := a.store.Apply(ctx, d, func(ctx context.Context, rm ReadModel) error {
+	var version uint64
+	applied, err := a.store.Apply(ctx, d, a.inStep(d, &version, func(ctx context.Context, rm ReadModel) error {
 		known, found, err := rm.Mission(ctx, m.ID)
 		if err != nil {
 			return err
@@ -39,9 +40,9 @@ func (a *Application) SubmitMission(ctx context.Context, d Delivery, m domain.Mi
 		om.mission = m
 		u = append(u, func() { om.mission = previous })
 		return a.rerank(ctx, rm, a.settings(), om, &u, &proposed)
-	})
+	}))
+	a.settle(applied, version, u, err)
 	if err != nil {
-		u.run()
 		return err
 	}
 	if applied {

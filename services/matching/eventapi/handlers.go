@@ -42,6 +42,7 @@ func NewHandlers(a *app.Application) *Handlers { return &Handlers{app: a} }
 // Profile handles an event of the profile stream.
 func (h *Handlers) Profile(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
 	d := app.Delivery{Consumer: ProfilesConsumer, EventID: env.GetEventId()}
+	d.ProfileSeq, _ = eventbus.StreamSequence(ctx)
 	switch e := payload.(type) {
 	case *profilev1.ProfileRegistered:
 		return h.putProfile(ctx, d, env, e.GetFacts())
@@ -100,6 +101,14 @@ func (h *Handlers) exclude(ctx context.Context, d app.Delivery, env *eventsv1.En
 	return h.app.ExcludeCandidate(ctx, d, o.GetMissionId(), o.GetProfileId(), reason)
 }
 
+// FollowProfiles keeps ix up to date with the profile stream after sequence through (where
+// LoadIndex left it): every replica follows the whole stream, while the durable consumer that
+// re-ranks shares the events among them.
+func FollowProfiles(js jetstream.JetStream, ix *index.Index, through uint64) *eventbus.Follower {
+	return eventbus.NewFollower(js, eventbus.StreamOf(eventbus.ProducerProfile), through,
+		func(env *eventsv1.Envelope, payload proto.Message) { applyToIndex(ix, env, payload) })
+}
+
 // RebuildIndex replays the whole profile stream into the index: the stream is the source of
 // the profiles matching knows. Facts that cannot be read are skipped here; the durable
 // consumer dead-letters them.
@@ -111,18 +120,24 @@ func RebuildIndex(ctx context.Context, js jetstream.JetStream, ix *index.Index) 
 func replayProfiles(ctx context.Context, js jetstream.JetStream, ix *index.Index, fromSeq uint64) (eventbus.ReplayStats, error) {
 	return eventbus.ReplayFrom(ctx, js, eventbus.StreamOf(eventbus.ProducerProfile), nil, fromSeq,
 		func(env *eventsv1.Envelope, payload proto.Message) error {
-			switch e := payload.(type) {
-			case *profilev1.ProfileRegistered:
-				putReplayed(ix, env, e.GetFacts())
-			case *profilev1.ProfileUpdated:
-				putReplayed(ix, env, e.GetFacts())
-			case *profilev1.ProfileErased:
-				if id, err := protomap.ProfileID(e.GetProfileId()); err == nil {
-					_, _ = ix.Erase(id)
-				}
-			}
+			applyToIndex(ix, env, payload)
 			return nil
 		})
+}
+
+// applyToIndex applies one profile event to the index; facts that cannot be read are skipped
+// (the durable consumer dead-letters them).
+func applyToIndex(ix *index.Index, env *eventsv1.Envelope, payload proto.Message) {
+	switch e := payload.(type) {
+	case *profilev1.ProfileRegistered:
+		putReplayed(ix, env, e.GetFacts())
+	case *profilev1.ProfileUpdated:
+		putReplayed(ix, env, e.GetFacts())
+	case *profilev1.ProfileErased:
+		if id, err := protomap.ProfileID(e.GetProfileId()); err == nil {
+			_, _ = ix.Erase(id)
+		}
+	}
 }
 
 func putReplayed(ix *index.Index, env *eventsv1.Envelope, facts *profilev1.MatchingFacts) {

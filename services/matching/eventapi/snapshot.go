@@ -77,22 +77,23 @@ func readSnapshot(ctx context.Context, js jetstream.JetStream) (*index.Index, ui
 	return index.ReadSnapshot(obj)
 }
 
-// SnapshotIndex stores the index in the object store. The sequence it covers is the profile
-// consumer's ack floor, read before the index is: every event up to it was handled, so it is in
-// the index; events after it may be too, and replaying them again at start changes nothing.
-// It returns the covered sequence, or 0 with nothing stored when the ack floor has not moved
-// past skipIfCovered.
-func SnapshotIndex(ctx context.Context, js jetstream.JetStream, ix *index.Index, replicas int, skipIfCovered uint64) (uint64, error) {
-	covered, err := profileAckFloor(ctx, js)
-	if err != nil {
-		return 0, err
-	}
+// SnapshotIndex stores the index in the object store, labelled with covered, the profile
+// stream sequence up to which the index holds every event: the caller reads it (from its
+// Follower) before the index is written, so the index holds at least that much; events after it
+// may be in too, and replaying them again at start changes nothing. The bucket has as many
+// replicas as the profile stream. Nothing is stored, and 0 is returned, when covered has not
+// moved past skipIfCovered.
+func SnapshotIndex(ctx context.Context, js jetstream.JetStream, ix *index.Index, covered, skipIfCovered uint64) (uint64, error) {
 	if covered == 0 || covered <= skipIfCovered {
 		return 0, nil
 	}
+	replicas := 1
+	if s, err := js.Stream(ctx, eventbus.StreamOf(eventbus.ProducerProfile)); err == nil {
+		replicas = max(s.CachedInfo().Config.Replicas, 1)
+	}
 	store, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket: IndexBucket, Description: "matching's index snapshots", Storage: jetstream.FileStorage,
-		Replicas: max(replicas, 1),
+		Replicas: replicas,
 	})
 	if err != nil {
 		return 0, fmt.Errorf("index snapshot bucket: %w", err)
@@ -105,19 +106,4 @@ func SnapshotIndex(ctx context.Context, js jetstream.JetStream, ix *index.Index,
 		return 0, fmt.Errorf("index snapshot: %w", err)
 	}
 	return covered, nil
-}
-
-func profileAckFloor(ctx context.Context, js jetstream.JetStream) (uint64, error) {
-	cons, err := js.Consumer(ctx, eventbus.StreamOf(eventbus.ProducerProfile), ProfilesConsumer)
-	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return info.AckFloor.Stream, nil
 }

@@ -85,8 +85,11 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	host.Logger.InfoContext(ctx, "index loaded", "from_snapshot", stats.FromSnapshot, "snapshot_seq", stats.SnapshotSeq,
 		"replayed_events", stats.Replay.Messages, "undecodable", stats.Replay.Undecodable, "profiles", ix.Len(),
 		"ms", time.Since(started).Milliseconds())
-	snapshots := &snapshotter{js: host.JetStream, ix: ix, every: cfg.SnapshotInterval, logger: host.Logger,
-		covered: stats.SnapshotSeq}
+	// From here this replica's own following of the profile stream feeds the index, while the
+	// durable profile consumer, shared with any other replica, re-ranks.
+	follower := eventapi.FollowProfiles(host.JetStream, ix, stats.Replay.Through)
+	snapshots := &snapshotter{js: host.JetStream, ix: ix, follower: follower, every: cfg.SnapshotInterval,
+		logger: host.Logger, covered: stats.SnapshotSeq}
 
 	relay := outbox.NewRelay(db, host.JetStream, host.TracerProvider, host.Logger)
 	repo := sqlite.NewRepository(db, relay.Notify)
@@ -96,6 +99,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	if err := application.Load(ctx); err != nil {
 		return err
 	}
+	application.FollowProfiles(follower)
 
 	handlers := eventapi.NewHandlers(application)
 	profiles := eventbus.NewConsumer(host.JetStream, eventapi.ProfilesSpec(), handlers.Profile, host.TracerProvider, host.Logger)
@@ -110,6 +114,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	}
 	return servicehost.RunTogether(ctx,
 		relay.Run,
+		follower.Run,
 		snapshots.Run,
 		profiles.Run,
 		missions.Run,

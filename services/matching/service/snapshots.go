@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
@@ -14,11 +15,13 @@ import (
 // snapshotter stores the index every so often and once more at shutdown, so that a restart
 // replays only the profile events after the last snapshot.
 type snapshotter struct {
-	js      jetstream.JetStream
-	ix      *index.Index
-	every   time.Duration
-	logger  *slog.Logger
-	covered uint64
+	js jetstream.JetStream
+	ix *index.Index
+	// follower tells how far the index has followed the profile stream.
+	follower *eventbus.Follower
+	every    time.Duration
+	logger   *slog.Logger
+	covered  uint64
 }
 
 func (s *snapshotter) Run(ctx context.Context) error {
@@ -44,7 +47,7 @@ func (s *snapshotter) Run(ctx context.Context) error {
 
 func (s *snapshotter) snapshot(ctx context.Context) {
 	started := time.Now()
-	covered, err := eventapi.SnapshotIndex(ctx, s.js, s.ix, 1, s.covered)
+	covered, err := eventapi.SnapshotIndex(ctx, s.js, s.ix, s.follower.Applied(), s.covered)
 	if err != nil {
 		// Not fatal: the next start replays more of the stream.
 		s.logger.WarnContext(ctx, "index snapshot failed", "error", err)

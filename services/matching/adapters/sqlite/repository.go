@@ -4,15 +4,14 @@
 // transaction that claims its id (package inbox), changes the read model, stores new
 // shortlists and their events (package outbox).
 //
-// Concurrency. The application runs its event handlers one at a time (app.Application.mu) and
-// decides each new shortlist's revision from its in-memory cache. Within one process that is
-// enough. Two processes on one database, e.g. a replica started while another still runs,
-// would not see each other's cache: on SQLite their transactions take turns anyway (each holds
-// the write lock from BEGIN), but on PostgreSQL they run side by side at READ COMMITTED, and
-// both could decide the same next revision of a mission. So AddShortlist first locks the
-// mission's row with a write, then checks the revision it was given against the stored one,
-// under that lock: a transaction that decided on a stale view fails (ErrStaleRevision) and rolls
-// back, and its event is redelivered, instead of interleaving its shortlist with the other's.
+// Concurrency. Replicas of the service share one database (PostgreSQL; SQLite serves one
+// process). Each event transaction first locks the one row of matching_state
+// (LockReplicaState), so the replicas' event transactions take turns, and reads there which
+// missions other replicas changed since its cache was in step: every change to a mission's open
+// state stamps the mission with the transaction's new state version (see app's replicas.go).
+// AddShortlist still checks the revision it is given against the stored one under the
+// mission's row lock, as a last guard: a shortlist decided on a stale view fails
+// (ErrStaleRevision) and its event is redelivered, instead of interleaving with another.
 package sqlite
 
 import (
@@ -85,7 +84,7 @@ func (r *Repository) Apply(ctx context.Context, d app.Delivery, change func(cont
 			return err
 		}
 		applied = true
-		return change(ctx, readModel{queries: queries{tx}, tx: tx})
+		return change(ctx, readModel{queries: queries{tx}, tx: tx, state: &txState{}})
 	})
 	if err != nil {
 		return false, err
@@ -165,7 +164,8 @@ func (q queries) ShortlistedForFirm(ctx context.Context, profileID, firmID strin
 // readModel is the read model inside one event's transaction.
 type readModel struct {
 	queries
-	tx *sql.Tx
+	tx    *sql.Tx
+	state *txState
 }
 
 func (r readModel) EraseProfile(ctx context.Context, id string) error {
@@ -194,7 +194,7 @@ func (r readModel) PutMission(ctx context.Context, m domain.Mission) error {
 	if err != nil {
 		return fmt.Errorf("put mission: %w", err)
 	}
-	return nil
+	return r.stamp(ctx, m.ID)
 }
 
 func (q queries) Exclusions(ctx context.Context, missionID string) ([]string, error) {
@@ -220,7 +220,7 @@ func (r readModel) Exclude(ctx context.Context, missionID, profileID, reason str
 		missionID, profileID, reason, formatTime(time.Now())); err != nil {
 		return fmt.Errorf("exclude candidate: %w", err)
 	}
-	return nil
+	return r.stamp(ctx, missionID)
 }
 
 func (q queries) OpenMissions(ctx context.Context) ([]domain.Mission, error) {
@@ -280,6 +280,9 @@ func (r readModel) AddShortlist(ctx context.Context, s domain.Shortlist) error {
 	}
 	if _, err := r.tx.ExecContext(ctx, `UPDATE missions SET current_revision = $1 WHERE id = $2`, s.Revision, s.MissionID); err != nil {
 		return fmt.Errorf("set current shortlist: %w", err)
+	}
+	if err := r.stamp(ctx, s.MissionID); err != nil {
+		return err
 	}
 	ev, err := EncodeShortlistProposed(s)
 	if err != nil {
