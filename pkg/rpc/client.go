@@ -2,6 +2,8 @@ package rpc
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -9,6 +11,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/resolver/manual"
 )
 
 // DefaultCallTimeout bounds every call that arrives without a deadline of its own.
@@ -32,7 +36,27 @@ const retryOnUnavailable = `{
 
 // Dial opens a traced client connection that forwards the caller and always has a deadline.
 // Extra options (the gateway's edge checks) run before the caller is attached.
+//
+// target is one address ("127.0.0.1:9102", or any gRPC target such as "dns:///mission:9102",
+// whose resolver may return several), or several addresses separated by commas
+// ("127.0.0.1:9102,127.0.0.1:9112"): the replicas of a service, which calls are balanced over
+// round robin; a replica that stops answering is skipped while it is down.
 func Dial(target string, tp trace.TracerProvider, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
+	if strings.Contains(target, ",") {
+		var addrs []resolver.Address
+		for _, a := range strings.Split(target, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				addrs = append(addrs, resolver.Address{Addr: a})
+			}
+		}
+		if len(addrs) == 0 {
+			return nil, fmt.Errorf("no address in %q", target)
+		}
+		replicas := manual.NewBuilderWithScheme("caiomatch-replicas")
+		replicas.InitialState(resolver.State{Addresses: addrs})
+		extra = append(extra, grpc.WithResolvers(replicas))
+		target = replicas.Scheme() + ":///replicas"
+	}
 	opts := append(extra,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(tp))),
