@@ -34,6 +34,7 @@ func buildMatching(t *testing.T) (string, time.Duration) {
 // child runs the matching binary, one process at a time, each run logging to its own file.
 type child struct {
 	t    *testing.T
+	name string // in failures and logs: "matching", "replica a"…
 	bin  string
 	env  []string
 	logs string // directory of the runs' stderr
@@ -45,8 +46,8 @@ type child struct {
 	runs    []string      // stderr file of each run
 }
 
-func newChild(t *testing.T, bin string, env []string) *child {
-	c := &child{t: t, bin: bin, env: env, logs: t.TempDir()}
+func newChild(t *testing.T, name, bin string, env []string) *child {
+	c := &child{t: t, name: name, bin: bin, env: env, logs: t.TempDir()}
 	t.Cleanup(func() {
 		// Whatever happened, no process outlives the test.
 		if c.running() {
@@ -63,7 +64,7 @@ func newChild(t *testing.T, bin string, env []string) *child {
 func (c *child) start() {
 	c.t.Helper()
 	if c.running() {
-		c.t.Fatal("matching is already running")
+		c.t.Fatalf("%s is already running", c.name)
 	}
 	path := filepath.Join(c.logs, fmt.Sprintf("run-%d.log", len(c.runs)+1))
 	f, err := os.Create(path)
@@ -75,7 +76,7 @@ func (c *child) start() {
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		f.Close()
-		c.t.Fatalf("start matching: %v", err)
+		c.t.Fatalf("start %s: %v", c.name, err)
 	}
 	c.runs = append(c.runs, path)
 	c.cmd, c.killed, c.done = cmd, false, make(chan struct{})
@@ -113,7 +114,7 @@ func (c *child) kill() {
 	c.t.Helper()
 	if !c.running() {
 		ok, err := c.exitedByItself()
-		c.t.Fatalf("matching was not running when it was to be killed (exited by itself: %v, %v)", ok, err)
+		c.t.Fatalf("%s was not running when it was to be killed (exited by itself: %v, %v)", c.name, ok, err)
 	}
 	c.killed = true
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -134,10 +135,10 @@ func (c *child) stop(timeout time.Duration) {
 	case <-time.After(timeout):
 		_ = c.cmd.Process.Kill()
 		<-c.done
-		c.t.Fatalf("matching did not stop within %s of SIGTERM", timeout)
+		c.t.Fatalf("%s did not stop within %s of SIGTERM", c.name, timeout)
 	}
 	if c.waitErr != nil {
-		c.t.Fatalf("matching stopped with %v after SIGTERM", c.waitErr)
+		c.t.Fatalf("%s stopped with %v after SIGTERM", c.name, c.waitErr)
 	}
 }
 
@@ -163,7 +164,7 @@ func (c *child) dumpLogs() {
 			notable = append(notable[:most], fmt.Sprintf("… %d more", len(notable)-most))
 		}
 		tail := lines[max(0, len(lines)-5):]
-		c.t.Logf("matching run %d stderr, %d lines; all but \"shortlist proposed\":\n%s\nlast lines:\n%s", i+1, len(lines),
+		c.t.Logf("%s run %d stderr, %d lines; all but \"shortlist proposed\":\n%s\nlast lines:\n%s", c.name, i+1, len(lines),
 			strings.Join(notable, "\n"), strings.Join(tail, "\n"))
 	}
 }

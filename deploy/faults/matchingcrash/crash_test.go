@@ -61,13 +61,17 @@ func seedFromEnv(t *testing.T) uint64 {
 type killKind int
 
 const (
-	killRanking killKind = iota // once atApplied MissionSubmitted events were acknowledged
-	killStartup                 // afterStart after the current run started
-	killRelay                   // every mission applied, at fraction of the unpublished backlog
+	killRanking     killKind = iota // once atApplied MissionSubmitted events were acknowledged
+	killStartup                     // afterStart after the current run started
+	killRelay                       // every mission applied, at fraction of the unpublished backlog
+	killOneReplica                  // one of two replicas, while both rank
+	killAllReplicas                 // both replicas at once, while they rank
+	killKindCount
 )
 
 func (k killKind) String() string {
-	return [...]string{"while ranking", "during start-up", "while relaying"}[k]
+	return [...]string{"while ranking", "during start-up", "while relaying", "one replica while ranking",
+		"all replicas while ranking"}[k]
 }
 
 // killStep is one planned SIGKILL.
@@ -108,6 +112,8 @@ func (s scale) plan(r *mrand.Rand) []killStep {
 // killRecord is what a kill interrupted, read from the database and the streams once the
 // process is gone.
 type killRecord struct {
+	who        string // the replicas killed; empty for the only one
+	survivors  bool   // another replica kept running: the counts are not of one instant
 	run        int
 	kind       killKind
 	afterStart time.Duration
@@ -137,9 +143,7 @@ func (k killRecord) appliedNotAcked() int { return k.store.inboxMissions - k.ack
 // exactly one shortlist, revision 1, proposed once on the stream, and that every event was
 // applied exactly once.
 //
-// It runs one matching process at a time. Two replicas on one database are not supported yet
-// (each keeps its open missions and exposure counts in memory, see deploy/README.md), so the
-// issue's "then all replicas" waits for that.
+// It runs one matching process on SQLite; TestKillMatchingReplicas runs two on PostgreSQL.
 //
 // No profile event is published after the missions and the exposure cap is off, so rankings do
 // not depend on the order of events: a second revision of any shortlist could only come from an
@@ -164,8 +168,8 @@ func TestKillMatchingWhileRanking(t *testing.T) {
 	}
 
 	dataDir := t.TempDir()
-	dbPath := filepath.Join(dataDir, "matching.db")
-	c := newChild(t, bin, []string{
+	db := sqliteAt(filepath.Join(dataDir, "matching.db"))
+	c := newChild(t, "matching", bin, []string{
 		"NATS_URL=" + natsURL,
 		"CAIOMATCH_DATA_DIR=" + dataDir,
 		"CAIOMATCH_MATCHING_GRPC_ADDR=127.0.0.1:0",
@@ -182,7 +186,7 @@ func TestKillMatchingWhileRanking(t *testing.T) {
 		"OTEL_EXPORTER_OTLP_ENDPOINT=",
 	})
 
-	w := &watch{t: t, ctx: ctx, child: c}
+	w := &watch{t: t, ctx: ctx, children: []*child{c}}
 	c.start()
 	runStarted := time.Now()
 	published := make(chan error, 1)
@@ -225,26 +229,8 @@ func TestKillMatchingWhileRanking(t *testing.T) {
 		}
 		afterStart := time.Since(runStarted)
 		c.kill()
-		k := killRecord{run: len(c.runs), kind: step.kind, afterStart: afterStart}
-		var err error
-		if k.proposed, err = proposed(); err != nil {
-			t.Fatal(err)
-		}
-		if k.missions, err = consumerOf(ctx, js, "MISSION", missionsConsumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-			t.Fatal(err)
-		}
-		// A kill at start-up may come before the database exists.
-		k.store, k.storeErr = countStore(ctx, dbPath)
-		if k.storeErr == nil {
-			if k.committedNotPublished() < 0 || k.publishedNotMarked() < 0 {
-				t.Errorf("kill %d: %d shortlists on the stream but %d outbox rows (%d marked sent)",
-					len(kills)+1, k.proposed, k.store.outboxRows, k.store.outboxSent)
-			}
-			if k.appliedNotAcked() < 0 {
-				t.Errorf("kill %d: %d MissionSubmitted acknowledged but only %d in the inbox: an event was acknowledged without its effect",
-					len(kills)+1, k.acked(), k.store.inboxMissions)
-			}
-		}
+		k := recordKill(t, ctx, js, db, len(kills)+1, true)
+		k.run, k.kind, k.afterStart = len(c.runs), step.kind, afterStart
 		kills = append(kills, k)
 		c.start()
 		runStarted = time.Now()
@@ -277,7 +263,7 @@ func TestKillMatchingWhileRanking(t *testing.T) {
 				return false, err
 			}
 		}
-		final, err = countStore(ctx, dbPath)
+		final, err = countStore(ctx, db)
 		return err == nil && final.outboxSent == final.outboxRows, err
 	})
 	rankedAll := time.Since(publishStarted)
@@ -285,165 +271,42 @@ func TestKillMatchingWhileRanking(t *testing.T) {
 	publishTime := w.publishTime
 	c.stop(30 * time.Second)
 
-	// The stream: one ShortlistProposed per mission, revision 1, each event once.
-	missionIDs := map[string]bool{}
-	for _, ev := range missions {
-		missionIDs[ev.Envelope.GetAggregateId()] = true
-	}
-	props, others, err := proposals(ctx, js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if others != 0 {
-		t.Errorf("MATCHING holds %d messages that are not ShortlistProposed events", others)
-	}
-	streamEvents := map[string]bool{}
-	pairs := map[string]int{}
-	var streamDuplicates, revisionsAbove1, unknownMissions, withCandidates int
-	for _, p := range props {
-		if streamEvents[p.eventID] {
-			streamDuplicates++
-		}
-		streamEvents[p.eventID] = true
-		pairs[fmt.Sprintf("%s/%d", p.missionID, p.revision)]++
-		if p.revision != 1 {
-			revisionsAbove1++
-		}
-		if !missionIDs[p.missionID] {
-			unknownMissions++
-		}
-		if p.candidates > 0 {
-			withCandidates++
-		}
-	}
-	if len(props) != sc.missions || len(pairs) != sc.missions || streamDuplicates != 0 || revisionsAbove1 != 0 || unknownMissions != 0 {
-		t.Errorf("MATCHING holds %d ShortlistProposed for %d missions: %d distinct (mission, revision), %d repeated event ids, "+
-			"%d revisions above 1, %d of unknown missions", len(props), sc.missions, len(pairs), streamDuplicates, revisionsAbove1, unknownMissions)
-	}
-	// Each shortlist is the one an uninterrupted service would have proposed: no crash made it
-	// rank against a partial index or a stale mission.
-	ref := newReference(t, profiles, missions)
-	wrong := 0
-	for _, p := range props {
-		if diff := ref.check(p.event); diff != "" {
-			if wrong++; wrong <= 5 {
-				t.Errorf("shortlist of mission %s revision %d differs from the reference: %s", p.missionID, p.revision, diff)
-			}
-		}
-	}
-	deadLetters, err := streamMsgs(ctx, js, eventbus.DeadLetterStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if deadLetters != 0 {
-		t.Errorf("%d dead letters", deadLetters)
-	}
-
-	// The database: each mission once, one shortlist, current revision 1; one inbox row per
-	// MissionSubmitted; the outbox rows are the stream's events, all marked sent.
-	f, err := readFinalStore(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	minShortlists, maxShortlists, minRevision, maxRevision := sc.missions, 0, int64(1<<62), int64(0)
-	for id, rev := range f.missions {
-		n := f.shortlistsOf[id]
-		minShortlists, maxShortlists = min(minShortlists, n), max(maxShortlists, n)
-		minRevision, maxRevision = min(minRevision, rev), max(maxRevision, rev)
-		if !missionIDs[id] {
-			t.Errorf("matching holds mission %s, which was never submitted", id)
-		}
-	}
-	if len(f.missions) != sc.missions || minShortlists != 1 || maxShortlists != 1 || minRevision != 1 || maxRevision != 1 ||
-		f.closedMissions != 0 || f.orphanShortlist != 0 {
-		t.Errorf("matching holds %d missions (want %d), %d closed; shortlists per mission %d..%d, current revision %d..%d "+
-			"(want exactly 1); %d shortlists of unknown missions",
-			len(f.missions), sc.missions, f.closedMissions, minShortlists, maxShortlists, minRevision, maxRevision, f.orphanShortlist)
-	}
-	inboxDuplicates, inboxMissing := 0, 0
-	for _, ev := range missions {
-		switch n := f.inbox[ev.Envelope.GetEventId()]; {
-		case n == 0:
-			inboxMissing++
-		case n > 1:
-			inboxDuplicates += n - 1
-		}
-	}
-	if len(f.inbox) != sc.missions || inboxMissing != 0 || inboxDuplicates != 0 {
-		t.Errorf("inbox of %s: %d events (want %d), %d MissionSubmitted missing, %d claimed twice",
-			missionsConsumer, len(f.inbox), sc.missions, inboxMissing, inboxDuplicates)
-	}
-	if f.profileInbox != sc.profiles {
-		t.Errorf("inbox of %s: %d events, want the %d ProfileRegistered", profilesConsumer, f.profileInbox, sc.profiles)
-	}
-	if len(f.outboxEvents) != len(streamEvents) || f.outboxUnsent != 0 {
-		t.Errorf("outbox: %d rows, %d unsent; the stream holds %d events", len(f.outboxEvents), f.outboxUnsent, len(streamEvents))
-	}
-	for id := range streamEvents {
-		if !f.outboxEvents[id] {
-			t.Errorf("ShortlistProposed %s is on the stream but not in the outbox", id)
-			break
-		}
-	}
+	out := checkOutcome(t, ctx, js, db, sc, profiles, missions)
 
 	// Figures.
-	kinds := map[killKind]int{}
-	republished, firstPublished, redelivered := 0, 0, 0
-	for _, k := range kills {
-		kinds[k.kind]++
-		if k.storeErr == nil {
-			republished += k.publishedNotMarked()
-			firstPublished += k.committedNotPublished()
-			redelivered += k.appliedNotAcked()
-		}
-	}
-	figures("version=%s seed=%d missions=%d profiles=%d kills=%d (while ranking %d, during start-up %d, while relaying %d) restarts=%d",
-		sc.name, seed, sc.missions, sc.profiles, len(kills), kinds[killRanking], kinds[killStartup], kinds[killRelay], len(c.runs)-1)
-	for i, k := range kills {
-		if k.storeErr != nil {
-			figures("kill %d (%s): run %d, %s after its start, before its database could be read (%v); %d shortlists on the stream",
-				i+1, k.kind, k.run, k.afterStart.Round(time.Millisecond), firstLine(k.storeErr), k.proposed)
-			continue
-		}
-		figures("kill %d (%s): run %d, %s after its start: %d/%d missions applied, %d fetched and unacknowledged "+
-			"(they wait for AckWait), %d shortlists on the stream; "+
-			"outbox committed-not-published=%d published-not-marked=%d (re-published, dropped by JetStream); "+
-			"inbox applied-not-acked=%d (redelivered, skipped)",
-			i+1, k.kind, k.run, k.afterStart.Round(time.Millisecond),
-			k.store.inboxMissions, sc.missions, k.missions.ackPending, k.proposed, k.committedNotPublished(), k.publishedNotMarked(), k.appliedNotAcked())
-	}
+	figures("version=%s seed=%d missions=%d profiles=%d restarts=%d", sc.name, seed, sc.missions, sc.profiles, len(c.runs)-1)
+	killFigures(kills, sc)
 	figures("time to rank all=%s (from the first MissionSubmitted published to the last ShortlistProposed on the stream; "+
 		"publishing took %s, every mission applied after %s); last restart to all ranked=%s; build %s",
 		rankedAll.Round(time.Millisecond), publishTime.Round(time.Millisecond), appliedAll.Round(time.Millisecond),
 		lastRecovery.Round(time.Millisecond), buildTime.Round(time.Millisecond))
-	figures("shortlists per mission min=%d max=%d; current revision min=%d max=%d; missions with candidates=%d/%d; "+
-		"shortlists differing from an uninterrupted ranking=%d", minShortlists, maxShortlists, minRevision, maxRevision,
-		withCandidates, sc.missions, wrong)
-	figures("duplicates=%d (stream event ids %d, (mission, revision) %d, inbox %d); dead letters=%d; "+
-		"re-publishes dropped by dedup=%d; outbox rows first published after a restart=%d; redeliveries skipped by the inbox=%d",
-		streamDuplicates+(len(props)-len(pairs))+inboxDuplicates, streamDuplicates, len(props)-len(pairs), inboxDuplicates,
-		deadLetters, republished, firstPublished, redelivered)
+	out.figures(sc)
+	runFigures(c)
+}
+
+// runFigures prints how each run of a child loaded its index and started ranking.
+func runFigures(c *child) {
 	for _, l := range c.runLogs() {
 		if !l.Loaded {
-			figures("run %d: killed before its index was loaded", l.Run)
+			figures("%s run %d: killed before its index was loaded", c.name, l.Run)
 			continue
 		}
 		first := "none"
 		if l.FirstShortlistAt > 0 {
 			first = l.FirstShortlistAt.Round(time.Millisecond).String()
 		}
-		figures("run %d: index loaded in %d ms (%d profiles, %d events replayed, from snapshot %v), %s after the run's first log line; "+
-			"first shortlist proposed %s after it", l.Run, l.Ms, l.Profiles, l.Replayed, l.FromSnapshot,
+		figures("%s run %d: index loaded in %d ms (%d profiles, %d events replayed, from snapshot %v), %s after the run's first log line; "+
+			"first shortlist proposed %s after it", c.name, l.Run, l.Ms, l.Profiles, l.Replayed, l.FromSnapshot,
 			l.IndexAt.Round(time.Millisecond), first)
 	}
 }
 
-// watch waits for conditions while matching runs, failing at once if the process exits by
+// watch waits for conditions while matching runs, failing at once if a process exits by
 // itself, the publisher fails or the time is up.
 type watch struct {
 	t           *testing.T
 	ctx         context.Context
-	child       *child
+	children    []*child
 	published   <-chan error
 	publishTime time.Duration
 	started     time.Time // when publishing began
@@ -451,8 +314,10 @@ type watch struct {
 
 func (w *watch) check(what string) {
 	w.t.Helper()
-	if exited, err := w.child.exitedByItself(); exited {
-		w.t.Fatalf("matching exited by itself (%v) while waiting for %s", err, what)
+	for _, c := range w.children {
+		if exited, err := c.exitedByItself(); exited {
+			w.t.Fatalf("%s exited by itself (%v) while waiting for %s", c.name, err, what)
+		}
 	}
 	select {
 	case err := <-w.published:

@@ -7,7 +7,27 @@ import (
 	"strings"
 
 	_ "modernc.org/sqlite" // the driver matching itself uses
+
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 )
+
+// database opens matching's database for the test to read.
+type database struct {
+	name string
+	open func(ctx context.Context) (*sql.DB, error)
+}
+
+// sqliteAt is matching's SQLite database at path, opened read-only.
+func sqliteAt(path string) database {
+	return database{name: path, open: func(ctx context.Context) (*sql.DB, error) { return openReadOnly(ctx, path) }}
+}
+
+// postgresAt is matching's PostgreSQL database (the replicas share it).
+func postgresAt(databaseURL string) database {
+	return database{name: sqlstore.RedactURL(databaseURL), open: func(ctx context.Context) (*sql.DB, error) {
+		return sqlstore.OpenPostgres(ctx, databaseURL)
+	}}
+}
 
 // openReadOnly opens matching's SQLite database without ever writing to it.
 func openReadOnly(ctx context.Context, path string) (*sql.DB, error) {
@@ -33,8 +53,8 @@ type storeCounts struct {
 	shortlists             int
 }
 
-func countStore(ctx context.Context, path string) (storeCounts, error) {
-	db, err := openReadOnly(ctx, path)
+func countStore(ctx context.Context, d database) (storeCounts, error) {
+	db, err := d.open(ctx)
 	if err != nil {
 		return storeCounts{}, err
 	}
@@ -48,7 +68,7 @@ func countStore(ctx context.Context, path string) (storeCounts, error) {
 		(SELECT COUNT(*) FROM shortlists)`, missionsConsumer).
 		Scan(&c.outboxRows, &c.outboxSent, &c.inboxMissions, &c.missions, &c.shortlists)
 	if err != nil {
-		return storeCounts{}, fmt.Errorf("count %s: %w", path, err)
+		return storeCounts{}, fmt.Errorf("count %s: %w", d.name, err)
 	}
 	return c, nil
 }
@@ -65,8 +85,8 @@ type finalStore struct {
 	outboxEvents    map[string]bool
 }
 
-func readFinalStore(ctx context.Context, path string) (finalStore, error) {
-	db, err := openReadOnly(ctx, path)
+func readFinalStore(ctx context.Context, d database) (finalStore, error) {
+	db, err := d.open(ctx)
 	if err != nil {
 		return finalStore{}, err
 	}
