@@ -52,7 +52,10 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger, options ...ServerOp
 		)),
 		grpc.ChainUnaryInterceptor(unaryServerInterceptor(logger, o.callerKey)),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		// Connections are closed (gracefully) after a few minutes, so that clients resolving a
+		// DNS name (dns:///matching:9103 on Kubernetes) pick up replicas added since.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second,
+			MaxConnectionAge: 5 * time.Minute, MaxConnectionAgeGrace: 30 * time.Second}),
 	)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
