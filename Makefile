@@ -1,14 +1,14 @@
 # caiomatch: `make run` starts the whole platform, `make test` runs every check CI runs.
 SHELL := /bin/bash
 GO ?= go
-MODULES := pkg services/profile services/mission services/matching gateway deploy/faults
+MODULES := pkg services/profile services/mission services/matching gateway deploy/faults deploy/local
 TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2
 TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/protoc-gen-go \
 	google.golang.org/grpc/cmd/protoc-gen-go-grpc \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
 
-.PHONY: run seed test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
+.PHONY: run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
 ## run: build and start everything (embedded NATS + SQLite under ./data, three services, gateway)
 run:
@@ -20,6 +20,22 @@ MISSIONS ?= 20
 ## seed: load N consultants and MISSIONS missions (default 1000 and 20) into a `make run` platform in another terminal
 seed:
 	$(GO) run ./gateway/cmd/seed -consultants $(N) -missions $(MISSIONS)
+
+CLUSTER_STATE ?= data/cluster
+## cluster-up: a local cluster on loopback (deploy/README.md): three nats-server nodes, PostgreSQL, two replicas of each service, two gateways; PORT_OFFSET=n shifts every port (first start only)
+cluster-up: cluster-tool
+	./bin/cluster up -state $(CLUSTER_STATE) $(if $(PORT_OFFSET),-port-offset $(PORT_OFFSET))
+
+## cluster-status: every process of the local cluster, its pid, whether it runs, its address and log
+cluster-status: cluster-tool
+	@./bin/cluster status -state $(CLUSTER_STATE)
+
+## cluster-down: stop the local cluster (gateways, services, NATS, a private PostgreSQL); WIPE=1 also deletes its data and drops its databases
+cluster-down: cluster-tool
+	./bin/cluster down -state $(CLUSTER_STATE) $(if $(filter 1 true yes,$(WIPE)),-wipe)
+
+cluster-tool:
+	@$(GO) build -o bin/cluster ./deploy/local/cmd/cluster
 
 ## test: protos current and lint-clean, formatting, vet, then every module's tests with -race
 test: proto-check fmt-check vet test-go

@@ -2,6 +2,7 @@ package eventbus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -85,7 +86,7 @@ func (s ConsumerSpec) config() jetstream.ConsumerConfig {
 
 // Run consumes until ctx ends.
 func (c *Consumer) Run(ctx context.Context) error {
-	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.spec.Stream, c.spec.config())
+	cons, err := declareConsumer(ctx, c.js, c.spec.Stream, c.spec.config())
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", c.spec.Durable, c.spec.Stream, err)
 	}
@@ -209,4 +210,26 @@ func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, why string
 	}
 	c.logger.WarnContext(ctx, "message dead-lettered", "consumer", c.spec.Durable, "subject", msg.Subject(), "reason", why)
 	_ = msg.Term()
+}
+
+// declareConsumer creates the durable consumer, or updates it when it exists with another
+// configuration, trying again while the cluster elects leaders (see declareStream).
+func declareConsumer(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	const attempts, pause = 12, 500 * time.Millisecond
+	var err error
+	for range attempts {
+		var cons jetstream.Consumer
+		cons, err = js.CreateConsumer(ctx, stream, cfg)
+		if errors.Is(err, jetstream.ErrConsumerExists) {
+			cons, err = js.UpdateConsumer(ctx, stream, cfg)
+		}
+		if err == nil {
+			return cons, nil
+		}
+		if ctx.Err() != nil || !transient(err) {
+			return nil, err
+		}
+		sleepCtx(ctx, pause)
+	}
+	return nil, err
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -114,7 +115,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, settings StreamS
 		if err := CheckDurability(cfg, settings); err != nil {
 			return err
 		}
-		s, err := js.CreateOrUpdateStream(ctx, cfg)
+		s, err := declareStream(ctx, js, cfg)
 		if err != nil {
 			return fmt.Errorf("declare stream %s: %w", cfg.Name, err)
 		}
@@ -123,4 +124,38 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, settings StreamS
 		}
 	}
 	return nil
+}
+
+// declareStream creates the stream, or updates it when it exists with another configuration.
+// It creates first because a cluster answers an update only from the stream's leader: replicas
+// starting together on a fresh cluster, or right after the cluster restarted, would wait on
+// updates of streams without a leader yet. A request that times out is tried again for a while.
+func declareStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	const attempts, pause = 12, 500 * time.Millisecond
+	var err error
+	for range attempts {
+		var s jetstream.Stream
+		s, err = js.CreateStream(ctx, cfg)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			s, err = js.UpdateStream(ctx, cfg)
+		}
+		if err == nil {
+			return s, nil
+		}
+		if ctx.Err() != nil || !transient(err) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+	}
+	return nil, err
+}
+
+// transient errors are the ones a cluster gives while it elects leaders.
+func transient(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
 }

@@ -91,10 +91,18 @@ func SnapshotIndex(ctx context.Context, js jetstream.JetStream, ix *index.Index,
 	if s, err := js.Stream(ctx, eventbus.StreamOf(eventbus.ProducerProfile)); err == nil {
 		replicas = max(s.CachedInfo().Config.Replicas, 1)
 	}
-	store, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: IndexBucket, Description: "matching's index snapshots", Storage: jetstream.FileStorage,
-		Replicas: replicas,
-	})
+	// Get before create: creating or updating needs the bucket stream's leader, and replicas
+	// snapshotting together at shutdown would wait on each other's declaration.
+	store, err := js.ObjectStore(ctx, IndexBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		store, err = js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket: IndexBucket, Description: "matching's index snapshots", Storage: jetstream.FileStorage,
+			Replicas: replicas,
+		})
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) || errors.Is(err, jetstream.ErrBucketExists) {
+			store, err = js.ObjectStore(ctx, IndexBucket)
+		}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("index snapshot bucket: %w", err)
 	}

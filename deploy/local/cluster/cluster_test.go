@@ -1,0 +1,414 @@
+//go:build unix
+
+package cluster_test
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caiomatch/caiomatch/deploy/local/cluster"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
+)
+
+// TestLocalCluster brings a whole cluster up in a temporary state directory on ports of its
+// own, takes a mission from submission to shortlist across both gateways, SIGKILLs one matching
+// replica and checks the other one shortlists the next mission, restarts the killed one, does
+// the same with a NATS node, and tears everything down, databases included.
+func TestLocalCluster(t *testing.T) {
+	serverURL := postgresServer(t)
+	began := time.Now()
+	binaries, err := cluster.Build(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatalf("build the cluster's binaries: %v", err)
+	}
+	t.Logf("built nats-server, the services and the gateway in %s", time.Since(began).Round(time.Millisecond))
+
+	stateDir := t.TempDir()
+	opts := cluster.Options{
+		StateDir:       stateDir,
+		PortOffset:     freePortOffset(t),
+		Postgres:       cluster.PostgresExternal,
+		PostgresURL:    serverURL,
+		DatabasePrefix: testDatabasePrefix(time.Now()),
+		Binaries:       &binaries,
+		DieWithParent:  true,
+		Logger:         testLogger(t),
+	}
+	began = time.Now()
+	c, err := cluster.Up(t.Context(), opts)
+	t.Cleanup(func() { tearDown(t, stateDir) })
+	if err != nil {
+		t.Fatalf("cluster up: %v", err)
+	}
+	t.Logf("cluster up in %s, port offset %d", time.Since(began).Round(time.Millisecond), opts.PortOffset)
+
+	gateways := c.GatewayURLs()
+	api := &apiClient{t: t, http: &http.Client{Timeout: 15 * time.Second}}
+	operator := c.OperatorToken()
+	firm := api.createAccount(gateways[0], operator, "FIRM", "Acme Pharma")
+	consultant := api.createAccount(gateways[1], operator, "CONSULTANT", "Claire Martin")
+	profile := api.must(gateways[0], "POST", "/v1/profiles", consultant, profileBody())
+	profileID := str(profile, "profile", "id")
+
+	// Submitted through one gateway, read through the other.
+	first := api.must(gateways[0], "POST", "/v1/missions", firm, missionBody())
+	waitShortlisted(t, api, gateways[1], firm, str(first, "mission", "id"), profileID, 30*time.Second)
+
+	// One matching replica dies: the other takes the work from the shared consumer. Messages
+	// the dead one had fetched come back after the consumer's AckWait (30 s).
+	if err := c.Kill("matching-1"); err != nil {
+		t.Fatalf("kill matching-1: %v", err)
+	}
+	killed := time.Now()
+	second := api.must(gateways[1], "POST", "/v1/missions", firm, missionBody())
+	waitShortlisted(t, api, gateways[0], firm, str(second, "mission", "id"), profileID, 90*time.Second)
+	t.Logf("with matching-1 killed, the next mission was shortlisted %s after the kill", time.Since(killed).Round(time.Millisecond))
+
+	if err := c.Start(t.Context(), "matching-1"); err != nil {
+		t.Fatalf("restart matching-1: %v", err)
+	}
+	// A NATS node dies: the streams keep a majority, the services reconnect to the other
+	// nodes. Started again, it catches up.
+	if err := c.Kill("nats-2"); err != nil {
+		t.Fatalf("kill nats-2: %v", err)
+	}
+	third := api.must(gateways[0], "POST", "/v1/missions", firm, missionBody())
+	waitShortlisted(t, api, gateways[1], firm, str(third, "mission", "id"), profileID, 60*time.Second)
+	began = time.Now()
+	if err := c.Start(t.Context(), "nats-2"); err != nil {
+		t.Fatalf("restart nats-2: %v", err)
+	}
+	t.Logf("nats-2 restarted and the NATS cluster settled in %s", time.Since(began).Round(time.Millisecond))
+
+	before := pids(c.Status())
+	for name, pid := range before {
+		if pid == 0 {
+			t.Errorf("%s is not running after the restart", name)
+		}
+	}
+
+	// A second Up finds everything running and starts nothing.
+	again, err := cluster.Up(t.Context(), opts)
+	if err != nil {
+		t.Fatalf("second cluster up: %v", err)
+	}
+	if after := pids(again.Status()); !maps.Equal(before, after) {
+		t.Errorf("a second Up changed the processes: before %v, after %v", before, after)
+	}
+
+	loaded, err := cluster.Load(stateDir, testLogger(t))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := loaded.Down(t.Context(), true); err != nil {
+		t.Fatalf("down -wipe: %v", err)
+	}
+	for _, p := range c.Status() {
+		if p.Alive {
+			t.Errorf("%s (pid %d) still runs after Down", p.Name, p.PID)
+		}
+	}
+	if _, err := os.Stat(stateDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("state directory after a wipe: %v, want it gone", err)
+	}
+	if left := databasesNamed(t, serverURL, opts.DatabasePrefix); len(left) > 0 {
+		t.Errorf("databases left after a wipe: %v", left)
+	}
+}
+
+// tearDown stops whatever a failed test left running, shows the end of every log when the
+// test failed, and wipes the cluster.
+func tearDown(t *testing.T, stateDir string) {
+	c, err := cluster.Load(stateDir, nil)
+	if errors.Is(err, fs.ErrNotExist) {
+		return // wiped by the test, or never recorded
+	}
+	if err != nil {
+		t.Errorf("load the cluster to tear it down: %v", err)
+		return
+	}
+	if t.Failed() {
+		for _, p := range c.Status() {
+			data, _ := os.ReadFile(p.LogPath)
+			lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+			t.Logf("last lines of %s (alive %v):\n%s", p.Name, p.Alive, strings.Join(lines[max(0, len(lines)-25):], "\n"))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := c.Down(ctx, true); err != nil {
+		t.Errorf("tear the cluster down: %v", err)
+	}
+}
+
+// postgresServer is the test server's URL: CAIOMATCH_TEST_POSTGRES_URL, or the default of
+// sqltest. Like the repository's other PostgreSQL tests, the test skips when the server is
+// unreachable, except under CI=true, where it fails.
+func postgresServer(t *testing.T) string {
+	t.Helper()
+	serverURL := cmp.Or(os.Getenv(sqltest.EnvPostgresURL), sqltest.DefaultPostgresURL)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	db, err := sqlstore.OpenPostgres(ctx, serverURL)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required when CI=true, but %s is unreachable: %v (start it, or set %s)",
+				sqlstore.RedactURL(serverURL), err, sqltest.EnvPostgresURL)
+		}
+		t.Skipf("skipping the local cluster test: PostgreSQL at %s is unreachable (%v); start PostgreSQL or set %s to run it",
+			sqlstore.RedactURL(serverURL), err, sqltest.EnvPostgresURL)
+	}
+	defer db.Close()
+	dropStaleTestDatabases(t, db)
+	return serverURL
+}
+
+// testDatabaseName matches the databases of this test: caiomatch_test_<unix seconds>_<hex>_<component>.
+var testDatabaseName = regexp.MustCompile(`^caiomatch_test_([0-9]+)_[0-9a-f]+_[a-z]+$`)
+
+func testDatabasePrefix(now time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("caiomatch_test_%d_%s", now.Unix(), hex.EncodeToString(b))
+}
+
+// dropStaleTestDatabases drops the databases of runs that died more than an hour ago without
+// tearing down (a killed go test), so they do not pile up on a developer's server.
+func dropStaleTestDatabases(t *testing.T, db *sql.DB) {
+	rows, err := db.QueryContext(t.Context(), `SELECT datname FROM pg_database WHERE datname LIKE 'caiomatch_test_%'`)
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) != nil {
+			continue
+		}
+		if m := testDatabaseName.FindStringSubmatch(name); m != nil {
+			if created, err := strconv.ParseInt(m[1], 10, 64); err == nil && time.Since(time.Unix(created, 0)) > time.Hour {
+				stale = append(stale, name)
+			}
+		}
+	}
+	rows.Close()
+	for _, name := range stale {
+		if _, err := db.ExecContext(t.Context(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err == nil {
+			t.Logf("dropped the stale test database %s", name)
+		}
+	}
+}
+
+func databasesNamed(t *testing.T, serverURL, prefix string) []string {
+	t.Helper()
+	db, err := sqlstore.OpenPostgres(t.Context(), serverURL)
+	if err != nil {
+		t.Fatalf("reconnect to PostgreSQL: %v", err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(t.Context(), `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, prefix)
+	if err != nil {
+		t.Fatalf("list databases: %v", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// freePortOffset picks a port offset whose ports are all free, below the range the kernel
+// hands out for outgoing connections (32768 and up on Linux), so none is taken meanwhile.
+func freePortOffset(t *testing.T) int {
+	t.Helper()
+	for range 50 {
+		n, err := rand.Int(rand.Reader, big.NewInt(120))
+		if err != nil {
+			t.Fatal(err)
+		}
+		offset := 100 * int(1+n.Int64()) // 100 to 12,000: ports up to 31,113
+		if allFree(cluster.Ports(offset, false)) {
+			return offset
+		}
+	}
+	t.Fatal("no port offset with every port free")
+	return 0
+}
+
+func allFree(ports []int) bool {
+	for _, port := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			return false
+		}
+		l.Close()
+	}
+	return true
+}
+
+func pids(statuses []cluster.ProcessStatus) map[string]int {
+	m := map[string]int{}
+	for _, p := range statuses {
+		m[p.Name] = 0
+		if p.Alive {
+			m[p.Name] = p.PID
+		}
+	}
+	return m
+}
+
+// waitShortlisted waits until the mission's shortlist is READY with the profile on it.
+func waitShortlisted(t *testing.T, api *apiClient, gateway, token, missionID, profileID string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var last map[string]any
+	for time.Now().Before(deadline) {
+		status, body := api.call(gateway, "GET", "/v1/missions/"+missionID+"/shortlist", token, nil)
+		last = body
+		if status == http.StatusOK && str(body, "status") == "SHORTLIST_STATUS_READY" {
+			candidates, _ := body["candidates"].([]any)
+			if slices.ContainsFunc(candidates, func(c any) bool {
+				m, _ := c.(map[string]any)
+				return str(m, "profileId") == profileID
+			}) {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("mission %s: no READY shortlist with profile %s within %s; last answer %v", missionID, profileID, within, last)
+}
+
+// apiClient calls the public HTTP API of a gateway.
+type apiClient struct {
+	t    *testing.T
+	http *http.Client
+}
+
+func (a *apiClient) call(gateway, method, path, token string, body any) (int, map[string]any) {
+	a.t.Helper()
+	var payload io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		payload = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(a.t.Context(), method, gateway+path, payload)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s%s: %v", method, gateway, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		a.t.Fatalf("%s %s%s: status %d, not JSON: %s", method, gateway, path, resp.StatusCode, raw)
+	}
+	return resp.StatusCode, out
+}
+
+func (a *apiClient) must(gateway, method, path, token string, body any) map[string]any {
+	a.t.Helper()
+	status, out := a.call(gateway, method, path, token, body)
+	if status != http.StatusOK {
+		a.t.Fatalf("%s %s%s: status %d: %v", method, gateway, path, status, out)
+	}
+	return out
+}
+
+// createAccount returns the new account's token.
+func (a *apiClient) createAccount(gateway, operatorToken, role, name string) string {
+	a.t.Helper()
+	return str(a.must(gateway, "POST", "/v1/accounts", operatorToken, map[string]any{"role": role, "name": name}), "token")
+}
+
+// missionStart is always in the future, whatever the day the test runs: a start date before
+// today is refused.
+var missionStart = time.Now().UTC().AddDate(0, 3, 0)
+
+func profileBody() map[string]any {
+	return map[string]any{
+		"displayName":     "Claire Martin",
+		"email":           "claire.martin@example.org",
+		"headline":        "Former CTO, led two AI transformations in pharma",
+		"sectors":         []string{"C21", "R86"},
+		"skills":          []map[string]any{{"id": "ai-strategy", "level": 5}, {"id": "change-management", "level": 4}},
+		"yearsExperience": 18,
+		"languages":       []string{"fr", "en"},
+		"location":        map[string]any{"country": "FR", "city": "Lyon"},
+		"workMode":        "WORK_MODE_HYBRID",
+		"dailyRateEur":    1400,
+		"availableFrom":   missionStart.AddDate(0, 0, -28).Format(time.DateOnly),
+	}
+}
+
+func missionBody() map[string]any {
+	return map[string]any{
+		"title":              "Transition CAIO to launch our AI programme",
+		"sector":             "C21",
+		"missionType":        "MISSION_TYPE_TRANSFORMATION_LAUNCH",
+		"requiredSkills":     []string{"ai-strategy", "change-management"},
+		"startDate":          missionStart.Format(time.DateOnly),
+		"durationMonths":     12,
+		"maxDailyRateEur":    1500,
+		"languages":          []string{"fr"},
+		"location":           map[string]any{"country": "FR", "city": "Lyon"},
+		"workMode":           "WORK_MODE_HYBRID",
+		"minYearsExperience": 10,
+	}
+}
+
+// str walks nested objects: str(m, "mission", "id").
+func str(m map[string]any, path ...string) string {
+	var cur any = m
+	for _, k := range path {
+		obj, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = obj[k]
+	}
+	s, _ := cur.(string)
+	return s
+}
+
+// testLogger writes the cluster's log lines into the test's output.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), nil))
+}
