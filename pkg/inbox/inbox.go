@@ -25,7 +25,7 @@ func Migrations() sqlstore.MigrationSet {
 // which case the caller must roll back and do nothing.
 func Claim(ctx context.Context, tx *sql.Tx, consumer, eventID string) (bool, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO processed_events (event_id, consumer, processed_at)
-		VALUES ($1, $2, $3) ON CONFLICT (consumer, event_id) DO NOTHING`, eventID, consumer, time.Now().UTC().Format(time.RFC3339Nano))
+		VALUES ($1, $2, $3) ON CONFLICT (consumer, event_id) DO NOTHING`, eventID, consumer, sqlstore.FormatTime(time.Now()))
 	if err != nil {
 		return false, fmt.Errorf("claim event %s: %w", eventID, err)
 	}

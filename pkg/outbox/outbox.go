@@ -39,7 +39,7 @@ func Add(ctx context.Context, tx *sql.Tx, ev eventbus.Event) error {
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (event_id, subject, data, trace_header, created_at)
 		VALUES ($1, $2, $3, $4, $5)`,
-		ev.Envelope.GetEventId(), ev.Subject, ev.Data, string(traceHeader), time.Now().UTC().Format(time.RFC3339Nano))
+		ev.Envelope.GetEventId(), ev.Subject, ev.Data, string(traceHeader), sqlstore.FormatTime(time.Now()))
 	if err != nil {
 		return fmt.Errorf("outbox add %s: %w", ev.Envelope.GetType(), err)
 	}

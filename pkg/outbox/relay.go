@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-
 	"fmt"
 	"log/slog"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
 
@@ -147,7 +147,7 @@ func (r *Relay) markSent(ctx context.Context, rows []pending) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	args := []any{time.Now().UTC().Format(time.RFC3339Nano)}
+	args := []any{sqlstore.FormatTime(time.Now())}
 	marks := make([]string, len(rows))
 	for i, p := range rows {
 		args = append(args, p.seq)

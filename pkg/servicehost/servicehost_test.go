@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 )
 
 // runAsync runs RunTogether and returns a channel with its result.
@@ -137,20 +141,6 @@ func TestRunTogetherCanceledBeforeStopIsAFailure(t *testing.T) {
 	}
 }
 
-func TestEnv(t *testing.T) {
-	t.Setenv("CAIOMATCH_TEST_SET", "value")
-	t.Setenv("CAIOMATCH_TEST_EMPTY", "")
-	if got := Env("CAIOMATCH_TEST_SET", "fallback"); got != "value" {
-		t.Errorf("Env(set) = %q", got)
-	}
-	if got := Env("CAIOMATCH_TEST_EMPTY", "fallback"); got != "fallback" {
-		t.Errorf("Env(empty) = %q", got)
-	}
-	if got := Env("CAIOMATCH_TEST_UNSET_XYZ", "fallback"); got != "fallback" {
-		t.Errorf("Env(unset) = %q", got)
-	}
-}
-
 func TestShutdownWithinBoundsTheWait(t *testing.T) {
 	start := time.Now()
 	ShutdownWithin(100*time.Millisecond, func(ctx context.Context) error {
@@ -165,13 +155,13 @@ func TestShutdownWithinBoundsTheWait(t *testing.T) {
 func TestRunStandaloneGivesTheServiceItsHost(t *testing.T) {
 	// The embedded NATS server and the tracer provider are real; the logger writes to stderr.
 	dir := t.TempDir()
-	cfg := StandaloneConfig{Name: "testsvc", DataDir: dir, GRPCAddr: "127.0.0.1:0"}
+	cfg := Config{DataDir: dir}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
 	t.Run("clean stop", func(t *testing.T) {
 		runCtx, stop := context.WithCancel(ctx)
-		err := RunStandalone(runCtx, cfg, func(ctx context.Context, h Host) error {
+		err := RunStandalone(runCtx, "testsvc", cfg, "127.0.0.1:0", func(ctx context.Context, h Host) error {
 			defer h.Listener.Close()
 			if h.Name != "testsvc" || h.DataDir != dir || h.Logger == nil || h.TracerProvider == nil {
 				t.Errorf("host = %+v", h)
@@ -201,7 +191,7 @@ func TestRunStandaloneGivesTheServiceItsHost(t *testing.T) {
 
 	t.Run("failure", func(t *testing.T) {
 		boom := errors.New("migration failed")
-		err := RunStandalone(ctx, cfg, func(ctx context.Context, h Host) error {
+		err := RunStandalone(ctx, "testsvc", cfg, "127.0.0.1:0", func(ctx context.Context, h Host) error {
 			h.Listener.Close()
 			// The stream written by the previous run is still there.
 			s, err := h.JetStream.Stream(ctx, "PROFILE")
@@ -219,9 +209,7 @@ func TestRunStandaloneGivesTheServiceItsHost(t *testing.T) {
 	})
 
 	t.Run("bad listen address", func(t *testing.T) {
-		bad := cfg
-		bad.GRPCAddr = "256.0.0.1:1"
-		err := RunStandalone(ctx, bad, func(context.Context, Host) error {
+		err := RunStandalone(ctx, "testsvc", cfg, "256.0.0.1:1", func(context.Context, Host) error {
 			t.Error("the service ran without a listener")
 			return nil
 		})
@@ -229,4 +217,59 @@ func TestRunStandaloneGivesTheServiceItsHost(t *testing.T) {
 			t.Errorf("RunStandalone = %v, want a listen error", err)
 		}
 	})
+}
+
+func TestLoadConfigNamesEveryBadVariable(t *testing.T) {
+	env := envconfig.FromMap(map[string]string{
+		EnvStreamReplicas: "banana", EnvNATSURL: "localhost:4222", EnvAllowUnreplicated: "perhaps",
+		EnvOTLPEndpoint: "collector", EnvCallerKey: "short",
+	})
+	LoadConfig(env)
+	err := env.Err()
+	if err == nil {
+		t.Fatal("bad settings accepted")
+	}
+	for _, name := range []string{EnvStreamReplicas, EnvNATSURL, EnvAllowUnreplicated, EnvOTLPEndpoint, EnvCallerKey} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestZeroConfigIsTheDefault(t *testing.T) {
+	env := envconfig.FromMap(nil)
+	if c := LoadConfig(env); c != (Config{}) || env.Err() != nil {
+		t.Fatalf("empty environment: %+v, %v", c, env.Err())
+	}
+	if got := (Config{}).DataDirOrDefault(); got != "./data" {
+		t.Errorf("default data directory %q", got)
+	}
+	if s := (Config{}).StreamSettings("c1"); s.Replicas != 0 || s.Cluster != "c1" || s.AllowUnreplicated {
+		t.Errorf("stream settings %+v", s)
+	}
+}
+
+func TestOpenDatabaseMigratesAndNamesTheBackend(t *testing.T) {
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	dir := t.TempDir()
+	set := sqlstore.MigrationSet{Name: "things", FS: fstest.MapFS{"0001_things.sql": {Data: []byte(`CREATE TABLE things (id TEXT PRIMARY KEY);`)}}}
+	db, err := OpenDatabase(context.Background(), "svc", dir, "", logger, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO things (id) VALUES ('a')`); err != nil {
+		t.Fatalf("migrations not applied: %v", err)
+	}
+	if _, err := os.Stat(dir + "/svc.db"); err != nil {
+		t.Errorf("no SQLite file under the data directory: %v", err)
+	}
+	if !strings.Contains(logs.String(), "backend=sqlite") {
+		t.Errorf("backend not logged: %s", logs.String())
+	}
+	if _, err := OpenDatabase(context.Background(), "svc", dir, "mysql://root:pw@h/db", logger); err == nil ||
+		strings.Contains(err.Error(), "pw") {
+		t.Errorf("bad URL: %v", err)
+	}
 }

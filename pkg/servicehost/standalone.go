@@ -7,58 +7,65 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
 
-// StandaloneConfig is read once from the environment by a service's main.
-type StandaloneConfig struct {
-	Name         string
-	DataDir      string
-	GRPCAddr     string
-	NATSURL      string
-	OTLPEndpoint string
-	// CallerKey is CAIOMATCH_INTERNAL_KEY, shared by every process of the platform.
-	CallerKey string
+// Service is one service as its own main starts it: its name, how it reads its own settings
+// (the shared ones are LoadConfig's), where it listens, and how it runs on a host.
+type Service[C any] struct {
+	Name string
+	// LoadConfig reads the service's settings from env; invalid ones are reported by env.Err.
+	LoadConfig func(env *envconfig.Reader) C
+	// ListenAddr is the gRPC address to listen on.
+	ListenAddr func(C) string
+	Run        func(ctx context.Context, host Host, cfg C) error
 }
 
-// StreamSettingsFromEnv are the stream durability settings for the cluster connected to (""
-// for a single server): CAIOMATCH_NATS_REPLICAS (default 1 alone, 3 on a cluster) and
-// CAIOMATCH_NATS_ALLOW_UNREPLICATED=1 to accept fewer than 3 replicas on a test cluster.
-func StreamSettingsFromEnv(cluster string) eventbus.StreamSettings {
-	replicas, _ := strconv.Atoi(os.Getenv("CAIOMATCH_NATS_REPLICAS"))
-	return eventbus.StreamSettings{Replicas: replicas, Cluster: cluster,
-		AllowUnreplicated: os.Getenv("CAIOMATCH_NATS_ALLOW_UNREPLICATED") == "1"}
-}
-
-// Env reads a variable with a default.
-func Env(key, fallback string) string {
-	if v, ok := os.LookupEnv(key); ok && v != "" {
-		return v
+// Main is a service's whole main: it reads the shared and the service's settings once, stops
+// with every invalid one named, and runs the service until SIGINT or SIGTERM. A second signal
+// ends a stuck stop.
+func Main[C any](svc Service[C]) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	env := envconfig.New(os.LookupEnv)
+	shared := LoadConfig(env)
+	own := svc.LoadConfig(env)
+	err := env.Err()
+	if err == nil {
+		err = RunStandalone(ctx, svc.Name, shared, svc.ListenAddr(own), func(ctx context.Context, h Host) error {
+			return svc.Run(ctx, h, own)
+		})
 	}
-	return fallback
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, svc.Name+":", err)
+		os.Exit(1)
+	}
 }
 
 // RunStandalone runs one service as its own process: embedded NATS unless NATSURL is set, its
 // own tracer provider and a gRPC listener on GRPCAddr; it stops when ctx ends.
-func RunStandalone(ctx context.Context, cfg StandaloneConfig, run func(context.Context, Host) error) error {
+func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string, run func(context.Context, Host) error) error {
 	telemetry.InstallPropagator()
-	logger := telemetry.NewLogger(os.Stderr, cfg.Name, slog.LevelInfo)
+	logger := telemetry.NewLogger(os.Stderr, name, slog.LevelInfo)
 
-	tp, err := telemetry.Setup(ctx, telemetry.Config{Service: cfg.Name, OTLPEndpoint: cfg.OTLPEndpoint})
+	tp, err := telemetry.Setup(ctx, telemetry.Config{Service: name, OTLPEndpoint: cfg.OTLPEndpoint})
 	if err != nil {
 		return err
 	}
 	defer ShutdownWithin(5*time.Second, tp.Shutdown)
 
-	nc, closeNATS, err := connectNATS(cfg)
+	nc, closeNATS, err := connectNATS(name, cfg)
 	if err != nil {
 		return err
 	}
@@ -67,19 +74,19 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, run func(context.C
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := eventbus.EnsureStreams(ctx, js, StreamSettingsFromEnv(nc.ConnectedClusterName())); err != nil {
+	if err := eventbus.EnsureStreams(ctx, js, cfg.StreamSettings(nc.ConnectedClusterName())); err != nil {
 		return err
 	}
-	lis, err := net.Listen("tcp", cfg.GRPCAddr)
+	lis, err := net.Listen("tcp", grpcAddr)
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.GRPCAddr, err)
+		return fmt.Errorf("listen %s: %w", grpcAddr, err)
 	}
 	if cfg.CallerKey == "" {
 		logger.Warn("CAIOMATCH_INTERNAL_KEY is unset: this service trusts any caller that reaches its port")
 	}
 	logger.Info("service starting", "grpc_addr", lis.Addr().String(), "external_nats", cfg.NATSURL != "")
 	err = run(ctx, Host{
-		Name: cfg.Name, DataDir: cfg.DataDir, JetStream: js,
+		Name: name, DataDir: cfg.DataDirOrDefault(), JetStream: js,
 		TracerProvider: tp.TracerProvider(), Logger: logger, Listener: lis,
 		CallerKey: rpc.CallerKey(cfg.CallerKey),
 	})
@@ -90,19 +97,19 @@ func RunStandalone(ctx context.Context, cfg StandaloneConfig, run func(context.C
 	return err
 }
 
-func connectNATS(cfg StandaloneConfig) (*nats.Conn, func(), error) {
+func connectNATS(name string, cfg Config) (*nats.Conn, func(), error) {
 	if cfg.NATSURL != "" {
-		nc, err := eventbus.ConnectURL(cfg.NATSURL, cfg.Name)
+		nc, err := eventbus.ConnectURL(cfg.NATSURL, name)
 		if err != nil {
 			return nil, nil, err
 		}
 		return nc, func() { eventbus.Drain(nc, 5*time.Second) }, nil
 	}
-	embedded, err := eventbus.StartEmbedded(cfg.DataDir)
+	embedded, err := eventbus.StartEmbedded(cfg.DataDirOrDefault())
 	if err != nil {
 		return nil, nil, err
 	}
-	nc, err := embedded.Connect(cfg.Name)
+	nc, err := embedded.Connect(name)
 	if err != nil {
 		embedded.Shutdown()
 		return nil, nil, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
@@ -338,5 +339,29 @@ func concurrentIncrements(t *testing.T, db *sql.DB, read string) {
 	}
 	if n != workers*perWorker {
 		t.Errorf("counter = %d, want %d (lost updates)", n, workers*perWorker)
+	}
+}
+
+func TestStoredTimesSortAsTimesAndReadBack(t *testing.T) {
+	a := time.Date(2026, 3, 1, 9, 0, 0, 0, time.FixedZone("CET", 3600))
+	b := a.Add(time.Nanosecond * 10)
+	fa, fb := sqlstore.FormatTime(a), sqlstore.FormatTime(b)
+	if len(fa) != len(fb) || !(fa < fb) {
+		t.Fatalf("stored times %q and %q do not sort as the times", fa, fb)
+	}
+	for _, s := range []string{fa, "2026-03-01T08:00:00Z", "2026-03-01T09:00:00.5+01:00"} {
+		got, err := sqlstore.ParseTime(s)
+		if err != nil {
+			t.Fatalf("ParseTime(%q): %v", s, err)
+		}
+		if got.Location() != time.UTC {
+			t.Errorf("ParseTime(%q) is in %v, want UTC", s, got.Location())
+		}
+	}
+	if got, _ := sqlstore.ParseTime(fa); !got.Equal(a) {
+		t.Errorf("round trip: %v, want %v", got, a)
+	}
+	if _, err := sqlstore.ParseTime("yesterday"); err == nil {
+		t.Error("ParseTime accepted a malformed time")
 	}
 }

@@ -1,0 +1,128 @@
+// Package sqltx implements txn.Runner over a service's SQL database, SQLite or PostgreSQL: the
+// transaction, the inbox claim, the outbox append and the relay wake-up, written once for every
+// service.
+//
+// # Mutual exclusion
+//
+// On SQLite every transaction takes the database's write lock at BEGIN (sqlstore.OpenSQLite),
+// so transactions run one after the other and nothing more is needed. On PostgreSQL they run
+// side by side at READ COMMITTED, where a row read is still as read at commit only if nothing
+// else changed it meanwhile. A read-modify-write that must not interleave with another one
+// therefore first calls Tx.Lock on the names of what it is about to read (a profile, a mission,
+// a consultant): a transaction-scoped advisory lock, released at commit or rollback, that every
+// other transaction locking the same name waits for. Because READ COMMITTED takes a new snapshot
+// for every statement, what the transaction reads after the lock is what the previous holder
+// committed. This is the one locking idiom of the platform: it needs no lock table and no row to
+// exist yet, and it states in the code what is being held.
+//
+// Transactions that hold several names take them in a fixed order (sorted ids) so that two of
+// them cannot wait for each other. The 64-bit hash of a name can collide with another name's,
+// which only makes two unrelated transactions take turns.
+package sqltx
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/inbox"
+	"github.com/caiomatch/caiomatch/pkg/outbox"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/txn"
+)
+
+// Tx is one SQL transaction as a store adapter sees it.
+type Tx struct {
+	// SQL is the transaction itself, for the adapter's statements.
+	SQL       *sql.Tx
+	backend   sqlstore.Backend
+	published int
+	locked    map[string]bool
+}
+
+// Backend tells which engine the transaction runs on.
+func (t *Tx) Backend() sqlstore.Backend { return t.backend }
+
+// Lock makes every other transaction that locks the same scope and key wait until this one
+// ends (see the package comment). Locking again what this transaction holds costs nothing.
+func (t *Tx) Lock(ctx context.Context, scope, key string) error {
+	if t.backend != sqlstore.Postgres {
+		return nil
+	}
+	name := scope + "/" + key
+	if t.locked[name] {
+		return nil
+	}
+	if _, err := t.SQL.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, name); err != nil {
+		return fmt.Errorf("lock %s: %w", scope, err)
+	}
+	t.locked[name] = true
+	return nil
+}
+
+// Publish stores events in the outbox; the relay publishes them once the transaction commits.
+func (t *Tx) Publish(ctx context.Context, events ...eventbus.Event) error {
+	for _, ev := range events {
+		if err := outbox.Add(ctx, t.SQL, ev); err != nil {
+			return err
+		}
+		t.published++
+	}
+	return nil
+}
+
+// Runner is txn.Runner over db, where the store's view of a transaction is T.
+type Runner[T any] struct {
+	db      *sql.DB
+	backend sqlstore.Backend
+	view    func(*Tx) T
+	wake    func()
+}
+
+var _ txn.Runner[struct{}] = (*Runner[struct{}])(nil)
+
+// New builds a runner over db. view gives the store's T over one transaction; wake is called
+// after each commit that published events, to wake the outbox relay (nil: nothing to wake).
+func New[T any](db *sql.DB, wake func(), view func(*Tx) T) *Runner[T] {
+	if wake == nil {
+		wake = func() {}
+	}
+	return &Runner[T]{db: db, backend: sqlstore.BackendOf(db), view: view, wake: wake}
+}
+
+// DB is the database the runner opens its transactions on, for the adapter's reads outside one.
+func (r *Runner[T]) DB() *sql.DB { return r.db }
+
+// InTx implements txn.Runner.
+func (r *Runner[T]) InTx(ctx context.Context, fn func(context.Context, T) error) error {
+	_, err := r.run(ctx, nil, fn)
+	return err
+}
+
+// Once implements txn.Runner.
+func (r *Runner[T]) Once(ctx context.Context, d txn.Delivery, fn func(context.Context, T) error) (bool, error) {
+	return r.run(ctx, &d, fn)
+}
+
+func (r *Runner[T]) run(ctx context.Context, d *txn.Delivery, fn func(context.Context, T) error) (bool, error) {
+	claimed := true
+	var t *Tx
+	err := sqlstore.InTx(ctx, r.db, func(sqlTx *sql.Tx) error {
+		if d != nil {
+			var err error
+			if claimed, err = inbox.Claim(ctx, sqlTx, d.Consumer, d.EventID); err != nil || !claimed {
+				return err
+			}
+		}
+		t = &Tx{SQL: sqlTx, backend: r.backend, locked: map[string]bool{}}
+		return fn(ctx, r.view(t))
+	})
+	if err != nil {
+		return false, err
+	}
+	if t != nil && t.published > 0 {
+		r.wake()
+	}
+	return claimed, nil
+}
