@@ -13,8 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -47,33 +45,16 @@ type Store struct {
 	newID func() string
 }
 
-// EnvDatabaseURL names the variable holding the gateway's database URL (see OpenDatabase).
-const EnvDatabaseURL = "CAIOMATCH_GATEWAY_DATABASE_URL"
-
-// OpenDatabase opens the gateway's database: PostgreSQL at databaseURL when it is set (a
-// postgres:// URL), otherwise SQLite at <dataDir>/gateway.db. It logs which, naming a
-// PostgreSQL database as sqlstore.RedactURL shows it, never with its password.
-func OpenDatabase(ctx context.Context, databaseURL, dataDir string, logger *slog.Logger) (*sql.DB, error) {
-	sqlitePath := filepath.Join(dataDir, "gateway.db")
-	db, backend, err := sqlstore.Open(ctx, databaseURL, sqlitePath)
-	if err != nil {
-		return nil, err
-	}
-	where := sqlitePath
-	if backend == sqlstore.Postgres {
-		where = sqlstore.RedactURL(databaseURL)
-	}
-	logger.Info("database opened", "backend", string(backend), "database", where)
-	return db, nil
+// Migrations are the accounts table, applied where the gateway opens its database
+// (servicehost.OpenDatabase).
+func Migrations() sqlstore.MigrationSet {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return sqlstore.MigrationSet{Name: "accounts", FS: sub}
 }
 
-// Open migrates db and returns the store.
-func Open(ctx context.Context, db *sql.DB, newID func() string) (*Store, error) {
-	sub, _ := fs.Sub(migrations, "migrations")
-	if err := sqlstore.Migrate(ctx, db, sqlstore.MigrationSet{Name: "accounts", FS: sub}); err != nil {
-		return nil, err
-	}
-	return &Store{db: db, newID: newID}, nil
+// New is the store over db, migrated with Migrations.
+func New(db *sql.DB, newID func() string) *Store {
+	return &Store{db: db, newID: newID}
 }
 
 // HashToken is how a token is stored and looked up.
@@ -97,7 +78,7 @@ func (s *Store) EnsureOperator(ctx context.Context, token string) error {
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash`,
 		BootstrapOperatorID, string(identity.RoleOperator), "Platform operator", HashToken(token),
-		time.Now().UTC().Format(time.RFC3339Nano))
+		sqlstore.FormatTime(time.Now()))
 	if err != nil {
 		return fmt.Errorf("bootstrap operator: %w", err)
 	}
@@ -112,7 +93,7 @@ func (s *Store) Create(ctx context.Context, role identity.Role, name string) (Ac
 	}
 	acc := Account{ID: s.newID(), Role: role, Name: name, CreatedAt: time.Now().UTC()}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO accounts (id, role, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		acc.ID, string(acc.Role), acc.Name, HashToken(token), acc.CreatedAt.Format(time.RFC3339Nano))
+		acc.ID, string(acc.Role), acc.Name, HashToken(token), sqlstore.FormatTime(acc.CreatedAt))
 	if err != nil {
 		return Account{}, "", fmt.Errorf("create account: %w", err)
 	}
@@ -161,6 +142,8 @@ func (s *Store) scanOne(ctx context.Context, query string, arg string) (Account,
 		return Account{}, fmt.Errorf("read account: %w", err)
 	}
 	acc.Role = identity.Role(role)
-	acc.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	if acc.CreatedAt, err = sqlstore.ParseTime(created); err != nil {
+		return Account{}, fmt.Errorf("read account %s: %w", acc.ID, err)
+	}
 	return acc, nil
 }

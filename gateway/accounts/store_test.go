@@ -1,15 +1,9 @@
 package accounts
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -31,11 +25,10 @@ func eachBackend(t *testing.T, fn func(t *testing.T, s *Store)) {
 func openStore(t *testing.T, db *sql.DB) *Store {
 	t.Helper()
 	n := 0
-	s, err := Open(context.Background(), db, func() string { n++; return fmt.Sprintf("acc-%d", n) })
-	if err != nil {
+	if err := sqlstore.Migrate(context.Background(), db, Migrations()); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return New(db, func() string { n++; return fmt.Sprintf("acc-%d", n) })
 }
 
 func TestCreateAndAuthenticate(t *testing.T) {
@@ -98,7 +91,9 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 				db := sqltest.OpenAt(t, databaseURL, sqlitePath)
 				wg.Go(func() {
 					n := 0
-					replicas[i], errs[i] = Open(ctx, db, func() string { n++; return fmt.Sprintf("acc-%d-%d", i, n) })
+					// Replicas start together: each migrates, then bootstraps the operator.
+					errs[i] = sqlstore.Migrate(ctx, db, Migrations())
+					replicas[i] = New(db, func() string { n++; return fmt.Sprintf("acc-%d-%d", i, n) })
 					if errs[i] == nil {
 						errs[i] = replicas[i].EnsureOperator(ctx, "first")
 					}
@@ -144,61 +139,6 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 				if _, err := r.Authenticate(ctx, "second"); err != nil {
 					t.Errorf("replica %d refuses the new operator token: %v", i, err)
 				}
-			}
-		})
-	}
-}
-
-// The gateway's database is PostgreSQL when a URL is given, otherwise gateway.db in the data
-// directory; the log says which, never with the password.
-func TestOpenDatabase(t *testing.T) {
-	for _, b := range sqltest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			databaseURL, _ := b.NewDatabase(t)
-			password := ""
-			if databaseURL != "" {
-				// The test server trusts local connections: a password in the URL is never asked.
-				u, err := url.Parse(databaseURL)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if u.User != nil && u.User.Username() != "" {
-					var ok bool
-					if password, ok = u.User.Password(); !ok {
-						password = "never-in-the-logs-7d1f"
-						u.User = url.UserPassword(u.User.Username(), password)
-						databaseURL = u.String()
-					}
-				}
-			}
-			dataDir := t.TempDir()
-			var logs bytes.Buffer
-			db, err := OpenDatabase(context.Background(), databaseURL, dataDir, slog.New(slog.NewJSONHandler(&logs, nil)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if got := sqlstore.BackendOf(db); got != b.Kind {
-				t.Errorf("backend %s, want %s", got, b.Kind)
-			}
-			if _, err := openStore(t, db).Get(context.Background(), "absent"); fault.KindOf(err) != fault.KindNotFound {
-				t.Errorf("Get(absent) = %v", err)
-			}
-			where := filepath.Join(dataDir, "gateway.db")
-			_, statErr := os.Stat(where)
-			if b.Kind == sqlstore.Postgres {
-				where = sqlstore.RedactURL(databaseURL)
-				if statErr == nil {
-					t.Error("gateway.db was created although the database is PostgreSQL")
-				}
-			} else if statErr != nil {
-				t.Errorf("no gateway.db: %v", statErr)
-			}
-			if want := `"backend":"` + string(b.Kind) + `","database":"` + where + `"`; !strings.Contains(logs.String(), want) {
-				t.Errorf("logs %s\ndo not contain %s", logs.String(), want)
-			}
-			if password != "" && strings.Contains(logs.String(), password) {
-				t.Errorf("logs leak the password: %s", logs.String())
 			}
 		})
 	}

@@ -1,12 +1,16 @@
 package servicehost
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +20,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 )
 
 // runAsync runs RunTogether and returns a channel with its result.
@@ -249,27 +254,69 @@ func TestZeroConfigIsTheDefault(t *testing.T) {
 	}
 }
 
-func TestOpenDatabaseMigratesAndNamesTheBackend(t *testing.T) {
-	var logs strings.Builder
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	dir := t.TempDir()
-	set := sqlstore.MigrationSet{Name: "things", FS: fstest.MapFS{"0001_things.sql": {Data: []byte(`CREATE TABLE things (id TEXT PRIMARY KEY);`)}}}
-	db, err := OpenDatabase(context.Background(), "svc", dir, "", logger, set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`INSERT INTO things (id) VALUES ('a')`); err != nil {
-		t.Fatalf("migrations not applied: %v", err)
-	}
-	if _, err := os.Stat(dir + "/svc.db"); err != nil {
-		t.Errorf("no SQLite file under the data directory: %v", err)
-	}
-	if !strings.Contains(logs.String(), "backend=sqlite") {
-		t.Errorf("backend not logged: %s", logs.String())
-	}
-	if _, err := OpenDatabase(context.Background(), "svc", dir, "mysql://root:pw@h/db", logger); err == nil ||
+var thingsTable = sqlstore.MigrationSet{Name: "things", FS: fstest.MapFS{
+	"0001_things.sql": {Data: []byte(`CREATE TABLE things (id TEXT PRIMARY KEY);`)},
+}}
+
+func TestOpenDatabaseRefusesABadURLWithoutShowingIt(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := OpenDatabase(context.Background(), "svc", t.TempDir(), "mysql://root:pw@h/db", logger); err == nil ||
 		strings.Contains(err.Error(), "pw") {
 		t.Errorf("bad URL: %v", err)
+	}
+}
+
+// A component's database is PostgreSQL when a URL is given, otherwise <name>.db in the data
+// directory, migrated; the log says which, never with the password.
+func TestOpenDatabaseOnEachBackend(t *testing.T) {
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			databaseURL, _ := b.NewDatabase(t)
+			password := ""
+			if databaseURL != "" {
+				// The test server trusts local connections: a password in the URL is never asked.
+				u, err := url.Parse(databaseURL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if u.User != nil && u.User.Username() != "" {
+					var ok bool
+					if password, ok = u.User.Password(); !ok {
+						password = "never-in-the-logs-7d1f"
+						u.User = url.UserPassword(u.User.Username(), password)
+						databaseURL = u.String()
+					}
+				}
+			}
+			dataDir := t.TempDir()
+			var logs bytes.Buffer
+			db, err := OpenDatabase(context.Background(), "gateway", dataDir, databaseURL, slog.New(slog.NewJSONHandler(&logs, nil)), thingsTable)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if got := sqlstore.BackendOf(db); got != b.Kind {
+				t.Errorf("backend %s, want %s", got, b.Kind)
+			}
+			if _, err := db.Exec(`INSERT INTO things (id) VALUES ('a')`); err != nil {
+				t.Errorf("migrations not applied: %v", err)
+			}
+			where := filepath.Join(dataDir, "gateway.db")
+			_, statErr := os.Stat(where)
+			if b.Kind == sqlstore.Postgres {
+				where = sqlstore.RedactURL(databaseURL)
+				if statErr == nil {
+					t.Error("gateway.db was created although the database is PostgreSQL")
+				}
+			} else if statErr != nil {
+				t.Errorf("no gateway.db: %v", statErr)
+			}
+			if want := `"backend":"` + string(b.Kind) + `","database":"` + where + `"`; !strings.Contains(logs.String(), want) {
+				t.Errorf("logs %s\ndo not contain %s", logs.String(), want)
+			}
+			if password != "" && strings.Contains(logs.String(), password) {
+				t.Errorf("logs leak the password: %s", logs.String())
+			}
+		})
 	}
 }
