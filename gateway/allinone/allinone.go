@@ -13,84 +13,54 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/caiomatch/caiomatch/gateway/accounts"
 	"github.com/caiomatch/caiomatch/gateway/httpapi"
+	"github.com/caiomatch/caiomatch/gateway/server"
+	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
-	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 	matching "github.com/caiomatch/caiomatch/services/matching/service"
 	mission "github.com/caiomatch/caiomatch/services/mission/service"
 	profile "github.com/caiomatch/caiomatch/services/profile/service"
 )
 
-// Config is read once from the environment by main (see docs/API.md, Operations).
+// Config is the whole platform's settings, read once by main (LoadConfig). Its zero value is
+// the default: everything under ./data, embedded NATS, SQLite, the gateway on 127.0.0.1:8080.
 type Config struct {
-	HTTPAddr      string
-	DataDir       string
-	OperatorToken string // empty: generated once and kept in <DataDir>/operator.token
-	NATSURL       string // empty: embedded NATS under <DataDir>/nats
-	OTLPEndpoint  string // empty: spans only in memory
-	LogOutput     io.Writer
-	LogLevel      slog.Level
-	// ShutdownGrace bounds the drain of in-flight HTTP requests and gRPC calls.
-	ShutdownGrace time.Duration
-	// Mission is the mission service's configuration (offer time to live, pseudonym key); its
-	// addresses and grace are set here.
-	Mission mission.Config
-	// Matching is the ranking configuration (shortlist size, exposure cap, availability
-	// tolerance); zero means matching.DefaultConfig. Its addresses and grace are set here.
+	// Host is what every process of the platform shares (data directory, NATS, OTLP, streams).
+	Host servicehost.Config
+	// Gateway is the gateway's settings; an empty OperatorToken is generated once and kept in
+	// <DataDir>/operator.token. Its backends are the in-process services, whatever it says.
+	Gateway server.Config
+	// Each service's own settings; their listen and peer addresses are set here, in process.
+	Profile  profile.Config
+	Mission  mission.Config
 	Matching matching.Config
-	// DatabaseURLs are the PostgreSQL databases (postgres:// URLs) by component, the keys being
-	// DatabaseComponents: "profile", "mission", "matching" and "gateway". A component without
-	// one keeps its SQLite database under DataDir. They are passed to each service's
-	// Config.DatabaseURL; one set there too must be the same URL.
-	DatabaseURLs map[string]string
+	// LogOutput is where every component logs (stderr when nil).
+	LogOutput io.Writer
+	LogLevel  slog.Level
+	// ShutdownGrace bounds the drain of in-flight HTTP requests and gRPC calls; zero is 10 s.
+	ShutdownGrace time.Duration
 }
 
-// GatewayComponent is the gateway's key in Config.DatabaseURLs.
-const GatewayComponent = "gateway"
-
-// DatabaseComponents are the keys of Config.DatabaseURLs: every part that has a database.
-var DatabaseComponents = []string{profile.Name, mission.Name, matching.Name, GatewayComponent}
-
-// databaseURLs checks cfg.DatabaseURLs and returns the URL of each component ("" for SQLite).
-// An unknown key is refused rather than ignored, as is a service database configured both in
-// DatabaseURLs and, differently, in the service's own Config.
-func databaseURLs(cfg Config) (map[string]string, error) {
-	for name := range cfg.DatabaseURLs {
-		if !slices.Contains(DatabaseComponents, name) {
-			return nil, fmt.Errorf("database URL for unknown component %q (known: %s)", name, strings.Join(DatabaseComponents, ", "))
-		}
+// LoadConfig reads every component's settings with the same functions their own mains use.
+func LoadConfig(env *envconfig.Reader) Config {
+	return Config{
+		Host:     servicehost.LoadConfig(env),
+		Gateway:  server.LoadConfig(env),
+		Profile:  profile.LoadConfig(env),
+		Mission:  mission.LoadConfig(env),
+		Matching: matching.LoadConfig(env),
 	}
-	urls := map[string]string{}
-	for _, name := range DatabaseComponents {
-		urls[name] = cfg.DatabaseURLs[name]
-	}
-	for name, own := range map[string]string{mission.Name: cfg.Mission.DatabaseURL, matching.Name: cfg.Matching.DatabaseURL} {
-		if own != "" && own != urls[name] {
-			// Either may hold a password: show only where they point.
-			inMap := "none"
-			if urls[name] != "" {
-				inMap = sqlstore.RedactURL(urls[name])
-			}
-			return nil, fmt.Errorf("the %s database is %s in its service configuration but %s in DatabaseURLs: set it in DatabaseURLs only",
-				name, sqlstore.RedactURL(own), inMap)
-		}
-	}
-	return urls, nil
 }
 
 // Started tells the caller where the platform listens.
@@ -109,14 +79,11 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	if cfg.ShutdownGrace == 0 {
 		cfg.ShutdownGrace = 10 * time.Second
 	}
-	databases, err := databaseURLs(cfg)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	dataDir := cfg.Host.DataDirOrDefault()
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	token, tokenFile, err := operatorToken(cfg)
+	token, tokenFile, err := operatorToken(cfg.Gateway.OperatorToken, dataDir)
 	if err != nil {
 		return err
 	}
@@ -124,8 +91,8 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	telemetry.InstallPropagator()
 	spans := telemetry.NewSpanStore(telemetry.DefaultMaxSpans)
 	providers := map[string]*telemetry.Provider{}
-	for _, name := range []string{GatewayComponent, profile.Name, mission.Name, matching.Name} {
-		p, err := telemetry.Setup(ctx, telemetry.Config{Service: name, Store: spans, OTLPEndpoint: cfg.OTLPEndpoint})
+	for _, name := range []string{server.Name, profile.Name, mission.Name, matching.Name} {
+		p, err := telemetry.Setup(ctx, telemetry.Config{Service: name, Store: spans, OTLPEndpoint: cfg.Host.OTLPEndpoint})
 		if err != nil {
 			return err
 		}
@@ -134,7 +101,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	}
 	logger := telemetry.NewLogger(cfg.LogOutput, "caiomatch", cfg.LogLevel)
 
-	bus, err := openBus(cfg)
+	bus, err := openBus(cfg.Host.NATSURL, dataDir)
 	if err != nil {
 		return err
 	}
@@ -143,7 +110,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	if err != nil {
 		return err
 	}
-	if err := eventbus.EnsureStreams(ctx, setupJS, servicehost.StreamSettingsFromEnv(bus.clusterName())); err != nil {
+	if err := eventbus.EnsureStreams(ctx, setupJS, cfg.Host.StreamSettings(bus.clusterName())); err != nil {
 		return err
 	}
 
@@ -152,150 +119,77 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	if _, err := rand.Read(callerKey); err != nil {
 		return err
 	}
-	listeners := map[string]net.Listener{}
+	hosts := map[string]servicehost.Host{}
 	for _, name := range []string{profile.Name, mission.Name, matching.Name} {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("listen for %s: %w", name, err)
 		}
-		listeners[name] = lis
-	}
-	hostFor := func(name string) (servicehost.Host, error) {
 		js, err := bus.jetStream(name)
 		if err != nil {
-			return servicehost.Host{}, err
+			lis.Close()
+			return err
 		}
-		return servicehost.Host{
-			Name: name, DataDir: cfg.DataDir, JetStream: js, Listener: listeners[name],
+		hosts[name] = servicehost.Host{
+			Name: name, DataDir: dataDir, JetStream: js, Listener: lis,
 			TracerProvider: providers[name].TracerProvider(),
 			Logger:         telemetry.NewLogger(cfg.LogOutput, name, cfg.LogLevel),
 			CallerKey:      callerKey,
-		}, nil
+		}
 	}
-	profileHost, err := hostFor(profile.Name)
-	if err != nil {
-		return err
-	}
-	missionHost, err := hostFor(mission.Name)
-	if err != nil {
-		return err
-	}
-	matchingHost, err := hostFor(matching.Name)
-	if err != nil {
-		return err
-	}
-	addr := func(name string) string { return listeners[name].Addr().String() }
-
-	gatewayLogger := telemetry.NewLogger(cfg.LogOutput, GatewayComponent, cfg.LogLevel)
-	gatewayDB, err := accounts.OpenDatabase(ctx, databases[GatewayComponent], cfg.DataDir, gatewayLogger)
-	if err != nil {
-		return err
-	}
-	defer gatewayDB.Close()
-	store, err := accounts.Open(ctx, gatewayDB, func() string { return uuid.Must(uuid.NewV7()).String() })
-	if err != nil {
-		return err
-	}
-	if err := store.EnsureOperator(ctx, token); err != nil {
-		return err
-	}
-	metrics, err := telemetry.NewMetrics("gateway")
-	if err != nil {
-		return err
-	}
-	defer servicehost.ShutdownWithin(5*time.Second, metrics.Shutdown)
-	gw, err := httpapi.New(ctx, httpapi.Config{
-		Backends: httpapi.Backends{
-			ProfileAddr: addr(profile.Name), MissionAddr: addr(mission.Name), MatchingAddr: addr(matching.Name),
-		},
-		Accounts: store, Spans: spans, Metrics: metrics, CallerKey: callerKey,
-		TracerProvider: providers[GatewayComponent].TracerProvider(),
-		Logger:         gatewayLogger,
-		ExtraReadiness: map[string]func(context.Context) error{"nats": bus.ready},
-	})
-	if err != nil {
-		return err
-	}
-	defer gw.Close()
-
-	httpLis, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
-	}
-	httpServer := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	addr := func(name string) string { return hosts[name].Listener.Addr().String() }
+	profileCfg, missionCfg, matchingCfg := cfg.Profile, cfg.Mission, cfg.Matching
+	profileCfg.MatchingAddr, profileCfg.ShutdownGrace = addr(matching.Name), cfg.ShutdownGrace
+	missionCfg.ProfileAddr, missionCfg.ShutdownGrace = addr(profile.Name), cfg.ShutdownGrace
+	matchingCfg.MissionAddr, matchingCfg.ShutdownGrace = addr(mission.Name), cfg.ShutdownGrace
 
 	// Services get their own context: they stop only after the gateway has drained, so a
 	// request in flight at shutdown still reaches them.
 	servicesCtx, stopServices := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServices()
+	gatewayCtx, stopGateway := context.WithCancel(ctx)
+	defer stopGateway()
 	servicesDone := make(chan error, 1)
 	go func() {
-		servicesDone <- servicehost.RunTogether(servicesCtx,
-			func(ctx context.Context) error {
-				return profile.Run(ctx, profileHost, profile.Config{
-					MatchingAddr: addr(matching.Name), ShutdownGrace: cfg.ShutdownGrace, DatabaseURL: databases[profile.Name],
-				})
-			},
-			func(ctx context.Context) error {
-				mcfg := cfg.Mission
-				mcfg.ProfileAddr, mcfg.ShutdownGrace = addr(profile.Name), cfg.ShutdownGrace
-				mcfg.DatabaseURL = databases[mission.Name]
-				return mission.Run(ctx, missionHost, mcfg)
-			},
-			func(ctx context.Context) error {
-				mcfg := cfg.Matching
-				mcfg.DatabaseURL = "" // not a ranking setting: it does not make the configuration non-zero
-				if mcfg == (matching.Config{}) {
-					mcfg = matching.DefaultConfig()
-				}
-				mcfg.MissionAddr, mcfg.ShutdownGrace = addr(mission.Name), cfg.ShutdownGrace
-				mcfg.DatabaseURL = databases[matching.Name]
-				return matching.Run(ctx, matchingHost, mcfg)
-			},
+		err := servicehost.RunTogether(servicesCtx,
+			func(ctx context.Context) error { return profile.Run(ctx, hosts[profile.Name], profileCfg) },
+			func(ctx context.Context) error { return mission.Run(ctx, hosts[mission.Name], missionCfg) },
+			func(ctx context.Context) error { return matching.Run(ctx, hosts[matching.Name], matchingCfg) },
 		)
+		stopGateway() // a service that stops on its own stops the platform
+		servicesDone <- err
 	}()
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- httpServer.Serve(httpLis) }()
 
-	url := "http://" + httpLis.Addr().String()
-	logger.Info("caiomatch started", "url", url, "data_dir", cfg.DataDir, "external_nats", cfg.NATSURL != "")
-	if started != nil {
-		started(Started{URL: url, OperatorToken: token, OperatorTokenFile: tokenFile})
+	gatewayCfg := cfg.Gateway
+	gatewayCfg.OperatorToken, gatewayCfg.ShutdownGrace = token, cfg.ShutdownGrace
+	gatewayCfg.Backends = httpapi.Backends{
+		ProfileAddr: addr(profile.Name), MissionAddr: addr(mission.Name), MatchingAddr: addr(matching.Name),
 	}
-
-	var runErr error
-	select {
-	case <-ctx.Done():
-	case err := <-servicesDone:
-		runErr = fmt.Errorf("a service stopped: %w", err)
-		servicesDone <- nil
-	case err := <-httpDone:
-		runErr = fmt.Errorf("gateway stopped: %w", err)
-		httpDone <- nil
-	}
+	runErr := server.Run(gatewayCtx, gatewayCfg, server.Runtime{
+		DataDir: dataDir, Logger: telemetry.NewLogger(cfg.LogOutput, server.Name, cfg.LogLevel),
+		TracerProvider: providers[server.Name].TracerProvider(), Spans: spans, CallerKey: callerKey,
+		ExtraReadiness: map[string]func(context.Context) error{"nats": bus.ready},
+	}, func(url string) {
+		logger.Info("caiomatch started", "url", url, "data_dir", dataDir, "external_nats", cfg.Host.NATSURL != "")
+		if started != nil {
+			started(Started{URL: url, OperatorToken: token, OperatorTokenFile: tokenFile})
+		}
+	})
 	logger.Info("caiomatch stopping")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
-	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		runErr = errors.Join(runErr, fmt.Errorf("gateway shutdown: %w", err))
-	}
-	if err := <-httpDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		runErr = errors.Join(runErr, err)
-	}
 	stopServices()
 	if err := <-servicesDone; err != nil {
-		runErr = errors.Join(runErr, err)
+		runErr = errors.Join(runErr, fmt.Errorf("a service stopped: %w", err))
 	}
 	logger.Info("caiomatch stopped")
 	return runErr
 }
 
 // operatorToken returns the configured token, or the one generated at first start.
-func operatorToken(cfg Config) (token, file string, err error) {
-	if cfg.OperatorToken != "" {
-		return cfg.OperatorToken, "", nil
+func operatorToken(configured, dataDir string) (token, file string, err error) {
+	if configured != "" {
+		return configured, "", nil
 	}
-	file = filepath.Join(cfg.DataDir, "operator.token")
+	file = filepath.Join(dataDir, "operator.token")
 	if b, err := os.ReadFile(file); err == nil && strings.TrimSpace(string(b)) != "" {
 		return strings.TrimSpace(string(b)), file, nil
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -319,11 +213,11 @@ type bus struct {
 	conns    []*nats.Conn
 }
 
-func openBus(cfg Config) (*bus, error) {
-	if cfg.NATSURL != "" {
-		return &bus{url: cfg.NATSURL}, nil
+func openBus(natsURL, dataDir string) (*bus, error) {
+	if natsURL != "" {
+		return &bus{url: natsURL}, nil
 	}
-	e, err := eventbus.StartEmbedded(cfg.DataDir)
+	e, err := eventbus.StartEmbedded(dataDir)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/gateway/allinone"
+	"github.com/caiomatch/caiomatch/gateway/server"
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
 )
 
 func TestOperationsEndpoints(t *testing.T) {
@@ -64,7 +66,8 @@ func TestGeneratedOperatorToken(t *testing.T) {
 		started := make(chan allinone.Started, 1)
 		done := make(chan error, 1)
 		go func() {
-			done <- allinone.Run(ctx, allinone.Config{HTTPAddr: "127.0.0.1:0", DataDir: dataDir, LogOutput: io.Discard},
+			done <- allinone.Run(ctx, allinone.Config{
+				Host: servicehost.Config{DataDir: dataDir}, Gateway: server.Config{HTTPAddr: "127.0.0.1:0"}, LogOutput: io.Discard},
 				func(s allinone.Started) { started <- s })
 		}()
 		select {

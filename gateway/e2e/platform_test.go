@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/gateway/allinone"
+	"github.com/caiomatch/caiomatch/gateway/server"
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
 )
 
 const operatorToken = "test-operator-token"
@@ -34,7 +36,8 @@ func startPlatform(t testing.TB, dataDir string) *platform {
 	p := &platform{t: t, stop: cancel, done: make(chan error, 1), client: &http.Client{Timeout: 10 * time.Second}}
 	go func() {
 		p.done <- allinone.Run(ctx, allinone.Config{
-			HTTPAddr: "127.0.0.1:0", DataDir: dataDir, OperatorToken: operatorToken,
+			Host:      servicehost.Config{DataDir: dataDir},
+			Gateway:   server.Config{HTTPAddr: "127.0.0.1:0", OperatorToken: operatorToken},
 			LogOutput: testLogOutput(), ShutdownGrace: 5 * time.Second,
 		}, func(s allinone.Started) { started <- s })
 	}()

@@ -14,10 +14,9 @@ import (
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	"github.com/caiomatch/caiomatch/pkg/edgecheck"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
-	missiongrpc "github.com/caiomatch/caiomatch/services/mission/grpcapi"
-	profilegrpc "github.com/caiomatch/caiomatch/services/profile/grpcapi"
 )
 
 var (
@@ -51,7 +50,7 @@ var allowedRoles = map[string][]identity.Role{
 }
 
 // validators apply each service's own field rules at the edge.
-var validators = []func(proto.Message) error{profilegrpc.Validate, missiongrpc.Validate}
+var validators = []func(proto.Message) error{edgecheck.Profile, edgecheck.Mission}
 
 // edgeInterceptor refuses, before anything travels, a call the caller's role may never make
 // and a request whose fields break the service's rules.

@@ -32,23 +32,34 @@ type Service[C any] struct {
 }
 
 // Main is a service's whole main: it reads the shared and the service's settings once, stops
-// with every invalid one named, and runs the service until SIGINT or SIGTERM. A second signal
-// ends a stuck stop.
+// with every invalid one named, and runs the service until SIGINT or SIGTERM.
 func Main[C any](svc Service[C]) {
+	RunMain(svc.Name, func(ctx context.Context, env *envconfig.Reader) (func(context.Context) error, error) {
+		shared, own := LoadConfig(env), svc.LoadConfig(env)
+		return func(ctx context.Context) error {
+			return RunStandalone(ctx, svc.Name, shared, svc.ListenAddr(own), func(ctx context.Context, h Host) error {
+				return svc.Run(ctx, h, own)
+			})
+		}, nil
+	})
+}
+
+// RunMain is the shape of every main of the platform ("exit once"): configure reads the
+// settings from the environment; when any is invalid (env.Err, or configure's own error) the
+// process stops naming them all, before starting anything. Otherwise the run it returns goes on
+// until SIGINT or SIGTERM; a second signal ends a stuck stop. An error exits with status 1.
+func RunMain(name string, configure func(ctx context.Context, env *envconfig.Reader) (run func(context.Context) error, err error)) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	context.AfterFunc(ctx, stop)
 	env := envconfig.New(os.LookupEnv)
-	shared := LoadConfig(env)
-	own := svc.LoadConfig(env)
-	err := env.Err()
+	run, err := configure(ctx, env)
+	err = errors.Join(env.Err(), err)
 	if err == nil {
-		err = RunStandalone(ctx, svc.Name, shared, svc.ListenAddr(own), func(ctx context.Context, h Host) error {
-			return svc.Run(ctx, h, own)
-		})
+		err = run(ctx)
 	}
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, svc.Name+":", err)
+		fmt.Fprintln(os.Stderr, name+":", err)
 		os.Exit(1)
 	}
 }

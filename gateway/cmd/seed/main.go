@@ -19,40 +19,33 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/envconfig"
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// After the first signal, restore the default handling: a second Ctrl-C ends at once.
-	context.AfterFunc(ctx, stop)
-	err := run(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "seed:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context) error {
-	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := seed(ctx, cfg, os.Stdout); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted: %w", err)
+	servicehost.RunMain("seed", func(context.Context, *envconfig.Reader) (func(context.Context) error, error) {
+		cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return func(context.Context) error { return nil }, nil
 		}
-		return err
-	}
-	return nil
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) error {
+			if _, err := seed(ctx, cfg, os.Stdout); err != nil {
+				if ctx.Err() != nil {
+					return fmt.Errorf("interrupted: %w", err)
+				}
+				return err
+			}
+			return nil
+		}, nil
+	})
 }
 
 // config is read once, from flags and the environment.

@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/gateway/allinone"
+	"github.com/caiomatch/caiomatch/gateway/server"
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
 )
 
 const operatorToken = "seed-test-operator-token"
@@ -32,7 +34,8 @@ func startPlatform(t *testing.T) string {
 	done := make(chan error, 1)
 	go func() {
 		done <- allinone.Run(ctx, allinone.Config{
-			HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir(), OperatorToken: operatorToken,
+			Host:      servicehost.Config{DataDir: t.TempDir()},
+			Gateway:   server.Config{HTTPAddr: "127.0.0.1:0", OperatorToken: operatorToken},
 			LogOutput: testLogOutput(), ShutdownGrace: 5 * time.Second,
 		}, func(s allinone.Started) { started <- s })
 	}()
