@@ -93,28 +93,14 @@ func (f *Follower) follow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(1024))
-	if err != nil {
-		return err
-	}
-	defer it.Stop()
-	stopOnCancel := context.AfterFunc(ctx, it.Stop)
-	defer stopOnCancel()
-	for {
-		msg, err := it.Next()
-		if err != nil {
-			return err
-		}
-		meta, err := msg.Metadata()
-		if err != nil {
-			return err
-		}
+	return readOrdered(ctx, cons, 1024, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
 		if meta.Sequence.Stream <= f.Applied() {
-			continue
+			return true, nil
 		}
 		if env, payload, err := DecodeEnvelope(msg.Data()); err == nil {
 			f.apply(env, payload)
 		}
 		f.advance(meta.Sequence.Stream)
-	}
+		return true, nil
+	})
 }

@@ -95,9 +95,32 @@ func replayPartition(ctx context.Context, s jetstream.Stream, filterSubjects []s
 	if cons.CachedInfo().NumPending == 0 {
 		return stats, nil
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2048))
+	err = readOrdered(ctx, cons, 2048, func(msg jetstream.Msg, meta *jetstream.MsgMetadata) (bool, error) {
+		if meta.Sequence.Stream > to {
+			return false, nil
+		}
+		stats.Messages++
+		env, payload, err := DecodeEnvelope(msg.Data())
+		if err != nil {
+			stats.Undecodable++
+		} else if err := apply(env, payload); err != nil {
+			return false, err
+		}
+		// NumPending counts what passes the filter after this message: none left means the
+		// filtered stream ends inside this partition.
+		return meta.Sequence.Stream != to && meta.NumPending != 0, nil
+	})
+	return stats, err
+}
+
+// readOrdered hands each message of an ordered consumer, with its metadata, to handle until
+// handle returns false or an error, ctx ends, or reading fails. It fetches up to batch messages
+// ahead.
+func readOrdered(ctx context.Context, cons jetstream.Consumer, batch int,
+	handle func(jetstream.Msg, *jetstream.MsgMetadata) (more bool, err error)) error {
+	it, err := cons.Messages(jetstream.PullMaxMessages(batch))
 	if err != nil {
-		return stats, err
+		return err
 	}
 	defer it.Stop()
 	stopOnCancel := context.AfterFunc(ctx, it.Stop)
@@ -105,26 +128,14 @@ func replayPartition(ctx context.Context, s jetstream.Stream, filterSubjects []s
 	for {
 		msg, err := it.Next()
 		if err != nil {
-			return stats, err
+			return err
 		}
 		meta, err := msg.Metadata()
 		if err != nil {
-			return stats, err
+			return err
 		}
-		if meta.Sequence.Stream > to {
-			return stats, nil
-		}
-		stats.Messages++
-		env, payload, err := DecodeEnvelope(msg.Data())
-		if err != nil {
-			stats.Undecodable++
-		} else if err := apply(env, payload); err != nil {
-			return stats, err
-		}
-		// NumPending counts what passes the filter after this message: none left means the
-		// filtered stream ends inside this partition.
-		if meta.Sequence.Stream == to || meta.NumPending == 0 {
-			return stats, nil
+		if more, err := handle(msg, meta); err != nil || !more {
+			return err
 		}
 	}
 }
