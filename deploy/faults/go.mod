@@ -3,6 +3,7 @@ module github.com/caiomatch/caiomatch/deploy/faults
 go 1.26.7
 
 replace (
+	github.com/caiomatch/caiomatch/deploy/local => ../local
 	github.com/caiomatch/caiomatch/gateway => ../../gateway
 	github.com/caiomatch/caiomatch/pkg => ../../pkg
 	github.com/caiomatch/caiomatch/services/matching => ../../services/matching
@@ -11,6 +12,7 @@ replace (
 )
 
 require (
+	github.com/caiomatch/caiomatch/deploy/local v0.0.0
 	github.com/caiomatch/caiomatch/pkg v0.0.0
 	github.com/caiomatch/caiomatch/services/matching v0.0.0-00010101000000-000000000000
 	github.com/google/uuid v1.6.0

@@ -11,8 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/caiomatch/caiomatch/deploy/faults/natscluster"
-	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/deploy/local/cluster/clustertest"
 )
 
 // TestKillRandomNodeWhileEventsFlow: events are published as fast as acks come while a node,
@@ -20,18 +19,9 @@ import (
 // and restarted a moment later. Every acknowledged event must be in the stream afterwards,
 // once, and nothing else.
 func TestKillRandomNodeWhileEventsFlow(t *testing.T) {
-	m := faultMode()
-	began := time.Now()
-	ctx := testContext(t, m.budget)
-	c := natscluster.Start(t)
-	_, js := connect(t, c, "faults-kill")
-	if err := ensureStreams(ctx, js, eventbus.StreamSettings{Cluster: c.Name}); err != nil {
-		t.Fatalf("EnsureStreams: %v", err)
-	}
-	if _, err := waitStreamCurrent(testContext(t, time.Minute), js, c, profileStream); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("streams declared with %d replicas after %s", natscluster.Size, seconds(time.Since(began)))
+	fault := startRun(t, "faults-kill")
+	m, began, ctx, c, js := fault.m, fault.began, fault.ctx, fault.c, fault.js
+	t.Logf("streams declared with %d replicas after %s", clustertest.Size, seconds(time.Since(began)))
 
 	p := newPublisher(js, time.Second)
 	traffic, stopTraffic := context.WithTimeout(ctx, m.traffic)
@@ -81,7 +71,7 @@ type kills struct {
 
 // killNodes kills a random node every m.killEvery until traffic is done, restarting each after
 // m.downFor; every node runs again when it returns.
-func killNodes(traffic context.Context, t *testing.T, c *natscluster.Cluster, js jetstream.JetStream, m mode) kills {
+func killNodes(traffic context.Context, t *testing.T, c *clustertest.NATS, js jetstream.JetStream, m mode) kills {
 	t.Helper()
 	var k kills
 	for {

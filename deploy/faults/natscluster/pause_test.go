@@ -9,9 +9,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/caiomatch/caiomatch/deploy/faults/natscluster"
-	"github.com/caiomatch/caiomatch/pkg/eventbus"
 )
 
 // TestPauseStreamLeader: the PROFILE stream's leader is frozen with SIGSTOP while events keep
@@ -19,18 +16,8 @@ import (
 // have elected a new leader, the old leader must come back as a current replica, and every
 // acknowledged event must be in the stream, once.
 func TestPauseStreamLeader(t *testing.T) {
-	m := faultMode()
-	began := time.Now()
-	ctx := testContext(t, m.budget)
-	c := natscluster.Start(t)
-	nc, js := connect(t, c, "faults-pause")
-	if err := ensureStreams(ctx, js, eventbus.StreamSettings{Cluster: c.Name}); err != nil {
-		t.Fatalf("EnsureStreams: %v", err)
-	}
-	leaderName, err := waitStreamCurrent(testContext(t, time.Minute), js, c, profileStream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fault := startRun(t, "faults-pause")
+	m, began, ctx, c, nc, js, leaderName := fault.m, fault.began, fault.ctx, fault.c, fault.nc, fault.js, fault.leader
 	leader := c.Node(leaderName)
 	if leader == nil {
 		t.Fatalf("stream leader %q is none of %v", leaderName, c.Names())

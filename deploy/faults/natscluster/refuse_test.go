@@ -9,7 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/caiomatch/caiomatch/deploy/faults/natscluster"
+	"github.com/caiomatch/caiomatch/deploy/local/cluster/clustertest"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 )
 
@@ -18,7 +18,7 @@ import (
 // with the default settings it declares every stream with three replicas.
 func TestEnsureStreamsOnCluster(t *testing.T) {
 	ctx := testContext(t, 2*time.Minute)
-	c := natscluster.Start(t)
+	c := clustertest.StartNATS(t)
 	nc, js := connect(t, c, "faults-refuse")
 	cluster := nc.ConnectedClusterName()
 

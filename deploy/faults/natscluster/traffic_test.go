@@ -18,7 +18,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/caiomatch/caiomatch/deploy/faults/natscluster"
+	"github.com/caiomatch/caiomatch/deploy/local/cluster"
+	"github.com/caiomatch/caiomatch/deploy/local/cluster/clustertest"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 )
@@ -76,7 +77,7 @@ func testContext(t *testing.T, timeout time.Duration) context.Context {
 
 // connect opens a client on every node and checks that the cluster name a service would read
 // is the cluster's.
-func connect(t *testing.T, c *natscluster.Cluster, name string) (*nats.Conn, jetstream.JetStream) {
+func connect(t *testing.T, c *clustertest.NATS, name string) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
 	nc := c.Connect(t, name)
 	if got := nc.ConnectedClusterName(); got != c.Name {
@@ -87,6 +88,37 @@ func connect(t *testing.T, c *natscluster.Cluster, name string) (*nats.Conn, jet
 		t.Fatalf("jetstream.New: %v", err)
 	}
 	return nc, js
+}
+
+// run is a fault test under way: its mode, its NATS cluster with the platform's streams
+// declared, and a client.
+type run struct {
+	m     mode
+	began time.Time
+	ctx   context.Context // bounded by m.budget
+	c     *clustertest.NATS
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	// leader leads the PROFILE stream once every node holds a current replica of it.
+	leader string
+}
+
+// startRun starts a cluster, connects the client, declares the streams the way a service does
+// and waits until PROFILE is fully replicated.
+func startRun(t *testing.T, client string) run {
+	t.Helper()
+	r := run{m: faultMode(), began: time.Now()}
+	r.ctx = testContext(t, r.m.budget)
+	r.c = clustertest.StartNATS(t)
+	r.nc, r.js = connect(t, r.c, client)
+	if err := ensureStreams(r.ctx, r.js, eventbus.StreamSettings{Cluster: r.c.Name}); err != nil {
+		t.Fatalf("EnsureStreams: %v", err)
+	}
+	var err error
+	if r.leader, err = waitStreamCurrent(testContext(t, time.Minute), r.js, r.c, profileStream); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // ensureStreams declares the platform's streams the way a service does at start, retrying
@@ -373,7 +405,7 @@ func streamLeader(ctx context.Context, js jetstream.JetStream, stream string, ti
 
 // waitStreamCurrent waits until the stream has a leader and every other node is a current,
 // online replica, and returns the leader.
-func waitStreamCurrent(ctx context.Context, js jetstream.JetStream, c *natscluster.Cluster, stream string) (string, error) {
+func waitStreamCurrent(ctx context.Context, js jetstream.JetStream, c *clustertest.NATS, stream string) (string, error) {
 	var last error
 	for {
 		leader, err := streamCurrent(ctx, js, c, stream)
@@ -389,7 +421,7 @@ func waitStreamCurrent(ctx context.Context, js jetstream.JetStream, c *natsclust
 	}
 }
 
-func streamCurrent(ctx context.Context, js jetstream.JetStream, c *natscluster.Cluster, stream string) (string, error) {
+func streamCurrent(ctx context.Context, js jetstream.JetStream, c *clustertest.NATS, stream string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	s, err := js.Stream(ctx, stream)
@@ -400,7 +432,7 @@ func streamCurrent(ctx context.Context, js jetstream.JetStream, c *natscluster.C
 	if err != nil {
 		return "", err
 	}
-	if info.Config.Replicas != natscluster.Size {
+	if info.Config.Replicas != clustertest.Size {
 		return "", fmt.Errorf("%d replicas configured", info.Config.Replicas)
 	}
 	if info.Cluster == nil || info.Cluster.Leader == "" {
@@ -422,10 +454,10 @@ func streamCurrent(ctx context.Context, js jetstream.JetStream, c *natscluster.C
 
 // waitReplicasAgree waits until every node's own copy of the stream holds the same messages,
 // and returns that state.
-func waitReplicasAgree(ctx context.Context, c *natscluster.Cluster, stream string) (natscluster.StreamState, error) {
+func waitReplicasAgree(ctx context.Context, c *clustertest.NATS, stream string) (cluster.StreamState, error) {
 	var last error
 	for {
-		var states []natscluster.StreamState
+		var states []cluster.StreamState
 		last = nil
 		for _, n := range c.Nodes {
 			st, err := n.StreamState(ctx, stream)
@@ -436,14 +468,14 @@ func waitReplicasAgree(ctx context.Context, c *natscluster.Cluster, stream strin
 			states = append(states, st)
 		}
 		if last == nil {
-			if slices.IndexFunc(states, func(s natscluster.StreamState) bool { return s != states[0] }) < 0 {
+			if slices.IndexFunc(states, func(s cluster.StreamState) bool { return s != states[0] }) < 0 {
 				return states[0], nil
 			}
 			last = fmt.Errorf("replicas differ: %+v", states)
 		}
 		select {
 		case <-ctx.Done():
-			return natscluster.StreamState{}, fmt.Errorf("stream %s: %w", stream, last)
+			return cluster.StreamState{}, fmt.Errorf("stream %s: %w", stream, last)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -451,7 +483,7 @@ func waitReplicasAgree(ctx context.Context, c *natscluster.Cluster, stream strin
 
 // settle waits for the cluster and the stream to be whole again after faults, and checks that
 // the three copies agree.
-func settle(t *testing.T, ctx context.Context, c *natscluster.Cluster, js jetstream.JetStream) natscluster.StreamState {
+func settle(t *testing.T, ctx context.Context, c *clustertest.NATS, js jetstream.JetStream) cluster.StreamState {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()

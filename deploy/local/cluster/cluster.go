@@ -64,6 +64,11 @@ type Options struct {
 	// DieWithParent makes the kernel kill every process started when the calling program dies
 	// (tests, on Linux); otherwise the processes outlive it.
 	DieWithParent bool
+	// NATSOnly runs the NATS nodes alone, without PostgreSQL, services or gateways (the fault
+	// tests of NATS itself, through package clustertest); only Binaries.NATSServer is needed,
+	// and without Binaries it is built once per version and cached (NATSServerBinary). Fixed
+	// at the first start.
+	NATSOnly bool
 	// Logger receives what the cluster does; default: discarded.
 	Logger *slog.Logger
 }
@@ -127,7 +132,7 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 		if err := checkPortOffset(opts.PortOffset); err != nil {
 			return nil, err
 		}
-		c.state = state{PortOffset: opts.PortOffset, DatabasePrefix: prefix}
+		c.state = state{PortOffset: opts.PortOffset, DatabasePrefix: prefix, NATSOnly: opts.NATSOnly}
 	default:
 		return nil, err
 	}
@@ -135,7 +140,7 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 	if c.secrets, err = loadSecrets(stateDir, true); err != nil {
 		return nil, err
 	}
-	if c.state.Postgres.ServerURL == "" {
+	if c.state.Postgres.ServerURL == "" && !c.state.NATSOnly {
 		mode, serverURL := postgresChoice(opts)
 		if err := c.choosePostgres(ctx, mode, serverURL); err != nil {
 			return nil, err
@@ -159,17 +164,22 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 			return c, err
 		}
 	}
-	if err := c.ensureDatabases(ctx); err != nil {
-		return c, err
+	if !c.state.NATSOnly {
+		if err := c.ensureDatabases(ctx); err != nil {
+			return c, err
+		}
 	}
 	if err := c.startGroup(ctx, c.names(KindNATS)); err != nil {
 		return c, err
 	}
-	leader, err := c.waitNATSSettled(ctx, c.readyTimeout)
+	leader, err := c.WaitNATSSettled(ctx)
 	if err != nil {
 		return c, err
 	}
 	c.logger.Info("NATS cluster ready", "cluster", NATSClusterName, "meta_leader", leader)
+	if c.state.NATSOnly {
+		return c, nil
+	}
 	for _, stage := range serviceStages() {
 		if err := c.startGroup(ctx, stage); err != nil {
 			return c, err
@@ -187,7 +197,7 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 //
 // Every service declares every stream at start with create-or-update, which tries an update
 // first, and nats-server 2.15.2 leaves unanswered the update of a stream that has no leader
-// yet (see waitNATSSettled): two processes declaring the same new stream at once, one creates
+// yet (see WaitNATSSettled): two processes declaring the same new stream at once, one creates
 // it, the other waits in vain and exits. So the first replica creates the streams alone; the
 // first replicas of the other services then declare existing streams and create consumers of
 // their own (and matching its object store); the second replicas find everything in place.
@@ -251,6 +261,8 @@ func sameSettings(recorded state, opts Options) error {
 		return fmt.Errorf("the cluster was set up with database prefix %q, not %q; %s", recorded.DatabasePrefix, opts.DatabasePrefix, hint)
 	case opts.Postgres != "" && opts.Postgres != recorded.Postgres.Mode:
 		return fmt.Errorf("the cluster was set up with PostgreSQL mode %s, not %s; %s", recorded.Postgres.Mode, opts.Postgres, hint)
+	case opts.NATSOnly != recorded.NATSOnly:
+		return fmt.Errorf("the cluster was set up with NATS only %t, not %t; %s", recorded.NATSOnly, opts.NATSOnly, hint)
 	case opts.PostgresURL != "" && !recorded.Postgres.Private && opts.PostgresURL != recorded.Postgres.ServerURL:
 		return fmt.Errorf("the cluster was set up with PostgreSQL at %s, not %s; %s",
 			sqlstore.RedactURL(recorded.Postgres.ServerURL), sqlstore.RedactURL(opts.PostgresURL), hint)
@@ -287,7 +299,7 @@ func (c *Cluster) recordProcesses() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var processes []ProcessInfo
-	for _, name := range c.layout.processNames(c.state.Postgres.Private) {
+	for _, name := range c.layout.processNames(c.state.Postgres.Private, c.state.NATSOnly) {
 		s, err := c.specFor(name)
 		if err != nil {
 			return err
@@ -308,15 +320,23 @@ func (c *Cluster) recordProcesses() error {
 func (c *Cluster) prepareBinaries(ctx context.Context, given *Binaries) error {
 	postgresBinDir := c.state.Binaries.PostgresBinDir
 	if given != nil {
-		if err := given.check(); err != nil {
+		if err := given.check(c.state.NATSOnly); err != nil {
 			return err
 		}
 		c.state.Binaries = *given
 		c.state.Binaries.PostgresBinDir = postgresBinDir
 		return c.save()
 	}
-	if c.state.Binaries.check() == nil && !slices.ContainsFunc(c.Status(), func(p ProcessStatus) bool { return !p.Alive }) {
+	if c.state.Binaries.check(c.state.NATSOnly) == nil && !slices.ContainsFunc(c.Status(), func(p ProcessStatus) bool { return !p.Alive }) {
 		return nil
+	}
+	if c.state.NATSOnly {
+		bin, err := NATSServerBinary()
+		if err != nil {
+			return err
+		}
+		c.state.Binaries = Binaries{NATSServer: bin}
+		return c.save()
 	}
 	began := time.Now()
 	c.logger.Info("building nats-server, the services and the gateway", "dir", filepath.Join(c.stateDir, "bin"))
@@ -472,6 +492,28 @@ func (c *Cluster) Kill(name string) error {
 	return c.signalAndWait(name, syscall.SIGKILL, killTimeout)
 }
 
+// Pause freezes the named process with SIGSTOP: its sockets stay open but it answers nothing,
+// as a machine stalled by a long GC, swapping or a hung disk would. Resume, Stop or Kill end
+// the pause.
+func (c *Cluster) Pause(name string) error { return c.signal(name, syscall.SIGSTOP) }
+
+// Resume lets a paused process go on (SIGCONT).
+func (c *Cluster) Resume(name string) error { return c.signal(name, syscall.SIGCONT) }
+
+func (c *Cluster) signal(name string, sig syscall.Signal) error {
+	info, ok := c.info(name)
+	if !ok {
+		return fmt.Errorf("no process %q", name)
+	}
+	if !c.alive(name) {
+		return fmt.Errorf("%s is not running", name)
+	}
+	if err := signalProcess(info.PID, sig); err != nil {
+		return fmt.Errorf("%s %s (pid %d): %w", sig, name, info.PID, err)
+	}
+	return nil
+}
+
 // Stop asks the named process to shut down (SIGTERM; a fast shutdown, SIGINT, for
 // PostgreSQL), waits up to the stop timeout, then kills it.
 func (c *Cluster) Stop(name string) error {
@@ -487,7 +529,8 @@ func (c *Cluster) Stop(name string) error {
 		sig = syscall.SIGINT
 	}
 	began := time.Now()
-	err := c.signalAndWait(name, sig, c.stopTimeout)
+	// A process paused with SIGSTOP only acts on the signal once continued.
+	err := c.signalAndWait(name, sig, c.stopTimeout, syscall.SIGCONT)
 	if err == nil {
 		c.logger.Info("stopped", "process", name, "pid", info.PID, "took", time.Since(began).Round(time.Millisecond).String())
 		return nil
@@ -496,7 +539,9 @@ func (c *Cluster) Stop(name string) error {
 	return c.Kill(name)
 }
 
-func (c *Cluster) signalAndWait(name string, sig syscall.Signal, timeout time.Duration) error {
+// signalAndWait sends sig, then each of then, to the named process if it runs, and waits
+// until it is gone.
+func (c *Cluster) signalAndWait(name string, sig syscall.Signal, timeout time.Duration, then ...syscall.Signal) error {
 	info, ok := c.info(name)
 	if !ok {
 		return fmt.Errorf("no process %q", name)
@@ -504,8 +549,10 @@ func (c *Cluster) signalAndWait(name string, sig syscall.Signal, timeout time.Du
 	if !c.alive(name) {
 		return nil
 	}
-	if err := signalProcess(info.PID, sig); err != nil {
-		return fmt.Errorf("%s %s (pid %d): %w", sig, name, info.PID, err)
+	for _, s := range append([]syscall.Signal{sig}, then...) {
+		if err := signalProcess(info.PID, s); err != nil {
+			return fmt.Errorf("%s %s (pid %d): %w", s, name, info.PID, err)
+		}
 	}
 	c.mu.Lock()
 	own := c.children[name]
@@ -520,17 +567,24 @@ func (c *Cluster) signalAndWait(name string, sig syscall.Signal, timeout time.Du
 // configuration, and waits until it is ready (for a NATS node, until the whole NATS cluster
 // has settled, the restarted node caught up).
 func (c *Cluster) Start(ctx context.Context, name string) error {
-	if _, ok := c.info(name); !ok {
-		return fmt.Errorf("no process %q", name)
-	}
-	if err := c.startGroup(ctx, []string{name}); err != nil {
+	if err := c.Launch(ctx, name); err != nil {
 		return err
 	}
 	if info, _ := c.info(name); info.Kind == KindNATS {
-		_, err := c.waitNATSSettled(ctx, c.readyTimeout)
+		_, err := c.WaitNATSSettled(ctx)
 		return err
 	}
 	return nil
+}
+
+// Launch is Start without the wait for the NATS cluster to settle: it returns once the
+// process is ready on its own (a NATS node serves clients with JetStream enabled, and may still
+// be catching up with the cluster).
+func (c *Cluster) Launch(ctx context.Context, name string) error {
+	if _, ok := c.info(name); !ok {
+		return fmt.Errorf("no process %q", name)
+	}
+	return c.startGroup(ctx, []string{name})
 }
 
 // Restart stops the named process (SIGTERM) and starts it again.
@@ -584,7 +638,9 @@ func (c *Cluster) stopGroups() [][]string {
 	for r := range Replicas {
 		var replicas []string
 		for _, k := range Services {
-			replicas = append(replicas, c.layout.replicaName(k, r))
+			if name := c.layout.replicaName(k, r); slices.Contains(c.names(k), name) {
+				replicas = append(replicas, name)
+			}
 		}
 		groups = append(groups, replicas)
 	}

@@ -16,18 +16,16 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/caiomatch/caiomatch/deploy/local/cluster"
+	"github.com/caiomatch/caiomatch/deploy/local/cluster/clustertest"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 )
@@ -48,7 +46,7 @@ func TestLocalCluster(t *testing.T) {
 	stateDir := t.TempDir()
 	opts := cluster.Options{
 		StateDir:       stateDir,
-		PortOffset:     freePortOffset(t),
+		PortOffset:     clustertest.PortOffset(t),
 		Postgres:       cluster.PostgresExternal,
 		PostgresURL:    serverURL,
 		DatabasePrefix: testDatabasePrefix(time.Now()),
@@ -149,13 +147,7 @@ func tearDown(t *testing.T, stateDir string) {
 		t.Errorf("load the cluster to tear it down: %v", err)
 		return
 	}
-	if t.Failed() {
-		for _, p := range c.Status() {
-			data, _ := os.ReadFile(p.LogPath)
-			lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-			t.Logf("last lines of %s (alive %v):\n%s", p.Name, p.Alive, strings.Join(lines[max(0, len(lines)-25):], "\n"))
-		}
-	}
+	clustertest.LogTails(t, c, 25)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := c.Down(ctx, true); err != nil {
@@ -242,35 +234,6 @@ func databasesNamed(t *testing.T, serverURL, prefix string) []string {
 		names = append(names, name)
 	}
 	return names
-}
-
-// freePortOffset picks a port offset whose ports are all free, below the range the kernel
-// hands out for outgoing connections (32768 and up on Linux), so none is taken meanwhile.
-func freePortOffset(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		n, err := rand.Int(rand.Reader, big.NewInt(120))
-		if err != nil {
-			t.Fatal(err)
-		}
-		offset := 100 * int(1+n.Int64()) // 100 to 12,000: ports up to 31,113
-		if allFree(cluster.Ports(offset, false)) {
-			return offset
-		}
-	}
-	t.Fatal("no port offset with every port free")
-	return 0
-}
-
-func allFree(ports []int) bool {
-	for _, port := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			return false
-		}
-		l.Close()
-	}
-	return true
 }
 
 func pids(statuses []cluster.ProcessStatus) map[string]int {

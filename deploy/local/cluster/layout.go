@@ -140,15 +140,18 @@ func (l layout) processDir(name string) string { return filepath.Join(l.stateDir
 func (l layout) logPath(name string) string    { return filepath.Join(l.stateDir, "logs", name+".log") }
 
 // processNames lists every process, as state.json and Status list them: the private
-// PostgreSQL server first when there is one, the NATS nodes, then each service's replicas and
-// the gateways.
-func (l layout) processNames(privatePostgres bool) []string {
+// PostgreSQL server first when there is one, the NATS nodes, then (unless natsOnly) each
+// service's replicas and the gateways.
+func (l layout) processNames(privatePostgres, natsOnly bool) []string {
 	var names []string
 	if privatePostgres {
 		names = append(names, string(KindPostgres))
 	}
 	for i := range NATSNodes {
 		names = append(names, l.natsName(i))
+	}
+	if natsOnly {
+		return names
 	}
 	for _, k := range append(slices.Clone(Services), KindGateway) {
 		for r := range Replicas {

@@ -112,12 +112,15 @@ func signalProcess(pid int, sig syscall.Signal) error {
 	return nil
 }
 
+// ErrPortTaken: a port of the cluster is taken by another program.
+var ErrPortTaken = errors.New("port taken")
+
 // portsFree fails, naming the port, when something already listens on one of ports.
 func portsFree(ports []int) error {
 	for _, port := range ports {
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
-			return fmt.Errorf("port %d is taken by another program (pick other ports with a port offset): %w", port, err)
+			return fmt.Errorf("port %d is taken by another program (pick other ports with a port offset): %w (%w)", port, ErrPortTaken, err)
 		}
 		l.Close()
 	}

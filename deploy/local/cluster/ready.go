@@ -51,22 +51,8 @@ func (c *Cluster) readinessProbe(s spec) probe {
 	}
 }
 
-func httpOK(ctx context.Context, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := probeClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, body)
-	}
-	return nil
-}
+// httpOK is nil when url answers 200.
+func httpOK(ctx context.Context, url string) error { return getJSON(ctx, url, nil) }
 
 func grpcServing(ctx context.Context, addr string) error {
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -112,8 +98,9 @@ func (c *Cluster) waitReady(ctx context.Context, s spec, timeout time.Duration) 
 	}
 }
 
-// jsz is the part of a node's /jsz report that tells whether the cluster has settled: the
-// JetStream meta leader, and the leader of every stream and consumer the node holds a replica of.
+// jsz is the part of a node's /jsz report that tells whether the cluster has settled (the
+// JetStream meta leader, and the leader of every stream and consumer the node holds a replica
+// of) and what the node's replica of each stream holds.
 type jsz struct {
 	Meta *struct {
 		Leader string `json:"leader"`
@@ -121,6 +108,7 @@ type jsz struct {
 	AccountDetails []struct {
 		Streams []struct {
 			Name      string      `json:"name"`
+			State     StreamState `json:"state"`
 			Cluster   raftCluster `json:"cluster"`
 			Consumers []struct {
 				Name    string      `json:"name"`
@@ -134,7 +122,34 @@ type raftCluster struct {
 	Leader string `json:"leader"`
 }
 
-// waitNATSSettled waits until every running NATS node is healthy (/healthz: JetStream current,
+// StreamState is a stream's state as one NATS node holds it.
+type StreamState struct {
+	Msgs     uint64 `json:"messages"`
+	FirstSeq uint64 `json:"first_seq"`
+	LastSeq  uint64 `json:"last_seq"`
+}
+
+// StreamState is the state of the named NATS node's own replica of a stream.
+func (c *Cluster) StreamState(ctx context.Context, node, stream string) (StreamState, error) {
+	info, ok := c.info(node)
+	if !ok || info.Kind != KindNATS {
+		return StreamState{}, fmt.Errorf("no NATS node %q", node)
+	}
+	var report jsz
+	if err := getJSON(ctx, info.MonitorURL+"/jsz?streams=true", &report); err != nil {
+		return StreamState{}, fmt.Errorf("%s: %w", node, err)
+	}
+	for _, account := range report.AccountDetails {
+		for _, s := range account.Streams {
+			if s.Name == stream {
+				return s.State, nil
+			}
+		}
+	}
+	return StreamState{}, fmt.Errorf("%s holds no replica of stream %s", node, stream)
+}
+
+// WaitNATSSettled waits, at most the ready timeout, until every running NATS node is healthy (/healthz: JetStream current,
 // every replica it holds caught up), all of them name the same JetStream meta leader, and
 // every stream and consumer has a leader; it returns the meta leader's name.
 //
@@ -143,7 +158,8 @@ type raftCluster struct {
 // that has no leader yet would wait for an answer that never comes (nats-server answers a
 // stream update from the stream's leader), give up after 5 s and exit: hence the wait for
 // every leader.
-func (c *Cluster) waitNATSSettled(ctx context.Context, timeout time.Duration) (string, error) {
+func (c *Cluster) WaitNATSSettled(ctx context.Context) (string, error) {
+	timeout := c.readyTimeout
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var last error
@@ -202,6 +218,7 @@ func (c *Cluster) natsSettled(ctx context.Context) (string, error) {
 	return leader, nil
 }
 
+// getJSON reads url, fails unless it answers 200 and decodes its JSON into v (when not nil).
 func getJSON(ctx context.Context, url string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -213,7 +230,11 @@ func getJSON(ctx context.Context, url string, v any) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	if v == nil {
+		return nil
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
 }

@@ -26,6 +26,7 @@ type state struct {
 	Version        int           `json:"version"`
 	PortOffset     int           `json:"port_offset"`
 	DatabasePrefix string        `json:"database_prefix"`
+	NATSOnly       bool          `json:"nats_only,omitempty"`
 	Postgres       postgresState `json:"postgres"`
 	Binaries       Binaries      `json:"binaries"`
 	// Processes are every process of the cluster in start order, with the last pid started
@@ -88,8 +89,13 @@ func (b Binaries) of(k Kind) string {
 	return ""
 }
 
-func (b Binaries) check() error {
-	for _, k := range []Kind{KindNATS, KindProfile, KindMission, KindMatching, KindGateway} {
+// check wants every program a cluster runs, or only nats-server for a NATS-only one.
+func (b Binaries) check(natsOnly bool) error {
+	kinds := []Kind{KindNATS, KindProfile, KindMission, KindMatching, KindGateway}
+	if natsOnly {
+		kinds = kinds[:1]
+	}
+	for _, k := range kinds {
 		path := b.of(k)
 		if path == "" || !filepath.IsAbs(path) {
 			return fmt.Errorf("binary of %s: want an absolute path, got %q", k, path)

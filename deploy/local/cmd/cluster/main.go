@@ -112,12 +112,8 @@ func status(args []string) error {
 	stateDir := flags.String("state", cluster.DefaultStateDir, "state directory")
 	asJSON := flags.Bool("json", false, "print the status as JSON")
 	_ = flags.Parse(args)
-	c, err := cluster.Load(*stateDir, nil)
-	if errors.Is(err, fs.ErrNotExist) {
-		fmt.Printf("no cluster in %s\n", *stateDir)
-		return nil
-	}
-	if err != nil {
+	c, err := load(*stateDir, nil, func() { fmt.Printf("no cluster in %s\n", *stateDir) })
+	if c == nil || err != nil {
 		return err
 	}
 	statuses := c.Status()
@@ -153,12 +149,8 @@ func down(ctx context.Context, args []string, logger *slog.Logger) error {
 	stateDir := flags.String("state", cluster.DefaultStateDir, "state directory")
 	wipe := flags.Bool("wipe", false, "also delete the state directory and drop the databases the cluster created")
 	_ = flags.Parse(args)
-	c, err := cluster.Load(*stateDir, logger)
-	if errors.Is(err, fs.ErrNotExist) {
-		logger.Info("no cluster here: nothing to stop", "dir", *stateDir)
-		return nil
-	}
-	if err != nil {
+	c, err := load(*stateDir, logger, func() { logger.Info("no cluster here: nothing to stop", "dir", *stateDir) })
+	if c == nil || err != nil {
 		return err
 	}
 	began := time.Now()
@@ -167,4 +159,15 @@ func down(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	logger.Info("cluster stopped", "wiped", *wipe, "took", time.Since(began).Round(time.Millisecond).String())
 	return nil
+}
+
+// load finds the cluster recorded in stateDir; when there is none it calls none and returns
+// nil and no error.
+func load(stateDir string, logger *slog.Logger, none func()) (*cluster.Cluster, error) {
+	c, err := cluster.Load(stateDir, logger)
+	if errors.Is(err, fs.ErrNotExist) {
+		none()
+		return nil, nil
+	}
+	return c, err
 }
