@@ -190,8 +190,8 @@ func startMatching(t *testing.T, emb *eventbus.Embedded, dir string) (stop func(
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	host := servicehost.Host{Name: matching.Name, DataDir: dir, JetStream: connect(t, emb, matching.Name),
 		TracerProvider: noop.NewTracerProvider(), Logger: logger, Listener: lis}
-	cfg := matching.DefaultConfig()
-	cfg.MissionAddr, cfg.ShutdownGrace, cfg.SnapshotInterval = missionAddr, time.Second, 0
+	cfg := matching.Config{}
+	cfg.MissionAddr, cfg.ShutdownGrace, cfg.SnapshotInterval = missionAddr, time.Second, matching.None
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

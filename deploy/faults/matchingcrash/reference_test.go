@@ -10,8 +10,8 @@ import (
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/protomap"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
+	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
@@ -31,7 +31,7 @@ func newReference(t *testing.T, profiles, missions []eventbus.Event) *reference 
 		if err := ev.Envelope.GetPayload().UnmarshalTo(&payload); err != nil {
 			t.Fatal(err)
 		}
-		p, err := protomap.Profile(payload.GetFacts())
+		p, err := eventapi.Profile(payload.GetFacts())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func newReference(t *testing.T, profiles, missions []eventbus.Event) *reference 
 		if err := ev.Envelope.GetPayload().UnmarshalTo(&payload); err != nil {
 			t.Fatal(err)
 		}
-		m, err := protomap.Mission(payload.GetMission())
+		m, err := eventapi.Mission(payload.GetMission())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,14 +10,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
-// Delivery identifies one event as a consumer received it; the pair is the idempotency key.
+// Delivery is one event as a consumer received it: the inbox key, and for a profile event the
+// profile stream sequence that the replicas keep in step with (see replicas.go).
 type Delivery struct {
-	Consumer string
-	EventID  string
+	txn.Delivery
 	// ProfileSeq is the profile stream sequence of a profile event; 0 for other events.
 	ProfileSeq uint64
 }
@@ -31,8 +32,6 @@ type Queries interface {
 	// ShortlistedForFirm reports whether the profile is on the current shortlist of one of the
 	// firm's open missions.
 	ShortlistedForFirm(ctx context.Context, profileID, firmID string) (bool, error)
-	// OpenMissions returns every open mission.
-	OpenMissions(ctx context.Context) ([]domain.Mission, error)
 	// OpenMissionStates returns every open mission with its current shortlist and exclusions,
 	// in a fixed number of queries.
 	OpenMissionStates(ctx context.Context) ([]OpenMissionState, error)
@@ -48,9 +47,12 @@ type Queries interface {
 	MissionStatesChangedSince(ctx context.Context, version uint64) ([]OpenMissionState, error)
 }
 
-// ReadModel is the store inside one event's transaction.
-type ReadModel interface {
+// Tx is the store inside one transaction.
+type Tx interface {
 	Queries
+	// Lock makes every other transaction that locks the same scope and key wait until this one
+	// ends; what this transaction reads afterwards is what the previous holder committed.
+	Lock(ctx context.Context, scope, key string) error
 	// EraseProfile remembers an erased profile's id and strips its explanations from past
 	// shortlists, which keep only ids, ranks and scores.
 	EraseProfile(ctx context.Context, id string) error
@@ -63,13 +65,12 @@ type ReadModel interface {
 	AddShortlist(ctx context.Context, s domain.Shortlist) error
 	// Exclude keeps a consultant off a mission for good; reason is "declined" or "expired".
 	Exclude(ctx context.Context, missionID, profileID, reason string) error
-	// LockReplicaState reads what the replicas share and locks it until the transaction ends,
-	// so that the event transactions of all replicas take turns. PutMission, AddShortlist and
-	// Exclude stamp their mission with the state version this transaction takes.
-	LockReplicaState(ctx context.Context) (ReplicaState, error)
+	// SaveStaffingPlan stores a plan.
+	SaveStaffingPlan(ctx context.Context, p domain.StaffingPlan) error
 	// RecordProfileSeq raises the committed profile stream sequence to seq.
 	RecordProfileSeq(ctx context.Context, seq uint64) error
-	// StateVersion is the state version once this transaction commits.
+	// StateVersion is the state version once this transaction commits: the one ReplicaState
+	// read, or the next one when PutMission, AddShortlist or Exclude stamped a mission with it.
 	StateVersion() uint64
 }
 
@@ -87,14 +88,11 @@ type ProfileFeed interface {
 	WaitFor(ctx context.Context, seq uint64) error
 }
 
-// Store is the missions and their shortlists.
+// Store is the missions and their shortlists: read outside a transaction, changed through the
+// transactional port.
 type Store interface {
 	Queries
-	// Apply runs change in one transaction that first claims the delivery's event id. When the
-	// event was already processed it changes nothing, does not call change and reports false.
-	Apply(ctx context.Context, d Delivery, change func(context.Context, ReadModel) error) (bool, error)
-	// SaveStaffingPlan stores a plan.
-	SaveStaffingPlan(ctx context.Context, p domain.StaffingPlan) error
+	txn.Runner[Tx]
 }
 
 // Missions asks the mission service about a mission matching has not heard of yet, on behalf
@@ -125,7 +123,7 @@ type Application struct {
 	now      func() time.Time
 	logger   *slog.Logger
 
-	// mu serialises the event handlers: a ranking, the shortlist it stores and the exposure
+	// mu serialises the event handlers (applyEvent): a ranking, the shortlist it stores and the exposure
 	// counts it changes go together.
 	mu sync.Mutex
 	// open caches the open missions and their current shortlists; guarded by mu.
@@ -256,26 +254,25 @@ func (u undo) run() {
 // rerank ranks an open mission on the index and stores a new shortlist when
 // domain.NextShortlist says so. The cache and the exposure counts change at once, so that the
 // next mission ranked for the same event sees them; undo takes them back.
-func (a *Application) rerank(ctx context.Context, rm ReadModel, s domain.Settings, om *openMission,
-	u *undo, out *proposals) error {
+func (a *Application) rerank(ctx context.Context, tx Tx, s domain.Settings, om *openMission, st *step) error {
 	ranking := a.index.Rank(a.query(s, om.mission, om.current, om.excluded))
 	next, propose := domain.NextShortlist(om.mission, om.current, ranking, a.now().UTC())
 	if !propose {
 		return nil
 	}
-	if err := rm.AddShortlist(ctx, next); err != nil {
+	if err := tx.AddShortlist(ctx, next); err != nil {
 		return err
 	}
 	previous := om.current
 	a.index.AddExposure(candidateIDs(previous), -1)
 	a.index.AddExposure(candidateIDs(&next), +1)
 	om.current = &next
-	*u = append(*u, func() {
+	st.onUndo(func() {
 		a.index.AddExposure(candidateIDs(&next), -1)
 		a.index.AddExposure(candidateIDs(previous), +1)
 		om.current = previous
 	})
-	*out = append(*out, next)
+	st.proposed = append(st.proposed, next)
 	return nil
 }
 

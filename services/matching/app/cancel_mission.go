@@ -21,12 +21,8 @@ func (a *Application) StaffMission(ctx context.Context, d Delivery, missionID st
 }
 
 func (a *Application) closeMission(ctx context.Context, d Delivery, missionID, firmID string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var u undo
-	var version uint64
-	applied, err := a.store.Apply(ctx, d, a.inStep(d, &version, func(ctx context.Context, rm ReadModel) error {
-		m, found, err := rm.Mission(ctx, missionID)
+	return a.applyEvent(ctx, d, eventHandler{change: func(ctx context.Context, tx Tx, st *step) error {
+		m, found, err := tx.Mission(ctx, missionID)
 		if err != nil {
 			return err
 		}
@@ -34,26 +30,17 @@ func (a *Application) closeMission(ctx context.Context, d Delivery, missionID, f
 			m = domain.ClosedMission(missionID, firmID)
 		}
 		m.Status = domain.MissionClosed
-		if err := rm.PutMission(ctx, m); err != nil {
+		if err := tx.PutMission(ctx, m); err != nil {
 			return err
 		}
 		if om, ok := a.open[missionID]; ok {
 			a.index.AddExposure(candidateIDs(om.current), -1)
 			delete(a.open, missionID)
-			u = append(u, func() {
+			st.onUndo(func() {
 				a.open[missionID] = om
 				a.index.AddExposure(candidateIDs(om.current), +1)
 			})
 		}
 		return nil
-	}))
-	a.settle(applied, version, u, err)
-	if err != nil {
-		return err
-	}
-	if applied {
-		a.generation++
-	}
-	a.logApplied(ctx, d, applied, nil)
-	return nil
+	}})
 }

@@ -116,7 +116,7 @@ func (a *Application) CreateStaffingPlan(ctx context.Context, caller identity.Ca
 		a.plan = st
 	}
 	a.mu.Unlock()
-	if err := a.store.SaveStaffingPlan(ctx, plan); err != nil {
+	if err := a.store.InTx(ctx, func(ctx context.Context, tx Tx) error { return tx.SaveStaffingPlan(ctx, plan) }); err != nil {
 		return domain.StaffingPlan{}, err
 	}
 	return plan, nil

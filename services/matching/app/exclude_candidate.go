@@ -21,13 +21,12 @@ func (a *Application) ExcludeCandidate(ctx context.Context, d Delivery, missionI
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var proposed proposals
-	var u undo
-	var version uint64
-	applied, err := a.store.Apply(ctx, d, a.inStep(d, &version, func(ctx context.Context, rm ReadModel) error {
-		if err := rm.Exclude(ctx, missionID, profileID, reason); err != nil {
+	return a.applyEvent(ctx, d, eventHandler{change: func(ctx context.Context, tx Tx, st *step) error {
+		// A decline changes who is eligible nowhere else: the staffing plan's generation stays,
+		// and the plan is re-optimised without the pair.
+		st.keepsPlan = true
+		st.onCommit(func() { a.declineInPlan(missionID, profileID) })
+		if err := tx.Exclude(ctx, missionID, profileID, reason); err != nil {
 			return err
 		}
 		om, open := a.open[missionID]
@@ -36,17 +35,7 @@ func (a *Application) ExcludeCandidate(ctx context.Context, d Delivery, missionI
 		}
 		previous := om.excluded
 		om.excluded = append(slices.Clone(previous), profileID)
-		u = append(u, func() { om.excluded = previous })
-		return a.rerank(ctx, rm, a.settings(), om, &u, &proposed)
-	}))
-	// A decline changes who is eligible nowhere else: the staffing plan's generation stays.
-	a.settle(applied, version, u, err)
-	if err != nil {
-		return err
-	}
-	a.logApplied(ctx, d, applied, proposed)
-	if applied {
-		a.declineInPlan(missionID, profileID)
-	}
-	return nil
+		st.onUndo(func() { om.excluded = previous })
+		return a.rerank(ctx, tx, a.settings(), om, st)
+	}})
 }

@@ -16,7 +16,8 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/pkg/txn"
+	"github.com/caiomatch/caiomatch/services/matching/adapters/store"
 	"github.com/caiomatch/caiomatch/services/matching/app"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/index"
@@ -68,7 +69,7 @@ func (f *fakeMissions) FirmOfMission(_ context.Context, id string) (string, erro
 
 var errInjected = errors.New("injected store failure")
 
-// faultyStore is the real repository, told to fail its next Apply: at the n-th AddShortlist
+// faultyStore is the real repository, told to fail its next event (Once): at the n-th AddShortlist
 // (failShortlist), or once the change has run, as a failed commit would (failCommit). Either
 // way the transaction rolls back after the use case changed its in-memory state.
 type faultyStore struct {
@@ -78,13 +79,13 @@ type faultyStore struct {
 	failCommit    bool
 }
 
-func (s *faultyStore) Apply(ctx context.Context, d app.Delivery, change func(context.Context, app.ReadModel) error) (bool, error) {
+func (s *faultyStore) Once(ctx context.Context, d txn.Delivery, change func(context.Context, app.Tx) error) (bool, error) {
 	s.mu.Lock()
 	failAt, failCommit := s.failShortlist, s.failCommit
 	s.failShortlist, s.failCommit = 0, false
 	s.mu.Unlock()
-	return s.Store.Apply(ctx, d, func(ctx context.Context, rm app.ReadModel) error {
-		if err := change(ctx, &faultyReadModel{ReadModel: rm, failAt: failAt}); err != nil {
+	return s.Store.Once(ctx, d, func(ctx context.Context, tx app.Tx) error {
+		if err := change(ctx, &faultyTx{Tx: tx, failAt: failAt}); err != nil {
 			return err
 		}
 		if failCommit {
@@ -94,17 +95,17 @@ func (s *faultyStore) Apply(ctx context.Context, d app.Delivery, change func(con
 	})
 }
 
-type faultyReadModel struct {
-	app.ReadModel
+type faultyTx struct {
+	app.Tx
 	failAt, calls int
 }
 
-func (r *faultyReadModel) AddShortlist(ctx context.Context, s domain.Shortlist) error {
+func (r *faultyTx) AddShortlist(ctx context.Context, s domain.Shortlist) error {
 	r.calls++
 	if r.calls == r.failAt {
 		return errInjected
 	}
-	return r.ReadModel.AddShortlist(ctx, s)
+	return r.Tx.AddShortlist(ctx, s)
 }
 
 type harness struct {
@@ -154,10 +155,10 @@ func onEachBackend(t *testing.T, cfg app.Config, test func(t *testing.T, h *harn
 func newHarnessOn(t *testing.T, b sqltest.Backend, cfg app.Config) *harness {
 	t.Helper()
 	db := b.Open(t)
-	if err := sqlstore.Migrate(t.Context(), db, sqlite.Migrations()...); err != nil {
+	if err := sqlstore.Migrate(t.Context(), db, store.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{db: db, store: &faultyStore{Store: sqlite.NewRepository(db, func() {})},
+	h := &harness{db: db, store: &faultyStore{Store: store.NewRepository(db, func() {})},
 		missions: &fakeMissions{firms: map[string]string{}}, clock: &clock{t: t0}, cfg: cfg}
 	h.start(t, index.New(0))
 	return h
@@ -189,7 +190,7 @@ func (h *harness) restart(t *testing.T, profiles ...domain.Profile) {
 
 func (h *harness) next() app.Delivery {
 	h.events++
-	return app.Delivery{Consumer: "test", EventID: fmt.Sprintf("event-%d", h.events)}
+	return app.Delivery{Delivery: txn.Delivery{Consumer: "test", EventID: fmt.Sprintf("event-%d", h.events)}}
 }
 
 // asOf grows with every event, so that each profile event is newer than the last.

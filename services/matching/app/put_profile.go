@@ -18,43 +18,28 @@ func (a *Application) PutProfile(ctx context.Context, d Delivery, p domain.Profi
 		return err
 	}
 	p.ID = id
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	// The index is memory rebuilt from the stream: updating it before the transaction is safe,
-	// as a redelivery puts the same facts again. This replica's own following of the stream may
-	// have put them already, or newer ones: the re-ranking below then goes by what the index
-	// holds, and the pruning by this event's facts errs only towards re-ranking a mission for
-	// nothing, as the later event re-ranks on its own.
-	if _, err := a.index.Put(p, asOf); err != nil {
-		return err
-	}
-	var proposed proposals
-	var u undo
-	var version uint64
-	applied, err := a.store.Apply(ctx, d, a.inStep(d, &version, func(ctx context.Context, rm ReadModel) error {
-		if a.index.Erased(p.ID) {
+	return a.applyEvent(ctx, d, eventHandler{
+		// This replica's own following of the stream may have put these facts already, or newer
+		// ones: the re-ranking below then goes by what the index holds, and the pruning by this
+		// event's facts errs only towards re-ranking a mission for nothing, as the later event
+		// re-ranks on its own.
+		index: func() error { _, err := a.index.Put(p, asOf); return err },
+		change: func(ctx context.Context, tx Tx, st *step) error {
+			if a.index.Erased(p.ID) {
+				return nil
+			}
+			s := a.settings()
+			for _, om := range a.openInOrder() {
+				if !a.couldChange(s, om, p) {
+					continue
+				}
+				if err := a.rerank(ctx, tx, s, om, st); err != nil {
+					return err
+				}
+			}
 			return nil
-		}
-		s := a.settings()
-		for _, om := range a.openInOrder() {
-			if !a.couldChange(s, om, p) {
-				continue
-			}
-			if err := a.rerank(ctx, rm, s, om, &u, &proposed); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-	a.settle(applied, version, u, err)
-	if err != nil {
-		return err
-	}
-	if applied {
-		a.generation++
-	}
-	a.logApplied(ctx, d, applied, proposed)
-	return nil
+		},
+	})
 }
 
 // couldChange tells whether p may change om's shortlist: it is on it, or it is eligible,

@@ -10,7 +10,7 @@ import (
 // whichever replica takes them from one shared consumer, and so do the profile events that
 // re-rank. Each replica follows the whole profile stream into its own index (ProfileFeed) and
 // caches the open missions. Every event transaction therefore starts in step with the others
-// (inStep): it locks the shared state, so the replicas' event transactions take turns; it waits
+// (applyEvent, inStep): it locks the shared state, so the replicas' event transactions take turns; it waits
 // until the index holds every profile event another replica has committed; it reads the
 // missions other replicas changed since its cache was last in step. A ranking is then decided on
 // the same facts whichever replica makes it, and each event is applied once.
@@ -31,47 +31,108 @@ func (a *Application) FollowProfiles(feed ProfileFeed) {
 	a.feed = feed
 }
 
-// inStep wraps the change of an event handled under a.mu: it takes the replicas' turn, catches
-// up with them, runs change, records a profile event's sequence, and leaves in *version the
-// state version to remember once the transaction commits (see settle).
-func (a *Application) inStep(d Delivery, version *uint64, change func(context.Context, ReadModel) error) func(context.Context, ReadModel) error {
-	return func(ctx context.Context, rm ReadModel) error {
-		rs, err := rm.LockReplicaState(ctx)
-		if err != nil {
-			return err
-		}
-		if err := a.waitForIndex(ctx, rs.ProfileSeq); err != nil {
-			return err
-		}
-		if err := a.catchUp(ctx, rm, rs.Version); err != nil {
-			return err
-		}
-		if err := change(ctx, rm); err != nil {
-			return err
-		}
-		if d.ProfileSeq > rs.ProfileSeq {
-			if err := rm.RecordProfileSeq(ctx, d.ProfileSeq); err != nil {
-				return err
-			}
-		}
-		*version = rm.StateVersion()
-		return nil
-	}
+// replicasLock is the name every event transaction locks first, so that the event transactions
+// of all replicas take turns (see the package sqltx comment for the idiom).
+const (
+	replicasLockScope = "matching"
+	replicasLockKey   = "replicas"
+)
+
+// step is what one event changes in memory while its transaction runs, for applyEvent to take
+// back if the transaction fails or to log and follow up once it commits.
+type step struct {
+	undo     undo
+	proposed proposals
+	// keepsPlan is set by an event that changes who is eligible for its mission only (a
+	// decline): the staffing plan's generation stays, and committed re-optimises the plan.
+	keepsPlan bool
+	committed []func()
 }
 
-// settle ends an event handled with inStep. On failure the in-memory changes are taken back and
-// the cache is read again whole before the next event: what the catch-up applied was true, but
-// taking back only part of a failed event is not worth the risk. On success the cache is in step
-// with version.
-func (a *Application) settle(applied bool, version uint64, u undo, err error) {
+// onUndo records how to take back an in-memory change.
+func (st *step) onUndo(f func()) { st.undo = append(st.undo, f) }
+
+// onCommit runs f, under a.mu, once the event's transaction committed.
+func (st *step) onCommit(f func()) { st.committed = append(st.committed, f) }
+
+// eventHandler is one use case's own part in handling an event; applyEvent does the rest.
+type eventHandler struct {
+	// index, when set, applies the event to the in-memory index before the transaction: the
+	// index is memory rebuilt from the stream, so a redelivery puts the same facts again.
+	index func() error
+	// change is the event's effect on the store and the cache, inside the event's transaction,
+	// once the cache is in step with the other replicas. It records its in-memory changes in st.
+	change func(ctx context.Context, tx Tx, st *step) error
+}
+
+// applyEvent handles one event with every step that keeps the cache of open missions, the
+// exposure counts and the other replicas consistent, so that no handler can forget one. Under
+// a.mu (a ranking, the shortlist it stores and the exposure counts it changes go together) it
+// runs the event once per delivery, in one transaction that first takes the replicas' turn and
+// catches up with them (inStep). It then settles: on failure the in-memory changes are taken
+// back, on success the cache is in step with the state version the transaction committed, the
+// staffing plan's generation moves on, and what the event proposed is logged.
+func (a *Application) applyEvent(ctx context.Context, d Delivery, h eventHandler) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if h.index != nil {
+		if err := h.index(); err != nil {
+			return err
+		}
+	}
+	var st step
+	var version uint64
+	applied, err := a.store.Once(ctx, d.Delivery, func(ctx context.Context, tx Tx) error {
+		return a.inStep(ctx, tx, d, &version, func(ctx context.Context, tx Tx) error { return h.change(ctx, tx, &st) })
+	})
 	if err != nil {
-		u.run()
+		// What the catch-up applied was true, but taking back only part of a failed event is not
+		// worth the risk: the cache is read again whole before the next event.
+		st.undo.run()
 		a.reload = true
-		return
+		return err
 	}
 	if applied {
 		a.version = version
+		if !st.keepsPlan {
+			a.generation++
+		}
+		for _, f := range st.committed {
+			f()
+		}
 	}
+	a.logApplied(ctx, d, applied, st.proposed)
+	return nil
+}
+
+// inStep runs change in step with the other replicas: it takes the replicas' turn, waits until
+// the index holds every profile event they committed, catches up with the missions they
+// changed, runs change, records a profile event's sequence, and leaves in *version the state
+// version to remember once the transaction commits.
+func (a *Application) inStep(ctx context.Context, tx Tx, d Delivery, version *uint64, change func(context.Context, Tx) error) error {
+	if err := tx.Lock(ctx, replicasLockScope, replicasLockKey); err != nil {
+		return err
+	}
+	rs, err := tx.ReplicaState(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.waitForIndex(ctx, rs.ProfileSeq); err != nil {
+		return err
+	}
+	if err := a.catchUp(ctx, tx, rs.Version); err != nil {
+		return err
+	}
+	if err := change(ctx, tx); err != nil {
+		return err
+	}
+	if d.ProfileSeq > rs.ProfileSeq {
+		if err := tx.RecordProfileSeq(ctx, d.ProfileSeq); err != nil {
+			return err
+		}
+	}
+	*version = tx.StateVersion()
+	return nil
 }
 
 func (a *Application) waitForIndex(ctx context.Context, seq uint64) error {

@@ -10,13 +10,8 @@ import (
 // without candidates, so that the mission service learns there is no match. A mission already
 // closed (its cancellation arrived first) is stored but never reopened nor ranked.
 func (a *Application) SubmitMission(ctx context.Context, d Delivery, m domain.Mission) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var proposed proposals
-	var u undo
-	var version uint64
-	applied, err := a.store.Apply(ctx, d, a.inStep(d, &version, func(ctx context.Context, rm ReadModel) error {
-		known, found, err := rm.Mission(ctx, m.ID)
+	return a.applyEvent(ctx, d, eventHandler{change: func(ctx context.Context, tx Tx, st *step) error {
+		known, found, err := tx.Mission(ctx, m.ID)
 		if err != nil {
 			return err
 		}
@@ -24,7 +19,7 @@ func (a *Application) SubmitMission(ctx context.Context, d Delivery, m domain.Mi
 		if found && !known.IsOpen() {
 			m.Status = domain.MissionClosed
 		}
-		if err := rm.PutMission(ctx, m); err != nil {
+		if err := tx.PutMission(ctx, m); err != nil {
 			return err
 		}
 		if !m.IsOpen() {
@@ -34,20 +29,11 @@ func (a *Application) SubmitMission(ctx context.Context, d Delivery, m domain.Mi
 		if !cached {
 			om = &openMission{}
 			a.open[m.ID] = om
-			u = append(u, func() { delete(a.open, m.ID) })
+			st.onUndo(func() { delete(a.open, m.ID) })
 		}
 		previous := om.mission
 		om.mission = m
-		u = append(u, func() { om.mission = previous })
-		return a.rerank(ctx, rm, a.settings(), om, &u, &proposed)
-	}))
-	a.settle(applied, version, u, err)
-	if err != nil {
-		return err
-	}
-	if applied {
-		a.generation++
-	}
-	a.logApplied(ctx, d, applied, proposed)
-	return nil
+		st.onUndo(func() { om.mission = previous })
+		return a.rerank(ctx, tx, a.settings(), om, st)
+	}})
 }

@@ -1,5 +1,8 @@
-// Package eventapi is the matching service's event port: it declares the durable consumers of
-// the profile and mission streams and translates each event into a use-case call.
+// Package eventapi is the matching service's event port: the handlers of its durable consumers
+// of the profile and mission streams (eventbus.ConsumerMatchingProfiles and
+// ConsumerMatchingMissions, also the inbox keys of the events they process), which decode each
+// event into a use-case call; the encoding of the ShortlistProposed events it publishes; and
+// the following, replay and snapshots of the profile stream that feed the index.
 package eventapi
 
 import (
@@ -13,24 +16,10 @@ import (
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/protomap"
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/matching/app"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
-
-// Durable consumer names; they are also the inbox keys of the events they process.
-const (
-	ProfilesConsumer = eventbus.ConsumerMatchingProfiles
-	MissionsConsumer = eventbus.ConsumerMatchingMissions
-)
-
-// ProfilesSpec reads every profile event; the ones matching does not use are acknowledged and
-// ignored.
-func ProfilesSpec() eventbus.ConsumerSpec { return eventbus.ConsumerSpecOf(ProfilesConsumer) }
-
-// MissionsSpec reads mission submissions, cancellations and status changes (a staffed mission is
-// closed), and declined or expired offers (the consumer is excluded from the mission).
-func MissionsSpec() eventbus.ConsumerSpec { return eventbus.ConsumerSpecOf(MissionsConsumer) }
 
 // Handlers translates events into use-case calls.
 type Handlers struct {
@@ -39,9 +28,10 @@ type Handlers struct {
 
 func NewHandlers(a *app.Application) *Handlers { return &Handlers{app: a} }
 
-// Profile handles an event of the profile stream.
+// Profile handles an event of the profile stream; the ones matching does not use are
+// acknowledged and ignored.
 func (h *Handlers) Profile(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
-	d := app.Delivery{Consumer: ProfilesConsumer, EventID: env.GetEventId()}
+	d := delivery(eventbus.ConsumerMatchingProfiles, env)
 	d.ProfileSeq, _ = eventbus.StreamSequence(ctx)
 	switch e := payload.(type) {
 	case *profilev1.ProfileRegistered:
@@ -49,7 +39,7 @@ func (h *Handlers) Profile(ctx context.Context, env *eventsv1.Envelope, payload 
 	case *profilev1.ProfileUpdated:
 		return h.putProfile(ctx, d, env, e.GetFacts())
 	case *profilev1.ProfileErased:
-		id, err := protomap.ProfileID(e.GetProfileId())
+		id, err := ProfileID(e.GetProfileId())
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
 		}
@@ -59,19 +49,25 @@ func (h *Handlers) Profile(ctx context.Context, env *eventsv1.Envelope, payload 
 }
 
 func (h *Handlers) putProfile(ctx context.Context, d app.Delivery, env *eventsv1.Envelope, facts *profilev1.MatchingFacts) error {
-	p, err := protomap.Profile(facts)
+	p, err := Profile(facts)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
 	}
 	return h.app.PutProfile(ctx, d, p, env.GetOccurredAt().AsTime())
 }
 
-// Mission handles an event of the mission stream.
+func delivery(consumer string, env *eventsv1.Envelope) app.Delivery {
+	return app.Delivery{Delivery: txn.Delivery{Consumer: consumer, EventID: env.GetEventId()}}
+}
+
+// Mission handles an event of the mission stream: submissions, cancellations and status
+// changes (a staffed mission is closed), and declined or expired offers (the consultant is
+// excluded from the mission); other mission events are acknowledged and ignored.
 func (h *Handlers) Mission(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
-	d := app.Delivery{Consumer: MissionsConsumer, EventID: env.GetEventId()}
+	d := delivery(eventbus.ConsumerMatchingMissions, env)
 	switch e := payload.(type) {
 	case *missionv1.MissionSubmitted:
-		m, err := protomap.Mission(e.GetMission())
+		m, err := Mission(e.GetMission())
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
 		}
@@ -134,14 +130,14 @@ func applyToIndex(ix *index.Index, env *eventsv1.Envelope, payload proto.Message
 	case *profilev1.ProfileUpdated:
 		putReplayed(ix, env, e.GetFacts())
 	case *profilev1.ProfileErased:
-		if id, err := protomap.ProfileID(e.GetProfileId()); err == nil {
+		if id, err := ProfileID(e.GetProfileId()); err == nil {
 			_, _ = ix.Erase(id)
 		}
 	}
 }
 
 func putReplayed(ix *index.Index, env *eventsv1.Envelope, facts *profilev1.MatchingFacts) {
-	if p, err := protomap.Profile(facts); err == nil {
+	if p, err := Profile(facts); err == nil {
 		_, _ = ix.Put(p, env.GetOccurredAt().AsTime())
 	}
 }

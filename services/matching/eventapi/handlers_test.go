@@ -21,7 +21,7 @@ import (
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/matching/adapters/store"
 	"github.com/caiomatch/caiomatch/services/matching/app"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
@@ -48,11 +48,11 @@ func newHandlers(t *testing.T) *handlersFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+	if err := sqlstore.Migrate(ctx, db, store.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	ix := index.New(0)
-	a := app.New(sqlite.NewRepository(db, func() {}), noMissions{}, ix,
+	a := app.New(store.NewRepository(db, func() {}), noMissions{}, ix,
 		app.Config{AvailabilityToleranceDays: -1}, func() time.Time { return t0 }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := a.Load(ctx); err != nil {
 		t.Fatal(err)

@@ -10,8 +10,8 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/protomap"
 	"github.com/caiomatch/caiomatch/services/matching/app"
+	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 )
 
 type Server struct {
@@ -39,8 +39,8 @@ func (s *Server) GetShortlist(ctx context.Context, req *matchingv1.GetShortlistR
 		return nil, err
 	}
 	resp := &matchingv1.GetShortlistResponse{
-		MissionId: v.MissionID, Status: protomap.ShortlistStatus(v.Status),
-		Candidates: protomap.Candidates(v.Shortlist.Candidates),
+		MissionId: v.MissionID, Status: ShortlistStatus(v.Status),
+		Candidates: eventapi.Candidates(v.Shortlist.Candidates),
 	}
 	if v.Shortlist.Revision > 0 {
 		resp.ScoringVersion = v.Shortlist.ScoringVersion
@@ -74,7 +74,7 @@ func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCa
 	ev := e.Evaluation
 	resp := &matchingv1.ExplainCandidateResponse{
 		MissionId: e.MissionID, ProfileId: e.ProfileID, Eligible: ev.Eligible, Score: ev.Score,
-		ScoringVersion: e.ScoringVersion, Components: protomap.Components(ev.Explanation.Components),
+		ScoringVersion: e.ScoringVersion, Components: eventapi.Components(ev.Explanation.Components),
 		MatchedSkills: ev.Explanation.MatchedSkills, MissingSkills: ev.Explanation.MissingSkills,
 		Shortlisted: e.Shortlisted, Rank: int32(e.Rank), EligibleCount: int32(e.EligibleCount),
 		ExposureCapped: e.ExposureCapped, ShortlistRevision: e.ShortlistRevision, Excluded: e.Excluded,
@@ -89,7 +89,7 @@ func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCa
 // canonicalID is a profile id in the one spelling matching stores; anything that is not a
 // UUID is left as is and matches nothing.
 func canonicalID(raw string) string {
-	if id, err := protomap.ProfileID(raw); err == nil {
+	if id, err := eventapi.ProfileID(raw); err == nil {
 		return id
 	}
 	return raw
@@ -104,7 +104,7 @@ func (s *Server) CreateStaffingPlan(ctx context.Context, req *matchingv1.CreateS
 	if err != nil {
 		return nil, err
 	}
-	return &matchingv1.CreateStaffingPlanResponse{Plan: protomap.StaffingPlan(p)}, nil
+	return &matchingv1.CreateStaffingPlanResponse{Plan: StaffingPlan(p)}, nil
 }
 
 func (s *Server) GetStaffingPlan(ctx context.Context, req *matchingv1.GetStaffingPlanRequest) (*matchingv1.GetStaffingPlanResponse, error) {
@@ -116,5 +116,5 @@ func (s *Server) GetStaffingPlan(ctx context.Context, req *matchingv1.GetStaffin
 	if err != nil {
 		return nil, err
 	}
-	return &matchingv1.GetStaffingPlanResponse{Plan: protomap.StaffingPlan(p)}, nil
+	return &matchingv1.GetStaffingPlanResponse{Plan: StaffingPlan(p)}, nil
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/caiomatch/caiomatch/pkg/seeddata"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/protomap"
+	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
@@ -38,7 +38,7 @@ var benchProfiles = sync.OnceValue(func() func(n int) []domain.Profile {
 			for j := range id {
 				id[j] = byte(rng.Uint32())
 			}
-			p, err := protomap.Profile(seeddata.FactsOf(id.String(), "", g.Profile()))
+			p, err := eventapi.Profile(seeddata.FactsOf(id.String(), "", g.Profile()))
 			if err != nil {
 				panic(err)
 			}
@@ -54,7 +54,7 @@ func benchMissions(n int) []domain.Mission {
 	out := make([]domain.Mission, n)
 	for i := range out {
 		req := g.Mission()
-		m, err := protomap.Mission(seedMission(fmt.Sprintf("m%d", i), req))
+		m, err := eventapi.Mission(seedMission(fmt.Sprintf("m%d", i), req))
 		if err != nil {
 			panic(err)
 		}

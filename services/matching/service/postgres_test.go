@@ -48,7 +48,7 @@ func TestShortlistOnPostgreSQL(t *testing.T) {
 	b := startBus(t)
 	logs := &lockedBuffer{}
 	b.logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	e := b.startMatching(t, service.Config{DatabaseURL: databaseURL, ShortlistSize: 5, AvailabilityToleranceDays: -1})
+	e := b.startMatching(t, service.Config{DatabaseURL: databaseURL, ExposureCap: service.None})
 
 	e.registerProfile(t, factsA())
 	e.registerProfile(t, factsB())

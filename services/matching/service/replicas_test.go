@@ -16,7 +16,7 @@ import (
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/protomap"
+	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 	"github.com/caiomatch/caiomatch/services/matching/service"
@@ -34,7 +34,7 @@ import (
 func TestTwoReplicasShareTheWork(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
-			cfg := service.Config{ShortlistSize: 5, AvailabilityToleranceDays: -1}
+			cfg := service.Config{ExposureCap: service.None}
 			if backend == "postgres" {
 				cfg.DatabaseURL = sqltest.PostgresURL(t)
 			}
@@ -74,7 +74,7 @@ func testTwoReplicas(t *testing.T, cfg service.Config) {
 		m := testMission(fmt.Sprintf("m-%03d", i), "firm-1")
 		m.MaxDailyRateEur = 1100 + 100*int32(rng.IntN(6))
 		m.Sector = []string{"C21", "C20", "J62"}[rng.IntN(3)]
-		dm, err := protomap.Mission(m)
+		dm, err := eventapi.Mission(m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func assertRankedAsReference(t *testing.T, replicas []*env, missions []domain.Mi
 	t.Helper()
 	ix := index.New(0)
 	for _, f := range profiles {
-		p, err := protomap.Profile(f)
+		p, err := eventapi.Profile(f)
 		if err != nil {
 			t.Fatal(err)
 		}

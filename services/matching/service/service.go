@@ -4,24 +4,18 @@ package service
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
-	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/services/matching/adapters/missionclient"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/matching/adapters/store"
 	"github.com/caiomatch/caiomatch/services/matching/app"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
@@ -31,38 +25,134 @@ import (
 // Name is the service's name in traces, logs and events.
 const Name = "matching"
 
-// Config is the matching service's own configuration.
+// Environment variables of Config.
+const (
+	EnvGRPCAddr                  = "CAIOMATCH_MATCHING_GRPC_ADDR"
+	EnvMissionAddr               = "CAIOMATCH_MISSION_GRPC_ADDR"
+	EnvDatabaseURL               = "CAIOMATCH_MATCHING_DATABASE_URL"
+	EnvShortlistSize             = "CAIOMATCH_SHORTLIST_SIZE"
+	EnvExposureCap               = "CAIOMATCH_EXPOSURE_CAP"
+	EnvAvailabilityToleranceDays = "CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS"
+	EnvSnapshotInterval          = "CAIOMATCH_INDEX_SNAPSHOT_INTERVAL"
+	EnvShutdownGrace             = "CAIOMATCH_MATCHING_SHUTDOWN_GRACE"
+)
+
+// Defaults of Config's fields left zero.
+const (
+	DefaultGRPCAddr                  = "127.0.0.1:9103"
+	DefaultMissionAddr               = "127.0.0.1:9102"
+	DefaultShortlistSize             = domain.DefaultShortlistSize
+	DefaultExposureCap               = 3
+	DefaultAvailabilityToleranceDays = domain.DefaultAvailabilityToleranceDays
+	DefaultSnapshotInterval          = 10 * time.Minute
+	DefaultShutdownGrace             = 10 * time.Second
+)
+
+// None, in ExposureCap, AvailabilityToleranceDays or SnapshotInterval, turns the setting off
+// where 0 means its default: no exposure cap, no tolerance (available by the start date), no
+// periodic snapshot (only at shutdown). LoadConfig sets it where the variable says 0.
+const None = -1
+
+// Config is the matching service's own configuration. Its zero value is the default: every
+// field left zero takes the Default of its name.
 type Config struct {
+	// GRPCAddr is where the service serves gRPC when it runs alone.
+	GRPCAddr string
 	// MissionAddr is the mission service's gRPC address, asked about missions whose events have
-	// not arrived yet.
+	// not arrived yet: host:port, several separated by commas, or a dns:/// target.
 	MissionAddr string
 	// DatabaseURL is the PostgreSQL database (a postgres:// or postgresql:// URL) holding the
 	// missions, shortlists, exclusions and staffing plans, with the inbox and outbox; empty means
 	// SQLite at <data directory>/matching.db.
 	DatabaseURL string
-	// ShortlistSize is how many candidates a shortlist holds; 0 means 5.
+	// ShortlistSize is how many candidates a shortlist holds.
 	ShortlistSize int
-	// ExposureCap is how many open shortlists a consultant may sit on at once; 0 means no cap.
+	// ExposureCap is how many open shortlists a consultant may sit on at once; None: no cap.
 	ExposureCap int
 	// AvailabilityToleranceDays is how long after a mission's start a consultant may become
-	// available; negative means 14.
+	// available; None: none, they must be available by the start date.
 	AvailabilityToleranceDays int
-	// SnapshotInterval is how often the index is snapshotted (and once more at shutdown);
-	// 0 means only at shutdown.
+	// SnapshotInterval is how often the index is snapshotted, and once more at shutdown; None:
+	// only at shutdown.
 	SnapshotInterval time.Duration
-	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown; 0 means 10 s.
+	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown.
 	ShutdownGrace time.Duration
+}
+
+// LoadConfig reads the service's settings; what is invalid is reported by env.Err. In
+// CAIOMATCH_EXPOSURE_CAP, CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS and
+// CAIOMATCH_INDEX_SNAPSHOT_INTERVAL, 0 turns the setting off (None).
+func LoadConfig(env *envconfig.Reader) Config {
+	c := Config{ExposureCap: unset, AvailabilityToleranceDays: unset, SnapshotInterval: unset}
+	env.Addr(EnvGRPCAddr, &c.GRPCAddr)
+	env.Addrs(EnvMissionAddr, &c.MissionAddr)
+	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
+	env.Int(EnvShortlistSize, &c.ShortlistSize, 1, 100)
+	env.Int(EnvExposureCap, &c.ExposureCap, 0, 255)
+	env.Int(EnvAvailabilityToleranceDays, &c.AvailabilityToleranceDays, 0, 365)
+	env.Duration(EnvSnapshotInterval, &c.SnapshotInterval, 0, 24*time.Hour)
+	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, time.Millisecond, 10*time.Minute)
+	c.ExposureCap = offWhenZero(c.ExposureCap)
+	c.AvailabilityToleranceDays = offWhenZero(c.AvailabilityToleranceDays)
+	c.SnapshotInterval = time.Duration(offWhenZero(int(c.SnapshotInterval)))
+	return c.withDefaults()
+}
+
+// unset marks, while LoadConfig reads, a setting whose variable was not given: 0 read from a
+// variable means None.
+const unset = -2
+
+func offWhenZero(v int) int {
+	switch v {
+	case unset:
+		return 0
+	case 0:
+		return None
+	}
+	return v
+}
+
+func (c Config) withDefaults() Config {
+	if c.GRPCAddr == "" {
+		c.GRPCAddr = DefaultGRPCAddr
+	}
+	if c.MissionAddr == "" {
+		c.MissionAddr = DefaultMissionAddr
+	}
+	if c.ShortlistSize == 0 {
+		c.ShortlistSize = DefaultShortlistSize
+	}
+	if c.ExposureCap == 0 {
+		c.ExposureCap = DefaultExposureCap
+	}
+	if c.AvailabilityToleranceDays == 0 {
+		c.AvailabilityToleranceDays = DefaultAvailabilityToleranceDays
+	}
+	if c.SnapshotInterval == 0 {
+		c.SnapshotInterval = DefaultSnapshotInterval
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	return c
+}
+
+// ListenAddr is GRPCAddr, or its default.
+func (c Config) ListenAddr() string { return c.withDefaults().GRPCAddr }
+
+// ranking is the application's view of the ranking settings, None turned into what it means.
+func (c Config) ranking() app.Config {
+	return app.Config{ShortlistSize: c.ShortlistSize, ExposureCap: max(c.ExposureCap, 0),
+		AvailabilityToleranceDays: max(c.AvailabilityToleranceDays, 0)}
 }
 
 // Run serves the matching service until ctx ends: the gRPC API, the consumers of the profile
 // and mission streams, and the relay of its outbox.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
+	cfg = cfg.withDefaults()
 	// Serve closes the listener; this closes it too when start-up fails before serving.
 	defer host.Listener.Close()
-	if cfg.MissionAddr == "" {
-		return errors.New("matching: MissionAddr is required")
-	}
-	db, err := openDatabase(ctx, host, cfg.DatabaseURL)
+	db, err := host.OpenDatabase(ctx, cfg.DatabaseURL, store.Migrations()...)
 	if err != nil {
 		return err
 	}
@@ -88,120 +178,30 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	// From here this replica's own following of the profile stream feeds the index, while the
 	// durable profile consumer, shared with any other replica, re-ranks.
 	follower := eventapi.FollowProfiles(host.JetStream, ix, stats.Replay.Through)
-	snapshots := &snapshotter{js: host.JetStream, ix: ix, follower: follower, every: cfg.SnapshotInterval,
+	snapshots := &snapshotter{js: host.JetStream, ix: ix, follower: follower, every: max(cfg.SnapshotInterval, 0),
 		logger: host.Logger, covered: stats.SnapshotSeq}
 
 	relay := outbox.NewRelay(db, host.JetStream, host.TracerProvider, host.Logger)
-	repo := sqlite.NewRepository(db, relay.Notify)
-	application := app.New(repo, missionclient.New(missionv1.NewMissionServiceClient(missionConn)), ix,
-		app.Config{ShortlistSize: cfg.ShortlistSize, ExposureCap: cfg.ExposureCap,
-			AvailabilityToleranceDays: cfg.AvailabilityToleranceDays}, time.Now, host.Logger)
+	application := app.New(store.NewRepository(db, relay.Notify), missionclient.New(missionv1.NewMissionServiceClient(missionConn)),
+		ix, cfg.ranking(), time.Now, host.Logger)
 	if err := application.Load(ctx); err != nil {
 		return err
 	}
 	application.FollowProfiles(follower)
 
 	handlers := eventapi.NewHandlers(application)
-	profiles := eventbus.NewConsumer(host.JetStream, eventapi.ProfilesSpec(), handlers.Profile, host.TracerProvider, host.Logger)
-	missions := eventbus.NewConsumer(host.JetStream, eventapi.MissionsSpec(), handlers.Mission, host.TracerProvider, host.Logger)
+	profiles := eventbus.NewConsumer(host.JetStream, eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingProfiles), handlers.Profile, host.TracerProvider, host.Logger)
+	missions := eventbus.NewConsumer(host.JetStream, eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingMissions), handlers.Mission, host.TracerProvider, host.Logger)
 
 	server := rpc.NewServer(host.TracerProvider, host.Logger, rpc.WithCallerKey(host.CallerKey))
 	matchingv1.RegisterMatchingServiceServer(server.GRPC, grpcapi.NewServer(application))
 
-	grace := cfg.ShutdownGrace
-	if grace == 0 {
-		grace = 10 * time.Second
-	}
 	return servicehost.RunTogether(ctx,
 		relay.Run,
 		follower.Run,
 		snapshots.Run,
 		profiles.Run,
 		missions.Run,
-		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, grace) },
+		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, cfg.ShutdownGrace) },
 	)
-}
-
-// openDatabase opens and migrates the service's database: PostgreSQL at databaseURL when it is
-// set, otherwise SQLite in the data directory. The log names the backend and where it is, never
-// a password (sqlstore.RedactURL).
-func openDatabase(ctx context.Context, host servicehost.Host, databaseURL string) (*sql.DB, error) {
-	sqlitePath := ""
-	if databaseURL == "" {
-		sqlitePath = filepath.Join(host.DataDir, Name+".db")
-	}
-	db, backend, err := sqlstore.Open(ctx, databaseURL, sqlitePath)
-	if err != nil {
-		return nil, err
-	}
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		db.Close()
-		return nil, err
-	}
-	where := sqlitePath
-	if backend == sqlstore.Postgres {
-		where = sqlstore.RedactURL(databaseURL)
-	}
-	host.Logger.InfoContext(ctx, "database opened", "backend", string(backend), "database", where)
-	return db, nil
-}
-
-// Defaults of the ranking configuration.
-const (
-	DefaultExposureCap = 3
-)
-
-// DefaultConfig is the ranking configuration used when nothing is set: shortlists of 5, an
-// exposure cap of 3 and an availability tolerance of 14 days.
-func DefaultConfig() Config {
-	return Config{ShortlistSize: 5, ExposureCap: DefaultExposureCap,
-		AvailabilityToleranceDays: domain.DefaultAvailabilityToleranceDays, SnapshotInterval: 10 * time.Minute}
-}
-
-// EnvDatabaseURL names the variable holding Config.DatabaseURL.
-const EnvDatabaseURL = "CAIOMATCH_MATCHING_DATABASE_URL"
-
-// ConfigFromEnv reads the configuration: CAIOMATCH_MATCHING_DATABASE_URL (default unset: SQLite
-// in the data directory), CAIOMATCH_SHORTLIST_SIZE (default 5), CAIOMATCH_EXPOSURE_CAP (default
-// 3, 0 for none), CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS (default 14) and
-// CAIOMATCH_INDEX_SNAPSHOT_INTERVAL (default 10m).
-func ConfigFromEnv() (Config, error) {
-	cfg := DefaultConfig()
-	cfg.DatabaseURL = os.Getenv(EnvDatabaseURL)
-	if cfg.DatabaseURL != "" && !strings.HasPrefix(cfg.DatabaseURL, "postgres://") &&
-		!strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
-		// The value may hold a password: show only where it points.
-		return cfg, fmt.Errorf("%s must be a postgres:// or postgresql:// URL, got %s", EnvDatabaseURL,
-			sqlstore.RedactURL(cfg.DatabaseURL))
-	}
-	var err error
-	if cfg.ShortlistSize, err = envInt("CAIOMATCH_SHORTLIST_SIZE", 5, 1, 100); err != nil {
-		return cfg, err
-	}
-	if cfg.ExposureCap, err = envInt("CAIOMATCH_EXPOSURE_CAP", DefaultExposureCap, 0, 255); err != nil {
-		return cfg, err
-	}
-	if cfg.AvailabilityToleranceDays, err = envInt("CAIOMATCH_AVAILABILITY_TOLERANCE_DAYS", 14, 0, 365); err != nil {
-		return cfg, err
-	}
-	if raw := os.Getenv("CAIOMATCH_INDEX_SNAPSHOT_INTERVAL"); raw != "" {
-		d, err := time.ParseDuration(raw)
-		if err != nil || d < 0 {
-			return cfg, fmt.Errorf("CAIOMATCH_INDEX_SNAPSHOT_INTERVAL must be a duration such as 10m, got %q", raw)
-		}
-		cfg.SnapshotInterval = d
-	}
-	return cfg, nil
-}
-
-func envInt(name string, def, lo, hi int) (int, error) {
-	raw := os.Getenv(name)
-	if raw == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%s must be a whole number from %d to %d, got %q", name, lo, hi, raw)
-	}
-	return n, nil
 }

@@ -145,7 +145,7 @@ func (b *bus) startMatching(t *testing.T, cfg service.Config) *env {
 // availability tolerance.
 func start(t *testing.T) *env {
 	t.Helper()
-	return startBus(t).startMatching(t, service.Config{ShortlistSize: 5, AvailabilityToleranceDays: -1})
+	return startBus(t).startMatching(t, service.Config{ExposureCap: service.None})
 }
 
 // runUntilCleanup runs part until the test ends, then stops it and checks it stopped cleanly.
@@ -554,7 +554,7 @@ func TestShortlistFromEventsEndToEnd(t *testing.T) {
 // profiles published before it, with their latest facts, and without the erased ones.
 func TestIndexIsRebuiltFromTheProfileStreamAtRestart(t *testing.T) {
 	b := startBus(t)
-	cfg := service.Config{ShortlistSize: 5, AvailabilityToleranceDays: -1}
+	cfg := service.Config{ExposureCap: service.None}
 	first := b.startMatching(t, cfg)
 
 	b.registerProfile(t, factsA())
@@ -595,7 +595,7 @@ func TestIndexIsRebuiltFromTheProfileStreamAtRestart(t *testing.T) {
 // recounted from the open missions' current shortlists before any event is handled.
 func TestRestartRestoresExposure(t *testing.T) {
 	b := startBus(t)
-	cfg := service.Config{ShortlistSize: 1, ExposureCap: 1, AvailabilityToleranceDays: -1}
+	cfg := service.Config{ShortlistSize: 1, ExposureCap: 1}
 	first := b.startMatching(t, cfg)
 	ack := b.registerProfile(t, factsA())
 	b.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), "matching-profiles", ack.Sequence)
@@ -618,7 +618,7 @@ func TestRestartRestoresExposure(t *testing.T) {
 
 func TestExplainCandidateOverGRPC(t *testing.T) {
 	// A shortlist of one: pB is eligible but not shortlisted.
-	e := startBus(t).startMatching(t, service.Config{ShortlistSize: 1, AvailabilityToleranceDays: -1})
+	e := startBus(t).startMatching(t, service.Config{ShortlistSize: 1, ExposureCap: service.None})
 	ctx := t.Context()
 	operator := as(ctx, identity.RoleOperator, "op-1")
 	firm1 := as(ctx, identity.RoleFirm, "firm-1")

@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ func TestOpenMissionStatesEqualsOneQueryPerMission(t *testing.T) {
 		ctx := context.Background()
 		shortlisted, waiting, closed := testMission("m-a", "firm-1"), testMission("m-b", "firm-2"), testMission("m-c", "firm-1")
 		closed.Status = domain.MissionClosed
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			for _, m := range []domain.Mission{shortlisted, waiting, closed} {
 				if err := rm.PutMission(ctx, m); err != nil {
 					return err

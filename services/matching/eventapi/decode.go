@@ -1,21 +1,18 @@
-// Package protomap translates between the matching domain and the protobuf messages it reads
-// (profile and mission events) and writes (shortlists, over gRPC and in events). Every adapter
-// that speaks protobuf uses it, so each translation exists once.
-package protomap
+package eventapi
 
 import (
 	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
-	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
+
+// The decoding of the events matching consumes: profiles' matching facts and missions.
 
 // Profile reads a profile's matching facts. Past missions are folded in: their sectors join
 // the profile's, their months add up by mission type.
@@ -117,70 +114,6 @@ func minLevels(rs []*missionv1.SkillRequirement) []domain.SkillRequirement {
 	var out []domain.SkillRequirement
 	for _, r := range rs {
 		out = append(out, domain.SkillRequirement{ID: r.GetId(), MinLevel: int(r.GetMinLevel())})
-	}
-	return out
-}
-
-// Candidates writes ranked candidates with their explanations.
-func Candidates(cs []domain.Candidate) []*matchingv1.Candidate {
-	out := make([]*matchingv1.Candidate, 0, len(cs))
-	for _, c := range cs {
-		exp := &matchingv1.Explanation{MatchedSkills: c.Explanation.MatchedSkills, MissingSkills: c.Explanation.MissingSkills,
-			Components: Components(c.Explanation.Components)}
-		out = append(out, &matchingv1.Candidate{ProfileId: c.ProfileID, Rank: int32(c.Rank), Score: c.Score, Explanation: exp})
-	}
-	return out
-}
-
-// Components writes score components.
-func Components(cs []domain.Component) []*matchingv1.ScoreComponent {
-	out := make([]*matchingv1.ScoreComponent, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, &matchingv1.ScoreComponent{Name: c.Name, Weight: c.Weight, Value: c.Value, Detail: c.Detail})
-	}
-	return out
-}
-
-// ShortlistProposed is the event published for a stored shortlist.
-func ShortlistProposed(s domain.Shortlist) *matchingv1.ShortlistProposed {
-	return &matchingv1.ShortlistProposed{
-		MissionId: s.MissionID, FirmId: s.FirmID, Revision: s.Revision, ScoringVersion: s.ScoringVersion,
-		Candidates: Candidates(s.Candidates), ProposedAt: timestamppb.New(s.ProposedAt),
-		EligibleCount: int32(s.EligibleCount),
-	}
-}
-
-// ShortlistStatus writes a shortlist status.
-func ShortlistStatus(s domain.ShortlistStatus) matchingv1.ShortlistStatus {
-	switch s {
-	case domain.ShortlistPending:
-		return matchingv1.ShortlistStatus_SHORTLIST_STATUS_PENDING
-	case domain.ShortlistReady:
-		return matchingv1.ShortlistStatus_SHORTLIST_STATUS_READY
-	case domain.ShortlistNoMatch:
-		return matchingv1.ShortlistStatus_SHORTLIST_STATUS_NO_MATCH
-	}
-	return matchingv1.ShortlistStatus_SHORTLIST_STATUS_UNSPECIFIED
-}
-
-// StaffingPlan writes a staffing plan.
-func StaffingPlan(p domain.StaffingPlan) *matchingv1.StaffingPlan {
-	out := &matchingv1.StaffingPlan{
-		Id: p.ID, CreatedAt: timestamppb.New(p.CreatedAt), ScoringVersion: p.ScoringVersion,
-		StaffedCount: int32(p.StaffedCount()), TotalScore: p.TotalScore(), UnstaffedMissionIds: p.Unstaffed,
-		CandidateEdges: p.CandidateEdges, SolveMs: p.SolveMillis,
-		Assignments: make([]*matchingv1.StaffingAssignment, 0, len(p.Assignments)),
-	}
-	if out.UnstaffedMissionIds == nil {
-		out.UnstaffedMissionIds = []string{}
-	}
-	for _, a := range p.Assignments {
-		as := &matchingv1.StaffingAssignment{MissionId: a.MissionID, ProfileId: a.ProfileID, Score: a.Score,
-			Alternates: []*matchingv1.StaffingAlternate{}}
-		for _, alt := range a.Alternates {
-			as.Alternates = append(as.Alternates, &matchingv1.StaffingAlternate{ProfileId: alt.ProfileID, Score: alt.Score})
-		}
-		out.Assignments = append(out.Assignments, as)
 	}
 	return out
 }

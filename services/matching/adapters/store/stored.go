@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"encoding/json"
@@ -43,6 +43,28 @@ type storedComponent struct {
 	Weight float64 `json:"weight"`
 	Value  float64 `json:"value"`
 	Detail string  `json:"detail"`
+}
+
+type storedPlan struct {
+	CreatedAt      time.Time          `json:"createdAt"`
+	ScoringVersion string             `json:"scoringVersion"`
+	Assignments    []storedAssignment `json:"assignments"`
+	Unstaffed      []string           `json:"unstaffed"`
+	CandidateEdges int64              `json:"candidateEdges"`
+	SolveMillis    float64            `json:"solveMillis"`
+	Reused         bool               `json:"reused"`
+}
+
+type storedAssignment struct {
+	MissionID  string            `json:"missionId"`
+	ProfileID  string            `json:"profileId"`
+	Score      float64           `json:"score"`
+	Alternates []storedAlternate `json:"alternates"`
+}
+
+type storedAlternate struct {
+	ProfileID string  `json:"profileId"`
+	Score     float64 `json:"score"`
 }
 
 func encodeMission(m domain.Mission) (string, error) {
@@ -106,13 +128,6 @@ func encode(v any) (string, error) {
 	return string(b), err
 }
 
-// timeLayout is fixed-width so that stored times compare as strings.
-const timeLayout = "2006-01-02T15:04:05.000000000Z"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
-
 // parseDate reads a date written by dates.Format: a tombstone mission has none, stored as "".
 func parseDate(s string) (time.Time, error) {
 	if s == "" {
@@ -135,4 +150,40 @@ func domainLevels(ss []storedSkill) []domain.SkillRequirement {
 		out = append(out, domain.SkillRequirement{ID: s.ID, MinLevel: s.Level})
 	}
 	return out
+}
+
+// encodePlan writes a staffing plan's JSON.
+func encodePlan(p domain.StaffingPlan) (string, error) {
+	s := storedPlan{CreatedAt: p.CreatedAt, ScoringVersion: p.ScoringVersion, Unstaffed: p.Unstaffed,
+		CandidateEdges: p.CandidateEdges, SolveMillis: p.SolveMillis, Reused: p.Reused}
+	for _, a := range p.Assignments {
+		sa := storedAssignment{MissionID: a.MissionID, ProfileID: a.ProfileID, Score: a.Score}
+		for _, alt := range a.Alternates {
+			sa.Alternates = append(sa.Alternates, storedAlternate(alt))
+		}
+		s.Assignments = append(s.Assignments, sa)
+	}
+	raw, err := encode(s)
+	if err != nil {
+		return "", fmt.Errorf("encode staffing plan: %w", err)
+	}
+	return raw, nil
+}
+
+// decodePlan reads a staffing plan's JSON.
+func decodePlan(id, raw string) (domain.StaffingPlan, error) {
+	var s storedPlan
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return domain.StaffingPlan{}, fmt.Errorf("decode staffing plan %s: %w", id, err)
+	}
+	p := domain.StaffingPlan{ID: id, CreatedAt: s.CreatedAt, ScoringVersion: s.ScoringVersion, Unstaffed: s.Unstaffed,
+		CandidateEdges: s.CandidateEdges, SolveMillis: s.SolveMillis, Reused: s.Reused}
+	for _, sa := range s.Assignments {
+		a := domain.StaffingAssignment{MissionID: sa.MissionID, ProfileID: sa.ProfileID, Score: sa.Score}
+		for _, alt := range sa.Alternates {
+			a.Alternates = append(a.Alternates, domain.StaffingAlternate(alt))
+		}
+		p.Assignments = append(p.Assignments, a)
+	}
+	return p, nil
 }

@@ -1,4 +1,4 @@
-package protomap_test
+package eventapi_test
 
 import (
 	"reflect"
@@ -7,12 +7,11 @@ import (
 
 	"github.com/google/uuid"
 
-	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/protomap"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
+	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 )
 
 func day(s string) time.Time {
@@ -39,7 +38,7 @@ func TestProfileFoldsPastMissionsIn(t *testing.T) {
 		},
 		Bookings: []*profilev1.Booking{{StartDate: "2027-03-01", EndDate: "2027-03-31", MissionId: "m-9"}},
 	}
-	got, err := protomap.Profile(f)
+	got, err := eventapi.Profile(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,11 +76,11 @@ func TestProfileRejectsUnreadableFacts(t *testing.T) {
 	for name, f := range map[string]*profilev1.MatchingFacts{
 		"no profile id": noID, "availableFrom": badFrom, "booking start": badStart, "booking end": badEnd,
 	} {
-		if _, err := protomap.Profile(f); err == nil {
+		if _, err := eventapi.Profile(f); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := protomap.Profile(valid()); err != nil {
+	if _, err := eventapi.Profile(valid()); err != nil {
 		t.Fatalf("valid facts: %v", err)
 	}
 }
@@ -96,7 +95,7 @@ func TestMission(t *testing.T) {
 		Location: &taxonomyv1.Location{Country: "FR", City: "Lyon"}, WorkMode: taxonomyv1.WorkMode_WORK_MODE_ON_SITE,
 		MinYearsExperience: 10,
 	}
-	got, err := protomap.Mission(m)
+	got, err := eventapi.Mission(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +118,7 @@ func TestMission(t *testing.T) {
 		"no firm":    {Id: "m1", StartDate: "2027-02-01"},
 		"start date": {Id: "m1", FirmId: "firm-1", StartDate: "tomorrow"},
 	} {
-		if _, err := protomap.Mission(bad); err == nil {
+		if _, err := eventapi.Mission(bad); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -135,7 +134,7 @@ func TestShortlistProposed(t *testing.T) {
 				MatchedSkills: []string{"ai-strategy"}, MissingSkills: []string{"mlops"},
 			}}},
 	}
-	ev := protomap.ShortlistProposed(s)
+	ev := eventapi.ShortlistProposed(s)
 	c := ev.GetCandidates()[0]
 	if ev.GetMissionId() != "m1" || ev.GetFirmId() != "firm-1" || ev.GetRevision() != 3 || ev.GetEligibleCount() != 7 ||
 		ev.GetScoringVersion() != domain.ScoringVersion || !ev.GetProposedAt().AsTime().Equal(s.ProposedAt) ||
@@ -145,20 +144,7 @@ func TestShortlistProposed(t *testing.T) {
 	}
 	// An erased candidate's stripped explanation goes out empty, not missing.
 	s.Candidates[0].Explanation = domain.Explanation{}
-	if got := protomap.Candidates(s.Candidates)[0].GetExplanation(); got == nil || len(got.GetComponents()) != 0 {
+	if got := eventapi.Candidates(s.Candidates)[0].GetExplanation(); got == nil || len(got.GetComponents()) != 0 {
 		t.Fatalf("stripped explanation = %v", got)
-	}
-}
-
-func TestShortlistStatus(t *testing.T) {
-	for in, want := range map[domain.ShortlistStatus]matchingv1.ShortlistStatus{
-		domain.ShortlistPending:   matchingv1.ShortlistStatus_SHORTLIST_STATUS_PENDING,
-		domain.ShortlistReady:     matchingv1.ShortlistStatus_SHORTLIST_STATUS_READY,
-		domain.ShortlistNoMatch:   matchingv1.ShortlistStatus_SHORTLIST_STATUS_NO_MATCH,
-		domain.ShortlistStatus(0): matchingv1.ShortlistStatus_SHORTLIST_STATUS_UNSPECIFIED,
-	} {
-		if got := protomap.ShortlistStatus(in); got != want {
-			t.Errorf("ShortlistStatus(%v) = %v, want %v", in, got, want)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -18,7 +18,8 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
-	"github.com/caiomatch/caiomatch/services/matching/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/pkg/txn"
+	"github.com/caiomatch/caiomatch/services/matching/adapters/store"
 	"github.com/caiomatch/caiomatch/services/matching/app"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
@@ -32,7 +33,7 @@ const (
 
 type fixture struct {
 	db      *sql.DB
-	repo    *sqlite.Repository
+	repo    *store.Repository
 	commits int
 	events  int // event ids handed out by delivery()
 }
@@ -44,23 +45,33 @@ func eachBackend(t *testing.T, test func(t *testing.T, f *fixture)) {
 	t.Helper()
 	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
 		f := &fixture{db: db}
-		f.repo = sqlite.NewRepository(db, func() { f.commits++ })
+		f.repo = store.NewRepository(db, func() { f.commits++ })
 		test(t, f)
-	}, sqlite.Migrations()...)
+	}, store.Migrations()...)
 }
 
-func (f *fixture) delivery() app.Delivery {
+func (f *fixture) delivery() txn.Delivery {
 	f.events++
-	return app.Delivery{Consumer: "test", EventID: fmt.Sprintf("event-%d", f.events)}
+	return txn.Delivery{Consumer: "test", EventID: fmt.Sprintf("event-%d", f.events)}
 }
 
 // apply runs change in a fresh event's transaction and fails the test on error.
-func (f *fixture) apply(t *testing.T, change func(context.Context, app.ReadModel) error) {
+func (f *fixture) apply(t *testing.T, change func(context.Context, app.Tx) error) {
 	t.Helper()
-	applied, err := f.repo.Apply(t.Context(), f.delivery(), change)
+	applied, err := f.repo.Once(t.Context(), f.delivery(), change)
 	if err != nil || !applied {
-		t.Fatalf("Apply = %v, %v", applied, err)
+		t.Fatalf("Once = %v, %v", applied, err)
 	}
+}
+
+// openMissions is the missions of q.OpenMissionStates, in its order.
+func openMissions(ctx context.Context, q app.Queries) ([]domain.Mission, error) {
+	states, err := q.OpenMissionStates(ctx)
+	var out []domain.Mission
+	for _, st := range states {
+		out = append(out, st.Mission)
+	}
+	return out, err
 }
 
 func (f *fixture) count(t *testing.T, query string, args ...any) int {
@@ -114,12 +125,12 @@ func TestReadModelRoundTrip(t *testing.T) {
 		ctx := t.Context()
 		m := testMission("m1", "firm-1")
 		want := testShortlist(m, 1, p1, p2)
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			if err := rm.PutMission(ctx, m); err != nil {
 				return err
 			}
 			// The transaction's own writes are visible to its reads.
-			open, err := rm.OpenMissions(ctx)
+			open, err := openMissions(ctx, rm)
 			if err != nil {
 				return err
 			}
@@ -153,7 +164,7 @@ func TestMissionMinSkillLevelsRoundTrip(t *testing.T) {
 		withLevels := testMission("m-levels", "firm-1")
 		without := testMission("m-plain", "firm-1")
 		without.MinSkillLevels = nil
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			if err := rm.PutMission(ctx, withLevels); err != nil {
 				return err
 			}
@@ -172,8 +183,8 @@ func TestMissionMinSkillLevelsRoundTrip(t *testing.T) {
 		// Replacing the mission replaces its levels.
 		lowered := withLevels
 		lowered.MinSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 2}}
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error { return rm.PutMission(ctx, lowered) })
-		open, err := f.repo.OpenMissions(t.Context())
+		f.apply(t, func(ctx context.Context, rm app.Tx) error { return rm.PutMission(ctx, lowered) })
+		open, err := openMissions(t.Context(), f.repo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,11 +194,11 @@ func TestMissionMinSkillLevelsRoundTrip(t *testing.T) {
 	})
 }
 
-func TestOpenMissionsListsOpenOnesByID(t *testing.T) {
+func TestOpenMissionStatesListOpenOnesByID(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		closed := testMission("m-b", "firm-1")
 		closed.Status = domain.MissionClosed
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			for _, m := range []domain.Mission{testMission("m-c", "firm-2"), closed, testMission("m-a", "firm-1"),
 				domain.ClosedMission("m-tombstone", "firm-3")} {
 				if err := rm.PutMission(ctx, m); err != nil {
@@ -196,7 +207,7 @@ func TestOpenMissionsListsOpenOnesByID(t *testing.T) {
 			}
 			return nil
 		})
-		open, err := f.repo.OpenMissions(t.Context())
+		open, err := openMissions(t.Context(), f.repo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +229,7 @@ func TestNoMatchShortlistRoundTrip(t *testing.T) {
 		m := testMission("m1", "firm-1")
 		want := testShortlist(m, 1)
 		want.EligibleCount = 0
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			if err := rm.PutMission(ctx, m); err != nil {
 				return err
 			}
@@ -235,7 +246,7 @@ func TestAddShortlistStoresItsEventInTheOutbox(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		m := testMission("m1", "firm-1")
 		s := testShortlist(m, 1, p1)
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			if err := rm.PutMission(ctx, m); err != nil {
 				return err
 			}
@@ -271,7 +282,7 @@ func TestAddShortlistStoresItsEventInTheOutbox(t *testing.T) {
 // otherwise the whole event rolls back.
 func TestAddShortlistOfAnUnknownMissionFails(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
-		_, err := f.repo.Apply(t.Context(), f.delivery(), func(ctx context.Context, rm app.ReadModel) error {
+		_, err := f.repo.Once(t.Context(), f.delivery(), func(ctx context.Context, rm app.Tx) error {
 			return rm.AddShortlist(ctx, testShortlist(testMission("m-ghost", "firm-1"), 1, p1))
 		})
 		if err == nil {
@@ -288,17 +299,17 @@ func TestAddShortlistOfAnUnknownMissionFails(t *testing.T) {
 func TestAddShortlistRefusesAStaleRevision(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		m := testMission("m1", "firm-1")
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			if err := rm.PutMission(ctx, m); err != nil {
 				return err
 			}
 			return rm.AddShortlist(ctx, testShortlist(m, 1, p1))
 		})
 		for _, revision := range []int64{1, 3} {
-			_, err := f.repo.Apply(t.Context(), f.delivery(), func(ctx context.Context, rm app.ReadModel) error {
+			_, err := f.repo.Once(t.Context(), f.delivery(), func(ctx context.Context, rm app.Tx) error {
 				return rm.AddShortlist(ctx, testShortlist(m, revision, p2))
 			})
-			if !errors.Is(err, sqlite.ErrStaleRevision) {
+			if !errors.Is(err, store.ErrStaleRevision) {
 				t.Fatalf("AddShortlist of revision %d after revision 1: %v, want ErrStaleRevision", revision, err)
 			}
 		}
@@ -321,12 +332,12 @@ func TestAddShortlistRefusesAStaleRevision(t *testing.T) {
 func TestProposalsForOneMissionTakeTurns(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		m := testMission("m1", "firm-1")
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error { return rm.PutMission(ctx, m) })
+		f.apply(t, func(ctx context.Context, rm app.Tx) error { return rm.PutMission(ctx, m) })
 		// The callback runs on both goroutines: this repository counts nothing.
-		repo := sqlite.NewRepository(f.db, func() {})
+		repo := store.NewRepository(f.db, func() {})
 		first, second := f.delivery(), f.delivery()
 		// propose decides the next revision from what it reads, as the application does.
-		propose := func(ctx context.Context, rm app.ReadModel, profileID string, decided func(int64)) error {
+		propose := func(ctx context.Context, rm app.Tx, profileID string, decided func(int64)) error {
 			current, found, err := rm.CurrentShortlist(ctx, m.ID)
 			if err != nil {
 				return err
@@ -346,14 +357,14 @@ func TestProposalsForOneMissionTakeTurns(t *testing.T) {
 		go func() {
 			defer close(done)
 			<-locked
-			_, secondErr = repo.Apply(t.Context(), second, func(ctx context.Context, rm app.ReadModel) error {
+			_, secondErr = repo.Once(t.Context(), second, func(ctx context.Context, rm app.Tx) error {
 				err := propose(ctx, rm, p2, func(next int64) { secondDecided <- next })
 				secondAdded = time.Now()
 				return err
 			})
 		}()
 		var decidedBySecond int64
-		_, err := repo.Apply(t.Context(), first, func(ctx context.Context, rm app.ReadModel) error {
+		_, err := repo.Once(t.Context(), first, func(ctx context.Context, rm app.Tx) error {
 			if err := propose(ctx, rm, p1, func(int64) {}); err != nil {
 				return err
 			}
@@ -381,7 +392,7 @@ func TestProposalsForOneMissionTakeTurns(t *testing.T) {
 		}
 		switch decidedBySecond {
 		case 1:
-			if !errors.Is(secondErr, sqlite.ErrStaleRevision) {
+			if !errors.Is(secondErr, store.ErrStaleRevision) {
 				t.Fatalf("second proposal, decided before the first committed: %v, want ErrStaleRevision", secondErr)
 			}
 		case 2:
@@ -414,7 +425,7 @@ func TestStaffingPlanRoundTrip(t *testing.T) {
 			},
 			Unstaffed: []string{"m3"}, CandidateEdges: 5, SolveMillis: 1.25, Reused: true,
 		}
-		if err := f.repo.SaveStaffingPlan(t.Context(), want); err != nil {
+		if err := f.repo.InTx(t.Context(), func(ctx context.Context, tx app.Tx) error { return tx.SaveStaffingPlan(ctx, want) }); err != nil {
 			t.Fatal(err)
 		}
 		got, found, err := f.repo.StaffingPlan(t.Context(), "plan-1")
@@ -424,7 +435,7 @@ func TestStaffingPlanRoundTrip(t *testing.T) {
 		if _, found, err := f.repo.StaffingPlan(t.Context(), "nope"); found || err != nil {
 			t.Fatalf("unknown plan: found=%v err=%v", found, err)
 		}
-		if err := f.repo.SaveStaffingPlan(t.Context(), want); err == nil {
+		if err := f.repo.InTx(t.Context(), func(ctx context.Context, tx app.Tx) error { return tx.SaveStaffingPlan(ctx, want) }); err == nil {
 			t.Fatal("a plan was stored twice under one id")
 		}
 	})
@@ -434,9 +445,9 @@ func TestApplyIsIdempotent(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		ctx := t.Context()
 		m := testMission("m1", "firm-1")
-		d := app.Delivery{Consumer: "matching-missions", EventID: "0190-same-event"}
+		d := txn.Delivery{Consumer: eventbus.ConsumerMatchingMissions, EventID: "0190-same-event"}
 		calls := 0
-		change := func(ctx context.Context, rm app.ReadModel) error {
+		change := func(ctx context.Context, rm app.Tx) error {
 			calls++
 			if err := rm.PutMission(ctx, m); err != nil {
 				return err
@@ -451,10 +462,10 @@ func TestApplyIsIdempotent(t *testing.T) {
 			}
 			return rm.AddShortlist(ctx, next)
 		}
-		if applied, err := f.repo.Apply(ctx, d, change); err != nil || !applied {
+		if applied, err := f.repo.Once(ctx, d, change); err != nil || !applied {
 			t.Fatalf("first Apply = %v, %v", applied, err)
 		}
-		if applied, err := f.repo.Apply(ctx, d, change); err != nil || applied {
+		if applied, err := f.repo.Once(ctx, d, change); err != nil || applied {
 			t.Fatalf("second Apply = %v, %v; want not applied", applied, err)
 		}
 		if calls != 1 || f.commits != 1 {
@@ -467,8 +478,8 @@ func TestApplyIsIdempotent(t *testing.T) {
 			t.Fatalf("%d shortlists stored, want 1", n)
 		}
 		// The key is the pair: another consumer processes the same event id on its own.
-		other := app.Delivery{Consumer: "matching-profiles", EventID: d.EventID}
-		if applied, err := f.repo.Apply(ctx, other, func(context.Context, app.ReadModel) error { return nil }); err != nil || !applied {
+		other := txn.Delivery{Consumer: eventbus.ConsumerMatchingProfiles, EventID: d.EventID}
+		if applied, err := f.repo.Once(ctx, other, func(context.Context, app.Tx) error { return nil }); err != nil || !applied {
 			t.Fatalf("same event id, other consumer: Apply = %v, %v; want applied", applied, err)
 		}
 	})
@@ -478,9 +489,9 @@ func TestApplyRollsBackEverythingOnError(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		ctx := t.Context()
 		m := testMission("m1", "firm-1")
-		d := app.Delivery{Consumer: "matching-missions", EventID: "event-1"}
+		d := txn.Delivery{Consumer: eventbus.ConsumerMatchingMissions, EventID: "event-1"}
 		boom := errors.New("boom")
-		_, err := f.repo.Apply(ctx, d, func(ctx context.Context, rm app.ReadModel) error {
+		_, err := f.repo.Once(ctx, d, func(ctx context.Context, rm app.Tx) error {
 			if err := rm.PutMission(ctx, m); err != nil {
 				return err
 			}
@@ -506,7 +517,7 @@ func TestApplyRollsBackEverythingOnError(t *testing.T) {
 			t.Fatalf("committed called %d times for a rolled-back event", f.commits)
 		}
 		// The event was not claimed, so its redelivery applies.
-		if applied, err := f.repo.Apply(ctx, d, func(context.Context, app.ReadModel) error { return nil }); err != nil || !applied {
+		if applied, err := f.repo.Once(ctx, d, func(context.Context, app.Tx) error { return nil }); err != nil || !applied {
 			t.Fatalf("redelivery after a failure = %v, %v; want applied", applied, err)
 		}
 	})
@@ -515,7 +526,7 @@ func TestApplyRollsBackEverythingOnError(t *testing.T) {
 func TestEraseProfileStripsPastExplanations(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		m1, m2 := testMission("m1", "firm-1"), testMission("m2", "firm-2")
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			for _, m := range []domain.Mission{m1, m2} {
 				if err := rm.PutMission(ctx, m); err != nil {
 					return err
@@ -529,9 +540,9 @@ func TestEraseProfileStripsPastExplanations(t *testing.T) {
 			}
 			return rm.AddShortlist(ctx, testShortlist(m2, 1, p3, p1))
 		})
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error { return rm.EraseProfile(ctx, p1) })
+		f.apply(t, func(ctx context.Context, rm app.Tx) error { return rm.EraseProfile(ctx, p1) })
 		// Erasing again (a redelivery under another event id) changes nothing and does not fail.
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error { return rm.EraseProfile(ctx, p1) })
+		f.apply(t, func(ctx context.Context, rm app.Tx) error { return rm.EraseProfile(ctx, p1) })
 
 		s, _, err := f.repo.CurrentShortlist(t.Context(), "m1")
 		if err != nil {
@@ -572,7 +583,7 @@ func TestShortlistedForFirm(t *testing.T) {
 			}
 			return v
 		}
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			if err := rm.PutMission(ctx, m); err != nil {
 				return err
 			}
@@ -581,14 +592,14 @@ func TestShortlistedForFirm(t *testing.T) {
 		if !visible(p1, "firm-1") || visible(p1, "firm-2") || visible(p3, "firm-1") {
 			t.Fatal("revision 1: want p1 visible to firm-1 only")
 		}
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			return rm.AddShortlist(ctx, testShortlist(m, 2, p2))
 		})
 		if visible(p1, "firm-1") || !visible(p2, "firm-1") {
 			t.Fatal("revision 2: want p1 no longer visible, p2 visible")
 		}
 		// Updating the mission keeps its current shortlist; closing it hides everyone.
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			m.Status = domain.MissionClosed
 			return rm.PutMission(ctx, m)
 		})
@@ -603,14 +614,14 @@ func TestShortlistedForFirm(t *testing.T) {
 
 func TestClosedTombstoneRoundTrip(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
-		f.apply(t, func(ctx context.Context, rm app.ReadModel) error {
+		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			return rm.PutMission(ctx, domain.ClosedMission("m9", "firm-9"))
 		})
 		m, found, err := f.repo.Mission(t.Context(), "m9")
 		if err != nil || !found || m.IsOpen() || m.FirmID != "firm-9" || !m.StartDate.IsZero() || m.MinSkillLevels != nil {
 			t.Fatalf("tombstone = %+v, %v, %v", m, found, err)
 		}
-		if open, err := f.repo.OpenMissions(t.Context()); err != nil || len(open) != 0 {
+		if open, err := openMissions(t.Context(), f.repo); err != nil || len(open) != 0 {
 			t.Fatalf("OpenMissions = %+v, %v; want none", open, err)
 		}
 	})
@@ -650,7 +661,7 @@ func testMigrationDropsTheProfilesTable(t *testing.T, db *sql.DB) {
 		}
 	}
 
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+	if err := sqlstore.Migrate(ctx, db, store.Migrations()...); err != nil {
 		t.Fatalf("upgrade: %v", err)
 	}
 	if tableExists(t, db, "profiles") {
@@ -659,7 +670,7 @@ func testMigrationDropsTheProfilesTable(t *testing.T, db *sql.DB) {
 	if !tableExists(t, db, "erased_profiles") {
 		t.Fatal("tableExists does not see the erased_profiles table")
 	}
-	repo := sqlite.NewRepository(db, func() {})
+	repo := store.NewRepository(db, func() {})
 	m, found, err := repo.Mission(ctx, "m1")
 	if err != nil || !found || m.MinSkillLevels != nil || m.MinLevel("ai-strategy") != 1 {
 		t.Fatalf("mission stored before the upgrade = %+v, %v, %v", m, found, err)
@@ -669,7 +680,7 @@ func testMigrationDropsTheProfilesTable(t *testing.T, db *sql.DB) {
 		t.Fatalf("shortlist stored before the upgrade = %+v, %v, %v", s, found, err)
 	}
 	// Erasing an already erased id still works after the upgrade.
-	if _, err := repo.Apply(ctx, app.Delivery{Consumer: "test", EventID: "e1"}, func(ctx context.Context, rm app.ReadModel) error {
+	if _, err := repo.Once(ctx, txn.Delivery{Consumer: "test", EventID: "e1"}, func(ctx context.Context, rm app.Tx) error {
 		return rm.EraseProfile(ctx, p2)
 	}); err != nil {
 		t.Fatal(err)
