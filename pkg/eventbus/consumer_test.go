@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
@@ -65,7 +66,7 @@ func TestConsumerRedeliversAfterHandlerErrorUntilSuccess(t *testing.T) {
 
 	start := time.Now()
 	// Two Naks: 1²×100 ms + 2²×100 ms, far below AckWait.
-	waitFor(t, 5*time.Second, "third delivery", func() bool { return seen.count(ev.Envelope.GetEventId()) >= 3 })
+	eventbustest.Eventually(t, 5*time.Second, "third delivery", func() bool { return seen.count(ev.Envelope.GetEventId()) >= 3 })
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("redelivery took %v; expected the Nak delay, not AckWait", took)
 	}
@@ -120,8 +121,8 @@ func TestConsumerDeadLettersUndecodableMessages(t *testing.T) {
 	good := newEvent(t, "m-4", "fine")
 	publish(t, js, good)
 
-	waitFor(t, 5*time.Second, "the valid event", func() bool { return seen.count(good.Envelope.GetEventId()) == 1 })
-	waitFor(t, 5*time.Second, "three dead letters", func() bool { return len(deadLetters(t, js, spec.Durable)) >= 3 })
+	eventbustest.Eventually(t, 5*time.Second, "the valid event", func() bool { return seen.count(good.Envelope.GetEventId()) == 1 })
+	eventbustest.Eventually(t, 5*time.Second, "three dead letters", func() bool { return len(deadLetters(t, js, spec.Durable)) >= 3 })
 	// Terminated, not left for redelivery: nothing is awaiting an ack, well before AckWait.
 	waitSettled(t, js, spec.Stream, spec.Durable, 3*time.Second)
 
@@ -173,7 +174,7 @@ func TestDeadLetterOfSameMessageIsKeptPerConsumer(t *testing.T) {
 		runConsumer(t, newConsumer(js, missionSpec(durable), never, nil))
 	}
 	for _, durable := range []string{"first", "second"} {
-		waitFor(t, 5*time.Second, "dead letter of "+durable, func() bool { return len(deadLetters(t, js, durable)) == 1 })
+		eventbustest.Eventually(t, 5*time.Second, "dead letter of "+durable, func() bool { return len(deadLetters(t, js, durable)) == 1 })
 	}
 }
 
@@ -185,7 +186,7 @@ func TestDeadLetterPublishFailureLeavesMessageForRedelivery(t *testing.T) {
 	if err := js.DeleteStream(testCtx(t), eventbus.DeadLetterStream); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &eventbustest.SyncBuffer{}
 	spec := missionSpec("dl-outage")
 	spec.MaxDeliver = 10
 	c := eventbus.NewConsumer(js, spec, func(context.Context, *eventsv1.Envelope, proto.Message) error {
@@ -195,13 +196,13 @@ func TestDeadLetterPublishFailureLeavesMessageForRedelivery(t *testing.T) {
 	runConsumer(t, c)
 	publishRaw(t, js, &nats.Msg{Subject: "caiomatch.mission.v1.X.m-1", Data: []byte("junk")})
 
-	waitFor(t, 5*time.Second, "a failed dead-letter publish", func() bool {
+	eventbustest.Eventually(t, 5*time.Second, "a failed dead-letter publish", func() bool {
 		return strings.Contains(logs.String(), "dead-letter publish failed")
 	})
 	if err := eventbus.EnsureStreams(testCtx(t), js, eventbus.StreamSettings{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the dead letter once the stream is back", func() bool {
+	eventbustest.Eventually(t, 5*time.Second, "the dead letter once the stream is back", func() bool {
 		return len(deadLetters(t, js, spec.Durable)) == 1
 	})
 	waitSettled(t, js, spec.Stream, spec.Durable, 3*time.Second)
@@ -228,8 +229,8 @@ func TestConsumerOneMalformedAmongHundred(t *testing.T) {
 	}
 	runConsumer(t, newConsumer(js, spec, handler, nil))
 
-	waitFor(t, 10*time.Second, "100 events handled", func() bool { return seen.distinct() == 100 })
-	waitFor(t, 5*time.Second, "the dead letter", func() bool { return len(deadLetters(t, js, spec.Durable)) == 1 })
+	eventbustest.Eventually(t, 10*time.Second, "100 events handled", func() bool { return seen.distinct() == 100 })
+	eventbustest.Eventually(t, 5*time.Second, "the dead letter", func() bool { return len(deadLetters(t, js, spec.Durable)) == 1 })
 	waitSettled(t, js, spec.Stream, spec.Durable, 5*time.Second)
 	for _, id := range ids {
 		if n := seen.count(id); n != 1 {
@@ -260,7 +261,7 @@ func TestConsumerDeadLettersAfterMaxDeliver(t *testing.T) {
 	publish(t, js, ev)
 
 	// Naks of 100 ms and 400 ms, then the third delivery gives up.
-	waitFor(t, 5*time.Second, "the dead letter", func() bool { return len(deadLetters(t, js, spec.Durable)) == 1 })
+	eventbustest.Eventually(t, 5*time.Second, "the dead letter", func() bool { return len(deadLetters(t, js, spec.Durable)) == 1 })
 	waitSettled(t, js, spec.Stream, spec.Durable, 3*time.Second)
 	dl := deadLetters(t, js, spec.Durable)[0]
 	if got, want := dl.Header.Get(headerReason), "gave up after 3 deliveries: downstream exploded"; got != want {
@@ -294,7 +295,7 @@ func TestConsumerDefaultsAndFilter(t *testing.T) {
 	other, wanted := newEvent(t, "other", "x"), newEvent(t, "wanted", "y")
 	publish(t, js, other)
 	publish(t, js, wanted)
-	waitFor(t, 5*time.Second, "the wanted event", func() bool { return seen.count(wanted.Envelope.GetEventId()) == 1 })
+	eventbustest.Eventually(t, 5*time.Second, "the wanted event", func() bool { return seen.count(wanted.Envelope.GetEventId()) == 1 })
 	waitSettled(t, js, spec.Stream, spec.Durable, 5*time.Second)
 	if seen.count(other.Envelope.GetEventId()) != 0 {
 		t.Error("an event outside FilterSubjects was handled")
@@ -350,7 +351,7 @@ func TestConsumerShutdownHandsBackPulledMessages(t *testing.T) {
 		return nil
 	}
 	runConsumer(t, newConsumer(js, spec, second, nil))
-	waitFor(t, 5*time.Second, "the rest after a restart (well before AckWait)", func() bool { return seen.distinct() == len(evs) })
+	eventbustest.Eventually(t, 5*time.Second, "the rest after a restart (well before AckWait)", func() bool { return seen.distinct() == len(evs) })
 	waitSettled(t, js, spec.Stream, spec.Durable, 5*time.Second)
 	for _, ev := range evs {
 		if n := seen.count(ev.Envelope.GetEventId()); n != 1 {
@@ -400,7 +401,7 @@ func TestConsumerSpanIsChildOfMessageTraceContext(t *testing.T) {
 		t.Fatal("event not handled")
 	}
 	var consumer sdktrace.ReadOnlySpan
-	waitFor(t, 5*time.Second, "the consumer span", func() bool {
+	eventbustest.Eventually(t, 5*time.Second, "the consumer span", func() bool {
 		for _, s := range rec.Ended() {
 			if s.SpanKind() == trace.SpanKindConsumer {
 				consumer = s

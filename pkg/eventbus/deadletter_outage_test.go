@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 )
 
@@ -29,7 +30,7 @@ func TestDeadLetterOutageLosesNothing(t *testing.T) {
 	}, nil))
 	ev := newEvent(t, "m-1", "x")
 	publish(t, js, ev)
-	waitFor(t, 5*time.Second, "3 deliveries", func() bool { return seen.count(ev.Envelope.GetEventId()) == 3 })
+	eventbustest.Eventually(t, 5*time.Second, "3 deliveries", func() bool { return seen.count(ev.Envelope.GetEventId()) == 3 })
 	time.Sleep(time.Second) // the dead-letter publish fails (no stream) and the message is Nak'ed
 	if err := eventbus.EnsureStreams(ctx, js, eventbus.StreamSettings{}); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package eventbus_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -16,30 +15,14 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 )
 
 // startBus starts an embedded server in a temporary directory with the streams declared.
 func startBus(t *testing.T) (jetstream.JetStream, *eventbus.Embedded) {
 	t.Helper()
-	dir := t.TempDir() // registered first, so removed after the server has stopped
-	emb, err := eventbus.StartEmbedded(dir)
-	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
-	}
-	t.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect(t.Name())
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatalf("jetstream.New: %v", err)
-	}
-	if err := eventbus.EnsureStreams(testCtx(t), js, eventbus.StreamSettings{}); err != nil {
-		t.Fatalf("EnsureStreams: %v", err)
-	}
-	return js, emb
+	bus := eventbustest.Start(t)
+	return bus.JS, bus.Embedded
 }
 
 func testCtx(t *testing.T) context.Context {
@@ -108,19 +91,8 @@ func newConsumer(js jetstream.JetStream, spec eventbus.ConsumerSpec, h eventbus.
 	return eventbus.NewConsumer(js, spec, h, tp, slog.New(slog.DiscardHandler))
 }
 
-// waitFor polls cond until it holds or within elapses.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// streamMsgs returns every message of a stream on subject ("" for all), in stream order.
+// streamMsgs returns every message of a stream on subject ("" for all), in stream order, raw:
+// unlike eventbustest.Read it keeps messages that do not decode (dead letters).
 func streamMsgs(t *testing.T, js jetstream.JetStream, streamName, subject string) []*jetstream.RawStreamMsg {
 	t.Helper()
 	ctx := testCtx(t)
@@ -174,7 +146,7 @@ func consumerInfo(t *testing.T, js jetstream.JetStream, stream, durable string) 
 // delivered message was acked or terminated.
 func waitSettled(t *testing.T, js jetstream.JetStream, stream, durable string, within time.Duration) {
 	t.Helper()
-	waitFor(t, within, "consumer "+durable+" to settle", func() bool {
+	eventbustest.Eventually(t, within, "consumer "+durable+" to settle", func() bool {
 		info := consumerInfo(t, js, stream, durable)
 		return info.NumPending == 0 && info.NumAckPending == 0
 	})
@@ -214,22 +186,4 @@ func (c *calls) distinct() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.byID)
-}
-
-// syncBuffer is a log sink safe for the consumer's goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

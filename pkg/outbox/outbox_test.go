@@ -1,7 +1,6 @@
 package outbox_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -23,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
@@ -39,46 +39,7 @@ func testCtx(t *testing.T) context.Context {
 
 func startBus(t *testing.T) jetstream.JetStream {
 	t.Helper()
-	dir := t.TempDir()
-	emb, err := eventbus.StartEmbedded(dir)
-	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
-	}
-	t.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect(t.Name())
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eventbus.EnsureStreams(testCtx(t), js, eventbus.StreamSettings{}); err != nil {
-		t.Fatalf("EnsureStreams: %v", err)
-	}
-	return js
-}
-
-// eachBackend runs fn as parallel subtests, one per backend.
-func eachBackend(t *testing.T, fn func(t *testing.T, b sqltest.Backend)) {
-	t.Helper()
-	for _, b := range sqltest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, b)
-		})
-	}
-}
-
-// openDB opens a fresh database of backend b holding the outbox.
-func openDB(t *testing.T, b sqltest.Backend) *sql.DB {
-	t.Helper()
-	db := b.Open(t)
-	if err := sqlstore.Migrate(context.Background(), db, outbox.Migrations()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	return db
+	return eventbustest.Start(t).JS
 }
 
 func newEvent(t *testing.T, aggregateID, value string) eventbus.Event {
@@ -143,35 +104,6 @@ func newRelay(db *sql.DB, js jetstream.JetStream, tp trace.TracerProvider) *outb
 	return r
 }
 
-// syncBuffer is a log sink safe for the relay's goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func unsent(t *testing.T, db *sql.DB) int {
 	t.Helper()
 	var n int
@@ -190,32 +122,10 @@ func total(t *testing.T, db *sql.DB) int {
 	return n
 }
 
-func streamMsgs(t *testing.T, js jetstream.JetStream, name string) []*jetstream.RawStreamMsg {
-	t.Helper()
-	ctx := testCtx(t)
-	s, err := js.Stream(ctx, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*jetstream.RawStreamMsg
-	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatalf("get #%d: %v", seq, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 func TestRelayPublishesCommittedRowsInOrder(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		js, db := startBus(t), openDB(t, b)
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
+		js := startBus(t)
 		ctx := context.Background()
 		var want []eventbus.Event
 		for i := range 3 { // one transaction each
@@ -234,9 +144,9 @@ func TestRelayPublishesCommittedRowsInOrder(t *testing.T) {
 
 		r := newRelay(db, js, nil)
 		runRelay(t, r)
-		waitFor(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
+		eventbustest.Eventually(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
 
-		msgs := streamMsgs(t, js, "MISSION")
+		msgs := eventbustest.Read(t, js, "MISSION", "")
 		if len(msgs) != len(want) {
 			t.Fatalf("stream holds %d messages, want %d", len(msgs), len(want))
 		}
@@ -258,8 +168,8 @@ func TestRelayPublishesCommittedRowsInOrder(t *testing.T) {
 		add(t, ctx, db, false, late)
 		r.Notify()
 		r.Notify() // never blocks
-		waitFor(t, 5*time.Second, "the late row marked sent", func() bool { return unsent(t, db) == 0 })
-		msgs = streamMsgs(t, js, "MISSION")
+		eventbustest.Eventually(t, 5*time.Second, "the late row marked sent", func() bool { return unsent(t, db) == 0 })
+		msgs = eventbustest.Read(t, js, "MISSION", "")
 		if len(msgs) != len(want)+1 || msgs[len(msgs)-1].Subject != late.Subject {
 			t.Errorf("after a Notify the stream holds %d messages, last %q", len(msgs), msgs[len(msgs)-1].Subject)
 		}
@@ -270,26 +180,26 @@ func TestRelayPublishesCommittedRowsInOrder(t *testing.T) {
 		if _, err := time.Parse(time.RFC3339Nano, sentAt); err != nil {
 			t.Errorf("sent_at = %q: %v", sentAt, err)
 		}
-	})
+	}, outbox.Migrations())
 }
 
 func TestRelayPollsWithoutNotify(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		js, db := startBus(t), openDB(t, b)
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
+		js := startBus(t)
 		r := newRelay(db, js, nil)
 		r.PollInterval = 50 * time.Millisecond
 		runRelay(t, r)
 		time.Sleep(20 * time.Millisecond) // let the first, empty, batch pass
 		add(t, context.Background(), db, false, newEvent(t, "m-1", "x"))
-		waitFor(t, 5*time.Second, "the polled row marked sent", func() bool { return unsent(t, db) == 0 })
-	})
+		eventbustest.Eventually(t, 5*time.Second, "the polled row marked sent", func() bool { return unsent(t, db) == 0 })
+	}, outbox.Migrations())
 }
 
 func TestRelayDrainsMoreThanOneBatch(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		js, db := startBus(t), openDB(t, b)
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
+		js := startBus(t)
 		var want []eventbus.Event
 		for i := range 7 {
 			ev := newEvent(t, fmt.Sprint("m-", i), "x")
@@ -299,8 +209,8 @@ func TestRelayDrainsMoreThanOneBatch(t *testing.T) {
 		r := newRelay(db, js, nil)
 		r.BatchSize = 2 // a full batch must be followed at once by the next one, without a Notify
 		runRelay(t, r)
-		waitFor(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
-		msgs := streamMsgs(t, js, "MISSION")
+		eventbustest.Eventually(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
+		msgs := eventbustest.Read(t, js, "MISSION", "")
 		if len(msgs) != len(want) {
 			t.Fatalf("%d messages, want %d", len(msgs), len(want))
 		}
@@ -309,7 +219,7 @@ func TestRelayDrainsMoreThanOneBatch(t *testing.T) {
 				t.Errorf("message %d is out of order", i)
 			}
 		}
-	})
+	}, outbox.Migrations())
 }
 
 func duplicatePublishes(rec *tracetest.SpanRecorder) int {
@@ -328,8 +238,8 @@ func duplicatePublishes(rec *tracetest.SpanRecorder) int {
 // published: the relay publishes it again and JetStream drops the copy.
 func TestRelayRepublishAfterCrashIsDeduplicated(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		js, db := startBus(t), openDB(t, b)
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
+		js := startBus(t)
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
@@ -338,9 +248,9 @@ func TestRelayRepublishAfterCrashIsDeduplicated(t *testing.T) {
 		evs := []eventbus.Event{newEvent(t, "m-0", "a"), newEvent(t, "m-1", "b"), newEvent(t, "m-2", "c")}
 		add(t, ctx, db, false, evs...)
 		stop := runRelay(t, newRelay(db, js, tp))
-		waitFor(t, 5*time.Second, "first relay", func() bool { return unsent(t, db) == 0 })
+		eventbustest.Eventually(t, 5*time.Second, "first relay", func() bool { return unsent(t, db) == 0 })
 		stop()
-		if n := len(streamMsgs(t, js, "MISSION")); n != 3 {
+		if n := len(eventbustest.Read(t, js, "MISSION", "")); n != 3 {
 			t.Fatalf("%d messages after the first relay, want 3", n)
 		}
 
@@ -359,9 +269,9 @@ func TestRelayRepublishAfterCrashIsDeduplicated(t *testing.T) {
 
 		r := newRelay(db, js, tp)
 		runRelay(t, r)
-		waitFor(t, 5*time.Second, "the re-relay", func() bool { return unsent(t, db) == 0 })
+		eventbustest.Eventually(t, 5*time.Second, "the re-relay", func() bool { return unsent(t, db) == 0 })
 
-		msgs := streamMsgs(t, js, "MISSION")
+		msgs := eventbustest.Read(t, js, "MISSION", "")
 		if len(msgs) != 4 {
 			t.Fatalf("stream holds %d messages after re-publishing, want each of the 4 events once", len(msgs))
 		}
@@ -378,15 +288,15 @@ func TestRelayRepublishAfterCrashIsDeduplicated(t *testing.T) {
 		if n := duplicatePublishes(rec); n != 4 {
 			t.Errorf("%d publish spans marked duplicate, want 4", n)
 		}
-	})
+	}, outbox.Migrations())
 }
 
 // A row the stream refuses blocks the rows after it (order is kept) and is retried until it
 // goes through.
 func TestRelayRetriesAndKeepsOrder(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		js, db := startBus(t), openDB(t, b)
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
+		js := startBus(t)
 		ctx := context.Background()
 		orphan := newEvent(t, "o-1", "x")
 		orphan.Subject = "caiomatch.orphan.v1.StringValue.o-1" // no stream yet
@@ -394,37 +304,36 @@ func TestRelayRetriesAndKeepsOrder(t *testing.T) {
 		add(t, ctx, db, false, orphan)
 		add(t, ctx, db, false, next)
 
-		logs := &syncBuffer{}
+		logs := &eventbustest.SyncBuffer{}
 		r := outbox.NewRelay(db, js, noop.NewTracerProvider(), slog.New(slog.NewTextHandler(logs, nil)))
 		r.PollInterval = time.Hour
 		runRelay(t, r)
 		// The JetStream client retries a publish without responders for about half a second before
 		// it fails; wait for the relay to see that failure and back off.
-		waitFor(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
+		eventbustest.Eventually(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
 		if n := unsent(t, db); n != 2 {
 			t.Fatalf("%d rows unsent while the first cannot be published, want 2", n)
 		}
-		if msgs := streamMsgs(t, js, "MISSION"); len(msgs) != 0 {
+		if msgs := eventbustest.Read(t, js, "MISSION", ""); len(msgs) != 0 {
 			t.Fatal("a later row was published before an earlier, failing one")
 		}
 
 		if _, err := js.CreateStream(testCtx(t), jetstream.StreamConfig{Name: "ORPHAN", Subjects: []string{"caiomatch.orphan.>"}}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "both rows sent once the stream exists", func() bool { return unsent(t, db) == 0 })
-		if msgs := streamMsgs(t, js, "ORPHAN"); len(msgs) != 1 {
+		eventbustest.Eventually(t, 10*time.Second, "both rows sent once the stream exists", func() bool { return unsent(t, db) == 0 })
+		if msgs := eventbustest.Read(t, js, "ORPHAN", ""); len(msgs) != 1 {
 			t.Errorf("ORPHAN holds %d messages", len(msgs))
 		}
-		if msgs := streamMsgs(t, js, "MISSION"); len(msgs) != 1 {
+		if msgs := eventbustest.Read(t, js, "MISSION", ""); len(msgs) != 1 {
 			t.Errorf("MISSION holds %d messages", len(msgs))
 		}
-	})
+	}, outbox.Migrations())
 }
 
 func TestAddRejectsDuplicateEventID(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		db := openDB(t, b)
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
 		ev := newEvent(t, "m-1", "x")
 		add(t, context.Background(), db, false, ev)
 		err := sqlstore.InTx(context.Background(), db, func(tx *sql.Tx) error {
@@ -436,7 +345,7 @@ func TestAddRejectsDuplicateEventID(t *testing.T) {
 		if total(t, db) != 1 {
 			t.Errorf("outbox holds %d rows", total(t, db))
 		}
-	})
+	}, outbox.Migrations())
 }
 
 func spanByKind(rec *tracetest.SpanRecorder, kind trace.SpanKind) sdktrace.ReadOnlySpan {
@@ -461,9 +370,9 @@ func attr(s sdktrace.ReadOnlySpan, key attribute.Key) string {
 // trace: request → producer span → consumer span.
 func TestTraceContextFlowsFromAddThroughRelayToConsumer(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
 		telemetry.InstallPropagator()
-		js, db := startBus(t), openDB(t, b)
+		js := startBus(t)
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
@@ -493,7 +402,7 @@ func TestTraceContextFlowsFromAddThroughRelayToConsumer(t *testing.T) {
 			t.Fatal("event not consumed")
 		}
 		var producer, consumerSpan sdktrace.ReadOnlySpan
-		waitFor(t, 5*time.Second, "producer and consumer spans", func() bool {
+		eventbustest.Eventually(t, 5*time.Second, "producer and consumer spans", func() bool {
 			producer, consumerSpan = spanByKind(rec, trace.SpanKindProducer), spanByKind(rec, trace.SpanKindConsumer)
 			return producer != nil && consumerSpan != nil
 		})
@@ -515,15 +424,15 @@ func TestTraceContextFlowsFromAddThroughRelayToConsumer(t *testing.T) {
 		if handlerSpan.SpanID() != consumerSpan.SpanContext().SpanID() {
 			t.Error("the handler does not run inside the consumer span")
 		}
-	})
+	}, outbox.Migrations())
 }
 
 // TestRelayMarksThePublishedPrefixWhenAPublishFails: rows published before a failing one are
 // marked sent in the same pass (one statement), the failing one and those after stay unsent.
 func TestRelayMarksThePublishedPrefixWhenAPublishFails(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		js, db := startBus(t), openDB(t, b)
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
+		js := startBus(t)
 		ctx := context.Background()
 		first, second := newEvent(t, "m-1", "a"), newEvent(t, "m-2", "b")
 		orphan := newEvent(t, "o-1", "x")
@@ -531,16 +440,16 @@ func TestRelayMarksThePublishedPrefixWhenAPublishFails(t *testing.T) {
 		last := newEvent(t, "m-3", "c")
 		add(t, ctx, db, false, first, second, orphan, last)
 
-		logs := &syncBuffer{}
+		logs := &eventbustest.SyncBuffer{}
 		r := outbox.NewRelay(db, js, noop.NewTracerProvider(), slog.New(slog.NewTextHandler(logs, nil)))
 		r.PollInterval = time.Hour
 		runRelay(t, r)
-		waitFor(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
+		eventbustest.Eventually(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
 		if n := unsent(t, db); n != 2 {
 			t.Fatalf("%d rows unsent after the third failed, want 2 (the prefix is marked)", n)
 		}
-		if msgs := streamMsgs(t, js, "MISSION"); len(msgs) != 2 {
+		if msgs := eventbustest.Read(t, js, "MISSION", ""); len(msgs) != 2 {
 			t.Fatalf("MISSION holds %d messages before the failing row is fixed, want 2", len(msgs))
 		}
-	})
+	}, outbox.Migrations())
 }

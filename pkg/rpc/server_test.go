@@ -1,14 +1,12 @@
 package rpc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +21,7 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 )
@@ -57,24 +56,6 @@ func registerEcho(s *grpc.Server, h echoFunc) {
 	}, struct{}{})
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // nextErr is the error a test handler returns, changed between calls.
 type nextErr struct{ p atomic.Pointer[error] }
 
@@ -87,14 +68,14 @@ type harness struct {
 	conn   *grpc.ClientConn // built with Dial: caller + deadline interceptors, retry config
 	stop   context.CancelFunc
 	served chan struct{} // closed when Serve returned, with serveErr set
-	logs   *syncBuffer
+	logs   *eventbustest.SyncBuffer
 
 	serveErr error
 }
 
 func startServer(t *testing.T, grace time.Duration, h echoFunc, options ...ServerOption) *harness {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &eventbustest.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := NewServer(noop.NewTracerProvider(), logger, options...)
 	registerEcho(srv.GRPC, h)
