@@ -5,44 +5,53 @@ import (
 	"context"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
 
-// Repository stores profiles and, in the same transaction, the events they cause.
-type Repository interface {
-	Create(ctx context.Context, p domain.Profile, ev domain.Event) error
-	Get(ctx context.Context, id string) (domain.Profile, error)
-	// Update runs change on the stored profile inside one transaction and stores the event it
-	// returns with the new state. Concurrent updates of one profile take turns: none is lost.
-	Update(ctx context.Context, id string, change func(*domain.Profile) (domain.Event, error)) (domain.Profile, error)
-	Delete(ctx context.Context, id string, ev domain.Event) error
-	// Once is for an event handler: in one transaction it claims the delivery in the inbox and,
-	// when the claim is new, runs handle; the claim and handle's changes commit together or not
-	// at all. When the event was already processed it runs nothing and reports false.
-	Once(ctx context.Context, d Delivery, handle func(Tx) error) (claimed bool, err error)
-}
-
-// Tx is the store as seen from inside one event handler's transaction.
+// Tx is the store as seen from inside one transaction (txn.Runner). A read-modify-write first
+// locks what it is about to read (LockProfile, LockMission), so that two of them take turns
+// instead of one overwriting the other's change.
 type Tx interface {
-	// Get returns a profile, or a PROFILE_NOT_FOUND fault. It locks the profile until the
-	// transaction ends, so that another writer of it cannot slip in between this read and Save.
+	// Lock makes every other transaction locking the same scope and key wait until this one
+	// ends.
+	Lock(ctx context.Context, scope, key string) error
+	// Get returns a profile, or a PROFILE_NOT_FOUND fault.
 	Get(ctx context.Context, id string) (domain.Profile, error)
-	// Save stores a changed profile with the events the change caused.
-	Save(ctx context.Context, p domain.Profile, events []domain.Event) error
+	// Create stores a new profile, or returns a PROFILE_ALREADY_EXISTS fault when its account
+	// already has one.
+	Create(ctx context.Context, p domain.Profile) error
+	// Save stores a changed profile, or returns a PROFILE_NOT_FOUND fault.
+	Save(ctx context.Context, p domain.Profile) error
+	// Delete erases a profile, or returns a PROFILE_NOT_FOUND fault.
+	Delete(ctx context.Context, id string) error
+	// Publish stores events to be published once the transaction commits.
+	Publish(ctx context.Context, events ...domain.Event) error
 	// BookedFor lists the ids of the profiles holding a platform booking for missionID, in id
 	// order.
 	BookedFor(ctx context.Context, missionID string) ([]string, error)
 	// RecordCancelledMission remembers that missionID was cancelled (again is harmless);
-	// MissionCancelled reports whether it was. Each locks the mission until the transaction
-	// ends: handlers about one mission that call them first take turns.
+	// MissionCancelled reports whether it was.
 	RecordCancelledMission(ctx context.Context, missionID string) error
 	MissionCancelled(ctx context.Context, missionID string) (bool, error)
 }
 
-// Delivery is one event as one consumer receives it; the pair is the inbox key.
-type Delivery struct {
-	Consumer string
-	EventID  string
+// Lock scopes (Tx.Lock).
+const (
+	// LockProfile, keyed by profile id, is held by every read-modify-write of the profile.
+	LockProfile = "profile"
+	// LockMission, keyed by mission id, is held by the handlers of a mission's acceptance and
+	// cancellation. Without it, an acceptance and a cancellation of one mission handled at the
+	// same moment could each miss the other's uncommitted write: the acceptance would not see
+	// the mission cancelled, the cancellation would not see the booking, and the consultant
+	// would stay booked for a cancelled mission.
+	LockMission = "profile.mission"
+)
+
+// Profiles reads profiles outside a transaction.
+type Profiles interface {
+	// Get returns a profile, or a PROFILE_NOT_FOUND fault.
+	Get(ctx context.Context, id string) (domain.Profile, error)
 }
 
 // Shortlists answers whether a firm may see a profile: only while it is on a current shortlist
@@ -53,12 +62,30 @@ type Shortlists interface {
 
 // Application is the profile service's use cases.
 type Application struct {
-	repo       Repository
+	tx         txn.Runner[Tx]
+	profiles   Profiles
 	shortlists Shortlists
 	now        func() time.Time
 	newID      func() string
 }
 
-func New(repo Repository, shortlists Shortlists, now func() time.Time, newID func() string) *Application {
-	return &Application{repo: repo, shortlists: shortlists, now: now, newID: newID}
+func New(tx txn.Runner[Tx], profiles Profiles, shortlists Shortlists, now func() time.Time, newID func() string) *Application {
+	return &Application{tx: tx, profiles: profiles, shortlists: shortlists, now: now, newID: newID}
+}
+
+// lockedProfile locks profile id for the rest of tx, then reads it: what it reads is what the
+// previous writer committed, and no other writer changes it before tx ends.
+func lockedProfile(ctx context.Context, tx Tx, id string) (domain.Profile, error) {
+	if err := tx.Lock(ctx, LockProfile, id); err != nil {
+		return domain.Profile{}, err
+	}
+	return tx.Get(ctx, id)
+}
+
+// saveAndPublish stores a changed profile with the events its change caused.
+func saveAndPublish(ctx context.Context, tx Tx, p domain.Profile, events ...domain.Event) error {
+	if err := tx.Save(ctx, p); err != nil {
+		return err
+	}
+	return tx.Publish(ctx, events...)
 }

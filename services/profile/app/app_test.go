@@ -5,19 +5,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
-	"github.com/caiomatch/caiomatch/pkg/sqlstore"
-	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
+	"github.com/caiomatch/caiomatch/services/profile/internal/profiletest"
 )
 
 var (
@@ -72,68 +71,31 @@ type fixture struct {
 // second on every reading and sequential ids.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "profile.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
+	db := profiletest.OpenSQLite(t)
 	clock := time.Date(2027, 1, 10, 9, 0, 0, 0, time.FixedZone("CET", 3600))
 	ids := 0
 	shortlists := &fakeShortlists{}
-	a := app.New(sqlite.NewRepository(db, func() {}), shortlists,
+	profiles := store.New(db, nil)
+	a := app.New(profiles, profiles, shortlists,
 		func() time.Time { clock = clock.Add(time.Second); return clock },
 		func() string { ids++; return fmt.Sprintf("profile-%03d", ids) })
 	return &fixture{app: a, db: db, shortlists: shortlists}
 }
 
-// events lists the types of the outbox rows, in order.
+// events lists the types and aggregates of the outbox events, in order.
 func (f *fixture) events(t *testing.T) []string {
 	t.Helper()
-	rows, err := f.db.Query(`SELECT data FROM outbox ORDER BY seq`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
-			t.Fatal(err)
-		}
-		env, _, err := eventbus.DecodeEnvelope(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, env.GetType()+" "+env.GetAggregateId())
+	for _, ev := range eventbustest.OutboxEvents(t, f.db) {
+		out = append(out, ev.Envelope.GetType()+" "+ev.Envelope.GetAggregateId())
 	}
 	return out
 }
 
-func input() domain.DetailsInput {
-	return domain.DetailsInput{
-		Details: domain.Details{
-			DisplayName: "Claire Martin", Email: "claire.martin@example.org", Headline: "Former CTO",
-			Sectors: []string{"C21"}, Skills: []domain.Skill{{ID: "ai-strategy", Level: 4}},
-			YearsExperience: 18, Languages: []string{"fr", "en"},
-			Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: domain.WorkModeHybrid,
-			DailyRateEUR: 1400,
-		},
-		AvailableFrom: "2027-01-04",
-	}
-}
-
-func wantFault(t *testing.T, err error, kind fault.Kind, reason string) *fault.Error {
-	t.Helper()
-	fe, ok := fault.As(err)
-	if !ok || fe.Kind != kind || fe.Reason != reason {
-		t.Fatalf("err = %v, want kind %d reason %s", err, kind, reason)
-	}
-	return fe
-}
+var (
+	input     = profiletest.Input
+	wantFault = profiletest.WantFault
+)
 
 func wantInvalidField(t *testing.T, err error, field string) {
 	t.Helper()

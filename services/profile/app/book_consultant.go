@@ -5,12 +5,9 @@ import (
 	"fmt"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
-
-// MissionsConsumer names the durable consumer of the mission stream, and is the inbox key of
-// the events it handles.
-const MissionsConsumer = "profile-missions"
 
 // Staffing is what the profile service needs of an accepted offer.
 type Staffing struct {
@@ -46,7 +43,7 @@ type EventOutcome struct {
 // matching stops proposing them for overlapping missions, ProfileUpdated. Nothing changes when
 // the profile already holds a booking for that mission, when it was erased, or when the mission
 // was cancelled before this event was handled (a late redelivery).
-func (a *Application) BookConsultant(ctx context.Context, d Delivery, s Staffing) (EventOutcome, error) {
+func (a *Application) BookConsultant(ctx context.Context, d txn.Delivery, s Staffing) (EventOutcome, error) {
 	if s.ProfileID == "" {
 		return EventOutcome{}, fmt.Errorf("accepted offer for mission %q names no profile", s.MissionID)
 	}
@@ -55,8 +52,11 @@ func (a *Application) BookConsultant(ctx context.Context, d Delivery, s Staffing
 		return EventOutcome{}, err
 	}
 	var out EventOutcome
-	claimed, err := a.repo.Once(ctx, d, func(tx Tx) error {
+	claimed, err := a.tx.Once(ctx, d, func(ctx context.Context, tx Tx) error {
 		out = EventOutcome{}
+		if err := tx.Lock(ctx, LockMission, s.MissionID); err != nil {
+			return err
+		}
 		cancelled, err := tx.MissionCancelled(ctx, s.MissionID)
 		if err != nil {
 			return err
@@ -65,7 +65,7 @@ func (a *Application) BookConsultant(ctx context.Context, d Delivery, s Staffing
 			out.Result = ResultMissionCancelled
 			return nil
 		}
-		p, err := tx.Get(ctx, s.ProfileID)
+		p, err := lockedProfile(ctx, tx, s.ProfileID)
 		if fault.KindOf(err) == fault.KindNotFound {
 			out.Result = ResultProfileAbsent
 			return nil
@@ -78,10 +78,9 @@ func (a *Application) BookConsultant(ctx context.Context, d Delivery, s Staffing
 			return nil
 		}
 		out.Result, out.Changed = ResultBooked, []string{p.ID}
-		return tx.Save(ctx, p, []domain.Event{
+		return saveAndPublish(ctx, tx, p,
 			domain.ConsultantBooked{ProfileID: p.ID, Booking: booking},
-			domain.ProfileUpdated{Profile: p},
-		})
+			domain.ProfileUpdated{Profile: p})
 	})
 	if err != nil {
 		return EventOutcome{}, err

@@ -5,43 +5,28 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
+	"github.com/caiomatch/caiomatch/services/profile/internal/profiletest"
 )
 
-// payloads decodes the outbox rows from the n-th on, in order.
+// payloads decodes the outbox events from the n-th on, in order.
 func (f *fixture) payloads(t *testing.T, from int) []proto.Message {
 	t.Helper()
-	rows, err := f.db.Query(`SELECT data FROM outbox ORDER BY seq`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []proto.Message
-	for i := 0; rows.Next(); i++ {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
-			t.Fatal(err)
+	for i, ev := range eventbustest.OutboxEvents(t, f.db) {
+		if i >= from {
+			out = append(out, ev.Payload)
 		}
-		if i < from {
-			continue
-		}
-		_, payload, err := eventbus.DecodeEnvelope(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, payload)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
@@ -50,40 +35,20 @@ func (f *fixture) payloads(t *testing.T, from int) []proto.Message {
 func (f *fixture) claims(t *testing.T) int {
 	t.Helper()
 	var n int
-	if err := f.db.QueryRow(`SELECT COUNT(*) FROM processed_events WHERE consumer = $1`, app.MissionsConsumer).Scan(&n); err != nil {
+	if err := f.db.QueryRow(`SELECT COUNT(*) FROM processed_events WHERE consumer = $1`, eventbus.ConsumerProfileMissions).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
 }
 
-func delivery(eventID string) app.Delivery {
-	return app.Delivery{Consumer: app.MissionsConsumer, EventID: eventID}
+func delivery(eventID string) txn.Delivery {
+	return txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: eventID}
 }
 
-// factsBookings writes the bookings of matching facts compactly, as bookingsOf does.
-func factsBookings(f *profilev1.MatchingFacts) string {
-	var out []string
-	for _, b := range f.GetBookings() {
-		s := b.GetStartDate() + ".." + b.GetEndDate()
-		if b.GetMissionId() != "" {
-			s += "@" + b.GetMissionId()
-		}
-		out = append(out, s)
-	}
-	return strings.Join(out, " ")
-}
-
-func bookingsOf(bs []domain.Booking) string {
-	var out []string
-	for _, b := range bs {
-		s := b.Start.Format(time.DateOnly) + ".." + b.End.Format(time.DateOnly)
-		if b.MissionID != "" {
-			s += "@" + b.MissionID
-		}
-		out = append(out, s)
-	}
-	return strings.Join(out, " ")
-}
+var (
+	factsBookings = profiletest.FactsBookings
+	bookingsOf    = profiletest.Bookings
+)
 
 // withDeclaredBooking is a profile input with one booking of the consultant's own.
 func withDeclaredBooking() domain.DetailsInput {

@@ -33,7 +33,13 @@ func (a *Application) CreateProfile(ctx context.Context, caller identity.Caller,
 		return domain.Profile{}, err
 	}
 	p := domain.Profile{ID: a.newID(), AccountID: accountID, Details: details, CreatedAt: now, UpdatedAt: now}
-	if err := a.repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
+	err = a.tx.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if err := tx.Create(ctx, p); err != nil {
+			return err
+		}
+		return tx.Publish(ctx, domain.ProfileRegistered{Profile: p})
+	})
+	if err != nil {
 		return domain.Profile{}, err
 	}
 	return p, nil

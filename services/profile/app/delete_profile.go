@@ -14,12 +14,17 @@ func (a *Application) DeleteProfile(ctx context.Context, caller identity.Caller,
 	if caller.Role != identity.RoleConsultant && !caller.IsOperator() {
 		return fault.PermissionDenied(ReasonRoleNotAllowed, "only the owner or an operator erases a profile")
 	}
-	p, err := a.repo.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if !caller.IsOperator() && p.AccountID != caller.AccountID {
-		return errNotFound(id)
-	}
-	return a.repo.Delete(ctx, id, domain.ProfileErased{ProfileID: id})
+	return a.tx.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		p, err := lockedProfile(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !caller.IsOperator() && p.AccountID != caller.AccountID {
+			return errNotFound(id)
+		}
+		if err := tx.Delete(ctx, id); err != nil {
+			return err
+		}
+		return tx.Publish(ctx, domain.ProfileErased{ProfileID: id})
+	})
 }

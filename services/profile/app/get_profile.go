@@ -11,7 +11,7 @@ import (
 // profile is on one of the firm's shortlists, without the email or the missions its bookings
 // are for (see domain.Profile.SeenByFirm).
 func (a *Application) GetProfile(ctx context.Context, caller identity.Caller, id string) (domain.Profile, error) {
-	p, err := a.repo.Get(ctx, id)
+	p, err := a.profiles.Get(ctx, id)
 	if err != nil {
 		return domain.Profile{}, err
 	}

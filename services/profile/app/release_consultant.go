@@ -4,19 +4,23 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
 
 // ReleaseConsultant takes in a cancelled mission exactly once: every profile holding a platform
 // booking for it loses that booking, published as ConsultantReleased and ProfileUpdated. The
 // cancellation is remembered, so an acceptance of the same mission handled later books no one.
-func (a *Application) ReleaseConsultant(ctx context.Context, d Delivery, missionID string) (EventOutcome, error) {
+func (a *Application) ReleaseConsultant(ctx context.Context, d txn.Delivery, missionID string) (EventOutcome, error) {
 	if missionID == "" {
 		return EventOutcome{}, fmt.Errorf("cancelled mission without an id")
 	}
 	var out EventOutcome
-	claimed, err := a.repo.Once(ctx, d, func(tx Tx) error {
+	claimed, err := a.tx.Once(ctx, d, func(ctx context.Context, tx Tx) error {
 		out = EventOutcome{Result: ResultNotBooked}
+		if err := tx.Lock(ctx, LockMission, missionID); err != nil {
+			return err
+		}
 		if err := tx.RecordCancelledMission(ctx, missionID); err != nil {
 			return err
 		}
@@ -25,17 +29,16 @@ func (a *Application) ReleaseConsultant(ctx context.Context, d Delivery, mission
 			return err
 		}
 		for _, id := range ids {
-			p, err := tx.Get(ctx, id)
+			p, err := lockedProfile(ctx, tx, id)
 			if err != nil {
 				return err
 			}
 			if _, ok := p.Release(missionID, a.now()); !ok {
 				return fmt.Errorf("profile %s is indexed as booked for mission %s but holds no such booking", id, missionID)
 			}
-			if err := tx.Save(ctx, p, []domain.Event{
+			if err := saveAndPublish(ctx, tx, p,
 				domain.ConsultantReleased{ProfileID: p.ID, MissionID: missionID},
-				domain.ProfileUpdated{Profile: p},
-			}); err != nil {
+				domain.ProfileUpdated{Profile: p}); err != nil {
 				return err
 			}
 			out.Result = ResultReleased

@@ -18,11 +18,20 @@ func (a *Application) ReplaceProfile(ctx context.Context, caller identity.Caller
 	if err != nil {
 		return domain.Profile{}, err
 	}
-	return a.repo.Update(ctx, id, func(p *domain.Profile) (domain.Event, error) {
+	var p domain.Profile
+	err = a.tx.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		if p, err = lockedProfile(ctx, tx, id); err != nil {
+			return err
+		}
 		if p.AccountID != caller.AccountID {
-			return nil, errNotFound(id)
+			return errNotFound(id)
 		}
 		p.ReplaceDetails(details, a.now())
-		return domain.ProfileUpdated{Profile: *p}, nil
+		return saveAndPublish(ctx, tx, p, domain.ProfileUpdated{Profile: p})
 	})
+	if err != nil {
+		return domain.Profile{}, err
+	}
+	return p, nil
 }

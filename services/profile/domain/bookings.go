@@ -14,9 +14,6 @@ import (
 // kept in that order: declared ones first, as the consultant sent them, then the platform's in
 // the order they were made.
 
-// Platform reports whether the platform made this booking for a mission it staffed.
-func (b Booking) Platform() bool { return b.MissionID != "" }
-
 // NewPlatformBooking checks a booking the platform makes for a staffed mission: a mission id and
 // an inclusive window of "YYYY-MM-DD" dates.
 func NewPlatformBooking(missionID, startDate, endDate string) (Booking, error) {

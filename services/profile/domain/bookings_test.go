@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/services/profile/domain"
+	"github.com/caiomatch/caiomatch/services/profile/internal/profiletest"
 )
 
 func day(s string) time.Time {
@@ -25,18 +26,7 @@ func platform(missionID, start, end string) domain.Booking {
 	return domain.Booking{Start: day(start), End: day(end), MissionID: missionID}
 }
 
-// bookingsOf writes bookings compactly: "start..end" or "start..end@mission".
-func bookingsOf(bs []domain.Booking) string {
-	var out []string
-	for _, b := range bs {
-		s := b.Start.Format(time.DateOnly) + ".." + b.End.Format(time.DateOnly)
-		if b.MissionID != "" {
-			s += "@" + b.MissionID
-		}
-		out = append(out, s)
-	}
-	return strings.Join(out, " ")
-}
+var bookingsOf = profiletest.Bookings
 
 func bookedProfile() domain.Profile {
 	created := time.Date(2027, 1, 2, 8, 0, 0, 0, time.UTC)

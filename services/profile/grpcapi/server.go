@@ -1,20 +1,21 @@
 // Package grpcapi is the profile service's gRPC port: it translates messages to use-case calls
-// and nothing more. The gateway also uses its Validate function to check requests at the edge.
+// and nothing more. The field rules it relies on are domain.NewDetails', which the gateway
+// applies at the edge too (pkg/edgecheck).
 package grpcapi
 
 import (
 	"context"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/edgecheck"
 	"github.com/caiomatch/caiomatch/pkg/fault"
-	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/profilerules/rulespb"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
@@ -39,7 +40,7 @@ func (s *Server) CreateProfile(ctx context.Context, req *profilev1.CreateProfile
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.CreateProfile(ctx, caller, req.GetAccountId(), detailsInput(req))
+	p, err := s.app.CreateProfile(ctx, caller, req.GetAccountId(), rulespb.DetailsInput(req))
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (s *Server) ReplaceProfile(ctx context.Context, req *profilev1.ReplaceProfi
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.app.ReplaceProfile(ctx, caller, req.GetId(), detailsInput(req))
+	p, err := s.app.ReplaceProfile(ctx, caller, req.GetId(), rulespb.DetailsInput(req))
 	if err != nil {
 		return nil, err
 	}
@@ -81,94 +82,21 @@ func (s *Server) DeleteProfile(ctx context.Context, req *profilev1.DeleteProfile
 	return &profilev1.DeleteProfileResponse{}, nil
 }
 
-// detailsRequest is what create and replace requests have in common.
-type detailsRequest interface {
-	GetDisplayName() string
-	GetEmail() string
-	GetHeadline() string
-	GetSectors() []string
-	GetSkills() []*profilev1.SkillLevel
-	GetYearsExperience() int32
-	GetLanguages() []string
-	GetLocation() *taxonomyv1.Location
-	GetWorkMode() taxonomyv1.WorkMode
-	GetDailyRateEur() int32
-	GetAvailableFrom() string
-	GetPastMissions() []*profilev1.PastMission
-	GetCertifications() []string
-	GetNoticePeriodDays() int32
-	GetMobilityCountries() []string
-	GetBookings() []*profilev1.Booking
-	GetProfilingOptOut() bool
-}
-
-func detailsInput(r detailsRequest) domain.DetailsInput {
-	in := domain.DetailsInput{
-		Details: domain.Details{
-			DisplayName: r.GetDisplayName(), Email: r.GetEmail(), Headline: r.GetHeadline(),
-			Sectors: r.GetSectors(), YearsExperience: int(r.GetYearsExperience()), Languages: r.GetLanguages(),
-			Location:       domain.Location{Country: r.GetLocation().GetCountry(), City: r.GetLocation().GetCity()},
-			WorkMode:       domain.WorkMode(r.GetWorkMode()),
-			DailyRateEUR:   int(r.GetDailyRateEur()),
-			Certifications: r.GetCertifications(), NoticePeriodDays: int(r.GetNoticePeriodDays()),
-			MobilityCountries: r.GetMobilityCountries(), ProfilingOptOut: r.GetProfilingOptOut(),
-		},
-		AvailableFrom: r.GetAvailableFrom(),
-	}
-	for _, s := range r.GetSkills() {
-		in.Skills = append(in.Skills, domain.Skill{ID: s.GetId(), Level: int(s.GetLevel()), Years: int(s.GetYears())})
-	}
-	for _, m := range r.GetPastMissions() {
-		in.PastMissions = append(in.PastMissions, domain.PastMission{
-			Sector: m.GetSector(), MissionType: domain.MissionType(m.GetMissionType()),
-			Months: int(m.GetMonths()), Year: int(m.GetYear()),
-		})
-	}
-	for _, b := range r.GetBookings() {
-		in.Bookings = append(in.Bookings, domain.BookingInput{
-			StartDate: b.GetStartDate(), EndDate: b.GetEndDate(), MissionID: b.GetMissionId(),
-		})
-	}
-	return in
-}
-
 func toProto(p domain.Profile) *profilev1.Profile {
-	out := &profilev1.Profile{
+	return &profilev1.Profile{
 		Id: p.ID, AccountId: p.AccountID, DisplayName: p.DisplayName, Email: p.Email, Headline: p.Headline,
-		Sectors: p.Sectors, YearsExperience: int32(p.YearsExperience), Languages: p.Languages,
+		Sectors: p.Sectors, Skills: rulespb.Skills(p.Skills), YearsExperience: int32(p.YearsExperience), Languages: p.Languages,
 		Location:     &taxonomyv1.Location{Country: p.Location.Country, City: p.Location.City},
 		WorkMode:     taxonomyv1.WorkMode(p.WorkMode),
 		DailyRateEur: int32(p.DailyRateEUR), AvailableFrom: dates.Format(p.AvailableFrom),
 		CreatedAt: timestamppb.New(p.CreatedAt), UpdatedAt: timestamppb.New(p.UpdatedAt),
 		Certifications: p.Certifications, NoticePeriodDays: int32(p.NoticePeriodDays),
 		MobilityCountries: p.MobilityCountries, ProfilingOptOut: p.ProfilingOptOut,
+		PastMissions: rulespb.PastMissions(p.PastMissions), Bookings: rulespb.Bookings(p.Bookings),
 	}
-	for _, s := range p.Skills {
-		out.Skills = append(out.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level), Years: int32(s.Years)})
-	}
-	for _, m := range p.PastMissions {
-		out.PastMissions = append(out.PastMissions, &profilev1.PastMission{
-			Sector: m.Sector, MissionType: missionv1.MissionType(m.MissionType), Months: int32(m.Months), Year: int32(m.Year),
-		})
-	}
-	for _, b := range p.Bookings {
-		out.Bookings = append(out.Bookings, &profilev1.Booking{
-			StartDate: dates.Format(b.Start), EndDate: dates.Format(b.End), MissionId: b.MissionID,
-		})
-	}
-	return out
 }
 
-// Validate checks a request's fields with the same rules the service applies, so the gateway
-// can refuse bad input before it travels. Messages it does not know pass.
-func Validate(msg proto.Message) error {
-	switch r := msg.(type) {
-	case *profilev1.CreateProfileRequest:
-		_, err := domain.NewDetails(detailsInput(r), time.Now())
-		return err
-	case *profilev1.ReplaceProfileRequest:
-		_, err := domain.NewDetails(detailsInput(r), time.Now())
-		return err
-	}
-	return nil
-}
+// Validate is edgecheck.Profile, for the gateway until it calls that itself.
+//
+// Deprecated: use edgecheck.Profile.
+func Validate(msg proto.Message) error { return edgecheck.Profile(msg) }

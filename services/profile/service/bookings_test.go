@@ -11,9 +11,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
-	"github.com/caiomatch/caiomatch/services/profile/app"
 )
 
 // publishMission publishes a mission event as the mission service's relay would, and returns
@@ -46,7 +46,7 @@ func (h *harness) publishRaw(t *testing.T, ev eventbus.Event, msgID string) uint
 func (h *harness) waitHandled(t *testing.T, seq uint64) {
 	t.Helper()
 	eventually(t, "the mission consumer to acknowledge the MISSION stream", func() bool {
-		c, err := h.js.Consumer(context.Background(), eventbus.StreamOf(eventbus.ProducerMission), app.MissionsConsumer)
+		c, err := h.js.Consumer(context.Background(), eventbus.StreamOf(eventbus.ProducerMission), eventbus.ConsumerProfileMissions)
 		if err != nil {
 			return false
 		}
@@ -55,10 +55,10 @@ func (h *harness) waitHandled(t *testing.T, seq uint64) {
 	})
 }
 
-func eventTypes(events []published) string {
+func eventTypes(events []eventbustest.Published) string {
 	var types []string
 	for _, e := range events {
-		types = append(types, e.env.GetType())
+		types = append(types, e.Envelope.GetType())
 	}
 	return strings.Join(types, ",")
 }
@@ -103,10 +103,10 @@ func TestAcceptedOfferBooksAndCancellationReleases(t *testing.T) {
 		t.Fatalf("PROFILE stream: %s", got)
 	}
 	want := &profilev1.ConsultantBooked{ProfileId: id, MissionId: "m-1", StartDate: "2027-09-01", EndDate: "2028-02-29"}
-	if !proto.Equal(events[1].payload, want) || events[1].subject != "caiomatch.profile.v1.ConsultantBooked."+id {
-		t.Fatalf("booked %v on %s", events[1].payload, events[1].subject)
+	if !proto.Equal(events[1].Payload, want) || events[1].Subject != "caiomatch.profile.v1.ConsultantBooked."+id {
+		t.Fatalf("booked %v on %s", events[1].Payload, events[1].Subject)
 	}
-	facts := events[2].payload.(*profilev1.ProfileUpdated).GetFacts()
+	facts := events[2].Payload.(*profilev1.ProfileUpdated).GetFacts()
 	if got := bookingsText(facts.GetBookings()); facts.GetProfileId() != id || got != declared+" 2027-09-01..2028-02-29@m-1" {
 		t.Fatalf("updated facts bookings %s", got)
 	}
@@ -172,10 +172,10 @@ func TestAcceptedOfferBooksAndCancellationReleases(t *testing.T) {
 	if got := eventTypes(events); got != "ProfileRegistered,ConsultantBooked,ProfileUpdated,ProfileUpdated,ConsultantReleased,ProfileUpdated" {
 		t.Fatalf("PROFILE stream: %s", got)
 	}
-	if !proto.Equal(events[4].payload, &profilev1.ConsultantReleased{ProfileId: id, MissionId: "m-1"}) {
-		t.Fatalf("released %v", events[4].payload)
+	if !proto.Equal(events[4].Payload, &profilev1.ConsultantReleased{ProfileId: id, MissionId: "m-1"}) {
+		t.Fatalf("released %v", events[4].Payload)
 	}
-	if b := bookingsText(events[5].payload.(*profilev1.ProfileUpdated).GetFacts().GetBookings()); b != "2028-04-01..2028-04-15" {
+	if b := bookingsText(events[5].Payload.(*profilev1.ProfileUpdated).GetFacts().GetBookings()); b != "2028-04-01..2028-04-15" {
 		t.Fatalf("updated facts bookings %s", b)
 	}
 	got, err = h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
@@ -203,13 +203,13 @@ func TestAcceptedOfferBooksAndCancellationReleases(t *testing.T) {
 	// Each event is published once, and none carries personal data; nor do the logs.
 	ids := map[string]bool{}
 	for _, e := range h.streamEvents(t, "PROFILE") {
-		if ids[e.env.GetEventId()] || e.msgID != e.env.GetEventId() || e.env.GetAggregateId() != id {
-			t.Errorf("%s: event id %s, Nats-Msg-Id %s, aggregate %s", e.env.GetType(), e.env.GetEventId(), e.msgID, e.env.GetAggregateId())
+		if ids[e.Envelope.GetEventId()] || e.MsgID != e.Envelope.GetEventId() || e.Envelope.GetAggregateId() != id {
+			t.Errorf("%s: event id %s, Nats-Msg-Id %s, aggregate %s", e.Envelope.GetType(), e.Envelope.GetEventId(), e.MsgID, e.Envelope.GetAggregateId())
 		}
-		ids[e.env.GetEventId()] = true
+		ids[e.Envelope.GetEventId()] = true
 		for _, secret := range []string{"Claire", "claire", "Former CTO", "Lyon", "Gent", "42001"} {
-			if bytes.Contains(e.data, []byte(secret)) {
-				t.Errorf("%s carries %q", e.env.GetType(), secret)
+			if bytes.Contains(e.Data, []byte(secret)) {
+				t.Errorf("%s carries %q", e.Envelope.GetType(), secret)
 			}
 		}
 	}

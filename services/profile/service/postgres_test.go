@@ -69,9 +69,9 @@ func TestRunsOnPostgreSQL(t *testing.T) {
 	eventually(t, "two events on the PROFILE stream", func() bool { return len(h.streamEvents(t, "PROFILE")) >= 2 })
 	var types []string
 	for _, e := range h.streamEvents(t, "PROFILE") {
-		types = append(types, e.env.GetType())
-		if e.env.GetAggregateId() != id {
-			t.Errorf("%s about %s, want %s", e.env.GetType(), e.env.GetAggregateId(), id)
+		types = append(types, e.Envelope.GetType())
+		if e.Envelope.GetAggregateId() != id {
+			t.Errorf("%s about %s, want %s", e.Envelope.GetType(), e.Envelope.GetAggregateId(), id)
 		}
 	}
 	if got := strings.Join(types, ","); got != "ProfileRegistered,ProfileUpdated" {

@@ -1,38 +1,53 @@
 // Package service wires the profile service by hand; its own main and the all-in-one runner
-// both start it through Run.
+// both start it through LoadConfig and Run.
 package service
 
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
-	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/matchingclient"
-	"github.com/caiomatch/caiomatch/services/profile/adapters/missionevents"
-	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/app"
+	"github.com/caiomatch/caiomatch/services/profile/eventapi"
 	"github.com/caiomatch/caiomatch/services/profile/grpcapi"
 )
 
 // Name is the service's name in traces, logs and events.
 const Name = "profile"
 
-// EnvDatabaseURL names the variable holding Config.DatabaseURL.
-const EnvDatabaseURL = "CAIOMATCH_PROFILE_DATABASE_URL"
+// Environment variables of Config.
+const (
+	EnvGRPCAddr      = "CAIOMATCH_PROFILE_GRPC_ADDR"
+	EnvMatchingAddr  = "CAIOMATCH_MATCHING_GRPC_ADDR"
+	EnvDatabaseURL   = "CAIOMATCH_PROFILE_DATABASE_URL"
+	EnvShutdownGrace = "CAIOMATCH_PROFILE_SHUTDOWN_GRACE"
+)
 
-// Config is the profile service's own configuration.
+// Defaults of the Config fields left zero.
+const (
+	DefaultGRPCAddr      = "127.0.0.1:9101"
+	DefaultMatchingAddr  = "127.0.0.1:9103"
+	DefaultShutdownGrace = 10 * time.Second
+)
+
+// Config is the profile service's own configuration. Its zero value is the default: every
+// field left zero takes the Default of its name.
 type Config struct {
-	// MatchingAddr is the matching service's gRPC address, asked before a firm sees a profile.
+	// GRPCAddr is where the service serves gRPC when it runs alone.
+	GRPCAddr string
+	// MatchingAddr is the matching service's gRPC address, asked before a firm sees a profile:
+	// host:port, several separated by commas, or a dns:/// target.
 	MatchingAddr string
 	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown.
 	ShutdownGrace time.Duration
@@ -41,25 +56,43 @@ type Config struct {
 	DatabaseURL string
 }
 
+// LoadConfig reads the service's settings; what is invalid is reported by env.Err.
+func LoadConfig(env *envconfig.Reader) Config {
+	var c Config
+	env.Addr(EnvGRPCAddr, &c.GRPCAddr)
+	env.Addrs(EnvMatchingAddr, &c.MatchingAddr)
+	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
+	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, time.Millisecond, 10*time.Minute)
+	return c.withDefaults()
+}
+
+func (c Config) withDefaults() Config {
+	if c.GRPCAddr == "" {
+		c.GRPCAddr = DefaultGRPCAddr
+	}
+	if c.MatchingAddr == "" {
+		c.MatchingAddr = DefaultMatchingAddr
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	return c
+}
+
+// ListenAddr is GRPCAddr, or its default.
+func (c Config) ListenAddr() string { return c.withDefaults().GRPCAddr }
+
 // Run serves the profile service until ctx ends: the gRPC port, the outbox relay and the
 // consumer of accepted offers and cancelled missions.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
+	cfg = cfg.withDefaults()
 	// Serve closes the listener; this closes it too when start-up fails before serving.
 	defer host.Listener.Close()
-	sqlitePath := filepath.Join(host.DataDir, Name+".db")
-	db, backend, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlitePath)
+	db, err := host.OpenDatabase(ctx, cfg.DatabaseURL, store.Migrations()...)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	where := sqlitePath
-	if backend == sqlstore.Postgres {
-		where = sqlstore.RedactURL(cfg.DatabaseURL) // never the password
-	}
-	host.Logger.Info("database opened", "backend", string(backend), "database", where)
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		return err
-	}
 	matchingConn, err := rpc.Dial(cfg.MatchingAddr, host.TracerProvider, rpc.SignCallers(host.CallerKey))
 	if err != nil {
 		return fmt.Errorf("dial matching: %w", err)
@@ -67,24 +100,20 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	defer matchingConn.Close()
 
 	relay := outbox.NewRelay(db, host.JetStream, host.TracerProvider, host.Logger)
-	repo := sqlite.NewRepository(db, relay.Notify)
-	application := app.New(repo, matchingclient.New(matchingv1.NewMatchingServiceClient(matchingConn)),
+	profiles := store.New(db, relay.Notify)
+	application := app.New(profiles, profiles, matchingclient.New(matchingv1.NewMatchingServiceClient(matchingConn)),
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
 
-	missions := eventbus.NewConsumer(host.JetStream, missionevents.Spec(),
-		missionevents.Handler(application, host.Logger), host.TracerProvider, host.Logger)
+	missions := eventbus.NewConsumer(host.JetStream, eventapi.MissionsSpec(),
+		eventapi.MissionsHandler(application, host.Logger), host.TracerProvider, host.Logger)
 
 	server := rpc.NewServer(host.TracerProvider, host.Logger, rpc.WithCallerKey(host.CallerKey))
 	profilev1.RegisterProfileServiceServer(server.GRPC, grpcapi.NewServer(application))
 
-	grace := cfg.ShutdownGrace
-	if grace == 0 {
-		grace = 10 * time.Second
-	}
 	return servicehost.RunTogether(ctx,
 		relay.Run,
 		stopQuietly(missions.Run),
-		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, grace) },
+		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, cfg.ShutdownGrace) },
 	)
 }
 

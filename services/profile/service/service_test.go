@@ -22,8 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/caiomatch/caiomatch/pkg/eventbus"
-	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
@@ -35,24 +34,6 @@ import (
 )
 
 const deadline = 10 * time.Second
-
-// syncBuffer collects the service's logs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // visibilityCheck is one question the profile service asked matching.
 type visibilityCheck struct {
@@ -114,7 +95,7 @@ type harness struct {
 	js       jetstream.JetStream
 	client   profilev1.ProfileServiceClient
 	matching *fakeMatching
-	logs     *syncBuffer
+	logs     *eventbustest.SyncBuffer
 	dataDir  string
 	// stop cancels Run and returns its result.
 	stop func() error
@@ -130,32 +111,15 @@ func start(t *testing.T) *harness {
 // startOn is start with the database at databaseURL; empty is SQLite under the data directory.
 func startOn(t *testing.T, databaseURL string) *harness {
 	t.Helper()
-	ctx := context.Background()
-	emb, err := eventbus.StartEmbedded(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect("profile-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eventbus.EnsureStreams(ctx, js, eventbus.StreamSettings{}); err != nil {
-		t.Fatal(err)
-	}
+	js := eventbustest.Start(t).JS
 	matching, matchingAddr := startMatching(t)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &eventbustest.SyncBuffer{}
 	dataDir := t.TempDir()
-	runCtx, cancel := context.WithCancel(ctx)
+	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- service.Run(runCtx, servicehost.Host{
@@ -197,50 +161,13 @@ func as(accountID, role string) context.Context {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-type published struct {
-	subject string
-	msgID   string
-	data    []byte
-	env     *eventsv1.Envelope
-	payload proto.Message
+	eventbustest.Eventually(t, deadline, what, cond)
 }
 
 // streamEvents reads every message of a stream, in order.
-func (h *harness) streamEvents(t *testing.T, stream string) []published {
+func (h *harness) streamEvents(t *testing.T, stream string) []eventbustest.Published {
 	t.Helper()
-	ctx := context.Background()
-	s, err := h.js.Stream(ctx, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []published
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
-		raw, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, payload, err := eventbus.DecodeEnvelope(raw.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, published{
-			subject: raw.Subject, msgID: raw.Header.Get(jetstream.MsgIDHeader), data: raw.Data, env: env, payload: payload,
-		})
-	}
-	return out
+	return eventbustest.Read(t, h.js, stream, "")
 }
 
 func createRequest() *profilev1.CreateProfileRequest {
@@ -440,43 +367,43 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 	var types []string
 	ids := map[string]bool{}
 	for _, e := range events {
-		types = append(types, e.env.GetType())
-		if e.msgID == "" || e.msgID != e.env.GetEventId() {
-			t.Errorf("%s: Nats-Msg-Id %q, event id %q", e.env.GetType(), e.msgID, e.env.GetEventId())
+		types = append(types, e.Envelope.GetType())
+		if e.MsgID == "" || e.MsgID != e.Envelope.GetEventId() {
+			t.Errorf("%s: Nats-Msg-Id %q, event id %q", e.Envelope.GetType(), e.MsgID, e.Envelope.GetEventId())
 		}
-		if ids[e.env.GetEventId()] {
-			t.Errorf("event id %s published twice", e.env.GetEventId())
+		if ids[e.Envelope.GetEventId()] {
+			t.Errorf("event id %s published twice", e.Envelope.GetEventId())
 		}
-		ids[e.env.GetEventId()] = true
-		if e.env.GetAggregateId() != id || e.env.GetProducer() != "profile" ||
-			e.subject != "caiomatch.profile.v1."+e.env.GetType()+"."+id {
-			t.Errorf("envelope %v on %s", e.env, e.subject)
+		ids[e.Envelope.GetEventId()] = true
+		if e.Envelope.GetAggregateId() != id || e.Envelope.GetProducer() != "profile" ||
+			e.Subject != "caiomatch.profile.v1."+e.Envelope.GetType()+"."+id {
+			t.Errorf("envelope %v on %s", e.Envelope, e.Subject)
 		}
 		for _, secret := range []string{"Claire", "claire", "Former CTO", "Lyon", "Gent", "42001", "Data Protection Officer"} {
-			if bytes.Contains(e.data, []byte(secret)) {
-				t.Errorf("%s carries %q", e.env.GetType(), secret)
+			if bytes.Contains(e.Data, []byte(secret)) {
+				t.Errorf("%s carries %q", e.Envelope.GetType(), secret)
 			}
 		}
 	}
 	if got := strings.Join(types, ","); got != "ProfileRegistered,ProfileUpdated,ProfileErased" {
 		t.Fatalf("PROFILE stream: %s", got)
 	}
-	if reg := events[0].payload.(*profilev1.ProfileRegistered).GetFacts(); reg.GetProfileId() != id ||
+	if reg := events[0].Payload.(*profilev1.ProfileRegistered).GetFacts(); reg.GetProfileId() != id ||
 		reg.GetAccountId() != "cons-1" || reg.GetDailyRateEur() != 1400 || reg.GetCountry() != "FR" ||
 		reg.GetAvailableFrom() != "2027-01-04" || len(reg.GetSkills()) != 2 {
 		t.Errorf("registered facts %v", reg)
 	}
-	wantNewFacts(t, events[0].payload.(*profilev1.ProfileRegistered).GetFacts(), createRequest())
-	if upd := events[1].payload.(*profilev1.ProfileUpdated).GetFacts(); upd.GetProfileId() != id ||
+	wantNewFacts(t, events[0].Payload.(*profilev1.ProfileRegistered).GetFacts(), createRequest())
+	if upd := events[1].Payload.(*profilev1.ProfileUpdated).GetFacts(); upd.GetProfileId() != id ||
 		upd.GetDailyRateEur() != 1500 || upd.GetCountry() != "BE" || upd.GetWorkMode() != taxonomyv1.WorkMode_WORK_MODE_REMOTE ||
 		upd.GetAvailableFrom() != "2027-02-01" || len(upd.GetSkills()) != 1 {
 		t.Errorf("updated facts %v", upd)
 	}
-	if upd := events[1].payload.(*profilev1.ProfileUpdated).GetFacts(); len(upd.GetPastMissions())+len(upd.GetBookings()) != 0 ||
+	if upd := events[1].Payload.(*profilev1.ProfileUpdated).GetFacts(); len(upd.GetPastMissions())+len(upd.GetBookings()) != 0 ||
 		upd.GetNoticePeriodDays() != 90 || !slices.Equal(upd.GetMobilityCountries(), []string{"NL"}) || !upd.GetProfilingOptOut() {
 		t.Errorf("updated facts %v", upd)
 	}
-	if erased := events[2].payload.(*profilev1.ProfileErased); erased.GetProfileId() != id {
+	if erased := events[2].Payload.(*profilev1.ProfileErased); erased.GetProfileId() != id {
 		t.Errorf("erased %v", erased)
 	}
 	// Nothing else was published, on this stream or another.
@@ -560,10 +487,10 @@ func TestBadInputIsRefusedAndPublishesNothing(t *testing.T) {
 	})
 	time.Sleep(200 * time.Millisecond)
 	events := h.streamEvents(t, "PROFILE")
-	if len(events) != 1 || events[0].env.GetType() != "ProfileRegistered" || events[0].env.GetAggregateId() != id {
+	if len(events) != 1 || events[0].Envelope.GetType() != "ProfileRegistered" || events[0].Envelope.GetAggregateId() != id {
 		var types []string
 		for _, e := range events {
-			types = append(types, e.env.GetType())
+			types = append(types, e.Envelope.GetType())
 		}
 		t.Fatalf("PROFILE stream holds %v, want only the ProfileRegistered of %s", types, id)
 	}

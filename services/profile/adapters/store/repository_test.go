@@ -1,7 +1,6 @@
-package sqlite_test
+package store_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -10,22 +9,20 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	"github.com/caiomatch/caiomatch/pkg/fault"
-	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
-	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
-	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
+	"github.com/caiomatch/caiomatch/services/profile/internal/profiletest"
 )
 
-var t0 = time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
+var t0 = profiletest.T0
 
 // eachBackend runs fn once per backend (SQLite, and PostgreSQL when it is reachable), each with
 // a fresh database holding the profile tables: the same contract on both.
@@ -33,143 +30,109 @@ func eachBackend(t *testing.T, fn func(t *testing.T, db *sql.DB)) {
 	t.Helper()
 	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
 		// Migrating twice is a no-op.
-		if err := sqlstore.Migrate(context.Background(), db, sqlite.Migrations()...); err != nil {
+		if err := sqlstore.Migrate(context.Background(), db, store.Migrations()...); err != nil {
 			t.Fatal(err)
 		}
 		fn(t, db)
-	}, sqlite.Migrations()...)
+	}, store.Migrations()...)
 }
 
-// newRepo returns a repository and a counter of the commits it reported.
-func newRepo(t *testing.T, db *sql.DB) (*sqlite.Repository, *int) {
+// repo is the store with the writes the use cases make, in one transaction each.
+type repo struct{ *store.Store }
+
+// newRepo returns a store and a counter of the commits that woke the relay.
+func newRepo(t *testing.T, db *sql.DB) (repo, *int) {
 	t.Helper()
 	commits := 0
-	return sqlite.NewRepository(db, func() { commits++ }), &commits
+	return repo{store.New(db, func() { commits++ })}, &commits
 }
 
-// newProfile is a profile whose every field differs from its zero value.
-func newProfile(id, accountID string) domain.Profile {
-	return domain.Profile{
-		ID:        id,
-		AccountID: accountID,
-		Details: domain.Details{
-			DisplayName:     "Claire Martin " + id,
-			Email:           "claire." + id + "@example.org",
-			Headline:        "Former CTO, led two AI transformations in pharma",
-			Sectors:         []string{"C21", "R86"},
-			Skills:          []domain.Skill{{ID: "ai-strategy", Level: 5, Years: 12}, {ID: "mlops", Level: 3}},
-			YearsExperience: 18,
-			Languages:       []string{"fr", "en"},
-			Location:        domain.Location{Country: "FR", City: "Lyon"},
-			WorkMode:        domain.WorkModeHybrid,
-			DailyRateEUR:    1400,
-			AvailableFrom:   time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC),
-			PastMissions: []domain.PastMission{
-				{Sector: "C21", MissionType: domain.MissionTypeTransformationLaunch, Months: 14, Year: 2025},
-				{Sector: "K", MissionType: domain.MissionTypeRiskAndCompliance, Months: 9, Year: 2022},
-			},
-			Certifications:    []string{"ISO/IEC 42001 Lead Implementer", "Certified Data Protection Officer"},
-			NoticePeriodDays:  30,
-			MobilityCountries: []string{"BE", "CH"},
-			Bookings: []domain.Booking{
-				{Start: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 3, 14, 0, 0, 0, 0, time.UTC)},
-				{Start: time.Date(2027, 9, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2028, 2, 29, 0, 0, 0, 0, time.UTC), MissionID: "m-7"},
-			},
-			ProfilingOptOut: true,
-		},
-		CreatedAt: t0.Add(123456789 * time.Nanosecond),
-		UpdatedAt: t0.Add(987654321 * time.Nanosecond),
+func (r repo) Create(ctx context.Context, p domain.Profile, ev domain.Event) error {
+	return r.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+		if err := tx.Create(ctx, p); err != nil {
+			return err
+		}
+		return tx.Publish(ctx, ev)
+	})
+}
+
+// Update is a read-modify-write of profile id that holds the profile's lock, as the use cases'.
+func (r repo) Update(ctx context.Context, id string, change func(*domain.Profile) (domain.Event, error)) (domain.Profile, error) {
+	var p domain.Profile
+	err := r.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+		if err := tx.Lock(ctx, app.LockProfile, id); err != nil {
+			return err
+		}
+		var err error
+		if p, err = tx.Get(ctx, id); err != nil {
+			return err
+		}
+		ev, err := change(&p)
+		if err != nil {
+			return err
+		}
+		if err := tx.Save(ctx, p); err != nil {
+			return err
+		}
+		return tx.Publish(ctx, ev)
+	})
+	if err != nil {
+		return domain.Profile{}, err
 	}
+	return p, nil
 }
 
-type outboxRow struct {
-	eventID string
-	subject string
-	data    []byte
-	env     *eventsv1.Envelope
-	payload proto.Message
+func (r repo) Delete(ctx context.Context, id string, ev domain.Event) error {
+	return r.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+		if err := tx.Delete(ctx, id); err != nil {
+			return err
+		}
+		return tx.Publish(ctx, ev)
+	})
 }
 
-// outboxRows decodes every outbox row in order, checking that each is stored under its envelope's
-// event id and subject.
-func outboxRows(t *testing.T, db *sql.DB) []outboxRow {
+var (
+	newProfile     = profiletest.Profile
+	wantFacts      = profiletest.WantFacts
+	noPersonalData = profiletest.NoPersonalData
+)
+
+func wantFault(t *testing.T, err error, kind fault.Kind, reason string) {
 	t.Helper()
-	rows, err := db.Query(`SELECT event_id, subject, data FROM outbox ORDER BY seq`)
+	profiletest.WantFault(t, err, kind, reason)
+}
+
+// outboxRows decodes every outbox row in order, checking that each is stored under its
+// envelope's event id and subject.
+func outboxRows(t *testing.T, db *sql.DB) []eventbustest.Published {
+	t.Helper()
+	out := eventbustest.OutboxEvents(t, db)
+	rows, err := db.Query(`SELECT event_id FROM outbox ORDER BY seq`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out []outboxRow
-	for rows.Next() {
-		var r outboxRow
-		if err := rows.Scan(&r.eventID, &r.subject, &r.data); err != nil {
+	for i := 0; rows.Next(); i++ {
+		var eventID string
+		if err := rows.Scan(&eventID); err != nil {
 			t.Fatal(err)
 		}
-		r.env, r.payload, err = eventbus.DecodeEnvelope(r.data)
-		if err != nil {
-			t.Fatal(err)
+		if r := out[i]; r.Envelope.GetEventId() != eventID {
+			t.Errorf("outbox event_id %q, envelope %q", eventID, r.Envelope.GetEventId())
 		}
-		if r.env.GetEventId() != r.eventID {
-			t.Errorf("outbox event_id %q, envelope %q", r.eventID, r.env.GetEventId())
-		}
-		if want := eventbus.Subject(eventbus.ProducerProfile, r.env.GetType(), r.env.GetAggregateId()); r.subject != want {
-			t.Errorf("subject %q, want %q", r.subject, want)
-		}
-		if r.env.GetProducer() != eventbus.ProducerProfile || r.env.GetSchemaVersion() != eventbus.SchemaVersion {
-			t.Errorf("envelope %v", r.env)
-		}
-		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return out
-}
-
-// noPersonalData fails when an event carries what only the profile service may hold.
-func noPersonalData(t *testing.T, r outboxRow, p domain.Profile) {
-	t.Helper()
-	secrets := append([]string{p.DisplayName, p.Email, p.Headline, p.Location.City}, p.Certifications...)
-	for _, secret := range secrets {
-		if secret != "" && bytes.Contains(r.data, []byte(secret)) {
-			t.Errorf("%s event carries %q", r.env.GetType(), secret)
+	for _, r := range out {
+		if want := eventbus.Subject(eventbus.ProducerProfile, r.Envelope.GetType(), r.Envelope.GetAggregateId()); r.Subject != want {
+			t.Errorf("subject %q, want %q", r.Subject, want)
+		}
+		if r.Envelope.GetProducer() != eventbus.ProducerProfile || r.Envelope.GetSchemaVersion() != eventbus.SchemaVersion {
+			t.Errorf("envelope %v", r.Envelope)
 		}
 	}
-}
-
-func wantFacts(t *testing.T, got *profilev1.MatchingFacts, p domain.Profile) {
-	t.Helper()
-	want := &profilev1.MatchingFacts{
-		ProfileId: p.ID, AccountId: p.AccountID, Sectors: p.Sectors, YearsExperience: int32(p.YearsExperience),
-		Languages: p.Languages, Country: p.Location.Country, WorkMode: taxonomyv1.WorkMode(p.WorkMode),
-		DailyRateEur: int32(p.DailyRateEUR), AvailableFrom: p.AvailableFrom.Format("2006-01-02"),
-		NoticePeriodDays: int32(p.NoticePeriodDays), MobilityCountries: p.MobilityCountries,
-		ProfilingOptOut: p.ProfilingOptOut,
-	}
-	for _, s := range p.Skills {
-		want.Skills = append(want.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level), Years: int32(s.Years)})
-	}
-	for _, m := range p.PastMissions {
-		want.PastMissions = append(want.PastMissions, &profilev1.PastMission{
-			Sector: m.Sector, MissionType: missionv1.MissionType(m.MissionType), Months: int32(m.Months), Year: int32(m.Year),
-		})
-	}
-	for _, b := range p.Bookings {
-		want.Bookings = append(want.Bookings, &profilev1.Booking{
-			StartDate: b.Start.Format("2006-01-02"), EndDate: b.End.Format("2006-01-02"), MissionId: b.MissionID,
-		})
-	}
-	if !proto.Equal(got, want) {
-		t.Errorf("facts\n got %v\nwant %v", got, want)
-	}
-}
-
-func wantFault(t *testing.T, err error, kind fault.Kind, reason string) {
-	t.Helper()
-	fe, ok := fault.As(err)
-	if !ok || fe.Kind != kind || fe.Reason != reason {
-		t.Fatalf("err = %v, want kind %d reason %s", err, kind, reason)
-	}
+	return out
 }
 
 func TestCreateAndGetRoundTrip(t *testing.T) {
@@ -195,9 +158,9 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 		if len(rows) != 1 {
 			t.Fatalf("outbox holds %d rows, want 1", len(rows))
 		}
-		reg, ok := rows[0].payload.(*profilev1.ProfileRegistered)
-		if !ok || rows[0].env.GetType() != "ProfileRegistered" || rows[0].env.GetAggregateId() != "p1" {
-			t.Fatalf("outbox event = %v %v", rows[0].env, rows[0].payload)
+		reg, ok := rows[0].Payload.(*profilev1.ProfileRegistered)
+		if !ok || rows[0].Envelope.GetType() != "ProfileRegistered" || rows[0].Envelope.GetAggregateId() != "p1" {
+			t.Fatalf("outbox event = %v %v", rows[0].Envelope, rows[0].Payload)
 		}
 		wantFacts(t, reg.GetFacts(), p)
 		noPersonalData(t, rows[0], p)
@@ -300,9 +263,9 @@ func TestUpdateStoresProfileAndEventTogether(t *testing.T) {
 		if len(rows) != 2 {
 			t.Fatalf("outbox holds %d rows, want 2", len(rows))
 		}
-		upd, ok := rows[1].payload.(*profilev1.ProfileUpdated)
-		if !ok || rows[1].env.GetAggregateId() != "p1" {
-			t.Fatalf("second event = %v", rows[1].payload)
+		upd, ok := rows[1].Payload.(*profilev1.ProfileUpdated)
+		if !ok || rows[1].Envelope.GetAggregateId() != "p1" {
+			t.Fatalf("second event = %v", rows[1].Payload)
 		}
 		wantFacts(t, upd.GetFacts(), got)
 		noPersonalData(t, rows[1], p)
@@ -362,9 +325,9 @@ func TestDeleteErasesAndRecordsIt(t *testing.T) {
 		if len(rows) != 2 {
 			t.Fatalf("outbox holds %d rows, want 2", len(rows))
 		}
-		erased, ok := rows[1].payload.(*profilev1.ProfileErased)
-		if !ok || erased.GetProfileId() != "p1" || rows[1].env.GetAggregateId() != "p1" || rows[1].env.GetType() != "ProfileErased" {
-			t.Fatalf("second event = %v %v", rows[1].env, rows[1].payload)
+		erased, ok := rows[1].Payload.(*profilev1.ProfileErased)
+		if !ok || erased.GetProfileId() != "p1" || rows[1].Envelope.GetAggregateId() != "p1" || rows[1].Envelope.GetType() != "ProfileErased" {
+			t.Fatalf("second event = %v %v", rows[1].Envelope, rows[1].Payload)
 		}
 		noPersonalData(t, rows[1], p)
 		if *commits != 2 {
@@ -391,35 +354,6 @@ func TestDeleteErasesAndRecordsIt(t *testing.T) {
 	})
 }
 
-func TestEncodeEvent(t *testing.T) {
-	p := newProfile("p1", "cons-1")
-	for _, ev := range []domain.Event{domain.ProfileRegistered{Profile: p}, domain.ProfileUpdated{Profile: p}} {
-		enc, err := sqlite.EncodeEvent(ev, t0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, payload, err := eventbus.DecodeEnvelope(enc.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !env.GetOccurredAt().AsTime().Equal(t0) || env.GetAggregateId() != "p1" || enc.Subject != eventbus.Subject("profile", env.GetType(), "p1") {
-			t.Errorf("envelope %v, subject %s", env, enc.Subject)
-		}
-		switch m := payload.(type) {
-		case *profilev1.ProfileRegistered:
-			wantFacts(t, m.GetFacts(), p)
-		case *profilev1.ProfileUpdated:
-			wantFacts(t, m.GetFacts(), p)
-		default:
-			t.Fatalf("payload %T", payload)
-		}
-		noPersonalData(t, outboxRow{data: enc.Data, env: env}, p)
-	}
-	if _, err := sqlite.EncodeEvent(nil, t0); err == nil {
-		t.Fatal("a nil event was encoded")
-	}
-}
-
 // A row written before the profile gained skill years, past missions, certifications, notice,
 // mobility, bookings and the profiling opt-out still reads, with those fields empty, and can be
 // updated.
@@ -431,7 +365,7 @@ func TestRowsWithoutTheLaterFieldsStillRead(t *testing.T) {
 			`"sectors":["C21"],"skills":[{"id":"ai-strategy","level":5}],"yearsExperience":18,"languages":["fr"],` +
 			`"country":"FR","city":"Lyon","workMode":2,"dailyRateEur":1400,"availableFrom":"2027-02-01"}`
 		if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
-			"p-old", "cons-old", old, t0.Format(time.RFC3339Nano), t0.Format(time.RFC3339Nano)); err != nil {
+			"p-old", "cons-old", old, t0.Format(time.RFC3339Nano), sqlstore.FormatTime(t0)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := repo.Get(ctx, "p-old")
@@ -467,7 +401,7 @@ func TestCorruptStoredBookingIsAnError(t *testing.T) {
 		repo, _ := newRepo(t, db)
 		bad := `{"displayName":"x","sectors":["C21"],"availableFrom":"2027-02-01","bookings":[{"startDate":"2027-02-30","endDate":"2027-03-01"}]}`
 		if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
-			"p-bad", "cons-bad", bad, t0.Format(time.RFC3339Nano), t0.Format(time.RFC3339Nano)); err != nil {
+			"p-bad", "cons-bad", bad, t0.Format(time.RFC3339Nano), sqlstore.FormatTime(t0)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := repo.Get(context.Background(), "p-bad"); err == nil || fault.KindOf(err) == fault.KindNotFound {

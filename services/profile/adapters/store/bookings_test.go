@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
-	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
@@ -31,13 +31,13 @@ func claimsOf(t *testing.T, db *sql.DB) int {
 var probes atomic.Int64
 
 // bookedFor asks a handler transaction of its own which profiles missionID booked.
-func bookedFor(t *testing.T, repo *sqlite.Repository, missionID string) []string {
+func bookedFor(t *testing.T, repo repo, missionID string) []string {
 	t.Helper()
 	var ids []string
-	if _, err := repo.Once(context.Background(), app.Delivery{Consumer: "probe", EventID: fmt.Sprint("probe-", probes.Add(1))},
-		func(tx app.Tx) error {
+	if _, err := repo.Once(context.Background(), txn.Delivery{Consumer: "probe", EventID: fmt.Sprint("probe-", probes.Add(1))},
+		func(ctx context.Context, tx app.Tx) error {
 			var err error
-			ids, err = tx.BookedFor(context.Background(), missionID)
+			ids, err = tx.BookedFor(ctx, missionID)
 			return err
 		}); err != nil {
 		t.Fatal(err)
@@ -65,9 +65,9 @@ func TestPlatformBookingsRoundTripAndIndex(t *testing.T) {
 		}
 
 		// Book p2 for m-7 and m-8 inside one handler transaction.
-		d := app.Delivery{Consumer: app.MissionsConsumer, EventID: "ev-1"}
+		d := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-1"}
 		var booked domain.Profile
-		claimed, err := repo.Once(ctx, d, func(tx app.Tx) error {
+		claimed, err := repo.Once(ctx, d, func(ctx context.Context, tx app.Tx) error {
 			got, err := tx.Get(ctx, "p2")
 			if err != nil {
 				return err
@@ -80,9 +80,10 @@ func TestPlatformBookingsRoundTripAndIndex(t *testing.T) {
 				got.Book(b, t0.Add(time.Hour))
 			}
 			booked = got
-			return tx.Save(ctx, got, []domain.Event{
-				domain.ConsultantBooked{ProfileID: "p2", Booking: got.Bookings[0]}, domain.ProfileUpdated{Profile: got},
-			})
+			if err := tx.Save(ctx, got); err != nil {
+				return err
+			}
+			return tx.Publish(ctx, domain.ConsultantBooked{ProfileID: "p2", Booking: got.Bookings[0]}, domain.ProfileUpdated{Profile: got})
 		})
 		if err != nil || !claimed {
 			t.Fatalf("Once = %v, %v", claimed, err)
@@ -94,13 +95,13 @@ func TestPlatformBookingsRoundTripAndIndex(t *testing.T) {
 			t.Fatalf("booked for m-7: %v", got)
 		}
 		rows := outboxRows(t, db)
-		if len(rows) != 4 || rows[2].env.GetType() != "ConsultantBooked" || rows[3].env.GetType() != "ProfileUpdated" {
+		if len(rows) != 4 || rows[2].Envelope.GetType() != "ConsultantBooked" || rows[3].Envelope.GetType() != "ProfileUpdated" {
 			t.Fatalf("outbox %d rows", len(rows))
 		}
-		if !proto.Equal(rows[2].payload, &profilev1.ConsultantBooked{ProfileId: "p2", MissionId: "m-7", StartDate: "2027-05-01", EndDate: "2027-10-31"}) {
-			t.Fatalf("booked event %v", rows[2].payload)
+		if !proto.Equal(rows[2].Payload, &profilev1.ConsultantBooked{ProfileId: "p2", MissionId: "m-7", StartDate: "2027-05-01", EndDate: "2027-10-31"}) {
+			t.Fatalf("booked event %v", rows[2].Payload)
 		}
-		wantFacts(t, rows[3].payload.(*profilev1.ProfileUpdated).GetFacts(), booked)
+		wantFacts(t, rows[3].Payload.(*profilev1.ProfileUpdated).GetFacts(), booked)
 		if *commits != 3 {
 			t.Errorf("committed called %d times, want 3", *commits)
 		}
@@ -134,13 +135,16 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
 			t.Fatal(err)
 		}
-		d := app.Delivery{Consumer: app.MissionsConsumer, EventID: "ev-1"}
+		d := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-1"}
 
 		// A handler's changes, events and claim commit together.
-		claimed, err := repo.Once(ctx, d, func(tx app.Tx) error {
+		claimed, err := repo.Once(ctx, d, func(ctx context.Context, tx app.Tx) error {
 			got, _ := tx.Get(ctx, "p1")
 			got.DailyRateEUR = 1
-			if err := tx.Save(ctx, got, []domain.Event{domain.ProfileUpdated{Profile: got}}); err != nil {
+			if err := tx.Save(ctx, got); err != nil {
+				return err
+			}
+			if err := tx.Publish(ctx, domain.ProfileUpdated{Profile: got}); err != nil {
 				return err
 			}
 			return tx.RecordCancelledMission(ctx, "m-1")
@@ -151,11 +155,14 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 		// A handler that fails rolls back its changes, its events and its claim: the redelivery
 		// runs again.
 		boom := errors.New("boom")
-		failing := app.Delivery{Consumer: app.MissionsConsumer, EventID: "ev-2"}
-		_, err = repo.Once(ctx, failing, func(tx app.Tx) error {
+		failing := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-2"}
+		_, err = repo.Once(ctx, failing, func(ctx context.Context, tx app.Tx) error {
 			got, _ := tx.Get(ctx, "p1")
 			got.DailyRateEUR = 2
-			if err := tx.Save(ctx, got, []domain.Event{domain.ProfileUpdated{Profile: got}}); err != nil {
+			if err := tx.Save(ctx, got); err != nil {
+				return err
+			}
+			if err := tx.Publish(ctx, domain.ProfileUpdated{Profile: got}); err != nil {
 				return err
 			}
 			if err := tx.RecordCancelledMission(ctx, "m-2"); err != nil {
@@ -181,13 +188,13 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 
 		// An event already processed runs nothing.
 		ran := false
-		claimed, err = repo.Once(ctx, d, func(app.Tx) error { ran = true; return nil })
+		claimed, err = repo.Once(ctx, d, func(context.Context, app.Tx) error { ran = true; return nil })
 		if err != nil || claimed || ran {
 			t.Fatalf("redelivery: claimed %v, ran %v, %v", claimed, ran, err)
 		}
 		// The failed one is claimed on its redelivery; a handler that saves nothing wakes no relay.
 		var cancelled [3]bool
-		claimed, err = repo.Once(ctx, failing, func(tx app.Tx) error {
+		claimed, err = repo.Once(ctx, failing, func(ctx context.Context, tx app.Tx) error {
 			for i, m := range []string{"m-1", "m-2", "m-3"} {
 				var err error
 				if cancelled[i], err = tx.MissionCancelled(ctx, m); err != nil {
@@ -208,43 +215,19 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 		}
 
 		// Get inside a handler reports a missing profile as not found; saving one fails.
-		_, err = repo.Once(ctx, app.Delivery{Consumer: app.MissionsConsumer, EventID: "ev-3"}, func(tx app.Tx) error {
+		_, err = repo.Once(ctx, txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-3"}, func(ctx context.Context, tx app.Tx) error {
 			if _, err := tx.Get(ctx, "absent"); fault.KindOf(err) != fault.KindNotFound {
 				t.Errorf("Get(absent) = %v", err)
 			}
 			ghost := newProfile("absent", "cons-9")
-			return tx.Save(ctx, ghost, []domain.Event{domain.ProfileUpdated{Profile: ghost}})
+			if err := tx.Save(ctx, ghost); err != nil {
+				return err
+			}
+			return tx.Publish(ctx, domain.ProfileUpdated{Profile: ghost})
 		})
 		wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
 		if n := len(outboxRows(t, db)); n != 2 {
 			t.Fatalf("outbox %d rows, want 2", n)
 		}
 	})
-}
-
-func TestEncodeBookingEvents(t *testing.T) {
-	b := domain.Booking{Start: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 10, 31, 0, 0, 0, 0, time.UTC), MissionID: "m-1"}
-	for _, c := range []struct {
-		ev   domain.Event
-		want proto.Message
-	}{
-		{domain.ConsultantBooked{ProfileID: "p1", Booking: b},
-			&profilev1.ConsultantBooked{ProfileId: "p1", MissionId: "m-1", StartDate: "2027-05-01", EndDate: "2027-10-31"}},
-		{domain.ConsultantReleased{ProfileID: "p1", MissionID: "m-1"},
-			&profilev1.ConsultantReleased{ProfileId: "p1", MissionId: "m-1"}},
-	} {
-		enc, err := sqlite.EncodeEvent(c.ev, t0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, payload, err := eventbus.DecodeEnvelope(enc.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		typ := string(c.want.ProtoReflect().Descriptor().Name())
-		if env.GetType() != typ || env.GetAggregateId() != "p1" || env.GetProducer() != eventbus.ProducerProfile ||
-			enc.Subject != "caiomatch.profile.v1."+typ+".p1" || !proto.Equal(payload, c.want) {
-			t.Errorf("%T encoded as %v on %s: %v", c.ev, env, enc.Subject, payload)
-		}
-	}
 }

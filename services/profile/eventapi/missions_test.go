@@ -1,10 +1,8 @@
-package missionevents_test
+package eventapi_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,18 +11,18 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
-	"github.com/caiomatch/caiomatch/pkg/sqlstore"
-	"github.com/caiomatch/caiomatch/services/profile/adapters/missionevents"
-	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/app"
-	"github.com/caiomatch/caiomatch/services/profile/domain"
+	"github.com/caiomatch/caiomatch/services/profile/eventapi"
+	"github.com/caiomatch/caiomatch/services/profile/internal/profiletest"
 )
 
 func TestSpecReadsAcceptedOffersAndCancellations(t *testing.T) {
-	s := missionevents.Spec()
+	s := eventapi.MissionsSpec()
 	if s.Stream != "MISSION" || s.Durable != "profile-missions" ||
 		!slices.Equal(s.FilterSubjects, []string{"caiomatch.mission.v1.OfferAccepted.>", "caiomatch.mission.v1.MissionCancelled.>"}) {
 		t.Fatalf("spec %+v", s)
@@ -33,29 +31,15 @@ func TestSpecReadsAcceptedOffersAndCancellations(t *testing.T) {
 
 func TestHandler(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "profile.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
-	a := app.New(sqlite.NewRepository(db, nil), nil, time.Now, func() string { return "p1" })
-	in := domain.DetailsInput{
-		Details: domain.Details{
-			DisplayName: "Claire Martin", Email: "claire@example.org", Sectors: []string{"C21"},
-			Skills: []domain.Skill{{ID: "ai-strategy", Level: 4}}, YearsExperience: 18, Languages: []string{"fr"},
-			Location: domain.Location{Country: "FR"}, WorkMode: domain.WorkModeRemote, DailyRateEUR: 1400,
-		},
-		AvailableFrom: "2027-01-04",
-	}
+	profiles := store.New(profiletest.OpenSQLite(t), nil)
+	a := app.New(profiles, profiles, nil, time.Now, func() string { return "p1" })
+	in := profiletest.Input()
 	owner := identity.Caller{AccountID: "cons-1", Role: identity.RoleConsultant}
 	if _, err := a.CreateProfile(ctx, owner, "", in); err != nil {
 		t.Fatal(err)
 	}
-	logs := &bytes.Buffer{}
-	handle := missionevents.Handler(a, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	logs := &eventbustest.SyncBuffer{}
+	handle := eventapi.MissionsHandler(a, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	env := func(id, typ string) *eventsv1.Envelope {
 		return &eventsv1.Envelope{EventId: id, Type: typ, OccurredAt: timestamppb.Now(), Producer: eventbus.ProducerMission}
 	}

@@ -1,6 +1,8 @@
-// Package missionevents feeds the mission service's events to the profile use cases: an
-// accepted offer books the consultant, a cancelled mission releases them.
-package missionevents
+// Package eventapi is the profile service's side of the event streams: it feeds the mission
+// service's events to the use cases (an accepted offer books the consultant, a cancelled
+// mission releases them) and encodes the events the service publishes, keeping personal data
+// in.
+package eventapi
 
 import (
 	"context"
@@ -12,19 +14,20 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 )
 
-// Spec is the durable consumer of accepted offers and cancelled missions. A message that keeps
-// failing goes to the dead-letter stream after the consumer's bounded deliveries.
-func Spec() eventbus.ConsumerSpec {
-	return eventbus.ConsumerSpecOf(app.MissionsConsumer)
+// MissionsSpec is the durable consumer of accepted offers and cancelled missions. A message
+// that keeps failing goes to the dead-letter stream after the consumer's bounded deliveries.
+func MissionsSpec() eventbus.ConsumerSpec {
+	return eventbus.ConsumerSpecOf(eventbus.ConsumerProfileMissions)
 }
 
-// Handler applies each event exactly once (the inbox claim commits with its effect).
-func Handler(a *app.Application, logger *slog.Logger) eventbus.Handler {
+// MissionsHandler applies each event exactly once (the inbox claim commits with its effect).
+func MissionsHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
 	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
-		d := app.Delivery{Consumer: app.MissionsConsumer, EventID: env.GetEventId()}
+		d := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: env.GetEventId()}
 		var (
 			out       app.EventOutcome
 			err       error

@@ -1,4 +1,4 @@
-package sqlite
+package eventapi
 
 import (
 	"fmt"
@@ -6,9 +6,9 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
-	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/pkg/profilerules/rulespb"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
 
@@ -34,33 +34,23 @@ func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 	return eventbus.Event{}, fmt.Errorf("unknown profile event %T", ev)
 }
 
+// matchingFacts is the privacy filter: the facts matching ranks on, and nothing else.
 func matchingFacts(p domain.Profile) *profilev1.MatchingFacts {
-	f := &profilev1.MatchingFacts{
+	return &profilev1.MatchingFacts{
 		ProfileId:         p.ID,
 		AccountId:         p.AccountID,
 		Sectors:           p.Sectors,
+		Skills:            rulespb.Skills(p.Skills),
 		YearsExperience:   int32(p.YearsExperience),
 		Languages:         p.Languages,
 		Country:           p.Location.Country,
 		WorkMode:          taxonomyv1.WorkMode(p.WorkMode),
 		DailyRateEur:      int32(p.DailyRateEUR),
 		AvailableFrom:     dates.Format(p.AvailableFrom),
+		PastMissions:      rulespb.PastMissions(p.PastMissions),
 		NoticePeriodDays:  int32(p.NoticePeriodDays),
 		MobilityCountries: p.MobilityCountries,
+		Bookings:          rulespb.Bookings(p.Bookings),
 		ProfilingOptOut:   p.ProfilingOptOut,
 	}
-	for _, s := range p.Skills {
-		f.Skills = append(f.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level), Years: int32(s.Years)})
-	}
-	for _, m := range p.PastMissions {
-		f.PastMissions = append(f.PastMissions, &profilev1.PastMission{
-			Sector: m.Sector, MissionType: missionv1.MissionType(m.MissionType), Months: int32(m.Months), Year: int32(m.Year),
-		})
-	}
-	for _, b := range p.Bookings {
-		f.Bookings = append(f.Bookings, &profilev1.Booking{
-			StartDate: dates.Format(b.Start), EndDate: dates.Format(b.End), MissionId: b.MissionID,
-		})
-	}
-	return f
 }

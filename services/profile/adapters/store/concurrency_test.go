@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caiomatch/caiomatch/services/profile/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/txn"
+	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
@@ -39,8 +41,8 @@ func TestConcurrentBookingsOfOneProfileAreAllKept(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		ctx := context.Background()
 		var commits atomic.Int64
-		repo := sqlite.NewRepository(db, func() { commits.Add(1) })
-		application := app.New(repo, nil, time.Now, func() string { return "unused" })
+		repo := repo{store.New(db, func() { commits.Add(1) })}
+		application := app.New(repo, repo, nil, time.Now, func() string { return "unused" })
 		p := newProfile("p1", "cons-1")
 		p.Bookings = nil
 		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
@@ -54,7 +56,7 @@ func TestConcurrentBookingsOfOneProfileAreAllKept(t *testing.T) {
 			mission := missionOf(i)
 			if i%2 == 0 {
 				var err error
-				outcomes[i], err = application.BookConsultant(ctx, app.Delivery{Consumer: app.MissionsConsumer, EventID: "ev-" + mission},
+				outcomes[i], err = application.BookConsultant(ctx, txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-" + mission},
 					app.Staffing{MissionID: mission, ProfileID: "p1", StartDate: "2027-05-01", EndDate: "2027-10-31"})
 				return err
 			}
@@ -120,8 +122,8 @@ func TestConcurrentBookingsOfOneProfileAreAllKept(t *testing.T) {
 func TestAcceptanceRacingCancellationLeavesNoBooking(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		ctx := context.Background()
-		repo := sqlite.NewRepository(db, nil)
-		application := app.New(repo, nil, time.Now, func() string { return "unused" })
+		repo := repo{store.New(db, nil)}
+		application := app.New(repo, repo, nil, time.Now, func() string { return "unused" })
 		const missions = 12
 		for i := range missions {
 			p := newProfile(fmt.Sprintf("p%02d", i), fmt.Sprintf("cons-%02d", i))
@@ -134,11 +136,11 @@ func TestAcceptanceRacingCancellationLeavesNoBooking(t *testing.T) {
 		errs := concurrently(2*missions, func(i int) error {
 			mission, profile := fmt.Sprintf("m-%02d", i/2), fmt.Sprintf("p%02d", i/2)
 			if i%2 == 0 {
-				_, err := application.BookConsultant(ctx, app.Delivery{Consumer: app.MissionsConsumer, EventID: "accepted-" + mission},
+				_, err := application.BookConsultant(ctx, txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "accepted-" + mission},
 					app.Staffing{MissionID: mission, ProfileID: profile, StartDate: "2027-05-01", EndDate: "2027-10-31"})
 				return err
 			}
-			_, err := application.ReleaseConsultant(ctx, app.Delivery{Consumer: app.MissionsConsumer, EventID: "cancelled-" + mission}, mission)
+			_, err := application.ReleaseConsultant(ctx, txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "cancelled-" + mission}, mission)
 			return err
 		})
 		for i, err := range errs {
