@@ -3,8 +3,8 @@ package app
 import (
 	"context"
 
-	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -16,60 +16,14 @@ import (
 // consultant (Tx.LockConsultant) and the mission, so of two concurrent acceptances of
 // overlapping missions the second sees the first one's booking and is refused.
 func (a *Application) AcceptOffer(ctx context.Context, caller identity.Caller, id string) (domain.Offer, error) {
-	if err := CheckOfferID(id); err != nil {
+	if err := missionrules.CheckOfferID(id); err != nil {
 		return domain.Offer{}, err
 	}
-	var accepted domain.Offer
-	err := a.repo.Atomically(ctx, func(tx Tx) error {
-		o, err := a.offerFor(tx, caller, id)
+	return a.answer(ctx, caller, id, true, func(ctx context.Context, tx Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error) {
+		bookings, err := tx.Bookings(ctx, o.ConsultantID)
 		if err != nil {
-			return err
+			return domain.Outcome{}, err
 		}
-		if err := tx.LockConsultant(o.ConsultantID); err != nil {
-			return err
-		}
-		m, err := tx.Mission(o.MissionID)
-		if err != nil {
-			return err
-		}
-		// Read again now that the consultant and the mission are held: what was read before
-		// may have changed meanwhile (not with SQLite, whose writers take turns, but with a
-		// store whose transactions overlap).
-		if o, err = tx.Offer(id); err != nil {
-			return err
-		}
-		bookings, err := tx.Bookings(o.ConsultantID)
-		if err != nil {
-			return err
-		}
-		out, err := domain.AcceptOffer(&o, &m, bookings, actorOf(caller), a.now())
-		if err != nil {
-			return err
-		}
-		if err := tx.SaveOffer(o); err != nil {
-			return err
-		}
-		if err := tx.SaveMission(m); err != nil {
-			return err
-		}
-		accepted = o
-		return apply(tx, out)
+		return domain.AcceptOffer(o, m, bookings, actorOf(caller), a.now())
 	})
-	if err != nil {
-		return domain.Offer{}, err
-	}
-	return accepted, nil
-}
-
-// offerFor reads an offer the caller may answer: only the consultant it was made to.
-func (a *Application) offerFor(tx Tx, caller identity.Caller, id string) (domain.Offer, error) {
-	o, err := tx.Offer(id)
-	if fault.KindOf(err) == fault.KindNotFound || (err == nil && !answers(caller, o)) {
-		return domain.Offer{}, ErrOfferNotFound(id)
-	}
-	return o, err
-}
-
-func answers(caller identity.Caller, o domain.Offer) bool {
-	return caller.Role == identity.RoleConsultant && caller.AccountID == o.ConsultantID
 }

@@ -5,35 +5,32 @@ import (
 	"context"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
 // Repository stores missions, offers and the decisions trail. Reads outside a transaction
-// see committed data; every change goes through Atomically, so that a use case's checks, its
-// writes, the decisions it appends and the events it publishes commit together or not at all.
+// see committed data; every change goes through the runner (InTx, or Once for an event
+// handler), so that a use case's checks, its writes, the decisions it appends and the events it
+// publishes commit together or not at all. Transactions that change the same mission, or book
+// the same consultant (see Tx.LockConsultant), run one after the other.
 type Repository interface {
+	txn.Runner[Tx]
+
 	Get(ctx context.Context, id string) (domain.Mission, error)
 	// List returns up to limit missions, newest first (created at, then id, both descending),
 	// strictly after the cursor when there is one; an empty firmID lists every firm's missions.
-	List(ctx context.Context, firmID string, after *Cursor, limit int) ([]domain.Mission, error)
+	List(ctx context.Context, firmID string, after *missionrules.Cursor, limit int) ([]domain.Mission, error)
 	// GetOffer returns an offer, or ErrOfferNotFound.
 	GetOffer(ctx context.Context, id string) (domain.Offer, error)
 	// ListOffers is List for offers; an empty consultantID lists every consultant's offers.
-	ListOffers(ctx context.Context, consultantID string, after *Cursor, limit int) ([]domain.Offer, error)
+	ListOffers(ctx context.Context, consultantID string, after *missionrules.Cursor, limit int) ([]domain.Offer, error)
 	// DueOffers returns up to limit pending offers whose expiry is at or before now, soonest
 	// first.
 	DueOffers(ctx context.Context, now time.Time, limit int) ([]domain.Offer, error)
 	// Decisions returns a mission's decisions trail in sequence order.
 	Decisions(ctx context.Context, missionID string) ([]domain.Decision, error)
-
-	// Atomically runs fn in one transaction, committed when fn returns nil and rolled back
-	// otherwise. Transactions that change the same mission, or book the same consultant (see
-	// Tx.LockConsultant), run one after the other.
-	Atomically(ctx context.Context, fn func(Tx) error) error
-	// AtomicallyOnce is Atomically for an event handler: it first claims eventID for consumer
-	// in the same transaction and, when the event was already processed, runs nothing and
-	// reports false.
-	AtomicallyOnce(ctx context.Context, consumer, eventID string, fn func(Tx) error) (bool, error)
 }
 
 // Tx is what a use case may read and change inside one transaction.
@@ -46,39 +43,39 @@ type Repository interface {
 type Tx interface {
 	// Mission holds a mission for the rest of the transaction, then reads it; ErrNotFound when
 	// there is none.
-	Mission(id string) (domain.Mission, error)
-	CreateMission(m domain.Mission) error
-	SaveMission(m domain.Mission) error
+	Mission(ctx context.Context, id string) (domain.Mission, error)
+	CreateMission(ctx context.Context, m domain.Mission) error
+	SaveMission(ctx context.Context, m domain.Mission) error
 	// MissionsWithCandidate returns the missions whose current candidates include profileID.
 	// Like OffersOfProfile and DecisionsAbout, it first holds every mission that names the
 	// profile, so what it returns may be changed and saved.
-	MissionsWithCandidate(profileID string) ([]domain.Mission, error)
+	MissionsWithCandidate(ctx context.Context, profileID string) ([]domain.Mission, error)
 
 	// Offer reads an offer; ErrOfferNotFound when there is none.
-	Offer(id string) (domain.Offer, error)
+	Offer(ctx context.Context, id string) (domain.Offer, error)
 	// PendingOffer returns the mission's pending offer, if any.
-	PendingOffer(missionID string) (domain.Offer, bool, error)
+	PendingOffer(ctx context.Context, missionID string) (domain.Offer, bool, error)
 	// OffersOfProfile returns every offer made to profileID, holding their missions.
-	OffersOfProfile(profileID string) ([]domain.Offer, error)
-	CreateOffer(o domain.Offer) error
-	SaveOffer(o domain.Offer) error
+	OffersOfProfile(ctx context.Context, profileID string) ([]domain.Offer, error)
+	CreateOffer(ctx context.Context, o domain.Offer) error
+	SaveOffer(ctx context.Context, o domain.Offer) error
 
 	// LockConsultant makes every other transaction that locks the same consultant wait until
 	// this one ends, so that checking their bookings and booking them is decided once.
-	LockConsultant(consultantID string) error
+	LockConsultant(ctx context.Context, consultantID string) error
 	// Bookings returns the offers the consultant accepted for missions that are still staffed.
-	Bookings(consultantID string) ([]domain.Offer, error)
+	Bookings(ctx context.Context, consultantID string) ([]domain.Offer, error)
 
 	// Record appends entries to their missions' decisions trails, numbering them.
-	Record(decisions ...domain.Decision) error
+	Record(ctx context.Context, decisions ...domain.Decision) error
 	// DecisionsAbout returns every entry naming profileID, as the entry's profile or as a
 	// candidate of a proposal, holding their missions.
-	DecisionsAbout(profileID string) ([]domain.Decision, error)
+	DecisionsAbout(ctx context.Context, profileID string) ([]domain.Decision, error)
 	// RewriteDecision replaces a stored entry (mission id and sequence); only erasure does.
-	RewriteDecision(d domain.Decision) error
+	RewriteDecision(ctx context.Context, d domain.Decision) error
 
 	// Publish stores events in the outbox, to be relayed once committed.
-	Publish(events ...domain.Event) error
+	Publish(ctx context.Context, events ...domain.Event) error
 }
 
 // Profiles asks the profile service about a profile.
@@ -117,9 +114,9 @@ func New(repo Repository, profiles Profiles, cfg Config, now func() time.Time, n
 const DefaultOfferTTL = 72 * time.Hour
 
 // apply stores what a change caused: its decisions and its events.
-func apply(tx Tx, out domain.Outcome) error {
-	if err := tx.Record(out.Decisions...); err != nil {
+func apply(ctx context.Context, tx Tx, out domain.Outcome) error {
+	if err := tx.Record(ctx, out.Decisions...); err != nil {
 		return err
 	}
-	return tx.Publish(out.Events...)
+	return tx.Publish(ctx, out.Events...)
 }

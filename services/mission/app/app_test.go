@@ -12,11 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
-	"github.com/caiomatch/caiomatch/services/mission/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/pkg/txn"
+	"github.com/caiomatch/caiomatch/services/mission/adapters/store"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
@@ -48,11 +51,11 @@ func newFixture(t *testing.T) *testbed {
 func newFixtureOn(t *testing.T, b sqltest.Backend) *testbed {
 	t.Helper()
 	db := b.Open(t)
-	if err := sqlstore.Migrate(context.Background(), db, sqlite.Migrations()...); err != nil {
+	if err := sqlstore.Migrate(context.Background(), db, store.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	f := &testbed{db: db, clock: &fakeClock{t: start}, profiles: &fakeProfiles{accounts: map[string]string{}},
-		pause: &pausing{Repository: sqlite.NewRepository(db, nil)}}
+		pause: &pausing{Repository: store.NewRepository(db, nil)}}
 	var ids atomic.Int64
 	f.app = app.New(jittery{f.pause}, f.profiles, app.Config{OfferTTL: offerTTL, PseudonymKey: []byte("test-key")},
 		f.clock.Now, func() string { return fmt.Sprintf("id-%03d", ids.Add(1)) })
@@ -76,9 +79,9 @@ type pausing struct {
 	during func()
 }
 
-func (p *pausing) AtomicallyOnce(ctx context.Context, consumer, eventID string, fn func(app.Tx) error) (bool, error) {
-	return p.Repository.AtomicallyOnce(ctx, consumer, eventID, func(tx app.Tx) error {
-		return fn(&pausingTx{Tx: tx, during: p.during})
+func (p *pausing) Once(ctx context.Context, d txn.Delivery, fn func(context.Context, app.Tx) error) (bool, error) {
+	return p.Repository.Once(ctx, d, func(ctx context.Context, tx app.Tx) error {
+		return fn(ctx, &pausingTx{Tx: tx, during: p.during})
 	})
 }
 
@@ -87,8 +90,8 @@ type pausingTx struct {
 	during func()
 }
 
-func (t *pausingTx) OffersOfProfile(profileID string) ([]domain.Offer, error) {
-	offers, err := t.Tx.OffersOfProfile(profileID)
+func (t *pausingTx) OffersOfProfile(ctx context.Context, profileID string) ([]domain.Offer, error) {
+	offers, err := t.Tx.OffersOfProfile(ctx, profileID)
 	if during := t.during; err == nil && during != nil {
 		t.during = nil
 		during()
@@ -101,9 +104,18 @@ func (t *pausingTx) OffersOfProfile(profileID string) ([]domain.Offer, error) {
 // transaction and wrote in another would let a concurrent one slip in between.
 type jittery struct{ app.Repository }
 
-func (j jittery) Atomically(ctx context.Context, fn func(app.Tx) error) error {
+func (j jittery) InTx(ctx context.Context, fn func(context.Context, app.Tx) error) error {
 	time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond))))
-	return j.Repository.Atomically(ctx, fn)
+	return j.Repository.InTx(ctx, fn)
+}
+
+// shortlistEvent and erasureEvent are deliveries of an event to the mission's consumers.
+func shortlistEvent(id string) txn.Delivery {
+	return txn.Delivery{Consumer: eventbus.ConsumerMissionShortlists, EventID: id}
+}
+
+func erasureEvent(id string) txn.Delivery {
+	return txn.Delivery{Consumer: eventbus.ConsumerMissionProfiles, EventID: id}
 }
 
 // fixture is the application alone, for the tests that need nothing else.
@@ -306,7 +318,7 @@ func TestListMissionsRefusals(t *testing.T) {
 	if len(fe.Violations) != 1 || fe.Violations[0].Field != "pageSize" {
 		t.Fatalf("violations %+v", fe.Violations)
 	}
-	for _, token := range []string{"!!!", "bm90IGpzb24", app.EncodePageToken(app.Cursor{})} {
+	for _, token := range []string{"!!!", "bm90IGpzb24", missionrules.EncodePageToken(missionrules.Cursor{})} {
 		_, _, err = a.ListMissions(ctx, firm1, 10, token)
 		fe = wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
 		if len(fe.Violations) != 1 || fe.Violations[0].Field != "pageToken" {
@@ -350,32 +362,32 @@ func TestApplyShortlist(t *testing.T) {
 		return got.Status
 	}
 
-	out, err := a.ApplyShortlist(ctx, "ev-1", shortlist(m.ID, 1))
+	out, err := a.ApplyShortlist(ctx, shortlistEvent("ev-1"), shortlist(m.ID, 1))
 	if err != nil || !out.Applied || out.Duplicate || status() != domain.StatusNoMatch {
 		t.Fatalf("rev 1: %+v %v %s", out, err, status())
 	}
-	out, err = a.ApplyShortlist(ctx, "ev-2", shortlist(m.ID, 2, "p1", "p2", "p3"))
+	out, err = a.ApplyShortlist(ctx, shortlistEvent("ev-2"), shortlist(m.ID, 2, "p1", "p2", "p3"))
 	if err != nil || !out.Applied || status() != domain.StatusShortlisted {
 		t.Fatalf("rev 2: %+v %v %s", out, err, status())
 	}
 	// The same event again, even claiming other content, is a no-op.
-	out, err = a.ApplyShortlist(ctx, "ev-1", shortlist(m.ID, 9))
+	out, err = a.ApplyShortlist(ctx, shortlistEvent("ev-1"), shortlist(m.ID, 9))
 	if err != nil || !out.Duplicate || status() != domain.StatusShortlisted {
 		t.Fatalf("duplicate: %+v %v %s", out, err, status())
 	}
 	// An older revision arriving late is ignored.
-	out, err = a.ApplyShortlist(ctx, "ev-3", shortlist(m.ID, 1))
+	out, err = a.ApplyShortlist(ctx, shortlistEvent("ev-3"), shortlist(m.ID, 1))
 	if err != nil || out.Applied || out.Duplicate || status() != domain.StatusShortlisted {
 		t.Fatalf("stale: %+v %v %s", out, err, status())
 	}
 	// An unknown mission fails, so the bus redelivers it.
-	_, err = a.ApplyShortlist(ctx, "ev-4", shortlist("absent", 1, "p1"))
+	_, err = a.ApplyShortlist(ctx, shortlistEvent("ev-4"), shortlist("absent", 1, "p1"))
 	wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
 	// A cancelled mission takes no more shortlists.
 	if _, err := a.CancelMission(ctx, firm1, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	out, err = a.ApplyShortlist(ctx, "ev-5", shortlist(m.ID, 5))
+	out, err = a.ApplyShortlist(ctx, shortlistEvent("ev-5"), shortlist(m.ID, 5))
 	if err != nil || out.Applied || status() != domain.StatusCancelled {
 		t.Fatalf("after cancel: %+v %v %s", out, err, status())
 	}

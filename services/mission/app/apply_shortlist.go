@@ -3,12 +3,9 @@ package app
 import (
 	"context"
 
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
-
-// ShortlistConsumer names the shortlist handler in the processed-events table (and is the
-// durable consumer's name on the bus).
-const ShortlistConsumer = "mission-shortlists"
 
 // Shortlist is what the mission service keeps of a shortlist matching proposed.
 type Shortlist struct {
@@ -26,14 +23,14 @@ type ShortlistOutcome struct {
 	Status  domain.Status
 }
 
-// ApplyShortlist takes in a ShortlistProposed event exactly once: the mission's candidates, its
+// ApplyShortlist takes in a ShortlistProposed event exactly once (once per delivery d): the mission's candidates, its
 // status and its decisions trail follow the proposal (see domain.Mission.ApplyShortlist). A
 // mission the service does not know is an error, so the event is redelivered later (and
 // dead-lettered after a bounded number of deliveries).
-func (a *Application) ApplyShortlist(ctx context.Context, eventID string, s Shortlist) (ShortlistOutcome, error) {
+func (a *Application) ApplyShortlist(ctx context.Context, d txn.Delivery, s Shortlist) (ShortlistOutcome, error) {
 	var out ShortlistOutcome
-	claimed, err := a.repo.AtomicallyOnce(ctx, ShortlistConsumer, eventID, func(tx Tx) error {
-		m, err := tx.Mission(s.MissionID)
+	claimed, err := a.repo.Once(ctx, d, func(ctx context.Context, tx Tx) error {
+		m, err := tx.Mission(ctx, s.MissionID)
 		if err != nil {
 			return err
 		}
@@ -42,10 +39,10 @@ func (a *Application) ApplyShortlist(ctx context.Context, eventID string, s Shor
 		if !applied {
 			return nil
 		}
-		if err := tx.SaveMission(m); err != nil {
+		if err := tx.SaveMission(ctx, m); err != nil {
 			return err
 		}
-		return apply(tx, changes)
+		return apply(ctx, tx, changes)
 	})
 	if err != nil {
 		return ShortlistOutcome{}, err

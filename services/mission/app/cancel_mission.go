@@ -15,15 +15,15 @@ func (a *Application) CancelMission(ctx context.Context, caller identity.Caller,
 		return domain.Mission{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm or an operator cancels a mission")
 	}
 	var cancelled domain.Mission
-	err := a.repo.Atomically(ctx, func(tx Tx) error {
-		m, err := tx.Mission(id)
+	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		m, err := tx.Mission(ctx, id)
 		if err != nil {
 			return err
 		}
 		if !caller.IsOperator() && m.FirmID != caller.AccountID {
 			return ErrNotFound(id)
 		}
-		pending, hasPending, err := tx.PendingOffer(id)
+		pending, hasPending, err := tx.PendingOffer(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -35,16 +35,16 @@ func (a *Application) CancelMission(ctx context.Context, caller identity.Caller,
 		if err != nil {
 			return err
 		}
-		if err := tx.SaveMission(m); err != nil {
+		if err := tx.SaveMission(ctx, m); err != nil {
 			return err
 		}
 		if hasPending {
-			if err := tx.SaveOffer(pending); err != nil {
+			if err := tx.SaveOffer(ctx, pending); err != nil {
 				return err
 			}
 		}
 		cancelled = m
-		return apply(tx, out)
+		return apply(ctx, tx, out)
 	})
 	if err != nil {
 		return domain.Mission{}, err

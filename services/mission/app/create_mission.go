@@ -17,11 +17,11 @@ func (a *Application) CreateMission(ctx context.Context, caller identity.Caller,
 	if err != nil {
 		return domain.Mission{}, err
 	}
-	err = a.repo.Atomically(ctx, func(tx Tx) error {
-		if err := tx.CreateMission(m); err != nil {
+	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if err := tx.CreateMission(ctx, m); err != nil {
 			return err
 		}
-		return apply(tx, out)
+		return apply(ctx, tx, out)
 	})
 	if err != nil {
 		return domain.Mission{}, err

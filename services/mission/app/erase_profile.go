@@ -3,12 +3,9 @@ package app
 import (
 	"context"
 
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
-
-// ProfilesConsumer names the handler of profile erasures in the processed-events table (and is
-// the durable consumer's name on the bus).
-const ProfilesConsumer = "mission-profiles"
 
 // ErasureOutcome tells what handling an erasure did, for logs and tests.
 type ErasureOutcome struct {
@@ -19,7 +16,7 @@ type ErasureOutcome struct {
 	Withdrawn, Offers, Missions, Decisions int
 }
 
-// EraseProfile takes in a ProfileErased event exactly once. The person's pending offers are
+// EraseProfile takes in a ProfileErased event exactly once (once per delivery d). The person's pending offers are
 // withdrawn (their missions are SHORTLISTED again without them), then their profile id is
 // replaced by its pseudonym in offers, current candidates and the decisions trail, where the
 // explanations of their candidacies are dropped; scores and ranks stay, so proposals still
@@ -28,54 +25,54 @@ type ErasureOutcome struct {
 // The lookups hold every mission naming the person before reading (see Tx), so a concurrent
 // change to one of those missions or offers waits for the erasure instead of being overwritten
 // by it, and an offer made meanwhile is made, or refused, after it.
-func (a *Application) EraseProfile(ctx context.Context, eventID, profileID string) (ErasureOutcome, error) {
+func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileID string) (ErasureOutcome, error) {
 	pseudonym := domain.Pseudonym(a.cfg.PseudonymKey, profileID)
 	var out ErasureOutcome
-	claimed, err := a.repo.AtomicallyOnce(ctx, ProfilesConsumer, eventID, func(tx Tx) error {
+	claimed, err := a.repo.Once(ctx, d, func(ctx context.Context, tx Tx) error {
 		out = ErasureOutcome{}
-		offers, err := tx.OffersOfProfile(profileID)
+		offers, err := tx.OffersOfProfile(ctx, profileID)
 		if err != nil {
 			return err
 		}
 		for _, o := range offers {
 			if o.Status == domain.OfferStatusPending {
-				if err := a.withdraw(tx, o.ID, o.MissionID); err != nil {
+				if err := a.withdraw(ctx, tx, o); err != nil {
 					return err
 				}
 				out.Withdrawn++
 			}
 		}
 		// Read again: withdrawals changed some of them.
-		if offers, err = tx.OffersOfProfile(profileID); err != nil {
+		if offers, err = tx.OffersOfProfile(ctx, profileID); err != nil {
 			return err
 		}
 		for _, o := range offers {
 			if o.Pseudonymise(profileID, pseudonym) {
-				if err := tx.SaveOffer(o); err != nil {
+				if err := tx.SaveOffer(ctx, o); err != nil {
 					return err
 				}
 				out.Offers++
 			}
 		}
-		missions, err := tx.MissionsWithCandidate(profileID)
+		missions, err := tx.MissionsWithCandidate(ctx, profileID)
 		if err != nil {
 			return err
 		}
 		for _, m := range missions {
 			if m.Pseudonymise(profileID, pseudonym) {
-				if err := tx.SaveMission(m); err != nil {
+				if err := tx.SaveMission(ctx, m); err != nil {
 					return err
 				}
 				out.Missions++
 			}
 		}
-		decisions, err := tx.DecisionsAbout(profileID)
+		decisions, err := tx.DecisionsAbout(ctx, profileID)
 		if err != nil {
 			return err
 		}
-		for _, d := range decisions {
-			if d.Pseudonymise(profileID, pseudonym) {
-				if err := tx.RewriteDecision(d); err != nil {
+		for _, dec := range decisions {
+			if dec.Pseudonymise(profileID, pseudonym) {
+				if err := tx.RewriteDecision(ctx, dec); err != nil {
 					return err
 				}
 				out.Decisions++
@@ -90,24 +87,10 @@ func (a *Application) EraseProfile(ctx context.Context, eventID, profileID strin
 	return out, nil
 }
 
-func (a *Application) withdraw(tx Tx, offerID, missionID string) error {
-	m, err := tx.Mission(missionID)
-	if err != nil {
-		return err
-	}
-	o, err := tx.Offer(offerID)
-	if err != nil {
-		return err
-	}
-	out, ok := domain.WithdrawOffer(&o, &m, a.now())
-	if !ok {
-		return nil
-	}
-	if err := tx.SaveOffer(o); err != nil {
-		return err
-	}
-	if err := tx.SaveMission(m); err != nil {
-		return err
-	}
-	return apply(tx, out)
+func (a *Application) withdraw(ctx context.Context, tx Tx, o domain.Offer) error {
+	_, _, err := a.changeOffer(ctx, tx, o.MissionID, o.ID, func(o *domain.Offer, m *domain.Mission) (domain.Outcome, bool, error) {
+		out, ok := domain.WithdrawOffer(o, m, a.now())
+		return out, ok, nil
+	})
+	return err
 }

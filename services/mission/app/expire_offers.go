@@ -44,28 +44,14 @@ func (a *Application) ExpireOffers(ctx context.Context, now time.Time) (int, err
 }
 
 func (a *Application) expireOffer(ctx context.Context, due domain.Offer, now time.Time) (bool, error) {
-	done := false
-	err := a.repo.Atomically(ctx, func(tx Tx) error {
-		m, err := tx.Mission(due.MissionID)
-		if err != nil {
-			return err
-		}
-		o, err := tx.Offer(due.ID)
-		if err != nil {
-			return err
-		}
-		out, ok := domain.ExpireOffer(&o, &m, now)
-		if !ok {
-			return nil
-		}
-		if err := tx.SaveOffer(o); err != nil {
-			return err
-		}
-		if err := tx.SaveMission(m); err != nil {
-			return err
-		}
-		done = true
-		return apply(tx, out)
+	var expired bool
+	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		_, expired, err = a.changeOffer(ctx, tx, due.MissionID, due.ID, func(o *domain.Offer, m *domain.Mission) (domain.Outcome, bool, error) {
+			out, ok := domain.ExpireOffer(o, m, now)
+			return out, ok, nil
+		})
+		return err
 	})
-	return done, err
+	return expired, err
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -19,19 +20,7 @@ func (a *Application) ListOffers(ctx context.Context, caller identity.Caller, pa
 	default:
 		return nil, "", fault.PermissionDenied(ReasonRoleNotAllowed, "only consultants and operators list offers")
 	}
-	size, after, err := CheckPage(pageSize, pageToken)
-	if err != nil {
-		return nil, "", err
-	}
-	offers, err := a.repo.ListOffers(ctx, consultantID, after, size+1)
-	if err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(offers) > size {
-		offers = offers[:size]
-		last := offers[size-1]
-		next = EncodePageToken(Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
-	}
-	return offers, next, nil
+	return page(pageSize, pageToken, func(after *missionrules.Cursor, limit int) ([]domain.Offer, error) {
+		return a.repo.ListOffers(ctx, consultantID, after, limit)
+	}, func(o domain.Offer) missionrules.Cursor { return missionrules.Cursor{CreatedAt: o.CreatedAt, ID: o.ID} })
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -15,7 +16,7 @@ func (a *Application) MakeOffer(ctx context.Context, caller identity.Caller, mis
 	if caller.Role != identity.RoleFirm {
 		return domain.Offer{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm makes an offer")
 	}
-	if err := CheckMakeOffer(missionID, profileID); err != nil {
+	if err := missionrules.CheckMakeOffer(missionID, profileID); err != nil {
 		return domain.Offer{}, err
 	}
 	// Checked first without holding anything, so that a refused offer asks nobody; checked
@@ -36,8 +37,8 @@ func (a *Application) MakeOffer(ctx context.Context, caller identity.Caller, mis
 	}
 
 	var offer domain.Offer
-	err = a.repo.Atomically(ctx, func(tx Tx) error {
-		m, err := tx.Mission(missionID)
+	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		m, err := tx.Mission(ctx, missionID)
 		if err != nil {
 			return err
 		}
@@ -45,14 +46,14 @@ func (a *Application) MakeOffer(ctx context.Context, caller identity.Caller, mis
 		if err != nil {
 			return err
 		}
-		if err := tx.CreateOffer(o); err != nil {
+		if err := tx.CreateOffer(ctx, o); err != nil {
 			return err
 		}
-		if err := tx.SaveMission(m); err != nil {
+		if err := tx.SaveMission(ctx, m); err != nil {
 			return err
 		}
 		offer = o
-		return apply(tx, out)
+		return apply(ctx, tx, out)
 	})
 	if err != nil {
 		return domain.Offer{}, err

@@ -49,7 +49,7 @@ func (f *testbed) shortlisted(t *testing.T, firm identity.Caller, startDate stri
 		t.Fatal(err)
 	}
 	events++
-	if _, err := f.app.ApplyShortlist(ctx, fmt.Sprintf("ev-%d", events), shortlist(m.ID, 1, candidates...)); err != nil {
+	if _, err := f.app.ApplyShortlist(ctx, shortlistEvent(fmt.Sprintf("ev-%d", events)), shortlist(m.ID, 1, candidates...)); err != nil {
 		t.Fatal(err)
 	}
 	return m
@@ -548,7 +548,7 @@ func TestNewShortlistWhileOffered(t *testing.T) {
 	f.profiles.own("p1", "cons-1")
 	m := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
 	o := f.offer(t, firm1, m.ID, "p1")
-	out, err := f.app.ApplyShortlist(ctx, "ev-offered", shortlist(m.ID, 2, "p3", "p1"))
+	out, err := f.app.ApplyShortlist(ctx, shortlistEvent("ev-offered"), shortlist(m.ID, 2, "p3", "p1"))
 	if err != nil || !out.Applied || out.Status != domain.StatusOffered {
 		t.Fatalf("%+v %v", out, err)
 	}
@@ -559,7 +559,7 @@ func TestNewShortlistWhileOffered(t *testing.T) {
 	if _, err := f.app.AcceptOffer(ctx, consultant, o.ID); err != nil {
 		t.Fatal(err)
 	}
-	out, err = f.app.ApplyShortlist(ctx, "ev-staffed", shortlist(m.ID, 3, "p4"))
+	out, err = f.app.ApplyShortlist(ctx, shortlistEvent("ev-staffed"), shortlist(m.ID, 3, "p4"))
 	if err != nil || out.Applied {
 		t.Fatalf("%+v %v", out, err)
 	}
@@ -612,7 +612,7 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 		}
 		pending := f.offer(t, firm1, pendingM.ID, "p1")
 
-		out, err := f.app.EraseProfile(ctx, "erase-1", "p1")
+		out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -662,12 +662,12 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 		}
 
 		// The same event again changes nothing.
-		again, err := f.app.EraseProfile(ctx, "erase-1", "p1")
+		again, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1")
 		if err != nil || !again.Duplicate {
 			t.Fatalf("again: %+v %v", again, err)
 		}
 		// A profile still a candidate, with no offer, is pseudonymised among the candidates.
-		out, err = f.app.EraseProfile(ctx, "erase-2", "p2")
+		out, err = f.app.EraseProfile(ctx, erasureEvent("erase-2"), "p2")
 		if err != nil || out.Missions != 3 || out.Withdrawn != 0 {
 			t.Fatalf("erase p2: %+v %v", out, err)
 		}
@@ -882,7 +882,7 @@ func TestEraseProfileWhileTheMissionsChange(t *testing.T) {
 			go func() { _, err := f.app.MakeOffer(ctx, firm1, offered.ID, erased); offer <- err }()
 			time.Sleep(300 * time.Millisecond) // time enough for both to commit, were the missions not held
 		}
-		out, err := f.app.EraseProfile(ctx, "erase-1", erased)
+		out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), erased)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,199 +4,39 @@ package domain
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/fault"
-	"github.com/caiomatch/caiomatch/pkg/taxonomy"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 )
 
-// MissionType is what the firm needs the transition CAIO for. Values match the public enum.
-type MissionType int
+// The request a firm submits and its rules are the mission service's field rules, shared with
+// the gateway's edge checks (pkg/missionrules).
+type (
+	MissionType      = missionrules.MissionType
+	WorkMode         = missionrules.WorkMode
+	Location         = missionrules.Location
+	SkillRequirement = missionrules.SkillRequirement
+	Request          = missionrules.Request
+	RequestInput     = missionrules.RequestInput
+)
 
 const (
-	MissionTypeUnspecified MissionType = iota
-	MissionTypeAIStrategy
-	MissionTypeTransformationLaunch
-	MissionTypeChangeManagement
-	MissionTypeRiskAndCompliance
+	MissionTypeUnspecified          = missionrules.MissionTypeUnspecified
+	MissionTypeAIStrategy           = missionrules.MissionTypeAIStrategy
+	MissionTypeTransformationLaunch = missionrules.MissionTypeTransformationLaunch
+	MissionTypeChangeManagement     = missionrules.MissionTypeChangeManagement
+	MissionTypeRiskAndCompliance    = missionrules.MissionTypeRiskAndCompliance
+
+	WorkModeUnspecified = missionrules.WorkModeUnspecified
+	WorkModeOnSite      = missionrules.WorkModeOnSite
+	WorkModeHybrid      = missionrules.WorkModeHybrid
+	WorkModeRemote      = missionrules.WorkModeRemote
 )
 
-// WorkMode is where the work happens. Values match the public enum.
-type WorkMode int
-
-const (
-	WorkModeUnspecified WorkMode = iota
-	WorkModeOnSite
-	WorkModeHybrid
-	WorkModeRemote
-)
-
-type Location struct {
-	Country string
-	City    string
-}
-
-// SkillRequirement is a minimum level for one of the mission's required skills.
-type SkillRequirement struct {
-	ID       string
-	MinLevel int
-}
-
-// Request is everything a firm states about the mission it needs staffed.
-type Request struct {
-	Title              string
-	Sector             string
-	MissionType        MissionType
-	RequiredSkills     []string
-	NiceToHaveSkills   []string
-	StartDate          time.Time
-	DurationMonths     int
-	MaxDailyRateEUR    int
-	Languages          []string
-	Location           Location
-	WorkMode           WorkMode
-	MinYearsExperience int
-	// RequiredSkillLevels gives a minimum level to some of RequiredSkills, in the client's
-	// order; a required skill without one may be at any level.
-	RequiredSkillLevels []SkillRequirement
-}
-
-// EndDate is the last day of the mission window.
-func (r Request) EndDate() time.Time { return dates.MissionEnd(r.StartDate, r.DurationMonths) }
-
-// RequestInput is a Request as a client sends it, before any check.
-type RequestInput struct {
-	Request
-	StartDate string
-}
-
-// Limits that keep a mission sane; they are documented in docs/API.md.
-const (
-	MaxTitleRunes      = 200
-	MaxRequiredSkills  = 20
-	MaxNiceToHave      = 20
-	MinDurationMonths  = 6
-	MaxDurationMonths  = 18
-	MaxDailyRateEUR    = 20000
-	MaxYearsExperience = 60
-	MinSkillLevel      = 1
-	MaxSkillLevel      = 5
-)
-
-// NewRequest checks every field and reports all violations at once. now is the caller's clock:
-// the start date may not be before today (UTC).
+// NewRequest checks every field and reports all violations at once (missionrules.NewRequest).
 func NewRequest(in RequestInput, now time.Time) (Request, error) {
-	var v fault.Violations
-	r := in.Request
-	r.Title = strings.TrimSpace(r.Title)
-	r.Location.City = strings.TrimSpace(r.Location.City)
-
-	switch {
-	case r.Title == "":
-		v.Add("title", "is required")
-	case utf8.RuneCountInString(r.Title) > MaxTitleRunes:
-		v.Add("title", "must be at most %d characters", MaxTitleRunes)
-	}
-	if r.Sector == "" {
-		v.Add("sector", "is required: a NACE Rev. 2.1 section or division id")
-	} else if _, ok := taxonomy.SectorByID(r.Sector); !ok {
-		v.Add("sector", "unknown sector %q (see GET /v1/taxonomy/sectors)", r.Sector)
-	}
-	if r.MissionType < MissionTypeAIStrategy || r.MissionType > MissionTypeRiskAndCompliance {
-		v.Add("missionType", "is required: MISSION_TYPE_AI_STRATEGY, MISSION_TYPE_TRANSFORMATION_LAUNCH, "+
-			"MISSION_TYPE_CHANGE_MANAGEMENT or MISSION_TYPE_RISK_AND_COMPLIANCE")
-	}
-	required := checkSkills(&v, "requiredSkills", r.RequiredSkills, 1, MaxRequiredSkills, nil)
-	checkSkills(&v, "niceToHaveSkills", r.NiceToHaveSkills, 0, MaxNiceToHave, required)
-	checkSkillLevels(&v, "requiredSkillLevels", r.RequiredSkillLevels, r.RequiredSkills)
-	if in.StartDate == "" {
-		v.Add("startDate", "is required")
-	} else if t, err := dates.Parse(in.StartDate); err != nil {
-		v.Add("startDate", "%s", err.Error())
-	} else if today := dates.Today(now); t.Before(today) {
-		v.Add("startDate", "must not be before today (%s)", dates.Format(today))
-	} else {
-		r.StartDate = t
-	}
-	if r.DurationMonths < MinDurationMonths || r.DurationMonths > MaxDurationMonths {
-		v.Add("durationMonths", "must be between %d and %d", MinDurationMonths, MaxDurationMonths)
-	}
-	if r.MaxDailyRateEUR <= 0 || r.MaxDailyRateEUR > MaxDailyRateEUR {
-		v.Add("maxDailyRateEur", "must be a whole number of euros between 1 and %d", MaxDailyRateEUR)
-	}
-	taxonomy.CheckLanguages(&v, "languages", r.Languages)
-	taxonomy.CheckLocation(&v, "location", r.Location.Country, r.Location.City)
-	if r.WorkMode < WorkModeOnSite || r.WorkMode > WorkModeRemote {
-		v.Add("workMode", "is required: WORK_MODE_ON_SITE, WORK_MODE_HYBRID or WORK_MODE_REMOTE")
-	}
-	if r.MinYearsExperience < 0 || r.MinYearsExperience > MaxYearsExperience {
-		v.Add("minYearsExperience", "must be between 0 and %d", MaxYearsExperience)
-	}
-	if err := v.Err(); err != nil {
-		return Request{}, err
-	}
-	return r, nil
-}
-
-// checkSkills checks a list of skill ids and returns the set of those it holds. A skill that is
-// also in exclude is a violation.
-func checkSkills(v *fault.Violations, field string, ids []string, minCount, maxCount int, exclude map[string]bool) map[string]bool {
-	seen := map[string]bool{}
-	if len(ids) < minCount {
-		v.Add(field, "needs at least %d skill", minCount)
-		return seen
-	}
-	if len(ids) > maxCount {
-		v.Add(field, "must hold at most %d skills", maxCount)
-		return seen
-	}
-	for i, id := range ids {
-		f := taxonomy.Indexed(field, i)
-		switch _, known := taxonomy.SkillByID(id); {
-		case !known:
-			v.Add(f, "unknown skill %q (see GET /v1/taxonomy/skills)", id)
-		case seen[id]:
-			v.Add(f, "skill %q is repeated", id)
-		case exclude[id]:
-			v.Add(f, "skill %q is already required", id)
-		}
-		seen[id] = true
-	}
-	return seen
-}
-
-// checkSkillLevels checks the minimum levels given to required skills: each names a skill of
-// required (as the client sent it, so that an unknown or repeated required skill is reported
-// once, on requiredSkills), at most once, with a level between MinSkillLevel and MaxSkillLevel.
-// There are at most as many entries as required skills, and never more than MaxRequiredSkills.
-func checkSkillLevels(v *fault.Violations, field string, levels []SkillRequirement, required []string) {
-	if maxCount := min(len(required), MaxRequiredSkills); len(levels) > maxCount {
-		v.Add(field, "must hold at most %d entries, one per required skill", maxCount)
-		return
-	}
-	isRequired := map[string]bool{}
-	for _, id := range required {
-		isRequired[id] = true
-	}
-	seen := map[string]bool{}
-	for i, l := range levels {
-		f := taxonomy.Indexed(field, i)
-		switch {
-		case l.ID == "":
-			v.Add(f+".id", "is required and must be one of requiredSkills")
-		case !isRequired[l.ID]:
-			v.Add(f+".id", "skill %q must be one of requiredSkills", l.ID)
-		case seen[l.ID]:
-			v.Add(f+".id", "skill %q already has a minimum level", l.ID)
-		}
-		seen[l.ID] = true
-		if l.MinLevel < MinSkillLevel || l.MinLevel > MaxSkillLevel {
-			v.Add(f+".minLevel", "must be between %d and %d", MinSkillLevel, MaxSkillLevel)
-		}
-	}
+	return missionrules.NewRequest(in, now)
 }
 
 // Status is where a mission is in its lifecycle. Values match the public enum.

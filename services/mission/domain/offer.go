@@ -1,12 +1,11 @@
 package domain
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 )
 
 // OfferStatus is where an offer stands. Values match the public enum.
@@ -60,9 +59,6 @@ const (
 	ReasonConsultantAlreadyBooked = "CONSULTANT_ALREADY_BOOKED"
 )
 
-// MaxDeclineReasonRunes bounds what a consultant writes when declining.
-const MaxDeclineReasonRunes = 1000
-
 // Offer is a firm's offer of a mission to one consultant of its shortlist.
 type Offer struct {
 	ID        string
@@ -110,23 +106,10 @@ func (o Offer) checkAnswerable(now time.Time) error {
 
 func (o *Offer) withdraw() { o.Status = OfferStatusWithdrawn }
 
-// CheckDeclineReason applies the rules of a decline reason and returns it trimmed: required,
-// at most MaxDeclineReasonRunes characters.
+// CheckDeclineReason applies the rules of a decline reason and returns it trimmed
+// (missionrules.CheckDeclineReason).
 func CheckDeclineReason(reason string) (string, error) {
-	reason = strings.TrimSpace(reason)
-	var v fault.Violations
-	switch {
-	case reason == "":
-		v.Add("reason", "is required")
-	case !utf8.ValidString(reason):
-		v.Add("reason", "must be valid UTF-8 text")
-	case utf8.RuneCountInString(reason) > MaxDeclineReasonRunes:
-		v.Add("reason", "must be at most %d characters", MaxDeclineReasonRunes)
-	}
-	if err := v.Err(); err != nil {
-		return "", err
-	}
-	return reason, nil
+	return missionrules.CheckDeclineReason(reason)
 }
 
 // AcceptOffer is the consultant's yes: the offer is accepted and its mission m staffed. bookings

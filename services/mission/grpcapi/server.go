@@ -1,19 +1,16 @@
 // Package grpcapi is the mission service's gRPC port: it translates messages to use-case calls
-// and nothing more. The gateway also uses its Validate function to check requests at the edge.
+// and nothing more. The gateway checks requests at the edge with pkg/edgecheck, which applies
+// the same rules (pkg/missionrules).
 package grpcapi
 
 import (
 	"context"
-	"time"
-
-	"google.golang.org/protobuf/proto"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
-	"github.com/caiomatch/caiomatch/services/mission/adapters/missionpb"
+	"github.com/caiomatch/caiomatch/pkg/missionrules/rulespb"
 	"github.com/caiomatch/caiomatch/services/mission/app"
-	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
 type Server struct {
@@ -36,11 +33,11 @@ func (s *Server) CreateMission(ctx context.Context, req *missionv1.CreateMission
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.app.CreateMission(ctx, caller, missionpb.CreateRequest(req))
+	m, err := s.app.CreateMission(ctx, caller, rulespb.RequestInput(req))
 	if err != nil {
 		return nil, err
 	}
-	return &missionv1.CreateMissionResponse{Mission: missionpb.Mission(m)}, nil
+	return &missionv1.CreateMissionResponse{Mission: Mission(m)}, nil
 }
 
 func (s *Server) GetMission(ctx context.Context, req *missionv1.GetMissionRequest) (*missionv1.GetMissionResponse, error) {
@@ -52,7 +49,7 @@ func (s *Server) GetMission(ctx context.Context, req *missionv1.GetMissionReques
 	if err != nil {
 		return nil, err
 	}
-	return &missionv1.GetMissionResponse{Mission: missionpb.Mission(m)}, nil
+	return &missionv1.GetMissionResponse{Mission: Mission(m)}, nil
 }
 
 func (s *Server) ListMissions(ctx context.Context, req *missionv1.ListMissionsRequest) (*missionv1.ListMissionsResponse, error) {
@@ -66,7 +63,7 @@ func (s *Server) ListMissions(ctx context.Context, req *missionv1.ListMissionsRe
 	}
 	resp := &missionv1.ListMissionsResponse{NextPageToken: next}
 	for _, m := range missions {
-		resp.Missions = append(resp.Missions, missionpb.Mission(m))
+		resp.Missions = append(resp.Missions, Mission(m))
 	}
 	return resp, nil
 }
@@ -80,7 +77,7 @@ func (s *Server) CancelMission(ctx context.Context, req *missionv1.CancelMission
 	if err != nil {
 		return nil, err
 	}
-	return &missionv1.CancelMissionResponse{Mission: missionpb.Mission(m)}, nil
+	return &missionv1.CancelMissionResponse{Mission: Mission(m)}, nil
 }
 
 func (s *Server) MakeOffer(ctx context.Context, req *missionv1.MakeOfferRequest) (*missionv1.MakeOfferResponse, error) {
@@ -92,7 +89,7 @@ func (s *Server) MakeOffer(ctx context.Context, req *missionv1.MakeOfferRequest)
 	if err != nil {
 		return nil, err
 	}
-	return &missionv1.MakeOfferResponse{Offer: missionpb.Offer(o)}, nil
+	return &missionv1.MakeOfferResponse{Offer: Offer(o)}, nil
 }
 
 func (s *Server) ListOffers(ctx context.Context, req *missionv1.ListOffersRequest) (*missionv1.ListOffersResponse, error) {
@@ -106,7 +103,7 @@ func (s *Server) ListOffers(ctx context.Context, req *missionv1.ListOffersReques
 	}
 	resp := &missionv1.ListOffersResponse{NextPageToken: next}
 	for _, o := range offers {
-		resp.Offers = append(resp.Offers, missionpb.Offer(o))
+		resp.Offers = append(resp.Offers, Offer(o))
 	}
 	return resp, nil
 }
@@ -120,7 +117,7 @@ func (s *Server) AcceptOffer(ctx context.Context, req *missionv1.AcceptOfferRequ
 	if err != nil {
 		return nil, err
 	}
-	return &missionv1.AcceptOfferResponse{Offer: missionpb.Offer(o)}, nil
+	return &missionv1.AcceptOfferResponse{Offer: Offer(o)}, nil
 }
 
 func (s *Server) DeclineOffer(ctx context.Context, req *missionv1.DeclineOfferRequest) (*missionv1.DeclineOfferResponse, error) {
@@ -132,7 +129,7 @@ func (s *Server) DeclineOffer(ctx context.Context, req *missionv1.DeclineOfferRe
 	if err != nil {
 		return nil, err
 	}
-	return &missionv1.DeclineOfferResponse{Offer: missionpb.Offer(o)}, nil
+	return &missionv1.DeclineOfferResponse{Offer: Offer(o)}, nil
 }
 
 func (s *Server) ListDecisions(ctx context.Context, req *missionv1.ListDecisionsRequest) (*missionv1.ListDecisionsResponse, error) {
@@ -146,32 +143,7 @@ func (s *Server) ListDecisions(ctx context.Context, req *missionv1.ListDecisions
 	}
 	resp := &missionv1.ListDecisionsResponse{MissionId: req.GetMissionId(), Decisions: []*missionv1.Decision{}}
 	for _, d := range decisions {
-		resp.Decisions = append(resp.Decisions, missionpb.Decision(d))
+		resp.Decisions = append(resp.Decisions, Decision(d))
 	}
 	return resp, nil
-}
-
-// Validate checks a request's fields with the same rules the service applies, so the gateway
-// can refuse bad input before it travels. Messages it does not know pass.
-func Validate(msg proto.Message) error {
-	switch r := msg.(type) {
-	case *missionv1.CreateMissionRequest:
-		_, err := domain.NewRequest(missionpb.CreateRequest(r), time.Now())
-		return err
-	case *missionv1.ListMissionsRequest:
-		_, _, err := app.CheckPage(int(r.GetPageSize()), r.GetPageToken())
-		return err
-	case *missionv1.MakeOfferRequest:
-		return app.CheckMakeOffer(r.GetMissionId(), r.GetProfileId())
-	case *missionv1.ListOffersRequest:
-		_, _, err := app.CheckPage(int(r.GetPageSize()), r.GetPageToken())
-		return err
-	case *missionv1.AcceptOfferRequest:
-		return app.CheckOfferID(r.GetId())
-	case *missionv1.DeclineOfferRequest:
-		return app.CheckDecline(r.GetId(), r.GetReason())
-	case *missionv1.ListDecisionsRequest:
-		return app.CheckMissionID(r.GetMissionId())
-	}
-	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
@@ -131,11 +132,11 @@ func (h *harness) story(t *testing.T, missionID string) []string {
 	t.Helper()
 	var out []string
 	for _, e := range h.streamEvents(t, "MISSION") {
-		if e.env.GetAggregateId() != missionID {
+		if e.Envelope.GetAggregateId() != missionID {
 			continue
 		}
-		line := e.env.GetType()
-		switch p := e.payload.(type) {
+		line := e.Envelope.GetType()
+		switch p := e.Payload.(type) {
 		case *missionv1.MissionUpdated:
 			line += " " + strings.TrimPrefix(p.GetStatus().String(), "MISSION_STATUS_")
 		case interface{ GetOffer() *missionv1.Offer }:
@@ -241,10 +242,10 @@ func TestOfferAcceptedOverGRPCAndJetStream(t *testing.T) {
 	)
 	// OfferAccepted books the consultant for the mission window.
 	for _, e := range h.streamEvents(t, "MISSION") {
-		if acc, ok := e.payload.(*missionv1.OfferAccepted); ok {
+		if acc, ok := e.Payload.(*missionv1.OfferAccepted); ok {
 			start, _ := dates.Parse(m.GetStartDate())
 			if acc.GetOffer().GetStartDate() != m.GetStartDate() || acc.GetOffer().GetEndDate() != dates.Format(dates.MissionEnd(start, 12)) ||
-				e.env.GetProducer() != eventbus.ProducerMission {
+				e.Envelope.GetProducer() != eventbus.ProducerMission {
 				t.Fatalf("OfferAccepted %v", acc)
 			}
 		}
@@ -402,7 +403,7 @@ func TestProfileErasedIsPseudonymised(t *testing.T) {
 }
 
 func TestOffersNeedTheProfileService(t *testing.T) {
-	h := start(t, func(c *service.Config) { c.ProfileAddr = "" })
+	h := start(t, func(c *service.Config) { c.WithoutProfileService = true })
 	m := h.shortlistedMission(t, "p1")
 	_, err := h.client.MakeOffer(as("firm-1", "FIRM"), &missionv1.MakeOfferRequest{MissionId: m.GetId(), ProfileId: "p1"})
 	wantCode(t, err, codes.Unavailable, "PROFILE_SERVICE_UNAVAILABLE")
@@ -419,28 +420,45 @@ func TestOffersNeedTheProfileService(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnv(t *testing.T) {
-	for _, name := range []string{"CAIOMATCH_MISSION_DATABASE_URL", "CAIOMATCH_PROFILE_GRPC_ADDR", "CAIOMATCH_OFFER_TTL", "CAIOMATCH_PSEUDONYM_KEY"} {
-		t.Setenv(name, "")
+func TestLoadConfig(t *testing.T) {
+	if cfg := service.LoadConfig(envconfig.FromMap(nil)); cfg != (service.Config{}) {
+		t.Fatalf("nothing set: %+v, want the zero (default) Config", cfg)
 	}
-	cfg, err := service.ConfigFromEnv()
-	if err != nil || cfg.DatabaseURL != "" || cfg.ProfileAddr != "127.0.0.1:9101" || cfg.OfferTTL != 72*time.Hour ||
-		cfg.PseudonymKey != service.DevPseudonymKey {
-		t.Fatalf("defaults %+v (%v)", cfg, err)
+	env := envconfig.FromMap(map[string]string{
+		"CAIOMATCH_MISSION_GRPC_ADDR":      "0.0.0.0:9102",
+		"CAIOMATCH_MISSION_DATABASE_URL":   "postgres://mission@db:5432/mission",
+		"CAIOMATCH_PROFILE_GRPC_ADDR":      "profile:9101",
+		"CAIOMATCH_OFFER_TTL":              "36h",
+		"CAIOMATCH_PSEUDONYM_KEY":          "s3cret",
+		"CAIOMATCH_MISSION_SHUTDOWN_GRACE": "20s",
+	})
+	want := service.Config{GRPCAddr: "0.0.0.0:9102", DatabaseURL: "postgres://mission@db:5432/mission",
+		ProfileAddr: "profile:9101", OfferTTL: 36 * time.Hour, PseudonymKey: "s3cret", ShutdownGrace: 20 * time.Second}
+	if cfg := service.LoadConfig(env); cfg != want || env.Err() != nil {
+		t.Fatalf("set %+v (%v), want %+v", cfg, env.Err(), want)
 	}
-	t.Setenv("CAIOMATCH_MISSION_DATABASE_URL", "postgres://mission@db:5432/mission")
-	t.Setenv("CAIOMATCH_PROFILE_GRPC_ADDR", "profile:9101")
-	t.Setenv("CAIOMATCH_OFFER_TTL", "36h")
-	t.Setenv("CAIOMATCH_PSEUDONYM_KEY", "s3cret")
-	cfg, err = service.ConfigFromEnv()
-	if err != nil || cfg.DatabaseURL != "postgres://mission@db:5432/mission" || cfg.ProfileAddr != "profile:9101" ||
-		cfg.OfferTTL != 36*time.Hour || cfg.PseudonymKey != "s3cret" {
-		t.Fatalf("set %+v (%v)", cfg, err)
+	if got := (service.Config{}).ListenAddr(); got != "127.0.0.1:9102" {
+		t.Errorf("default listen address %s", got)
 	}
-	for _, bad := range []string{"3 days", "0s", "-1h"} {
-		t.Setenv("CAIOMATCH_OFFER_TTL", bad)
-		if _, err := service.ConfigFromEnv(); err == nil {
-			t.Errorf("CAIOMATCH_OFFER_TTL=%s accepted", bad)
+	// Every bad value is reported at once, naming its variable.
+	bad := map[string]string{
+		"CAIOMATCH_MISSION_GRPC_ADDR":      "nowhere",
+		"CAIOMATCH_MISSION_DATABASE_URL":   "mysql://db/mission",
+		"CAIOMATCH_PROFILE_GRPC_ADDR":      "profile",
+		"CAIOMATCH_OFFER_TTL":              "3 days",
+		"CAIOMATCH_MISSION_SHUTDOWN_GRACE": "-1s",
+	}
+	env = envconfig.FromMap(bad)
+	service.LoadConfig(env)
+	for name := range bad {
+		if err := env.Err(); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s not reported: %v", name, bad[name], err)
+		}
+	}
+	for _, ttl := range []string{"3 days", "0s", "-1h"} {
+		env := envconfig.FromMap(map[string]string{"CAIOMATCH_OFFER_TTL": ttl})
+		if service.LoadConfig(env); env.Err() == nil {
+			t.Errorf("CAIOMATCH_OFFER_TTL=%s accepted", ttl)
 		}
 	}
 }

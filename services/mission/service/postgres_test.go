@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
@@ -38,8 +39,8 @@ func TestRunsOnPostgreSQL(t *testing.T) {
 		return len(h.streamEvents(t, "MISSION")) >= 1
 	})
 	first := h.streamEvents(t, "MISSION")[0]
-	if sub, ok := first.payload.(*missionv1.MissionSubmitted); !ok || !proto.Equal(sub.GetMission(), m) {
-		t.Fatalf("first MISSION event = %v, want MissionSubmitted of %v", first.payload, m)
+	if sub, ok := first.Payload.(*missionv1.MissionSubmitted); !ok || !proto.Equal(sub.GetMission(), m) {
+		t.Fatalf("first MISSION event = %v, want MissionSubmitted of %v", first.Payload, m)
 	}
 
 	// The mission and its relayed event are in PostgreSQL.
@@ -68,7 +69,7 @@ func TestDatabaseURLPasswordIsNeverShown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &eventbustest.SyncBuffer{}
 	err = service.Run(context.Background(), servicehost.Host{
 		Name: service.Name, DataDir: t.TempDir(), TracerProvider: noop.NewTracerProvider(),
 		Logger:   slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -1,12 +1,10 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
-	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
@@ -32,28 +30,10 @@ import (
 
 const deadline = 10 * time.Second
 
-// syncBuffer collects the service's logs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type harness struct {
 	js       jetstream.JetStream
 	client   missionv1.MissionServiceClient
-	logs     *syncBuffer
+	logs     *eventbustest.SyncBuffer
 	profiles *fakeProfileService
 }
 
@@ -62,28 +42,12 @@ type harness struct {
 func start(t *testing.T, change ...func(*service.Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
-	emb, err := eventbus.StartEmbedded(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect("mission-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eventbus.EnsureStreams(ctx, js, eventbus.StreamSettings{}); err != nil {
-		t.Fatal(err)
-	}
+	js := eventbustest.Start(t).JS
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &eventbustest.SyncBuffer{}
 	profiles := startProfileService(t)
 	cfg := service.Config{ShutdownGrace: time.Second, ProfileAddr: profiles.addr, PseudonymKey: "component-test-key"}
 	for _, c := range change {
@@ -124,45 +88,13 @@ func as(accountID, role string) context.Context {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-type published struct {
-	env     *eventsv1.Envelope
-	payload proto.Message
+	eventbustest.Eventually(t, deadline, what, cond)
 }
 
 // streamEvents reads every message of a stream, in order.
-func (h *harness) streamEvents(t *testing.T, stream string) []published {
+func (h *harness) streamEvents(t *testing.T, stream string) []eventbustest.Published {
 	t.Helper()
-	ctx := context.Background()
-	s, err := h.js.Stream(ctx, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []published
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
-		raw, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, payload, err := eventbus.DecodeEnvelope(raw.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, published{env, payload})
-	}
-	return out
+	return eventbustest.Read(t, h.js, stream, "")
 }
 
 func (h *harness) missionStatus(t *testing.T, id string) missionv1.MissionStatus {
@@ -178,7 +110,7 @@ func (h *harness) missionStatus(t *testing.T, id string) missionv1.MissionStatus
 func (h *harness) waitConsumed(t *testing.T, seq uint64) {
 	t.Helper()
 	eventually(t, "the shortlist consumer to acknowledge", func() bool {
-		c, err := h.js.Consumer(context.Background(), eventbus.StreamOf(eventbus.ProducerMatching), "mission-shortlists")
+		c, err := h.js.Consumer(context.Background(), eventbus.StreamOf(eventbus.ProducerMatching), eventbus.ConsumerMissionShortlists)
 		if err != nil {
 			return false
 		}
@@ -234,10 +166,10 @@ func TestMissionLifecycleOverGRPCAndJetStream(t *testing.T) {
 		return len(h.streamEvents(t, "MISSION")) >= 1
 	})
 	first := h.streamEvents(t, "MISSION")[0]
-	sub, ok := first.payload.(*missionv1.MissionSubmitted)
-	if !ok || first.env.GetAggregateId() != m.GetId() || first.env.GetProducer() != eventbus.ProducerMission ||
+	sub, ok := first.Payload.(*missionv1.MissionSubmitted)
+	if !ok || first.Envelope.GetAggregateId() != m.GetId() || first.Envelope.GetProducer() != eventbus.ProducerMission ||
 		!proto.Equal(sub.GetMission(), m) {
-		t.Fatalf("first MISSION event = %v %v, want MissionSubmitted of %v", first.env, first.payload, m)
+		t.Fatalf("first MISSION event = %v %v, want MissionSubmitted of %v", first.Envelope, first.Payload, m)
 	}
 	// Matching ranks from the event alone, so the minimum skill levels travel with it, in order.
 	wantLevels := createRequest().GetRequiredSkillLevels()
@@ -307,7 +239,7 @@ func TestMissionLifecycleOverGRPCAndJetStream(t *testing.T) {
 
 	eventually(t, "MissionCancelled on the MISSION stream", func() bool {
 		for _, e := range h.streamEvents(t, "MISSION") {
-			if _, ok := e.payload.(*missionv1.MissionCancelled); ok {
+			if _, ok := e.Payload.(*missionv1.MissionCancelled); ok {
 				return true
 			}
 		}
@@ -320,19 +252,19 @@ func TestMissionLifecycleOverGRPCAndJetStream(t *testing.T) {
 	})
 	var story []string
 	for _, e := range h.streamEvents(t, "MISSION") {
-		if e.env.GetAggregateId() != m.GetId() {
-			t.Errorf("event for another aggregate: %v", e.env)
+		if e.Envelope.GetAggregateId() != m.GetId() {
+			t.Errorf("event for another aggregate: %v", e.Envelope)
 		}
-		switch p := e.payload.(type) {
+		switch p := e.Payload.(type) {
 		case *missionv1.MissionUpdated:
 			story = append(story, "MissionUpdated "+p.GetStatus().String())
 		case *missionv1.MissionCancelled:
 			if p.GetMissionId() != m.GetId() || p.GetFirmId() != "firm-1" {
 				t.Errorf("MissionCancelled = %v", p)
 			}
-			story = append(story, e.env.GetType())
+			story = append(story, e.Envelope.GetType())
 		default:
-			story = append(story, e.env.GetType())
+			story = append(story, e.Envelope.GetType())
 		}
 	}
 	want := []string{

@@ -1,45 +1,17 @@
-// Command mission runs the mission service alone. See docs/ARCHITECTURE.md. Its data is in
-// SQLite under CAIOMATCH_DATA_DIR, or in the PostgreSQL database CAIOMATCH_MISSION_DATABASE_URL
-// when set (read by service.ConfigFromEnv).
+// Command mission runs the mission service alone. See docs/ARCHITECTURE.md. Its settings are
+// read by service.LoadConfig (and servicehost.LoadConfig for those every process shares).
 package main
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/services/mission/service"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// After the first signal, restore the default handling: a second Ctrl-C ends a stuck stop.
-	context.AfterFunc(ctx, stop)
-	err := run(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mission:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context) error {
-	host := servicehost.StandaloneConfig{
-		Name:         service.Name,
-		DataDir:      servicehost.Env("CAIOMATCH_DATA_DIR", "./data"),
-		GRPCAddr:     servicehost.Env("CAIOMATCH_MISSION_GRPC_ADDR", "127.0.0.1:9102"),
-		NATSURL:      os.Getenv("NATS_URL"),
-		OTLPEndpoint: os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
-		CallerKey:    os.Getenv("CAIOMATCH_INTERNAL_KEY"),
-	}
-	cfg, err := service.ConfigFromEnv()
-	if err != nil {
-		return err
-	}
-	return servicehost.RunStandalone(ctx, host, func(ctx context.Context, h servicehost.Host) error {
-		return service.Run(ctx, h, cfg)
+	servicehost.Main(servicehost.Service[service.Config]{
+		Name:       service.Name,
+		LoadConfig: service.LoadConfig,
+		ListenAddr: service.Config.ListenAddr,
+		Run:        service.Run,
 	})
 }

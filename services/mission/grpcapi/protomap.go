@@ -1,6 +1,4 @@
-// Package missionpb translates between the mission domain and its protobuf messages, for the
-// gRPC port and the published events alike.
-package missionpb
+package grpcapi
 
 import (
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -11,6 +9,9 @@ import (
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
+
+// The public (protobuf) forms of the mission service's records, for its gRPC port and the
+// events it publishes (eventapi) alike.
 
 // Mission is the public form of a mission.
 func Mission(m domain.Mission) *missionv1.Mission {
@@ -50,38 +51,6 @@ func skillLevels(levels []domain.SkillRequirement) []*missionv1.SkillRequirement
 
 // Status is the public form of a status; the domain values are the enum's numbers.
 func Status(s domain.Status) missionv1.MissionStatus { return missionv1.MissionStatus(s) }
-
-// CreateRequest is the unchecked domain input of a create request.
-func CreateRequest(r *missionv1.CreateMissionRequest) domain.RequestInput {
-	return domain.RequestInput{
-		Request: domain.Request{
-			Title:               r.GetTitle(),
-			Sector:              r.GetSector(),
-			MissionType:         domain.MissionType(r.GetMissionType()),
-			RequiredSkills:      r.GetRequiredSkills(),
-			NiceToHaveSkills:    r.GetNiceToHaveSkills(),
-			DurationMonths:      int(r.GetDurationMonths()),
-			MaxDailyRateEUR:     int(r.GetMaxDailyRateEur()),
-			Languages:           r.GetLanguages(),
-			Location:            domain.Location{Country: r.GetLocation().GetCountry(), City: r.GetLocation().GetCity()},
-			WorkMode:            domain.WorkMode(r.GetWorkMode()),
-			MinYearsExperience:  int(r.GetMinYearsExperience()),
-			RequiredSkillLevels: requiredSkillLevels(r.GetRequiredSkillLevels()),
-		},
-		StartDate: r.GetStartDate(),
-	}
-}
-
-func requiredSkillLevels(levels []*missionv1.SkillRequirement) []domain.SkillRequirement {
-	if levels == nil {
-		return nil
-	}
-	out := make([]domain.SkillRequirement, len(levels))
-	for i, l := range levels {
-		out[i] = domain.SkillRequirement{ID: l.GetId(), MinLevel: int(l.GetMinLevel())}
-	}
-	return out
-}
 
 // Offer is the public form of an offer. The consultant's account id is not part of it.
 func Offer(o domain.Offer) *missionv1.Offer {
@@ -139,24 +108,4 @@ func Candidates(cs []domain.Candidate) []*matchingv1.Candidate {
 		}
 	}
 	return out
-}
-
-// Proposal is the domain form of a shortlist matching proposed.
-func Proposal(sp *matchingv1.ShortlistProposed) domain.Proposal {
-	p := domain.Proposal{
-		Revision: sp.GetRevision(), ScoringVersion: sp.GetScoringVersion(), EligibleCount: int(sp.GetEligibleCount()),
-	}
-	for _, c := range sp.GetCandidates() {
-		dc := domain.Candidate{ProfileID: c.GetProfileId(), Rank: int(c.GetRank()), Score: c.GetScore()}
-		if e := c.GetExplanation(); e != nil {
-			de := &domain.Explanation{MatchedSkills: e.GetMatchedSkills(), MissingSkills: e.GetMissingSkills()}
-			for _, comp := range e.GetComponents() {
-				de.Components = append(de.Components, domain.ScoreComponent{
-					Name: comp.GetName(), Weight: comp.GetWeight(), Value: comp.GetValue(), Detail: comp.GetDetail()})
-			}
-			dc.Explanation = de
-		}
-		p.Candidates = append(p.Candidates, dc)
-	}
-	return p
 }

@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -17,9 +17,11 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
-	"github.com/caiomatch/caiomatch/services/mission/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/pkg/txn"
+	"github.com/caiomatch/caiomatch/services/mission/adapters/store"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
@@ -30,52 +32,52 @@ var (
 )
 
 // create stores a new mission with what its creation caused, as CreateMission does.
-func create(ctx context.Context, repo *sqlite.Repository, m domain.Mission, out domain.Outcome) error {
-	return repo.Atomically(ctx, func(tx app.Tx) error {
-		if err := tx.CreateMission(m); err != nil {
+func create(ctx context.Context, repo *store.Repository, m domain.Mission, out domain.Outcome) error {
+	return repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+		if err := tx.CreateMission(ctx, m); err != nil {
 			return err
 		}
-		return record(tx, out)
+		return record(ctx, tx, out)
 	})
 }
 
-func record(tx app.Tx, out domain.Outcome) error {
-	if err := tx.Record(out.Decisions...); err != nil {
+func record(ctx context.Context, tx app.Tx, out domain.Outcome) error {
+	if err := tx.Record(ctx, out.Decisions...); err != nil {
 		return err
 	}
-	return tx.Publish(out.Events...)
+	return tx.Publish(ctx, out.Events...)
 }
 
 // update changes a stored mission and stores what the change caused, in one transaction.
-func update(ctx context.Context, repo *sqlite.Repository, id string, change func(*domain.Mission) (domain.Outcome, error)) (domain.Mission, error) {
+func update(ctx context.Context, repo *store.Repository, id string, change func(*domain.Mission) (domain.Outcome, error)) (domain.Mission, error) {
 	var m domain.Mission
-	err := repo.Atomically(ctx, func(tx app.Tx) error {
-		return changeIn(tx, id, &m, change)
+	err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+		return changeIn(ctx, tx, id, &m, change)
 	})
 	return m, err
 }
 
 // updateOnce is update for an event handler: the event is claimed in the same transaction.
-func updateOnce(ctx context.Context, repo *sqlite.Repository, consumer, eventID, id string, change func(*domain.Mission) (domain.Outcome, error)) (bool, error) {
+func updateOnce(ctx context.Context, repo *store.Repository, consumer, eventID, id string, change func(*domain.Mission) (domain.Outcome, error)) (bool, error) {
 	var m domain.Mission
-	return repo.AtomicallyOnce(ctx, consumer, eventID, func(tx app.Tx) error {
-		return changeIn(tx, id, &m, change)
+	return repo.Once(ctx, txn.Delivery{Consumer: consumer, EventID: eventID}, func(ctx context.Context, tx app.Tx) error {
+		return changeIn(ctx, tx, id, &m, change)
 	})
 }
 
-func changeIn(tx app.Tx, id string, m *domain.Mission, change func(*domain.Mission) (domain.Outcome, error)) error {
+func changeIn(ctx context.Context, tx app.Tx, id string, m *domain.Mission, change func(*domain.Mission) (domain.Outcome, error)) error {
 	var err error
-	if *m, err = tx.Mission(id); err != nil {
+	if *m, err = tx.Mission(ctx, id); err != nil {
 		return err
 	}
 	out, err := change(m)
 	if err != nil {
 		return err
 	}
-	if err := tx.SaveMission(*m); err != nil {
+	if err := tx.SaveMission(ctx, *m); err != nil {
 		return err
 	}
-	return record(tx, out)
+	return record(ctx, tx, out)
 }
 
 // eachBackend runs fn as parallel subtests, one per backend: the repository's contract is the
@@ -95,11 +97,11 @@ func openDB(t *testing.T, b sqltest.Backend) *sql.DB {
 	t.Helper()
 	ctx := context.Background()
 	db := b.Open(t)
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+	if err := sqlstore.Migrate(ctx, db, store.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	// Migrating twice is a no-op.
-	if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+	if err := sqlstore.Migrate(ctx, db, store.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -156,7 +158,7 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
 		db := openDB(t, b)
 		commits := 0
-		repo := sqlite.NewRepository(db, func() { commits++ })
+		repo := store.NewRepository(db, func() { commits++ })
 		ctx := context.Background()
 		m, events := newMission(t, "m1", "firm-1", t0.Add(123456789*time.Nanosecond))
 		if err := create(ctx, repo, m, events); err != nil {
@@ -205,7 +207,7 @@ func levelsOf(m *missionv1.Mission) string {
 func TestSkillLevelsRoundTrip(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
 		db := openDB(t, b)
-		repo := sqlite.NewRepository(db, nil)
+		repo := store.NewRepository(db, nil)
 		ctx := context.Background()
 		withLevels, events := newMission(t, "m1", "firm-1", t0)
 		if err := create(ctx, repo, withLevels, events); err != nil {
@@ -276,10 +278,10 @@ func TestMissionsStoredBeforeSkillLevelsStillRead(t *testing.T) {
 		old, events := newMission(t, "m1", "firm-1", t0)
 		old.RequiredSkillLevels = nil
 		storeLegacyMission(t, b, db, old, events)
-		if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		if err := sqlstore.Migrate(ctx, db, store.Migrations()...); err != nil {
 			t.Fatal(err)
 		}
-		repo := sqlite.NewRepository(db, nil)
+		repo := store.NewRepository(db, nil)
 		got, err := repo.Get(ctx, "m1")
 		if err != nil {
 			t.Fatal(err)
@@ -300,10 +302,10 @@ func TestMissionsStoredBeforeOffersStillWork(t *testing.T) {
 		old.RequiredSkillLevels = nil
 		old.Status, old.ShortlistRevision = domain.StatusShortlisted, 3
 		storeLegacyMission(t, b, db, old, events)
-		if err := sqlstore.Migrate(ctx, db, sqlite.Migrations()...); err != nil {
+		if err := sqlstore.Migrate(ctx, db, store.Migrations()...); err != nil {
 			t.Fatal(err)
 		}
-		repo := sqlite.NewRepository(db, nil)
+		repo := store.NewRepository(db, nil)
 		got, err := repo.Get(ctx, "m1")
 		if err != nil || fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", old) || got.Candidates != nil {
 			t.Fatalf("old mission read back as %+v (%v)", got, err)
@@ -326,7 +328,7 @@ func legacyDB(t *testing.T, b sqltest.Backend, files ...string) *sql.DB {
 	t.Helper()
 	ctx := context.Background()
 	db := b.Open(t)
-	sets := sqlite.Migrations()
+	sets := store.Migrations()
 	mission := sets[len(sets)-1]
 	fsys := fstest.MapFS{}
 	for _, name := range files {
@@ -344,7 +346,7 @@ func legacyDB(t *testing.T, b sqltest.Backend, files ...string) *sql.DB {
 func storeLegacyMission(t *testing.T, b sqltest.Backend, legacy *sql.DB, m domain.Mission, out domain.Outcome) {
 	t.Helper()
 	scratch := openDB(t, b)
-	if err := create(context.Background(), sqlite.NewRepository(scratch, nil), m, out); err != nil {
+	if err := create(context.Background(), store.NewRepository(scratch, nil), m, out); err != nil {
 		t.Fatal(err)
 	}
 	var details, created, updated string
@@ -370,7 +372,7 @@ func mustRead(t *testing.T, fsys fs.FS, name string) []byte {
 func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
 		db := openDB(t, b)
-		repo := sqlite.NewRepository(db, nil)
+		repo := store.NewRepository(db, nil)
 		ctx := context.Background()
 		var want []string // firm-1's missions, newest first
 		for i := range 23 {
@@ -393,7 +395,7 @@ func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
 
 		pageThrough := func(firmID string, size int) []string {
 			var ids []string
-			var after *app.Cursor
+			var after *missionrules.Cursor
 			for range 100 {
 				page, err := repo.List(ctx, firmID, after, size)
 				if err != nil {
@@ -406,7 +408,7 @@ func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
 					return ids
 				}
 				last := page[len(page)-1]
-				after = &app.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+				after = &missionrules.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
 			}
 			t.Fatal("pagination does not end")
 			return nil
@@ -434,7 +436,7 @@ func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
 func TestUpdateStoresMissionAndEventsTogether(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
 		db := openDB(t, b)
-		repo := sqlite.NewRepository(db, nil)
+		repo := store.NewRepository(db, nil)
 		ctx := context.Background()
 		m, events := newMission(t, "m1", "firm-1", t0)
 		if err := create(ctx, repo, m, events); err != nil {
@@ -492,7 +494,7 @@ func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
 		db := openDB(t, b)
 		commits := 0
-		repo := sqlite.NewRepository(db, func() { commits++ })
+		repo := store.NewRepository(db, func() { commits++ })
 		ctx := context.Background()
 		m, events := newMission(t, "m1", "firm-1", t0)
 		if err := create(ctx, repo, m, events); err != nil {
@@ -548,7 +550,7 @@ func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
 // Revisions and sequences are 64-bit on every backend.
 func TestCountersBeyond32Bits(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := sqlite.NewRepository(openDB(t, b), nil)
+		repo := store.NewRepository(openDB(t, b), nil)
 		ctx := context.Background()
 		m, events := newMission(t, "m1", "firm-1", t0)
 		if err := create(ctx, repo, m, events); err != nil {

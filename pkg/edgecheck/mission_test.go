@@ -1,4 +1,4 @@
-package grpcapi_test
+package edgecheck_test
 
 import (
 	"slices"
@@ -8,13 +8,13 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/caiomatch/caiomatch/pkg/edgecheck"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
-	"github.com/caiomatch/caiomatch/services/mission/grpcapi"
 )
 
-func request() *missionv1.CreateMissionRequest {
+func missionRequest() *missionv1.CreateMissionRequest {
 	return &missionv1.CreateMissionRequest{
 		Title: "Transition CAIO", Sector: "C21", MissionType: missionv1.MissionType_MISSION_TYPE_AI_STRATEGY,
 		RequiredSkills: []string{"ai-strategy"}, StartDate: time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02"),
@@ -23,55 +23,55 @@ func request() *missionv1.CreateMissionRequest {
 	}
 }
 
-func fields(t *testing.T, err error) []string {
+// missionFields are the fields an invalid-argument fault names, in order.
+func missionFields(t *testing.T, err error) (fields []string) {
 	t.Helper()
-	fe, ok := fault.As(err)
-	if !ok || fe.Kind != fault.KindInvalid {
-		t.Fatalf("want an invalid-argument fault, got %v", err)
+	if fe, ok := fault.As(err); ok && fe.Kind == fault.KindInvalid {
+		for _, v := range fe.Violations {
+			fields = append(fields, v.Field)
+		}
+		return fields
 	}
-	var out []string
-	for _, v := range fe.Violations {
-		out = append(out, v.Field)
-	}
-	return out
+	t.Fatalf("want an invalid-argument fault, got %v", err)
+	return nil
 }
 
-func TestValidate(t *testing.T) {
-	if err := grpcapi.Validate(request()); err != nil {
+func TestMission(t *testing.T) {
+	if err := edgecheck.Mission(missionRequest()); err != nil {
 		t.Fatalf("valid request refused: %v", err)
 	}
-	bad := request()
+	bad := missionRequest()
 	bad.DurationMonths = 5
 	bad.RequiredSkills = []string{"ai-strategy", "unknown-skill"}
 	bad.StartDate = "2001-01-01"
 	bad.Location = nil
 	bad.MissionType = missionv1.MissionType_MISSION_TYPE_UNSPECIFIED
 	want := []string{"missionType", "requiredSkills[1]", "startDate", "durationMonths", "location.country"}
-	if got := fields(t, grpcapi.Validate(bad)); !slices.Equal(got, want) {
+	if got := missionFields(t, edgecheck.Mission(bad)); !slices.Equal(got, want) {
 		t.Fatalf("fields %q, want %q", got, want)
 	}
-	levels := request()
+	levels := missionRequest()
 	levels.RequiredSkills = []string{"ai-strategy", "mlops"}
 	levels.RequiredSkillLevels = []*missionv1.SkillRequirement{{Id: "mlops", MinLevel: 3}}
-	if err := grpcapi.Validate(levels); err != nil {
+	if err := edgecheck.Mission(levels); err != nil {
 		t.Fatalf("valid skill levels refused: %v", err)
 	}
 	levels.RequiredSkillLevels = []*missionv1.SkillRequirement{{Id: "gdpr", MinLevel: 3}, {Id: "mlops"}}
-	if got, want := fields(t, grpcapi.Validate(levels)), []string{"requiredSkillLevels[0].id", "requiredSkillLevels[1].minLevel"}; !slices.Equal(got, want) {
+	if got, want := missionFields(t, edgecheck.Mission(levels)), []string{"requiredSkillLevels[0].id", "requiredSkillLevels[1].minLevel"}; !slices.Equal(got, want) {
 		t.Fatalf("level fields %q, want %q", got, want)
 	}
-	if got := fields(t, grpcapi.Validate(&missionv1.ListMissionsRequest{PageSize: -1, PageToken: "%%"})); !slices.Equal(got, []string{"pageSize", "pageToken"}) {
+	if got := missionFields(t, edgecheck.Mission(&missionv1.ListMissionsRequest{PageSize: -1, PageToken: "%%"})); !slices.Equal(got, []string{"pageSize", "pageToken"}) {
 		t.Fatalf("list fields %q", got)
 	}
-	if err := grpcapi.Validate(&missionv1.ListMissionsRequest{PageSize: 500}); err != nil {
+	if err := edgecheck.Mission(&missionv1.ListMissionsRequest{PageSize: 500}); err != nil {
 		t.Fatalf("oversized page is capped, not refused: %v", err)
 	}
-	if err := grpcapi.Validate(&missionv1.GetMissionRequest{}); err != nil {
+	if err := edgecheck.Mission(&missionv1.GetMissionRequest{}); err != nil {
 		t.Fatalf("other messages pass: %v", err)
 	}
 }
 
-func TestValidateOfferAndDecisionRequests(t *testing.T) {
+func TestMissionOfferAndDecisionRequests(t *testing.T) {
 	valid := []proto.Message{
 		&missionv1.MakeOfferRequest{MissionId: "m1", ProfileId: "p1"},
 		&missionv1.ListOffersRequest{},
@@ -82,7 +82,7 @@ func TestValidateOfferAndDecisionRequests(t *testing.T) {
 		&missionv1.ListDecisionsRequest{MissionId: "m1"},
 	}
 	for _, msg := range valid {
-		if err := grpcapi.Validate(msg); err != nil {
+		if err := edgecheck.Mission(msg); err != nil {
 			t.Errorf("%T %v refused: %v", msg, msg, err)
 		}
 	}
@@ -100,7 +100,7 @@ func TestValidateOfferAndDecisionRequests(t *testing.T) {
 		{&missionv1.ListDecisionsRequest{}, []string{"missionId"}},
 	}
 	for _, tc := range cases {
-		if got := fields(t, grpcapi.Validate(tc.msg)); !slices.Equal(got, tc.want) {
+		if got := missionFields(t, edgecheck.Mission(tc.msg)); !slices.Equal(got, tc.want) {
 			t.Errorf("%T %v: fields %q, want %q", tc.msg, tc.msg, got, tc.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package sqlite_test
+package store_test
 
 import (
 	"context"
@@ -12,8 +12,9 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
-	"github.com/caiomatch/caiomatch/services/mission/adapters/sqlite"
+	"github.com/caiomatch/caiomatch/services/mission/adapters/store"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
@@ -21,7 +22,7 @@ import (
 const offerTTL = 72 * time.Hour
 
 // shortlisted stores a mission whose shortlist holds the given candidates.
-func shortlisted(t *testing.T, repo *sqlite.Repository, id, firmID string, created time.Time, candidates ...string) domain.Mission {
+func shortlisted(t *testing.T, repo *store.Repository, id, firmID string, created time.Time, candidates ...string) domain.Mission {
 	t.Helper()
 	ctx := context.Background()
 	m, out := newMission(t, id, firmID, created)
@@ -47,11 +48,11 @@ func shortlisted(t *testing.T, repo *sqlite.Repository, id, firmID string, creat
 }
 
 // offer stores an offer of the mission to profileID (owned by consultantID) made at made.
-func offer(t *testing.T, repo *sqlite.Repository, offerID, missionID, profileID, consultantID string, made time.Time) domain.Offer {
+func offer(t *testing.T, repo *store.Repository, offerID, missionID, profileID, consultantID string, made time.Time) domain.Offer {
 	t.Helper()
 	var o domain.Offer
-	err := repo.Atomically(context.Background(), func(tx app.Tx) error {
-		m, err := tx.Mission(missionID)
+	err := repo.InTx(context.Background(), func(ctx context.Context, tx app.Tx) error {
+		m, err := tx.Mission(ctx, missionID)
 		if err != nil {
 			return err
 		}
@@ -59,13 +60,13 @@ func offer(t *testing.T, repo *sqlite.Repository, offerID, missionID, profileID,
 		if o, out, err = m.MakeOffer(offerID, profileID, consultantID, firm1, made, offerTTL); err != nil {
 			return err
 		}
-		if err := tx.CreateOffer(o); err != nil {
+		if err := tx.CreateOffer(ctx, o); err != nil {
 			return err
 		}
-		if err := tx.SaveMission(m); err != nil {
+		if err := tx.SaveMission(ctx, m); err != nil {
 			return err
 		}
-		return record(tx, out)
+		return record(ctx, tx, out)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +76,7 @@ func offer(t *testing.T, repo *sqlite.Repository, offerID, missionID, profileID,
 
 func TestCandidatesRoundTrip(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := sqlite.NewRepository(openDB(t, b), nil)
+		repo := store.NewRepository(openDB(t, b), nil)
 		m := shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2", "p3")
 		got, err := repo.Get(context.Background(), "m1")
 		if err != nil {
@@ -90,7 +91,7 @@ func TestCandidatesRoundTrip(t *testing.T) {
 func TestOfferRoundTripAndChanges(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
 		db := openDB(t, b)
-		repo := sqlite.NewRepository(db, nil)
+		repo := store.NewRepository(db, nil)
 		ctx := context.Background()
 		shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 		made := t0.Add(time.Hour + 123*time.Nanosecond)
@@ -113,13 +114,13 @@ func TestOfferRoundTripAndChanges(t *testing.T) {
 
 		// What may change of an offer is stored; the rest is not.
 		answered := made.Add(time.Minute)
-		err = repo.Atomically(ctx, func(tx app.Tx) error {
-			o, err := tx.Offer("o1")
+		err = repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			o, err := tx.Offer(ctx, "o1")
 			if err != nil {
 				return err
 			}
 			o.Status, o.AnsweredAt, o.DeclineReason, o.ProfileID = domain.OfferStatusDeclined, answered, "Busy.", "erased-0123456789abcdef"
-			return tx.SaveOffer(o)
+			return tx.SaveOffer(ctx, o)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -129,8 +130,8 @@ func TestOfferRoundTripAndChanges(t *testing.T) {
 		if got, _ := repo.GetOffer(ctx, "o1"); got != want {
 			t.Fatalf("after save %+v, want %+v", got, want)
 		}
-		err = repo.Atomically(ctx, func(tx app.Tx) error {
-			return tx.SaveOffer(domain.Offer{ID: "absent", Status: domain.OfferStatusPending})
+		err = repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			return tx.SaveOffer(ctx, domain.Offer{ID: "absent", Status: domain.OfferStatusPending})
 		})
 		if err == nil {
 			t.Fatal("saved an offer that does not exist")
@@ -140,23 +141,23 @@ func TestOfferRoundTripAndChanges(t *testing.T) {
 
 func TestOnlyOnePendingOfferPerMission(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := sqlite.NewRepository(openDB(t, b), nil)
+		repo := store.NewRepository(openDB(t, b), nil)
 		ctx := context.Background()
 		shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 		o := offer(t, repo, "o1", "m1", "p1", "cons-1", t0.Add(time.Hour))
 		// Bypassing the domain, a second pending offer is still refused by the store.
 		second := o
 		second.ID, second.ProfileID = "o2", "p2"
-		err := repo.Atomically(ctx, func(tx app.Tx) error { return tx.CreateOffer(second) })
+		err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error { return tx.CreateOffer(ctx, second) })
 		if err == nil {
 			t.Fatal("a second pending offer was stored")
 		}
-		err = repo.Atomically(ctx, func(tx app.Tx) error {
-			pending, ok, err := tx.PendingOffer("m1")
+		err = repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			pending, ok, err := tx.PendingOffer(ctx, "m1")
 			if err != nil || !ok || pending != o {
 				return fmt.Errorf("pending offer %+v %v %v", pending, ok, err)
 			}
-			if _, ok, err := tx.PendingOffer("absent"); ok || err != nil {
+			if _, ok, err := tx.PendingOffer(ctx, "absent"); ok || err != nil {
 				return fmt.Errorf("pending offer of an absent mission: %v %v", ok, err)
 			}
 			return nil
@@ -169,7 +170,7 @@ func TestOnlyOnePendingOfferPerMission(t *testing.T) {
 
 func TestListOffersPaginates(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := sqlite.NewRepository(openDB(t, b), nil)
+		repo := store.NewRepository(openDB(t, b), nil)
 		ctx := context.Background()
 		var mine, all []string
 		for i := range 13 {
@@ -190,7 +191,7 @@ func TestListOffersPaginates(t *testing.T) {
 		slices.Reverse(all)
 		pageThrough := func(consultant string, size int) []string {
 			var ids []string
-			var after *app.Cursor
+			var after *missionrules.Cursor
 			for range 50 {
 				page, err := repo.ListOffers(ctx, consultant, after, size)
 				if err != nil {
@@ -203,7 +204,7 @@ func TestListOffersPaginates(t *testing.T) {
 					return ids
 				}
 				last := page[len(page)-1]
-				after = &app.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+				after = &missionrules.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
 			}
 			t.Fatal("no end")
 			return nil
@@ -224,7 +225,7 @@ func TestListOffersPaginates(t *testing.T) {
 
 func TestDueOffers(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := sqlite.NewRepository(openDB(t, b), nil)
+		repo := store.NewRepository(openDB(t, b), nil)
 		ctx := context.Background()
 		for i := range 4 {
 			mission := fmt.Sprintf("m%d", i)
@@ -232,13 +233,13 @@ func TestDueOffers(t *testing.T) {
 			offer(t, repo, fmt.Sprintf("o%d", i), mission, "p1", "cons-1", t0.Add(time.Duration(3-i)*time.Hour))
 		}
 		// o1 is answered: it is never due.
-		if err := repo.Atomically(ctx, func(tx app.Tx) error {
-			o, err := tx.Offer("o1")
+		if err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			o, err := tx.Offer(ctx, "o1")
 			if err != nil {
 				return err
 			}
 			o.Status = domain.OfferStatusAccepted
-			return tx.SaveOffer(o)
+			return tx.SaveOffer(ctx, o)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -271,16 +272,16 @@ func TestDueOffers(t *testing.T) {
 
 func TestBookingsAreAcceptedOffersOfStaffedMissions(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := sqlite.NewRepository(openDB(t, b), nil)
+		repo := store.NewRepository(openDB(t, b), nil)
 		ctx := context.Background()
 		accept := func(offerID string) {
 			t.Helper()
-			err := repo.Atomically(ctx, func(tx app.Tx) error {
-				o, err := tx.Offer(offerID)
+			err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+				o, err := tx.Offer(ctx, offerID)
 				if err != nil {
 					return err
 				}
-				m, err := tx.Mission(o.MissionID)
+				m, err := tx.Mission(ctx, o.MissionID)
 				if err != nil {
 					return err
 				}
@@ -288,13 +289,13 @@ func TestBookingsAreAcceptedOffersOfStaffedMissions(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if err := tx.SaveOffer(o); err != nil {
+				if err := tx.SaveOffer(ctx, o); err != nil {
 					return err
 				}
-				if err := tx.SaveMission(m); err != nil {
+				if err := tx.SaveMission(ctx, m); err != nil {
 					return err
 				}
-				return record(tx, out)
+				return record(ctx, tx, out)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -315,14 +316,14 @@ func TestBookingsAreAcceptedOffersOfStaffedMissions(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []string
-		err := repo.Atomically(ctx, func(tx app.Tx) error {
-			if err := tx.LockConsultant("cons-1"); err != nil {
+		err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			if err := tx.LockConsultant(ctx, "cons-1"); err != nil {
 				return err
 			}
-			if err := tx.LockConsultant("cons-1"); err != nil { // again: still fine
+			if err := tx.LockConsultant(ctx, "cons-1"); err != nil { // again: still fine
 				return err
 			}
-			bookings, err := tx.Bookings("cons-1")
+			bookings, err := tx.Bookings(ctx, "cons-1")
 			for _, b := range bookings {
 				got = append(got, b.ID)
 			}
@@ -337,7 +338,7 @@ func TestBookingsAreAcceptedOffersOfStaffedMissions(t *testing.T) {
 func TestDecisionsAreNumberedPerMissionInOrder(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
 		db := openDB(t, b)
-		repo := sqlite.NewRepository(db, nil)
+		repo := store.NewRepository(db, nil)
 		ctx := context.Background()
 		shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 		shortlisted(t, repo, "m2", "firm-2", t0, "p3")
@@ -345,8 +346,8 @@ func TestDecisionsAreNumberedPerMissionInOrder(t *testing.T) {
 
 		// A transaction that fails records nothing, and uses up no number.
 		boom := errors.New("boom")
-		err := repo.Atomically(ctx, func(tx app.Tx) error {
-			if err := tx.Record(domain.Decision{MissionID: "m1", At: t0, Kind: domain.DecisionMissionCancelled, Actor: firm1}); err != nil {
+		err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			if err := tx.Record(ctx, domain.Decision{MissionID: "m1", At: t0, Kind: domain.DecisionMissionCancelled, Actor: firm1}); err != nil {
 				return err
 			}
 			return boom
@@ -354,8 +355,8 @@ func TestDecisionsAreNumberedPerMissionInOrder(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Fatal(err)
 		}
-		err = repo.Atomically(ctx, func(tx app.Tx) error {
-			return tx.Record(domain.Decision{MissionID: "absent", At: t0, Kind: domain.DecisionMissionCancelled, Actor: firm1})
+		err = repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			return tx.Record(ctx, domain.Decision{MissionID: "absent", At: t0, Kind: domain.DecisionMissionCancelled, Actor: firm1})
 		})
 		if err == nil {
 			t.Fatal("recorded a decision of an absent mission")
@@ -405,7 +406,7 @@ func TestDecisionsAreNumberedPerMissionInOrder(t *testing.T) {
 
 func TestErasureLookupsAndRewrites(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := sqlite.NewRepository(openDB(t, b), nil)
+		repo := store.NewRepository(openDB(t, b), nil)
 		ctx := context.Background()
 		// Ids with what LIKE would read as wildcards, and in another case.
 		odd := "p_1%"
@@ -415,8 +416,8 @@ func TestErasureLookupsAndRewrites(t *testing.T) {
 		shortlisted(t, repo, "m4", "firm-1", t0, "pX1Y")
 		offer(t, repo, "o1", "m1", odd, "cons-1", t0.Add(time.Hour))
 
-		err := repo.Atomically(ctx, func(tx app.Tx) error {
-			missions, err := tx.MissionsWithCandidate(odd)
+		err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			missions, err := tx.MissionsWithCandidate(ctx, odd)
 			if err != nil {
 				return err
 			}
@@ -432,11 +433,11 @@ func TestErasureLookupsAndRewrites(t *testing.T) {
 			if !slices.Equal(ids, []string{"m1"}) {
 				return fmt.Errorf("missions with candidate %q: %v", odd, ids)
 			}
-			offers, err := tx.OffersOfProfile(odd)
+			offers, err := tx.OffersOfProfile(ctx, odd)
 			if err != nil || len(offers) != 1 || offers[0].ID != "o1" {
 				return fmt.Errorf("offers of profile: %v %v", offers, err)
 			}
-			ds, err := tx.DecisionsAbout(odd)
+			ds, err := tx.DecisionsAbout(ctx, odd)
 			if err != nil {
 				return err
 			}
@@ -444,7 +445,7 @@ func TestErasureLookupsAndRewrites(t *testing.T) {
 			for _, d := range ds {
 				if d.Pseudonymise(odd, "erased-x") {
 					about = append(about, fmt.Sprintf("%s/%d %s", d.MissionID, d.Sequence, d.Kind))
-					if err := tx.RewriteDecision(d); err != nil {
+					if err := tx.RewriteDecision(ctx, d); err != nil {
 						return err
 					}
 				}
@@ -468,8 +469,8 @@ func TestErasureLookupsAndRewrites(t *testing.T) {
 		if ds2, _ := repo.Decisions(ctx, "m2"); ds2[1].Proposal.Candidates[1].ProfileID != "P_1%" || ds2[1].Proposal.Candidates[1].Explanation == nil {
 			t.Fatalf("another profile was touched: %+v", ds2[1].Proposal.Candidates)
 		}
-		err = repo.Atomically(ctx, func(tx app.Tx) error {
-			return tx.RewriteDecision(domain.Decision{MissionID: "m1", Sequence: 99})
+		err = repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			return tx.RewriteDecision(ctx, domain.Decision{MissionID: "m1", Sequence: 99})
 		})
 		if err == nil {
 			t.Fatal("rewrote a decision that does not exist")
@@ -480,12 +481,12 @@ func TestErasureLookupsAndRewrites(t *testing.T) {
 func TestOfferEventsInTheOutbox(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
 		db := openDB(t, b)
-		repo := sqlite.NewRepository(db, nil)
+		repo := store.NewRepository(db, nil)
 		ctx := context.Background()
 		shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 		o := offer(t, repo, "o1", "m1", "p1", "cons-1", t0.Add(time.Hour))
-		err := repo.Atomically(ctx, func(tx app.Tx) error {
-			m, err := tx.Mission("m1")
+		err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			m, err := tx.Mission(ctx, "m1")
 			if err != nil {
 				return err
 			}
@@ -495,7 +496,7 @@ func TestOfferEventsInTheOutbox(t *testing.T) {
 			}
 			// Even a domain event carrying the reason is published without it.
 			out.Events = append(out.Events, domain.OfferDeclined{Offer: o})
-			return record(tx, out)
+			return record(ctx, tx, out)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -541,7 +542,7 @@ func TestOfferEventsInTheOutbox(t *testing.T) {
 // (SQLite's LIKE may return it, the caller's exact comparison leaves it).
 func TestErasureLookupsFindEveryRowOfAUUID(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := sqlite.NewRepository(openDB(t, b), nil)
+		repo := store.NewRepository(openDB(t, b), nil)
 		ctx := context.Background()
 		const id = "0192f3a4-5b6c-7d8e-9fab-0c1d2e3f4a5b"
 		upper := strings.ToUpper(id)
@@ -551,8 +552,8 @@ func TestErasureLookupsFindEveryRowOfAUUID(t *testing.T) {
 		offer(t, repo, "o1", "m3", id, "cons-1", t0.Add(time.Hour))
 		offer(t, repo, "o2", "m2", upper, "cons-9", t0.Add(time.Hour))
 
-		err := repo.Atomically(ctx, func(tx app.Tx) error {
-			missions, err := tx.MissionsWithCandidate(id)
+		err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			missions, err := tx.MissionsWithCandidate(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -565,11 +566,11 @@ func TestErasureLookupsFindEveryRowOfAUUID(t *testing.T) {
 			if !slices.Equal(named, []string{"m1", "m3"}) {
 				return fmt.Errorf("missions naming the profile: %v", named)
 			}
-			offers, err := tx.OffersOfProfile(id)
+			offers, err := tx.OffersOfProfile(ctx, id)
 			if err != nil || len(offers) != 1 || offers[0].ID != "o1" {
 				return fmt.Errorf("offers of profile: %+v %v", offers, err)
 			}
-			ds, err := tx.DecisionsAbout(id)
+			ds, err := tx.DecisionsAbout(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -593,22 +594,25 @@ func TestErasureLookupsFindEveryRowOfAUUID(t *testing.T) {
 // Each erasure lookup holds the missions naming the profile until its transaction ends: a
 // change to one of them waits, so what the erasure read is still true when it saves it.
 func TestErasureLookupsHoldTheirMissions(t *testing.T) {
-	lookups := map[string]func(tx app.Tx, profileID string) error{
-		"MissionsWithCandidate": func(tx app.Tx, p string) error { _, err := tx.MissionsWithCandidate(p); return err },
-		"OffersOfProfile":       func(tx app.Tx, p string) error { _, err := tx.OffersOfProfile(p); return err },
-		"DecisionsAbout":        func(tx app.Tx, p string) error { _, err := tx.DecisionsAbout(p); return err },
+	lookups := map[string]func(ctx context.Context, tx app.Tx, profileID string) error{
+		"MissionsWithCandidate": func(ctx context.Context, tx app.Tx, p string) error {
+			_, err := tx.MissionsWithCandidate(ctx, p)
+			return err
+		},
+		"OffersOfProfile": func(ctx context.Context, tx app.Tx, p string) error { _, err := tx.OffersOfProfile(ctx, p); return err },
+		"DecisionsAbout":  func(ctx context.Context, tx app.Tx, p string) error { _, err := tx.DecisionsAbout(ctx, p); return err },
 	}
 	for name, lookup := range lookups {
 		t.Run(name, func(t *testing.T) {
 			eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-				repo := sqlite.NewRepository(openDB(t, b), nil)
+				repo := store.NewRepository(openDB(t, b), nil)
 				ctx := context.Background()
 				shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 				offer(t, repo, "o1", "m1", "p1", "cons-1", t0.Add(time.Hour))
 
 				changed := make(chan error, 1)
-				err := repo.Atomically(ctx, func(tx app.Tx) error {
-					if err := lookup(tx, "p1"); err != nil {
+				err := repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+					if err := lookup(ctx, tx, "p1"); err != nil {
 						return err
 					}
 					go func() {

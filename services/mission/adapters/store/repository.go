@@ -1,7 +1,7 @@
-// Package sqlite stores missions, offers and decisions trails in SQLite or PostgreSQL, with
-// their events in the same transaction. Its SQL keeps to what both engines share ($n
-// parameters, ON CONFLICT, RETURNING, LIKE … ESCAPE); the package keeps its first engine's name.
-package sqlite
+// Package store stores missions, offers and decisions trails in SQLite or PostgreSQL, with
+// their events in the same transaction (sqltx). Its SQL keeps to what both engines share ($n
+// parameters, ON CONFLICT, RETURNING, LIKE … ESCAPE).
+package store
 
 import (
 	"context"
@@ -12,12 +12,13 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/inbox"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/txn/sqltx"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
@@ -31,18 +32,15 @@ func Migrations() []sqlstore.MigrationSet {
 	return []sqlstore.MigrationSet{outbox.Migrations(), inbox.Migrations(), {Name: "mission", FS: sub}}
 }
 
-// Repository implements app.Repository.
+// Repository implements app.Repository: reads outside a transaction, and the sqltx runner.
 type Repository struct {
-	db        *sql.DB
-	committed func()
+	*sqltx.Runner[app.Tx]
+	db *sql.DB
 }
 
 // NewRepository wraps db; committed is called after each commit that stored events.
 func NewRepository(db *sql.DB, committed func()) *Repository {
-	if committed == nil {
-		committed = func() {}
-	}
-	return &Repository{db: db, committed: committed}
+	return &Repository{Runner: sqltx.New(db, committed, newTx), db: db}
 }
 
 var _ app.Repository = (*Repository)(nil)
@@ -114,10 +112,10 @@ func scanMission(s scanner) (domain.Mission, error) {
 	if m.Candidates, err = decodeIDs(candidates); err != nil {
 		return domain.Mission{}, fmt.Errorf("decode stored mission %s: %w", m.ID, err)
 	}
-	if m.CreatedAt, err = parseTime(created); err != nil {
+	if m.CreatedAt, err = sqlstore.ParseTime(created); err != nil {
 		return domain.Mission{}, err
 	}
-	if m.UpdatedAt, err = parseTime(updated); err != nil {
+	if m.UpdatedAt, err = sqlstore.ParseTime(updated); err != nil {
 		return domain.Mission{}, err
 	}
 	return m, nil
@@ -210,14 +208,8 @@ func (r *Repository) Get(ctx context.Context, id string) (domain.Mission, error)
 	return getMission(ctx, r.db, id)
 }
 
-func (r *Repository) List(ctx context.Context, firmID string, after *app.Cursor, limit int) ([]domain.Mission, error) {
-	query := selectMission + ` WHERE ($1 = '' OR firm_id = $1)`
-	args := []any{firmID}
-	if after != nil {
-		query += ` AND (created_at < $2 OR (created_at = $2 AND id < $3))`
-		args = append(args, formatTime(after.CreatedAt), after.ID)
-	}
-	query += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, limit)
+func (r *Repository) List(ctx context.Context, firmID string, after *missionrules.Cursor, limit int) ([]domain.Mission, error) {
+	query, args := newestFirst(selectMission, "", "firm_id", firmID, after, limit)
 	missions, err := queryMissions(ctx, r.db, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list missions: %w", err)
@@ -225,28 +217,30 @@ func (r *Repository) List(ctx context.Context, firmID string, after *app.Cursor,
 	return missions, nil
 }
 
+// newestFirst completes a select of table columns (prefixed by prefix) into one page of a list,
+// newest first (created at, then id, both descending), strictly after the cursor when there is
+// one; an empty ownerID lists every owner's rows.
+func newestFirst(selectFrom, prefix, ownerColumn, ownerID string, after *missionrules.Cursor, limit int) (string, []any) {
+	query := selectFrom + ` WHERE ($1 = '' OR ` + prefix + ownerColumn + ` = $1)`
+	args := []any{ownerID}
+	if after != nil {
+		query += ` AND (` + prefix + `created_at < $2 OR (` + prefix + `created_at = $2 AND ` + prefix + `id < $3))`
+		args = append(args, sqlstore.FormatTime(after.CreatedAt), after.ID)
+	}
+	query += fmt.Sprintf(` ORDER BY %[1]screated_at DESC, %[1]sid DESC LIMIT %[2]d`, prefix, limit)
+	return query, args
+}
+
 // queryMissions runs a query of selectMission and loads the missions' skill levels.
 func queryMissions(ctx context.Context, q queryer, query string, args ...any) ([]domain.Mission, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := queryRows(ctx, q, scanMission, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []domain.Mission
-	var ids []string
-	for rows.Next() {
-		m, err := scanMission(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-		ids = append(ids, m.ID)
+	ids := make([]string, len(out))
+	for i, m := range out {
+		ids[i] = m.ID
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// Give the connection back before the next query.
-	rows.Close()
 	levels, err := loadSkillLevels(ctx, q, ids)
 	if err != nil {
 		return nil, err
@@ -257,16 +251,20 @@ func queryMissions(ctx context.Context, q queryer, query string, args ...any) ([
 	return out, nil
 }
 
-// timeLayout is fixed-width (nanoseconds always written) so that text order is time order and
-// keyset pagination can compare stored values directly.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(timeLayout, s)
+// queryRows runs query and reads each row with scan; the rows are closed when it returns.
+func queryRows[T any](ctx context.Context, q queryer, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("decode stored time: %w", err)
+		return nil, err
 	}
-	return t.UTC(), nil
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -1,10 +1,11 @@
-package sqlite
+package store
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -84,7 +85,7 @@ func scanDecision(s scanner) (domain.Decision, error) {
 		return domain.Decision{}, fmt.Errorf("decode decision %s/%d: unknown kind %q", d.MissionID, d.Sequence, kind)
 	}
 	var err error
-	if d.At, err = parseTime(at); err != nil {
+	if d.At, err = sqlstore.ParseTime(at); err != nil {
 		return domain.Decision{}, err
 	}
 	if d.Proposal.Candidates, err = decodeCandidates(candidates); err != nil {
@@ -94,20 +95,7 @@ func scanDecision(s scanner) (domain.Decision, error) {
 }
 
 func queryDecisions(ctx context.Context, q queryer, query string, args ...any) ([]domain.Decision, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.Decision
-	for rows.Next() {
-		d, err := scanDecision(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, scanDecision, query, args...)
 }
 
 func (r *Repository) Decisions(ctx context.Context, missionID string) ([]domain.Decision, error) {
@@ -120,9 +108,9 @@ func (r *Repository) Decisions(ctx context.Context, missionID string) ([]domain.
 
 // Record numbers each entry with its mission's next sequence, taken from the mission's row,
 // which also holds the mission for the rest of the transaction.
-func (t *tx) Record(decisions ...domain.Decision) error {
+func (t *tx) Record(ctx context.Context, decisions ...domain.Decision) error {
 	for _, d := range decisions {
-		if err := t.tx.QueryRowContext(t.ctx, `UPDATE missions SET decision_seq = decision_seq + 1 WHERE id = $1
+		if err := t.sql.SQL.QueryRowContext(ctx, `UPDATE missions SET decision_seq = decision_seq + 1 WHERE id = $1
 			RETURNING decision_seq`, d.MissionID).Scan(&d.Sequence); err != nil {
 			return fmt.Errorf("number decision of mission %s: %w", d.MissionID, err)
 		}
@@ -130,10 +118,10 @@ func (t *tx) Record(decisions ...domain.Decision) error {
 		if err != nil {
 			return err
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO decisions (mission_id, sequence, at, kind, actor_role,
+		if _, err := t.sql.SQL.ExecContext(ctx, `INSERT INTO decisions (mission_id, sequence, at, kind, actor_role,
 			actor_account_id, offer_id, profile_id, reason, shortlist_revision, scoring_version, eligible_count, candidates)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			d.MissionID, d.Sequence, formatTime(d.At), d.Kind.String(), d.Actor.Role, d.Actor.AccountID, d.OfferID,
+			d.MissionID, d.Sequence, sqlstore.FormatTime(d.At), d.Kind.String(), d.Actor.Role, d.Actor.AccountID, d.OfferID,
 			d.ProfileID, d.Reason, d.Proposal.Revision, d.Proposal.ScoringVersion, d.Proposal.EligibleCount,
 			candidates); err != nil {
 			return fmt.Errorf("insert decision: %w", err)
@@ -143,15 +131,15 @@ func (t *tx) Record(decisions ...domain.Decision) error {
 }
 
 // DecisionsAbout holds the missions of the entries it returns (see readHolding).
-func (t *tx) DecisionsAbout(profileID string) ([]domain.Decision, error) {
+func (t *tx) DecisionsAbout(ctx context.Context, profileID string) ([]domain.Decision, error) {
 	pattern, err := jsonStringPattern(profileID)
 	if err != nil {
 		return nil, err
 	}
 	var ds []domain.Decision
-	err = t.readHolding(profileID, func() ([]string, error) {
+	err = t.readHolding(ctx, profileID, func() ([]string, error) {
 		var err error
-		ds, err = queryDecisions(t.ctx, t.tx, selectDecision+` WHERE profile_id = $1 OR candidates LIKE $2 ESCAPE '\'
+		ds, err = queryDecisions(ctx, t.sql.SQL, selectDecision+` WHERE profile_id = $1 OR candidates LIKE $2 ESCAPE '\'
 			ORDER BY mission_id, sequence`, profileID, pattern)
 		ids := make([]string, len(ds))
 		for i, d := range ds {
@@ -166,12 +154,12 @@ func (t *tx) DecisionsAbout(profileID string) ([]domain.Decision, error) {
 }
 
 // RewriteDecision replaces what erasure may change of an entry: its profile id and proposal.
-func (t *tx) RewriteDecision(d domain.Decision) error {
+func (t *tx) RewriteDecision(ctx context.Context, d domain.Decision) error {
 	candidates, err := encodeCandidates(d.Proposal.Candidates)
 	if err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE decisions SET profile_id = $1, candidates = $2
+	res, err := t.sql.SQL.ExecContext(ctx, `UPDATE decisions SET profile_id = $1, candidates = $2
 		WHERE mission_id = $3 AND sequence = $4`, d.ProfileID, candidates, d.MissionID, d.Sequence)
 	if err != nil {
 		return fmt.Errorf("rewrite decision: %w", err)

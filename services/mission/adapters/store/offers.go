@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
@@ -35,14 +37,14 @@ func scanOffer(s scanner) (domain.Offer, error) {
 	if o.EndDate, err = dates.Parse(end); err != nil {
 		return domain.Offer{}, fmt.Errorf("decode stored offer %s: %w", o.ID, err)
 	}
-	if o.CreatedAt, err = parseTime(created); err != nil {
+	if o.CreatedAt, err = sqlstore.ParseTime(created); err != nil {
 		return domain.Offer{}, err
 	}
-	if o.ExpiresAt, err = parseTime(expires); err != nil {
+	if o.ExpiresAt, err = sqlstore.ParseTime(expires); err != nil {
 		return domain.Offer{}, err
 	}
 	if answered != "" {
-		if o.AnsweredAt, err = parseTime(answered); err != nil {
+		if o.AnsweredAt, err = sqlstore.ParseTime(answered); err != nil {
 			return domain.Offer{}, err
 		}
 	}
@@ -50,20 +52,7 @@ func scanOffer(s scanner) (domain.Offer, error) {
 }
 
 func queryOffers(ctx context.Context, q queryer, query string, args ...any) ([]domain.Offer, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.Offer
-	for rows.Next() {
-		o, err := scanOffer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, scanOffer, query, args...)
 }
 
 func getOffer(ctx context.Context, q queryer, id string) (domain.Offer, error) {
@@ -81,21 +70,15 @@ func formatOptionalTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return formatTime(t)
+	return sqlstore.FormatTime(t)
 }
 
 func (r *Repository) GetOffer(ctx context.Context, id string) (domain.Offer, error) {
 	return getOffer(ctx, r.db, id)
 }
 
-func (r *Repository) ListOffers(ctx context.Context, consultantID string, after *app.Cursor, limit int) ([]domain.Offer, error) {
-	query := selectOffer + ` WHERE ($1 = '' OR o.consultant_id = $1)`
-	args := []any{consultantID}
-	if after != nil {
-		query += ` AND (o.created_at < $2 OR (o.created_at = $2 AND o.id < $3))`
-		args = append(args, formatTime(after.CreatedAt), after.ID)
-	}
-	query += fmt.Sprintf(` ORDER BY o.created_at DESC, o.id DESC LIMIT %d`, limit)
+func (r *Repository) ListOffers(ctx context.Context, consultantID string, after *missionrules.Cursor, limit int) ([]domain.Offer, error) {
+	query, args := newestFirst(selectOffer, "o.", "consultant_id", consultantID, after, limit)
 	offers, err := queryOffers(ctx, r.db, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list offers: %w", err)
@@ -105,17 +88,19 @@ func (r *Repository) ListOffers(ctx context.Context, consultantID string, after 
 
 func (r *Repository) DueOffers(ctx context.Context, now time.Time, limit int) ([]domain.Offer, error) {
 	offers, err := queryOffers(ctx, r.db, selectOffer+fmt.Sprintf(` WHERE o.status = $1 AND o.expires_at <= $2
-		ORDER BY o.expires_at, o.id LIMIT %d`, limit), domain.OfferStatusPending.String(), formatTime(now))
+		ORDER BY o.expires_at, o.id LIMIT %d`, limit), domain.OfferStatusPending.String(), sqlstore.FormatTime(now))
 	if err != nil {
 		return nil, fmt.Errorf("due offers: %w", err)
 	}
 	return offers, nil
 }
 
-func (t *tx) Offer(id string) (domain.Offer, error) { return getOffer(t.ctx, t.tx, id) }
+func (t *tx) Offer(ctx context.Context, id string) (domain.Offer, error) {
+	return getOffer(ctx, t.sql.SQL, id)
+}
 
-func (t *tx) PendingOffer(missionID string) (domain.Offer, bool, error) {
-	offers, err := queryOffers(t.ctx, t.tx, selectOffer+` WHERE o.mission_id = $1 AND o.status = $2`,
+func (t *tx) PendingOffer(ctx context.Context, missionID string) (domain.Offer, bool, error) {
+	offers, err := queryOffers(ctx, t.sql.SQL, selectOffer+` WHERE o.mission_id = $1 AND o.status = $2`,
 		missionID, domain.OfferStatusPending.String())
 	if err != nil {
 		return domain.Offer{}, false, fmt.Errorf("pending offer: %w", err)
@@ -127,11 +112,11 @@ func (t *tx) PendingOffer(missionID string) (domain.Offer, bool, error) {
 }
 
 // OffersOfProfile holds the missions of the offers it returns (see readHolding).
-func (t *tx) OffersOfProfile(profileID string) ([]domain.Offer, error) {
+func (t *tx) OffersOfProfile(ctx context.Context, profileID string) ([]domain.Offer, error) {
 	var offers []domain.Offer
-	err := t.readHolding(profileID, func() ([]string, error) {
+	err := t.readHolding(ctx, profileID, func() ([]string, error) {
 		var err error
-		offers, err = queryOffers(t.ctx, t.tx, selectOffer+` WHERE o.profile_id = $1 ORDER BY o.created_at, o.id`, profileID)
+		offers, err = queryOffers(ctx, t.sql.SQL, selectOffer+` WHERE o.profile_id = $1 ORDER BY o.created_at, o.id`, profileID)
 		ids := make([]string, len(offers))
 		for i, o := range offers {
 			ids[i] = o.MissionID
@@ -146,8 +131,8 @@ func (t *tx) OffersOfProfile(profileID string) ([]domain.Offer, error) {
 
 // Bookings reads the consultant's accepted offers of missions still staffed: an accepted offer
 // of a mission cancelled since books nobody.
-func (t *tx) Bookings(consultantID string) ([]domain.Offer, error) {
-	offers, err := queryOffers(t.ctx, t.tx, selectOffer+` JOIN missions m ON m.id = o.mission_id
+func (t *tx) Bookings(ctx context.Context, consultantID string) ([]domain.Offer, error) {
+	offers, err := queryOffers(ctx, t.sql.SQL, selectOffer+` JOIN missions m ON m.id = o.mission_id
 		WHERE o.consultant_id = $1 AND o.status = $2 AND m.status = $3 ORDER BY o.start_date, o.id`,
 		consultantID, domain.OfferStatusAccepted.String(), domain.StatusStaffed.String())
 	if err != nil {
@@ -156,12 +141,12 @@ func (t *tx) Bookings(consultantID string) ([]domain.Offer, error) {
 	return offers, nil
 }
 
-func (t *tx) CreateOffer(o domain.Offer) error {
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO offers (id, mission_id, firm_id, profile_id, consultant_id,
+func (t *tx) CreateOffer(ctx context.Context, o domain.Offer) error {
+	if _, err := t.sql.SQL.ExecContext(ctx, `INSERT INTO offers (id, mission_id, firm_id, profile_id, consultant_id,
 		status, start_date, end_date, created_at, expires_at, answered_at, decline_reason)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		o.ID, o.MissionID, o.FirmID, o.ProfileID, o.ConsultantID, o.Status.String(),
-		dates.Format(o.StartDate), dates.Format(o.EndDate), formatTime(o.CreatedAt), formatTime(o.ExpiresAt),
+		dates.Format(o.StartDate), dates.Format(o.EndDate), sqlstore.FormatTime(o.CreatedAt), sqlstore.FormatTime(o.ExpiresAt),
 		formatOptionalTime(o.AnsweredAt), o.DeclineReason); err != nil {
 		return fmt.Errorf("insert offer: %w", err)
 	}
@@ -169,8 +154,8 @@ func (t *tx) CreateOffer(o domain.Offer) error {
 }
 
 // SaveOffer stores what may change of an offer: its status, answer and profile id (erasure).
-func (t *tx) SaveOffer(o domain.Offer) error {
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE offers SET status = $1, answered_at = $2, decline_reason = $3,
+func (t *tx) SaveOffer(ctx context.Context, o domain.Offer) error {
+	res, err := t.sql.SQL.ExecContext(ctx, `UPDATE offers SET status = $1, answered_at = $2, decline_reason = $3,
 		profile_id = $4 WHERE id = $5`,
 		o.Status.String(), formatOptionalTime(o.AnsweredAt), o.DeclineReason, o.ProfileID, o.ID)
 	if err != nil {

@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/txn/sqltx"
+	"github.com/caiomatch/caiomatch/services/mission/app"
+	"github.com/caiomatch/caiomatch/services/mission/domain"
+	"github.com/caiomatch/caiomatch/services/mission/eventapi"
+)
+
+// tx implements app.Tx over one SQL transaction. On SQLite writers take turns for the whole
+// transaction (BEGIN IMMEDIATE, see sqlstore.OpenSQLite); on PostgreSQL transactions run side by
+// side at READ COMMITTED, where what a use case read stays true until it commits only for what
+// it holds: the missions it read through Mission or the erasure lookups, and the consultants it
+// locked (LockConsultant), each under sqltx's lock on its name. Every change to a mission, its
+// offers or its decisions trail is made while holding the mission, so holding a mission holds
+// all three.
+type tx struct {
+	sql  *sqltx.Tx
+	held map[string]bool // missions this transaction holds
+}
+
+var _ app.Tx = (*tx)(nil)
+
+func newTx(t *sqltx.Tx) app.Tx { return &tx{sql: t, held: map[string]bool{}} }
+
+// Mission holds the mission (see hold), then reads it: read-modify-write of one mission never
+// interleaves.
+func (t *tx) Mission(ctx context.Context, id string) (domain.Mission, error) {
+	if err := t.hold(ctx, id); err != nil {
+		return domain.Mission{}, err
+	}
+	return getMission(ctx, t.sql.SQL, id)
+}
+
+// hold locks the mission's name until the transaction ends: a statement run after it reads the
+// mission, its offers and its decisions as the previous holder committed them.
+func (t *tx) hold(ctx context.Context, missionID string) error {
+	if t.held[missionID] {
+		return nil
+	}
+	if err := t.sql.Lock(ctx, "mission", missionID); err != nil {
+		return err
+	}
+	t.held[missionID] = true
+	return nil
+}
+
+// readHolding runs read, which reads rows naming profileID and returns the ids of their
+// missions, so that every row it returns was read while its mission was held. It first holds
+// every mission naming the profile, in id order (two erasures then wait for each other instead
+// of deadlocking), then reads; a row of a mission not held yet (named by a transaction that
+// committed meanwhile) makes it hold that mission too and read again.
+func (t *tx) readHolding(ctx context.Context, profileID string, read func() (missionIDs []string, err error)) error {
+	pattern, err := jsonStringPattern(profileID)
+	if err != nil {
+		return err
+	}
+	naming, err := queryIDs(ctx, t.sql.SQL, `SELECT id FROM missions WHERE candidates LIKE $1 ESCAPE '\'
+		UNION SELECT mission_id FROM offers WHERE profile_id = $2
+		UNION SELECT mission_id FROM decisions WHERE profile_id = $2 OR candidates LIKE $1 ESCAPE '\'
+		ORDER BY 1`, pattern, profileID)
+	if err != nil {
+		return fmt.Errorf("missions naming a profile: %w", err)
+	}
+	for {
+		for _, id := range naming {
+			if err := t.hold(ctx, id); err != nil {
+				return err
+			}
+		}
+		missionIDs, err := read()
+		if err != nil {
+			return err
+		}
+		naming = naming[:0]
+		for _, id := range missionIDs {
+			if !t.held[id] {
+				naming = append(naming, id)
+			}
+		}
+		if len(naming) == 0 {
+			return nil
+		}
+		slices.Sort(naming)
+	}
+}
+
+func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+	return queryRows(ctx, q, func(s scanner) (string, error) {
+		var id string
+		err := s.Scan(&id)
+		return id, err
+	}, query, args...)
+}
+
+func (t *tx) CreateMission(ctx context.Context, m domain.Mission) error {
+	details, err := encodeDetails(m.Request)
+	if err != nil {
+		return err
+	}
+	candidates, err := encodeIDs(m.Candidates)
+	if err != nil {
+		return err
+	}
+	if _, err := t.sql.SQL.ExecContext(ctx, `INSERT INTO missions
+		(id, firm_id, status, shortlist_revision, details, candidates, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		m.ID, m.FirmID, m.Status.String(), m.ShortlistRevision, details, candidates,
+		sqlstore.FormatTime(m.CreatedAt), sqlstore.FormatTime(m.UpdatedAt)); err != nil {
+		return fmt.Errorf("insert mission: %w", err)
+	}
+	return insertSkillLevels(ctx, t.sql.SQL, m.ID, m.RequiredSkillLevels)
+}
+
+func (t *tx) SaveMission(ctx context.Context, m domain.Mission) error {
+	details, err := encodeDetails(m.Request)
+	if err != nil {
+		return err
+	}
+	candidates, err := encodeIDs(m.Candidates)
+	if err != nil {
+		return err
+	}
+	res, err := t.sql.SQL.ExecContext(ctx, `UPDATE missions SET status = $1, shortlist_revision = $2, details = $3,
+		candidates = $4, updated_at = $5 WHERE id = $6`,
+		m.Status.String(), m.ShortlistRevision, details, candidates, sqlstore.FormatTime(m.UpdatedAt), m.ID)
+	if err != nil {
+		return fmt.Errorf("update mission: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("update mission %s: %d rows (%v)", m.ID, n, err)
+	}
+	if _, err := t.sql.SQL.ExecContext(ctx, `DELETE FROM mission_skill_levels WHERE mission_id = $1`, m.ID); err != nil {
+		return fmt.Errorf("update mission skill levels: %w", err)
+	}
+	return insertSkillLevels(ctx, t.sql.SQL, m.ID, m.RequiredSkillLevels)
+}
+
+// MissionsWithCandidate holds the missions it returns (see readHolding).
+func (t *tx) MissionsWithCandidate(ctx context.Context, profileID string) ([]domain.Mission, error) {
+	pattern, err := jsonStringPattern(profileID)
+	if err != nil {
+		return nil, err
+	}
+	var missions []domain.Mission
+	err = t.readHolding(ctx, profileID, func() ([]string, error) {
+		var err error
+		missions, err = queryMissions(ctx, t.sql.SQL, selectMission+` WHERE candidates LIKE $1 ESCAPE '\' ORDER BY id`, pattern)
+		ids := make([]string, len(missions))
+		for i, m := range missions {
+			ids[i] = m.ID
+		}
+		return ids, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("missions with candidate: %w", err)
+	}
+	return missions, nil
+}
+
+// jsonStringPattern is a LIKE pattern matching any text that holds s as a JSON string, quotes
+// included, as encoding/json writes it, and so the candidates columns that name s. On
+// PostgreSQL LIKE compares case and all, so it matches exactly those; SQLite's LIKE ignores
+// ASCII case, so there it may match more (another profile whose id differs only in case):
+// callers keep only exact matches, as the domain's Pseudonymise methods do.
+func jsonStringPattern(s string) (string, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", err
+	}
+	escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(string(b))
+	return "%" + escaped + "%", nil
+}
+
+// LockConsultant locks the consultant's name: a second transaction doing the same waits for
+// this one to end (in SQLite every writer does already).
+func (t *tx) LockConsultant(ctx context.Context, consultantID string) error {
+	return t.sql.Lock(ctx, "consultant", consultantID)
+}
+
+func (t *tx) Publish(ctx context.Context, events ...domain.Event) error {
+	now := time.Now()
+	for _, ev := range events {
+		encoded, err := eventapi.EncodeEvent(ev, now)
+		if err != nil {
+			return err
+		}
+		if err := t.sql.Publish(ctx, encoded); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+// Package eventapi is the mission service's event port: it decodes the events the service
+// consumes (shortlists from matching, erasures from profile) into use-case calls, and encodes
+// the events it publishes, the decline reason left out.
+package eventapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
+	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	"github.com/caiomatch/caiomatch/pkg/txn"
+	"github.com/caiomatch/caiomatch/services/mission/app"
+)
+
+// ShortlistSpec is the durable consumer of ShortlistProposed events. Redelivery is bounded: a
+// message that keeps failing goes to the dead-letter stream.
+func ShortlistSpec() eventbus.ConsumerSpec {
+	return eventbus.ConsumerSpecOf(eventbus.ConsumerMissionShortlists)
+}
+
+// ErasureSpec is the durable consumer of ProfileErased events, the only profile events the
+// mission service acts on. Redelivery is bounded likewise.
+func ErasureSpec() eventbus.ConsumerSpec {
+	return eventbus.ConsumerSpecOf(eventbus.ConsumerMissionProfiles)
+}
+
+// ShortlistHandler applies each ShortlistProposed to its mission, exactly once: the mission keeps
+// its candidates and the decisions trail the whole proposal.
+func ShortlistHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
+	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
+		sp, ok := payload.(*matchingv1.ShortlistProposed)
+		if !ok {
+			// The filter lets only shortlists through; anything else is not ours to act on.
+			return ignore(ctx, logger, env)
+		}
+		if sp.GetMissionId() == "" {
+			return fmt.Errorf("shortlist event %s has no mission id", env.GetEventId())
+		}
+		d := txn.Delivery{Consumer: eventbus.ConsumerMissionShortlists, EventID: env.GetEventId()}
+		out, err := a.ApplyShortlist(ctx, d, app.Shortlist{MissionID: sp.GetMissionId(), Proposal: Proposal(sp)})
+		if err != nil {
+			return fmt.Errorf("apply shortlist %s to mission %s: %w", env.GetEventId(), sp.GetMissionId(), err)
+		}
+		switch {
+		case out.Duplicate:
+			logger.DebugContext(ctx, "shortlist already processed", "event_id", env.GetEventId(), "mission_id", sp.GetMissionId())
+		case out.Applied:
+			logger.InfoContext(ctx, "shortlist applied", "event_id", env.GetEventId(), "mission_id", sp.GetMissionId(),
+				"revision", sp.GetRevision(), "candidates", len(sp.GetCandidates()), "status", out.Status.String())
+		default:
+			logger.InfoContext(ctx, "shortlist ignored", "event_id", env.GetEventId(), "mission_id", sp.GetMissionId(),
+				"revision", sp.GetRevision(), "status", out.Status.String())
+		}
+		return nil
+	}
+}
+
+// ErasureHandler pseudonymises each erased profile, exactly once.
+func ErasureHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
+	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
+		e, ok := payload.(*profilev1.ProfileErased)
+		if !ok {
+			return ignore(ctx, logger, env)
+		}
+		if e.GetProfileId() == "" {
+			return fmt.Errorf("erasure event %s has no profile id", env.GetEventId())
+		}
+		d := txn.Delivery{Consumer: eventbus.ConsumerMissionProfiles, EventID: env.GetEventId()}
+		out, err := a.EraseProfile(ctx, d, e.GetProfileId())
+		if err != nil {
+			// The profile id is not logged with the error: it is the erased person's.
+			return fmt.Errorf("apply erasure %s: %w", env.GetEventId(), err)
+		}
+		if out.Duplicate {
+			logger.DebugContext(ctx, "erasure already processed", "event_id", env.GetEventId())
+			return nil
+		}
+		logger.InfoContext(ctx, "profile pseudonymised", "event_id", env.GetEventId(), "withdrawn_offers", out.Withdrawn,
+			"offers", out.Offers, "missions", out.Missions, "decisions", out.Decisions)
+		return nil
+	}
+}
+
+func ignore(ctx context.Context, logger *slog.Logger, env *eventsv1.Envelope) error {
+	logger.WarnContext(ctx, "unexpected event ignored", "event_id", env.GetEventId(), "type", env.GetType())
+	return nil
+}

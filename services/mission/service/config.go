@@ -1,0 +1,94 @@
+package service
+
+import (
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/envconfig"
+	"github.com/caiomatch/caiomatch/services/mission/app"
+)
+
+// Config is the mission service's configuration. Its zero value is the default of every field.
+type Config struct {
+	// GRPCAddr is where the service listens; empty means DefaultGRPCAddr.
+	GRPCAddr string
+	// DatabaseURL is the PostgreSQL database the service keeps its data in, a postgres:// or
+	// postgresql:// URL. Empty, it is SQLite at <DataDir>/mission.db.
+	DatabaseURL string
+	// ProfileAddr is the profile service's gRPC address (a replica list or dns:/// name), asked
+	// whose profile a candidate is when a firm makes an offer; empty means DefaultProfileAddr.
+	ProfileAddr string
+	// WithoutProfileService runs the service with no profile service: offers are refused
+	// (UNAVAILABLE) and a warning is logged at start; everything else works.
+	WithoutProfileService bool
+	// OfferTTL is how long a consultant has to answer an offer; 0 means DefaultOfferTTL.
+	OfferTTL time.Duration
+	// ExpiryInterval is how often pending offers past their expiry are expired; 0 means
+	// DefaultExpiryInterval.
+	ExpiryInterval time.Duration
+	// PseudonymKey keys the pseudonyms of erased profiles (HMAC-SHA256). Empty means
+	// DevPseudonymKey, which is public (a warning is logged): set a secret one in production.
+	PseudonymKey string
+	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown; 0 means
+	// DefaultShutdownGrace.
+	ShutdownGrace time.Duration
+}
+
+// Defaults of Config.
+const (
+	DefaultGRPCAddr       = "127.0.0.1:9102"
+	DefaultProfileAddr    = "127.0.0.1:9101"
+	DefaultOfferTTL       = app.DefaultOfferTTL
+	DefaultExpiryInterval = 30 * time.Second
+	DefaultShutdownGrace  = 10 * time.Second
+	// DevPseudonymKey is the development pseudonym key. It is in the source code, so
+	// pseudonyms made with it can be linked back to profile ids by anyone who has a list of
+	// ids: never use it in production.
+	DevPseudonymKey = "caiomatch-dev-pseudonym-key-do-not-use-in-production"
+)
+
+// The environment variables LoadConfig reads.
+const (
+	EnvGRPCAddr       = "CAIOMATCH_MISSION_GRPC_ADDR"
+	EnvDatabaseURL    = "CAIOMATCH_MISSION_DATABASE_URL"
+	EnvProfileAddr    = "CAIOMATCH_PROFILE_GRPC_ADDR"
+	EnvOfferTTL       = "CAIOMATCH_OFFER_TTL"
+	EnvPseudonymKey   = "CAIOMATCH_PSEUDONYM_KEY"
+	EnvShutdownGrace  = "CAIOMATCH_MISSION_SHUTDOWN_GRACE"
+	maxOfferTTL       = 365 * 24 * time.Hour
+	maxShutdownGrace  = 5 * time.Minute
+	minPseudonymChars = 1
+)
+
+// LoadConfig reads the service's settings; what is invalid is reported by env.Err.
+func LoadConfig(env *envconfig.Reader) Config {
+	var c Config
+	env.Addr(EnvGRPCAddr, &c.GRPCAddr)
+	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
+	env.Addrs(EnvProfileAddr, &c.ProfileAddr)
+	env.Duration(EnvOfferTTL, &c.OfferTTL, time.Second, maxOfferTTL)
+	env.Secret(EnvPseudonymKey, &c.PseudonymKey, minPseudonymChars)
+	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, 0, maxShutdownGrace)
+	return c
+}
+
+// ListenAddr is GRPCAddr or its default.
+func (c Config) ListenAddr() string { return or(c.GRPCAddr, DefaultGRPCAddr) }
+
+// withDefaults fills in the zero fields.
+func (c Config) withDefaults() Config {
+	c.GRPCAddr = c.ListenAddr()
+	c.ProfileAddr = or(c.ProfileAddr, DefaultProfileAddr)
+	c.OfferTTL = or(c.OfferTTL, DefaultOfferTTL)
+	c.ExpiryInterval = or(c.ExpiryInterval, DefaultExpiryInterval)
+	c.PseudonymKey = or(c.PseudonymKey, DevPseudonymKey)
+	c.ShutdownGrace = or(c.ShutdownGrace, DefaultShutdownGrace)
+	return c
+}
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
