@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/pkg/seeddata"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
@@ -32,23 +33,7 @@ func BenchmarkRebuildIndexFromStream(b *testing.B) {
 	ctx := context.Background()
 	// Filling the stream with every write flushed would take minutes; replay reads the same
 	// file store either way.
-	ns, err := eventbus.StartEmbedded(b.TempDir(), eventbus.WithoutSyncAlways())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ns.Shutdown()
-	nc, err := ns.Connect("bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := eventbus.EnsureStreams(ctx, js, eventbus.StreamSettings{}); err != nil {
-		b.Fatal(err)
-	}
+	js := eventbustest.Start(b, eventbus.WithoutSyncAlways()).JS
 	fillStart := time.Now()
 	publishProfiles(b, js, n)
 	b.Logf("published %d ProfileRegistered events in %v", n, time.Since(fillStart).Round(time.Millisecond))

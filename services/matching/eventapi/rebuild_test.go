@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
@@ -25,24 +26,7 @@ var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 // startBus starts an embedded NATS server in a temporary directory, with the streams declared.
 func startBus(t *testing.T) jetstream.JetStream {
 	t.Helper()
-	ns, err := eventbus.StartEmbedded(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
-	nc, err := ns.Connect(t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eventbus.EnsureStreams(t.Context(), js, eventbus.StreamSettings{}); err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return eventbustest.Start(t).JS
 }
 
 // publish sends a profile event that occurred at occurredAt, as the profile service's relay
@@ -198,18 +182,8 @@ func TestRebuildIndexOfAnEmptyStream(t *testing.T) {
 }
 
 func TestRebuildIndexFailsWithoutTheStream(t *testing.T) {
-	ns, err := eventbus.StartEmbedded(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
-	nc, err := ns.Connect(t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
+	js := startBus(t)
+	if err := js.DeleteStream(t.Context(), eventbus.StreamOf(eventbus.ProducerProfile)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)

@@ -11,8 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/caiomatch/caiomatch/pkg/seeddata"
-	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
+	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 

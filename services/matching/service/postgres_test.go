@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -10,34 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/services/matching/service"
 )
-
-// lockedBuffer collects log lines written by the service's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestShortlistOnPostgreSQL runs the service with a database URL, on a fresh schema of the test
 // PostgreSQL server (skipped when it is unreachable, failed under CI=true): profiles and a
@@ -46,14 +27,14 @@ func (b *lockedBuffer) String() string {
 func TestShortlistOnPostgreSQL(t *testing.T) {
 	databaseURL := sqltest.PostgresURL(t)
 	b := startBus(t)
-	logs := &lockedBuffer{}
+	logs := &eventbustest.SyncBuffer{}
 	b.logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	e := b.startMatching(t, service.Config{DatabaseURL: databaseURL, ExposureCap: service.None})
 
 	e.registerProfile(t, factsA())
 	e.registerProfile(t, factsB())
 	ack := e.registerProfile(t, factsC())
-	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), "matching-profiles", ack.Sequence)
+	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, ack.Sequence)
 	e.publish(t, eventbus.ProducerMission, "m-1", &missionv1.MissionSubmitted{Mission: testMission("m-1", "firm-1")})
 
 	resp := e.readyShortlist(t, "m-1")

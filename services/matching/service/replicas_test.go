@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
-	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
+	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 	"github.com/caiomatch/caiomatch/services/matching/service"
 )
@@ -46,9 +47,9 @@ func TestTwoReplicasShareTheWork(t *testing.T) {
 func testTwoReplicas(t *testing.T, cfg service.Config) {
 	b := startBus(t)
 	var replicas []*env
-	var logs []*lockedBuffer
+	var logs []*eventbustest.SyncBuffer
 	for range 2 {
-		buf := &lockedBuffer{}
+		buf := &eventbustest.SyncBuffer{}
 		b.logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), buf), &slog.HandlerOptions{Level: slog.LevelInfo}))
 		replicas = append(replicas, b.startMatching(t, cfg))
 		logs = append(logs, buf)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
@@ -90,22 +91,7 @@ func startBus(t *testing.T) *bus {
 	b := &bus{dir: t.TempDir(), tp: noop.NewTracerProvider(),
 		logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))}
 
-	ns, err := eventbus.StartEmbedded(b.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
-	nc, err := ns.Connect("matching-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	if b.js, err = jetstream.New(nc); err != nil {
-		t.Fatal(err)
-	}
-	if err := eventbus.EnsureStreams(t.Context(), b.js, eventbus.StreamSettings{}); err != nil {
-		t.Fatal(err)
-	}
+	b.js = eventbustest.StartIn(t, b.dir).JS
 
 	b.missions = &fakeMissionService{firms: map[string]string{}}
 	missionSrv := rpc.NewServer(b.tp, b.logger)
@@ -184,13 +170,7 @@ func as(ctx context.Context, role identity.Role, accountID string) context.Conte
 // eventually polls cond until it holds, for at most 10 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventbustest.Eventually(t, 10*time.Second, what, cond)
 }
 
 // publish builds an event and publishes it as the producer's outbox relay would.
@@ -224,44 +204,8 @@ func (e *bus) registerProfile(t *testing.T, f *profilev1.MatchingFacts) *jetstre
 // proposals reads every ShortlistProposed of a mission from the MATCHING stream.
 func (e *bus) proposals(t *testing.T, missionID string) []*matchingv1.ShortlistProposed {
 	t.Helper()
-	ctx := t.Context()
-	subject := eventbus.Subject(eventbus.ProducerMatching, "ShortlistProposed", missionID)
-	stream, err := e.js.Stream(ctx, eventbus.StreamOf(eventbus.ProducerMatching))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(subject))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := int(info.State.Subjects[subject])
-	if n == 0 {
-		return nil
-	}
-	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	batch, err := cons.Fetch(n, jetstream.FetchMaxWait(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*matchingv1.ShortlistProposed
-	for msg := range batch.Messages() {
-		_, payload, err := eventbus.DecodeEnvelope(msg.Data())
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, ok := payload.(*matchingv1.ShortlistProposed)
-		if !ok {
-			t.Fatalf("payload %T on %s", payload, subject)
-		}
-		out = append(out, p)
-	}
-	if len(out) != n {
-		t.Fatalf("read %d of %d proposals", len(out), n)
-	}
-	return out
+	return eventbustest.Payloads[*matchingv1.ShortlistProposed](eventbustest.Read(t, e.js,
+		eventbus.StreamOf(eventbus.ProducerMatching), eventbus.Subject(eventbus.ProducerMatching, "ShortlistProposed", missionID)))
 }
 
 // withPayload is ev's envelope, same event id, around another payload.
@@ -427,7 +371,7 @@ func TestShortlistFromEventsEndToEnd(t *testing.T) {
 	ack := e.registerProfile(t, factsC())
 	// The two streams are consumed independently: let the profiles land before the mission, so
 	// that its first shortlist already holds them.
-	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), "matching-profiles", ack.Sequence)
+	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, ack.Sequence)
 
 	// Before its events arrive, the mission service vouches for the mission: PENDING.
 	e.vouchFor("m-1", "firm-1")
@@ -478,7 +422,7 @@ func TestShortlistFromEventsEndToEnd(t *testing.T) {
 	changedMission.MaxDailyRateEur = 100
 	data := withPayload(t, submitted, &missionv1.MissionSubmitted{Mission: changedMission})
 	ack = e.publishAs(t, submitted.Subject, data, "tampered-"+submitted.Envelope.GetEventId())
-	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerMission), "matching-missions", ack.Sequence)
+	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerMission), eventbus.ConsumerMatchingMissions, ack.Sequence)
 
 	resp, err = e.client.GetShortlist(operator, &matchingv1.GetShortlistRequest{MissionId: "m-1"})
 	if err != nil || resp.GetRevision() != 1 {
@@ -563,7 +507,7 @@ func TestIndexIsRebuiltFromTheProfileStreamAtRestart(t *testing.T) {
 	b.publish(t, eventbus.ProducerProfile, pB, &profilev1.ProfileUpdated{Facts: factsB()})
 	b.registerProfile(t, factsD())
 	_, last := b.publish(t, eventbus.ProducerProfile, pD, &profilev1.ProfileErased{ProfileId: pD})
-	b.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), "matching-profiles", last.Sequence)
+	b.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, last.Sequence)
 	// Every profile event is acknowledged: after the restart, only the replay can bring them
 	// back.
 	first.stop()
@@ -598,7 +542,7 @@ func TestRestartRestoresExposure(t *testing.T) {
 	cfg := service.Config{ShortlistSize: 1, ExposureCap: 1}
 	first := b.startMatching(t, cfg)
 	ack := b.registerProfile(t, factsA())
-	b.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), "matching-profiles", ack.Sequence)
+	b.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, ack.Sequence)
 	b.publish(t, eventbus.ProducerMission, "m-1", &missionv1.MissionSubmitted{Mission: testMission("m-1", "firm-1")})
 	assertCandidates(t, first.readyShortlist(t, "m-1").GetCandidates(), wantCandidate{pA, scoreA})
 	first.stop()
@@ -626,7 +570,7 @@ func TestExplainCandidateOverGRPC(t *testing.T) {
 	e.registerProfile(t, factsA())
 	e.registerProfile(t, factsB())
 	ack := e.registerProfile(t, factsC())
-	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), "matching-profiles", ack.Sequence)
+	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, ack.Sequence)
 	e.publish(t, eventbus.ProducerMission, "m-1", &missionv1.MissionSubmitted{Mission: testMission("m-1", "firm-1")})
 	e.readyShortlist(t, "m-1")
 
