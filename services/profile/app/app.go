@@ -44,7 +44,8 @@ const (
 	// cancellation. Without it, an acceptance and a cancellation of one mission handled at the
 	// same moment could each miss the other's uncommitted write: the acceptance would not see
 	// the mission cancelled, the cancellation would not see the booking, and the consultant
-	// would stay booked for a cancelled mission.
+	// would stay booked for a cancelled mission. It is taken before any profile's lock, and
+	// profiles are locked in id order, so that no two transactions wait for each other.
 	LockMission = "profile.mission"
 )
 

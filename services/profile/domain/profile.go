@@ -9,7 +9,8 @@ import (
 
 // What a consultant states about themselves, and the field rules it must satisfy, live in
 // pkg/profilerules: the gateway applies the same rules at the edge without importing this
-// service. The names below are the same types.
+// service. The names below are the same types; their values (profilerules.WorkModeRemote, …)
+// are declared there.
 type (
 	WorkMode     = profilerules.WorkMode
 	MissionType  = profilerules.MissionType
@@ -20,19 +21,6 @@ type (
 	Location     = profilerules.Location
 	Details      = profilerules.Details
 	DetailsInput = profilerules.DetailsInput
-)
-
-const (
-	WorkModeUnspecified = profilerules.WorkModeUnspecified
-	WorkModeOnSite      = profilerules.WorkModeOnSite
-	WorkModeHybrid      = profilerules.WorkModeHybrid
-	WorkModeRemote      = profilerules.WorkModeRemote
-
-	MissionTypeUnspecified          = profilerules.MissionTypeUnspecified
-	MissionTypeAIStrategy           = profilerules.MissionTypeAIStrategy
-	MissionTypeTransformationLaunch = profilerules.MissionTypeTransformationLaunch
-	MissionTypeChangeManagement     = profilerules.MissionTypeChangeManagement
-	MissionTypeRiskAndCompliance    = profilerules.MissionTypeRiskAndCompliance
 )
 
 // NewDetails checks every field and reports all violations at once (profilerules.NewDetails).

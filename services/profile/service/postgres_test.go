@@ -55,7 +55,7 @@ func TestRunsOnPostgreSQL(t *testing.T) {
 		t.Fatalf("read back %v, %v\nwant %v", got.GetProfile(), err, created.GetProfile())
 	}
 
-	// A replacement locks the row as it reads it (FOR UPDATE, PostgreSQL only) and writes it back.
+	// A replacement locks the profile (an advisory lock, PostgreSQL only), reads it and writes it back.
 	replaced, err := h.client.ReplaceProfile(owner, replaceRequest(id))
 	if err != nil {
 		t.Fatal(err)

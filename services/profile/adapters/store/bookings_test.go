@@ -52,17 +52,13 @@ func TestPlatformBookingsRoundTripAndIndex(t *testing.T) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
 		p := newProfile("p1", "cons-1") // declared booking, then a platform booking for m-7
-		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-			t.Fatal(err)
-		}
+		repo.mustCreate(t, p)
 		if got := bookedFor(t, repo, "m-7"); fmt.Sprint(got) != "[p1]" {
 			t.Fatalf("booked for m-7: %v", got)
 		}
 		q := newProfile("p2", "cons-2")
 		q.Bookings = nil
-		if err := repo.Create(ctx, q, domain.ProfileRegistered{Profile: q}); err != nil {
-			t.Fatal(err)
-		}
+		repo.mustCreate(t, q)
 
 		// Book p2 for m-7 and m-8 inside one handler transaction.
 		d := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-1"}
@@ -132,9 +128,7 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
 		p := newProfile("p1", "cons-1")
-		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-			t.Fatal(err)
-		}
+		repo.mustCreate(t, p)
 		d := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-1"}
 
 		// A handler's changes, events and claim commit together.

@@ -45,9 +45,7 @@ func TestConcurrentBookingsOfOneProfileAreAllKept(t *testing.T) {
 		application := app.New(repo, repo, nil, time.Now, func() string { return "unused" })
 		p := newProfile("p1", "cons-1")
 		p.Bookings = nil
-		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-			t.Fatal(err)
-		}
+		repo.mustCreate(t, p)
 
 		const writers = 16
 		missionOf := func(i int) string { return fmt.Sprintf("m-%02d", i) }
@@ -81,10 +79,7 @@ func TestConcurrentBookingsOfOneProfileAreAllKept(t *testing.T) {
 			}
 		}
 
-		stored, err := repo.Get(ctx, "p1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		stored := repo.mustGet(t, "p1")
 		var got []string
 		for _, b := range stored.Bookings {
 			got = append(got, b.MissionID)
@@ -128,9 +123,7 @@ func TestAcceptanceRacingCancellationLeavesNoBooking(t *testing.T) {
 		for i := range missions {
 			p := newProfile(fmt.Sprintf("p%02d", i), fmt.Sprintf("cons-%02d", i))
 			p.Bookings = nil
-			if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-				t.Fatal(err)
-			}
+			repo.mustCreate(t, p)
 		}
 		// Mission i staffs profile i; its acceptance and its cancellation arrive together.
 		errs := concurrently(2*missions, func(i int) error {
@@ -149,10 +142,7 @@ func TestAcceptanceRacingCancellationLeavesNoBooking(t *testing.T) {
 			}
 		}
 		for i := range missions {
-			p, err := repo.Get(ctx, fmt.Sprintf("p%02d", i))
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := repo.mustGet(t, fmt.Sprintf("p%02d", i))
 			if len(p.Bookings) != 0 {
 				t.Errorf("%s stays booked %v for a cancelled mission", p.ID, p.Bookings)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	"github.com/caiomatch/caiomatch/pkg/profilerules"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
@@ -91,6 +92,34 @@ func (r repo) Delete(ctx context.Context, id string, ev domain.Event) error {
 	})
 }
 
+// mustCreate stores p with its registration.
+func (r repo) mustCreate(t *testing.T, p domain.Profile) {
+	t.Helper()
+	if err := r.Create(context.Background(), p, domain.ProfileRegistered{Profile: p}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r repo) mustGet(t *testing.T, id string) domain.Profile {
+	t.Helper()
+	p, err := r.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// wantWritten checks how many events the outbox holds and how many commits woke the relay.
+func wantWritten(t *testing.T, db *sql.DB, commits *int, events, wakes int) {
+	t.Helper()
+	if n := len(outboxRows(t, db)); n != events {
+		t.Fatalf("outbox holds %d rows, want %d", n, events)
+	}
+	if *commits != wakes {
+		t.Errorf("committed called %d times, want %d", *commits, wakes)
+	}
+}
+
 var (
 	newProfile     = profiletest.Profile
 	wantFacts      = profiletest.WantFacts
@@ -140,13 +169,8 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
 		p := newProfile("p1", "cons-1")
-		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-			t.Fatal(err)
-		}
-		got, err := repo.Get(ctx, "p1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		repo.mustCreate(t, p)
+		got := repo.mustGet(t, "p1")
 		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", p) {
 			t.Fatalf("round trip changed the profile:\n got %+v\nwant %+v", got, p)
 		}
@@ -174,7 +198,7 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 			t.Errorf("registered facts %v", f)
 		}
 
-		_, err = repo.Get(ctx, "absent")
+		_, err := repo.Get(ctx, "absent")
 		wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
 	})
 }
@@ -184,26 +208,17 @@ func TestOneProfilePerAccount(t *testing.T) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
 		first := newProfile("p1", "cons-1")
-		if err := repo.Create(ctx, first, domain.ProfileRegistered{Profile: first}); err != nil {
-			t.Fatal(err)
-		}
+		repo.mustCreate(t, first)
 		second := newProfile("p2", "cons-1")
 		err := repo.Create(ctx, second, domain.ProfileRegistered{Profile: second})
 		wantFault(t, err, fault.KindAlreadyExists, app.ReasonProfileAlreadyExists)
-		if n := len(outboxRows(t, db)); n != 1 {
-			t.Fatalf("outbox holds %d rows after a refused create, want 1", n)
-		}
-		if *commits != 1 {
-			t.Errorf("committed called %d times, want 1", *commits)
-		}
+		wantWritten(t, db, commits, 1, 1)
 		_, err = repo.Get(ctx, "p2")
 		wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
 
 		// Another account is fine.
 		other := newProfile("p3", "cons-2")
-		if err := repo.Create(ctx, other, domain.ProfileRegistered{Profile: other}); err != nil {
-			t.Fatal(err)
-		}
+		repo.mustCreate(t, other)
 		if n := len(outboxRows(t, db)); n != 2 {
 			t.Fatalf("outbox holds %d rows, want 2", n)
 		}
@@ -232,25 +247,20 @@ func TestUpdateStoresProfileAndEventTogether(t *testing.T) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
 		p := newProfile("p1", "cons-1")
-		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-			t.Fatal(err)
-		}
+		repo.mustCreate(t, p)
 		later := t0.Add(time.Hour)
 		updated, err := repo.Update(ctx, "p1", func(p *domain.Profile) (domain.Event, error) {
 			p.DailyRateEUR = 1600
 			p.Skills = []domain.Skill{{ID: "gdpr", Level: 1}}
 			p.Location = domain.Location{Country: "BE"}
-			p.WorkMode = domain.WorkModeRemote
+			p.WorkMode = profilerules.WorkModeRemote
 			p.UpdatedAt = later
 			return domain.ProfileUpdated{Profile: *p}, nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := repo.Get(ctx, "p1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := repo.mustGet(t, "p1")
 		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", updated) {
 			t.Fatalf("stored %+v\nreturned %+v", got, updated)
 		}
@@ -287,12 +297,7 @@ func TestUpdateStoresProfileAndEventTogether(t *testing.T) {
 		if after, _ := repo.Get(ctx, "p1"); fmt.Sprintf("%+v", after) != fmt.Sprintf("%+v", got) {
 			t.Fatalf("failed change was stored: %+v", after)
 		}
-		if n := len(outboxRows(t, db)); n != 2 {
-			t.Fatalf("outbox holds %d rows after a failed change, want 2", n)
-		}
-		if *commits != 2 {
-			t.Errorf("committed called %d times after a failed change, want 2", *commits)
-		}
+		wantWritten(t, db, commits, 2, 2)
 
 		// An absent profile is not found, and the change never runs.
 		ran := false
@@ -309,9 +314,7 @@ func TestDeleteErasesAndRecordsIt(t *testing.T) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
 		p := newProfile("p1", "cons-1")
-		if err := repo.Create(ctx, p, domain.ProfileRegistered{Profile: p}); err != nil {
-			t.Fatal(err)
-		}
+		repo.mustCreate(t, p)
 		if err := repo.Delete(ctx, "p1", domain.ProfileErased{ProfileID: "p1"}); err != nil {
 			t.Fatal(err)
 		}
@@ -345,12 +348,7 @@ func TestDeleteErasesAndRecordsIt(t *testing.T) {
 			err := repo.Delete(ctx, id, domain.ProfileErased{ProfileID: id})
 			wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
 		}
-		if n := len(outboxRows(t, db)); n != 3 {
-			t.Fatalf("outbox holds %d rows, want 3", n)
-		}
-		if *commits != 3 {
-			t.Errorf("committed called %d times, want 3", *commits)
-		}
+		wantWritten(t, db, commits, 3, 3)
 	})
 }
 
@@ -368,14 +366,11 @@ func TestRowsWithoutTheLaterFieldsStillRead(t *testing.T) {
 			"p-old", "cons-old", old, t0.Format(time.RFC3339Nano), sqlstore.FormatTime(t0)); err != nil {
 			t.Fatal(err)
 		}
-		got, err := repo.Get(ctx, "p-old")
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := repo.mustGet(t, "p-old")
 		want := domain.Details{
 			DisplayName: "Claire Martin", Email: "claire@example.org", Headline: "Former CTO", Sectors: []string{"C21"},
 			Skills: []domain.Skill{{ID: "ai-strategy", Level: 5}}, YearsExperience: 18, Languages: []string{"fr"},
-			Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: domain.WorkModeHybrid, DailyRateEUR: 1400,
+			Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: profilerules.WorkModeHybrid, DailyRateEUR: 1400,
 			AvailableFrom: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC),
 		}
 		if fmt.Sprintf("%+v", got.Details) != fmt.Sprintf("%+v", want) {
@@ -396,16 +391,27 @@ func TestRowsWithoutTheLaterFieldsStillRead(t *testing.T) {
 	})
 }
 
-func TestCorruptStoredBookingIsAnError(t *testing.T) {
+// A stored row that does not read (a booking's impossible date, a time in no known layout) is
+// an error, not a profile with zero values.
+func TestCorruptStoredRowIsAnError(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		repo, _ := newRepo(t, db)
-		bad := `{"displayName":"x","sectors":["C21"],"availableFrom":"2027-02-01","bookings":[{"startDate":"2027-02-30","endDate":"2027-03-01"}]}`
-		if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
-			"p-bad", "cons-bad", bad, t0.Format(time.RFC3339Nano), sqlstore.FormatTime(t0)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := repo.Get(context.Background(), "p-bad"); err == nil || fault.KindOf(err) == fault.KindNotFound {
-			t.Fatalf("corrupt booking read as %v", err)
+		good := `{"displayName":"x","sectors":["C21"],"availableFrom":"2027-02-01"}`
+		badBooking := `{"displayName":"x","sectors":["C21"],"availableFrom":"2027-02-01","bookings":[{"startDate":"2027-02-30","endDate":"2027-03-01"}]}`
+		at := sqlstore.FormatTime(t0)
+		for i, row := range [][3]string{
+			{badBooking, t0.Format(time.RFC3339Nano), at},
+			{good, "yesterday", at},
+			{good, at, "2027-01-10 09:00"},
+		} {
+			id := fmt.Sprint("p-bad-", i)
+			if _, err := db.Exec(`INSERT INTO profiles (id, account_id, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+				id, "cons-"+id, row[0], row[1], row[2]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := repo.Get(context.Background(), id); err == nil || fault.KindOf(err) == fault.KindNotFound {
+				t.Errorf("corrupt row %v read as %v", row, err)
+			}
 		}
 	})
 }
