@@ -120,7 +120,7 @@ type harness struct {
 }
 
 // config is a shortlist size and an exposure cap (0: the default size, no cap), with the
-// default availability tolerance of 14 days, as service.ConfigFromEnv gives.
+// default availability tolerance of 14 days, as service.LoadConfig gives.
 func config(size, exposureCap int) app.Config {
 	return app.Config{ShortlistSize: size, ExposureCap: exposureCap,
 		AvailabilityToleranceDays: domain.DefaultAvailabilityToleranceDays}

@@ -10,9 +10,9 @@ import (
 // whichever replica takes them from one shared consumer, and so do the profile events that
 // re-rank. Each replica follows the whole profile stream into its own index (ProfileFeed) and
 // caches the open missions. Every event transaction therefore starts in step with the others
-// (applyEvent, inStep): it locks the shared state, so the replicas' event transactions take turns; it waits
-// until the index holds every profile event another replica has committed; it reads the
-// missions other replicas changed since its cache was last in step. A ranking is then decided on
+// (applyEvent, inStep): it locks the replicas' turn (Tx.Lock), so their event transactions take
+// turns; it waits until the index holds every profile event another replica has committed; it
+// reads the missions other replicas changed since its cache was last in step. A ranking is then decided on
 // the same facts whichever replica makes it, and each event is applied once.
 //
 // Why this is enough: for a profile event P and an open mission M, either P's transaction
@@ -31,8 +31,8 @@ func (a *Application) FollowProfiles(feed ProfileFeed) {
 	a.feed = feed
 }
 
-// replicasLock is the name every event transaction locks first, so that the event transactions
-// of all replicas take turns (see the package sqltx comment for the idiom).
+// The replicas' turn is the name every event transaction locks first, so that the event
+// transactions of all replicas take turns (see the package sqltx comment for the idiom).
 const (
 	replicasLockScope = "matching"
 	replicasLockKey   = "replicas"

@@ -106,13 +106,28 @@ func checkFeasible(t *testing.T, cols int, lists [][]assignment.Candidate, sol a
 	}
 }
 
-func solve(t *testing.T, cols int, lists [][]assignment.Candidate) assignment.Solution {
+func newProblem(t *testing.T, cols int, lists [][]assignment.Candidate) assignment.Problem {
 	t.Helper()
 	p, err := assignment.NewProblem(cols, lists)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sol, err := assignment.Solve(p)
+	return p
+}
+
+// newSolver is a solver of the problem, solved.
+func newSolver(t *testing.T, cols int, lists [][]assignment.Candidate) *assignment.Solver {
+	t.Helper()
+	s, err := assignment.NewSolver(newProblem(t, cols, lists))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func solve(t *testing.T, cols int, lists [][]assignment.Candidate) assignment.Solution {
+	t.Helper()
+	sol, err := assignment.Solve(newProblem(t, cols, lists))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,14 +270,7 @@ func TestRemoveEdgeMatchesFreshSolve(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	check := func(t *testing.T, cols int, lists [][]assignment.Candidate, removals int, preferChosen bool) {
 		t.Helper()
-		p, err := assignment.NewProblem(cols, lists)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := assignment.NewSolver(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := newSolver(t, cols, lists)
 		for step := range removals {
 			cur := s.Solution()
 			var row int
@@ -329,10 +337,7 @@ func TestRemoveEdgeMatchesFreshSolve(t *testing.T) {
 }
 
 func TestRemoveEdgeRejectsUnknownPairs(t *testing.T) {
-	p, err := assignment.NewProblem(3, [][]assignment.Candidate{{{Col: 1, Score: 5}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newProblem(t, 3, [][]assignment.Candidate{{{Col: 1, Score: 5}}})
 	s, err := assignment.NewSolver(p)
 	if err != nil {
 		t.Fatal(err)
@@ -405,14 +410,7 @@ func TestRemoveEdgeOnSkewedStaffing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	cols := 5000
 	lists := staffingLists(rng, 150, cols, 20, 300)
-	p, err := assignment.NewProblem(cols, lists)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := assignment.NewSolver(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSolver(t, cols, lists)
 	for step := range 40 {
 		cur := s.Solution()
 		row := rng.IntN(len(lists))

@@ -145,6 +145,15 @@ func (g *generator) profiles(m Mission, n int) []Profile {
 	return ps
 }
 
+// ranking is the i-th ranking problem: a mission, its settings, 50 profiles and a shortlist
+// size from 1 to 10.
+func (g *generator) ranking(i int) (Settings, Mission, []Profile, int) {
+	m := g.mission(fmt.Sprintf("m%d", i))
+	s := g.settings(m)
+	profiles := g.profiles(m, 50)
+	return s, m, profiles, 1 + g.r.IntN(10)
+}
+
 // pair draws one mission, its settings and one profile.
 func (g *generator) pair(i int) (Settings, Mission, Profile) {
 	m := g.mission(fmt.Sprintf("m%d", i))
@@ -212,10 +221,7 @@ func TestPropertyRankIsDeterministic(t *testing.T) {
 	g := newGenerator(2)
 	ties := 0
 	for i := range 80 {
-		m := g.mission(fmt.Sprintf("m%d", i))
-		s := g.settings(m)
-		profiles := g.profiles(m, 50)
-		size := 1 + g.r.IntN(10)
+		s, m, profiles, size := g.ranking(i)
 
 		r := Rank(s, m, profiles, size)
 		want, eligible := referenceRanking(s, m, profiles, size)
@@ -243,10 +249,7 @@ func TestPropertyRankIsDeterministic(t *testing.T) {
 func TestPropertyExcludedNeverRanked(t *testing.T) {
 	g := newGenerator(3)
 	for i := range 80 {
-		m := g.mission(fmt.Sprintf("m%d", i))
-		s := g.settings(m)
-		profiles := g.profiles(m, 50)
-		size := 1 + g.r.IntN(10)
+		s, m, profiles, size := g.ranking(i)
 		r := Rank(s, m, profiles, size)
 
 		ranked := map[string]bool{}

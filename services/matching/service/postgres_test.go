@@ -31,10 +31,7 @@ func TestShortlistOnPostgreSQL(t *testing.T) {
 	b.logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	e := b.startMatching(t, service.Config{DatabaseURL: databaseURL, ExposureCap: service.None})
 
-	e.registerProfile(t, factsA())
-	e.registerProfile(t, factsB())
-	ack := e.registerProfile(t, factsC())
-	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, ack.Sequence)
+	e.registerABC(t)
 	e.publish(t, eventbus.ProducerMission, "m-1", &missionv1.MissionSubmitted{Mission: testMission("m-1", "firm-1")})
 
 	resp := e.readyShortlist(t, "m-1")

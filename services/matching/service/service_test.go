@@ -232,6 +232,22 @@ func revisions(ps []*matchingv1.ShortlistProposed) []int64 {
 	return out
 }
 
+// registerABC registers profiles A, B and C and waits until matching has applied them: the two
+// streams are consumed independently, so a mission submitted next is ranked with them.
+func (e *bus) registerABC(t *testing.T) {
+	t.Helper()
+	e.registerProfile(t, factsA())
+	e.registerProfile(t, factsB())
+	e.profilesProcessed(t, e.registerProfile(t, factsC()).Sequence)
+}
+
+// profilesProcessed waits until matching's profile consumer has acknowledged every profile
+// event up to seq.
+func (e *bus) profilesProcessed(t *testing.T, seq uint64) {
+	t.Helper()
+	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, seq)
+}
+
 // processedThrough waits until the durable consumer has acknowledged every message up to seq.
 func (e *bus) processedThrough(t *testing.T, stream, durable string, seq uint64) {
 	t.Helper()
@@ -366,12 +382,7 @@ func TestShortlistFromEventsEndToEnd(t *testing.T) {
 	operator := as(ctx, identity.RoleOperator, "op-1")
 	firm1 := as(ctx, identity.RoleFirm, "firm-1")
 
-	e.registerProfile(t, factsA())
-	e.registerProfile(t, factsB())
-	ack := e.registerProfile(t, factsC())
-	// The two streams are consumed independently: let the profiles land before the mission, so
-	// that its first shortlist already holds them.
-	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, ack.Sequence)
+	e.registerABC(t)
 
 	// Before its events arrive, the mission service vouches for the mission: PENDING.
 	e.vouchFor("m-1", "firm-1")
@@ -421,7 +432,7 @@ func TestShortlistFromEventsEndToEnd(t *testing.T) {
 	changedMission := testMission("m-1", "firm-1")
 	changedMission.MaxDailyRateEur = 100
 	data := withPayload(t, submitted, &missionv1.MissionSubmitted{Mission: changedMission})
-	ack = e.publishAs(t, submitted.Subject, data, "tampered-"+submitted.Envelope.GetEventId())
+	ack := e.publishAs(t, submitted.Subject, data, "tampered-"+submitted.Envelope.GetEventId())
 	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerMission), eventbus.ConsumerMatchingMissions, ack.Sequence)
 
 	resp, err = e.client.GetShortlist(operator, &matchingv1.GetShortlistRequest{MissionId: "m-1"})
@@ -507,7 +518,7 @@ func TestIndexIsRebuiltFromTheProfileStreamAtRestart(t *testing.T) {
 	b.publish(t, eventbus.ProducerProfile, pB, &profilev1.ProfileUpdated{Facts: factsB()})
 	b.registerProfile(t, factsD())
 	_, last := b.publish(t, eventbus.ProducerProfile, pD, &profilev1.ProfileErased{ProfileId: pD})
-	b.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, last.Sequence)
+	b.profilesProcessed(t, last.Sequence)
 	// Every profile event is acknowledged: after the restart, only the replay can bring them
 	// back.
 	first.stop()
@@ -542,7 +553,7 @@ func TestRestartRestoresExposure(t *testing.T) {
 	cfg := service.Config{ShortlistSize: 1, ExposureCap: 1}
 	first := b.startMatching(t, cfg)
 	ack := b.registerProfile(t, factsA())
-	b.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, ack.Sequence)
+	b.profilesProcessed(t, ack.Sequence)
 	b.publish(t, eventbus.ProducerMission, "m-1", &missionv1.MissionSubmitted{Mission: testMission("m-1", "firm-1")})
 	assertCandidates(t, first.readyShortlist(t, "m-1").GetCandidates(), wantCandidate{pA, scoreA})
 	first.stop()
@@ -567,10 +578,7 @@ func TestExplainCandidateOverGRPC(t *testing.T) {
 	operator := as(ctx, identity.RoleOperator, "op-1")
 	firm1 := as(ctx, identity.RoleFirm, "firm-1")
 
-	e.registerProfile(t, factsA())
-	e.registerProfile(t, factsB())
-	ack := e.registerProfile(t, factsC())
-	e.processedThrough(t, eventbus.StreamOf(eventbus.ProducerProfile), eventbus.ConsumerMatchingProfiles, ack.Sequence)
+	e.registerABC(t)
 	e.publish(t, eventbus.ProducerMission, "m-1", &missionv1.MissionSubmitted{Mission: testMission("m-1", "firm-1")})
 	e.readyShortlist(t, "m-1")
 
