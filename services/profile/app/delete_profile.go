@@ -20,7 +20,7 @@ func (a *Application) DeleteProfile(ctx context.Context, caller identity.Caller,
 			return err
 		}
 		if !caller.IsOperator() && p.AccountID != caller.AccountID {
-			return errNotFound(id)
+			return ErrNotFound(id)
 		}
 		if err := tx.Delete(ctx, id); err != nil {
 			return err

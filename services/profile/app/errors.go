@@ -9,7 +9,8 @@ const (
 	ReasonRoleNotAllowed       = "ROLE_NOT_ALLOWED"
 )
 
-// errNotFound is also what a caller gets for someone else's profile, so existence never leaks.
-func errNotFound(id string) error {
+// ErrNotFound is what the store reports for a missing profile, and also what a caller gets for
+// someone else's profile, so existence never leaks.
+func ErrNotFound(id string) error {
 	return fault.NotFound(ReasonProfileNotFound, "profile %s not found", id)
 }

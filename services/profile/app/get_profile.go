@@ -27,5 +27,5 @@ func (a *Application) GetProfile(ctx context.Context, caller identity.Caller, id
 			return p.SeenByFirm(), nil
 		}
 	}
-	return domain.Profile{}, errNotFound(id)
+	return domain.Profile{}, ErrNotFound(id)
 }

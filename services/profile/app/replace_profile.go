@@ -25,7 +25,7 @@ func (a *Application) ReplaceProfile(ctx context.Context, caller identity.Caller
 			return err
 		}
 		if p.AccountID != caller.AccountID {
-			return errNotFound(id)
+			return ErrNotFound(id)
 		}
 		p.ReplaceDetails(details, a.now())
 		return saveAndPublish(ctx, tx, p, domain.ProfileUpdated{Profile: p})

@@ -3,6 +3,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -26,7 +27,7 @@ import (
 // Name is the service's name in traces, logs and events.
 const Name = "profile"
 
-// Environment variables of Config.
+// The environment variables LoadConfig reads.
 const (
 	EnvGRPCAddr      = "CAIOMATCH_PROFILE_GRPC_ADDR"
 	EnvMatchingAddr  = "CAIOMATCH_MATCHING_GRPC_ADDR"
@@ -34,22 +35,24 @@ const (
 	EnvShutdownGrace = "CAIOMATCH_PROFILE_SHUTDOWN_GRACE"
 )
 
-// Defaults of the Config fields left zero.
+// Defaults of Config.
 const (
 	DefaultGRPCAddr      = "127.0.0.1:9101"
 	DefaultMatchingAddr  = "127.0.0.1:9103"
 	DefaultShutdownGrace = 10 * time.Second
+	maxShutdownGrace     = 5 * time.Minute
 )
 
-// Config is the profile service's own configuration. Its zero value is the default: every
-// field left zero takes the Default of its name.
+// Config is the profile service's own configuration. Its zero value is the default of every
+// field.
 type Config struct {
-	// GRPCAddr is where the service serves gRPC when it runs alone.
+	// GRPCAddr is where the service listens; empty means DefaultGRPCAddr.
 	GRPCAddr string
-	// MatchingAddr is the matching service's gRPC address, asked before a firm sees a profile:
-	// host:port, several separated by commas, or a dns:/// target.
+	// MatchingAddr is the matching service's gRPC address (a replica list or dns:/// name),
+	// asked before a firm sees a profile; empty means DefaultMatchingAddr.
 	MatchingAddr string
-	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown.
+	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown; 0 means
+	// DefaultShutdownGrace.
 	ShutdownGrace time.Duration
 	// DatabaseURL is the PostgreSQL database the service keeps its profiles in, a postgres://
 	// or postgresql:// URL. Empty, it is SQLite at <DataDir>/profile.db.
@@ -62,25 +65,20 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.Addr(EnvGRPCAddr, &c.GRPCAddr)
 	env.Addrs(EnvMatchingAddr, &c.MatchingAddr)
 	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
-	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, time.Millisecond, 10*time.Minute)
-	return c.withDefaults()
-}
-
-func (c Config) withDefaults() Config {
-	if c.GRPCAddr == "" {
-		c.GRPCAddr = DefaultGRPCAddr
-	}
-	if c.MatchingAddr == "" {
-		c.MatchingAddr = DefaultMatchingAddr
-	}
-	if c.ShutdownGrace == 0 {
-		c.ShutdownGrace = DefaultShutdownGrace
-	}
+	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, 0, maxShutdownGrace)
 	return c
 }
 
-// ListenAddr is GRPCAddr, or its default.
-func (c Config) ListenAddr() string { return c.withDefaults().GRPCAddr }
+// ListenAddr is GRPCAddr or its default.
+func (c Config) ListenAddr() string { return cmp.Or(c.GRPCAddr, DefaultGRPCAddr) }
+
+// withDefaults fills in the zero fields.
+func (c Config) withDefaults() Config {
+	c.GRPCAddr = c.ListenAddr()
+	c.MatchingAddr = cmp.Or(c.MatchingAddr, DefaultMatchingAddr)
+	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, DefaultShutdownGrace)
+	return c
+}
 
 // Run serves the profile service until ctx ends: the gRPC port, the outbox relay and the
 // consumer of accepted offers and cancelled missions.

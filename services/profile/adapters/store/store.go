@@ -63,7 +63,7 @@ func getProfile(ctx context.Context, q queryer, id string) (domain.Profile, erro
 	err := q.QueryRowContext(ctx, `SELECT id, account_id, details, created_at, updated_at FROM profiles WHERE id = $1`, id).
 		Scan(&p.ID, &p.AccountID, &details, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Profile{}, errNotFound(id)
+		return domain.Profile{}, app.ErrNotFound(id)
 	}
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("get profile: %w", err)
@@ -78,10 +78,6 @@ func getProfile(ctx context.Context, q queryer, id string) (domain.Profile, erro
 		return domain.Profile{}, fmt.Errorf("profile %s updated at: %w", id, err)
 	}
 	return p, nil
-}
-
-func errNotFound(id string) error {
-	return fault.NotFound(app.ReasonProfileNotFound, "profile %s not found", id)
 }
 
 // tx is app.Tx over one SQL transaction.
@@ -158,7 +154,7 @@ func oneRow(res sql.Result, id string) error {
 		return fmt.Errorf("profile %s: %w", id, err)
 	}
 	if n == 0 {
-		return errNotFound(id)
+		return app.ErrNotFound(id)
 	}
 	return nil
 }
