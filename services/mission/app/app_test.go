@@ -181,13 +181,13 @@ func (f *fakeProfiles) questions() []string {
 	return slices.Clone(f.asked)
 }
 
-func input() domain.RequestInput {
-	return domain.RequestInput{
-		Request: domain.Request{
-			Title: "Put AI governance in place", Sector: "R86", MissionType: domain.MissionTypeRiskAndCompliance,
+func input() missionrules.RequestInput {
+	return missionrules.RequestInput{
+		Request: missionrules.Request{
+			Title: "Put AI governance in place", Sector: "R86", MissionType: missionrules.MissionTypeRiskAndCompliance,
 			RequiredSkills: []string{"ai-governance", "ai-act-compliance"}, NiceToHaveSkills: []string{"gdpr"},
 			DurationMonths: 6, MaxDailyRateEUR: 1200, Languages: []string{"fr"},
-			Location: domain.Location{Country: "FR"}, WorkMode: domain.WorkModeOnSite, MinYearsExperience: 8,
+			Location: missionrules.Location{Country: "FR"}, WorkMode: missionrules.WorkModeOnSite, MinYearsExperience: 8,
 		},
 		StartDate: "2027-04-01",
 	}

@@ -5,11 +5,12 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
 // CreateMission submits a mission for the calling firm; the firm is always the caller.
-func (a *Application) CreateMission(ctx context.Context, caller identity.Caller, in domain.RequestInput) (domain.Mission, error) {
+func (a *Application) CreateMission(ctx context.Context, caller identity.Caller, in missionrules.RequestInput) (domain.Mission, error) {
 	if caller.Role != identity.RoleFirm {
 		return domain.Mission{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only firms submit missions")
 	}

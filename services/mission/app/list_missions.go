@@ -12,19 +12,27 @@ import (
 // ListMissions lists the calling firm's missions, or every mission for an operator, newest
 // first. The next page token is empty on the last page.
 func (a *Application) ListMissions(ctx context.Context, caller identity.Caller, pageSize int, pageToken string) ([]domain.Mission, string, error) {
-	firmID := ""
-	switch caller.Role {
-	case identity.RoleFirm:
-		firmID = caller.AccountID
-	case identity.RoleOperator:
-	default:
-		return nil, "", fault.PermissionDenied(ReasonRoleNotAllowed, "only firms and operators list missions")
+	firmID, err := listedFor(caller, identity.RoleFirm, "only firms and operators list missions")
+	if err != nil {
+		return nil, "", err
 	}
 	return page(pageSize, pageToken, func(after *missionrules.Cursor, limit int) ([]domain.Mission, error) {
 		return a.repo.List(ctx, firmID, after, limit)
 	}, func(m domain.Mission) missionrules.Cursor {
 		return missionrules.Cursor{CreatedAt: m.CreatedAt, ID: m.ID}
 	})
+}
+
+// listedFor is whose records a caller lists: their own when they have the owner role, every
+// one ("") for an operator; anyone else is refused with refusal.
+func listedFor(caller identity.Caller, owner identity.Role, refusal string) (string, error) {
+	switch caller.Role {
+	case owner:
+		return caller.AccountID, nil
+	case identity.RoleOperator:
+		return "", nil
+	}
+	return "", fault.PermissionDenied(ReasonRoleNotAllowed, "%s", refusal)
 }
 
 // page reads one page of a list, newest first (see missionrules.CheckPage). It asks for one

@@ -10,35 +10,6 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
 )
 
-// The request a firm submits and its rules are the mission service's field rules, shared with
-// the gateway's edge checks (pkg/missionrules).
-type (
-	MissionType      = missionrules.MissionType
-	WorkMode         = missionrules.WorkMode
-	Location         = missionrules.Location
-	SkillRequirement = missionrules.SkillRequirement
-	Request          = missionrules.Request
-	RequestInput     = missionrules.RequestInput
-)
-
-const (
-	MissionTypeUnspecified          = missionrules.MissionTypeUnspecified
-	MissionTypeAIStrategy           = missionrules.MissionTypeAIStrategy
-	MissionTypeTransformationLaunch = missionrules.MissionTypeTransformationLaunch
-	MissionTypeChangeManagement     = missionrules.MissionTypeChangeManagement
-	MissionTypeRiskAndCompliance    = missionrules.MissionTypeRiskAndCompliance
-
-	WorkModeUnspecified = missionrules.WorkModeUnspecified
-	WorkModeOnSite      = missionrules.WorkModeOnSite
-	WorkModeHybrid      = missionrules.WorkModeHybrid
-	WorkModeRemote      = missionrules.WorkModeRemote
-)
-
-// NewRequest checks every field and reports all violations at once (missionrules.NewRequest).
-func NewRequest(in RequestInput, now time.Time) (Request, error) {
-	return missionrules.NewRequest(in, now)
-}
-
 // Status is where a mission is in its lifecycle. Values match the public enum.
 type Status int
 
@@ -95,7 +66,7 @@ const (
 type Mission struct {
 	ID     string
 	FirmID string
-	Request
+	missionrules.Request
 	Status Status
 	// ShortlistRevision is the revision of the newest shortlist applied to the mission; older or
 	// repeated shortlists are ignored.
@@ -109,8 +80,8 @@ type Mission struct {
 
 // NewMission checks a firm's request and opens a submitted mission. It returns what the
 // submission causes: MissionSubmitted and the first entry of the decisions trail.
-func NewMission(id, firmID string, in RequestInput, now time.Time) (Mission, Outcome, error) {
-	r, err := NewRequest(in, now)
+func NewMission(id, firmID string, in missionrules.RequestInput, now time.Time) (Mission, Outcome, error) {
+	r, err := missionrules.NewRequest(in, now)
 	if err != nil {
 		return Mission{}, Outcome{}, err
 	}

@@ -8,26 +8,27 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
 var now = time.Date(2027, 1, 10, 15, 30, 0, 0, time.UTC)
 
-func validInput() domain.RequestInput {
-	return domain.RequestInput{
-		Request: domain.Request{
+func validInput() missionrules.RequestInput {
+	return missionrules.RequestInput{
+		Request: missionrules.Request{
 			Title:               "Transition CAIO to launch our AI programme",
 			Sector:              "C21",
-			MissionType:         domain.MissionTypeTransformationLaunch,
+			MissionType:         missionrules.MissionTypeTransformationLaunch,
 			RequiredSkills:      []string{"ai-strategy", "change-management"},
 			NiceToHaveSkills:    []string{"ai-act-compliance", "mlops"},
 			DurationMonths:      12,
 			MaxDailyRateEUR:     1500,
 			Languages:           []string{"fr"},
-			Location:            domain.Location{Country: "FR", City: "Lyon"},
-			WorkMode:            domain.WorkModeHybrid,
+			Location:            missionrules.Location{Country: "FR", City: "Lyon"},
+			WorkMode:            missionrules.WorkModeHybrid,
 			MinYearsExperience:  10,
-			RequiredSkillLevels: []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}},
+			RequiredSkillLevels: []missionrules.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}},
 		},
 		StartDate: "2027-02-01",
 	}
@@ -48,7 +49,7 @@ func fieldsOf(t *testing.T, err error) []string {
 }
 
 func TestNewRequestAcceptsAValidMission(t *testing.T) {
-	r, err := domain.NewRequest(validInput(), now)
+	r, err := missionrules.NewRequest(validInput(), now)
 	if err != nil {
 		t.Fatalf("valid mission rejected: %v", err)
 	}
@@ -63,80 +64,80 @@ func TestNewRequestAcceptsAValidMission(t *testing.T) {
 func TestNewRequestFieldRules(t *testing.T) {
 	cases := []struct {
 		name   string
-		change func(*domain.RequestInput)
+		change func(*missionrules.RequestInput)
 		field  string // "" means accepted
 	}{
-		{"empty title", func(in *domain.RequestInput) { in.Title = "  " }, "title"},
-		{"title 200 runes", func(in *domain.RequestInput) { in.Title = strings.Repeat("é", 200) }, ""},
-		{"title 201 runes", func(in *domain.RequestInput) { in.Title = strings.Repeat("é", 201) }, "title"},
-		{"missing sector", func(in *domain.RequestInput) { in.Sector = "" }, "sector"},
-		{"unknown sector", func(in *domain.RequestInput) { in.Sector = "C99" }, "sector"},
-		{"lower-case sector", func(in *domain.RequestInput) { in.Sector = "c21" }, "sector"},
-		{"section sector", func(in *domain.RequestInput) { in.Sector = "K" }, ""},
-		{"missing mission type", func(in *domain.RequestInput) { in.MissionType = domain.MissionTypeUnspecified }, "missionType"},
-		{"out of range mission type", func(in *domain.RequestInput) { in.MissionType = 99 }, "missionType"},
-		{"risk and compliance", func(in *domain.RequestInput) { in.MissionType = domain.MissionTypeRiskAndCompliance }, ""},
-		{"no required skill", func(in *domain.RequestInput) { in.RequiredSkills, in.RequiredSkillLevels = nil, nil }, "requiredSkills"},
-		{"unknown required skill", func(in *domain.RequestInput) { in.RequiredSkills = []string{"ai-strategy", "juggling"} }, "requiredSkills[1]"},
-		{"repeated required skill", func(in *domain.RequestInput) {
+		{"empty title", func(in *missionrules.RequestInput) { in.Title = "  " }, "title"},
+		{"title 200 runes", func(in *missionrules.RequestInput) { in.Title = strings.Repeat("é", 200) }, ""},
+		{"title 201 runes", func(in *missionrules.RequestInput) { in.Title = strings.Repeat("é", 201) }, "title"},
+		{"missing sector", func(in *missionrules.RequestInput) { in.Sector = "" }, "sector"},
+		{"unknown sector", func(in *missionrules.RequestInput) { in.Sector = "C99" }, "sector"},
+		{"lower-case sector", func(in *missionrules.RequestInput) { in.Sector = "c21" }, "sector"},
+		{"section sector", func(in *missionrules.RequestInput) { in.Sector = "K" }, ""},
+		{"missing mission type", func(in *missionrules.RequestInput) { in.MissionType = missionrules.MissionTypeUnspecified }, "missionType"},
+		{"out of range mission type", func(in *missionrules.RequestInput) { in.MissionType = 99 }, "missionType"},
+		{"risk and compliance", func(in *missionrules.RequestInput) { in.MissionType = missionrules.MissionTypeRiskAndCompliance }, ""},
+		{"no required skill", func(in *missionrules.RequestInput) { in.RequiredSkills, in.RequiredSkillLevels = nil, nil }, "requiredSkills"},
+		{"unknown required skill", func(in *missionrules.RequestInput) { in.RequiredSkills = []string{"ai-strategy", "juggling"} }, "requiredSkills[1]"},
+		{"repeated required skill", func(in *missionrules.RequestInput) {
 			in.RequiredSkills = []string{"gdpr", "data-quality", "gdpr"}
-			in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "gdpr", MinLevel: 3}}
+			in.RequiredSkillLevels = []missionrules.SkillRequirement{{ID: "gdpr", MinLevel: 3}}
 		}, "requiredSkills[2]"},
-		{"too many required skills", func(in *domain.RequestInput) {
+		{"too many required skills", func(in *missionrules.RequestInput) {
 			in.RequiredSkills = []string{"ai-strategy", "ai-governance", "ai-act-compliance", "gdpr", "data-governance",
 				"data-architecture", "data-quality", "mlops", "machine-learning", "deep-learning", "generative-ai",
 				"llm-applications", "nlp", "computer-vision", "cloud-architecture", "big-data", "change-management",
 				"ai-literacy-training", "product-management", "agile-delivery", "cybersecurity"}
 			in.NiceToHaveSkills = nil
 		}, "requiredSkills"},
-		{"no nice-to-have skill", func(in *domain.RequestInput) { in.NiceToHaveSkills = nil }, ""},
-		{"unknown nice-to-have skill", func(in *domain.RequestInput) { in.NiceToHaveSkills = []string{"knitting"} }, "niceToHaveSkills[0]"},
-		{"repeated nice-to-have skill", func(in *domain.RequestInput) { in.NiceToHaveSkills = []string{"gdpr", "gdpr"} }, "niceToHaveSkills[1]"},
-		{"nice-to-have also required", func(in *domain.RequestInput) { in.NiceToHaveSkills = []string{"mlops", "ai-strategy"} }, "niceToHaveSkills[1]"},
-		{"missing start date", func(in *domain.RequestInput) { in.StartDate = "" }, "startDate"},
-		{"unparsable start date", func(in *domain.RequestInput) { in.StartDate = "01/02/2027" }, "startDate"},
-		{"impossible start date", func(in *domain.RequestInput) { in.StartDate = "2027-02-30" }, "startDate"},
-		{"start date yesterday", func(in *domain.RequestInput) { in.StartDate = "2027-01-09" }, "startDate"},
-		{"start date today", func(in *domain.RequestInput) { in.StartDate = "2027-01-10" }, ""},
-		{"duration 5 months", func(in *domain.RequestInput) { in.DurationMonths = 5 }, "durationMonths"},
-		{"duration 6 months", func(in *domain.RequestInput) { in.DurationMonths = 6 }, ""},
-		{"duration 18 months", func(in *domain.RequestInput) { in.DurationMonths = 18 }, ""},
-		{"duration 19 months", func(in *domain.RequestInput) { in.DurationMonths = 19 }, "durationMonths"},
-		{"negative rate", func(in *domain.RequestInput) { in.MaxDailyRateEUR = -100 }, "maxDailyRateEur"},
-		{"zero rate", func(in *domain.RequestInput) { in.MaxDailyRateEUR = 0 }, "maxDailyRateEur"},
-		{"rate at cap", func(in *domain.RequestInput) { in.MaxDailyRateEUR = 20000 }, ""},
-		{"rate above cap", func(in *domain.RequestInput) { in.MaxDailyRateEUR = 20001 }, "maxDailyRateEur"},
-		{"no language", func(in *domain.RequestInput) { in.Languages = nil }, "languages"},
-		{"bad language", func(in *domain.RequestInput) { in.Languages = []string{"fr", "FR"} }, "languages[1]"},
-		{"missing country", func(in *domain.RequestInput) { in.Location.Country = "" }, "location.country"},
-		{"bad country", func(in *domain.RequestInput) { in.Location.Country = "France" }, "location.country"},
-		{"missing work mode", func(in *domain.RequestInput) { in.WorkMode = domain.WorkModeUnspecified }, "workMode"},
-		{"out of range work mode", func(in *domain.RequestInput) { in.WorkMode = 4 }, "workMode"},
-		{"negative experience", func(in *domain.RequestInput) { in.MinYearsExperience = -1 }, "minYearsExperience"},
-		{"zero experience", func(in *domain.RequestInput) { in.MinYearsExperience = 0 }, ""},
-		{"60 years experience", func(in *domain.RequestInput) { in.MinYearsExperience = 60 }, ""},
-		{"61 years experience", func(in *domain.RequestInput) { in.MinYearsExperience = 61 }, "minYearsExperience"},
-		{"no skill level", func(in *domain.RequestInput) { in.RequiredSkillLevels = nil }, ""},
-		{"a level for every required skill", func(in *domain.RequestInput) {
-			in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "change-management", MinLevel: 1}, {ID: "ai-strategy", MinLevel: 5}}
+		{"no nice-to-have skill", func(in *missionrules.RequestInput) { in.NiceToHaveSkills = nil }, ""},
+		{"unknown nice-to-have skill", func(in *missionrules.RequestInput) { in.NiceToHaveSkills = []string{"knitting"} }, "niceToHaveSkills[0]"},
+		{"repeated nice-to-have skill", func(in *missionrules.RequestInput) { in.NiceToHaveSkills = []string{"gdpr", "gdpr"} }, "niceToHaveSkills[1]"},
+		{"nice-to-have also required", func(in *missionrules.RequestInput) { in.NiceToHaveSkills = []string{"mlops", "ai-strategy"} }, "niceToHaveSkills[1]"},
+		{"missing start date", func(in *missionrules.RequestInput) { in.StartDate = "" }, "startDate"},
+		{"unparsable start date", func(in *missionrules.RequestInput) { in.StartDate = "01/02/2027" }, "startDate"},
+		{"impossible start date", func(in *missionrules.RequestInput) { in.StartDate = "2027-02-30" }, "startDate"},
+		{"start date yesterday", func(in *missionrules.RequestInput) { in.StartDate = "2027-01-09" }, "startDate"},
+		{"start date today", func(in *missionrules.RequestInput) { in.StartDate = "2027-01-10" }, ""},
+		{"duration 5 months", func(in *missionrules.RequestInput) { in.DurationMonths = 5 }, "durationMonths"},
+		{"duration 6 months", func(in *missionrules.RequestInput) { in.DurationMonths = 6 }, ""},
+		{"duration 18 months", func(in *missionrules.RequestInput) { in.DurationMonths = 18 }, ""},
+		{"duration 19 months", func(in *missionrules.RequestInput) { in.DurationMonths = 19 }, "durationMonths"},
+		{"negative rate", func(in *missionrules.RequestInput) { in.MaxDailyRateEUR = -100 }, "maxDailyRateEur"},
+		{"zero rate", func(in *missionrules.RequestInput) { in.MaxDailyRateEUR = 0 }, "maxDailyRateEur"},
+		{"rate at cap", func(in *missionrules.RequestInput) { in.MaxDailyRateEUR = 20000 }, ""},
+		{"rate above cap", func(in *missionrules.RequestInput) { in.MaxDailyRateEUR = 20001 }, "maxDailyRateEur"},
+		{"no language", func(in *missionrules.RequestInput) { in.Languages = nil }, "languages"},
+		{"bad language", func(in *missionrules.RequestInput) { in.Languages = []string{"fr", "FR"} }, "languages[1]"},
+		{"missing country", func(in *missionrules.RequestInput) { in.Location.Country = "" }, "location.country"},
+		{"bad country", func(in *missionrules.RequestInput) { in.Location.Country = "France" }, "location.country"},
+		{"missing work mode", func(in *missionrules.RequestInput) { in.WorkMode = missionrules.WorkModeUnspecified }, "workMode"},
+		{"out of range work mode", func(in *missionrules.RequestInput) { in.WorkMode = 4 }, "workMode"},
+		{"negative experience", func(in *missionrules.RequestInput) { in.MinYearsExperience = -1 }, "minYearsExperience"},
+		{"zero experience", func(in *missionrules.RequestInput) { in.MinYearsExperience = 0 }, ""},
+		{"60 years experience", func(in *missionrules.RequestInput) { in.MinYearsExperience = 60 }, ""},
+		{"61 years experience", func(in *missionrules.RequestInput) { in.MinYearsExperience = 61 }, "minYearsExperience"},
+		{"no skill level", func(in *missionrules.RequestInput) { in.RequiredSkillLevels = nil }, ""},
+		{"a level for every required skill", func(in *missionrules.RequestInput) {
+			in.RequiredSkillLevels = []missionrules.SkillRequirement{{ID: "change-management", MinLevel: 1}, {ID: "ai-strategy", MinLevel: 5}}
 		}, ""},
-		{"skill level 0", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].MinLevel = 0 }, "requiredSkillLevels[0].minLevel"},
-		{"skill level -1", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].MinLevel = -1 }, "requiredSkillLevels[0].minLevel"},
-		{"skill level 6", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].MinLevel = 6 }, "requiredSkillLevels[0].minLevel"},
-		{"level without a skill id", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].ID = "" }, "requiredSkillLevels[0].id"},
-		{"level for a nice-to-have skill", func(in *domain.RequestInput) {
-			in.RequiredSkillLevels = append(in.RequiredSkillLevels, domain.SkillRequirement{ID: "mlops", MinLevel: 3})
+		{"skill level 0", func(in *missionrules.RequestInput) { in.RequiredSkillLevels[0].MinLevel = 0 }, "requiredSkillLevels[0].minLevel"},
+		{"skill level -1", func(in *missionrules.RequestInput) { in.RequiredSkillLevels[0].MinLevel = -1 }, "requiredSkillLevels[0].minLevel"},
+		{"skill level 6", func(in *missionrules.RequestInput) { in.RequiredSkillLevels[0].MinLevel = 6 }, "requiredSkillLevels[0].minLevel"},
+		{"level without a skill id", func(in *missionrules.RequestInput) { in.RequiredSkillLevels[0].ID = "" }, "requiredSkillLevels[0].id"},
+		{"level for a nice-to-have skill", func(in *missionrules.RequestInput) {
+			in.RequiredSkillLevels = append(in.RequiredSkillLevels, missionrules.SkillRequirement{ID: "mlops", MinLevel: 3})
 		}, "requiredSkillLevels[1].id"},
-		{"level for an unknown skill", func(in *domain.RequestInput) { in.RequiredSkillLevels[0].ID = "juggling" }, "requiredSkillLevels[0].id"},
-		{"level for an unknown required skill reported once", func(in *domain.RequestInput) {
+		{"level for an unknown skill", func(in *missionrules.RequestInput) { in.RequiredSkillLevels[0].ID = "juggling" }, "requiredSkillLevels[0].id"},
+		{"level for an unknown required skill reported once", func(in *missionrules.RequestInput) {
 			in.RequiredSkills = []string{"ai-strategy", "juggling"}
-			in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "juggling", MinLevel: 2}}
+			in.RequiredSkillLevels = []missionrules.SkillRequirement{{ID: "juggling", MinLevel: 2}}
 		}, "requiredSkills[1]"},
-		{"repeated skill level", func(in *domain.RequestInput) {
-			in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 3}, {ID: "ai-strategy", MinLevel: 4}}
+		{"repeated skill level", func(in *missionrules.RequestInput) {
+			in.RequiredSkillLevels = []missionrules.SkillRequirement{{ID: "ai-strategy", MinLevel: 3}, {ID: "ai-strategy", MinLevel: 4}}
 		}, "requiredSkillLevels[1].id"},
-		{"more levels than required skills", func(in *domain.RequestInput) {
-			in.RequiredSkillLevels = []domain.SkillRequirement{
+		{"more levels than required skills", func(in *missionrules.RequestInput) {
+			in.RequiredSkillLevels = []missionrules.SkillRequirement{
 				{ID: "ai-strategy", MinLevel: 3}, {ID: "change-management", MinLevel: 4}, {ID: "ai-strategy", MinLevel: 5}}
 		}, "requiredSkillLevels"},
 	}
@@ -144,7 +145,7 @@ func TestNewRequestFieldRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := validInput()
 			tc.change(&in)
-			_, err := domain.NewRequest(in, now)
+			_, err := missionrules.NewRequest(in, now)
 			if tc.field == "" {
 				if err != nil {
 					t.Fatalf("rejected: %v", err)
@@ -166,7 +167,7 @@ func TestNewRequestReportsEveryViolationAtOnce(t *testing.T) {
 	in.MaxDailyRateEUR = -1
 	in.RequiredSkills = []string{"ai-strategy", "nope"}
 	in.StartDate = "tomorrow"
-	_, err := domain.NewRequest(in, now)
+	_, err := missionrules.NewRequest(in, now)
 	got := fieldsOf(t, err)
 	want := []string{"title", "sector", "requiredSkills[1]", "startDate", "durationMonths", "maxDailyRateEur"}
 	if !slices.Equal(got, want) {
@@ -177,13 +178,13 @@ func TestNewRequestReportsEveryViolationAtOnce(t *testing.T) {
 func TestSkillLevelViolationsAreReportedTogether(t *testing.T) {
 	in := validInput()
 	in.RequiredSkills = append(in.RequiredSkills, "data-quality")
-	in.RequiredSkillLevels = []domain.SkillRequirement{
+	in.RequiredSkillLevels = []missionrules.SkillRequirement{
 		{ID: "mlops", MinLevel: 0},             // not required, no level
 		{ID: "change-management", MinLevel: 5}, // fine
 		{ID: "change-management", MinLevel: 9}, // repeated, level out of range
 	}
 	in.DurationMonths = 3
-	_, err := domain.NewRequest(in, now)
+	_, err := missionrules.NewRequest(in, now)
 	fe, _ := fault.As(err)
 	got := fieldsOf(t, err)
 	want := []string{
@@ -204,7 +205,7 @@ func TestSkillLevelViolationsAreReportedTogether(t *testing.T) {
 	// Levels with no required skill at all: both lists are refused, the levels once as a whole.
 	in = validInput()
 	in.RequiredSkills = nil
-	_, err = domain.NewRequest(in, now)
+	_, err = missionrules.NewRequest(in, now)
 	if got, want := fieldsOf(t, err), []string{"requiredSkills", "requiredSkillLevels"}; !slices.Equal(got, want) {
 		t.Fatalf("violated fields = %q, want %q", got, want)
 	}
@@ -212,8 +213,8 @@ func TestSkillLevelViolationsAreReportedTogether(t *testing.T) {
 
 func TestNewRequestKeepsSkillLevelsInOrder(t *testing.T) {
 	in := validInput()
-	in.RequiredSkillLevels = []domain.SkillRequirement{{ID: "change-management", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 5}}
-	r, err := domain.NewRequest(in, now)
+	in.RequiredSkillLevels = []missionrules.SkillRequirement{{ID: "change-management", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 5}}
+	r, err := missionrules.NewRequest(in, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,12 +228,12 @@ func TestNewRequestUsesTheUTCDateOfTheClock(t *testing.T) {
 	in.StartDate = "2027-01-10"
 	// 23:30 on 9 January in New York is already 10 January in UTC.
 	ny := time.FixedZone("EST", -5*3600)
-	if _, err := domain.NewRequest(in, time.Date(2027, 1, 9, 23, 30, 0, 0, ny)); err != nil {
+	if _, err := missionrules.NewRequest(in, time.Date(2027, 1, 9, 23, 30, 0, 0, ny)); err != nil {
 		t.Fatalf("start on today's UTC date rejected: %v", err)
 	}
 	// Just after midnight UTC on 10 January, 9 January is already past.
 	in.StartDate = "2027-01-09"
-	if _, err := domain.NewRequest(in, time.Date(2027, 1, 10, 0, 30, 0, 0, time.UTC)); err == nil {
+	if _, err := missionrules.NewRequest(in, time.Date(2027, 1, 10, 0, 30, 0, 0, time.UTC)); err == nil {
 		t.Fatal("start before today's UTC date accepted")
 	}
 }
@@ -250,7 +251,7 @@ func TestNewMissionIsSubmittedAndAnnounced(t *testing.T) {
 		t.Fatalf("events = %#v", out.Events)
 	}
 	if sub, ok := out.Events[0].(domain.MissionSubmitted); !ok || sub.Mission.ID != "m1" ||
-		!slices.Equal(sub.Mission.RequiredSkillLevels, []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}}) {
+		!slices.Equal(sub.Mission.RequiredSkillLevels, []missionrules.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}}) {
 		t.Fatalf("event = %#v, want MissionSubmitted", out.Events[0])
 	}
 	want := []domain.Decision{{MissionID: "m1", At: now, Kind: domain.DecisionMissionSubmitted,

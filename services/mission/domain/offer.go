@@ -106,12 +106,6 @@ func (o Offer) checkAnswerable(now time.Time) error {
 
 func (o *Offer) withdraw() { o.Status = OfferStatusWithdrawn }
 
-// CheckDeclineReason applies the rules of a decline reason and returns it trimmed
-// (missionrules.CheckDeclineReason).
-func CheckDeclineReason(reason string) (string, error) {
-	return missionrules.CheckDeclineReason(reason)
-}
-
 // AcceptOffer is the consultant's yes: the offer is accepted and its mission m staffed. bookings
 // are the offers the consultant already accepted for missions still staffed; none may overlap
 // the mission window. Refused, nothing changes.
@@ -147,7 +141,7 @@ func AcceptOffer(o *Offer, m *Mission, bookings []Offer, by Actor, now time.Time
 // SHORTLISTED again without them, so that the firm may offer it to someone else while matching
 // proposes a fresh shortlist.
 func DeclineOffer(o *Offer, m *Mission, reason string, by Actor, now time.Time) (Outcome, error) {
-	reason, err := CheckDeclineReason(reason)
+	reason, err := missionrules.CheckDeclineReason(reason)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -222,7 +223,7 @@ func TestCheckDeclineReason(t *testing.T) {
 		{"bad \xff byte", "", false},
 	}
 	for _, tc := range cases {
-		got, err := domain.CheckDeclineReason(tc.reason)
+		got, err := missionrules.CheckDeclineReason(tc.reason)
 		if !tc.ok {
 			fe, isFault := fault.As(err)
 			if !isFault || fe.Kind != fault.KindInvalid || len(fe.Violations) != 1 || fe.Violations[0].Field != "reason" {

@@ -7,6 +7,7 @@ import (
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -38,7 +39,7 @@ func Mission(m domain.Mission) *missionv1.Mission {
 	}
 }
 
-func skillLevels(levels []domain.SkillRequirement) []*missionv1.SkillRequirement {
+func skillLevels(levels []missionrules.SkillRequirement) []*missionv1.SkillRequirement {
 	if levels == nil {
 		return nil
 	}

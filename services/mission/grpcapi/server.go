@@ -11,6 +11,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/missionrules/rulespb"
 	"github.com/caiomatch/caiomatch/services/mission/app"
+	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
 type Server struct {
@@ -20,130 +21,97 @@ type Server struct {
 
 func NewServer(a *app.Application) *Server { return &Server{app: a} }
 
-func callerOf(ctx context.Context) (identity.Caller, error) {
-	c, ok := identity.FromContext(ctx)
+// call runs a use case for the caller the call carries and gives its result its public form.
+func call[T, R any](ctx context.Context, use func(identity.Caller) (T, error), form func(T) R) (R, error) {
+	var zero R
+	caller, ok := identity.FromContext(ctx)
 	if !ok {
-		return identity.Caller{}, fault.Unauthenticated("UNAUTHENTICATED", "no caller")
+		return zero, fault.Unauthenticated("UNAUTHENTICATED", "no caller")
 	}
-	return c, nil
+	v, err := use(caller)
+	if err != nil {
+		return zero, err
+	}
+	return form(v), nil
+}
+
+func same[R any](r R) R { return r }
+
+// forms is the public form of each item.
+func forms[T, P any](items []T, form func(T) P) []P {
+	out := make([]P, len(items))
+	for i, v := range items {
+		out[i] = form(v)
+	}
+	return out
 }
 
 func (s *Server) CreateMission(ctx context.Context, req *missionv1.CreateMissionRequest) (*missionv1.CreateMissionResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.app.CreateMission(ctx, caller, rulespb.RequestInput(req))
-	if err != nil {
-		return nil, err
-	}
-	return &missionv1.CreateMissionResponse{Mission: Mission(m)}, nil
+	return call(ctx, func(c identity.Caller) (domain.Mission, error) {
+		return s.app.CreateMission(ctx, c, rulespb.RequestInput(req))
+	}, func(m domain.Mission) *missionv1.CreateMissionResponse {
+		return &missionv1.CreateMissionResponse{Mission: Mission(m)}
+	})
 }
 
 func (s *Server) GetMission(ctx context.Context, req *missionv1.GetMissionRequest) (*missionv1.GetMissionResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.app.GetMission(ctx, caller, req.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return &missionv1.GetMissionResponse{Mission: Mission(m)}, nil
+	return call(ctx, func(c identity.Caller) (domain.Mission, error) {
+		return s.app.GetMission(ctx, c, req.GetId())
+	}, func(m domain.Mission) *missionv1.GetMissionResponse {
+		return &missionv1.GetMissionResponse{Mission: Mission(m)}
+	})
 }
 
 func (s *Server) ListMissions(ctx context.Context, req *missionv1.ListMissionsRequest) (*missionv1.ListMissionsResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	missions, next, err := s.app.ListMissions(ctx, caller, int(req.GetPageSize()), req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	resp := &missionv1.ListMissionsResponse{NextPageToken: next}
-	for _, m := range missions {
-		resp.Missions = append(resp.Missions, Mission(m))
-	}
-	return resp, nil
+	return call(ctx, func(c identity.Caller) (*missionv1.ListMissionsResponse, error) {
+		missions, next, err := s.app.ListMissions(ctx, c, int(req.GetPageSize()), req.GetPageToken())
+		return &missionv1.ListMissionsResponse{Missions: forms(missions, Mission), NextPageToken: next}, err
+	}, same)
 }
 
 func (s *Server) CancelMission(ctx context.Context, req *missionv1.CancelMissionRequest) (*missionv1.CancelMissionResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.app.CancelMission(ctx, caller, req.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return &missionv1.CancelMissionResponse{Mission: Mission(m)}, nil
+	return call(ctx, func(c identity.Caller) (domain.Mission, error) {
+		return s.app.CancelMission(ctx, c, req.GetId())
+	}, func(m domain.Mission) *missionv1.CancelMissionResponse {
+		return &missionv1.CancelMissionResponse{Mission: Mission(m)}
+	})
 }
 
 func (s *Server) MakeOffer(ctx context.Context, req *missionv1.MakeOfferRequest) (*missionv1.MakeOfferResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	o, err := s.app.MakeOffer(ctx, caller, req.GetMissionId(), req.GetProfileId())
-	if err != nil {
-		return nil, err
-	}
-	return &missionv1.MakeOfferResponse{Offer: Offer(o)}, nil
+	return call(ctx, func(c identity.Caller) (domain.Offer, error) {
+		return s.app.MakeOffer(ctx, c, req.GetMissionId(), req.GetProfileId())
+	}, func(o domain.Offer) *missionv1.MakeOfferResponse {
+		return &missionv1.MakeOfferResponse{Offer: Offer(o)}
+	})
 }
 
 func (s *Server) ListOffers(ctx context.Context, req *missionv1.ListOffersRequest) (*missionv1.ListOffersResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	offers, next, err := s.app.ListOffers(ctx, caller, int(req.GetPageSize()), req.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	resp := &missionv1.ListOffersResponse{NextPageToken: next}
-	for _, o := range offers {
-		resp.Offers = append(resp.Offers, Offer(o))
-	}
-	return resp, nil
+	return call(ctx, func(c identity.Caller) (*missionv1.ListOffersResponse, error) {
+		offers, next, err := s.app.ListOffers(ctx, c, int(req.GetPageSize()), req.GetPageToken())
+		return &missionv1.ListOffersResponse{Offers: forms(offers, Offer), NextPageToken: next}, err
+	}, same)
 }
 
 func (s *Server) AcceptOffer(ctx context.Context, req *missionv1.AcceptOfferRequest) (*missionv1.AcceptOfferResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	o, err := s.app.AcceptOffer(ctx, caller, req.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return &missionv1.AcceptOfferResponse{Offer: Offer(o)}, nil
+	return call(ctx, func(c identity.Caller) (domain.Offer, error) {
+		return s.app.AcceptOffer(ctx, c, req.GetId())
+	}, func(o domain.Offer) *missionv1.AcceptOfferResponse {
+		return &missionv1.AcceptOfferResponse{Offer: Offer(o)}
+	})
 }
 
 func (s *Server) DeclineOffer(ctx context.Context, req *missionv1.DeclineOfferRequest) (*missionv1.DeclineOfferResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	o, err := s.app.DeclineOffer(ctx, caller, req.GetId(), req.GetReason())
-	if err != nil {
-		return nil, err
-	}
-	return &missionv1.DeclineOfferResponse{Offer: Offer(o)}, nil
+	return call(ctx, func(c identity.Caller) (domain.Offer, error) {
+		return s.app.DeclineOffer(ctx, c, req.GetId(), req.GetReason())
+	}, func(o domain.Offer) *missionv1.DeclineOfferResponse {
+		return &missionv1.DeclineOfferResponse{Offer: Offer(o)}
+	})
 }
 
 func (s *Server) ListDecisions(ctx context.Context, req *missionv1.ListDecisionsRequest) (*missionv1.ListDecisionsResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	decisions, err := s.app.ListDecisions(ctx, caller, req.GetMissionId())
-	if err != nil {
-		return nil, err
-	}
-	resp := &missionv1.ListDecisionsResponse{MissionId: req.GetMissionId(), Decisions: []*missionv1.Decision{}}
-	for _, d := range decisions {
-		resp.Decisions = append(resp.Decisions, Decision(d))
-	}
-	return resp, nil
+	return call(ctx, func(c identity.Caller) ([]domain.Decision, error) {
+		return s.app.ListDecisions(ctx, c, req.GetMissionId())
+	}, func(ds []domain.Decision) *missionv1.ListDecisionsResponse {
+		return &missionv1.ListDecisionsResponse{MissionId: req.GetMissionId(), Decisions: forms(ds, Decision)}
+	})
 }

@@ -132,25 +132,10 @@ func (t *tx) Record(ctx context.Context, decisions ...domain.Decision) error {
 
 // DecisionsAbout holds the missions of the entries it returns (see readHolding).
 func (t *tx) DecisionsAbout(ctx context.Context, profileID string) ([]domain.Decision, error) {
-	pattern, err := jsonStringPattern(profileID)
-	if err != nil {
-		return nil, err
-	}
-	var ds []domain.Decision
-	err = t.readHolding(ctx, profileID, func() ([]string, error) {
-		var err error
-		ds, err = queryDecisions(ctx, t.sql.SQL, selectDecision+` WHERE profile_id = $1 OR candidates LIKE $2 ESCAPE '\'
+	return readHolding(ctx, t, "decisions about a profile", profileID, func(pattern string) ([]domain.Decision, error) {
+		return queryDecisions(ctx, t.sql.SQL, selectDecision+` WHERE profile_id = $1 OR candidates LIKE $2 ESCAPE '\'
 			ORDER BY mission_id, sequence`, profileID, pattern)
-		ids := make([]string, len(ds))
-		for i, d := range ds {
-			ids[i] = d.MissionID
-		}
-		return ids, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("decisions about a profile: %w", err)
-	}
-	return ds, nil
+	}, func(d domain.Decision) string { return d.MissionID })
 }
 
 // RewriteDecision replaces what erasure may change of an entry: its profile id and proposal.
@@ -159,13 +144,7 @@ func (t *tx) RewriteDecision(ctx context.Context, d domain.Decision) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.sql.SQL.ExecContext(ctx, `UPDATE decisions SET profile_id = $1, candidates = $2
-		WHERE mission_id = $3 AND sequence = $4`, d.ProfileID, candidates, d.MissionID, d.Sequence)
-	if err != nil {
-		return fmt.Errorf("rewrite decision: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("rewrite decision %s/%d: %d rows (%v)", d.MissionID, d.Sequence, n, err)
-	}
-	return nil
+	return t.updateOne(ctx, "rewrite decision", fmt.Sprintf("%s/%d", d.MissionID, d.Sequence),
+		`UPDATE decisions SET profile_id = $1, candidates = $2 WHERE mission_id = $3 AND sequence = $4`,
+		d.ProfileID, candidates, d.MissionID, d.Sequence)
 }

@@ -113,20 +113,9 @@ func (t *tx) PendingOffer(ctx context.Context, missionID string) (domain.Offer, 
 
 // OffersOfProfile holds the missions of the offers it returns (see readHolding).
 func (t *tx) OffersOfProfile(ctx context.Context, profileID string) ([]domain.Offer, error) {
-	var offers []domain.Offer
-	err := t.readHolding(ctx, profileID, func() ([]string, error) {
-		var err error
-		offers, err = queryOffers(ctx, t.sql.SQL, selectOffer+` WHERE o.profile_id = $1 ORDER BY o.created_at, o.id`, profileID)
-		ids := make([]string, len(offers))
-		for i, o := range offers {
-			ids[i] = o.MissionID
-		}
-		return ids, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("offers of profile: %w", err)
-	}
-	return offers, nil
+	return readHolding(ctx, t, "offers of profile", profileID, func(string) ([]domain.Offer, error) {
+		return queryOffers(ctx, t.sql.SQL, selectOffer+` WHERE o.profile_id = $1 ORDER BY o.created_at, o.id`, profileID)
+	}, func(o domain.Offer) string { return o.MissionID })
 }
 
 // Bookings reads the consultant's accepted offers of missions still staffed: an accepted offer
@@ -155,14 +144,7 @@ func (t *tx) CreateOffer(ctx context.Context, o domain.Offer) error {
 
 // SaveOffer stores what may change of an offer: its status, answer and profile id (erasure).
 func (t *tx) SaveOffer(ctx context.Context, o domain.Offer) error {
-	res, err := t.sql.SQL.ExecContext(ctx, `UPDATE offers SET status = $1, answered_at = $2, decline_reason = $3,
+	return t.updateOne(ctx, "update offer", o.ID, `UPDATE offers SET status = $1, answered_at = $2, decline_reason = $3,
 		profile_id = $4 WHERE id = $5`,
 		o.Status.String(), formatOptionalTime(o.AnsweredAt), o.DeclineReason, o.ProfileID, o.ID)
-	if err != nil {
-		return fmt.Errorf("update offer: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("update offer %s: %d rows (%v)", o.ID, n, err)
-	}
-	return nil
 }

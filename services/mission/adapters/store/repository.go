@@ -63,7 +63,7 @@ type storedDetails struct {
 	MinYearsExperience int      `json:"minYearsExperience"`
 }
 
-func encodeDetails(r domain.Request) (string, error) {
+func encodeDetails(r missionrules.Request) (string, error) {
 	b, err := json.Marshal(storedDetails{
 		Title: r.Title, Sector: r.Sector, MissionType: int(r.MissionType), RequiredSkills: r.RequiredSkills,
 		NiceToHaveSkills: r.NiceToHaveSkills, StartDate: dates.Format(r.StartDate), DurationMonths: r.DurationMonths,
@@ -73,20 +73,20 @@ func encodeDetails(r domain.Request) (string, error) {
 	return string(b), err
 }
 
-func decodeDetails(raw string) (domain.Request, error) {
+func decodeDetails(raw string) (missionrules.Request, error) {
 	var s storedDetails
 	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		return domain.Request{}, fmt.Errorf("decode stored mission: %w", err)
+		return missionrules.Request{}, fmt.Errorf("decode stored mission: %w", err)
 	}
 	start, err := dates.Parse(s.StartDate)
 	if err != nil {
-		return domain.Request{}, fmt.Errorf("decode stored mission: %w", err)
+		return missionrules.Request{}, fmt.Errorf("decode stored mission: %w", err)
 	}
-	return domain.Request{
-		Title: s.Title, Sector: s.Sector, MissionType: domain.MissionType(s.MissionType),
+	return missionrules.Request{
+		Title: s.Title, Sector: s.Sector, MissionType: missionrules.MissionType(s.MissionType),
 		RequiredSkills: s.RequiredSkills, NiceToHaveSkills: s.NiceToHaveSkills, StartDate: start,
 		DurationMonths: s.DurationMonths, MaxDailyRateEUR: s.MaxDailyRateEUR, Languages: s.Languages,
-		Location: domain.Location{Country: s.Country, City: s.City}, WorkMode: domain.WorkMode(s.WorkMode),
+		Location: missionrules.Location{Country: s.Country, City: s.City}, WorkMode: missionrules.WorkMode(s.WorkMode),
 		MinYearsExperience: s.MinYearsExperience,
 	}, nil
 }
@@ -161,7 +161,7 @@ func decodeIDs(raw string) ([]string, error) {
 	return ids, nil
 }
 
-func insertSkillLevels(ctx context.Context, tx *sql.Tx, missionID string, levels []domain.SkillRequirement) error {
+func insertSkillLevels(ctx context.Context, tx *sql.Tx, missionID string, levels []missionrules.SkillRequirement) error {
 	for i, l := range levels {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO mission_skill_levels (mission_id, ordinal, skill_id, min_level)
 			VALUES ($1, $2, $3, $4)`, missionID, i, l.ID, l.MinLevel); err != nil {
@@ -173,8 +173,8 @@ func insertSkillLevels(ctx context.Context, tx *sql.Tx, missionID string, levels
 
 // loadSkillLevels returns the stored skill levels of the given missions, each in the client's
 // order; a mission without any is absent from the map.
-func loadSkillLevels(ctx context.Context, q queryer, missionIDs []string) (map[string][]domain.SkillRequirement, error) {
-	out := map[string][]domain.SkillRequirement{}
+func loadSkillLevels(ctx context.Context, q queryer, missionIDs []string) (map[string][]missionrules.SkillRequirement, error) {
+	out := map[string][]missionrules.SkillRequirement{}
 	if len(missionIDs) == 0 {
 		return out, nil
 	}
@@ -192,7 +192,7 @@ func loadSkillLevels(ctx context.Context, q queryer, missionIDs []string) (map[s
 	defer rows.Close()
 	for rows.Next() {
 		var missionID string
-		var l domain.SkillRequirement
+		var l missionrules.SkillRequirement
 		if err := rows.Scan(&missionID, &l.ID, &l.MinLevel); err != nil {
 			return nil, fmt.Errorf("load skill levels: %w", err)
 		}

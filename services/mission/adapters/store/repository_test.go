@@ -109,15 +109,15 @@ func openDB(t *testing.T, b sqltest.Backend) *sql.DB {
 
 func newMission(t *testing.T, id, firmID string, created time.Time) (domain.Mission, domain.Outcome) {
 	t.Helper()
-	m, events, err := domain.NewMission(id, firmID, domain.RequestInput{
-		Request: domain.Request{
-			Title: "CAIO " + id, Sector: "L64", MissionType: domain.MissionTypeAIStrategy,
+	m, events, err := domain.NewMission(id, firmID, missionrules.RequestInput{
+		Request: missionrules.Request{
+			Title: "CAIO " + id, Sector: "L64", MissionType: missionrules.MissionTypeAIStrategy,
 			RequiredSkills: []string{"ai-strategy", "data-quality"}, NiceToHaveSkills: []string{"gdpr", "mlops"},
 			DurationMonths: 9, MaxDailyRateEUR: 1800, Languages: []string{"en", "de"},
-			Location: domain.Location{Country: "DE", City: "Frankfurt"}, WorkMode: domain.WorkModeRemote,
+			Location: missionrules.Location{Country: "DE", City: "Frankfurt"}, WorkMode: missionrules.WorkModeRemote,
 			MinYearsExperience: 12,
 			// Not in the order of RequiredSkills: the client's order is kept.
-			RequiredSkillLevels: []domain.SkillRequirement{{ID: "data-quality", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 5}},
+			RequiredSkillLevels: []missionrules.SkillRequirement{{ID: "data-quality", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 5}},
 		},
 		StartDate: "2027-03-01",
 	}, created)
@@ -218,7 +218,7 @@ func TestSkillLevelsRoundTrip(t *testing.T) {
 		if err := create(ctx, repo, without, events); err != nil {
 			t.Fatal(err)
 		}
-		want := map[string][]domain.SkillRequirement{"m1": withLevels.RequiredSkillLevels, "m2": nil}
+		want := map[string][]missionrules.SkillRequirement{"m1": withLevels.RequiredSkillLevels, "m2": nil}
 
 		for id, levels := range want {
 			got, err := repo.Get(ctx, id)
@@ -256,11 +256,11 @@ func TestSkillLevelsRoundTrip(t *testing.T) {
 
 		// The store refuses what the domain refuses, should anything bypass it.
 		bad, events := newMission(t, "m3", "firm-1", t0)
-		bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 6}}
+		bad.RequiredSkillLevels = []missionrules.SkillRequirement{{ID: "ai-strategy", MinLevel: 6}}
 		if err := create(ctx, repo, bad, events); err == nil {
 			t.Fatal("level 6 stored")
 		}
-		bad.RequiredSkillLevels = []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 3}}
+		bad.RequiredSkillLevels = []missionrules.SkillRequirement{{ID: "ai-strategy", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 3}}
 		if err := create(ctx, repo, bad, events); err == nil {
 			t.Fatal("repeated level stored")
 		}

@@ -53,41 +53,42 @@ func (t *tx) hold(ctx context.Context, missionID string) error {
 	return nil
 }
 
-// readHolding runs read, which reads rows naming profileID and returns the ids of their
-// missions, so that every row it returns was read while its mission was held. It first holds
+// readHolding runs read, which reads rows naming profileID (missionOf tells each row's
+// mission), so that every row it returns was read while its mission was held. It first holds
 // every mission naming the profile, in id order (two erasures then wait for each other instead
 // of deadlocking), then reads; a row of a mission not held yet (named by a transaction that
-// committed meanwhile) makes it hold that mission too and read again.
-func (t *tx) readHolding(ctx context.Context, profileID string, read func() (missionIDs []string, err error)) error {
+// committed meanwhile) makes it hold that mission too and read again. what names the lookup in
+// its errors.
+func readHolding[T any](ctx context.Context, t *tx, what, profileID string, read func(pattern string) ([]T, error), missionOf func(T) string) ([]T, error) {
 	pattern, err := jsonStringPattern(profileID)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	naming, err := queryIDs(ctx, t.sql.SQL, `SELECT id FROM missions WHERE candidates LIKE $1 ESCAPE '\'
 		UNION SELECT mission_id FROM offers WHERE profile_id = $2
 		UNION SELECT mission_id FROM decisions WHERE profile_id = $2 OR candidates LIKE $1 ESCAPE '\'
 		ORDER BY 1`, pattern, profileID)
 	if err != nil {
-		return fmt.Errorf("missions naming a profile: %w", err)
+		return nil, fmt.Errorf("%s: missions naming a profile: %w", what, err)
 	}
 	for {
 		for _, id := range naming {
 			if err := t.hold(ctx, id); err != nil {
-				return err
+				return nil, fmt.Errorf("%s: %w", what, err)
 			}
 		}
-		missionIDs, err := read()
+		rows, err := read(pattern)
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		naming = naming[:0]
-		for _, id := range missionIDs {
-			if !t.held[id] {
+		for _, row := range rows {
+			if id := missionOf(row); !t.held[id] {
 				naming = append(naming, id)
 			}
 		}
 		if len(naming) == 0 {
-			return nil
+			return rows, nil
 		}
 		slices.Sort(naming)
 	}
@@ -102,11 +103,7 @@ func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]stri
 }
 
 func (t *tx) CreateMission(ctx context.Context, m domain.Mission) error {
-	details, err := encodeDetails(m.Request)
-	if err != nil {
-		return err
-	}
-	candidates, err := encodeIDs(m.Candidates)
+	details, candidates, err := encodeMission(m)
 	if err != nil {
 		return err
 	}
@@ -121,22 +118,14 @@ func (t *tx) CreateMission(ctx context.Context, m domain.Mission) error {
 }
 
 func (t *tx) SaveMission(ctx context.Context, m domain.Mission) error {
-	details, err := encodeDetails(m.Request)
+	details, candidates, err := encodeMission(m)
 	if err != nil {
 		return err
 	}
-	candidates, err := encodeIDs(m.Candidates)
-	if err != nil {
+	if err := t.updateOne(ctx, "update mission", m.ID, `UPDATE missions SET status = $1, shortlist_revision = $2,
+		details = $3, candidates = $4, updated_at = $5 WHERE id = $6`,
+		m.Status.String(), m.ShortlistRevision, details, candidates, sqlstore.FormatTime(m.UpdatedAt), m.ID); err != nil {
 		return err
-	}
-	res, err := t.sql.SQL.ExecContext(ctx, `UPDATE missions SET status = $1, shortlist_revision = $2, details = $3,
-		candidates = $4, updated_at = $5 WHERE id = $6`,
-		m.Status.String(), m.ShortlistRevision, details, candidates, sqlstore.FormatTime(m.UpdatedAt), m.ID)
-	if err != nil {
-		return fmt.Errorf("update mission: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("update mission %s: %d rows (%v)", m.ID, n, err)
 	}
 	if _, err := t.sql.SQL.ExecContext(ctx, `DELETE FROM mission_skill_levels WHERE mission_id = $1`, m.ID); err != nil {
 		return fmt.Errorf("update mission skill levels: %w", err)
@@ -144,26 +133,33 @@ func (t *tx) SaveMission(ctx context.Context, m domain.Mission) error {
 	return insertSkillLevels(ctx, t.sql.SQL, m.ID, m.RequiredSkillLevels)
 }
 
+// encodeMission is what the details and candidates columns hold of a mission.
+func encodeMission(m domain.Mission) (details, candidates string, err error) {
+	if details, err = encodeDetails(m.Request); err != nil {
+		return "", "", err
+	}
+	candidates, err = encodeIDs(m.Candidates)
+	return details, candidates, err
+}
+
+// updateOne runs an UPDATE of the row key that must change exactly that row; what names the
+// change in its errors.
+func (t *tx) updateOne(ctx context.Context, what, key, query string, args ...any) error {
+	res, err := t.sql.SQL.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("%s %s: %d rows (%v)", what, key, n, err)
+	}
+	return nil
+}
+
 // MissionsWithCandidate holds the missions it returns (see readHolding).
 func (t *tx) MissionsWithCandidate(ctx context.Context, profileID string) ([]domain.Mission, error) {
-	pattern, err := jsonStringPattern(profileID)
-	if err != nil {
-		return nil, err
-	}
-	var missions []domain.Mission
-	err = t.readHolding(ctx, profileID, func() ([]string, error) {
-		var err error
-		missions, err = queryMissions(ctx, t.sql.SQL, selectMission+` WHERE candidates LIKE $1 ESCAPE '\' ORDER BY id`, pattern)
-		ids := make([]string, len(missions))
-		for i, m := range missions {
-			ids[i] = m.ID
-		}
-		return ids, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("missions with candidate: %w", err)
-	}
-	return missions, nil
+	return readHolding(ctx, t, "missions with candidate", profileID, func(pattern string) ([]domain.Mission, error) {
+		return queryMissions(ctx, t.sql.SQL, selectMission+` WHERE candidates LIKE $1 ESCAPE '\' ORDER BY id`, pattern)
+	}, func(m domain.Mission) string { return m.ID })
 }
 
 // jsonStringPattern is a LIKE pattern matching any text that holds s as a JSON string, quotes
