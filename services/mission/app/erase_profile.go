@@ -43,42 +43,17 @@ func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileI
 			}
 		}
 		// Read again: withdrawals changed some of them.
-		if offers, err = tx.OffersOfProfile(ctx, profileID); err != nil {
+		if out.Offers, err = pseudonymise(ctx, profileID, tx.OffersOfProfile, tx.SaveOffer,
+			func(o *domain.Offer) bool { return o.Pseudonymise(profileID, pseudonym) }); err != nil {
 			return err
 		}
-		for _, o := range offers {
-			if o.Pseudonymise(profileID, pseudonym) {
-				if err := tx.SaveOffer(ctx, o); err != nil {
-					return err
-				}
-				out.Offers++
-			}
-		}
-		missions, err := tx.MissionsWithCandidate(ctx, profileID)
-		if err != nil {
+		if out.Missions, err = pseudonymise(ctx, profileID, tx.MissionsWithCandidate, tx.SaveMission,
+			func(m *domain.Mission) bool { return m.Pseudonymise(profileID, pseudonym) }); err != nil {
 			return err
 		}
-		for _, m := range missions {
-			if m.Pseudonymise(profileID, pseudonym) {
-				if err := tx.SaveMission(ctx, m); err != nil {
-					return err
-				}
-				out.Missions++
-			}
-		}
-		decisions, err := tx.DecisionsAbout(ctx, profileID)
-		if err != nil {
-			return err
-		}
-		for _, dec := range decisions {
-			if dec.Pseudonymise(profileID, pseudonym) {
-				if err := tx.RewriteDecision(ctx, dec); err != nil {
-					return err
-				}
-				out.Decisions++
-			}
-		}
-		return nil
+		out.Decisions, err = pseudonymise(ctx, profileID, tx.DecisionsAbout, tx.RewriteDecision,
+			func(d *domain.Decision) bool { return d.Pseudonymise(profileID, pseudonym) })
+		return err
 	})
 	if err != nil {
 		return ErasureOutcome{}, err
@@ -93,4 +68,24 @@ func (a *Application) withdraw(ctx context.Context, tx Tx, o domain.Offer) error
 		return out, ok, nil
 	})
 	return err
+}
+
+// pseudonymise reads the records naming profileID, replaces it in those where rename does, and
+// saves them; it returns how many it saved.
+func pseudonymise[T any](ctx context.Context, profileID string, read func(context.Context, string) ([]T, error),
+	save func(context.Context, T) error, rename func(*T) bool) (int, error) {
+	records, err := read(ctx, profileID)
+	if err != nil {
+		return 0, err
+	}
+	saved := 0
+	for _, r := range records {
+		if rename(&r) {
+			if err := save(ctx, r); err != nil {
+				return saved, err
+			}
+			saved++
+		}
+	}
+	return saved, nil
 }

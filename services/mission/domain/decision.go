@@ -21,7 +21,7 @@ const (
 	DecisionMissionStaffed
 )
 
-var decisionKindNames = map[DecisionKind]string{
+var decisionKindNames = names[DecisionKind]{
 	DecisionMissionSubmitted:  "MISSION_SUBMITTED",
 	DecisionShortlistProposed: "SHORTLIST_PROPOSED",
 	DecisionOfferMade:         "OFFER_MADE",
@@ -33,22 +33,10 @@ var decisionKindNames = map[DecisionKind]string{
 	DecisionMissionStaffed:    "MISSION_STAFFED",
 }
 
-func (k DecisionKind) String() string {
-	if n, ok := decisionKindNames[k]; ok {
-		return n
-	}
-	return "UNSPECIFIED"
-}
+func (k DecisionKind) String() string { return decisionKindNames.of(k) }
 
 // ParseDecisionKind reads a name String returns.
-func ParseDecisionKind(name string) (DecisionKind, bool) {
-	for k, n := range decisionKindNames {
-		if n == name {
-			return k, true
-		}
-	}
-	return DecisionKindUnspecified, false
-}
+func ParseDecisionKind(name string) (DecisionKind, bool) { return decisionKindNames.parse(name) }
 
 // Actor roles of the decisions trail: the account roles, and SYSTEM for what the platform did
 // by itself.

@@ -23,7 +23,7 @@ const (
 	StatusNoMatch
 )
 
-var statusNames = map[Status]string{
+var statusNames = names[Status]{
 	StatusSubmitted:   "SUBMITTED",
 	StatusShortlisted: "SHORTLISTED",
 	StatusOffered:     "OFFERED",
@@ -32,22 +32,10 @@ var statusNames = map[Status]string{
 	StatusNoMatch:     "NO_MATCH",
 }
 
-func (s Status) String() string {
-	if n, ok := statusNames[s]; ok {
-		return n
-	}
-	return "UNSPECIFIED"
-}
+func (s Status) String() string { return statusNames.of(s) }
 
 // ParseStatus reads a name String returns.
-func ParseStatus(name string) (Status, bool) {
-	for s, n := range statusNames {
-		if n == name {
-			return s, true
-		}
-	}
-	return StatusUnspecified, false
-}
+func ParseStatus(name string) (Status, bool) { return statusNames.parse(name) }
 
 // Reasons of the mission lifecycle's refusals, stable for clients.
 const (

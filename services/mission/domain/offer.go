@@ -23,7 +23,7 @@ const (
 	OfferStatusWithdrawn
 )
 
-var offerStatusNames = map[OfferStatus]string{
+var offerStatusNames = names[OfferStatus]{
 	OfferStatusPending:   "PENDING",
 	OfferStatusAccepted:  "ACCEPTED",
 	OfferStatusDeclined:  "DECLINED",
@@ -31,22 +31,10 @@ var offerStatusNames = map[OfferStatus]string{
 	OfferStatusWithdrawn: "WITHDRAWN",
 }
 
-func (s OfferStatus) String() string {
-	if n, ok := offerStatusNames[s]; ok {
-		return n
-	}
-	return "UNSPECIFIED"
-}
+func (s OfferStatus) String() string { return offerStatusNames.of(s) }
 
 // ParseOfferStatus reads a name String returns.
-func ParseOfferStatus(name string) (OfferStatus, bool) {
-	for s, n := range offerStatusNames {
-		if n == name {
-			return s, true
-		}
-	}
-	return OfferStatusUnspecified, false
-}
+func ParseOfferStatus(name string) (OfferStatus, bool) { return offerStatusNames.parse(name) }
 
 // Reasons of the refusals of an answer to an offer, stable for clients.
 const (

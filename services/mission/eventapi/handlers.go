@@ -33,61 +33,58 @@ func ErasureSpec() eventbus.ConsumerSpec {
 // ShortlistHandler applies each ShortlistProposed to its mission, exactly once: the mission keeps
 // its candidates and the decisions trail the whole proposal.
 func ShortlistHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
-	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
-		sp, ok := payload.(*matchingv1.ShortlistProposed)
-		if !ok {
-			// The filter lets only shortlists through; anything else is not ours to act on.
-			return ignore(ctx, logger, env)
-		}
+	return handler(eventbus.ConsumerMissionShortlists, logger, func(ctx context.Context, d txn.Delivery, sp *matchingv1.ShortlistProposed) error {
 		if sp.GetMissionId() == "" {
-			return fmt.Errorf("shortlist event %s has no mission id", env.GetEventId())
+			return fmt.Errorf("shortlist event %s has no mission id", d.EventID)
 		}
-		d := txn.Delivery{Consumer: eventbus.ConsumerMissionShortlists, EventID: env.GetEventId()}
 		out, err := a.ApplyShortlist(ctx, d, app.Shortlist{MissionID: sp.GetMissionId(), Proposal: Proposal(sp)})
 		if err != nil {
-			return fmt.Errorf("apply shortlist %s to mission %s: %w", env.GetEventId(), sp.GetMissionId(), err)
+			return fmt.Errorf("apply shortlist %s to mission %s: %w", d.EventID, sp.GetMissionId(), err)
 		}
 		switch {
 		case out.Duplicate:
-			logger.DebugContext(ctx, "shortlist already processed", "event_id", env.GetEventId(), "mission_id", sp.GetMissionId())
+			logger.DebugContext(ctx, "shortlist already processed", "event_id", d.EventID, "mission_id", sp.GetMissionId())
 		case out.Applied:
-			logger.InfoContext(ctx, "shortlist applied", "event_id", env.GetEventId(), "mission_id", sp.GetMissionId(),
+			logger.InfoContext(ctx, "shortlist applied", "event_id", d.EventID, "mission_id", sp.GetMissionId(),
 				"revision", sp.GetRevision(), "candidates", len(sp.GetCandidates()), "status", out.Status.String())
 		default:
-			logger.InfoContext(ctx, "shortlist ignored", "event_id", env.GetEventId(), "mission_id", sp.GetMissionId(),
+			logger.InfoContext(ctx, "shortlist ignored", "event_id", d.EventID, "mission_id", sp.GetMissionId(),
 				"revision", sp.GetRevision(), "status", out.Status.String())
 		}
 		return nil
-	}
+	})
 }
 
 // ErasureHandler pseudonymises each erased profile, exactly once.
 func ErasureHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
-	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
-		e, ok := payload.(*profilev1.ProfileErased)
-		if !ok {
-			return ignore(ctx, logger, env)
-		}
+	return handler(eventbus.ConsumerMissionProfiles, logger, func(ctx context.Context, d txn.Delivery, e *profilev1.ProfileErased) error {
 		if e.GetProfileId() == "" {
-			return fmt.Errorf("erasure event %s has no profile id", env.GetEventId())
+			return fmt.Errorf("erasure event %s has no profile id", d.EventID)
 		}
-		d := txn.Delivery{Consumer: eventbus.ConsumerMissionProfiles, EventID: env.GetEventId()}
 		out, err := a.EraseProfile(ctx, d, e.GetProfileId())
 		if err != nil {
 			// The profile id is not logged with the error: it is the erased person's.
-			return fmt.Errorf("apply erasure %s: %w", env.GetEventId(), err)
+			return fmt.Errorf("apply erasure %s: %w", d.EventID, err)
 		}
 		if out.Duplicate {
-			logger.DebugContext(ctx, "erasure already processed", "event_id", env.GetEventId())
+			logger.DebugContext(ctx, "erasure already processed", "event_id", d.EventID)
 			return nil
 		}
-		logger.InfoContext(ctx, "profile pseudonymised", "event_id", env.GetEventId(), "withdrawn_offers", out.Withdrawn,
+		logger.InfoContext(ctx, "profile pseudonymised", "event_id", d.EventID, "withdrawn_offers", out.Withdrawn,
 			"offers", out.Offers, "missions", out.Missions, "decisions", out.Decisions)
 		return nil
-	}
+	})
 }
 
-func ignore(ctx context.Context, logger *slog.Logger, env *eventsv1.Envelope) error {
-	logger.WarnContext(ctx, "unexpected event ignored", "event_id", env.GetEventId(), "type", env.GetType())
-	return nil
+// handler hands each event with a P payload to use, as consumer's delivery of it. The consumer's
+// filter lets only those through; anything else is not ours to act on, and is ignored.
+func handler[P proto.Message](consumer string, logger *slog.Logger, use func(context.Context, txn.Delivery, P) error) eventbus.Handler {
+	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
+		p, ok := payload.(P)
+		if !ok {
+			logger.WarnContext(ctx, "unexpected event ignored", "event_id", env.GetEventId(), "type", env.GetType())
+			return nil
+		}
+		return use(ctx, txn.Delivery{Consumer: consumer, EventID: env.GetEventId()}, p)
+	}
 }

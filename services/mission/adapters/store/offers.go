@@ -78,12 +78,7 @@ func (r *Repository) GetOffer(ctx context.Context, id string) (domain.Offer, err
 }
 
 func (r *Repository) ListOffers(ctx context.Context, consultantID string, after *missionrules.Cursor, limit int) ([]domain.Offer, error) {
-	query, args := newestFirst(selectOffer, "o.", "consultant_id", consultantID, after, limit)
-	offers, err := queryOffers(ctx, r.db, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list offers: %w", err)
-	}
-	return offers, nil
+	return newestFirst(ctx, r.db, queryOffers, "list offers", selectOffer, "o.", "consultant_id", consultantID, after, limit)
 }
 
 func (r *Repository) DueOffers(ctx context.Context, now time.Time, limit int) ([]domain.Offer, error) {

@@ -209,18 +209,15 @@ func (r *Repository) Get(ctx context.Context, id string) (domain.Mission, error)
 }
 
 func (r *Repository) List(ctx context.Context, firmID string, after *missionrules.Cursor, limit int) ([]domain.Mission, error) {
-	query, args := newestFirst(selectMission, "", "firm_id", firmID, after, limit)
-	missions, err := queryMissions(ctx, r.db, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list missions: %w", err)
-	}
-	return missions, nil
+	return newestFirst(ctx, r.db, queryMissions, "list missions", selectMission, "", "firm_id", firmID, after, limit)
 }
 
-// newestFirst completes a select of table columns (prefixed by prefix) into one page of a list,
-// newest first (created at, then id, both descending), strictly after the cursor when there is
-// one; an empty ownerID lists every owner's rows.
-func newestFirst(selectFrom, prefix, ownerColumn, ownerID string, after *missionrules.Cursor, limit int) (string, []any) {
+// newestFirst reads one page of a list with run, a query of selectFrom whose columns are
+// prefixed by prefix: newest first (created at, then id, both descending), strictly after the
+// cursor when there is one; an empty ownerID lists every owner's rows. what names the list in
+// its errors.
+func newestFirst[T any](ctx context.Context, q queryer, run func(context.Context, queryer, string, ...any) ([]T, error),
+	what, selectFrom, prefix, ownerColumn, ownerID string, after *missionrules.Cursor, limit int) ([]T, error) {
 	query := selectFrom + ` WHERE ($1 = '' OR ` + prefix + ownerColumn + ` = $1)`
 	args := []any{ownerID}
 	if after != nil {
@@ -228,7 +225,11 @@ func newestFirst(selectFrom, prefix, ownerColumn, ownerID string, after *mission
 		args = append(args, sqlstore.FormatTime(after.CreatedAt), after.ID)
 	}
 	query += fmt.Sprintf(` ORDER BY %[1]screated_at DESC, %[1]sid DESC LIMIT %[2]d`, prefix, limit)
-	return query, args
+	items, err := run(ctx, q, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return items, nil
 }
 
 // queryMissions runs a query of selectMission and loads the missions' skill levels.
