@@ -92,6 +92,24 @@ func (f *fixture) events(t *testing.T) []string {
 	return out
 }
 
+// create registers the caller's own profile.
+func (f *fixture) create(t *testing.T, caller identity.Caller, in domain.DetailsInput) domain.Profile {
+	t.Helper()
+	p, err := f.app.CreateProfile(context.Background(), caller, "", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// wantEvents checks how many events the outbox holds.
+func (f *fixture) wantEvents(t *testing.T, n int) {
+	t.Helper()
+	if got := len(f.events(t)); got != n {
+		t.Fatalf("%d events, want %d", got, n)
+	}
+}
+
 var (
 	input     = profiletest.Input
 	wantFault = profiletest.WantFault
@@ -118,10 +136,7 @@ func wantHidden(t *testing.T, f *fixture, err error, id string) {
 func TestConsultantCreatesOwnProfile(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.app.CreateProfile(ctx, cons1, "", input())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.create(t, cons1, input())
 	if p.ID != "profile-001" || p.AccountID != "cons-1" || p.DisplayName != "Claire Martin" ||
 		p.CreatedAt.Location() != time.UTC || !p.CreatedAt.Equal(p.UpdatedAt) ||
 		!p.AvailableFrom.Equal(time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)) {
@@ -141,9 +156,7 @@ func TestConsultantCreatesOwnProfile(t *testing.T) {
 	if p2, err := f.app.CreateProfile(ctx, cons2, "cons-2", input()); err != nil || p2.AccountID != "cons-2" {
 		t.Fatalf("consultant naming their own account: %+v %v", p2, err)
 	}
-	if n := len(f.events(t)); n != 2 {
-		t.Fatalf("%d events, want 2", n)
-	}
+	f.wantEvents(t, 2)
 }
 
 func TestCreateProfileRefusals(t *testing.T) {
@@ -198,10 +211,7 @@ func TestOperatorCreatesForAConsultant(t *testing.T) {
 func TestGetProfileShowsEachCallerWhatTheyMaySee(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.app.CreateProfile(ctx, cons1, "", input())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.create(t, cons1, input())
 
 	// The owner and operators see everything, without asking matching.
 	for _, c := range []identity.Caller{cons1, operator} {
@@ -216,7 +226,7 @@ func TestGetProfileShowsEachCallerWhatTheyMaySee(t *testing.T) {
 
 	// A firm that has not shortlisted the profile, and another consultant, get what a missing
 	// profile gives.
-	_, err = f.app.GetProfile(ctx, firm1, p.ID)
+	_, err := f.app.GetProfile(ctx, firm1, p.ID)
 	wantHidden(t, f, err, p.ID)
 	_, err = f.app.GetProfile(ctx, cons2, p.ID)
 	wantHidden(t, f, err, p.ID)
@@ -266,10 +276,7 @@ func TestGetProfileShowsEachCallerWhatTheyMaySee(t *testing.T) {
 func TestReplaceProfileIsForTheOwnerOnly(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.app.CreateProfile(ctx, cons1, "", input())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.create(t, cons1, input())
 	changed := input()
 	changed.DisplayName = "Claire Martin-Durand"
 	changed.Email = "claire@example.com"
@@ -278,7 +285,7 @@ func TestReplaceProfileIsForTheOwnerOnly(t *testing.T) {
 	changed.AvailableFrom = "2027-03-01"
 
 	// Another consultant: not found, nothing changes.
-	_, err = f.app.ReplaceProfile(ctx, cons2, p.ID, changed)
+	_, err := f.app.ReplaceProfile(ctx, cons2, p.ID, changed)
 	wantHidden(t, f, err, p.ID)
 	for _, c := range []identity.Caller{firm1, operator} {
 		_, err = f.app.ReplaceProfile(ctx, c, p.ID, changed)
@@ -322,17 +329,11 @@ func TestReplaceProfileIsForTheOwnerOnly(t *testing.T) {
 func TestDeleteProfile(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	mine, err := f.app.CreateProfile(ctx, cons1, "", input())
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs, err := f.app.CreateProfile(ctx, cons2, "", input())
-	if err != nil {
-		t.Fatal(err)
-	}
+	mine := f.create(t, cons1, input())
+	theirs := f.create(t, cons2, input())
 
 	// Another consultant cannot, and learns nothing; a firm may never.
-	err = f.app.DeleteProfile(ctx, cons2, mine.ID)
+	err := f.app.DeleteProfile(ctx, cons2, mine.ID)
 	wantHidden(t, f, err, mine.ID)
 	err = f.app.DeleteProfile(ctx, firm1, mine.ID)
 	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)

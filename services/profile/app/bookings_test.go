@@ -64,10 +64,7 @@ func staffing(missionID, profileID string) app.Staffing {
 func TestAcceptedOfferBooksTheConsultantOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.app.CreateProfile(ctx, cons1, "", withDeclaredBooking())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.create(t, cons1, withDeclaredBooking())
 
 	out, err := f.app.BookConsultant(ctx, delivery("ev-1"), staffing("m-1", p.ID))
 	if err != nil {
@@ -115,9 +112,7 @@ func TestAcceptedOfferBooksTheConsultantOnce(t *testing.T) {
 	if again, _ := f.app.GetProfile(ctx, cons1, p.ID); fmt.Sprintf("%+v", again) != fmt.Sprintf("%+v", booked) {
 		t.Fatalf("profile changed:\n%+v\nwas %+v", again, booked)
 	}
-	if n := len(f.events(t)); n != 3 {
-		t.Fatalf("%d events, want 3", n)
-	}
+	f.wantEvents(t, 3)
 	if n := f.claims(t); n != 2 {
 		t.Fatalf("%d claims, want 2", n)
 	}
@@ -140,10 +135,7 @@ func TestAcceptedOfferBooksTheConsultantOnce(t *testing.T) {
 func TestAcceptedOfferForAnErasedProfileIsOnlyClaimed(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.app.CreateProfile(ctx, cons1, "", input())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.create(t, cons1, input())
 	if err := f.app.DeleteProfile(ctx, cons1, p.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -167,10 +159,7 @@ func TestAcceptedOfferForAnErasedProfileIsOnlyClaimed(t *testing.T) {
 func TestMalformedAcceptedOfferIsAnErrorAndNotClaimed(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.app.CreateProfile(ctx, cons1, "", input())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.create(t, cons1, input())
 	for _, s := range []app.Staffing{
 		{MissionID: "m-1", StartDate: "2027-05-01", EndDate: "2027-10-31"},
 		{ProfileID: p.ID, StartDate: "2027-05-01", EndDate: "2027-10-31"},
@@ -187,18 +176,13 @@ func TestMalformedAcceptedOfferIsAnErrorAndNotClaimed(t *testing.T) {
 	if n := f.claims(t); n != 0 {
 		t.Fatalf("%d claims, want none", n)
 	}
-	if n := len(f.events(t)); n != 1 {
-		t.Fatalf("%d events, want 1", n)
-	}
+	f.wantEvents(t, 1)
 }
 
 func TestCancelledMissionReleasesTheConsultant(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.app.CreateProfile(ctx, cons1, "", withDeclaredBooking())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.create(t, cons1, withDeclaredBooking())
 	for i, m := range []string{"m-1", "m-2"} {
 		s := staffing(m, p.ID)
 		if m == "m-2" {
@@ -215,9 +199,7 @@ func TestCancelledMissionReleasesTheConsultant(t *testing.T) {
 	if err != nil || out.Duplicate || out.Result != app.ResultNotBooked || len(out.Changed) != 0 {
 		t.Fatalf("cancel m-9: %+v, %v", out, err)
 	}
-	if n := len(f.events(t)); n != 5 {
-		t.Fatalf("%d events, want 5", n)
-	}
+	f.wantEvents(t, 5)
 
 	out, err = f.app.ReleaseConsultant(ctx, delivery("cancel-1"), "m-1")
 	if err != nil || out.Duplicate || out.Result != app.ResultReleased || fmt.Sprint(out.Changed) != "["+p.ID+"]" {
@@ -246,9 +228,7 @@ func TestCancelledMissionReleasesTheConsultant(t *testing.T) {
 	if out, err := f.app.ReleaseConsultant(ctx, delivery("cancel-1b"), "m-1"); err != nil || out.Result != app.ResultNotBooked {
 		t.Fatalf("second cancellation: %+v, %v", out, err)
 	}
-	if n := len(f.events(t)); n != 7 {
-		t.Fatalf("%d events, want 7", n)
-	}
+	f.wantEvents(t, 7)
 
 	// An acceptance of the cancelled mission handled late (a redelivery after a failure) books
 	// no one.
@@ -259,9 +239,7 @@ func TestCancelledMissionReleasesTheConsultant(t *testing.T) {
 	if got, _ := f.app.GetProfile(ctx, cons1, p.ID); fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", released) {
 		t.Fatalf("late acceptance changed the profile: %+v", got)
 	}
-	if n := len(f.events(t)); n != 7 {
-		t.Fatalf("%d events, want 7", n)
-	}
+	f.wantEvents(t, 7)
 }
 
 // The mission service staffs a mission with one consultant; should two acceptances of one
@@ -271,10 +249,7 @@ func TestCancellationReleasesEveryProfileBookedForTheMission(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for _, c := range []identity.Caller{cons1, cons2} {
-		p, err := f.app.CreateProfile(ctx, c, "", input())
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := f.create(t, c, input())
 		ids = append(ids, p.ID)
 		if _, err := f.app.BookConsultant(ctx, delivery("accepted-"+p.ID), staffing("m-1", p.ID)); err != nil {
 			t.Fatal(err)
@@ -299,10 +274,7 @@ func TestCancellationReleasesEveryProfileBookedForTheMission(t *testing.T) {
 func TestReplaceProfileKeepsPlatformBookings(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.app.CreateProfile(ctx, cons1, "", withDeclaredBooking())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.create(t, cons1, withDeclaredBooking())
 	if _, err := f.app.BookConsultant(ctx, delivery("accepted-1"), staffing("m-1", p.ID)); err != nil {
 		t.Fatal(err)
 	}
@@ -351,10 +323,7 @@ func TestReplaceProfileKeepsPlatformBookings(t *testing.T) {
 func TestFirmSeesBookingDatesButNotMissions(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.app.CreateProfile(ctx, cons1, "", withDeclaredBooking())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := f.create(t, cons1, withDeclaredBooking())
 	if _, err := f.app.BookConsultant(ctx, delivery("accepted-1"), staffing("m-other-firm", p.ID)); err != nil {
 		t.Fatal(err)
 	}

@@ -127,18 +127,14 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
-		p := newProfile("p1", "cons-1")
-		repo.mustCreate(t, p)
+		repo.mustCreate(t, newProfile("p1", "cons-1"))
 		d := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-1"}
 
 		// A handler's changes, events and claim commit together.
 		claimed, err := repo.Once(ctx, d, func(ctx context.Context, tx app.Tx) error {
 			got, _ := tx.Get(ctx, "p1")
 			got.DailyRateEUR = 1
-			if err := tx.Save(ctx, got); err != nil {
-				return err
-			}
-			if err := tx.Publish(ctx, domain.ProfileUpdated{Profile: got}); err != nil {
+			if err := saveUpdated(ctx, tx, got); err != nil {
 				return err
 			}
 			return tx.RecordCancelledMission(ctx, "m-1")
@@ -153,10 +149,7 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 		_, err = repo.Once(ctx, failing, func(ctx context.Context, tx app.Tx) error {
 			got, _ := tx.Get(ctx, "p1")
 			got.DailyRateEUR = 2
-			if err := tx.Save(ctx, got); err != nil {
-				return err
-			}
-			if err := tx.Publish(ctx, domain.ProfileUpdated{Profile: got}); err != nil {
+			if err := saveUpdated(ctx, tx, got); err != nil {
 				return err
 			}
 			if err := tx.RecordCancelledMission(ctx, "m-2"); err != nil {
@@ -214,10 +207,7 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 				t.Errorf("Get(absent) = %v", err)
 			}
 			ghost := newProfile("absent", "cons-9")
-			if err := tx.Save(ctx, ghost); err != nil {
-				return err
-			}
-			return tx.Publish(ctx, domain.ProfileUpdated{Profile: ghost})
+			return saveUpdated(ctx, tx, ghost)
 		})
 		wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
 		if n := len(outboxRows(t, db)); n != 2 {

@@ -92,12 +92,21 @@ func (r repo) Delete(ctx context.Context, id string, ev domain.Event) error {
 	})
 }
 
-// mustCreate stores p with its registration.
-func (r repo) mustCreate(t *testing.T, p domain.Profile) {
+// mustCreate stores p with its registration, and returns it.
+func (r repo) mustCreate(t *testing.T, p domain.Profile) domain.Profile {
 	t.Helper()
 	if err := r.Create(context.Background(), p, domain.ProfileRegistered{Profile: p}); err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// saveUpdated stores a changed profile with its ProfileUpdated event.
+func saveUpdated(ctx context.Context, tx app.Tx, p domain.Profile) error {
+	if err := tx.Save(ctx, p); err != nil {
+		return err
+	}
+	return tx.Publish(ctx, domain.ProfileUpdated{Profile: p})
 }
 
 func (r repo) mustGet(t *testing.T, id string) domain.Profile {
@@ -168,8 +177,7 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
-		p := newProfile("p1", "cons-1")
-		repo.mustCreate(t, p)
+		p := repo.mustCreate(t, newProfile("p1", "cons-1"))
 		got := repo.mustGet(t, "p1")
 		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", p) {
 			t.Fatalf("round trip changed the profile:\n got %+v\nwant %+v", got, p)
@@ -207,8 +215,7 @@ func TestOneProfilePerAccount(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
-		first := newProfile("p1", "cons-1")
-		repo.mustCreate(t, first)
+		repo.mustCreate(t, newProfile("p1", "cons-1"))
 		second := newProfile("p2", "cons-1")
 		err := repo.Create(ctx, second, domain.ProfileRegistered{Profile: second})
 		wantFault(t, err, fault.KindAlreadyExists, app.ReasonProfileAlreadyExists)
@@ -217,8 +224,7 @@ func TestOneProfilePerAccount(t *testing.T) {
 		wantFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
 
 		// Another account is fine.
-		other := newProfile("p3", "cons-2")
-		repo.mustCreate(t, other)
+		repo.mustCreate(t, newProfile("p3", "cons-2"))
 		if n := len(outboxRows(t, db)); n != 2 {
 			t.Fatalf("outbox holds %d rows, want 2", n)
 		}
@@ -246,8 +252,7 @@ func TestUpdateStoresProfileAndEventTogether(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
-		p := newProfile("p1", "cons-1")
-		repo.mustCreate(t, p)
+		p := repo.mustCreate(t, newProfile("p1", "cons-1"))
 		later := t0.Add(time.Hour)
 		updated, err := repo.Update(ctx, "p1", func(p *domain.Profile) (domain.Event, error) {
 			p.DailyRateEUR = 1600
@@ -313,8 +318,7 @@ func TestDeleteErasesAndRecordsIt(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		repo, commits := newRepo(t, db)
 		ctx := context.Background()
-		p := newProfile("p1", "cons-1")
-		repo.mustCreate(t, p)
+		p := repo.mustCreate(t, newProfile("p1", "cons-1"))
 		if err := repo.Delete(ctx, "p1", domain.ProfileErased{ProfileID: "p1"}); err != nil {
 			t.Fatal(err)
 		}
