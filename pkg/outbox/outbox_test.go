@@ -104,6 +104,27 @@ func newRelay(db *sql.DB, js jetstream.JetStream, tp trace.TracerProvider) *outb
 	return r
 }
 
+// orphanEvent is an event on a subject no stream takes (until a test creates ORPHAN), so its
+// publish fails.
+func orphanEvent(t *testing.T) eventbus.Event {
+	t.Helper()
+	ev := newEvent(t, "o-1", "x")
+	ev.Subject = "caiomatch.orphan.v1.StringValue.o-1"
+	return ev
+}
+
+// runRelayUntilAFailure runs a relay, logging to a buffer, until it has failed a publish.
+func runRelayUntilAFailure(t *testing.T, db *sql.DB, js jetstream.JetStream) {
+	t.Helper()
+	logs := &eventbustest.SyncBuffer{}
+	r := outbox.NewRelay(db, js, noop.NewTracerProvider(), slog.New(slog.NewTextHandler(logs, nil)))
+	r.PollInterval = time.Hour
+	runRelay(t, r)
+	// The JetStream client retries a publish without responders for about half a second before
+	// it fails; wait for the relay to see that failure and back off.
+	eventbustest.Eventually(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
+}
+
 func unsent(t *testing.T, db *sql.DB) int {
 	t.Helper()
 	var n int
@@ -298,19 +319,12 @@ func TestRelayRetriesAndKeepsOrder(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
 		js := startBus(t)
 		ctx := context.Background()
-		orphan := newEvent(t, "o-1", "x")
-		orphan.Subject = "caiomatch.orphan.v1.StringValue.o-1" // no stream yet
+		orphan := orphanEvent(t) // no stream yet
 		next := newEvent(t, "m-1", "y")
 		add(t, ctx, db, false, orphan)
 		add(t, ctx, db, false, next)
 
-		logs := &eventbustest.SyncBuffer{}
-		r := outbox.NewRelay(db, js, noop.NewTracerProvider(), slog.New(slog.NewTextHandler(logs, nil)))
-		r.PollInterval = time.Hour
-		runRelay(t, r)
-		// The JetStream client retries a publish without responders for about half a second before
-		// it fails; wait for the relay to see that failure and back off.
-		eventbustest.Eventually(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
+		runRelayUntilAFailure(t, db, js)
 		if n := unsent(t, db); n != 2 {
 			t.Fatalf("%d rows unsent while the first cannot be published, want 2", n)
 		}
@@ -435,16 +449,11 @@ func TestRelayMarksThePublishedPrefixWhenAPublishFails(t *testing.T) {
 		js := startBus(t)
 		ctx := context.Background()
 		first, second := newEvent(t, "m-1", "a"), newEvent(t, "m-2", "b")
-		orphan := newEvent(t, "o-1", "x")
-		orphan.Subject = "caiomatch.orphan.v1.StringValue.o-1" // no stream: its publish fails
+		orphan := orphanEvent(t) // no stream: its publish fails
 		last := newEvent(t, "m-3", "c")
 		add(t, ctx, db, false, first, second, orphan, last)
 
-		logs := &eventbustest.SyncBuffer{}
-		r := outbox.NewRelay(db, js, noop.NewTracerProvider(), slog.New(slog.NewTextHandler(logs, nil)))
-		r.PollInterval = time.Hour
-		runRelay(t, r)
-		eventbustest.Eventually(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
+		runRelayUntilAFailure(t, db, js)
 		if n := unsent(t, db); n != 2 {
 			t.Fatalf("%d rows unsent after the third failed, want 2 (the prefix is marked)", n)
 		}

@@ -3,18 +3,18 @@ package matchingcrash
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	mrand "math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/caiomatch/caiomatch/deploy/faults/faultstest"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
@@ -23,49 +23,45 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/seeddata"
 )
 
-// startNATS starts a NATS server with JetStream on a random loopback port (never 4222), its
-// store in a temporary directory and every write flushed, and declares the platform's streams.
-func startNATS(t *testing.T) (url string, js jetstream.JetStream) {
+// run is what both kill tests set up first: the scale and seed of the run (logged), the
+// random source of its kill points, its deadline, the matching binary, a NATS server the
+// children reach, and the events, the profiles already published.
+type run struct {
+	sc        scale
+	seed      uint64
+	rng       *mrand.Rand
+	ctx       context.Context // bounded by sc.timeout
+	bin       string
+	buildTime time.Duration
+	natsURL   string
+	js        jetstream.JetStream
+	profiles  []eventbus.Event
+	missions  []eventbus.Event
+}
+
+// setUp prepares a run; rngStream tells the tests' kill points apart for one seed.
+func setUp(t *testing.T, rngStream uint64) run {
 	t.Helper()
-	store := t.TempDir() // registered before the server's cleanup, so removed after it
-	srv, err := server.NewServer(&server.Options{
-		ServerName: "matchingcrash",
-		Host:       "127.0.0.1",
-		Port:       server.RANDOM_PORT,
-		JetStream:  true,
-		StoreDir:   store,
-		SyncAlways: true,
-		NoSigs:     true,
-		NoLog:      true,
-	})
-	if err != nil {
-		t.Fatalf("nats server: %v", err)
+	r := run{sc: scaleFromEnv(), seed: seedFromEnv(t)}
+	t.Logf("%s version, seed %d (CAIOMATCH_FAULTS_SEED=%d replays the same data and kill points)", r.sc.name, r.seed, r.seed)
+	r.rng = mrand.New(mrand.NewPCG(r.seed, rngStream))
+	ctx, cancel := context.WithTimeout(t.Context(), r.sc.timeout)
+	t.Cleanup(cancel)
+	r.ctx = ctx
+	r.bin, r.buildTime = faultstest.Build(t, "", "github.com/caiomatch/caiomatch/services/matching/cmd/matching")
+	r.natsURL, r.js = faultstest.StartNATS(t, t.TempDir(), "matchingcrash", jetstream.WithPublishAsyncMaxPending(1024))
+	g := seeddata.New(r.seed, time.Now())
+	newID := uuidsFrom(mrand.NewChaCha8(seedBytes(r.seed)))
+	r.profiles = profileEvents(t, g, newID, r.sc.profiles)
+	r.missions = missionEvents(t, g, newID, r.sc.missions)
+	if err := publish(r.ctx, r.js, r.profiles); err != nil {
+		t.Fatalf("publish profiles: %v", err)
 	}
-	srv.Start()
-	t.Cleanup(func() {
-		srv.Shutdown()
-		srv.WaitForShutdown()
-	})
-	if !srv.ReadyForConnections(30 * time.Second) {
-		t.Fatal("nats server not ready after 30s")
-	}
-	nc, err := nats.Connect(srv.ClientURL(), nats.Name("matchingcrash-test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(1024))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eventbus.EnsureStreams(t.Context(), js, eventbus.StreamSettings{}); err != nil {
-		t.Fatalf("EnsureStreams: %v", err)
-	}
-	return srv.ClientURL(), js
+	return r
 }
 
 // uuidsFrom draws UUIDs from a seeded source, so that a seed gives the same ids.
-func uuidsFrom(r *rand.ChaCha8) func() string {
+func uuidsFrom(r *mrand.ChaCha8) func() string {
 	return func() string { return uuid.Must(uuid.NewRandomFromReader(r)).String() }
 }
 

@@ -14,23 +14,6 @@ import (
 	"time"
 )
 
-// buildMatching compiles the matching service's own binary, without the race detector whatever
-// the test runs with, so that the child ranks at its real speed.
-func buildMatching(t *testing.T) (string, time.Duration) {
-	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build the matching binary: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "matching")
-	started := time.Now()
-	cmd := exec.CommandContext(t.Context(), gobin, "build", "-o", bin, "github.com/caiomatch/caiomatch/services/matching/cmd/matching")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build matching: %v\n%s", err, out)
-	}
-	return bin, time.Since(started)
-}
-
 // child runs the matching binary, one process at a time, each run logging to its own file.
 type child struct {
 	t    *testing.T

@@ -18,7 +18,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
-	"github.com/caiomatch/caiomatch/pkg/seeddata"
 )
 
 const (
@@ -149,23 +148,9 @@ func (k killRecord) appliedNotAcked() int { return k.store.inboxMissions - k.ack
 // not depend on the order of events: a second revision of any shortlist could only come from an
 // event applied twice.
 func TestKillMatchingWhileRanking(t *testing.T) {
-	sc := scaleFromEnv()
-	seed := seedFromEnv(t)
-	t.Logf("%s version, seed %d (CAIOMATCH_FAULTS_SEED=%d replays the same data and kill points)", sc.name, seed, seed)
-	rng := mrand.New(mrand.NewPCG(seed, 0x6b696c6c))
-	ctx, cancel := context.WithTimeout(t.Context(), sc.timeout)
-	defer cancel()
-
-	bin, buildTime := buildMatching(t)
-	natsURL, js := startNATS(t)
-
-	g := seeddata.New(seed, time.Now())
-	newID := uuidsFrom(mrand.NewChaCha8(seedBytes(seed)))
-	profiles := profileEvents(t, g, newID, sc.profiles)
-	missions := missionEvents(t, g, newID, sc.missions)
-	if err := publish(ctx, js, profiles); err != nil {
-		t.Fatalf("publish profiles: %v", err)
-	}
+	r := setUp(t, 0x6b696c6c)
+	sc, seed, rng, ctx, bin, buildTime, natsURL, js := r.sc, r.seed, r.rng, r.ctx, r.bin, r.buildTime, r.natsURL, r.js
+	profiles, missions := r.profiles, r.missions
 
 	dataDir := t.TempDir()
 	db := sqliteAt(filepath.Join(dataDir, "matching.db"))

@@ -1,7 +1,6 @@
 package matchingcrash
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/caiomatch/caiomatch/pkg/seeddata"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 )
 
@@ -52,22 +50,9 @@ func (s scale) replicaPlan(r *mrand.Rand) []replicaKill {
 // applied exactly once, as in TestKillMatchingWhileRanking.
 func TestKillMatchingReplicas(t *testing.T) {
 	databaseURL := sqltest.PostgresURL(t)
-	sc := scaleFromEnv()
-	seed := seedFromEnv(t)
-	t.Logf("%s version, seed %d (CAIOMATCH_FAULTS_SEED=%d replays the same data and kill points)", sc.name, seed, seed)
-	rng := mrand.New(mrand.NewPCG(seed, 0x7265706c))
-	ctx, cancel := context.WithTimeout(t.Context(), sc.timeout)
-	defer cancel()
-
-	bin, buildTime := buildMatching(t)
-	natsURL, js := startNATS(t)
-	g := seeddata.New(seed, time.Now())
-	newID := uuidsFrom(mrand.NewChaCha8(seedBytes(seed)))
-	profiles := profileEvents(t, g, newID, sc.profiles)
-	missions := missionEvents(t, g, newID, sc.missions)
-	if err := publish(ctx, js, profiles); err != nil {
-		t.Fatalf("publish profiles: %v", err)
-	}
+	r := setUp(t, 0x7265706c)
+	sc, seed, rng, ctx, bin, buildTime, natsURL, js := r.sc, r.seed, r.rng, r.ctx, r.bin, r.buildTime, r.natsURL, r.js
+	profiles, missions := r.profiles, r.missions
 
 	db := postgresAt(databaseURL)
 	missionAddr, key := unusedAddr(t), randomKey(t)

@@ -11,20 +11,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/caiomatch/caiomatch/deploy/faults/faultstest"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 	_ "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1" // the payload type of the events
 	"github.com/caiomatch/caiomatch/pkg/inbox"
@@ -66,7 +65,7 @@ func scenarios() []scenario {
 }
 
 func TestCrashBetweenCommitAndPublish(t *testing.T) {
-	bin := buildOutboxsvc(t)
+	bin, _ := faultstest.Build(t, "", "./cmd/outboxsvc")
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) { runScenario(t, bin, sc) })
 	}
@@ -84,11 +83,7 @@ type outboxsvcReport struct {
 
 func runScenario(t *testing.T, bin string, sc scenario) {
 	dir := t.TempDir()
-	natsURL := startNATS(t, filepath.Join(dir, "nats"))
-	js := connect(t, natsURL)
-	if err := eventbus.EnsureStreams(t.Context(), js, eventbus.StreamSettings{}); err != nil {
-		t.Fatal(err)
-	}
+	natsURL, js := faultstest.StartNATS(t, filepath.Join(dir, "nats"), "outboxcrash")
 	c := startConsumer(t, js, filepath.Join(dir, "consumer.db"))
 	dbPath := filepath.Join(dir, "outboxsvc.db")
 
@@ -190,29 +185,6 @@ func runScenario(t *testing.T, bin string, sc scenario) {
 		exactlyOnce, len(ids), elapsed.Round(time.Millisecond), drained.Round(time.Millisecond))
 }
 
-// buildOutboxsvc builds the helper program once for the test.
-func buildOutboxsvc(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "outboxsvc")
-	cmd := exec.Command(goTool(t), "build", "-o", bin, "./cmd/outboxsvc")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/outboxsvc: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func goTool(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("no go command in PATH nor in GOROOT: %v", err)
-	}
-	return p
-}
-
 // runOutboxsvc runs the program to its end: a crash must be a SIGKILL at the failpoint, a run
 // without failpoint must exit 0. It returns the last line reported and how long the run took.
 func runOutboxsvc(t *testing.T, bin, dbPath, natsURL string, write int, failpoint string) (outboxsvcReport, time.Duration) {
@@ -240,39 +212,6 @@ func runOutboxsvc(t *testing.T, bin, dbPath, natsURL string, write int, failpoin
 		t.Fatalf("outboxsvc report %q: %v", stdout.String(), err)
 	}
 	return rep, elapsed
-}
-
-// startNATS runs a NATS server with JetStream on a random loopback port (never 4222), as an
-// external server the outboxsvc process connects to; it outlives every run of that process.
-func startNATS(t *testing.T, storeDir string) string {
-	t.Helper()
-	srv, err := server.NewServer(&server.Options{
-		ServerName: "faults-outboxcrash", Host: "127.0.0.1", Port: server.RANDOM_PORT,
-		JetStream: true, StoreDir: storeDir, NoSigs: true, NoLog: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	return srv.ClientURL()
-}
-
-func connect(t *testing.T, url string) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(url, nats.Name("outboxcrash-test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
 }
 
 // consumer is an idempotent consumer as the services write them: it claims the event id in its
@@ -440,21 +379,9 @@ func outboxIDs(t *testing.T, dbPath string) []string {
 	t.Helper()
 	db := openOutbox(t, dbPath)
 	defer db.Close()
-	rows, err := db.Query(`SELECT event_id FROM outbox ORDER BY seq`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+	for _, ev := range eventbustest.OutboxEvents(t, db) {
+		ids = append(ids, ev.MsgID)
 	}
 	return ids
 }
@@ -480,36 +407,9 @@ func streamCount(t *testing.T, js jetstream.JetStream) uint64 {
 // streamMsgIDs counts the stream's messages by Nats-Msg-Id (the event id).
 func streamMsgIDs(t *testing.T, js jetstream.JetStream) map[string]int {
 	t.Helper()
-	ctx := t.Context()
-	s := missionStream(t, js)
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]int{}
-	if info.State.Msgs == 0 {
-		return out
-	}
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	read := uint64(0)
-	for read < info.State.Msgs {
-		// Exactly what is left (at most 1000): a fetch of more would wait out its MaxWait.
-		batch, err := cons.Fetch(int(min(info.State.Msgs-read, 1000)), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for msg := range batch.Messages() {
-			out[msg.Headers().Get(jetstream.MsgIDHeader)]++
-			n++
-		}
-		if n == 0 {
-			t.Fatalf("read %d of %d stream messages", read, info.State.Msgs)
-		}
-		read += uint64(n)
+	for _, m := range eventbustest.Read(t, js, eventbus.StreamOf(eventbus.ProducerMission), "") {
+		out[m.MsgID]++
 	}
 	return out
 }

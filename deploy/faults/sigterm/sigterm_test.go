@@ -14,12 +14,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/caiomatch/caiomatch/deploy/faults/faultstest"
 )
 
 // full is CAIOMATCH_FAULTS=full (make faults); otherwise the short version CI runs.
@@ -152,25 +153,8 @@ func buildCaiomatch(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "caiomatch")
-	cmd := exec.Command(goTool(t), "build", "-o", bin, "./cmd/caiomatch")
-	cmd.Dir = gatewayDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/caiomatch: %v\n%s", err, out)
-	}
+	bin, _ := faultstest.Build(t, gatewayDir, "./cmd/caiomatch")
 	return bin
-}
-
-func goTool(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("no go command in PATH nor in GOROOT: %v", err)
-	}
-	return p
 }
 
 var runningAt = regexp.MustCompile(`caiomatch is running at (http://127\.0\.0\.1:\d+)`)
