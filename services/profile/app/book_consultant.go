@@ -51,36 +51,42 @@ func (a *Application) BookConsultant(ctx context.Context, d txn.Delivery, s Staf
 	if err != nil {
 		return EventOutcome{}, err
 	}
-	var out EventOutcome
-	claimed, err := a.tx.Once(ctx, d, func(ctx context.Context, tx Tx) error {
-		out = EventOutcome{}
-		if err := tx.Lock(ctx, LockMission, s.MissionID); err != nil {
-			return err
-		}
+	return a.handleMissionEvent(ctx, d, s.MissionID, func(ctx context.Context, tx Tx) (EventOutcome, error) {
 		cancelled, err := tx.MissionCancelled(ctx, s.MissionID)
 		if err != nil {
-			return err
+			return EventOutcome{}, err
 		}
 		if cancelled {
-			out.Result = ResultMissionCancelled
-			return nil
+			return EventOutcome{Result: ResultMissionCancelled}, nil
 		}
 		p, err := lockedProfile(ctx, tx, s.ProfileID)
 		if fault.KindOf(err) == fault.KindNotFound {
-			out.Result = ResultProfileAbsent
-			return nil
+			return EventOutcome{Result: ResultProfileAbsent}, nil
 		}
 		if err != nil {
-			return err
+			return EventOutcome{}, err
 		}
 		if !p.Book(booking, a.now()) {
-			out.Result = ResultAlreadyBooked
-			return nil
+			return EventOutcome{Result: ResultAlreadyBooked}, nil
 		}
-		out.Result, out.Changed = ResultBooked, []string{p.ID}
-		return saveAndPublish(ctx, tx, p,
+		return EventOutcome{Result: ResultBooked, Changed: []string{p.ID}}, saveAndPublish(ctx, tx, p,
 			domain.ConsultantBooked{ProfileID: p.ID, Booking: booking},
 			domain.ProfileUpdated{Profile: p})
+	})
+}
+
+// handleMissionEvent runs handle once per delivery (txn.Runner.Once), holding the mission's
+// lock (LockMission) before handle reads anything, and reports what it did.
+func (a *Application) handleMissionEvent(ctx context.Context, d txn.Delivery, missionID string,
+	handle func(ctx context.Context, tx Tx) (EventOutcome, error)) (EventOutcome, error) {
+	var out EventOutcome
+	claimed, err := a.tx.Once(ctx, d, func(ctx context.Context, tx Tx) error {
+		if err := tx.Lock(ctx, LockMission, missionID); err != nil {
+			return err
+		}
+		var err error
+		out, err = handle(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return EventOutcome{}, err

@@ -15,42 +15,31 @@ func (a *Application) ReleaseConsultant(ctx context.Context, d txn.Delivery, mis
 	if missionID == "" {
 		return EventOutcome{}, fmt.Errorf("cancelled mission without an id")
 	}
-	var out EventOutcome
-	claimed, err := a.tx.Once(ctx, d, func(ctx context.Context, tx Tx) error {
-		out = EventOutcome{Result: ResultNotBooked}
-		if err := tx.Lock(ctx, LockMission, missionID); err != nil {
-			return err
-		}
+	return a.handleMissionEvent(ctx, d, missionID, func(ctx context.Context, tx Tx) (EventOutcome, error) {
+		out := EventOutcome{Result: ResultNotBooked}
 		if err := tx.RecordCancelledMission(ctx, missionID); err != nil {
-			return err
+			return EventOutcome{}, err
 		}
 		ids, err := tx.BookedFor(ctx, missionID)
 		if err != nil {
-			return err
+			return EventOutcome{}, err
 		}
 		for _, id := range ids {
 			p, err := lockedProfile(ctx, tx, id)
 			if err != nil {
-				return err
+				return EventOutcome{}, err
 			}
 			if _, ok := p.Release(missionID, a.now()); !ok {
-				return fmt.Errorf("profile %s is indexed as booked for mission %s but holds no such booking", id, missionID)
+				return EventOutcome{}, fmt.Errorf("profile %s is indexed as booked for mission %s but holds no such booking", id, missionID)
 			}
 			if err := saveAndPublish(ctx, tx, p,
 				domain.ConsultantReleased{ProfileID: p.ID, MissionID: missionID},
 				domain.ProfileUpdated{Profile: p}); err != nil {
-				return err
+				return EventOutcome{}, err
 			}
 			out.Result = ResultReleased
 			out.Changed = append(out.Changed, p.ID)
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return EventOutcome{}, err
-	}
-	if !claimed {
-		return EventOutcome{Duplicate: true}, nil
-	}
-	return out, nil
 }
