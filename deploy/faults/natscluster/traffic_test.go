@@ -406,16 +406,28 @@ func streamLeader(ctx context.Context, js jetstream.JetStream, stream string, ti
 // waitStreamCurrent waits until the stream has a leader and every other node is a current,
 // online replica, and returns the leader.
 func waitStreamCurrent(ctx context.Context, js jetstream.JetStream, c *clustertest.NATS, stream string) (string, error) {
-	var last error
+	var leader string
+	err := every200ms(ctx, func() (err error) {
+		leader, err = streamCurrent(ctx, js, c, stream)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("stream %s not fully replicated: %w", stream, err)
+	}
+	return leader, nil
+}
+
+// every200ms calls f every 200 ms until it returns nil, or returns its last error once ctx is
+// done.
+func every200ms(ctx context.Context, f func() error) error {
 	for {
-		leader, err := streamCurrent(ctx, js, c, stream)
+		err := f()
 		if err == nil {
-			return leader, nil
+			return nil
 		}
-		last = err
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("stream %s not fully replicated: %w", stream, last)
+			return err
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -455,30 +467,25 @@ func streamCurrent(ctx context.Context, js jetstream.JetStream, c *clustertest.N
 // waitReplicasAgree waits until every node's own copy of the stream holds the same messages,
 // and returns that state.
 func waitReplicasAgree(ctx context.Context, c *clustertest.NATS, stream string) (cluster.StreamState, error) {
-	var last error
-	for {
-		var states []cluster.StreamState
-		last = nil
+	var states []cluster.StreamState
+	err := every200ms(ctx, func() error {
+		states = states[:0]
 		for _, n := range c.Nodes {
 			st, err := n.StreamState(ctx, stream)
 			if err != nil {
-				last = err
-				break
+				return err
 			}
 			states = append(states, st)
 		}
-		if last == nil {
-			if slices.IndexFunc(states, func(s cluster.StreamState) bool { return s != states[0] }) < 0 {
-				return states[0], nil
-			}
-			last = fmt.Errorf("replicas differ: %+v", states)
+		if slices.IndexFunc(states, func(s cluster.StreamState) bool { return s != states[0] }) >= 0 {
+			return fmt.Errorf("replicas differ: %+v", states)
 		}
-		select {
-		case <-ctx.Done():
-			return cluster.StreamState{}, fmt.Errorf("stream %s: %w", stream, last)
-		case <-time.After(200 * time.Millisecond):
-		}
+		return nil
+	})
+	if err != nil {
+		return cluster.StreamState{}, fmt.Errorf("stream %s: %w", stream, err)
 	}
+	return states[0], nil
 }
 
 // settle waits for the cluster and the stream to be whole again after faults, and checks that

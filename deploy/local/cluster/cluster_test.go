@@ -131,7 +131,12 @@ func TestLocalCluster(t *testing.T) {
 	if _, err := os.Stat(stateDir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("state directory after a wipe: %v, want it gone", err)
 	}
-	if left := databasesNamed(t, serverURL, opts.DatabasePrefix); len(left) > 0 {
+	db, err := sqlstore.OpenPostgres(t.Context(), serverURL)
+	if err != nil {
+		t.Fatalf("reconnect to PostgreSQL: %v", err)
+	}
+	defer db.Close()
+	if left := databasesNamed(t, db, opts.DatabasePrefix); len(left) > 0 {
 		t.Errorf("databases left after a wipe: %v", left)
 	}
 }
@@ -189,37 +194,22 @@ func testDatabasePrefix(now time.Time) string {
 // dropStaleTestDatabases drops the databases of runs that died more than an hour ago without
 // tearing down (a killed go test), so they do not pile up on a developer's server.
 func dropStaleTestDatabases(t *testing.T, db *sql.DB) {
-	rows, err := db.QueryContext(t.Context(), `SELECT datname FROM pg_database WHERE datname LIKE 'caiomatch_test_%'`)
-	if err != nil {
-		return
-	}
-	var stale []string
-	for rows.Next() {
-		var name string
-		if rows.Scan(&name) != nil {
+	for _, name := range databasesNamed(t, db, "caiomatch_test_") {
+		m := testDatabaseName.FindStringSubmatch(name)
+		if m == nil {
 			continue
 		}
-		if m := testDatabaseName.FindStringSubmatch(name); m != nil {
-			if created, err := strconv.ParseInt(m[1], 10, 64); err == nil && time.Since(time.Unix(created, 0)) > time.Hour {
-				stale = append(stale, name)
+		if created, err := strconv.ParseInt(m[1], 10, 64); err == nil && time.Since(time.Unix(created, 0)) > time.Hour {
+			if _, err := db.ExecContext(t.Context(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err == nil {
+				t.Logf("dropped the stale test database %s", name)
 			}
-		}
-	}
-	rows.Close()
-	for _, name := range stale {
-		if _, err := db.ExecContext(t.Context(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err == nil {
-			t.Logf("dropped the stale test database %s", name)
 		}
 	}
 }
 
-func databasesNamed(t *testing.T, serverURL, prefix string) []string {
+// databasesNamed lists the databases whose name starts with prefix.
+func databasesNamed(t *testing.T, db *sql.DB, prefix string) []string {
 	t.Helper()
-	db, err := sqlstore.OpenPostgres(t.Context(), serverURL)
-	if err != nil {
-		t.Fatalf("reconnect to PostgreSQL: %v", err)
-	}
-	defer db.Close()
 	rows, err := db.QueryContext(t.Context(), `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, prefix)
 	if err != nil {
 		t.Fatalf("list databases: %v", err)
