@@ -67,11 +67,10 @@ type Tx interface {
 	Exclude(ctx context.Context, missionID, profileID, reason string) error
 	// SaveStaffingPlan stores a plan.
 	SaveStaffingPlan(ctx context.Context, p domain.StaffingPlan) error
-	// RecordProfileSeq raises the committed profile stream sequence to seq.
-	RecordProfileSeq(ctx context.Context, seq uint64) error
-	// StateVersion is the state version once this transaction commits: the one ReplicaState
+	// UpdateReplicaState raises the committed profile stream sequence to profileSeq (0 leaves
+	// it), and returns the state version once this transaction commits: the one ReplicaState
 	// read, or the next one when PutMission, AddShortlist or Exclude stamped a mission with it.
-	StateVersion() uint64
+	UpdateReplicaState(ctx context.Context, profileSeq uint64) (version uint64, err error)
 }
 
 // ReplicaState is what the replicas of the service share through the store.

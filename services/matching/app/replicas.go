@@ -83,7 +83,9 @@ func (a *Application) applyEvent(ctx context.Context, d Delivery, h eventHandler
 	var st step
 	var version uint64
 	applied, err := a.store.Once(ctx, d.Delivery, func(ctx context.Context, tx Tx) error {
-		return a.inStep(ctx, tx, d, &version, func(ctx context.Context, tx Tx) error { return h.change(ctx, tx, &st) })
+		var err error
+		version, err = a.inStep(ctx, tx, d, func(ctx context.Context, tx Tx) error { return h.change(ctx, tx, &st) })
+		return err
 	})
 	if err != nil {
 		// What the catch-up applied was true, but taking back only part of a failed event is not
@@ -107,32 +109,30 @@ func (a *Application) applyEvent(ctx context.Context, d Delivery, h eventHandler
 
 // inStep runs change in step with the other replicas: it takes the replicas' turn, waits until
 // the index holds every profile event they committed, catches up with the missions they
-// changed, runs change, records a profile event's sequence, and leaves in *version the state
-// version to remember once the transaction commits.
-func (a *Application) inStep(ctx context.Context, tx Tx, d Delivery, version *uint64, change func(context.Context, Tx) error) error {
+// changed, runs change, records a profile event's sequence, and returns the state version to
+// remember once the transaction commits.
+func (a *Application) inStep(ctx context.Context, tx Tx, d Delivery, change func(context.Context, Tx) error) (uint64, error) {
 	if err := tx.Lock(ctx, replicasLockScope, replicasLockKey); err != nil {
-		return err
+		return 0, err
 	}
 	rs, err := tx.ReplicaState(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := a.waitForIndex(ctx, rs.ProfileSeq); err != nil {
-		return err
+		return 0, err
 	}
 	if err := a.catchUp(ctx, tx, rs.Version); err != nil {
-		return err
+		return 0, err
 	}
 	if err := change(ctx, tx); err != nil {
-		return err
+		return 0, err
 	}
-	if d.ProfileSeq > rs.ProfileSeq {
-		if err := tx.RecordProfileSeq(ctx, d.ProfileSeq); err != nil {
-			return err
-		}
+	seq := d.ProfileSeq
+	if seq <= rs.ProfileSeq {
+		seq = 0
 	}
-	*version = tx.StateVersion()
-	return nil
+	return tx.UpdateReplicaState(ctx, seq)
 }
 
 func (a *Application) waitForIndex(ctx context.Context, seq uint64) error {

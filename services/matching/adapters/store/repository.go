@@ -190,17 +190,17 @@ func (r *readModel) ReplicaState(ctx context.Context) (app.ReplicaState, error) 
 	return rs, err
 }
 
-// RecordProfileSeq raises the committed profile sequence to seq.
-func (r *readModel) RecordProfileSeq(ctx context.Context, seq uint64) error {
-	if _, err := r.SQL.ExecContext(ctx, `UPDATE matching_state SET profile_seq = $1 WHERE id = 1 AND profile_seq < $1`,
-		int64(seq)); err != nil {
-		return fmt.Errorf("record profile sequence: %w", err)
+// UpdateReplicaState raises the committed profile sequence to profileSeq and returns the state
+// version once this transaction commits (see app.Tx).
+func (r *readModel) UpdateReplicaState(ctx context.Context, profileSeq uint64) (uint64, error) {
+	if profileSeq > 0 {
+		if _, err := r.SQL.ExecContext(ctx, `UPDATE matching_state SET profile_seq = $1 WHERE id = 1 AND profile_seq < $1`,
+			int64(profileSeq)); err != nil {
+			return 0, fmt.Errorf("record profile sequence: %w", err)
+		}
 	}
-	return nil
+	return r.version, nil
 }
-
-// StateVersion is the state version once this transaction commits.
-func (r *readModel) StateVersion() uint64 { return r.version }
 
 // stamp marks a mission as changed by this transaction, which takes the next state version the
 // first time.
