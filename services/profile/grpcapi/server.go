@@ -6,11 +6,9 @@ package grpcapi
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
-	"github.com/caiomatch/caiomatch/pkg/edgecheck"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
@@ -95,8 +93,3 @@ func toProto(p domain.Profile) *profilev1.Profile {
 		PastMissions: rulespb.PastMissions(p.PastMissions), Bookings: rulespb.Bookings(p.Bookings),
 	}
 }
-
-// Validate is edgecheck.Profile, for the gateway until it calls that itself.
-//
-// Deprecated: use edgecheck.Profile.
-func Validate(msg proto.Message) error { return edgecheck.Profile(msg) }
