@@ -112,6 +112,9 @@ func signalProcess(pid int, sig syscall.Signal) error {
 	return nil
 }
 
+// ErrExited: a process died while Up or Start waited for it to be ready.
+var ErrExited = errors.New("exited")
+
 // ErrPortTaken: a port of the cluster is taken by another program.
 var ErrPortTaken = errors.New("port taken")
 

@@ -5,7 +5,6 @@ package cluster
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -71,9 +70,6 @@ func grpcServing(ctx context.Context, addr string) error {
 	}
 	return nil
 }
-
-// ErrExited: a process died while Up or Start waited for it to be ready.
-var ErrExited = errors.New("exited")
 
 // waitReady polls ready until it passes, the process exits or timeout passes; the error then
 // carries the end of the process's log.
@@ -213,7 +209,7 @@ func (c *Cluster) natsSettled(ctx context.Context) (string, error) {
 		}
 	}
 	if leader == "" {
-		return "", errors.New("no NATS node is running")
+		return "", fmt.Errorf("no NATS node is running")
 	}
 	return leader, nil
 }
