@@ -120,3 +120,11 @@ func apply(ctx context.Context, tx Tx, out domain.Outcome) error {
 	}
 	return tx.Publish(ctx, out.Events...)
 }
+
+// saveMission stores a changed mission and what the change caused.
+func saveMission(ctx context.Context, tx Tx, m domain.Mission, out domain.Outcome) error {
+	if err := tx.SaveMission(ctx, m); err != nil {
+		return err
+	}
+	return apply(ctx, tx, out)
+}

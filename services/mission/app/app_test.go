@@ -272,25 +272,9 @@ func TestListMissionsPagesThroughTheCallersMissions(t *testing.T) {
 	slices.Reverse(all)
 
 	list := func(c identity.Caller, size int) ([]string, int) {
-		var ids []string
-		token, pages := "", 0
-		for {
-			page, next, err := a.ListMissions(ctx, c, size, token)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pages++
-			for _, m := range page {
-				ids = append(ids, m.ID)
-			}
-			if next == "" {
-				return ids, pages
-			}
-			if pages > 100 {
-				t.Fatal("no end")
-			}
-			token = next
-		}
+		return listAll(t, func(token string) ([]domain.Mission, string, error) {
+			return a.ListMissions(ctx, c, size, token)
+		}, func(m domain.Mission) string { return m.ID })
 	}
 	if got, pages := list(firm1, 7); !slices.Equal(got, mine) || pages != 5 {
 		t.Fatalf("firm pages=%d got %v, want %v", pages, got, mine)
@@ -305,6 +289,29 @@ func TestListMissionsPagesThroughTheCallersMissions(t *testing.T) {
 	if got, pages := list(operator, 15); len(got) != 45 || pages != 3 {
 		t.Fatalf("exact multiple: pages=%d, %d missions", pages, len(got))
 	}
+}
+
+// listAll follows list's page tokens from the first page to the last, and returns the ids
+// listed and how many pages it took.
+func listAll[T any](t *testing.T, list func(token string) ([]T, string, error), id func(T) string) ([]string, int) {
+	t.Helper()
+	var ids []string
+	token := ""
+	for pages := 1; pages <= 100; pages++ {
+		page, next, err := list(token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range page {
+			ids = append(ids, id(v))
+		}
+		if next == "" {
+			return ids, pages
+		}
+		token = next
+	}
+	t.Fatal("no end")
+	return nil, 0
 }
 
 func TestListMissionsRefusals(t *testing.T) {

@@ -23,10 +23,10 @@ type ShortlistOutcome struct {
 	Status  domain.Status
 }
 
-// ApplyShortlist takes in a ShortlistProposed event exactly once (once per delivery d): the mission's candidates, its
-// status and its decisions trail follow the proposal (see domain.Mission.ApplyShortlist). A
-// mission the service does not know is an error, so the event is redelivered later (and
-// dead-lettered after a bounded number of deliveries).
+// ApplyShortlist takes in a ShortlistProposed event exactly once (once per delivery d): the
+// mission's candidates, its status and its decisions trail follow the proposal (see
+// domain.Mission.ApplyShortlist). A mission the service does not know is an error, so the
+// event is redelivered later (and dead-lettered after a bounded number of deliveries).
 func (a *Application) ApplyShortlist(ctx context.Context, d txn.Delivery, s Shortlist) (ShortlistOutcome, error) {
 	var out ShortlistOutcome
 	claimed, err := a.repo.Once(ctx, d, func(ctx context.Context, tx Tx) error {
@@ -39,10 +39,7 @@ func (a *Application) ApplyShortlist(ctx context.Context, d txn.Delivery, s Shor
 		if !applied {
 			return nil
 		}
-		if err := tx.SaveMission(ctx, m); err != nil {
-			return err
-		}
-		return apply(ctx, tx, changes)
+		return saveMission(ctx, tx, m, changes)
 	})
 	if err != nil {
 		return ShortlistOutcome{}, err

@@ -35,16 +35,13 @@ func (a *Application) CancelMission(ctx context.Context, caller identity.Caller,
 		if err != nil {
 			return err
 		}
-		if err := tx.SaveMission(ctx, m); err != nil {
-			return err
-		}
 		if hasPending {
 			if err := tx.SaveOffer(ctx, pending); err != nil {
 				return err
 			}
 		}
 		cancelled = m
-		return apply(ctx, tx, out)
+		return saveMission(ctx, tx, m, out)
 	})
 	if err != nil {
 		return domain.Mission{}, err

@@ -16,11 +16,11 @@ type ErasureOutcome struct {
 	Withdrawn, Offers, Missions, Decisions int
 }
 
-// EraseProfile takes in a ProfileErased event exactly once (once per delivery d). The person's pending offers are
-// withdrawn (their missions are SHORTLISTED again without them), then their profile id is
-// replaced by its pseudonym in offers, current candidates and the decisions trail, where the
-// explanations of their candidacies are dropped; scores and ranks stay, so proposals still
-// read as matching made them.
+// EraseProfile takes in a ProfileErased event exactly once (once per delivery d). The person's
+// pending offers are withdrawn (their missions are SHORTLISTED again without them), then their
+// profile id is replaced by its pseudonym in offers, current candidates and the decisions
+// trail, where the explanations of their candidacies are dropped; scores and ranks stay, so
+// proposals still read as matching made them.
 //
 // The lookups hold every mission naming the person before reading (see Tx), so a concurrent
 // change to one of those missions or offers waits for the erasure instead of being overwritten

@@ -49,11 +49,8 @@ func (a *Application) MakeOffer(ctx context.Context, caller identity.Caller, mis
 		if err := tx.CreateOffer(ctx, o); err != nil {
 			return err
 		}
-		if err := tx.SaveMission(ctx, m); err != nil {
-			return err
-		}
 		offer = o
-		return apply(ctx, tx, out)
+		return saveMission(ctx, tx, m, out)
 	})
 	if err != nil {
 		return domain.Offer{}, err

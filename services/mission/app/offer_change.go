@@ -31,10 +31,7 @@ func (a *Application) changeOffer(ctx context.Context, tx Tx, missionID, offerID
 	if err := tx.SaveOffer(ctx, o); err != nil {
 		return domain.Offer{}, false, err
 	}
-	if err := tx.SaveMission(ctx, m); err != nil {
-		return domain.Offer{}, false, err
-	}
-	return o, true, apply(ctx, tx, out)
+	return o, true, saveMission(ctx, tx, m, out)
 }
 
 // answer is the offered consultant's answer, in one transaction. Anyone else is told the

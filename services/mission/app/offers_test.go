@@ -12,7 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
@@ -86,22 +86,9 @@ func (f *testbed) offerStatus(t *testing.T, id string) string {
 // published lists the outbox in order, as "Type detail" lines.
 func (f *testbed) published(t *testing.T) []string {
 	t.Helper()
-	rows, err := f.db.Query(`SELECT data FROM outbox ORDER BY seq`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
-			t.Fatal(err)
-		}
-		_, payload, err := eventbus.DecodeEnvelope(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, describe(payload))
+	for _, p := range eventbustest.OutboxEvents(t, f.db) {
+		out = append(out, describe(p.Payload))
 	}
 	return out
 }
@@ -263,23 +250,10 @@ func TestListOffers(t *testing.T) {
 	slices.Reverse(mine)
 	slices.Reverse(all)
 	list := func(c identity.Caller, size int) []string {
-		var ids []string
-		token := ""
-		for range 20 {
-			page, next, err := f.app.ListOffers(ctx, c, size, token)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range page {
-				ids = append(ids, o.ID)
-			}
-			if next == "" {
-				return ids
-			}
-			token = next
-		}
-		t.Fatal("no end")
-		return nil
+		ids, _ := listAll(t, func(token string) ([]domain.Offer, string, error) {
+			return f.app.ListOffers(ctx, c, size, token)
+		}, func(o domain.Offer) string { return o.ID })
+		return ids
 	}
 	if got := list(consultant, 2); !slices.Equal(got, mine) {
 		t.Fatalf("consultant lists %v, want %v", got, mine)

@@ -25,10 +25,7 @@ const offerTTL = 72 * time.Hour
 func shortlisted(t *testing.T, repo *store.Repository, id, firmID string, created time.Time, candidates ...string) domain.Mission {
 	t.Helper()
 	ctx := context.Background()
-	m, out := newMission(t, id, firmID, created)
-	if err := create(ctx, repo, m, out); err != nil {
-		t.Fatal(err)
-	}
+	stored(t, repo, id, firmID, created)
 	p := domain.Proposal{Revision: 1, ScoringVersion: "caio-test", EligibleCount: 7}
 	for i, c := range candidates {
 		p.Candidates = append(p.Candidates, domain.Candidate{ProfileID: c, Rank: i + 1, Score: 0.9 - float64(i)*0.125,
@@ -52,21 +49,13 @@ func offer(t *testing.T, repo *store.Repository, offerID, missionID, profileID, 
 	t.Helper()
 	var o domain.Offer
 	err := repo.InTx(context.Background(), func(ctx context.Context, tx app.Tx) error {
-		m, err := tx.Mission(ctx, missionID)
-		if err != nil {
-			return err
-		}
-		var out domain.Outcome
-		if o, out, err = m.MakeOffer(offerID, profileID, consultantID, firm1, made, offerTTL); err != nil {
-			return err
-		}
-		if err := tx.CreateOffer(ctx, o); err != nil {
-			return err
-		}
-		if err := tx.SaveMission(ctx, m); err != nil {
-			return err
-		}
-		return record(ctx, tx, out)
+		var m domain.Mission
+		return changeIn(ctx, tx, missionID, &m, func(m *domain.Mission) (out domain.Outcome, err error) {
+			if o, out, err = m.MakeOffer(offerID, profileID, consultantID, firm1, made, offerTTL); err != nil {
+				return out, err
+			}
+			return out, tx.CreateOffer(ctx, o)
+		})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -189,35 +178,20 @@ func TestListOffersPaginates(t *testing.T) {
 		}
 		slices.Reverse(mine)
 		slices.Reverse(all)
-		pageThrough := func(consultant string, size int) []string {
-			var ids []string
-			var after *missionrules.Cursor
-			for range 50 {
-				page, err := repo.ListOffers(ctx, consultant, after, size)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, o := range page {
-					ids = append(ids, o.ID)
-				}
-				if len(page) < size {
-					return ids
-				}
-				last := page[len(page)-1]
-				after = &missionrules.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
-			}
-			t.Fatal("no end")
-			return nil
+		pages := func(consultant string, size int) []string {
+			return pageThrough(t, size, func(after *missionrules.Cursor, limit int) ([]domain.Offer, error) {
+				return repo.ListOffers(ctx, consultant, after, limit)
+			}, func(o domain.Offer) missionrules.Cursor { return missionrules.Cursor{CreatedAt: o.CreatedAt, ID: o.ID} })
 		}
 		for _, size := range []int{1, 2, 3, 8, 9, 20} {
-			if got := pageThrough("cons-1", size); !slices.Equal(got, mine) {
+			if got := pages("cons-1", size); !slices.Equal(got, mine) {
 				t.Errorf("size %d: %v, want %v", size, got, mine)
 			}
-			if got := pageThrough("", size); !slices.Equal(got, all) {
+			if got := pages("", size); !slices.Equal(got, all) {
 				t.Errorf("all, size %d: %v, want %v", size, got, all)
 			}
 		}
-		if got := pageThrough("cons-3", 5); len(got) != 0 {
+		if got := pages("cons-3", 5); len(got) != 0 {
 			t.Fatalf("unknown consultant lists %v", got)
 		}
 	})
@@ -281,21 +255,14 @@ func TestBookingsAreAcceptedOffersOfStaffedMissions(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				m, err := tx.Mission(ctx, o.MissionID)
-				if err != nil {
-					return err
-				}
-				out, err := domain.AcceptOffer(&o, &m, nil, domain.Actor{Role: domain.ActorConsultant, AccountID: o.ConsultantID}, o.CreatedAt)
-				if err != nil {
-					return err
-				}
-				if err := tx.SaveOffer(ctx, o); err != nil {
-					return err
-				}
-				if err := tx.SaveMission(ctx, m); err != nil {
-					return err
-				}
-				return record(ctx, tx, out)
+				var m domain.Mission
+				return changeIn(ctx, tx, o.MissionID, &m, func(m *domain.Mission) (domain.Outcome, error) {
+					out, err := domain.AcceptOffer(&o, m, nil, domain.Actor{Role: domain.ActorConsultant, AccountID: o.ConsultantID}, o.CreatedAt)
+					if err != nil {
+						return out, err
+					}
+					return out, tx.SaveOffer(ctx, o)
+				})
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -437,18 +404,9 @@ func TestErasureLookupsAndRewrites(t *testing.T) {
 			if err != nil || len(offers) != 1 || offers[0].ID != "o1" {
 				return fmt.Errorf("offers of profile: %v %v", offers, err)
 			}
-			ds, err := tx.DecisionsAbout(ctx, odd)
+			about, err := pseudonymiseDecisions(ctx, tx, odd, true)
 			if err != nil {
 				return err
-			}
-			var about []string
-			for _, d := range ds {
-				if d.Pseudonymise(odd, "erased-x") {
-					about = append(about, fmt.Sprintf("%s/%d %s", d.MissionID, d.Sequence, d.Kind))
-					if err := tx.RewriteDecision(ctx, d); err != nil {
-						return err
-					}
-				}
 			}
 			if want := []string{"m1/2 SHORTLIST_PROPOSED", "m1/3 OFFER_MADE"}; !slices.Equal(about, want) {
 				return fmt.Errorf("decisions about %q: %v, want %v", odd, about, want)
@@ -570,15 +528,9 @@ func TestErasureLookupsFindEveryRowOfAUUID(t *testing.T) {
 			if err != nil || len(offers) != 1 || offers[0].ID != "o1" {
 				return fmt.Errorf("offers of profile: %+v %v", offers, err)
 			}
-			ds, err := tx.DecisionsAbout(ctx, id)
+			about, err := pseudonymiseDecisions(ctx, tx, id, false)
 			if err != nil {
 				return err
-			}
-			var about []string
-			for _, d := range ds {
-				if d.Pseudonymise(id, "erased-x") {
-					about = append(about, fmt.Sprintf("%s/%d %s", d.MissionID, d.Sequence, d.Kind))
-				}
 			}
 			if want := []string{"m1/2 SHORTLIST_PROPOSED", "m3/2 SHORTLIST_PROPOSED", "m3/3 OFFER_MADE"}; !slices.Equal(about, want) {
 				return fmt.Errorf("decisions about the profile: %v, want %v", about, want)
@@ -589,6 +541,27 @@ func TestErasureLookupsFindEveryRowOfAUUID(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// pseudonymiseDecisions pseudonymises the entries about profileID as erasure does, stores them
+// when rewrite, and names them "mission/sequence kind".
+func pseudonymiseDecisions(ctx context.Context, tx app.Tx, profileID string, rewrite bool) ([]string, error) {
+	ds, err := tx.DecisionsAbout(ctx, profileID)
+	if err != nil {
+		return nil, err
+	}
+	var about []string
+	for _, d := range ds {
+		if d.Pseudonymise(profileID, "erased-x") {
+			about = append(about, fmt.Sprintf("%s/%d %s", d.MissionID, d.Sequence, d.Kind))
+			if rewrite {
+				if err := tx.RewriteDecision(ctx, d); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return about, nil
 }
 
 // Each erasure lookup holds the missions naming the profile until its transaction ends: a

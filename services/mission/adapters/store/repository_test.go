@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
@@ -127,29 +128,25 @@ func newMission(t *testing.T, id, firmID string, created time.Time) (domain.Miss
 	return m, events
 }
 
-// outboxEvents decodes every outbox row in order.
-func outboxEvents(t *testing.T, db *sql.DB) []proto.Message {
+// stored creates a new mission in repo, as CreateMission does.
+func stored(t *testing.T, repo *store.Repository, id, firmID string, created time.Time) domain.Mission {
 	t.Helper()
-	rows, err := db.Query(`SELECT subject, data FROM outbox ORDER BY seq`)
-	if err != nil {
+	m, out := newMission(t, id, firmID, created)
+	if err := create(context.Background(), repo, m, out); err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
+	return m
+}
+
+// outboxEvents decodes every outbox row in order; each is on its event's subject.
+func outboxEvents(t *testing.T, db *sql.DB) []proto.Message {
+	t.Helper()
 	var out []proto.Message
-	for rows.Next() {
-		var subject string
-		var data []byte
-		if err := rows.Scan(&subject, &data); err != nil {
-			t.Fatal(err)
+	for _, p := range eventbustest.OutboxEvents(t, db) {
+		if want := eventbus.Subject(eventbus.ProducerMission, p.Envelope.GetType(), p.Envelope.GetAggregateId()); p.Subject != want {
+			t.Errorf("subject %q, want %q", p.Subject, want)
 		}
-		env, payload, err := eventbus.DecodeEnvelope(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := eventbus.Subject(eventbus.ProducerMission, env.GetType(), env.GetAggregateId()); subject != want {
-			t.Errorf("subject %q, want %q", subject, want)
-		}
-		out = append(out, payload)
+		out = append(out, p.Payload)
 	}
 	return out
 }
@@ -209,10 +206,7 @@ func TestSkillLevelsRoundTrip(t *testing.T) {
 		db := openDB(t, b)
 		repo := store.NewRepository(db, nil)
 		ctx := context.Background()
-		withLevels, events := newMission(t, "m1", "firm-1", t0)
-		if err := create(ctx, repo, withLevels, events); err != nil {
-			t.Fatal(err)
-		}
+		withLevels := stored(t, repo, "m1", "firm-1", t0)
 		without, events := newMission(t, "m2", "firm-1", t0.Add(time.Second))
 		without.RequiredSkillLevels = nil
 		if err := create(ctx, repo, without, events); err != nil {
@@ -383,42 +377,26 @@ func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
 				firm = "firm-2"
 			}
 			id := fmt.Sprintf("m%02d", i)
-			m, events := newMission(t, id, firm, created)
-			if err := create(ctx, repo, m, events); err != nil {
-				t.Fatal(err)
-			}
+			stored(t, repo, id, firm, created)
 			if firm == "firm-1" {
 				want = append(want, id)
 			}
 		}
 		slices.Reverse(want)
 
-		pageThrough := func(firmID string, size int) []string {
-			var ids []string
-			var after *missionrules.Cursor
-			for range 100 {
-				page, err := repo.List(ctx, firmID, after, size)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, m := range page {
-					ids = append(ids, m.ID)
-				}
-				if len(page) < size {
-					return ids
-				}
-				last := page[len(page)-1]
-				after = &missionrules.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
-			}
-			t.Fatal("pagination does not end")
-			return nil
+		pages := func(firmID string, size int) []string {
+			return pageThrough(t, size, func(after *missionrules.Cursor, limit int) ([]domain.Mission, error) {
+				return repo.List(ctx, firmID, after, limit)
+			}, func(m domain.Mission) missionrules.Cursor {
+				return missionrules.Cursor{CreatedAt: m.CreatedAt, ID: m.ID}
+			})
 		}
 		for _, size := range []int{1, 2, 3, 5, 15, 16, 50} {
-			if got := pageThrough("firm-1", size); !slices.Equal(got, want) {
+			if got := pages("firm-1", size); !slices.Equal(got, want) {
 				t.Errorf("page size %d: got %v, want %v", size, got, want)
 			}
 		}
-		all := pageThrough("", 4)
+		all := pages("", 4)
 		if len(all) != 23 {
 			t.Fatalf("all missions: got %d, want 23: %v", len(all), all)
 		}
@@ -427,10 +405,35 @@ func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
 				t.Fatalf("not newest first: %v", all)
 			}
 		}
-		if got := pageThrough("firm-3", 5); len(got) != 0 {
+		if got := pages("firm-3", 5); len(got) != 0 {
 			t.Fatalf("unknown firm lists %v", got)
 		}
 	})
+}
+
+// pageThrough lists every page of size with list, each after the position of the previous
+// page's last item, and returns the ids listed, in order.
+func pageThrough[T any](t *testing.T, size int, list func(after *missionrules.Cursor, limit int) ([]T, error),
+	position func(T) missionrules.Cursor) []string {
+	t.Helper()
+	var ids []string
+	var after *missionrules.Cursor
+	for range 100 {
+		page, err := list(after, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range page {
+			ids = append(ids, position(v).ID)
+		}
+		if len(page) < size {
+			return ids
+		}
+		last := position(page[len(page)-1])
+		after = &last
+	}
+	t.Fatal("pagination does not end")
+	return nil
 }
 
 func TestUpdateStoresMissionAndEventsTogether(t *testing.T) {
@@ -438,10 +441,7 @@ func TestUpdateStoresMissionAndEventsTogether(t *testing.T) {
 		db := openDB(t, b)
 		repo := store.NewRepository(db, nil)
 		ctx := context.Background()
-		m, events := newMission(t, "m1", "firm-1", t0)
-		if err := create(ctx, repo, m, events); err != nil {
-			t.Fatal(err)
-		}
+		stored(t, repo, "m1", "firm-1", t0)
 		later := t0.Add(time.Hour)
 		cancelled, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) { return m.Cancel(firm1, nil, later) })
 		if err != nil {
@@ -496,10 +496,7 @@ func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
 		commits := 0
 		repo := store.NewRepository(db, func() { commits++ })
 		ctx := context.Background()
-		m, events := newMission(t, "m1", "firm-1", t0)
-		if err := create(ctx, repo, m, events); err != nil {
-			t.Fatal(err)
-		}
+		stored(t, repo, "m1", "firm-1", t0)
 		calls := 0
 		shortlist := func(m *domain.Mission) (domain.Outcome, error) {
 			calls++
@@ -552,10 +549,7 @@ func TestCountersBeyond32Bits(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
 		repo := store.NewRepository(openDB(t, b), nil)
 		ctx := context.Background()
-		m, events := newMission(t, "m1", "firm-1", t0)
-		if err := create(ctx, repo, m, events); err != nil {
-			t.Fatal(err)
-		}
+		stored(t, repo, "m1", "firm-1", t0)
 		const big = int64(1) << 40
 		if _, err := update(ctx, repo, "m1", func(m *domain.Mission) (domain.Outcome, error) {
 			out, _ := m.ApplyShortlist(domain.Proposal{Revision: big, EligibleCount: 1 << 33,
