@@ -653,8 +653,8 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 
 // Exactly one of many concurrent acceptances books a consultant: one consultant holds pending
 // offers on two missions whose windows overlap, and 20 goroutines accept each offer at once.
-// On PostgreSQL, where the acceptances of the two missions hold different mission rows and run
-// side by side at READ COMMITTED, only the consultant's lock row makes the second one see the
+// On PostgreSQL, where the acceptances of the two missions hold different missions and run
+// side by side at READ COMMITTED, only the lock on the consultant makes the second one see the
 // first one's booking.
 func TestConcurrentAcceptancesBookAConsultantOnce(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {

@@ -106,8 +106,8 @@ func (r *Repository) Decisions(ctx context.Context, missionID string) ([]domain.
 	return ds, nil
 }
 
-// Record numbers each entry with its mission's next sequence, taken from the mission's row,
-// which also holds the mission for the rest of the transaction.
+// Record numbers each entry with its mission's next sequence, counted on the mission's row; the
+// use cases record only for missions they hold (or create), so numbers never interleave.
 func (t *tx) Record(ctx context.Context, decisions ...domain.Decision) error {
 	for _, d := range decisions {
 		if err := t.sql.SQL.QueryRowContext(ctx, `UPDATE missions SET decision_seq = decision_seq + 1 WHERE id = $1
