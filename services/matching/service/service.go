@@ -1,5 +1,5 @@
 // Package service wires the matching service by hand; its own main and the all-in-one runner
-// both start it through Run.
+// both start it through LoadConfig and Run.
 package service
 
 import (
@@ -182,16 +182,18 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 		logger: host.Logger, covered: stats.SnapshotSeq}
 
 	relay := outbox.NewRelay(db, host.JetStream, host.TracerProvider, host.Logger)
-	application := app.New(store.NewRepository(db, relay.Notify), missionclient.New(missionv1.NewMissionServiceClient(missionConn)),
-		ix, cfg.ranking(), time.Now, host.Logger)
+	missions := missionclient.New(missionv1.NewMissionServiceClient(missionConn))
+	application := app.New(store.NewRepository(db, relay.Notify), missions, ix, cfg.ranking(), time.Now, host.Logger)
 	if err := application.Load(ctx); err != nil {
 		return err
 	}
 	application.FollowProfiles(follower)
 
 	handlers := eventapi.NewHandlers(application)
-	profiles := eventbus.NewConsumer(host.JetStream, eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingProfiles), handlers.Profile, host.TracerProvider, host.Logger)
-	missions := eventbus.NewConsumer(host.JetStream, eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingMissions), handlers.Mission, host.TracerProvider, host.Logger)
+	profiles := eventbus.NewConsumer(host.JetStream, eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingProfiles),
+		handlers.Profile, host.TracerProvider, host.Logger)
+	missionEvents := eventbus.NewConsumer(host.JetStream, eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingMissions),
+		handlers.Mission, host.TracerProvider, host.Logger)
 
 	server := rpc.NewServer(host.TracerProvider, host.Logger, rpc.WithCallerKey(host.CallerKey))
 	matchingv1.RegisterMatchingServiceServer(server.GRPC, grpcapi.NewServer(application))
@@ -201,7 +203,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 		follower.Run,
 		snapshots.Run,
 		profiles.Run,
-		missions.Run,
+		missionEvents.Run,
 		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, cfg.ShutdownGrace) },
 	)
 }
