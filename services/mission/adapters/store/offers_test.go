@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -13,7 +14,6 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
-	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/services/mission/adapters/store"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
@@ -64,8 +64,7 @@ func offer(t *testing.T, repo *store.Repository, offerID, missionID, profileID, 
 }
 
 func TestCandidatesRoundTrip(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := store.NewRepository(openDB(t, b), nil)
+	eachStore(t, func(t *testing.T, _ *sql.DB, repo *store.Repository) {
 		m := shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2", "p3")
 		got, err := repo.Get(context.Background(), "m1")
 		if err != nil {
@@ -78,9 +77,7 @@ func TestCandidatesRoundTrip(t *testing.T) {
 }
 
 func TestOfferRoundTripAndChanges(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		db := openDB(t, b)
-		repo := store.NewRepository(db, nil)
+	eachStore(t, func(t *testing.T, db *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 		made := t0.Add(time.Hour + 123*time.Nanosecond)
@@ -129,8 +126,7 @@ func TestOfferRoundTripAndChanges(t *testing.T) {
 }
 
 func TestOnlyOnePendingOfferPerMission(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := store.NewRepository(openDB(t, b), nil)
+	eachStore(t, func(t *testing.T, _ *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 		o := offer(t, repo, "o1", "m1", "p1", "cons-1", t0.Add(time.Hour))
@@ -158,8 +154,7 @@ func TestOnlyOnePendingOfferPerMission(t *testing.T) {
 }
 
 func TestListOffersPaginates(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := store.NewRepository(openDB(t, b), nil)
+	eachStore(t, func(t *testing.T, _ *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		var mine, all []string
 		for i := range 13 {
@@ -198,8 +193,7 @@ func TestListOffersPaginates(t *testing.T) {
 }
 
 func TestDueOffers(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := store.NewRepository(openDB(t, b), nil)
+	eachStore(t, func(t *testing.T, _ *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		for i := range 4 {
 			mission := fmt.Sprintf("m%d", i)
@@ -245,8 +239,7 @@ func TestDueOffers(t *testing.T) {
 }
 
 func TestBookingsAreAcceptedOffersOfStaffedMissions(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := store.NewRepository(openDB(t, b), nil)
+	eachStore(t, func(t *testing.T, _ *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		accept := func(offerID string) {
 			t.Helper()
@@ -303,9 +296,7 @@ func TestBookingsAreAcceptedOffersOfStaffedMissions(t *testing.T) {
 }
 
 func TestDecisionsAreNumberedPerMissionInOrder(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		db := openDB(t, b)
-		repo := store.NewRepository(db, nil)
+	eachStore(t, func(t *testing.T, db *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 		shortlisted(t, repo, "m2", "firm-2", t0, "p3")
@@ -372,8 +363,7 @@ func TestDecisionsAreNumberedPerMissionInOrder(t *testing.T) {
 }
 
 func TestErasureLookupsAndRewrites(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := store.NewRepository(openDB(t, b), nil)
+	eachStore(t, func(t *testing.T, _ *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		// Ids with what LIKE would read as wildcards, and in another case.
 		odd := "p_1%"
@@ -437,9 +427,7 @@ func TestErasureLookupsAndRewrites(t *testing.T) {
 }
 
 func TestOfferEventsInTheOutbox(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		db := openDB(t, b)
-		repo := store.NewRepository(db, nil)
+	eachStore(t, func(t *testing.T, db *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 		o := offer(t, repo, "o1", "m1", "p1", "cons-1", t0.Add(time.Hour))
@@ -499,8 +487,7 @@ func TestOfferEventsInTheOutbox(t *testing.T) {
 // where LIKE compares case; a profile whose id differs only in case is never taken for it
 // (SQLite's LIKE may return it, the caller's exact comparison leaves it).
 func TestErasureLookupsFindEveryRowOfAUUID(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := store.NewRepository(openDB(t, b), nil)
+	eachStore(t, func(t *testing.T, _ *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		const id = "0192f3a4-5b6c-7d8e-9fab-0c1d2e3f4a5b"
 		upper := strings.ToUpper(id)
@@ -577,8 +564,7 @@ func TestErasureLookupsHoldTheirMissions(t *testing.T) {
 	}
 	for name, lookup := range lookups {
 		t.Run(name, func(t *testing.T) {
-			eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-				repo := store.NewRepository(openDB(t, b), nil)
+			eachStore(t, func(t *testing.T, _ *sql.DB, repo *store.Repository) {
 				ctx := context.Background()
 				shortlisted(t, repo, "m1", "firm-1", t0, "p1", "p2")
 				offer(t, repo, "o1", "m1", "p1", "cons-1", t0.Add(time.Hour))

@@ -94,6 +94,15 @@ func eachBackend(t *testing.T, fn func(t *testing.T, b sqltest.Backend)) {
 }
 
 // openDB is a fresh, migrated database of backend b.
+// eachStore runs fn as one subtest per backend, over a repository on a fresh database.
+func eachStore(t *testing.T, fn func(t *testing.T, db *sql.DB, repo *store.Repository)) {
+	t.Helper()
+	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
+		db := openDB(t, b)
+		fn(t, db, store.NewRepository(db, nil))
+	})
+}
+
 func openDB(t *testing.T, b sqltest.Backend) *sql.DB {
 	t.Helper()
 	ctx := context.Background()
@@ -202,9 +211,7 @@ func levelsOf(m *missionv1.Mission) string {
 }
 
 func TestSkillLevelsRoundTrip(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		db := openDB(t, b)
-		repo := store.NewRepository(db, nil)
+	eachStore(t, func(t *testing.T, db *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		withLevels := stored(t, repo, "m1", "firm-1", t0)
 		without, events := newMission(t, "m2", "firm-1", t0.Add(time.Second))
@@ -364,9 +371,7 @@ func mustRead(t *testing.T, fsys fs.FS, name string) []byte {
 }
 
 func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		db := openDB(t, b)
-		repo := store.NewRepository(db, nil)
+	eachStore(t, func(t *testing.T, db *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		var want []string // firm-1's missions, newest first
 		for i := range 23 {
@@ -437,9 +442,7 @@ func pageThrough[T any](t *testing.T, size int, list func(after *missionrules.Cu
 }
 
 func TestUpdateStoresMissionAndEventsTogether(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		db := openDB(t, b)
-		repo := store.NewRepository(db, nil)
+	eachStore(t, func(t *testing.T, db *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		stored(t, repo, "m1", "firm-1", t0)
 		later := t0.Add(time.Hour)
@@ -546,8 +549,7 @@ func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
 
 // Revisions and sequences are 64-bit on every backend.
 func TestCountersBeyond32Bits(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b sqltest.Backend) {
-		repo := store.NewRepository(openDB(t, b), nil)
+	eachStore(t, func(t *testing.T, _ *sql.DB, repo *store.Repository) {
 		ctx := context.Background()
 		stored(t, repo, "m1", "firm-1", t0)
 		const big = int64(1) << 40
