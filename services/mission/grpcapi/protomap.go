@@ -86,13 +86,13 @@ func Decision(d domain.Decision) *missionv1.Decision {
 		Reason:            d.Reason,
 		ShortlistRevision: d.Proposal.Revision,
 		ScoringVersion:    d.Proposal.ScoringVersion,
-		Candidates:        Candidates(d.Proposal.Candidates),
+		Candidates:        candidates(d.Proposal.Candidates),
 		EligibleCount:     int32(d.Proposal.EligibleCount),
 	}
 }
 
-// Candidates is the public form of a proposal's candidates.
-func Candidates(cs []domain.Candidate) []*matchingv1.Candidate {
+// candidates is the public form of a proposal's candidates.
+func candidates(cs []domain.Candidate) []*matchingv1.Candidate {
 	if cs == nil {
 		return nil
 	}
