@@ -23,8 +23,11 @@ type pkgInfo struct {
 
 // forbiddenInCore are the import path prefixes domain and app may not reach, even indirectly:
 // storage, messaging, transport and generated code belong to adapters, eventapi and grpcapi.
+// database/sql itself is checked on direct imports only (importedInCore): libraries such as
+// github.com/google/uuid import database/sql/driver to implement its interfaces.
+var importedInCore = []string{"database/sql"}
+
 var forbiddenInCore = []string{
-	"database/sql",
 	"github.com/jackc/",
 	"modernc.org/sqlite",
 	"github.com/nats-io/",
@@ -52,10 +55,13 @@ func violations(pkgs []pkgInfo) []string {
 		service, room := serviceRoom(path)
 		if service != "" && (room == "domain" || room == "app") {
 			for _, dep := range p.Deps {
-				for _, f := range forbiddenInCore {
-					if dep == f || strings.HasPrefix(dep, f) && (strings.HasSuffix(f, "/") || strings.HasPrefix(dep, f+"/")) {
-						out = append(out, fmt.Sprintf("%s (%s) depends on %s", path, room, dep))
-					}
+				if under(dep, forbiddenInCore) {
+					out = append(out, fmt.Sprintf("%s (%s) depends on %s", path, room, dep))
+				}
+			}
+			for _, imp := range p.Imports {
+				if under(imp, importedInCore) {
+					out = append(out, fmt.Sprintf("%s (%s) imports %s", path, room, imp))
 				}
 			}
 		}
@@ -78,6 +84,17 @@ func violations(pkgs []pkgInfo) []string {
 	return out
 }
 
+// under tells whether path is one of prefixes, or below one: a prefix ending in "/" matches any
+// path starting with it, another one itself and the packages under it.
+func under(path string, prefixes []string) bool {
+	for _, f := range prefixes {
+		if path == f || strings.HasPrefix(path, f) && (strings.HasSuffix(f, "/") || strings.HasPrefix(path, f+"/")) {
+			return true
+		}
+	}
+	return false
+}
+
 // serviceRoom splits services/<service>/<room>/… into service and room; "" outside services.
 func serviceRoom(path string) (service, room string) {
 	parts := strings.Split(path, "/")
@@ -92,7 +109,8 @@ func serviceRoom(path string) (service, room string) {
 
 func TestRulesCatchEachKindOfViolation(t *testing.T) {
 	bad := []pkgInfo{
-		{ImportPath: module + "services/mission/app", Deps: []string{"context", "database/sql"}},
+		{ImportPath: module + "services/mission/app", Imports: []string{"context", "database/sql"}},
+		{ImportPath: module + "services/mission/app", Deps: []string{module + "pkg/sqlstore"}},
 		{ImportPath: module + "services/mission/domain", Deps: []string{module + "pkg/gen/caiomatch/mission/v1"}},
 		{ImportPath: module + "services/matching/app", Deps: []string{"github.com/nats-io/nats.go"}},
 		{ImportPath: module + "services/profile/app", Deps: []string{"google.golang.org/grpc/codes"}},
@@ -105,7 +123,8 @@ func TestRulesCatchEachKindOfViolation(t *testing.T) {
 		t.Fatalf("%d violations found in %d bad packages:\n%s", len(got), len(bad), strings.Join(got, "\n"))
 	}
 	good := []pkgInfo{
-		{ImportPath: module + "services/mission/app", Deps: []string{"context", module + "pkg/txn", module + "pkg/fault", "database/sqlite-lookalike/x"}},
+		{ImportPath: module + "services/mission/app", Deps: []string{"context", module + "pkg/txn", module + "pkg/fault", "database/sql/driver"},
+			Imports: []string{"github.com/google/uuid", "database/sqlite-lookalike/x"}},
 		{ImportPath: module + "services/mission/adapters/store", Imports: []string{"database/sql", module + "services/mission/app"}},
 		{ImportPath: module + "gateway/allinone", Imports: []string{module + "services/mission/service"}},
 		{ImportPath: module + "pkg/txn/sqltx", Imports: []string{module + "pkg/txn"}},
