@@ -88,10 +88,7 @@ func TestConsumerDeadLettersUndecodableMessages(t *testing.T) {
 	t.Parallel()
 	js, _ := startBus(t)
 	var seen calls
-	handler := func(ctx context.Context, env *eventsv1.Envelope, p proto.Message) error {
-		seen.add(env.GetEventId(), "")
-		return nil
-	}
+	handler := seen.handler(nil, nil)
 	spec := missionSpec("undecodable")
 	runConsumer(t, newConsumer(js, spec, handler, nil))
 
@@ -212,10 +209,7 @@ func TestConsumerOneMalformedAmongHundred(t *testing.T) {
 	t.Parallel()
 	js, _ := startBus(t)
 	var seen calls
-	handler := func(ctx context.Context, env *eventsv1.Envelope, p proto.Message) error {
-		seen.add(env.GetEventId(), p.(*wrapperspb.StringValue).GetValue())
-		return nil
-	}
+	handler := seen.handler(func(_ *eventsv1.Envelope, p proto.Message) string { return p.(*wrapperspb.StringValue).GetValue() }, nil)
 	spec := missionSpec("hundred")
 	var ids []string
 	for i := range 101 {
@@ -250,10 +244,7 @@ func TestConsumerDeadLettersAfterMaxDeliver(t *testing.T) {
 	t.Parallel()
 	js, _ := startBus(t)
 	var seen calls
-	handler := func(ctx context.Context, env *eventsv1.Envelope, p proto.Message) error {
-		seen.add(env.GetEventId(), "")
-		return errors.New("downstream exploded")
-	}
+	handler := seen.handler(nil, errors.New("downstream exploded"))
 	spec := missionSpec("giveup")
 	spec.MaxDeliver = 3
 	runConsumer(t, newConsumer(js, spec, handler, nil))
@@ -282,10 +273,7 @@ func TestConsumerDefaultsAndFilter(t *testing.T) {
 	t.Parallel()
 	js, _ := startBus(t)
 	var seen calls
-	handler := func(ctx context.Context, env *eventsv1.Envelope, p proto.Message) error {
-		seen.add(env.GetEventId(), env.GetAggregateId())
-		return nil
-	}
+	handler := seen.handler(func(env *eventsv1.Envelope, _ proto.Message) string { return env.GetAggregateId() }, nil)
 	spec := eventbus.ConsumerSpec{
 		Stream:         eventbus.StreamOf(eventbus.ProducerMission),
 		Durable:        "filtered",
@@ -328,29 +316,17 @@ func TestConsumerShutdownHandsBackPulledMessages(t *testing.T) {
 		once.Do(func() { close(entered); <-release })
 		return nil
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- newConsumer(js, spec, first, nil).Run(ctx) }()
+	cancel, wait := startConsumer(t, newConsumer(js, spec, first, nil))
 	<-entered
 	cancel() // shutdown begins while the first event is being handled
 	close(release)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run = %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after cancel")
+	if wait(); t.Failed() {
+		t.FailNow()
 	}
 	if seen.total() != 1 || seen.count(evs[0].Envelope.GetEventId()) != 1 {
 		t.Fatalf("first run handled %d events after shutdown began, want only the one in progress", seen.total())
 	}
-	second := func(ctx context.Context, env *eventsv1.Envelope, p proto.Message) error {
-		seen.add(env.GetEventId(), "")
-		return nil
-	}
-	runConsumer(t, newConsumer(js, spec, second, nil))
+	runConsumer(t, newConsumer(js, spec, seen.handler(nil, nil), nil))
 	eventbustest.Eventually(t, 5*time.Second, "the rest after a restart (well before AckWait)", func() bool { return seen.distinct() == len(evs) })
 	waitSettled(t, js, spec.Stream, spec.Durable, 5*time.Second)
 	for _, ev := range evs {

@@ -1,16 +1,12 @@
 package eventbus_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
-	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 )
 
 // TestDeadLetterOutageLosesNothing: when the dead-letter copy fails on the last allowed
@@ -24,10 +20,7 @@ func TestDeadLetterOutageLosesNothing(t *testing.T) {
 	var seen calls
 	spec := missionSpec("probe")
 	spec.MaxDeliver = 3
-	runConsumer(t, newConsumer(js, spec, func(ctx context.Context, env *eventsv1.Envelope, p proto.Message) error {
-		seen.add(env.GetEventId(), "")
-		return errors.New("always")
-	}, nil))
+	runConsumer(t, newConsumer(js, spec, seen.handler(nil, errors.New("always")), nil))
 	ev := newEvent(t, "m-1", "x")
 	publish(t, js, ev)
 	eventbustest.Eventually(t, 5*time.Second, "3 deliveries", func() bool { return seen.count(ev.Envelope.GetEventId()) == 3 })

@@ -70,17 +70,25 @@ func TestEmbeddedDoesNotListenAndPersists(t *testing.T) {
 	}
 }
 
-func TestDrainLetsInFlightMessagesFinish(t *testing.T) {
-	t.Parallel()
+// startAndConnect starts a server in a temporary directory, stopped when the test ends, and
+// opens a connection named name, which the test closes (Drain does).
+func startAndConnect(t *testing.T, name string) *nats.Conn {
+	t.Helper()
 	emb, err := StartEmbedded(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer emb.Shutdown()
-	nc, err := emb.Connect("drain")
+	t.Cleanup(emb.Shutdown)
+	nc, err := emb.Connect(name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return nc
+}
+
+func TestDrainLetsInFlightMessagesFinish(t *testing.T) {
+	t.Parallel()
+	nc := startAndConnect(t, "drain")
 	var handled atomic.Int32
 	if _, err := nc.Subscribe("work", func(*nats.Msg) {
 		time.Sleep(5 * time.Millisecond)
@@ -114,15 +122,7 @@ func TestDrainLetsInFlightMessagesFinish(t *testing.T) {
 
 func TestDrainGivesUpAfterTimeout(t *testing.T) {
 	t.Parallel()
-	emb, err := StartEmbedded(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Shutdown()
-	nc, err := emb.Connect("stuck")
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc := startAndConnect(t, "stuck")
 	entered, release := make(chan struct{}), make(chan struct{})
 	defer close(release)
 	if _, err := nc.Subscribe("work", func(*nats.Msg) { close(entered); <-release }); err != nil {

@@ -12,10 +12,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
+	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 )
 
 // startBus starts an embedded server in a temporary directory with the streams declared.
@@ -63,25 +65,30 @@ func publishRaw(t *testing.T, js jetstream.JetStream, msg *nats.Msg) {
 // return and fails the test if it returned an error.
 func runConsumer(t *testing.T, c *eventbus.Consumer) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
+	cancel, wait := startConsumer(t, c)
 	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Consumer.Run = %v, want nil after cancel", err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Errorf("Consumer.Run did not return after cancel")
-			}
-		})
-	}
+	stop = func() { once.Do(func() { cancel(); wait() }) }
 	t.Cleanup(stop)
 	return stop
+}
+
+// startConsumer runs c until cancel is called (or the test ends); wait waits for Run to return
+// after a cancel and fails the test if it returned an error or took more than 10 s.
+func startConsumer(t *testing.T, c *eventbus.Consumer) (cancel func(), wait func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	return cancel, func() {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Consumer.Run = %v, want nil after cancel", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("Consumer.Run did not return after cancel")
+		}
+	}
 }
 
 func newConsumer(js jetstream.JetStream, spec eventbus.ConsumerSpec, h eventbus.Handler, tp trace.TracerProvider) *eventbus.Consumer {
@@ -168,6 +175,18 @@ func (c *calls) add(id, value string) int {
 	c.byID[id]++
 	c.values = append(c.values, value)
 	return c.byID[id]
+}
+
+// handler records each call, with the value value gives ("" when nil), and returns err.
+func (c *calls) handler(value func(*eventsv1.Envelope, proto.Message) string, err error) eventbus.Handler {
+	return func(_ context.Context, env *eventsv1.Envelope, p proto.Message) error {
+		v := ""
+		if value != nil {
+			v = value(env, p)
+		}
+		c.add(env.GetEventId(), v)
+		return err
+	}
 }
 
 func (c *calls) count(id string) int {
