@@ -22,10 +22,15 @@ import (
 type Reader struct {
 	lookup func(string) (string, bool)
 	errs   []error
+	// refused holds the variables already reported: a variable several components read (a
+	// peer's address) is reported once.
+	refused map[string]bool
 }
 
 // New reads variables through lookup, os.LookupEnv in a main.
-func New(lookup func(string) (string, bool)) *Reader { return &Reader{lookup: lookup} }
+func New(lookup func(string) (string, bool)) *Reader {
+	return &Reader{lookup: lookup, refused: map[string]bool{}}
+}
 
 // FromMap reads variables from m, for tests.
 func FromMap(m map[string]string) *Reader {
@@ -47,7 +52,16 @@ func (r *Reader) value(name string) (string, bool) {
 }
 
 func (r *Reader) fail(name, value, want string) {
-	r.errs = append(r.errs, fmt.Errorf("  %s=%q: %s", name, value, want))
+	r.refuse(name, fmt.Sprintf("%s=%q: %s", name, value, want))
+}
+
+// refuse records what is wrong with name, unless name was refused already.
+func (r *Reader) refuse(name, why string) {
+	if r.refused[name] {
+		return
+	}
+	r.refused[name] = true
+	r.errs = append(r.errs, errors.New("  "+why))
 }
 
 // String reads a free value.
@@ -64,7 +78,7 @@ func (r *Reader) Secret(name string, dst *string, minLen int) {
 		return
 	}
 	if len(v) < minLen {
-		r.errs = append(r.errs, fmt.Errorf("  %s: want at least %d characters", name, minLen))
+		r.refuse(name, fmt.Sprintf("%s: want at least %d characters", name, minLen))
 		return
 	}
 	*dst = v
@@ -163,7 +177,7 @@ func (r *Reader) DatabaseURL(name string, dst *string) {
 		return
 	}
 	if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
-		r.errs = append(r.errs, fmt.Errorf("  %s: want a postgres:// or postgresql:// URL", name))
+		r.refuse(name, name+": want a postgres:// or postgresql:// URL")
 		return
 	}
 	*dst = v

@@ -79,3 +79,13 @@ func TestEveryInvalidValueIsReportedByName(t *testing.T) {
 		}
 	}
 }
+
+func TestAVariableReadTwiceIsReportedOnce(t *testing.T) {
+	r := envconfig.FromMap(map[string]string{"X_PEER": "nowhere"})
+	var listen, dial string
+	r.Addr("X_PEER", &listen)
+	r.Addrs("X_PEER", &dial)
+	if err := r.Err(); err == nil || strings.Count(err.Error(), "X_PEER") != 1 {
+		t.Fatalf("error %v, want X_PEER named once", err)
+	}
+}

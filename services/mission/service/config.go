@@ -56,7 +56,7 @@ const (
 	EnvShutdownGrace  = "CAIOMATCH_MISSION_SHUTDOWN_GRACE"
 	maxOfferTTL       = 365 * 24 * time.Hour
 	maxShutdownGrace  = 5 * time.Minute
-	minPseudonymChars = 1
+	minPseudonymChars = 16 // an HMAC key shorter than this is guessable
 )
 
 // LoadConfig reads the service's settings; what is invalid is reported by env.Err.

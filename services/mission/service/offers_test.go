@@ -429,11 +429,11 @@ func TestLoadConfig(t *testing.T) {
 		"CAIOMATCH_MISSION_DATABASE_URL":   "postgres://mission@db:5432/mission",
 		"CAIOMATCH_PROFILE_GRPC_ADDR":      "profile:9101",
 		"CAIOMATCH_OFFER_TTL":              "36h",
-		"CAIOMATCH_PSEUDONYM_KEY":          "s3cret",
+		"CAIOMATCH_PSEUDONYM_KEY":          "s3cret-pseudonym-key",
 		"CAIOMATCH_MISSION_SHUTDOWN_GRACE": "20s",
 	})
 	want := service.Config{GRPCAddr: "0.0.0.0:9102", DatabaseURL: "postgres://mission@db:5432/mission",
-		ProfileAddr: "profile:9101", OfferTTL: 36 * time.Hour, PseudonymKey: "s3cret", ShutdownGrace: 20 * time.Second}
+		ProfileAddr: "profile:9101", OfferTTL: 36 * time.Hour, PseudonymKey: "s3cret-pseudonym-key", ShutdownGrace: 20 * time.Second}
 	if cfg := service.LoadConfig(env); cfg != want || env.Err() != nil {
 		t.Fatalf("set %+v (%v), want %+v", cfg, env.Err(), want)
 	}
