@@ -37,9 +37,11 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-func startBus(t *testing.T) jetstream.JetStream {
+// withBus runs fn as one subtest per backend, each with a fresh database holding the outbox
+// and a fresh bus.
+func withBus(t *testing.T, fn func(t *testing.T, db *sql.DB, js jetstream.JetStream)) {
 	t.Helper()
-	return eventbustest.Start(t).JS
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) { fn(t, db, eventbustest.Start(t).JS) }, outbox.Migrations())
 }
 
 func newEvent(t *testing.T, aggregateID, value string) eventbus.Event {
@@ -125,6 +127,14 @@ func runRelayUntilAFailure(t *testing.T, db *sql.DB, js jetstream.JetStream) {
 	eventbustest.Eventually(t, 10*time.Second, "a failed publish", func() bool { return strings.Contains(logs.String(), "outbox relay failed") })
 }
 
+// relayAll runs r until every row is marked sent and returns what MISSION then holds.
+func relayAll(t *testing.T, r *outbox.Relay, db *sql.DB, js jetstream.JetStream, what string) []eventbustest.Published {
+	t.Helper()
+	runRelay(t, r)
+	eventbustest.Eventually(t, 5*time.Second, what, func() bool { return unsent(t, db) == 0 })
+	return eventbustest.Read(t, js, "MISSION", "")
+}
+
 func unsent(t *testing.T, db *sql.DB) int {
 	t.Helper()
 	var n int
@@ -145,8 +155,7 @@ func total(t *testing.T, db *sql.DB) int {
 
 func TestRelayPublishesCommittedRowsInOrder(t *testing.T) {
 	t.Parallel()
-	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
-		js := startBus(t)
+	withBus(t, func(t *testing.T, db *sql.DB, js jetstream.JetStream) {
 		ctx := context.Background()
 		var want []eventbus.Event
 		for i := range 3 { // one transaction each
@@ -164,10 +173,7 @@ func TestRelayPublishesCommittedRowsInOrder(t *testing.T) {
 		}
 
 		r := newRelay(db, js, nil)
-		runRelay(t, r)
-		eventbustest.Eventually(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
-
-		msgs := eventbustest.Read(t, js, "MISSION", "")
+		msgs := relayAll(t, r, db, js, "every row marked sent")
 		if len(msgs) != len(want) {
 			t.Fatalf("stream holds %d messages, want %d", len(msgs), len(want))
 		}
@@ -201,26 +207,24 @@ func TestRelayPublishesCommittedRowsInOrder(t *testing.T) {
 		if _, err := time.Parse(time.RFC3339Nano, sentAt); err != nil {
 			t.Errorf("sent_at = %q: %v", sentAt, err)
 		}
-	}, outbox.Migrations())
+	})
 }
 
 func TestRelayPollsWithoutNotify(t *testing.T) {
 	t.Parallel()
-	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
-		js := startBus(t)
+	withBus(t, func(t *testing.T, db *sql.DB, js jetstream.JetStream) {
 		r := newRelay(db, js, nil)
 		r.PollInterval = 50 * time.Millisecond
 		runRelay(t, r)
 		time.Sleep(20 * time.Millisecond) // let the first, empty, batch pass
 		add(t, context.Background(), db, false, newEvent(t, "m-1", "x"))
 		eventbustest.Eventually(t, 5*time.Second, "the polled row marked sent", func() bool { return unsent(t, db) == 0 })
-	}, outbox.Migrations())
+	})
 }
 
 func TestRelayDrainsMoreThanOneBatch(t *testing.T) {
 	t.Parallel()
-	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
-		js := startBus(t)
+	withBus(t, func(t *testing.T, db *sql.DB, js jetstream.JetStream) {
 		var want []eventbus.Event
 		for i := range 7 {
 			ev := newEvent(t, fmt.Sprint("m-", i), "x")
@@ -229,9 +233,7 @@ func TestRelayDrainsMoreThanOneBatch(t *testing.T) {
 		}
 		r := newRelay(db, js, nil)
 		r.BatchSize = 2 // a full batch must be followed at once by the next one, without a Notify
-		runRelay(t, r)
-		eventbustest.Eventually(t, 5*time.Second, "every row marked sent", func() bool { return unsent(t, db) == 0 })
-		msgs := eventbustest.Read(t, js, "MISSION", "")
+		msgs := relayAll(t, r, db, js, "every row marked sent")
 		if len(msgs) != len(want) {
 			t.Fatalf("%d messages, want %d", len(msgs), len(want))
 		}
@@ -240,7 +242,7 @@ func TestRelayDrainsMoreThanOneBatch(t *testing.T) {
 				t.Errorf("message %d is out of order", i)
 			}
 		}
-	}, outbox.Migrations())
+	})
 }
 
 func duplicatePublishes(rec *tracetest.SpanRecorder) int {
@@ -259,8 +261,7 @@ func duplicatePublishes(rec *tracetest.SpanRecorder) int {
 // published: the relay publishes it again and JetStream drops the copy.
 func TestRelayRepublishAfterCrashIsDeduplicated(t *testing.T) {
 	t.Parallel()
-	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
-		js := startBus(t)
+	withBus(t, func(t *testing.T, db *sql.DB, js jetstream.JetStream) {
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
@@ -289,10 +290,7 @@ func TestRelayRepublishAfterCrashIsDeduplicated(t *testing.T) {
 		}
 
 		r := newRelay(db, js, tp)
-		runRelay(t, r)
-		eventbustest.Eventually(t, 5*time.Second, "the re-relay", func() bool { return unsent(t, db) == 0 })
-
-		msgs := eventbustest.Read(t, js, "MISSION", "")
+		msgs := relayAll(t, r, db, js, "the re-relay")
 		if len(msgs) != 4 {
 			t.Fatalf("stream holds %d messages after re-publishing, want each of the 4 events once", len(msgs))
 		}
@@ -309,15 +307,14 @@ func TestRelayRepublishAfterCrashIsDeduplicated(t *testing.T) {
 		if n := duplicatePublishes(rec); n != 4 {
 			t.Errorf("%d publish spans marked duplicate, want 4", n)
 		}
-	}, outbox.Migrations())
+	})
 }
 
 // A row the stream refuses blocks the rows after it (order is kept) and is retried until it
 // goes through.
 func TestRelayRetriesAndKeepsOrder(t *testing.T) {
 	t.Parallel()
-	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
-		js := startBus(t)
+	withBus(t, func(t *testing.T, db *sql.DB, js jetstream.JetStream) {
 		ctx := context.Background()
 		orphan := orphanEvent(t) // no stream yet
 		next := newEvent(t, "m-1", "y")
@@ -342,7 +339,7 @@ func TestRelayRetriesAndKeepsOrder(t *testing.T) {
 		if msgs := eventbustest.Read(t, js, "MISSION", ""); len(msgs) != 1 {
 			t.Errorf("MISSION holds %d messages", len(msgs))
 		}
-	}, outbox.Migrations())
+	})
 }
 
 func TestAddRejectsDuplicateEventID(t *testing.T) {
@@ -384,9 +381,8 @@ func attr(s sdktrace.ReadOnlySpan, key attribute.Key) string {
 // trace: request → producer span → consumer span.
 func TestTraceContextFlowsFromAddThroughRelayToConsumer(t *testing.T) {
 	t.Parallel()
-	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
+	withBus(t, func(t *testing.T, db *sql.DB, js jetstream.JetStream) {
 		telemetry.InstallPropagator()
-		js := startBus(t)
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
@@ -438,15 +434,14 @@ func TestTraceContextFlowsFromAddThroughRelayToConsumer(t *testing.T) {
 		if handlerSpan.SpanID() != consumerSpan.SpanContext().SpanID() {
 			t.Error("the handler does not run inside the consumer span")
 		}
-	}, outbox.Migrations())
+	})
 }
 
 // TestRelayMarksThePublishedPrefixWhenAPublishFails: rows published before a failing one are
 // marked sent in the same pass (one statement), the failing one and those after stay unsent.
 func TestRelayMarksThePublishedPrefixWhenAPublishFails(t *testing.T) {
 	t.Parallel()
-	sqltest.Run(t, func(t *testing.T, db *sql.DB) {
-		js := startBus(t)
+	withBus(t, func(t *testing.T, db *sql.DB, js jetstream.JetStream) {
 		ctx := context.Background()
 		first, second := newEvent(t, "m-1", "a"), newEvent(t, "m-2", "b")
 		orphan := orphanEvent(t) // no stream: its publish fails
@@ -460,5 +455,5 @@ func TestRelayMarksThePublishedPrefixWhenAPublishFails(t *testing.T) {
 		if msgs := eventbustest.Read(t, js, "MISSION", ""); len(msgs) != 2 {
 			t.Fatalf("MISSION holds %d messages before the failing row is fixed, want 2", len(msgs))
 		}
-	}, outbox.Migrations())
+	})
 }
