@@ -7,10 +7,11 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/caiomatch/caiomatch/pkg/fault"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/services/matching/app"
+	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 )
 
@@ -21,23 +22,13 @@ type Server struct {
 
 func NewServer(a *app.Application) *Server { return &Server{app: a} }
 
-func callerOf(ctx context.Context) (identity.Caller, error) {
-	c, ok := identity.FromContext(ctx)
-	if !ok {
-		return identity.Caller{}, fault.Unauthenticated("UNAUTHENTICATED", "no caller")
-	}
-	return c, nil
+func (s *Server) GetShortlist(ctx context.Context, req *matchingv1.GetShortlistRequest) (*matchingv1.GetShortlistResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (app.ShortlistView, error) {
+		return s.app.GetShortlist(ctx, c, req.GetMissionId())
+	}, shortlistResponse)
 }
 
-func (s *Server) GetShortlist(ctx context.Context, req *matchingv1.GetShortlistRequest) (*matchingv1.GetShortlistResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.app.GetShortlist(ctx, caller, req.GetMissionId())
-	if err != nil {
-		return nil, err
-	}
+func shortlistResponse(v app.ShortlistView) *matchingv1.GetShortlistResponse {
 	resp := &matchingv1.GetShortlistResponse{
 		MissionId: v.MissionID, Status: ShortlistStatus(v.Status),
 		Candidates: eventapi.Candidates(v.Shortlist.Candidates),
@@ -48,29 +39,24 @@ func (s *Server) GetShortlist(ctx context.Context, req *matchingv1.GetShortlistR
 		resp.ProposedAt = timestamppb.New(v.Shortlist.ProposedAt)
 		resp.EligibleCount = int32(v.Shortlist.EligibleCount)
 	}
-	return resp, nil
+	return resp
 }
 
 func (s *Server) CheckProfileVisibility(ctx context.Context, req *matchingv1.CheckProfileVisibilityRequest) (*matchingv1.CheckProfileVisibilityResponse, error) {
-	if _, err := callerOf(ctx); err != nil {
-		return nil, err
-	}
-	visible, err := s.app.CheckProfileVisibility(ctx, canonicalID(req.GetProfileId()), req.GetFirmId())
-	if err != nil {
-		return nil, err
-	}
-	return &matchingv1.CheckProfileVisibilityResponse{Visible: visible}, nil
+	return rpc.ForCaller(ctx, func(identity.Caller) (bool, error) {
+		return s.app.CheckProfileVisibility(ctx, canonicalID(req.GetProfileId()), req.GetFirmId())
+	}, func(visible bool) *matchingv1.CheckProfileVisibilityResponse {
+		return &matchingv1.CheckProfileVisibilityResponse{Visible: visible}
+	})
 }
 
 func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCandidateRequest) (*matchingv1.ExplainCandidateResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	e, err := s.app.ExplainCandidate(ctx, caller, req.GetMissionId(), canonicalID(req.GetProfileId()))
-	if err != nil {
-		return nil, err
-	}
+	return rpc.ForCaller(ctx, func(c identity.Caller) (app.CandidateExplanation, error) {
+		return s.app.ExplainCandidate(ctx, c, req.GetMissionId(), canonicalID(req.GetProfileId()))
+	}, explanationResponse)
+}
+
+func explanationResponse(e app.CandidateExplanation) *matchingv1.ExplainCandidateResponse {
 	ev := e.Evaluation
 	resp := &matchingv1.ExplainCandidateResponse{
 		MissionId: e.MissionID, ProfileId: e.ProfileID, Eligible: ev.Eligible, Score: ev.Score,
@@ -83,7 +69,7 @@ func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCa
 	for _, f := range ev.FailedRules {
 		resp.FailedRules = append(resp.FailedRules, &matchingv1.FailedRule{Rule: string(f.Rule), Detail: f.Detail})
 	}
-	return resp, nil
+	return resp
 }
 
 // canonicalID is a profile id in the one spelling matching stores; anything that is not a
@@ -96,25 +82,17 @@ func canonicalID(raw string) string {
 }
 
 func (s *Server) CreateStaffingPlan(ctx context.Context, req *matchingv1.CreateStaffingPlanRequest) (*matchingv1.CreateStaffingPlanResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.app.CreateStaffingPlan(ctx, caller, req.GetMissionIds())
-	if err != nil {
-		return nil, err
-	}
-	return &matchingv1.CreateStaffingPlanResponse{Plan: StaffingPlan(p)}, nil
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.StaffingPlan, error) {
+		return s.app.CreateStaffingPlan(ctx, c, req.GetMissionIds())
+	}, func(p domain.StaffingPlan) *matchingv1.CreateStaffingPlanResponse {
+		return &matchingv1.CreateStaffingPlanResponse{Plan: StaffingPlan(p)}
+	})
 }
 
 func (s *Server) GetStaffingPlan(ctx context.Context, req *matchingv1.GetStaffingPlanRequest) (*matchingv1.GetStaffingPlanResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.app.GetStaffingPlan(ctx, caller, req.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return &matchingv1.GetStaffingPlanResponse{Plan: StaffingPlan(p)}, nil
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.StaffingPlan, error) {
+		return s.app.GetStaffingPlan(ctx, c, req.GetId())
+	}, func(p domain.StaffingPlan) *matchingv1.GetStaffingPlanResponse {
+		return &matchingv1.GetStaffingPlanResponse{Plan: StaffingPlan(p)}
+	})
 }

@@ -9,11 +9,11 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
-	"github.com/caiomatch/caiomatch/pkg/fault"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/profilerules/rulespb"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
@@ -25,59 +25,34 @@ type Server struct {
 
 func NewServer(a *app.Application) *Server { return &Server{app: a} }
 
-func callerOf(ctx context.Context) (identity.Caller, error) {
-	c, ok := identity.FromContext(ctx)
-	if !ok {
-		return identity.Caller{}, fault.Unauthenticated("UNAUTHENTICATED", "no caller")
-	}
-	return c, nil
-}
-
 func (s *Server) CreateProfile(ctx context.Context, req *profilev1.CreateProfileRequest) (*profilev1.CreateProfileResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.app.CreateProfile(ctx, caller, req.GetAccountId(), rulespb.DetailsInput(req))
-	if err != nil {
-		return nil, err
-	}
-	return &profilev1.CreateProfileResponse{Profile: toProto(p)}, nil
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Profile, error) {
+		return s.app.CreateProfile(ctx, c, req.GetAccountId(), rulespb.DetailsInput(req))
+	}, func(p domain.Profile) *profilev1.CreateProfileResponse {
+		return &profilev1.CreateProfileResponse{Profile: toProto(p)}
+	})
 }
 
 func (s *Server) GetProfile(ctx context.Context, req *profilev1.GetProfileRequest) (*profilev1.GetProfileResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.app.GetProfile(ctx, caller, req.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return &profilev1.GetProfileResponse{Profile: toProto(p)}, nil
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Profile, error) {
+		return s.app.GetProfile(ctx, c, req.GetId())
+	}, func(p domain.Profile) *profilev1.GetProfileResponse {
+		return &profilev1.GetProfileResponse{Profile: toProto(p)}
+	})
 }
 
 func (s *Server) ReplaceProfile(ctx context.Context, req *profilev1.ReplaceProfileRequest) (*profilev1.ReplaceProfileResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.app.ReplaceProfile(ctx, caller, req.GetId(), rulespb.DetailsInput(req))
-	if err != nil {
-		return nil, err
-	}
-	return &profilev1.ReplaceProfileResponse{Profile: toProto(p)}, nil
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Profile, error) {
+		return s.app.ReplaceProfile(ctx, c, req.GetId(), rulespb.DetailsInput(req))
+	}, func(p domain.Profile) *profilev1.ReplaceProfileResponse {
+		return &profilev1.ReplaceProfileResponse{Profile: toProto(p)}
+	})
 }
 
 func (s *Server) DeleteProfile(ctx context.Context, req *profilev1.DeleteProfileRequest) (*profilev1.DeleteProfileResponse, error) {
-	caller, err := callerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.app.DeleteProfile(ctx, caller, req.GetId()); err != nil {
-		return nil, err
-	}
-	return &profilev1.DeleteProfileResponse{}, nil
+	return rpc.ForCaller(ctx, func(c identity.Caller) (struct{}, error) {
+		return struct{}{}, s.app.DeleteProfile(ctx, c, req.GetId())
+	}, rpc.Done[profilev1.DeleteProfileResponse])
 }
 
 func toProto(p domain.Profile) *profilev1.Profile {
