@@ -42,6 +42,18 @@ func missionSpec(durable string) eventbus.ConsumerSpec {
 	}
 }
 
+// handler records each call, with the value value gives ("" when nil), and returns err.
+func (c *calls) handler(value func(*eventsv1.Envelope, proto.Message) string, err error) eventbus.Handler {
+	return func(_ context.Context, env *eventsv1.Envelope, p proto.Message) error {
+		v := ""
+		if value != nil {
+			v = value(env, p)
+		}
+		c.add(env.GetEventId(), v)
+		return err
+	}
+}
+
 func TestConsumerRedeliversAfterHandlerErrorUntilSuccess(t *testing.T) {
 	t.Parallel()
 	js, _ := startBus(t)

@@ -12,12 +12,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
-	eventsv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/events/v1"
 )
 
 // startBus starts an embedded server in a temporary directory with the streams declared.
@@ -175,18 +173,6 @@ func (c *calls) add(id, value string) int {
 	c.byID[id]++
 	c.values = append(c.values, value)
 	return c.byID[id]
-}
-
-// handler records each call, with the value value gives ("" when nil), and returns err.
-func (c *calls) handler(value func(*eventsv1.Envelope, proto.Message) string, err error) eventbus.Handler {
-	return func(_ context.Context, env *eventsv1.Envelope, p proto.Message) error {
-		v := ""
-		if value != nil {
-			v = value(env, p)
-		}
-		c.add(env.GetEventId(), v)
-		return err
-	}
 }
 
 func (c *calls) count(id string) int {
