@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/edgecheck"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
-	"github.com/caiomatch/caiomatch/pkg/edgecheck"
 )
 
 func profileRequest() *profilev1.CreateProfileRequest {

@@ -14,26 +14,11 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
-// MissionType is what the firm needs the transition CAIO for. Values match the public enum.
-type MissionType int
+// MissionType is taxonomy's, named here for the rules that use it.
+type MissionType = taxonomy.MissionType
 
-const (
-	MissionTypeUnspecified MissionType = iota
-	MissionTypeAIStrategy
-	MissionTypeTransformationLaunch
-	MissionTypeChangeManagement
-	MissionTypeRiskAndCompliance
-)
-
-// WorkMode is where the work happens. Values match the public enum.
-type WorkMode int
-
-const (
-	WorkModeUnspecified WorkMode = iota
-	WorkModeOnSite
-	WorkModeHybrid
-	WorkModeRemote
-)
+// WorkMode is taxonomy's, named here for the rules that use it.
+type WorkMode = taxonomy.WorkMode
 
 type Location struct {
 	Country string
@@ -106,7 +91,7 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	} else if _, ok := taxonomy.SectorByID(r.Sector); !ok {
 		v.Add("sector", "unknown sector %q (see GET /v1/taxonomy/sectors)", r.Sector)
 	}
-	if r.MissionType < MissionTypeAIStrategy || r.MissionType > MissionTypeRiskAndCompliance {
+	if r.MissionType < taxonomy.MissionTypeAIStrategy || r.MissionType > taxonomy.MissionTypeRiskAndCompliance {
 		v.Add("missionType", "is required: MISSION_TYPE_AI_STRATEGY, MISSION_TYPE_TRANSFORMATION_LAUNCH, "+
 			"MISSION_TYPE_CHANGE_MANAGEMENT or MISSION_TYPE_RISK_AND_COMPLIANCE")
 	}
@@ -130,7 +115,7 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	}
 	taxonomy.CheckLanguages(&v, "languages", r.Languages)
 	taxonomy.CheckLocation(&v, "location", r.Location.Country, r.Location.City)
-	if r.WorkMode < WorkModeOnSite || r.WorkMode > WorkModeRemote {
+	if r.WorkMode < taxonomy.WorkModeOnSite || r.WorkMode > taxonomy.WorkModeRemote {
 		v.Add("workMode", "is required: WORK_MODE_ON_SITE, WORK_MODE_HYBRID or WORK_MODE_REMOTE")
 	}
 	if r.MinYearsExperience < 0 || r.MinYearsExperience > MaxYearsExperience {

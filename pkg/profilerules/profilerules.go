@@ -16,25 +16,11 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
-type WorkMode int
+// WorkMode is taxonomy's, named here for the rules that use it.
+type WorkMode = taxonomy.WorkMode
 
-const (
-	WorkModeUnspecified WorkMode = iota
-	WorkModeOnSite
-	WorkModeHybrid
-	WorkModeRemote
-)
-
-// MissionType is the kind of an interim mission. Values match the public enum.
-type MissionType int
-
-const (
-	MissionTypeUnspecified MissionType = iota
-	MissionTypeAIStrategy
-	MissionTypeTransformationLaunch
-	MissionTypeChangeManagement
-	MissionTypeRiskAndCompliance
-)
+// MissionType is taxonomy's, named here for the rules that use it.
+type MissionType = taxonomy.MissionType
 
 type Skill struct {
 	ID    string
@@ -157,7 +143,7 @@ func NewDetails(in DetailsInput, now time.Time) (Details, error) {
 	}
 	taxonomy.CheckLanguages(&v, "languages", d.Languages)
 	taxonomy.CheckLocation(&v, "location", d.Location.Country, d.Location.City)
-	if d.WorkMode < WorkModeOnSite || d.WorkMode > WorkModeRemote {
+	if d.WorkMode < taxonomy.WorkModeOnSite || d.WorkMode > taxonomy.WorkModeRemote {
 		v.Add("workMode", "is required: WORK_MODE_ON_SITE, WORK_MODE_HYBRID or WORK_MODE_REMOTE")
 	}
 	if d.DailyRateEUR <= 0 || d.DailyRateEUR > MaxDailyRateEUR {
@@ -234,7 +220,7 @@ func checkPastMissions(v *fault.Violations, missions []PastMission, thisYear int
 		} else if _, ok := taxonomy.SectorByID(m.Sector); !ok {
 			v.Add(f+".sector", "unknown sector %q (see GET /v1/taxonomy/sectors)", m.Sector)
 		}
-		if m.MissionType < MissionTypeAIStrategy || m.MissionType > MissionTypeRiskAndCompliance {
+		if m.MissionType < taxonomy.MissionTypeAIStrategy || m.MissionType > taxonomy.MissionTypeRiskAndCompliance {
 			v.Add(f+".missionType", "is required: MISSION_TYPE_AI_STRATEGY, MISSION_TYPE_TRANSFORMATION_LAUNCH, "+
 				"MISSION_TYPE_CHANGE_MANAGEMENT or MISSION_TYPE_RISK_AND_COMPLIANCE")
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/profilerules"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
 // now is the clock every check runs at: the current year is 2027.
@@ -25,11 +26,11 @@ func validInput() profilerules.DetailsInput {
 			YearsExperience: 18,
 			Languages:       []string{"fr", "en"},
 			Location:        profilerules.Location{Country: "FR", City: "Lyon"},
-			WorkMode:        profilerules.WorkModeHybrid,
+			WorkMode:        taxonomy.WorkModeHybrid,
 			DailyRateEUR:    1400,
 			PastMissions: []profilerules.PastMission{
-				{Sector: "C21", MissionType: profilerules.MissionTypeTransformationLaunch, Months: 14, Year: 2025},
-				{Sector: "K", MissionType: profilerules.MissionTypeRiskAndCompliance, Months: 9, Year: 2022},
+				{Sector: "C21", MissionType: taxonomy.MissionTypeTransformationLaunch, Months: 14, Year: 2025},
+				{Sector: "K", MissionType: taxonomy.MissionTypeRiskAndCompliance, Months: 9, Year: 2022},
 			},
 			Certifications:    []string{"ISO/IEC 42001 Lead Implementer", "CIPP/E"},
 			NoticePeriodDays:  30,
@@ -82,7 +83,7 @@ func TestNewDetailsAcceptsAValidProfile(t *testing.T) {
 	}
 	if !slices.Equal(d.Sectors, []string{"C21", "R86"}) || !slices.Equal(d.Languages, []string{"fr", "en"}) ||
 		!slices.Equal(d.Skills, []profilerules.Skill{{ID: "ai-strategy", Level: 5, Years: 12}, {ID: "mlops", Level: 3}}) ||
-		d.YearsExperience != 18 || d.Location.Country != "FR" || d.WorkMode != profilerules.WorkModeHybrid || d.DailyRateEUR != 1400 {
+		d.YearsExperience != 18 || d.Location.Country != "FR" || d.WorkMode != taxonomy.WorkModeHybrid || d.DailyRateEUR != 1400 {
 		t.Errorf("details changed: %+v", d)
 	}
 	if !slices.Equal(d.PastMissions, validInput().PastMissions) || d.NoticePeriodDays != 30 ||
@@ -154,7 +155,7 @@ func TestNewDetailsFieldRules(t *testing.T) {
 	pastMissions := func(n int) []profilerules.PastMission {
 		out := make([]profilerules.PastMission, n)
 		for i := range out {
-			out[i] = profilerules.PastMission{Sector: "C21", MissionType: profilerules.MissionTypeAIStrategy, Months: 6, Year: 2000 + i%28}
+			out[i] = profilerules.PastMission{Sector: "C21", MissionType: taxonomy.MissionTypeAIStrategy, Months: 6, Year: 2000 + i%28}
 		}
 		return out
 	}
@@ -258,11 +259,11 @@ func TestNewDetailsFieldRules(t *testing.T) {
 		{"no city", func(in *profilerules.DetailsInput) { in.Location.City = "" }, ""},
 		{"city 101 runes", func(in *profilerules.DetailsInput) { in.Location.City = strings.Repeat("ö", 101) }, "location.city"},
 
-		{"no work mode", func(in *profilerules.DetailsInput) { in.WorkMode = profilerules.WorkModeUnspecified }, "workMode"},
+		{"no work mode", func(in *profilerules.DetailsInput) { in.WorkMode = taxonomy.WorkModeUnspecified }, "workMode"},
 		{"out of range work mode", func(in *profilerules.DetailsInput) { in.WorkMode = 4 }, "workMode"},
 		{"negative work mode", func(in *profilerules.DetailsInput) { in.WorkMode = -1 }, "workMode"},
-		{"on site", func(in *profilerules.DetailsInput) { in.WorkMode = profilerules.WorkModeOnSite }, ""},
-		{"remote", func(in *profilerules.DetailsInput) { in.WorkMode = profilerules.WorkModeRemote }, ""},
+		{"on site", func(in *profilerules.DetailsInput) { in.WorkMode = taxonomy.WorkModeOnSite }, ""},
+		{"remote", func(in *profilerules.DetailsInput) { in.WorkMode = taxonomy.WorkModeRemote }, ""},
 
 		{"zero rate", func(in *profilerules.DetailsInput) { in.DailyRateEUR = 0 }, "dailyRateEur"},
 		{"negative rate", func(in *profilerules.DetailsInput) { in.DailyRateEUR = -100 }, "dailyRateEur"},
@@ -285,13 +286,15 @@ func TestNewDetailsFieldRules(t *testing.T) {
 		{"past mission lower-case sector", func(in *profilerules.DetailsInput) { in.PastMissions[0].Sector = "c21" }, "pastMissions[0].sector"},
 		{"past missions in one sector", func(in *profilerules.DetailsInput) { in.PastMissions[1] = in.PastMissions[0] }, ""},
 		{"past mission without type", func(in *profilerules.DetailsInput) {
-			in.PastMissions[0].MissionType = profilerules.MissionTypeUnspecified
+			in.PastMissions[0].MissionType = taxonomy.MissionTypeUnspecified
 		}, "pastMissions[0].missionType"},
 		{"past mission unknown type", func(in *profilerules.DetailsInput) { in.PastMissions[1].MissionType = 5 }, "pastMissions[1].missionType"},
 		{"past mission negative type", func(in *profilerules.DetailsInput) { in.PastMissions[1].MissionType = -1 }, "pastMissions[1].missionType"},
-		{"past mission AI strategy", func(in *profilerules.DetailsInput) { in.PastMissions[0].MissionType = profilerules.MissionTypeAIStrategy }, ""},
+		{"past mission AI strategy", func(in *profilerules.DetailsInput) {
+			in.PastMissions[0].MissionType = taxonomy.MissionTypeAIStrategy
+		}, ""},
 		{"past mission change management", func(in *profilerules.DetailsInput) {
-			in.PastMissions[0].MissionType = profilerules.MissionTypeChangeManagement
+			in.PastMissions[0].MissionType = taxonomy.MissionTypeChangeManagement
 		}, ""},
 		{"past mission 0 months", func(in *profilerules.DetailsInput) { in.PastMissions[0].Months = 0 }, "pastMissions[0].months"},
 		{"past mission 1 month", func(in *profilerules.DetailsInput) { in.PastMissions[0].Months = 1 }, ""},
@@ -385,7 +388,7 @@ func TestNewDetailsReportsEveryViolationAtOnce(t *testing.T) {
 			Location:        profilerules.Location{Country: "XX"},
 			DailyRateEUR:    -1,
 			PastMissions: []profilerules.PastMission{
-				{Sector: "C21", MissionType: profilerules.MissionTypeAIStrategy, Months: 12, Year: 2020},
+				{Sector: "C21", MissionType: taxonomy.MissionTypeAIStrategy, Months: 12, Year: 2020},
 				{Sector: "Z", Months: 61, Year: 2030},
 			},
 			Certifications:    []string{"CIPP/E", ""},

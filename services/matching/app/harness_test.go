@@ -16,6 +16,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/matching/adapters/store"
 	"github.com/caiomatch/caiomatch/services/matching/app"
@@ -273,11 +274,11 @@ func day(s string) time.Time {
 // mlops, pays up to 1500 EUR a day, asks for French and 10 years of experience.
 func mission(id, firmID string) domain.Mission {
 	return domain.Mission{
-		ID: id, FirmID: firmID, Sector: "C21", MissionType: domain.MissionTypeAIStrategy,
+		ID: id, FirmID: firmID, Sector: "C21", MissionType: taxonomy.MissionTypeAIStrategy,
 		RequiredSkills: []string{"ai-strategy"}, MinSkillLevels: []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 3}},
 		NiceToHaveSkills: []string{"mlops"},
 		StartDate:        day("2027-02-01"), DurationMonths: 12, MaxDailyRateEUR: 1500, Languages: []string{"fr"},
-		Country: "FR", WorkMode: domain.WorkModeHybrid, MinYearsExperience: 10,
+		Country: "FR", WorkMode: taxonomy.WorkModeHybrid, MinYearsExperience: 10,
 	}
 }
 
@@ -285,7 +286,7 @@ func mission(id, firmID string) domain.Mission {
 func profile(id string, mlopsLevel int) domain.Profile {
 	p := domain.Profile{
 		ID: id, Sectors: []string{"C21"}, Skills: []domain.SkillLevel{{ID: "ai-strategy", Level: 5}},
-		YearsExperience: 15, Languages: []string{"fr"}, Country: "FR", WorkMode: domain.WorkModeHybrid,
+		YearsExperience: 15, Languages: []string{"fr"}, Country: "FR", WorkMode: taxonomy.WorkModeHybrid,
 		DailyRateEUR: 1200, AvailableFrom: day("2027-01-04"),
 	}
 	if mlopsLevel > 0 {
@@ -297,7 +298,7 @@ func profile(id string, mlopsLevel int) domain.Profile {
 // gdprMission asks for gdpr in sector L64: nobody built by profile() qualifies.
 func gdprMission(id, firmID string) domain.Mission {
 	m := mission(id, firmID)
-	m.Sector, m.MissionType = "L64", domain.MissionTypeRiskAndCompliance
+	m.Sector, m.MissionType = "L64", taxonomy.MissionTypeRiskAndCompliance
 	m.RequiredSkills, m.MinSkillLevels, m.NiceToHaveSkills = []string{"gdpr"}, nil, nil
 	return m
 }

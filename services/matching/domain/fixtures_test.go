@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
 func day(s string) time.Time {
@@ -28,12 +30,12 @@ func settings() Settings {
 // for French and 10 years of experience.
 func mission() Mission {
 	return Mission{
-		ID: "m1", FirmID: "firm-1", Status: MissionOpen, Sector: "C21", MissionType: MissionTypeAIStrategy,
+		ID: "m1", FirmID: "firm-1", Status: MissionOpen, Sector: "C21", MissionType: taxonomy.MissionTypeAIStrategy,
 		RequiredSkills:   []string{"ai-strategy", "change-management"},
 		MinSkillLevels:   []SkillRequirement{{ID: "ai-strategy", MinLevel: 3}},
 		NiceToHaveSkills: []string{"mlops"},
 		StartDate:        day("2027-02-01"), DurationMonths: 12, MaxDailyRateEUR: 1500,
-		Languages: []string{"fr"}, Country: "FR", WorkMode: WorkModeHybrid, MinYearsExperience: 10,
+		Languages: []string{"fr"}, Country: "FR", WorkMode: taxonomy.WorkModeHybrid, MinYearsExperience: 10,
 	}
 }
 
@@ -45,10 +47,10 @@ func profile(id string) Profile {
 		Skills: []SkillLevel{
 			{ID: "ai-strategy", Level: 5}, {ID: "change-management", Level: 3}, {ID: "mlops", Level: 4},
 		},
-		YearsExperience: 18, Languages: []string{"fr", "en"}, Country: "FR", WorkMode: WorkModeHybrid,
+		YearsExperience: 18, Languages: []string{"fr", "en"}, Country: "FR", WorkMode: taxonomy.WorkModeHybrid,
 		DailyRateEUR: 1400, AvailableFrom: day("2027-01-04"),
 	}
-	p.MonthsByMissionType[MissionTypeAIStrategy] = 12
+	p.MonthsByMissionType[taxonomy.MissionTypeAIStrategy] = 12
 	return p
 }
 

@@ -4,31 +4,14 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
-// MissionType is what the firm needs the transition CAIO for. Values match the public enum.
-type MissionType int
+// MissionType is taxonomy's, named here for the rules that use it.
+type MissionType = taxonomy.MissionType
 
-const (
-	MissionTypeUnspecified MissionType = iota
-	MissionTypeAIStrategy
-	MissionTypeTransformationLaunch
-	MissionTypeChangeManagement
-	MissionTypeRiskAndCompliance
-
-	// MissionTypeCount sizes arrays indexed by MissionType.
-	MissionTypeCount = 5
-)
-
-var missionTypeNames = [MissionTypeCount]string{"unspecified", "AI strategy", "transformation launch",
-	"change management", "risk and compliance"}
-
-func (t MissionType) String() string {
-	if t < 0 || int(t) >= MissionTypeCount {
-		return "unknown"
-	}
-	return missionTypeNames[t]
-}
+// MissionTypeCount sizes arrays indexed by MissionType.
+const MissionTypeCount = taxonomy.MissionTypeCount
 
 // MissionStatus is all matching needs of a mission's lifecycle: open missions are ranked and
 // re-ranked, closed ones never again.
@@ -85,7 +68,7 @@ func (m Mission) MinLevel(skill string) int {
 
 // NeedsPresence reports whether the consultant must be on site at least part of the time, so
 // that their country matters.
-func (m Mission) NeedsPresence() bool { return m.WorkMode != WorkModeRemote }
+func (m Mission) NeedsPresence() bool { return m.WorkMode != taxonomy.WorkModeRemote }
 
 // ClosedMission is the tombstone of a mission known only from its cancellation: a late
 // submission of it must not reopen it.

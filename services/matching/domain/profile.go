@@ -3,17 +3,14 @@
 // nothing of gRPC, SQL, NATS or protobuf, and its functions only compute.
 package domain
 
-import "time"
+import (
+	"time"
 
-// WorkMode is where the work happens. Values match the public enum.
-type WorkMode int
-
-const (
-	WorkModeUnspecified WorkMode = iota
-	WorkModeOnSite
-	WorkModeHybrid
-	WorkModeRemote
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
+
+// WorkMode is taxonomy's, named here for the rules that use it.
+type WorkMode = taxonomy.WorkMode
 
 // SkillLevel is a skill a consultant has, at level 1 (aware) to 5 (expert).
 type SkillLevel struct {

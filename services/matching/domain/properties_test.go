@@ -110,7 +110,7 @@ func (g *generator) profile(id string, m Mission) Profile {
 	}
 	p.MobilityCountries = g.distinct(genCountries, g.r.IntN(3))
 	if g.chance(1, 8) {
-		p.WorkMode = WorkModeRemote
+		p.WorkMode = taxonomy.WorkModeRemote
 	}
 	if g.chance(1, 4) {
 		p.NoticePeriodDays = g.r.IntN(120)

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
 func TestRankOrdersByScoreThenID(t *testing.T) {
@@ -76,7 +78,7 @@ func TestRankNeverRanksExcluded(t *testing.T) {
 	tooLate.AvailableFrom = day("2027-06-01")
 	foreign.Languages = []string{"de"}
 	booked.Bookings = []Period{{day("2027-04-01"), day("2027-04-30")}}
-	remote.WorkMode = WorkModeRemote
+	remote.WorkMode = taxonomy.WorkModeRemote
 	optedOut.ProfilingOptOut = true
 	r := Rank(settings(), mission(), []Profile{tooExpensive, profile("z-ok"), tooLate, foreign, booked, remote, optedOut}, 5)
 	if got := ids(r.Candidates); !slices.Equal(got, []string{"z-ok"}) || r.EligibleCount != 1 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
 // RuleName names a hard rule in explanations; values are part of the public API.
@@ -143,7 +144,7 @@ func checkLanguages(_ Settings, m Mission, p Profile) string {
 // site, even part of the time. On-site and hybrid consultants accept any mode; an unspecified
 // mode on either side constrains nothing.
 func checkWorkMode(_ Settings, m Mission, p Profile) string {
-	if p.WorkMode == WorkModeRemote && (m.WorkMode == WorkModeOnSite || m.WorkMode == WorkModeHybrid) {
+	if p.WorkMode == taxonomy.WorkModeRemote && (m.WorkMode == taxonomy.WorkModeOnSite || m.WorkMode == taxonomy.WorkModeHybrid) {
 		return fmt.Sprintf("works remotely only; the mission is %s", workModeName(m.WorkMode))
 	}
 	return ""
@@ -176,11 +177,11 @@ func checkProfilingConsent(_ Settings, _ Mission, p Profile) string {
 
 func workModeName(w WorkMode) string {
 	switch w {
-	case WorkModeOnSite:
+	case taxonomy.WorkModeOnSite:
 		return "on site"
-	case WorkModeHybrid:
+	case taxonomy.WorkModeHybrid:
 		return "hybrid"
-	case WorkModeRemote:
+	case taxonomy.WorkModeRemote:
 		return "remote"
 	}
 	return "unspecified"

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
 func TestFixtureProfileFailsNoRule(t *testing.T) {
@@ -318,10 +319,10 @@ func TestRuleWorkModeIncompatible(t *testing.T) {
 	// Only a remote-only consultant is ever excluded, and only from a mission that needs them on
 	// site (on site or hybrid). The consultant lives in the mission's country, so that location
 	// never excludes them.
-	modes := []WorkMode{WorkModeUnspecified, WorkModeOnSite, WorkModeHybrid, WorkModeRemote}
+	modes := []WorkMode{taxonomy.WorkModeUnspecified, taxonomy.WorkModeOnSite, taxonomy.WorkModeHybrid, taxonomy.WorkModeRemote}
 	excluded := map[[2]WorkMode]string{
-		{WorkModeOnSite, WorkModeRemote}: "works remotely only; the mission is on site",
-		{WorkModeHybrid, WorkModeRemote}: "works remotely only; the mission is hybrid",
+		{taxonomy.WorkModeOnSite, taxonomy.WorkModeRemote}: "works remotely only; the mission is on site",
+		{taxonomy.WorkModeHybrid, taxonomy.WorkModeRemote}: "works remotely only; the mission is hybrid",
 	}
 	for _, mm := range modes {
 		for _, pm := range modes {
@@ -349,20 +350,20 @@ func TestRuleLocationIncompatible(t *testing.T) {
 		mobility []string
 		detail   string
 	}{
-		{"on site, same country", WorkModeOnSite, "FR", "FR", nil, ""},
-		{"on site, other country", WorkModeOnSite, "FR", "DE", nil,
+		{"on site, same country", taxonomy.WorkModeOnSite, "FR", "FR", nil, ""},
+		{"on site, other country", taxonomy.WorkModeOnSite, "FR", "DE", nil,
 			"based in DE and not mobile to FR, where the mission needs presence"},
-		{"hybrid, other country", WorkModeHybrid, "FR", "DE", nil,
+		{"hybrid, other country", taxonomy.WorkModeHybrid, "FR", "DE", nil,
 			"based in DE and not mobile to FR, where the mission needs presence"},
-		{"unspecified mode needs presence", WorkModeUnspecified, "FR", "DE", nil,
+		{"unspecified mode needs presence", taxonomy.WorkModeUnspecified, "FR", "DE", nil,
 			"based in DE and not mobile to FR, where the mission needs presence"},
-		{"mobile to other countries only", WorkModeOnSite, "FR", "DE", []string{"BE", "LU"},
+		{"mobile to other countries only", taxonomy.WorkModeOnSite, "FR", "DE", []string{"BE", "LU"},
 			"based in DE and not mobile to FR, where the mission needs presence"},
-		{"mobile to the mission's country", WorkModeOnSite, "FR", "DE", []string{"BE", "FR"}, ""},
-		{"hybrid, mobile to the mission's country", WorkModeHybrid, "FR", "ES", []string{"FR"}, ""},
-		{"remote mission, other country", WorkModeRemote, "FR", "DE", nil, ""},
-		{"remote mission, anywhere", WorkModeRemote, "FR", "US", []string{"CA"}, ""},
-		{"the mission gives no country", WorkModeOnSite, "", "DE", nil, ""},
+		{"mobile to the mission's country", taxonomy.WorkModeOnSite, "FR", "DE", []string{"BE", "FR"}, ""},
+		{"hybrid, mobile to the mission's country", taxonomy.WorkModeHybrid, "FR", "ES", []string{"FR"}, ""},
+		{"remote mission, other country", taxonomy.WorkModeRemote, "FR", "DE", nil, ""},
+		{"remote mission, anywhere", taxonomy.WorkModeRemote, "FR", "US", []string{"CA"}, ""},
+		{"the mission gives no country", taxonomy.WorkModeOnSite, "", "DE", nil, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -414,7 +415,7 @@ func TestEveryFailedRuleIsReportedInOrder(t *testing.T) {
 	p.Bookings = []Period{{day("2027-03-01"), day("2027-03-31")}}
 	p.DailyRateEUR = 3000
 	p.Languages = []string{"it"}
-	p.WorkMode = WorkModeRemote
+	p.WorkMode = taxonomy.WorkModeRemote
 	p.Country = "IT"
 	p.YearsExperience = 2
 	p.ProfilingOptOut = true

@@ -140,7 +140,7 @@ func ScoreInputsOf(s Settings, m Mission, p Profile) ScoreInputs {
 	for _, id := range m.NiceToHaveSkills {
 		in.NiceLevelSum += p.SkillLevel(id)
 	}
-	if m.MissionType > MissionTypeUnspecified && int(m.MissionType) < MissionTypeCount {
+	if m.MissionType > taxonomy.MissionTypeUnspecified && int(m.MissionType) < MissionTypeCount {
 		in.MissionTypeMonths = p.MonthsByMissionType[m.MissionType]
 	}
 	if on := p.AvailableOn(s.Today); on.After(m.StartDate) {
@@ -233,7 +233,7 @@ func skillsDetail(m Mission, p Profile) (detail string, matched, missing []strin
 }
 
 func missionTypeDetail(t MissionType, months int) string {
-	if t == MissionTypeUnspecified {
+	if t == taxonomy.MissionTypeUnspecified {
 		return "the mission gives no type"
 	}
 	return fmt.Sprintf("%d months of %s missions, full at %d", months, t, fullMissionTypeMonths)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
 // component returns the named component of an eligible evaluation.
@@ -181,26 +183,26 @@ func TestMissionTypeComponent(t *testing.T) {
 		value  float64
 		detail string
 	}{
-		{"no such mission", MissionTypeAIStrategy, [MissionTypeCount]int{}, 0,
+		{"no such mission", taxonomy.MissionTypeAIStrategy, [MissionTypeCount]int{}, 0,
 			"0 months of AI strategy missions, full at 24"},
-		{"6 months", MissionTypeAIStrategy, [MissionTypeCount]int{MissionTypeAIStrategy: 6}, 0.25,
+		{"6 months", taxonomy.MissionTypeAIStrategy, [MissionTypeCount]int{taxonomy.MissionTypeAIStrategy: 6}, 0.25,
 			"6 months of AI strategy missions, full at 24"},
-		{"7 months", MissionTypeAIStrategy, [MissionTypeCount]int{MissionTypeAIStrategy: 7}, 0.291667, // 7/24
+		{"7 months", taxonomy.MissionTypeAIStrategy, [MissionTypeCount]int{taxonomy.MissionTypeAIStrategy: 7}, 0.291667, // 7/24
 			"7 months of AI strategy missions, full at 24"},
-		{"12 months", MissionTypeAIStrategy, [MissionTypeCount]int{MissionTypeAIStrategy: 12}, 0.5, ""},
-		{"24 months", MissionTypeAIStrategy, [MissionTypeCount]int{MissionTypeAIStrategy: 24}, 1, ""},
-		{"capped at 24 months", MissionTypeAIStrategy, [MissionTypeCount]int{MissionTypeAIStrategy: 60}, 1,
+		{"12 months", taxonomy.MissionTypeAIStrategy, [MissionTypeCount]int{taxonomy.MissionTypeAIStrategy: 12}, 0.5, ""},
+		{"24 months", taxonomy.MissionTypeAIStrategy, [MissionTypeCount]int{taxonomy.MissionTypeAIStrategy: 24}, 1, ""},
+		{"capped at 24 months", taxonomy.MissionTypeAIStrategy, [MissionTypeCount]int{taxonomy.MissionTypeAIStrategy: 60}, 1,
 			"60 months of AI strategy missions, full at 24"},
-		{"other types do not count", MissionTypeAIStrategy,
-			[MissionTypeCount]int{MissionTypeUnspecified: 24, MissionTypeChangeManagement: 24, MissionTypeRiskAndCompliance: 24}, 0, ""},
-		{"risk and compliance", MissionTypeRiskAndCompliance,
-			[MissionTypeCount]int{MissionTypeAIStrategy: 24, MissionTypeRiskAndCompliance: 18}, 0.75, // 18/24
+		{"other types do not count", taxonomy.MissionTypeAIStrategy,
+			[MissionTypeCount]int{taxonomy.MissionTypeUnspecified: 24, taxonomy.MissionTypeChangeManagement: 24, taxonomy.MissionTypeRiskAndCompliance: 24}, 0, ""},
+		{"risk and compliance", taxonomy.MissionTypeRiskAndCompliance,
+			[MissionTypeCount]int{taxonomy.MissionTypeAIStrategy: 24, taxonomy.MissionTypeRiskAndCompliance: 18}, 0.75, // 18/24
 			"18 months of risk and compliance missions, full at 24"},
-		{"transformation launch", MissionTypeTransformationLaunch,
-			[MissionTypeCount]int{MissionTypeTransformationLaunch: 1}, 0.041667, // 1/24
+		{"transformation launch", taxonomy.MissionTypeTransformationLaunch,
+			[MissionTypeCount]int{taxonomy.MissionTypeTransformationLaunch: 1}, 0.041667, // 1/24
 			"1 months of transformation launch missions, full at 24"},
-		{"the mission gives no type", MissionTypeUnspecified,
-			[MissionTypeCount]int{MissionTypeUnspecified: 24, MissionTypeAIStrategy: 24}, 0,
+		{"the mission gives no type", taxonomy.MissionTypeUnspecified,
+			[MissionTypeCount]int{taxonomy.MissionTypeUnspecified: 24, taxonomy.MissionTypeAIStrategy: 24}, 0,
 			"the mission gives no type"},
 	}
 	for _, tc := range cases {
@@ -313,7 +315,7 @@ func TestScoreInputsOf(t *testing.T) {
 	p.Skills = []SkillLevel{{"mlops", 2}}
 	p.Sectors = []string{"C20"}
 	p.AvailableFrom = day("2027-03-03") // 30 days late, beyond the tolerance
-	p.MonthsByMissionType = [MissionTypeCount]int{MissionTypeAIStrategy: 30}
+	p.MonthsByMissionType = [MissionTypeCount]int{taxonomy.MissionTypeAIStrategy: 30}
 	want = ScoreInputs{
 		RequiredLevelSum: 0, RequiredCount: 2, NiceLevelSum: 2, NiceCount: 1, SectorFit: SectorSameSection,
 		MissionTypeMonths: 30, YearsExperience: 18, DailyRateEUR: 1400, BudgetEUR: 1500, DaysLate: 30, ToleranceDays: 14,
@@ -355,7 +357,7 @@ func TestScoreIsWeightedSumOfRoundedValues(t *testing.T) {
 	m.NiceToHaveSkills = []string{"gdpr", "mlops", "nlp"}
 	p := profile("p1")
 	p.Sectors = []string{"C20"}
-	p.MonthsByMissionType[MissionTypeAIStrategy] = 7
+	p.MonthsByMissionType[taxonomy.MissionTypeAIStrategy] = 7
 	p.YearsExperience = 13
 	p.AvailableFrom = day("2027-02-08")
 	ev := Evaluate(settings(), m, p)

@@ -10,6 +10,7 @@ import (
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 )
@@ -46,12 +47,12 @@ func TestProfileFoldsPastMissionsIn(t *testing.T) {
 		ID: id, Sectors: []string{"C21", "L64"},
 		Skills:          []domain.SkillLevel{{ID: "ai-strategy", Level: 5}, {ID: "mlops", Level: 2}},
 		YearsExperience: 18, Languages: []string{"fr", "en"}, Country: "FR", MobilityCountries: []string{"BE"},
-		WorkMode: domain.WorkModeRemote, DailyRateEUR: 1400, AvailableFrom: day("2027-01-04"), NoticePeriodDays: 30,
+		WorkMode: taxonomy.WorkModeRemote, DailyRateEUR: 1400, AvailableFrom: day("2027-01-04"), NoticePeriodDays: 30,
 		Bookings:        []domain.Period{{Start: day("2027-03-01"), End: day("2027-03-31")}},
 		ProfilingOptOut: true,
 	}
-	want.MonthsByMissionType[domain.MissionTypeAIStrategy] = 18
-	want.MonthsByMissionType[domain.MissionTypeRiskAndCompliance] = 6
+	want.MonthsByMissionType[taxonomy.MissionTypeAIStrategy] = 18
+	want.MonthsByMissionType[taxonomy.MissionTypeRiskAndCompliance] = 6
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Profile =\n  %+v\nwant\n  %+v", got, want)
 	}
@@ -100,12 +101,12 @@ func TestMission(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := domain.Mission{
-		ID: "m1", FirmID: "firm-1", Sector: "C21", MissionType: domain.MissionTypeChangeManagement,
+		ID: "m1", FirmID: "firm-1", Sector: "C21", MissionType: taxonomy.MissionTypeChangeManagement,
 		RequiredSkills:   []string{"ai-strategy", "mlops"},
 		MinSkillLevels:   []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}},
 		NiceToHaveSkills: []string{"gdpr", "nlp"},
 		StartDate:        day("2027-02-01"), DurationMonths: 12, MaxDailyRateEUR: 1500, Languages: []string{"fr"},
-		Country: "FR", WorkMode: domain.WorkModeOnSite, MinYearsExperience: 10,
+		Country: "FR", WorkMode: taxonomy.WorkModeOnSite, MinYearsExperience: 10,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Mission =\n  %+v\nwant\n  %+v", got, want)

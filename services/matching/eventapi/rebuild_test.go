@@ -16,7 +16,7 @@ import (
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
-	"github.com/caiomatch/caiomatch/services/matching/domain"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
@@ -125,7 +125,7 @@ func TestRebuildIndexReplaysTheProfileStream(t *testing.T) {
 	if !ok {
 		t.Fatal("full profile missing")
 	}
-	if !slices.Equal(p.Sectors, []string{"C20", "C21", "L64"}) || p.MonthsByMissionType[domain.MissionTypeAIStrategy] != 18 ||
+	if !slices.Equal(p.Sectors, []string{"C20", "C21", "L64"}) || p.MonthsByMissionType[taxonomy.MissionTypeAIStrategy] != 18 ||
 		len(p.Bookings) != 1 || !p.Bookings[0].Start.Equal(time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)) ||
 		!slices.Equal(p.MobilityCountries, []string{"BE", "DE", "LU"}) || p.NoticePeriodDays != 30 || !p.ProfilingOptOut {
 		t.Fatalf("full profile = %+v", p)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/caiomatch/caiomatch/pkg/seeddata"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
 	"github.com/caiomatch/caiomatch/services/matching/index"
@@ -120,8 +121,8 @@ func BenchmarkRankWorstCase(b *testing.B) {
 	const n = 1_000_000
 	ix := buildIndex(b, benchProfiles()(n))
 	m := domain.Mission{ID: "open", FirmID: "f", Status: domain.MissionOpen, Sector: "C21",
-		MissionType: domain.MissionTypeAIStrategy, NiceToHaveSkills: []string{"ai-strategy", "mlops"},
-		StartDate: benchDay.AddDate(1, 0, 0), DurationMonths: 6, MaxDailyRateEUR: 5000, WorkMode: domain.WorkModeRemote}
+		MissionType: taxonomy.MissionTypeAIStrategy, NiceToHaveSkills: []string{"ai-strategy", "mlops"},
+		StartDate: benchDay.AddDate(1, 0, 0), DurationMonths: 6, MaxDailyRateEUR: 5000, WorkMode: taxonomy.WorkModeRemote}
 	q := index.Query{Settings: benchSettings(), Mission: m, K: 50}
 	var full, bare time.Duration
 	runs := 0

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
 
@@ -48,7 +49,7 @@ func eligibleWorld(t *testing.T, n int) (*Index, domain.Mission, []string) {
 	t.Helper()
 	m := domain.Mission{ID: "m", FirmID: "f", Status: domain.MissionOpen, Sector: "C21",
 		RequiredSkills: []string{"ai-strategy"}, StartDate: today.AddDate(0, 2, 0), DurationMonths: 6,
-		MaxDailyRateEUR: 2000, WorkMode: domain.WorkModeRemote}
+		MaxDailyRateEUR: 2000, WorkMode: taxonomy.WorkModeRemote}
 	ix := New(0)
 	w := randomWorld{rand.New(rand.NewPCG(5, 5))}
 	var ids []string

@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
 
@@ -92,7 +93,7 @@ func (ix *Index) compile(q Query) *compiled {
 		}
 		cq.overflowLanguages = append(cq.overflowLanguages, l)
 	}
-	cq.rejectRemoteOnly = m.WorkMode == domain.WorkModeOnSite || m.WorkMode == domain.WorkModeHybrid
+	cq.rejectRemoteOnly = m.WorkMode == taxonomy.WorkModeOnSite || m.WorkMode == taxonomy.WorkModeHybrid
 	if m.NeedsPresence() && m.Country != "" {
 		cq.countryID = m.Country
 		cq.countryCode = c.countryCode[m.Country]
@@ -108,7 +109,7 @@ func (ix *Index) compile(q Query) *compiled {
 		cq.sectorIsSection = true
 		cq.sectionMask = 1 << b
 	}
-	if m.MissionType > domain.MissionTypeUnspecified && int(m.MissionType) < domain.MissionTypeCount {
+	if m.MissionType > taxonomy.MissionTypeUnspecified && int(m.MissionType) < domain.MissionTypeCount {
 		cq.missionTypeIndex = int(m.MissionType) - 1
 	}
 	cq.restNeeded = len(cq.minLevels) > 0 || !cq.anyLanguage || cq.rejectRemoteOnly || cq.countryID != ""
@@ -182,7 +183,7 @@ func (ix *Index) eligibleRest(cq *compiled, s int) bool {
 		(f&flagLanguageOverflow == 0 || !sharesAny(ix.languageOverflow[int32(s)], cq.overflowLanguages)) {
 		return false
 	}
-	if cq.rejectRemoteOnly && domain.WorkMode(f>>workModeShift&3) == domain.WorkModeRemote {
+	if cq.rejectRemoteOnly && domain.WorkMode(f>>workModeShift&3) == taxonomy.WorkModeRemote {
 		return false
 	}
 	if cq.countryID != "" && !ix.locatedIn(cq, s, f) {

@@ -18,6 +18,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/mission/adapters/store"
 	"github.com/caiomatch/caiomatch/services/mission/app"
@@ -184,10 +185,10 @@ func (f *fakeProfiles) questions() []string {
 func input() missionrules.RequestInput {
 	return missionrules.RequestInput{
 		Request: missionrules.Request{
-			Title: "Put AI governance in place", Sector: "R86", MissionType: missionrules.MissionTypeRiskAndCompliance,
+			Title: "Put AI governance in place", Sector: "R86", MissionType: taxonomy.MissionTypeRiskAndCompliance,
 			RequiredSkills: []string{"ai-governance", "ai-act-compliance"}, NiceToHaveSkills: []string{"gdpr"},
 			DurationMonths: 6, MaxDailyRateEUR: 1200, Languages: []string{"fr"},
-			Location: missionrules.Location{Country: "FR"}, WorkMode: missionrules.WorkModeOnSite, MinYearsExperience: 8,
+			Location: missionrules.Location{Country: "FR"}, WorkMode: taxonomy.WorkModeOnSite, MinYearsExperience: 8,
 		},
 		StartDate: "2027-04-01",
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -19,14 +20,14 @@ func validInput() missionrules.RequestInput {
 		Request: missionrules.Request{
 			Title:               "Transition CAIO to launch our AI programme",
 			Sector:              "C21",
-			MissionType:         missionrules.MissionTypeTransformationLaunch,
+			MissionType:         taxonomy.MissionTypeTransformationLaunch,
 			RequiredSkills:      []string{"ai-strategy", "change-management"},
 			NiceToHaveSkills:    []string{"ai-act-compliance", "mlops"},
 			DurationMonths:      12,
 			MaxDailyRateEUR:     1500,
 			Languages:           []string{"fr"},
 			Location:            missionrules.Location{Country: "FR", City: "Lyon"},
-			WorkMode:            missionrules.WorkModeHybrid,
+			WorkMode:            taxonomy.WorkModeHybrid,
 			MinYearsExperience:  10,
 			RequiredSkillLevels: []missionrules.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}},
 		},
@@ -74,9 +75,9 @@ func TestNewRequestFieldRules(t *testing.T) {
 		{"unknown sector", func(in *missionrules.RequestInput) { in.Sector = "C99" }, "sector"},
 		{"lower-case sector", func(in *missionrules.RequestInput) { in.Sector = "c21" }, "sector"},
 		{"section sector", func(in *missionrules.RequestInput) { in.Sector = "K" }, ""},
-		{"missing mission type", func(in *missionrules.RequestInput) { in.MissionType = missionrules.MissionTypeUnspecified }, "missionType"},
+		{"missing mission type", func(in *missionrules.RequestInput) { in.MissionType = taxonomy.MissionTypeUnspecified }, "missionType"},
 		{"out of range mission type", func(in *missionrules.RequestInput) { in.MissionType = 99 }, "missionType"},
-		{"risk and compliance", func(in *missionrules.RequestInput) { in.MissionType = missionrules.MissionTypeRiskAndCompliance }, ""},
+		{"risk and compliance", func(in *missionrules.RequestInput) { in.MissionType = taxonomy.MissionTypeRiskAndCompliance }, ""},
 		{"no required skill", func(in *missionrules.RequestInput) { in.RequiredSkills, in.RequiredSkillLevels = nil, nil }, "requiredSkills"},
 		{"unknown required skill", func(in *missionrules.RequestInput) { in.RequiredSkills = []string{"ai-strategy", "juggling"} }, "requiredSkills[1]"},
 		{"repeated required skill", func(in *missionrules.RequestInput) {
@@ -111,7 +112,7 @@ func TestNewRequestFieldRules(t *testing.T) {
 		{"bad language", func(in *missionrules.RequestInput) { in.Languages = []string{"fr", "FR"} }, "languages[1]"},
 		{"missing country", func(in *missionrules.RequestInput) { in.Location.Country = "" }, "location.country"},
 		{"bad country", func(in *missionrules.RequestInput) { in.Location.Country = "France" }, "location.country"},
-		{"missing work mode", func(in *missionrules.RequestInput) { in.WorkMode = missionrules.WorkModeUnspecified }, "workMode"},
+		{"missing work mode", func(in *missionrules.RequestInput) { in.WorkMode = taxonomy.WorkModeUnspecified }, "workMode"},
 		{"out of range work mode", func(in *missionrules.RequestInput) { in.WorkMode = 4 }, "workMode"},
 		{"negative experience", func(in *missionrules.RequestInput) { in.MinYearsExperience = -1 }, "minYearsExperience"},
 		{"zero experience", func(in *missionrules.RequestInput) { in.MinYearsExperience = 0 }, ""},

@@ -9,8 +9,8 @@ import (
 
 // What a consultant states about themselves, and the field rules it must satisfy, live in
 // pkg/profilerules: the gateway applies the same rules at the edge without importing this
-// service. The names below are the same types; their values (profilerules.WorkModeRemote, …)
-// are declared there.
+// service. The names below are the same types; the values of WorkMode and MissionType
+// (taxonomy.WorkModeRemote, …) are the platform's, in pkg/taxonomy.
 type (
 	WorkMode     = profilerules.WorkMode
 	MissionType  = profilerules.MissionType

@@ -18,6 +18,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/matching/adapters/store"
 	"github.com/caiomatch/caiomatch/services/matching/app"
@@ -91,12 +92,12 @@ func day(s string) time.Time {
 func testMission(id, firmID string) domain.Mission {
 	return domain.Mission{
 		ID: id, FirmID: firmID, Status: domain.MissionOpen, Sector: "C21",
-		MissionType:      domain.MissionTypeTransformationLaunch,
+		MissionType:      taxonomy.MissionTypeTransformationLaunch,
 		RequiredSkills:   []string{"ai-strategy", "change-management"},
 		MinSkillLevels:   []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}, {ID: "change-management", MinLevel: 2}},
 		NiceToHaveSkills: []string{"mlops", "gdpr"},
 		StartDate:        day("2027-02-01"), DurationMonths: 12, MaxDailyRateEUR: 1500, Languages: []string{"fr"},
-		Country: "FR", WorkMode: domain.WorkModeHybrid, MinYearsExperience: 10,
+		Country: "FR", WorkMode: taxonomy.WorkModeHybrid, MinYearsExperience: 10,
 	}
 }
 

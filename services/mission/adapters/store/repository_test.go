@@ -21,6 +21,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/mission/adapters/store"
 	"github.com/caiomatch/caiomatch/services/mission/app"
@@ -121,10 +122,10 @@ func newMission(t *testing.T, id, firmID string, created time.Time) (domain.Miss
 	t.Helper()
 	m, events, err := domain.NewMission(id, firmID, missionrules.RequestInput{
 		Request: missionrules.Request{
-			Title: "CAIO " + id, Sector: "L64", MissionType: missionrules.MissionTypeAIStrategy,
+			Title: "CAIO " + id, Sector: "L64", MissionType: taxonomy.MissionTypeAIStrategy,
 			RequiredSkills: []string{"ai-strategy", "data-quality"}, NiceToHaveSkills: []string{"gdpr", "mlops"},
 			DurationMonths: 9, MaxDailyRateEUR: 1800, Languages: []string{"en", "de"},
-			Location: missionrules.Location{Country: "DE", City: "Frankfurt"}, WorkMode: missionrules.WorkModeRemote,
+			Location: missionrules.Location{Country: "DE", City: "Frankfurt"}, WorkMode: taxonomy.WorkModeRemote,
 			MinYearsExperience: 12,
 			// Not in the order of RequiredSkills: the client's order is kept.
 			RequiredSkillLevels: []missionrules.SkillRequirement{{ID: "data-quality", MinLevel: 2}, {ID: "ai-strategy", MinLevel: 5}},

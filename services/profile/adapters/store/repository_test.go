@@ -14,9 +14,9 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
-	"github.com/caiomatch/caiomatch/pkg/profilerules"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
@@ -258,7 +258,7 @@ func TestUpdateStoresProfileAndEventTogether(t *testing.T) {
 			p.DailyRateEUR = 1600
 			p.Skills = []domain.Skill{{ID: "gdpr", Level: 1}}
 			p.Location = domain.Location{Country: "BE"}
-			p.WorkMode = profilerules.WorkModeRemote
+			p.WorkMode = taxonomy.WorkModeRemote
 			p.UpdatedAt = later
 			return domain.ProfileUpdated{Profile: *p}, nil
 		})
@@ -374,7 +374,7 @@ func TestRowsWithoutTheLaterFieldsStillRead(t *testing.T) {
 		want := domain.Details{
 			DisplayName: "Claire Martin", Email: "claire@example.org", Headline: "Former CTO", Sectors: []string{"C21"},
 			Skills: []domain.Skill{{ID: "ai-strategy", Level: 5}}, YearsExperience: 18, Languages: []string{"fr"},
-			Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: profilerules.WorkModeHybrid, DailyRateEUR: 1400,
+			Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: taxonomy.WorkModeHybrid, DailyRateEUR: 1400,
 			AvailableFrom: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC),
 		}
 		if fmt.Sprintf("%+v", got.Details) != fmt.Sprintf("%+v", want) {

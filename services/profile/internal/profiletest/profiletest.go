@@ -18,8 +18,8 @@ import (
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
-	"github.com/caiomatch/caiomatch/pkg/profilerules"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
@@ -41,12 +41,12 @@ func Profile(id, accountID string) domain.Profile {
 			YearsExperience: 18,
 			Languages:       []string{"fr", "en"},
 			Location:        domain.Location{Country: "FR", City: "Lyon"},
-			WorkMode:        profilerules.WorkModeHybrid,
+			WorkMode:        taxonomy.WorkModeHybrid,
 			DailyRateEUR:    1400,
 			AvailableFrom:   time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC),
 			PastMissions: []domain.PastMission{
-				{Sector: "C21", MissionType: profilerules.MissionTypeTransformationLaunch, Months: 14, Year: 2025},
-				{Sector: "K", MissionType: profilerules.MissionTypeRiskAndCompliance, Months: 9, Year: 2022},
+				{Sector: "C21", MissionType: taxonomy.MissionTypeTransformationLaunch, Months: 14, Year: 2025},
+				{Sector: "K", MissionType: taxonomy.MissionTypeRiskAndCompliance, Months: 9, Year: 2022},
 			},
 			Certifications:    []string{"ISO/IEC 42001 Lead Implementer", "Certified Data Protection Officer"},
 			NoticePeriodDays:  30,
@@ -69,7 +69,7 @@ func Input() domain.DetailsInput {
 			DisplayName: "Claire Martin", Email: "claire.martin@example.org", Headline: "Former CTO",
 			Sectors: []string{"C21"}, Skills: []domain.Skill{{ID: "ai-strategy", Level: 4}},
 			YearsExperience: 18, Languages: []string{"fr", "en"},
-			Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: profilerules.WorkModeHybrid,
+			Location: domain.Location{Country: "FR", City: "Lyon"}, WorkMode: taxonomy.WorkModeHybrid,
 			DailyRateEUR: 1400,
 		},
 		AvailableFrom: "2027-01-04",
