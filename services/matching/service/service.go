@@ -4,15 +4,12 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
-	"github.com/caiomatch/caiomatch/pkg/outbox"
-	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/services/matching/adapters/missionclient"
 	"github.com/caiomatch/caiomatch/services/matching/adapters/store"
@@ -150,18 +147,15 @@ func (c Config) ranking() app.Config {
 // and mission streams, and the relay of its outbox.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	cfg = cfg.withDefaults()
-	// Serve closes the listener; this closes it too when start-up fails before serving.
-	defer host.Listener.Close()
-	db, err := host.OpenDatabase(ctx, cfg.DatabaseURL, store.Migrations()...)
+	base, err := host.Start(ctx, cfg.DatabaseURL, cfg.ShutdownGrace, store.Migrations()...)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	missionConn, err := rpc.Dial(cfg.MissionAddr, host.TracerProvider, rpc.SignCallers(host.CallerKey))
+	defer base.Close()
+	missionConn, err := base.Dial("mission", cfg.MissionAddr)
 	if err != nil {
-		return fmt.Errorf("dial mission: %w", err)
+		return err
 	}
-	defer missionConn.Close()
 
 	// The index is loaded (snapshot, then the stream after it) before any event is handled.
 	started := time.Now()
@@ -181,29 +175,19 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	snapshots := &snapshotter{js: host.JetStream, ix: ix, follower: follower, every: max(cfg.SnapshotInterval, 0),
 		logger: host.Logger, covered: stats.SnapshotSeq}
 
-	relay := outbox.NewRelay(db, host.JetStream, host.TracerProvider, host.Logger)
 	missions := missionclient.New(missionv1.NewMissionServiceClient(missionConn))
-	application := app.New(store.NewRepository(db, relay.Notify), missions, ix, cfg.ranking(), time.Now, host.Logger)
+	application := app.New(store.NewRepository(base.DB, base.Relay.Notify), missions, ix, cfg.ranking(), time.Now, host.Logger)
 	if err := application.Load(ctx); err != nil {
 		return err
 	}
 	application.FollowProfiles(follower)
 
 	handlers := eventapi.NewHandlers(application)
-	profiles := eventbus.NewConsumer(host.JetStream, eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingProfiles),
-		handlers.Profile, host.TracerProvider, host.Logger)
-	missionEvents := eventbus.NewConsumer(host.JetStream, eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingMissions),
-		handlers.Mission, host.TracerProvider, host.Logger)
-
-	server := rpc.NewServer(host.TracerProvider, host.Logger, rpc.WithCallerKey(host.CallerKey))
-	matchingv1.RegisterMatchingServiceServer(server.GRPC, grpcapi.NewServer(application))
-
-	return servicehost.RunTogether(ctx,
-		relay.Run,
+	matchingv1.RegisterMatchingServiceServer(base.GRPC, grpcapi.NewServer(application))
+	return base.Serve(ctx,
 		follower.Run,
 		snapshots.Run,
-		profiles.Run,
-		missionEvents.Run,
-		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, cfg.ShutdownGrace) },
+		base.Consumer(eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingProfiles), handlers.Profile),
+		base.Consumer(eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingMissions), handlers.Mission),
 	)
 }

@@ -5,17 +5,13 @@ package service
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
-	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
-	"github.com/caiomatch/caiomatch/pkg/outbox"
-	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/matchingclient"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
@@ -84,46 +80,18 @@ func (c Config) withDefaults() Config {
 // consumer of accepted offers and cancelled missions.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	cfg = cfg.withDefaults()
-	// Serve closes the listener; this closes it too when start-up fails before serving.
-	defer host.Listener.Close()
-	db, err := host.OpenDatabase(ctx, cfg.DatabaseURL, store.Migrations()...)
+	base, err := host.Start(ctx, cfg.DatabaseURL, cfg.ShutdownGrace, store.Migrations()...)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	matchingConn, err := rpc.Dial(cfg.MatchingAddr, host.TracerProvider, rpc.SignCallers(host.CallerKey))
+	defer base.Close()
+	matchingConn, err := base.Dial("matching", cfg.MatchingAddr)
 	if err != nil {
-		return fmt.Errorf("dial matching: %w", err)
+		return err
 	}
-	defer matchingConn.Close()
-
-	relay := outbox.NewRelay(db, host.JetStream, host.TracerProvider, host.Logger)
-	profiles := store.New(db, relay.Notify)
+	profiles := store.New(base.DB, base.Relay.Notify)
 	application := app.New(profiles, profiles, matchingclient.New(matchingv1.NewMatchingServiceClient(matchingConn)),
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
-
-	missions := eventbus.NewConsumer(host.JetStream, eventapi.MissionsSpec(),
-		eventapi.MissionsHandler(application, host.Logger), host.TracerProvider, host.Logger)
-
-	server := rpc.NewServer(host.TracerProvider, host.Logger, rpc.WithCallerKey(host.CallerKey))
-	profilev1.RegisterProfileServiceServer(server.GRPC, grpcapi.NewServer(application))
-
-	return servicehost.RunTogether(ctx,
-		relay.Run,
-		stopQuietly(missions.Run),
-		func(ctx context.Context) error { return server.Serve(ctx, host.Listener, cfg.ShutdownGrace) },
-	)
-}
-
-// stopQuietly treats an error a part returns once ctx has ended as a clean stop: the consumer
-// reports the cancellation of a call it was making (declaring itself, say) when shutdown comes
-// early.
-func stopQuietly(part func(context.Context) error) func(context.Context) error {
-	return func(ctx context.Context) error {
-		err := part(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
+	profilev1.RegisterProfileServiceServer(base.GRPC, grpcapi.NewServer(application))
+	return base.Serve(ctx, base.Consumer(eventapi.MissionsSpec(), eventapi.MissionsHandler(application, host.Logger)))
 }
