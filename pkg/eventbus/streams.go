@@ -54,7 +54,7 @@ func (s StreamSettings) replicas() int {
 	return 1
 }
 
-// Streams are the platform's streams, declared here and nowhere else: deploy/nats/streams.json
+// Streams are the platform's streams, declared here and nowhere else: deploy/nats/topology.json
 // is generated from them (go run ./pkg/eventbus/cmd/natstopology) for operators.
 func Streams(settings StreamSettings) []jetstream.StreamConfig {
 	replicas := settings.replicas()
