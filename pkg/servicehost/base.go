@@ -12,7 +12,6 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
-
 )
 
 // Base is what every service runs on besides its own parts: its database, opened and migrated;
@@ -27,36 +26,50 @@ type Base struct {
 	host    Host
 	server  *rpc.Server
 	grace   time.Duration
+	peers   map[string]*grpc.ClientConn
 	closers []func() error
 }
 
-// Start opens the service's database (OpenDatabase) and prepares the relay and the gRPC server.
-// grace bounds how long in-flight calls may take to finish at shutdown. The caller closes the
-// base, which also closes the host's listener when the service stops before serving.
-func (h Host) Start(ctx context.Context, databaseURL string, grace time.Duration, migrations ...sqlstore.MigrationSet) (*Base, error) {
-	db, err := h.OpenDatabase(ctx, databaseURL, migrations...)
+// Needs are what a service starts with.
+type Needs struct {
+	// DatabaseURL is a postgres:// URL, or empty for SQLite under the data directory.
+	DatabaseURL string
+	Migrations  []sqlstore.MigrationSet
+	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown.
+	ShutdownGrace time.Duration
+	// Peers are the services it calls, by name: host:port, a replica list or a dns:/// target.
+	Peers map[string]string
+}
+
+// Start opens the service's database (OpenDatabase), connects to its peers and prepares the
+// relay and the gRPC server. The caller closes the base, which also closes the host's listener
+// when the service stops before serving.
+func (h Host) Start(ctx context.Context, needs Needs) (*Base, error) {
+	db, err := h.OpenDatabase(ctx, needs.DatabaseURL, needs.Migrations...)
 	if err != nil {
 		h.Listener.Close()
 		return nil, err
 	}
 	server := rpc.NewServer(h.TracerProvider, h.Logger, rpc.WithCallerKey(h.CallerKey))
-	return &Base{
+	b := &Base{
 		DB: db, Relay: outbox.NewRelay(db, h.JetStream, h.TracerProvider, h.Logger), GRPC: server.GRPC,
-		host: h, server: server, grace: grace,
+		host: h, server: server, grace: needs.ShutdownGrace, peers: map[string]*grpc.ClientConn{},
 		closers: []func() error{db.Close, h.Listener.Close},
-	}, nil
+	}
+	for name, addr := range needs.Peers {
+		conn, err := rpc.Dial(addr, h.TracerProvider, rpc.SignCallers(h.CallerKey))
+		if err != nil {
+			b.Close()
+			return nil, fmt.Errorf("dial %s: %w", name, err)
+		}
+		b.peers[name] = conn
+		b.closers = append(b.closers, conn.Close)
+	}
+	return b, nil
 }
 
-// Dial connects to a peer service (a replica list or a dns:/// target), signing the caller of
-// every call with the host's key; the connection closes with the base.
-func (b *Base) Dial(peer, addr string) (*grpc.ClientConn, error) {
-	conn, err := rpc.Dial(addr, b.host.TracerProvider, rpc.SignCallers(b.host.CallerKey))
-	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", peer, err)
-	}
-	b.closers = append(b.closers, conn.Close)
-	return conn, nil
-}
+// Peer is the connection to a peer named in Needs.Peers; nil for another name.
+func (b *Base) Peer(name string) *grpc.ClientConn { return b.peers[name] }
 
 // Consumer is a part that runs the durable consumer spec of the host's JetStream with handler.
 // An error it reports once the service is stopping (the cancellation of a call it was making,

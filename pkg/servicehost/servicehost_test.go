@@ -17,6 +17,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
@@ -318,5 +320,45 @@ func TestOpenDatabaseOnEachBackend(t *testing.T) {
 				t.Errorf("logs leak the password: %s", logs.String())
 			}
 		})
+	}
+}
+
+func TestStartGivesTheServiceItsBaseAndClosesWhatItOpened(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := Host{Name: "svc", DataDir: t.TempDir(), Listener: lis, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		TracerProvider: noop.NewTracerProvider()}
+	base, err := h.Start(context.Background(), Needs{Migrations: []sqlstore.MigrationSet{thingsTable},
+		Peers: map[string]string{"peer": "127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := base.DB.Exec(`INSERT INTO things (id) VALUES ('a')`); err != nil {
+		t.Errorf("database not migrated: %v", err)
+	}
+	if base.Peer("peer") == nil || base.Peer("other") != nil || base.GRPC == nil || base.Relay == nil {
+		t.Errorf("base %+v", base)
+	}
+	base.Close()
+	if err := base.DB.Ping(); err == nil {
+		t.Error("database still open after Close")
+	}
+	if _, err := lis.Accept(); err == nil {
+		t.Error("listener still open after Close")
+	}
+
+	// A start that fails closes the listener: the service never serves it.
+	lis2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Listener = lis2
+	if _, err := h.Start(context.Background(), Needs{DatabaseURL: "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"}); err == nil {
+		t.Fatal("Start succeeded without a database")
+	}
+	if _, err := lis2.Accept(); err == nil {
+		t.Error("listener still open after a failed Start")
 	}
 }

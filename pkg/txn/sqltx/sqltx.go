@@ -24,6 +24,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/inbox"
@@ -125,4 +126,14 @@ func (r *Runner[T]) run(ctx context.Context, d *txn.Delivery, fn func(context.Co
 		r.wake()
 	}
 	return claimed, nil
+}
+
+// Migrations are what a store built on sqltx needs: the outbox and inbox tables, then the
+// service's own set, named name, from the migrations directory of fsys (its embedded files).
+func Migrations(name string, fsys fs.FS) []sqlstore.MigrationSet {
+	own, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		panic(fmt.Sprintf("sqltx: %s migrations: %v", name, err)) // an embed pattern out of step with the code
+	}
+	return []sqlstore.MigrationSet{outbox.Migrations(), inbox.Migrations(), {Name: name, FS: own}}
 }

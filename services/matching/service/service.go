@@ -22,6 +22,9 @@ import (
 // Name is the service's name in traces, logs and events.
 const Name = "matching"
 
+// Service is how the service's own main starts it (servicehost.Main).
+var Service = servicehost.Service[Config]{Name: Name, LoadConfig: LoadConfig, ListenAddr: Config.ListenAddr, Run: Run}
+
 // Environment variables of Config.
 const (
 	EnvGRPCAddr                  = "CAIOMATCH_MATCHING_GRPC_ADDR"
@@ -147,15 +150,12 @@ func (c Config) ranking() app.Config {
 // and mission streams, and the relay of its outbox.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	cfg = cfg.withDefaults()
-	base, err := host.Start(ctx, cfg.DatabaseURL, cfg.ShutdownGrace, store.Migrations()...)
+	base, err := host.Start(ctx, servicehost.Needs{DatabaseURL: cfg.DatabaseURL, Migrations: store.Migrations(),
+		ShutdownGrace: cfg.ShutdownGrace, Peers: map[string]string{"mission": cfg.MissionAddr}})
 	if err != nil {
 		return err
 	}
 	defer base.Close()
-	missionConn, err := base.Dial("mission", cfg.MissionAddr)
-	if err != nil {
-		return err
-	}
 
 	// The index is loaded (snapshot, then the stream after it) before any event is handled.
 	started := time.Now()
@@ -175,7 +175,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	snapshots := &snapshotter{js: host.JetStream, ix: ix, follower: follower, every: max(cfg.SnapshotInterval, 0),
 		logger: host.Logger, covered: stats.SnapshotSeq}
 
-	missions := missionclient.New(missionv1.NewMissionServiceClient(missionConn))
+	missions := missionclient.New(missionv1.NewMissionServiceClient(base.Peer("mission")))
 	application := app.New(store.NewRepository(base.DB, base.Relay.Notify), missions, ix, cfg.ranking(), time.Now, host.Logger)
 	if err := application.Load(ctx); err != nil {
 		return err

@@ -22,25 +22,27 @@ import (
 // Name is the service's name in traces, logs and events.
 const Name = "mission"
 
+// Service is how the service's own main starts it (servicehost.Main).
+var Service = servicehost.Service[Config]{Name: Name, LoadConfig: LoadConfig, ListenAddr: Config.ListenAddr, Run: Run}
+
 // Run serves the mission service until ctx ends: the gRPC port, the outbox relay, the
 // consumers of shortlists and profile erasures, and the expiry of unanswered offers.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	cfg = cfg.withDefaults()
-	base, err := host.Start(ctx, cfg.DatabaseURL, cfg.ShutdownGrace, store.Migrations()...)
+	needs := servicehost.Needs{DatabaseURL: cfg.DatabaseURL, Migrations: store.Migrations(), ShutdownGrace: cfg.ShutdownGrace}
+	if !cfg.WithoutProfileService {
+		needs.Peers = map[string]string{"profile": cfg.ProfileAddr}
+	}
+	base, err := host.Start(ctx, needs)
 	if err != nil {
 		return err
 	}
 	defer base.Close()
-
 	var profiles app.Profiles = profileclient.Unconfigured{}
-	if cfg.WithoutProfileService {
-		host.Logger.WarnContext(ctx, "no profile service address: offers will be refused")
+	if conn := base.Peer("profile"); conn != nil {
+		profiles = profileclient.New(profilev1.NewProfileServiceClient(conn))
 	} else {
-		profileConn, err := base.Dial("profile", cfg.ProfileAddr)
-		if err != nil {
-			return err
-		}
-		profiles = profileclient.New(profilev1.NewProfileServiceClient(profileConn))
+		host.Logger.WarnContext(ctx, "no profile service address: offers will be refused")
 	}
 	if cfg.PseudonymKey == DevPseudonymKey {
 		host.Logger.WarnContext(ctx, "the development pseudonym key is in use: set "+EnvPseudonymKey+" in production")

@@ -23,6 +23,9 @@ import (
 // Name is the service's name in traces, logs and events.
 const Name = "profile"
 
+// Service is how the service's own main starts it (servicehost.Main).
+var Service = servicehost.Service[Config]{Name: Name, LoadConfig: LoadConfig, ListenAddr: Config.ListenAddr, Run: Run}
+
 // The environment variables LoadConfig reads.
 const (
 	EnvGRPCAddr      = "CAIOMATCH_PROFILE_GRPC_ADDR"
@@ -80,17 +83,14 @@ func (c Config) withDefaults() Config {
 // consumer of accepted offers and cancelled missions.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	cfg = cfg.withDefaults()
-	base, err := host.Start(ctx, cfg.DatabaseURL, cfg.ShutdownGrace, store.Migrations()...)
+	base, err := host.Start(ctx, servicehost.Needs{DatabaseURL: cfg.DatabaseURL, Migrations: store.Migrations(),
+		ShutdownGrace: cfg.ShutdownGrace, Peers: map[string]string{"matching": cfg.MatchingAddr}})
 	if err != nil {
 		return err
 	}
 	defer base.Close()
-	matchingConn, err := base.Dial("matching", cfg.MatchingAddr)
-	if err != nil {
-		return err
-	}
 	profiles := store.New(base.DB, base.Relay.Notify)
-	application := app.New(profiles, profiles, matchingclient.New(matchingv1.NewMatchingServiceClient(matchingConn)),
+	application := app.New(profiles, profiles, matchingclient.New(matchingv1.NewMatchingServiceClient(base.Peer("matching"))),
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
 	profilev1.RegisterProfileServiceServer(base.GRPC, grpcapi.NewServer(application))
 	return base.Serve(ctx, base.Consumer(eventapi.MissionsSpec(), eventapi.MissionsHandler(application, host.Logger)))

@@ -19,11 +19,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
-	"github.com/caiomatch/caiomatch/pkg/inbox"
-	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/txn/sqltx"
 	"github.com/caiomatch/caiomatch/services/matching/app"
@@ -35,10 +32,7 @@ import (
 var migrations embed.FS
 
 // Migrations are the outbox, the inbox and the matching tables.
-func Migrations() []sqlstore.MigrationSet {
-	sub, _ := fs.Sub(migrations, "migrations")
-	return []sqlstore.MigrationSet{outbox.Migrations(), inbox.Migrations(), {Name: "matching", FS: sub}}
-}
+func Migrations() []sqlstore.MigrationSet { return sqltx.Migrations("matching", migrations) }
 
 const (
 	statusOpen   = "open"

@@ -6,11 +6,4 @@ import (
 	"github.com/caiomatch/caiomatch/services/matching/service"
 )
 
-func main() {
-	servicehost.Main(servicehost.Service[service.Config]{
-		Name:       service.Name,
-		LoadConfig: service.LoadConfig,
-		ListenAddr: service.Config.ListenAddr,
-		Run:        service.Run,
-	})
-}
+func main() { servicehost.Main(service.Service) }

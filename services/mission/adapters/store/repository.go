@@ -10,13 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
-	"github.com/caiomatch/caiomatch/pkg/inbox"
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
-	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/txn/sqltx"
 	"github.com/caiomatch/caiomatch/services/mission/app"
@@ -27,10 +24,7 @@ import (
 var migrations embed.FS
 
 // Migrations are the outbox, the inbox and the mission tables.
-func Migrations() []sqlstore.MigrationSet {
-	sub, _ := fs.Sub(migrations, "migrations")
-	return []sqlstore.MigrationSet{outbox.Migrations(), inbox.Migrations(), {Name: "mission", FS: sub}}
-}
+func Migrations() []sqlstore.MigrationSet { return sqltx.Migrations("mission", migrations) }
 
 // Repository implements app.Repository: reads outside a transaction, and the sqltx runner.
 type Repository struct {

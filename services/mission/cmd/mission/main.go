@@ -7,11 +7,4 @@ import (
 	"github.com/caiomatch/caiomatch/services/mission/service"
 )
 
-func main() {
-	servicehost.Main(servicehost.Service[service.Config]{
-		Name:       service.Name,
-		LoadConfig: service.LoadConfig,
-		ListenAddr: service.Config.ListenAddr,
-		Run:        service.Run,
-	})
-}
+func main() { servicehost.Main(service.Service) }

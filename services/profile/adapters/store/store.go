@@ -11,14 +11,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/fault"
-	"github.com/caiomatch/caiomatch/pkg/inbox"
-	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/txn/sqltx"
 	"github.com/caiomatch/caiomatch/services/profile/app"
@@ -30,10 +27,7 @@ import (
 var migrations embed.FS
 
 // Migrations are the outbox, the inbox and the profile tables.
-func Migrations() []sqlstore.MigrationSet {
-	sub, _ := fs.Sub(migrations, "migrations")
-	return []sqlstore.MigrationSet{outbox.Migrations(), inbox.Migrations(), {Name: "profile", FS: sub}}
-}
+func Migrations() []sqlstore.MigrationSet { return sqltx.Migrations("profile", migrations) }
 
 // Store runs the profile use cases' transactions (txn.Runner[app.Tx]) and reads profiles
 // outside one (app.Profiles).
