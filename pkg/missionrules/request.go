@@ -7,7 +7,6 @@ package missionrules
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/fault"
@@ -66,7 +65,7 @@ const (
 	MaxNiceToHave      = 20
 	MinDurationMonths  = 6
 	MaxDurationMonths  = 18
-	MaxDailyRateEUR    = 20000
+	MaxDailyRateEUR    = taxonomy.MaxDailyRateEUR
 	MaxYearsExperience = 60
 	MinSkillLevel      = 1
 	MaxSkillLevel      = 5
@@ -80,12 +79,7 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	r.Title = strings.TrimSpace(r.Title)
 	r.Location.City = strings.TrimSpace(r.Location.City)
 
-	switch {
-	case r.Title == "":
-		v.Add("title", "is required")
-	case utf8.RuneCountInString(r.Title) > MaxTitleRunes:
-		v.Add("title", "must be at most %d characters", MaxTitleRunes)
-	}
+	taxonomy.CheckText(&v, "title", r.Title, MaxTitleRunes)
 	if r.Sector == "" {
 		v.Add("sector", "is required: a NACE Rev. 2.1 section or division id")
 	} else if _, ok := taxonomy.SectorByID(r.Sector); !ok {
@@ -98,26 +92,20 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	required := checkSkills(&v, "requiredSkills", r.RequiredSkills, 1, MaxRequiredSkills, nil)
 	checkSkills(&v, "niceToHaveSkills", r.NiceToHaveSkills, 0, MaxNiceToHave, required)
 	checkSkillLevels(&v, "requiredSkillLevels", r.RequiredSkillLevels, r.RequiredSkills)
-	if in.StartDate == "" {
-		v.Add("startDate", "is required")
-	} else if t, err := dates.Parse(in.StartDate); err != nil {
-		v.Add("startDate", "%s", err.Error())
-	} else if today := dates.Today(now); t.Before(today) {
-		v.Add("startDate", "must not be before today (%s)", dates.Format(today))
-	} else {
-		r.StartDate = t
+	if t, ok := taxonomy.CheckDate(&v, "startDate", in.StartDate); ok {
+		if today := dates.Today(now); t.Before(today) {
+			v.Add("startDate", "must not be before today (%s)", dates.Format(today))
+		} else {
+			r.StartDate = t
+		}
 	}
 	if r.DurationMonths < MinDurationMonths || r.DurationMonths > MaxDurationMonths {
 		v.Add("durationMonths", "must be between %d and %d", MinDurationMonths, MaxDurationMonths)
 	}
-	if r.MaxDailyRateEUR <= 0 || r.MaxDailyRateEUR > MaxDailyRateEUR {
-		v.Add("maxDailyRateEur", "must be a whole number of euros between 1 and %d", MaxDailyRateEUR)
-	}
+	taxonomy.CheckDailyRate(&v, "maxDailyRateEur", r.MaxDailyRateEUR)
 	taxonomy.CheckLanguages(&v, "languages", r.Languages)
 	taxonomy.CheckLocation(&v, "location", r.Location.Country, r.Location.City)
-	if r.WorkMode < taxonomy.WorkModeOnSite || r.WorkMode > taxonomy.WorkModeRemote {
-		v.Add("workMode", "is required: WORK_MODE_ON_SITE, WORK_MODE_HYBRID or WORK_MODE_REMOTE")
-	}
+	taxonomy.CheckWorkMode(&v, "workMode", r.WorkMode)
 	if r.MinYearsExperience < 0 || r.MinYearsExperience > MaxYearsExperience {
 		v.Add("minYearsExperience", "must be between 0 and %d", MaxYearsExperience)
 	}

@@ -95,7 +95,7 @@ type DetailsInput struct {
 const (
 	MaxSectors      = 20
 	MaxSkills       = 50
-	MaxDailyRateEUR = 20000
+	MaxDailyRateEUR = taxonomy.MaxDailyRateEUR
 	MaxYears        = 60
 
 	MaxPastMissions       = 50
@@ -120,7 +120,7 @@ func NewDetails(in DetailsInput, now time.Time) (Details, error) {
 	d.Headline = strings.TrimSpace(d.Headline)
 	d.Location.City = strings.TrimSpace(d.Location.City)
 
-	requireText(&v, "displayName", d.DisplayName, 200)
+	taxonomy.CheckText(&v, "displayName", d.DisplayName, 200)
 	if d.Email == "" {
 		v.Add("email", "is required")
 	} else if addr, err := mail.ParseAddress(d.Email); err != nil || addr.Address != d.Email || len(d.Email) > 254 {
@@ -143,17 +143,9 @@ func NewDetails(in DetailsInput, now time.Time) (Details, error) {
 	}
 	taxonomy.CheckLanguages(&v, "languages", d.Languages)
 	taxonomy.CheckLocation(&v, "location", d.Location.Country, d.Location.City)
-	if d.WorkMode < taxonomy.WorkModeOnSite || d.WorkMode > taxonomy.WorkModeRemote {
-		v.Add("workMode", "is required: WORK_MODE_ON_SITE, WORK_MODE_HYBRID or WORK_MODE_REMOTE")
-	}
-	if d.DailyRateEUR <= 0 || d.DailyRateEUR > MaxDailyRateEUR {
-		v.Add("dailyRateEur", "must be a whole number of euros between 1 and %d", MaxDailyRateEUR)
-	}
-	if in.AvailableFrom == "" {
-		v.Add("availableFrom", "is required")
-	} else if t, err := dates.Parse(in.AvailableFrom); err != nil {
-		v.Add("availableFrom", "%s", err.Error())
-	} else {
+	taxonomy.CheckWorkMode(&v, "workMode", d.WorkMode)
+	taxonomy.CheckDailyRate(&v, "dailyRateEur", d.DailyRateEUR)
+	if t, ok := taxonomy.CheckDate(&v, "availableFrom", in.AvailableFrom); ok {
 		d.AvailableFrom = t
 	}
 	checkPastMissions(&v, d.PastMissions, now.UTC().Year())
@@ -167,15 +159,6 @@ func NewDetails(in DetailsInput, now time.Time) (Details, error) {
 		return Details{}, err
 	}
 	return d, nil
-}
-
-func requireText(v *fault.Violations, field, s string, maxRunes int) {
-	switch {
-	case s == "":
-		v.Add(field, "is required")
-	case utf8.RuneCountInString(s) > maxRunes:
-		v.Add(field, "must be at most %d characters", maxRunes)
-	}
 }
 
 func checkSkills(v *fault.Violations, skills []Skill, maxYears int) {

@@ -2,8 +2,10 @@ package taxonomy
 
 import (
 	"strconv"
+	"time"
 	"unicode/utf8"
 
+	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 )
 
@@ -72,4 +74,46 @@ func CheckLocation(v *fault.Violations, field, country, city string) {
 // Indexed names the i-th element of a list field the way clients see it: "skills[2]".
 func Indexed(field string, i int) string {
 	return field + "[" + strconv.Itoa(i) + "]"
+}
+
+// MaxDailyRateEUR bounds a daily rate, a consultant's or a mission's budget.
+const MaxDailyRateEUR = 20000
+
+// CheckText requires free text of 1..maxRunes characters (already trimmed).
+func CheckText(v *fault.Violations, field, s string, maxRunes int) {
+	switch {
+	case s == "":
+		v.Add(field, "is required")
+	case utf8.RuneCountInString(s) > maxRunes:
+		v.Add(field, "must be at most %d characters", maxRunes)
+	}
+}
+
+// CheckWorkMode requires one of the three work modes.
+func CheckWorkMode(v *fault.Violations, field string, m WorkMode) {
+	if m < WorkModeOnSite || m > WorkModeRemote {
+		v.Add(field, "is required: WORK_MODE_ON_SITE, WORK_MODE_HYBRID or WORK_MODE_REMOTE")
+	}
+}
+
+// CheckDailyRate requires a whole number of euros from 1 to MaxDailyRateEUR.
+func CheckDailyRate(v *fault.Violations, field string, eur int) {
+	if eur <= 0 || eur > MaxDailyRateEUR {
+		v.Add(field, "must be a whole number of euros between 1 and %d", MaxDailyRateEUR)
+	}
+}
+
+// CheckDate requires a YYYY-MM-DD date and returns it; ok is false when it is missing or
+// malformed (the violation is recorded).
+func CheckDate(v *fault.Violations, field, s string) (t time.Time, ok bool) {
+	if s == "" {
+		v.Add(field, "is required")
+		return time.Time{}, false
+	}
+	t, err := dates.Parse(s)
+	if err != nil {
+		v.Add(field, "%s", err.Error())
+		return time.Time{}, false
+	}
+	return t, true
 }
