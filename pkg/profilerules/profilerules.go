@@ -270,8 +270,8 @@ func checkBookings(v *fault.Violations, in []BookingInput) []Booking {
 	var out []Booking
 	for i, b := range in {
 		f := taxonomy.Indexed("bookings", i)
-		start, startOK := requireDate(v, f+".startDate", b.StartDate)
-		end, endOK := requireDate(v, f+".endDate", b.EndDate)
+		start, startOK := taxonomy.CheckDate(v, f+".startDate", b.StartDate)
+		end, endOK := taxonomy.CheckDate(v, f+".endDate", b.EndDate)
 		if startOK && endOK {
 			if end.Before(start) {
 				v.Add(f+".endDate", "must not be before startDate")
@@ -285,17 +285,4 @@ func checkBookings(v *fault.Violations, in []BookingInput) []Booking {
 		out = append(out, Booking{Start: start, End: end})
 	}
 	return out
-}
-
-func requireDate(v *fault.Violations, field, s string) (time.Time, bool) {
-	if s == "" {
-		v.Add(field, "is required")
-		return time.Time{}, false
-	}
-	t, err := dates.Parse(s)
-	if err != nil {
-		v.Add(field, "%s", err.Error())
-		return time.Time{}, false
-	}
-	return t, true
 }
