@@ -43,11 +43,12 @@ type Options struct {
 	StateDir string
 	// PortOffset shifts every port of the cluster (see the package documentation).
 	PortOffset int
-	// Postgres chooses the PostgreSQL server; by default PostgresExternal when a URL is given
-	// (PostgresURL or the variable EnvPostgresURL), otherwise PostgresAuto.
+	// Postgres chooses the PostgreSQL server; by default PostgresExternal when PostgresURL is
+	// given, otherwise PostgresAuto.
 	Postgres PostgresMode
 	// PostgresURL reaches the server's administrative database, from which the cluster
-	// creates its own; default $CAIOMATCH_CLUSTER_POSTGRES_URL, else DefaultPostgresURL.
+	// creates its own; default DefaultPostgresURL. The cluster command reads it from
+	// EnvPostgresURL; the package never reads the environment.
 	PostgresURL string
 	// DatabasePrefix names the components' databases <prefix>_<component>; default
 	// DefaultDatabasePrefix.
@@ -272,7 +273,7 @@ func sameSettings(recorded state, opts Options) error {
 
 // postgresChoice applies the defaults of Options.Postgres and Options.PostgresURL.
 func postgresChoice(opts Options) (PostgresMode, string) {
-	serverURL := cmp.Or(opts.PostgresURL, os.Getenv(EnvPostgresURL))
+	serverURL := opts.PostgresURL
 	mode := opts.Postgres
 	if mode == "" {
 		mode = PostgresAuto

@@ -70,7 +70,7 @@ func up(ctx context.Context, args []string, logger *slog.Logger) error {
 	flags := flag.NewFlagSet("up", flag.ExitOnError)
 	stateDir := flags.String("state", cluster.DefaultStateDir, "state directory (settings, secrets, data, logs)")
 	portOffset := flags.Int("port-offset", 0, "shift every port by this much (fixed at the first start)")
-	postgresURL := flags.String("postgres", "", "PostgreSQL server to create the databases on (default $"+
+	postgresURL := flags.String("postgres", os.Getenv(cluster.EnvPostgresURL), "PostgreSQL server to create the databases on (default $"+
 		cluster.EnvPostgresURL+", else "+cluster.DefaultPostgresURL+", or a private server when that one is unreachable)")
 	privatePostgres := flags.Bool("private-postgres", false, "run a private PostgreSQL server under the state directory")
 	prefix := flags.String("db-prefix", "", "database names <prefix>_<component> (default "+cluster.DefaultDatabasePrefix+")")

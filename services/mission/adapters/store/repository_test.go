@@ -508,11 +508,11 @@ func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
 				t0.Add(time.Minute))
 			return out, nil
 		}
-		claimed, err := updateOnce(ctx, repo, "mission-shortlists", "ev-1", "m1", shortlist)
+		claimed, err := updateOnce(ctx, repo, eventbus.ConsumerMissionShortlists, "ev-1", "m1", shortlist)
 		if err != nil || !claimed {
 			t.Fatalf("first delivery: claimed %v, err %v", claimed, err)
 		}
-		claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-1", "m1", shortlist)
+		claimed, err = updateOnce(ctx, repo, eventbus.ConsumerMissionShortlists, "ev-1", "m1", shortlist)
 		if err != nil || claimed {
 			t.Fatalf("second delivery: claimed %v, err %v", claimed, err)
 		}
@@ -531,11 +531,11 @@ func TestUpdateOnceClaimsEachEventOnce(t *testing.T) {
 		}
 
 		// A failing handler releases its claim, so the redelivery is applied.
-		claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-2", "absent", shortlist)
+		claimed, err = updateOnce(ctx, repo, eventbus.ConsumerMissionShortlists, "ev-2", "absent", shortlist)
 		if fault.KindOf(err) != fault.KindNotFound || claimed {
 			t.Fatalf("unknown mission: claimed %v, err %v", claimed, err)
 		}
-		claimed, err = updateOnce(ctx, repo, "mission-shortlists", "ev-2", "m1", func(m *domain.Mission) (domain.Outcome, error) {
+		claimed, err = updateOnce(ctx, repo, eventbus.ConsumerMissionShortlists, "ev-2", "m1", func(m *domain.Mission) (domain.Outcome, error) {
 			out, _ := m.ApplyShortlist(domain.Proposal{Revision: 2}, t0.Add(2*time.Minute))
 			return out, nil
 		})
