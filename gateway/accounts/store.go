@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,12 +74,23 @@ func NewToken() (string, error) {
 }
 
 // EnsureOperator makes token the bootstrap operator's token, replacing an older one.
+//
+// Replicas starting together run it at once. On PostgreSQL, ON CONFLICT settles only the clash
+// on id; the other replica's uncommitted row with the same token hash makes this insert wait and
+// then fail on the token's unique index. Once that row is committed the statement takes the
+// ON CONFLICT path, so it is tried again.
 func (s *Store) EnsureOperator(ctx context.Context, token string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO accounts (id, role, name, token_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash`,
-		BootstrapOperatorID, string(identity.RoleOperator), "Platform operator", HashToken(token),
-		sqlstore.FormatTime(time.Now()))
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		_, err = s.db.ExecContext(ctx, `INSERT INTO accounts (id, role, name, token_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash`,
+			BootstrapOperatorID, string(identity.RoleOperator), "Platform operator", HashToken(token),
+			sqlstore.FormatTime(time.Now()))
+		if err == nil || !strings.Contains(err.Error(), "SQLSTATE 23505") {
+			break
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("bootstrap operator: %w", err)
 	}
