@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/caiomatch/caiomatch/pkg/scoring"
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
@@ -109,23 +110,11 @@ func (c ScoringConfig) Score(in ScoreInputs) float64 {
 		w.RateFit*v[4] + w.Availability*v[5])
 }
 
-// Component is one named part of a score: it adds Weight × Value, Value in [0,1].
-type Component struct {
-	Name   string
-	Weight float64
-	Value  float64
-	Detail string
-}
-
-// Explanation is why an eligible consultant got their score.
-type Explanation struct {
-	Components []Component
-	// MatchedSkills are the required and nice-to-have skills the consultant has, in the
-	// mission's order (required first).
-	MatchedSkills []string
-	// MissingSkills are the nice-to-have skills the consultant lacks.
-	MissingSkills []string
-}
+// Component and Explanation are the platform's (pkg/scoring): mission keeps them too.
+type (
+	Component   = scoring.Component
+	Explanation = scoring.Explanation
+)
 
 // ScoreInputsOf reads the score inputs of p for m.
 func ScoreInputsOf(s Settings, m Mission, p Profile) ScoreInputs {
@@ -156,12 +145,12 @@ func score(s Settings, m Mission, p Profile) (float64, Explanation) {
 	w := s.Scoring.Weights
 	skillsDetail, matched, missing := skillsDetail(m, p)
 	components := []Component{
-		{ComponentSkills, w.Skills, v[0], skillsDetail},
-		{ComponentSector, w.Sector, v[1], sectorDetail(m.Sector, p.Sectors, in.SectorFit)},
-		{ComponentMissionType, w.MissionType, v[2], missionTypeDetail(m.MissionType, in.MissionTypeMonths)},
-		{ComponentSeniority, w.Seniority, v[3], fmt.Sprintf("%d years of experience, full at %d", p.YearsExperience, fullSeniorityYears)},
-		{ComponentRateFit, w.RateFit, v[4], rateDetail(p.DailyRateEUR, m.MaxDailyRateEUR)},
-		{ComponentAvailability, w.Availability, v[5], availabilityDetail(in.DaysLate, in.ToleranceDays)},
+		{Name: ComponentSkills, Weight: w.Skills, Value: v[0], Detail: skillsDetail},
+		{Name: ComponentSector, Weight: w.Sector, Value: v[1], Detail: sectorDetail(m.Sector, p.Sectors, in.SectorFit)},
+		{Name: ComponentMissionType, Weight: w.MissionType, Value: v[2], Detail: missionTypeDetail(m.MissionType, in.MissionTypeMonths)},
+		{Name: ComponentSeniority, Weight: w.Seniority, Value: v[3], Detail: fmt.Sprintf("%d years of experience, full at %d", p.YearsExperience, fullSeniorityYears)},
+		{Name: ComponentRateFit, Weight: w.RateFit, Value: v[4], Detail: rateDetail(p.DailyRateEUR, m.MaxDailyRateEUR)},
+		{Name: ComponentAvailability, Weight: w.Availability, Value: v[5], Detail: availabilityDetail(in.DaysLate, in.ToleranceDays)},
 	}
 	return s.Scoring.Score(in), Explanation{Components: components, MatchedSkills: matched, MissingSkills: missing}
 }

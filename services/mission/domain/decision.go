@@ -3,6 +3,8 @@ package domain
 import (
 	"slices"
 	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/scoring"
 )
 
 // DecisionKind is what an entry of the decisions trail records. Values match the public enum.
@@ -91,20 +93,12 @@ type Candidate struct {
 	Explanation *Explanation
 }
 
-// Explanation is why matching ranked a candidate where it did.
-type Explanation struct {
-	Components    []ScoreComponent
-	MatchedSkills []string
-	MissingSkills []string
-}
-
-// ScoreComponent is one weighted part of a score.
-type ScoreComponent struct {
-	Name   string
-	Weight float64
-	Value  float64
-	Detail string
-}
+// Explanation is why matching ranked a candidate where it did, and ScoreComponent one weighted
+// part of a score: the platform's (pkg/scoring).
+type (
+	Explanation    = scoring.Explanation
+	ScoreComponent = scoring.Component
+)
 
 func (p Proposal) clone() Proposal {
 	p.Candidates = slices.Clone(p.Candidates)

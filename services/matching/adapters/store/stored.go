@@ -32,19 +32,6 @@ type storedMission struct {
 	MinYearsExperience int           `json:"minYearsExperience"`
 }
 
-type storedExplanation struct {
-	Components    []storedComponent `json:"components"`
-	MatchedSkills []string          `json:"matchedSkills"`
-	MissingSkills []string          `json:"missingSkills"`
-}
-
-type storedComponent struct {
-	Name   string  `json:"name"`
-	Weight float64 `json:"weight"`
-	Value  float64 `json:"value"`
-	Detail string  `json:"detail"`
-}
-
 type storedPlan struct {
 	CreatedAt      time.Time          `json:"createdAt"`
 	ScoringVersion string             `json:"scoringVersion"`
@@ -99,26 +86,16 @@ func decodeMission(id, firmID, status, raw string) (domain.Mission, error) {
 	}, nil
 }
 
-func encodeExplanation(e domain.Explanation) (string, error) {
-	s := storedExplanation{MatchedSkills: e.MatchedSkills, MissingSkills: e.MissingSkills}
-	for _, c := range e.Components {
-		s.Components = append(s.Components, storedComponent{Name: c.Name, Weight: c.Weight, Value: c.Value, Detail: c.Detail})
-	}
-	return encode(s)
-}
+func encodeExplanation(e domain.Explanation) (string, error) { return encode(e) }
 
 // decodeExplanation reads an explanation; an erased profile's is empty.
 func decodeExplanation(raw string) (domain.Explanation, error) {
 	if raw == "" {
 		return domain.Explanation{}, nil
 	}
-	var s storedExplanation
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+	var e domain.Explanation
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
 		return domain.Explanation{}, fmt.Errorf("decode stored explanation: %w", err)
-	}
-	e := domain.Explanation{MatchedSkills: s.MatchedSkills, MissingSkills: s.MissingSkills}
-	for _, c := range s.Components {
-		e.Components = append(e.Components, domain.Component{Name: c.Name, Weight: c.Weight, Value: c.Value, Detail: c.Detail})
 	}
 	return e, nil
 }

@@ -12,36 +12,16 @@ import (
 // storedCandidate is the JSON shape of a proposal's candidate in the candidates column; it
 // decouples the domain type from what is on disk.
 type storedCandidate struct {
-	ProfileID   string             `json:"profileId"`
-	Rank        int                `json:"rank"`
-	Score       float64            `json:"score"`
-	Explanation *storedExplanation `json:"explanation,omitempty"`
-}
-
-type storedExplanation struct {
-	Components    []storedComponent `json:"components"`
-	MatchedSkills []string          `json:"matchedSkills"`
-	MissingSkills []string          `json:"missingSkills"`
-}
-
-type storedComponent struct {
-	Name   string  `json:"name"`
-	Weight float64 `json:"weight"`
-	Value  float64 `json:"value"`
-	Detail string  `json:"detail,omitempty"`
+	ProfileID   string              `json:"profileId"`
+	Rank        int                 `json:"rank"`
+	Score       float64             `json:"score"`
+	Explanation *domain.Explanation `json:"explanation,omitempty"`
 }
 
 func encodeCandidates(cs []domain.Candidate) (string, error) {
 	out := make([]storedCandidate, len(cs))
 	for i, c := range cs {
-		out[i] = storedCandidate{ProfileID: c.ProfileID, Rank: c.Rank, Score: c.Score}
-		if e := c.Explanation; e != nil {
-			se := &storedExplanation{MatchedSkills: e.MatchedSkills, MissingSkills: e.MissingSkills}
-			for _, comp := range e.Components {
-				se.Components = append(se.Components, storedComponent(comp))
-			}
-			out[i].Explanation = se
-		}
+		out[i] = storedCandidate{ProfileID: c.ProfileID, Rank: c.Rank, Score: c.Score, Explanation: c.Explanation}
 	}
 	b, err := json.Marshal(out)
 	return string(b), err
@@ -57,14 +37,7 @@ func decodeCandidates(raw string) ([]domain.Candidate, error) {
 	}
 	out := make([]domain.Candidate, len(stored))
 	for i, s := range stored {
-		out[i] = domain.Candidate{ProfileID: s.ProfileID, Rank: s.Rank, Score: s.Score}
-		if se := s.Explanation; se != nil {
-			e := &domain.Explanation{MatchedSkills: se.MatchedSkills, MissingSkills: se.MissingSkills}
-			for _, comp := range se.Components {
-				e.Components = append(e.Components, domain.ScoreComponent(comp))
-			}
-			out[i].Explanation = e
-		}
+		out[i] = domain.Candidate{ProfileID: s.ProfileID, Rank: s.Rank, Score: s.Score, Explanation: s.Explanation}
 	}
 	return out, nil
 }
