@@ -9,9 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
@@ -138,23 +136,12 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
-	header := msg.Headers()
-	if header == nil {
-		header = nats.Header{}
-	}
-	parent := otel.GetTextMapPropagator().Extract(context.WithoutCancel(ctx), telemetry.HeaderCarrier(header))
-	spanCtx, span := c.tracer.Start(parent, "process "+msg.Subject(), trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithAttributes(
-			attribute.String("messaging.system", "nats"),
-			attribute.String("messaging.destination.name", msg.Subject()),
-			attribute.String("messaging.consumer.group.name", c.spec.Durable),
-			attribute.String("messaging.operation.type", "process"),
-		))
+	spanCtx, span := telemetry.StartProcess(context.WithoutCancel(ctx), c.tracer, msg.Subject(), msg.Headers(), c.spec.Durable)
 	defer span.End()
 
 	env, payload, err := DecodeEnvelope(msg.Data())
 	if err != nil {
-		span.SetStatus(codes.Error, "undecodable")
+		telemetry.Fail(span, nil, "undecodable")
 		c.deadLetter(spanCtx, msg, "undecodable: "+err.Error())
 		return
 	}
@@ -166,8 +153,7 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 		handlerCtx = context.WithValue(spanCtx, streamSeqKey{}, meta.Sequence.Stream)
 	}
 	if err := c.handler(handlerCtx, env, payload); err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, "handler failed")
+		telemetry.Fail(span, err, "handler failed")
 		meta, metaErr := msg.Metadata()
 		if metaErr == nil && int(meta.NumDelivered) >= c.spec.MaxDeliver {
 			c.deadLetter(spanCtx, msg, "gave up after "+fmt.Sprint(meta.NumDelivered)+" deliveries: "+err.Error())

@@ -13,7 +13,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -166,22 +165,14 @@ func (r *Relay) publish(ctx context.Context, p pending) error {
 		_ = json.Unmarshal([]byte(p.traceHeader), &stored)
 	}
 	parent := otel.GetTextMapPropagator().Extract(ctx, stored)
-	spanCtx, span := r.tracer.Start(parent, "publish "+p.subject, trace.WithSpanKind(trace.SpanKindProducer),
-		trace.WithAttributes(
-			attribute.String("messaging.system", "nats"),
-			attribute.String("messaging.destination.name", p.subject),
-			attribute.String("messaging.message.id", p.eventID),
-			attribute.String("messaging.operation.type", "send"),
-		))
-	defer span.End()
 	msg := &nats.Msg{Subject: p.subject, Data: p.data, Header: nats.Header{}}
-	otel.GetTextMapPropagator().Inject(spanCtx, telemetry.HeaderCarrier(msg.Header))
+	spanCtx, span := telemetry.StartPublish(parent, r.tracer, msg, p.eventID)
+	defer span.End()
 	pubCtx, cancel := context.WithTimeout(spanCtx, 10*time.Second)
 	defer cancel()
 	ack, err := r.js.PublishMsg(pubCtx, msg, jetstream.WithMsgID(p.eventID))
 	if err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, "publish failed")
+		telemetry.Fail(span, err, "publish failed")
 		return fmt.Errorf("publish %s: %w", p.subject, err)
 	}
 	if ack.Duplicate {
