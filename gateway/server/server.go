@@ -53,9 +53,9 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.Addr(EnvHTTPAddr, &c.HTTPAddr)
 	env.Secret(EnvOperatorToken, &c.OperatorToken, 16)
 	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
-	env.Addrs("CAIOMATCH_PROFILE_GRPC_ADDR", &c.Backends.ProfileAddr)
-	env.Addrs("CAIOMATCH_MISSION_GRPC_ADDR", &c.Backends.MissionAddr)
-	env.Addrs("CAIOMATCH_MATCHING_GRPC_ADDR", &c.Backends.MatchingAddr)
+	env.Addrs(servicehost.EnvGRPCAddr("profile"), &c.Backends.ProfileAddr)
+	env.Addrs(servicehost.EnvGRPCAddr("mission"), &c.Backends.MissionAddr)
+	env.Addrs(servicehost.EnvGRPCAddr("matching"), &c.Backends.MatchingAddr)
 	return c
 }
 

@@ -1,6 +1,8 @@
 package servicehost
 
 import (
+	"strings"
+
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 )
@@ -57,4 +59,11 @@ func (c Config) DataDirOrDefault() string {
 // single server).
 func (c Config) StreamSettings(cluster string) eventbus.StreamSettings {
 	return eventbus.StreamSettings{Replicas: c.StreamReplicas, Cluster: cluster, AllowUnreplicated: c.AllowUnreplicated}
+}
+
+// EnvGRPCAddr names the variable holding a service's gRPC address: where it listens when it
+// runs alone, and where its callers reach it (CAIOMATCH_<SERVICE>_GRPC_ADDR). One rule for
+// every service, so a service and its callers never disagree on the name.
+func EnvGRPCAddr(service string) string {
+	return "CAIOMATCH_" + strings.ToUpper(service) + "_GRPC_ADDR"
 }

@@ -25,10 +25,14 @@ const Name = "matching"
 // Service is how the service's own main starts it (servicehost.Main).
 var Service = servicehost.Service[Config]{Name: Name, LoadConfig: LoadConfig, ListenAddr: Config.ListenAddr, Run: Run}
 
+// The gRPC address variables, named by servicehost's rule.
+var (
+	EnvGRPCAddr    = servicehost.EnvGRPCAddr(Name)
+	EnvMissionAddr = servicehost.EnvGRPCAddr("mission")
+)
+
 // Environment variables of Config.
 const (
-	EnvGRPCAddr                  = "CAIOMATCH_MATCHING_GRPC_ADDR"
-	EnvMissionAddr               = "CAIOMATCH_MISSION_GRPC_ADDR"
 	EnvDatabaseURL               = "CAIOMATCH_MATCHING_DATABASE_URL"
 	EnvShortlistSize             = "CAIOMATCH_SHORTLIST_SIZE"
 	EnvExposureCap               = "CAIOMATCH_EXPOSURE_CAP"

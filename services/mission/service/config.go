@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/services/mission/app"
 )
 
@@ -46,11 +47,15 @@ const (
 	DevPseudonymKey = "caiomatch-dev-pseudonym-key-do-not-use-in-production"
 )
 
+// The gRPC address variables, named by servicehost's rule.
+var (
+	EnvGRPCAddr    = servicehost.EnvGRPCAddr(Name)
+	EnvProfileAddr = servicehost.EnvGRPCAddr("profile")
+)
+
 // The environment variables LoadConfig reads.
 const (
-	EnvGRPCAddr       = "CAIOMATCH_MISSION_GRPC_ADDR"
 	EnvDatabaseURL    = "CAIOMATCH_MISSION_DATABASE_URL"
-	EnvProfileAddr    = "CAIOMATCH_PROFILE_GRPC_ADDR"
 	EnvOfferTTL       = "CAIOMATCH_OFFER_TTL"
 	EnvPseudonymKey   = "CAIOMATCH_PSEUDONYM_KEY"
 	EnvShutdownGrace  = "CAIOMATCH_MISSION_SHUTDOWN_GRACE"

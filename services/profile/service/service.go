@@ -26,10 +26,14 @@ const Name = "profile"
 // Service is how the service's own main starts it (servicehost.Main).
 var Service = servicehost.Service[Config]{Name: Name, LoadConfig: LoadConfig, ListenAddr: Config.ListenAddr, Run: Run}
 
+// The gRPC address variables, named by servicehost's rule.
+var (
+	EnvGRPCAddr     = servicehost.EnvGRPCAddr(Name)
+	EnvMatchingAddr = servicehost.EnvGRPCAddr("matching")
+)
+
 // The environment variables LoadConfig reads.
 const (
-	EnvGRPCAddr      = "CAIOMATCH_PROFILE_GRPC_ADDR"
-	EnvMatchingAddr  = "CAIOMATCH_MATCHING_GRPC_ADDR"
 	EnvDatabaseURL   = "CAIOMATCH_PROFILE_DATABASE_URL"
 	EnvShutdownGrace = "CAIOMATCH_PROFILE_SHUTDOWN_GRACE"
 )
