@@ -34,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 	})
 	t.Run("set", func(t *testing.T) {
 		cfg, err := load(map[string]string{
-			service.EnvGRPCAddr: "0.0.0.0:7003", service.EnvMissionAddr: "dns:///mission:9102",
+			servicehost.EnvGRPCAddr(service.Name): "0.0.0.0:7003", servicehost.EnvGRPCAddr("mission"): "dns:///mission:9102",
 			service.EnvShortlistSize: "10", service.EnvExposureCap: "7", service.EnvAvailabilityToleranceDays: "30",
 			service.EnvSnapshotInterval: "1m", service.EnvShutdownGrace: "3s",
 		})
@@ -69,8 +69,8 @@ func TestLoadConfig(t *testing.T) {
 		}
 	})
 	for _, tc := range []struct{ name, value string }{
-		{service.EnvGRPCAddr, "nowhere"},
-		{service.EnvMissionAddr, "mission"},
+		{servicehost.EnvGRPCAddr(service.Name), "nowhere"},
+		{servicehost.EnvGRPCAddr("mission"), "mission"},
 		{service.EnvShortlistSize, "0"},
 		{service.EnvShortlistSize, "101"},
 		{service.EnvShortlistSize, "five"},

@@ -25,12 +25,6 @@ const Name = "matching"
 // Service is how the service's own main starts it (servicehost.Main).
 var Service = servicehost.Service[Config]{Name: Name, LoadConfig: LoadConfig, ListenAddr: Config.ListenAddr, Run: Run}
 
-// The gRPC address variables, named by servicehost's rule.
-var (
-	EnvGRPCAddr    = servicehost.EnvGRPCAddr(Name)
-	EnvMissionAddr = servicehost.EnvGRPCAddr("mission")
-)
-
 // Environment variables of Config.
 const (
 	EnvDatabaseURL               = "CAIOMATCH_MATCHING_DATABASE_URL"
@@ -88,8 +82,8 @@ type Config struct {
 // CAIOMATCH_INDEX_SNAPSHOT_INTERVAL, 0 turns the setting off (None).
 func LoadConfig(env *envconfig.Reader) Config {
 	c := Config{ExposureCap: unset, AvailabilityToleranceDays: unset, SnapshotInterval: unset}
-	env.Addr(EnvGRPCAddr, &c.GRPCAddr)
-	env.Addrs(EnvMissionAddr, &c.MissionAddr)
+	env.Addr(servicehost.EnvGRPCAddr(Name), &c.GRPCAddr)
+	env.Addrs(servicehost.EnvGRPCAddr("mission"), &c.MissionAddr)
 	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
 	env.Int(EnvShortlistSize, &c.ShortlistSize, 1, 100)
 	env.Int(EnvExposureCap, &c.ExposureCap, 0, 255)

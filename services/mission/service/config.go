@@ -47,12 +47,6 @@ const (
 	DevPseudonymKey = "caiomatch-dev-pseudonym-key-do-not-use-in-production"
 )
 
-// The gRPC address variables, named by servicehost's rule.
-var (
-	EnvGRPCAddr    = servicehost.EnvGRPCAddr(Name)
-	EnvProfileAddr = servicehost.EnvGRPCAddr("profile")
-)
-
 // The environment variables LoadConfig reads.
 const (
 	EnvDatabaseURL    = "CAIOMATCH_MISSION_DATABASE_URL"
@@ -67,9 +61,9 @@ const (
 // LoadConfig reads the service's settings; what is invalid is reported by env.Err.
 func LoadConfig(env *envconfig.Reader) Config {
 	var c Config
-	env.Addr(EnvGRPCAddr, &c.GRPCAddr)
+	env.Addr(servicehost.EnvGRPCAddr(Name), &c.GRPCAddr)
 	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
-	env.Addrs(EnvProfileAddr, &c.ProfileAddr)
+	env.Addrs(servicehost.EnvGRPCAddr("profile"), &c.ProfileAddr)
 	env.Duration(EnvOfferTTL, &c.OfferTTL, time.Second, maxOfferTTL)
 	env.Secret(EnvPseudonymKey, &c.PseudonymKey, minPseudonymChars)
 	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, 0, maxShutdownGrace)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
+	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/services/profile/service"
 )
 
@@ -50,7 +51,7 @@ func TestLoadConfigNamesEveryBadVariable(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{service.EnvGRPCAddr, service.EnvMatchingAddr, service.EnvDatabaseURL, service.EnvShutdownGrace} {
+	for _, name := range []string{servicehost.EnvGRPCAddr(service.Name), servicehost.EnvGRPCAddr("matching"), service.EnvDatabaseURL, service.EnvShutdownGrace} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -26,12 +26,6 @@ const Name = "profile"
 // Service is how the service's own main starts it (servicehost.Main).
 var Service = servicehost.Service[Config]{Name: Name, LoadConfig: LoadConfig, ListenAddr: Config.ListenAddr, Run: Run}
 
-// The gRPC address variables, named by servicehost's rule.
-var (
-	EnvGRPCAddr     = servicehost.EnvGRPCAddr(Name)
-	EnvMatchingAddr = servicehost.EnvGRPCAddr("matching")
-)
-
 // The environment variables LoadConfig reads.
 const (
 	EnvDatabaseURL   = "CAIOMATCH_PROFILE_DATABASE_URL"
@@ -65,8 +59,8 @@ type Config struct {
 // LoadConfig reads the service's settings; what is invalid is reported by env.Err.
 func LoadConfig(env *envconfig.Reader) Config {
 	var c Config
-	env.Addr(EnvGRPCAddr, &c.GRPCAddr)
-	env.Addrs(EnvMatchingAddr, &c.MatchingAddr)
+	env.Addr(servicehost.EnvGRPCAddr(Name), &c.GRPCAddr)
+	env.Addrs(servicehost.EnvGRPCAddr("matching"), &c.MatchingAddr)
 	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
 	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, 0, maxShutdownGrace)
 	return c
