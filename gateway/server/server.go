@@ -40,22 +40,22 @@ type Config struct {
 	ShutdownGrace time.Duration
 }
 
-// Environment variables of Config.
-const (
-	EnvHTTPAddr      = "CAIOMATCH_HTTP_ADDR"
-	EnvOperatorToken = "CAIOMATCH_OPERATOR_TOKEN"
-	EnvDatabaseURL   = "CAIOMATCH_GATEWAY_DATABASE_URL"
-)
+// envOperatorToken names the variable holding Config.OperatorToken.
+const envOperatorToken = "CAIOMATCH_OPERATOR_TOKEN"
 
-// LoadConfig reads the gateway's settings, the services' addresses included.
+// LoadConfig reads the gateway's settings, the services' addresses included (named by
+// servicehost.EnvGRPCAddr, as the services read their own).
 func LoadConfig(env *envconfig.Reader) Config {
 	var c Config
-	env.Addr(EnvHTTPAddr, &c.HTTPAddr)
-	env.Secret(EnvOperatorToken, &c.OperatorToken, 16)
-	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
-	env.Addrs(servicehost.EnvGRPCAddr("profile"), &c.Backends.ProfileAddr)
-	env.Addrs(servicehost.EnvGRPCAddr("mission"), &c.Backends.MissionAddr)
-	env.Addrs(servicehost.EnvGRPCAddr("matching"), &c.Backends.MatchingAddr)
+	env.Addr("CAIOMATCH_HTTP_ADDR", &c.HTTPAddr)
+	env.Secret(envOperatorToken, &c.OperatorToken, 16)
+	env.DatabaseURL("CAIOMATCH_GATEWAY_DATABASE_URL", &c.DatabaseURL)
+	for _, backend := range []struct {
+		service string
+		addr    *string
+	}{{"profile", &c.Backends.ProfileAddr}, {"mission", &c.Backends.MissionAddr}, {"matching", &c.Backends.MatchingAddr}} {
+		env.Addrs(servicehost.EnvGRPCAddr(backend.service), backend.addr)
+	}
 	return c
 }
 
@@ -99,7 +99,7 @@ type Runtime struct {
 func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) error {
 	cfg = cfg.withDefaults()
 	if cfg.OperatorToken == "" {
-		return errors.New(EnvOperatorToken + " is required")
+		return errors.New(envOperatorToken + " is required")
 	}
 	db, err := servicehost.OpenDatabase(ctx, Name, rt.DataDir, cfg.DatabaseURL, rt.Logger, accounts.Migrations())
 	if err != nil {
