@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/txn"
@@ -128,8 +129,10 @@ type Application struct {
 	// open caches the open missions and their current shortlists; guarded by mu.
 	open map[string]*openMission
 	// generation counts the events that may change who is eligible where (all but declines);
-	// guarded by mu. A staffing plan made at the same generation can be reused.
-	generation uint64
+	// changed under mu. A staffing plan made at the same generation can be reused. It is atomic
+	// so that a staffing plan, holding planMu, can read it without taking mu: the lock order is
+	// mu, then planMu (a decline re-optimises the plan while its event holds mu).
+	generation atomic.Uint64
 	// version is the replica state version open reflects; guarded by mu. reload asks for open
 	// to be read again whole, after a transaction failed with the cache half changed.
 	version uint64

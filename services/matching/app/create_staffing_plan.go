@@ -48,7 +48,7 @@ func (a *Application) CreateStaffingPlan(ctx context.Context, caller identity.Ca
 		a.mu.Unlock()
 		return domain.StaffingPlan{}, err
 	}
-	generation := a.generation
+	generation := a.generation.Load()
 	type row struct {
 		mission  domain.Mission
 		current  *domain.Shortlist
@@ -72,17 +72,17 @@ func (a *Application) CreateStaffingPlan(ctx context.Context, caller identity.Ca
 			rows = append(rows, row{om.mission, om.current, slices.Clone(om.excluded)})
 		}
 	}
-	reuse := a.plan != nil && a.plan.generation == generation && a.plan.day.Equal(settings.Today) &&
-		slices.EqualFunc(a.plan.missionIDs, rows, func(id string, r row) bool { return id == r.mission.ID })
 	a.mu.Unlock()
 	if err := v.Err(); err != nil {
 		return domain.StaffingPlan{}, err
 	}
 
+	// From here on mu is never taken: a decline holds it while it waits for planMu.
 	a.planMu.Lock()
 	defer a.planMu.Unlock()
 	var st *planState
-	if reuse && a.plan != nil && a.plan.generation == generation {
+	if a.plan != nil && a.plan.generation == generation && a.plan.day.Equal(settings.Today) &&
+		slices.EqualFunc(a.plan.missionIDs, rows, func(id string, r row) bool { return id == r.mission.ID }) {
 		st = a.plan
 	} else {
 		st = &planState{slotCol: map[int32]int32{}, removed: map[[2]int32]bool{}, generation: generation, day: settings.Today}
@@ -111,11 +111,9 @@ func (a *Application) CreateStaffingPlan(ctx context.Context, caller identity.Ca
 	plan := a.planOf(st, settings)
 	plan.Reused = st == a.plan
 	plan.SolveMillis = float64(time.Since(started).Microseconds()) / 1000
-	a.mu.Lock()
-	if a.generation == generation {
+	if a.generation.Load() == generation {
 		a.plan = st
 	}
-	a.mu.Unlock()
 	if err := a.store.InTx(ctx, func(ctx context.Context, tx Tx) error { return tx.SaveStaffingPlan(ctx, plan) }); err != nil {
 		return domain.StaffingPlan{}, err
 	}

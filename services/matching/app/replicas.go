@@ -97,7 +97,7 @@ func (a *Application) applyEvent(ctx context.Context, d Delivery, h eventHandler
 	if applied {
 		a.version = version
 		if !st.keepsPlan {
-			a.generation++
+			a.generation.Add(1)
 		}
 		for _, f := range st.committed {
 			f()
@@ -154,7 +154,7 @@ func (a *Application) catchUp(ctx context.Context, q Queries, version uint64) er
 			return err
 		}
 		a.reload, a.version = false, version
-		a.generation++
+		a.generation.Add(1)
 		return nil
 	}
 	if version == a.version {
@@ -175,7 +175,7 @@ func (a *Application) catchUp(ctx context.Context, q Queries, version uint64) er
 		}
 	}
 	a.version = version
-	a.generation++
+	a.generation.Add(1)
 	return nil
 }
 

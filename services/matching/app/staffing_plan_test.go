@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/services/matching/app"
@@ -105,4 +107,50 @@ func TestStaffingPlanRules(t *testing.T) {
 			t.Fatalf("plan without consultants = %+v, %v", plan, err)
 		}
 	})
+}
+
+// TestStaffingPlansAndDeclinesSideBySide makes plans while declines arrive: a decline holds the
+// event lock while it re-optimises the plan, so a plan must never wait for the event lock while
+// it holds the plan (the two used to be taken in opposite orders and could deadlock).
+func TestStaffingPlansAndDeclinesSideBySide(t *testing.T) {
+	h := newHarness(t, config(5, 0))
+	const missions = 12
+	for i := range 8 {
+		h.putProfile(t, profile(pid(i+1), 1+i%5))
+	}
+	for m := range missions {
+		h.submit(t, mission(fmt.Sprintf("m-%02d", m), "firm-1"))
+	}
+	deliveries := make([]app.Delivery, 0, missions*8)
+	for range missions * 8 {
+		deliveries = append(deliveries, h.next())
+	}
+	done := make(chan error, 1)
+	go func() {
+		for m := range missions {
+			for i := range 8 {
+				if err := h.app.ExcludeCandidate(t.Context(), deliveries[m*8+i], fmt.Sprintf("m-%02d", m), pid(i+1), app.ExclusionDeclined); err != nil {
+					done <- err
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	deadline := time.After(60 * time.Second)
+	for {
+		if _, err := h.app.CreateStaffingPlan(t.Context(), operator, nil); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		case <-deadline:
+			t.Fatal("plans and declines did not finish within 60 s: a deadlock")
+		default:
+		}
+	}
 }
