@@ -19,7 +19,8 @@ type Config struct {
 	// CallerKey signs and checks the caller on internal gRPC calls; empty trusts unsigned
 	// callers (a warning is logged).
 	CallerKey string
-	// StreamReplicas of every stream; 0 means 1 alone, eventbus.ClusterReplicas on a cluster.
+	// StreamReplicas of every stream (1 to 5); 0 means 1 alone, eventbus.ClusterReplicas on a
+	// cluster.
 	StreamReplicas int
 	// AllowUnreplicated accepts fewer replicas than a cluster needs, for test clusters only.
 	AllowUnreplicated bool
@@ -42,7 +43,7 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.URLs(EnvNATSURL, &c.NATSURL, "nats", "tls", "ws", "wss")
 	env.Endpoint(EnvOTLPEndpoint, &c.OTLPEndpoint)
 	env.Secret(EnvCallerKey, &c.CallerKey, 16)
-	env.Int(EnvStreamReplicas, &c.StreamReplicas, 1, 5)
+	env.Int(EnvStreamReplicas, &c.StreamReplicas, 0, 5)
 	env.Bool(EnvAllowUnreplicated, &c.AllowUnreplicated)
 	return c
 }

@@ -55,7 +55,9 @@ func (t *Tx) Lock(ctx context.Context, scope, key string) error {
 	if t.locked[name] {
 		return nil
 	}
-	if _, err := t.SQL.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, name); err != nil {
+	// The schema is part of the name: advisory locks are per database, and databases shared by
+	// several schemas (one per test, or per tenant) must not make each other wait.
+	if _, err := t.SQL.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || $1, 0))`, name); err != nil {
 		return fmt.Errorf("lock %s: %w", scope, err)
 	}
 	t.locked[name] = true

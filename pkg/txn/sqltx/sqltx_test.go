@@ -157,3 +157,33 @@ func TestLockMakesReadModifyWriteTakeTurns(t *testing.T) {
 		}
 	}, outbox.Migrations(), inbox.Migrations(), counterTable)
 }
+
+// TestLocksOfOneSchemaDoNotHoldAnother: advisory locks are per database, but two schemas of one
+// database (a test each, or a tenant each) must not wait for each other's names.
+func TestLocksOfOneSchemaDoNotHoldAnother(t *testing.T) {
+	var wakes atomic.Int32
+	first, second := newRunner(sqltest.Postgres(t), &wakes), newRunner(sqltest.Postgres(t), &wakes)
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- first.InTx(context.Background(), func(ctx context.Context, tx *sqltx.Tx) error {
+			if err := tx.Lock(ctx, "counter", "c"); err != nil {
+				return err
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := second.InTx(ctx, func(ctx context.Context, tx *sqltx.Tx) error { return tx.Lock(ctx, "counter", "c") })
+	close(release)
+	if err != nil {
+		t.Fatalf("the same name in another schema waited for the first one: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -89,7 +89,7 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.Int(EnvExposureCap, &c.ExposureCap, 0, 255)
 	env.Int(EnvAvailabilityToleranceDays, &c.AvailabilityToleranceDays, 0, 365)
 	env.Duration(EnvSnapshotInterval, &c.SnapshotInterval, 0, 24*time.Hour)
-	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, time.Millisecond, 10*time.Minute)
+	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, 0, 5*time.Minute)
 	c.ExposureCap = offWhenZero(c.ExposureCap)
 	c.AvailabilityToleranceDays = offWhenZero(c.AvailabilityToleranceDays)
 	c.SnapshotInterval = time.Duration(offWhenZero(int(c.SnapshotInterval)))
