@@ -27,13 +27,13 @@ func Consumers() []ConsumerSpec {
 		// Every profile event: matching keeps its index from them.
 		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMatchingProfiles},
 		{Stream: StreamOf(ProducerMission), Durable: ConsumerMatchingMissions,
-			FilterSubjects: mission("MissionSubmitted", "MissionCancelled", "MissionUpdated", "OfferDeclined", "OfferExpired")},
+			FilterSubjects: mission("MissionSubmitted", "MissionEdited", "MissionCancelled", "MissionUpdated", "OfferDeclined", "OfferExpired")},
 		{Stream: StreamOf(ProducerMatching), Durable: ConsumerMissionShortlists,
 			FilterSubjects: []string{Subject(ProducerMatching, "ShortlistProposed", ">")}},
 		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMissionProfiles,
 			FilterSubjects: []string{Subject(ProducerProfile, "ProfileErased", ">")}},
 		{Stream: StreamOf(ProducerMission), Durable: ConsumerProfileMissions,
-			FilterSubjects: mission("OfferAccepted", "MissionCancelled")},
+			FilterSubjects: mission("OfferAccepted", "MissionCancelled", "StaffingDatesChanged")},
 	}
 }
 

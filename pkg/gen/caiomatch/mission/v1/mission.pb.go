@@ -11,6 +11,7 @@ import (
 	v1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -89,6 +90,10 @@ const (
 	MissionStatus_MISSION_STATUS_STAFFED     MissionStatus = 4
 	MissionStatus_MISSION_STATUS_CANCELLED   MissionStatus = 5
 	MissionStatus_MISSION_STATUS_NO_MATCH    MissionStatus = 6
+	// The staffed mission was ended before its end date, by the firm or the consultant.
+	MissionStatus_MISSION_STATUS_ENDED_EARLY MissionStatus = 7
+	// The staffed mission ran to its end date.
+	MissionStatus_MISSION_STATUS_COMPLETED MissionStatus = 8
 )
 
 // Enum value maps for MissionStatus.
@@ -101,6 +106,8 @@ var (
 		4: "MISSION_STATUS_STAFFED",
 		5: "MISSION_STATUS_CANCELLED",
 		6: "MISSION_STATUS_NO_MATCH",
+		7: "MISSION_STATUS_ENDED_EARLY",
+		8: "MISSION_STATUS_COMPLETED",
 	}
 	MissionStatus_value = map[string]int32{
 		"MISSION_STATUS_UNSPECIFIED": 0,
@@ -110,6 +117,8 @@ var (
 		"MISSION_STATUS_STAFFED":     4,
 		"MISSION_STATUS_CANCELLED":   5,
 		"MISSION_STATUS_NO_MATCH":    6,
+		"MISSION_STATUS_ENDED_EARLY": 7,
+		"MISSION_STATUS_COMPLETED":   8,
 	}
 )
 
@@ -149,8 +158,11 @@ const (
 	OfferStatus_OFFER_STATUS_DECLINED    OfferStatus = 3
 	// The consultant did not answer in time.
 	OfferStatus_OFFER_STATUS_EXPIRED OfferStatus = 4
-	// The mission was cancelled, or staffed, before the consultant answered.
+	// The mission was cancelled, or staffed, before the consultant answered, or the firm took
+	// the offer back.
 	OfferStatus_OFFER_STATUS_WITHDRAWN OfferStatus = 5
+	// The consultant proposed another rate; the firm accepts the counter or withdraws.
+	OfferStatus_OFFER_STATUS_COUNTERED OfferStatus = 6
 )
 
 // Enum value maps for OfferStatus.
@@ -162,6 +174,7 @@ var (
 		3: "OFFER_STATUS_DECLINED",
 		4: "OFFER_STATUS_EXPIRED",
 		5: "OFFER_STATUS_WITHDRAWN",
+		6: "OFFER_STATUS_COUNTERED",
 	}
 	OfferStatus_value = map[string]int32{
 		"OFFER_STATUS_UNSPECIFIED": 0,
@@ -170,6 +183,7 @@ var (
 		"OFFER_STATUS_DECLINED":    3,
 		"OFFER_STATUS_EXPIRED":     4,
 		"OFFER_STATUS_WITHDRAWN":   5,
+		"OFFER_STATUS_COUNTERED":   6,
 	}
 )
 
@@ -203,43 +217,76 @@ func (OfferStatus) EnumDescriptor() ([]byte, []int) {
 type DecisionKind int32
 
 const (
-	DecisionKind_DECISION_KIND_UNSPECIFIED        DecisionKind = 0
-	DecisionKind_DECISION_KIND_MISSION_SUBMITTED  DecisionKind = 1
-	DecisionKind_DECISION_KIND_SHORTLIST_PROPOSED DecisionKind = 2
-	DecisionKind_DECISION_KIND_OFFER_MADE         DecisionKind = 3
-	DecisionKind_DECISION_KIND_OFFER_ACCEPTED     DecisionKind = 4
-	DecisionKind_DECISION_KIND_OFFER_DECLINED     DecisionKind = 5
-	DecisionKind_DECISION_KIND_OFFER_EXPIRED      DecisionKind = 6
-	DecisionKind_DECISION_KIND_OFFER_WITHDRAWN    DecisionKind = 7
-	DecisionKind_DECISION_KIND_MISSION_CANCELLED  DecisionKind = 8
-	DecisionKind_DECISION_KIND_MISSION_STAFFED    DecisionKind = 9
+	DecisionKind_DECISION_KIND_UNSPECIFIED         DecisionKind = 0
+	DecisionKind_DECISION_KIND_MISSION_SUBMITTED   DecisionKind = 1
+	DecisionKind_DECISION_KIND_SHORTLIST_PROPOSED  DecisionKind = 2
+	DecisionKind_DECISION_KIND_OFFER_MADE          DecisionKind = 3
+	DecisionKind_DECISION_KIND_OFFER_ACCEPTED      DecisionKind = 4
+	DecisionKind_DECISION_KIND_OFFER_DECLINED      DecisionKind = 5
+	DecisionKind_DECISION_KIND_OFFER_EXPIRED       DecisionKind = 6
+	DecisionKind_DECISION_KIND_OFFER_WITHDRAWN     DecisionKind = 7
+	DecisionKind_DECISION_KIND_MISSION_CANCELLED   DecisionKind = 8
+	DecisionKind_DECISION_KIND_MISSION_STAFFED     DecisionKind = 9
+	DecisionKind_DECISION_KIND_MISSION_EDITED      DecisionKind = 10
+	DecisionKind_DECISION_KIND_OFFER_COUNTERED     DecisionKind = 11
+	DecisionKind_DECISION_KIND_COUNTER_ACCEPTED    DecisionKind = 12
+	DecisionKind_DECISION_KIND_EXTENSION_REQUESTED DecisionKind = 13
+	DecisionKind_DECISION_KIND_EXTENSION_ACCEPTED  DecisionKind = 14
+	DecisionKind_DECISION_KIND_EXTENSION_DECLINED  DecisionKind = 15
+	DecisionKind_DECISION_KIND_MISSION_ENDED_EARLY DecisionKind = 16
+	DecisionKind_DECISION_KIND_MISSION_COMPLETED   DecisionKind = 17
+	DecisionKind_DECISION_KIND_FEEDBACK_GIVEN      DecisionKind = 18
+	DecisionKind_DECISION_KIND_MATCHING_PAUSED     DecisionKind = 19
+	DecisionKind_DECISION_KIND_MATCHING_RESUMED    DecisionKind = 20
 )
 
 // Enum value maps for DecisionKind.
 var (
 	DecisionKind_name = map[int32]string{
-		0: "DECISION_KIND_UNSPECIFIED",
-		1: "DECISION_KIND_MISSION_SUBMITTED",
-		2: "DECISION_KIND_SHORTLIST_PROPOSED",
-		3: "DECISION_KIND_OFFER_MADE",
-		4: "DECISION_KIND_OFFER_ACCEPTED",
-		5: "DECISION_KIND_OFFER_DECLINED",
-		6: "DECISION_KIND_OFFER_EXPIRED",
-		7: "DECISION_KIND_OFFER_WITHDRAWN",
-		8: "DECISION_KIND_MISSION_CANCELLED",
-		9: "DECISION_KIND_MISSION_STAFFED",
+		0:  "DECISION_KIND_UNSPECIFIED",
+		1:  "DECISION_KIND_MISSION_SUBMITTED",
+		2:  "DECISION_KIND_SHORTLIST_PROPOSED",
+		3:  "DECISION_KIND_OFFER_MADE",
+		4:  "DECISION_KIND_OFFER_ACCEPTED",
+		5:  "DECISION_KIND_OFFER_DECLINED",
+		6:  "DECISION_KIND_OFFER_EXPIRED",
+		7:  "DECISION_KIND_OFFER_WITHDRAWN",
+		8:  "DECISION_KIND_MISSION_CANCELLED",
+		9:  "DECISION_KIND_MISSION_STAFFED",
+		10: "DECISION_KIND_MISSION_EDITED",
+		11: "DECISION_KIND_OFFER_COUNTERED",
+		12: "DECISION_KIND_COUNTER_ACCEPTED",
+		13: "DECISION_KIND_EXTENSION_REQUESTED",
+		14: "DECISION_KIND_EXTENSION_ACCEPTED",
+		15: "DECISION_KIND_EXTENSION_DECLINED",
+		16: "DECISION_KIND_MISSION_ENDED_EARLY",
+		17: "DECISION_KIND_MISSION_COMPLETED",
+		18: "DECISION_KIND_FEEDBACK_GIVEN",
+		19: "DECISION_KIND_MATCHING_PAUSED",
+		20: "DECISION_KIND_MATCHING_RESUMED",
 	}
 	DecisionKind_value = map[string]int32{
-		"DECISION_KIND_UNSPECIFIED":        0,
-		"DECISION_KIND_MISSION_SUBMITTED":  1,
-		"DECISION_KIND_SHORTLIST_PROPOSED": 2,
-		"DECISION_KIND_OFFER_MADE":         3,
-		"DECISION_KIND_OFFER_ACCEPTED":     4,
-		"DECISION_KIND_OFFER_DECLINED":     5,
-		"DECISION_KIND_OFFER_EXPIRED":      6,
-		"DECISION_KIND_OFFER_WITHDRAWN":    7,
-		"DECISION_KIND_MISSION_CANCELLED":  8,
-		"DECISION_KIND_MISSION_STAFFED":    9,
+		"DECISION_KIND_UNSPECIFIED":         0,
+		"DECISION_KIND_MISSION_SUBMITTED":   1,
+		"DECISION_KIND_SHORTLIST_PROPOSED":  2,
+		"DECISION_KIND_OFFER_MADE":          3,
+		"DECISION_KIND_OFFER_ACCEPTED":      4,
+		"DECISION_KIND_OFFER_DECLINED":      5,
+		"DECISION_KIND_OFFER_EXPIRED":       6,
+		"DECISION_KIND_OFFER_WITHDRAWN":     7,
+		"DECISION_KIND_MISSION_CANCELLED":   8,
+		"DECISION_KIND_MISSION_STAFFED":     9,
+		"DECISION_KIND_MISSION_EDITED":      10,
+		"DECISION_KIND_OFFER_COUNTERED":     11,
+		"DECISION_KIND_COUNTER_ACCEPTED":    12,
+		"DECISION_KIND_EXTENSION_REQUESTED": 13,
+		"DECISION_KIND_EXTENSION_ACCEPTED":  14,
+		"DECISION_KIND_EXTENSION_DECLINED":  15,
+		"DECISION_KIND_MISSION_ENDED_EARLY": 16,
+		"DECISION_KIND_MISSION_COMPLETED":   17,
+		"DECISION_KIND_FEEDBACK_GIVEN":      18,
+		"DECISION_KIND_MATCHING_PAUSED":     19,
+		"DECISION_KIND_MATCHING_RESUMED":    20,
 	}
 )
 
@@ -268,6 +315,62 @@ func (x DecisionKind) Number() protoreflect.EnumNumber {
 // Deprecated: Use DecisionKind.Descriptor instead.
 func (DecisionKind) EnumDescriptor() ([]byte, []int) {
 	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{3}
+}
+
+type ExtensionStatus int32
+
+const (
+	ExtensionStatus_EXTENSION_STATUS_UNSPECIFIED ExtensionStatus = 0
+	ExtensionStatus_EXTENSION_STATUS_PENDING     ExtensionStatus = 1
+	ExtensionStatus_EXTENSION_STATUS_ACCEPTED    ExtensionStatus = 2
+	ExtensionStatus_EXTENSION_STATUS_DECLINED    ExtensionStatus = 3
+	// The mission ended, or another extension was accepted, before the consultant answered.
+	ExtensionStatus_EXTENSION_STATUS_WITHDRAWN ExtensionStatus = 4
+)
+
+// Enum value maps for ExtensionStatus.
+var (
+	ExtensionStatus_name = map[int32]string{
+		0: "EXTENSION_STATUS_UNSPECIFIED",
+		1: "EXTENSION_STATUS_PENDING",
+		2: "EXTENSION_STATUS_ACCEPTED",
+		3: "EXTENSION_STATUS_DECLINED",
+		4: "EXTENSION_STATUS_WITHDRAWN",
+	}
+	ExtensionStatus_value = map[string]int32{
+		"EXTENSION_STATUS_UNSPECIFIED": 0,
+		"EXTENSION_STATUS_PENDING":     1,
+		"EXTENSION_STATUS_ACCEPTED":    2,
+		"EXTENSION_STATUS_DECLINED":    3,
+		"EXTENSION_STATUS_WITHDRAWN":   4,
+	}
+)
+
+func (x ExtensionStatus) Enum() *ExtensionStatus {
+	p := new(ExtensionStatus)
+	*p = x
+	return p
+}
+
+func (x ExtensionStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExtensionStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_caiomatch_mission_v1_mission_proto_enumTypes[4].Descriptor()
+}
+
+func (ExtensionStatus) Type() protoreflect.EnumType {
+	return &file_caiomatch_mission_v1_mission_proto_enumTypes[4]
+}
+
+func (x ExtensionStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExtensionStatus.Descriptor instead.
+func (ExtensionStatus) EnumDescriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{4}
 }
 
 // SkillRequirement is a minimum level (1 to 5) for one of the mission's required skills.
@@ -349,8 +452,14 @@ type Mission struct {
 	// required_skill_levels gives a minimum level to some of required_skills; a required skill
 	// without one may be at any level.
 	RequiredSkillLevels []*SkillRequirement `protobuf:"bytes,19,rep,name=required_skill_levels,json=requiredSkillLevels,proto3" json:"required_skill_levels,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// staffed_profile_id is the consultant who accepted, once the mission is staffed.
+	StaffedProfileId string `protobuf:"bytes,20,opt,name=staffed_profile_id,json=staffedProfileId,proto3" json:"staffed_profile_id,omitempty"`
+	// agreed_daily_rate_eur is the rate of the accepted offer (or accepted counter).
+	AgreedDailyRateEur int32 `protobuf:"varint,21,opt,name=agreed_daily_rate_eur,json=agreedDailyRateEur,proto3" json:"agreed_daily_rate_eur,omitempty"`
+	// firm_name is the owning firm's account name.
+	FirmName      string `protobuf:"bytes,22,opt,name=firm_name,json=firmName,proto3" json:"firm_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Mission) Reset() {
@@ -514,6 +623,27 @@ func (x *Mission) GetRequiredSkillLevels() []*SkillRequirement {
 		return x.RequiredSkillLevels
 	}
 	return nil
+}
+
+func (x *Mission) GetStaffedProfileId() string {
+	if x != nil {
+		return x.StaffedProfileId
+	}
+	return ""
+}
+
+func (x *Mission) GetAgreedDailyRateEur() int32 {
+	if x != nil {
+		return x.AgreedDailyRateEur
+	}
+	return 0
+}
+
+func (x *Mission) GetFirmName() string {
+	if x != nil {
+		return x.FirmName
+	}
+	return ""
 }
 
 type CreateMissionRequest struct {
@@ -791,8 +921,10 @@ func (x *GetMissionResponse) GetMission() *Mission {
 type ListMissionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// page_size defaults to 20 and is capped at 100.
-	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// status, when set, keeps only the missions in that status.
+	Status        MissionStatus `protobuf:"varint,3,opt,name=status,proto3,enum=caiomatch.mission.v1.MissionStatus" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -839,6 +971,13 @@ func (x *ListMissionsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListMissionsRequest) GetStatus() MissionStatus {
+	if x != nil {
+		return x.Status
+	}
+	return MissionStatus_MISSION_STATUS_UNSPECIFIED
 }
 
 type ListMissionsResponse struct {
@@ -981,6 +1120,132 @@ func (x *CancelMissionResponse) GetMission() *Mission {
 	return nil
 }
 
+// MissionSummary is what a consultant needs to decide on an offer: never the budget, never
+// other candidates.
+type MissionSummary struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Title          string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	Sector         string                 `protobuf:"bytes,2,opt,name=sector,proto3" json:"sector,omitempty"`
+	SectorName     string                 `protobuf:"bytes,3,opt,name=sector_name,json=sectorName,proto3" json:"sector_name,omitempty"`
+	MissionType    MissionType            `protobuf:"varint,4,opt,name=mission_type,json=missionType,proto3,enum=caiomatch.mission.v1.MissionType" json:"mission_type,omitempty"`
+	StartDate      string                 `protobuf:"bytes,5,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate        string                 `protobuf:"bytes,6,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	DurationMonths int32                  `protobuf:"varint,7,opt,name=duration_months,json=durationMonths,proto3" json:"duration_months,omitempty"`
+	Location       *v1.Location           `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
+	WorkMode       v1.WorkMode            `protobuf:"varint,9,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
+	Languages      []string               `protobuf:"bytes,10,rep,name=languages,proto3" json:"languages,omitempty"`
+	FirmName       string                 `protobuf:"bytes,11,opt,name=firm_name,json=firmName,proto3" json:"firm_name,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MissionSummary) Reset() {
+	*x = MissionSummary{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MissionSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MissionSummary) ProtoMessage() {}
+
+func (x *MissionSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MissionSummary.ProtoReflect.Descriptor instead.
+func (*MissionSummary) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MissionSummary) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *MissionSummary) GetSector() string {
+	if x != nil {
+		return x.Sector
+	}
+	return ""
+}
+
+func (x *MissionSummary) GetSectorName() string {
+	if x != nil {
+		return x.SectorName
+	}
+	return ""
+}
+
+func (x *MissionSummary) GetMissionType() MissionType {
+	if x != nil {
+		return x.MissionType
+	}
+	return MissionType_MISSION_TYPE_UNSPECIFIED
+}
+
+func (x *MissionSummary) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *MissionSummary) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *MissionSummary) GetDurationMonths() int32 {
+	if x != nil {
+		return x.DurationMonths
+	}
+	return 0
+}
+
+func (x *MissionSummary) GetLocation() *v1.Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *MissionSummary) GetWorkMode() v1.WorkMode {
+	if x != nil {
+		return x.WorkMode
+	}
+	return v1.WorkMode(0)
+}
+
+func (x *MissionSummary) GetLanguages() []string {
+	if x != nil {
+		return x.Languages
+	}
+	return nil
+}
+
+func (x *MissionSummary) GetFirmName() string {
+	if x != nil {
+		return x.FirmName
+	}
+	return ""
+}
+
 type Offer struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -995,15 +1260,26 @@ type Offer struct {
 	DeclineReason string `protobuf:"bytes,8,opt,name=decline_reason,json=declineReason,proto3" json:"decline_reason,omitempty"`
 	FirmId        string `protobuf:"bytes,9,opt,name=firm_id,json=firmId,proto3" json:"firm_id,omitempty"`
 	// start_date and end_date are the mission window the acceptance books, "YYYY-MM-DD".
-	StartDate     string `protobuf:"bytes,10,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	EndDate       string `protobuf:"bytes,11,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	StartDate string `protobuf:"bytes,10,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string `protobuf:"bytes,11,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// daily_rate_eur is the rate offered, from 1 to the mission's budget.
+	DailyRateEur int32 `protobuf:"varint,12,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	// message is the firm's note to the consultant.
+	Message string `protobuf:"bytes,13,opt,name=message,proto3" json:"message,omitempty"`
+	// counter_rate_eur is the consultant's counter-proposal; 0 when none.
+	CounterRateEur int32  `protobuf:"varint,14,opt,name=counter_rate_eur,json=counterRateEur,proto3" json:"counter_rate_eur,omitempty"`
+	CounterMessage string `protobuf:"bytes,15,opt,name=counter_message,json=counterMessage,proto3" json:"counter_message,omitempty"`
+	// mission is the summary the consultant decides on.
+	Mission *MissionSummary `protobuf:"bytes,16,opt,name=mission,proto3" json:"mission,omitempty"`
+	// contact_email is the firm's contact, shown to the consultant once the offer is accepted.
+	ContactEmail  string `protobuf:"bytes,17,opt,name=contact_email,json=contactEmail,proto3" json:"contact_email,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1015,7 +1291,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[10]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1028,7 +1304,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{10}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Offer) GetId() string {
@@ -1108,17 +1384,63 @@ func (x *Offer) GetEndDate() string {
 	return ""
 }
 
+func (x *Offer) GetDailyRateEur() int32 {
+	if x != nil {
+		return x.DailyRateEur
+	}
+	return 0
+}
+
+func (x *Offer) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Offer) GetCounterRateEur() int32 {
+	if x != nil {
+		return x.CounterRateEur
+	}
+	return 0
+}
+
+func (x *Offer) GetCounterMessage() string {
+	if x != nil {
+		return x.CounterMessage
+	}
+	return ""
+}
+
+func (x *Offer) GetMission() *MissionSummary {
+	if x != nil {
+		return x.Mission
+	}
+	return nil
+}
+
+func (x *Offer) GetContactEmail() string {
+	if x != nil {
+		return x.ContactEmail
+	}
+	return ""
+}
+
 type MakeOfferRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
-	ProfileId     string                 `protobuf:"bytes,2,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MissionId string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	ProfileId string                 `protobuf:"bytes,2,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	// daily_rate_eur is 1 to the mission's max_daily_rate_eur; 0 offers the consultant's own rate.
+	DailyRateEur int32 `protobuf:"varint,3,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	// message is at most 2000 characters.
+	Message       string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MakeOfferRequest) Reset() {
 	*x = MakeOfferRequest{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1452,7 @@ func (x *MakeOfferRequest) String() string {
 func (*MakeOfferRequest) ProtoMessage() {}
 
 func (x *MakeOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[11]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1465,7 @@ func (x *MakeOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MakeOfferRequest.ProtoReflect.Descriptor instead.
 func (*MakeOfferRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{11}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MakeOfferRequest) GetMissionId() string {
@@ -1160,6 +1482,20 @@ func (x *MakeOfferRequest) GetProfileId() string {
 	return ""
 }
 
+func (x *MakeOfferRequest) GetDailyRateEur() int32 {
+	if x != nil {
+		return x.DailyRateEur
+	}
+	return 0
+}
+
+func (x *MakeOfferRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 type MakeOfferResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
@@ -1169,7 +1505,7 @@ type MakeOfferResponse struct {
 
 func (x *MakeOfferResponse) Reset() {
 	*x = MakeOfferResponse{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1181,7 +1517,7 @@ func (x *MakeOfferResponse) String() string {
 func (*MakeOfferResponse) ProtoMessage() {}
 
 func (x *MakeOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[12]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1194,7 +1530,7 @@ func (x *MakeOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MakeOfferResponse.ProtoReflect.Descriptor instead.
 func (*MakeOfferResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{12}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MakeOfferResponse) GetOffer() *Offer {
@@ -1207,15 +1543,17 @@ func (x *MakeOfferResponse) GetOffer() *Offer {
 type ListOffersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// page_size defaults to 20 and is capped at 100.
-	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// status, when set, keeps only the offers in that status.
+	Status        OfferStatus `protobuf:"varint,3,opt,name=status,proto3,enum=caiomatch.mission.v1.OfferStatus" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListOffersRequest) Reset() {
 	*x = ListOffersRequest{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[13]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1227,7 +1565,7 @@ func (x *ListOffersRequest) String() string {
 func (*ListOffersRequest) ProtoMessage() {}
 
 func (x *ListOffersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[13]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1240,7 +1578,7 @@ func (x *ListOffersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOffersRequest.ProtoReflect.Descriptor instead.
 func (*ListOffersRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{13}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListOffersRequest) GetPageSize() int32 {
@@ -1257,6 +1595,13 @@ func (x *ListOffersRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListOffersRequest) GetStatus() OfferStatus {
+	if x != nil {
+		return x.Status
+	}
+	return OfferStatus_OFFER_STATUS_UNSPECIFIED
+}
+
 type ListOffersResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Offers        []*Offer               `protobuf:"bytes,1,rep,name=offers,proto3" json:"offers,omitempty"`
@@ -1267,7 +1612,7 @@ type ListOffersResponse struct {
 
 func (x *ListOffersResponse) Reset() {
 	*x = ListOffersResponse{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[14]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1279,7 +1624,7 @@ func (x *ListOffersResponse) String() string {
 func (*ListOffersResponse) ProtoMessage() {}
 
 func (x *ListOffersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[14]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1292,7 +1637,7 @@ func (x *ListOffersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOffersResponse.ProtoReflect.Descriptor instead.
 func (*ListOffersResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{14}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListOffersResponse) GetOffers() []*Offer {
@@ -1318,7 +1663,7 @@ type AcceptOfferRequest struct {
 
 func (x *AcceptOfferRequest) Reset() {
 	*x = AcceptOfferRequest{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[15]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1330,7 +1675,7 @@ func (x *AcceptOfferRequest) String() string {
 func (*AcceptOfferRequest) ProtoMessage() {}
 
 func (x *AcceptOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[15]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1343,7 +1688,7 @@ func (x *AcceptOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptOfferRequest.ProtoReflect.Descriptor instead.
 func (*AcceptOfferRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{15}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AcceptOfferRequest) GetId() string {
@@ -1362,7 +1707,7 @@ type AcceptOfferResponse struct {
 
 func (x *AcceptOfferResponse) Reset() {
 	*x = AcceptOfferResponse{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[16]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1374,7 +1719,7 @@ func (x *AcceptOfferResponse) String() string {
 func (*AcceptOfferResponse) ProtoMessage() {}
 
 func (x *AcceptOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[16]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1387,7 +1732,7 @@ func (x *AcceptOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptOfferResponse.ProtoReflect.Descriptor instead.
 func (*AcceptOfferResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{16}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AcceptOfferResponse) GetOffer() *Offer {
@@ -1408,7 +1753,7 @@ type DeclineOfferRequest struct {
 
 func (x *DeclineOfferRequest) Reset() {
 	*x = DeclineOfferRequest{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[17]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1420,7 +1765,7 @@ func (x *DeclineOfferRequest) String() string {
 func (*DeclineOfferRequest) ProtoMessage() {}
 
 func (x *DeclineOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[17]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1433,7 +1778,7 @@ func (x *DeclineOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineOfferRequest.ProtoReflect.Descriptor instead.
 func (*DeclineOfferRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{17}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeclineOfferRequest) GetId() string {
@@ -1459,7 +1804,7 @@ type DeclineOfferResponse struct {
 
 func (x *DeclineOfferResponse) Reset() {
 	*x = DeclineOfferResponse{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[18]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1471,7 +1816,7 @@ func (x *DeclineOfferResponse) String() string {
 func (*DeclineOfferResponse) ProtoMessage() {}
 
 func (x *DeclineOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[18]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1484,7 +1829,7 @@ func (x *DeclineOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineOfferResponse.ProtoReflect.Descriptor instead.
 func (*DeclineOfferResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{18}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeclineOfferResponse) GetOffer() *Offer {
@@ -1514,13 +1859,22 @@ type Decision struct {
 	ScoringVersion    string           `protobuf:"bytes,10,opt,name=scoring_version,json=scoringVersion,proto3" json:"scoring_version,omitempty"`
 	Candidates        []*v11.Candidate `protobuf:"bytes,11,rep,name=candidates,proto3" json:"candidates,omitempty"`
 	EligibleCount     int32            `protobuf:"varint,12,opt,name=eligible_count,json=eligibleCount,proto3" json:"eligible_count,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// For MISSION_EDITED: the JSON names of the fields that changed.
+	ChangedFields []string `protobuf:"bytes,13,rep,name=changed_fields,json=changedFields,proto3" json:"changed_fields,omitempty"`
+	// For OFFER_MADE, OFFER_COUNTERED, COUNTER_ACCEPTED, OFFER_ACCEPTED: the rate.
+	DailyRateEur int32 `protobuf:"varint,14,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	// For EXTENSION_*, MISSION_ENDED_EARLY, MISSION_COMPLETED: the (new) end date.
+	EndDate     string `protobuf:"bytes,15,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	ExtensionId string `protobuf:"bytes,16,opt,name=extension_id,json=extensionId,proto3" json:"extension_id,omitempty"`
+	// For FEEDBACK_GIVEN: the rating, 1 to 5 (the comment stays in the feedback).
+	Rating        int32 `protobuf:"varint,17,opt,name=rating,proto3" json:"rating,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Decision) Reset() {
 	*x = Decision{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[19]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1532,7 +1886,7 @@ func (x *Decision) String() string {
 func (*Decision) ProtoMessage() {}
 
 func (x *Decision) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[19]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1545,7 +1899,7 @@ func (x *Decision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decision.ProtoReflect.Descriptor instead.
 func (*Decision) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{19}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Decision) GetSequence() int64 {
@@ -1632,6 +1986,41 @@ func (x *Decision) GetEligibleCount() int32 {
 	return 0
 }
 
+func (x *Decision) GetChangedFields() []string {
+	if x != nil {
+		return x.ChangedFields
+	}
+	return nil
+}
+
+func (x *Decision) GetDailyRateEur() int32 {
+	if x != nil {
+		return x.DailyRateEur
+	}
+	return 0
+}
+
+func (x *Decision) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *Decision) GetExtensionId() string {
+	if x != nil {
+		return x.ExtensionId
+	}
+	return ""
+}
+
+func (x *Decision) GetRating() int32 {
+	if x != nil {
+		return x.Rating
+	}
+	return 0
+}
+
 type ListDecisionsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
@@ -1641,7 +2030,7 @@ type ListDecisionsRequest struct {
 
 func (x *ListDecisionsRequest) Reset() {
 	*x = ListDecisionsRequest{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[20]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1653,7 +2042,7 @@ func (x *ListDecisionsRequest) String() string {
 func (*ListDecisionsRequest) ProtoMessage() {}
 
 func (x *ListDecisionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[20]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1666,7 +2055,7 @@ func (x *ListDecisionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDecisionsRequest.ProtoReflect.Descriptor instead.
 func (*ListDecisionsRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{20}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListDecisionsRequest) GetMissionId() string {
@@ -1686,7 +2075,7 @@ type ListDecisionsResponse struct {
 
 func (x *ListDecisionsResponse) Reset() {
 	*x = ListDecisionsResponse{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[21]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1698,7 +2087,7 @@ func (x *ListDecisionsResponse) String() string {
 func (*ListDecisionsResponse) ProtoMessage() {}
 
 func (x *ListDecisionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[21]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1711,7 +2100,7 @@ func (x *ListDecisionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDecisionsResponse.ProtoReflect.Descriptor instead.
 func (*ListDecisionsResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{21}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListDecisionsResponse) GetMissionId() string {
@@ -1738,7 +2127,7 @@ type OfferMade struct {
 
 func (x *OfferMade) Reset() {
 	*x = OfferMade{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[22]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1750,7 +2139,7 @@ func (x *OfferMade) String() string {
 func (*OfferMade) ProtoMessage() {}
 
 func (x *OfferMade) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[22]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1763,7 +2152,7 @@ func (x *OfferMade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferMade.ProtoReflect.Descriptor instead.
 func (*OfferMade) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{22}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *OfferMade) GetOffer() *Offer {
@@ -1784,7 +2173,7 @@ type OfferAccepted struct {
 
 func (x *OfferAccepted) Reset() {
 	*x = OfferAccepted{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[23]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1796,7 +2185,7 @@ func (x *OfferAccepted) String() string {
 func (*OfferAccepted) ProtoMessage() {}
 
 func (x *OfferAccepted) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[23]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1809,7 +2198,7 @@ func (x *OfferAccepted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferAccepted.ProtoReflect.Descriptor instead.
 func (*OfferAccepted) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{23}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *OfferAccepted) GetOffer() *Offer {
@@ -1830,7 +2219,7 @@ type OfferDeclined struct {
 
 func (x *OfferDeclined) Reset() {
 	*x = OfferDeclined{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[24]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1842,7 +2231,7 @@ func (x *OfferDeclined) String() string {
 func (*OfferDeclined) ProtoMessage() {}
 
 func (x *OfferDeclined) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[24]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1855,7 +2244,7 @@ func (x *OfferDeclined) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferDeclined.ProtoReflect.Descriptor instead.
 func (*OfferDeclined) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{24}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *OfferDeclined) GetOffer() *Offer {
@@ -1875,7 +2264,7 @@ type OfferExpired struct {
 
 func (x *OfferExpired) Reset() {
 	*x = OfferExpired{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[25]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1887,7 +2276,7 @@ func (x *OfferExpired) String() string {
 func (*OfferExpired) ProtoMessage() {}
 
 func (x *OfferExpired) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[25]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1900,7 +2289,7 @@ func (x *OfferExpired) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferExpired.ProtoReflect.Descriptor instead.
 func (*OfferExpired) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{25}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *OfferExpired) GetOffer() *Offer {
@@ -1920,7 +2309,7 @@ type MissionSubmitted struct {
 
 func (x *MissionSubmitted) Reset() {
 	*x = MissionSubmitted{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[26]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1932,7 +2321,7 @@ func (x *MissionSubmitted) String() string {
 func (*MissionSubmitted) ProtoMessage() {}
 
 func (x *MissionSubmitted) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[26]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1945,7 +2334,7 @@ func (x *MissionSubmitted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissionSubmitted.ProtoReflect.Descriptor instead.
 func (*MissionSubmitted) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{26}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MissionSubmitted) GetMission() *Mission {
@@ -1966,7 +2355,7 @@ type MissionCancelled struct {
 
 func (x *MissionCancelled) Reset() {
 	*x = MissionCancelled{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[27]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1978,7 +2367,7 @@ func (x *MissionCancelled) String() string {
 func (*MissionCancelled) ProtoMessage() {}
 
 func (x *MissionCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[27]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1991,7 +2380,7 @@ func (x *MissionCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissionCancelled.ProtoReflect.Descriptor instead.
 func (*MissionCancelled) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{27}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MissionCancelled) GetMissionId() string {
@@ -2019,7 +2408,7 @@ type MissionUpdated struct {
 
 func (x *MissionUpdated) Reset() {
 	*x = MissionUpdated{}
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[28]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2031,7 +2420,7 @@ func (x *MissionUpdated) String() string {
 func (*MissionUpdated) ProtoMessage() {}
 
 func (x *MissionUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[28]
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2044,7 +2433,7 @@ func (x *MissionUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissionUpdated.ProtoReflect.Descriptor instead.
 func (*MissionUpdated) Descriptor() ([]byte, []int) {
-	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{28}
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MissionUpdated) GetMissionId() string {
@@ -2061,14 +2450,1727 @@ func (x *MissionUpdated) GetStatus() MissionStatus {
 	return MissionStatus_MISSION_STATUS_UNSPECIFIED
 }
 
+type UpdateMissionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// mission holds the new values of the fields update_mask names (JSON names of the create
+	// fields); over HTTP the mask is the body's fields.
+	Mission       *CreateMissionRequest  `protobuf:"bytes,2,opt,name=mission,proto3" json:"mission,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMissionRequest) Reset() {
+	*x = UpdateMissionRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMissionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMissionRequest) ProtoMessage() {}
+
+func (x *UpdateMissionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMissionRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMissionRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *UpdateMissionRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdateMissionRequest) GetMission() *CreateMissionRequest {
+	if x != nil {
+		return x.Mission
+	}
+	return nil
+}
+
+func (x *UpdateMissionRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateMissionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mission       *Mission               `protobuf:"bytes,1,opt,name=mission,proto3" json:"mission,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMissionResponse) Reset() {
+	*x = UpdateMissionResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMissionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMissionResponse) ProtoMessage() {}
+
+func (x *UpdateMissionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMissionResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMissionResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *UpdateMissionResponse) GetMission() *Mission {
+	if x != nil {
+		return x.Mission
+	}
+	return nil
+}
+
+type CounterOfferRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// daily_rate_eur is 1 to 20000.
+	DailyRateEur int32 `protobuf:"varint,2,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	// message is at most 2000 characters.
+	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CounterOfferRequest) Reset() {
+	*x = CounterOfferRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CounterOfferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CounterOfferRequest) ProtoMessage() {}
+
+func (x *CounterOfferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CounterOfferRequest.ProtoReflect.Descriptor instead.
+func (*CounterOfferRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *CounterOfferRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CounterOfferRequest) GetDailyRateEur() int32 {
+	if x != nil {
+		return x.DailyRateEur
+	}
+	return 0
+}
+
+func (x *CounterOfferRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type CounterOfferResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CounterOfferResponse) Reset() {
+	*x = CounterOfferResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CounterOfferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CounterOfferResponse) ProtoMessage() {}
+
+func (x *CounterOfferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CounterOfferResponse.ProtoReflect.Descriptor instead.
+func (*CounterOfferResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *CounterOfferResponse) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+type AcceptCounterRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptCounterRequest) Reset() {
+	*x = AcceptCounterRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptCounterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptCounterRequest) ProtoMessage() {}
+
+func (x *AcceptCounterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptCounterRequest.ProtoReflect.Descriptor instead.
+func (*AcceptCounterRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *AcceptCounterRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type AcceptCounterResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptCounterResponse) Reset() {
+	*x = AcceptCounterResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptCounterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptCounterResponse) ProtoMessage() {}
+
+func (x *AcceptCounterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptCounterResponse.ProtoReflect.Descriptor instead.
+func (*AcceptCounterResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *AcceptCounterResponse) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+type WithdrawOfferRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawOfferRequest) Reset() {
+	*x = WithdrawOfferRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawOfferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawOfferRequest) ProtoMessage() {}
+
+func (x *WithdrawOfferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawOfferRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawOfferRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *WithdrawOfferRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type WithdrawOfferResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawOfferResponse) Reset() {
+	*x = WithdrawOfferResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawOfferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawOfferResponse) ProtoMessage() {}
+
+func (x *WithdrawOfferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawOfferResponse.ProtoReflect.Descriptor instead.
+func (*WithdrawOfferResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *WithdrawOfferResponse) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+type Extension struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	MissionId string                 `protobuf:"bytes,2,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	Status    ExtensionStatus        `protobuf:"varint,3,opt,name=status,proto3,enum=caiomatch.mission.v1.ExtensionStatus" json:"status,omitempty"`
+	// new_end_date is "YYYY-MM-DD", after the current end date; the whole mission stays within
+	// 18 months.
+	NewEndDate    string                 `protobuf:"bytes,4,opt,name=new_end_date,json=newEndDate,proto3" json:"new_end_date,omitempty"`
+	Message       string                 `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	DeclineReason string                 `protobuf:"bytes,6,opt,name=decline_reason,json=declineReason,proto3" json:"decline_reason,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	AnsweredAt    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=answered_at,json=answeredAt,proto3" json:"answered_at,omitempty"`
+	ProfileId     string                 `protobuf:"bytes,9,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	// previous_end_date is the end date when the extension was requested.
+	PreviousEndDate string `protobuf:"bytes,10,opt,name=previous_end_date,json=previousEndDate,proto3" json:"previous_end_date,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Extension) Reset() {
+	*x = Extension{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Extension) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Extension) ProtoMessage() {}
+
+func (x *Extension) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Extension.ProtoReflect.Descriptor instead.
+func (*Extension) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *Extension) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Extension) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *Extension) GetStatus() ExtensionStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ExtensionStatus_EXTENSION_STATUS_UNSPECIFIED
+}
+
+func (x *Extension) GetNewEndDate() string {
+	if x != nil {
+		return x.NewEndDate
+	}
+	return ""
+}
+
+func (x *Extension) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Extension) GetDeclineReason() string {
+	if x != nil {
+		return x.DeclineReason
+	}
+	return ""
+}
+
+func (x *Extension) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Extension) GetAnsweredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnsweredAt
+	}
+	return nil
+}
+
+func (x *Extension) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *Extension) GetPreviousEndDate() string {
+	if x != nil {
+		return x.PreviousEndDate
+	}
+	return ""
+}
+
+type RequestExtensionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	NewEndDate    string                 `protobuf:"bytes,2,opt,name=new_end_date,json=newEndDate,proto3" json:"new_end_date,omitempty"`
+	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestExtensionRequest) Reset() {
+	*x = RequestExtensionRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestExtensionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestExtensionRequest) ProtoMessage() {}
+
+func (x *RequestExtensionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestExtensionRequest.ProtoReflect.Descriptor instead.
+func (*RequestExtensionRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *RequestExtensionRequest) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *RequestExtensionRequest) GetNewEndDate() string {
+	if x != nil {
+		return x.NewEndDate
+	}
+	return ""
+}
+
+func (x *RequestExtensionRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type RequestExtensionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extension     *Extension             `protobuf:"bytes,1,opt,name=extension,proto3" json:"extension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestExtensionResponse) Reset() {
+	*x = RequestExtensionResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestExtensionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestExtensionResponse) ProtoMessage() {}
+
+func (x *RequestExtensionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestExtensionResponse.ProtoReflect.Descriptor instead.
+func (*RequestExtensionResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *RequestExtensionResponse) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+type AcceptExtensionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptExtensionRequest) Reset() {
+	*x = AcceptExtensionRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptExtensionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptExtensionRequest) ProtoMessage() {}
+
+func (x *AcceptExtensionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptExtensionRequest.ProtoReflect.Descriptor instead.
+func (*AcceptExtensionRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *AcceptExtensionRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type AcceptExtensionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extension     *Extension             `protobuf:"bytes,1,opt,name=extension,proto3" json:"extension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptExtensionResponse) Reset() {
+	*x = AcceptExtensionResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptExtensionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptExtensionResponse) ProtoMessage() {}
+
+func (x *AcceptExtensionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptExtensionResponse.ProtoReflect.Descriptor instead.
+func (*AcceptExtensionResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *AcceptExtensionResponse) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+type DeclineExtensionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// reason is required, 1 to 1000 characters.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineExtensionRequest) Reset() {
+	*x = DeclineExtensionRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineExtensionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineExtensionRequest) ProtoMessage() {}
+
+func (x *DeclineExtensionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineExtensionRequest.ProtoReflect.Descriptor instead.
+func (*DeclineExtensionRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *DeclineExtensionRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeclineExtensionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type DeclineExtensionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extension     *Extension             `protobuf:"bytes,1,opt,name=extension,proto3" json:"extension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineExtensionResponse) Reset() {
+	*x = DeclineExtensionResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineExtensionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineExtensionResponse) ProtoMessage() {}
+
+func (x *DeclineExtensionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineExtensionResponse.ProtoReflect.Descriptor instead.
+func (*DeclineExtensionResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *DeclineExtensionResponse) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+type ListExtensionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListExtensionsRequest) Reset() {
+	*x = ListExtensionsRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListExtensionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListExtensionsRequest) ProtoMessage() {}
+
+func (x *ListExtensionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListExtensionsRequest.ProtoReflect.Descriptor instead.
+func (*ListExtensionsRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListExtensionsRequest) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+type ListExtensionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extensions    []*Extension           `protobuf:"bytes,1,rep,name=extensions,proto3" json:"extensions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListExtensionsResponse) Reset() {
+	*x = ListExtensionsResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListExtensionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListExtensionsResponse) ProtoMessage() {}
+
+func (x *ListExtensionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListExtensionsResponse.ProtoReflect.Descriptor instead.
+func (*ListExtensionsResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ListExtensionsResponse) GetExtensions() []*Extension {
+	if x != nil {
+		return x.Extensions
+	}
+	return nil
+}
+
+type EndMissionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// end_date is the new last day, "YYYY-MM-DD", from the start date to before the current end.
+	EndDate string `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// reason is required, 1 to 1000 characters.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndMissionRequest) Reset() {
+	*x = EndMissionRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndMissionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndMissionRequest) ProtoMessage() {}
+
+func (x *EndMissionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndMissionRequest.ProtoReflect.Descriptor instead.
+func (*EndMissionRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *EndMissionRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *EndMissionRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *EndMissionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type EndMissionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mission       *Mission               `protobuf:"bytes,1,opt,name=mission,proto3" json:"mission,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndMissionResponse) Reset() {
+	*x = EndMissionResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndMissionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndMissionResponse) ProtoMessage() {}
+
+func (x *EndMissionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndMissionResponse.ProtoReflect.Descriptor instead.
+func (*EndMissionResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *EndMissionResponse) GetMission() *Mission {
+	if x != nil {
+		return x.Mission
+	}
+	return nil
+}
+
+type Feedback struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MissionId string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	// author_role is FIRM or CONSULTANT.
+	AuthorRole      string `protobuf:"bytes,2,opt,name=author_role,json=authorRole,proto3" json:"author_role,omitempty"`
+	AuthorAccountId string `protobuf:"bytes,3,opt,name=author_account_id,json=authorAccountId,proto3" json:"author_account_id,omitempty"`
+	Rating          int32  `protobuf:"varint,4,opt,name=rating,proto3" json:"rating,omitempty"`
+	Comment         string `protobuf:"bytes,5,opt,name=comment,proto3" json:"comment,omitempty"`
+	// would_staff_again is the firm's answer; false for a consultant's feedback.
+	WouldStaffAgain bool                   `protobuf:"varint,6,opt,name=would_staff_again,json=wouldStaffAgain,proto3" json:"would_staff_again,omitempty"`
+	CreatedAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Feedback) Reset() {
+	*x = Feedback{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Feedback) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Feedback) ProtoMessage() {}
+
+func (x *Feedback) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
+func (*Feedback) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *Feedback) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *Feedback) GetAuthorRole() string {
+	if x != nil {
+		return x.AuthorRole
+	}
+	return ""
+}
+
+func (x *Feedback) GetAuthorAccountId() string {
+	if x != nil {
+		return x.AuthorAccountId
+	}
+	return ""
+}
+
+func (x *Feedback) GetRating() int32 {
+	if x != nil {
+		return x.Rating
+	}
+	return 0
+}
+
+func (x *Feedback) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *Feedback) GetWouldStaffAgain() bool {
+	if x != nil {
+		return x.WouldStaffAgain
+	}
+	return false
+}
+
+func (x *Feedback) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+type GiveFeedbackRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MissionId string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	// rating is 1 to 5.
+	Rating int32 `protobuf:"varint,2,opt,name=rating,proto3" json:"rating,omitempty"`
+	// comment is at most 2000 characters.
+	Comment         string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	WouldStaffAgain bool   `protobuf:"varint,4,opt,name=would_staff_again,json=wouldStaffAgain,proto3" json:"would_staff_again,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GiveFeedbackRequest) Reset() {
+	*x = GiveFeedbackRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GiveFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GiveFeedbackRequest) ProtoMessage() {}
+
+func (x *GiveFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GiveFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*GiveFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *GiveFeedbackRequest) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *GiveFeedbackRequest) GetRating() int32 {
+	if x != nil {
+		return x.Rating
+	}
+	return 0
+}
+
+func (x *GiveFeedbackRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *GiveFeedbackRequest) GetWouldStaffAgain() bool {
+	if x != nil {
+		return x.WouldStaffAgain
+	}
+	return false
+}
+
+type GiveFeedbackResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Feedback      *Feedback              `protobuf:"bytes,1,opt,name=feedback,proto3" json:"feedback,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GiveFeedbackResponse) Reset() {
+	*x = GiveFeedbackResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GiveFeedbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GiveFeedbackResponse) ProtoMessage() {}
+
+func (x *GiveFeedbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GiveFeedbackResponse.ProtoReflect.Descriptor instead.
+func (*GiveFeedbackResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *GiveFeedbackResponse) GetFeedback() *Feedback {
+	if x != nil {
+		return x.Feedback
+	}
+	return nil
+}
+
+type ListFeedbackRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFeedbackRequest) Reset() {
+	*x = ListFeedbackRequest{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFeedbackRequest) ProtoMessage() {}
+
+func (x *ListFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*ListFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ListFeedbackRequest) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+type ListFeedbackResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Feedback      []*Feedback            `protobuf:"bytes,1,rep,name=feedback,proto3" json:"feedback,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFeedbackResponse) Reset() {
+	*x = ListFeedbackResponse{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFeedbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFeedbackResponse) ProtoMessage() {}
+
+func (x *ListFeedbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFeedbackResponse.ProtoReflect.Descriptor instead.
+func (*ListFeedbackResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ListFeedbackResponse) GetFeedback() []*Feedback {
+	if x != nil {
+		return x.Feedback
+	}
+	return nil
+}
+
+// MissionEdited is published when a firm edits a mission not offered yet; matching ranks it
+// again.
+type MissionEdited struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mission       *Mission               `protobuf:"bytes,1,opt,name=mission,proto3" json:"mission,omitempty"`
+	ChangedFields []string               `protobuf:"bytes,2,rep,name=changed_fields,json=changedFields,proto3" json:"changed_fields,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MissionEdited) Reset() {
+	*x = MissionEdited{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MissionEdited) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MissionEdited) ProtoMessage() {}
+
+func (x *MissionEdited) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MissionEdited.ProtoReflect.Descriptor instead.
+func (*MissionEdited) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *MissionEdited) GetMission() *Mission {
+	if x != nil {
+		return x.Mission
+	}
+	return nil
+}
+
+func (x *MissionEdited) GetChangedFields() []string {
+	if x != nil {
+		return x.ChangedFields
+	}
+	return nil
+}
+
+// OfferCountered is published when a consultant counters an offer.
+type OfferCountered struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OfferCountered) Reset() {
+	*x = OfferCountered{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OfferCountered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OfferCountered) ProtoMessage() {}
+
+func (x *OfferCountered) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OfferCountered.ProtoReflect.Descriptor instead.
+func (*OfferCountered) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *OfferCountered) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+// OfferWithdrawn is published when a firm takes back an offer.
+type OfferWithdrawn struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *Offer                 `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OfferWithdrawn) Reset() {
+	*x = OfferWithdrawn{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OfferWithdrawn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OfferWithdrawn) ProtoMessage() {}
+
+func (x *OfferWithdrawn) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OfferWithdrawn.ProtoReflect.Descriptor instead.
+func (*OfferWithdrawn) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *OfferWithdrawn) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+// StaffingDatesChanged is published when a staffed mission's window changes (an extension
+// accepted, an early end): the profile service moves the consultant's booking to
+// start_date..end_date.
+type StaffingDatesChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	ProfileId     string                 `protobuf:"bytes,2,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	StartDate     string                 `protobuf:"bytes,3,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate       string                 `protobuf:"bytes,4,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StaffingDatesChanged) Reset() {
+	*x = StaffingDatesChanged{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StaffingDatesChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StaffingDatesChanged) ProtoMessage() {}
+
+func (x *StaffingDatesChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StaffingDatesChanged.ProtoReflect.Descriptor instead.
+func (*StaffingDatesChanged) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *StaffingDatesChanged) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *StaffingDatesChanged) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *StaffingDatesChanged) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *StaffingDatesChanged) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+// ExtensionRequested, ExtensionAccepted and ExtensionDeclined follow an extension (the decline
+// reason stays in the mission service).
+type ExtensionRequested struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extension     *Extension             `protobuf:"bytes,1,opt,name=extension,proto3" json:"extension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExtensionRequested) Reset() {
+	*x = ExtensionRequested{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExtensionRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExtensionRequested) ProtoMessage() {}
+
+func (x *ExtensionRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExtensionRequested.ProtoReflect.Descriptor instead.
+func (*ExtensionRequested) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ExtensionRequested) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+type ExtensionAccepted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extension     *Extension             `protobuf:"bytes,1,opt,name=extension,proto3" json:"extension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExtensionAccepted) Reset() {
+	*x = ExtensionAccepted{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExtensionAccepted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExtensionAccepted) ProtoMessage() {}
+
+func (x *ExtensionAccepted) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExtensionAccepted.ProtoReflect.Descriptor instead.
+func (*ExtensionAccepted) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *ExtensionAccepted) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+type ExtensionDeclined struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extension     *Extension             `protobuf:"bytes,1,opt,name=extension,proto3" json:"extension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExtensionDeclined) Reset() {
+	*x = ExtensionDeclined{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExtensionDeclined) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExtensionDeclined) ProtoMessage() {}
+
+func (x *ExtensionDeclined) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExtensionDeclined.ProtoReflect.Descriptor instead.
+func (*ExtensionDeclined) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *ExtensionDeclined) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+// FeedbackGiven is published when a party gives feedback; the comment stays in the mission
+// service.
+type FeedbackGiven struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	MissionId       string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	ProfileId       string                 `protobuf:"bytes,2,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	AuthorRole      string                 `protobuf:"bytes,3,opt,name=author_role,json=authorRole,proto3" json:"author_role,omitempty"`
+	Rating          int32                  `protobuf:"varint,4,opt,name=rating,proto3" json:"rating,omitempty"`
+	WouldStaffAgain bool                   `protobuf:"varint,5,opt,name=would_staff_again,json=wouldStaffAgain,proto3" json:"would_staff_again,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *FeedbackGiven) Reset() {
+	*x = FeedbackGiven{}
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeedbackGiven) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeedbackGiven) ProtoMessage() {}
+
+func (x *FeedbackGiven) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_mission_v1_mission_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeedbackGiven.ProtoReflect.Descriptor instead.
+func (*FeedbackGiven) Descriptor() ([]byte, []int) {
+	return file_caiomatch_mission_v1_mission_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *FeedbackGiven) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *FeedbackGiven) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *FeedbackGiven) GetAuthorRole() string {
+	if x != nil {
+		return x.AuthorRole
+	}
+	return ""
+}
+
+func (x *FeedbackGiven) GetRating() int32 {
+	if x != nil {
+		return x.Rating
+	}
+	return 0
+}
+
+func (x *FeedbackGiven) GetWouldStaffAgain() bool {
+	if x != nil {
+		return x.WouldStaffAgain
+	}
+	return false
+}
+
 var File_caiomatch_mission_v1_mission_proto protoreflect.FileDescriptor
 
 const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\n" +
-	"\"caiomatch/mission/v1/mission.proto\x12\x14caiomatch.mission.v1\x1a$caiomatch/matching/v1/matching.proto\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"?\n" +
+	"\"caiomatch/mission/v1/mission.proto\x12\x14caiomatch.mission.v1\x1a$caiomatch/matching/v1/matching.proto\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"?\n" +
 	"\x10SkillRequirement\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
-	"\tmin_level\x18\x02 \x01(\x05R\bminLevel\"\xe8\x06\n" +
+	"\tmin_level\x18\x02 \x01(\x05R\bminLevel\"\xe6\a\n" +
 	"\aMission\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\afirm_id\x18\x02 \x01(\tR\x06firmId\x12\x14\n" +
@@ -2092,7 +4194,10 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"created_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12Z\n" +
-	"\x15required_skill_levels\x18\x13 \x03(\v2&.caiomatch.mission.v1.SkillRequirementR\x13requiredSkillLevels\"\xfe\x04\n" +
+	"\x15required_skill_levels\x18\x13 \x03(\v2&.caiomatch.mission.v1.SkillRequirementR\x13requiredSkillLevels\x12,\n" +
+	"\x12staffed_profile_id\x18\x14 \x01(\tR\x10staffedProfileId\x121\n" +
+	"\x15agreed_daily_rate_eur\x18\x15 \x01(\x05R\x12agreedDailyRateEur\x12\x1b\n" +
+	"\tfirm_name\x18\x16 \x01(\tR\bfirmName\"\xfe\x04\n" +
 	"\x14CreateMissionRequest\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x16\n" +
 	"\x06sector\x18\x02 \x01(\tR\x06sector\x12D\n" +
@@ -2114,18 +4219,34 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\x11GetMissionRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
 	"\x12GetMissionResponse\x127\n" +
-	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"Q\n" +
+	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"\x8e\x01\n" +
 	"\x13ListMissionsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"y\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12;\n" +
+	"\x06status\x18\x03 \x01(\x0e2#.caiomatch.mission.v1.MissionStatusR\x06status\"y\n" +
 	"\x14ListMissionsResponse\x129\n" +
 	"\bmissions\x18\x01 \x03(\v2\x1d.caiomatch.mission.v1.MissionR\bmissions\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"&\n" +
 	"\x14CancelMissionRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"P\n" +
 	"\x15CancelMissionResponse\x127\n" +
-	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"\xbd\x03\n" +
+	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"\xbe\x03\n" +
+	"\x0eMissionSummary\x12\x14\n" +
+	"\x05title\x18\x01 \x01(\tR\x05title\x12\x16\n" +
+	"\x06sector\x18\x02 \x01(\tR\x06sector\x12\x1f\n" +
+	"\vsector_name\x18\x03 \x01(\tR\n" +
+	"sectorName\x12D\n" +
+	"\fmission_type\x18\x04 \x01(\x0e2!.caiomatch.mission.v1.MissionTypeR\vmissionType\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x05 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x06 \x01(\tR\aendDate\x12'\n" +
+	"\x0fduration_months\x18\a \x01(\x05R\x0edurationMonths\x12;\n" +
+	"\blocation\x18\b \x01(\v2\x1f.caiomatch.taxonomy.v1.LocationR\blocation\x12<\n" +
+	"\twork_mode\x18\t \x01(\x0e2\x1f.caiomatch.taxonomy.v1.WorkModeR\bworkMode\x12\x1c\n" +
+	"\tlanguages\x18\n" +
+	" \x03(\tR\tlanguages\x12\x1b\n" +
+	"\tfirm_name\x18\v \x01(\tR\bfirmName\"\xb5\x05\n" +
 	"\x05Offer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -2144,18 +4265,27 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\n" +
 	"start_date\x18\n" +
 	" \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\v \x01(\tR\aendDate\"P\n" +
+	"\bend_date\x18\v \x01(\tR\aendDate\x12$\n" +
+	"\x0edaily_rate_eur\x18\f \x01(\x05R\fdailyRateEur\x12\x18\n" +
+	"\amessage\x18\r \x01(\tR\amessage\x12(\n" +
+	"\x10counter_rate_eur\x18\x0e \x01(\x05R\x0ecounterRateEur\x12'\n" +
+	"\x0fcounter_message\x18\x0f \x01(\tR\x0ecounterMessage\x12>\n" +
+	"\amission\x18\x10 \x01(\v2$.caiomatch.mission.v1.MissionSummaryR\amission\x12#\n" +
+	"\rcontact_email\x18\x11 \x01(\tR\fcontactEmail\"\x90\x01\n" +
 	"\x10MakeOfferRequest\x12\x1d\n" +
 	"\n" +
 	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
 	"\n" +
-	"profile_id\x18\x02 \x01(\tR\tprofileId\"F\n" +
+	"profile_id\x18\x02 \x01(\tR\tprofileId\x12$\n" +
+	"\x0edaily_rate_eur\x18\x03 \x01(\x05R\fdailyRateEur\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"F\n" +
 	"\x11MakeOfferResponse\x121\n" +
-	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"O\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"\x8a\x01\n" +
 	"\x11ListOffersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"q\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x129\n" +
+	"\x06status\x18\x03 \x01(\x0e2!.caiomatch.mission.v1.OfferStatusR\x06status\"q\n" +
 	"\x12ListOffersResponse\x123\n" +
 	"\x06offers\x18\x01 \x03(\v2\x1b.caiomatch.mission.v1.OfferR\x06offers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"$\n" +
@@ -2167,7 +4297,7 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"I\n" +
 	"\x14DeclineOfferResponse\x121\n" +
-	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"\xe6\x03\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"\x89\x05\n" +
 	"\bDecision\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x03R\bsequence\x12*\n" +
 	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x126\n" +
@@ -2185,7 +4315,12 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\n" +
 	"candidates\x18\v \x03(\v2 .caiomatch.matching.v1.CandidateR\n" +
 	"candidates\x12%\n" +
-	"\x0eeligible_count\x18\f \x01(\x05R\religibleCount\"5\n" +
+	"\x0eeligible_count\x18\f \x01(\x05R\religibleCount\x12%\n" +
+	"\x0echanged_fields\x18\r \x03(\tR\rchangedFields\x12$\n" +
+	"\x0edaily_rate_eur\x18\x0e \x01(\x05R\fdailyRateEur\x12\x19\n" +
+	"\bend_date\x18\x0f \x01(\tR\aendDate\x12!\n" +
+	"\fextension_id\x18\x10 \x01(\tR\vextensionId\x12\x16\n" +
+	"\x06rating\x18\x11 \x01(\x05R\x06rating\"5\n" +
 	"\x14ListDecisionsRequest\x12\x1d\n" +
 	"\n" +
 	"mission_id\x18\x01 \x01(\tR\tmissionId\"t\n" +
@@ -2210,13 +4345,135 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\x0eMissionUpdated\x12\x1d\n" +
 	"\n" +
 	"mission_id\x18\x01 \x01(\tR\tmissionId\x12;\n" +
-	"\x06status\x18\x02 \x01(\x0e2#.caiomatch.mission.v1.MissionStatusR\x06status*\xbb\x01\n" +
+	"\x06status\x18\x02 \x01(\x0e2#.caiomatch.mission.v1.MissionStatusR\x06status\"\xa9\x01\n" +
+	"\x14UpdateMissionRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12D\n" +
+	"\amission\x18\x02 \x01(\v2*.caiomatch.mission.v1.CreateMissionRequestR\amission\x12;\n" +
+	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"P\n" +
+	"\x15UpdateMissionResponse\x127\n" +
+	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"e\n" +
+	"\x13CounterOfferRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12$\n" +
+	"\x0edaily_rate_eur\x18\x02 \x01(\x05R\fdailyRateEur\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"I\n" +
+	"\x14CounterOfferResponse\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"&\n" +
+	"\x14AcceptCounterRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"J\n" +
+	"\x15AcceptCounterResponse\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"&\n" +
+	"\x14WithdrawOfferRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"J\n" +
+	"\x15WithdrawOfferResponse\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"\x9f\x03\n" +
+	"\tExtension\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x02 \x01(\tR\tmissionId\x12=\n" +
+	"\x06status\x18\x03 \x01(\x0e2%.caiomatch.mission.v1.ExtensionStatusR\x06status\x12 \n" +
+	"\fnew_end_date\x18\x04 \x01(\tR\n" +
+	"newEndDate\x12\x18\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\x12%\n" +
+	"\x0edecline_reason\x18\x06 \x01(\tR\rdeclineReason\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12;\n" +
+	"\vanswered_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"answeredAt\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\t \x01(\tR\tprofileId\x12*\n" +
+	"\x11previous_end_date\x18\n" +
+	" \x01(\tR\x0fpreviousEndDate\"t\n" +
+	"\x17RequestExtensionRequest\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12 \n" +
+	"\fnew_end_date\x18\x02 \x01(\tR\n" +
+	"newEndDate\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"Y\n" +
+	"\x18RequestExtensionResponse\x12=\n" +
+	"\textension\x18\x01 \x01(\v2\x1f.caiomatch.mission.v1.ExtensionR\textension\"(\n" +
+	"\x16AcceptExtensionRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"X\n" +
+	"\x17AcceptExtensionResponse\x12=\n" +
+	"\textension\x18\x01 \x01(\v2\x1f.caiomatch.mission.v1.ExtensionR\textension\"A\n" +
+	"\x17DeclineExtensionRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"Y\n" +
+	"\x18DeclineExtensionResponse\x12=\n" +
+	"\textension\x18\x01 \x01(\v2\x1f.caiomatch.mission.v1.ExtensionR\textension\"6\n" +
+	"\x15ListExtensionsRequest\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\"Y\n" +
+	"\x16ListExtensionsResponse\x12?\n" +
+	"\n" +
+	"extensions\x18\x01 \x03(\v2\x1f.caiomatch.mission.v1.ExtensionR\n" +
+	"extensions\"V\n" +
+	"\x11EndMissionRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
+	"\bend_date\x18\x02 \x01(\tR\aendDate\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"M\n" +
+	"\x12EndMissionResponse\x127\n" +
+	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\"\x8f\x02\n" +
+	"\bFeedback\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1f\n" +
+	"\vauthor_role\x18\x02 \x01(\tR\n" +
+	"authorRole\x12*\n" +
+	"\x11author_account_id\x18\x03 \x01(\tR\x0fauthorAccountId\x12\x16\n" +
+	"\x06rating\x18\x04 \x01(\x05R\x06rating\x12\x18\n" +
+	"\acomment\x18\x05 \x01(\tR\acomment\x12*\n" +
+	"\x11would_staff_again\x18\x06 \x01(\bR\x0fwouldStaffAgain\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x92\x01\n" +
+	"\x13GiveFeedbackRequest\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x16\n" +
+	"\x06rating\x18\x02 \x01(\x05R\x06rating\x12\x18\n" +
+	"\acomment\x18\x03 \x01(\tR\acomment\x12*\n" +
+	"\x11would_staff_again\x18\x04 \x01(\bR\x0fwouldStaffAgain\"R\n" +
+	"\x14GiveFeedbackResponse\x12:\n" +
+	"\bfeedback\x18\x01 \x01(\v2\x1e.caiomatch.mission.v1.FeedbackR\bfeedback\"4\n" +
+	"\x13ListFeedbackRequest\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\"R\n" +
+	"\x14ListFeedbackResponse\x12:\n" +
+	"\bfeedback\x18\x01 \x03(\v2\x1e.caiomatch.mission.v1.FeedbackR\bfeedback\"o\n" +
+	"\rMissionEdited\x127\n" +
+	"\amission\x18\x01 \x01(\v2\x1d.caiomatch.mission.v1.MissionR\amission\x12%\n" +
+	"\x0echanged_fields\x18\x02 \x03(\tR\rchangedFields\"C\n" +
+	"\x0eOfferCountered\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"C\n" +
+	"\x0eOfferWithdrawn\x121\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"\x8e\x01\n" +
+	"\x14StaffingDatesChanged\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x02 \x01(\tR\tprofileId\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x03 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x04 \x01(\tR\aendDate\"S\n" +
+	"\x12ExtensionRequested\x12=\n" +
+	"\textension\x18\x01 \x01(\v2\x1f.caiomatch.mission.v1.ExtensionR\textension\"R\n" +
+	"\x11ExtensionAccepted\x12=\n" +
+	"\textension\x18\x01 \x01(\v2\x1f.caiomatch.mission.v1.ExtensionR\textension\"R\n" +
+	"\x11ExtensionDeclined\x12=\n" +
+	"\textension\x18\x01 \x01(\v2\x1f.caiomatch.mission.v1.ExtensionR\textension\"\xb2\x01\n" +
+	"\rFeedbackGiven\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x02 \x01(\tR\tprofileId\x12\x1f\n" +
+	"\vauthor_role\x18\x03 \x01(\tR\n" +
+	"authorRole\x12\x16\n" +
+	"\x06rating\x18\x04 \x01(\x05R\x06rating\x12*\n" +
+	"\x11would_staff_again\x18\x05 \x01(\bR\x0fwouldStaffAgain*\xbb\x01\n" +
 	"\vMissionType\x12\x1c\n" +
 	"\x18MISSION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18MISSION_TYPE_AI_STRATEGY\x10\x01\x12&\n" +
 	"\"MISSION_TYPE_TRANSFORMATION_LAUNCH\x10\x02\x12\"\n" +
 	"\x1eMISSION_TYPE_CHANGE_MANAGEMENT\x10\x03\x12$\n" +
-	" MISSION_TYPE_RISK_AND_COMPLIANCE\x10\x04*\xe0\x01\n" +
+	" MISSION_TYPE_RISK_AND_COMPLIANCE\x10\x04*\x9e\x02\n" +
 	"\rMissionStatus\x12\x1e\n" +
 	"\x1aMISSION_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18MISSION_STATUS_SUBMITTED\x10\x01\x12\x1e\n" +
@@ -2224,14 +4481,17 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\x16MISSION_STATUS_OFFERED\x10\x03\x12\x1a\n" +
 	"\x16MISSION_STATUS_STAFFED\x10\x04\x12\x1c\n" +
 	"\x18MISSION_STATUS_CANCELLED\x10\x05\x12\x1b\n" +
-	"\x17MISSION_STATUS_NO_MATCH\x10\x06*\xb1\x01\n" +
+	"\x17MISSION_STATUS_NO_MATCH\x10\x06\x12\x1e\n" +
+	"\x1aMISSION_STATUS_ENDED_EARLY\x10\a\x12\x1c\n" +
+	"\x18MISSION_STATUS_COMPLETED\x10\b*\xcd\x01\n" +
 	"\vOfferStatus\x12\x1c\n" +
 	"\x18OFFER_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14OFFER_STATUS_PENDING\x10\x01\x12\x19\n" +
 	"\x15OFFER_STATUS_ACCEPTED\x10\x02\x12\x19\n" +
 	"\x15OFFER_STATUS_DECLINED\x10\x03\x12\x18\n" +
 	"\x14OFFER_STATUS_EXPIRED\x10\x04\x12\x1a\n" +
-	"\x16OFFER_STATUS_WITHDRAWN\x10\x05*\xe6\x02\n" +
+	"\x16OFFER_STATUS_WITHDRAWN\x10\x05\x12\x1a\n" +
+	"\x16OFFER_STATUS_COUNTERED\x10\x06*\xf7\x05\n" +
 	"\fDecisionKind\x12\x1d\n" +
 	"\x19DECISION_KIND_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fDECISION_KIND_MISSION_SUBMITTED\x10\x01\x12$\n" +
@@ -2242,7 +4502,25 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\x1bDECISION_KIND_OFFER_EXPIRED\x10\x06\x12!\n" +
 	"\x1dDECISION_KIND_OFFER_WITHDRAWN\x10\a\x12#\n" +
 	"\x1fDECISION_KIND_MISSION_CANCELLED\x10\b\x12!\n" +
-	"\x1dDECISION_KIND_MISSION_STAFFED\x10\t2\xa0\a\n" +
+	"\x1dDECISION_KIND_MISSION_STAFFED\x10\t\x12 \n" +
+	"\x1cDECISION_KIND_MISSION_EDITED\x10\n" +
+	"\x12!\n" +
+	"\x1dDECISION_KIND_OFFER_COUNTERED\x10\v\x12\"\n" +
+	"\x1eDECISION_KIND_COUNTER_ACCEPTED\x10\f\x12%\n" +
+	"!DECISION_KIND_EXTENSION_REQUESTED\x10\r\x12$\n" +
+	" DECISION_KIND_EXTENSION_ACCEPTED\x10\x0e\x12$\n" +
+	" DECISION_KIND_EXTENSION_DECLINED\x10\x0f\x12%\n" +
+	"!DECISION_KIND_MISSION_ENDED_EARLY\x10\x10\x12#\n" +
+	"\x1fDECISION_KIND_MISSION_COMPLETED\x10\x11\x12 \n" +
+	"\x1cDECISION_KIND_FEEDBACK_GIVEN\x10\x12\x12!\n" +
+	"\x1dDECISION_KIND_MATCHING_PAUSED\x10\x13\x12\"\n" +
+	"\x1eDECISION_KIND_MATCHING_RESUMED\x10\x14*\xaf\x01\n" +
+	"\x0fExtensionStatus\x12 \n" +
+	"\x1cEXTENSION_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18EXTENSION_STATUS_PENDING\x10\x01\x12\x1d\n" +
+	"\x19EXTENSION_STATUS_ACCEPTED\x10\x02\x12\x1d\n" +
+	"\x19EXTENSION_STATUS_DECLINED\x10\x03\x12\x1e\n" +
+	"\x1aEXTENSION_STATUS_WITHDRAWN\x10\x042\xb7\x10\n" +
 	"\x0eMissionService\x12h\n" +
 	"\rCreateMission\x12*.caiomatch.mission.v1.CreateMissionRequest\x1a+.caiomatch.mission.v1.CreateMissionResponse\x12_\n" +
 	"\n" +
@@ -2254,7 +4532,19 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"ListOffers\x12'.caiomatch.mission.v1.ListOffersRequest\x1a(.caiomatch.mission.v1.ListOffersResponse\x12b\n" +
 	"\vAcceptOffer\x12(.caiomatch.mission.v1.AcceptOfferRequest\x1a).caiomatch.mission.v1.AcceptOfferResponse\x12e\n" +
 	"\fDeclineOffer\x12).caiomatch.mission.v1.DeclineOfferRequest\x1a*.caiomatch.mission.v1.DeclineOfferResponse\x12h\n" +
-	"\rListDecisions\x12*.caiomatch.mission.v1.ListDecisionsRequest\x1a+.caiomatch.mission.v1.ListDecisionsResponseBGZEgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1;missionv1b\x06proto3"
+	"\rListDecisions\x12*.caiomatch.mission.v1.ListDecisionsRequest\x1a+.caiomatch.mission.v1.ListDecisionsResponse\x12h\n" +
+	"\rUpdateMission\x12*.caiomatch.mission.v1.UpdateMissionRequest\x1a+.caiomatch.mission.v1.UpdateMissionResponse\x12e\n" +
+	"\fCounterOffer\x12).caiomatch.mission.v1.CounterOfferRequest\x1a*.caiomatch.mission.v1.CounterOfferResponse\x12h\n" +
+	"\rAcceptCounter\x12*.caiomatch.mission.v1.AcceptCounterRequest\x1a+.caiomatch.mission.v1.AcceptCounterResponse\x12h\n" +
+	"\rWithdrawOffer\x12*.caiomatch.mission.v1.WithdrawOfferRequest\x1a+.caiomatch.mission.v1.WithdrawOfferResponse\x12q\n" +
+	"\x10RequestExtension\x12-.caiomatch.mission.v1.RequestExtensionRequest\x1a..caiomatch.mission.v1.RequestExtensionResponse\x12n\n" +
+	"\x0fAcceptExtension\x12,.caiomatch.mission.v1.AcceptExtensionRequest\x1a-.caiomatch.mission.v1.AcceptExtensionResponse\x12q\n" +
+	"\x10DeclineExtension\x12-.caiomatch.mission.v1.DeclineExtensionRequest\x1a..caiomatch.mission.v1.DeclineExtensionResponse\x12k\n" +
+	"\x0eListExtensions\x12+.caiomatch.mission.v1.ListExtensionsRequest\x1a,.caiomatch.mission.v1.ListExtensionsResponse\x12_\n" +
+	"\n" +
+	"EndMission\x12'.caiomatch.mission.v1.EndMissionRequest\x1a(.caiomatch.mission.v1.EndMissionResponse\x12e\n" +
+	"\fGiveFeedback\x12).caiomatch.mission.v1.GiveFeedbackRequest\x1a*.caiomatch.mission.v1.GiveFeedbackResponse\x12e\n" +
+	"\fListFeedback\x12).caiomatch.mission.v1.ListFeedbackRequest\x1a*.caiomatch.mission.v1.ListFeedbackResponseBGZEgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1;missionv1b\x06proto3"
 
 var (
 	file_caiomatch_mission_v1_mission_proto_rawDescOnce sync.Once
@@ -2268,104 +4558,190 @@ func file_caiomatch_mission_v1_mission_proto_rawDescGZIP() []byte {
 	return file_caiomatch_mission_v1_mission_proto_rawDescData
 }
 
-var file_caiomatch_mission_v1_mission_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_caiomatch_mission_v1_mission_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_caiomatch_mission_v1_mission_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_caiomatch_mission_v1_mission_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_caiomatch_mission_v1_mission_proto_goTypes = []any{
-	(MissionType)(0),              // 0: caiomatch.mission.v1.MissionType
-	(MissionStatus)(0),            // 1: caiomatch.mission.v1.MissionStatus
-	(OfferStatus)(0),              // 2: caiomatch.mission.v1.OfferStatus
-	(DecisionKind)(0),             // 3: caiomatch.mission.v1.DecisionKind
-	(*SkillRequirement)(nil),      // 4: caiomatch.mission.v1.SkillRequirement
-	(*Mission)(nil),               // 5: caiomatch.mission.v1.Mission
-	(*CreateMissionRequest)(nil),  // 6: caiomatch.mission.v1.CreateMissionRequest
-	(*CreateMissionResponse)(nil), // 7: caiomatch.mission.v1.CreateMissionResponse
-	(*GetMissionRequest)(nil),     // 8: caiomatch.mission.v1.GetMissionRequest
-	(*GetMissionResponse)(nil),    // 9: caiomatch.mission.v1.GetMissionResponse
-	(*ListMissionsRequest)(nil),   // 10: caiomatch.mission.v1.ListMissionsRequest
-	(*ListMissionsResponse)(nil),  // 11: caiomatch.mission.v1.ListMissionsResponse
-	(*CancelMissionRequest)(nil),  // 12: caiomatch.mission.v1.CancelMissionRequest
-	(*CancelMissionResponse)(nil), // 13: caiomatch.mission.v1.CancelMissionResponse
-	(*Offer)(nil),                 // 14: caiomatch.mission.v1.Offer
-	(*MakeOfferRequest)(nil),      // 15: caiomatch.mission.v1.MakeOfferRequest
-	(*MakeOfferResponse)(nil),     // 16: caiomatch.mission.v1.MakeOfferResponse
-	(*ListOffersRequest)(nil),     // 17: caiomatch.mission.v1.ListOffersRequest
-	(*ListOffersResponse)(nil),    // 18: caiomatch.mission.v1.ListOffersResponse
-	(*AcceptOfferRequest)(nil),    // 19: caiomatch.mission.v1.AcceptOfferRequest
-	(*AcceptOfferResponse)(nil),   // 20: caiomatch.mission.v1.AcceptOfferResponse
-	(*DeclineOfferRequest)(nil),   // 21: caiomatch.mission.v1.DeclineOfferRequest
-	(*DeclineOfferResponse)(nil),  // 22: caiomatch.mission.v1.DeclineOfferResponse
-	(*Decision)(nil),              // 23: caiomatch.mission.v1.Decision
-	(*ListDecisionsRequest)(nil),  // 24: caiomatch.mission.v1.ListDecisionsRequest
-	(*ListDecisionsResponse)(nil), // 25: caiomatch.mission.v1.ListDecisionsResponse
-	(*OfferMade)(nil),             // 26: caiomatch.mission.v1.OfferMade
-	(*OfferAccepted)(nil),         // 27: caiomatch.mission.v1.OfferAccepted
-	(*OfferDeclined)(nil),         // 28: caiomatch.mission.v1.OfferDeclined
-	(*OfferExpired)(nil),          // 29: caiomatch.mission.v1.OfferExpired
-	(*MissionSubmitted)(nil),      // 30: caiomatch.mission.v1.MissionSubmitted
-	(*MissionCancelled)(nil),      // 31: caiomatch.mission.v1.MissionCancelled
-	(*MissionUpdated)(nil),        // 32: caiomatch.mission.v1.MissionUpdated
-	(*v1.Location)(nil),           // 33: caiomatch.taxonomy.v1.Location
-	(v1.WorkMode)(0),              // 34: caiomatch.taxonomy.v1.WorkMode
-	(*timestamppb.Timestamp)(nil), // 35: google.protobuf.Timestamp
-	(*v11.Candidate)(nil),         // 36: caiomatch.matching.v1.Candidate
+	(MissionType)(0),                 // 0: caiomatch.mission.v1.MissionType
+	(MissionStatus)(0),               // 1: caiomatch.mission.v1.MissionStatus
+	(OfferStatus)(0),                 // 2: caiomatch.mission.v1.OfferStatus
+	(DecisionKind)(0),                // 3: caiomatch.mission.v1.DecisionKind
+	(ExtensionStatus)(0),             // 4: caiomatch.mission.v1.ExtensionStatus
+	(*SkillRequirement)(nil),         // 5: caiomatch.mission.v1.SkillRequirement
+	(*Mission)(nil),                  // 6: caiomatch.mission.v1.Mission
+	(*CreateMissionRequest)(nil),     // 7: caiomatch.mission.v1.CreateMissionRequest
+	(*CreateMissionResponse)(nil),    // 8: caiomatch.mission.v1.CreateMissionResponse
+	(*GetMissionRequest)(nil),        // 9: caiomatch.mission.v1.GetMissionRequest
+	(*GetMissionResponse)(nil),       // 10: caiomatch.mission.v1.GetMissionResponse
+	(*ListMissionsRequest)(nil),      // 11: caiomatch.mission.v1.ListMissionsRequest
+	(*ListMissionsResponse)(nil),     // 12: caiomatch.mission.v1.ListMissionsResponse
+	(*CancelMissionRequest)(nil),     // 13: caiomatch.mission.v1.CancelMissionRequest
+	(*CancelMissionResponse)(nil),    // 14: caiomatch.mission.v1.CancelMissionResponse
+	(*MissionSummary)(nil),           // 15: caiomatch.mission.v1.MissionSummary
+	(*Offer)(nil),                    // 16: caiomatch.mission.v1.Offer
+	(*MakeOfferRequest)(nil),         // 17: caiomatch.mission.v1.MakeOfferRequest
+	(*MakeOfferResponse)(nil),        // 18: caiomatch.mission.v1.MakeOfferResponse
+	(*ListOffersRequest)(nil),        // 19: caiomatch.mission.v1.ListOffersRequest
+	(*ListOffersResponse)(nil),       // 20: caiomatch.mission.v1.ListOffersResponse
+	(*AcceptOfferRequest)(nil),       // 21: caiomatch.mission.v1.AcceptOfferRequest
+	(*AcceptOfferResponse)(nil),      // 22: caiomatch.mission.v1.AcceptOfferResponse
+	(*DeclineOfferRequest)(nil),      // 23: caiomatch.mission.v1.DeclineOfferRequest
+	(*DeclineOfferResponse)(nil),     // 24: caiomatch.mission.v1.DeclineOfferResponse
+	(*Decision)(nil),                 // 25: caiomatch.mission.v1.Decision
+	(*ListDecisionsRequest)(nil),     // 26: caiomatch.mission.v1.ListDecisionsRequest
+	(*ListDecisionsResponse)(nil),    // 27: caiomatch.mission.v1.ListDecisionsResponse
+	(*OfferMade)(nil),                // 28: caiomatch.mission.v1.OfferMade
+	(*OfferAccepted)(nil),            // 29: caiomatch.mission.v1.OfferAccepted
+	(*OfferDeclined)(nil),            // 30: caiomatch.mission.v1.OfferDeclined
+	(*OfferExpired)(nil),             // 31: caiomatch.mission.v1.OfferExpired
+	(*MissionSubmitted)(nil),         // 32: caiomatch.mission.v1.MissionSubmitted
+	(*MissionCancelled)(nil),         // 33: caiomatch.mission.v1.MissionCancelled
+	(*MissionUpdated)(nil),           // 34: caiomatch.mission.v1.MissionUpdated
+	(*UpdateMissionRequest)(nil),     // 35: caiomatch.mission.v1.UpdateMissionRequest
+	(*UpdateMissionResponse)(nil),    // 36: caiomatch.mission.v1.UpdateMissionResponse
+	(*CounterOfferRequest)(nil),      // 37: caiomatch.mission.v1.CounterOfferRequest
+	(*CounterOfferResponse)(nil),     // 38: caiomatch.mission.v1.CounterOfferResponse
+	(*AcceptCounterRequest)(nil),     // 39: caiomatch.mission.v1.AcceptCounterRequest
+	(*AcceptCounterResponse)(nil),    // 40: caiomatch.mission.v1.AcceptCounterResponse
+	(*WithdrawOfferRequest)(nil),     // 41: caiomatch.mission.v1.WithdrawOfferRequest
+	(*WithdrawOfferResponse)(nil),    // 42: caiomatch.mission.v1.WithdrawOfferResponse
+	(*Extension)(nil),                // 43: caiomatch.mission.v1.Extension
+	(*RequestExtensionRequest)(nil),  // 44: caiomatch.mission.v1.RequestExtensionRequest
+	(*RequestExtensionResponse)(nil), // 45: caiomatch.mission.v1.RequestExtensionResponse
+	(*AcceptExtensionRequest)(nil),   // 46: caiomatch.mission.v1.AcceptExtensionRequest
+	(*AcceptExtensionResponse)(nil),  // 47: caiomatch.mission.v1.AcceptExtensionResponse
+	(*DeclineExtensionRequest)(nil),  // 48: caiomatch.mission.v1.DeclineExtensionRequest
+	(*DeclineExtensionResponse)(nil), // 49: caiomatch.mission.v1.DeclineExtensionResponse
+	(*ListExtensionsRequest)(nil),    // 50: caiomatch.mission.v1.ListExtensionsRequest
+	(*ListExtensionsResponse)(nil),   // 51: caiomatch.mission.v1.ListExtensionsResponse
+	(*EndMissionRequest)(nil),        // 52: caiomatch.mission.v1.EndMissionRequest
+	(*EndMissionResponse)(nil),       // 53: caiomatch.mission.v1.EndMissionResponse
+	(*Feedback)(nil),                 // 54: caiomatch.mission.v1.Feedback
+	(*GiveFeedbackRequest)(nil),      // 55: caiomatch.mission.v1.GiveFeedbackRequest
+	(*GiveFeedbackResponse)(nil),     // 56: caiomatch.mission.v1.GiveFeedbackResponse
+	(*ListFeedbackRequest)(nil),      // 57: caiomatch.mission.v1.ListFeedbackRequest
+	(*ListFeedbackResponse)(nil),     // 58: caiomatch.mission.v1.ListFeedbackResponse
+	(*MissionEdited)(nil),            // 59: caiomatch.mission.v1.MissionEdited
+	(*OfferCountered)(nil),           // 60: caiomatch.mission.v1.OfferCountered
+	(*OfferWithdrawn)(nil),           // 61: caiomatch.mission.v1.OfferWithdrawn
+	(*StaffingDatesChanged)(nil),     // 62: caiomatch.mission.v1.StaffingDatesChanged
+	(*ExtensionRequested)(nil),       // 63: caiomatch.mission.v1.ExtensionRequested
+	(*ExtensionAccepted)(nil),        // 64: caiomatch.mission.v1.ExtensionAccepted
+	(*ExtensionDeclined)(nil),        // 65: caiomatch.mission.v1.ExtensionDeclined
+	(*FeedbackGiven)(nil),            // 66: caiomatch.mission.v1.FeedbackGiven
+	(*v1.Location)(nil),              // 67: caiomatch.taxonomy.v1.Location
+	(v1.WorkMode)(0),                 // 68: caiomatch.taxonomy.v1.WorkMode
+	(*timestamppb.Timestamp)(nil),    // 69: google.protobuf.Timestamp
+	(*v11.Candidate)(nil),            // 70: caiomatch.matching.v1.Candidate
+	(*fieldmaskpb.FieldMask)(nil),    // 71: google.protobuf.FieldMask
 }
 var file_caiomatch_mission_v1_mission_proto_depIdxs = []int32{
 	0,  // 0: caiomatch.mission.v1.Mission.mission_type:type_name -> caiomatch.mission.v1.MissionType
-	33, // 1: caiomatch.mission.v1.Mission.location:type_name -> caiomatch.taxonomy.v1.Location
-	34, // 2: caiomatch.mission.v1.Mission.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	67, // 1: caiomatch.mission.v1.Mission.location:type_name -> caiomatch.taxonomy.v1.Location
+	68, // 2: caiomatch.mission.v1.Mission.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
 	1,  // 3: caiomatch.mission.v1.Mission.status:type_name -> caiomatch.mission.v1.MissionStatus
-	35, // 4: caiomatch.mission.v1.Mission.created_at:type_name -> google.protobuf.Timestamp
-	35, // 5: caiomatch.mission.v1.Mission.updated_at:type_name -> google.protobuf.Timestamp
-	4,  // 6: caiomatch.mission.v1.Mission.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
+	69, // 4: caiomatch.mission.v1.Mission.created_at:type_name -> google.protobuf.Timestamp
+	69, // 5: caiomatch.mission.v1.Mission.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 6: caiomatch.mission.v1.Mission.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
 	0,  // 7: caiomatch.mission.v1.CreateMissionRequest.mission_type:type_name -> caiomatch.mission.v1.MissionType
-	33, // 8: caiomatch.mission.v1.CreateMissionRequest.location:type_name -> caiomatch.taxonomy.v1.Location
-	34, // 9: caiomatch.mission.v1.CreateMissionRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	4,  // 10: caiomatch.mission.v1.CreateMissionRequest.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
-	5,  // 11: caiomatch.mission.v1.CreateMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
-	5,  // 12: caiomatch.mission.v1.GetMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
-	5,  // 13: caiomatch.mission.v1.ListMissionsResponse.missions:type_name -> caiomatch.mission.v1.Mission
-	5,  // 14: caiomatch.mission.v1.CancelMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
-	2,  // 15: caiomatch.mission.v1.Offer.status:type_name -> caiomatch.mission.v1.OfferStatus
-	35, // 16: caiomatch.mission.v1.Offer.created_at:type_name -> google.protobuf.Timestamp
-	35, // 17: caiomatch.mission.v1.Offer.expires_at:type_name -> google.protobuf.Timestamp
-	35, // 18: caiomatch.mission.v1.Offer.answered_at:type_name -> google.protobuf.Timestamp
-	14, // 19: caiomatch.mission.v1.MakeOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
-	14, // 20: caiomatch.mission.v1.ListOffersResponse.offers:type_name -> caiomatch.mission.v1.Offer
-	14, // 21: caiomatch.mission.v1.AcceptOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
-	14, // 22: caiomatch.mission.v1.DeclineOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
-	35, // 23: caiomatch.mission.v1.Decision.at:type_name -> google.protobuf.Timestamp
-	3,  // 24: caiomatch.mission.v1.Decision.kind:type_name -> caiomatch.mission.v1.DecisionKind
-	36, // 25: caiomatch.mission.v1.Decision.candidates:type_name -> caiomatch.matching.v1.Candidate
-	23, // 26: caiomatch.mission.v1.ListDecisionsResponse.decisions:type_name -> caiomatch.mission.v1.Decision
-	14, // 27: caiomatch.mission.v1.OfferMade.offer:type_name -> caiomatch.mission.v1.Offer
-	14, // 28: caiomatch.mission.v1.OfferAccepted.offer:type_name -> caiomatch.mission.v1.Offer
-	14, // 29: caiomatch.mission.v1.OfferDeclined.offer:type_name -> caiomatch.mission.v1.Offer
-	14, // 30: caiomatch.mission.v1.OfferExpired.offer:type_name -> caiomatch.mission.v1.Offer
-	5,  // 31: caiomatch.mission.v1.MissionSubmitted.mission:type_name -> caiomatch.mission.v1.Mission
-	1,  // 32: caiomatch.mission.v1.MissionUpdated.status:type_name -> caiomatch.mission.v1.MissionStatus
-	6,  // 33: caiomatch.mission.v1.MissionService.CreateMission:input_type -> caiomatch.mission.v1.CreateMissionRequest
-	8,  // 34: caiomatch.mission.v1.MissionService.GetMission:input_type -> caiomatch.mission.v1.GetMissionRequest
-	10, // 35: caiomatch.mission.v1.MissionService.ListMissions:input_type -> caiomatch.mission.v1.ListMissionsRequest
-	12, // 36: caiomatch.mission.v1.MissionService.CancelMission:input_type -> caiomatch.mission.v1.CancelMissionRequest
-	15, // 37: caiomatch.mission.v1.MissionService.MakeOffer:input_type -> caiomatch.mission.v1.MakeOfferRequest
-	17, // 38: caiomatch.mission.v1.MissionService.ListOffers:input_type -> caiomatch.mission.v1.ListOffersRequest
-	19, // 39: caiomatch.mission.v1.MissionService.AcceptOffer:input_type -> caiomatch.mission.v1.AcceptOfferRequest
-	21, // 40: caiomatch.mission.v1.MissionService.DeclineOffer:input_type -> caiomatch.mission.v1.DeclineOfferRequest
-	24, // 41: caiomatch.mission.v1.MissionService.ListDecisions:input_type -> caiomatch.mission.v1.ListDecisionsRequest
-	7,  // 42: caiomatch.mission.v1.MissionService.CreateMission:output_type -> caiomatch.mission.v1.CreateMissionResponse
-	9,  // 43: caiomatch.mission.v1.MissionService.GetMission:output_type -> caiomatch.mission.v1.GetMissionResponse
-	11, // 44: caiomatch.mission.v1.MissionService.ListMissions:output_type -> caiomatch.mission.v1.ListMissionsResponse
-	13, // 45: caiomatch.mission.v1.MissionService.CancelMission:output_type -> caiomatch.mission.v1.CancelMissionResponse
-	16, // 46: caiomatch.mission.v1.MissionService.MakeOffer:output_type -> caiomatch.mission.v1.MakeOfferResponse
-	18, // 47: caiomatch.mission.v1.MissionService.ListOffers:output_type -> caiomatch.mission.v1.ListOffersResponse
-	20, // 48: caiomatch.mission.v1.MissionService.AcceptOffer:output_type -> caiomatch.mission.v1.AcceptOfferResponse
-	22, // 49: caiomatch.mission.v1.MissionService.DeclineOffer:output_type -> caiomatch.mission.v1.DeclineOfferResponse
-	25, // 50: caiomatch.mission.v1.MissionService.ListDecisions:output_type -> caiomatch.mission.v1.ListDecisionsResponse
-	42, // [42:51] is the sub-list for method output_type
-	33, // [33:42] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	67, // 8: caiomatch.mission.v1.CreateMissionRequest.location:type_name -> caiomatch.taxonomy.v1.Location
+	68, // 9: caiomatch.mission.v1.CreateMissionRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	5,  // 10: caiomatch.mission.v1.CreateMissionRequest.required_skill_levels:type_name -> caiomatch.mission.v1.SkillRequirement
+	6,  // 11: caiomatch.mission.v1.CreateMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	6,  // 12: caiomatch.mission.v1.GetMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	1,  // 13: caiomatch.mission.v1.ListMissionsRequest.status:type_name -> caiomatch.mission.v1.MissionStatus
+	6,  // 14: caiomatch.mission.v1.ListMissionsResponse.missions:type_name -> caiomatch.mission.v1.Mission
+	6,  // 15: caiomatch.mission.v1.CancelMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	0,  // 16: caiomatch.mission.v1.MissionSummary.mission_type:type_name -> caiomatch.mission.v1.MissionType
+	67, // 17: caiomatch.mission.v1.MissionSummary.location:type_name -> caiomatch.taxonomy.v1.Location
+	68, // 18: caiomatch.mission.v1.MissionSummary.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	2,  // 19: caiomatch.mission.v1.Offer.status:type_name -> caiomatch.mission.v1.OfferStatus
+	69, // 20: caiomatch.mission.v1.Offer.created_at:type_name -> google.protobuf.Timestamp
+	69, // 21: caiomatch.mission.v1.Offer.expires_at:type_name -> google.protobuf.Timestamp
+	69, // 22: caiomatch.mission.v1.Offer.answered_at:type_name -> google.protobuf.Timestamp
+	15, // 23: caiomatch.mission.v1.Offer.mission:type_name -> caiomatch.mission.v1.MissionSummary
+	16, // 24: caiomatch.mission.v1.MakeOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
+	2,  // 25: caiomatch.mission.v1.ListOffersRequest.status:type_name -> caiomatch.mission.v1.OfferStatus
+	16, // 26: caiomatch.mission.v1.ListOffersResponse.offers:type_name -> caiomatch.mission.v1.Offer
+	16, // 27: caiomatch.mission.v1.AcceptOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
+	16, // 28: caiomatch.mission.v1.DeclineOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
+	69, // 29: caiomatch.mission.v1.Decision.at:type_name -> google.protobuf.Timestamp
+	3,  // 30: caiomatch.mission.v1.Decision.kind:type_name -> caiomatch.mission.v1.DecisionKind
+	70, // 31: caiomatch.mission.v1.Decision.candidates:type_name -> caiomatch.matching.v1.Candidate
+	25, // 32: caiomatch.mission.v1.ListDecisionsResponse.decisions:type_name -> caiomatch.mission.v1.Decision
+	16, // 33: caiomatch.mission.v1.OfferMade.offer:type_name -> caiomatch.mission.v1.Offer
+	16, // 34: caiomatch.mission.v1.OfferAccepted.offer:type_name -> caiomatch.mission.v1.Offer
+	16, // 35: caiomatch.mission.v1.OfferDeclined.offer:type_name -> caiomatch.mission.v1.Offer
+	16, // 36: caiomatch.mission.v1.OfferExpired.offer:type_name -> caiomatch.mission.v1.Offer
+	6,  // 37: caiomatch.mission.v1.MissionSubmitted.mission:type_name -> caiomatch.mission.v1.Mission
+	1,  // 38: caiomatch.mission.v1.MissionUpdated.status:type_name -> caiomatch.mission.v1.MissionStatus
+	7,  // 39: caiomatch.mission.v1.UpdateMissionRequest.mission:type_name -> caiomatch.mission.v1.CreateMissionRequest
+	71, // 40: caiomatch.mission.v1.UpdateMissionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	6,  // 41: caiomatch.mission.v1.UpdateMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	16, // 42: caiomatch.mission.v1.CounterOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
+	16, // 43: caiomatch.mission.v1.AcceptCounterResponse.offer:type_name -> caiomatch.mission.v1.Offer
+	16, // 44: caiomatch.mission.v1.WithdrawOfferResponse.offer:type_name -> caiomatch.mission.v1.Offer
+	4,  // 45: caiomatch.mission.v1.Extension.status:type_name -> caiomatch.mission.v1.ExtensionStatus
+	69, // 46: caiomatch.mission.v1.Extension.created_at:type_name -> google.protobuf.Timestamp
+	69, // 47: caiomatch.mission.v1.Extension.answered_at:type_name -> google.protobuf.Timestamp
+	43, // 48: caiomatch.mission.v1.RequestExtensionResponse.extension:type_name -> caiomatch.mission.v1.Extension
+	43, // 49: caiomatch.mission.v1.AcceptExtensionResponse.extension:type_name -> caiomatch.mission.v1.Extension
+	43, // 50: caiomatch.mission.v1.DeclineExtensionResponse.extension:type_name -> caiomatch.mission.v1.Extension
+	43, // 51: caiomatch.mission.v1.ListExtensionsResponse.extensions:type_name -> caiomatch.mission.v1.Extension
+	6,  // 52: caiomatch.mission.v1.EndMissionResponse.mission:type_name -> caiomatch.mission.v1.Mission
+	69, // 53: caiomatch.mission.v1.Feedback.created_at:type_name -> google.protobuf.Timestamp
+	54, // 54: caiomatch.mission.v1.GiveFeedbackResponse.feedback:type_name -> caiomatch.mission.v1.Feedback
+	54, // 55: caiomatch.mission.v1.ListFeedbackResponse.feedback:type_name -> caiomatch.mission.v1.Feedback
+	6,  // 56: caiomatch.mission.v1.MissionEdited.mission:type_name -> caiomatch.mission.v1.Mission
+	16, // 57: caiomatch.mission.v1.OfferCountered.offer:type_name -> caiomatch.mission.v1.Offer
+	16, // 58: caiomatch.mission.v1.OfferWithdrawn.offer:type_name -> caiomatch.mission.v1.Offer
+	43, // 59: caiomatch.mission.v1.ExtensionRequested.extension:type_name -> caiomatch.mission.v1.Extension
+	43, // 60: caiomatch.mission.v1.ExtensionAccepted.extension:type_name -> caiomatch.mission.v1.Extension
+	43, // 61: caiomatch.mission.v1.ExtensionDeclined.extension:type_name -> caiomatch.mission.v1.Extension
+	7,  // 62: caiomatch.mission.v1.MissionService.CreateMission:input_type -> caiomatch.mission.v1.CreateMissionRequest
+	9,  // 63: caiomatch.mission.v1.MissionService.GetMission:input_type -> caiomatch.mission.v1.GetMissionRequest
+	11, // 64: caiomatch.mission.v1.MissionService.ListMissions:input_type -> caiomatch.mission.v1.ListMissionsRequest
+	13, // 65: caiomatch.mission.v1.MissionService.CancelMission:input_type -> caiomatch.mission.v1.CancelMissionRequest
+	17, // 66: caiomatch.mission.v1.MissionService.MakeOffer:input_type -> caiomatch.mission.v1.MakeOfferRequest
+	19, // 67: caiomatch.mission.v1.MissionService.ListOffers:input_type -> caiomatch.mission.v1.ListOffersRequest
+	21, // 68: caiomatch.mission.v1.MissionService.AcceptOffer:input_type -> caiomatch.mission.v1.AcceptOfferRequest
+	23, // 69: caiomatch.mission.v1.MissionService.DeclineOffer:input_type -> caiomatch.mission.v1.DeclineOfferRequest
+	26, // 70: caiomatch.mission.v1.MissionService.ListDecisions:input_type -> caiomatch.mission.v1.ListDecisionsRequest
+	35, // 71: caiomatch.mission.v1.MissionService.UpdateMission:input_type -> caiomatch.mission.v1.UpdateMissionRequest
+	37, // 72: caiomatch.mission.v1.MissionService.CounterOffer:input_type -> caiomatch.mission.v1.CounterOfferRequest
+	39, // 73: caiomatch.mission.v1.MissionService.AcceptCounter:input_type -> caiomatch.mission.v1.AcceptCounterRequest
+	41, // 74: caiomatch.mission.v1.MissionService.WithdrawOffer:input_type -> caiomatch.mission.v1.WithdrawOfferRequest
+	44, // 75: caiomatch.mission.v1.MissionService.RequestExtension:input_type -> caiomatch.mission.v1.RequestExtensionRequest
+	46, // 76: caiomatch.mission.v1.MissionService.AcceptExtension:input_type -> caiomatch.mission.v1.AcceptExtensionRequest
+	48, // 77: caiomatch.mission.v1.MissionService.DeclineExtension:input_type -> caiomatch.mission.v1.DeclineExtensionRequest
+	50, // 78: caiomatch.mission.v1.MissionService.ListExtensions:input_type -> caiomatch.mission.v1.ListExtensionsRequest
+	52, // 79: caiomatch.mission.v1.MissionService.EndMission:input_type -> caiomatch.mission.v1.EndMissionRequest
+	55, // 80: caiomatch.mission.v1.MissionService.GiveFeedback:input_type -> caiomatch.mission.v1.GiveFeedbackRequest
+	57, // 81: caiomatch.mission.v1.MissionService.ListFeedback:input_type -> caiomatch.mission.v1.ListFeedbackRequest
+	8,  // 82: caiomatch.mission.v1.MissionService.CreateMission:output_type -> caiomatch.mission.v1.CreateMissionResponse
+	10, // 83: caiomatch.mission.v1.MissionService.GetMission:output_type -> caiomatch.mission.v1.GetMissionResponse
+	12, // 84: caiomatch.mission.v1.MissionService.ListMissions:output_type -> caiomatch.mission.v1.ListMissionsResponse
+	14, // 85: caiomatch.mission.v1.MissionService.CancelMission:output_type -> caiomatch.mission.v1.CancelMissionResponse
+	18, // 86: caiomatch.mission.v1.MissionService.MakeOffer:output_type -> caiomatch.mission.v1.MakeOfferResponse
+	20, // 87: caiomatch.mission.v1.MissionService.ListOffers:output_type -> caiomatch.mission.v1.ListOffersResponse
+	22, // 88: caiomatch.mission.v1.MissionService.AcceptOffer:output_type -> caiomatch.mission.v1.AcceptOfferResponse
+	24, // 89: caiomatch.mission.v1.MissionService.DeclineOffer:output_type -> caiomatch.mission.v1.DeclineOfferResponse
+	27, // 90: caiomatch.mission.v1.MissionService.ListDecisions:output_type -> caiomatch.mission.v1.ListDecisionsResponse
+	36, // 91: caiomatch.mission.v1.MissionService.UpdateMission:output_type -> caiomatch.mission.v1.UpdateMissionResponse
+	38, // 92: caiomatch.mission.v1.MissionService.CounterOffer:output_type -> caiomatch.mission.v1.CounterOfferResponse
+	40, // 93: caiomatch.mission.v1.MissionService.AcceptCounter:output_type -> caiomatch.mission.v1.AcceptCounterResponse
+	42, // 94: caiomatch.mission.v1.MissionService.WithdrawOffer:output_type -> caiomatch.mission.v1.WithdrawOfferResponse
+	45, // 95: caiomatch.mission.v1.MissionService.RequestExtension:output_type -> caiomatch.mission.v1.RequestExtensionResponse
+	47, // 96: caiomatch.mission.v1.MissionService.AcceptExtension:output_type -> caiomatch.mission.v1.AcceptExtensionResponse
+	49, // 97: caiomatch.mission.v1.MissionService.DeclineExtension:output_type -> caiomatch.mission.v1.DeclineExtensionResponse
+	51, // 98: caiomatch.mission.v1.MissionService.ListExtensions:output_type -> caiomatch.mission.v1.ListExtensionsResponse
+	53, // 99: caiomatch.mission.v1.MissionService.EndMission:output_type -> caiomatch.mission.v1.EndMissionResponse
+	56, // 100: caiomatch.mission.v1.MissionService.GiveFeedback:output_type -> caiomatch.mission.v1.GiveFeedbackResponse
+	58, // 101: caiomatch.mission.v1.MissionService.ListFeedback:output_type -> caiomatch.mission.v1.ListFeedbackResponse
+	82, // [82:102] is the sub-list for method output_type
+	62, // [62:82] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_mission_v1_mission_proto_init() }
@@ -2378,8 +4754,8 @@ func file_caiomatch_mission_v1_mission_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_mission_v1_mission_proto_rawDesc), len(file_caiomatch_mission_v1_mission_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   29,
+			NumEnums:      5,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,15 +19,26 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MissionService_CreateMission_FullMethodName = "/caiomatch.mission.v1.MissionService/CreateMission"
-	MissionService_GetMission_FullMethodName    = "/caiomatch.mission.v1.MissionService/GetMission"
-	MissionService_ListMissions_FullMethodName  = "/caiomatch.mission.v1.MissionService/ListMissions"
-	MissionService_CancelMission_FullMethodName = "/caiomatch.mission.v1.MissionService/CancelMission"
-	MissionService_MakeOffer_FullMethodName     = "/caiomatch.mission.v1.MissionService/MakeOffer"
-	MissionService_ListOffers_FullMethodName    = "/caiomatch.mission.v1.MissionService/ListOffers"
-	MissionService_AcceptOffer_FullMethodName   = "/caiomatch.mission.v1.MissionService/AcceptOffer"
-	MissionService_DeclineOffer_FullMethodName  = "/caiomatch.mission.v1.MissionService/DeclineOffer"
-	MissionService_ListDecisions_FullMethodName = "/caiomatch.mission.v1.MissionService/ListDecisions"
+	MissionService_CreateMission_FullMethodName    = "/caiomatch.mission.v1.MissionService/CreateMission"
+	MissionService_GetMission_FullMethodName       = "/caiomatch.mission.v1.MissionService/GetMission"
+	MissionService_ListMissions_FullMethodName     = "/caiomatch.mission.v1.MissionService/ListMissions"
+	MissionService_CancelMission_FullMethodName    = "/caiomatch.mission.v1.MissionService/CancelMission"
+	MissionService_MakeOffer_FullMethodName        = "/caiomatch.mission.v1.MissionService/MakeOffer"
+	MissionService_ListOffers_FullMethodName       = "/caiomatch.mission.v1.MissionService/ListOffers"
+	MissionService_AcceptOffer_FullMethodName      = "/caiomatch.mission.v1.MissionService/AcceptOffer"
+	MissionService_DeclineOffer_FullMethodName     = "/caiomatch.mission.v1.MissionService/DeclineOffer"
+	MissionService_ListDecisions_FullMethodName    = "/caiomatch.mission.v1.MissionService/ListDecisions"
+	MissionService_UpdateMission_FullMethodName    = "/caiomatch.mission.v1.MissionService/UpdateMission"
+	MissionService_CounterOffer_FullMethodName     = "/caiomatch.mission.v1.MissionService/CounterOffer"
+	MissionService_AcceptCounter_FullMethodName    = "/caiomatch.mission.v1.MissionService/AcceptCounter"
+	MissionService_WithdrawOffer_FullMethodName    = "/caiomatch.mission.v1.MissionService/WithdrawOffer"
+	MissionService_RequestExtension_FullMethodName = "/caiomatch.mission.v1.MissionService/RequestExtension"
+	MissionService_AcceptExtension_FullMethodName  = "/caiomatch.mission.v1.MissionService/AcceptExtension"
+	MissionService_DeclineExtension_FullMethodName = "/caiomatch.mission.v1.MissionService/DeclineExtension"
+	MissionService_ListExtensions_FullMethodName   = "/caiomatch.mission.v1.MissionService/ListExtensions"
+	MissionService_EndMission_FullMethodName       = "/caiomatch.mission.v1.MissionService/EndMission"
+	MissionService_GiveFeedback_FullMethodName     = "/caiomatch.mission.v1.MissionService/GiveFeedback"
+	MissionService_ListFeedback_FullMethodName     = "/caiomatch.mission.v1.MissionService/ListFeedback"
 )
 
 // MissionServiceClient is the client API for MissionService service.
@@ -54,6 +65,32 @@ type MissionServiceClient interface {
 	// ListDecisions is the mission's audit trail: every automated proposal and human decision,
 	// in order.
 	ListDecisions(ctx context.Context, in *ListDecisionsRequest, opts ...grpc.CallOption) (*ListDecisionsResponse, error)
+	// UpdateMission edits a mission not offered yet (the owning firm): the fields named by
+	// update_mask, validated like a create; the mission is ranked again.
+	UpdateMission(ctx context.Context, in *UpdateMissionRequest, opts ...grpc.CallOption) (*UpdateMissionResponse, error)
+	// CounterOffer proposes another daily rate (the consultant offered, once per offer, while
+	// pending).
+	CounterOffer(ctx context.Context, in *CounterOfferRequest, opts ...grpc.CallOption) (*CounterOfferResponse, error)
+	// AcceptCounter staffs the mission at the countered rate (the owning firm), under the same
+	// rules as an acceptance.
+	AcceptCounter(ctx context.Context, in *AcceptCounterRequest, opts ...grpc.CallOption) (*AcceptCounterResponse, error)
+	// WithdrawOffer takes back a pending or countered offer (the owning firm); the mission can be
+	// offered again.
+	WithdrawOffer(ctx context.Context, in *WithdrawOfferRequest, opts ...grpc.CallOption) (*WithdrawOfferResponse, error)
+	// RequestExtension proposes a later end date for a staffed mission (the owning firm).
+	RequestExtension(ctx context.Context, in *RequestExtensionRequest, opts ...grpc.CallOption) (*RequestExtensionResponse, error)
+	// AcceptExtension moves the mission's end date and the booking (the staffed consultant).
+	AcceptExtension(ctx context.Context, in *AcceptExtensionRequest, opts ...grpc.CallOption) (*AcceptExtensionResponse, error)
+	// DeclineExtension declines with a reason (the staffed consultant).
+	DeclineExtension(ctx context.Context, in *DeclineExtensionRequest, opts ...grpc.CallOption) (*DeclineExtensionResponse, error)
+	// ListExtensions lists a mission's extensions (both parties, operators).
+	ListExtensions(ctx context.Context, in *ListExtensionsRequest, opts ...grpc.CallOption) (*ListExtensionsResponse, error)
+	// EndMission ends a staffed mission early (the owning firm or the staffed consultant).
+	EndMission(ctx context.Context, in *EndMissionRequest, opts ...grpc.CallOption) (*EndMissionResponse, error)
+	// GiveFeedback records one party's feedback after the mission ended (once each).
+	GiveFeedback(ctx context.Context, in *GiveFeedbackRequest, opts ...grpc.CallOption) (*GiveFeedbackResponse, error)
+	// ListFeedback lists a mission's feedback (both parties, operators).
+	ListFeedback(ctx context.Context, in *ListFeedbackRequest, opts ...grpc.CallOption) (*ListFeedbackResponse, error)
 }
 
 type missionServiceClient struct {
@@ -154,6 +191,116 @@ func (c *missionServiceClient) ListDecisions(ctx context.Context, in *ListDecisi
 	return out, nil
 }
 
+func (c *missionServiceClient) UpdateMission(ctx context.Context, in *UpdateMissionRequest, opts ...grpc.CallOption) (*UpdateMissionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateMissionResponse)
+	err := c.cc.Invoke(ctx, MissionService_UpdateMission_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) CounterOffer(ctx context.Context, in *CounterOfferRequest, opts ...grpc.CallOption) (*CounterOfferResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CounterOfferResponse)
+	err := c.cc.Invoke(ctx, MissionService_CounterOffer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) AcceptCounter(ctx context.Context, in *AcceptCounterRequest, opts ...grpc.CallOption) (*AcceptCounterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AcceptCounterResponse)
+	err := c.cc.Invoke(ctx, MissionService_AcceptCounter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) WithdrawOffer(ctx context.Context, in *WithdrawOfferRequest, opts ...grpc.CallOption) (*WithdrawOfferResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WithdrawOfferResponse)
+	err := c.cc.Invoke(ctx, MissionService_WithdrawOffer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) RequestExtension(ctx context.Context, in *RequestExtensionRequest, opts ...grpc.CallOption) (*RequestExtensionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RequestExtensionResponse)
+	err := c.cc.Invoke(ctx, MissionService_RequestExtension_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) AcceptExtension(ctx context.Context, in *AcceptExtensionRequest, opts ...grpc.CallOption) (*AcceptExtensionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AcceptExtensionResponse)
+	err := c.cc.Invoke(ctx, MissionService_AcceptExtension_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) DeclineExtension(ctx context.Context, in *DeclineExtensionRequest, opts ...grpc.CallOption) (*DeclineExtensionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclineExtensionResponse)
+	err := c.cc.Invoke(ctx, MissionService_DeclineExtension_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) ListExtensions(ctx context.Context, in *ListExtensionsRequest, opts ...grpc.CallOption) (*ListExtensionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListExtensionsResponse)
+	err := c.cc.Invoke(ctx, MissionService_ListExtensions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) EndMission(ctx context.Context, in *EndMissionRequest, opts ...grpc.CallOption) (*EndMissionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EndMissionResponse)
+	err := c.cc.Invoke(ctx, MissionService_EndMission_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) GiveFeedback(ctx context.Context, in *GiveFeedbackRequest, opts ...grpc.CallOption) (*GiveFeedbackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GiveFeedbackResponse)
+	err := c.cc.Invoke(ctx, MissionService_GiveFeedback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *missionServiceClient) ListFeedback(ctx context.Context, in *ListFeedbackRequest, opts ...grpc.CallOption) (*ListFeedbackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListFeedbackResponse)
+	err := c.cc.Invoke(ctx, MissionService_ListFeedback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MissionServiceServer is the server API for MissionService service.
 // All implementations must embed UnimplementedMissionServiceServer
 // for forward compatibility.
@@ -178,6 +325,32 @@ type MissionServiceServer interface {
 	// ListDecisions is the mission's audit trail: every automated proposal and human decision,
 	// in order.
 	ListDecisions(context.Context, *ListDecisionsRequest) (*ListDecisionsResponse, error)
+	// UpdateMission edits a mission not offered yet (the owning firm): the fields named by
+	// update_mask, validated like a create; the mission is ranked again.
+	UpdateMission(context.Context, *UpdateMissionRequest) (*UpdateMissionResponse, error)
+	// CounterOffer proposes another daily rate (the consultant offered, once per offer, while
+	// pending).
+	CounterOffer(context.Context, *CounterOfferRequest) (*CounterOfferResponse, error)
+	// AcceptCounter staffs the mission at the countered rate (the owning firm), under the same
+	// rules as an acceptance.
+	AcceptCounter(context.Context, *AcceptCounterRequest) (*AcceptCounterResponse, error)
+	// WithdrawOffer takes back a pending or countered offer (the owning firm); the mission can be
+	// offered again.
+	WithdrawOffer(context.Context, *WithdrawOfferRequest) (*WithdrawOfferResponse, error)
+	// RequestExtension proposes a later end date for a staffed mission (the owning firm).
+	RequestExtension(context.Context, *RequestExtensionRequest) (*RequestExtensionResponse, error)
+	// AcceptExtension moves the mission's end date and the booking (the staffed consultant).
+	AcceptExtension(context.Context, *AcceptExtensionRequest) (*AcceptExtensionResponse, error)
+	// DeclineExtension declines with a reason (the staffed consultant).
+	DeclineExtension(context.Context, *DeclineExtensionRequest) (*DeclineExtensionResponse, error)
+	// ListExtensions lists a mission's extensions (both parties, operators).
+	ListExtensions(context.Context, *ListExtensionsRequest) (*ListExtensionsResponse, error)
+	// EndMission ends a staffed mission early (the owning firm or the staffed consultant).
+	EndMission(context.Context, *EndMissionRequest) (*EndMissionResponse, error)
+	// GiveFeedback records one party's feedback after the mission ended (once each).
+	GiveFeedback(context.Context, *GiveFeedbackRequest) (*GiveFeedbackResponse, error)
+	// ListFeedback lists a mission's feedback (both parties, operators).
+	ListFeedback(context.Context, *ListFeedbackRequest) (*ListFeedbackResponse, error)
 	mustEmbedUnimplementedMissionServiceServer()
 }
 
@@ -214,6 +387,39 @@ func (UnimplementedMissionServiceServer) DeclineOffer(context.Context, *DeclineO
 }
 func (UnimplementedMissionServiceServer) ListDecisions(context.Context, *ListDecisionsRequest) (*ListDecisionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDecisions not implemented")
+}
+func (UnimplementedMissionServiceServer) UpdateMission(context.Context, *UpdateMissionRequest) (*UpdateMissionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateMission not implemented")
+}
+func (UnimplementedMissionServiceServer) CounterOffer(context.Context, *CounterOfferRequest) (*CounterOfferResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CounterOffer not implemented")
+}
+func (UnimplementedMissionServiceServer) AcceptCounter(context.Context, *AcceptCounterRequest) (*AcceptCounterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcceptCounter not implemented")
+}
+func (UnimplementedMissionServiceServer) WithdrawOffer(context.Context, *WithdrawOfferRequest) (*WithdrawOfferResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawOffer not implemented")
+}
+func (UnimplementedMissionServiceServer) RequestExtension(context.Context, *RequestExtensionRequest) (*RequestExtensionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequestExtension not implemented")
+}
+func (UnimplementedMissionServiceServer) AcceptExtension(context.Context, *AcceptExtensionRequest) (*AcceptExtensionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcceptExtension not implemented")
+}
+func (UnimplementedMissionServiceServer) DeclineExtension(context.Context, *DeclineExtensionRequest) (*DeclineExtensionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclineExtension not implemented")
+}
+func (UnimplementedMissionServiceServer) ListExtensions(context.Context, *ListExtensionsRequest) (*ListExtensionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListExtensions not implemented")
+}
+func (UnimplementedMissionServiceServer) EndMission(context.Context, *EndMissionRequest) (*EndMissionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EndMission not implemented")
+}
+func (UnimplementedMissionServiceServer) GiveFeedback(context.Context, *GiveFeedbackRequest) (*GiveFeedbackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GiveFeedback not implemented")
+}
+func (UnimplementedMissionServiceServer) ListFeedback(context.Context, *ListFeedbackRequest) (*ListFeedbackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListFeedback not implemented")
 }
 func (UnimplementedMissionServiceServer) mustEmbedUnimplementedMissionServiceServer() {}
 func (UnimplementedMissionServiceServer) testEmbeddedByValue()                        {}
@@ -398,6 +604,204 @@ func _MissionService_ListDecisions_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MissionService_UpdateMission_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMissionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).UpdateMission(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_UpdateMission_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).UpdateMission(ctx, req.(*UpdateMissionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_CounterOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CounterOfferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).CounterOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_CounterOffer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).CounterOffer(ctx, req.(*CounterOfferRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_AcceptCounter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcceptCounterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).AcceptCounter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_AcceptCounter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).AcceptCounter(ctx, req.(*AcceptCounterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_WithdrawOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawOfferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).WithdrawOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_WithdrawOffer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).WithdrawOffer(ctx, req.(*WithdrawOfferRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_RequestExtension_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequestExtensionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).RequestExtension(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_RequestExtension_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).RequestExtension(ctx, req.(*RequestExtensionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_AcceptExtension_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcceptExtensionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).AcceptExtension(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_AcceptExtension_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).AcceptExtension(ctx, req.(*AcceptExtensionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_DeclineExtension_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclineExtensionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).DeclineExtension(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_DeclineExtension_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).DeclineExtension(ctx, req.(*DeclineExtensionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_ListExtensions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListExtensionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).ListExtensions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_ListExtensions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).ListExtensions(ctx, req.(*ListExtensionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_EndMission_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EndMissionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).EndMission(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_EndMission_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).EndMission(ctx, req.(*EndMissionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_GiveFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GiveFeedbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).GiveFeedback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_GiveFeedback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).GiveFeedback(ctx, req.(*GiveFeedbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MissionService_ListFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFeedbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MissionServiceServer).ListFeedback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MissionService_ListFeedback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MissionServiceServer).ListFeedback(ctx, req.(*ListFeedbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MissionService_ServiceDesc is the grpc.ServiceDesc for MissionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -440,6 +844,50 @@ var MissionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDecisions",
 			Handler:    _MissionService_ListDecisions_Handler,
+		},
+		{
+			MethodName: "UpdateMission",
+			Handler:    _MissionService_UpdateMission_Handler,
+		},
+		{
+			MethodName: "CounterOffer",
+			Handler:    _MissionService_CounterOffer_Handler,
+		},
+		{
+			MethodName: "AcceptCounter",
+			Handler:    _MissionService_AcceptCounter_Handler,
+		},
+		{
+			MethodName: "WithdrawOffer",
+			Handler:    _MissionService_WithdrawOffer_Handler,
+		},
+		{
+			MethodName: "RequestExtension",
+			Handler:    _MissionService_RequestExtension_Handler,
+		},
+		{
+			MethodName: "AcceptExtension",
+			Handler:    _MissionService_AcceptExtension_Handler,
+		},
+		{
+			MethodName: "DeclineExtension",
+			Handler:    _MissionService_DeclineExtension_Handler,
+		},
+		{
+			MethodName: "ListExtensions",
+			Handler:    _MissionService_ListExtensions_Handler,
+		},
+		{
+			MethodName: "EndMission",
+			Handler:    _MissionService_EndMission_Handler,
+		},
+		{
+			MethodName: "GiveFeedback",
+			Handler:    _MissionService_GiveFeedback_Handler,
+		},
+		{
+			MethodName: "ListFeedback",
+			Handler:    _MissionService_ListFeedback_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
