@@ -26,6 +26,11 @@ func ParseRole(s string) (Role, bool) {
 type Caller struct {
 	AccountID string
 	Role      Role
+	// Name and Email are the account's display name and contact email, as the gateway knows
+	// them (Email may be empty). They travel signed with the caller so that a service can show
+	// a firm's name and contact to the consultant it staffs; they are never logged.
+	Name  string
+	Email string
 }
 
 // System is the caller of work a service does on its own (event handlers).
