@@ -60,18 +60,18 @@ func delivery(consumer string, env *eventsv1.Envelope) app.Delivery {
 	return app.Delivery{Delivery: txn.Delivery{Consumer: consumer, EventID: env.GetEventId()}}
 }
 
-// Mission handles an event of the mission stream: submissions, cancellations and status
-// changes (a staffed mission is closed), and declined or expired offers (the consultant is
+// Mission handles an event of the mission stream: submissions and edits (ranked), cancellations
+// and status changes (a staffed mission is closed), and declined or expired offers (the consultant is
 // excluded from the mission); other mission events are acknowledged and ignored.
 func (h *Handlers) Mission(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
 	d := delivery(eventbus.ConsumerMatchingMissions, env)
 	switch e := payload.(type) {
 	case *missionv1.MissionSubmitted:
-		m, err := Mission(e.GetMission())
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
-		}
-		return h.app.SubmitMission(ctx, d, m)
+		return h.submit(ctx, d, env, e.GetMission())
+	case *missionv1.MissionEdited:
+		// An edited mission is ranked again on its new facts, like a submission: its current
+		// shortlist is kept until a new one differs.
+		return h.submit(ctx, d, env, e.GetMission())
 	case *missionv1.MissionUpdated:
 		if e.GetStatus() != missionv1.MissionStatus_MISSION_STATUS_STAFFED {
 			return nil
@@ -88,6 +88,14 @@ func (h *Handlers) Mission(ctx context.Context, env *eventsv1.Envelope, payload 
 		return h.app.CancelMission(ctx, d, e.GetMissionId(), e.GetFirmId())
 	}
 	return nil
+}
+
+func (h *Handlers) submit(ctx context.Context, d app.Delivery, env *eventsv1.Envelope, pm *missionv1.Mission) error {
+	m, err := Mission(pm)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", env.GetType(), env.GetEventId(), err)
+	}
+	return h.app.SubmitMission(ctx, d, m)
 }
 
 func (h *Handlers) exclude(ctx context.Context, d app.Delivery, env *eventsv1.Envelope, o *missionv1.Offer, reason string) error {

@@ -164,3 +164,30 @@ func TestHandlersRejectEventsTheyCannotApply(t *testing.T) {
 		t.Fatalf("ignored mission event: %v", err)
 	}
 }
+
+// TestAnEditedMissionIsRankedAgain: lowering a required level in an edit lets the intermediate
+// consultant in, in a new shortlist revision.
+func TestAnEditedMissionIsRankedAgain(t *testing.T) {
+	f := newHandlers(t)
+	expert, intermediate := uuid.NewString(), uuid.NewString()
+	mid := facts(intermediate, 1000)
+	mid.Skills[0].Level = 3
+	for id, p := range map[string]*profilev1.MatchingFacts{expert: facts(expert, 1200), intermediate: mid} {
+		if err := handle(t, f.handlers.Profile, eventbus.ProducerProfile, id, registered(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := testMission("m1", "firm-1")
+	if err := handle(t, f.handlers.Mission, eventbus.ProducerMission, "m1", &missionv1.MissionSubmitted{Mission: m}); err != nil {
+		t.Fatal(err)
+	}
+	m.RequiredSkillLevels[0].MinLevel = 3
+	if err := handle(t, f.handlers.Mission, eventbus.ProducerMission, "m1",
+		&missionv1.MissionEdited{Mission: m, ChangedFields: []string{"requiredSkillLevels"}}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.app.GetShortlist(t.Context(), identity.System, "m1")
+	if err != nil || v.Shortlist.Revision != 2 || len(v.Shortlist.Candidates) != 2 || v.Shortlist.EligibleCount != 2 {
+		t.Fatalf("shortlist after the edit = %+v, %v; want revision 2 with both consultants", v.Shortlist, err)
+	}
+}
