@@ -39,11 +39,14 @@ type PastMission struct {
 }
 
 // Booking is a period, inclusive, when the consultant is not available. MissionID is set by the
-// platform for a mission it staffed, never by the consultant.
+// platform for a mission it staffed, never by the consultant; FirmID, set with it, is the
+// staffing firm's account (empty on bookings made before it was recorded). Neither protos nor
+// matching facts carry FirmID: it only decides who may read the profile.
 type Booking struct {
 	Start     time.Time
 	End       time.Time
 	MissionID string
+	FirmID    string
 }
 
 // Platform reports whether the platform made this booking for a mission it staffed.

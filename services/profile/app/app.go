@@ -34,14 +34,18 @@ type Tx interface {
 	// MissionCancelled reports whether it was.
 	RecordCancelledMission(ctx context.Context, missionID string) error
 	MissionCancelled(ctx context.Context, missionID string) (bool, error)
+	// LatestDatesChange returns the latest staffing window recorded for missionID, if any;
+	// RecordDatesChange replaces it.
+	LatestDatesChange(ctx context.Context, missionID string) (DatesChange, bool, error)
+	RecordDatesChange(ctx context.Context, c DatesChange) error
 }
 
 // Lock scopes (Tx.Lock).
 const (
 	// LockProfile, keyed by profile id, is held by every read-modify-write of the profile.
 	LockProfile = "profile"
-	// LockMission, keyed by mission id, is held by the handlers of a mission's acceptance and
-	// cancellation. Without it, an acceptance and a cancellation of one mission handled at the
+	// LockMission, keyed by mission id, is held by the handlers of a mission's acceptance,
+	// cancellation and changes of dates. Without it, an acceptance and a cancellation of one mission handled at the
 	// same moment could each miss the other's uncommitted write: the acceptance would not see
 	// the mission cancelled, the cancellation would not see the booking, and the consultant
 	// would stay booked for a cancelled mission. It is taken before any profile's lock, and

@@ -16,6 +16,9 @@ type Staffing struct {
 	// StartDate and EndDate are the mission window, inclusive, "YYYY-MM-DD".
 	StartDate string
 	EndDate   string
+	// FirmID is the staffing firm, recorded with the booking: it may see the whole profile
+	// while the mission runs and for 90 days after (GetProfile). Empty grants no one anything.
+	FirmID string
 }
 
 // What handling a mission event did.
@@ -26,6 +29,10 @@ const (
 	ResultMissionCancelled = "mission cancelled"
 	ResultReleased         = "released"
 	ResultNotBooked        = "not booked"
+	ResultBookingMoved     = "booking moved"
+	ResultDatesUnchanged   = "dates unchanged"
+	ResultDatesKept        = "dates kept for a later booking"
+	ResultStaleDates       = "stale dates ignored"
 )
 
 // EventOutcome tells what handling an event did, for logs and tests.
@@ -42,7 +49,9 @@ type EventOutcome struct {
 // platform booking for the mission's window, published as ConsultantBooked and, so that
 // matching stops proposing them for overlapping missions, ProfileUpdated. Nothing changes when
 // the profile already holds a booking for that mission, when it was erased, or when the mission
-// was cancelled before this event was handled (a late redelivery).
+// was cancelled before this event was handled (a late redelivery). Should a change of the
+// mission's dates have been handled first (ChangeStaffingDates), the booking takes the changed
+// window rather than the offer's.
 func (a *Application) BookConsultant(ctx context.Context, d txn.Delivery, s Staffing) (EventOutcome, error) {
 	if s.ProfileID == "" {
 		return EventOutcome{}, fmt.Errorf("accepted offer for mission %q names no profile", s.MissionID)
@@ -51,6 +60,7 @@ func (a *Application) BookConsultant(ctx context.Context, d txn.Delivery, s Staf
 	if err != nil {
 		return EventOutcome{}, err
 	}
+	booking.FirmID = s.FirmID
 	return a.handleMissionEvent(ctx, d, s.MissionID, func(ctx context.Context, tx Tx) (EventOutcome, error) {
 		cancelled, err := tx.MissionCancelled(ctx, s.MissionID)
 		if err != nil {
@@ -58,6 +68,17 @@ func (a *Application) BookConsultant(ctx context.Context, d txn.Delivery, s Staf
 		}
 		if cancelled {
 			return EventOutcome{Result: ResultMissionCancelled}, nil
+		}
+		changed, ok, err := tx.LatestDatesChange(ctx, s.MissionID)
+		if err != nil {
+			return EventOutcome{}, err
+		}
+		if ok && changed.ProfileID == s.ProfileID {
+			window, err := domain.NewPlatformBooking(s.MissionID, changed.StartDate, changed.EndDate)
+			if err != nil {
+				return EventOutcome{}, err
+			}
+			booking.Start, booking.End = window.Start, window.End
 		}
 		p, err := lockedProfile(ctx, tx, s.ProfileID)
 		if fault.KindOf(err) == fault.KindNotFound {

@@ -99,6 +99,63 @@ func (p *Profile) ReplaceDetails(d Details, now time.Time) {
 	p.UpdatedAt = now.UTC()
 }
 
+// Reschedule moves the platform booking for window's mission to window's dates (see
+// NewPlatformBooking), keeping its place and its firm. found is false when the profile holds no
+// booking for that mission; moved is false when the booking already had these dates. Either
+// way nothing else changes.
+func (p *Profile) Reschedule(window Booking, now time.Time) (found, moved bool) {
+	i := slices.IndexFunc(p.Bookings, func(b Booking) bool { return b.Platform() && b.MissionID == window.MissionID })
+	if i < 0 {
+		return false, false
+	}
+	old := p.Bookings[i]
+	if old.Start.Equal(window.Start) && old.End.Equal(window.End) {
+		return true, false
+	}
+	p.Bookings = slices.Clone(p.Bookings)
+	p.Bookings[i].Start, p.Bookings[i].End = window.Start, window.End
+	p.UpdatedAt = now.UTC()
+	return true, true
+}
+
+// ContactDaysAfterMission is how long after a mission's end its staffing firm still sees the
+// consultant's whole profile, email included.
+const ContactDaysAfterMission = 90
+
+// StaffedBy reports whether firmID staffed the consultant on a mission that runs, lies ahead, or
+// ended at most ContactDaysAfterMission days before today (UTC): end date + 90 days >= today.
+// A booking made before firms were recorded (no FirmID) grants nothing.
+func (p Profile) StaffedBy(firmID string, now time.Time) bool {
+	if firmID == "" {
+		return false
+	}
+	y, m, d := now.UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	for _, b := range p.Bookings {
+		if b.Platform() && b.FirmID == firmID && !b.End.AddDate(0, 0, ContactDaysAfterMission).Before(today) {
+			return true
+		}
+	}
+	return false
+}
+
+// SeenByStaffingFirm is the profile as the firm that staffed it sees it (see StaffedBy): whole,
+// email included, but the mission ids of bookings stay only on the firm's own, since the others
+// may name other firms' missions.
+func (p Profile) SeenByStaffingFirm(firmID string) Profile {
+	if p.Bookings != nil {
+		bookings := make([]Booking, len(p.Bookings))
+		for i, b := range p.Bookings {
+			bookings[i] = Booking{Start: b.Start, End: b.End}
+			if b.Platform() && b.FirmID == firmID {
+				bookings[i].MissionID, bookings[i].FirmID = b.MissionID, b.FirmID
+			}
+		}
+		p.Bookings = bookings
+	}
+	return p
+}
+
 // SeenByFirm is the profile as a firm that shortlisted it may see it: no email, and bookings
 // keep their dates but not their mission ids, which may name other firms' missions.
 func (p Profile) SeenByFirm() Profile {

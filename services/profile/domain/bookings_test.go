@@ -206,3 +206,90 @@ func TestSeenByFirmHidesEmailAndMissions(t *testing.T) {
 		t.Fatalf("bookings %+v", none.Bookings)
 	}
 }
+
+func TestRescheduleMovesOnlyThatMissionsBooking(t *testing.T) {
+	p := bookedProfile()
+	p.Bookings[1].FirmID = "firm-1"
+	p.Bookings = append(p.Bookings, platform("m-2", "2027-11-01", "2028-01-31"))
+	later := p.UpdatedAt.Add(time.Hour)
+
+	// Extension: the end moves later; the firm and the booking's place stay.
+	found, moved := p.Reschedule(platform("m-1", "2027-05-01", "2027-12-31"), later)
+	if !found || !moved || bookingsOf(p.Bookings) != "2027-03-01..2027-03-14 2027-05-01..2027-12-31@m-1 2027-11-01..2028-01-31@m-2" ||
+		p.Bookings[1].FirmID != "firm-1" || !p.UpdatedAt.Equal(later) {
+		t.Fatalf("extension: %v %v %s %+v", found, moved, bookingsOf(p.Bookings), p)
+	}
+	// Early end: the end moves earlier.
+	found, moved = p.Reschedule(platform("m-1", "2027-05-01", "2027-06-15"), later.Add(time.Hour))
+	if !found || !moved || bookingsOf(p.Bookings) != "2027-03-01..2027-03-14 2027-05-01..2027-06-15@m-1 2027-11-01..2028-01-31@m-2" {
+		t.Fatalf("early end: %s", bookingsOf(p.Bookings))
+	}
+	// The same dates again, or a mission the profile holds no booking for: nothing changes.
+	snapshot := fmt.Sprintf("%+v", p)
+	if found, moved := p.Reschedule(platform("m-1", "2027-05-01", "2027-06-15"), later.Add(2*time.Hour)); !found || moved {
+		t.Fatalf("same dates: %v %v", found, moved)
+	}
+	if found, moved := p.Reschedule(platform("m-9", "2027-05-01", "2027-06-15"), later.Add(2*time.Hour)); found || moved {
+		t.Fatalf("other mission: %v %v", found, moved)
+	}
+	if fmt.Sprintf("%+v", p) != snapshot {
+		t.Fatalf("profile changed: %+v", p)
+	}
+	// The profile it was copied from is untouched (bookings are copied before they change).
+	q := bookedProfile()
+	r := q
+	r.Reschedule(platform("m-1", "2027-05-01", "2027-05-31"), later)
+	if bookingsOf(q.Bookings) != "2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1" ||
+		bookingsOf(r.Bookings) != "2027-03-01..2027-03-14 2027-05-01..2027-05-31@m-1" {
+		t.Fatalf("copy shares bookings: %s / %s", bookingsOf(q.Bookings), bookingsOf(r.Bookings))
+	}
+}
+
+func TestStaffedByLastsNinetyDaysAfterTheEnd(t *testing.T) {
+	p := bookedProfile() // m-1 ends 2027-10-31
+	p.Bookings[1].FirmID = "firm-1"
+	at := func(s string) time.Time { return day(s).Add(23 * time.Hour) }
+	for _, c := range []struct {
+		firm string
+		now  time.Time
+		want bool
+	}{
+		{"firm-1", at("2027-01-01"), true},  // before the mission
+		{"firm-1", at("2027-07-01"), true},  // while it runs
+		{"firm-1", at("2028-01-28"), true},  // 89 days after the end
+		{"firm-1", at("2028-01-29"), true},  // 90 days
+		{"firm-1", at("2028-01-30"), false}, // 91 days
+		{"firm-2", at("2027-07-01"), false},
+		{"", at("2027-07-01"), false},
+		// 2028-01-29 23:30 in UTC-2 is already 2028-01-30 in UTC: 91 days.
+		{"firm-1", time.Date(2028, 1, 29, 23, 30, 0, 0, time.FixedZone("", -2*3600)), false},
+	} {
+		if got := p.StaffedBy(c.firm, c.now); got != c.want {
+			t.Errorf("StaffedBy(%q, %v) = %v", c.firm, c.now, got)
+		}
+	}
+	// A booking stored before firms were recorded grants nothing.
+	p.Bookings[1].FirmID = ""
+	if p.StaffedBy("firm-1", at("2027-07-01")) {
+		t.Error("a booking without a firm grants visibility")
+	}
+}
+
+func TestSeenByStaffingFirmKeepsEmailAndOnlyItsOwnMissions(t *testing.T) {
+	p := bookedProfile()
+	p.Bookings[1].FirmID = "firm-1"
+	p.Bookings = append(p.Bookings, domain.Booking{Start: day("2027-11-01"), End: day("2028-01-31"), MissionID: "m-2", FirmID: "firm-2"})
+	seen := p.SeenByStaffingFirm("firm-1")
+	if seen.Email != "claire@example.org" || seen.DisplayName != p.DisplayName {
+		t.Fatalf("staffing firm sees %+v", seen)
+	}
+	if got := bookingsOf(seen.Bookings); got != "2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1 2027-11-01..2028-01-31" {
+		t.Fatalf("staffing firm sees bookings %s", got)
+	}
+	if seen.Bookings[2].FirmID != "" {
+		t.Fatalf("another firm's id shown: %+v", seen.Bookings[2])
+	}
+	if bookingsOf(p.Bookings) != "2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1 2027-11-01..2028-01-31@m-2" {
+		t.Fatalf("the profile changed: %s", bookingsOf(p.Bookings))
+	}
+}

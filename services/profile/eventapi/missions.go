@@ -1,6 +1,6 @@
 // Package eventapi is the profile service's side of the event streams: it feeds the mission
 // service's events to the use cases (an accepted offer books the consultant, a cancelled
-// mission releases them) and encodes the events the service publishes, keeping personal data
+// mission releases them, a change of a staffed mission's dates moves the booking) and encodes the events the service publishes, keeping personal data
 // in.
 package eventapi
 
@@ -18,7 +18,8 @@ import (
 	"github.com/caiomatch/caiomatch/services/profile/app"
 )
 
-// MissionsSpec is the durable consumer of accepted offers and cancelled missions. A message
+// MissionsSpec is the durable consumer of accepted offers, cancelled missions and changes of a
+// staffed mission's dates. A message
 // that keeps failing goes to the dead-letter stream after the consumer's bounded deliveries.
 func MissionsSpec() eventbus.ConsumerSpec {
 	return eventbus.ConsumerSpecOf(eventbus.ConsumerProfileMissions)
@@ -39,13 +40,23 @@ func MissionsHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
 			missionID = o.GetMissionId()
 			out, err = a.BookConsultant(ctx, d, app.Staffing{
 				MissionID: o.GetMissionId(), ProfileID: o.GetProfileId(),
-				StartDate: o.GetStartDate(), EndDate: o.GetEndDate(),
+				StartDate: o.GetStartDate(), EndDate: o.GetEndDate(), FirmID: o.GetFirmId(),
 			})
 		case *missionv1.MissionCancelled:
 			missionID = e.GetMissionId()
 			out, err = a.ReleaseConsultant(ctx, d, e.GetMissionId())
+		case *missionv1.StaffingDatesChanged:
+			missionID = e.GetMissionId()
+			c := app.DatesChange{
+				MissionID: e.GetMissionId(), ProfileID: e.GetProfileId(),
+				StartDate: e.GetStartDate(), EndDate: e.GetEndDate(),
+			}
+			if env.GetOccurredAt() != nil {
+				c.OccurredAt = env.GetOccurredAt().AsTime()
+			}
+			out, err = a.ChangeStaffingDates(ctx, d, c)
 		default:
-			// The filter lets only these two through; anything else is not ours to act on.
+			// The filter lets only these three through; anything else is not ours to act on.
 			logger.WarnContext(ctx, "unexpected event ignored", "event_id", env.GetEventId(), "type", env.GetType())
 			return nil
 		}

@@ -21,10 +21,11 @@ import (
 	"github.com/caiomatch/caiomatch/services/profile/internal/profiletest"
 )
 
-func TestSpecReadsAcceptedOffersAndCancellations(t *testing.T) {
+func TestSpecReadsAcceptedOffersCancellationsAndDates(t *testing.T) {
 	s := eventapi.MissionsSpec()
 	if s.Stream != "MISSION" || s.Durable != "profile-missions" ||
-		!slices.Equal(s.FilterSubjects, []string{"caiomatch.mission.v1.OfferAccepted.>", "caiomatch.mission.v1.MissionCancelled.>"}) {
+		!slices.Equal(s.FilterSubjects, []string{"caiomatch.mission.v1.OfferAccepted.>", "caiomatch.mission.v1.MissionCancelled.>",
+			"caiomatch.mission.v1.StaffingDatesChanged.>"}) {
 		t.Fatalf("spec %+v", s)
 	}
 }

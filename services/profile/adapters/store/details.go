@@ -50,6 +50,9 @@ type storedBooking struct {
 	StartDate string `json:"startDate"`
 	EndDate   string `json:"endDate"`
 	MissionID string `json:"missionId"`
+	// FirmID is absent from bookings stored before firms were recorded: they grant no firm
+	// anything (domain.Profile.StaffedBy).
+	FirmID string `json:"firmId,omitempty"`
 }
 
 func encodeDetails(d domain.Details) (string, error) {
@@ -72,6 +75,7 @@ func encodeDetails(d domain.Details) (string, error) {
 	for _, bk := range d.Bookings {
 		s.Bookings = append(s.Bookings, storedBooking{
 			StartDate: bk.Start.Format(time.DateOnly), EndDate: bk.End.Format(time.DateOnly), MissionID: bk.MissionID,
+			FirmID: bk.FirmID,
 		})
 	}
 	b, err := json.Marshal(s)
@@ -112,7 +116,7 @@ func decodeDetails(raw string) (domain.Details, error) {
 		if err != nil {
 			return domain.Details{}, fmt.Errorf("decode stored profile: booking: %w", err)
 		}
-		d.Bookings = append(d.Bookings, domain.Booking{Start: start, End: end, MissionID: bk.MissionID})
+		d.Bookings = append(d.Bookings, domain.Booking{Start: start, End: end, MissionID: bk.MissionID, FirmID: bk.FirmID})
 	}
 	return d, nil
 }

@@ -125,8 +125,8 @@ func (x tx) indexPlatformBookings(ctx context.Context, p domain.Profile) error {
 		if !b.Platform() {
 			continue
 		}
-		if _, err := x.t.SQL.ExecContext(ctx, `INSERT INTO platform_bookings (mission_id, profile_id) VALUES ($1, $2)
-			ON CONFLICT (mission_id, profile_id) DO NOTHING`, b.MissionID, p.ID); err != nil {
+		if _, err := x.t.SQL.ExecContext(ctx, `INSERT INTO platform_bookings (mission_id, profile_id, firm_id) VALUES ($1, $2, $3)
+			ON CONFLICT (mission_id, profile_id) DO NOTHING`, b.MissionID, p.ID, b.FirmID); err != nil {
 			return fmt.Errorf("index platform booking: %w", err)
 		}
 	}
@@ -202,6 +202,34 @@ func (x tx) MissionCancelled(ctx context.Context, missionID string) (bool, error
 		return false, fmt.Errorf("is mission %s cancelled: %w", missionID, err)
 	}
 	return n > 0, nil
+}
+
+func (x tx) LatestDatesChange(ctx context.Context, missionID string) (app.DatesChange, bool, error) {
+	c := app.DatesChange{MissionID: missionID}
+	var at string
+	err := x.t.SQL.QueryRowContext(ctx, `SELECT profile_id, start_date, end_date, occurred_at FROM staffing_dates
+		WHERE mission_id = $1`, missionID).Scan(&c.ProfileID, &c.StartDate, &c.EndDate, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return app.DatesChange{}, false, nil
+	}
+	if err != nil {
+		return app.DatesChange{}, false, fmt.Errorf("staffing dates of mission %s: %w", missionID, err)
+	}
+	if c.OccurredAt, err = sqlstore.ParseTime(at); err != nil {
+		return app.DatesChange{}, false, fmt.Errorf("staffing dates of mission %s: %w", missionID, err)
+	}
+	return c, true, nil
+}
+
+func (x tx) RecordDatesChange(ctx context.Context, c app.DatesChange) error {
+	if _, err := x.t.SQL.ExecContext(ctx, `INSERT INTO staffing_dates (mission_id, profile_id, start_date, end_date, occurred_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (mission_id) DO UPDATE SET profile_id = excluded.profile_id, start_date = excluded.start_date,
+			end_date = excluded.end_date, occurred_at = excluded.occurred_at`,
+		c.MissionID, c.ProfileID, c.StartDate, c.EndDate, sqlstore.FormatTime(c.OccurredAt)); err != nil {
+		return fmt.Errorf("record staffing dates of mission %s: %w", c.MissionID, err)
+	}
+	return nil
 }
 
 func isUniqueViolation(err error) bool {
