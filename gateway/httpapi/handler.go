@@ -69,16 +69,10 @@ func (g *Gateway) Close() error {
 
 // New builds the gateway.
 func New(ctx context.Context, cfg Config) (*Gateway, error) {
-	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
-		runtime.WithErrorHandler(errorHandler),
-		// Only the gateway decides who the caller is: no client header reaches a service.
-		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }),
-		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
-	)
+	mux, err := newServeMux()
+	if err != nil {
+		return nil, err
+	}
 	g := &Gateway{conns: map[string]*grpc.ClientConn{}}
 	for name, addr := range map[string]string{
 		"profile": cfg.Backends.ProfileAddr, "mission": cfg.Backends.MissionAddr, "matching": cfg.Backends.MatchingAddr,
@@ -134,6 +128,29 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		}),
 	)
 	return g, nil
+}
+
+// newServeMux is the transcoding mux with the platform's error shape, 405 with Allow, the
+// query parameter check and no client header forwarded.
+func newServeMux() (*runtime.ServeMux, error) {
+	rules, err := buildQueryRules(openapi.Document())
+	if err != nil {
+		return nil, err
+	}
+	var mux *runtime.ServeMux
+	mux = runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+		runtime.WithErrorHandler(errorHandler),
+		runtime.WithRoutingErrorHandler(routingErrorHandler),
+		runtime.WithMiddlewares(routeMiddleware(rules, func() *runtime.ServeMux { return mux })),
+		// Only the gateway decides who the caller is: no client header reaches a service.
+		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+	)
+	return mux, nil
 }
 
 // MaxBodyBytes bounds a request body; the largest valid profile is far below it.
