@@ -65,7 +65,11 @@ type fixture struct {
 	app        *app.Application
 	db         *sql.DB
 	shortlists *fakeShortlists
+	clock      *time.Time
 }
+
+// setClock moves the fixture's clock to at (it keeps advancing by a second per reading).
+func (f *fixture) setClock(at time.Time) { *f.clock = at }
 
 // newFixture is the application over a real SQLite store, with a clock that advances by a
 // second on every reading and sequential ids.
@@ -79,7 +83,7 @@ func newFixture(t *testing.T) *fixture {
 	a := app.New(profiles, profiles, shortlists,
 		func() time.Time { clock = clock.Add(time.Second); return clock },
 		func() string { ids++; return fmt.Sprintf("profile-%03d", ids) })
-	return &fixture{app: a, db: db, shortlists: shortlists}
+	return &fixture{app: a, db: db, shortlists: shortlists, clock: &clock}
 }
 
 // events lists the types and aggregates of the outbox events, in order.
