@@ -30,12 +30,14 @@ func roles(sets ...[]identity.Role) []identity.Role { return slices.Concat(sets.
 // allowedRoles says which roles may ever call a method: others get 403 before the call
 // travels. Ownership (404 for someone else's resource) is decided by the service.
 var allowedRoles = map[string][]identity.Role{
-	profilev1.ProfileService_CreateProfile_FullMethodName:        roles(consultant, operator),
-	profilev1.ProfileService_GetProfile_FullMethodName:           roles(consultant, operator, firm),
-	profilev1.ProfileService_ReplaceProfile_FullMethodName:       consultant,
-	profilev1.ProfileService_DeleteProfile_FullMethodName:        roles(consultant, operator),
-	missionv1.MissionService_CreateMission_FullMethodName:        firm,
-	missionv1.MissionService_GetMission_FullMethodName:           roles(firm, operator),
+	profilev1.ProfileService_CreateProfile_FullMethodName:  roles(consultant, operator),
+	profilev1.ProfileService_GetProfile_FullMethodName:     roles(consultant, operator, firm),
+	profilev1.ProfileService_ReplaceProfile_FullMethodName: consultant,
+	profilev1.ProfileService_DeleteProfile_FullMethodName:  roles(consultant, operator),
+	missionv1.MissionService_CreateMission_FullMethodName:  firm,
+	// A consultant reads the mission behind an offer made to them; the service answers 404 for
+	// any other mission and never shows them the budget or other candidates.
+	missionv1.MissionService_GetMission_FullMethodName:           roles(firm, operator, consultant),
 	missionv1.MissionService_ListMissions_FullMethodName:         roles(firm, operator),
 	missionv1.MissionService_CancelMission_FullMethodName:        roles(firm, operator),
 	matchingv1.MatchingService_GetShortlist_FullMethodName:       roles(firm, operator),
@@ -43,10 +45,21 @@ var allowedRoles = map[string][]identity.Role{
 	matchingv1.MatchingService_CreateStaffingPlan_FullMethodName: operator,
 	matchingv1.MatchingService_GetStaffingPlan_FullMethodName:    operator,
 	missionv1.MissionService_MakeOffer_FullMethodName:            firm,
-	missionv1.MissionService_ListOffers_FullMethodName:           roles(consultant, operator),
+	missionv1.MissionService_ListOffers_FullMethodName:           roles(consultant, operator, firm),
 	missionv1.MissionService_AcceptOffer_FullMethodName:          consultant,
 	missionv1.MissionService_DeclineOffer_FullMethodName:         consultant,
 	missionv1.MissionService_ListDecisions_FullMethodName:        roles(firm, operator),
+	missionv1.MissionService_UpdateMission_FullMethodName:        firm,
+	missionv1.MissionService_CounterOffer_FullMethodName:         consultant,
+	missionv1.MissionService_AcceptCounter_FullMethodName:        firm,
+	missionv1.MissionService_WithdrawOffer_FullMethodName:        firm,
+	missionv1.MissionService_RequestExtension_FullMethodName:     firm,
+	missionv1.MissionService_AcceptExtension_FullMethodName:      consultant,
+	missionv1.MissionService_DeclineExtension_FullMethodName:     consultant,
+	missionv1.MissionService_ListExtensions_FullMethodName:       roles(firm, consultant, operator),
+	missionv1.MissionService_EndMission_FullMethodName:           roles(firm, consultant),
+	missionv1.MissionService_GiveFeedback_FullMethodName:         roles(firm, consultant),
+	missionv1.MissionService_ListFeedback_FullMethodName:         roles(firm, consultant, operator),
 }
 
 // validators apply each service's own field rules at the edge.

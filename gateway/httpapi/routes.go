@@ -86,7 +86,9 @@ func routingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.M
 
 // queryRule says which query parameters a route accepts.
 type queryRule struct {
-	// request is the RPC's request message; nil for the routes served by hand.
+	// method is the RPC serving the route and request its request message; nil for the
+	// routes served by hand.
+	method  protoreflect.MethodDescriptor
 	request protoreflect.MessageDescriptor
 	// bound are the top-level fields taken from the path or the body; all when body is "*".
 	bound    map[protoreflect.Name]bool
@@ -140,7 +142,7 @@ func buildQueryRules(generated []byte) (queryRules, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", strings.ToUpper(method), path, err)
 			}
-			rule := queryRule{request: md.Input(), bound: map[protoreflect.Name]bool{}}
+			rule := queryRule{method: md, request: md.Input(), bound: map[protoreflect.Name]bool{}}
 			fields := md.Input().Fields()
 			for _, p := range op.Parameters {
 				switch {
