@@ -2,7 +2,9 @@ package accounts
 
 import (
 	"context"
+	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -25,11 +27,11 @@ func (s *Service) CreateAccount(ctx context.Context, req *accountv1.CreateAccoun
 	if err := requireOperator(ctx); err != nil {
 		return nil, rpc.Status(err).Err()
 	}
-	role, name, err := validateCreate(req)
+	role, name, email, err := validateCreate(req)
 	if err != nil {
 		return nil, rpc.Status(err).Err()
 	}
-	acc, token, err := s.store.Create(ctx, role, name)
+	acc, token, err := s.store.Create(ctx, role, name, email)
 	if err != nil {
 		return nil, rpc.Status(err).Err()
 	}
@@ -63,7 +65,7 @@ func requireOperator(ctx context.Context) error {
 }
 
 // validateCreate checks the whole request and reports every bad field.
-func validateCreate(req *accountv1.CreateAccountRequest) (identity.Role, string, error) {
+func validateCreate(req *accountv1.CreateAccountRequest) (identity.Role, string, string, error) {
 	var v fault.Violations
 	role, ok := identity.ParseRole(req.GetRole())
 	if !ok {
@@ -73,12 +75,40 @@ func validateCreate(req *accountv1.CreateAccountRequest) (identity.Role, string,
 	switch {
 	case name == "":
 		v.Add("name", "is required")
+	case !utf8.ValidString(name) || hasControl(name):
+		v.Add("name", "must be text without control characters")
 	case utf8.RuneCountInString(name) > 200:
 		v.Add("name", "must be at most 200 characters")
 	}
-	return role, name, v.Err()
+	email := strings.TrimSpace(req.GetEmail())
+	if email != "" && !validEmail(email) {
+		v.Add("email", "must be an email address such as name@example.com (at most 254 characters)")
+	}
+	return role, name, email, v.Err()
+}
+
+// MaxEmailLength is the longest address SMTP can carry (RFC 5321).
+const MaxEmailLength = 254
+
+// validEmail accepts a bare address (no display name, no comment): one @, a local part and a
+// dotted domain, no spaces or control characters.
+func validEmail(email string) bool {
+	if len(email) > MaxEmailLength || !utf8.ValidString(email) || hasControl(email) || strings.ContainsAny(email, " \t") {
+		return false
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" || addr.Address != email {
+		return false
+	}
+	local, domain, ok := strings.Cut(email, "@")
+	return ok && local != "" && !strings.Contains(domain, "@") && strings.Contains(domain, ".") &&
+		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
 }
 
 func toProto(a Account) *accountv1.Account {
-	return &accountv1.Account{Id: a.ID, Role: string(a.Role), Name: a.Name, CreatedAt: timestamppb.New(a.CreatedAt)}
+	return &accountv1.Account{Id: a.ID, Role: string(a.Role), Name: a.Name, Email: a.Email, CreatedAt: timestamppb.New(a.CreatedAt)}
 }

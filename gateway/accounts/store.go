@@ -30,9 +30,11 @@ const BootstrapOperatorID = "operator"
 
 // Account is one authenticated party.
 type Account struct {
-	ID        string
-	Role      identity.Role
-	Name      string
+	ID   string
+	Role identity.Role
+	Name string
+	// Email is the optional contact email ("" when none); never logged.
+	Email     string
 	CreatedAt time.Time
 }
 
@@ -97,15 +99,15 @@ func (s *Store) EnsureOperator(ctx context.Context, token string) error {
 	return nil
 }
 
-// Create stores a new account and returns it with its token.
-func (s *Store) Create(ctx context.Context, role identity.Role, name string) (Account, string, error) {
+// Create stores a new account and returns it with its token. email may be empty.
+func (s *Store) Create(ctx context.Context, role identity.Role, name, email string) (Account, string, error) {
 	token, err := NewToken()
 	if err != nil {
 		return Account{}, "", err
 	}
-	acc := Account{ID: s.newID(), Role: role, Name: name, CreatedAt: time.Now().UTC()}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO accounts (id, role, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		acc.ID, string(acc.Role), acc.Name, HashToken(token), sqlstore.FormatTime(acc.CreatedAt))
+	acc := Account{ID: s.newID(), Role: role, Name: name, Email: email, CreatedAt: time.Now().UTC()}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO accounts (id, role, name, email, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		acc.ID, string(acc.Role), acc.Name, acc.Email, HashToken(token), sqlstore.FormatTime(acc.CreatedAt))
 	if err != nil {
 		return Account{}, "", fmt.Errorf("create account: %w", err)
 	}
@@ -114,7 +116,7 @@ func (s *Store) Create(ctx context.Context, role identity.Role, name string) (Ac
 
 // Get finds an account by id.
 func (s *Store) Get(ctx context.Context, id string) (Account, error) {
-	return s.scanOne(ctx, `SELECT id, role, name, created_at FROM accounts WHERE id = $1`, id)
+	return s.scanOne(ctx, `SELECT id, role, name, email, created_at FROM accounts WHERE id = $1`, id)
 }
 
 // Authenticate resolves a bearer token.
@@ -123,7 +125,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Account, error)
 	if acc, ok := s.cache.Load(hash); ok {
 		return acc.(Account), nil
 	}
-	acc, err := s.scanOne(ctx, `SELECT id, role, name, created_at FROM accounts WHERE token_hash = $1`, hash)
+	acc, err := s.scanOne(ctx, `SELECT id, role, name, email, created_at FROM accounts WHERE token_hash = $1`, hash)
 	if err != nil {
 		if fault.KindOf(err) == fault.KindNotFound {
 			return Account{}, fault.Unauthenticated(ReasonInvalidToken, "invalid bearer token")
@@ -146,7 +148,7 @@ const (
 func (s *Store) scanOne(ctx context.Context, query string, arg string) (Account, error) {
 	var acc Account
 	var role, created string
-	err := s.db.QueryRowContext(ctx, query, arg).Scan(&acc.ID, &role, &acc.Name, &created)
+	err := s.db.QueryRowContext(ctx, query, arg).Scan(&acc.ID, &role, &acc.Name, &acc.Email, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fault.NotFound(ReasonAccountNotFound, "account not found")
 	}

@@ -34,13 +34,24 @@ func openStore(t *testing.T, db *sql.DB) *Store {
 func TestCreateAndAuthenticate(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		acc, token, err := s.Create(ctx, identity.RoleFirm, "Acme")
+		acc, token, err := s.Create(ctx, identity.RoleFirm, "Acme Énergie", "staffing@acme.example")
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Authenticate(ctx, token)
-		if err != nil || got.ID != acc.ID || got.Role != identity.RoleFirm {
+		if err != nil || got.ID != acc.ID || got.Role != identity.RoleFirm || got.Name != "Acme Énergie" ||
+			got.Email != "staffing@acme.example" {
 			t.Fatalf("Authenticate = %+v, %v", got, err)
+		}
+		if got, err := s.Get(ctx, acc.ID); err != nil || got.Email != "staffing@acme.example" {
+			t.Fatalf("Get = %+v, %v", got, err)
+		}
+		noEmail, _, err := s.Create(ctx, identity.RoleConsultant, "Claire", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Get(ctx, noEmail.ID); err != nil || got.Email != "" {
+			t.Fatalf("Get without email = %+v, %v", got, err)
 		}
 		if _, err := s.Authenticate(ctx, token+"x"); fault.KindOf(err) != fault.KindUnauthenticated {
 			t.Errorf("a wrong token: %v", err)
@@ -107,7 +118,7 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 			}
 			a, other := replicas[0], replicas[1]
 
-			acc, token, err := a.Create(ctx, identity.RoleConsultant, "Claire Martin")
+			acc, token, err := a.Create(ctx, identity.RoleConsultant, "Claire Martin", "")
 			if err != nil {
 				t.Fatal(err)
 			}

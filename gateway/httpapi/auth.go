@@ -32,7 +32,7 @@ func authenticate(store *accounts.Store, mux *runtime.ServeMux, next http.Handle
 			writeStatus(mux, w, r, rpc.Status(err).Err())
 			return
 		}
-		ctx := identity.WithCaller(r.Context(), identity.Caller{AccountID: acc.ID, Role: acc.Role})
+		ctx := identity.WithCaller(r.Context(), identity.Caller{AccountID: acc.ID, Role: acc.Role, Name: acc.Name, Email: acc.Email})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

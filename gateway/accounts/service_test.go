@@ -1,0 +1,62 @@
+package accounts
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
+)
+
+func badFields(err error) []string {
+	var fields []string
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				fields = append(fields, v.GetField())
+			}
+		}
+	}
+	return fields
+}
+
+func TestCreateAccountWithEmail(t *testing.T) {
+	b := sqltest.Backends()[0]
+	svc := NewService(openStore(t, b.Open(t)))
+	ctx := identity.WithCaller(context.Background(), identity.Caller{AccountID: "operator", Role: identity.RoleOperator})
+
+	resp, err := svc.CreateAccount(ctx, &accountv1.CreateAccountRequest{Role: "FIRM", Name: "Acme", Email: " staffing@acme.example "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetAccount().GetEmail() != "staffing@acme.example" {
+		t.Errorf("email = %q", resp.GetAccount().GetEmail())
+	}
+	got, err := svc.GetAccount(ctx, &accountv1.GetAccountRequest{Id: resp.GetAccount().GetId()})
+	if err != nil || got.GetAccount().GetEmail() != "staffing@acme.example" {
+		t.Fatalf("GetAccount = %v, %v", got, err)
+	}
+	if resp, err := svc.CreateAccount(ctx, &accountv1.CreateAccountRequest{Role: "CONSULTANT", Name: "Claire"}); err != nil ||
+		resp.GetAccount().GetEmail() != "" {
+		t.Fatalf("an account without email: %v, %v", resp, err)
+	}
+
+	for _, bad := range []string{"no-at-sign", "a@b", "two@@example.com", "a b@example.com", "Claire <c@example.com>",
+		"c@example.com\x00", "@example.com", "c@.example.com", strings.Repeat("x", 250) + "@example.com"} {
+		_, err := svc.CreateAccount(ctx, &accountv1.CreateAccountRequest{Role: "FIRM", Name: "Acme", Email: bad})
+		if status.Code(err) != codes.InvalidArgument || !slices.Equal(badFields(err), []string{"email"}) {
+			t.Errorf("email %q: %v (fields %v)", bad, err, badFields(err))
+		}
+	}
+	_, err = svc.CreateAccount(ctx, &accountv1.CreateAccountRequest{Role: "FIRM", Name: "Ac\x00me"})
+	if !slices.Equal(badFields(err), []string{"name"}) {
+		t.Errorf("a name with NUL: %v", err)
+	}
+}
