@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -17,9 +18,22 @@ import (
 const (
 	MetadataAccountID = "x-caiomatch-account-id"
 	MetadataRole      = "x-caiomatch-role"
-	// MetadataCallerSignature is an HMAC of the caller under the platform's internal key, so a
-	// process that can reach a service's port but lacks the key cannot claim to be anyone.
+	// MetadataName and MetadataEmail carry the account's display name and contact email. They
+	// are binary metadata ("-bin": gRPC base64-encodes them on the wire), since metadata values
+	// must otherwise be ASCII and names are not.
+	MetadataName  = "x-caiomatch-name-bin"
+	MetadataEmail = "x-caiomatch-email-bin"
+	// MetadataCallerSignature is an HMAC of the caller's id and role under the platform's
+	// internal key, so a process that can reach a service's port but lacks the key cannot claim
+	// to be anyone.
 	MetadataCallerSignature = "x-caiomatch-caller-sig"
+	// MetadataCallerSignatureFull is an HMAC of the whole caller: id, role, name and email. A
+	// server that receives a name or an email accepts the caller only when this one holds too,
+	// so neither can be forged. It travels beside the first signature so that, during a rolling
+	// upgrade, a service that does not know it still accepts callers from a gateway that sends
+	// it, and a service that knows it accepts callers (without name or email) from one that
+	// does not.
+	MetadataCallerSignatureFull = "x-caiomatch-caller-sig-full"
 )
 
 // CallerKey is the secret shared by the gateway and the services to sign callers. An empty
@@ -29,6 +43,17 @@ type CallerKey []byte
 func (k CallerKey) sign(c identity.Caller) string {
 	mac := hmac.New(sha256.New, k)
 	mac.Write([]byte(c.AccountID + "\n" + string(c.Role)))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// signFull signs every field of the caller, each prefixed by its length so that no two
+// callers share a signed text whatever their fields contain.
+func (k CallerKey) signFull(c identity.Caller) string {
+	mac := hmac.New(sha256.New, k)
+	mac.Write([]byte("caiomatch-caller-v2"))
+	for _, field := range []string{c.AccountID, string(c.Role), c.Name, c.Email} {
+		mac.Write([]byte("\n" + strconv.Itoa(len(field)) + ":" + field))
+	}
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
@@ -46,11 +71,27 @@ func callerFromIncoming(ctx context.Context, key CallerKey) (identity.Caller, bo
 	if !ok {
 		return identity.Caller{}, false
 	}
+	names, emails := md.Get(MetadataName), md.Get(MetadataEmail)
+	if len(names) > 1 || len(emails) > 1 {
+		return identity.Caller{}, false
+	}
 	caller := identity.Caller{AccountID: ids[0], Role: role}
+	if len(names) == 1 {
+		caller.Name = names[0]
+	}
+	if len(emails) == 1 {
+		caller.Email = emails[0]
+	}
 	if len(key) > 0 {
 		sigs := md.Get(MetadataCallerSignature)
 		if len(sigs) != 1 || !hmac.Equal([]byte(sigs[0]), []byte(key.sign(caller))) {
 			return identity.Caller{}, false
+		}
+		if len(names)+len(emails) > 0 {
+			full := md.Get(MetadataCallerSignatureFull)
+			if len(full) != 1 || !hmac.Equal([]byte(full[0]), []byte(key.signFull(caller))) {
+				return identity.Caller{}, false
+			}
 		}
 	}
 	return caller, true
@@ -63,8 +104,10 @@ func SignCallers(key CallerKey) grpc.DialOption {
 		md, _ := metadata.FromOutgoingContext(ctx)
 		md = md.Copy()
 		md.Delete(MetadataCallerSignature)
+		md.Delete(MetadataCallerSignatureFull)
 		if c, ok := identity.FromContext(ctx); ok && len(key) > 0 {
 			md.Set(MetadataCallerSignature, key.sign(c))
+			md.Set(MetadataCallerSignatureFull, key.signFull(c))
 		}
 		return invoker(metadata.NewOutgoingContext(ctx, md), method, req, reply, cc, opts...)
 	})
@@ -76,9 +119,17 @@ func withOutgoingCaller(ctx context.Context) context.Context {
 	md = md.Copy()
 	md.Delete(MetadataAccountID)
 	md.Delete(MetadataRole)
+	md.Delete(MetadataName)
+	md.Delete(MetadataEmail)
 	if c, ok := identity.FromContext(ctx); ok {
 		md.Set(MetadataAccountID, c.AccountID)
 		md.Set(MetadataRole, string(c.Role))
+		if c.Name != "" {
+			md.Set(MetadataName, c.Name)
+		}
+		if c.Email != "" {
+			md.Set(MetadataEmail, c.Email)
+		}
 	}
 	return metadata.NewOutgoingContext(ctx, md)
 }

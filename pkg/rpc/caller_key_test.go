@@ -55,3 +55,53 @@ func TestCallerSignature(t *testing.T) {
 		t.Error("a server without a key refused an unsigned caller")
 	}
 }
+
+// The name and email travel signed: changing either is refused like a changed role.
+func TestCallerNameAndEmailAreSigned(t *testing.T) {
+	key := CallerKey("0123456789abcdef0123456789abcdef")
+	firm := identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm, Name: "Acme Énergie", Email: "staffing@acme.example"}
+	pairs := func(c identity.Caller, signedAs identity.Caller) metadata.MD {
+		return metadata.Pairs(MetadataAccountID, c.AccountID, MetadataRole, string(c.Role),
+			MetadataName, c.Name, MetadataEmail, c.Email,
+			MetadataCallerSignature, key.sign(signedAs), MetadataCallerSignatureFull, key.signFull(signedAs))
+	}
+	if c, ok := callerSeen(t, key, pairs(firm, firm)); !ok || c != firm {
+		t.Fatalf("a correctly signed caller with name and email was refused: %+v %v", c, ok)
+	}
+	renamed := firm
+	renamed.Name = "Someone Else"
+	if _, ok := callerSeen(t, key, pairs(renamed, firm)); ok {
+		t.Error("a tampered name was accepted")
+	}
+	reEmailed := firm
+	reEmailed.Email = "attacker@evil.example"
+	if _, ok := callerSeen(t, key, pairs(reEmailed, firm)); ok {
+		t.Error("a tampered email was accepted")
+	}
+	// A name added to a caller signed without one.
+	bare := identity.Caller{AccountID: firm.AccountID, Role: firm.Role}
+	added := metadata.Pairs(MetadataAccountID, bare.AccountID, MetadataRole, string(bare.Role), MetadataName, "Forged",
+		MetadataCallerSignature, key.sign(bare))
+	if _, ok := callerSeen(t, key, added); ok {
+		t.Error("a name without the full signature was accepted")
+	}
+	added.Set(MetadataCallerSignatureFull, key.signFull(bare))
+	if _, ok := callerSeen(t, key, added); ok {
+		t.Error("a name added under the signature of a caller without one was accepted")
+	}
+	// Moving characters between fields changes the signature.
+	if key.signFull(identity.Caller{AccountID: "a", Role: identity.RoleFirm, Name: "ab", Email: "c"}) ==
+		key.signFull(identity.Caller{AccountID: "a", Role: identity.RoleFirm, Name: "a", Email: "bc"}) {
+		t.Error("fields are not delimited in the signed text")
+	}
+	twoNames := pairs(firm, firm)
+	twoNames.Append(MetadataName, "Second")
+	if _, ok := callerSeen(t, key, twoNames); ok {
+		t.Error("a caller with two names was accepted")
+	}
+	// An older gateway signs id and role only: its callers are still accepted, without name.
+	if c, ok := callerSeen(t, key, metadata.Pairs(MetadataAccountID, bare.AccountID, MetadataRole, string(bare.Role),
+		MetadataCallerSignature, key.sign(bare))); !ok || c != bare {
+		t.Errorf("a caller signed the old way was refused: %+v %v", c, ok)
+	}
+}

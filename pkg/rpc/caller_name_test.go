@@ -1,0 +1,54 @@
+package rpc
+
+import (
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/trace/noop"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/caiomatch/caiomatch/pkg/identity"
+)
+
+// Names are not ASCII; they cross a real gRPC connection (binary metadata) intact, signed, and
+// a client cannot replace them with metadata of its own.
+func TestCallerNameAndEmailCrossTheWire(t *testing.T) {
+	key := CallerKey("0123456789abcdef0123456789abcdef")
+	got := make(chan seen, 1)
+	h := startServer(t, 5*time.Second, recordingHandler(got), WithCallerKey(key))
+	conn, err := Dial("passthrough:///bufnet", noop.NewTracerProvider(), SignCallers(key), bufDialer(h.lis))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+
+	for _, want := range []identity.Caller{
+		{AccountID: "firm-1", Role: identity.RoleFirm, Name: "Zoë Ångström — 日本の会社 🚀", Email: "zoë@例え.jp"},
+		{AccountID: "firm-2", Role: identity.RoleFirm, Name: "Line\nbreak: and, commas; \"quotes\"", Email: ""},
+		{AccountID: "cons-1", Role: identity.RoleConsultant, Name: "", Email: "claire@example.com"},
+		{AccountID: "op-1", Role: identity.RoleOperator},
+	} {
+		ctx := identity.WithCaller(testCtx(t), want)
+		// Client-set metadata never replaces the caller's.
+		ctx = metadata.AppendToOutgoingContext(ctx, MetadataName, "Forged", MetadataEmail, "forged@evil.example")
+		if _, err := call(ctx, conn, "hi"); err != nil {
+			t.Fatalf("call: %v", err)
+		}
+		if s := <-got; !s.hasCaller || s.caller != want {
+			t.Errorf("handler caller = %+v (%v), want %+v", s.caller, s.hasCaller, want)
+		}
+	}
+
+	// A peer without the key that rewrites the name of a signed caller is refused.
+	firm := identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm, Name: "Acme", Email: "a@acme.example"}
+	raw := h.rawConn(t)
+	ctx := metadata.AppendToOutgoingContext(testCtx(t), MetadataAccountID, firm.AccountID, MetadataRole, string(firm.Role),
+		MetadataName, "Évil Corp", MetadataEmail, firm.Email,
+		MetadataCallerSignature, key.sign(firm), MetadataCallerSignatureFull, key.signFull(firm))
+	if _, err := call(ctx, raw, "hi"); err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	if s := <-got; s.hasCaller {
+		t.Errorf("a caller with a rewritten name was accepted: %+v", s.caller)
+	}
+}
