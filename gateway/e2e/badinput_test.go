@@ -66,6 +66,11 @@ func TestBadInputIsRefusedAndLeavesNothingBehind(t *testing.T) {
 		{"operator creates a profile for no account", "POST", "/v1/profiles", operatorToken, profileBody("X Y", set("accountId", "nobody")), 400, "INVALID_ARGUMENT", "accountId"},
 		{"body over 1 MiB", "POST", "/v1/missions", firmToken, missionBody(set("title", strings.Repeat("x", 2<<20))), 400, "MALFORMED_JSON", "body"},
 		{"bad role", "POST", "/v1/accounts", operatorToken, map[string]any{"role": "ADMIN", "name": "x"}, 400, "INVALID_ARGUMENT", "role"},
+		{"bad email", "POST", "/v1/accounts", operatorToken, map[string]any{"role": "FIRM", "name": "x", "email": "x@"}, 400, "INVALID_ARGUMENT", "email"},
+		{"NUL in an account name", "POST", "/v1/accounts", operatorToken, map[string]any{"role": "FIRM", "name": "x\u0000y"}, 400, "INVALID_ARGUMENT", "name"},
+		{"unknown query parameter", "GET", "/v1/missions?budget=3", firmToken, nil, 400, "UNKNOWN_QUERY_PARAMETER", "budget"},
+		{"query parameter on a create", "POST", "/v1/missions?title=x", firmToken, missionBody(nil), 400, "UNKNOWN_QUERY_PARAMETER", "title"},
+		{"wrong method", "DELETE", "/v1/missions", firmToken, nil, 405, "METHOD_NOT_ALLOWED", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
