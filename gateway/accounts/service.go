@@ -90,19 +90,14 @@ func validateCreate(req *accountv1.CreateAccountRequest) (identity.Role, string,
 // MaxEmailLength is the longest address SMTP can carry (RFC 5321).
 const MaxEmailLength = 254
 
-// validEmail accepts a bare address (no display name, no comment): one @, a local part and a
-// dotted domain, no spaces or control characters.
+// validEmail accepts a bare address (no display name, no comment) as profiles do: what
+// net/mail parses back to itself, at most 254 characters, without control characters.
 func validEmail(email string) bool {
-	if len(email) > MaxEmailLength || !utf8.ValidString(email) || hasControl(email) || strings.ContainsAny(email, " \t") {
+	if len(email) > MaxEmailLength || !utf8.ValidString(email) || hasControl(email) {
 		return false
 	}
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Name != "" || addr.Address != email {
-		return false
-	}
-	local, domain, ok := strings.Cut(email, "@")
-	return ok && local != "" && !strings.Contains(domain, "@") && strings.Contains(domain, ".") &&
-		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+	return err == nil && addr.Name == "" && addr.Address == email
 }
 
 func hasControl(s string) bool {

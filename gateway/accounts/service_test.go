@@ -48,7 +48,7 @@ func TestCreateAccountWithEmail(t *testing.T) {
 		t.Fatalf("an account without email: %v, %v", resp, err)
 	}
 
-	for _, bad := range []string{"no-at-sign", "a@b", "two@@example.com", "a b@example.com", "Claire <c@example.com>",
+	for _, bad := range []string{"no-at-sign", "two@@example.com", "a b@example.com", "Claire <c@example.com>",
 		"c@example.com\x00", "@example.com", "c@.example.com", strings.Repeat("x", 250) + "@example.com"} {
 		_, err := svc.CreateAccount(ctx, &accountv1.CreateAccountRequest{Role: "FIRM", Name: "Acme", Email: bad})
 		if status.Code(err) != codes.InvalidArgument || !slices.Equal(badFields(err), []string{"email"}) {
