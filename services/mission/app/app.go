@@ -21,11 +21,23 @@ type Repository interface {
 	Get(ctx context.Context, id string) (domain.Mission, error)
 	// List returns up to limit missions, newest first (created at, then id, both descending),
 	// strictly after the cursor when there is one; an empty firmID lists every firm's missions.
-	List(ctx context.Context, firmID string, after *missionrules.Cursor, limit int) ([]domain.Mission, error)
+	// A status other than unspecified keeps only the missions in that status.
+	List(ctx context.Context, firmID string, status domain.Status, after *missionrules.Cursor, limit int) ([]domain.Mission, error)
 	// GetOffer returns an offer, or ErrOfferNotFound.
 	GetOffer(ctx context.Context, id string) (domain.Offer, error)
-	// ListOffers is List for offers; an empty consultantID lists every consultant's offers.
-	ListOffers(ctx context.Context, consultantID string, after *missionrules.Cursor, limit int) ([]domain.Offer, error)
+	// ListOffers is List for offers, kept by filter.
+	ListOffers(ctx context.Context, filter OfferFilter, after *missionrules.Cursor, limit int) ([]domain.Offer, error)
+	// HasOffered tells whether the mission was ever offered to the consultant (an account).
+	HasOffered(ctx context.Context, missionID, consultantID string) (bool, error)
+	// GetExtension returns an extension, or ErrExtensionNotFound; Extensions a mission's, oldest
+	// first.
+	GetExtension(ctx context.Context, id string) (domain.Extension, error)
+	Extensions(ctx context.Context, missionID string) ([]domain.Extension, error)
+	// Feedback returns a mission's feedback, oldest first.
+	Feedback(ctx context.Context, missionID string) ([]domain.Feedback, error)
+	// DueCompletions returns up to limit ids of staffed missions whose end date may be before
+	// today at now.
+	DueCompletions(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// DueOffers returns up to limit pending offers whose expiry is at or before now, soonest
 	// first.
 	DueOffers(ctx context.Context, now time.Time, limit int) ([]domain.Offer, error)
@@ -51,9 +63,24 @@ type Tx interface {
 	// profile, so what it returns may be changed and saved.
 	MissionsWithCandidate(ctx context.Context, profileID string) ([]domain.Mission, error)
 
+	// Extension reads an extension; ErrExtensionNotFound when there is none. PendingExtension
+	// returns the mission's pending one, if any.
+	Extension(ctx context.Context, id string) (domain.Extension, error)
+	PendingExtension(ctx context.Context, missionID string) (domain.Extension, bool, error)
+	CreateExtension(ctx context.Context, e domain.Extension) error
+	SaveExtension(ctx context.Context, e domain.Extension) error
+	// ExtensionsOfProfile and FeedbackOfProfile return the records naming profileID, holding
+	// their missions (erasure).
+	ExtensionsOfProfile(ctx context.Context, profileID string) ([]domain.Extension, error)
+	FeedbackOfProfile(ctx context.Context, profileID string) ([]domain.Feedback, error)
+	// FeedbackGiven tells whether the author side (FIRM, CONSULTANT) gave the mission's feedback.
+	FeedbackGiven(ctx context.Context, missionID, authorRole string) (bool, error)
+	CreateFeedback(ctx context.Context, f domain.Feedback) error
+	RewriteFeedback(ctx context.Context, f domain.Feedback) error
+
 	// Offer reads an offer; ErrOfferNotFound when there is none.
 	Offer(ctx context.Context, id string) (domain.Offer, error)
-	// PendingOffer returns the mission's pending offer, if any.
+	// PendingOffer returns the mission's open (pending or countered) offer, if any.
 	PendingOffer(ctx context.Context, missionID string) (domain.Offer, bool, error)
 	// OffersOfProfile returns every offer made to profileID, holding their missions.
 	OffersOfProfile(ctx context.Context, profileID string) ([]domain.Offer, error)
@@ -78,11 +105,26 @@ type Tx interface {
 	Publish(ctx context.Context, events ...domain.Event) error
 }
 
+// OfferFilter keeps the offers of a consultant (an account), of a firm and in a status; an
+// empty field keeps every offer.
+type OfferFilter struct {
+	ConsultantID string
+	FirmID       string
+	Status       domain.OfferStatus
+}
+
 // Profiles asks the profile service about a profile.
 type Profiles interface {
-	// ConsultantAccount returns the account that owns the profile, asked on behalf of the
-	// caller in ctx. An unknown or hidden profile is ErrProfileNotFound.
-	ConsultantAccount(ctx context.Context, profileID string) (string, error)
+	// Consultant returns the account that owns the profile and its daily rate, asked on behalf
+	// of the caller in ctx. An unknown or hidden profile is ErrProfileNotFound.
+	Consultant(ctx context.Context, profileID string) (Consultant, error)
+}
+
+// Consultant is what the profile service tells of a profile's owner.
+type Consultant struct {
+	AccountID string
+	// DailyRateEUR is the consultant's own rate; 0 when the profile service did not tell.
+	DailyRateEUR int
 }
 
 // Config is how the use cases behave.

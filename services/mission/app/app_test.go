@@ -55,7 +55,7 @@ func newFixtureOn(t *testing.T, b sqltest.Backend) *testbed {
 	if err := sqlstore.Migrate(context.Background(), db, store.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
-	f := &testbed{db: db, clock: &fakeClock{t: start}, profiles: &fakeProfiles{accounts: map[string]string{}},
+	f := &testbed{db: db, clock: &fakeClock{t: start}, profiles: &fakeProfiles{accounts: map[string]string{}, rates: map[string]int{}},
 		pause: &pausing{Repository: store.NewRepository(db, nil)}}
 	var ids atomic.Int64
 	f.app = app.New(jittery{f.pause}, f.profiles, app.Config{OfferTTL: offerTTL, PseudonymKey: []byte("test-key")},
@@ -126,6 +126,10 @@ var start = time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
 
 const offerTTL = 48 * time.Hour
 
+// ownRate is a consultant's own daily rate unless a test says otherwise: within the budget of
+// input().
+const ownRate = 1000
+
 // fakeClock advances by a microsecond on every reading, so that no two events share an
 // instant; tests may set it.
 type fakeClock struct {
@@ -151,23 +155,28 @@ func (c *fakeClock) Set(t time.Time) {
 type fakeProfiles struct {
 	mu       sync.Mutex
 	accounts map[string]string
+	rates    map[string]int // a profile's own rate, ownRate when absent
 	asked    []string // "role account profile"
 	err      error
 }
 
-func (f *fakeProfiles) ConsultantAccount(ctx context.Context, profileID string) (string, error) {
+func (f *fakeProfiles) Consultant(ctx context.Context, profileID string) (app.Consultant, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	caller, _ := identity.FromContext(ctx)
 	f.asked = append(f.asked, fmt.Sprintf("%s %s %s", caller.Role, caller.AccountID, profileID))
 	if f.err != nil {
-		return "", f.err
+		return app.Consultant{}, f.err
 	}
 	account, ok := f.accounts[profileID]
 	if !ok {
-		return "", app.ErrProfileNotFound(profileID)
+		return app.Consultant{}, app.ErrProfileNotFound(profileID)
 	}
-	return account, nil
+	rate, ok := f.rates[profileID]
+	if !ok {
+		rate = ownRate
+	}
+	return app.Consultant{AccountID: account, DailyRateEUR: rate}, nil
 }
 
 func (f *fakeProfiles) own(profileID, accountID string) {

@@ -14,7 +14,8 @@ func (a *Application) CreateMission(ctx context.Context, caller identity.Caller,
 	if caller.Role != identity.RoleFirm {
 		return domain.Mission{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only firms submit missions")
 	}
-	m, out, err := domain.NewMission(a.newID(), caller.AccountID, in, a.now())
+	// The firm's name and contact email travel with the caller; either may be empty.
+	m, out, err := domain.NewMissionOf(a.newID(), domain.Firm{ID: caller.AccountID, Name: caller.Name, Email: caller.Email}, in, a.now())
 	if err != nil {
 		return domain.Mission{}, err
 	}

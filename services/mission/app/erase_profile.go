@@ -11,9 +11,10 @@ import (
 type ErasureOutcome struct {
 	// Duplicate is true when the event was already processed; nothing else happened then.
 	Duplicate bool
-	// Withdrawn counts the pending offers taken back; Offers, Missions and Decisions count the
-	// records whose profile id was replaced.
-	Withdrawn, Offers, Missions, Decisions int
+	// Withdrawn counts the pending (or countered) offers taken back; Offers, Missions (as a
+	// candidate or the staffed consultant), Extensions, Feedback and Decisions count the records
+	// whose profile id was replaced.
+	Withdrawn, Offers, Missions, Extensions, Feedback, Decisions int
 }
 
 // EraseProfile takes in a ProfileErased event exactly once (once per delivery d). The person's
@@ -35,7 +36,7 @@ func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileI
 			return err
 		}
 		for _, o := range offers {
-			if o.Status == domain.OfferStatusPending {
+			if o.Open() {
 				if err := a.withdraw(ctx, tx, o); err != nil {
 					return err
 				}
@@ -49,6 +50,14 @@ func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileI
 		}
 		if out.Missions, err = pseudonymise(ctx, profileID, tx.MissionsWithCandidate, tx.SaveMission,
 			func(m *domain.Mission) bool { return m.Pseudonymise(profileID, pseudonym) }); err != nil {
+			return err
+		}
+		if out.Extensions, err = pseudonymise(ctx, profileID, tx.ExtensionsOfProfile, tx.SaveExtension,
+			func(e *domain.Extension) bool { return e.Pseudonymise(profileID, pseudonym) }); err != nil {
+			return err
+		}
+		if out.Feedback, err = pseudonymise(ctx, profileID, tx.FeedbackOfProfile, tx.RewriteFeedback,
+			func(f *domain.Feedback) bool { return f.Pseudonymise(profileID, pseudonym) }); err != nil {
 			return err
 		}
 		out.Decisions, err = pseudonymise(ctx, profileID, tx.DecisionsAbout, tx.RewriteDecision,

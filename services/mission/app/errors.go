@@ -8,10 +8,11 @@ import (
 
 // Reasons clients can branch on.
 const (
-	ReasonMissionNotFound = "MISSION_NOT_FOUND"
-	ReasonRoleNotAllowed  = "ROLE_NOT_ALLOWED"
-	ReasonOfferNotFound   = "OFFER_NOT_FOUND"
-	ReasonProfileNotFound = "PROFILE_NOT_FOUND"
+	ReasonMissionNotFound   = "MISSION_NOT_FOUND"
+	ReasonRoleNotAllowed    = "ROLE_NOT_ALLOWED"
+	ReasonOfferNotFound     = "OFFER_NOT_FOUND"
+	ReasonProfileNotFound   = "PROFILE_NOT_FOUND"
+	ReasonExtensionNotFound = "EXTENSION_NOT_FOUND"
 	// ReasonProfileServiceUnavailable: the profile service could not be asked whose profile
 	// it is; the offer may be retried.
 	ReasonProfileServiceUnavailable = "PROFILE_SERVICE_UNAVAILABLE"
@@ -25,6 +26,11 @@ func ErrNotFound(id string) error {
 // ErrOfferNotFound is also what anyone but the consultant offered gets.
 func ErrOfferNotFound(id string) error {
 	return fault.NotFound(ReasonOfferNotFound, "offer %s not found", id)
+}
+
+// ErrExtensionNotFound is also what anyone but the mission's parties gets.
+func ErrExtensionNotFound(id string) error {
+	return fault.NotFound(ReasonExtensionNotFound, "extension %s not found", id)
 }
 
 // ErrProfileNotFound is what the profile service's refusal to show a profile becomes.

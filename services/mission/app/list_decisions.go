@@ -14,7 +14,7 @@ func (a *Application) ListDecisions(ctx context.Context, caller identity.Caller,
 	if err := missionrules.CheckMissionID(missionID); err != nil {
 		return nil, err
 	}
-	if _, err := a.GetMission(ctx, caller, missionID); err != nil {
+	if _, err := a.ownMission(ctx, caller, missionID); err != nil {
 		return nil, err
 	}
 	return a.repo.Decisions(ctx, missionID)

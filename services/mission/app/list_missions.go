@@ -12,12 +12,17 @@ import (
 // ListMissions lists the calling firm's missions, or every mission for an operator, newest
 // first. The next page token is empty on the last page.
 func (a *Application) ListMissions(ctx context.Context, caller identity.Caller, pageSize int, pageToken string) ([]domain.Mission, string, error) {
+	return a.ListMissionsIn(ctx, caller, domain.StatusUnspecified, pageSize, pageToken)
+}
+
+// ListMissionsIn is ListMissions keeping only the missions in status (unspecified: all).
+func (a *Application) ListMissionsIn(ctx context.Context, caller identity.Caller, status domain.Status, pageSize int, pageToken string) ([]domain.Mission, string, error) {
 	firmID, err := listedFor(caller, identity.RoleFirm, "only firms and operators list missions")
 	if err != nil {
 		return nil, "", err
 	}
 	return page(pageSize, pageToken, func(after *missionrules.Cursor, limit int) ([]domain.Mission, error) {
-		return a.repo.List(ctx, firmID, after, limit)
+		return a.repo.List(ctx, firmID, status, after, limit)
 	}, func(m domain.Mission) missionrules.Cursor {
 		return missionrules.Cursor{CreatedAt: m.CreatedAt, ID: m.ID}
 	})

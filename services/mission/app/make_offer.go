@@ -9,14 +9,22 @@ import (
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
-// MakeOffer offers the calling firm's mission to a candidate of its current shortlist. The
-// offer names the consultant's account, which the profile service tells on behalf of the firm;
-// it expires after the configured time to live. The mission becomes OFFERED.
+// MakeOffer is MakeOfferWithTerms at the consultant's own rate, without a message.
 func (a *Application) MakeOffer(ctx context.Context, caller identity.Caller, missionID, profileID string) (domain.Offer, error) {
+	return a.MakeOfferWithTerms(ctx, caller, missionID, profileID, 0, "")
+}
+
+// MakeOfferWithTerms offers the calling firm's mission to a candidate of its current shortlist
+// at rate (1 to the mission's budget; 0 is the consultant's own rate, which must then be within
+// the budget) with a message. The offer names the consultant's account, which the profile
+// service tells on behalf of the firm; it expires after the configured time to live. The
+// mission becomes OFFERED.
+func (a *Application) MakeOfferWithTerms(ctx context.Context, caller identity.Caller, missionID, profileID string, rate int, message string) (domain.Offer, error) {
 	if caller.Role != identity.RoleFirm {
 		return domain.Offer{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm makes an offer")
 	}
-	if err := missionrules.CheckMakeOffer(missionID, profileID); err != nil {
+	message, err := missionrules.CheckOfferTerms(missionID, profileID, rate, message)
+	if err != nil {
 		return domain.Offer{}, err
 	}
 	// Checked first without holding anything, so that a refused offer asks nobody; checked
@@ -31,9 +39,21 @@ func (a *Application) MakeOffer(ctx context.Context, caller identity.Caller, mis
 	if err := m.CheckOfferable(profileID); err != nil {
 		return domain.Offer{}, err
 	}
-	consultantID, err := a.profiles.ConsultantAccount(identity.WithCaller(ctx, caller), profileID)
+	if rate != 0 {
+		if err := missionrules.CheckRateWithinBudget(rate, m.MaxDailyRateEUR); err != nil {
+			return domain.Offer{}, err
+		}
+	}
+	consultant, err := a.profiles.Consultant(identity.WithCaller(ctx, caller), profileID)
 	if err != nil {
 		return domain.Offer{}, err
+	}
+	if rate == 0 {
+		if consultant.DailyRateEUR <= 0 || consultant.DailyRateEUR > m.MaxDailyRateEUR {
+			return domain.Offer{}, fault.Invalid(fault.ReasonInvalidArgument, fault.Violation{Field: "dailyRateEur",
+				Description: "is required: the consultant's own rate is unknown or over the mission's maxDailyRateEur"})
+		}
+		rate = consultant.DailyRateEUR
 	}
 
 	var offer domain.Offer
@@ -42,7 +62,12 @@ func (a *Application) MakeOffer(ctx context.Context, caller identity.Caller, mis
 		if err != nil {
 			return err
 		}
-		o, out, err := m.MakeOffer(a.newID(), profileID, consultantID, actorOf(caller), a.now(), a.cfg.OfferTTL)
+		// The budget may have changed since it was read (an edit).
+		if err := missionrules.CheckRateWithinBudget(rate, m.MaxDailyRateEUR); err != nil {
+			return err
+		}
+		o, out, err := m.MakeOfferWithTerms(a.newID(), profileID, consultant.AccountID,
+			domain.Terms{DailyRateEUR: rate, Message: message}, actorOf(caller), a.now(), a.cfg.OfferTTL)
 		if err != nil {
 			return err
 		}
@@ -55,5 +80,5 @@ func (a *Application) MakeOffer(ctx context.Context, caller identity.Caller, mis
 	if err != nil {
 		return domain.Offer{}, err
 	}
-	return offer, nil
+	return present(caller, offer), nil
 }

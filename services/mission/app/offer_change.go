@@ -5,6 +5,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -39,10 +40,19 @@ func (a *Application) changeOffer(ctx context.Context, tx Tx, missionID, offerID
 // mission, so that checking their bookings and booking them is decided once.
 func (a *Application) answer(ctx context.Context, caller identity.Caller, id string, lockConsultant bool,
 	decide func(ctx context.Context, tx Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error)) (domain.Offer, error) {
-	var answered domain.Offer
+	return a.decideOffer(ctx, caller, id, answers, lockConsultant, decide)
+}
+
+// decideOffer is a party's decision on an offer, in one transaction: may tells who may decide
+// (anyone else is told the offer does not exist). With lockConsultant, the offer's consultant is
+// locked first, then the mission: every decision that books a consultant takes the two locks in
+// that order, so that checking their bookings and booking them is decided once.
+func (a *Application) decideOffer(ctx context.Context, caller identity.Caller, id string, may func(identity.Caller, domain.Offer) bool,
+	lockConsultant bool, decide func(ctx context.Context, tx Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error)) (domain.Offer, error) {
+	var decided domain.Offer
 	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		o, err := tx.Offer(ctx, id)
-		if fault.KindOf(err) == fault.KindNotFound || (err == nil && !answers(caller, o)) {
+		if fault.KindOf(err) == fault.KindNotFound || (err == nil && !may(caller, o)) {
 			return ErrOfferNotFound(id)
 		}
 		if err != nil {
@@ -53,7 +63,7 @@ func (a *Application) answer(ctx context.Context, caller identity.Caller, id str
 				return err
 			}
 		}
-		answered, _, err = a.changeOffer(ctx, tx, o.MissionID, id, func(o *domain.Offer, m *domain.Mission) (domain.Outcome, bool, error) {
+		decided, _, err = a.changeOffer(ctx, tx, o.MissionID, id, func(o *domain.Offer, m *domain.Mission) (domain.Outcome, bool, error) {
 			out, err := decide(ctx, tx, o, m)
 			return out, true, err
 		})
@@ -62,10 +72,66 @@ func (a *Application) answer(ctx context.Context, caller identity.Caller, id str
 	if err != nil {
 		return domain.Offer{}, err
 	}
-	return answered, nil
+	return present(caller, decided), nil
 }
 
 // answers tells whether the caller may answer the offer: only the consultant it was made to.
 func answers(caller identity.Caller, o domain.Offer) bool {
 	return caller.Role == identity.RoleConsultant && caller.AccountID == o.ConsultantID
+}
+
+// owns tells whether the caller is the firm that made the offer.
+func owns(caller identity.Caller, o domain.Offer) bool {
+	return caller.Role == identity.RoleFirm && caller.AccountID == o.FirmID
+}
+
+// CounterOffer is the offered consultant's counter-proposal: once per offer, while it is
+// pending; the firm then accepts the counter or withdraws. Firms and operators may never
+// counter; another consultant is told the offer does not exist.
+func (a *Application) CounterOffer(ctx context.Context, caller identity.Caller, id string, rate int, message string) (domain.Offer, error) {
+	if caller.Role != identity.RoleConsultant {
+		return domain.Offer{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the consultant offered counters an offer")
+	}
+	message, err := missionrules.CheckCounter(id, rate, message)
+	if err != nil {
+		return domain.Offer{}, err
+	}
+	return a.answer(ctx, caller, id, false, func(_ context.Context, _ Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error) {
+		return domain.CounterOffer(o, m, rate, message, actorOf(caller), a.now(), a.cfg.OfferTTL)
+	})
+}
+
+// AcceptCounter is the firm's yes to a counter: the mission is staffed at the counter rate,
+// decided exactly as an acceptance is (the consultant locked, then the mission; an overlapping
+// booking refuses it). Consultants and operators may never; another firm is told the offer
+// does not exist.
+func (a *Application) AcceptCounter(ctx context.Context, caller identity.Caller, id string) (domain.Offer, error) {
+	if caller.Role != identity.RoleFirm {
+		return domain.Offer{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm accepts a counter")
+	}
+	if err := missionrules.CheckOfferID(id); err != nil {
+		return domain.Offer{}, err
+	}
+	return a.decideOffer(ctx, caller, id, owns, true, func(ctx context.Context, tx Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error) {
+		bookings, err := tx.Bookings(ctx, o.ConsultantID)
+		if err != nil {
+			return domain.Outcome{}, err
+		}
+		return domain.AcceptCounter(o, m, bookings, actorOf(caller), a.now())
+	})
+}
+
+// WithdrawOffer is the firm taking back its pending or countered offer: the mission is
+// SHORTLISTED again, offerable to another candidate. Consultants and operators may never;
+// another firm is told the offer does not exist.
+func (a *Application) WithdrawOffer(ctx context.Context, caller identity.Caller, id string) (domain.Offer, error) {
+	if caller.Role != identity.RoleFirm {
+		return domain.Offer{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm withdraws an offer")
+	}
+	if err := missionrules.CheckOfferID(id); err != nil {
+		return domain.Offer{}, err
+	}
+	return a.decideOffer(ctx, caller, id, owns, false, func(_ context.Context, _ Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error) {
+		return domain.FirmWithdrawOffer(o, m, actorOf(caller), a.now())
+	})
 }

@@ -264,7 +264,14 @@ func TestListOffers(t *testing.T) {
 	if got := list(identity.Caller{AccountID: "cons-9", Role: identity.RoleConsultant}, 0); len(got) != 0 {
 		t.Fatalf("another consultant lists %v", got)
 	}
-	_, _, err := f.app.ListOffers(ctx, firm1, 10, "")
+	// A firm lists the offers on its own missions.
+	if got := list(firm1, 4); !slices.Equal(got, all) {
+		t.Fatalf("firm lists %v, want %v", got, all)
+	}
+	if got := list(firm2, 4); len(got) != 0 {
+		t.Fatalf("another firm lists %v", got)
+	}
+	_, _, err := f.app.ListOffers(ctx, identity.Caller{AccountID: "x", Role: "AUDITOR"}, 10, "")
 	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
 	_, _, err = f.app.ListOffers(ctx, consultant, -1, "junk!")
 	fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)

@@ -21,6 +21,15 @@ const (
 	DecisionOfferWithdrawn
 	DecisionMissionCancelled
 	DecisionMissionStaffed
+	DecisionMissionEdited
+	DecisionOfferCountered
+	DecisionCounterAccepted
+	DecisionExtensionRequested
+	DecisionExtensionAccepted
+	DecisionExtensionDeclined
+	DecisionMissionEndedEarly
+	DecisionMissionCompleted
+	DecisionFeedbackGiven
 )
 
 var decisionKindNames = names[DecisionKind]{
@@ -33,6 +42,15 @@ var decisionKindNames = names[DecisionKind]{
 	DecisionOfferWithdrawn:    "OFFER_WITHDRAWN",
 	DecisionMissionCancelled:  "MISSION_CANCELLED",
 	DecisionMissionStaffed:    "MISSION_STAFFED",
+	DecisionMissionEdited:      "MISSION_EDITED",
+	DecisionOfferCountered:     "OFFER_COUNTERED",
+	DecisionCounterAccepted:    "COUNTER_ACCEPTED",
+	DecisionExtensionRequested: "EXTENSION_REQUESTED",
+	DecisionExtensionAccepted:  "EXTENSION_ACCEPTED",
+	DecisionExtensionDeclined:  "EXTENSION_DECLINED",
+	DecisionMissionEndedEarly:  "MISSION_ENDED_EARLY",
+	DecisionMissionCompleted:   "MISSION_COMPLETED",
+	DecisionFeedbackGiven:      "FEEDBACK_GIVEN",
 }
 
 func (k DecisionKind) String() string { return decisionKindNames.of(k) }
@@ -74,6 +92,15 @@ type Decision struct {
 	Reason string
 	// Proposal is matching's shortlist, for SHORTLIST_PROPOSED.
 	Proposal Proposal
+	// ChangedFields are the JSON names of the fields a MISSION_EDITED changed.
+	ChangedFields []string
+	// DailyRateEUR is the rate of an offer, a counter or a staffing.
+	DailyRateEUR int
+	// EndDate is the (new) end date of an extension, an early end or a completion.
+	EndDate     time.Time
+	ExtensionID string
+	// Rating is a FEEDBACK_GIVEN's (the comment stays in the feedback).
+	Rating int
 }
 
 // Proposal is a shortlist as matching proposed it, with every candidate's score breakdown.

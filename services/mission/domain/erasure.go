@@ -24,7 +24,7 @@ func Pseudonym(key []byte, profileID string) string {
 // is WITHDRAWN and the mission SHORTLISTED again without them. It reports false, changing
 // nothing, when the offer is not pending.
 func WithdrawOffer(o *Offer, m *Mission, now time.Time) (Outcome, bool) {
-	if o.Status != OfferStatusPending {
+	if !o.Open() {
 		return Outcome{}, false
 	}
 	now = now.UTC()
@@ -39,6 +39,10 @@ func WithdrawOffer(o *Offer, m *Mission, now time.Time) (Outcome, bool) {
 // Pseudonymise replaces profileID among the mission's candidates; it reports whether it did.
 func (m *Mission) Pseudonymise(profileID, pseudonym string) bool {
 	changed := false
+	if m.StaffedProfileID == profileID {
+		m.StaffedProfileID = pseudonym
+		changed = true
+	}
 	for i, id := range m.Candidates {
 		if id == profileID {
 			m.Candidates[i] = pseudonym

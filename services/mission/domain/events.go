@@ -1,5 +1,7 @@
 package domain
 
+import "time"
+
 // Event is a fact the mission service publishes after a committed change.
 type Event interface{ missionEvent() }
 
@@ -27,6 +29,50 @@ type OfferDeclined struct{ Offer Offer }
 // OfferExpired is published when an offer was not answered in time.
 type OfferExpired struct{ Offer Offer }
 
+// MissionEdited is published when a firm edits a mission not offered yet: matching ranks it
+// again.
+type MissionEdited struct {
+	Mission       Mission
+	ChangedFields []string
+}
+
+// OfferCountered is published when the consultant counters; OfferWithdrawn when the firm
+// takes an offer back.
+type (
+	OfferCountered struct{ Offer Offer }
+	OfferWithdrawn struct{ Offer Offer }
+)
+
+// StaffingDatesChanged is published when a staffed mission's window moves (an extension
+// accepted, an early end): the consultant's booking is now Start..End.
+type StaffingDatesChanged struct {
+	MissionID, ProfileID string
+	Start, End           time.Time
+}
+
+// ExtensionRequested, ExtensionAccepted and ExtensionDeclined follow an extension; the decline
+// reason is not published.
+type (
+	ExtensionRequested struct{ Extension Extension }
+	ExtensionAccepted  struct{ Extension Extension }
+	ExtensionDeclined  struct{ Extension Extension }
+)
+
+// FeedbackGiven is published when a party gives feedback; the comment is not published.
+type FeedbackGiven struct {
+	MissionID, ProfileID, AuthorRole string
+	Rating                           int
+	WouldStaffAgain                  bool
+}
+
+func (MissionEdited) missionEvent()        {}
+func (OfferCountered) missionEvent()       {}
+func (OfferWithdrawn) missionEvent()       {}
+func (StaffingDatesChanged) missionEvent() {}
+func (ExtensionRequested) missionEvent()   {}
+func (ExtensionAccepted) missionEvent()    {}
+func (ExtensionDeclined) missionEvent()    {}
+func (FeedbackGiven) missionEvent()        {}
 func (MissionSubmitted) missionEvent() {}
 func (MissionCancelled) missionEvent() {}
 func (MissionUpdated) missionEvent()   {}

@@ -21,6 +21,10 @@ const (
 	StatusStaffed
 	StatusCancelled
 	StatusNoMatch
+	// StatusEndedEarly: the staffed mission was ended before its end date.
+	StatusEndedEarly
+	// StatusCompleted: the staffed mission ran to its end date.
+	StatusCompleted
 )
 
 var statusNames = names[Status]{
@@ -30,6 +34,8 @@ var statusNames = names[Status]{
 	StatusStaffed:     "STAFFED",
 	StatusCancelled:   "CANCELLED",
 	StatusNoMatch:     "NO_MATCH",
+	StatusEndedEarly:  "ENDED_EARLY",
+	StatusCompleted:   "COMPLETED",
 }
 
 func (s Status) String() string { return statusNames.of(s) }
@@ -64,17 +70,49 @@ type Mission struct {
 	Candidates []string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// FirmName and FirmEmail are the owning firm's account name and contact email as they were
+	// when it submitted the mission; either may be empty. The email is shown only to the
+	// consultant who accepted (Offer.ContactEmail).
+	FirmName  string
+	FirmEmail string
+	// Once staffed: the accepted offer, its consultant (profile and account) and the agreed rate.
+	StaffedOfferID      string
+	StaffedProfileID    string
+	StaffedConsultantID string
+	AgreedDailyRateEUR  int
+	// EndOverride is the end date once an extension or an early end moved it; zero while the
+	// end date is derived from the start date and the duration.
+	EndOverride time.Time
+}
+
+// EndDate is the last day of the mission: moved by an extension or an early end, else derived
+// from the start date and the duration.
+func (m Mission) EndDate() time.Time {
+	if !m.EndOverride.IsZero() {
+		return m.EndOverride
+	}
+	return m.Request.EndDate()
 }
 
 // NewMission checks a firm's request and opens a submitted mission. It returns what the
 // submission causes: MissionSubmitted and the first entry of the decisions trail.
 func NewMission(id, firmID string, in missionrules.RequestInput, now time.Time) (Mission, Outcome, error) {
+	return NewMissionOf(id, Firm{ID: firmID}, in, now)
+}
+
+// Firm is the account that submits a mission, as the mission keeps it.
+type Firm struct{ ID, Name, Email string }
+
+// NewMissionOf is NewMission with the firm's name and contact email.
+func NewMissionOf(id string, firm Firm, in missionrules.RequestInput, now time.Time) (Mission, Outcome, error) {
+	firmID := firm.ID
 	r, err := missionrules.NewRequest(in, now)
 	if err != nil {
 		return Mission{}, Outcome{}, err
 	}
 	now = now.UTC()
-	m := Mission{ID: id, FirmID: firmID, Request: r, Status: StatusSubmitted, CreatedAt: now, UpdatedAt: now}
+	m := Mission{ID: id, FirmID: firmID, Request: r, Status: StatusSubmitted, CreatedAt: now, UpdatedAt: now,
+		FirmName: firm.Name, FirmEmail: firm.Email}
 	return m, Outcome{
 		Events:    []Event{MissionSubmitted{Mission: m}},
 		Decisions: []Decision{{MissionID: id, At: now, Kind: DecisionMissionSubmitted, Actor: Actor{Role: ActorFirm, AccountID: firmID}}},
@@ -103,7 +141,7 @@ func (m *Mission) Cancel(by Actor, pending *Offer, now time.Time) (Outcome, erro
 		},
 		Decisions: []Decision{{MissionID: m.ID, At: now, Kind: DecisionMissionCancelled, Actor: by}},
 	}
-	if pending != nil && pending.Status == OfferStatusPending {
+	if pending != nil && pending.Open() {
 		pending.withdraw()
 		out.Decisions = append(out.Decisions, Decision{MissionID: m.ID, At: now, Kind: DecisionOfferWithdrawn,
 			Actor: SystemActor(), OfferID: pending.ID, ProfileID: pending.ProfileID})
@@ -172,6 +210,17 @@ func (m *Mission) CheckOfferable(profileID string) error {
 // is the account that owns the profile, the only one who may answer. The mission becomes
 // OFFERED.
 func (m *Mission) MakeOffer(offerID, profileID, consultantID string, by Actor, now time.Time, ttl time.Duration) (Offer, Outcome, error) {
+	return m.MakeOfferWithTerms(offerID, profileID, consultantID, Terms{}, by, now, ttl)
+}
+
+// Terms are what a firm offers: a rate (already checked against the budget) and a message.
+type Terms struct {
+	DailyRateEUR int
+	Message      string
+}
+
+// MakeOfferWithTerms is MakeOffer at the given terms.
+func (m *Mission) MakeOfferWithTerms(offerID, profileID, consultantID string, terms Terms, by Actor, now time.Time, ttl time.Duration) (Offer, Outcome, error) {
 	if err := m.CheckOfferable(profileID); err != nil {
 		return Offer{}, Outcome{}, err
 	}
@@ -182,14 +231,15 @@ func (m *Mission) MakeOffer(offerID, profileID, consultantID string, by Actor, n
 	o := Offer{
 		ID: offerID, MissionID: m.ID, FirmID: m.FirmID, ProfileID: profileID, ConsultantID: consultantID,
 		Status: OfferStatusPending, StartDate: m.StartDate, EndDate: m.EndDate(),
-		CreatedAt: now, ExpiresAt: now.Add(ttl),
+		CreatedAt: now, ExpiresAt: now.Add(ttl), DailyRateEUR: terms.DailyRateEUR, Message: terms.Message,
+		Mission: m.Summary(), ContactEmail: m.FirmEmail,
 	}
 	m.Status = StatusOffered
 	m.UpdatedAt = now
 	return o, Outcome{
 		Events: []Event{OfferMade{Offer: o}, MissionUpdated{MissionID: m.ID, Status: m.Status}},
 		Decisions: []Decision{{MissionID: m.ID, At: now, Kind: DecisionOfferMade, Actor: by,
-			OfferID: o.ID, ProfileID: profileID}},
+			OfferID: o.ID, ProfileID: profileID, DailyRateEUR: terms.DailyRateEUR}},
 	}, nil
 }
 

@@ -21,6 +21,9 @@ const (
 	// OfferStatusWithdrawn: the platform took the offer back before the consultant answered
 	// (the mission was cancelled, or the profile erased).
 	OfferStatusWithdrawn
+	// OfferStatusCountered: the consultant proposed another rate; the firm accepts the counter
+	// or withdraws.
+	OfferStatusCountered
 )
 
 var offerStatusNames = names[OfferStatus]{
@@ -29,6 +32,7 @@ var offerStatusNames = names[OfferStatus]{
 	OfferStatusDeclined:  "DECLINED",
 	OfferStatusExpired:   "EXPIRED",
 	OfferStatusWithdrawn: "WITHDRAWN",
+	OfferStatusCountered: "COUNTERED",
 }
 
 func (s OfferStatus) String() string { return offerStatusNames.of(s) }
@@ -68,6 +72,47 @@ type Offer struct {
 	// DeclineReason is what the consultant wrote when declining. It stays in the mission
 	// service: OfferDeclined does not carry it.
 	DeclineReason string
+	// DailyRateEUR is the rate on the table: the firm's, or the counter once the firm accepted
+	// it. Message is the firm's note.
+	DailyRateEUR int
+	Message      string
+	// CounterRateEUR (0 when none) and CounterMessage are the consultant's counter-proposal.
+	CounterRateEUR int
+	CounterMessage string
+	// Mission is what the consultant decides on, as the mission is now (read with the offer).
+	Mission MissionSummary
+	// ContactEmail is the firm's contact email, read with the offer; the use cases show it
+	// only to the consultant of an accepted offer, and events never carry it.
+	ContactEmail string
+}
+
+// Open reports whether the offer still waits for an answer: pending or countered.
+func (o Offer) Open() bool {
+	return o.Status == OfferStatusPending || o.Status == OfferStatusCountered
+}
+
+// MissionSummary is what a consultant needs to decide on an offer: never the budget, never
+// other candidates.
+type MissionSummary struct {
+	Title          string
+	Sector         string
+	MissionType    missionrules.MissionType
+	StartDate      time.Time
+	EndDate        time.Time
+	DurationMonths int
+	Location       missionrules.Location
+	WorkMode       missionrules.WorkMode
+	Languages      []string
+	FirmName       string
+}
+
+// Summary is the mission as an offer shows it.
+func (m Mission) Summary() MissionSummary {
+	return MissionSummary{
+		Title: m.Title, Sector: m.Sector, MissionType: m.MissionType, StartDate: m.StartDate, EndDate: m.EndDate(),
+		DurationMonths: m.DurationMonths, Location: m.Location, WorkMode: m.WorkMode, Languages: m.Languages,
+		FirmName: m.FirmName,
+	}
 }
 
 // Overlaps reports whether the two offers' windows share at least one day.
@@ -77,7 +122,7 @@ func (o Offer) Overlaps(other Offer) bool {
 
 // Due reports whether a pending offer has reached its expiry at now.
 func (o Offer) Due(now time.Time) bool {
-	return o.Status == OfferStatusPending && !now.Before(o.ExpiresAt)
+	return o.Open() && !now.Before(o.ExpiresAt)
 }
 
 // checkAnswerable refuses an answer to an offer that is no longer pending or has expired,
@@ -104,25 +149,44 @@ func AcceptOffer(o *Offer, m *Mission, bookings []Offer, by Actor, now time.Time
 	if m.ID != o.MissionID || m.Status != StatusOffered {
 		return Outcome{}, fault.FailedPrecondition(ReasonOfferNotPending, "offer %s is no longer open: mission %s is %s", o.ID, m.ID, m.Status)
 	}
-	for _, b := range bookings {
-		if b.ID != o.ID && b.ConsultantID == o.ConsultantID && b.Status == OfferStatusAccepted && o.Overlaps(b) {
-			return Outcome{}, fault.FailedPrecondition(ReasonConsultantAlreadyBooked,
-				"the consultant is already booked from %s to %s, which overlaps this mission (%s to %s)",
-				dates.Format(b.StartDate), dates.Format(b.EndDate), dates.Format(o.StartDate), dates.Format(o.EndDate))
-		}
+	if err := checkBookings(o.ConsultantID, o.ID, o.StartDate, o.EndDate, bookings); err != nil {
+		return Outcome{}, err
 	}
+	return staff(o, m, o.DailyRateEUR, by, now, DecisionOfferAccepted), nil
+}
+
+// staff books the offer's consultant for the mission at rate: the offer is accepted, the
+// mission staffed; kind is the trail entry of the decision (OFFER_ACCEPTED, COUNTER_ACCEPTED),
+// followed by MISSION_STAFFED.
+func staff(o *Offer, m *Mission, rate int, by Actor, now time.Time, kind DecisionKind) Outcome {
 	now = now.UTC()
 	o.Status = OfferStatusAccepted
 	o.AnsweredAt = now
+	o.DailyRateEUR = rate
 	m.Status = StatusStaffed
 	m.UpdatedAt = now
+	m.StaffedOfferID, m.StaffedProfileID, m.StaffedConsultantID, m.AgreedDailyRateEUR = o.ID, o.ProfileID, o.ConsultantID, rate
 	return Outcome{
 		Events: []Event{OfferAccepted{Offer: *o}, MissionUpdated{MissionID: m.ID, Status: m.Status}},
 		Decisions: []Decision{
-			{MissionID: m.ID, At: now, Kind: DecisionOfferAccepted, Actor: by, OfferID: o.ID, ProfileID: o.ProfileID},
-			{MissionID: m.ID, At: now, Kind: DecisionMissionStaffed, Actor: by, OfferID: o.ID, ProfileID: o.ProfileID},
+			{MissionID: m.ID, At: now, Kind: kind, Actor: by, OfferID: o.ID, ProfileID: o.ProfileID, DailyRateEUR: rate},
+			{MissionID: m.ID, At: now, Kind: DecisionMissionStaffed, Actor: by, OfferID: o.ID, ProfileID: o.ProfileID, DailyRateEUR: rate},
 		},
-	}, nil
+	}
+}
+
+// checkBookings refuses a window start..end of the consultant that overlaps one of their
+// bookings other than the offer skip.
+func checkBookings(consultantID, skip string, start, end time.Time, bookings []Offer) error {
+	window := Offer{StartDate: start, EndDate: end}
+	for _, b := range bookings {
+		if b.ID != skip && b.ConsultantID == consultantID && b.Status == OfferStatusAccepted && window.Overlaps(b) {
+			return fault.FailedPrecondition(ReasonConsultantAlreadyBooked,
+				"the consultant is already booked from %s to %s, which overlaps %s to %s",
+				dates.Format(b.StartDate), dates.Format(b.EndDate), dates.Format(start), dates.Format(end))
+		}
+	}
+	return nil
 }
 
 // DeclineOffer is the consultant's no, with a reason (see CheckDeclineReason). The mission is

@@ -53,9 +53,9 @@ func TestMakeOffer(t *testing.T) {
 	want := domain.Offer{
 		ID: "o1", MissionID: "m1", FirmID: "firm-1", ProfileID: "p2", ConsultantID: "cons-2",
 		Status: domain.OfferStatusPending, StartDate: m.StartDate, EndDate: m.EndDate(),
-		CreatedAt: later, ExpiresAt: later.Add(ttl),
+		CreatedAt: later, ExpiresAt: later.Add(ttl), Mission: m.Summary(),
 	}
-	if o != want {
+	if !reflect.DeepEqual(o, want) {
 		t.Fatalf("offer %+v, want %+v", o, want)
 	}
 	// The window is the mission's: 1 February 2027 for 12 months ends on 31 January 2028.
@@ -196,7 +196,7 @@ func TestAcceptOfferRefusals(t *testing.T) {
 			beforeM, beforeO := m, o
 			out, err := domain.AcceptOffer(&o, &m, bookings, consultantActor, o.CreatedAt.Add(tc.at))
 			wantRefusal(t, err, fault.KindFailedPrecondition, tc.reason)
-			if !reflect.DeepEqual(m, beforeM) || o != beforeO || len(out.Events)+len(out.Decisions) != 0 {
+			if !reflect.DeepEqual(m, beforeM) || !reflect.DeepEqual(o, beforeO) || len(out.Events)+len(out.Decisions) != 0 {
 				t.Fatalf("refused acceptance changed something: %+v %+v %+v", m, o, out)
 			}
 		})

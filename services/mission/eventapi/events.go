@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
@@ -25,21 +26,54 @@ func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 		return eventbus.NewEvent(eventbus.ProducerMission, e.MissionID,
 			&missionv1.MissionUpdated{MissionId: e.MissionID, Status: grpcapi.Status(e.Status)}, now)
 	case domain.OfferMade:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID,
-			&missionv1.OfferMade{Offer: grpcapi.Offer(e.Offer)}, now)
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferMade{Offer: offer(e.Offer)}, now)
 	case domain.OfferAccepted:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID,
-			&missionv1.OfferAccepted{Offer: grpcapi.Offer(e.Offer)}, now)
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferAccepted{Offer: offer(e.Offer)}, now)
 	case domain.OfferDeclined:
-		// The reason stays in the mission service, whatever the domain event holds.
-		o := grpcapi.Offer(e.Offer)
-		o.DeclineReason = ""
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferDeclined{Offer: o}, now)
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferDeclined{Offer: offer(e.Offer)}, now)
 	case domain.OfferExpired:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID,
-			&missionv1.OfferExpired{Offer: grpcapi.Offer(e.Offer)}, now)
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferExpired{Offer: offer(e.Offer)}, now)
+	case domain.OfferCountered:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferCountered{Offer: offer(e.Offer)}, now)
+	case domain.OfferWithdrawn:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferWithdrawn{Offer: offer(e.Offer)}, now)
+	case domain.MissionEdited:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Mission.ID,
+			&missionv1.MissionEdited{Mission: grpcapi.Mission(e.Mission), ChangedFields: e.ChangedFields}, now)
+	case domain.StaffingDatesChanged:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.MissionID, &missionv1.StaffingDatesChanged{
+			MissionId: e.MissionID, ProfileId: e.ProfileID, StartDate: dates.Format(e.Start), EndDate: dates.Format(e.End)}, now)
+	case domain.ExtensionRequested:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Extension.MissionID,
+			&missionv1.ExtensionRequested{Extension: extension(e.Extension)}, now)
+	case domain.ExtensionAccepted:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Extension.MissionID,
+			&missionv1.ExtensionAccepted{Extension: extension(e.Extension)}, now)
+	case domain.ExtensionDeclined:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.Extension.MissionID,
+			&missionv1.ExtensionDeclined{Extension: extension(e.Extension)}, now)
+	case domain.FeedbackGiven:
+		return eventbus.NewEvent(eventbus.ProducerMission, e.MissionID, &missionv1.FeedbackGiven{
+			MissionId: e.MissionID, ProfileId: e.ProfileID, AuthorRole: e.AuthorRole, Rating: int32(e.Rating),
+			WouldStaffAgain: e.WouldStaffAgain}, now)
 	}
 	return eventbus.Event{}, fmt.Errorf("unknown mission event %T", ev)
+}
+
+// offer is an offer as events carry it: never the decline reason nor the firm's contact email,
+// whatever the domain event holds.
+func offer(o domain.Offer) *missionv1.Offer {
+	out := grpcapi.Offer(o)
+	out.DeclineReason = ""
+	out.ContactEmail = ""
+	return out
+}
+
+// extension is an extension as events carry it: never the decline reason.
+func extension(e domain.Extension) *missionv1.Extension {
+	out := grpcapi.Extension(e)
+	out.DeclineReason = ""
+	return out
 }
 
 // Proposal is the domain form of a shortlist matching proposed.

@@ -8,6 +8,7 @@ import (
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -36,6 +37,45 @@ func Mission(m domain.Mission) *missionv1.Mission {
 		CreatedAt:           timestamppb.New(m.CreatedAt),
 		UpdatedAt:           timestamppb.New(m.UpdatedAt),
 		RequiredSkillLevels: skillLevels(m.RequiredSkillLevels),
+		StaffedProfileId:    m.StaffedProfileID,
+		AgreedDailyRateEur:  int32(m.AgreedDailyRateEUR),
+		FirmName:            m.FirmName,
+	}
+}
+
+// Summary is the public form of an offer's mission summary; the sector's name is the
+// taxonomy's.
+func Summary(s domain.MissionSummary) *missionv1.MissionSummary {
+	name := ""
+	if sector, ok := taxonomy.SectorByID(s.Sector); ok {
+		name = sector.Name
+	}
+	return &missionv1.MissionSummary{
+		Title: s.Title, Sector: s.Sector, SectorName: name, MissionType: missionv1.MissionType(s.MissionType),
+		StartDate: dates.Format(s.StartDate), EndDate: dates.Format(s.EndDate), DurationMonths: int32(s.DurationMonths),
+		Location: &taxonomyv1.Location{Country: s.Location.Country, City: s.Location.City},
+		WorkMode: taxonomyv1.WorkMode(s.WorkMode), Languages: s.Languages, FirmName: s.FirmName,
+	}
+}
+
+// Extension is the public form of an extension.
+func Extension(e domain.Extension) *missionv1.Extension {
+	out := &missionv1.Extension{
+		Id: e.ID, MissionId: e.MissionID, Status: missionv1.ExtensionStatus(e.Status), NewEndDate: dates.Format(e.NewEndDate),
+		Message: e.Message, DeclineReason: e.DeclineReason, CreatedAt: timestamppb.New(e.CreatedAt), ProfileId: e.ProfileID,
+		PreviousEndDate: dates.Format(e.PreviousEndDate),
+	}
+	if !e.AnsweredAt.IsZero() {
+		out.AnsweredAt = timestamppb.New(e.AnsweredAt)
+	}
+	return out
+}
+
+// Feedback is the public form of a feedback.
+func Feedback(f domain.Feedback) *missionv1.Feedback {
+	return &missionv1.Feedback{
+		MissionId: f.MissionID, AuthorRole: f.AuthorRole, AuthorAccountId: f.AuthorAccountID, Rating: int32(f.Rating),
+		Comment: f.Comment, WouldStaffAgain: f.WouldStaffAgain, CreatedAt: timestamppb.New(f.CreatedAt),
 	}
 }
 
@@ -56,16 +96,22 @@ func Status(s domain.Status) missionv1.MissionStatus { return missionv1.MissionS
 // Offer is the public form of an offer. The consultant's account id is not part of it.
 func Offer(o domain.Offer) *missionv1.Offer {
 	out := &missionv1.Offer{
-		Id:            o.ID,
-		MissionId:     o.MissionID,
-		ProfileId:     o.ProfileID,
-		Status:        missionv1.OfferStatus(o.Status),
-		CreatedAt:     timestamppb.New(o.CreatedAt),
-		ExpiresAt:     timestamppb.New(o.ExpiresAt),
-		DeclineReason: o.DeclineReason,
-		FirmId:        o.FirmID,
-		StartDate:     dates.Format(o.StartDate),
-		EndDate:       dates.Format(o.EndDate),
+		Id:             o.ID,
+		MissionId:      o.MissionID,
+		ProfileId:      o.ProfileID,
+		Status:         missionv1.OfferStatus(o.Status),
+		CreatedAt:      timestamppb.New(o.CreatedAt),
+		ExpiresAt:      timestamppb.New(o.ExpiresAt),
+		DeclineReason:  o.DeclineReason,
+		FirmId:         o.FirmID,
+		StartDate:      dates.Format(o.StartDate),
+		EndDate:        dates.Format(o.EndDate),
+		DailyRateEur:   int32(o.DailyRateEUR),
+		Message:        o.Message,
+		CounterRateEur: int32(o.CounterRateEUR),
+		CounterMessage: o.CounterMessage,
+		Mission:        Summary(o.Mission),
+		ContactEmail:   o.ContactEmail,
 	}
 	if !o.AnsweredAt.IsZero() {
 		out.AnsweredAt = timestamppb.New(o.AnsweredAt)
@@ -75,7 +121,7 @@ func Offer(o domain.Offer) *missionv1.Offer {
 
 // Decision is the public form of an entry of the decisions trail.
 func Decision(d domain.Decision) *missionv1.Decision {
-	return &missionv1.Decision{
+	out := &missionv1.Decision{
 		Sequence:          d.Sequence,
 		At:                timestamppb.New(d.At),
 		Kind:              missionv1.DecisionKind(d.Kind),
@@ -88,7 +134,15 @@ func Decision(d domain.Decision) *missionv1.Decision {
 		ScoringVersion:    d.Proposal.ScoringVersion,
 		Candidates:        candidates(d.Proposal.Candidates),
 		EligibleCount:     int32(d.Proposal.EligibleCount),
+		ChangedFields:     d.ChangedFields,
+		DailyRateEur:      int32(d.DailyRateEUR),
+		ExtensionId:       d.ExtensionID,
+		Rating:            int32(d.Rating),
 	}
+	if !d.EndDate.IsZero() {
+		out.EndDate = dates.Format(d.EndDate)
+	}
+	return out
 }
 
 // candidates is the public form of a proposal's candidates.

@@ -50,7 +50,7 @@ func (s *Server) GetMission(ctx context.Context, req *missionv1.GetMissionReques
 
 func (s *Server) ListMissions(ctx context.Context, req *missionv1.ListMissionsRequest) (*missionv1.ListMissionsResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*missionv1.ListMissionsResponse, error) {
-		missions, next, err := s.app.ListMissions(ctx, c, int(req.GetPageSize()), req.GetPageToken())
+		missions, next, err := s.app.ListMissionsIn(ctx, c, domain.Status(req.GetStatus()), int(req.GetPageSize()), req.GetPageToken())
 		return &missionv1.ListMissionsResponse{Missions: forms(missions, Mission), NextPageToken: next}, err
 	}, same)
 }
@@ -65,7 +65,7 @@ func (s *Server) CancelMission(ctx context.Context, req *missionv1.CancelMission
 
 func (s *Server) MakeOffer(ctx context.Context, req *missionv1.MakeOfferRequest) (*missionv1.MakeOfferResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Offer, error) {
-		return s.app.MakeOffer(ctx, c, req.GetMissionId(), req.GetProfileId())
+		return s.app.MakeOfferWithTerms(ctx, c, req.GetMissionId(), req.GetProfileId(), int(req.GetDailyRateEur()), req.GetMessage())
 	}, func(o domain.Offer) *missionv1.MakeOfferResponse {
 		return &missionv1.MakeOfferResponse{Offer: Offer(o)}
 	})
@@ -73,7 +73,7 @@ func (s *Server) MakeOffer(ctx context.Context, req *missionv1.MakeOfferRequest)
 
 func (s *Server) ListOffers(ctx context.Context, req *missionv1.ListOffersRequest) (*missionv1.ListOffersResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*missionv1.ListOffersResponse, error) {
-		offers, next, err := s.app.ListOffers(ctx, c, int(req.GetPageSize()), req.GetPageToken())
+		offers, next, err := s.app.ListOffersIn(ctx, c, domain.OfferStatus(req.GetStatus()), int(req.GetPageSize()), req.GetPageToken())
 		return &missionv1.ListOffersResponse{Offers: forms(offers, Offer), NextPageToken: next}, err
 	}, same)
 }
@@ -99,5 +99,101 @@ func (s *Server) ListDecisions(ctx context.Context, req *missionv1.ListDecisions
 		return s.app.ListDecisions(ctx, c, req.GetMissionId())
 	}, func(ds []domain.Decision) *missionv1.ListDecisionsResponse {
 		return &missionv1.ListDecisionsResponse{MissionId: req.GetMissionId(), Decisions: forms(ds, Decision)}
+	})
+}
+
+func (s *Server) UpdateMission(ctx context.Context, req *missionv1.UpdateMissionRequest) (*missionv1.UpdateMissionResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Mission, error) {
+		patch := req.GetMission()
+		if patch == nil {
+			patch = &missionv1.CreateMissionRequest{}
+		}
+		return s.app.UpdateMission(ctx, c, req.GetId(), rulespb.RequestInput(patch), req.GetUpdateMask().GetPaths())
+	}, func(m domain.Mission) *missionv1.UpdateMissionResponse {
+		return &missionv1.UpdateMissionResponse{Mission: Mission(m)}
+	})
+}
+
+func (s *Server) CounterOffer(ctx context.Context, req *missionv1.CounterOfferRequest) (*missionv1.CounterOfferResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Offer, error) {
+		return s.app.CounterOffer(ctx, c, req.GetId(), int(req.GetDailyRateEur()), req.GetMessage())
+	}, func(o domain.Offer) *missionv1.CounterOfferResponse {
+		return &missionv1.CounterOfferResponse{Offer: Offer(o)}
+	})
+}
+
+func (s *Server) AcceptCounter(ctx context.Context, req *missionv1.AcceptCounterRequest) (*missionv1.AcceptCounterResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Offer, error) {
+		return s.app.AcceptCounter(ctx, c, req.GetId())
+	}, func(o domain.Offer) *missionv1.AcceptCounterResponse {
+		return &missionv1.AcceptCounterResponse{Offer: Offer(o)}
+	})
+}
+
+func (s *Server) WithdrawOffer(ctx context.Context, req *missionv1.WithdrawOfferRequest) (*missionv1.WithdrawOfferResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Offer, error) {
+		return s.app.WithdrawOffer(ctx, c, req.GetId())
+	}, func(o domain.Offer) *missionv1.WithdrawOfferResponse {
+		return &missionv1.WithdrawOfferResponse{Offer: Offer(o)}
+	})
+}
+
+func (s *Server) RequestExtension(ctx context.Context, req *missionv1.RequestExtensionRequest) (*missionv1.RequestExtensionResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Extension, error) {
+		return s.app.RequestExtension(ctx, c, req.GetMissionId(), req.GetNewEndDate(), req.GetMessage())
+	}, func(e domain.Extension) *missionv1.RequestExtensionResponse {
+		return &missionv1.RequestExtensionResponse{Extension: Extension(e)}
+	})
+}
+
+func (s *Server) AcceptExtension(ctx context.Context, req *missionv1.AcceptExtensionRequest) (*missionv1.AcceptExtensionResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Extension, error) {
+		return s.app.AcceptExtension(ctx, c, req.GetId())
+	}, func(e domain.Extension) *missionv1.AcceptExtensionResponse {
+		return &missionv1.AcceptExtensionResponse{Extension: Extension(e)}
+	})
+}
+
+func (s *Server) DeclineExtension(ctx context.Context, req *missionv1.DeclineExtensionRequest) (*missionv1.DeclineExtensionResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Extension, error) {
+		return s.app.DeclineExtension(ctx, c, req.GetId(), req.GetReason())
+	}, func(e domain.Extension) *missionv1.DeclineExtensionResponse {
+		return &missionv1.DeclineExtensionResponse{Extension: Extension(e)}
+	})
+}
+
+func (s *Server) ListExtensions(ctx context.Context, req *missionv1.ListExtensionsRequest) (*missionv1.ListExtensionsResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) ([]domain.Extension, error) {
+		return s.app.ListExtensions(ctx, c, req.GetMissionId())
+	}, func(es []domain.Extension) *missionv1.ListExtensionsResponse {
+		return &missionv1.ListExtensionsResponse{Extensions: forms(es, Extension)}
+	})
+}
+
+func (s *Server) EndMission(ctx context.Context, req *missionv1.EndMissionRequest) (*missionv1.EndMissionResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Mission, error) {
+		m, err := s.app.EndMission(ctx, c, req.GetId(), req.GetEndDate(), req.GetReason())
+		if err == nil && c.Role == identity.RoleConsultant {
+			m = m.ForConsultant(c.AccountID)
+		}
+		return m, err
+	}, func(m domain.Mission) *missionv1.EndMissionResponse {
+		return &missionv1.EndMissionResponse{Mission: Mission(m)}
+	})
+}
+
+func (s *Server) GiveFeedback(ctx context.Context, req *missionv1.GiveFeedbackRequest) (*missionv1.GiveFeedbackResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Feedback, error) {
+		return s.app.GiveFeedback(ctx, c, req.GetMissionId(), int(req.GetRating()), req.GetComment(), req.GetWouldStaffAgain())
+	}, func(f domain.Feedback) *missionv1.GiveFeedbackResponse {
+		return &missionv1.GiveFeedbackResponse{Feedback: Feedback(f)}
+	})
+}
+
+func (s *Server) ListFeedback(ctx context.Context, req *missionv1.ListFeedbackRequest) (*missionv1.ListFeedbackResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) ([]domain.Feedback, error) {
+		return s.app.ListFeedback(ctx, c, req.GetMissionId())
+	}, func(fs []domain.Feedback) *missionv1.ListFeedbackResponse {
+		return &missionv1.ListFeedbackResponse{Feedback: forms(fs, Feedback)}
 	})
 }

@@ -87,7 +87,7 @@ func (f *fakeProfileService) GetProfile(ctx context.Context, req *profilev1.GetP
 		return nil, fault.NotFound("PROFILE_NOT_FOUND", "profile %s not found", req.GetId())
 	}
 	return &profilev1.GetProfileResponse{Profile: &profilev1.Profile{
-		Id: req.GetId(), AccountId: account, DisplayName: "Claire Martin", Headline: "Transition CAIO",
+		Id: req.GetId(), AccountId: account, DisplayName: "Claire Martin", Headline: "Transition CAIO", DailyRateEur: 1000,
 	}}, nil
 }
 
@@ -215,8 +215,15 @@ func TestOfferAcceptedOverGRPCAndJetStream(t *testing.T) {
 	if other, err := h.client.ListOffers(as("cons-2", "CONSULTANT"), &missionv1.ListOffersRequest{}); err != nil || len(other.GetOffers()) != 0 {
 		t.Fatalf("another consultant lists %v (%v)", other, err)
 	}
-	_, err = h.client.ListOffers(firm, &missionv1.ListOffersRequest{})
-	wantCode(t, err, codes.PermissionDenied, "ROLE_NOT_ALLOWED")
+	// The firm lists the offers on its missions; the status filter keeps the pending ones.
+	if mine, err := h.client.ListOffers(firm, &missionv1.ListOffersRequest{Status: missionv1.OfferStatus_OFFER_STATUS_PENDING}); err != nil ||
+		len(mine.GetOffers()) != 1 || mine.GetOffers()[0].GetId() != o.GetId() {
+		t.Fatalf("firm lists %v (%v)", mine, err)
+	}
+	if none, err := h.client.ListOffers(firm, &missionv1.ListOffersRequest{Status: missionv1.OfferStatus_OFFER_STATUS_ACCEPTED}); err != nil ||
+		len(none.GetOffers()) != 0 {
+		t.Fatalf("firm lists accepted %v (%v)", none, err)
+	}
 	_, err = h.client.AcceptOffer(as("cons-2", "CONSULTANT"), &missionv1.AcceptOfferRequest{Id: o.GetId()})
 	wantCode(t, err, codes.NotFound, "OFFER_NOT_FOUND")
 	_, err = h.client.AcceptOffer(firm, &missionv1.AcceptOfferRequest{Id: o.GetId()})

@@ -26,7 +26,8 @@ const Name = "mission"
 var Service = servicehost.Service[Config]{Name: Name, LoadConfig: LoadConfig, ListenAddr: Config.ListenAddr, Run: Run}
 
 // Run serves the mission service until ctx ends: the gRPC port, the outbox relay, the
-// consumers of shortlists and profile erasures, and the expiry of unanswered offers.
+// consumers of shortlists and profile erasures, the expiry of unanswered offers and the
+// completion of missions past their end date.
 func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	cfg = cfg.withDefaults()
 	needs := servicehost.Needs{DatabaseURL: cfg.DatabaseURL, Migrations: store.Migrations(), ShutdownGrace: cfg.ShutdownGrace}
@@ -59,8 +60,9 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	)
 }
 
-// expireOffers expires the offers left unanswered past their expiry, at start and then every
-// interval. A failed round is logged and retried at the next one.
+// expireOffers expires the offers left unanswered past their expiry and completes the staffed
+// missions past their end date, at start and then every interval. A failed round is logged and
+// retried at the next one.
 func expireOffers(a *app.Application, every time.Duration, logger *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
 		ticker := time.NewTicker(every)
@@ -74,6 +76,15 @@ func expireOffers(a *app.Application, every time.Duration, logger *slog.Logger) 
 				logger.ErrorContext(ctx, "offer expiry failed", "expired", n, "error", err)
 			case n > 0:
 				logger.InfoContext(ctx, "offers expired", "count", n)
+			}
+			n, err = a.CompleteMissions(ctx, time.Now())
+			switch {
+			case ctx.Err() != nil:
+				return nil
+			case err != nil:
+				logger.ErrorContext(ctx, "mission completion failed", "completed", n, "error", err)
+			case n > 0:
+				logger.InfoContext(ctx, "missions completed", "count", n)
 			}
 			select {
 			case <-ctx.Done():

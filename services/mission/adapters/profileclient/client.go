@@ -20,33 +20,33 @@ func New(c profilev1.ProfileServiceClient) *Client { return &Client{profiles: c}
 
 var _ app.Profiles = (*Client)(nil)
 
-// ConsultantAccount asks with the caller in ctx (the connection forwards it), so the profile
+// Consultant asks with the caller in ctx (the connection forwards it), so the profile
 // service applies its own rules: a firm sees a profile only while it is on one of its
 // shortlists. A profile it does not show is ErrProfileNotFound; a service that cannot be
 // reached is ErrProfileServiceUnavailable; anything else is an internal error.
-func (c *Client) ConsultantAccount(ctx context.Context, profileID string) (string, error) {
+func (c *Client) Consultant(ctx context.Context, profileID string) (app.Consultant, error) {
 	resp, err := c.profiles.GetProfile(ctx, &profilev1.GetProfileRequest{Id: profileID})
 	switch status.Code(err) {
 	case codes.OK:
 	case codes.NotFound, codes.PermissionDenied:
-		return "", app.ErrProfileNotFound(profileID)
+		return app.Consultant{}, app.ErrProfileNotFound(profileID)
 	case codes.Unavailable, codes.DeadlineExceeded:
-		return "", fmt.Errorf("%w (%v)", app.ErrProfileServiceUnavailable(), err)
+		return app.Consultant{}, fmt.Errorf("%w (%v)", app.ErrProfileServiceUnavailable(), err)
 	default:
 		// %v, not %w: the profile service's status is not ours to show.
-		return "", fmt.Errorf("get profile %s: %v", profileID, err)
+		return app.Consultant{}, fmt.Errorf("get profile %s: %v", profileID, err)
 	}
 	account := resp.GetProfile().GetAccountId()
 	if account == "" {
-		return "", fmt.Errorf("get profile %s: the profile service named no account", profileID)
+		return app.Consultant{}, fmt.Errorf("get profile %s: the profile service named no account", profileID)
 	}
-	return account, nil
+	return app.Consultant{AccountID: account, DailyRateEUR: int(resp.GetProfile().GetDailyRateEur())}, nil
 }
 
 // Unconfigured is the profile service when no address was given: every question is
 // ErrProfileServiceUnavailable, so offers are refused while the rest of the service works.
 type Unconfigured struct{}
 
-func (Unconfigured) ConsultantAccount(context.Context, string) (string, error) {
-	return "", app.ErrProfileServiceUnavailable()
+func (Unconfigured) Consultant(context.Context, string) (app.Consultant, error) {
+	return app.Consultant{}, app.ErrProfileServiceUnavailable()
 }

@@ -30,11 +30,11 @@ func (s stub) GetProfile(context.Context, *profilev1.GetProfileRequest, ...grpc.
 	return &profilev1.GetProfileResponse{Profile: s.profile}, nil
 }
 
-func TestConsultantAccount(t *testing.T) {
+func TestConsultantAccountAndRate(t *testing.T) {
 	ctx := context.Background()
-	got, err := profileclient.New(stub{profile: &profilev1.Profile{Id: "p1", AccountId: "cons-1"}}).ConsultantAccount(ctx, "p1")
-	if err != nil || got != "cons-1" {
-		t.Fatalf("got %q, %v", got, err)
+	got, err := profileclient.New(stub{profile: &profilev1.Profile{Id: "p1", AccountId: "cons-1", DailyRateEur: 1350}}).Consultant(ctx, "p1")
+	if err != nil || got.AccountID != "cons-1" || got.DailyRateEUR != 1350 {
+		t.Fatalf("got %+v, %v", got, err)
 	}
 	cases := []struct {
 		err    error
@@ -47,22 +47,22 @@ func TestConsultantAccount(t *testing.T) {
 		{status.Error(codes.DeadlineExceeded, "slow"), fault.KindUnavailable, app.ReasonProfileServiceUnavailable},
 	}
 	for _, tc := range cases {
-		_, err := profileclient.New(stub{err: tc.err}).ConsultantAccount(ctx, "p1")
+		_, err := profileclient.New(stub{err: tc.err}).Consultant(ctx, "p1")
 		if fe, ok := fault.As(err); !ok || fe.Kind != tc.kind || fe.Reason != tc.reason {
 			t.Errorf("%v became %v", tc.err, err)
 		}
 	}
 	// Anything else is internal: the profile service's status is not passed on to our caller.
 	for _, e := range []error{status.Error(codes.InvalidArgument, "invalid field id"), errors.New("boom")} {
-		_, err := profileclient.New(stub{err: e}).ConsultantAccount(ctx, "p1")
+		_, err := profileclient.New(stub{err: e}).Consultant(ctx, "p1")
 		if err == nil || fault.KindOf(err) != fault.KindInternal || rpc.Status(err).Code() != codes.Internal {
 			t.Errorf("%v became %v (%s)", e, err, rpc.Status(err).Code())
 		}
 	}
-	if _, err := profileclient.New(stub{profile: &profilev1.Profile{Id: "p1"}}).ConsultantAccount(ctx, "p1"); err == nil {
+	if _, err := profileclient.New(stub{profile: &profilev1.Profile{Id: "p1"}}).Consultant(ctx, "p1"); err == nil {
 		t.Error("a profile without an account was accepted")
 	}
-	if _, err := (profileclient.Unconfigured{}).ConsultantAccount(ctx, "p1"); fault.KindOf(err) != fault.KindUnavailable {
+	if _, err := (profileclient.Unconfigured{}).Consultant(ctx, "p1"); fault.KindOf(err) != fault.KindUnavailable {
 		t.Errorf("unconfigured: %v", err)
 	}
 }

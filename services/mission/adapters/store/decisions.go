@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
@@ -43,15 +44,29 @@ func decodeCandidates(raw string) ([]domain.Candidate, error) {
 }
 
 const selectDecision = `SELECT mission_id, sequence, at, kind, actor_role, actor_account_id, offer_id, profile_id, reason,
-	shortlist_revision, scoring_version, eligible_count, candidates FROM decisions`
+	shortlist_revision, scoring_version, eligible_count, candidates, changed_fields, daily_rate_eur, end_date, extension_id,
+	rating FROM decisions`
 
 func scanDecision(s scanner) (domain.Decision, error) {
 	var d domain.Decision
-	var at, kind, candidates string
+	var at, kind, candidates, changed, end string
 	if err := s.Scan(&d.MissionID, &d.Sequence, &at, &kind, &d.Actor.Role, &d.Actor.AccountID, &d.OfferID,
 		&d.ProfileID, &d.Reason, &d.Proposal.Revision, &d.Proposal.ScoringVersion, &d.Proposal.EligibleCount,
-		&candidates); err != nil {
+		&candidates, &changed, &d.DailyRateEUR, &end, &d.ExtensionID, &d.Rating); err != nil {
 		return domain.Decision{}, err
+	}
+	if err := json.Unmarshal([]byte(changed), &d.ChangedFields); err != nil {
+		return domain.Decision{}, fmt.Errorf("decode decision %s/%d: %w", d.MissionID, d.Sequence, err)
+	}
+	if len(d.ChangedFields) == 0 {
+		d.ChangedFields = nil
+	}
+	if end != "" {
+		t, err := dates.Parse(end)
+		if err != nil {
+			return domain.Decision{}, fmt.Errorf("decode decision %s/%d: %w", d.MissionID, d.Sequence, err)
+		}
+		d.EndDate = t
 	}
 	var ok bool
 	if d.Kind, ok = domain.ParseDecisionKind(kind); !ok {
@@ -91,12 +106,21 @@ func (t *tx) Record(ctx context.Context, decisions ...domain.Decision) error {
 		if err != nil {
 			return err
 		}
+		changed, err := encodeIDs(d.ChangedFields)
+		if err != nil {
+			return err
+		}
+		end := ""
+		if !d.EndDate.IsZero() {
+			end = dates.Format(d.EndDate)
+		}
 		if _, err := t.sql.SQL.ExecContext(ctx, `INSERT INTO decisions (mission_id, sequence, at, kind, actor_role,
-			actor_account_id, offer_id, profile_id, reason, shortlist_revision, scoring_version, eligible_count, candidates)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			actor_account_id, offer_id, profile_id, reason, shortlist_revision, scoring_version, eligible_count, candidates,
+			changed_fields, daily_rate_eur, end_date, extension_id, rating)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 			d.MissionID, d.Sequence, sqlstore.FormatTime(d.At), d.Kind.String(), d.Actor.Role, d.Actor.AccountID, d.OfferID,
 			d.ProfileID, d.Reason, d.Proposal.Revision, d.Proposal.ScoringVersion, d.Proposal.EligibleCount,
-			candidates); err != nil {
+			candidates, changed, d.DailyRateEUR, end, d.ExtensionID, d.Rating); err != nil {
 			return fmt.Errorf("insert decision: %w", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
@@ -85,14 +86,17 @@ func decodeDetails(raw string) (missionrules.Request, error) {
 	}, nil
 }
 
-const selectMission = `SELECT id, firm_id, status, shortlist_revision, details, candidates, created_at, updated_at FROM missions`
+const selectMission = `SELECT id, firm_id, status, shortlist_revision, details, candidates, created_at, updated_at,
+	firm_name, firm_email, staffed_offer_id, staffed_profile_id, staffed_consultant_id, agreed_daily_rate_eur, end_date FROM missions`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanMission(s scanner) (domain.Mission, error) {
 	var m domain.Mission
-	var status, details, candidates, created, updated string
-	if err := s.Scan(&m.ID, &m.FirmID, &status, &m.ShortlistRevision, &details, &candidates, &created, &updated); err != nil {
+	var status, details, candidates, created, updated, end string
+	if err := s.Scan(&m.ID, &m.FirmID, &status, &m.ShortlistRevision, &details, &candidates, &created, &updated,
+		&m.FirmName, &m.FirmEmail, &m.StaffedOfferID, &m.StaffedProfileID, &m.StaffedConsultantID, &m.AgreedDailyRateEUR,
+		&end); err != nil {
 		return domain.Mission{}, err
 	}
 	var ok bool
@@ -102,6 +106,9 @@ func scanMission(s scanner) (domain.Mission, error) {
 	var err error
 	if m.Request, err = decodeDetails(details); err != nil {
 		return domain.Mission{}, err
+	}
+	if m.EndOverride, err = endOverride(m.Request, end); err != nil {
+		return domain.Mission{}, fmt.Errorf("decode stored mission %s: %w", m.ID, err)
 	}
 	if m.Candidates, err = decodeIDs(candidates); err != nil {
 		return domain.Mission{}, fmt.Errorf("decode stored mission %s: %w", m.ID, err)
@@ -113,6 +120,20 @@ func scanMission(s scanner) (domain.Mission, error) {
 		return domain.Mission{}, err
 	}
 	return m, nil
+}
+
+// endOverride reads the end_date column: the mission's end date as of its last save, an
+// override when it differs from the one its details derive ('' for rows saved before the
+// column existed).
+func endOverride(r missionrules.Request, end string) (time.Time, error) {
+	if end == "" {
+		return time.Time{}, nil
+	}
+	t, err := dates.Parse(end)
+	if err != nil || t.Equal(r.EndDate()) {
+		return time.Time{}, err
+	}
+	return t, nil
 }
 
 type queryer interface {
@@ -202,21 +223,45 @@ func (r *Repository) Get(ctx context.Context, id string) (domain.Mission, error)
 	return getMission(ctx, r.db, id)
 }
 
-func (r *Repository) List(ctx context.Context, firmID string, after *missionrules.Cursor, limit int) ([]domain.Mission, error) {
-	return newestFirst(ctx, r.db, queryMissions, "list missions", selectMission, "", "firm_id", firmID, after, limit)
+func (r *Repository) List(ctx context.Context, firmID string, status domain.Status, after *missionrules.Cursor, limit int) ([]domain.Mission, error) {
+	return newestFirst(ctx, r.db, queryMissions, "list missions", selectMission, "",
+		[]condition{{"firm_id", firmID}, {"status", statusFilter(status)}}, after, limit)
 }
+
+// statusFilter is the value of a status condition: "" (any) for the unspecified status.
+func statusFilter[S interface {
+	comparable
+	String() string
+}](s S) string {
+	var zero S
+	if s == zero {
+		return ""
+	}
+	return s.String()
+}
+
+// condition keeps the rows whose column equals value; an empty value keeps every row.
+type condition struct{ column, value string }
 
 // newestFirst reads one page of a list with run, a query of selectFrom whose columns are
 // prefixed by prefix: newest first (created at, then id, both descending), strictly after the
 // cursor when there is one; an empty ownerID lists every owner's rows. what names the list in
 // its errors.
 func newestFirst[T any](ctx context.Context, q queryer, run func(context.Context, queryer, string, ...any) ([]T, error),
-	what, selectFrom, prefix, ownerColumn, ownerID string, after *missionrules.Cursor, limit int) ([]T, error) {
-	query := selectFrom + ` WHERE ($1 = '' OR ` + prefix + ownerColumn + ` = $1)`
-	args := []any{ownerID}
+	what, selectFrom, prefix string, conditions []condition, after *missionrules.Cursor, limit int) ([]T, error) {
+	query := selectFrom + ` WHERE TRUE`
+	var args []any
+	for _, c := range conditions {
+		if c.value == "" {
+			continue
+		}
+		args = append(args, c.value)
+		query += fmt.Sprintf(` AND %s%s = $%d`, prefix, c.column, len(args))
+	}
 	if after != nil {
-		query += ` AND (` + prefix + `created_at < $2 OR (` + prefix + `created_at = $2 AND ` + prefix + `id < $3))`
 		args = append(args, sqlstore.FormatTime(after.CreatedAt), after.ID)
+		n := len(args)
+		query += fmt.Sprintf(` AND (%[1]screated_at < $%[2]d OR (%[1]screated_at = $%[2]d AND %[1]sid < $%[3]d))`, prefix, n-1, n)
 	}
 	query += fmt.Sprintf(` ORDER BY %[1]screated_at DESC, %[1]sid DESC LIMIT %[2]d`, prefix, limit)
 	items, err := run(ctx, q, query, args...)

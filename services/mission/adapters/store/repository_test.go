@@ -231,7 +231,7 @@ func TestSkillLevelsRoundTrip(t *testing.T) {
 				t.Errorf("get %s: levels %v, want %v", id, got.RequiredSkillLevels, levels)
 			}
 		}
-		listed, err := repo.List(ctx, "firm-1", nil, 10)
+		listed, err := repo.List(ctx, "firm-1", domain.StatusUnspecified, nil, 10)
 		if err != nil || len(listed) != 2 {
 			t.Fatalf("list: %v, %v", listed, err)
 		}
@@ -392,7 +392,7 @@ func TestListPaginatesWithoutGapsOrRepeats(t *testing.T) {
 
 		pages := func(firmID string, size int) []string {
 			return pageThrough(t, size, func(after *missionrules.Cursor, limit int) ([]domain.Mission, error) {
-				return repo.List(ctx, firmID, after, limit)
+				return repo.List(ctx, firmID, domain.StatusUnspecified, after, limit)
 			}, func(m domain.Mission) missionrules.Cursor {
 				return missionrules.Cursor{CreatedAt: m.CreatedAt, ID: m.ID}
 			})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/txn/sqltx"
 	"github.com/caiomatch/caiomatch/services/mission/app"
@@ -65,7 +66,10 @@ func readHolding[T any](ctx context.Context, t *tx, what, profileID string, read
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	naming, err := queryIDs(ctx, t.sql.SQL, `SELECT id FROM missions WHERE candidates LIKE $1 ESCAPE '\'
+			OR staffed_profile_id = $2
 		UNION SELECT mission_id FROM offers WHERE profile_id = $2
+		UNION SELECT mission_id FROM extensions WHERE profile_id = $2
+		UNION SELECT mission_id FROM feedback WHERE profile_id = $2
 		UNION SELECT mission_id FROM decisions WHERE profile_id = $2 OR candidates LIKE $1 ESCAPE '\'
 		ORDER BY 1`, pattern, profileID)
 	if err != nil {
@@ -108,10 +112,12 @@ func (t *tx) CreateMission(ctx context.Context, m domain.Mission) error {
 		return err
 	}
 	if _, err := t.sql.SQL.ExecContext(ctx, `INSERT INTO missions
-		(id, firm_id, status, shortlist_revision, details, candidates, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		(id, firm_id, status, shortlist_revision, details, candidates, created_at, updated_at, firm_name, firm_email,
+		staffed_offer_id, staffed_profile_id, staffed_consultant_id, agreed_daily_rate_eur, end_date)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		m.ID, m.FirmID, m.Status.String(), m.ShortlistRevision, details, candidates,
-		sqlstore.FormatTime(m.CreatedAt), sqlstore.FormatTime(m.UpdatedAt)); err != nil {
+		sqlstore.FormatTime(m.CreatedAt), sqlstore.FormatTime(m.UpdatedAt), m.FirmName, m.FirmEmail,
+		m.StaffedOfferID, m.StaffedProfileID, m.StaffedConsultantID, m.AgreedDailyRateEUR, dates.Format(m.EndDate())); err != nil {
 		return fmt.Errorf("insert mission: %w", err)
 	}
 	return insertSkillLevels(ctx, t.sql.SQL, m.ID, m.RequiredSkillLevels)
@@ -123,8 +129,10 @@ func (t *tx) SaveMission(ctx context.Context, m domain.Mission) error {
 		return err
 	}
 	if err := t.updateOne(ctx, "update mission", m.ID, `UPDATE missions SET status = $1, shortlist_revision = $2,
-		details = $3, candidates = $4, updated_at = $5 WHERE id = $6`,
-		m.Status.String(), m.ShortlistRevision, details, candidates, sqlstore.FormatTime(m.UpdatedAt), m.ID); err != nil {
+		details = $3, candidates = $4, updated_at = $5, staffed_offer_id = $6, staffed_profile_id = $7,
+		staffed_consultant_id = $8, agreed_daily_rate_eur = $9, end_date = $10 WHERE id = $11`,
+		m.Status.String(), m.ShortlistRevision, details, candidates, sqlstore.FormatTime(m.UpdatedAt),
+		m.StaffedOfferID, m.StaffedProfileID, m.StaffedConsultantID, m.AgreedDailyRateEUR, dates.Format(m.EndDate()), m.ID); err != nil {
 		return err
 	}
 	if _, err := t.sql.SQL.ExecContext(ctx, `DELETE FROM mission_skill_levels WHERE mission_id = $1`, m.ID); err != nil {
@@ -158,7 +166,8 @@ func (t *tx) updateOne(ctx context.Context, what, key, query string, args ...any
 // MissionsWithCandidate holds the missions it returns (see readHolding).
 func (t *tx) MissionsWithCandidate(ctx context.Context, profileID string) ([]domain.Mission, error) {
 	return readHolding(ctx, t, "missions with candidate", profileID, func(pattern string) ([]domain.Mission, error) {
-		return queryMissions(ctx, t.sql.SQL, selectMission+` WHERE candidates LIKE $1 ESCAPE '\' ORDER BY id`, pattern)
+		return queryMissions(ctx, t.sql.SQL, selectMission+` WHERE candidates LIKE $1 ESCAPE '\' OR staffed_profile_id = $2
+			ORDER BY id`, pattern, profileID)
 	}, func(m domain.Mission) string { return m.ID })
 }
 
