@@ -66,17 +66,19 @@ func routingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.M
 	if _, probing := r.Context().Value(probeKey{}).(*probe); probing {
 		return
 	}
-	switch httpStatus {
-	case http.StatusMethodNotAllowed:
+	if httpStatus == http.StatusMethodNotAllowed {
 		allowed := allowedMethods(mux, r)
-		if len(allowed) == 0 { // cannot happen: the mux found another method for this path
-			break
+		if len(allowed) == 0 { // cannot happen (the mux found another method for this path): never 501
+			errorHandler(ctx, mux, m, w, r, rpc.StatusWithReason(codes.NotFound, ReasonNotFound, "no such endpoint").Err())
+			return
 		}
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		errorHandler(ctx, mux, m, w, r, &runtime.HTTPStatusError{HTTPStatus: http.StatusMethodNotAllowed,
 			Err: rpc.StatusWithReason(codes.Unimplemented, ReasonMethodNotAllowed,
 				"method "+r.Method+" is not allowed here; allowed: "+strings.Join(allowed, ", ")).Err()})
 		return
+	}
+	switch httpStatus {
 	case http.StatusNotFound:
 		errorHandler(ctx, mux, m, w, r, rpc.StatusWithReason(codes.NotFound, ReasonNotFound, "no such endpoint").Err())
 		return
