@@ -156,7 +156,7 @@ type fakeProfiles struct {
 	mu       sync.Mutex
 	accounts map[string]string
 	rates    map[string]int // a profile's own rate, ownRate when absent
-	asked    []string // "role account profile"
+	asked    []string       // "role account profile"
 	err      error
 }
 
