@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/caiomatch/caiomatch/pkg/edgecheck"
 	"github.com/caiomatch/caiomatch/pkg/fault"
@@ -98,6 +99,52 @@ func TestMissionOfferAndDecisionRequests(t *testing.T) {
 		{&missionv1.DeclineOfferRequest{Id: "o1", Reason: " \t "}, []string{"reason"}},
 		{&missionv1.DeclineOfferRequest{Id: "o1", Reason: strings.Repeat("a", 1001)}, []string{"reason"}},
 		{&missionv1.ListDecisionsRequest{}, []string{"missionId"}},
+	}
+	for _, tc := range cases {
+		if got := missionFields(t, edgecheck.Mission(tc.msg)); !slices.Equal(got, tc.want) {
+			t.Errorf("%T %v: fields %q, want %q", tc.msg, tc.msg, got, tc.want)
+		}
+	}
+}
+
+func TestMissionNegotiationAndAfterStaffingRequests(t *testing.T) {
+	valid := []proto.Message{
+		&missionv1.MakeOfferRequest{MissionId: "m1", ProfileId: "p1", DailyRateEur: 1350, Message: "Hello\nthere"},
+		&missionv1.UpdateMissionRequest{Id: "m1", UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title", "maxDailyRateEur", "location.city"}}},
+		&missionv1.CounterOfferRequest{Id: "o1", DailyRateEur: 1500},
+		&missionv1.AcceptCounterRequest{Id: "o1"},
+		&missionv1.WithdrawOfferRequest{Id: "o1"},
+		&missionv1.RequestExtensionRequest{MissionId: "m1", NewEndDate: "2028-03-31"},
+		&missionv1.AcceptExtensionRequest{Id: "e1"},
+		&missionv1.DeclineExtensionRequest{Id: "e1", Reason: "Booked"},
+		&missionv1.ListExtensionsRequest{MissionId: "m1"},
+		&missionv1.EndMissionRequest{Id: "m1", EndDate: "2027-06-30", Reason: "Budget"},
+		&missionv1.GiveFeedbackRequest{MissionId: "m1", Rating: 5, WouldStaffAgain: true},
+		&missionv1.ListFeedbackRequest{MissionId: "m1"},
+	}
+	for _, msg := range valid {
+		if err := edgecheck.Mission(msg); err != nil {
+			t.Errorf("%T %v refused: %v", msg, msg, err)
+		}
+	}
+	cases := []struct {
+		msg  proto.Message
+		want []string
+	}{
+		{&missionv1.MakeOfferRequest{MissionId: "m1", ProfileId: "p1", DailyRateEur: -1, Message: "nul\x00"}, []string{"dailyRateEur", "message"}},
+		{&missionv1.UpdateMissionRequest{Id: "m1", UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"firmId"}}}, []string{"updateMask"}},
+		{&missionv1.UpdateMissionRequest{}, []string{"id", "updateMask"}},
+		{&missionv1.CounterOfferRequest{Id: "o1"}, []string{"dailyRateEur"}},
+		{&missionv1.CounterOfferRequest{DailyRateEur: 20001, Message: strings.Repeat("a", 2001)}, []string{"id", "dailyRateEur", "message"}},
+		{&missionv1.AcceptCounterRequest{}, []string{"id"}},
+		{&missionv1.WithdrawOfferRequest{}, []string{"id"}},
+		{&missionv1.RequestExtensionRequest{NewEndDate: "31/03/2028"}, []string{"missionId", "newEndDate"}},
+		{&missionv1.AcceptExtensionRequest{}, []string{"id"}},
+		{&missionv1.DeclineExtensionRequest{Id: "e1"}, []string{"reason"}},
+		{&missionv1.ListExtensionsRequest{}, []string{"missionId"}},
+		{&missionv1.EndMissionRequest{Id: "m1"}, []string{"endDate", "reason"}},
+		{&missionv1.GiveFeedbackRequest{MissionId: "m1", Rating: 0, Comment: "\a"}, []string{"rating", "comment"}},
+		{&missionv1.ListFeedbackRequest{}, []string{"missionId"}},
 	}
 	for _, tc := range cases {
 		if got := missionFields(t, edgecheck.Mission(tc.msg)); !slices.Equal(got, tc.want) {

@@ -189,12 +189,15 @@ var maskAliases = map[string]string{
 	"mission_type": "missionType", "required_skills": "requiredSkills", "nice_to_have_skills": "niceToHaveSkills",
 	"start_date": "startDate", "duration_months": "durationMonths", "max_daily_rate_eur": "maxDailyRateEur",
 	"work_mode": "workMode", "min_years_experience": "minYearsExperience",
-	"required_skill_levels": "requiredSkillLevels", "location.country": "location", "location.city": "location",
+	"required_skill_levels": "requiredSkillLevels",
 }
 
-// CheckUpdateMask returns the editable fields a mask names, in EditableFields order; an empty
-// mask or a path naming no editable field is an invalid argument naming it (field
-// "updateMask").
+// locationParts are the mask paths that change one part of the location.
+var locationParts = map[string]bool{"location.country": true, "location.city": true}
+
+// CheckUpdateMask returns the editable fields a mask names (JSON or proto names, or
+// "location.country" / "location.city" for one part of the location); an empty mask or a path
+// naming no editable field is an invalid argument naming it (field "updateMask").
 func CheckUpdateMask(id string, paths []string) (map[string]bool, error) {
 	var v fault.Violations
 	required(&v, "id", id)
@@ -203,6 +206,10 @@ func CheckUpdateMask(id string, paths []string) (map[string]bool, error) {
 		f := p
 		if alias, ok := maskAliases[p]; ok {
 			f = alias
+		}
+		if locationParts[p] {
+			named[p] = true
+			continue
 		}
 		known := false
 		for _, e := range EditableFields {
@@ -243,6 +250,8 @@ func Patch(current Request, patch RequestInput, mask map[string]bool) RequestInp
 	set("maxDailyRateEur", func() { in.MaxDailyRateEUR = p.MaxDailyRateEUR })
 	set("languages", func() { in.Languages = p.Languages })
 	set("location", func() { in.Location = p.Location })
+	set("location.country", func() { in.Location.Country = p.Location.Country })
+	set("location.city", func() { in.Location.City = p.Location.City })
 	set("workMode", func() { in.WorkMode = p.WorkMode })
 	set("minYearsExperience", func() { in.MinYearsExperience = p.MinYearsExperience })
 	set("requiredSkillLevels", func() { in.RequiredSkillLevels = p.RequiredSkillLevels })

@@ -31,9 +31,21 @@ func (a *Application) CancelMission(ctx context.Context, caller identity.Caller,
 		if hasPending {
 			offer = &pending
 		}
-		out, err := m.Cancel(actorOf(caller), offer, a.now())
+		now := a.now()
+		out, err := m.Cancel(actorOf(caller), offer, now)
 		if err != nil {
 			return err
+		}
+		// A staffed mission's pending extension goes with it.
+		ext, hasExt, err := tx.PendingExtension(ctx, id)
+		if err != nil {
+			return err
+		}
+		if hasExt {
+			domain.WithdrawExtension(&ext, now)
+			if err := tx.SaveExtension(ctx, ext); err != nil {
+				return err
+			}
 		}
 		if hasPending {
 			if err := tx.SaveOffer(ctx, pending); err != nil {

@@ -294,6 +294,48 @@ func TestFeedback(t *testing.T) {
 }
 
 func TestEraseProfilePseudonymisesStaffingExtensionsAndFeedback(t *testing.T) {
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		f.profiles.own("p1", "cons-1")
+		m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant)
+		if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.app.EndMission(ctx, acme, m.ID, "2027-06-30", "Done"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.app.GiveFeedback(ctx, acme, m.ID, 5, "", true); err != nil {
+			t.Fatal(err)
+		}
+		out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Missions != 1 || out.Extensions != 1 || out.Feedback != 1 {
+			t.Fatalf("erasure %+v", out)
+		}
+		pseudonym := domain.Pseudonym([]byte("test-key"), "p1")
+		if got := f.mission(t, m.ID); got.StaffedProfileID != pseudonym {
+			t.Fatalf("staffed profile %q", got.StaffedProfileID)
+		}
+		if list, _ := f.app.ListExtensions(ctx, acme, m.ID); list[0].ProfileID != pseudonym {
+			t.Fatalf("extension profile %q", list[0].ProfileID)
+		}
+		if list, _ := f.app.ListFeedback(ctx, acme, m.ID); list[0].ProfileID != pseudonym {
+			t.Fatalf("feedback profile %q", list[0].ProfileID)
+		}
+		var n int
+		for _, q := range []string{`SELECT COUNT(*) FROM missions WHERE staffed_profile_id = 'p1'`, `SELECT COUNT(*) FROM extensions WHERE profile_id = 'p1'`,
+			`SELECT COUNT(*) FROM feedback WHERE profile_id = 'p1'`, `SELECT COUNT(*) FROM decisions WHERE profile_id = 'p1'`} {
+			if err := f.db.QueryRow(q).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("%s: %d (%v)", q, n, err)
+			}
+		}
+	})
+}
+
+// An ended mission stays as it ran: it may no longer be cancelled (its booking would be freed).
+func TestEndedMissionsAreNotCancellable(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.profiles.own("p1", "cons-1")
@@ -304,31 +346,19 @@ func TestEraseProfilePseudonymisesStaffingExtensionsAndFeedback(t *testing.T) {
 	if _, err := f.app.EndMission(ctx, acme, m.ID, "2027-06-30", "Done"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.GiveFeedback(ctx, acme, m.ID, 5, "", true); err != nil {
+	_, err := f.app.CancelMission(ctx, acme, m.ID)
+	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonMissionNotCancellable)
+
+	// Cancelling a staffed mission withdraws its pending extension.
+	f.profiles.own("p2", "cons-2")
+	other, _ := f.staffed(t, acme, "2027-05-01", "p2", consultant2)
+	if _, err := f.app.RequestExtension(ctx, acme, other.ID, "2027-12-31", ""); err != nil {
 		t.Fatal(err)
 	}
-	out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1")
-	if err != nil {
+	if _, err := f.app.CancelMission(ctx, acme, other.ID); err != nil {
 		t.Fatal(err)
 	}
-	if out.Missions != 1 || out.Extensions != 1 || out.Feedback != 1 {
-		t.Fatalf("erasure %+v", out)
-	}
-	pseudonym := domain.Pseudonym([]byte("test-key"), "p1")
-	if got := f.mission(t, m.ID); got.StaffedProfileID != pseudonym {
-		t.Fatalf("staffed profile %q", got.StaffedProfileID)
-	}
-	if list, _ := f.app.ListExtensions(ctx, acme, m.ID); list[0].ProfileID != pseudonym {
-		t.Fatalf("extension profile %q", list[0].ProfileID)
-	}
-	if list, _ := f.app.ListFeedback(ctx, acme, m.ID); list[0].ProfileID != pseudonym {
-		t.Fatalf("feedback profile %q", list[0].ProfileID)
-	}
-	var n int
-	for _, q := range []string{`SELECT COUNT(*) FROM missions WHERE staffed_profile_id = 'p1'`, `SELECT COUNT(*) FROM extensions WHERE profile_id = 'p1'`,
-		`SELECT COUNT(*) FROM feedback WHERE profile_id = 'p1'`, `SELECT COUNT(*) FROM decisions WHERE profile_id = 'p1'`} {
-		if err := f.db.QueryRow(q).Scan(&n); err != nil || n != 0 {
-			t.Fatalf("%s: %d (%v)", q, n, err)
-		}
+	if list, _ := f.app.ListExtensions(ctx, acme, other.ID); len(list) != 1 || list[0].Status != domain.ExtensionStatusWithdrawn {
+		t.Fatalf("extensions %+v", list)
 	}
 }

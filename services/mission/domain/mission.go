@@ -45,7 +45,7 @@ func ParseStatus(name string) (Status, bool) { return statusNames.parse(name) }
 
 // Reasons of the mission lifecycle's refusals, stable for clients.
 const (
-	// ReasonMissionNotCancellable: the mission is already cancelled.
+	// ReasonMissionNotCancellable: the mission is already cancelled, or has ended.
 	ReasonMissionNotCancellable = "MISSION_NOT_CANCELLABLE"
 	// ReasonMissionNotOfferable: the mission holds no shortlist to offer from (submitted, no
 	// match, staffed or cancelled).
@@ -119,9 +119,14 @@ func NewMissionOf(id string, firm Firm, in missionrules.RequestInput, now time.T
 	}, nil
 }
 
-// Cancellable reports whether the mission may still be cancelled: always, until it is.
+// Cancellable reports whether the mission may still be cancelled: until it is cancelled, or
+// has ended (early or completed): its booking then stands as it ran.
 func (m *Mission) Cancellable() bool {
-	return m.Status != StatusCancelled && m.Status != StatusUnspecified
+	switch m.Status {
+	case StatusCancelled, StatusUnspecified, StatusEndedEarly, StatusCompleted:
+		return false
+	}
+	return true
 }
 
 // Cancel closes the mission at the request of by (the owning firm or an operator). pending is

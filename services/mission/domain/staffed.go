@@ -143,6 +143,9 @@ func DeclineExtension(e *Extension, m *Mission, reason string, by Actor, now tim
 	}, nil
 }
 
+// WithdrawExtension takes back a pending extension when its mission is cancelled.
+func WithdrawExtension(e *Extension, now time.Time) { e.withdrawExtension(now.UTC()) }
+
 // withdrawExtension takes back a pending extension when the mission ends.
 func (e *Extension) withdrawExtension(now time.Time) {
 	if e != nil && e.Status == ExtensionStatusPending {
