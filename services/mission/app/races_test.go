@@ -172,16 +172,34 @@ func TestConcurrentExtensionAndAcceptanceBookOnce(t *testing.T) {
 	})
 }
 
-// The firm withdraws an offer while the consultant accepts it: one of the two, never both.
+// The firm withdraws an offer while the consultant accepts it (or, countered, while the firm
+// itself accepts the counter): one of the two, never both.
 func TestConcurrentWithdrawalAndAcceptanceDecideOnce(t *testing.T) {
+	for _, countered := range []bool{false, true} {
+		name := "pending"
+		if countered {
+			name = "countered"
+		}
+		t.Run(name, func(t *testing.T) { withdrawalRace(t, countered) })
+	}
+}
+
+func withdrawalRace(t *testing.T, countered bool) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
 		f.profiles.own("p1", "cons-1")
 		m := f.shortlisted(t, acme, "2027-04-01", "p1")
 		o := f.offer(t, acme, m.ID, "p1")
+		accept := func() error { _, err := f.app.AcceptOffer(ctx, consultant, o.ID); return err }
+		if countered {
+			if _, err := f.app.CounterOffer(ctx, consultant, o.ID, 1150, ""); err != nil {
+				t.Fatal(err)
+			}
+			accept = func() error { _, err := f.app.AcceptCounter(ctx, acme, o.ID); return err }
+		}
 		got := race(map[string][]func() error{
 			"withdraw": repeat(attempts, func() error { _, err := f.app.WithdrawOffer(ctx, acme, o.ID); return err }),
-			"accept":   repeat(attempts, func() error { _, err := f.app.AcceptOffer(ctx, consultant, o.ID); return err }),
+			"accept":   repeat(attempts, accept),
 		})
 		ww, wr := tally(t, got["withdraw"])
 		aw, ar := tally(t, got["accept"])
@@ -205,7 +223,7 @@ func TestConcurrentWithdrawalAndAcceptanceDecideOnce(t *testing.T) {
 		if n := f.countPublished(t, "OfferWithdrawn") + f.countPublished(t, "OfferAccepted"); n != 1 {
 			t.Fatalf("%d decision events", n)
 		}
-		if n := f.count(t, `SELECT COUNT(*) FROM decisions WHERE kind IN ('OFFER_WITHDRAWN', 'OFFER_ACCEPTED')`); n != 1 {
+		if n := f.count(t, `SELECT COUNT(*) FROM decisions WHERE kind IN ('OFFER_WITHDRAWN', 'OFFER_ACCEPTED', 'COUNTER_ACCEPTED')`); n != 1 {
 			t.Fatalf("%d decisions in the trail", n)
 		}
 	})

@@ -204,38 +204,39 @@ func TestEndMissionEarly(t *testing.T) {
 }
 
 func TestCompleteMissions(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	f.profiles.own("p2", "cons-2")
-	m, o := f.staffed(t, acme, "2027-04-01", "p1", consultant)      // to 2027-09-30
-	other, _ := f.staffed(t, acme, "2027-05-01", "p2", consultant2) // to 2027-10-31
-	if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := f.app.CompleteMissions(ctx, time.Date(2027, 9, 30, 23, 59, 0, 0, time.UTC)); err != nil || n != 0 {
-		t.Fatalf("completed %d (%v) on the end date", n, err)
-	}
-	if n, err := f.app.CompleteMissions(ctx, time.Date(2027, 10, 1, 0, 0, 0, 0, time.UTC)); err != nil || n != 1 {
-		t.Fatalf("completed %d (%v) the day after", n, err)
-	}
-	if got := f.mission(t, m.ID); got.Status != domain.StatusCompleted {
-		t.Fatalf("mission %s", got.Status)
-	}
-	if got := f.mission(t, other.ID); got.Status != domain.StatusStaffed {
-		t.Fatalf("the other mission %s", got.Status)
-	}
-	list, _ := f.app.ListExtensions(ctx, acme, m.ID)
-	if len(list) != 1 || list[0].Status != domain.ExtensionStatusWithdrawn {
-		t.Fatalf("extensions %+v", list)
-	}
-	if n, err := f.app.CompleteMissions(ctx, time.Date(2027, 10, 2, 0, 0, 0, 0, time.UTC)); err != nil || n != 0 {
-		t.Fatalf("completed %d (%v) again", n, err)
-	}
-	got := f.published(t)
-	wantLines(t, "outbox", got[len(got)-1:], []string{"MissionUpdated COMPLETED"})
-	tr := f.trail(t, m.ID)
-	wantLines(t, "trail", tr[len(tr)-1:], []string{"MISSION_COMPLETED SYSTEM p1 " + o.ID})
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		f.profiles.own("p1", "cons-1")
+		f.profiles.own("p2", "cons-2")
+		m, o := f.staffed(t, acme, "2027-04-01", "p1", consultant)      // to 2027-09-30
+		other, _ := f.staffed(t, acme, "2027-05-01", "p2", consultant2) // to 2027-10-31
+		if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.app.CompleteMissions(ctx, time.Date(2027, 9, 30, 23, 59, 0, 0, time.UTC)); err != nil || n != 0 {
+			t.Fatalf("completed %d (%v) on the end date", n, err)
+		}
+		if n, err := f.app.CompleteMissions(ctx, time.Date(2027, 10, 1, 0, 0, 0, 0, time.UTC)); err != nil || n != 1 {
+			t.Fatalf("completed %d (%v) the day after", n, err)
+		}
+		if got := f.mission(t, m.ID); got.Status != domain.StatusCompleted {
+			t.Fatalf("mission %s", got.Status)
+		}
+		if got := f.mission(t, other.ID); got.Status != domain.StatusStaffed {
+			t.Fatalf("the other mission %s", got.Status)
+		}
+		list, _ := f.app.ListExtensions(ctx, acme, m.ID)
+		if len(list) != 1 || list[0].Status != domain.ExtensionStatusWithdrawn {
+			t.Fatalf("extensions %+v", list)
+		}
+		if n, err := f.app.CompleteMissions(ctx, time.Date(2027, 10, 2, 0, 0, 0, 0, time.UTC)); err != nil || n != 0 {
+			t.Fatalf("completed %d (%v) again", n, err)
+		}
+		got := f.published(t)
+		wantLines(t, "outbox", got[len(got)-1:], []string{"MissionUpdated COMPLETED"})
+		tr := f.trail(t, m.ID)
+		wantLines(t, "trail", tr[len(tr)-1:], []string{"MISSION_COMPLETED SYSTEM p1 " + o.ID})
+	})
 }
 
 func TestFeedback(t *testing.T) {

@@ -34,119 +34,120 @@ func (f *testbed) wantNoTraces(t *testing.T, missionID string, events, trail int
 }
 
 func TestOfferTermsSummaryAndWhoSeesWhat(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	f.profiles.own("p2", "cons-2")
-	m := f.shortlisted(t, acme, "2027-04-01", "p1", "p2") // budget 1200
-	events, trail := f.traces(t, m.ID)
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		f.profiles.own("p1", "cons-1")
+		f.profiles.own("p2", "cons-2")
+		m := f.shortlisted(t, acme, "2027-04-01", "p1", "p2") // budget 1200
+		events, trail := f.traces(t, m.ID)
 
-	// Bad terms leave nothing behind.
-	for _, tc := range []struct {
-		rate    int
-		message string
-		field   string
-	}{
-		{1201, "", "dailyRateEur"}, // over the budget
-		{-1, "", "dailyRateEur"},
-		{20001, "", "dailyRateEur"},
-		{1000, "bad \x00 byte", "message"},
-		{1000, strings.Repeat("é", 2001), "message"},
-	} {
-		_, err := f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", tc.rate, tc.message)
-		fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
-		if len(fe.Violations) != 1 || fe.Violations[0].Field != tc.field {
-			t.Fatalf("rate %d: violations %+v", tc.rate, fe.Violations)
+		// Bad terms leave nothing behind.
+		for _, tc := range []struct {
+			rate    int
+			message string
+			field   string
+		}{
+			{1201, "", "dailyRateEur"}, // over the budget
+			{-1, "", "dailyRateEur"},
+			{20001, "", "dailyRateEur"},
+			{1000, "bad \x00 byte", "message"},
+			{1000, strings.Repeat("é", 2001), "message"},
+		} {
+			_, err := f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", tc.rate, tc.message)
+			fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+			if len(fe.Violations) != 1 || fe.Violations[0].Field != tc.field {
+				t.Fatalf("rate %d: violations %+v", tc.rate, fe.Violations)
+			}
 		}
-	}
-	// The consultant's own rate over the budget: the firm must name a rate.
-	f.profiles.mu.Lock()
-	f.profiles.rates["p1"] = 1500
-	f.profiles.mu.Unlock()
-	_, err := f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", 0, "")
-	wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
-	f.wantNoTraces(t, m.ID, events, trail)
-	if f.mission(t, m.ID).Status != domain.StatusShortlisted {
-		t.Fatal("a refused offer changed the mission")
-	}
+		// The consultant's own rate over the budget: the firm must name a rate.
+		f.profiles.mu.Lock()
+		f.profiles.rates["p1"] = 1500
+		f.profiles.mu.Unlock()
+		_, err := f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", 0, "")
+		wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+		f.wantNoTraces(t, m.ID, events, trail)
+		if f.mission(t, m.ID).Status != domain.StatusShortlisted {
+			t.Fatal("a refused offer changed the mission")
+		}
 
-	// Rate 0 is the consultant's own rate.
-	f.profiles.mu.Lock()
-	f.profiles.rates["p1"] = 950
-	f.profiles.mu.Unlock()
-	o, err := f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", 0, "  We would love to work with you.\nCall us.  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := domain.MissionSummary{Title: "Put AI governance in place", Sector: "R86", MissionType: taxonomy.MissionTypeRiskAndCompliance,
-		StartDate: day("2027-04-01"), EndDate: day("2027-09-30"), DurationMonths: 6,
-		Location: missionrules.Location{Country: "FR"}, WorkMode: taxonomy.WorkModeOnSite, Languages: []string{"fr"}, FirmName: "Acme Health"}
-	if o.DailyRateEUR != 950 || o.Message != "We would love to work with you.\nCall us." || o.ContactEmail != "" ||
-		o.CounterRateEUR != 0 || !sameSummary(o.Mission, want) {
-		t.Fatalf("offer %+v", o)
-	}
-	if got := f.trail(t, m.ID); got[len(got)-1] != "OFFER_MADE FIRM firm-1 p1 "+o.ID {
-		t.Fatalf("trail %v", got)
-	}
+		// Rate 0 is the consultant's own rate.
+		f.profiles.mu.Lock()
+		f.profiles.rates["p1"] = 950
+		f.profiles.mu.Unlock()
+		o, err := f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", 0, "  We would love to work with you.\nCall us.  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := domain.MissionSummary{Title: "Put AI governance in place", Sector: "R86", MissionType: taxonomy.MissionTypeRiskAndCompliance,
+			StartDate: day("2027-04-01"), EndDate: day("2027-09-30"), DurationMonths: 6,
+			Location: missionrules.Location{Country: "FR"}, WorkMode: taxonomy.WorkModeOnSite, Languages: []string{"fr"}, FirmName: "Acme Health"}
+		if o.DailyRateEUR != 950 || o.Message != "We would love to work with you.\nCall us." || o.ContactEmail != "" ||
+			o.CounterRateEUR != 0 || !sameSummary(o.Mission, want) {
+			t.Fatalf("offer %+v", o)
+		}
+		if got := f.trail(t, m.ID); got[len(got)-1] != "OFFER_MADE FIRM firm-1 p1 "+o.ID {
+			t.Fatalf("trail %v", got)
+		}
 
-	// The consultant offered reads the mission: no budget, no candidates.
-	seen, err := f.app.GetMission(ctx, consultant, m.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if seen.MaxDailyRateEUR != 0 || seen.Candidates != nil || seen.FirmEmail != "" || seen.Title != m.Title || seen.FirmName != "Acme Health" {
-		t.Fatalf("consultant sees %+v", seen)
-	}
-	for _, c := range []identity.Caller{consultant2, firm2} {
-		_, err := f.app.GetMission(ctx, c, m.ID)
+		// The consultant offered reads the mission: no budget, no candidates.
+		seen, err := f.app.GetMission(ctx, consultant, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen.MaxDailyRateEUR != 0 || seen.Candidates != nil || seen.FirmEmail != "" || seen.Title != m.Title || seen.FirmName != "Acme Health" {
+			t.Fatalf("consultant sees %+v", seen)
+		}
+		for _, c := range []identity.Caller{consultant2, firm2} {
+			_, err := f.app.GetMission(ctx, c, m.ID)
+			wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+		}
+		// The trail stays the firm's and operators'.
+		_, err = f.app.ListDecisions(ctx, consultant, m.ID)
 		wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
-	}
-	// The trail stays the firm's and operators'.
-	_, err = f.app.ListDecisions(ctx, consultant, m.ID)
-	wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
 
-	// Once accepted: the consultant sees the firm's contact email, the firm never does; the
-	// mission names who is staffed and at what rate.
-	accepted, err := f.app.AcceptOffer(ctx, consultant, o.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if accepted.ContactEmail != "staffing@acme.example" || accepted.DailyRateEUR != 950 {
-		t.Fatalf("accepted %+v", accepted)
-	}
-	mine, _, err := f.app.ListOffers(ctx, consultant, 10, "")
-	if err != nil || len(mine) != 1 || mine[0].ContactEmail != "staffing@acme.example" {
-		t.Fatalf("consultant lists %+v (%v)", mine, err)
-	}
-	theirs, _, err := f.app.ListOffers(ctx, acme, 10, "")
-	if err != nil || len(theirs) != 1 || theirs[0].ContactEmail != "" {
-		t.Fatalf("firm lists %+v (%v)", theirs, err)
-	}
-	staffed := f.mission(t, m.ID)
-	if staffed.StaffedProfileID != "p1" || staffed.AgreedDailyRateEUR != 950 || staffed.FirmName != "Acme Health" {
-		t.Fatalf("staffed mission %+v", staffed)
-	}
-	if seen, _ := f.app.GetMission(ctx, consultant, m.ID); seen.StaffedProfileID != "p1" || seen.AgreedDailyRateEUR != 950 || seen.MaxDailyRateEUR != 0 {
-		t.Fatalf("the staffed consultant sees %+v", seen)
-	}
-	// Status filters.
-	list, _, err := f.app.ListOffersIn(ctx, acme, domain.OfferStatusPending, 10, "")
-	if err != nil || len(list) != 0 {
-		t.Fatalf("pending offers %+v (%v)", list, err)
-	}
-	missions, _, err := f.app.ListMissionsIn(ctx, acme, domain.StatusStaffed, 10, "")
-	if err != nil || len(missions) != 1 || missions[0].ID != m.ID {
-		t.Fatalf("staffed missions %+v (%v)", missions, err)
-	}
-	if missions, _, _ := f.app.ListMissionsIn(ctx, acme, domain.StatusShortlisted, 10, ""); len(missions) != 0 {
-		t.Fatalf("shortlisted missions %+v", missions)
-	}
-	// Events never carry the contact email (checked on the stored outbox).
-	for _, p := range eventbustest.OutboxEvents(t, f.db) {
-		if e, ok := p.Payload.(interface{ GetOffer() *missionv1.Offer }); ok && e.GetOffer().GetContactEmail() != "" {
-			t.Fatalf("%s carries the contact email", p.Envelope.GetType())
+		// Once accepted: the consultant sees the firm's contact email, the firm never does; the
+		// mission names who is staffed and at what rate.
+		accepted, err := f.app.AcceptOffer(ctx, consultant, o.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		if accepted.ContactEmail != "staffing@acme.example" || accepted.DailyRateEUR != 950 {
+			t.Fatalf("accepted %+v", accepted)
+		}
+		mine, _, err := f.app.ListOffers(ctx, consultant, 10, "")
+		if err != nil || len(mine) != 1 || mine[0].ContactEmail != "staffing@acme.example" {
+			t.Fatalf("consultant lists %+v (%v)", mine, err)
+		}
+		theirs, _, err := f.app.ListOffers(ctx, acme, 10, "")
+		if err != nil || len(theirs) != 1 || theirs[0].ContactEmail != "" {
+			t.Fatalf("firm lists %+v (%v)", theirs, err)
+		}
+		staffed := f.mission(t, m.ID)
+		if staffed.StaffedProfileID != "p1" || staffed.AgreedDailyRateEUR != 950 || staffed.FirmName != "Acme Health" {
+			t.Fatalf("staffed mission %+v", staffed)
+		}
+		if seen, _ := f.app.GetMission(ctx, consultant, m.ID); seen.StaffedProfileID != "p1" || seen.AgreedDailyRateEUR != 950 || seen.MaxDailyRateEUR != 0 {
+			t.Fatalf("the staffed consultant sees %+v", seen)
+		}
+		// Status filters.
+		list, _, err := f.app.ListOffersIn(ctx, acme, domain.OfferStatusPending, 10, "")
+		if err != nil || len(list) != 0 {
+			t.Fatalf("pending offers %+v (%v)", list, err)
+		}
+		missions, _, err := f.app.ListMissionsIn(ctx, acme, domain.StatusStaffed, 10, "")
+		if err != nil || len(missions) != 1 || missions[0].ID != m.ID {
+			t.Fatalf("staffed missions %+v (%v)", missions, err)
+		}
+		if missions, _, _ := f.app.ListMissionsIn(ctx, acme, domain.StatusShortlisted, 10, ""); len(missions) != 0 {
+			t.Fatalf("shortlisted missions %+v", missions)
+		}
+		// Events never carry the contact email (checked on the stored outbox).
+		for _, p := range eventbustest.OutboxEvents(t, f.db) {
+			if e, ok := p.Payload.(interface{ GetOffer() *missionv1.Offer }); ok && e.GetOffer().GetContactEmail() != "" {
+				t.Fatalf("%s carries the contact email", p.Envelope.GetType())
+			}
+		}
+	})
 }
 
 func day(s string) time.Time {
