@@ -76,7 +76,10 @@ func TestExtensionAndEarlyEndDates(t *testing.T) {
 }
 
 func TestUpdateMaskPatchAndChangedFields(t *testing.T) {
-	if got := fields(t, func() error { _, err := missionrules.CheckUpdateMask("m", []string{"title", "firmId", "status"}); return err }()); len(got) != 2 || got[0] != "updateMask" {
+	if got := fields(t, func() error {
+		_, err := missionrules.CheckUpdateMask("m", []string{"title", "firmId", "status"})
+		return err
+	}()); len(got) != 2 || got[0] != "updateMask" {
 		t.Fatalf("fields %v", got)
 	}
 	if _, err := missionrules.CheckUpdateMask("m", nil); err == nil {

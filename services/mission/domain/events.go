@@ -73,13 +73,13 @@ func (ExtensionRequested) missionEvent()   {}
 func (ExtensionAccepted) missionEvent()    {}
 func (ExtensionDeclined) missionEvent()    {}
 func (FeedbackGiven) missionEvent()        {}
-func (MissionSubmitted) missionEvent() {}
-func (MissionCancelled) missionEvent() {}
-func (MissionUpdated) missionEvent()   {}
-func (OfferMade) missionEvent()        {}
-func (OfferAccepted) missionEvent()    {}
-func (OfferDeclined) missionEvent()    {}
-func (OfferExpired) missionEvent()     {}
+func (MissionSubmitted) missionEvent()     {}
+func (MissionCancelled) missionEvent()     {}
+func (MissionUpdated) missionEvent()       {}
+func (OfferMade) missionEvent()            {}
+func (OfferAccepted) missionEvent()        {}
+func (OfferDeclined) missionEvent()        {}
+func (OfferExpired) missionEvent()         {}
 
 // Outcome is what a change causes besides the new state: the events to publish and the entries
 // it appends to the mission's decisions trail, both stored in the change's transaction.

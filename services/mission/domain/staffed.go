@@ -44,7 +44,9 @@ var extensionStatusNames = names[ExtensionStatus]{
 func (s ExtensionStatus) String() string { return extensionStatusNames.of(s) }
 
 // ParseExtensionStatus reads a name String returns.
-func ParseExtensionStatus(name string) (ExtensionStatus, bool) { return extensionStatusNames.parse(name) }
+func ParseExtensionStatus(name string) (ExtensionStatus, bool) {
+	return extensionStatusNames.parse(name)
+}
 
 // Extension is a firm's proposal to move a staffed mission's end date later.
 type Extension struct {

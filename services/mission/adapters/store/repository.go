@@ -123,7 +123,7 @@ func scanMission(s scanner) (domain.Mission, error) {
 }
 
 // endOverride reads the end_date column: the mission's end date as of its last save, an
-// override when it differs from the one its details derive ('' for rows saved before the
+// override when it differs from the one its details derive (” for rows saved before the
 // column existed).
 func endOverride(r missionrules.Request, end string) (time.Time, error) {
 	if end == "" {
