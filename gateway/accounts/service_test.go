@@ -6,26 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 )
-
-func badFields(err error) []string {
-	var fields []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				fields = append(fields, v.GetField())
-			}
-		}
-	}
-	return fields
-}
 
 func TestCreateAccountWithEmail(t *testing.T) {
 	b := sqltest.Backends()[0]
@@ -51,12 +39,12 @@ func TestCreateAccountWithEmail(t *testing.T) {
 	for _, bad := range []string{"no-at-sign", "two@@example.com", "a b@example.com", "Claire <c@example.com>",
 		"c@example.com\x00", "@example.com", "c@.example.com", strings.Repeat("x", 250) + "@example.com"} {
 		_, err := svc.CreateAccount(ctx, &accountv1.CreateAccountRequest{Role: "FIRM", Name: "Acme", Email: bad})
-		if status.Code(err) != codes.InvalidArgument || !slices.Equal(badFields(err), []string{"email"}) {
-			t.Errorf("email %q: %v (fields %v)", bad, err, badFields(err))
+		if status.Code(err) != codes.InvalidArgument || !slices.Equal(rpc.ViolatedFields(err), []string{"email"}) {
+			t.Errorf("email %q: %v (fields %v)", bad, err, rpc.ViolatedFields(err))
 		}
 	}
 	_, err = svc.CreateAccount(ctx, &accountv1.CreateAccountRequest{Role: "FIRM", Name: "Ac\x00me"})
-	if !slices.Equal(badFields(err), []string{"name"}) {
+	if !slices.Equal(rpc.ViolatedFields(err), []string{"name"}) {
 		t.Errorf("a name with NUL: %v", err)
 	}
 }

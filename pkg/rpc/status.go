@@ -84,6 +84,20 @@ func Reason(err error) string {
 	return ""
 }
 
+// ViolatedFields are the fields the BadRequest detail of a status error names, in order; nil
+// when there is none.
+func ViolatedFields(err error) []string {
+	var fields []string
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				fields = append(fields, v.GetField())
+			}
+		}
+	}
+	return fields
+}
+
 // InvalidStatus builds an INVALID_ARGUMENT status with a reason and field violations; the
 // gateway uses it for errors it finds before any service is called.
 func InvalidStatus(reason, message string, violations ...fault.Violation) *status.Status {

@@ -90,6 +90,13 @@ func TestStatusOfEachKind(t *testing.T) {
 			if got := Reason(st.Err()); got != fe.Reason {
 				t.Errorf("Reason(st.Err()) = %q, want %q", got, fe.Reason)
 			}
+			var wantFields []string
+			for _, v := range fe.Violations {
+				wantFields = append(wantFields, v.Field)
+			}
+			if got := ViolatedFields(st.Err()); fmt.Sprint(got) != fmt.Sprint(wantFields) {
+				t.Errorf("ViolatedFields = %v, want %v", got, wantFields)
+			}
 			if len(fe.Violations) == 0 {
 				if br != nil {
 					t.Errorf("unexpected BadRequest %v", br)
