@@ -5,6 +5,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
@@ -161,6 +162,43 @@ func apply(ctx context.Context, tx Tx, out domain.Outcome) error {
 		return err
 	}
 	return tx.Publish(ctx, out.Events...)
+}
+
+// inTx runs fn in one transaction and returns what it made once committed; when the transaction
+// fails, T's zero value and the error.
+func inTx[T any](ctx context.Context, repo Repository, fn func(ctx context.Context, tx Tx) (T, error)) (T, error) {
+	var made T
+	err := repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		made, err = fn(ctx, tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return made, nil
+}
+
+// holdMission holds the mission in tx for a caller that may change it; anyone else is told it
+// does not exist.
+func holdMission(ctx context.Context, tx Tx, caller identity.Caller, id string, may func(identity.Caller, domain.Mission) bool) (domain.Mission, error) {
+	m, err := tx.Mission(ctx, id)
+	if err != nil {
+		return domain.Mission{}, err
+	}
+	if !may(caller, m) {
+		return domain.Mission{}, ErrNotFound(id)
+	}
+	return m, nil
+}
+
+// create stores a new record and what making it caused.
+func create[T any](ctx context.Context, tx Tx, store func(context.Context, T) error, record T, out domain.Outcome) error {
+	if err := store(ctx, record); err != nil {
+		return err
+	}
+	return apply(ctx, tx, out)
 }
 
 // saveMission stores a changed mission and what the change caused.

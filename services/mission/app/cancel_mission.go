@@ -14,18 +14,14 @@ func (a *Application) CancelMission(ctx context.Context, caller identity.Caller,
 	if caller.Role != identity.RoleFirm && !caller.IsOperator() {
 		return domain.Mission{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm or an operator cancels a mission")
 	}
-	var cancelled domain.Mission
-	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		m, err := tx.Mission(ctx, id)
+	return inTx(ctx, a.repo, func(ctx context.Context, tx Tx) (domain.Mission, error) {
+		m, err := holdMission(ctx, tx, caller, id, runs)
 		if err != nil {
-			return err
-		}
-		if !caller.IsOperator() && m.FirmID != caller.AccountID {
-			return ErrNotFound(id)
+			return domain.Mission{}, err
 		}
 		pending, hasPending, err := tx.PendingOffer(ctx, id)
 		if err != nil {
-			return err
+			return domain.Mission{}, err
 		}
 		var offer *domain.Offer
 		if hasPending {
@@ -34,29 +30,24 @@ func (a *Application) CancelMission(ctx context.Context, caller identity.Caller,
 		now := a.now()
 		out, err := m.Cancel(actorOf(caller), offer, now)
 		if err != nil {
-			return err
+			return domain.Mission{}, err
 		}
 		// A staffed mission's pending extension goes with it.
-		ext, hasExt, err := tx.PendingExtension(ctx, id)
+		ext, err := pendingExtension(ctx, tx, id)
 		if err != nil {
-			return err
+			return domain.Mission{}, err
 		}
-		if hasExt {
-			domain.WithdrawExtension(&ext, now)
-			if err := tx.SaveExtension(ctx, ext); err != nil {
-				return err
-			}
+		if ext != nil {
+			domain.WithdrawExtension(ext, now)
+		}
+		if err := saveExtension(ctx, tx, ext); err != nil {
+			return domain.Mission{}, err
 		}
 		if hasPending {
 			if err := tx.SaveOffer(ctx, pending); err != nil {
-				return err
+				return domain.Mission{}, err
 			}
 		}
-		cancelled = m
-		return saveMission(ctx, tx, m, out)
+		return m, saveMission(ctx, tx, m, out)
 	})
-	if err != nil {
-		return domain.Mission{}, err
-	}
-	return cancelled, nil
 }

@@ -20,10 +20,7 @@ func (a *Application) CreateMission(ctx context.Context, caller identity.Caller,
 		return domain.Mission{}, err
 	}
 	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		if err := tx.CreateMission(ctx, m); err != nil {
-			return err
-		}
-		return apply(ctx, tx, out)
+		return create(ctx, tx, tx.CreateMission, m, out)
 	})
 	if err != nil {
 		return domain.Mission{}, err

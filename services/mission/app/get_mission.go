@@ -38,10 +38,20 @@ func (a *Application) ownMission(ctx context.Context, caller identity.Caller, id
 	if err != nil {
 		return domain.Mission{}, err
 	}
-	if !caller.IsOperator() && m.FirmID != caller.AccountID {
+	if !runs(caller, m) {
 		return domain.Mission{}, ErrNotFound(id)
 	}
 	return m, nil
+}
+
+// ownsMission tells whether the caller is the mission's firm.
+func ownsMission(caller identity.Caller, m domain.Mission) bool {
+	return m.FirmID == caller.AccountID
+}
+
+// runs tells whether the caller is the mission's firm or an operator.
+func runs(caller identity.Caller, m domain.Mission) bool {
+	return caller.IsOperator() || ownsMission(caller, m)
 }
 
 // party tells whether the caller is one of the mission's parties: its firm, or the consultant

@@ -56,26 +56,24 @@ func (a *Application) MakeOfferWithTerms(ctx context.Context, caller identity.Ca
 		rate = consultant.DailyRateEUR
 	}
 
-	var offer domain.Offer
-	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	offer, err := inTx(ctx, a.repo, func(ctx context.Context, tx Tx) (domain.Offer, error) {
 		m, err := tx.Mission(ctx, missionID)
 		if err != nil {
-			return err
+			return domain.Offer{}, err
 		}
 		// The budget may have changed since it was read (an edit).
 		if err := missionrules.CheckRateWithinBudget(rate, m.MaxDailyRateEUR); err != nil {
-			return err
+			return domain.Offer{}, err
 		}
 		o, out, err := m.MakeOfferWithTerms(a.newID(), profileID, consultant.AccountID,
 			domain.Terms{DailyRateEUR: rate, Message: message}, actorOf(caller), a.now(), a.cfg.OfferTTL)
 		if err != nil {
-			return err
+			return domain.Offer{}, err
 		}
 		if err := tx.CreateOffer(ctx, o); err != nil {
-			return err
+			return domain.Offer{}, err
 		}
-		offer = o
-		return saveMission(ctx, tx, m, out)
+		return o, saveMission(ctx, tx, m, out)
 	})
 	if err != nil {
 		return domain.Offer{}, err

@@ -49,25 +49,24 @@ func (a *Application) answer(ctx context.Context, caller identity.Caller, id str
 // that order, so that checking their bookings and booking them is decided once.
 func (a *Application) decideOffer(ctx context.Context, caller identity.Caller, id string, may func(identity.Caller, domain.Offer) bool,
 	lockConsultant bool, decide func(ctx context.Context, tx Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error)) (domain.Offer, error) {
-	var decided domain.Offer
-	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	decided, err := inTx(ctx, a.repo, func(ctx context.Context, tx Tx) (domain.Offer, error) {
 		o, err := tx.Offer(ctx, id)
 		if fault.KindOf(err) == fault.KindNotFound || (err == nil && !may(caller, o)) {
-			return ErrOfferNotFound(id)
+			return domain.Offer{}, ErrOfferNotFound(id)
 		}
 		if err != nil {
-			return err
+			return domain.Offer{}, err
 		}
 		if lockConsultant {
 			if err := tx.LockConsultant(ctx, o.ConsultantID); err != nil {
-				return err
+				return domain.Offer{}, err
 			}
 		}
-		decided, _, err = a.changeOffer(ctx, tx, o.MissionID, id, func(o *domain.Offer, m *domain.Mission) (domain.Outcome, bool, error) {
+		decided, _, err := a.changeOffer(ctx, tx, o.MissionID, id, func(o *domain.Offer, m *domain.Mission) (domain.Outcome, bool, error) {
 			out, err := decide(ctx, tx, o, m)
 			return out, true, err
 		})
-		return err
+		return decided, err
 	})
 	if err != nil {
 		return domain.Offer{}, err

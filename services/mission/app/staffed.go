@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
@@ -23,33 +21,21 @@ func (a *Application) RequestExtension(ctx context.Context, caller identity.Call
 	if err != nil {
 		return domain.Extension{}, err
 	}
-	var ext domain.Extension
-	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		m, err := tx.Mission(ctx, missionID)
+	return inTx(ctx, a.repo, func(ctx context.Context, tx Tx) (domain.Extension, error) {
+		m, err := holdMission(ctx, tx, caller, missionID, ownsMission)
 		if err != nil {
-			return err
-		}
-		if m.FirmID != caller.AccountID {
-			return ErrNotFound(missionID)
+			return domain.Extension{}, err
 		}
 		_, pending, err := tx.PendingExtension(ctx, missionID)
 		if err != nil {
-			return err
+			return domain.Extension{}, err
 		}
 		e, out, err := m.RequestExtension(a.newID(), newEnd, message, pending, actorOf(caller), a.now())
 		if err != nil {
-			return err
+			return domain.Extension{}, err
 		}
-		if err := tx.CreateExtension(ctx, e); err != nil {
-			return err
-		}
-		ext = e
-		return apply(ctx, tx, out)
+		return e, create(ctx, tx, tx.CreateExtension, e, out)
 	})
-	if err != nil {
-		return domain.Extension{}, err
-	}
-	return ext, nil
 }
 
 // AcceptExtension is the staffed consultant's yes: the mission's end date and their booking
@@ -93,42 +79,36 @@ func (a *Application) answerExtension(ctx context.Context, caller identity.Calle
 	if caller.Role != identity.RoleConsultant {
 		return domain.Extension{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the staffed consultant answers an extension")
 	}
-	var answered domain.Extension
-	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	return inTx(ctx, a.repo, func(ctx context.Context, tx Tx) (domain.Extension, error) {
 		e, err := tx.Extension(ctx, id)
 		if err != nil {
-			return err
+			return domain.Extension{}, err
 		}
 		if e.ConsultantID != caller.AccountID {
-			return ErrExtensionNotFound(id)
+			return domain.Extension{}, ErrExtensionNotFound(id)
 		}
 		if lockConsultant {
 			if err := tx.LockConsultant(ctx, e.ConsultantID); err != nil {
-				return err
+				return domain.Extension{}, err
 			}
 		}
 		m, err := tx.Mission(ctx, e.MissionID)
 		if err != nil {
-			return err
+			return domain.Extension{}, err
 		}
 		// Read again now that the mission is held.
 		if e, err = tx.Extension(ctx, id); err != nil {
-			return err
+			return domain.Extension{}, err
 		}
 		out, err := decide(ctx, tx, &e, &m)
 		if err != nil {
-			return err
+			return domain.Extension{}, err
 		}
 		if err := tx.SaveExtension(ctx, e); err != nil {
-			return err
+			return domain.Extension{}, err
 		}
-		answered = e
-		return saveMission(ctx, tx, m, out)
+		return e, saveMission(ctx, tx, m, out)
 	})
-	if err != nil {
-		return domain.Extension{}, err
-	}
-	return answered, nil
 }
 
 // ListExtensions lists a mission's extensions, oldest first, to its parties (the firm, the
@@ -166,50 +146,52 @@ func (a *Application) EndMission(ctx context.Context, caller identity.Caller, id
 	if err != nil {
 		return domain.Mission{}, err
 	}
-	var ended domain.Mission
-	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		m, err := tx.Mission(ctx, id)
+	return inTx(ctx, a.repo, func(ctx context.Context, tx Tx) (domain.Mission, error) {
+		m, err := holdMission(ctx, tx, caller, id, party)
 		if err != nil {
-			return err
-		}
-		if !party(caller, m) {
-			return ErrNotFound(id)
+			return domain.Mission{}, err
 		}
 		if m.Status != domain.StatusStaffed {
 			_, err := domain.EndEarly(&m, nil, nil, end, reason, actorOf(caller), a.now())
-			return err
+			return domain.Mission{}, err
 		}
 		o, err := tx.Offer(ctx, m.StaffedOfferID)
 		if err != nil {
-			return err
+			return domain.Mission{}, err
 		}
-		pending, hasPending, err := tx.PendingExtension(ctx, id)
+		pending, err := pendingExtension(ctx, tx, id)
 		if err != nil {
-			return err
+			return domain.Mission{}, err
 		}
-		var p *domain.Extension
-		if hasPending {
-			p = &pending
-		}
-		out, err := domain.EndEarly(&m, &o, p, end, reason, actorOf(caller), a.now())
+		out, err := domain.EndEarly(&m, &o, pending, end, reason, actorOf(caller), a.now())
 		if err != nil {
-			return err
+			return domain.Mission{}, err
 		}
 		if err := tx.SaveOffer(ctx, o); err != nil {
-			return err
+			return domain.Mission{}, err
 		}
-		if hasPending {
-			if err := tx.SaveExtension(ctx, pending); err != nil {
-				return err
-			}
+		if err := saveExtension(ctx, tx, pending); err != nil {
+			return domain.Mission{}, err
 		}
-		ended = m
-		return saveMission(ctx, tx, m, out)
+		return m, saveMission(ctx, tx, m, out)
 	})
-	if err != nil {
-		return domain.Mission{}, err
+}
+
+// pendingExtension reads the mission's pending extension in tx; nil when there is none.
+func pendingExtension(ctx context.Context, tx Tx, missionID string) (*domain.Extension, error) {
+	e, ok, err := tx.PendingExtension(ctx, missionID)
+	if err != nil || !ok {
+		return nil, err
 	}
-	return ended, nil
+	return &e, nil
+}
+
+// saveExtension stores e, when there is one.
+func saveExtension(ctx context.Context, tx Tx, e *domain.Extension) error {
+	if e == nil {
+		return nil
+	}
+	return tx.SaveExtension(ctx, *e)
 }
 
 // completionBatch bounds how many due missions are read at once.
@@ -220,64 +202,32 @@ const completionBatch = 100
 // many it completed; when some could not be, it goes on with the others and reports their
 // errors together.
 func (a *Application) CompleteMissions(ctx context.Context, now time.Time) (int, error) {
-	completed := 0
-	var errs []error
-	for {
-		due, err := a.repo.DueCompletions(ctx, now, completionBatch)
-		if err != nil {
-			return completed, errors.Join(append(errs, err)...)
-		}
-		progress := 0
-		for _, id := range due {
-			done, err := a.completeMission(ctx, id, now)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("complete mission %s: %w", id, err))
-				continue
-			}
-			if done {
-				progress++
-			}
-		}
-		completed += progress
-		if len(due) < completionBatch || progress == 0 {
-			return completed, errors.Join(errs...)
-		}
-	}
+	return drain(ctx, now, completionBatch, a.repo.DueCompletions, a.completeMission, func(id string) string { return "complete mission " + id })
 }
 
 func (a *Application) completeMission(ctx context.Context, id string, now time.Time) (bool, error) {
-	var done bool
-	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		done = false
+	return inTx(ctx, a.repo, func(ctx context.Context, tx Tx) (bool, error) {
 		m, err := tx.Mission(ctx, id)
 		if err != nil {
-			return err
+			return false, err
 		}
-		pending, hasPending, err := tx.PendingExtension(ctx, id)
+		pending, err := pendingExtension(ctx, tx, id)
 		if err != nil {
-			return err
+			return false, err
 		}
-		var p *domain.Extension
-		if hasPending {
-			p = &pending
-		}
-		out, ok := domain.Complete(&m, p, now)
+		out, ok := domain.Complete(&m, pending, now)
 		if !ok {
 			// Not due: a row stored before its end date was; saving it stores the end date.
 			if m.Status == domain.StatusStaffed {
-				return tx.SaveMission(ctx, m)
+				return false, tx.SaveMission(ctx, m)
 			}
-			return nil
+			return false, nil
 		}
-		if hasPending {
-			if err := tx.SaveExtension(ctx, pending); err != nil {
-				return err
-			}
+		if err := saveExtension(ctx, tx, pending); err != nil {
+			return false, err
 		}
-		done = true
-		return saveMission(ctx, tx, m, out)
+		return true, saveMission(ctx, tx, m, out)
 	})
-	return done, err
 }
 
 // GiveFeedback records the caller's feedback on a mission that ended early or completed: its
@@ -291,34 +241,22 @@ func (a *Application) GiveFeedback(ctx context.Context, caller identity.Caller, 
 	if err != nil {
 		return domain.Feedback{}, err
 	}
-	var given domain.Feedback
-	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		m, err := tx.Mission(ctx, missionID)
+	return inTx(ctx, a.repo, func(ctx context.Context, tx Tx) (domain.Feedback, error) {
+		m, err := holdMission(ctx, tx, caller, missionID, party)
 		if err != nil {
-			return err
-		}
-		if !party(caller, m) {
-			return ErrNotFound(missionID)
+			return domain.Feedback{}, err
 		}
 		by := actorOf(caller)
 		already, err := tx.FeedbackGiven(ctx, missionID, by.Role)
 		if err != nil {
-			return err
+			return domain.Feedback{}, err
 		}
 		f, out, err := domain.GiveFeedback(&m, by, rating, comment, wouldStaffAgain, already, a.now())
 		if err != nil {
-			return err
+			return domain.Feedback{}, err
 		}
-		if err := tx.CreateFeedback(ctx, f); err != nil {
-			return err
-		}
-		given = f
-		return apply(ctx, tx, out)
+		return f, create(ctx, tx, tx.CreateFeedback, f, out)
 	})
-	if err != nil {
-		return domain.Feedback{}, err
-	}
-	return given, nil
 }
 
 // ListFeedback lists a mission's feedback to its parties and operators; anyone else is told the

@@ -23,33 +23,24 @@ func (a *Application) UpdateMission(ctx context.Context, caller identity.Caller,
 	if err != nil {
 		return domain.Mission{}, err
 	}
-	var edited domain.Mission
-	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		m, err := tx.Mission(ctx, id)
+	return inTx(ctx, a.repo, func(ctx context.Context, tx Tx) (domain.Mission, error) {
+		m, err := holdMission(ctx, tx, caller, id, ownsMission)
 		if err != nil {
-			return err
-		}
-		if m.FirmID != caller.AccountID {
-			return ErrNotFound(id)
+			return domain.Mission{}, err
 		}
 		if !m.Editable() {
 			_, _, err := m.Edit(m.Request, actorOf(caller), a.now())
-			return err
+			return domain.Mission{}, err
 		}
 		now := a.now()
 		r, err := missionrules.NewRequest(missionrules.Patch(m.Request, patch, named), now)
 		if err != nil {
-			return err
+			return domain.Mission{}, err
 		}
 		out, changed, err := m.Edit(r, actorOf(caller), now)
-		edited = m
 		if err != nil || len(changed) == 0 {
-			return err
+			return m, err
 		}
-		return saveMission(ctx, tx, m, out)
+		return m, saveMission(ctx, tx, m, out)
 	})
-	if err != nil {
-		return domain.Mission{}, err
-	}
-	return edited, nil
 }
