@@ -41,8 +41,55 @@ func (f *fixture) claims(t *testing.T) int {
 	return n
 }
 
+// wantClaims checks how many events the missions consumer has claimed.
+func (f *fixture) wantClaims(t *testing.T, n int) {
+	t.Helper()
+	if got := f.claims(t); got != n {
+		t.Fatalf("%d claims, want %d", got, n)
+	}
+}
+
 func delivery(eventID string) txn.Delivery {
 	return txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: eventID}
+}
+
+// book hands the accepted offer s, delivered as event eventID, to the application; it must not
+// fail.
+func (f *fixture) book(t *testing.T, eventID string, s app.Staffing) {
+	t.Helper()
+	if _, err := f.app.BookConsultant(context.Background(), delivery(eventID), s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// handling hands one mission event, delivered as d, to the application.
+type handling func(d txn.Delivery) (app.EventOutcome, error)
+
+// wantRefused checks each malformed mission event is an error, and that none was claimed or
+// published anything (the outbox holds only the profile's registration).
+func (f *fixture) wantRefused(t *testing.T, malformed map[string]handling) {
+	t.Helper()
+	for name, handle := range malformed {
+		if out, err := handle(delivery("bad-" + name)); err == nil {
+			t.Errorf("%s accepted: %+v", name, out)
+		}
+	}
+	f.wantClaims(t, 0)
+	f.wantEvents(t, 1)
+}
+
+// wantBookings reads the profile as its owner and checks its bookings (written as bookingsOf
+// does); it returns what it read.
+func (f *fixture) wantBookings(t *testing.T, id, want string) domain.Profile {
+	t.Helper()
+	p, err := f.app.GetProfile(context.Background(), cons1, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bookingsOf(p.Bookings); got != want {
+		t.Fatalf("bookings %s, want %s", got, want)
+	}
+	return p
 }
 
 var (
@@ -73,13 +120,7 @@ func TestAcceptedOfferBooksTheConsultantOnce(t *testing.T) {
 	if out.Duplicate || out.Result != app.ResultBooked || fmt.Sprint(out.Changed) != "["+p.ID+"]" {
 		t.Fatalf("outcome %+v", out)
 	}
-	booked, err := f.app.GetProfile(ctx, cons1, p.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := bookingsOf(booked.Bookings); got != "2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1" {
-		t.Fatalf("bookings %s", got)
-	}
+	booked := f.wantBookings(t, p.ID, "2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1")
 	if !booked.UpdatedAt.After(p.UpdatedAt) || !booked.CreatedAt.Equal(p.CreatedAt) || booked.Email != p.Email {
 		t.Fatalf("booked %+v", booked)
 	}
@@ -113,9 +154,7 @@ func TestAcceptedOfferBooksTheConsultantOnce(t *testing.T) {
 		t.Fatalf("profile changed:\n%+v\nwas %+v", again, booked)
 	}
 	f.wantEvents(t, 3)
-	if n := f.claims(t); n != 2 {
-		t.Fatalf("%d claims, want 2", n)
-	}
+	f.wantClaims(t, 2)
 
 	// Another mission adds another booking.
 	if out, err := f.app.BookConsultant(ctx, delivery("ev-3"), app.Staffing{
@@ -123,10 +162,7 @@ func TestAcceptedOfferBooksTheConsultantOnce(t *testing.T) {
 	}); err != nil || out.Result != app.ResultBooked {
 		t.Fatalf("second mission: %+v, %v", out, err)
 	}
-	if got, _ := f.app.GetProfile(ctx, cons1, p.ID); bookingsOf(got.Bookings) !=
-		"2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1 2027-11-01..2028-04-30@m-2" {
-		t.Fatalf("bookings %s", bookingsOf(got.Bookings))
-	}
+	f.wantBookings(t, p.ID, "2027-03-01..2027-03-14 2027-05-01..2027-10-31@m-1 2027-11-01..2028-04-30@m-2")
 	if ev := f.events(t); strings.Join(ev[3:], ",") != "ConsultantBooked "+p.ID+",ProfileUpdated "+p.ID {
 		t.Fatalf("events %q", ev)
 	}
@@ -151,32 +187,25 @@ func TestAcceptedOfferForAnErasedProfileIsOnlyClaimed(t *testing.T) {
 	if ev := f.events(t); strings.Join(ev, ",") != "ProfileRegistered "+p.ID+",ProfileErased "+p.ID {
 		t.Fatalf("events %q", ev)
 	}
-	if n := f.claims(t); n != 2 {
-		t.Fatalf("%d claims, want 2", n)
-	}
+	f.wantClaims(t, 2)
 }
 
 func TestMalformedAcceptedOfferIsAnErrorAndNotClaimed(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	p := f.create(t, cons1, input())
-	for _, s := range []app.Staffing{
-		{MissionID: "m-1", StartDate: "2027-05-01", EndDate: "2027-10-31"},
-		{ProfileID: p.ID, StartDate: "2027-05-01", EndDate: "2027-10-31"},
-		{MissionID: "m-1", ProfileID: p.ID, StartDate: "2027-05-01"},
-		{MissionID: "m-1", ProfileID: p.ID, StartDate: "2027-05-01", EndDate: "2027-04-30"},
-	} {
-		if out, err := f.app.BookConsultant(ctx, delivery("ev-bad"), s); err == nil {
-			t.Errorf("%+v accepted: %+v", s, out)
-		}
+	book := func(s app.Staffing) handling {
+		return func(d txn.Delivery) (app.EventOutcome, error) { return f.app.BookConsultant(ctx, d, s) }
 	}
-	if _, err := f.app.ReleaseConsultant(ctx, delivery("ev-bad"), ""); err == nil {
-		t.Error("cancellation without a mission id accepted")
-	}
-	if n := f.claims(t); n != 0 {
-		t.Fatalf("%d claims, want none", n)
-	}
-	f.wantEvents(t, 1)
+	f.wantRefused(t, map[string]handling{
+		"no profile":  book(app.Staffing{MissionID: "m-1", StartDate: "2027-05-01", EndDate: "2027-10-31"}),
+		"no mission":  book(app.Staffing{ProfileID: p.ID, StartDate: "2027-05-01", EndDate: "2027-10-31"}),
+		"no end":      book(app.Staffing{MissionID: "m-1", ProfileID: p.ID, StartDate: "2027-05-01"}),
+		"end < start": book(app.Staffing{MissionID: "m-1", ProfileID: p.ID, StartDate: "2027-05-01", EndDate: "2027-04-30"}),
+		"cancellation without a mission id": func(d txn.Delivery) (app.EventOutcome, error) {
+			return f.app.ReleaseConsultant(ctx, d, "")
+		},
+	})
 }
 
 func TestCancelledMissionReleasesTheConsultant(t *testing.T) {
@@ -188,9 +217,7 @@ func TestCancelledMissionReleasesTheConsultant(t *testing.T) {
 		if m == "m-2" {
 			s.StartDate, s.EndDate = "2027-11-01", "2028-04-30"
 		}
-		if _, err := f.app.BookConsultant(ctx, delivery(fmt.Sprint("accepted-", i)), s); err != nil {
-			t.Fatal(err)
-		}
+		f.book(t, fmt.Sprint("accepted-", i), s)
 	}
 	booked, _ := f.app.GetProfile(ctx, cons1, p.ID)
 
@@ -205,10 +232,7 @@ func TestCancelledMissionReleasesTheConsultant(t *testing.T) {
 	if err != nil || out.Duplicate || out.Result != app.ResultReleased || fmt.Sprint(out.Changed) != "["+p.ID+"]" {
 		t.Fatalf("cancel m-1: %+v, %v", out, err)
 	}
-	released, _ := f.app.GetProfile(ctx, cons1, p.ID)
-	if got := bookingsOf(released.Bookings); got != "2027-03-01..2027-03-14 2027-11-01..2028-04-30@m-2" {
-		t.Fatalf("bookings %s", got)
-	}
+	released := f.wantBookings(t, p.ID, "2027-03-01..2027-03-14 2027-11-01..2028-04-30@m-2")
 	if !released.UpdatedAt.After(booked.UpdatedAt) {
 		t.Fatalf("updated at %v, was %v", released.UpdatedAt, booked.UpdatedAt)
 	}
@@ -251,9 +275,7 @@ func TestCancellationReleasesEveryProfileBookedForTheMission(t *testing.T) {
 	for _, c := range []identity.Caller{cons1, cons2} {
 		p := f.create(t, c, input())
 		ids = append(ids, p.ID)
-		if _, err := f.app.BookConsultant(ctx, delivery("accepted-"+p.ID), staffing("m-1", p.ID)); err != nil {
-			t.Fatal(err)
-		}
+		f.book(t, "accepted-"+p.ID, staffing("m-1", p.ID))
 	}
 	out, err := f.app.ReleaseConsultant(ctx, delivery("cancel-1"), "m-1")
 	if err != nil || out.Result != app.ResultReleased || fmt.Sprint(out.Changed) != fmt.Sprint(ids) {
@@ -275,9 +297,7 @@ func TestReplaceProfileKeepsPlatformBookings(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	p := f.create(t, cons1, withDeclaredBooking())
-	if _, err := f.app.BookConsultant(ctx, delivery("accepted-1"), staffing("m-1", p.ID)); err != nil {
-		t.Fatal(err)
-	}
+	f.book(t, "accepted-1", staffing("m-1", p.ID))
 
 	// The consultant replaces their own bookings; the platform's stays, and matching hears of both.
 	changed := input()
@@ -324,9 +344,7 @@ func TestFirmSeesBookingDatesButNotMissions(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	p := f.create(t, cons1, withDeclaredBooking())
-	if _, err := f.app.BookConsultant(ctx, delivery("accepted-1"), staffing("m-other-firm", p.ID)); err != nil {
-		t.Fatal(err)
-	}
+	f.book(t, "accepted-1", staffing("m-other-firm", p.ID))
 	full, err := f.app.GetProfile(ctx, cons1, p.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
@@ -39,9 +40,7 @@ func TestStaffingDatesFollowExtensionAndEarlyEnd(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	p := f.create(t, cons1, withDeclaredBooking())
-	if _, err := f.app.BookConsultant(ctx, delivery("accepted-1"), staffedBy("m-1", p.ID, "firm-1")); err != nil {
-		t.Fatal(err)
-	}
+	f.book(t, "accepted-1", staffedBy("m-1", p.ID, "firm-1"))
 	booked, _ := f.app.GetProfile(ctx, cons1, p.ID)
 	f.wantEvents(t, 3)
 
@@ -50,10 +49,7 @@ func TestStaffingDatesFollowExtensionAndEarlyEnd(t *testing.T) {
 	if err != nil || out.Duplicate || out.Result != app.ResultBookingMoved || fmt.Sprint(out.Changed) != "["+p.ID+"]" {
 		t.Fatalf("extension: %+v, %v", out, err)
 	}
-	extended, _ := f.app.GetProfile(ctx, cons1, p.ID)
-	if got := bookingsOf(extended.Bookings); got != "2027-03-01..2027-03-14 2027-05-01..2028-02-29@m-1" {
-		t.Fatalf("bookings after extension %s", got)
-	}
+	extended := f.wantBookings(t, p.ID, "2027-03-01..2027-03-14 2027-05-01..2028-02-29@m-1")
 	if extended.Bookings[1].FirmID != "firm-1" || !extended.UpdatedAt.After(booked.UpdatedAt) {
 		t.Fatalf("extended %+v", extended)
 	}
@@ -68,10 +64,7 @@ func TestStaffingDatesFollowExtensionAndEarlyEnd(t *testing.T) {
 	if err != nil || out.Result != app.ResultBookingMoved {
 		t.Fatalf("early end: %+v, %v", out, err)
 	}
-	ended, _ := f.app.GetProfile(ctx, cons1, p.ID)
-	if got := bookingsOf(ended.Bookings); got != "2027-03-01..2027-03-14 2027-05-01..2027-07-15@m-1" {
-		t.Fatalf("bookings after early end %s", got)
-	}
+	f.wantBookings(t, p.ID, "2027-03-01..2027-03-14 2027-05-01..2027-07-15@m-1")
 	f.wantEvents(t, 5)
 	f.wantLastFacts(t, p.ID, "2027-03-01..2027-03-14 2027-05-01..2027-07-15@m-1")
 
@@ -83,13 +76,9 @@ func TestStaffingDatesFollowExtensionAndEarlyEnd(t *testing.T) {
 	if out, err := f.app.ChangeStaffingDates(ctx, delivery("dates-old"), datesChange("m-1", p.ID, "2027-05-01", "2028-04-30", tChange.Add(-time.Hour))); err != nil || out.Result != app.ResultStaleDates {
 		t.Fatalf("stale change: %+v, %v", out, err)
 	}
-	if got, _ := f.app.GetProfile(ctx, cons1, p.ID); bookingsOf(got.Bookings) != "2027-03-01..2027-03-14 2027-05-01..2027-07-15@m-1" {
-		t.Fatalf("bookings after stale change %s", bookingsOf(got.Bookings))
-	}
+	f.wantBookings(t, p.ID, "2027-03-01..2027-03-14 2027-05-01..2027-07-15@m-1")
 	f.wantEvents(t, 5)
-	if n := f.claims(t); n != 5 {
-		t.Fatalf("%d claims, want 5", n)
-	}
+	f.wantClaims(t, 5)
 
 	// A cancellation still releases the moved booking, and a change handled after it does nothing.
 	if out, err := f.app.ReleaseConsultant(ctx, delivery("cancel-1"), "m-1"); err != nil || out.Result != app.ResultReleased {
@@ -98,9 +87,7 @@ func TestStaffingDatesFollowExtensionAndEarlyEnd(t *testing.T) {
 	if out, err := f.app.ChangeStaffingDates(ctx, delivery("dates-4"), datesChange("m-1", p.ID, "2027-05-01", "2027-12-31", tChange.Add(3*time.Hour))); err != nil || out.Result != app.ResultMissionCancelled {
 		t.Fatalf("change after cancellation: %+v, %v", out, err)
 	}
-	if got, _ := f.app.GetProfile(ctx, cons1, p.ID); bookingsOf(got.Bookings) != "2027-03-01..2027-03-14" {
-		t.Fatalf("bookings after cancellation %s", bookingsOf(got.Bookings))
-	}
+	f.wantBookings(t, p.ID, "2027-03-01..2027-03-14")
 	f.wantEvents(t, 7)
 }
 
@@ -140,21 +127,16 @@ func TestMalformedStaffingDatesAreAnErrorAndNotClaimed(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	p := f.create(t, cons1, input())
-	for name, c := range map[string]app.DatesChange{
-		"no profile":    datesChange("m-1", "", "2027-05-01", "2027-08-31", tChange),
-		"no mission":    datesChange("", p.ID, "2027-05-01", "2027-08-31", tChange),
-		"bad date":      datesChange("m-1", p.ID, "2027-05-01", "2027-13-31", tChange),
-		"end < start":   datesChange("m-1", p.ID, "2027-05-01", "2027-04-30", tChange),
-		"no occurrence": datesChange("m-1", p.ID, "2027-05-01", "2027-08-31", time.Time{}),
-	} {
-		if out, err := f.app.ChangeStaffingDates(ctx, delivery("bad-"+name), c); err == nil {
-			t.Errorf("%s: %+v", name, out)
-		}
+	change := func(c app.DatesChange) handling {
+		return func(d txn.Delivery) (app.EventOutcome, error) { return f.app.ChangeStaffingDates(ctx, d, c) }
 	}
-	if n := f.claims(t); n != 0 {
-		t.Fatalf("%d claims", n)
-	}
-	f.wantEvents(t, 1)
+	f.wantRefused(t, map[string]handling{
+		"no profile":    change(datesChange("m-1", "", "2027-05-01", "2027-08-31", tChange)),
+		"no mission":    change(datesChange("", p.ID, "2027-05-01", "2027-08-31", tChange)),
+		"bad date":      change(datesChange("m-1", p.ID, "2027-05-01", "2027-13-31", tChange)),
+		"end < start":   change(datesChange("m-1", p.ID, "2027-05-01", "2027-04-30", tChange)),
+		"no occurrence": change(datesChange("m-1", p.ID, "2027-05-01", "2027-08-31", time.Time{})),
+	})
 }
 
 func TestStaffingFirmSeesTheWholeProfileUntilNinetyDaysAfterTheEnd(t *testing.T) {
@@ -162,19 +144,15 @@ func TestStaffingFirmSeesTheWholeProfileUntilNinetyDaysAfterTheEnd(t *testing.T)
 	ctx := context.Background()
 	p := f.create(t, cons1, withDeclaredBooking())
 	// Another firm's mission booked the consultant first; firm-1's offer is accepted after.
-	if _, err := f.app.BookConsultant(ctx, delivery("accepted-0"), app.Staffing{
+	f.book(t, "accepted-0", app.Staffing{
 		MissionID: "m-other", ProfileID: p.ID, StartDate: "2027-03-20", EndDate: "2027-04-20", FirmID: "firm-2",
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	// Before the acceptance, firm-1 only sees it on a shortlist, without the email.
 	f.shortlists.shortlist(p.ID, "firm-1")
 	if seen, err := f.app.GetProfile(ctx, firm1, p.ID); err != nil || seen.Email != "" {
 		t.Fatalf("shortlisting firm sees %+v, %v", seen, err)
 	}
-	if _, err := f.app.BookConsultant(ctx, delivery("accepted-1"), staffedBy("m-1", p.ID, "firm-1")); err != nil {
-		t.Fatal(err)
-	}
+	f.book(t, "accepted-1", staffedBy("m-1", p.ID, "firm-1"))
 	// The mission is staffed: the profile is on none of firm-1's current shortlists any more.
 	f.shortlists.mu.Lock()
 	f.shortlists.visible = nil
@@ -249,9 +227,7 @@ func TestBookingWithoutAFirmGrantsNothing(t *testing.T) {
 	ctx := context.Background()
 	p := f.create(t, cons1, input())
 	// An acceptance without a firm (as stored before firms were recorded).
-	if _, err := f.app.BookConsultant(ctx, delivery("accepted-1"), staffing("m-1", p.ID)); err != nil {
-		t.Fatal(err)
-	}
+	f.book(t, "accepted-1", staffing("m-1", p.ID))
 	f.setClock(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
 	for _, firm := range []string{"firm-1", ""} {
 		_, err := f.app.GetProfile(ctx, firmCaller(firm), p.ID)
