@@ -5,16 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
-	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
@@ -28,40 +25,32 @@ func claimsOf(t *testing.T, db *sql.DB) int {
 	return n
 }
 
-var probes atomic.Int64
-
 // bookedFor asks a handler transaction of its own which profiles missionID booked.
 func bookedFor(t *testing.T, repo repo, missionID string) []string {
 	t.Helper()
 	var ids []string
-	if _, err := repo.Once(context.Background(), txn.Delivery{Consumer: "probe", EventID: fmt.Sprint("probe-", probes.Add(1))},
-		func(ctx context.Context, tx app.Tx) error {
-			var err error
-			ids, err = tx.BookedFor(ctx, missionID)
-			return err
-		}); err != nil {
-		t.Fatal(err)
-	}
+	repo.probe(t, func(ctx context.Context, tx app.Tx) error {
+		var err error
+		ids, err = tx.BookedFor(ctx, missionID)
+		return err
+	})
 	return ids
 }
 
 // A platform booking survives the round trip through the store with its mission id, and
 // the index of booked profiles follows every write: create, save, replace and erase.
 func TestPlatformBookingsRoundTripAndIndex(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, commits := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, commits *int) {
 		ctx := context.Background()
 		p := newProfile("p1", "cons-1") // declared booking, then a platform booking for m-7
 		repo.mustCreate(t, p)
 		if got := bookedFor(t, repo, "m-7"); fmt.Sprint(got) != "[p1]" {
 			t.Fatalf("booked for m-7: %v", got)
 		}
-		q := newProfile("p2", "cons-2")
-		q.Bookings = nil
-		repo.mustCreate(t, q)
+		repo.mustCreate(t, unbooked("p2", "cons-2"))
 
 		// Book p2 for m-7 and m-8 inside one handler transaction.
-		d := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-1"}
+		d := delivery("ev-1")
 		var booked domain.Profile
 		claimed, err := repo.Once(ctx, d, func(ctx context.Context, tx app.Tx) error {
 			got, err := tx.Get(ctx, "p2")
@@ -124,11 +113,10 @@ func TestPlatformBookingsRoundTripAndIndex(t *testing.T) {
 }
 
 func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, commits := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, commits *int) {
 		ctx := context.Background()
 		repo.mustCreate(t, newProfile("p1", "cons-1"))
-		d := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-1"}
+		d := delivery("ev-1")
 
 		// A handler's changes, events and claim commit together.
 		claimed, err := repo.Once(ctx, d, func(ctx context.Context, tx app.Tx) error {
@@ -145,7 +133,7 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 		// A handler that fails rolls back its changes, its events and its claim: the redelivery
 		// runs again.
 		boom := errors.New("boom")
-		failing := txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-2"}
+		failing := delivery("ev-2")
 		_, err = repo.Once(ctx, failing, func(ctx context.Context, tx app.Tx) error {
 			got, _ := tx.Get(ctx, "p1")
 			got.DailyRateEUR = 2
@@ -202,7 +190,7 @@ func TestOnceClaimsTogetherWithTheEffect(t *testing.T) {
 		}
 
 		// Get inside a handler reports a missing profile as not found; saving one fails.
-		_, err = repo.Once(ctx, txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-3"}, func(ctx context.Context, tx app.Tx) error {
+		_, err = repo.Once(ctx, delivery("ev-3"), func(ctx context.Context, tx app.Tx) error {
 			if _, err := tx.Get(ctx, "absent"); fault.KindOf(err) != fault.KindNotFound {
 				t.Errorf("Get(absent) = %v", err)
 			}

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caiomatch/caiomatch/pkg/eventbus"
-	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
@@ -42,10 +40,8 @@ func TestConcurrentBookingsOfOneProfileAreAllKept(t *testing.T) {
 		ctx := context.Background()
 		var commits atomic.Int64
 		repo := repo{store.New(db, func() { commits.Add(1) })}
-		application := app.New(repo, repo, nil, time.Now, func() string { return "unused" })
-		p := newProfile("p1", "cons-1")
-		p.Bookings = nil
-		repo.mustCreate(t, p)
+		application := newApp(repo)
+		repo.mustCreate(t, unbooked("p1", "cons-1"))
 
 		const writers = 16
 		missionOf := func(i int) string { return fmt.Sprintf("m-%02d", i) }
@@ -54,7 +50,7 @@ func TestConcurrentBookingsOfOneProfileAreAllKept(t *testing.T) {
 			mission := missionOf(i)
 			if i%2 == 0 {
 				var err error
-				outcomes[i], err = application.BookConsultant(ctx, txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "ev-" + mission},
+				outcomes[i], err = application.BookConsultant(ctx, delivery("ev-"+mission),
 					app.Staffing{MissionID: mission, ProfileID: "p1", StartDate: "2027-05-01", EndDate: "2027-10-31"})
 				return err
 			}
@@ -118,22 +114,20 @@ func TestAcceptanceRacingCancellationLeavesNoBooking(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		ctx := context.Background()
 		repo := repo{store.New(db, nil)}
-		application := app.New(repo, repo, nil, time.Now, func() string { return "unused" })
+		application := newApp(repo)
 		const missions = 12
 		for i := range missions {
-			p := newProfile(fmt.Sprintf("p%02d", i), fmt.Sprintf("cons-%02d", i))
-			p.Bookings = nil
-			repo.mustCreate(t, p)
+			repo.mustCreate(t, unbooked(fmt.Sprintf("p%02d", i), fmt.Sprintf("cons-%02d", i)))
 		}
 		// Mission i staffs profile i; its acceptance and its cancellation arrive together.
 		errs := concurrently(2*missions, func(i int) error {
 			mission, profile := fmt.Sprintf("m-%02d", i/2), fmt.Sprintf("p%02d", i/2)
 			if i%2 == 0 {
-				_, err := application.BookConsultant(ctx, txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "accepted-" + mission},
+				_, err := application.BookConsultant(ctx, delivery("accepted-"+mission),
 					app.Staffing{MissionID: mission, ProfileID: profile, StartDate: "2027-05-01", EndDate: "2027-10-31"})
 				return err
 			}
-			_, err := application.ReleaseConsultant(ctx, txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: "cancelled-" + mission}, mission)
+			_, err := application.ReleaseConsultant(ctx, delivery("cancelled-"+mission), mission)
 			return err
 		})
 		for i, err := range errs {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
+	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
@@ -38,15 +40,18 @@ func eachBackend(t *testing.T, fn func(t *testing.T, db *sql.DB)) {
 	}, store.Migrations()...)
 }
 
+// eachRepo is eachBackend with the store over each database, and a counter of the commits that
+// woke the relay.
+func eachRepo(t *testing.T, fn func(t *testing.T, db *sql.DB, repo repo, commits *int)) {
+	t.Helper()
+	eachBackend(t, func(t *testing.T, db *sql.DB) {
+		commits := 0
+		fn(t, db, repo{store.New(db, func() { commits++ })}, &commits)
+	})
+}
+
 // repo is the store with the writes the use cases make, in one transaction each.
 type repo struct{ *store.Store }
-
-// newRepo returns a store and a counter of the commits that woke the relay.
-func newRepo(t *testing.T, db *sql.DB) (repo, *int) {
-	t.Helper()
-	commits := 0
-	return repo{store.New(db, func() { commits++ })}, &commits
-}
 
 func (r repo) Create(ctx context.Context, p domain.Profile, ev domain.Event) error {
 	return r.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
@@ -90,6 +95,34 @@ func (r repo) Delete(ctx context.Context, id string, ev domain.Event) error {
 		}
 		return tx.Publish(ctx, ev)
 	})
+}
+
+// newApp is the application over r, as the handlers of mission events use it: they ask matching
+// nothing and create no profile.
+func newApp(r repo) *app.Application {
+	return app.New(r, r, nil, time.Now, func() string { return "unused" })
+}
+
+// delivery is the delivery of mission event eventID to the profile service's consumer.
+func delivery(eventID string) txn.Delivery {
+	return txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: eventID}
+}
+
+var probes atomic.Int64
+
+// probe runs fn in a handler transaction of its own, under a delivery of its own.
+func (r repo) probe(t *testing.T, fn func(ctx context.Context, tx app.Tx) error) {
+	t.Helper()
+	if _, err := r.Once(context.Background(), txn.Delivery{Consumer: "probe", EventID: fmt.Sprint("probe-", probes.Add(1))}, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// unbooked is newProfile without any booking.
+func unbooked(id, accountID string) domain.Profile {
+	p := newProfile(id, accountID)
+	p.Bookings = nil
+	return p
 }
 
 // mustCreate stores p with its registration, and returns it.
@@ -140,27 +173,37 @@ func wantFault(t *testing.T, err error, kind fault.Kind, reason string) {
 	profiletest.WantFault(t, err, kind, reason)
 }
 
+// column reads the one text column query selects, row by row.
+func column(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // outboxRows decodes every outbox row in order, checking that each is stored under its
 // envelope's event id and subject.
 func outboxRows(t *testing.T, db *sql.DB) []eventbustest.Published {
 	t.Helper()
 	out := eventbustest.OutboxEvents(t, db)
-	rows, err := db.Query(`SELECT event_id FROM outbox ORDER BY seq`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for i := 0; rows.Next(); i++ {
-		var eventID string
-		if err := rows.Scan(&eventID); err != nil {
-			t.Fatal(err)
-		}
+	for i, eventID := range column(t, db, `SELECT event_id FROM outbox ORDER BY seq`) {
 		if r := out[i]; r.Envelope.GetEventId() != eventID {
 			t.Errorf("outbox event_id %q, envelope %q", eventID, r.Envelope.GetEventId())
 		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	for _, r := range out {
 		if want := eventbus.Subject(eventbus.ProducerProfile, r.Envelope.GetType(), r.Envelope.GetAggregateId()); r.Subject != want {
@@ -174,8 +217,7 @@ func outboxRows(t *testing.T, db *sql.DB) []eventbustest.Published {
 }
 
 func TestCreateAndGetRoundTrip(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, commits := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, commits *int) {
 		ctx := context.Background()
 		p := repo.mustCreate(t, newProfile("p1", "cons-1"))
 		got := repo.mustGet(t, "p1")
@@ -212,8 +254,7 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 }
 
 func TestOneProfilePerAccount(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, commits := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, commits *int) {
 		ctx := context.Background()
 		repo.mustCreate(t, newProfile("p1", "cons-1"))
 		second := newProfile("p2", "cons-1")
@@ -232,8 +273,7 @@ func TestOneProfilePerAccount(t *testing.T) {
 }
 
 func TestCreateWithAnUnknownEventStoresNothing(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, commits := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, commits *int) {
 		ctx := context.Background()
 		p := newProfile("p1", "cons-1")
 		if err := repo.Create(ctx, p, nil); err == nil {
@@ -249,8 +289,7 @@ func TestCreateWithAnUnknownEventStoresNothing(t *testing.T) {
 }
 
 func TestUpdateStoresProfileAndEventTogether(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, commits := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, commits *int) {
 		ctx := context.Background()
 		p := repo.mustCreate(t, newProfile("p1", "cons-1"))
 		later := t0.Add(time.Hour)
@@ -315,8 +354,7 @@ func TestUpdateStoresProfileAndEventTogether(t *testing.T) {
 }
 
 func TestDeleteErasesAndRecordsIt(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, commits := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, commits *int) {
 		ctx := context.Background()
 		p := repo.mustCreate(t, newProfile("p1", "cons-1"))
 		if err := repo.Delete(ctx, "p1", domain.ProfileErased{ProfileID: "p1"}); err != nil {
@@ -360,8 +398,7 @@ func TestDeleteErasesAndRecordsIt(t *testing.T) {
 // mobility, bookings and the profiling opt-out still reads, with those fields empty, and can be
 // updated.
 func TestRowsWithoutTheLaterFieldsStillRead(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, _ := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, _ *int) {
 		ctx := context.Background()
 		old := `{"displayName":"Claire Martin","email":"claire@example.org","headline":"Former CTO",` +
 			`"sectors":["C21"],"skills":[{"id":"ai-strategy","level":5}],"yearsExperience":18,"languages":["fr"],` +
@@ -398,8 +435,7 @@ func TestRowsWithoutTheLaterFieldsStillRead(t *testing.T) {
 // A stored row that does not read (a booking's impossible date, a time in no known layout) is
 // an error, not a profile with zero values.
 func TestCorruptStoredRowIsAnError(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, _ := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, _ *int) {
 		good := `{"displayName":"x","sectors":["C21"],"availableFrom":"2027-02-01"}`
 		badBooking := `{"displayName":"x","sectors":["C21"],"availableFrom":"2027-02-01","bookings":[{"startDate":"2027-02-30","endDate":"2027-03-01"}]}`
 		at := sqlstore.FormatTime(t0)

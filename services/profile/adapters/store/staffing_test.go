@@ -7,30 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caiomatch/caiomatch/pkg/eventbus"
-	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/adapters/store"
 	"github.com/caiomatch/caiomatch/services/profile/app"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
 
+// firmsIndexed writes the index of profileID's platform bookings as "mission=firm " for each.
 func firmsIndexed(t *testing.T, db *sql.DB, profileID string) string {
 	t.Helper()
-	rows, err := db.Query(`SELECT mission_id, firm_id FROM platform_bookings WHERE profile_id = $1 ORDER BY mission_id`, profileID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out string
-	for rows.Next() {
-		var m, f string
-		if err := rows.Scan(&m, &f); err != nil {
-			t.Fatal(err)
-		}
-		out += m + "=" + f + " "
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+	for _, mf := range column(t, db, `SELECT mission_id || '=' || firm_id FROM platform_bookings WHERE profile_id = $1 ORDER BY mission_id`, profileID) {
+		out += mf + " "
 	}
 	return out
 }
@@ -38,8 +25,7 @@ func firmsIndexed(t *testing.T, db *sql.DB, profileID string) string {
 // The staffing firm of a platform booking survives the round trip, is indexed, and a booking
 // stored before firms were recorded reads with none.
 func TestBookingFirmRoundTripAndIndex(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, _ := newRepo(t, db)
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, _ *int) {
 		ctx := context.Background()
 		p := newProfile("p1", "cons-1") // declared booking, then a platform booking for m-7
 		p.Bookings[1].FirmID = "firm-1"
@@ -87,22 +73,12 @@ func TestBookingFirmRoundTripAndIndex(t *testing.T) {
 // The latest staffing window of a mission is recorded, read back to the stored time's
 // precision, and replaced by the next.
 func TestDatesChangeRoundTrip(t *testing.T) {
-	eachBackend(t, func(t *testing.T, db *sql.DB) {
-		repo, _ := newRepo(t, db)
-		ctx := context.Background()
+	eachRepo(t, func(t *testing.T, db *sql.DB, repo repo, _ *int) {
 		at := time.Date(2027, 6, 1, 10, 0, 0, 123456000, time.FixedZone("CET", 3600))
-		probe := 0
-		inTx := func(fn func(ctx context.Context, tx app.Tx) error) {
-			t.Helper()
-			probe++
-			if _, err := repo.Once(ctx, txn.Delivery{Consumer: "probe", EventID: fmt.Sprint("dates-", probe)}, fn); err != nil {
-				t.Fatal(err)
-			}
-		}
 		read := func(missionID string) (app.DatesChange, bool) {
 			var c app.DatesChange
 			var ok bool
-			inTx(func(ctx context.Context, tx app.Tx) error {
+			repo.probe(t, func(ctx context.Context, tx app.Tx) error {
 				var err error
 				c, ok, err = tx.LatestDatesChange(ctx, missionID)
 				return err
@@ -113,7 +89,7 @@ func TestDatesChangeRoundTrip(t *testing.T) {
 			t.Fatal("a change before any was recorded")
 		}
 		first := app.DatesChange{MissionID: "m-1", ProfileID: "p1", StartDate: "2027-05-01", EndDate: "2028-02-29", OccurredAt: at}
-		inTx(func(ctx context.Context, tx app.Tx) error { return tx.RecordDatesChange(ctx, first) })
+		repo.probe(t, func(ctx context.Context, tx app.Tx) error { return tx.RecordDatesChange(ctx, first) })
 		got, ok := read("m-1")
 		want := first
 		want.OccurredAt = at.UTC()
@@ -121,7 +97,7 @@ func TestDatesChangeRoundTrip(t *testing.T) {
 			t.Fatalf("read %+v, %v\nwant %+v", got, ok, want)
 		}
 		second := app.DatesChange{MissionID: "m-1", ProfileID: "p1", StartDate: "2027-05-01", EndDate: "2027-07-15", OccurredAt: at.Add(time.Hour).UTC()}
-		inTx(func(ctx context.Context, tx app.Tx) error { return tx.RecordDatesChange(ctx, second) })
+		repo.probe(t, func(ctx context.Context, tx app.Tx) error { return tx.RecordDatesChange(ctx, second) })
 		if got, ok := read("m-1"); !ok || got != second {
 			t.Fatalf("read %+v, %v\nwant %+v", got, ok, second)
 		}
@@ -139,16 +115,11 @@ func TestDatesChangesRacingBookingsAndCancellations(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *sql.DB) {
 		ctx := context.Background()
 		repo := repo{store.New(db, nil)}
-		application := app.New(repo, repo, nil, time.Now, func() string { return "unused" })
-		p := newProfile("p1", "cons-1")
-		p.Bookings = nil
-		repo.mustCreate(t, p)
-		d := func(id string) txn.Delivery {
-			return txn.Delivery{Consumer: eventbus.ConsumerProfileMissions, EventID: id}
-		}
+		application := newApp(repo)
+		repo.mustCreate(t, unbooked("p1", "cons-1"))
 		const missions = 8
 		for i := range missions {
-			if _, err := application.BookConsultant(ctx, d(fmt.Sprint("accepted-m", i)), app.Staffing{
+			if _, err := application.BookConsultant(ctx, delivery(fmt.Sprint("accepted-m", i)), app.Staffing{
 				MissionID: fmt.Sprint("m-", i), ProfileID: "p1", StartDate: "2027-05-01", EndDate: "2027-10-31", FirmID: "firm-1",
 			}); err != nil {
 				t.Fatal(err)
@@ -165,16 +136,16 @@ func TestDatesChangesRacingBookingsAndCancellations(t *testing.T) {
 			var err error
 			switch k % 3 {
 			case 0:
-				outcomes[k], err = application.ChangeStaffingDates(ctx, d(fmt.Sprint("dates-m", i)), app.DatesChange{
+				outcomes[k], err = application.ChangeStaffingDates(ctx, delivery(fmt.Sprint("dates-m", i)), app.DatesChange{
 					MissionID: fmt.Sprint("m-", i), ProfileID: "p1", StartDate: "2027-05-01", EndDate: "2028-01-31", OccurredAt: at,
 				})
 			case 1:
-				outcomes[k], err = application.BookConsultant(ctx, d(fmt.Sprint("accepted-n", i)), app.Staffing{
+				outcomes[k], err = application.BookConsultant(ctx, delivery(fmt.Sprint("accepted-n", i)), app.Staffing{
 					MissionID: fmt.Sprint("n-", i), ProfileID: "p1", StartDate: "2028-03-01", EndDate: "2028-06-30", FirmID: "firm-2",
 				})
 			case 2:
 				if i%2 == 1 {
-					outcomes[k], err = application.ReleaseConsultant(ctx, d(fmt.Sprint("cancelled-m", i)), fmt.Sprint("m-", i))
+					outcomes[k], err = application.ReleaseConsultant(ctx, delivery(fmt.Sprint("cancelled-m", i)), fmt.Sprint("m-", i))
 				}
 			}
 			return err
