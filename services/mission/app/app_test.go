@@ -283,7 +283,7 @@ func TestListMissionsPagesThroughTheCallersMissions(t *testing.T) {
 
 	list := func(c identity.Caller, size int) ([]string, int) {
 		return listAll(t, func(token string) ([]domain.Mission, string, error) {
-			return a.ListMissions(ctx, c, size, token)
+			return a.ListMissions(ctx, c, domain.StatusUnspecified, size, token)
 		}, func(m domain.Mission) string { return m.ID })
 	}
 	if got, pages := list(firm1, 7); !slices.Equal(got, mine) || pages != 5 {
@@ -327,16 +327,16 @@ func listAll[T any](t *testing.T, list func(token string) ([]T, string, error), 
 func TestListMissionsRefusals(t *testing.T) {
 	a := fixture(t)
 	ctx := context.Background()
-	_, _, err := a.ListMissions(ctx, consultant, 10, "")
+	_, _, err := a.ListMissions(ctx, consultant, domain.StatusUnspecified, 10, "")
 	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
 
-	_, _, err = a.ListMissions(ctx, firm1, -1, "")
+	_, _, err = a.ListMissions(ctx, firm1, domain.StatusUnspecified, -1, "")
 	fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
 	if len(fe.Violations) != 1 || fe.Violations[0].Field != "pageSize" {
 		t.Fatalf("violations %+v", fe.Violations)
 	}
 	for _, token := range []string{"!!!", "bm90IGpzb24", missionrules.EncodePageToken(missionrules.Cursor{})} {
-		_, _, err = a.ListMissions(ctx, firm1, 10, token)
+		_, _, err = a.ListMissions(ctx, firm1, domain.StatusUnspecified, 10, token)
 		fe = wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
 		if len(fe.Violations) != 1 || fe.Violations[0].Field != "pageToken" {
 			t.Fatalf("token %q: violations %+v", token, fe.Violations)

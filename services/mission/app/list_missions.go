@@ -10,13 +10,9 @@ import (
 )
 
 // ListMissions lists the calling firm's missions, or every mission for an operator, newest
-// first. The next page token is empty on the last page.
-func (a *Application) ListMissions(ctx context.Context, caller identity.Caller, pageSize int, pageToken string) ([]domain.Mission, string, error) {
-	return a.ListMissionsIn(ctx, caller, domain.StatusUnspecified, pageSize, pageToken)
-}
-
-// ListMissionsIn is ListMissions keeping only the missions in status (unspecified: all).
-func (a *Application) ListMissionsIn(ctx context.Context, caller identity.Caller, status domain.Status, pageSize int, pageToken string) ([]domain.Mission, string, error) {
+// first, keeping only the missions in status (unspecified: all). The next page token is empty on
+// the last page.
+func (a *Application) ListMissions(ctx context.Context, caller identity.Caller, status domain.Status, pageSize int, pageToken string) ([]domain.Mission, string, error) {
 	firmID, err := listedFor(caller, identity.RoleFirm, "only firms and operators list missions")
 	if err != nil {
 		return nil, "", err

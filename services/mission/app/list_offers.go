@@ -10,13 +10,9 @@ import (
 )
 
 // ListOffers lists the calling consultant's offers, a firm's offers on its missions, or every
-// offer for an operator, newest first. The next page token is empty on the last page.
-func (a *Application) ListOffers(ctx context.Context, caller identity.Caller, pageSize int, pageToken string) ([]domain.Offer, string, error) {
-	return a.ListOffersIn(ctx, caller, domain.OfferStatusUnspecified, pageSize, pageToken)
-}
-
-// ListOffersIn is ListOffers keeping only the offers in status (unspecified: all).
-func (a *Application) ListOffersIn(ctx context.Context, caller identity.Caller, status domain.OfferStatus, pageSize int, pageToken string) ([]domain.Offer, string, error) {
+// offer for an operator, newest first, keeping only the offers in status (unspecified: all). The
+// next page token is empty on the last page.
+func (a *Application) ListOffers(ctx context.Context, caller identity.Caller, status domain.OfferStatus, pageSize int, pageToken string) ([]domain.Offer, string, error) {
 	filter := OfferFilter{Status: status}
 	switch caller.Role {
 	case identity.RoleConsultant:

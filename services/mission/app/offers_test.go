@@ -251,7 +251,7 @@ func TestListOffers(t *testing.T) {
 	slices.Reverse(all)
 	list := func(c identity.Caller, size int) []string {
 		ids, _ := listAll(t, func(token string) ([]domain.Offer, string, error) {
-			return f.app.ListOffers(ctx, c, size, token)
+			return f.app.ListOffers(ctx, c, domain.OfferStatusUnspecified, size, token)
 		}, func(o domain.Offer) string { return o.ID })
 		return ids
 	}
@@ -271,9 +271,9 @@ func TestListOffers(t *testing.T) {
 	if got := list(firm2, 4); len(got) != 0 {
 		t.Fatalf("another firm lists %v", got)
 	}
-	_, _, err := f.app.ListOffers(ctx, identity.Caller{AccountID: "x", Role: "AUDITOR"}, 10, "")
+	_, _, err := f.app.ListOffers(ctx, identity.Caller{AccountID: "x", Role: "AUDITOR"}, domain.OfferStatusUnspecified, 10, "")
 	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, _, err = f.app.ListOffers(ctx, consultant, -1, "junk!")
+	_, _, err = f.app.ListOffers(ctx, consultant, domain.OfferStatusUnspecified, -1, "junk!")
 	fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
 	if len(fe.Violations) != 2 {
 		t.Fatalf("violations %+v", fe.Violations)
@@ -633,7 +633,7 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 			"OFFER_WITHDRAWN SYSTEM " + pseudonym + " " + pending.ID,
 		})
 		// The consultant still sees their offers, under the pseudonym.
-		offers, _, err := f.app.ListOffers(ctx, consultant, 10, "")
+		offers, _, err := f.app.ListOffers(ctx, consultant, domain.OfferStatusUnspecified, 10, "")
 		if err != nil || len(offers) != 2 || offers[0].ProfileID != pseudonym || offers[1].ProfileID != pseudonym {
 			t.Fatalf("consultant's offers %+v (%v)", offers, err)
 		}

@@ -114,11 +114,11 @@ func TestOfferTermsSummaryAndWhoSeesWhat(t *testing.T) {
 		if accepted.ContactEmail != "staffing@acme.example" || accepted.DailyRateEUR != 950 {
 			t.Fatalf("accepted %+v", accepted)
 		}
-		mine, _, err := f.app.ListOffers(ctx, consultant, 10, "")
+		mine, _, err := f.app.ListOffers(ctx, consultant, domain.OfferStatusUnspecified, 10, "")
 		if err != nil || len(mine) != 1 || mine[0].ContactEmail != "staffing@acme.example" {
 			t.Fatalf("consultant lists %+v (%v)", mine, err)
 		}
-		theirs, _, err := f.app.ListOffers(ctx, acme, 10, "")
+		theirs, _, err := f.app.ListOffers(ctx, acme, domain.OfferStatusUnspecified, 10, "")
 		if err != nil || len(theirs) != 1 || theirs[0].ContactEmail != "" {
 			t.Fatalf("firm lists %+v (%v)", theirs, err)
 		}
@@ -130,15 +130,15 @@ func TestOfferTermsSummaryAndWhoSeesWhat(t *testing.T) {
 			t.Fatalf("the staffed consultant sees %+v", seen)
 		}
 		// Status filters.
-		list, _, err := f.app.ListOffersIn(ctx, acme, domain.OfferStatusPending, 10, "")
+		list, _, err := f.app.ListOffers(ctx, acme, domain.OfferStatusPending, 10, "")
 		if err != nil || len(list) != 0 {
 			t.Fatalf("pending offers %+v (%v)", list, err)
 		}
-		missions, _, err := f.app.ListMissionsIn(ctx, acme, domain.StatusStaffed, 10, "")
+		missions, _, err := f.app.ListMissions(ctx, acme, domain.StatusStaffed, 10, "")
 		if err != nil || len(missions) != 1 || missions[0].ID != m.ID {
 			t.Fatalf("staffed missions %+v (%v)", missions, err)
 		}
-		if missions, _, _ := f.app.ListMissionsIn(ctx, acme, domain.StatusShortlisted, 10, ""); len(missions) != 0 {
+		if missions, _, _ := f.app.ListMissions(ctx, acme, domain.StatusShortlisted, 10, ""); len(missions) != 0 {
 			t.Fatalf("shortlisted missions %+v", missions)
 		}
 		// Events never carry the contact email (checked on the stored outbox).
@@ -243,7 +243,7 @@ func TestCounterThenAcceptCounter(t *testing.T) {
 		t.Fatalf("trail %+v", last)
 	}
 	// The consultant now sees the contact email.
-	mine, _, _ := f.app.ListOffers(ctx, consultant, 10, "")
+	mine, _, _ := f.app.ListOffers(ctx, consultant, domain.OfferStatusUnspecified, 10, "")
 	if len(mine) != 1 || mine[0].ContactEmail != "staffing@acme.example" {
 		t.Fatalf("consultant lists %+v", mine)
 	}

@@ -50,7 +50,7 @@ func (s *Server) GetMission(ctx context.Context, req *missionv1.GetMissionReques
 
 func (s *Server) ListMissions(ctx context.Context, req *missionv1.ListMissionsRequest) (*missionv1.ListMissionsResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*missionv1.ListMissionsResponse, error) {
-		missions, next, err := s.app.ListMissionsIn(ctx, c, domain.Status(req.GetStatus()), int(req.GetPageSize()), req.GetPageToken())
+		missions, next, err := s.app.ListMissions(ctx, c, domain.Status(req.GetStatus()), int(req.GetPageSize()), req.GetPageToken())
 		return &missionv1.ListMissionsResponse{Missions: forms(missions, Mission), NextPageToken: next}, err
 	}, same)
 }
@@ -73,7 +73,7 @@ func (s *Server) MakeOffer(ctx context.Context, req *missionv1.MakeOfferRequest)
 
 func (s *Server) ListOffers(ctx context.Context, req *missionv1.ListOffersRequest) (*missionv1.ListOffersResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*missionv1.ListOffersResponse, error) {
-		offers, next, err := s.app.ListOffersIn(ctx, c, domain.OfferStatus(req.GetStatus()), int(req.GetPageSize()), req.GetPageToken())
+		offers, next, err := s.app.ListOffers(ctx, c, domain.OfferStatus(req.GetStatus()), int(req.GetPageSize()), req.GetPageToken())
 		return &missionv1.ListOffersResponse{Offers: forms(offers, Offer), NextPageToken: next}, err
 	}, same)
 }

@@ -82,16 +82,8 @@ func scanDecision(s scanner) (domain.Decision, error) {
 	return d, nil
 }
 
-func queryDecisions(ctx context.Context, q queryer, query string, args ...any) ([]domain.Decision, error) {
-	return queryRows(ctx, q, scanDecision, query, args...)
-}
-
 func (r *Repository) Decisions(ctx context.Context, missionID string) ([]domain.Decision, error) {
-	ds, err := queryDecisions(ctx, r.db, selectDecision+` WHERE mission_id = $1 ORDER BY sequence`, missionID)
-	if err != nil {
-		return nil, fmt.Errorf("list decisions: %w", err)
-	}
-	return ds, nil
+	return listRows(ctx, r.db, scanDecision, "list decisions", selectDecision+` WHERE mission_id = $1 ORDER BY sequence`, missionID)
 }
 
 // Record numbers each entry with its mission's next sequence, counted on the mission's row; the
@@ -130,7 +122,7 @@ func (t *tx) Record(ctx context.Context, decisions ...domain.Decision) error {
 // DecisionsAbout holds the missions of the entries it returns (see readHolding).
 func (t *tx) DecisionsAbout(ctx context.Context, profileID string) ([]domain.Decision, error) {
 	return readHolding(ctx, t, "decisions about a profile", profileID, func(pattern string) ([]domain.Decision, error) {
-		return queryDecisions(ctx, t.sql.SQL, selectDecision+` WHERE profile_id = $1 OR candidates LIKE $2 ESCAPE '\'
+		return queryRows(ctx, t.sql.SQL, scanDecision, selectDecision+` WHERE profile_id = $1 OR candidates LIKE $2 ESCAPE '\'
 			ORDER BY mission_id, sequence`, profileID, pattern)
 	}, func(d domain.Decision) string { return d.MissionID })
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -54,10 +52,8 @@ func scanOffer(s scanner) (domain.Offer, error) {
 	if o.ExpiresAt, err = sqlstore.ParseTime(expires); err != nil {
 		return domain.Offer{}, err
 	}
-	if answered != "" {
-		if o.AnsweredAt, err = sqlstore.ParseTime(answered); err != nil {
-			return domain.Offer{}, err
-		}
+	if o.AnsweredAt, err = parseOptionalTime(answered); err != nil {
+		return domain.Offer{}, err
 	}
 	return o, nil
 }
@@ -67,21 +63,23 @@ func queryOffers(ctx context.Context, q queryer, query string, args ...any) ([]d
 }
 
 func getOffer(ctx context.Context, q queryer, id string) (domain.Offer, error) {
-	o, err := scanOffer(q.QueryRowContext(ctx, selectOffer+` WHERE o.id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Offer{}, app.ErrOfferNotFound(id)
-	}
-	if err != nil {
-		return domain.Offer{}, fmt.Errorf("get offer: %w", err)
-	}
-	return o, nil
+	return getRow(ctx, q, scanOffer, "get offer", selectOffer+` WHERE o.id = $1`, id, app.ErrOfferNotFound)
 }
 
+// formatOptionalTime stores a time that may be unset: "" for the zero time.
 func formatOptionalTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return sqlstore.FormatTime(t)
+}
+
+// parseOptionalTime reads what formatOptionalTime stored.
+func parseOptionalTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return sqlstore.ParseTime(s)
 }
 
 func (r *Repository) GetOffer(ctx context.Context, id string) (domain.Offer, error) {
@@ -107,12 +105,8 @@ func (r *Repository) HasOffered(ctx context.Context, missionID, consultantID str
 var openStatuses = []any{domain.OfferStatusPending.String(), domain.OfferStatusCountered.String()}
 
 func (r *Repository) DueOffers(ctx context.Context, now time.Time, limit int) ([]domain.Offer, error) {
-	offers, err := queryOffers(ctx, r.db, selectOffer+fmt.Sprintf(` WHERE o.status IN ($1, $2) AND o.expires_at <= $3
+	return listRows(ctx, r.db, scanOffer, "due offers", selectOffer+fmt.Sprintf(` WHERE o.status IN ($1, $2) AND o.expires_at <= $3
 		ORDER BY o.expires_at, o.id LIMIT %d`, limit), openStatuses[0], openStatuses[1], sqlstore.FormatTime(now))
-	if err != nil {
-		return nil, fmt.Errorf("due offers: %w", err)
-	}
-	return offers, nil
 }
 
 func (t *tx) Offer(ctx context.Context, id string) (domain.Offer, error) {
@@ -120,15 +114,8 @@ func (t *tx) Offer(ctx context.Context, id string) (domain.Offer, error) {
 }
 
 func (t *tx) PendingOffer(ctx context.Context, missionID string) (domain.Offer, bool, error) {
-	offers, err := queryOffers(ctx, t.sql.SQL, selectOffer+` WHERE o.mission_id = $1 AND o.status IN ($2, $3)`,
+	return firstRow(ctx, t.sql.SQL, scanOffer, "pending offer", selectOffer+` WHERE o.mission_id = $1 AND o.status IN ($2, $3)`,
 		missionID, openStatuses[0], openStatuses[1])
-	if err != nil {
-		return domain.Offer{}, false, fmt.Errorf("pending offer: %w", err)
-	}
-	if len(offers) == 0 {
-		return domain.Offer{}, false, nil
-	}
-	return offers[0], true, nil
 }
 
 // OffersOfProfile holds the missions of the offers it returns (see readHolding).
@@ -142,14 +129,10 @@ func (t *tx) OffersOfProfile(ctx context.Context, profileID string) ([]domain.Of
 // completed (their windows cut or moved with them): an accepted offer of a mission cancelled
 // since books nobody.
 func (t *tx) Bookings(ctx context.Context, consultantID string) ([]domain.Offer, error) {
-	offers, err := queryOffers(ctx, t.sql.SQL, selectOffer+`
+	return listRows(ctx, t.sql.SQL, scanOffer, "bookings", selectOffer+`
 		WHERE o.consultant_id = $1 AND o.status = $2 AND m.status IN ($3, $4, $5) ORDER BY o.start_date, o.id`,
 		consultantID, domain.OfferStatusAccepted.String(), domain.StatusStaffed.String(),
 		domain.StatusEndedEarly.String(), domain.StatusCompleted.String())
-	if err != nil {
-		return nil, fmt.Errorf("bookings: %w", err)
-	}
-	return offers, nil
 }
 
 func (t *tx) CreateOffer(ctx context.Context, o domain.Offer) error {

@@ -142,12 +142,9 @@ type queryer interface {
 }
 
 func getMission(ctx context.Context, q queryer, id string) (domain.Mission, error) {
-	m, err := scanMission(q.QueryRowContext(ctx, selectMission+` WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Mission{}, app.ErrNotFound(id)
-	}
+	m, err := getRow(ctx, q, scanMission, "get mission", selectMission+` WHERE id = $1`, id, app.ErrNotFound)
 	if err != nil {
-		return domain.Mission{}, fmt.Errorf("get mission: %w", err)
+		return domain.Mission{}, err
 	}
 	levels, err := loadSkillLevels(ctx, q, []string{m.ID})
 	if err != nil {
@@ -289,6 +286,40 @@ func queryMissions(ctx context.Context, q queryer, query string, args ...any) ([
 		out[i].RequiredSkillLevels = levels[out[i].ID]
 	}
 	return out, nil
+}
+
+// getRow reads with scan the row query selects by id: notFound(id) when there is none; what
+// names the read in other errors.
+func getRow[T any](ctx context.Context, q queryer, scan func(scanner) (T, error), what, query, id string, notFound func(string) error) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, notFound(id)
+	}
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
+}
+
+// listRows is queryRows whose errors what names.
+func listRows[T any](ctx context.Context, q queryer, scan func(scanner) (T, error), what, query string, args ...any) ([]T, error) {
+	out, err := queryRows(ctx, q, scan, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// firstRow is the first of the rows listRows reads, and whether there is one.
+func firstRow[T any](ctx context.Context, q queryer, scan func(scanner) (T, error), what, query string, args ...any) (T, bool, error) {
+	out, err := listRows(ctx, q, scan, what, query, args...)
+	if err != nil || len(out) == 0 {
+		var zero T
+		return zero, false, err
+	}
+	return out[0], true, nil
 }
 
 // queryRows runs query and reads each row with scan; the rows are closed when it returns.

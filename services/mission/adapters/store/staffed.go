@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -37,23 +35,14 @@ func scanExtension(s scanner) (domain.Extension, error) {
 	if e.CreatedAt, err = sqlstore.ParseTime(created); err != nil {
 		return domain.Extension{}, err
 	}
-	if answered != "" {
-		if e.AnsweredAt, err = sqlstore.ParseTime(answered); err != nil {
-			return domain.Extension{}, err
-		}
+	if e.AnsweredAt, err = parseOptionalTime(answered); err != nil {
+		return domain.Extension{}, err
 	}
 	return e, nil
 }
 
 func getExtension(ctx context.Context, q queryer, id string) (domain.Extension, error) {
-	e, err := scanExtension(q.QueryRowContext(ctx, selectExtension+` WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Extension{}, app.ErrExtensionNotFound(id)
-	}
-	if err != nil {
-		return domain.Extension{}, fmt.Errorf("get extension: %w", err)
-	}
-	return e, nil
+	return getRow(ctx, q, scanExtension, "get extension", selectExtension+` WHERE id = $1`, id, app.ErrExtensionNotFound)
 }
 
 func (r *Repository) GetExtension(ctx context.Context, id string) (domain.Extension, error) {
@@ -61,11 +50,7 @@ func (r *Repository) GetExtension(ctx context.Context, id string) (domain.Extens
 }
 
 func (r *Repository) Extensions(ctx context.Context, missionID string) ([]domain.Extension, error) {
-	out, err := queryRows(ctx, r.db, scanExtension, selectExtension+` WHERE mission_id = $1 ORDER BY created_at, id`, missionID)
-	if err != nil {
-		return nil, fmt.Errorf("list extensions: %w", err)
-	}
-	return out, nil
+	return listRows(ctx, r.db, scanExtension, "list extensions", selectExtension+` WHERE mission_id = $1 ORDER BY created_at, id`, missionID)
 }
 
 func (t *tx) Extension(ctx context.Context, id string) (domain.Extension, error) {
@@ -73,15 +58,8 @@ func (t *tx) Extension(ctx context.Context, id string) (domain.Extension, error)
 }
 
 func (t *tx) PendingExtension(ctx context.Context, missionID string) (domain.Extension, bool, error) {
-	out, err := queryRows(ctx, t.sql.SQL, scanExtension, selectExtension+` WHERE mission_id = $1 AND status = $2`,
+	return firstRow(ctx, t.sql.SQL, scanExtension, "pending extension", selectExtension+` WHERE mission_id = $1 AND status = $2`,
 		missionID, domain.ExtensionStatusPending.String())
-	if err != nil {
-		return domain.Extension{}, false, fmt.Errorf("pending extension: %w", err)
-	}
-	if len(out) == 0 {
-		return domain.Extension{}, false, nil
-	}
-	return out[0], true, nil
 }
 
 func (t *tx) CreateExtension(ctx context.Context, e domain.Extension) error {
@@ -128,11 +106,7 @@ func scanFeedback(s scanner) (domain.Feedback, error) {
 }
 
 func (r *Repository) Feedback(ctx context.Context, missionID string) ([]domain.Feedback, error) {
-	out, err := queryRows(ctx, r.db, scanFeedback, selectFeedback+` WHERE mission_id = $1 ORDER BY created_at, author_role`, missionID)
-	if err != nil {
-		return nil, fmt.Errorf("list feedback: %w", err)
-	}
-	return out, nil
+	return listRows(ctx, r.db, scanFeedback, "list feedback", selectFeedback+` WHERE mission_id = $1 ORDER BY created_at, author_role`, missionID)
 }
 
 func (t *tx) FeedbackGiven(ctx context.Context, missionID, authorRole string) (bool, error) {
@@ -174,10 +148,6 @@ func (t *tx) RewriteFeedback(ctx context.Context, f domain.Feedback) error {
 // DueCompletions returns up to limit ids of staffed missions whose end date is before today
 // (UTC) at now; rows saved before the end date was stored are checked in full by the caller.
 func (r *Repository) DueCompletions(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	ids, err := queryIDs(ctx, r.db, fmt.Sprintf(`SELECT id FROM missions WHERE status = $1 AND (end_date = '' OR end_date < $2)
+	return listRows(ctx, r.db, scanID, "due completions", fmt.Sprintf(`SELECT id FROM missions WHERE status = $1 AND (end_date = '' OR end_date < $2)
 		ORDER BY end_date, id LIMIT %d`, limit), domain.StatusStaffed.String(), dates.Format(dates.Today(now)))
-	if err != nil {
-		return nil, fmt.Errorf("due completions: %w", err)
-	}
-	return ids, nil
 }

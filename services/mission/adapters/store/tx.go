@@ -65,7 +65,7 @@ func readHolding[T any](ctx context.Context, t *tx, what, profileID string, read
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	naming, err := queryIDs(ctx, t.sql.SQL, `SELECT id FROM missions WHERE candidates LIKE $1 ESCAPE '\'
+	naming, err := queryRows(ctx, t.sql.SQL, scanID, `SELECT id FROM missions WHERE candidates LIKE $1 ESCAPE '\'
 			OR staffed_profile_id = $2
 		UNION SELECT mission_id FROM offers WHERE profile_id = $2
 		UNION SELECT mission_id FROM extensions WHERE profile_id = $2
@@ -98,12 +98,10 @@ func readHolding[T any](ctx context.Context, t *tx, what, profileID string, read
 	}
 }
 
-func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
-	return queryRows(ctx, q, func(s scanner) (string, error) {
-		var id string
-		err := s.Scan(&id)
-		return id, err
-	}, query, args...)
+func scanID(s scanner) (string, error) {
+	var id string
+	err := s.Scan(&id)
+	return id, err
 }
 
 func (t *tx) CreateMission(ctx context.Context, m domain.Mission) error {
