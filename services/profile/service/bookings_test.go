@@ -14,6 +14,8 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
+	"github.com/caiomatch/caiomatch/services/profile/internal/profiletest"
 )
 
 // publishMission publishes a mission event as the mission service's relay would, and returns
@@ -63,17 +65,7 @@ func eventTypes(events []eventbustest.Published) string {
 	return strings.Join(types, ",")
 }
 
-func bookingsText(bs []*profilev1.Booking) string {
-	var out []string
-	for _, b := range bs {
-		s := b.GetStartDate() + ".." + b.GetEndDate()
-		if b.GetMissionId() != "" {
-			s += "@" + b.GetMissionId()
-		}
-		out = append(out, s)
-	}
-	return strings.Join(out, " ")
-}
+var bookingsText = profiletest.BookingsText
 
 func offerAccepted(missionID, profileID, start, end string) *missionv1.OfferAccepted {
 	return &missionv1.OfferAccepted{Offer: &missionv1.Offer{
@@ -85,11 +77,7 @@ func offerAccepted(missionID, profileID, start, end string) *missionv1.OfferAcce
 func TestAcceptedOfferBooksAndCancellationReleases(t *testing.T) {
 	h := start(t)
 	owner := as("cons-1", "CONSULTANT")
-	created, err := h.client.CreateProfile(owner, createRequest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := created.GetProfile().GetId()
+	id := h.create(t, owner).GetId()
 	declared := "2027-03-01..2027-03-14 2027-08-01..2027-08-31"
 
 	// The consultant accepts an offer: the mission service publishes OfferAccepted.
@@ -110,11 +98,7 @@ func TestAcceptedOfferBooksAndCancellationReleases(t *testing.T) {
 	if got := bookingsText(facts.GetBookings()); facts.GetProfileId() != id || got != declared+" 2027-09-01..2028-02-29@m-1" {
 		t.Fatalf("updated facts bookings %s", got)
 	}
-	got, err := h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	booked := got.GetProfile()
+	booked := h.read(t, owner, id)
 	if b := bookingsText(booked.GetBookings()); b != declared+" 2027-09-01..2028-02-29@m-1" {
 		t.Fatalf("owner reads bookings %s", b)
 	}
@@ -138,12 +122,9 @@ func TestAcceptedOfferBooksAndCancellationReleases(t *testing.T) {
 
 	// A firm that shortlisted the consultant sees when they are busy, not for which mission.
 	h.matching.shortlist(id, "firm-2")
-	seen, err := h.client.GetProfile(as("firm-2", "FIRM"), &profilev1.GetProfileRequest{Id: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := bookingsText(seen.GetProfile().GetBookings()); b != declared+" 2027-09-01..2028-02-29" || seen.GetProfile().GetEmail() != "" {
-		t.Fatalf("firm reads bookings %s, email %q", b, seen.GetProfile().GetEmail())
+	seen := h.read(t, as("firm-2", "FIRM"), id)
+	if b := bookingsText(seen.GetBookings()); b != declared+" 2027-09-01..2028-02-29" || seen.GetEmail() != "" {
+		t.Fatalf("firm reads bookings %s, email %q", b, seen.GetEmail())
 	}
 
 	// Replacing the profile replaces the consultant's bookings only.
@@ -158,7 +139,7 @@ func TestAcceptedOfferBooksAndCancellationReleases(t *testing.T) {
 	}
 	replace.Bookings = []*profilev1.Booking{{StartDate: "2027-09-01", EndDate: "2028-02-29", MissionId: "m-1"}}
 	_, err = h.client.ReplaceProfile(owner, replace)
-	if got := strings.Join(fieldViolations(err), ","); got != "bookings[0].missionId" {
+	if got := strings.Join(rpc.ViolatedFields(err), ","); got != "bookings[0].missionId" {
 		t.Fatalf("replacing with a mission id: %v (fields %s)", err, got)
 	}
 
@@ -178,11 +159,7 @@ func TestAcceptedOfferBooksAndCancellationReleases(t *testing.T) {
 	if b := bookingsText(events[5].Payload.(*profilev1.ProfileUpdated).GetFacts().GetBookings()); b != "2028-04-01..2028-04-15" {
 		t.Fatalf("updated facts bookings %s", b)
 	}
-	got, err = h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	released := got.GetProfile()
+	released := h.read(t, owner, id)
 	if b := bookingsText(released.GetBookings()); b != "2028-04-01..2028-04-15" {
 		t.Fatalf("owner reads bookings %s", b)
 	}

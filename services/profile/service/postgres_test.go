@@ -12,7 +12,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 )
@@ -45,14 +44,10 @@ func TestRunsOnPostgreSQL(t *testing.T) {
 	h := startOn(t, databaseURL)
 	owner := as("cons-1", "CONSULTANT")
 
-	created, err := h.client.CreateProfile(owner, createRequest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := created.GetProfile().GetId()
-	got, err := h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
-	if err != nil || !proto.Equal(got.GetProfile(), created.GetProfile()) {
-		t.Fatalf("read back %v, %v\nwant %v", got.GetProfile(), err, created.GetProfile())
+	created := h.create(t, owner)
+	id := created.GetId()
+	if got := h.read(t, owner, id); !proto.Equal(got, created) {
+		t.Fatalf("read back %v\nwant %v", got, created)
 	}
 
 	// A replacement locks the profile (an advisory lock, PostgreSQL only), reads it and writes it back.
@@ -60,9 +55,8 @@ func TestRunsOnPostgreSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err = h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
-	if err != nil || !proto.Equal(got.GetProfile(), replaced.GetProfile()) || got.GetProfile().GetDailyRateEur() != 1500 {
-		t.Fatalf("read back %v, %v\nwant %v", got.GetProfile(), err, replaced.GetProfile())
+	if got := h.read(t, owner, id); !proto.Equal(got, replaced.GetProfile()) || got.GetDailyRateEur() != 1500 {
+		t.Fatalf("read back %v\nwant %v", got, replaced.GetProfile())
 	}
 
 	// The relay publishes from the PostgreSQL outbox, in commit order.
@@ -102,9 +96,7 @@ func TestRunsOnPostgreSQL(t *testing.T) {
 // so.
 func TestRunsOnSQLiteByDefault(t *testing.T) {
 	h := start(t)
-	if _, err := h.client.CreateProfile(as("cons-1", "CONSULTANT"), createRequest()); err != nil {
-		t.Fatal(err)
-	}
+	h.create(t, as("cons-1", "CONSULTANT"))
 	path := filepath.Join(h.dataDir, "profile.db")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("no SQLite database in the data directory: %v", err)

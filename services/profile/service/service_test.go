@@ -14,7 +14,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace/noop"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -155,6 +154,26 @@ func startOn(t *testing.T, databaseURL string) *harness {
 	return &harness{js: js, client: profilev1.NewProfileServiceClient(conn), matching: matching, logs: logs, dataDir: dataDir, stop: stop}
 }
 
+// create registers createRequest's profile as caller, and returns it; it must succeed.
+func (h *harness) create(t *testing.T, caller context.Context) *profilev1.Profile {
+	t.Helper()
+	created, err := h.client.CreateProfile(caller, createRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return created.GetProfile()
+}
+
+// read is profile id as caller reads it; the read must succeed.
+func (h *harness) read(t *testing.T, caller context.Context, id string) *profilev1.Profile {
+	t.Helper()
+	got, err := h.client.GetProfile(caller, &profilev1.GetProfileRequest{Id: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.GetProfile()
+}
+
 func as(accountID, role string) context.Context {
 	return metadata.AppendToOutgoingContext(context.Background(), rpc.MetadataAccountID, accountID, rpc.MetadataRole, role)
 }
@@ -249,28 +268,11 @@ func wantCode(t *testing.T, err error, code codes.Code, reason string) {
 	}
 }
 
-// fieldViolations lists the fields a BadRequest detail of err names.
-func fieldViolations(err error) []string {
-	var fields []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				fields = append(fields, v.GetField())
-			}
-		}
-	}
-	return fields
-}
-
 func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 	h := start(t)
 	owner := as("cons-1", "CONSULTANT")
 
-	created, err := h.client.CreateProfile(owner, createRequest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := created.GetProfile()
+	p := h.create(t, owner)
 	if p.GetId() == "" || p.GetAccountId() != "cons-1" || p.GetEmail() != "claire.martin@example.org" ||
 		p.GetAvailableFrom() != "2027-01-04" || p.GetWorkMode() != taxonomyv1.WorkMode_WORK_MODE_HYBRID ||
 		len(p.GetSkills()) != 2 || p.GetLocation().GetCity() != "Lyon" || p.GetCreatedAt() == nil {
@@ -292,7 +294,7 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 		}
 	}
 	// Another consultant, a firm that did not shortlist it and an anonymous caller do not.
-	_, err = h.client.GetProfile(as("cons-2", "CONSULTANT"), &profilev1.GetProfileRequest{Id: id})
+	_, err := h.client.GetProfile(as("cons-2", "CONSULTANT"), &profilev1.GetProfileRequest{Id: id})
 	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
 	_, err = h.client.GetProfile(as("firm-1", "FIRM"), &profilev1.GetProfileRequest{Id: id})
 	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
@@ -301,14 +303,11 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 
 	// Once matching says the firm shortlisted it, the firm sees it without the email.
 	h.matching.shortlist(id, "firm-1")
-	seen, err := h.client.GetProfile(as("firm-1", "FIRM"), &profilev1.GetProfileRequest{Id: id})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seen := h.read(t, as("firm-1", "FIRM"), id)
 	want := proto.Clone(p).(*profilev1.Profile)
 	want.Email = ""
-	if !proto.Equal(seen.GetProfile(), want) {
-		t.Fatalf("firm reads %v\nwant %v", seen.GetProfile(), want)
+	if !proto.Equal(seen, want) {
+		t.Fatalf("firm reads %v\nwant %v", seen, want)
 	}
 	// Another firm still does not.
 	_, err = h.client.GetProfile(as("firm-2", "FIRM"), &profilev1.GetProfileRequest{Id: id})
@@ -438,7 +437,7 @@ func TestBadInputIsRefusedAndPublishesNothing(t *testing.T) {
 	bad.Bookings = append(bad.Bookings, &profilev1.Booking{StartDate: "2027-09-01", EndDate: "2027-09-30", MissionId: "m-1"})
 	_, err := h.client.CreateProfile(owner, bad)
 	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
-	if got := strings.Join(fieldViolations(err), ","); got != "skills[1].level,location.country,dailyRateEur,pastMissions[0].months,bookings[2].missionId" {
+	if got := strings.Join(rpc.ViolatedFields(err), ","); got != "skills[1].level,location.country,dailyRateEur,pastMissions[0].months,bookings[2].missionId" {
 		t.Fatalf("field violations %s", got)
 	}
 
@@ -446,12 +445,12 @@ func TestBadInputIsRefusedAndPublishesNothing(t *testing.T) {
 	other.AccountId = "cons-2"
 	_, err = h.client.CreateProfile(owner, other)
 	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
-	if got := strings.Join(fieldViolations(err), ","); got != "accountId" {
+	if got := strings.Join(rpc.ViolatedFields(err), ","); got != "accountId" {
 		t.Fatalf("field violations %s", got)
 	}
 	_, err = h.client.CreateProfile(as("op-1", "OPERATOR"), createRequest())
 	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
-	if got := strings.Join(fieldViolations(err), ","); got != "accountId" {
+	if got := strings.Join(rpc.ViolatedFields(err), ","); got != "accountId" {
 		t.Fatalf("field violations %s", got)
 	}
 	_, err = h.client.CreateProfile(as("firm-1", "FIRM"), createRequest())
@@ -462,11 +461,8 @@ func TestBadInputIsRefusedAndPublishesNothing(t *testing.T) {
 	wantCode(t, err, codes.Unauthenticated, "UNAUTHENTICATED")
 
 	// A valid create, then invalid replacements and refused deletes of it.
-	created, err := h.client.CreateProfile(owner, createRequest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := created.GetProfile().GetId()
+	created := h.create(t, owner)
+	id := created.GetId()
 	_, err = h.client.CreateProfile(owner, createRequest())
 	wantCode(t, err, codes.AlreadyExists, "PROFILE_ALREADY_EXISTS")
 	badReplace := replaceRequest(id)
@@ -474,7 +470,7 @@ func TestBadInputIsRefusedAndPublishesNothing(t *testing.T) {
 	badReplace.Email = ""
 	_, err = h.client.ReplaceProfile(owner, badReplace)
 	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
-	if got := strings.Join(fieldViolations(err), ","); got != "email,availableFrom" {
+	if got := strings.Join(rpc.ViolatedFields(err), ","); got != "email,availableFrom" {
 		t.Fatalf("field violations %s", got)
 	}
 	_, err = h.client.DeleteProfile(as("cons-2", "CONSULTANT"), &profilev1.DeleteProfileRequest{Id: id})
@@ -494,17 +490,14 @@ func TestBadInputIsRefusedAndPublishesNothing(t *testing.T) {
 		}
 		t.Fatalf("PROFILE stream holds %v, want only the ProfileRegistered of %s", types, id)
 	}
-	got, err := h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
-	if err != nil || !proto.Equal(got.GetProfile(), created.GetProfile()) {
-		t.Fatalf("profile after refused requests: %v, %v", got.GetProfile(), err)
+	if got := h.read(t, owner, id); !proto.Equal(got, created) {
+		t.Fatalf("profile after refused requests: %v", got)
 	}
 }
 
 func TestStopsCleanlyWhenCancelled(t *testing.T) {
 	h := start(t)
-	if _, err := h.client.CreateProfile(as("cons-1", "CONSULTANT"), createRequest()); err != nil {
-		t.Fatal(err)
-	}
+	h.create(t, as("cons-1", "CONSULTANT"))
 	eventually(t, "ProfileRegistered on the PROFILE stream", func() bool {
 		return len(h.streamEvents(t, "PROFILE")) == 1
 	})

@@ -18,28 +18,20 @@ import (
 func TestStaffingDatesMoveTheBookingAndTheFirmSeesTheEmail(t *testing.T) {
 	h := start(t)
 	owner := as("cons-1", "CONSULTANT")
-	created, err := h.client.CreateProfile(owner, createRequest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := created.GetProfile().GetId()
+	id := h.create(t, owner).GetId()
 	declared := "2027-03-01..2027-03-14 2027-08-01..2027-08-31"
 	today := time.Now().UTC()
 	day := func(offset int) string { return dates.Format(today.AddDate(0, 0, offset)) }
 	firm1, firm2 := as("firm-1", "FIRM"), as("firm-2", "FIRM")
 
 	// Before the acceptance, firm-1 sees nothing.
-	_, err = h.client.GetProfile(firm1, &profilev1.GetProfileRequest{Id: id})
+	_, err := h.client.GetProfile(firm1, &profilev1.GetProfileRequest{Id: id})
 	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
 
 	// firm-1's offer is accepted: the mission runs from 200 days ago to 100 days ahead.
 	_, seq := h.publishMission(t, "m-1", offerAccepted("m-1", id, day(-200), day(100)))
 	h.waitHandled(t, seq)
-	seen, err := h.client.GetProfile(firm1, &profilev1.GetProfileRequest{Id: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := seen.GetProfile(); p.GetEmail() != "claire.martin@example.org" || p.GetDisplayName() == "" ||
+	if p := h.read(t, firm1, id); p.GetEmail() != "claire.martin@example.org" || p.GetDisplayName() == "" ||
 		bookingsText(p.GetBookings()) != declared+" "+day(-200)+".."+day(100)+"@m-1" {
 		t.Fatalf("staffing firm reads %v", p)
 	}
@@ -59,9 +51,8 @@ func TestStaffingDatesMoveTheBookingAndTheFirmSeesTheEmail(t *testing.T) {
 		if got := bookingsText(facts.GetBookings()); got != declared+" "+day(-200)+".."+end+"@m-1" {
 			t.Fatalf("matching facts bookings %s", got)
 		}
-		owned, err := h.client.GetProfile(owner, &profilev1.GetProfileRequest{Id: id})
-		if err != nil || bookingsText(owned.GetProfile().GetBookings()) != declared+" "+day(-200)+".."+end+"@m-1" {
-			t.Fatalf("owner reads %v, %v", owned.GetProfile().GetBookings(), err)
+		if owned := h.read(t, owner, id); bookingsText(owned.GetBookings()) != declared+" "+day(-200)+".."+end+"@m-1" {
+			t.Fatalf("owner reads %v", owned.GetBookings())
 		}
 	}
 	// An extension, then an early end 89 days ago: the firm still sees the whole profile.

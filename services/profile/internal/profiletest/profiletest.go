@@ -114,10 +114,10 @@ func Bookings(bs []domain.Booking) string {
 	return strings.Join(out, " ")
 }
 
-// FactsBookings writes the bookings of matching facts as Bookings does.
-func FactsBookings(f *profilev1.MatchingFacts) string {
+// BookingsText writes the bookings of an API profile or of matching facts as Bookings does.
+func BookingsText(bs []*profilev1.Booking) string {
 	var out []string
-	for _, b := range f.GetBookings() {
+	for _, b := range bs {
 		s := b.GetStartDate() + ".." + b.GetEndDate()
 		if b.GetMissionId() != "" {
 			s += "@" + b.GetMissionId()
@@ -125,6 +125,11 @@ func FactsBookings(f *profilev1.MatchingFacts) string {
 		out = append(out, s)
 	}
 	return strings.Join(out, " ")
+}
+
+// FactsBookings writes the bookings of matching facts as Bookings does.
+func FactsBookings(f *profilev1.MatchingFacts) string {
+	return BookingsText(f.GetBookings())
 }
 
 // WantFacts fails unless got is what matching is told of p.
