@@ -173,37 +173,27 @@ func wantFault(t *testing.T, err error, kind fault.Kind, reason string) {
 	profiletest.WantFault(t, err, kind, reason)
 }
 
-// column reads the one text column query selects, row by row.
-func column(t *testing.T, db *sql.DB, query string, args ...any) []string {
-	t.Helper()
-	rows, err := db.Query(query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // outboxRows decodes every outbox row in order, checking that each is stored under its
 // envelope's event id and subject.
 func outboxRows(t *testing.T, db *sql.DB) []eventbustest.Published {
 	t.Helper()
 	out := eventbustest.OutboxEvents(t, db)
-	for i, eventID := range column(t, db, `SELECT event_id FROM outbox ORDER BY seq`) {
+	rows, err := db.Query(`SELECT event_id FROM outbox ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for i := 0; rows.Next(); i++ {
+		var eventID string
+		if err := rows.Scan(&eventID); err != nil {
+			t.Fatal(err)
+		}
 		if r := out[i]; r.Envelope.GetEventId() != eventID {
 			t.Errorf("outbox event_id %q, envelope %q", eventID, r.Envelope.GetEventId())
 		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	for _, r := range out {
 		if want := eventbus.Subject(eventbus.ProducerProfile, r.Envelope.GetType(), r.Envelope.GetAggregateId()); r.Subject != want {

@@ -15,9 +15,21 @@ import (
 // firmsIndexed writes the index of profileID's platform bookings as "mission=firm " for each.
 func firmsIndexed(t *testing.T, db *sql.DB, profileID string) string {
 	t.Helper()
+	rows, err := db.Query(`SELECT mission_id, firm_id FROM platform_bookings WHERE profile_id = $1 ORDER BY mission_id`, profileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
 	var out string
-	for _, mf := range column(t, db, `SELECT mission_id || '=' || firm_id FROM platform_bookings WHERE profile_id = $1 ORDER BY mission_id`, profileID) {
-		out += mf + " "
+	for rows.Next() {
+		var m, f string
+		if err := rows.Scan(&m, &f); err != nil {
+			t.Fatal(err)
+		}
+		out += m + "=" + f + " "
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
