@@ -13,9 +13,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace/noop"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
@@ -302,7 +300,7 @@ func TestOfferDeclinedThenExpiredOverGRPCAndJetStream(t *testing.T) {
 	wantCode(t, err, codes.FailedPrecondition, "OFFER_ALREADY_PENDING")
 	_, err = h.client.DeclineOffer(as("cons-1", "CONSULTANT"), &missionv1.DeclineOfferRequest{Id: first.GetOffer().GetId(), Reason: "  "})
 	wantCode(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
-	if br := badRequestFields(err); !slices.Equal(br, []string{"reason"}) {
+	if br := rpc.ViolatedFields(err); !slices.Equal(br, []string{"reason"}) {
 		t.Fatalf("field violations %v", br)
 	}
 	declined, err := h.client.DeclineOffer(as("cons-1", "CONSULTANT"), &missionv1.DeclineOfferRequest{
@@ -345,18 +343,6 @@ func TestOfferDeclinedThenExpiredOverGRPCAndJetStream(t *testing.T) {
 	// Matching's fresh shortlist is taken in.
 	h.publishShortlist(t, m.GetId(), 2, "p3")
 	eventually(t, "the fresh shortlist in the trail", func() bool { return len(h.trail(t, m.GetId())) == 7 })
-}
-
-func badRequestFields(err error) []string {
-	var fields []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				fields = append(fields, v.GetField())
-			}
-		}
-	}
-	return fields
 }
 
 func TestProfileErasedIsPseudonymised(t *testing.T) {
