@@ -72,6 +72,28 @@ func TestMission(t *testing.T) {
 	}
 }
 
+// refusal is a request edgecheck.Mission refuses, and the fields it names.
+type refusal struct {
+	msg  proto.Message
+	want []string
+}
+
+// wantMissionChecks wants edgecheck.Mission to pass every valid request and to refuse each
+// refused one naming exactly its fields.
+func wantMissionChecks(t *testing.T, valid []proto.Message, refused []refusal) {
+	t.Helper()
+	for _, msg := range valid {
+		if err := edgecheck.Mission(msg); err != nil {
+			t.Errorf("%T %v refused: %v", msg, msg, err)
+		}
+	}
+	for _, tc := range refused {
+		if got := missionFields(t, edgecheck.Mission(tc.msg)); !slices.Equal(got, tc.want) {
+			t.Errorf("%T %v: fields %q, want %q", tc.msg, tc.msg, got, tc.want)
+		}
+	}
+}
+
 func TestMissionOfferAndDecisionRequests(t *testing.T) {
 	valid := []proto.Message{
 		&missionv1.MakeOfferRequest{MissionId: "m1", ProfileId: "p1"},
@@ -82,15 +104,7 @@ func TestMissionOfferAndDecisionRequests(t *testing.T) {
 		&missionv1.DeclineOfferRequest{Id: "o1", Reason: "  " + strings.Repeat("é", 1000) + "\n"},
 		&missionv1.ListDecisionsRequest{MissionId: "m1"},
 	}
-	for _, msg := range valid {
-		if err := edgecheck.Mission(msg); err != nil {
-			t.Errorf("%T %v refused: %v", msg, msg, err)
-		}
-	}
-	cases := []struct {
-		msg  proto.Message
-		want []string
-	}{
+	wantMissionChecks(t, valid, []refusal{
 		{&missionv1.MakeOfferRequest{}, []string{"missionId", "profileId"}},
 		{&missionv1.MakeOfferRequest{MissionId: "m1"}, []string{"profileId"}},
 		{&missionv1.ListOffersRequest{PageSize: -1, PageToken: "%%"}, []string{"pageSize", "pageToken"}},
@@ -99,12 +113,7 @@ func TestMissionOfferAndDecisionRequests(t *testing.T) {
 		{&missionv1.DeclineOfferRequest{Id: "o1", Reason: " \t "}, []string{"reason"}},
 		{&missionv1.DeclineOfferRequest{Id: "o1", Reason: strings.Repeat("a", 1001)}, []string{"reason"}},
 		{&missionv1.ListDecisionsRequest{}, []string{"missionId"}},
-	}
-	for _, tc := range cases {
-		if got := missionFields(t, edgecheck.Mission(tc.msg)); !slices.Equal(got, tc.want) {
-			t.Errorf("%T %v: fields %q, want %q", tc.msg, tc.msg, got, tc.want)
-		}
-	}
+	})
 }
 
 func TestMissionNegotiationAndAfterStaffingRequests(t *testing.T) {
@@ -122,15 +131,7 @@ func TestMissionNegotiationAndAfterStaffingRequests(t *testing.T) {
 		&missionv1.GiveFeedbackRequest{MissionId: "m1", Rating: 5, WouldStaffAgain: true},
 		&missionv1.ListFeedbackRequest{MissionId: "m1"},
 	}
-	for _, msg := range valid {
-		if err := edgecheck.Mission(msg); err != nil {
-			t.Errorf("%T %v refused: %v", msg, msg, err)
-		}
-	}
-	cases := []struct {
-		msg  proto.Message
-		want []string
-	}{
+	wantMissionChecks(t, valid, []refusal{
 		{&missionv1.MakeOfferRequest{MissionId: "m1", ProfileId: "p1", DailyRateEur: -1, Message: "nul\x00"}, []string{"dailyRateEur", "message"}},
 		{&missionv1.UpdateMissionRequest{Id: "m1", UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"firmId"}}}, []string{"updateMask"}},
 		{&missionv1.UpdateMissionRequest{}, []string{"id", "updateMask"}},
@@ -145,10 +146,5 @@ func TestMissionNegotiationAndAfterStaffingRequests(t *testing.T) {
 		{&missionv1.EndMissionRequest{Id: "m1"}, []string{"endDate", "reason"}},
 		{&missionv1.GiveFeedbackRequest{MissionId: "m1", Rating: 0, Comment: "\a"}, []string{"rating", "comment"}},
 		{&missionv1.ListFeedbackRequest{}, []string{"missionId"}},
-	}
-	for _, tc := range cases {
-		if got := missionFields(t, edgecheck.Mission(tc.msg)); !slices.Equal(got, tc.want) {
-			t.Errorf("%T %v: fields %q, want %q", tc.msg, tc.msg, got, tc.want)
-		}
-	}
+	})
 }
