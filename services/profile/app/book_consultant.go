@@ -61,18 +61,7 @@ func (a *Application) BookConsultant(ctx context.Context, d txn.Delivery, s Staf
 		return EventOutcome{}, err
 	}
 	booking.FirmID = s.FirmID
-	return a.handleMissionEvent(ctx, d, s.MissionID, func(ctx context.Context, tx Tx) (EventOutcome, error) {
-		cancelled, err := tx.MissionCancelled(ctx, s.MissionID)
-		if err != nil {
-			return EventOutcome{}, err
-		}
-		if cancelled {
-			return EventOutcome{Result: ResultMissionCancelled}, nil
-		}
-		changed, ok, err := tx.LatestDatesChange(ctx, s.MissionID)
-		if err != nil {
-			return EventOutcome{}, err
-		}
+	return a.handleStaffingEvent(ctx, d, s.MissionID, func(ctx context.Context, tx Tx, changed DatesChange, ok bool) (EventOutcome, error) {
 		if ok && changed.ProfileID == s.ProfileID {
 			window, err := domain.NewPlatformBooking(s.MissionID, changed.StartDate, changed.EndDate)
 			if err != nil {
@@ -80,20 +69,50 @@ func (a *Application) BookConsultant(ctx context.Context, d txn.Delivery, s Staf
 			}
 			booking.Start, booking.End = window.Start, window.End
 		}
-		p, err := lockedProfile(ctx, tx, s.ProfileID)
-		if fault.KindOf(err) == fault.KindNotFound {
-			return EventOutcome{Result: ResultProfileAbsent}, nil
-		}
+		return changeStaffedProfile(ctx, tx, s.ProfileID, func(p domain.Profile) (EventOutcome, error) {
+			if !p.Book(booking, a.now()) {
+				return EventOutcome{Result: ResultAlreadyBooked}, nil
+			}
+			return EventOutcome{Result: ResultBooked, Changed: []string{p.ID}}, saveAndPublish(ctx, tx, p,
+				domain.ConsultantBooked{ProfileID: p.ID, Booking: booking},
+				domain.ProfileUpdated{Profile: p})
+		})
+	})
+}
+
+// handleStaffingEvent is handleMissionEvent for an event about a consultant staffed on a mission
+// (an acceptance, a change of dates): once the mission was cancelled it changes nothing
+// (ResultMissionCancelled); otherwise handle is given the latest change of the mission's dates
+// recorded so far, if any (ok).
+func (a *Application) handleStaffingEvent(ctx context.Context, d txn.Delivery, missionID string,
+	handle func(ctx context.Context, tx Tx, latest DatesChange, ok bool) (EventOutcome, error)) (EventOutcome, error) {
+	return a.handleMissionEvent(ctx, d, missionID, func(ctx context.Context, tx Tx) (EventOutcome, error) {
+		cancelled, err := tx.MissionCancelled(ctx, missionID)
 		if err != nil {
 			return EventOutcome{}, err
 		}
-		if !p.Book(booking, a.now()) {
-			return EventOutcome{Result: ResultAlreadyBooked}, nil
+		if cancelled {
+			return EventOutcome{Result: ResultMissionCancelled}, nil
 		}
-		return EventOutcome{Result: ResultBooked, Changed: []string{p.ID}}, saveAndPublish(ctx, tx, p,
-			domain.ConsultantBooked{ProfileID: p.ID, Booking: booking},
-			domain.ProfileUpdated{Profile: p})
+		latest, ok, err := tx.LatestDatesChange(ctx, missionID)
+		if err != nil {
+			return EventOutcome{}, err
+		}
+		return handle(ctx, tx, latest, ok)
 	})
+}
+
+// changeStaffedProfile locks and reads profile id (lockedProfile) and hands it to change; an
+// erased profile changes nothing (ResultProfileAbsent).
+func changeStaffedProfile(ctx context.Context, tx Tx, id string, change func(p domain.Profile) (EventOutcome, error)) (EventOutcome, error) {
+	p, err := lockedProfile(ctx, tx, id)
+	if fault.KindOf(err) == fault.KindNotFound {
+		return EventOutcome{Result: ResultProfileAbsent}, nil
+	}
+	if err != nil {
+		return EventOutcome{}, err
+	}
+	return change(p)
 }
 
 // handleMissionEvent runs handle once per delivery (txn.Runner.Once), holding the mission's

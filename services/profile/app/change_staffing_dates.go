@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
@@ -48,39 +47,23 @@ func (a *Application) ChangeStaffingDates(ctx context.Context, d txn.Delivery, c
 	if err != nil {
 		return EventOutcome{}, err
 	}
-	return a.handleMissionEvent(ctx, d, c.MissionID, func(ctx context.Context, tx Tx) (EventOutcome, error) {
-		cancelled, err := tx.MissionCancelled(ctx, c.MissionID)
-		if err != nil {
-			return EventOutcome{}, err
-		}
-		if cancelled {
-			return EventOutcome{Result: ResultMissionCancelled}, nil
-		}
-		latest, ok, err := tx.LatestDatesChange(ctx, c.MissionID)
-		if err != nil {
-			return EventOutcome{}, err
-		}
+	return a.handleStaffingEvent(ctx, d, c.MissionID, func(ctx context.Context, tx Tx, latest DatesChange, ok bool) (EventOutcome, error) {
 		if ok && latest.OccurredAt.After(c.OccurredAt) {
 			return EventOutcome{Result: ResultStaleDates}, nil
 		}
 		if err := tx.RecordDatesChange(ctx, c); err != nil {
 			return EventOutcome{}, err
 		}
-		p, err := lockedProfile(ctx, tx, c.ProfileID)
-		if fault.KindOf(err) == fault.KindNotFound {
-			return EventOutcome{Result: ResultProfileAbsent}, nil
-		}
-		if err != nil {
-			return EventOutcome{}, err
-		}
-		found, moved := p.Reschedule(window, a.now())
-		switch {
-		case !found:
-			return EventOutcome{Result: ResultDatesKept}, nil
-		case !moved:
-			return EventOutcome{Result: ResultDatesUnchanged}, nil
-		}
-		return EventOutcome{Result: ResultBookingMoved, Changed: []string{p.ID}},
-			saveAndPublish(ctx, tx, p, domain.ProfileUpdated{Profile: p})
+		return changeStaffedProfile(ctx, tx, c.ProfileID, func(p domain.Profile) (EventOutcome, error) {
+			found, moved := p.Reschedule(window, a.now())
+			switch {
+			case !found:
+				return EventOutcome{Result: ResultDatesKept}, nil
+			case !moved:
+				return EventOutcome{Result: ResultDatesUnchanged}, nil
+			}
+			return EventOutcome{Result: ResultBookingMoved, Changed: []string{p.ID}},
+				saveAndPublish(ctx, tx, p, domain.ProfileUpdated{Profile: p})
+		})
 	})
 }
