@@ -44,21 +44,15 @@ func TestExtensionAcceptedThenDeclined(t *testing.T) {
 	events, trail := f.traces(t, m.ID)
 
 	// Refusals, nothing left behind.
-	_, err := f.app.RequestExtension(ctx, consultant, m.ID, "2027-12-31", "")
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, err = f.app.RequestExtension(ctx, operator, m.ID, "2027-12-31", "")
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, err = f.app.RequestExtension(ctx, firm2, m.ID, "2027-12-31", "")
-	wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
-	_, err = f.app.RequestExtension(ctx, acme, m.ID, "2027-09-30", "") // not after the current end
-	fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	wantFault(t, errOf(f.app.RequestExtension(ctx, consultant, m.ID, "2027-12-31", "")), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.RequestExtension(ctx, operator, m.ID, "2027-12-31", "")), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.RequestExtension(ctx, firm2, m.ID, "2027-12-31", "")), fault.KindNotFound, app.ReasonMissionNotFound)
+	fe := wantFault(t, errOf(f.app.RequestExtension(ctx, acme, m.ID, "2027-09-30", "")), fault.KindInvalid, fault.ReasonInvalidArgument) // not after the current end
 	if fe.Violations[0].Field != "newEndDate" {
 		t.Fatalf("violations %+v", fe.Violations)
 	}
-	_, err = f.app.RequestExtension(ctx, acme, m.ID, "2028-10-01", "") // 18 months end on 2028-09-30
-	wantFault(t, err, fault.KindInvalid, missionrules.ReasonExtensionTooLong)
-	_, err = f.app.RequestExtension(ctx, acme, m.ID, "31/12/2027", "")
-	wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	wantFault(t, errOf(f.app.RequestExtension(ctx, acme, m.ID, "2028-10-01", "")), fault.KindInvalid, missionrules.ReasonExtensionTooLong) // 18 months end on 2028-09-30
+	wantFault(t, errOf(f.app.RequestExtension(ctx, acme, m.ID, "31/12/2027", "")), fault.KindInvalid, fault.ReasonInvalidArgument)
 	f.wantNoTraces(t, m.ID, events, trail)
 
 	e, err := f.app.RequestExtension(ctx, acme, m.ID, "2028-09-30", "Six more months?")
@@ -68,16 +62,12 @@ func TestExtensionAcceptedThenDeclined(t *testing.T) {
 	if e.Status != domain.ExtensionStatusPending || dates.Format(e.PreviousEndDate) != "2027-09-30" || e.ProfileID != "p1" {
 		t.Fatalf("extension %+v", e)
 	}
-	_, err = f.app.RequestExtension(ctx, acme, m.ID, "2028-01-31", "")
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonExtensionAlreadyPending)
+	wantFault(t, errOf(f.app.RequestExtension(ctx, acme, m.ID, "2028-01-31", "")), fault.KindFailedPrecondition, domain.ReasonExtensionAlreadyPending)
 	for _, c := range []identity.Caller{acme, operator} {
-		_, err = f.app.AcceptExtension(ctx, c, e.ID)
-		wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+		wantFault(t, errOf(f.app.AcceptExtension(ctx, c, e.ID)), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
 	}
-	_, err = f.app.AcceptExtension(ctx, consultant2, e.ID)
-	wantFault(t, err, fault.KindNotFound, app.ReasonExtensionNotFound)
-	_, err = f.app.DeclineExtension(ctx, consultant, e.ID, "")
-	wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	wantFault(t, errOf(f.app.AcceptExtension(ctx, consultant2, e.ID)), fault.KindNotFound, app.ReasonExtensionNotFound)
+	wantFault(t, errOf(f.app.DeclineExtension(ctx, consultant, e.ID, "")), fault.KindInvalid, fault.ReasonInvalidArgument)
 
 	accepted, err := f.app.AcceptExtension(ctx, consultant, e.ID)
 	if err != nil || accepted.Status != domain.ExtensionStatusAccepted {
@@ -89,11 +79,9 @@ func TestExtensionAcceptedThenDeclined(t *testing.T) {
 	if end := f.bookingEnd(t, o.ID); end != "2028-09-30" {
 		t.Fatalf("booking ends %s", end)
 	}
-	_, err = f.app.AcceptExtension(ctx, consultant, e.ID)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonExtensionNotPending)
+	wantFault(t, errOf(f.app.AcceptExtension(ctx, consultant, e.ID)), fault.KindFailedPrecondition, domain.ReasonExtensionNotPending)
 	// Already at 18 months: no further extension.
-	_, err = f.app.RequestExtension(ctx, acme, m.ID, "2028-10-31", "")
-	wantFault(t, err, fault.KindInvalid, missionrules.ReasonExtensionTooLong)
+	wantFault(t, errOf(f.app.RequestExtension(ctx, acme, m.ID, "2028-10-31", "")), fault.KindInvalid, missionrules.ReasonExtensionTooLong)
 
 	// The parties and operators list the extensions; anyone else is told nothing.
 	for _, c := range []identity.Caller{acme, consultant, operator} {
@@ -103,8 +91,7 @@ func TestExtensionAcceptedThenDeclined(t *testing.T) {
 		}
 	}
 	for _, c := range []identity.Caller{firm2, consultant2} {
-		_, err := f.app.ListExtensions(ctx, c, m.ID)
-		wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+		wantFault(t, errOf(f.app.ListExtensions(ctx, c, m.ID)), fault.KindNotFound, app.ReasonMissionNotFound)
 	}
 
 	got := f.published(t)
@@ -128,8 +115,7 @@ func TestExtensionDeclinedAndRefusedOverAnotherBooking(t *testing.T) {
 		t.Fatal(err)
 	}
 	events, trail := f.traces(t, m.ID)
-	_, err = f.app.AcceptExtension(ctx, consultant, e.ID)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonConsultantAlreadyBooked)
+	wantFault(t, errOf(f.app.AcceptExtension(ctx, consultant, e.ID)), fault.KindFailedPrecondition, domain.ReasonConsultantAlreadyBooked)
 	f.wantNoTraces(t, m.ID, events, trail)
 	if got := f.mission(t, m.ID); dates.Format(got.EndDate()) != "2027-09-30" {
 		t.Fatalf("a refused extension moved the end to %s", dates.Format(got.EndDate()))
@@ -155,23 +141,18 @@ func TestEndMissionEarly(t *testing.T) {
 	}
 	events, trail := f.traces(t, m.ID)
 
-	_, err := f.app.EndMission(ctx, operator, m.ID, "2027-06-30", "Budget cut")
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.EndMission(ctx, operator, m.ID, "2027-06-30", "Budget cut")), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
 	for _, c := range []identity.Caller{firm2, consultant2} {
-		_, err = f.app.EndMission(ctx, c, m.ID, "2027-06-30", "Budget cut")
-		wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+		wantFault(t, errOf(f.app.EndMission(ctx, c, m.ID, "2027-06-30", "Budget cut")), fault.KindNotFound, app.ReasonMissionNotFound)
 	}
 	for _, end := range []string{"2027-03-31", "2027-09-30", "2027-10-15"} { // before the start, at or after the end
-		_, err = f.app.EndMission(ctx, consultant, m.ID, end, "Budget cut")
-		fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+		fe := wantFault(t, errOf(f.app.EndMission(ctx, consultant, m.ID, end, "Budget cut")), fault.KindInvalid, fault.ReasonInvalidArgument)
 		if fe.Violations[0].Field != "endDate" {
 			t.Fatalf("violations %+v", fe.Violations)
 		}
 	}
-	_, err = f.app.EndMission(ctx, consultant, m.ID, "2027-06-30", " ")
-	wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
-	_, err = f.app.EndMission(ctx, consultant, m.ID, "2027-06-30", strings.Repeat("x", 1001))
-	wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	wantFault(t, errOf(f.app.EndMission(ctx, consultant, m.ID, "2027-06-30", " ")), fault.KindInvalid, fault.ReasonInvalidArgument)
+	wantFault(t, errOf(f.app.EndMission(ctx, consultant, m.ID, "2027-06-30", strings.Repeat("x", 1001))), fault.KindInvalid, fault.ReasonInvalidArgument)
 	f.wantNoTraces(t, m.ID, events, trail)
 
 	ended, err := f.app.EndMission(ctx, consultant, m.ID, "2027-06-30", "Family reasons")
@@ -192,8 +173,7 @@ func TestEndMissionEarly(t *testing.T) {
 	wantLines(t, "outbox", got[len(got)-2:], []string{"StaffingDatesChanged", "MissionUpdated ENDED_EARLY"})
 	tr := f.trail(t, m.ID)
 	wantLines(t, "trail", tr[len(tr)-1:], []string{"MISSION_ENDED_EARLY CONSULTANT cons-1 p1 " + o.ID + " reason=Family reasons"})
-	_, err = f.app.EndMission(ctx, acme, m.ID, "2027-05-31", "Again")
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonMissionNotStaffed)
+	wantFault(t, errOf(f.app.EndMission(ctx, acme, m.ID, "2027-05-31", "Again")), fault.KindFailedPrecondition, domain.ReasonMissionNotStaffed)
 	// The cut booking still books the consultant until the new end: a later mission is free.
 	f.profiles.own("p1", "cons-1")
 	later := f.shortlisted(t, firm2, "2027-07-01", "p1")
@@ -245,33 +225,27 @@ func TestFeedback(t *testing.T) {
 	f.profiles.own("p1", "cons-1")
 	m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant)
 	events, trail := f.traces(t, m.ID)
-	_, err := f.app.GiveFeedback(ctx, acme, m.ID, 5, "", true)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonFeedbackNotOpen)
+	wantFault(t, errOf(f.app.GiveFeedback(ctx, acme, m.ID, 5, "", true)), fault.KindFailedPrecondition, domain.ReasonFeedbackNotOpen)
 	f.wantNoTraces(t, m.ID, events, trail)
 	if _, err := f.app.CompleteMissions(ctx, time.Date(2027, 10, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	events, trail = f.traces(t, m.ID)
-	_, err = f.app.GiveFeedback(ctx, operator, m.ID, 5, "", false)
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.GiveFeedback(ctx, operator, m.ID, 5, "", false)), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
 	for _, c := range []identity.Caller{firm2, consultant2} {
-		_, err = f.app.GiveFeedback(ctx, c, m.ID, 5, "", false)
-		wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+		wantFault(t, errOf(f.app.GiveFeedback(ctx, c, m.ID, 5, "", false)), fault.KindNotFound, app.ReasonMissionNotFound)
 	}
 	for _, rating := range []int{0, 6} {
-		_, err = f.app.GiveFeedback(ctx, acme, m.ID, rating, "", false)
-		wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+		wantFault(t, errOf(f.app.GiveFeedback(ctx, acme, m.ID, rating, "", false)), fault.KindInvalid, fault.ReasonInvalidArgument)
 	}
-	_, err = f.app.GiveFeedback(ctx, acme, m.ID, 4, strings.Repeat("x", 2001), false)
-	wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	wantFault(t, errOf(f.app.GiveFeedback(ctx, acme, m.ID, 4, strings.Repeat("x", 2001), false)), fault.KindInvalid, fault.ReasonInvalidArgument)
 	f.wantNoTraces(t, m.ID, events, trail)
 
 	fb, err := f.app.GiveFeedback(ctx, acme, m.ID, 5, "Excellent governance work.", true)
 	if err != nil || fb.Rating != 5 || !fb.WouldStaffAgain || fb.AuthorRole != "FIRM" || fb.ProfileID != "p1" {
 		t.Fatalf("feedback %+v (%v)", fb, err)
 	}
-	_, err = f.app.GiveFeedback(ctx, acme, m.ID, 3, "", false)
-	wantFault(t, err, fault.KindAlreadyExists, domain.ReasonFeedbackAlreadyGiven)
+	wantFault(t, errOf(f.app.GiveFeedback(ctx, acme, m.ID, 3, "", false)), fault.KindAlreadyExists, domain.ReasonFeedbackAlreadyGiven)
 	cfb, err := f.app.GiveFeedback(ctx, consultant, m.ID, 4, "Good team.", true)
 	if err != nil || cfb.WouldStaffAgain {
 		t.Fatalf("consultant feedback %+v (%v)", cfb, err)
@@ -282,8 +256,7 @@ func TestFeedback(t *testing.T) {
 			t.Fatalf("%s lists %+v (%v)", c.AccountID, list, err)
 		}
 	}
-	_, err = f.app.ListFeedback(ctx, firm2, m.ID)
-	wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+	wantFault(t, errOf(f.app.ListFeedback(ctx, firm2, m.ID)), fault.KindNotFound, app.ReasonMissionNotFound)
 	got := f.published(t)
 	wantLines(t, "outbox", got[len(got)-2:], []string{"FeedbackGiven", "FeedbackGiven"})
 	ds, _ := f.app.ListDecisions(ctx, acme, m.ID)
@@ -347,8 +320,7 @@ func TestEndedMissionsAreNotCancellable(t *testing.T) {
 	if _, err := f.app.EndMission(ctx, acme, m.ID, "2027-06-30", "Done"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.app.CancelMission(ctx, acme, m.ID)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonMissionNotCancellable)
+	wantFault(t, errOf(f.app.CancelMission(ctx, acme, m.ID)), fault.KindFailedPrecondition, domain.ReasonMissionNotCancellable)
 
 	// Cancelling a staffed mission withdraws its pending extension.
 	f.profiles.own("p2", "cons-2")

@@ -53,8 +53,7 @@ func TestOfferTermsSummaryAndWhoSeesWhat(t *testing.T) {
 			{1000, "bad \x00 byte", "message"},
 			{1000, strings.Repeat("é", 2001), "message"},
 		} {
-			_, err := f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", tc.rate, tc.message)
-			fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+			fe := wantFault(t, errOf(f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", tc.rate, tc.message)), fault.KindInvalid, fault.ReasonInvalidArgument)
 			if len(fe.Violations) != 1 || fe.Violations[0].Field != tc.field {
 				t.Fatalf("rate %d: violations %+v", tc.rate, fe.Violations)
 			}
@@ -63,8 +62,7 @@ func TestOfferTermsSummaryAndWhoSeesWhat(t *testing.T) {
 		f.profiles.mu.Lock()
 		f.profiles.rates["p1"] = 1500
 		f.profiles.mu.Unlock()
-		_, err := f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", 0, "")
-		wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+		wantFault(t, errOf(f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", 0, "")), fault.KindInvalid, fault.ReasonInvalidArgument)
 		f.wantNoTraces(t, m.ID, events, trail)
 		if f.mission(t, m.ID).Status != domain.StatusShortlisted {
 			t.Fatal("a refused offer changed the mission")
@@ -98,12 +96,10 @@ func TestOfferTermsSummaryAndWhoSeesWhat(t *testing.T) {
 			t.Fatalf("consultant sees %+v", seen)
 		}
 		for _, c := range []identity.Caller{consultant2, firm2} {
-			_, err := f.app.GetMission(ctx, c, m.ID)
-			wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+			wantFault(t, errOf(f.app.GetMission(ctx, c, m.ID)), fault.KindNotFound, app.ReasonMissionNotFound)
 		}
 		// The trail stays the firm's and operators'.
-		_, err = f.app.ListDecisions(ctx, consultant, m.ID)
-		wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
+		wantFault(t, errOf(f.app.ListDecisions(ctx, consultant, m.ID)), fault.KindNotFound, app.ReasonMissionNotFound)
 
 		// Once accepted: the consultant sees the firm's contact email, the firm never does; the
 		// mission names who is staffed and at what rate.
@@ -176,20 +172,14 @@ func TestCounterThenAcceptCounter(t *testing.T) {
 	events, trail := f.traces(t, m.ID)
 
 	// Who may not counter, and bad counters: nothing left behind.
-	_, err = f.app.CounterOffer(ctx, acme, o.ID, 1300, "")
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, err = f.app.CounterOffer(ctx, operator, o.ID, 1300, "")
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, err = f.app.CounterOffer(ctx, consultant2, o.ID, 1300, "")
-	wantFault(t, err, fault.KindNotFound, app.ReasonOfferNotFound)
+	wantFault(t, errOf(f.app.CounterOffer(ctx, acme, o.ID, 1300, "")), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.CounterOffer(ctx, operator, o.ID, 1300, "")), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.CounterOffer(ctx, consultant2, o.ID, 1300, "")), fault.KindNotFound, app.ReasonOfferNotFound)
 	for _, rate := range []int{0, -3, 20001} {
-		_, err = f.app.CounterOffer(ctx, consultant, o.ID, rate, "")
-		wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+		wantFault(t, errOf(f.app.CounterOffer(ctx, consultant, o.ID, rate, "")), fault.KindInvalid, fault.ReasonInvalidArgument)
 	}
-	_, err = f.app.CounterOffer(ctx, consultant, o.ID, 1300, "tab\tok but bell \a not")
-	wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
-	_, err = f.app.AcceptCounter(ctx, acme, o.ID)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonOfferNotCountered)
+	wantFault(t, errOf(f.app.CounterOffer(ctx, consultant, o.ID, 1300, "tab\tok but bell \a not")), fault.KindInvalid, fault.ReasonInvalidArgument)
+	wantFault(t, errOf(f.app.AcceptCounter(ctx, acme, o.ID)), fault.KindFailedPrecondition, domain.ReasonOfferNotCountered)
 	f.wantNoTraces(t, m.ID, events, trail)
 
 	countered, err := f.app.CounterOffer(ctx, consultant, o.ID, 1300, "My rate for on-site work")
@@ -201,15 +191,11 @@ func TestCounterThenAcceptCounter(t *testing.T) {
 		t.Fatalf("countered %+v", countered)
 	}
 	events, trail = f.traces(t, m.ID)
-	_, err = f.app.CounterOffer(ctx, consultant, o.ID, 1250, "")
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonOfferAlreadyCountered)
+	wantFault(t, errOf(f.app.CounterOffer(ctx, consultant, o.ID, 1250, "")), fault.KindFailedPrecondition, domain.ReasonOfferAlreadyCountered)
 	// The consultant's own acceptance is not the answer to their counter.
-	_, err = f.app.AcceptOffer(ctx, consultant, o.ID)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
-	_, err = f.app.AcceptCounter(ctx, consultant, o.ID)
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, err = f.app.AcceptCounter(ctx, firm2, o.ID)
-	wantFault(t, err, fault.KindNotFound, app.ReasonOfferNotFound)
+	wantFault(t, errOf(f.app.AcceptOffer(ctx, consultant, o.ID)), fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
+	wantFault(t, errOf(f.app.AcceptCounter(ctx, consultant, o.ID)), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.AcceptCounter(ctx, firm2, o.ID)), fault.KindNotFound, app.ReasonOfferNotFound)
 	f.wantNoTraces(t, m.ID, events, trail)
 
 	accepted, err := f.app.AcceptCounter(ctx, acme, o.ID)
@@ -222,12 +208,9 @@ func TestCounterThenAcceptCounter(t *testing.T) {
 	if got := f.mission(t, m.ID); got.Status != domain.StatusStaffed || got.AgreedDailyRateEUR != 1300 || got.StaffedProfileID != "p1" {
 		t.Fatalf("mission %+v", got)
 	}
-	_, err = f.app.AcceptCounter(ctx, acme, o.ID)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
-	_, err = f.app.CounterOffer(ctx, consultant, o.ID, 1400, "")
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
-	_, err = f.app.WithdrawOffer(ctx, acme, o.ID)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
+	wantFault(t, errOf(f.app.AcceptCounter(ctx, acme, o.ID)), fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
+	wantFault(t, errOf(f.app.CounterOffer(ctx, consultant, o.ID, 1400, "")), fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
+	wantFault(t, errOf(f.app.WithdrawOffer(ctx, acme, o.ID)), fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
 
 	got := f.published(t)
 	wantLines(t, "outbox", got[len(got)-3:], []string{
@@ -260,12 +243,9 @@ func TestWithdrawOffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	events, trail := f.traces(t, m.ID)
-	_, err := f.app.WithdrawOffer(ctx, consultant, o.ID)
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, err = f.app.WithdrawOffer(ctx, operator, o.ID)
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, err = f.app.WithdrawOffer(ctx, firm2, o.ID)
-	wantFault(t, err, fault.KindNotFound, app.ReasonOfferNotFound)
+	wantFault(t, errOf(f.app.WithdrawOffer(ctx, consultant, o.ID)), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.WithdrawOffer(ctx, operator, o.ID)), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.WithdrawOffer(ctx, firm2, o.ID)), fault.KindNotFound, app.ReasonOfferNotFound)
 	f.wantNoTraces(t, m.ID, events, trail)
 
 	w, err := f.app.WithdrawOffer(ctx, acme, o.ID)
@@ -286,8 +266,7 @@ func TestWithdrawOffer(t *testing.T) {
 	if _, err := f.app.GetMission(ctx, consultant, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.app.WithdrawOffer(ctx, acme, o.ID)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
+	wantFault(t, errOf(f.app.WithdrawOffer(ctx, acme, o.ID)), fault.KindFailedPrecondition, domain.ReasonOfferNotPending)
 }
 
 func TestCounteredOfferExpires(t *testing.T) {
@@ -309,8 +288,7 @@ func TestCounteredOfferExpires(t *testing.T) {
 	if f.offerStatus(t, o.ID) != "EXPIRED" || f.mission(t, m.ID).Status != domain.StatusShortlisted {
 		t.Fatal("the countered offer did not expire")
 	}
-	_, err = f.app.AcceptCounter(ctx, acme, o.ID)
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonOfferExpired)
+	wantFault(t, errOf(f.app.AcceptCounter(ctx, acme, o.ID)), fault.KindFailedPrecondition, domain.ReasonOfferExpired)
 }
 
 func TestUpdateMission(t *testing.T) {
@@ -322,23 +300,17 @@ func TestUpdateMission(t *testing.T) {
 	patch := missionrules.RequestInput{Request: missionrules.Request{Title: "  AI governance, now  ", MaxDailyRateEUR: 1400,
 		Location: missionrules.Location{Country: "FR", City: "Lyon"}, WorkMode: taxonomy.WorkModeOnSite}}
 
-	_, err := f.app.UpdateMission(ctx, consultant, m.ID, patch, []string{"title"})
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, err = f.app.UpdateMission(ctx, operator, m.ID, patch, []string{"title"})
-	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, err = f.app.UpdateMission(ctx, firm2, m.ID, patch, []string{"title"})
-	wantFault(t, err, fault.KindNotFound, app.ReasonMissionNotFound)
-	_, err = f.app.UpdateMission(ctx, acme, m.ID, patch, []string{"title", "budget"})
-	fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	wantFault(t, errOf(f.app.UpdateMission(ctx, consultant, m.ID, patch, []string{"title"})), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.UpdateMission(ctx, operator, m.ID, patch, []string{"title"})), fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
+	wantFault(t, errOf(f.app.UpdateMission(ctx, firm2, m.ID, patch, []string{"title"})), fault.KindNotFound, app.ReasonMissionNotFound)
+	fe := wantFault(t, errOf(f.app.UpdateMission(ctx, acme, m.ID, patch, []string{"title", "budget"})), fault.KindInvalid, fault.ReasonInvalidArgument)
 	if len(fe.Violations) != 1 || fe.Violations[0].Field != "updateMask" || !strings.Contains(fe.Violations[0].Description, `"budget"`) {
 		t.Fatalf("violations %+v", fe.Violations)
 	}
-	_, err = f.app.UpdateMission(ctx, acme, m.ID, patch, nil)
-	wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	wantFault(t, errOf(f.app.UpdateMission(ctx, acme, m.ID, patch, nil)), fault.KindInvalid, fault.ReasonInvalidArgument)
 	// Validated like a create: an empty title, a duration of 30 months.
-	_, err = f.app.UpdateMission(ctx, acme, m.ID, missionrules.RequestInput{Request: missionrules.Request{DurationMonths: 30}},
-		[]string{"title", "durationMonths"})
-	fe = wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
+	fe = wantFault(t, errOf(f.app.UpdateMission(ctx, acme, m.ID, missionrules.RequestInput{Request: missionrules.Request{DurationMonths: 30}},
+		[]string{"title", "durationMonths"})), fault.KindInvalid, fault.ReasonInvalidArgument)
 	if len(fe.Violations) != 2 || fe.Violations[0].Field != "title" || fe.Violations[1].Field != "durationMonths" {
 		t.Fatalf("violations %+v", fe.Violations)
 	}
@@ -376,7 +348,6 @@ func TestUpdateMission(t *testing.T) {
 	// Offered: no longer editable.
 	f.offer(t, acme, m.ID, "p1")
 	events, trail = f.traces(t, m.ID)
-	_, err = f.app.UpdateMission(ctx, acme, m.ID, patch, []string{"title"})
-	wantFault(t, err, fault.KindFailedPrecondition, domain.ReasonMissionNotEditable)
+	wantFault(t, errOf(f.app.UpdateMission(ctx, acme, m.ID, patch, []string{"title"})), fault.KindFailedPrecondition, domain.ReasonMissionNotEditable)
 	f.wantNoTraces(t, m.ID, events, trail)
 }
