@@ -55,7 +55,7 @@ func newFixtureOn(t *testing.T, b sqltest.Backend) *testbed {
 	if err := sqlstore.Migrate(context.Background(), db, store.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
-	f := &testbed{db: db, clock: &fakeClock{t: start}, profiles: &fakeProfiles{accounts: map[string]string{}, rates: map[string]int{}},
+	f := &testbed{db: db, clock: &fakeClock{t: start}, profiles: newFakeProfiles(),
 		pause: &pausing{Repository: store.NewRepository(db, nil)}}
 	var ids atomic.Int64
 	f.app = app.New(jittery{f.pause}, f.profiles, app.Config{OfferTTL: offerTTL, PseudonymKey: []byte("test-key")},
@@ -177,6 +177,12 @@ func (f *fakeProfiles) Consultant(ctx context.Context, profileID string) (app.Co
 		rate = ownRate
 	}
 	return app.Consultant{AccountID: account, DailyRateEUR: rate}, nil
+}
+
+// newFakeProfiles knows p1 as the profile of consultant (cons-1) and p2 as consultant2's
+// (cons-2), the owners most tests want; a test changes them with own.
+func newFakeProfiles() *fakeProfiles {
+	return &fakeProfiles{accounts: map[string]string{"p1": "cons-1", "p2": "cons-2"}, rates: map[string]int{}}
 }
 
 func (f *fakeProfiles) own(profileID, accountID string) {

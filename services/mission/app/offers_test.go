@@ -140,8 +140,6 @@ func wantLines(t *testing.T, what string, got, want []string) {
 func TestMakeOffer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	f.profiles.own("p2", "cons-2")
 	m := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
 
 	// Refused before anyone is asked anything.
@@ -205,7 +203,6 @@ func TestMakeOffer(t *testing.T) {
 func TestMakeOfferOnMissionsWithoutAShortlist(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	submitted, _ := f.app.CreateMission(ctx, firm1, input())
 	wantFault(t, errOf(f.app.MakeOffer(ctx, firm1, submitted.ID, "p1")), fault.KindFailedPrecondition, domain.ReasonMissionNotOfferable)
 	noMatch := f.shortlisted(t, firm1, "2027-04-01")
@@ -220,8 +217,6 @@ func TestMakeOfferOnMissionsWithoutAShortlist(t *testing.T) {
 func TestListOffers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	f.profiles.own("p2", "cons-2")
 	var mine, all []string
 	for i := range 7 {
 		profile, owner := "p1", "cons-1"
@@ -271,7 +266,6 @@ func TestListOffers(t *testing.T) {
 func TestAcceptOffer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
 	o := f.offer(t, firm1, m.ID, "p1")
 
@@ -310,7 +304,6 @@ func TestAcceptOffer(t *testing.T) {
 func TestAcceptOfferRefusesAnOverlappingBooking(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	april := f.shortlisted(t, firm1, "2027-04-01", "p1")     // to 2027-09-30
 	september := f.shortlisted(t, firm2, "2027-09-30", "p1") // shares one day
 	october := f.shortlisted(t, firm2, "2027-10-01", "p1")   // starts the day after
@@ -349,8 +342,6 @@ func TestAcceptOfferRefusesAnOverlappingBooking(t *testing.T) {
 func TestDeclineOffer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	f.profiles.own("p2", "cons-2")
 	m := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
 	o := f.offer(t, firm1, m.ID, "p1")
 
@@ -396,8 +387,6 @@ func TestDeclineOffer(t *testing.T) {
 func TestExpireOffers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	f.profiles.own("p2", "cons-2")
 	made := time.Date(2027, 1, 12, 10, 0, 0, 0, time.UTC)
 	f.clock.Set(made)
 	m1 := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
@@ -446,7 +435,6 @@ func TestExpireOffers(t *testing.T) {
 func TestExpireOffersInBatches(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	const count = 130 // more than one batch
 	var last domain.Offer
 	for range count {
@@ -466,7 +454,6 @@ func TestExpireOffersInBatches(t *testing.T) {
 func TestCancelWithdrawsThePendingOffer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m := f.shortlisted(t, firm1, "2027-04-01", "p1")
 	o := f.offer(t, firm1, m.ID, "p1")
 	if _, err := f.app.CancelMission(ctx, operator, m.ID); err != nil {
@@ -500,7 +487,6 @@ func TestCancelWithdrawsThePendingOffer(t *testing.T) {
 func TestNewShortlistWhileOffered(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
 	o := f.offer(t, firm1, m.ID, "p1")
 	out, err := f.app.ApplyShortlist(ctx, shortlistEvent("ev-offered"), shortlist(m.ID, 2, "p3", "p1"))
@@ -553,8 +539,6 @@ func TestListDecisions(t *testing.T) {
 func TestEraseProfilePseudonymises(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		f.profiles.own("p1", "cons-1")
-		f.profiles.own("p2", "cons-2")
 		declinedM := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
 		pendingM := f.shortlisted(t, firm1, "2027-04-01", "p2", "p1")
 		other := f.shortlisted(t, firm2, "2027-04-01", "p2")
@@ -637,7 +621,6 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 func TestConcurrentAcceptancesBookAConsultantOnce(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		f.profiles.own("p1", "cons-1")
 		m1 := f.shortlisted(t, firm1, "2027-04-01", "p1") // 2027-04-01 .. 2027-09-30
 		m2 := f.shortlisted(t, firm2, "2027-06-15", "p1") // 2027-06-15 .. 2027-12-14
 		o1 := f.offer(t, firm1, m1.ID, "p1")
@@ -739,8 +722,6 @@ func TestConcurrentAcceptancesBookAConsultantOnce(t *testing.T) {
 func TestConcurrentAcceptancesOfTwoConsultantsBothSucceed(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		f.profiles.own("p1", "cons-1")
-		f.profiles.own("p2", "cons-2")
 		m1 := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
 		m2 := f.shortlisted(t, firm2, "2027-04-01", "p2", "p1")
 		o1 := f.offer(t, firm1, m1.ID, "p1")
@@ -792,7 +773,6 @@ func TestConcurrentAcceptancesOfTwoConsultantsBothSucceed(t *testing.T) {
 func TestFailedOfferChangesNothing(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m := f.shortlisted(t, firm1, "2027-04-01", "p1")
 	before := len(f.published(t))
 	trail := len(f.trail(t, m.ID))

@@ -76,7 +76,6 @@ const attempts = 20
 func TestConcurrentCounterAcceptanceAndAcceptanceBookOnce(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		f.profiles.own("p1", "cons-1")
 		m1 := f.shortlisted(t, acme, "2027-04-01", "p1")  // to 2027-09-30
 		m2 := f.shortlisted(t, firm2, "2027-06-15", "p1") // to 2027-12-14
 		o1 := f.offer(t, acme, m1.ID, "p1")
@@ -128,7 +127,6 @@ func TestConcurrentCounterAcceptanceAndAcceptanceBookOnce(t *testing.T) {
 func TestConcurrentExtensionAndAcceptanceBookOnce(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		f.profiles.own("p1", "cons-1")
 		m1, o1 := f.staffed(t, acme, "2027-04-01", "p1", consultant) // to 2027-09-30
 		m2 := f.shortlisted(t, firm2, "2027-11-01", "p1")            // to 2028-04-30
 		o2 := f.offer(t, firm2, m2.ID, "p1")
@@ -187,7 +185,6 @@ func TestConcurrentWithdrawalAndAcceptanceDecideOnce(t *testing.T) {
 func withdrawalRace(t *testing.T, countered bool) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		f.profiles.own("p1", "cons-1")
 		m := f.shortlisted(t, acme, "2027-04-01", "p1")
 		o := f.offer(t, acme, m.ID, "p1")
 		accept := func() error { _, err := f.app.AcceptOffer(ctx, consultant, o.ID); return err }

@@ -39,7 +39,6 @@ func (f *testbed) bookingEnd(t *testing.T, offerID string) string {
 func TestExtensionAcceptedThenDeclined(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m, o := f.staffed(t, acme, "2027-04-01", "p1", consultant) // to 2027-09-30
 	events, trail := f.traces(t, m.ID)
 
@@ -107,7 +106,6 @@ func TestExtensionAcceptedThenDeclined(t *testing.T) {
 func TestExtensionDeclinedAndRefusedOverAnotherBooking(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant) // to 2027-09-30
 	f.staffed(t, firm2, "2027-11-01", "p1", consultant)        // to 2028-04-30
 	e, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-11-15", "")
@@ -134,7 +132,6 @@ func TestExtensionDeclinedAndRefusedOverAnotherBooking(t *testing.T) {
 func TestEndMissionEarly(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m, o := f.staffed(t, acme, "2027-04-01", "p1", consultant) // to 2027-09-30
 	if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
 		t.Fatal(err)
@@ -175,7 +172,6 @@ func TestEndMissionEarly(t *testing.T) {
 	wantLines(t, "trail", tr[len(tr)-1:], []string{"MISSION_ENDED_EARLY CONSULTANT cons-1 p1 " + o.ID + " reason=Family reasons"})
 	wantFault(t, errOf(f.app.EndMission(ctx, acme, m.ID, "2027-05-31", "Again")), fault.KindFailedPrecondition, domain.ReasonMissionNotStaffed)
 	// The cut booking still books the consultant until the new end: a later mission is free.
-	f.profiles.own("p1", "cons-1")
 	later := f.shortlisted(t, firm2, "2027-07-01", "p1")
 	lo := f.offer(t, firm2, later.ID, "p1")
 	if _, err := f.app.AcceptOffer(ctx, consultant, lo.ID); err != nil {
@@ -186,8 +182,6 @@ func TestEndMissionEarly(t *testing.T) {
 func TestCompleteMissions(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		f.profiles.own("p1", "cons-1")
-		f.profiles.own("p2", "cons-2")
 		m, o := f.staffed(t, acme, "2027-04-01", "p1", consultant)      // to 2027-09-30
 		other, _ := f.staffed(t, acme, "2027-05-01", "p2", consultant2) // to 2027-10-31
 		if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
@@ -222,7 +216,6 @@ func TestCompleteMissions(t *testing.T) {
 func TestFeedback(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant)
 	events, trail := f.traces(t, m.ID)
 	wantFault(t, errOf(f.app.GiveFeedback(ctx, acme, m.ID, 5, "", true)), fault.KindFailedPrecondition, domain.ReasonFeedbackNotOpen)
@@ -270,7 +263,6 @@ func TestFeedback(t *testing.T) {
 func TestEraseProfilePseudonymisesStaffingExtensionsAndFeedback(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		f.profiles.own("p1", "cons-1")
 		m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant)
 		if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
 			t.Fatal(err)
@@ -312,7 +304,6 @@ func TestEraseProfilePseudonymisesStaffingExtensionsAndFeedback(t *testing.T) {
 func TestEndedMissionsAreNotCancellable(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant)
 	if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
 		t.Fatal(err)
@@ -323,7 +314,6 @@ func TestEndedMissionsAreNotCancellable(t *testing.T) {
 	wantFault(t, errOf(f.app.CancelMission(ctx, acme, m.ID)), fault.KindFailedPrecondition, domain.ReasonMissionNotCancellable)
 
 	// Cancelling a staffed mission withdraws its pending extension.
-	f.profiles.own("p2", "cons-2")
 	other, _ := f.staffed(t, acme, "2027-05-01", "p2", consultant2)
 	if _, err := f.app.RequestExtension(ctx, acme, other.ID, "2027-12-31", ""); err != nil {
 		t.Fatal(err)

@@ -36,8 +36,6 @@ func (f *testbed) wantNoTraces(t *testing.T, missionID string, events, trail int
 func TestOfferTermsSummaryAndWhoSeesWhat(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		f.profiles.own("p1", "cons-1")
-		f.profiles.own("p2", "cons-2")
 		m := f.shortlisted(t, acme, "2027-04-01", "p1", "p2") // budget 1200
 		events, trail := f.traces(t, m.ID)
 
@@ -163,7 +161,6 @@ func sameSummary(a, b domain.MissionSummary) bool {
 func TestCounterThenAcceptCounter(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m := f.shortlisted(t, acme, "2027-04-01", "p1")
 	o, err := f.app.MakeOfferWithTerms(ctx, acme, m.ID, "p1", 1100, "Welcome")
 	if err != nil {
@@ -235,8 +232,6 @@ func TestCounterThenAcceptCounter(t *testing.T) {
 func TestWithdrawOffer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
-	f.profiles.own("p2", "cons-2")
 	m := f.shortlisted(t, acme, "2027-04-01", "p1", "p2")
 	o := f.offer(t, acme, m.ID, "p1")
 	if _, err := f.app.CounterOffer(ctx, consultant, o.ID, 1150, ""); err != nil {
@@ -272,7 +267,6 @@ func TestWithdrawOffer(t *testing.T) {
 func TestCounteredOfferExpires(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m := f.shortlisted(t, acme, "2027-04-01", "p1")
 	o := f.offer(t, acme, m.ID, "p1")
 	countered, err := f.app.CounterOffer(ctx, consultant, o.ID, 1150, "")
@@ -294,7 +288,6 @@ func TestCounteredOfferExpires(t *testing.T) {
 func TestUpdateMission(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.profiles.own("p1", "cons-1")
 	m := f.shortlisted(t, acme, "2027-04-01", "p1")
 	events, trail := f.traces(t, m.ID)
 	patch := missionrules.RequestInput{Request: missionrules.Request{Title: "  AI governance, now  ", MaxDailyRateEUR: 1400,
