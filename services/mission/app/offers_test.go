@@ -64,6 +64,13 @@ func (f *testbed) offer(t *testing.T, firm identity.Caller, missionID, profileID
 	return o
 }
 
+// offered shortlists candidates on a mission of firm starting on start and offers it to the first.
+func (f *testbed) offered(t *testing.T, firm identity.Caller, start string, candidates ...string) (domain.Mission, domain.Offer) {
+	t.Helper()
+	m := f.shortlisted(t, firm, start, candidates...)
+	return m, f.offer(t, firm, m.ID, candidates[0])
+}
+
 func (f *testbed) mission(t *testing.T, id string) domain.Mission {
 	t.Helper()
 	m, err := f.app.GetMission(context.Background(), operator, id)
@@ -266,8 +273,7 @@ func TestListOffers(t *testing.T) {
 func TestAcceptOffer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	m := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
-	o := f.offer(t, firm1, m.ID, "p1")
+	m, o := f.offered(t, firm1, "2027-04-01", "p1", "p2")
 
 	// Only the consultant offered may answer; to anyone else the offer does not exist.
 	for _, c := range []identity.Caller{consultant2, firm1, operator, {AccountID: "cons-1", Role: identity.RoleFirm}} {
@@ -342,8 +348,7 @@ func TestAcceptOfferRefusesAnOverlappingBooking(t *testing.T) {
 func TestDeclineOffer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	m := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
-	o := f.offer(t, firm1, m.ID, "p1")
+	m, o := f.offered(t, firm1, "2027-04-01", "p1", "p2")
 
 	for _, reason := range []string{"", "   ", strings.Repeat("x", 1001)} {
 		fe := wantFault(t, errOf(f.app.DeclineOffer(ctx, consultant, o.ID, reason)), fault.KindInvalid, fault.ReasonInvalidArgument)
@@ -454,8 +459,7 @@ func TestExpireOffersInBatches(t *testing.T) {
 func TestCancelWithdrawsThePendingOffer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	m := f.shortlisted(t, firm1, "2027-04-01", "p1")
-	o := f.offer(t, firm1, m.ID, "p1")
+	m, o := f.offered(t, firm1, "2027-04-01", "p1")
 	if _, err := f.app.CancelMission(ctx, operator, m.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -487,8 +491,7 @@ func TestCancelWithdrawsThePendingOffer(t *testing.T) {
 func TestNewShortlistWhileOffered(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	m := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
-	o := f.offer(t, firm1, m.ID, "p1")
+	m, o := f.offered(t, firm1, "2027-04-01", "p1", "p2")
 	out, err := f.app.ApplyShortlist(ctx, shortlistEvent("ev-offered"), shortlist(m.ID, 2, "p3", "p1"))
 	if err != nil || !out.Applied || out.Status != domain.StatusOffered {
 		t.Fatalf("%+v %v", out, err)

@@ -185,8 +185,7 @@ func TestConcurrentWithdrawalAndAcceptanceDecideOnce(t *testing.T) {
 func withdrawalRace(t *testing.T, countered bool) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		m := f.shortlisted(t, acme, "2027-04-01", "p1")
-		o := f.offer(t, acme, m.ID, "p1")
+		m, o := f.offered(t, acme, "2027-04-01", "p1")
 		accept := func() error { _, err := f.app.AcceptOffer(ctx, consultant, o.ID); return err }
 		if countered {
 			if _, err := f.app.CounterOffer(ctx, consultant, o.ID, 1150, ""); err != nil {

@@ -18,12 +18,26 @@ import (
 // c accept: the mission is staffed.
 func (f *testbed) staffed(t *testing.T, firm identity.Caller, start, profile string, c identity.Caller) (domain.Mission, domain.Offer) {
 	t.Helper()
-	m := f.shortlisted(t, firm, start, profile)
-	o := f.offer(t, firm, m.ID, profile)
+	m, o := f.offered(t, firm, start, profile)
 	if _, err := f.app.AcceptOffer(context.Background(), c, o.ID); err != nil {
 		t.Fatal(err)
 	}
 	return f.mission(t, m.ID), o
+}
+
+// endedEarly is a mission of acme staffed from 2027-04-01 (p1, consultant) whose firm asked for
+// an extension to 2027-12-31, then ended it on 2027-06-30.
+func (f *testbed) endedEarly(t *testing.T) domain.Mission {
+	t.Helper()
+	ctx := context.Background()
+	m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant)
+	if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.EndMission(ctx, acme, m.ID, "2027-06-30", "Done"); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // bookingEnd reads an offer's end date (the booking) from the store.
@@ -263,13 +277,7 @@ func TestFeedback(t *testing.T) {
 func TestEraseProfilePseudonymisesStaffingExtensionsAndFeedback(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
-		m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant)
-		if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.app.EndMission(ctx, acme, m.ID, "2027-06-30", "Done"); err != nil {
-			t.Fatal(err)
-		}
+		m := f.endedEarly(t)
 		if _, err := f.app.GiveFeedback(ctx, acme, m.ID, 5, "", true); err != nil {
 			t.Fatal(err)
 		}
@@ -304,13 +312,7 @@ func TestEraseProfilePseudonymisesStaffingExtensionsAndFeedback(t *testing.T) {
 func TestEndedMissionsAreNotCancellable(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant)
-	if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.app.EndMission(ctx, acme, m.ID, "2027-06-30", "Done"); err != nil {
-		t.Fatal(err)
-	}
+	m := f.endedEarly(t)
 	wantFault(t, errOf(f.app.CancelMission(ctx, acme, m.ID)), fault.KindFailedPrecondition, domain.ReasonMissionNotCancellable)
 
 	// Cancelling a staffed mission withdraws its pending extension.

@@ -232,8 +232,7 @@ func TestCounterThenAcceptCounter(t *testing.T) {
 func TestWithdrawOffer(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	m := f.shortlisted(t, acme, "2027-04-01", "p1", "p2")
-	o := f.offer(t, acme, m.ID, "p1")
+	m, o := f.offered(t, acme, "2027-04-01", "p1", "p2")
 	if _, err := f.app.CounterOffer(ctx, consultant, o.ID, 1150, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -267,8 +266,7 @@ func TestWithdrawOffer(t *testing.T) {
 func TestCounteredOfferExpires(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	m := f.shortlisted(t, acme, "2027-04-01", "p1")
-	o := f.offer(t, acme, m.ID, "p1")
+	m, o := f.offered(t, acme, "2027-04-01", "p1")
 	countered, err := f.app.CounterOffer(ctx, consultant, o.ID, 1150, "")
 	if err != nil {
 		t.Fatal(err)
