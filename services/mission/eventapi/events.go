@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
@@ -15,49 +17,50 @@ import (
 // EncodeEvent turns a domain event into its published form. Every event's aggregate is its
 // mission.
 func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
+	missionID, msg, err := message(ev)
+	if err != nil {
+		return eventbus.Event{}, err
+	}
+	return eventbus.NewEvent(eventbus.ProducerMission, missionID, msg, now)
+}
+
+// message is the message a domain event is published as, and the id of its mission.
+func message(ev domain.Event) (string, proto.Message, error) {
 	switch e := ev.(type) {
 	case domain.MissionSubmitted:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Mission.ID,
-			&missionv1.MissionSubmitted{Mission: grpcapi.Mission(e.Mission)}, now)
+		return e.Mission.ID, &missionv1.MissionSubmitted{Mission: grpcapi.Mission(e.Mission)}, nil
 	case domain.MissionCancelled:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.MissionID,
-			&missionv1.MissionCancelled{MissionId: e.MissionID, FirmId: e.FirmID}, now)
+		return e.MissionID, &missionv1.MissionCancelled{MissionId: e.MissionID, FirmId: e.FirmID}, nil
 	case domain.MissionUpdated:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.MissionID,
-			&missionv1.MissionUpdated{MissionId: e.MissionID, Status: grpcapi.Status(e.Status)}, now)
-	case domain.OfferMade:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferMade{Offer: offer(e.Offer)}, now)
-	case domain.OfferAccepted:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferAccepted{Offer: offer(e.Offer)}, now)
-	case domain.OfferDeclined:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferDeclined{Offer: offer(e.Offer)}, now)
-	case domain.OfferExpired:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferExpired{Offer: offer(e.Offer)}, now)
-	case domain.OfferCountered:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferCountered{Offer: offer(e.Offer)}, now)
-	case domain.OfferWithdrawn:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Offer.MissionID, &missionv1.OfferWithdrawn{Offer: offer(e.Offer)}, now)
+		return e.MissionID, &missionv1.MissionUpdated{MissionId: e.MissionID, Status: grpcapi.Status(e.Status)}, nil
 	case domain.MissionEdited:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Mission.ID,
-			&missionv1.MissionEdited{Mission: grpcapi.Mission(e.Mission), ChangedFields: e.ChangedFields}, now)
+		return e.Mission.ID, &missionv1.MissionEdited{Mission: grpcapi.Mission(e.Mission), ChangedFields: e.ChangedFields}, nil
+	case domain.OfferMade:
+		return e.Offer.MissionID, &missionv1.OfferMade{Offer: offer(e.Offer)}, nil
+	case domain.OfferAccepted:
+		return e.Offer.MissionID, &missionv1.OfferAccepted{Offer: offer(e.Offer)}, nil
+	case domain.OfferDeclined:
+		return e.Offer.MissionID, &missionv1.OfferDeclined{Offer: offer(e.Offer)}, nil
+	case domain.OfferExpired:
+		return e.Offer.MissionID, &missionv1.OfferExpired{Offer: offer(e.Offer)}, nil
+	case domain.OfferCountered:
+		return e.Offer.MissionID, &missionv1.OfferCountered{Offer: offer(e.Offer)}, nil
+	case domain.OfferWithdrawn:
+		return e.Offer.MissionID, &missionv1.OfferWithdrawn{Offer: offer(e.Offer)}, nil
 	case domain.StaffingDatesChanged:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.MissionID, &missionv1.StaffingDatesChanged{
-			MissionId: e.MissionID, ProfileId: e.ProfileID, StartDate: dates.Format(e.Start), EndDate: dates.Format(e.End)}, now)
+		return e.MissionID, &missionv1.StaffingDatesChanged{MissionId: e.MissionID, ProfileId: e.ProfileID,
+			StartDate: dates.Format(e.Start), EndDate: dates.Format(e.End)}, nil
 	case domain.ExtensionRequested:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Extension.MissionID,
-			&missionv1.ExtensionRequested{Extension: extension(e.Extension)}, now)
+		return e.Extension.MissionID, &missionv1.ExtensionRequested{Extension: extension(e.Extension)}, nil
 	case domain.ExtensionAccepted:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Extension.MissionID,
-			&missionv1.ExtensionAccepted{Extension: extension(e.Extension)}, now)
+		return e.Extension.MissionID, &missionv1.ExtensionAccepted{Extension: extension(e.Extension)}, nil
 	case domain.ExtensionDeclined:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.Extension.MissionID,
-			&missionv1.ExtensionDeclined{Extension: extension(e.Extension)}, now)
+		return e.Extension.MissionID, &missionv1.ExtensionDeclined{Extension: extension(e.Extension)}, nil
 	case domain.FeedbackGiven:
-		return eventbus.NewEvent(eventbus.ProducerMission, e.MissionID, &missionv1.FeedbackGiven{
-			MissionId: e.MissionID, ProfileId: e.ProfileID, AuthorRole: e.AuthorRole, Rating: int32(e.Rating),
-			WouldStaffAgain: e.WouldStaffAgain}, now)
+		return e.MissionID, &missionv1.FeedbackGiven{MissionId: e.MissionID, ProfileId: e.ProfileID, AuthorRole: e.AuthorRole,
+			Rating: int32(e.Rating), WouldStaffAgain: e.WouldStaffAgain}, nil
 	}
-	return eventbus.Event{}, fmt.Errorf("unknown mission event %T", ev)
+	return "", nil, fmt.Errorf("unknown mission event %T", ev)
 }
 
 // offer is an offer as events carry it: never the decline reason nor the firm's contact email,
