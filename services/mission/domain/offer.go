@@ -139,6 +139,15 @@ func (o Offer) checkAnswerable(now time.Time) error {
 
 func (o *Offer) withdraw() { o.Status = OfferStatusWithdrawn }
 
+// decline records the consultant's no at now. It returns the offer as published: without the
+// reason, which stays in the mission service.
+func (o *Offer) decline(reason string, now time.Time) (published Offer) {
+	o.Status, o.AnsweredAt, o.DeclineReason = OfferStatusDeclined, now, reason
+	published = *o
+	published.DeclineReason = ""
+	return published
+}
+
 // AcceptOffer is the consultant's yes: the offer is accepted and its mission m staffed. bookings
 // are the offers the consultant already accepted for missions still staffed; none may overlap
 // the mission window. Refused, nothing changes.
@@ -201,11 +210,7 @@ func DeclineOffer(o *Offer, m *Mission, reason string, by Actor, now time.Time) 
 		return Outcome{}, err
 	}
 	now = now.UTC()
-	o.Status = OfferStatusDeclined
-	o.AnsweredAt = now
-	o.DeclineReason = reason
-	published := *o
-	published.DeclineReason = ""
+	published := o.decline(reason, now)
 	out := Outcome{
 		Events: []Event{OfferDeclined{Offer: published}},
 		Decisions: []Decision{{MissionID: m.ID, At: now, Kind: DecisionOfferDeclined, Actor: by,

@@ -133,11 +133,7 @@ func DeclineExtension(e *Extension, m *Mission, reason string, by Actor, now tim
 		return Outcome{}, err
 	}
 	now = now.UTC()
-	e.Status = ExtensionStatusDeclined
-	e.AnsweredAt = now
-	e.DeclineReason = reason
-	published := *e
-	published.DeclineReason = ""
+	published := e.decline(reason, now)
 	return Outcome{
 		Events: []Event{ExtensionDeclined{Extension: published}},
 		Decisions: []Decision{{MissionID: m.ID, At: now, Kind: DecisionExtensionDeclined, Actor: by,
@@ -147,6 +143,15 @@ func DeclineExtension(e *Extension, m *Mission, reason string, by Actor, now tim
 
 // WithdrawExtension takes back a pending extension when its mission is cancelled.
 func WithdrawExtension(e *Extension, now time.Time) { e.withdrawExtension(now.UTC()) }
+
+// decline records the consultant's no at now. It returns the extension as published: without
+// the reason, which stays in the mission service.
+func (e *Extension) decline(reason string, now time.Time) (published Extension) {
+	e.Status, e.AnsweredAt, e.DeclineReason = ExtensionStatusDeclined, now, reason
+	published = *e
+	published.DeclineReason = ""
+	return published
+}
 
 // withdrawExtension takes back a pending extension when the mission ends.
 func (e *Extension) withdrawExtension(now time.Time) {
