@@ -39,9 +39,9 @@ func (a *Application) CancelMission(ctx context.Context, caller identity.Caller,
 		}
 		if ext != nil {
 			domain.WithdrawExtension(ext, now)
-		}
-		if err := saveExtension(ctx, tx, ext); err != nil {
-			return domain.Mission{}, err
+			if err := tx.SaveExtension(ctx, *ext); err != nil {
+				return domain.Mission{}, err
+			}
 		}
 		if hasPending {
 			if err := tx.SaveOffer(ctx, pending); err != nil {
