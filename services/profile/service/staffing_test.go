@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 )
@@ -43,7 +45,12 @@ func TestStaffingDatesMoveTheBookingAndTheFirmSeesTheEmail(t *testing.T) {
 		t.Helper()
 		_, seq := h.publishMission(t, "m-1", &missionv1.StaffingDatesChanged{MissionId: "m-1", ProfileId: id, StartDate: day(-200), EndDate: end})
 		h.waitHandled(t, seq)
-		events := h.streamEvents(t, "PROFILE")
+		// The relay publishes the ProfileUpdated after the handler's commit: wait for it.
+		var events []eventbustest.Published
+		eventually(t, fmt.Sprintf("%d events on PROFILE", wantEvents), func() bool {
+			events = h.streamEvents(t, "PROFILE")
+			return len(events) >= wantEvents
+		})
 		if len(events) != wantEvents {
 			t.Fatalf("%d events on PROFILE (%s), want %d", len(events), eventTypes(events), wantEvents)
 		}
