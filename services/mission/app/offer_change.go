@@ -5,7 +5,6 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
-	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
@@ -82,55 +81,4 @@ func answers(caller identity.Caller, o domain.Offer) bool {
 // owns tells whether the caller is the firm that made the offer.
 func owns(caller identity.Caller, o domain.Offer) bool {
 	return caller.Role == identity.RoleFirm && caller.AccountID == o.FirmID
-}
-
-// CounterOffer is the offered consultant's counter-proposal: once per offer, while it is
-// pending; the firm then accepts the counter or withdraws. Firms and operators may never
-// counter; another consultant is told the offer does not exist.
-func (a *Application) CounterOffer(ctx context.Context, caller identity.Caller, id string, rate int, message string) (domain.Offer, error) {
-	if caller.Role != identity.RoleConsultant {
-		return domain.Offer{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the consultant offered counters an offer")
-	}
-	message, err := missionrules.CheckCounter(id, rate, message)
-	if err != nil {
-		return domain.Offer{}, err
-	}
-	return a.answer(ctx, caller, id, false, func(_ context.Context, _ Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error) {
-		return domain.CounterOffer(o, m, rate, message, actorOf(caller), a.now(), a.cfg.OfferTTL)
-	})
-}
-
-// AcceptCounter is the firm's yes to a counter: the mission is staffed at the counter rate,
-// decided exactly as an acceptance is (the consultant locked, then the mission; an overlapping
-// booking refuses it). Consultants and operators may never; another firm is told the offer
-// does not exist.
-func (a *Application) AcceptCounter(ctx context.Context, caller identity.Caller, id string) (domain.Offer, error) {
-	if caller.Role != identity.RoleFirm {
-		return domain.Offer{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm accepts a counter")
-	}
-	if err := missionrules.CheckOfferID(id); err != nil {
-		return domain.Offer{}, err
-	}
-	return a.decideOffer(ctx, caller, id, owns, true, func(ctx context.Context, tx Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error) {
-		bookings, err := tx.Bookings(ctx, o.ConsultantID)
-		if err != nil {
-			return domain.Outcome{}, err
-		}
-		return domain.AcceptCounter(o, m, bookings, actorOf(caller), a.now())
-	})
-}
-
-// WithdrawOffer is the firm taking back its pending or countered offer: the mission is
-// SHORTLISTED again, offerable to another candidate. Consultants and operators may never;
-// another firm is told the offer does not exist.
-func (a *Application) WithdrawOffer(ctx context.Context, caller identity.Caller, id string) (domain.Offer, error) {
-	if caller.Role != identity.RoleFirm {
-		return domain.Offer{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm withdraws an offer")
-	}
-	if err := missionrules.CheckOfferID(id); err != nil {
-		return domain.Offer{}, err
-	}
-	return a.decideOffer(ctx, caller, id, owns, false, func(_ context.Context, _ Tx, o *domain.Offer, m *domain.Mission) (domain.Outcome, error) {
-		return domain.FirmWithdrawOffer(o, m, actorOf(caller), a.now())
-	})
 }
