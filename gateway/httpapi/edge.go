@@ -44,6 +44,7 @@ var allowedRoles = map[string][]identity.Role{
 	matchingv1.MatchingService_ExplainCandidate_FullMethodName:   roles(firm, operator),
 	matchingv1.MatchingService_CreateStaffingPlan_FullMethodName: operator,
 	matchingv1.MatchingService_GetStaffingPlan_FullMethodName:    operator,
+	matchingv1.MatchingService_GetExposureReport_FullMethodName:  operator,
 	missionv1.MissionService_MakeOffer_FullMethodName:            firm,
 	missionv1.MissionService_ListOffers_FullMethodName:           roles(consultant, operator, firm),
 	missionv1.MissionService_AcceptOffer_FullMethodName:          consultant,

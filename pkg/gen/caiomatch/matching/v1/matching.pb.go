@@ -328,6 +328,8 @@ type GetShortlistResponse struct {
 	ProposedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=proposed_at,json=proposedAt,proto3" json:"proposed_at,omitempty"`
 	// eligible_count is how many consultants passed every hard rule.
 	EligibleCount int32 `protobuf:"varint,7,opt,name=eligible_count,json=eligibleCount,proto3" json:"eligible_count,omitempty"`
+	// diagnostics say why the pool is what it is and what would widen it; never about anyone.
+	Diagnostics   *Diagnostics `protobuf:"bytes,8,opt,name=diagnostics,proto3" json:"diagnostics,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -411,6 +413,203 @@ func (x *GetShortlistResponse) GetEligibleCount() int32 {
 	return 0
 }
 
+func (x *GetShortlistResponse) GetDiagnostics() *Diagnostics {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+// Diagnostics explain a shortlist's pool in counts only: no consultant is identifiable.
+type Diagnostics struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EligibleCount int32                  `protobuf:"varint,1,opt,name=eligible_count,json=eligibleCount,proto3" json:"eligible_count,omitempty"`
+	// excluded_by_rule counts, per hard rule, the consultants it excludes (one consultant may be
+	// counted under several rules).
+	ExcludedByRule []*RuleCount `protobuf:"bytes,2,rep,name=excluded_by_rule,json=excludedByRule,proto3" json:"excluded_by_rule,omitempty"`
+	// held_by_exposure_cap counts the eligible consultants who would have ranked inside the
+	// shortlist but sit on too many other open shortlists.
+	HeldByExposureCap int32 `protobuf:"varint,3,opt,name=held_by_exposure_cap,json=heldByExposureCap,proto3" json:"held_by_exposure_cap,omitempty"`
+	// widen lists single changes to the mission with how many more consultants each makes
+	// eligible, most useful first.
+	Widen         []*Widening `protobuf:"bytes,4,rep,name=widen,proto3" json:"widen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Diagnostics) Reset() {
+	*x = Diagnostics{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Diagnostics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Diagnostics) ProtoMessage() {}
+
+func (x *Diagnostics) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Diagnostics.ProtoReflect.Descriptor instead.
+func (*Diagnostics) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Diagnostics) GetEligibleCount() int32 {
+	if x != nil {
+		return x.EligibleCount
+	}
+	return 0
+}
+
+func (x *Diagnostics) GetExcludedByRule() []*RuleCount {
+	if x != nil {
+		return x.ExcludedByRule
+	}
+	return nil
+}
+
+func (x *Diagnostics) GetHeldByExposureCap() int32 {
+	if x != nil {
+		return x.HeldByExposureCap
+	}
+	return 0
+}
+
+func (x *Diagnostics) GetWiden() []*Widening {
+	if x != nil {
+		return x.Widen
+	}
+	return nil
+}
+
+type RuleCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rule          string                 `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	Count         int32                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuleCount) Reset() {
+	*x = RuleCount{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleCount) ProtoMessage() {}
+
+func (x *RuleCount) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleCount.ProtoReflect.Descriptor instead.
+func (*RuleCount) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RuleCount) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *RuleCount) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// Widening is one change to the mission: field is a mission field's JSON name; value its new
+// value ("1800", "2027-03-15", "WORK_MODE_REMOTE", "-mlops" to drop a required skill, "+en" to
+// accept a language).
+type Widening struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	Field              string                 `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	Value              string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	AdditionalEligible int32                  `protobuf:"varint,3,opt,name=additional_eligible,json=additionalEligible,proto3" json:"additional_eligible,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Widening) Reset() {
+	*x = Widening{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Widening) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Widening) ProtoMessage() {}
+
+func (x *Widening) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Widening.ProtoReflect.Descriptor instead.
+func (*Widening) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Widening) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *Widening) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *Widening) GetAdditionalEligible() int32 {
+	if x != nil {
+		return x.AdditionalEligible
+	}
+	return 0
+}
+
 type CheckProfileVisibilityRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ProfileId     string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
@@ -421,7 +620,7 @@ type CheckProfileVisibilityRequest struct {
 
 func (x *CheckProfileVisibilityRequest) Reset() {
 	*x = CheckProfileVisibilityRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -433,7 +632,7 @@ func (x *CheckProfileVisibilityRequest) String() string {
 func (*CheckProfileVisibilityRequest) ProtoMessage() {}
 
 func (x *CheckProfileVisibilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -446,7 +645,7 @@ func (x *CheckProfileVisibilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckProfileVisibilityRequest.ProtoReflect.Descriptor instead.
 func (*CheckProfileVisibilityRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{5}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CheckProfileVisibilityRequest) GetProfileId() string {
@@ -472,7 +671,7 @@ type CheckProfileVisibilityResponse struct {
 
 func (x *CheckProfileVisibilityResponse) Reset() {
 	*x = CheckProfileVisibilityResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -484,7 +683,7 @@ func (x *CheckProfileVisibilityResponse) String() string {
 func (*CheckProfileVisibilityResponse) ProtoMessage() {}
 
 func (x *CheckProfileVisibilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -497,7 +696,7 @@ func (x *CheckProfileVisibilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckProfileVisibilityResponse.ProtoReflect.Descriptor instead.
 func (*CheckProfileVisibilityResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{6}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CheckProfileVisibilityResponse) GetVisible() bool {
@@ -523,7 +722,7 @@ type ShortlistProposed struct {
 
 func (x *ShortlistProposed) Reset() {
 	*x = ShortlistProposed{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -535,7 +734,7 @@ func (x *ShortlistProposed) String() string {
 func (*ShortlistProposed) ProtoMessage() {}
 
 func (x *ShortlistProposed) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -548,7 +747,7 @@ func (x *ShortlistProposed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShortlistProposed.ProtoReflect.Descriptor instead.
 func (*ShortlistProposed) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{7}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ShortlistProposed) GetMissionId() string {
@@ -612,7 +811,7 @@ type FailedRule struct {
 
 func (x *FailedRule) Reset() {
 	*x = FailedRule{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +823,7 @@ func (x *FailedRule) String() string {
 func (*FailedRule) ProtoMessage() {}
 
 func (x *FailedRule) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +836,7 @@ func (x *FailedRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailedRule.ProtoReflect.Descriptor instead.
 func (*FailedRule) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{8}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *FailedRule) GetRule() string {
@@ -664,7 +863,7 @@ type ExplainCandidateRequest struct {
 
 func (x *ExplainCandidateRequest) Reset() {
 	*x = ExplainCandidateRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -676,7 +875,7 @@ func (x *ExplainCandidateRequest) String() string {
 func (*ExplainCandidateRequest) ProtoMessage() {}
 
 func (x *ExplainCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -689,7 +888,7 @@ func (x *ExplainCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainCandidateRequest.ProtoReflect.Descriptor instead.
 func (*ExplainCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{9}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ExplainCandidateRequest) GetMissionId() string {
@@ -738,7 +937,7 @@ type ExplainCandidateResponse struct {
 
 func (x *ExplainCandidateResponse) Reset() {
 	*x = ExplainCandidateResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +949,7 @@ func (x *ExplainCandidateResponse) String() string {
 func (*ExplainCandidateResponse) ProtoMessage() {}
 
 func (x *ExplainCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +962,7 @@ func (x *ExplainCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainCandidateResponse.ProtoReflect.Descriptor instead.
 func (*ExplainCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{10}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ExplainCandidateResponse) GetMissionId() string {
@@ -881,7 +1080,7 @@ type CreateStaffingPlanRequest struct {
 
 func (x *CreateStaffingPlanRequest) Reset() {
 	*x = CreateStaffingPlanRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -893,7 +1092,7 @@ func (x *CreateStaffingPlanRequest) String() string {
 func (*CreateStaffingPlanRequest) ProtoMessage() {}
 
 func (x *CreateStaffingPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +1105,7 @@ func (x *CreateStaffingPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStaffingPlanRequest.ProtoReflect.Descriptor instead.
 func (*CreateStaffingPlanRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{11}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateStaffingPlanRequest) GetMissionIds() []string {
@@ -925,7 +1124,7 @@ type CreateStaffingPlanResponse struct {
 
 func (x *CreateStaffingPlanResponse) Reset() {
 	*x = CreateStaffingPlanResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1136,7 @@ func (x *CreateStaffingPlanResponse) String() string {
 func (*CreateStaffingPlanResponse) ProtoMessage() {}
 
 func (x *CreateStaffingPlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1149,7 @@ func (x *CreateStaffingPlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStaffingPlanResponse.ProtoReflect.Descriptor instead.
 func (*CreateStaffingPlanResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{12}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateStaffingPlanResponse) GetPlan() *StaffingPlan {
@@ -969,7 +1168,7 @@ type GetStaffingPlanRequest struct {
 
 func (x *GetStaffingPlanRequest) Reset() {
 	*x = GetStaffingPlanRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -981,7 +1180,7 @@ func (x *GetStaffingPlanRequest) String() string {
 func (*GetStaffingPlanRequest) ProtoMessage() {}
 
 func (x *GetStaffingPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -994,7 +1193,7 @@ func (x *GetStaffingPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStaffingPlanRequest.ProtoReflect.Descriptor instead.
 func (*GetStaffingPlanRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{13}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetStaffingPlanRequest) GetId() string {
@@ -1013,7 +1212,7 @@ type GetStaffingPlanResponse struct {
 
 func (x *GetStaffingPlanResponse) Reset() {
 	*x = GetStaffingPlanResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1025,7 +1224,7 @@ func (x *GetStaffingPlanResponse) String() string {
 func (*GetStaffingPlanResponse) ProtoMessage() {}
 
 func (x *GetStaffingPlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1038,7 +1237,7 @@ func (x *GetStaffingPlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStaffingPlanResponse.ProtoReflect.Descriptor instead.
 func (*GetStaffingPlanResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{14}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetStaffingPlanResponse) GetPlan() *StaffingPlan {
@@ -1058,7 +1257,7 @@ type StaffingAlternate struct {
 
 func (x *StaffingAlternate) Reset() {
 	*x = StaffingAlternate{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1070,7 +1269,7 @@ func (x *StaffingAlternate) String() string {
 func (*StaffingAlternate) ProtoMessage() {}
 
 func (x *StaffingAlternate) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1083,7 +1282,7 @@ func (x *StaffingAlternate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingAlternate.ProtoReflect.Descriptor instead.
 func (*StaffingAlternate) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{15}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *StaffingAlternate) GetProfileId() string {
@@ -1113,7 +1312,7 @@ type StaffingAssignment struct {
 
 func (x *StaffingAssignment) Reset() {
 	*x = StaffingAssignment{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1125,7 +1324,7 @@ func (x *StaffingAssignment) String() string {
 func (*StaffingAssignment) ProtoMessage() {}
 
 func (x *StaffingAssignment) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,7 +1337,7 @@ func (x *StaffingAssignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingAssignment.ProtoReflect.Descriptor instead.
 func (*StaffingAssignment) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{16}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *StaffingAssignment) GetMissionId() string {
@@ -1188,7 +1387,7 @@ type StaffingPlan struct {
 
 func (x *StaffingPlan) Reset() {
 	*x = StaffingPlan{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1200,7 +1399,7 @@ func (x *StaffingPlan) String() string {
 func (*StaffingPlan) ProtoMessage() {}
 
 func (x *StaffingPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1213,7 +1412,7 @@ func (x *StaffingPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingPlan.ProtoReflect.Descriptor instead.
 func (*StaffingPlan) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{17}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *StaffingPlan) GetId() string {
@@ -1279,6 +1478,200 @@ func (x *StaffingPlan) GetSolveMs() float64 {
 	return 0
 }
 
+type GetExposureReportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetExposureReportRequest) Reset() {
+	*x = GetExposureReportRequest{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetExposureReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetExposureReportRequest) ProtoMessage() {}
+
+func (x *GetExposureReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetExposureReportRequest.ProtoReflect.Descriptor instead.
+func (*GetExposureReportRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{21}
+}
+
+// ExposureFigures are the spread of proposals over a group of consultants.
+type ExposureFigures struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key is the group: "" for everyone, an ISO country code, or a seniority band ("0-9",
+	// "10-14", "15-19", "20+" years).
+	Key                     string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Consultants             int32  `protobuf:"varint,2,opt,name=consultants,proto3" json:"consultants,omitempty"`
+	EligibleAtLeastOnce     int32  `protobuf:"varint,3,opt,name=eligible_at_least_once,json=eligibleAtLeastOnce,proto3" json:"eligible_at_least_once,omitempty"`
+	ShortlistedAtLeastOnce  int32  `protobuf:"varint,4,opt,name=shortlisted_at_least_once,json=shortlistedAtLeastOnce,proto3" json:"shortlisted_at_least_once,omitempty"`
+	NeverShownWhileEligible int32  `protobuf:"varint,5,opt,name=never_shown_while_eligible,json=neverShownWhileEligible,proto3" json:"never_shown_while_eligible,omitempty"`
+	// gini of shortlist appearances over the consultants eligible at least once: 0 when
+	// everyone appears as often, towards 1 when a few take all.
+	Gini          float64 `protobuf:"fixed64,6,opt,name=gini,proto3" json:"gini,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExposureFigures) Reset() {
+	*x = ExposureFigures{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExposureFigures) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExposureFigures) ProtoMessage() {}
+
+func (x *ExposureFigures) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExposureFigures.ProtoReflect.Descriptor instead.
+func (*ExposureFigures) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ExposureFigures) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *ExposureFigures) GetConsultants() int32 {
+	if x != nil {
+		return x.Consultants
+	}
+	return 0
+}
+
+func (x *ExposureFigures) GetEligibleAtLeastOnce() int32 {
+	if x != nil {
+		return x.EligibleAtLeastOnce
+	}
+	return 0
+}
+
+func (x *ExposureFigures) GetShortlistedAtLeastOnce() int32 {
+	if x != nil {
+		return x.ShortlistedAtLeastOnce
+	}
+	return 0
+}
+
+func (x *ExposureFigures) GetNeverShownWhileEligible() int32 {
+	if x != nil {
+		return x.NeverShownWhileEligible
+	}
+	return 0
+}
+
+func (x *ExposureFigures) GetGini() float64 {
+	if x != nil {
+		return x.Gini
+	}
+	return 0
+}
+
+type GetExposureReportResponse struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Overall     *ExposureFigures       `protobuf:"bytes,1,opt,name=overall,proto3" json:"overall,omitempty"`
+	ByCountry   []*ExposureFigures     `protobuf:"bytes,2,rep,name=by_country,json=byCountry,proto3" json:"by_country,omitempty"`
+	BySeniority []*ExposureFigures     `protobuf:"bytes,3,rep,name=by_seniority,json=bySeniority,proto3" json:"by_seniority,omitempty"`
+	// open_missions is how many open missions the figures cover.
+	OpenMissions  int32 `protobuf:"varint,4,opt,name=open_missions,json=openMissions,proto3" json:"open_missions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetExposureReportResponse) Reset() {
+	*x = GetExposureReportResponse{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetExposureReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetExposureReportResponse) ProtoMessage() {}
+
+func (x *GetExposureReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetExposureReportResponse.ProtoReflect.Descriptor instead.
+func (*GetExposureReportResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetExposureReportResponse) GetOverall() *ExposureFigures {
+	if x != nil {
+		return x.Overall
+	}
+	return nil
+}
+
+func (x *GetExposureReportResponse) GetByCountry() []*ExposureFigures {
+	if x != nil {
+		return x.ByCountry
+	}
+	return nil
+}
+
+func (x *GetExposureReportResponse) GetBySeniority() []*ExposureFigures {
+	if x != nil {
+		return x.BySeniority
+	}
+	return nil
+}
+
+func (x *GetExposureReportResponse) GetOpenMissions() int32 {
+	if x != nil {
+		return x.OpenMissions
+	}
+	return 0
+}
+
 var File_caiomatch_matching_v1_matching_proto protoreflect.FileDescriptor
 
 const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
@@ -1303,7 +1696,7 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\vexplanation\x18\x04 \x01(\v2\".caiomatch.matching.v1.ExplanationR\vexplanation\"4\n" +
 	"\x13GetShortlistRequest\x12\x1d\n" +
 	"\n" +
-	"mission_id\x18\x01 \x01(\tR\tmissionId\"\xe0\x02\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\"\xa6\x03\n" +
 	"\x14GetShortlistResponse\x12\x1d\n" +
 	"\n" +
 	"mission_id\x18\x01 \x01(\tR\tmissionId\x12>\n" +
@@ -1315,7 +1708,20 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\brevision\x18\x05 \x01(\x03R\brevision\x12;\n" +
 	"\vproposed_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"proposedAt\x12%\n" +
-	"\x0eeligible_count\x18\a \x01(\x05R\religibleCount\"W\n" +
+	"\x0eeligible_count\x18\a \x01(\x05R\religibleCount\x12D\n" +
+	"\vdiagnostics\x18\b \x01(\v2\".caiomatch.matching.v1.DiagnosticsR\vdiagnostics\"\xe8\x01\n" +
+	"\vDiagnostics\x12%\n" +
+	"\x0eeligible_count\x18\x01 \x01(\x05R\religibleCount\x12J\n" +
+	"\x10excluded_by_rule\x18\x02 \x03(\v2 .caiomatch.matching.v1.RuleCountR\x0eexcludedByRule\x12/\n" +
+	"\x14held_by_exposure_cap\x18\x03 \x01(\x05R\x11heldByExposureCap\x125\n" +
+	"\x05widen\x18\x04 \x03(\v2\x1f.caiomatch.matching.v1.WideningR\x05widen\"5\n" +
+	"\tRuleCount\x12\x12\n" +
+	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"g\n" +
+	"\bWidening\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12/\n" +
+	"\x13additional_eligible\x18\x03 \x01(\x05R\x12additionalEligible\"W\n" +
 	"\x1dCheckProfileVisibilityRequest\x12\x1d\n" +
 	"\n" +
 	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x17\n" +
@@ -1397,18 +1803,33 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\vassignments\x18\x06 \x03(\v2).caiomatch.matching.v1.StaffingAssignmentR\vassignments\x122\n" +
 	"\x15unstaffed_mission_ids\x18\a \x03(\tR\x13unstaffedMissionIds\x12'\n" +
 	"\x0fcandidate_edges\x18\b \x01(\x03R\x0ecandidateEdges\x12\x19\n" +
-	"\bsolve_ms\x18\t \x01(\x01R\asolveMs*\x8c\x01\n" +
+	"\bsolve_ms\x18\t \x01(\x01R\asolveMs\"\x1a\n" +
+	"\x18GetExposureReportRequest\"\x86\x02\n" +
+	"\x0fExposureFigures\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12 \n" +
+	"\vconsultants\x18\x02 \x01(\x05R\vconsultants\x123\n" +
+	"\x16eligible_at_least_once\x18\x03 \x01(\x05R\x13eligibleAtLeastOnce\x129\n" +
+	"\x19shortlisted_at_least_once\x18\x04 \x01(\x05R\x16shortlistedAtLeastOnce\x12;\n" +
+	"\x1anever_shown_while_eligible\x18\x05 \x01(\x05R\x17neverShownWhileEligible\x12\x12\n" +
+	"\x04gini\x18\x06 \x01(\x01R\x04gini\"\x94\x02\n" +
+	"\x19GetExposureReportResponse\x12@\n" +
+	"\aoverall\x18\x01 \x01(\v2&.caiomatch.matching.v1.ExposureFiguresR\aoverall\x12E\n" +
+	"\n" +
+	"by_country\x18\x02 \x03(\v2&.caiomatch.matching.v1.ExposureFiguresR\tbyCountry\x12I\n" +
+	"\fby_seniority\x18\x03 \x03(\v2&.caiomatch.matching.v1.ExposureFiguresR\vbySeniority\x12#\n" +
+	"\ropen_missions\x18\x04 \x01(\x05R\fopenMissions*\x8c\x01\n" +
 	"\x0fShortlistStatus\x12 \n" +
 	"\x1cSHORTLIST_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SHORTLIST_STATUS_PENDING\x10\x01\x12\x1a\n" +
 	"\x16SHORTLIST_STATUS_READY\x10\x02\x12\x1d\n" +
-	"\x19SHORTLIST_STATUS_NO_MATCH\x10\x032\xe4\x04\n" +
+	"\x19SHORTLIST_STATUS_NO_MATCH\x10\x032\xdc\x05\n" +
 	"\x0fMatchingService\x12g\n" +
 	"\fGetShortlist\x12*.caiomatch.matching.v1.GetShortlistRequest\x1a+.caiomatch.matching.v1.GetShortlistResponse\x12\x85\x01\n" +
 	"\x16CheckProfileVisibility\x124.caiomatch.matching.v1.CheckProfileVisibilityRequest\x1a5.caiomatch.matching.v1.CheckProfileVisibilityResponse\x12s\n" +
 	"\x10ExplainCandidate\x12..caiomatch.matching.v1.ExplainCandidateRequest\x1a/.caiomatch.matching.v1.ExplainCandidateResponse\x12y\n" +
 	"\x12CreateStaffingPlan\x120.caiomatch.matching.v1.CreateStaffingPlanRequest\x1a1.caiomatch.matching.v1.CreateStaffingPlanResponse\x12p\n" +
-	"\x0fGetStaffingPlan\x12-.caiomatch.matching.v1.GetStaffingPlanRequest\x1a..caiomatch.matching.v1.GetStaffingPlanResponseBIZGgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1;matchingv1b\x06proto3"
+	"\x0fGetStaffingPlan\x12-.caiomatch.matching.v1.GetStaffingPlanRequest\x1a..caiomatch.matching.v1.GetStaffingPlanResponse\x12v\n" +
+	"\x11GetExposureReport\x12/.caiomatch.matching.v1.GetExposureReportRequest\x1a0.caiomatch.matching.v1.GetExposureReportResponseBIZGgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1;matchingv1b\x06proto3"
 
 var (
 	file_caiomatch_matching_v1_matching_proto_rawDescOnce sync.Once
@@ -1423,7 +1844,7 @@ func file_caiomatch_matching_v1_matching_proto_rawDescGZIP() []byte {
 }
 
 var file_caiomatch_matching_v1_matching_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(ShortlistStatus)(0),                   // 0: caiomatch.matching.v1.ShortlistStatus
 	(*ScoreComponent)(nil),                 // 1: caiomatch.matching.v1.ScoreComponent
@@ -1431,51 +1852,65 @@ var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(*Candidate)(nil),                      // 3: caiomatch.matching.v1.Candidate
 	(*GetShortlistRequest)(nil),            // 4: caiomatch.matching.v1.GetShortlistRequest
 	(*GetShortlistResponse)(nil),           // 5: caiomatch.matching.v1.GetShortlistResponse
-	(*CheckProfileVisibilityRequest)(nil),  // 6: caiomatch.matching.v1.CheckProfileVisibilityRequest
-	(*CheckProfileVisibilityResponse)(nil), // 7: caiomatch.matching.v1.CheckProfileVisibilityResponse
-	(*ShortlistProposed)(nil),              // 8: caiomatch.matching.v1.ShortlistProposed
-	(*FailedRule)(nil),                     // 9: caiomatch.matching.v1.FailedRule
-	(*ExplainCandidateRequest)(nil),        // 10: caiomatch.matching.v1.ExplainCandidateRequest
-	(*ExplainCandidateResponse)(nil),       // 11: caiomatch.matching.v1.ExplainCandidateResponse
-	(*CreateStaffingPlanRequest)(nil),      // 12: caiomatch.matching.v1.CreateStaffingPlanRequest
-	(*CreateStaffingPlanResponse)(nil),     // 13: caiomatch.matching.v1.CreateStaffingPlanResponse
-	(*GetStaffingPlanRequest)(nil),         // 14: caiomatch.matching.v1.GetStaffingPlanRequest
-	(*GetStaffingPlanResponse)(nil),        // 15: caiomatch.matching.v1.GetStaffingPlanResponse
-	(*StaffingAlternate)(nil),              // 16: caiomatch.matching.v1.StaffingAlternate
-	(*StaffingAssignment)(nil),             // 17: caiomatch.matching.v1.StaffingAssignment
-	(*StaffingPlan)(nil),                   // 18: caiomatch.matching.v1.StaffingPlan
-	(*timestamppb.Timestamp)(nil),          // 19: google.protobuf.Timestamp
+	(*Diagnostics)(nil),                    // 6: caiomatch.matching.v1.Diagnostics
+	(*RuleCount)(nil),                      // 7: caiomatch.matching.v1.RuleCount
+	(*Widening)(nil),                       // 8: caiomatch.matching.v1.Widening
+	(*CheckProfileVisibilityRequest)(nil),  // 9: caiomatch.matching.v1.CheckProfileVisibilityRequest
+	(*CheckProfileVisibilityResponse)(nil), // 10: caiomatch.matching.v1.CheckProfileVisibilityResponse
+	(*ShortlistProposed)(nil),              // 11: caiomatch.matching.v1.ShortlistProposed
+	(*FailedRule)(nil),                     // 12: caiomatch.matching.v1.FailedRule
+	(*ExplainCandidateRequest)(nil),        // 13: caiomatch.matching.v1.ExplainCandidateRequest
+	(*ExplainCandidateResponse)(nil),       // 14: caiomatch.matching.v1.ExplainCandidateResponse
+	(*CreateStaffingPlanRequest)(nil),      // 15: caiomatch.matching.v1.CreateStaffingPlanRequest
+	(*CreateStaffingPlanResponse)(nil),     // 16: caiomatch.matching.v1.CreateStaffingPlanResponse
+	(*GetStaffingPlanRequest)(nil),         // 17: caiomatch.matching.v1.GetStaffingPlanRequest
+	(*GetStaffingPlanResponse)(nil),        // 18: caiomatch.matching.v1.GetStaffingPlanResponse
+	(*StaffingAlternate)(nil),              // 19: caiomatch.matching.v1.StaffingAlternate
+	(*StaffingAssignment)(nil),             // 20: caiomatch.matching.v1.StaffingAssignment
+	(*StaffingPlan)(nil),                   // 21: caiomatch.matching.v1.StaffingPlan
+	(*GetExposureReportRequest)(nil),       // 22: caiomatch.matching.v1.GetExposureReportRequest
+	(*ExposureFigures)(nil),                // 23: caiomatch.matching.v1.ExposureFigures
+	(*GetExposureReportResponse)(nil),      // 24: caiomatch.matching.v1.GetExposureReportResponse
+	(*timestamppb.Timestamp)(nil),          // 25: google.protobuf.Timestamp
 }
 var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
 	1,  // 0: caiomatch.matching.v1.Explanation.components:type_name -> caiomatch.matching.v1.ScoreComponent
 	2,  // 1: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
 	0,  // 2: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
 	3,  // 3: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
-	19, // 4: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
-	3,  // 5: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
-	19, // 6: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
-	1,  // 7: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
-	9,  // 8: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
-	18, // 9: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
-	18, // 10: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
-	16, // 11: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
-	19, // 12: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
-	17, // 13: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
-	4,  // 14: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
-	6,  // 15: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
-	10, // 16: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
-	12, // 17: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
-	14, // 18: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
-	5,  // 19: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
-	7,  // 20: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
-	11, // 21: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
-	13, // 22: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
-	15, // 23: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
-	19, // [19:24] is the sub-list for method output_type
-	14, // [14:19] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	25, // 4: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
+	6,  // 5: caiomatch.matching.v1.GetShortlistResponse.diagnostics:type_name -> caiomatch.matching.v1.Diagnostics
+	7,  // 6: caiomatch.matching.v1.Diagnostics.excluded_by_rule:type_name -> caiomatch.matching.v1.RuleCount
+	8,  // 7: caiomatch.matching.v1.Diagnostics.widen:type_name -> caiomatch.matching.v1.Widening
+	3,  // 8: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
+	25, // 9: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
+	1,  // 10: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
+	12, // 11: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
+	21, // 12: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	21, // 13: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	19, // 14: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
+	25, // 15: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
+	20, // 16: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
+	23, // 17: caiomatch.matching.v1.GetExposureReportResponse.overall:type_name -> caiomatch.matching.v1.ExposureFigures
+	23, // 18: caiomatch.matching.v1.GetExposureReportResponse.by_country:type_name -> caiomatch.matching.v1.ExposureFigures
+	23, // 19: caiomatch.matching.v1.GetExposureReportResponse.by_seniority:type_name -> caiomatch.matching.v1.ExposureFigures
+	4,  // 20: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
+	9,  // 21: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
+	13, // 22: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
+	15, // 23: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
+	17, // 24: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
+	22, // 25: caiomatch.matching.v1.MatchingService.GetExposureReport:input_type -> caiomatch.matching.v1.GetExposureReportRequest
+	5,  // 26: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
+	10, // 27: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
+	14, // 28: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
+	16, // 29: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
+	18, // 30: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
+	24, // 31: caiomatch.matching.v1.MatchingService.GetExposureReport:output_type -> caiomatch.matching.v1.GetExposureReportResponse
+	26, // [26:32] is the sub-list for method output_type
+	20, // [20:26] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_matching_v1_matching_proto_init() }
@@ -1489,7 +1924,7 @@ func file_caiomatch_matching_v1_matching_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_matching_v1_matching_proto_rawDesc), len(file_caiomatch_matching_v1_matching_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   18,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

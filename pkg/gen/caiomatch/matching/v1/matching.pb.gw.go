@@ -195,6 +195,27 @@ func local_request_MatchingService_GetStaffingPlan_0(ctx context.Context, marsha
 	return msg, metadata, err
 }
 
+func request_MatchingService_GetExposureReport_0(ctx context.Context, marshaler runtime.Marshaler, client MatchingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetExposureReportRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetExposureReport(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_MatchingService_GetExposureReport_0(ctx context.Context, marshaler runtime.Marshaler, server MatchingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetExposureReportRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.GetExposureReport(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterMatchingServiceHandlerServer registers the http handlers for service MatchingService to "mux".
 // UnaryRPC     :call MatchingServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -280,6 +301,26 @@ func RegisterMatchingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 			return
 		}
 		forward_MatchingService_GetStaffingPlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_MatchingService_GetExposureReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/caiomatch.matching.v1.MatchingService/GetExposureReport", runtime.WithHTTPPathPattern("/v1/ops/exposure"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_MatchingService_GetExposureReport_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_GetExposureReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -389,6 +430,23 @@ func RegisterMatchingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_MatchingService_GetStaffingPlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_MatchingService_GetExposureReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/caiomatch.matching.v1.MatchingService/GetExposureReport", runtime.WithHTTPPathPattern("/v1/ops/exposure"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_MatchingService_GetExposureReport_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_GetExposureReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -397,6 +455,7 @@ var (
 	pattern_MatchingService_ExplainCandidate_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5}, []string{"v1", "missions", "mission_id", "candidates", "profile_id", "explanation"}, ""))
 	pattern_MatchingService_CreateStaffingPlan_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "staffing-plans"}, ""))
 	pattern_MatchingService_GetStaffingPlan_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "staffing-plans", "id"}, ""))
+	pattern_MatchingService_GetExposureReport_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ops", "exposure"}, ""))
 )
 
 var (
@@ -404,4 +463,5 @@ var (
 	forward_MatchingService_ExplainCandidate_0   = runtime.ForwardResponseMessage
 	forward_MatchingService_CreateStaffingPlan_0 = runtime.ForwardResponseMessage
 	forward_MatchingService_GetStaffingPlan_0    = runtime.ForwardResponseMessage
+	forward_MatchingService_GetExposureReport_0  = runtime.ForwardResponseMessage
 )

@@ -24,6 +24,7 @@ const (
 	MatchingService_ExplainCandidate_FullMethodName       = "/caiomatch.matching.v1.MatchingService/ExplainCandidate"
 	MatchingService_CreateStaffingPlan_FullMethodName     = "/caiomatch.matching.v1.MatchingService/CreateStaffingPlan"
 	MatchingService_GetStaffingPlan_FullMethodName        = "/caiomatch.matching.v1.MatchingService/GetStaffingPlan"
+	MatchingService_GetExposureReport_FullMethodName      = "/caiomatch.matching.v1.MatchingService/GetExposureReport"
 )
 
 // MatchingServiceClient is the client API for MatchingService service.
@@ -46,6 +47,8 @@ type MatchingServiceClient interface {
 	// possible, then the highest total score (operators). It sends no offer.
 	CreateStaffingPlan(ctx context.Context, in *CreateStaffingPlanRequest, opts ...grpc.CallOption) (*CreateStaffingPlanResponse, error)
 	GetStaffingPlan(ctx context.Context, in *GetStaffingPlanRequest, opts ...grpc.CallOption) (*GetStaffingPlanResponse, error)
+	// GetExposureReport tells operators how evenly proposals spread over the pool.
+	GetExposureReport(ctx context.Context, in *GetExposureReportRequest, opts ...grpc.CallOption) (*GetExposureReportResponse, error)
 }
 
 type matchingServiceClient struct {
@@ -106,6 +109,16 @@ func (c *matchingServiceClient) GetStaffingPlan(ctx context.Context, in *GetStaf
 	return out, nil
 }
 
+func (c *matchingServiceClient) GetExposureReport(ctx context.Context, in *GetExposureReportRequest, opts ...grpc.CallOption) (*GetExposureReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetExposureReportResponse)
+	err := c.cc.Invoke(ctx, MatchingService_GetExposureReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MatchingServiceServer is the server API for MatchingService service.
 // All implementations must embed UnimplementedMatchingServiceServer
 // for forward compatibility.
@@ -126,6 +139,8 @@ type MatchingServiceServer interface {
 	// possible, then the highest total score (operators). It sends no offer.
 	CreateStaffingPlan(context.Context, *CreateStaffingPlanRequest) (*CreateStaffingPlanResponse, error)
 	GetStaffingPlan(context.Context, *GetStaffingPlanRequest) (*GetStaffingPlanResponse, error)
+	// GetExposureReport tells operators how evenly proposals spread over the pool.
+	GetExposureReport(context.Context, *GetExposureReportRequest) (*GetExposureReportResponse, error)
 	mustEmbedUnimplementedMatchingServiceServer()
 }
 
@@ -150,6 +165,9 @@ func (UnimplementedMatchingServiceServer) CreateStaffingPlan(context.Context, *C
 }
 func (UnimplementedMatchingServiceServer) GetStaffingPlan(context.Context, *GetStaffingPlanRequest) (*GetStaffingPlanResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetStaffingPlan not implemented")
+}
+func (UnimplementedMatchingServiceServer) GetExposureReport(context.Context, *GetExposureReportRequest) (*GetExposureReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetExposureReport not implemented")
 }
 func (UnimplementedMatchingServiceServer) mustEmbedUnimplementedMatchingServiceServer() {}
 func (UnimplementedMatchingServiceServer) testEmbeddedByValue()                         {}
@@ -262,6 +280,24 @@ func _MatchingService_GetStaffingPlan_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MatchingService_GetExposureReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetExposureReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).GetExposureReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_GetExposureReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).GetExposureReport(ctx, req.(*GetExposureReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MatchingService_ServiceDesc is the grpc.ServiceDesc for MatchingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -288,6 +324,10 @@ var MatchingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetStaffingPlan",
 			Handler:    _MatchingService_GetStaffingPlan_Handler,
+		},
+		{
+			MethodName: "GetExposureReport",
+			Handler:    _MatchingService_GetExposureReport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
