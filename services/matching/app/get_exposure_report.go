@@ -47,4 +47,3 @@ func (a *Application) GetExposureReport(ctx context.Context, caller identity.Cal
 	}
 	return domain.NewExposureReport(consultants, len(open)), nil
 }
-
