@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
+	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
 // ShortlistView is a mission's current shortlist as its firm or an operator sees it. Shortlist
@@ -14,7 +16,19 @@ type ShortlistView struct {
 	MissionID string
 	Status    domain.ShortlistStatus
 	Shortlist domain.Shortlist
+	// Diagnostics are the mission's pool as things are now: exclusions per rule, consultants
+	// held by the exposure cap, widenings. Nil while PENDING and for a mission matching no
+	// longer holds open.
+	Diagnostics *domain.Diagnostics
 }
+
+// Bounds of the widenings a shortlist lists: a change that opens fewer than
+// DiagnosticsMinGain consultants is left out, so that it cannot point at one or two people,
+// and at most DiagnosticsMaxWidenings are listed.
+const (
+	DiagnosticsMinGain      = 3
+	DiagnosticsMaxWidenings = 10
+)
 
 // GetShortlist serves a mission's current shortlist to the firm that owns the mission and to
 // operators. A mission matching has not heard of yet (its events are in flight) is PENDING if
@@ -50,5 +64,28 @@ func (a *Application) GetShortlist(ctx context.Context, caller identity.Caller, 
 	if !ranked {
 		return pending, nil
 	}
-	return ShortlistView{MissionID: missionID, Status: s.Status(), Shortlist: s}, nil
+	d, err := a.shortlistDiagnostics(ctx, missionID)
+	if err != nil {
+		return ShortlistView{}, err
+	}
+	return ShortlistView{MissionID: missionID, Status: s.Status(), Shortlist: s, Diagnostics: d}, nil
+}
+
+// shortlistDiagnostics judges an open mission's current query now, with the open state this
+// replica holds (its current shortlist, exempt from the cap, and its exclusions) brought in
+// step with the other replicas first; nil for a mission that is not open.
+func (a *Application) shortlistDiagnostics(ctx context.Context, missionID string) (*domain.Diagnostics, error) {
+	a.mu.Lock()
+	err := a.refresh(ctx)
+	om, open := a.open[missionID]
+	var q index.Query
+	if err == nil && open {
+		q = a.query(a.settings(), om.mission, om.current, slices.Clone(om.excluded))
+	}
+	a.mu.Unlock()
+	if err != nil || !open {
+		return nil, err
+	}
+	d := a.index.Diagnostics(q, index.DiagnosticsOptions{MinGain: DiagnosticsMinGain, MaxWidenings: DiagnosticsMaxWidenings})
+	return &d, nil
 }

@@ -41,3 +41,21 @@ func StaffingPlan(p domain.StaffingPlan) *matchingv1.StaffingPlan {
 	}
 	return out
 }
+
+// Diagnostics writes a shortlist's diagnostics; nil stays nil.
+func Diagnostics(d *domain.Diagnostics) *matchingv1.Diagnostics {
+	if d == nil {
+		return nil
+	}
+	out := &matchingv1.Diagnostics{EligibleCount: int32(d.EligibleCount), HeldByExposureCap: int32(d.HeldByExposureCap),
+		ExcludedByRule: make([]*matchingv1.RuleCount, 0, len(d.ExcludedByRule)),
+		Widen:          make([]*matchingv1.Widening, 0, len(d.Widen))}
+	for _, r := range d.ExcludedByRule {
+		out.ExcludedByRule = append(out.ExcludedByRule, &matchingv1.RuleCount{Rule: string(r.Rule), Count: int32(r.Count)})
+	}
+	for _, w := range d.Widen {
+		out.Widen = append(out.Widen, &matchingv1.Widening{Field: w.Field, Value: w.Value,
+			AdditionalEligible: int32(w.AdditionalEligible)})
+	}
+	return out
+}

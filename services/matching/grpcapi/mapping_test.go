@@ -20,3 +20,18 @@ func TestShortlistStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestDiagnostics(t *testing.T) {
+	if grpcapi.Diagnostics(nil) != nil {
+		t.Fatal("no diagnostics must stay absent")
+	}
+	got := grpcapi.Diagnostics(&domain.Diagnostics{EligibleCount: 12, HeldByExposureCap: 2,
+		ExcludedByRule: []domain.RuleCount{{Rule: domain.RuleDailyRateOverBudget, Count: 37}},
+		Widen:          []domain.Widening{{Field: domain.WidenMaxDailyRate, Value: "1800", AdditionalEligible: 12}}})
+	if got.GetEligibleCount() != 12 || got.GetHeldByExposureCap() != 2 || len(got.GetExcludedByRule()) != 1 ||
+		got.GetExcludedByRule()[0].GetRule() != "DAILY_RATE_OVER_BUDGET" || got.GetExcludedByRule()[0].GetCount() != 37 ||
+		len(got.GetWiden()) != 1 || got.GetWiden()[0].GetField() != "maxDailyRateEur" || got.GetWiden()[0].GetValue() != "1800" ||
+		got.GetWiden()[0].GetAdditionalEligible() != 12 {
+		t.Fatalf("Diagnostics = %v", got)
+	}
+}

@@ -31,7 +31,7 @@ func (s *Server) GetShortlist(ctx context.Context, req *matchingv1.GetShortlistR
 func shortlistResponse(v app.ShortlistView) *matchingv1.GetShortlistResponse {
 	resp := &matchingv1.GetShortlistResponse{
 		MissionId: v.MissionID, Status: ShortlistStatus(v.Status),
-		Candidates: eventapi.Candidates(v.Shortlist.Candidates),
+		Candidates: eventapi.Candidates(v.Shortlist.Candidates), Diagnostics: Diagnostics(v.Diagnostics),
 	}
 	if v.Shortlist.Revision > 0 {
 		resp.ScoringVersion = v.Shortlist.ScoringVersion

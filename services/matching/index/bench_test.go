@@ -160,3 +160,37 @@ func BenchmarkIndexMemory(b *testing.B) {
 		runtime.KeepAlive(ix)
 	}
 }
+
+// BenchmarkDiagnostics computes the diagnostics of realistic missions (top 50, exposure cap 3
+// with a tenth of the consultants at the cap) over 100k and 1M profiles: ms per mission and ns
+// per profile, comparable with BenchmarkRank's full-ms.
+func BenchmarkDiagnostics(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("profiles=%d", n), func(b *testing.B) {
+			profiles := benchProfiles()(n)
+			ix := buildIndex(b, profiles)
+			var capped []string
+			for i := 0; i < len(profiles); i += 10 {
+				capped = append(capped, profiles[i].ID)
+			}
+			ix.AddExposure(capped, 3)
+			missions := benchMissions(64)
+			var spent time.Duration
+			var widenings int
+			i := 0
+			for b.Loop() {
+				q := index.Query{Settings: benchSettings(), Mission: missions[i%len(missions)], K: 50, ExposureCap: 3}
+				i++
+				t0 := time.Now()
+				d := ix.Diagnostics(q, index.DiagnosticsOptions{MinGain: 3, MaxWidenings: 10})
+				spent += time.Since(t0)
+				widenings += len(d.Widen)
+			}
+			runs := float64(i)
+			b.ReportMetric(float64(spent.Microseconds())/runs/1000, "diag-ms")
+			b.ReportMetric(float64(spent.Nanoseconds())/runs/float64(n), "diag-ns/profile")
+			b.ReportMetric(float64(widenings)/runs, "widenings")
+			b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "cores")
+		})
+	}
+}
