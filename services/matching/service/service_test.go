@@ -390,6 +390,9 @@ func TestShortlistFromEventsEndToEnd(t *testing.T) {
 	if err != nil || resp.GetStatus() != matchingv1.ShortlistStatus_SHORTLIST_STATUS_PENDING || len(resp.GetCandidates()) != 0 {
 		t.Fatalf("before MissionSubmitted: %v, %v; want PENDING", resp, err)
 	}
+	if resp.GetDiagnostics() != nil {
+		t.Fatalf("PENDING shortlist with diagnostics %v", resp.GetDiagnostics())
+	}
 	if callers := e.missions.seenCallers(); len(callers) != 1 || callers[0] != (identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm}) {
 		t.Fatalf("mission service saw callers %v, want the forwarded firm-1", callers)
 	}
@@ -409,6 +412,9 @@ func TestShortlistFromEventsEndToEnd(t *testing.T) {
 		t.Fatalf("shortlist = %v", resp)
 	}
 	assertCandidates(t, resp.GetCandidates(), wantCandidate{pA, scoreA}, wantCandidate{pB, scoreB})
+	if d := resp.GetDiagnostics(); d.GetEligibleCount() != 2 || len(d.GetExcludedByRule()) == 0 || d.GetHeldByExposureCap() != 0 {
+		t.Errorf("diagnostics = %v, want 2 eligible, the third consultant's exclusion counted, none held", d)
+	}
 	if got := resp.GetCandidates()[1].GetExplanation(); !slices.Equal(got.GetMatchedSkills(), []string{"ai-strategy", "change-management"}) ||
 		!slices.Equal(got.GetMissingSkills(), []string{"mlops"}) {
 		t.Errorf("pB explanation = %v", got)
