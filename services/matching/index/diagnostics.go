@@ -175,41 +175,46 @@ func (ix *Index) diagnose(p *diagPlan, lo, hi int) *diagPart {
 	latest, latestMinusToday := cq.latestDay, cq.latestDay-cq.todayDay
 	widenMode := cq.rejectRemoteOnly || cq.countryID != ""
 	trackTop := cq.exposureCap > 0
-	for s := lo; s < hi; s++ {
-		f := ix.flags[s]
+	rest := p.reqCheck || !cq.anyLanguage || cq.rejectRemoteOnly || cq.countryID != ""
+	flags, rate, years := ix.flags[lo:hi], ix.rate[lo:hi], ix.years[lo:hi]
+	skills, available, notice := ix.skillAny[lo:hi], ix.availableDay[lo:hi], ix.noticeDays[lo:hi]
+	bookStart, bookEnd := ix.bookingStart[lo:hi], ix.bookingEnd[lo:hi]
+	start, end := cq.startDay, cq.endDay
+	for i := range flags {
+		f := flags[i]
 		if f&flagAlive == 0 {
 			continue
 		}
-		var mask uint32
+		s := lo + i
+		// The narrow columns without a branch per rule (rules fail unpredictably), the rarer
+		// rules after.
+		mask := b2u(skills[i]&required != required)<<ruleSkills |
+			(b2u(int(available[i]) > latest)|b2u(int(notice[i]) > latestMinusToday))<<ruleAvailability |
+			(b2u(int(bookEnd[i]) >= start)&b2u(int(bookStart[i]) <= end)&b2u(bookEnd[i] != 0))<<ruleBooked |
+			b2u(int(rate[i]) > budget)<<ruleRate |
+			b2u(int(years[i]) < minYears)<<ruleExperience |
+			b2u(f&flagOptOut != 0)<<ruleOptOut
 		var reqFail uint64
-		if p.reqCheck || ix.skillAny[s]&required != required {
-			if reqFail = ix.requiredFailures(p, s); reqFail != 0 {
-				mask |= 1 << ruleSkills
+		if rest || f&flagBookings != 0 {
+			// Minimum levels and unknown skills; a skill missing is in the mask already, and
+			// which ones are missing matters only to a consultant failing this rule alone.
+			if p.reqCheck && mask&(1<<ruleSkills) == 0 {
+				if reqFail = ix.requiredFailures(p, s); reqFail != 0 {
+					mask |= 1 << ruleSkills
+				}
 			}
-		}
-		if int(ix.availableDay[s]) > latest || int(ix.noticeDays[s]) > latestMinusToday {
-			mask |= 1 << ruleAvailability
-		}
-		if ix.bookedIn(s, f, cq.startDay, cq.endDay) {
-			mask |= 1 << ruleBooked
-		}
-		if int(ix.rate[s]) > budget {
-			mask |= 1 << ruleRate
-		}
-		if !cq.anyLanguage && !ix.speaksAny(cq, s, f) {
-			mask |= 1 << ruleLanguage
-		}
-		if cq.rejectRemoteOnly && domain.WorkMode(f>>workModeShift&3) == taxonomy.WorkModeRemote {
-			mask |= 1 << ruleWorkMode
-		}
-		if cq.countryID != "" && !ix.locatedIn(cq, s, f) {
-			mask |= 1 << ruleLocation
-		}
-		if int(ix.years[s]) < minYears {
-			mask |= 1 << ruleExperience
-		}
-		if f&flagOptOut != 0 {
-			mask |= 1 << ruleOptOut
+			if f&flagBookings != 0 && mask&(1<<ruleBooked) == 0 && ix.bookedIn(s, f, start, end) {
+				mask |= 1 << ruleBooked
+			}
+			if !cq.anyLanguage && !ix.speaksAny(cq, s, f) {
+				mask |= 1 << ruleLanguage
+			}
+			if cq.rejectRemoteOnly && domain.WorkMode(f>>workModeShift&3) == taxonomy.WorkModeRemote {
+				mask |= 1 << ruleWorkMode
+			}
+			if cq.countryID != "" && !ix.locatedIn(cq, s, f) {
+				mask |= 1 << ruleLocation
+			}
 		}
 		if mask == 0 {
 			out.eligible++
@@ -230,6 +235,9 @@ func (ix *Index) diagnose(p *diagPlan, lo, hi int) *diagPart {
 		case 1 << ruleExperience:
 			out.yearsHist[ix.years[s]]++
 		case 1 << ruleSkills:
+			if reqFail == 0 {
+				reqFail = ix.requiredFailures(p, s)
+			}
 			if bits.OnesCount64(reqFail) == 1 {
 				out.skillDrop[bits.TrailingZeros64(reqFail)]++
 			}
@@ -390,3 +398,10 @@ func (ix *Index) widenings(p *diagPlan, t *diagPart, opts DiagnosticsOptions) []
 }
 
 func roundUp(x, step int) int { return (x + step - 1) / step * step }
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
