@@ -57,23 +57,13 @@ func (a *Application) ExplainCandidate(ctx context.Context, caller identity.Call
 	if err != nil {
 		return CandidateExplanation{}, err
 	}
-	m, found, err := a.store.Mission(ctx, missionID)
+	m, found, err := a.ownedMission(ctx, caller, missionID)
 	if err != nil {
 		return CandidateExplanation{}, err
 	}
 	if !found {
-		firmID, err := a.missions.FirmOfMission(ctx, missionID)
-		if err != nil {
-			return CandidateExplanation{}, err
-		}
-		if !caller.IsOperator() && firmID != caller.AccountID {
-			return CandidateExplanation{}, errMissionNotFound(missionID)
-		}
 		return CandidateExplanation{}, fault.FailedPrecondition(ReasonMissionNotRanked,
 			"mission %s has not been ranked yet; try again in a moment", missionID)
-	}
-	if !caller.IsOperator() && m.FirmID != caller.AccountID {
-		return CandidateExplanation{}, errMissionNotFound(missionID)
 	}
 	s, ranked, err := a.store.CurrentShortlist(ctx, missionID)
 	if err != nil {

@@ -41,21 +41,8 @@ func (a *Application) GetShortlist(ctx context.Context, caller identity.Caller, 
 		return ShortlistView{}, fault.Invalid(fault.ReasonInvalidArgument, fault.Violation{Field: "missionId", Description: "is required"})
 	}
 	pending := ShortlistView{MissionID: missionID, Status: domain.ShortlistPending}
-	m, found, err := a.store.Mission(ctx, missionID)
-	if err != nil {
-		return ShortlistView{}, err
-	}
-	firmID := m.FirmID
-	if !found {
-		if firmID, err = a.missions.FirmOfMission(ctx, missionID); err != nil {
-			return ShortlistView{}, err
-		}
-	}
-	if !caller.IsOperator() && firmID != caller.AccountID {
-		return ShortlistView{}, errMissionNotFound(missionID)
-	}
-	if !found {
-		return pending, nil
+	if _, found, err := a.ownedMission(ctx, caller, missionID); err != nil || !found {
+		return pending, err
 	}
 	s, ranked, err := a.store.CurrentShortlist(ctx, missionID)
 	if err != nil {
@@ -69,6 +56,26 @@ func (a *Application) GetShortlist(ctx context.Context, caller identity.Caller, 
 		return ShortlistView{}, err
 	}
 	return ShortlistView{MissionID: missionID, Status: s.Status(), Shortlist: s, Diagnostics: d}, nil
+}
+
+// ownedMission reads a mission for a caller who must own it (operators may read any). A mission
+// matching has not heard of yet (its events are in flight) is asked of the mission service,
+// which says whether the caller may see it; found is then false.
+func (a *Application) ownedMission(ctx context.Context, caller identity.Caller, missionID string) (m domain.Mission, found bool, err error) {
+	m, found, err = a.store.Mission(ctx, missionID)
+	if err != nil {
+		return domain.Mission{}, false, err
+	}
+	firmID := m.FirmID
+	if !found {
+		if firmID, err = a.missions.FirmOfMission(ctx, missionID); err != nil {
+			return domain.Mission{}, false, err
+		}
+	}
+	if !caller.IsOperator() && firmID != caller.AccountID {
+		return domain.Mission{}, false, errMissionNotFound(missionID)
+	}
+	return m, found, nil
 }
 
 // shortlistDiagnostics judges an open mission's current query now, with the open state this
