@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"slices"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
-	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
 // ShortlistView is a mission's current shortlist as its firm or an operator sees it. Shortlist
@@ -21,14 +19,6 @@ type ShortlistView struct {
 	// longer holds open.
 	Diagnostics *domain.Diagnostics
 }
-
-// Bounds of the widenings a shortlist lists: a change that opens fewer than
-// DiagnosticsMinGain consultants is left out, so that it cannot point at one or two people,
-// and at most DiagnosticsMaxWidenings are listed.
-const (
-	DiagnosticsMinGain      = 3
-	DiagnosticsMaxWidenings = 10
-)
 
 // GetShortlist serves a mission's current shortlist to the firm that owns the mission and to
 // operators. A mission matching has not heard of yet (its events are in flight) is PENDING if
@@ -76,23 +66,4 @@ func (a *Application) ownedMission(ctx context.Context, caller identity.Caller, 
 		return domain.Mission{}, false, errMissionNotFound(missionID)
 	}
 	return m, found, nil
-}
-
-// shortlistDiagnostics judges an open mission's current query now, with the open state this
-// replica holds (its current shortlist, exempt from the cap, and its exclusions) brought in
-// step with the other replicas first; nil for a mission that is not open.
-func (a *Application) shortlistDiagnostics(ctx context.Context, missionID string) (*domain.Diagnostics, error) {
-	a.mu.Lock()
-	err := a.refresh(ctx)
-	om, open := a.open[missionID]
-	var q index.Query
-	if err == nil && open {
-		q = a.query(a.settings(), om.mission, om.current, slices.Clone(om.excluded))
-	}
-	a.mu.Unlock()
-	if err != nil || !open {
-		return nil, err
-	}
-	d := a.index.Diagnostics(q, index.DiagnosticsOptions{MinGain: DiagnosticsMinGain, MaxWidenings: DiagnosticsMaxWidenings})
-	return &d, nil
 }
