@@ -52,8 +52,14 @@ func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileI
 			func(m *domain.Mission) bool { return m.Pseudonymise(profileID, pseudonym) }); err != nil {
 			return err
 		}
+		// A pending extension can no longer be answered by anyone: it is withdrawn.
 		if out.Extensions, err = pseudonymise(ctx, profileID, tx.ExtensionsOfProfile, tx.SaveExtension,
-			func(e *domain.Extension) bool { return e.Pseudonymise(profileID, pseudonym) }); err != nil {
+			func(e *domain.Extension) bool {
+				if e.ProfileID == profileID && e.Status == domain.ExtensionStatusPending {
+					domain.WithdrawExtension(e, a.now())
+				}
+				return e.Pseudonymise(profileID, pseudonym)
+			}); err != nil {
 			return err
 		}
 		if out.Feedback, err = pseudonymise(ctx, profileID, tx.FeedbackOfProfile, tx.RewriteFeedback,

@@ -327,3 +327,23 @@ func TestEndedMissionsAreNotCancellable(t *testing.T) {
 		t.Fatalf("extensions %+v", list)
 	}
 }
+
+// TestErasureWithdrawsThePendingExtension: nobody can answer an extension once its consultant
+// erased their profile, so the erasure withdraws it.
+func TestErasureWithdrawsThePendingExtension(t *testing.T) {
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		m, _ := f.staffed(t, acme, "2027-04-01", "p1", consultant)
+		if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1"); err != nil {
+			t.Fatal(err)
+		}
+		list, err := f.app.ListExtensions(ctx, acme, m.ID)
+		if err != nil || len(list) != 1 || list[0].Status != domain.ExtensionStatusWithdrawn ||
+			list[0].ProfileID != domain.Pseudonym([]byte("test-key"), "p1") {
+			t.Fatalf("extensions after the erasure: %+v, %v", list, err)
+		}
+	})
+}
