@@ -8,7 +8,11 @@ type Component struct {
 	Name   string  `json:"name"`
 	Weight float64 `json:"weight"`
 	Value  float64 `json:"value"`
-	Detail string  `json:"detail,omitempty"`
+	// Detail is the English text proposals made before explanations were written per reader
+	// carry; newer components carry Facts instead, and readers write the text in their own
+	// language from them.
+	Detail string `json:"detail,omitempty"`
+	Facts  *Facts `json:"facts,omitempty"`
 }
 
 // Explanation is why an eligible consultant got their score.
@@ -20,3 +24,71 @@ type Explanation struct {
 	// MissingSkills are the nice-to-have skills the consultant lacks.
 	MissingSkills []string `json:"missingSkills"`
 }
+
+// Facts are what a component's text is written from: codes and whole numbers, never a name or
+// free text, so that they can be stored and published once and read in any language. Each
+// component sets the fields it is about.
+type Facts struct {
+	// skills: the asked skills with the consultant's level (0 when they lack it).
+	Required   []SkillFact `json:"required,omitempty"`
+	NiceToHave []SkillFact `json:"niceToHave,omitempty"`
+
+	// sector: the mission's sector, how the consultant's sectors fit it, and which of them.
+	MissionSector string    `json:"missionSector,omitempty"`
+	SectorFit     SectorFit `json:"sectorFit,omitempty"`
+	MatchedSector string    `json:"matchedSector,omitempty"`
+
+	// missionType: months of past missions of the asked type (a taxonomy.MissionType number,
+	// 0 when the mission gives none), full at FullAtMonths.
+	MissionType  int `json:"missionType,omitempty"`
+	Months       int `json:"months,omitempty"`
+	FullAtMonths int `json:"fullAtMonths,omitempty"`
+
+	// seniority: years of experience, full at FullAtYears.
+	Years       int `json:"years,omitempty"`
+	FullAtYears int `json:"fullAtYears,omitempty"`
+
+	// rateFit: the consultant's daily rate, the mission's budget, and the rate at or under
+	// which the fit is full.
+	DailyRateEUR int `json:"dailyRateEur,omitempty"`
+	BudgetEUR    int `json:"budgetEur,omitempty"`
+	FullFitEUR   int `json:"fullFitEur,omitempty"`
+
+	// availability: days after the start date the consultant can start, and the tolerance.
+	DaysLate      int `json:"daysLate,omitempty"`
+	ToleranceDays int `json:"toleranceDays,omitempty"`
+
+	// location: how close the consultant lives to an on-site or hybrid mission, and where
+	// the mission is: gazetteer ids (never the text a person typed) and a country code.
+	Location LocationFit `json:"location,omitempty"`
+	City     string      `json:"city,omitempty"`
+	Region   string      `json:"region,omitempty"`
+	Country  string      `json:"country,omitempty"`
+}
+
+// SkillFact is one asked skill (a taxonomy id) and the consultant's level in it, 0 to 5.
+type SkillFact struct {
+	Skill string `json:"skill"`
+	Level int    `json:"level"`
+}
+
+// SectorFit is how close a consultant's sectors come to the mission's.
+type SectorFit string
+
+const (
+	SectorExact       SectorFit = "exact"
+	SectorSameSection SectorFit = "sameSection"
+	SectorOther       SectorFit = "other"
+)
+
+// LocationFit is how close a consultant is to where an on-site or hybrid mission takes place.
+type LocationFit string
+
+const (
+	// LocationRemote: the mission is remote, so where anyone lives does not matter.
+	LocationRemote    LocationFit = "remote"
+	LocationCity      LocationFit = "city"
+	LocationRegion    LocationFit = "region"
+	LocationCountry   LocationFit = "country"
+	LocationElsewhere LocationFit = "elsewhere"
+)
