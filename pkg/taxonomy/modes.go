@@ -26,12 +26,25 @@ const (
 	MissionTypeCount = 5
 )
 
-var missionTypeNames = [MissionTypeCount]string{"unspecified", "AI strategy", "transformation launch",
-	"change management", "risk and compliance"}
+// Names are lower case because they are used inside sentences.
+var (
+	missionTypeNames = [MissionTypeCount]string{"unspecified", "AI strategy", "transformation launch",
+		"change management", "risk and compliance"}
+	missionTypeNamesFr = [MissionTypeCount]string{"non précisé", "stratégie IA", "lancement de transformation",
+		"conduite du changement", "risques et conformité"}
+)
 
 func (t MissionType) String() string {
 	if t < 0 || int(t) >= MissionTypeCount {
 		return "unknown"
 	}
 	return missionTypeNames[t]
+}
+
+// NameIn returns the mission type's name in lang: French for "fr", English otherwise.
+func (t MissionType) NameIn(lang string) string {
+	if t < 0 || int(t) >= MissionTypeCount {
+		return inLanguage(lang, "unknown", "inconnu")
+	}
+	return inLanguage(lang, missionTypeNames[t], missionTypeNamesFr[t])
 }

@@ -5,7 +5,9 @@
 //
 // Sectors and skills live in embedded JSON files (sectors.json, skills.json)
 // parsed once on first use. All lookups are map-based, and every slice
-// returned is a fresh copy, so callers cannot alter the shared data.
+// returned is a fresh copy, so callers cannot alter the shared data. Every
+// sector, skill and skill category has an English and a French name, so text
+// written for people never has to show a code.
 package taxonomy
 
 import (
@@ -21,14 +23,35 @@ import (
 type Sector struct {
 	ID       string
 	Name     string
+	NameFr   string // the official French title (NACE Rév. 2.1 / NAF), adapted where Rev. 2.1 differs
 	ParentID string // section letter for a division, "" for a section
 }
 
+// NameIn returns the sector's name in lang: French for "fr", English otherwise.
+func (s Sector) NameIn(lang string) string { return inLanguage(lang, s.Name, s.NameFr) }
+
 // Skill is an entry of the Chief AI Officer skill catalogue.
 type Skill struct {
-	ID       string
-	Name     string
-	Category string
+	ID         string
+	Name       string
+	NameFr     string
+	Category   string
+	CategoryFr string
+}
+
+// NameIn returns the skill's name in lang: French for "fr", English otherwise.
+func (s Skill) NameIn(lang string) string { return inLanguage(lang, s.Name, s.NameFr) }
+
+// CategoryIn returns the skill's category in lang: French for "fr", English otherwise.
+func (s Skill) CategoryIn(lang string) string { return inLanguage(lang, s.Category, s.CategoryFr) }
+
+// French is the only language besides English that names are written in; any other lang
+// falls back to English, so a caller never gets an empty name.
+func inLanguage(lang, en, fr string) string {
+	if lang == "fr" {
+		return fr
+	}
+	return en
 }
 
 var (
@@ -60,17 +83,26 @@ type sectorsFile struct {
 	Sections []struct {
 		ID        string `json:"id"`
 		Name      string `json:"name"`
+		NameFr    string `json:"nameFr"`
 		Divisions []struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
+			ID     string `json:"id"`
+			Name   string `json:"name"`
+			NameFr string `json:"nameFr"`
 		} `json:"divisions"`
 	} `json:"sections"`
 }
 
+// skillsFile names each category once, in "categories", so a category cannot be translated
+// two ways by two of its skills.
 type skillsFile struct {
+	Categories []struct {
+		Name   string `json:"name"`
+		NameFr string `json:"nameFr"`
+	} `json:"categories"`
 	Skills []struct {
 		ID       string `json:"id"`
 		Name     string `json:"name"`
+		NameFr   string `json:"nameFr"`
 		Category string `json:"category"`
 	} `json:"skills"`
 }
@@ -93,8 +125,8 @@ func parse(sectorsData, skillsData []byte) (*catalog, error) {
 
 	c := &catalog{sectorIndex: make(map[string]Sector), skillIndex: make(map[string]Skill, len(kf.Skills))}
 	add := func(s Sector) error {
-		if s.Name == "" {
-			return fmt.Errorf("sectors.json: %q has no name", s.ID)
+		if s.Name == "" || s.NameFr == "" {
+			return fmt.Errorf("sectors.json: %q lacks its English or French name", s.ID)
 		}
 		if _, dup := c.sectorIndex[s.ID]; dup {
 			return fmt.Errorf("sectors.json: duplicate id %q", s.ID)
@@ -108,7 +140,7 @@ func parse(sectorsData, skillsData []byte) (*catalog, error) {
 		if !isSectionID(sec.ID) {
 			return nil, fmt.Errorf("sectors.json: bad section id %q", sec.ID)
 		}
-		if err := add(Sector{ID: sec.ID, Name: sec.Name}); err != nil {
+		if err := add(Sector{ID: sec.ID, Name: sec.Name, NameFr: sec.NameFr}); err != nil {
 			return nil, err
 		}
 		if len(sec.Divisions) == 0 {
@@ -123,25 +155,46 @@ func parse(sectorsData, skillsData []byte) (*catalog, error) {
 				return nil, fmt.Errorf("sectors.json: division %q out of code order", div.ID)
 			}
 			lastDivision = div.ID[1:]
-			if err := add(Sector{ID: div.ID, Name: div.Name, ParentID: sec.ID}); err != nil {
+			if err := add(Sector{ID: div.ID, Name: div.Name, NameFr: div.NameFr, ParentID: sec.ID}); err != nil {
 				return nil, err
 			}
 		}
 	}
 
+	categoriesFr := make(map[string]string, len(kf.Categories))
+	for _, cat := range kf.Categories {
+		if cat.Name == "" || cat.NameFr == "" {
+			return nil, fmt.Errorf("skills.json: category %q lacks its English or French name", cat.Name)
+		}
+		if _, dup := categoriesFr[cat.Name]; dup {
+			return nil, fmt.Errorf("skills.json: duplicate category %q", cat.Name)
+		}
+		categoriesFr[cat.Name] = cat.NameFr
+	}
+	usedCategories := make(map[string]bool, len(categoriesFr))
 	for _, k := range kf.Skills {
 		if !isSkillID(k.ID) {
 			return nil, fmt.Errorf("skills.json: bad skill id %q", k.ID)
 		}
-		if k.Name == "" || k.Category == "" {
-			return nil, fmt.Errorf("skills.json: %q lacks a name or category", k.ID)
+		if k.Name == "" || k.NameFr == "" || k.Category == "" {
+			return nil, fmt.Errorf("skills.json: %q lacks its English name, French name or category", k.ID)
 		}
+		categoryFr, ok := categoriesFr[k.Category]
+		if !ok {
+			return nil, fmt.Errorf("skills.json: %q is in category %q, which is not listed in categories", k.ID, k.Category)
+		}
+		usedCategories[k.Category] = true
 		if _, dup := c.skillIndex[k.ID]; dup {
 			return nil, fmt.Errorf("skills.json: duplicate id %q", k.ID)
 		}
-		s := Skill{ID: k.ID, Name: k.Name, Category: k.Category}
+		s := Skill{ID: k.ID, Name: k.Name, NameFr: k.NameFr, Category: k.Category, CategoryFr: categoryFr}
 		c.skillIndex[s.ID] = s
 		c.skills = append(c.skills, s)
+	}
+	for name := range categoriesFr {
+		if !usedCategories[name] {
+			return nil, fmt.Errorf("skills.json: category %q has no skills", name)
+		}
 	}
 	slices.SortStableFunc(c.skills, func(a, b Skill) int {
 		return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.ID, b.ID))
@@ -200,6 +253,24 @@ func SectorByID(id string) (Sector, bool) {
 func SkillByID(id string) (Skill, bool) {
 	s, ok := load().skillIndex[id]
 	return s, ok
+}
+
+// SectorName returns the name in lang ("fr" or English) of a sector, or the id itself when it
+// is unknown, so text built from stored ids still reads when the classification moves on.
+func SectorName(id, lang string) string {
+	if s, ok := SectorByID(id); ok {
+		return s.NameIn(lang)
+	}
+	return id
+}
+
+// SkillName returns the name in lang ("fr" or English) of a skill, or the id itself when it is
+// unknown.
+func SkillName(id, lang string) string {
+	if s, ok := SkillByID(id); ok {
+		return s.NameIn(lang)
+	}
+	return id
 }
 
 // IsSection reports whether id is a known NACE section letter.

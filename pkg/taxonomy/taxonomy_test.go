@@ -1,6 +1,7 @@
 package taxonomy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -15,35 +16,85 @@ func TestEmbeddedDataLoads(t *testing.T) {
 	}
 }
 
+// Helpers to write small sectors.json and skills.json documents; every corrupt case below
+// differs from valid data by one defect only, and names the error it must cause.
+func sectorsDoc(sections ...string) string {
+	return `{"sections":[` + strings.Join(sections, ",") + `]}`
+}
+
+func section(id, name, nameFr string, divisions ...string) string {
+	return fmt.Sprintf(`{"id":%q,"name":%q,"nameFr":%q,"divisions":[%s]}`, id, name, nameFr, strings.Join(divisions, ","))
+}
+
+func division(id, name, nameFr string) string {
+	return fmt.Sprintf(`{"id":%q,"name":%q,"nameFr":%q}`, id, name, nameFr)
+}
+
+func skillsDoc(categories []string, skills ...string) string {
+	return `{"categories":[` + strings.Join(categories, ",") + `],"skills":[` + strings.Join(skills, ",") + `]}`
+}
+
+func category(name, nameFr string) string {
+	return fmt.Sprintf(`{"name":%q,"nameFr":%q}`, name, nameFr)
+}
+
+func skill(id, name, nameFr, category string) string {
+	return fmt.Sprintf(`{"id":%q,"name":%q,"nameFr":%q,"category":%q}`, id, name, nameFr, category)
+}
+
 func TestParseRejectsCorruptData(t *testing.T) {
-	good := `{"sections":[{"id":"A","name":"Agri","divisions":[{"id":"A01","name":"Crops"}]}]}`
-	goodSkills := `{"skills":[{"id":"ai-strategy","name":"AI strategy","category":"Strategy"}]}`
+	crops := division("A01", "Crops", "Cultures")
+	good := sectorsDoc(section("A", "Agri", "Agriculture", crops))
+	strategy := []string{category("Strategy", "Stratégie")}
+	goodSkills := skillsDoc(strategy, skill("ai-strategy", "AI strategy", "Stratégie IA", "Strategy"))
 	if _, err := parse([]byte(good), []byte(goodSkills)); err != nil {
 		t.Fatalf("minimal valid data rejected: %v", err)
 	}
-	cases := map[string][2]string{
-		"not json":           {`{`, goodSkills},
-		"no sections":        {`{"sections":[]}`, goodSkills},
-		"lower-case section": {`{"sections":[{"id":"a","name":"x","divisions":[{"id":"a01","name":"y"}]}]}`, goodSkills},
+	cases := map[string]struct{ sectors, skills, wantErr string }{
+		"not json":           {`{`, goodSkills, "sectors.json: unexpected end"},
+		"no sections":        {sectorsDoc(), goodSkills, "no sections"},
+		"lower-case section": {sectorsDoc(section("a", "x", "x", division("a01", "y", "y"))), goodSkills, `bad section id "a"`},
 		"division wrong parent": {
-			`{"sections":[{"id":"A","name":"x","divisions":[{"id":"B01","name":"y"}]}]}`, goodSkills},
+			sectorsDoc(section("A", "x", "x", division("B01", "y", "y"))), goodSkills, `bad division id "B01"`},
 		"duplicate division": {
-			`{"sections":[{"id":"A","name":"x","divisions":[{"id":"A01","name":"y"},{"id":"A01","name":"z"}]}]}`, goodSkills},
+			sectorsDoc(section("A", "x", "x", crops, crops)), goodSkills, `"A01" out of code order`},
 		"division out of order": {
-			`{"sections":[{"id":"A","name":"x","divisions":[{"id":"A02","name":"y"},{"id":"A01","name":"z"}]}]}`, goodSkills},
-		"section without divisions": {`{"sections":[{"id":"A","name":"x","divisions":[]}]}`, goodSkills},
-		"unnamed sector":            {`{"sections":[{"id":"A","name":"","divisions":[{"id":"A01","name":"y"}]}]}`, goodSkills},
-		"skills not json":           {good, `[`},
-		"no skills":                 {good, `{"skills":[]}`},
-		"bad skill id":              {good, `{"skills":[{"id":"AI_Strategy","name":"x","category":"y"}]}`},
-		"skill double hyphen":       {good, `{"skills":[{"id":"ai--strategy","name":"x","category":"y"}]}`},
-		"skill without category":    {good, `{"skills":[{"id":"ai-strategy","name":"x","category":""}]}`},
+			sectorsDoc(section("A", "x", "x", division("A02", "y", "y"), crops)), goodSkills, `"A01" out of code order`},
+		"duplicate section": {
+			sectorsDoc(section("A", "x", "x", crops), section("A", "x", "x", division("A02", "y", "y"))), goodSkills,
+			`duplicate id "A"`},
+		"section without divisions": {sectorsDoc(section("A", "x", "x")), goodSkills, `"A" has no divisions`},
+		"unnamed sector":            {sectorsDoc(section("A", "", "x", crops)), goodSkills, `"A" lacks its English or French name`},
+		"section without French":    {sectorsDoc(section("A", "x", "", crops)), goodSkills, `"A" lacks its English or French name`},
+		"division without French": {
+			sectorsDoc(section("A", "x", "x", division("A01", "y", ""))), goodSkills, `"A01" lacks its English or French name`},
+		"skills not json": {good, `[`, "skills.json: unexpected end"},
+		"no skills":       {good, skillsDoc(strategy), "no skills"},
+		"bad skill id":    {good, skillsDoc(strategy, skill("AI_Strategy", "x", "x", "Strategy")), `bad skill id "AI_Strategy"`},
+		"skill double hyphen": {
+			good, skillsDoc(strategy, skill("ai--strategy", "x", "x", "Strategy")), `bad skill id "ai--strategy"`},
+		"skill without category": {
+			good, skillsDoc(strategy, skill("ai-strategy", "x", "x", "")), `"ai-strategy" lacks its English name, French name or category`},
+		"skill without French": {
+			good, skillsDoc(strategy, skill("ai-strategy", "x", "", "Strategy")), `"ai-strategy" lacks its English name, French name or category`},
 		"duplicate skill": {good,
-			`{"skills":[{"id":"gdpr","name":"x","category":"y"},{"id":"gdpr","name":"x","category":"y"}]}`},
+			skillsDoc(strategy, skill("gdpr", "x", "x", "Strategy"), skill("gdpr", "x", "x", "Strategy")), `duplicate id "gdpr"`},
+		"unlisted category": {
+			good, skillsDoc(strategy, skill("gdpr", "x", "x", "Compliance")), `category "Compliance", which is not listed`},
+		"category without French": {
+			good, skillsDoc([]string{category("Strategy", "")}, skill("ai-strategy", "x", "x", "Strategy")),
+			`category "Strategy" lacks its English or French name`},
+		"duplicate category": {
+			good, skillsDoc(append(strategy, category("Strategy", "Autre")), skill("ai-strategy", "x", "x", "Strategy")),
+			`duplicate category "Strategy"`},
+		"category without skills": {
+			good, skillsDoc(append(strategy, category("Data", "Données")), skill("ai-strategy", "x", "x", "Strategy")),
+			`category "Data" has no skills`},
 	}
-	for name, in := range cases {
-		if _, err := parse([]byte(in[0]), []byte(in[1])); err == nil {
-			t.Errorf("%s: parse accepted corrupt data", name)
+	for name, c := range cases {
+		_, err := parse([]byte(c.sectors), []byte(c.skills))
+		if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+			t.Errorf("%s: parse error = %v, want one containing %q", name, err, c.wantErr)
 		}
 	}
 }
