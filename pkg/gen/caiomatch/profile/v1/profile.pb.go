@@ -1080,8 +1080,15 @@ type MatchingFacts struct {
 	MobilityCountries []string               `protobuf:"bytes,13,rep,name=mobility_countries,json=mobilityCountries,proto3" json:"mobility_countries,omitempty"`
 	Bookings          []*Booking             `protobuf:"bytes,14,rep,name=bookings,proto3" json:"bookings,omitempty"`
 	ProfilingOptOut   bool                   `protobuf:"varint,15,opt,name=profiling_opt_out,json=profilingOptOut,proto3" json:"profiling_opt_out,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// place_city and place_region are where the consultant lives, as gazetteer ids
+	// (pkg/gazetteer, e.g. "fr-lyon", "fr-ara"), never the city as typed: the profile service
+	// resolves location.city and publishes only the ids. Both empty: the city is unknown (or
+	// the event predates them) and only the country counts. A region typed as the city gives
+	// place_region alone.
+	PlaceCity     string `protobuf:"bytes,16,opt,name=place_city,json=placeCity,proto3" json:"place_city,omitempty"`
+	PlaceRegion   string `protobuf:"bytes,17,opt,name=place_region,json=placeRegion,proto3" json:"place_region,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MatchingFacts) Reset() {
@@ -1217,6 +1224,20 @@ func (x *MatchingFacts) GetProfilingOptOut() bool {
 		return x.ProfilingOptOut
 	}
 	return false
+}
+
+func (x *MatchingFacts) GetPlaceCity() string {
+	if x != nil {
+		return x.PlaceCity
+	}
+	return ""
+}
+
+func (x *MatchingFacts) GetPlaceRegion() string {
+	if x != nil {
+		return x.PlaceRegion
+	}
+	return ""
 }
 
 // ProfileRegistered is published when a consultant creates a profile.
@@ -1574,7 +1595,7 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\aprofile\x18\x01 \x01(\v2\x1d.caiomatch.profile.v1.ProfileR\aprofile\"&\n" +
 	"\x14DeleteProfileRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x17\n" +
-	"\x15DeleteProfileResponse\"\x9b\x05\n" +
+	"\x15DeleteProfileResponse\"\xdd\x05\n" +
 	"\rMatchingFacts\x12\x1d\n" +
 	"\n" +
 	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x1d\n" +
@@ -1593,7 +1614,10 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\x12notice_period_days\x18\f \x01(\x05R\x10noticePeriodDays\x12-\n" +
 	"\x12mobility_countries\x18\r \x03(\tR\x11mobilityCountries\x129\n" +
 	"\bbookings\x18\x0e \x03(\v2\x1d.caiomatch.profile.v1.BookingR\bbookings\x12*\n" +
-	"\x11profiling_opt_out\x18\x0f \x01(\bR\x0fprofilingOptOut\"N\n" +
+	"\x11profiling_opt_out\x18\x0f \x01(\bR\x0fprofilingOptOut\x12\x1d\n" +
+	"\n" +
+	"place_city\x18\x10 \x01(\tR\tplaceCity\x12!\n" +
+	"\fplace_region\x18\x11 \x01(\tR\vplaceRegion\"N\n" +
 	"\x11ProfileRegistered\x129\n" +
 	"\x05facts\x18\x01 \x01(\v2#.caiomatch.profile.v1.MatchingFactsR\x05facts\"K\n" +
 	"\x0eProfileUpdated\x129\n" +
