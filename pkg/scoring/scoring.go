@@ -92,3 +92,43 @@ const (
 	LocationCountry   LocationFit = "country"
 	LocationElsewhere LocationFit = "elsewhere"
 )
+
+// RuleFacts are what the text of a failed hard rule is written from, like Facts: codes, dates
+// (YYYY-MM-DD) and whole numbers. Each rule sets the fields it is about.
+type RuleFacts struct {
+	// REQUIRED_SKILLS_MISSING
+	MissingSkills      []string       `json:"missingSkills,omitempty"`
+	SkillsBelowMinimum []SkillMinimum `json:"skillsBelowMinimum,omitempty"`
+	// NOT_AVAILABLE_AT_START: the first day the consultant can start (after NoticePeriodDays
+	// when the notice period is what delays them), the mission's start and the latest start
+	// it accepts.
+	AvailableOn      string `json:"availableOn,omitempty"`
+	NoticePeriodDays int    `json:"noticePeriodDays,omitempty"`
+	StartDate        string `json:"startDate,omitempty"`
+	LatestStart      string `json:"latestStart,omitempty"`
+	// BOOKED_DURING_MISSION: the booking and the mission window.
+	BookedFrom  string `json:"bookedFrom,omitempty"`
+	BookedTo    string `json:"bookedTo,omitempty"`
+	WindowStart string `json:"windowStart,omitempty"`
+	WindowEnd   string `json:"windowEnd,omitempty"`
+	// DAILY_RATE_OVER_BUDGET
+	DailyRateEUR int `json:"dailyRateEur,omitempty"`
+	BudgetEUR    int `json:"budgetEur,omitempty"`
+	// NO_SHARED_LANGUAGE: the mission's languages (ISO 639-1).
+	Languages []string `json:"languages,omitempty"`
+	// WORK_MODE_INCOMPATIBLE: the mission's work mode (a taxonomy.WorkMode number).
+	WorkMode int `json:"workMode,omitempty"`
+	// LOCATION_INCOMPATIBLE: the consultant's country and the mission's.
+	Country        string `json:"country,omitempty"`
+	MissionCountry string `json:"missionCountry,omitempty"`
+	// EXPERIENCE_TOO_LOW
+	Years    int `json:"years,omitempty"`
+	MinYears int `json:"minYears,omitempty"`
+}
+
+// SkillMinimum is a required skill the consultant has below the mission's minimum level.
+type SkillMinimum struct {
+	Skill    string `json:"skill"`
+	Level    int    `json:"level"`
+	MinLevel int    `json:"minLevel"`
+}

@@ -1,11 +1,15 @@
 package domain
 
 import (
+	"cmp"
+	"fmt"
 	"math"
-	"slices"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/scoring"
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
@@ -90,17 +94,134 @@ func assertEligible(t *testing.T, s Settings, m Mission, p Profile) {
 	}
 }
 
-// assertOnlyRule checks that p fails exactly one hard rule of m, the named one, with exactly the
-// given detail, and that Evaluate then gives neither a score nor an explanation.
+// assertOnlyRule checks that p fails exactly one hard rule of m, the named one, with facts that
+// read exactly as detail (legacyText), and that Evaluate then gives neither a score nor an
+// explanation.
 func assertOnlyRule(t *testing.T, s Settings, m Mission, p Profile, rule RuleName, detail string) {
 	t.Helper()
-	want := []FailedRule{{Rule: rule, Detail: detail}}
-	if failed := FailedRules(s, m, p); !slices.Equal(failed, want) {
-		t.Fatalf("FailedRules =\n  %+v\nwant\n  %+v", failed, want)
+	failed := FailedRules(s, m, p)
+	if len(failed) != 1 || failed[0].Rule != rule || legacyText(failed[0]) != detail {
+		t.Fatalf("FailedRules =\n  %+v\nwant only %s reading\n  %s", failed, rule, detail)
 	}
 	ev := Evaluate(s, m, p)
 	if ev.Eligible || ev.Score != 0 || len(ev.Explanation.Components) != 0 || ev.ProfileID != p.ID ||
-		!slices.Equal(ev.FailedRules, want) {
+		!reflect.DeepEqual(ev.FailedRules, failed) {
 		t.Errorf("Evaluate of an excluded profile = %+v, want ineligible with only %s and no score", ev, rule)
 	}
+}
+
+// legacyText writes a failed rule's facts the way the rules tests state them: plain English with
+// codes, so a test reads as what the rule found; the texts firms read are pkg/explain's.
+func legacyText(r FailedRule) string {
+	f := r.Facts
+	switch r.Rule {
+	case RuleRequiredSkillsMissing:
+		var parts []string
+		if len(f.MissingSkills) > 0 {
+			parts = append(parts, "missing required skills: "+strings.Join(f.MissingSkills, ", "))
+		}
+		var low []string
+		for _, s := range f.SkillsBelowMinimum {
+			low = append(low, fmt.Sprintf("%s at level %d, %d required", s.Skill, s.Level, s.MinLevel))
+		}
+		if len(low) > 0 {
+			parts = append(parts, "below the minimum level: "+strings.Join(low, ", "))
+		}
+		return strings.Join(parts, "; ")
+	case RuleNotAvailableAtStart:
+		why := "available from " + f.AvailableOn
+		if f.NoticePeriodDays > 0 {
+			why += fmt.Sprintf(" after a %d-day notice period", f.NoticePeriodDays)
+		}
+		return fmt.Sprintf("%s; the mission starts %s and accepts starts until %s", why, f.StartDate, f.LatestStart)
+	case RuleBookedDuringMission:
+		return fmt.Sprintf("booked from %s to %s, inside the mission window %s to %s", f.BookedFrom, f.BookedTo,
+			f.WindowStart, f.WindowEnd)
+	case RuleDailyRateOverBudget:
+		return fmt.Sprintf("daily rate %d EUR is over the budget of %d EUR", f.DailyRateEUR, f.BudgetEUR)
+	case RuleNoSharedLanguage:
+		return "speaks none of the mission's languages: " + strings.Join(f.Languages, ", ")
+	case RuleWorkModeIncompatible:
+		return "works remotely only; the mission is " + workModeName(WorkMode(f.WorkMode))
+	case RuleLocationIncompatible:
+		return fmt.Sprintf("based in %s and not mobile to %s, where the mission needs presence", f.Country, f.MissionCountry)
+	case RuleExperienceTooLow:
+		return fmt.Sprintf("%d years of experience, %d required", f.Years, f.MinYears)
+	case RuleProfilingOptedOut:
+		return "the consultant opted out of automated matching"
+	}
+	return string(r.Rule)
+}
+
+// legacyComponentText writes a component's facts the way the scoring tests state them.
+func legacyComponentText(c Component) string {
+	f := c.Facts
+	if f == nil {
+		return ""
+	}
+	switch c.Name {
+	case ComponentSkills:
+		var req, nice []string
+		for _, s := range f.Required {
+			req = append(req, fmt.Sprintf("%s %d/5", s.Skill, s.Level))
+		}
+		for _, s := range f.NiceToHave {
+			if s.Level == 0 {
+				nice = append(nice, s.Skill+" missing")
+			} else {
+				nice = append(nice, fmt.Sprintf("%s %d/5", s.Skill, s.Level))
+			}
+		}
+		return "required: " + orNone(req) + "; nice-to-have: " + orNone(nice)
+	case ComponentSector:
+		section := cmp.Or(taxonomy.SectionOf(f.MissionSector), f.MissionSector)
+		switch f.SectorFit {
+		case scoring.SectorExact:
+			return "has worked in " + f.MatchedSector
+		case scoring.SectorSameSection:
+			return fmt.Sprintf("has worked in %s, same section %s as %s", f.MatchedSector, section, f.MissionSector)
+		}
+		return "no sector in section " + section
+	case ComponentMissionType:
+		if f.MissionType == 0 {
+			return "the mission gives no type"
+		}
+		return fmt.Sprintf("%d months of %s missions, full at %d", f.Months, MissionType(f.MissionType), f.FullAtMonths)
+	case ComponentSeniority:
+		return fmt.Sprintf("%d years of experience, full at %d", f.Years, f.FullAtYears)
+	case ComponentRateFit:
+		return fmt.Sprintf("%d EUR a day for a budget of %d EUR, full fit at %d EUR or less", f.DailyRateEUR, f.BudgetEUR, f.FullFitEUR)
+	case ComponentAvailability:
+		if f.DaysLate <= 0 {
+			return "available by the start date"
+		}
+		return fmt.Sprintf("available %s after the start date, %s tolerated", days(f.DaysLate), days(f.ToleranceDays))
+	}
+	return c.Name
+}
+
+func orNone(parts []string) string {
+	if len(parts) == 0 {
+		return "none asked"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+func workModeName(w WorkMode) string {
+	switch w {
+	case taxonomy.WorkModeOnSite:
+		return "on site"
+	case taxonomy.WorkModeHybrid:
+		return "hybrid"
+	case taxonomy.WorkModeRemote:
+		return "remote"
+	}
+	return "unspecified"
 }

@@ -378,8 +378,8 @@ func TestPropertyValuesInUnitInterval(t *testing.T) {
 			t.Fatalf("pair %d: Evaluate score %v out of [0,1]", i, ev.Score)
 		}
 		for _, c := range ev.Explanation.Components {
-			if c.Value < 0 || c.Value > 1 || c.Detail == "" {
-				t.Fatalf("pair %d: component %+v out of [0,1] or without detail", i, c)
+			if c.Value < 0 || c.Value > 1 || c.Facts == nil {
+				t.Fatalf("pair %d: component %+v out of [0,1] or without facts", i, c)
 			}
 		}
 	}

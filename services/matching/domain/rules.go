@@ -1,11 +1,10 @@
 package domain
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/scoring"
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
@@ -27,16 +26,20 @@ const (
 	RuleProfileErased RuleName = "PROFILE_ERASED"
 )
 
-// FailedRule is one reason a consultant is excluded from a mission, with a human detail.
+// FailedRule is one reason a consultant is excluded from a mission, with the facts its text
+// is written from in the reader's language.
 type FailedRule struct {
-	Rule   RuleName
-	Detail string
+	Rule  RuleName
+	Facts RuleFacts
 }
 
-// HardRule excludes a consultant when Check returns a non-empty detail.
+// RuleFacts are the platform's (pkg/scoring).
+type RuleFacts = scoring.RuleFacts
+
+// HardRule excludes a consultant when Check reports failed.
 type HardRule struct {
 	Name  RuleName
-	Check func(s Settings, m Mission, p Profile) (detail string)
+	Check func(s Settings, m Mission, p Profile) (facts RuleFacts, failed bool)
 }
 
 // HardRules are checked in this order; every failing rule is reported, not only the first.
@@ -56,8 +59,8 @@ var HardRules = []HardRule{
 func FailedRules(s Settings, m Mission, p Profile) []FailedRule {
 	var failed []FailedRule
 	for _, r := range HardRules {
-		if detail := r.Check(s, m, p); detail != "" {
-			failed = append(failed, FailedRule{Rule: r.Name, Detail: detail})
+		if facts, ok := r.Check(s, m, p); ok {
+			failed = append(failed, FailedRule{Rule: r.Name, Facts: facts})
 		}
 	}
 	return failed
@@ -65,124 +68,100 @@ func FailedRules(s Settings, m Mission, p Profile) []FailedRule {
 
 // ErasedProfile is the evaluation of a profile that was erased.
 func ErasedProfile(id string) Evaluation {
-	return Evaluation{ProfileID: id, FailedRules: []FailedRule{{Rule: RuleProfileErased,
-		Detail: "the consultant erased their profile; only its id is kept"}}}
+	return Evaluation{ProfileID: id, FailedRules: []FailedRule{{Rule: RuleProfileErased}}}
 }
 
 // checkRequiredSkills: every required skill, at the mission's minimum level when it gives one.
-func checkRequiredSkills(_ Settings, m Mission, p Profile) string {
-	var missing, tooLow []string
+func checkRequiredSkills(_ Settings, m Mission, p Profile) (RuleFacts, bool) {
+	var f RuleFacts
 	for _, id := range m.RequiredSkills {
 		level, minLevel := p.SkillLevel(id), m.MinLevel(id)
 		switch {
 		case level == 0:
-			missing = append(missing, id)
+			f.MissingSkills = append(f.MissingSkills, id)
 		case level < minLevel:
-			tooLow = append(tooLow, fmt.Sprintf("%s at level %d, %d required", id, level, minLevel))
+			f.SkillsBelowMinimum = append(f.SkillsBelowMinimum, scoring.SkillMinimum{Skill: id, Level: level, MinLevel: minLevel})
 		}
 	}
-	var parts []string
-	if len(missing) > 0 {
-		parts = append(parts, "missing required skills: "+strings.Join(missing, ", "))
-	}
-	if len(tooLow) > 0 {
-		parts = append(parts, "below the minimum level: "+strings.Join(tooLow, ", "))
-	}
-	return strings.Join(parts, "; ")
+	return f, len(f.MissingSkills)+len(f.SkillsBelowMinimum) > 0
 }
 
 // checkAvailability: available, notice period served, at the latest tolerance days after the
 // start date.
-func checkAvailability(s Settings, m Mission, p Profile) string {
+func checkAvailability(s Settings, m Mission, p Profile) (RuleFacts, bool) {
 	on, latest := p.AvailableOn(s.Today), s.LatestStart(m)
 	if !on.After(latest) {
-		return ""
+		return RuleFacts{}, false
 	}
-	why := "available from " + dates.Format(p.AvailableFrom)
+	f := RuleFacts{AvailableOn: dates.Format(on), StartDate: dates.Format(m.StartDate), LatestStart: dates.Format(latest)}
 	if on.After(p.AvailableFrom) {
-		why = fmt.Sprintf("available from %s after a %d-day notice period", dates.Format(on), p.NoticePeriodDays)
+		f.NoticePeriodDays = p.NoticePeriodDays
 	}
-	return fmt.Sprintf("%s; the mission starts %s and accepts starts until %s", why,
-		dates.Format(m.StartDate), dates.Format(latest))
+	return f, true
 }
 
 // checkBookings: no booking shares a day with the mission window.
-func checkBookings(_ Settings, m Mission, p Profile) string {
+func checkBookings(_ Settings, m Mission, p Profile) (RuleFacts, bool) {
 	window := m.Window()
 	for _, b := range p.Bookings {
 		if b.Overlaps(window) {
-			return fmt.Sprintf("booked from %s to %s, inside the mission window %s to %s",
-				dates.Format(b.Start), dates.Format(b.End), dates.Format(window.Start), dates.Format(window.End))
+			return RuleFacts{BookedFrom: dates.Format(b.Start), BookedTo: dates.Format(b.End),
+				WindowStart: dates.Format(window.Start), WindowEnd: dates.Format(window.End)}, true
 		}
 	}
-	return ""
+	return RuleFacts{}, false
 }
 
 // checkDailyRate: daily rate within the budget.
-func checkDailyRate(_ Settings, m Mission, p Profile) string {
+func checkDailyRate(_ Settings, m Mission, p Profile) (RuleFacts, bool) {
 	if p.DailyRateEUR <= m.MaxDailyRateEUR {
-		return ""
+		return RuleFacts{}, false
 	}
-	return fmt.Sprintf("daily rate %d EUR is over the budget of %d EUR", p.DailyRateEUR, m.MaxDailyRateEUR)
+	return RuleFacts{DailyRateEUR: p.DailyRateEUR, BudgetEUR: m.MaxDailyRateEUR}, true
 }
 
 // checkLanguages: at least one language in common. A mission that names no language asks for
 // none, so nobody fails this rule for it.
-func checkLanguages(_ Settings, m Mission, p Profile) string {
+func checkLanguages(_ Settings, m Mission, p Profile) (RuleFacts, bool) {
 	if len(m.Languages) == 0 {
-		return ""
+		return RuleFacts{}, false
 	}
 	for _, l := range m.Languages {
 		if slices.Contains(p.Languages, l) {
-			return ""
+			return RuleFacts{}, false
 		}
 	}
-	return "speaks none of the mission's languages: " + strings.Join(m.Languages, ", ")
+	return RuleFacts{Languages: slices.Clone(m.Languages)}, true
 }
 
 // checkWorkMode: a consultant who works only remotely cannot take a mission that needs them on
 // site, even part of the time. On-site and hybrid consultants accept any mode; an unspecified
 // mode on either side constrains nothing.
-func checkWorkMode(_ Settings, m Mission, p Profile) string {
+func checkWorkMode(_ Settings, m Mission, p Profile) (RuleFacts, bool) {
 	if p.WorkMode == taxonomy.WorkModeRemote && (m.WorkMode == taxonomy.WorkModeOnSite || m.WorkMode == taxonomy.WorkModeHybrid) {
-		return fmt.Sprintf("works remotely only; the mission is %s", workModeName(m.WorkMode))
+		return RuleFacts{WorkMode: int(m.WorkMode)}, true
 	}
-	return ""
+	return RuleFacts{}, false
 }
 
 // checkLocation: for a mission that is not fully remote, the consultant lives in its country
 // or accepts to work there.
-func checkLocation(_ Settings, m Mission, p Profile) string {
+func checkLocation(_ Settings, m Mission, p Profile) (RuleFacts, bool) {
 	if !m.NeedsPresence() || m.Country == "" || p.Country == m.Country || slices.Contains(p.MobilityCountries, m.Country) {
-		return ""
+		return RuleFacts{}, false
 	}
-	return fmt.Sprintf("based in %s and not mobile to %s, where the mission needs presence", p.Country, m.Country)
+	return RuleFacts{Country: p.Country, MissionCountry: m.Country}, true
 }
 
 // checkExperience: at least the minimum years of experience.
-func checkExperience(_ Settings, m Mission, p Profile) string {
+func checkExperience(_ Settings, m Mission, p Profile) (RuleFacts, bool) {
 	if p.YearsExperience >= m.MinYearsExperience {
-		return ""
+		return RuleFacts{}, false
 	}
-	return fmt.Sprintf("%d years of experience, %d required", p.YearsExperience, m.MinYearsExperience)
+	return RuleFacts{Years: p.YearsExperience, MinYears: m.MinYearsExperience}, true
 }
 
 // checkProfilingConsent: a consultant who objected to profiling (GDPR art. 21) is never ranked.
-func checkProfilingConsent(_ Settings, _ Mission, p Profile) string {
-	if p.ProfilingOptOut {
-		return "the consultant opted out of automated matching"
-	}
-	return ""
-}
-
-func workModeName(w WorkMode) string {
-	switch w {
-	case taxonomy.WorkModeOnSite:
-		return "on site"
-	case taxonomy.WorkModeHybrid:
-		return "hybrid"
-	case taxonomy.WorkModeRemote:
-		return "remote"
-	}
-	return "unspecified"
+func checkProfilingConsent(_ Settings, _ Mission, p Profile) (RuleFacts, bool) {
+	return RuleFacts{}, p.ProfilingOptOut
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -429,8 +430,8 @@ func TestEveryFailedRuleIsReportedInOrder(t *testing.T) {
 		t.Fatalf("failed rules = %v, want %v", got, want)
 	}
 	for _, f := range ev.FailedRules {
-		if f.Detail == "" {
-			t.Errorf("%s has no detail", f.Rule)
+		if f.Rule != RuleProfilingOptedOut && reflect.DeepEqual(f.Facts, RuleFacts{}) {
+			t.Errorf("%s has no facts", f.Rule)
 		}
 	}
 	if ev.Eligible || ev.Score != 0 || len(ev.Explanation.Components) != 0 {
@@ -443,8 +444,8 @@ func TestErasedProfile(t *testing.T) {
 	if ev.ProfileID != "p-gone" || ev.Eligible || ev.Score != 0 || len(ev.Explanation.Components) != 0 {
 		t.Fatalf("ErasedProfile = %+v", ev)
 	}
-	if len(ev.FailedRules) != 1 || ev.FailedRules[0].Rule != RuleProfileErased || ev.FailedRules[0].Detail == "" {
-		t.Fatalf("failed rules = %+v, want only %s with a detail", ev.FailedRules, RuleProfileErased)
+	if len(ev.FailedRules) != 1 || ev.FailedRules[0].Rule != RuleProfileErased {
+		t.Fatalf("failed rules = %+v, want only %s", ev.FailedRules, RuleProfileErased)
 	}
 	if RuleProfileErased != "PROFILE_ERASED" {
 		t.Errorf("RuleProfileErased = %q", RuleProfileErased)

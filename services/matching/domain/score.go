@@ -1,10 +1,7 @@
 package domain
 
 import (
-	"cmp"
-	"fmt"
 	"math"
-	"strings"
 
 	"github.com/caiomatch/caiomatch/pkg/scoring"
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
@@ -138,19 +135,24 @@ func ScoreInputsOf(s Settings, m Mission, p Profile) ScoreInputs {
 	return in
 }
 
-// score computes the components of an eligible profile, their weighted sum and the details.
+// score computes the components of an eligible profile, their weighted sum and the facts their
+// texts are written from.
 func score(s Settings, m Mission, p Profile) (float64, Explanation) {
 	in := ScoreInputsOf(s, m, p)
 	v := in.Values()
 	w := s.Scoring.Weights
-	skillsDetail, matched, missing := skillsDetail(m, p)
+	skills, matched, missing := skillsFacts(m, p)
 	components := []Component{
-		{Name: ComponentSkills, Weight: w.Skills, Value: v[0], Detail: skillsDetail},
-		{Name: ComponentSector, Weight: w.Sector, Value: v[1], Detail: sectorDetail(m.Sector, p.Sectors, in.SectorFit)},
-		{Name: ComponentMissionType, Weight: w.MissionType, Value: v[2], Detail: missionTypeDetail(m.MissionType, in.MissionTypeMonths)},
-		{Name: ComponentSeniority, Weight: w.Seniority, Value: v[3], Detail: fmt.Sprintf("%d years of experience, full at %d", p.YearsExperience, fullSeniorityYears)},
-		{Name: ComponentRateFit, Weight: w.RateFit, Value: v[4], Detail: rateDetail(p.DailyRateEUR, m.MaxDailyRateEUR)},
-		{Name: ComponentAvailability, Weight: w.Availability, Value: v[5], Detail: availabilityDetail(in.DaysLate, in.ToleranceDays)},
+		{Name: ComponentSkills, Weight: w.Skills, Value: v[0], Facts: skills},
+		{Name: ComponentSector, Weight: w.Sector, Value: v[1], Facts: sectorFacts(m.Sector, p.Sectors, in.SectorFit)},
+		{Name: ComponentMissionType, Weight: w.MissionType, Value: v[2], Facts: &scoring.Facts{
+			MissionType: int(m.MissionType), Months: in.MissionTypeMonths, FullAtMonths: fullMissionTypeMonths}},
+		{Name: ComponentSeniority, Weight: w.Seniority, Value: v[3], Facts: &scoring.Facts{
+			Years: p.YearsExperience, FullAtYears: fullSeniorityYears}},
+		{Name: ComponentRateFit, Weight: w.RateFit, Value: v[4], Facts: &scoring.Facts{
+			DailyRateEUR: p.DailyRateEUR, BudgetEUR: m.MaxDailyRateEUR, FullFitEUR: fullFitRate(m.MaxDailyRateEUR)}},
+		{Name: ComponentAvailability, Weight: w.Availability, Value: v[5], Facts: &scoring.Facts{
+			DaysLate: max(in.DaysLate, 0), ToleranceDays: in.ToleranceDays}},
 	}
 	return s.Scoring.Score(in), Explanation{Components: components, MatchedSkills: matched, MissingSkills: missing}
 }
@@ -178,79 +180,50 @@ func sectorFit(missionSector string, sectors []string) SectorFit {
 	return fit
 }
 
-func sectorDetail(missionSector string, sectors []string, fit SectorFit) string {
-	section := taxonomy.SectionOf(missionSector)
+func sectorFacts(missionSector string, sectors []string, fit SectorFit) *scoring.Facts {
+	f := &scoring.Facts{MissionSector: missionSector, SectorFit: scoring.SectorOther}
 	switch fit {
 	case SectorExact:
-		return "has worked in " + missionSector
+		f.SectorFit, f.MatchedSector = scoring.SectorExact, missionSector
 	case SectorSameSection:
 		// Name the first division of the section in id order, else the section itself, so
-		// that the detail does not depend on the order the sectors were listed in.
-		named := ""
+		// that the facts do not depend on the order the sectors were listed in.
+		section := taxonomy.SectionOf(missionSector)
 		for _, s := range sectors {
-			if taxonomy.SectionOf(s) == section && (named == "" || named == section || (s != section && s < named)) {
-				named = s
+			if taxonomy.SectionOf(s) == section && (f.MatchedSector == "" || f.MatchedSector == section ||
+				(s != section && s < f.MatchedSector)) {
+				f.MatchedSector = s
 			}
 		}
-		return fmt.Sprintf("has worked in %s, same section %s as %s", named, section, missionSector)
+		f.SectorFit = scoring.SectorSameSection
 	}
-	return "no sector in section " + cmp.Or(section, missionSector)
+	return f
 }
 
-// skillsDetail lists the levels of the asked skills: coverage is
+// skillsFacts lists the levels of the asked skills: coverage is
 // (2 × Σ required levels + Σ nice-to-have levels) / (5 × (2 × #required + #nice-to-have)).
-func skillsDetail(m Mission, p Profile) (detail string, matched, missing []string) {
-	var req, nice []string
+func skillsFacts(m Mission, p Profile) (facts *scoring.Facts, matched, missing []string) {
+	facts = &scoring.Facts{}
 	for _, id := range m.RequiredSkills {
 		level := p.SkillLevel(id)
 		if level > 0 {
 			matched = append(matched, id)
 		}
-		req = append(req, fmt.Sprintf("%s %d/%d", id, level, maxSkillLevel))
+		facts.Required = append(facts.Required, scoring.SkillFact{Skill: id, Level: level})
 	}
 	for _, id := range m.NiceToHaveSkills {
 		level := p.SkillLevel(id)
 		if level == 0 {
 			missing = append(missing, id)
-			nice = append(nice, id+" missing")
-			continue
+		} else {
+			matched = append(matched, id)
 		}
-		matched = append(matched, id)
-		nice = append(nice, fmt.Sprintf("%s %d/%d", id, level, maxSkillLevel))
+		facts.NiceToHave = append(facts.NiceToHave, scoring.SkillFact{Skill: id, Level: level})
 	}
-	return "required: " + orNone(req) + "; nice-to-have: " + orNone(nice), matched, missing
+	return facts, matched, missing
 }
 
-func missionTypeDetail(t MissionType, months int) string {
-	if t == taxonomy.MissionTypeUnspecified {
-		return "the mission gives no type"
-	}
-	return fmt.Sprintf("%d months of %s missions, full at %d", months, t, fullMissionTypeMonths)
-}
-
-func rateDetail(rate, budget int) string {
-	// The largest whole rate r with 4 × (budget − r) ≥ budget.
-	return fmt.Sprintf("%d EUR a day for a budget of %d EUR, full fit at %d EUR or less", rate, budget,
-		budget-(budget+rateFitHeadroomDivisor-1)/rateFitHeadroomDivisor)
-}
-
-func availabilityDetail(daysLate, tolerance int) string {
-	if daysLate <= 0 {
-		return "available by the start date"
-	}
-	return fmt.Sprintf("available %s after the start date, %s tolerated", days(daysLate), days(tolerance))
-}
-
-func orNone(parts []string) string {
-	if len(parts) == 0 {
-		return "none asked"
-	}
-	return strings.Join(parts, ", ")
-}
-
-func days(n int) string {
-	if n == 1 {
-		return "1 day"
-	}
-	return fmt.Sprintf("%d days", n)
+// fullFitRate is the largest whole rate r with 4 × (budget − r) ≥ budget.
+func fullFitRate(budget int) int {
+	return budget - (budget+rateFitHeadroomDivisor-1)/rateFitHeadroomDivisor
 }

@@ -24,18 +24,19 @@ func component(t *testing.T, ev Evaluation, name string) Component {
 	return Component{}
 }
 
-// assertComponent checks the value, the weight and the detail of one component.
+// assertComponent checks the value, the weight and the facts (as legacyComponentText reads
+// them) of one component.
 func assertComponent(t *testing.T, c Component, value, weight float64, detail string) {
 	t.Helper()
 	assertClose(t, c.Name+" value", c.Value, value)
 	if c.Weight != weight {
 		t.Errorf("%s weight = %v, want %v", c.Name, c.Weight, weight)
 	}
-	if c.Detail == "" {
-		t.Errorf("%s has no detail", c.Name)
+	if c.Facts == nil {
+		t.Errorf("%s has no facts", c.Name)
 	}
-	if detail != "" && c.Detail != detail {
-		t.Errorf("%s detail = %q, want %q", c.Name, c.Detail, detail)
+	if got := legacyComponentText(c); detail != "" && got != detail {
+		t.Errorf("%s facts read %q, want %q", c.Name, got, detail)
 	}
 }
 
@@ -229,8 +230,8 @@ func TestSeniorityComponent(t *testing.T) {
 		p.YearsExperience = tc.years
 		c := component(t, Evaluate(settings(), m, p), ComponentSeniority)
 		assertComponent(t, c, tc.value, 0.10, "")
-		if tc.years == 13 && c.Detail != "13 years of experience, full at 20" {
-			t.Errorf("seniority detail = %q", c.Detail)
+		if got := legacyComponentText(c); tc.years == 13 && got != "13 years of experience, full at 20" {
+			t.Errorf("seniority facts read %q", got)
 		}
 	}
 }

@@ -67,7 +67,7 @@ func explanationResponse(e app.CandidateExplanation) *matchingv1.ExplainCandidat
 		FailedRules: []*matchingv1.FailedRule{},
 	}
 	for _, f := range ev.FailedRules {
-		resp.FailedRules = append(resp.FailedRules, &matchingv1.FailedRule{Rule: string(f.Rule), Detail: f.Detail})
+		resp.FailedRules = append(resp.FailedRules, &matchingv1.FailedRule{Rule: string(f.Rule)})
 	}
 	return resp
 }

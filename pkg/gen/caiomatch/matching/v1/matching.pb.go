@@ -7,6 +7,7 @@
 package matchingv1
 
 import (
+	v1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -81,8 +82,12 @@ type ScoreComponent struct {
 	Name   string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Weight float64                `protobuf:"fixed64,2,opt,name=weight,proto3" json:"weight,omitempty"`
 	// value is in [0,1]; the component adds weight*value to the score.
-	Value         float64 `protobuf:"fixed64,3,opt,name=value,proto3" json:"value,omitempty"`
-	Detail        string  `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	Value float64 `protobuf:"fixed64,3,opt,name=value,proto3" json:"value,omitempty"`
+	// detail says in a sentence, in the caller's language (Accept-Language or ?lang=, fr or en),
+	// what the component found: sectors and skills by name, numbers rounded.
+	Detail string `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	// facts are what detail is written from: codes and whole numbers, for programs.
+	Facts         *ComponentFacts `protobuf:"bytes,5,opt,name=facts,proto3" json:"facts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -145,6 +150,265 @@ func (x *ScoreComponent) GetDetail() string {
 	return ""
 }
 
+func (x *ScoreComponent) GetFacts() *ComponentFacts {
+	if x != nil {
+		return x.Facts
+	}
+	return nil
+}
+
+// ComponentFacts are the language-neutral facts of one score component; each component sets
+// the fields it is about.
+type ComponentFacts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// skills: each asked skill (a skill id) with the consultant's level, 0 when they lack it.
+	Required   []*SkillFact `protobuf:"bytes,1,rep,name=required,proto3" json:"required,omitempty"`
+	NiceToHave []*SkillFact `protobuf:"bytes,2,rep,name=nice_to_have,json=niceToHave,proto3" json:"nice_to_have,omitempty"`
+	// sector: the mission's sector, how the consultant's sectors fit it (exact, sameSection,
+	// other) and the sector of theirs that counted.
+	MissionSector string `protobuf:"bytes,3,opt,name=mission_sector,json=missionSector,proto3" json:"mission_sector,omitempty"`
+	SectorFit     string `protobuf:"bytes,4,opt,name=sector_fit,json=sectorFit,proto3" json:"sector_fit,omitempty"`
+	MatchedSector string `protobuf:"bytes,5,opt,name=matched_sector,json=matchedSector,proto3" json:"matched_sector,omitempty"`
+	// missionType: months of past missions of the asked type, full at full_at_months.
+	MissionType  int32 `protobuf:"varint,6,opt,name=mission_type,json=missionType,proto3" json:"mission_type,omitempty"`
+	Months       int32 `protobuf:"varint,7,opt,name=months,proto3" json:"months,omitempty"`
+	FullAtMonths int32 `protobuf:"varint,8,opt,name=full_at_months,json=fullAtMonths,proto3" json:"full_at_months,omitempty"`
+	// seniority: years of experience, full at full_at_years.
+	Years       int32 `protobuf:"varint,9,opt,name=years,proto3" json:"years,omitempty"`
+	FullAtYears int32 `protobuf:"varint,10,opt,name=full_at_years,json=fullAtYears,proto3" json:"full_at_years,omitempty"`
+	// rateFit: the consultant's daily rate, the budget, and the rate at or under which the fit
+	// is full.
+	DailyRateEur int32 `protobuf:"varint,11,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	BudgetEur    int32 `protobuf:"varint,12,opt,name=budget_eur,json=budgetEur,proto3" json:"budget_eur,omitempty"`
+	FullFitEur   int32 `protobuf:"varint,13,opt,name=full_fit_eur,json=fullFitEur,proto3" json:"full_fit_eur,omitempty"`
+	// availability: days after the start date the consultant can start, and the tolerance.
+	DaysLate      int32 `protobuf:"varint,14,opt,name=days_late,json=daysLate,proto3" json:"days_late,omitempty"`
+	ToleranceDays int32 `protobuf:"varint,15,opt,name=tolerance_days,json=toleranceDays,proto3" json:"tolerance_days,omitempty"`
+	// location: remote, city, region, country or elsewhere, and the mission's place (gazetteer
+	// ids and a country code).
+	Location      string `protobuf:"bytes,16,opt,name=location,proto3" json:"location,omitempty"`
+	City          string `protobuf:"bytes,17,opt,name=city,proto3" json:"city,omitempty"`
+	Region        string `protobuf:"bytes,18,opt,name=region,proto3" json:"region,omitempty"`
+	Country       string `protobuf:"bytes,19,opt,name=country,proto3" json:"country,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComponentFacts) Reset() {
+	*x = ComponentFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComponentFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComponentFacts) ProtoMessage() {}
+
+func (x *ComponentFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComponentFacts.ProtoReflect.Descriptor instead.
+func (*ComponentFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ComponentFacts) GetRequired() []*SkillFact {
+	if x != nil {
+		return x.Required
+	}
+	return nil
+}
+
+func (x *ComponentFacts) GetNiceToHave() []*SkillFact {
+	if x != nil {
+		return x.NiceToHave
+	}
+	return nil
+}
+
+func (x *ComponentFacts) GetMissionSector() string {
+	if x != nil {
+		return x.MissionSector
+	}
+	return ""
+}
+
+func (x *ComponentFacts) GetSectorFit() string {
+	if x != nil {
+		return x.SectorFit
+	}
+	return ""
+}
+
+func (x *ComponentFacts) GetMatchedSector() string {
+	if x != nil {
+		return x.MatchedSector
+	}
+	return ""
+}
+
+func (x *ComponentFacts) GetMissionType() int32 {
+	if x != nil {
+		return x.MissionType
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetMonths() int32 {
+	if x != nil {
+		return x.Months
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetFullAtMonths() int32 {
+	if x != nil {
+		return x.FullAtMonths
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetYears() int32 {
+	if x != nil {
+		return x.Years
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetFullAtYears() int32 {
+	if x != nil {
+		return x.FullAtYears
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetDailyRateEur() int32 {
+	if x != nil {
+		return x.DailyRateEur
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetBudgetEur() int32 {
+	if x != nil {
+		return x.BudgetEur
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetFullFitEur() int32 {
+	if x != nil {
+		return x.FullFitEur
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetDaysLate() int32 {
+	if x != nil {
+		return x.DaysLate
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetToleranceDays() int32 {
+	if x != nil {
+		return x.ToleranceDays
+	}
+	return 0
+}
+
+func (x *ComponentFacts) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+func (x *ComponentFacts) GetCity() string {
+	if x != nil {
+		return x.City
+	}
+	return ""
+}
+
+func (x *ComponentFacts) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *ComponentFacts) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+type SkillFact struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Skill         string                 `protobuf:"bytes,1,opt,name=skill,proto3" json:"skill,omitempty"`
+	Level         int32                  `protobuf:"varint,2,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkillFact) Reset() {
+	*x = SkillFact{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkillFact) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkillFact) ProtoMessage() {}
+
+func (x *SkillFact) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkillFact.ProtoReflect.Descriptor instead.
+func (*SkillFact) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SkillFact) GetSkill() string {
+	if x != nil {
+		return x.Skill
+	}
+	return ""
+}
+
+func (x *SkillFact) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
 type Explanation struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Components    []*ScoreComponent      `protobuf:"bytes,1,rep,name=components,proto3" json:"components,omitempty"`
@@ -156,7 +420,7 @@ type Explanation struct {
 
 func (x *Explanation) Reset() {
 	*x = Explanation{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[1]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -168,7 +432,7 @@ func (x *Explanation) String() string {
 func (*Explanation) ProtoMessage() {}
 
 func (x *Explanation) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[1]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -181,7 +445,7 @@ func (x *Explanation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Explanation.ProtoReflect.Descriptor instead.
 func (*Explanation) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{1}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Explanation) GetComponents() []*ScoreComponent {
@@ -206,18 +470,20 @@ func (x *Explanation) GetMissingSkills() []string {
 }
 
 type Candidate struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProfileId     string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
-	Rank          int32                  `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
-	Score         float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
-	Explanation   *Explanation           `protobuf:"bytes,4,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ProfileId   string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	Rank        int32                  `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
+	Score       float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
+	Explanation *Explanation           `protobuf:"bytes,4,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// summary is one sentence, in the caller's language, on why the consultant fits.
+	Summary       string `protobuf:"bytes,5,opt,name=summary,proto3" json:"summary,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Candidate) Reset() {
 	*x = Candidate{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[2]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -229,7 +495,7 @@ func (x *Candidate) String() string {
 func (*Candidate) ProtoMessage() {}
 
 func (x *Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[2]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -242,7 +508,7 @@ func (x *Candidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Candidate.ProtoReflect.Descriptor instead.
 func (*Candidate) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{2}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Candidate) GetProfileId() string {
@@ -273,6 +539,13 @@ func (x *Candidate) GetExplanation() *Explanation {
 	return nil
 }
 
+func (x *Candidate) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
 type GetShortlistRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
@@ -282,7 +555,7 @@ type GetShortlistRequest struct {
 
 func (x *GetShortlistRequest) Reset() {
 	*x = GetShortlistRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[3]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -294,7 +567,7 @@ func (x *GetShortlistRequest) String() string {
 func (*GetShortlistRequest) ProtoMessage() {}
 
 func (x *GetShortlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[3]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -307,7 +580,7 @@ func (x *GetShortlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShortlistRequest.ProtoReflect.Descriptor instead.
 func (*GetShortlistRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{3}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetShortlistRequest) GetMissionId() string {
@@ -336,7 +609,7 @@ type GetShortlistResponse struct {
 
 func (x *GetShortlistResponse) Reset() {
 	*x = GetShortlistResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[4]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -348,7 +621,7 @@ func (x *GetShortlistResponse) String() string {
 func (*GetShortlistResponse) ProtoMessage() {}
 
 func (x *GetShortlistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[4]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -361,7 +634,7 @@ func (x *GetShortlistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShortlistResponse.ProtoReflect.Descriptor instead.
 func (*GetShortlistResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{4}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetShortlistResponse) GetMissionId() string {
@@ -439,7 +712,7 @@ type Diagnostics struct {
 
 func (x *Diagnostics) Reset() {
 	*x = Diagnostics{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -451,7 +724,7 @@ func (x *Diagnostics) String() string {
 func (*Diagnostics) ProtoMessage() {}
 
 func (x *Diagnostics) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -464,7 +737,7 @@ func (x *Diagnostics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostics.ProtoReflect.Descriptor instead.
 func (*Diagnostics) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{5}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Diagnostics) GetEligibleCount() int32 {
@@ -505,7 +778,7 @@ type RuleCount struct {
 
 func (x *RuleCount) Reset() {
 	*x = RuleCount{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -517,7 +790,7 @@ func (x *RuleCount) String() string {
 func (*RuleCount) ProtoMessage() {}
 
 func (x *RuleCount) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -530,7 +803,7 @@ func (x *RuleCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleCount.ProtoReflect.Descriptor instead.
 func (*RuleCount) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{6}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RuleCount) GetRule() string {
@@ -561,7 +834,7 @@ type Widening struct {
 
 func (x *Widening) Reset() {
 	*x = Widening{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -573,7 +846,7 @@ func (x *Widening) String() string {
 func (*Widening) ProtoMessage() {}
 
 func (x *Widening) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -586,7 +859,7 @@ func (x *Widening) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Widening.ProtoReflect.Descriptor instead.
 func (*Widening) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{7}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Widening) GetField() string {
@@ -620,7 +893,7 @@ type CheckProfileVisibilityRequest struct {
 
 func (x *CheckProfileVisibilityRequest) Reset() {
 	*x = CheckProfileVisibilityRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -632,7 +905,7 @@ func (x *CheckProfileVisibilityRequest) String() string {
 func (*CheckProfileVisibilityRequest) ProtoMessage() {}
 
 func (x *CheckProfileVisibilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -645,7 +918,7 @@ func (x *CheckProfileVisibilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckProfileVisibilityRequest.ProtoReflect.Descriptor instead.
 func (*CheckProfileVisibilityRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{8}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CheckProfileVisibilityRequest) GetProfileId() string {
@@ -671,7 +944,7 @@ type CheckProfileVisibilityResponse struct {
 
 func (x *CheckProfileVisibilityResponse) Reset() {
 	*x = CheckProfileVisibilityResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -683,7 +956,7 @@ func (x *CheckProfileVisibilityResponse) String() string {
 func (*CheckProfileVisibilityResponse) ProtoMessage() {}
 
 func (x *CheckProfileVisibilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -696,7 +969,7 @@ func (x *CheckProfileVisibilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckProfileVisibilityResponse.ProtoReflect.Descriptor instead.
 func (*CheckProfileVisibilityResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{9}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CheckProfileVisibilityResponse) GetVisible() bool {
@@ -722,7 +995,7 @@ type ShortlistProposed struct {
 
 func (x *ShortlistProposed) Reset() {
 	*x = ShortlistProposed{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -734,7 +1007,7 @@ func (x *ShortlistProposed) String() string {
 func (*ShortlistProposed) ProtoMessage() {}
 
 func (x *ShortlistProposed) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -747,7 +1020,7 @@ func (x *ShortlistProposed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShortlistProposed.ProtoReflect.Descriptor instead.
 func (*ShortlistProposed) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{10}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ShortlistProposed) GetMissionId() string {
@@ -803,15 +1076,18 @@ func (x *ShortlistProposed) GetEligibleCount() int32 {
 type FailedRule struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// rule is a stable upper snake case name, such as DAILY_RATE_OVER_BUDGET.
-	Rule          string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
-	Detail        string `protobuf:"bytes,2,opt,name=detail,proto3" json:"detail,omitempty"`
+	Rule string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	// detail says in the caller's language what the rule found.
+	Detail string `protobuf:"bytes,2,opt,name=detail,proto3" json:"detail,omitempty"`
+	// facts are what detail is written from: codes, dates and whole numbers.
+	Facts         *RuleFacts `protobuf:"bytes,3,opt,name=facts,proto3" json:"facts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FailedRule) Reset() {
 	*x = FailedRule{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -823,7 +1099,7 @@ func (x *FailedRule) String() string {
 func (*FailedRule) ProtoMessage() {}
 
 func (x *FailedRule) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -836,7 +1112,7 @@ func (x *FailedRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailedRule.ProtoReflect.Descriptor instead.
 func (*FailedRule) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{11}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *FailedRule) GetRule() string {
@@ -853,6 +1129,255 @@ func (x *FailedRule) GetDetail() string {
 	return ""
 }
 
+func (x *FailedRule) GetFacts() *RuleFacts {
+	if x != nil {
+		return x.Facts
+	}
+	return nil
+}
+
+// RuleFacts are the language-neutral facts of one failed hard rule; each rule sets the fields
+// it is about. Dates are YYYY-MM-DD.
+type RuleFacts struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	MissingSkills      []string               `protobuf:"bytes,1,rep,name=missing_skills,json=missingSkills,proto3" json:"missing_skills,omitempty"`
+	SkillsBelowMinimum []*SkillMinimum        `protobuf:"bytes,2,rep,name=skills_below_minimum,json=skillsBelowMinimum,proto3" json:"skills_below_minimum,omitempty"`
+	AvailableOn        string                 `protobuf:"bytes,3,opt,name=available_on,json=availableOn,proto3" json:"available_on,omitempty"`
+	NoticePeriodDays   int32                  `protobuf:"varint,4,opt,name=notice_period_days,json=noticePeriodDays,proto3" json:"notice_period_days,omitempty"`
+	StartDate          string                 `protobuf:"bytes,5,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	LatestStart        string                 `protobuf:"bytes,6,opt,name=latest_start,json=latestStart,proto3" json:"latest_start,omitempty"`
+	BookedFrom         string                 `protobuf:"bytes,7,opt,name=booked_from,json=bookedFrom,proto3" json:"booked_from,omitempty"`
+	BookedTo           string                 `protobuf:"bytes,8,opt,name=booked_to,json=bookedTo,proto3" json:"booked_to,omitempty"`
+	WindowStart        string                 `protobuf:"bytes,9,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
+	WindowEnd          string                 `protobuf:"bytes,10,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	DailyRateEur       int32                  `protobuf:"varint,11,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	BudgetEur          int32                  `protobuf:"varint,12,opt,name=budget_eur,json=budgetEur,proto3" json:"budget_eur,omitempty"`
+	Languages          []string               `protobuf:"bytes,13,rep,name=languages,proto3" json:"languages,omitempty"`
+	WorkMode           v1.WorkMode            `protobuf:"varint,14,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
+	Country            string                 `protobuf:"bytes,15,opt,name=country,proto3" json:"country,omitempty"`
+	MissionCountry     string                 `protobuf:"bytes,16,opt,name=mission_country,json=missionCountry,proto3" json:"mission_country,omitempty"`
+	Years              int32                  `protobuf:"varint,17,opt,name=years,proto3" json:"years,omitempty"`
+	MinYears           int32                  `protobuf:"varint,18,opt,name=min_years,json=minYears,proto3" json:"min_years,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *RuleFacts) Reset() {
+	*x = RuleFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleFacts) ProtoMessage() {}
+
+func (x *RuleFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleFacts.ProtoReflect.Descriptor instead.
+func (*RuleFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RuleFacts) GetMissingSkills() []string {
+	if x != nil {
+		return x.MissingSkills
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetSkillsBelowMinimum() []*SkillMinimum {
+	if x != nil {
+		return x.SkillsBelowMinimum
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetAvailableOn() string {
+	if x != nil {
+		return x.AvailableOn
+	}
+	return ""
+}
+
+func (x *RuleFacts) GetNoticePeriodDays() int32 {
+	if x != nil {
+		return x.NoticePeriodDays
+	}
+	return 0
+}
+
+func (x *RuleFacts) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *RuleFacts) GetLatestStart() string {
+	if x != nil {
+		return x.LatestStart
+	}
+	return ""
+}
+
+func (x *RuleFacts) GetBookedFrom() string {
+	if x != nil {
+		return x.BookedFrom
+	}
+	return ""
+}
+
+func (x *RuleFacts) GetBookedTo() string {
+	if x != nil {
+		return x.BookedTo
+	}
+	return ""
+}
+
+func (x *RuleFacts) GetWindowStart() string {
+	if x != nil {
+		return x.WindowStart
+	}
+	return ""
+}
+
+func (x *RuleFacts) GetWindowEnd() string {
+	if x != nil {
+		return x.WindowEnd
+	}
+	return ""
+}
+
+func (x *RuleFacts) GetDailyRateEur() int32 {
+	if x != nil {
+		return x.DailyRateEur
+	}
+	return 0
+}
+
+func (x *RuleFacts) GetBudgetEur() int32 {
+	if x != nil {
+		return x.BudgetEur
+	}
+	return 0
+}
+
+func (x *RuleFacts) GetLanguages() []string {
+	if x != nil {
+		return x.Languages
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetWorkMode() v1.WorkMode {
+	if x != nil {
+		return x.WorkMode
+	}
+	return v1.WorkMode(0)
+}
+
+func (x *RuleFacts) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *RuleFacts) GetMissionCountry() string {
+	if x != nil {
+		return x.MissionCountry
+	}
+	return ""
+}
+
+func (x *RuleFacts) GetYears() int32 {
+	if x != nil {
+		return x.Years
+	}
+	return 0
+}
+
+func (x *RuleFacts) GetMinYears() int32 {
+	if x != nil {
+		return x.MinYears
+	}
+	return 0
+}
+
+type SkillMinimum struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Skill         string                 `protobuf:"bytes,1,opt,name=skill,proto3" json:"skill,omitempty"`
+	Level         int32                  `protobuf:"varint,2,opt,name=level,proto3" json:"level,omitempty"`
+	MinLevel      int32                  `protobuf:"varint,3,opt,name=min_level,json=minLevel,proto3" json:"min_level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkillMinimum) Reset() {
+	*x = SkillMinimum{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkillMinimum) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkillMinimum) ProtoMessage() {}
+
+func (x *SkillMinimum) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkillMinimum.ProtoReflect.Descriptor instead.
+func (*SkillMinimum) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SkillMinimum) GetSkill() string {
+	if x != nil {
+		return x.Skill
+	}
+	return ""
+}
+
+func (x *SkillMinimum) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *SkillMinimum) GetMinLevel() int32 {
+	if x != nil {
+		return x.MinLevel
+	}
+	return 0
+}
+
 type ExplainCandidateRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MissionId     string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
@@ -863,7 +1388,7 @@ type ExplainCandidateRequest struct {
 
 func (x *ExplainCandidateRequest) Reset() {
 	*x = ExplainCandidateRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +1400,7 @@ func (x *ExplainCandidateRequest) String() string {
 func (*ExplainCandidateRequest) ProtoMessage() {}
 
 func (x *ExplainCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +1413,7 @@ func (x *ExplainCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainCandidateRequest.ProtoReflect.Descriptor instead.
 func (*ExplainCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{12}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ExplainCandidateRequest) GetMissionId() string {
@@ -937,7 +1462,7 @@ type ExplainCandidateResponse struct {
 
 func (x *ExplainCandidateResponse) Reset() {
 	*x = ExplainCandidateResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -949,7 +1474,7 @@ func (x *ExplainCandidateResponse) String() string {
 func (*ExplainCandidateResponse) ProtoMessage() {}
 
 func (x *ExplainCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -962,7 +1487,7 @@ func (x *ExplainCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainCandidateResponse.ProtoReflect.Descriptor instead.
 func (*ExplainCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{13}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ExplainCandidateResponse) GetMissionId() string {
@@ -1080,7 +1605,7 @@ type CreateStaffingPlanRequest struct {
 
 func (x *CreateStaffingPlanRequest) Reset() {
 	*x = CreateStaffingPlanRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1617,7 @@ func (x *CreateStaffingPlanRequest) String() string {
 func (*CreateStaffingPlanRequest) ProtoMessage() {}
 
 func (x *CreateStaffingPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1630,7 @@ func (x *CreateStaffingPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStaffingPlanRequest.ProtoReflect.Descriptor instead.
 func (*CreateStaffingPlanRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{14}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateStaffingPlanRequest) GetMissionIds() []string {
@@ -1124,7 +1649,7 @@ type CreateStaffingPlanResponse struct {
 
 func (x *CreateStaffingPlanResponse) Reset() {
 	*x = CreateStaffingPlanResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +1661,7 @@ func (x *CreateStaffingPlanResponse) String() string {
 func (*CreateStaffingPlanResponse) ProtoMessage() {}
 
 func (x *CreateStaffingPlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +1674,7 @@ func (x *CreateStaffingPlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStaffingPlanResponse.ProtoReflect.Descriptor instead.
 func (*CreateStaffingPlanResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{15}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateStaffingPlanResponse) GetPlan() *StaffingPlan {
@@ -1168,7 +1693,7 @@ type GetStaffingPlanRequest struct {
 
 func (x *GetStaffingPlanRequest) Reset() {
 	*x = GetStaffingPlanRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1180,7 +1705,7 @@ func (x *GetStaffingPlanRequest) String() string {
 func (*GetStaffingPlanRequest) ProtoMessage() {}
 
 func (x *GetStaffingPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1193,7 +1718,7 @@ func (x *GetStaffingPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStaffingPlanRequest.ProtoReflect.Descriptor instead.
 func (*GetStaffingPlanRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{16}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetStaffingPlanRequest) GetId() string {
@@ -1212,7 +1737,7 @@ type GetStaffingPlanResponse struct {
 
 func (x *GetStaffingPlanResponse) Reset() {
 	*x = GetStaffingPlanResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1224,7 +1749,7 @@ func (x *GetStaffingPlanResponse) String() string {
 func (*GetStaffingPlanResponse) ProtoMessage() {}
 
 func (x *GetStaffingPlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1237,7 +1762,7 @@ func (x *GetStaffingPlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStaffingPlanResponse.ProtoReflect.Descriptor instead.
 func (*GetStaffingPlanResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{17}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetStaffingPlanResponse) GetPlan() *StaffingPlan {
@@ -1257,7 +1782,7 @@ type StaffingAlternate struct {
 
 func (x *StaffingAlternate) Reset() {
 	*x = StaffingAlternate{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1269,7 +1794,7 @@ func (x *StaffingAlternate) String() string {
 func (*StaffingAlternate) ProtoMessage() {}
 
 func (x *StaffingAlternate) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1282,7 +1807,7 @@ func (x *StaffingAlternate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingAlternate.ProtoReflect.Descriptor instead.
 func (*StaffingAlternate) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{18}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *StaffingAlternate) GetProfileId() string {
@@ -1312,7 +1837,7 @@ type StaffingAssignment struct {
 
 func (x *StaffingAssignment) Reset() {
 	*x = StaffingAssignment{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1324,7 +1849,7 @@ func (x *StaffingAssignment) String() string {
 func (*StaffingAssignment) ProtoMessage() {}
 
 func (x *StaffingAssignment) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1337,7 +1862,7 @@ func (x *StaffingAssignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingAssignment.ProtoReflect.Descriptor instead.
 func (*StaffingAssignment) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{19}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *StaffingAssignment) GetMissionId() string {
@@ -1387,7 +1912,7 @@ type StaffingPlan struct {
 
 func (x *StaffingPlan) Reset() {
 	*x = StaffingPlan{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1399,7 +1924,7 @@ func (x *StaffingPlan) String() string {
 func (*StaffingPlan) ProtoMessage() {}
 
 func (x *StaffingPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1412,7 +1937,7 @@ func (x *StaffingPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingPlan.ProtoReflect.Descriptor instead.
 func (*StaffingPlan) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{20}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StaffingPlan) GetId() string {
@@ -1486,7 +2011,7 @@ type GetExposureReportRequest struct {
 
 func (x *GetExposureReportRequest) Reset() {
 	*x = GetExposureReportRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1498,7 +2023,7 @@ func (x *GetExposureReportRequest) String() string {
 func (*GetExposureReportRequest) ProtoMessage() {}
 
 func (x *GetExposureReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1511,7 +2036,7 @@ func (x *GetExposureReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExposureReportRequest.ProtoReflect.Descriptor instead.
 func (*GetExposureReportRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{21}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{25}
 }
 
 // ExposureFigures are the spread of proposals over a group of consultants.
@@ -1533,7 +2058,7 @@ type ExposureFigures struct {
 
 func (x *ExposureFigures) Reset() {
 	*x = ExposureFigures{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1545,7 +2070,7 @@ func (x *ExposureFigures) String() string {
 func (*ExposureFigures) ProtoMessage() {}
 
 func (x *ExposureFigures) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1558,7 +2083,7 @@ func (x *ExposureFigures) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExposureFigures.ProtoReflect.Descriptor instead.
 func (*ExposureFigures) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{22}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ExposureFigures) GetKey() string {
@@ -1616,7 +2141,7 @@ type GetExposureReportResponse struct {
 
 func (x *GetExposureReportResponse) Reset() {
 	*x = GetExposureReportResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1628,7 +2153,7 @@ func (x *GetExposureReportResponse) String() string {
 func (*GetExposureReportResponse) ProtoMessage() {}
 
 func (x *GetExposureReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1641,7 +2166,7 @@ func (x *GetExposureReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExposureReportResponse.ProtoReflect.Descriptor instead.
 func (*GetExposureReportResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{23}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetExposureReportResponse) GetOverall() *ExposureFigures {
@@ -1676,24 +2201,54 @@ var File_caiomatch_matching_v1_matching_proto protoreflect.FileDescriptor
 
 const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\n" +
-	"$caiomatch/matching/v1/matching.proto\x12\x15caiomatch.matching.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"j\n" +
+	"$caiomatch/matching/v1/matching.proto\x12\x15caiomatch.matching.v1\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x01\n" +
 	"\x0eScoreComponent\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06weight\x18\x02 \x01(\x01R\x06weight\x12\x14\n" +
 	"\x05value\x18\x03 \x01(\x01R\x05value\x12\x16\n" +
-	"\x06detail\x18\x04 \x01(\tR\x06detail\"\xa2\x01\n" +
+	"\x06detail\x18\x04 \x01(\tR\x06detail\x12;\n" +
+	"\x05facts\x18\x05 \x01(\v2%.caiomatch.matching.v1.ComponentFactsR\x05facts\"\xa7\x05\n" +
+	"\x0eComponentFacts\x12<\n" +
+	"\brequired\x18\x01 \x03(\v2 .caiomatch.matching.v1.SkillFactR\brequired\x12B\n" +
+	"\fnice_to_have\x18\x02 \x03(\v2 .caiomatch.matching.v1.SkillFactR\n" +
+	"niceToHave\x12%\n" +
+	"\x0emission_sector\x18\x03 \x01(\tR\rmissionSector\x12\x1d\n" +
+	"\n" +
+	"sector_fit\x18\x04 \x01(\tR\tsectorFit\x12%\n" +
+	"\x0ematched_sector\x18\x05 \x01(\tR\rmatchedSector\x12!\n" +
+	"\fmission_type\x18\x06 \x01(\x05R\vmissionType\x12\x16\n" +
+	"\x06months\x18\a \x01(\x05R\x06months\x12$\n" +
+	"\x0efull_at_months\x18\b \x01(\x05R\ffullAtMonths\x12\x14\n" +
+	"\x05years\x18\t \x01(\x05R\x05years\x12\"\n" +
+	"\rfull_at_years\x18\n" +
+	" \x01(\x05R\vfullAtYears\x12$\n" +
+	"\x0edaily_rate_eur\x18\v \x01(\x05R\fdailyRateEur\x12\x1d\n" +
+	"\n" +
+	"budget_eur\x18\f \x01(\x05R\tbudgetEur\x12 \n" +
+	"\ffull_fit_eur\x18\r \x01(\x05R\n" +
+	"fullFitEur\x12\x1b\n" +
+	"\tdays_late\x18\x0e \x01(\x05R\bdaysLate\x12%\n" +
+	"\x0etolerance_days\x18\x0f \x01(\x05R\rtoleranceDays\x12\x1a\n" +
+	"\blocation\x18\x10 \x01(\tR\blocation\x12\x12\n" +
+	"\x04city\x18\x11 \x01(\tR\x04city\x12\x16\n" +
+	"\x06region\x18\x12 \x01(\tR\x06region\x12\x18\n" +
+	"\acountry\x18\x13 \x01(\tR\acountry\"7\n" +
+	"\tSkillFact\x12\x14\n" +
+	"\x05skill\x18\x01 \x01(\tR\x05skill\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\x05R\x05level\"\xa2\x01\n" +
 	"\vExplanation\x12E\n" +
 	"\n" +
 	"components\x18\x01 \x03(\v2%.caiomatch.matching.v1.ScoreComponentR\n" +
 	"components\x12%\n" +
 	"\x0ematched_skills\x18\x02 \x03(\tR\rmatchedSkills\x12%\n" +
-	"\x0emissing_skills\x18\x03 \x03(\tR\rmissingSkills\"\x9a\x01\n" +
+	"\x0emissing_skills\x18\x03 \x03(\tR\rmissingSkills\"\xb4\x01\n" +
 	"\tCandidate\x12\x1d\n" +
 	"\n" +
 	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x12\n" +
 	"\x04rank\x18\x02 \x01(\x05R\x04rank\x12\x14\n" +
 	"\x05score\x18\x03 \x01(\x01R\x05score\x12D\n" +
-	"\vexplanation\x18\x04 \x01(\v2\".caiomatch.matching.v1.ExplanationR\vexplanation\"4\n" +
+	"\vexplanation\x18\x04 \x01(\v2\".caiomatch.matching.v1.ExplanationR\vexplanation\x12\x18\n" +
+	"\asummary\x18\x05 \x01(\tR\asummary\"4\n" +
 	"\x13GetShortlistRequest\x12\x1d\n" +
 	"\n" +
 	"mission_id\x18\x01 \x01(\tR\tmissionId\"\xa6\x03\n" +
@@ -1739,11 +2294,40 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"candidates\x12;\n" +
 	"\vproposed_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"proposedAt\x12%\n" +
-	"\x0eeligible_count\x18\a \x01(\x05R\religibleCount\"8\n" +
+	"\x0eeligible_count\x18\a \x01(\x05R\religibleCount\"p\n" +
 	"\n" +
 	"FailedRule\x12\x12\n" +
 	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x16\n" +
-	"\x06detail\x18\x02 \x01(\tR\x06detail\"W\n" +
+	"\x06detail\x18\x02 \x01(\tR\x06detail\x126\n" +
+	"\x05facts\x18\x03 \x01(\v2 .caiomatch.matching.v1.RuleFactsR\x05facts\"\xb3\x05\n" +
+	"\tRuleFacts\x12%\n" +
+	"\x0emissing_skills\x18\x01 \x03(\tR\rmissingSkills\x12U\n" +
+	"\x14skills_below_minimum\x18\x02 \x03(\v2#.caiomatch.matching.v1.SkillMinimumR\x12skillsBelowMinimum\x12!\n" +
+	"\favailable_on\x18\x03 \x01(\tR\vavailableOn\x12,\n" +
+	"\x12notice_period_days\x18\x04 \x01(\x05R\x10noticePeriodDays\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x05 \x01(\tR\tstartDate\x12!\n" +
+	"\flatest_start\x18\x06 \x01(\tR\vlatestStart\x12\x1f\n" +
+	"\vbooked_from\x18\a \x01(\tR\n" +
+	"bookedFrom\x12\x1b\n" +
+	"\tbooked_to\x18\b \x01(\tR\bbookedTo\x12!\n" +
+	"\fwindow_start\x18\t \x01(\tR\vwindowStart\x12\x1d\n" +
+	"\n" +
+	"window_end\x18\n" +
+	" \x01(\tR\twindowEnd\x12$\n" +
+	"\x0edaily_rate_eur\x18\v \x01(\x05R\fdailyRateEur\x12\x1d\n" +
+	"\n" +
+	"budget_eur\x18\f \x01(\x05R\tbudgetEur\x12\x1c\n" +
+	"\tlanguages\x18\r \x03(\tR\tlanguages\x12<\n" +
+	"\twork_mode\x18\x0e \x01(\x0e2\x1f.caiomatch.taxonomy.v1.WorkModeR\bworkMode\x12\x18\n" +
+	"\acountry\x18\x0f \x01(\tR\acountry\x12'\n" +
+	"\x0fmission_country\x18\x10 \x01(\tR\x0emissionCountry\x12\x14\n" +
+	"\x05years\x18\x11 \x01(\x05R\x05years\x12\x1b\n" +
+	"\tmin_years\x18\x12 \x01(\x05R\bminYears\"W\n" +
+	"\fSkillMinimum\x12\x14\n" +
+	"\x05skill\x18\x01 \x01(\tR\x05skill\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\x05R\x05level\x12\x1b\n" +
+	"\tmin_level\x18\x03 \x01(\x05R\bminLevel\"W\n" +
 	"\x17ExplainCandidateRequest\x12\x1d\n" +
 	"\n" +
 	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1d\n" +
@@ -1844,73 +2428,84 @@ func file_caiomatch_matching_v1_matching_proto_rawDescGZIP() []byte {
 }
 
 var file_caiomatch_matching_v1_matching_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(ShortlistStatus)(0),                   // 0: caiomatch.matching.v1.ShortlistStatus
 	(*ScoreComponent)(nil),                 // 1: caiomatch.matching.v1.ScoreComponent
-	(*Explanation)(nil),                    // 2: caiomatch.matching.v1.Explanation
-	(*Candidate)(nil),                      // 3: caiomatch.matching.v1.Candidate
-	(*GetShortlistRequest)(nil),            // 4: caiomatch.matching.v1.GetShortlistRequest
-	(*GetShortlistResponse)(nil),           // 5: caiomatch.matching.v1.GetShortlistResponse
-	(*Diagnostics)(nil),                    // 6: caiomatch.matching.v1.Diagnostics
-	(*RuleCount)(nil),                      // 7: caiomatch.matching.v1.RuleCount
-	(*Widening)(nil),                       // 8: caiomatch.matching.v1.Widening
-	(*CheckProfileVisibilityRequest)(nil),  // 9: caiomatch.matching.v1.CheckProfileVisibilityRequest
-	(*CheckProfileVisibilityResponse)(nil), // 10: caiomatch.matching.v1.CheckProfileVisibilityResponse
-	(*ShortlistProposed)(nil),              // 11: caiomatch.matching.v1.ShortlistProposed
-	(*FailedRule)(nil),                     // 12: caiomatch.matching.v1.FailedRule
-	(*ExplainCandidateRequest)(nil),        // 13: caiomatch.matching.v1.ExplainCandidateRequest
-	(*ExplainCandidateResponse)(nil),       // 14: caiomatch.matching.v1.ExplainCandidateResponse
-	(*CreateStaffingPlanRequest)(nil),      // 15: caiomatch.matching.v1.CreateStaffingPlanRequest
-	(*CreateStaffingPlanResponse)(nil),     // 16: caiomatch.matching.v1.CreateStaffingPlanResponse
-	(*GetStaffingPlanRequest)(nil),         // 17: caiomatch.matching.v1.GetStaffingPlanRequest
-	(*GetStaffingPlanResponse)(nil),        // 18: caiomatch.matching.v1.GetStaffingPlanResponse
-	(*StaffingAlternate)(nil),              // 19: caiomatch.matching.v1.StaffingAlternate
-	(*StaffingAssignment)(nil),             // 20: caiomatch.matching.v1.StaffingAssignment
-	(*StaffingPlan)(nil),                   // 21: caiomatch.matching.v1.StaffingPlan
-	(*GetExposureReportRequest)(nil),       // 22: caiomatch.matching.v1.GetExposureReportRequest
-	(*ExposureFigures)(nil),                // 23: caiomatch.matching.v1.ExposureFigures
-	(*GetExposureReportResponse)(nil),      // 24: caiomatch.matching.v1.GetExposureReportResponse
-	(*timestamppb.Timestamp)(nil),          // 25: google.protobuf.Timestamp
+	(*ComponentFacts)(nil),                 // 2: caiomatch.matching.v1.ComponentFacts
+	(*SkillFact)(nil),                      // 3: caiomatch.matching.v1.SkillFact
+	(*Explanation)(nil),                    // 4: caiomatch.matching.v1.Explanation
+	(*Candidate)(nil),                      // 5: caiomatch.matching.v1.Candidate
+	(*GetShortlistRequest)(nil),            // 6: caiomatch.matching.v1.GetShortlistRequest
+	(*GetShortlistResponse)(nil),           // 7: caiomatch.matching.v1.GetShortlistResponse
+	(*Diagnostics)(nil),                    // 8: caiomatch.matching.v1.Diagnostics
+	(*RuleCount)(nil),                      // 9: caiomatch.matching.v1.RuleCount
+	(*Widening)(nil),                       // 10: caiomatch.matching.v1.Widening
+	(*CheckProfileVisibilityRequest)(nil),  // 11: caiomatch.matching.v1.CheckProfileVisibilityRequest
+	(*CheckProfileVisibilityResponse)(nil), // 12: caiomatch.matching.v1.CheckProfileVisibilityResponse
+	(*ShortlistProposed)(nil),              // 13: caiomatch.matching.v1.ShortlistProposed
+	(*FailedRule)(nil),                     // 14: caiomatch.matching.v1.FailedRule
+	(*RuleFacts)(nil),                      // 15: caiomatch.matching.v1.RuleFacts
+	(*SkillMinimum)(nil),                   // 16: caiomatch.matching.v1.SkillMinimum
+	(*ExplainCandidateRequest)(nil),        // 17: caiomatch.matching.v1.ExplainCandidateRequest
+	(*ExplainCandidateResponse)(nil),       // 18: caiomatch.matching.v1.ExplainCandidateResponse
+	(*CreateStaffingPlanRequest)(nil),      // 19: caiomatch.matching.v1.CreateStaffingPlanRequest
+	(*CreateStaffingPlanResponse)(nil),     // 20: caiomatch.matching.v1.CreateStaffingPlanResponse
+	(*GetStaffingPlanRequest)(nil),         // 21: caiomatch.matching.v1.GetStaffingPlanRequest
+	(*GetStaffingPlanResponse)(nil),        // 22: caiomatch.matching.v1.GetStaffingPlanResponse
+	(*StaffingAlternate)(nil),              // 23: caiomatch.matching.v1.StaffingAlternate
+	(*StaffingAssignment)(nil),             // 24: caiomatch.matching.v1.StaffingAssignment
+	(*StaffingPlan)(nil),                   // 25: caiomatch.matching.v1.StaffingPlan
+	(*GetExposureReportRequest)(nil),       // 26: caiomatch.matching.v1.GetExposureReportRequest
+	(*ExposureFigures)(nil),                // 27: caiomatch.matching.v1.ExposureFigures
+	(*GetExposureReportResponse)(nil),      // 28: caiomatch.matching.v1.GetExposureReportResponse
+	(*timestamppb.Timestamp)(nil),          // 29: google.protobuf.Timestamp
+	(v1.WorkMode)(0),                       // 30: caiomatch.taxonomy.v1.WorkMode
 }
 var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
-	1,  // 0: caiomatch.matching.v1.Explanation.components:type_name -> caiomatch.matching.v1.ScoreComponent
-	2,  // 1: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
-	0,  // 2: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
-	3,  // 3: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
-	25, // 4: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
-	6,  // 5: caiomatch.matching.v1.GetShortlistResponse.diagnostics:type_name -> caiomatch.matching.v1.Diagnostics
-	7,  // 6: caiomatch.matching.v1.Diagnostics.excluded_by_rule:type_name -> caiomatch.matching.v1.RuleCount
-	8,  // 7: caiomatch.matching.v1.Diagnostics.widen:type_name -> caiomatch.matching.v1.Widening
-	3,  // 8: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
-	25, // 9: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
-	1,  // 10: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
-	12, // 11: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
-	21, // 12: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
-	21, // 13: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
-	19, // 14: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
-	25, // 15: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
-	20, // 16: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
-	23, // 17: caiomatch.matching.v1.GetExposureReportResponse.overall:type_name -> caiomatch.matching.v1.ExposureFigures
-	23, // 18: caiomatch.matching.v1.GetExposureReportResponse.by_country:type_name -> caiomatch.matching.v1.ExposureFigures
-	23, // 19: caiomatch.matching.v1.GetExposureReportResponse.by_seniority:type_name -> caiomatch.matching.v1.ExposureFigures
-	4,  // 20: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
-	9,  // 21: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
-	13, // 22: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
-	15, // 23: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
-	17, // 24: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
-	22, // 25: caiomatch.matching.v1.MatchingService.GetExposureReport:input_type -> caiomatch.matching.v1.GetExposureReportRequest
-	5,  // 26: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
-	10, // 27: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
-	14, // 28: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
-	16, // 29: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
-	18, // 30: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
-	24, // 31: caiomatch.matching.v1.MatchingService.GetExposureReport:output_type -> caiomatch.matching.v1.GetExposureReportResponse
-	26, // [26:32] is the sub-list for method output_type
-	20, // [20:26] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	2,  // 0: caiomatch.matching.v1.ScoreComponent.facts:type_name -> caiomatch.matching.v1.ComponentFacts
+	3,  // 1: caiomatch.matching.v1.ComponentFacts.required:type_name -> caiomatch.matching.v1.SkillFact
+	3,  // 2: caiomatch.matching.v1.ComponentFacts.nice_to_have:type_name -> caiomatch.matching.v1.SkillFact
+	1,  // 3: caiomatch.matching.v1.Explanation.components:type_name -> caiomatch.matching.v1.ScoreComponent
+	4,  // 4: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
+	0,  // 5: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
+	5,  // 6: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
+	29, // 7: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
+	8,  // 8: caiomatch.matching.v1.GetShortlistResponse.diagnostics:type_name -> caiomatch.matching.v1.Diagnostics
+	9,  // 9: caiomatch.matching.v1.Diagnostics.excluded_by_rule:type_name -> caiomatch.matching.v1.RuleCount
+	10, // 10: caiomatch.matching.v1.Diagnostics.widen:type_name -> caiomatch.matching.v1.Widening
+	5,  // 11: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
+	29, // 12: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
+	15, // 13: caiomatch.matching.v1.FailedRule.facts:type_name -> caiomatch.matching.v1.RuleFacts
+	16, // 14: caiomatch.matching.v1.RuleFacts.skills_below_minimum:type_name -> caiomatch.matching.v1.SkillMinimum
+	30, // 15: caiomatch.matching.v1.RuleFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	1,  // 16: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
+	14, // 17: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
+	25, // 18: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	25, // 19: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	23, // 20: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
+	29, // 21: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
+	24, // 22: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
+	27, // 23: caiomatch.matching.v1.GetExposureReportResponse.overall:type_name -> caiomatch.matching.v1.ExposureFigures
+	27, // 24: caiomatch.matching.v1.GetExposureReportResponse.by_country:type_name -> caiomatch.matching.v1.ExposureFigures
+	27, // 25: caiomatch.matching.v1.GetExposureReportResponse.by_seniority:type_name -> caiomatch.matching.v1.ExposureFigures
+	6,  // 26: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
+	11, // 27: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
+	17, // 28: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
+	19, // 29: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
+	21, // 30: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
+	26, // 31: caiomatch.matching.v1.MatchingService.GetExposureReport:input_type -> caiomatch.matching.v1.GetExposureReportRequest
+	7,  // 32: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
+	12, // 33: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
+	18, // 34: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
+	20, // 35: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
+	22, // 36: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
+	28, // 37: caiomatch.matching.v1.MatchingService.GetExposureReport:output_type -> caiomatch.matching.v1.GetExposureReportResponse
+	32, // [32:38] is the sub-list for method output_type
+	26, // [26:32] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_matching_v1_matching_proto_init() }
@@ -1924,7 +2519,7 @@ func file_caiomatch_matching_v1_matching_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_matching_v1_matching_proto_rawDesc), len(file_caiomatch_matching_v1_matching_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   24,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
