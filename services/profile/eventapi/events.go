@@ -6,6 +6,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/gazetteer"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/profilerules/rulespb"
@@ -13,7 +14,7 @@ import (
 )
 
 // EncodeEvent turns a domain event into its published form. Only what matching needs leaves
-// the service: no name, email, headline, city or certifications.
+// the service: no name, email, headline, city as typed or certifications.
 func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 	switch e := ev.(type) {
 	case domain.ProfileRegistered:
@@ -34,8 +35,10 @@ func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 	return eventbus.Event{}, fmt.Errorf("unknown profile event %T", ev)
 }
 
-// matchingFacts is the privacy filter: the facts matching ranks on, and nothing else.
+// matchingFacts is the privacy filter: the facts matching ranks on, and nothing else. The city
+// leaves only as gazetteer ids; a city the gazetteer does not know leaves nothing.
 func matchingFacts(p domain.Profile) *profilev1.MatchingFacts {
+	place, _ := gazetteer.Resolve(p.Location.Country, p.Location.City)
 	return &profilev1.MatchingFacts{
 		ProfileId:         p.ID,
 		AccountId:         p.AccountID,
@@ -52,5 +55,7 @@ func matchingFacts(p domain.Profile) *profilev1.MatchingFacts {
 		MobilityCountries: p.MobilityCountries,
 		Bookings:          rulespb.Bookings(p.Bookings),
 		ProfilingOptOut:   p.ProfilingOptOut,
+		PlaceCity:         place.City,
+		PlaceRegion:       place.Region,
 	}
 }

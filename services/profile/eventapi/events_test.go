@@ -69,3 +69,35 @@ func TestEncodeBookingEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchingFactsCarryThePlaceAsIDsOnly(t *testing.T) {
+	for _, c := range []struct {
+		country, city        string
+		wantCity, wantRegion string
+	}{
+		{"FR", "Lyon", "fr-lyon", "fr-ara"},
+		{"FR", "  SAINT-étienne ", "fr-saint-etienne", "fr-ara"},
+		{"BE", "Brussel", "be-bruxelles", "be-bru"},
+		{"FR", "Bretagne", "", "fr-bre"},
+		{"FR", "Plouguerneau-sur-Mer", "", ""}, // unknown: the country alone counts
+		{"DE", "Lyon", "", ""},                 // a city resolves only in its own country
+		{"FR", "", "", ""},
+	} {
+		p := profiletest.Profile("p1", "cons-1")
+		p.Location = domain.Location{Country: c.country, City: c.city}
+		enc, err := eventapi.EncodeEvent(domain.ProfileUpdated{Profile: p}, profiletest.T0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, payload, err := eventbus.DecodeEnvelope(enc.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		facts := payload.(*profilev1.ProfileUpdated).GetFacts()
+		if facts.GetPlaceCity() != c.wantCity || facts.GetPlaceRegion() != c.wantRegion {
+			t.Errorf("%s %q published as place (%q, %q), want (%q, %q)", c.country, c.city,
+				facts.GetPlaceCity(), facts.GetPlaceRegion(), c.wantCity, c.wantRegion)
+		}
+		profiletest.NoPersonalData(t, eventbustest.Published{Data: enc.Data, Envelope: env}, p)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/gazetteer"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
@@ -141,6 +142,9 @@ func WantFacts(t testing.TB, got *profilev1.MatchingFacts, p domain.Profile) {
 		DailyRateEur: int32(p.DailyRateEUR), AvailableFrom: p.AvailableFrom.Format("2006-01-02"),
 		NoticePeriodDays: int32(p.NoticePeriodDays), MobilityCountries: p.MobilityCountries,
 		ProfilingOptOut: p.ProfilingOptOut,
+	}
+	if place, ok := gazetteer.Resolve(p.Location.Country, p.Location.City); ok {
+		want.PlaceCity, want.PlaceRegion = place.City, place.Region
 	}
 	for _, s := range p.Skills {
 		want.Skills = append(want.Skills, &profilev1.SkillLevel{Id: s.ID, Level: int32(s.Level), Years: int32(s.Years)})
