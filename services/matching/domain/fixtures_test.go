@@ -31,7 +31,7 @@ func settings() Settings {
 // mission is a hybrid AI-strategy mission in France, sector C21, from 2027-02-01 for 12 months
 // (window 2027-02-01 to 2028-01-31). It requires ai-strategy (level 3 at least) and
 // change-management (no minimum, so level 1), would like mlops, pays up to 1500 EUR a day, asks
-// for French and 10 years of experience.
+// for French and 10 years of experience. It takes place in Lyon.
 func mission() Mission {
 	return Mission{
 		ID: "m1", FirmID: "firm-1", Status: MissionOpen, Sector: "C21", MissionType: taxonomy.MissionTypeAIStrategy,
@@ -40,11 +40,13 @@ func mission() Mission {
 		NiceToHaveSkills: []string{"mlops"},
 		StartDate:        day("2027-02-01"), DurationMonths: 12, MaxDailyRateEUR: 1500,
 		Languages: []string{"fr"}, Country: "FR", WorkMode: taxonomy.WorkModeHybrid, MinYearsExperience: 10,
+		PlaceCity: "fr-lyon", PlaceRegion: "fr-ara",
 	}
 }
 
 // profile passes every hard rule of mission(). Its components are skills 0.8, sector 1,
-// mission type 0.5, seniority 0.9, rate fit 0.266667 and availability 1.
+// mission type 0.5, seniority 0.9, rate fit 0.266667, availability 1 and location 0.6 (Grenoble,
+// in the mission's region).
 func profile(id string) Profile {
 	p := Profile{
 		ID: id, Sectors: []string{"C21"},
@@ -52,7 +54,7 @@ func profile(id string) Profile {
 			{ID: "ai-strategy", Level: 5}, {ID: "change-management", Level: 3}, {ID: "mlops", Level: 4},
 		},
 		YearsExperience: 18, Languages: []string{"fr", "en"}, Country: "FR", WorkMode: taxonomy.WorkModeHybrid,
-		DailyRateEUR: 1400, AvailableFrom: day("2027-01-04"),
+		DailyRateEUR: 1400, AvailableFrom: day("2027-01-04"), PlaceCity: "fr-grenoble", PlaceRegion: "fr-ara",
 	}
 	p.MonthsByMissionType[taxonomy.MissionTypeAIStrategy] = 12
 	return p

@@ -46,6 +46,10 @@ type Mission struct {
 	Country            string
 	WorkMode           WorkMode
 	MinYearsExperience int
+	// PlaceCity and PlaceRegion are where the mission takes place, as gazetteer ids, resolved
+	// from its city when matching reads it; empty when the city is unknown.
+	PlaceCity   string
+	PlaceRegion string
 }
 
 // IsOpen reports whether the mission is still being staffed.

@@ -39,6 +39,11 @@ type Profile struct {
 	YearsExperience int
 	Languages       []string
 	Country         string
+	// PlaceCity and PlaceRegion are where the consultant lives, as gazetteer ids
+	// (pkg/gazetteer), never the text they typed: a city and its own region, a region alone,
+	// or neither when the city is unknown.
+	PlaceCity   string
+	PlaceRegion string
 	// MobilityCountries are other countries where the consultant accepts on-site work.
 	MobilityCountries []string
 	WorkMode          WorkMode

@@ -18,7 +18,14 @@ var (
 	genSkills    = []string{"ai-strategy", "change-management", "mlops", "gdpr", "nlp", "data-strategy", "ai-governance", "risk-management"}
 	genLanguages = []string{"fr", "en", "de", "es"}
 	genCountries = []string{"FR", "DE", "BE", "ES"}
-	genEpoch     = day("2027-01-01")
+	// genPlaces are gazetteer ids by country: cities with their region, and a region alone.
+	genPlaces = map[string][][2]string{
+		"FR": {{"fr-lyon", "fr-ara"}, {"fr-grenoble", "fr-ara"}, {"fr-paris", "fr-idf"}, {"", "fr-bre"}},
+		"DE": {{"de-munchen", "de-by"}, {"de-nurnberg", "de-by"}, {"de-berlin", "de-be"}},
+		"BE": {{"be-gent", "be-vlg"}, {"be-antwerpen", "be-vlg"}, {"be-bruxelles", "be-bru"}},
+		"ES": {{"es-madrid", "es-md"}, {"es-barcelona", "es-ct"}, {"", "es-ct"}},
+	}
+	genEpoch = day("2027-01-01")
 )
 
 type generator struct {
@@ -66,12 +73,23 @@ func (g *generator) mission(id string) Mission {
 		Languages: g.distinct(genLanguages, g.r.IntN(3)), Country: g.pick(genCountries),
 		WorkMode: WorkMode(1 + g.r.IntN(3)), MinYearsExperience: g.r.IntN(15),
 	}
+	m.PlaceCity, m.PlaceRegion = g.place(m.Country)
 	for _, s := range m.RequiredSkills {
 		if g.chance(1, 3) {
 			m.MinSkillLevels = append(m.MinSkillLevels, SkillRequirement{ID: s, MinLevel: g.r.IntN(5)})
 		}
 	}
 	return m
+}
+
+// place draws a place of the country, or an unknown one (no ids) one time in four.
+func (g *generator) place(country string) (city, region string) {
+	places := genPlaces[country]
+	if len(places) == 0 || g.chance(1, 4) {
+		return "", ""
+	}
+	p := places[g.r.IntN(len(places))]
+	return p[0], p[1]
 }
 
 // profile draws a consultant around m: each hard rule usually passes.
@@ -108,6 +126,7 @@ func (g *generator) profile(id string, m Mission) Profile {
 	if g.chance(1, 5) {
 		p.Country = g.pick(genCountries)
 	}
+	p.PlaceCity, p.PlaceRegion = g.place(p.Country)
 	p.MobilityCountries = g.distinct(genCountries, g.r.IntN(3))
 	if g.chance(1, 8) {
 		p.WorkMode = taxonomy.WorkModeRemote
@@ -395,7 +414,7 @@ func TestPropertyScoreInputsAgreeWithEvaluate(t *testing.T) {
 		s, m, p := g.pair(i)
 		if g.chance(1, 2) {
 			// Any weights, not only the current ones.
-			var w [6]float64
+			var w [7]float64
 			var total float64
 			for k := range w {
 				w[k] = g.r.Float64()
@@ -403,7 +422,7 @@ func TestPropertyScoreInputsAgreeWithEvaluate(t *testing.T) {
 			}
 			s.Scoring = ScoringConfig{Version: fmt.Sprintf("random-%d", i), Weights: Weights{
 				Skills: w[0] / total, Sector: w[1] / total, MissionType: w[2] / total,
-				Seniority: w[3] / total, RateFit: w[4] / total, Availability: w[5] / total}}
+				Seniority: w[3] / total, RateFit: w[4] / total, Availability: w[5] / total, Location: w[6] / total}}
 		}
 		ev := Evaluate(s, m, p)
 		if !ev.Eligible {
@@ -419,7 +438,7 @@ func TestPropertyScoreInputsAgreeWithEvaluate(t *testing.T) {
 		}
 		values := in.Values()
 		w := s.Scoring.Weights
-		weights := [6]float64{w.Skills, w.Sector, w.MissionType, w.Seniority, w.RateFit, w.Availability}
+		weights := [7]float64{w.Skills, w.Sector, w.MissionType, w.Seniority, w.RateFit, w.Availability, w.Location}
 		for k, c := range ev.Explanation.Components {
 			if c.Value != values[k] || c.Weight != weights[k] {
 				t.Fatalf("pair %d: component %+v, want value %v weight %v", i, c, values[k], weights[k])

@@ -10,16 +10,16 @@ import (
 )
 
 func TestRankOrdersByScoreThenID(t *testing.T) {
-	strong := profile("p-strong") // skills 1: score 0.771667 + 0.35×0.2 = 0.841667
+	strong := profile("p-strong") // skills 1: score 0.741667 + 0.30×0.2 = 0.801667
 	strong.Skills = []SkillLevel{{"ai-strategy", 5}, {"change-management", 5}, {"mlops", 5}}
-	weak := profile("p-weak") // sector 0: score 0.771667 − 0.20 = 0.571667
+	weak := profile("p-weak") // sector 0: score 0.741667 − 0.20 = 0.541667
 	weak.Sectors = []string{"L64"}
-	// Three equal scores (0.771667): their order must come from their ids.
+	// Three equal scores (0.741667): their order must come from their ids.
 	tiedB, tiedA, tiedC := profile("p-tie-b"), profile("p-tie-a"), profile("p-tie-c")
 
 	input := []Profile{weak, tiedB, strong, tiedC, tiedA}
 	want := []string{"p-strong", "p-tie-a", "p-tie-b", "p-tie-c", "p-weak"}
-	wantScores := []float64{0.841667, 0.771667, 0.771667, 0.771667, 0.571667}
+	wantScores := []float64{0.801667, 0.741667, 0.741667, 0.741667, 0.541667}
 	for i := range 20 {
 		shuffled := slices.Clone(input)
 		rand.New(rand.NewPCG(uint64(i), 1)).Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
@@ -32,7 +32,7 @@ func TestRankOrdersByScoreThenID(t *testing.T) {
 				t.Fatalf("candidate %s has rank %d, want %d", c.ProfileID, c.Rank, j+1)
 			}
 			assertClose(t, c.ProfileID+" score", c.Score, wantScores[j])
-			if len(c.Explanation.Components) != 6 {
+			if len(c.Explanation.Components) != 7 {
 				t.Fatalf("candidate %s has no explanation: %+v", c.ProfileID, c.Explanation)
 			}
 		}

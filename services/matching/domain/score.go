@@ -15,16 +15,17 @@ const (
 	ComponentSeniority    = "seniority"
 	ComponentRateFit      = "rateFit"
 	ComponentAvailability = "availability"
+	ComponentLocation     = "location"
 )
 
 // Weights are how much each component counts; they add up to 1 so that a score is in [0,1].
 type Weights struct {
-	Skills, Sector, MissionType, Seniority, RateFit, Availability float64
+	Skills, Sector, MissionType, Seniority, RateFit, Availability, Location float64
 }
 
 // Sum is the total of the weights.
 func (w Weights) Sum() float64 {
-	return w.Skills + w.Sector + w.MissionType + w.Seniority + w.RateFit + w.Availability
+	return w.Skills + w.Sector + w.MissionType + w.Seniority + w.RateFit + w.Availability + w.Location
 }
 
 // ScoringConfig is one versioned set of weights. Change the version whenever a weight, a
@@ -34,8 +35,18 @@ type ScoringConfig struct {
 	Weights Weights
 }
 
-// CurrentScoring is the configuration every shortlist is scored with.
+// CurrentScoring is the configuration every shortlist is scored with. caio-2026-12 added
+// location, its 0.10 taken from skills (0.35 before) and availability (0.10 before): the
+// availability rule already keeps out anyone later than the tolerance.
 var CurrentScoring = ScoringConfig{
+	Version: "caio-2026-12",
+	Weights: Weights{Skills: 0.30, Sector: 0.20, MissionType: 0.15, Seniority: 0.10, RateFit: 0.10, Availability: 0.05,
+		Location: 0.10},
+}
+
+// Scoring202611 is the configuration before location: proposals made with it keep their
+// version and breakdown.
+var Scoring202611 = ScoringConfig{
 	Version: "caio-2026-11",
 	Weights: Weights{Skills: 0.35, Sector: 0.20, MissionType: 0.15, Seniority: 0.10, RateFit: 0.10, Availability: 0.10},
 }
@@ -76,10 +87,11 @@ type ScoreInputs struct {
 	YearsExperience                 int
 	DailyRateEUR, BudgetEUR         int
 	DaysLate, ToleranceDays         int
+	Location                        LocationFit
 }
 
 // Values are the component values in [0,1], in the order of the Weights fields.
-func (in ScoreInputs) Values() [6]float64 {
+func (in ScoreInputs) Values() [7]float64 {
 	skills := 1.0
 	if d := niceToHaveDivisor*in.RequiredCount + in.NiceCount; d > 0 {
 		skills = float64(niceToHaveDivisor*in.RequiredLevelSum+in.NiceLevelSum) / float64(maxSkillLevel*d)
@@ -95,8 +107,8 @@ func (in ScoreInputs) Values() [6]float64 {
 	if in.DaysLate > 0 {
 		availability = max(1-float64(in.DaysLate)/float64(max(in.ToleranceDays, 0)+1), 0)
 	}
-	return [6]float64{roundScore(skills), sector, roundScore(missionType), roundScore(seniority),
-		roundScore(rate), roundScore(availability)}
+	return [7]float64{roundScore(skills), sector, roundScore(missionType), roundScore(seniority),
+		roundScore(rate), roundScore(availability), in.Location.value()}
 }
 
 // Score is the weighted sum of the component values, rounded like them to six decimals.
@@ -104,7 +116,7 @@ func (c ScoringConfig) Score(in ScoreInputs) float64 {
 	v := in.Values()
 	w := &c.Weights
 	return roundScore(w.Skills*v[0] + w.Sector*v[1] + w.MissionType*v[2] + w.Seniority*v[3] +
-		w.RateFit*v[4] + w.Availability*v[5])
+		w.RateFit*v[4] + w.Availability*v[5] + w.Location*v[6])
 }
 
 // Component and Explanation are the platform's (pkg/scoring): mission keeps them too.
@@ -119,6 +131,7 @@ func ScoreInputsOf(s Settings, m Mission, p Profile) ScoreInputs {
 		RequiredCount: len(m.RequiredSkills), NiceCount: len(m.NiceToHaveSkills),
 		SectorFit: sectorFit(m.Sector, p.Sectors), YearsExperience: p.YearsExperience,
 		DailyRateEUR: p.DailyRateEUR, BudgetEUR: m.MaxDailyRateEUR, ToleranceDays: s.AvailabilityToleranceDays,
+		Location: locationFit(m, p),
 	}
 	for _, id := range m.RequiredSkills {
 		in.RequiredLevelSum += p.SkillLevel(id)
@@ -153,6 +166,7 @@ func score(s Settings, m Mission, p Profile) (float64, Explanation) {
 			DailyRateEUR: p.DailyRateEUR, BudgetEUR: m.MaxDailyRateEUR, FullFitEUR: fullFitRate(m.MaxDailyRateEUR)}},
 		{Name: ComponentAvailability, Weight: w.Availability, Value: v[5], Facts: &scoring.Facts{
 			DaysLate: max(in.DaysLate, 0), ToleranceDays: in.ToleranceDays}},
+		{Name: ComponentLocation, Weight: w.Location, Value: v[6], Facts: locationFacts(m, in.Location)},
 	}
 	return s.Scoring.Score(in), Explanation{Components: components, MatchedSkills: matched, MissingSkills: missing}
 }

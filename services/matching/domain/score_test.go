@@ -47,7 +47,7 @@ func TestComponentsInOrder(t *testing.T) {
 		names = append(names, c.Name)
 	}
 	want := []string{ComponentSkills, ComponentSector, ComponentMissionType, ComponentSeniority,
-		ComponentRateFit, ComponentAvailability}
+		ComponentRateFit, ComponentAvailability, ComponentLocation}
 	if !slices.Equal(names, want) {
 		t.Fatalf("components = %v, want %v", names, want)
 	}
@@ -125,7 +125,7 @@ func TestSkillsComponent(t *testing.T) {
 			p := profile("p1")
 			p.Skills = tc.skills
 			ev := Evaluate(settings(), m, p)
-			assertComponent(t, component(t, ev, ComponentSkills), tc.value, 0.35, tc.detail)
+			assertComponent(t, component(t, ev, ComponentSkills), tc.value, 0.30, tc.detail)
 			if !slices.Equal(ev.Explanation.MatchedSkills, tc.matched) {
 				t.Errorf("matched = %v, want %v", ev.Explanation.MatchedSkills, tc.matched)
 			}
@@ -297,7 +297,7 @@ func TestAvailabilityComponent(t *testing.T) {
 			s.Today, s.AvailabilityToleranceDays = day(tc.today), tc.tolerance
 			p := profile("p1")
 			p.AvailableFrom, p.NoticePeriodDays = day(tc.available), tc.notice
-			assertComponent(t, component(t, Evaluate(s, mission(), p), ComponentAvailability), tc.value, 0.10, tc.detail)
+			assertComponent(t, component(t, Evaluate(s, mission(), p), ComponentAvailability), tc.value, 0.05, tc.detail)
 		})
 	}
 }
@@ -306,6 +306,7 @@ func TestScoreInputsOf(t *testing.T) {
 	want := ScoreInputs{
 		RequiredLevelSum: 8, RequiredCount: 2, NiceLevelSum: 4, NiceCount: 1, SectorFit: SectorExact,
 		MissionTypeMonths: 12, YearsExperience: 18, DailyRateEUR: 1400, BudgetEUR: 1500, DaysLate: 0, ToleranceDays: 14,
+		Location: LocationRegion,
 	}
 	if got := ScoreInputsOf(settings(), mission(), profile("p1")); got != want {
 		t.Fatalf("ScoreInputsOf = %+v, want %+v", got, want)
@@ -320,6 +321,7 @@ func TestScoreInputsOf(t *testing.T) {
 	want = ScoreInputs{
 		RequiredLevelSum: 0, RequiredCount: 2, NiceLevelSum: 2, NiceCount: 1, SectorFit: SectorSameSection,
 		MissionTypeMonths: 30, YearsExperience: 18, DailyRateEUR: 1400, BudgetEUR: 1500, DaysLate: 30, ToleranceDays: 14,
+		Location: LocationRegion,
 	}
 	if got := ScoreInputsOf(settings(), mission(), p); got != want {
 		t.Fatalf("ScoreInputsOf = %+v, want %+v", got, want)
@@ -330,21 +332,21 @@ func TestScoreInputsValues(t *testing.T) {
 	cases := []struct {
 		name string
 		in   ScoreInputs
-		want [6]float64
+		want [7]float64
 	}{
 		{"nothing asked, no budget, on time",
-			ScoreInputs{}, [6]float64{1, 0, 0, 0, 1, 1}},
+			ScoreInputs{}, [7]float64{1, 0, 0, 0, 1, 1, 0}},
 		{"fixture",
 			ScoreInputs{RequiredLevelSum: 8, RequiredCount: 2, NiceLevelSum: 4, NiceCount: 1, SectorFit: SectorExact,
 				MissionTypeMonths: 12, YearsExperience: 18, DailyRateEUR: 1400, BudgetEUR: 1500, ToleranceDays: 14},
-			[6]float64{0.8, 1, 0.5, 0.9, 0.266667, 1}},
+			[7]float64{0.8, 1, 0.5, 0.9, 0.266667, 1, 0}},
 		{"clamped: over the budget, too late, very senior",
 			ScoreInputs{RequiredCount: 2, SectorFit: SectorSameSection, MissionTypeMonths: 100, YearsExperience: 45,
 				DailyRateEUR: 2000, BudgetEUR: 1500, DaysLate: 40, ToleranceDays: 14},
-			[6]float64{0, 0.5, 1, 1, 0, 0}},
+			[7]float64{0, 0.5, 1, 1, 0, 0, 0}},
 		{"negative years count as none",
 			ScoreInputs{YearsExperience: -3, BudgetEUR: 1000, DailyRateEUR: 900, DaysLate: 2, ToleranceDays: 2},
-			[6]float64{1, 0, 0, 0, 0.4, 0.333333}},
+			[7]float64{1, 0, 0, 0, 0.4, 0.333333, 0}},
 	}
 	for _, tc := range cases {
 		if got := tc.in.Values(); got != tc.want {
@@ -364,10 +366,10 @@ func TestScoreIsWeightedSumOfRoundedValues(t *testing.T) {
 	ev := Evaluate(settings(), m, p)
 
 	// skills 20/35 → 0.571429, sector 0.5, mission type 7/24 → 0.291667, seniority 0.65,
-	// rate fit 4×100/1500 → 0.266667, availability 1 − 7/15 → 0.533333:
-	// 0.35×0.571429 + 0.20×0.5 + 0.15×0.291667 + 0.10×0.65 + 0.10×0.266667 + 0.10×0.533333
-	// = 0.4887502 → 0.48875
-	wantValues := []float64{0.571429, 0.5, 0.291667, 0.65, 0.266667, 0.533333}
+	// rate fit 4×100/1500 → 0.266667, availability 1 − 7/15 → 0.533333, location 0.6 (same region):
+	// 0.30×0.571429 + 0.20×0.5 + 0.15×0.291667 + 0.10×0.65 + 0.10×0.266667 + 0.05×0.533333 + 0.10×0.6
+	// = 0.4935121 → 0.493512
+	wantValues := []float64{0.571429, 0.5, 0.291667, 0.65, 0.266667, 0.533333, 0.6}
 	var sum float64
 	for i, c := range ev.Explanation.Components {
 		if c.Value != wantValues[i] {
@@ -375,21 +377,22 @@ func TestScoreIsWeightedSumOfRoundedValues(t *testing.T) {
 		}
 		sum += c.Weight * c.Value
 	}
-	assertClose(t, "score", ev.Score, 0.48875)
+	assertClose(t, "score", ev.Score, 0.493512)
 	if want := math.Round(sum*1e6) / 1e6; ev.Score != want {
 		t.Errorf("score = %v, want the rounded weighted sum of the components %v", ev.Score, want)
 	}
 
-	// The fixture: 0.35×0.8 + 0.20×1 + 0.15×0.5 + 0.10×0.9 + 0.10×0.266667 + 0.10×1 = 0.7716667
-	assertClose(t, "fixture score", Evaluate(settings(), mission(), profile("p1")).Score, 0.771667)
+	// The fixture: 0.30×0.8 + 0.20×1 + 0.15×0.5 + 0.10×0.9 + 0.10×0.266667 + 0.05×1 + 0.10×0.6 = 0.7416667
+	assertClose(t, "fixture score", Evaluate(settings(), mission(), profile("p1")).Score, 0.741667)
 }
 
 func TestCurrentScoring(t *testing.T) {
-	if CurrentScoring.Version != "caio-2026-11" || ScoringVersion != CurrentScoring.Version {
+	if CurrentScoring.Version != "caio-2026-12" || ScoringVersion != CurrentScoring.Version {
 		t.Errorf("CurrentScoring.Version = %q, ScoringVersion = %q", CurrentScoring.Version, ScoringVersion)
 	}
 	w := CurrentScoring.Weights
-	want := Weights{Skills: 0.35, Sector: 0.20, MissionType: 0.15, Seniority: 0.10, RateFit: 0.10, Availability: 0.10}
+	want := Weights{Skills: 0.30, Sector: 0.20, MissionType: 0.15, Seniority: 0.10, RateFit: 0.10, Availability: 0.05,
+		Location: 0.10}
 	if w != want {
 		t.Errorf("weights = %+v, want %+v", w, want)
 	}
@@ -405,7 +408,7 @@ func TestCurrentScoring(t *testing.T) {
 	}
 	// A perfect profile scores exactly 1.
 	perfect := ScoreInputs{RequiredLevelSum: 10, RequiredCount: 2, SectorFit: SectorExact, MissionTypeMonths: 24,
-		YearsExperience: 20, DailyRateEUR: 1000, BudgetEUR: 2000}
+		YearsExperience: 20, DailyRateEUR: 1000, BudgetEUR: 2000, Location: LocationCity}
 	if got := CurrentScoring.Score(perfect); got != 1 {
 		t.Errorf("perfect score = %v, want 1", got)
 	}

@@ -4,13 +4,14 @@ package domain
 // once, into tables of weighted component values, so that scoring one profile is a few
 // lookups, one division and one rounding. Its scores are bit-for-bit those of
 // ScoringConfig.Score: each table entry is the same product of a weight and a rounded value,
-// and the six terms are added in the same order.
+// and the seven terms are added in the same order.
 type Scorer struct {
 	skills       []float64 // by 2 × Σ required levels + Σ nice-to-have levels
 	sector       [3]float64
 	missionType  [fullMissionTypeMonths + 1]float64
 	seniority    [fullSeniorityYears + 1]float64
 	availability []float64 // by days late, the last entry for anything later
+	location     [locationFitCount]float64
 	rateWeight   float64
 	budget       int
 }
@@ -55,18 +56,24 @@ func (c ScoringConfig) ScorerFor(requiredCount, niceCount, budgetEUR, toleranceD
 		in.DaysLate = d
 		s.availability[d] = w.Availability * in.Values()[5]
 	}
+	for f := range s.location {
+		in := base
+		in.Location = LocationFit(f)
+		s.location[f] = w.Location * in.Values()[6]
+	}
 	return s
 }
 
 // Score is ScoringConfig.Score for the mission the scorer was prepared for.
 func (s *Scorer) Score(in ScoreInputs) float64 {
 	return s.ScoreOf(niceToHaveDivisor*in.RequiredLevelSum+in.NiceLevelSum, in.SectorFit, in.MissionTypeMonths,
-		in.YearsExperience, in.DailyRateEUR, in.DaysLate)
+		in.YearsExperience, in.DailyRateEUR, in.DaysLate, in.Location)
 }
 
 // ScoreOf scores a profile from its raw inputs: skillKey is 2 × Σ required levels + Σ
 // nice-to-have levels.
-func (s *Scorer) ScoreOf(skillKey int, fit SectorFit, missionTypeMonths, years, rateEUR, daysLate int) float64 {
+func (s *Scorer) ScoreOf(skillKey int, fit SectorFit, missionTypeMonths, years, rateEUR, daysLate int,
+	location LocationFit) float64 {
 	rate := 1.0
 	if s.budget > 0 {
 		rate = min(max(float64(rateFitHeadroomDivisor*(s.budget-rateEUR))/float64(s.budget), 0), 1)
@@ -74,5 +81,5 @@ func (s *Scorer) ScoreOf(skillKey int, fit SectorFit, missionTypeMonths, years, 
 	return roundScore(s.skills[min(max(skillKey, 0), len(s.skills)-1)] + s.sector[fit] +
 		s.missionType[min(max(missionTypeMonths, 0), fullMissionTypeMonths)] +
 		s.seniority[min(max(years, 0), fullSeniorityYears)] + s.rateWeight*roundScore(rate) +
-		s.availability[min(max(daysLate, 0), len(s.availability)-1)])
+		s.availability[min(max(daysLate, 0), len(s.availability)-1)] + s.location[location])
 }

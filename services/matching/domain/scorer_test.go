@@ -14,6 +14,7 @@ func TestScorerEqualsScoringConfig(t *testing.T) {
 			RequiredCount: rng.IntN(5), NiceCount: rng.IntN(5), BudgetEUR: 500 + rng.IntN(3000),
 			ToleranceDays: rng.IntN(30), SectorFit: SectorFit(rng.IntN(3)), MissionTypeMonths: rng.IntN(60),
 			YearsExperience: rng.IntN(45), DailyRateEUR: 500 + rng.IntN(3000), DaysLate: rng.IntN(40) - 5,
+			Location: LocationFit(rng.IntN(int(locationFitCount))),
 		}
 		in.RequiredLevelSum = in.RequiredCount * (1 + rng.IntN(5))
 		in.NiceLevelSum = rng.IntN(5*in.NiceCount + 1)

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/gazetteer"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
@@ -15,7 +16,8 @@ import (
 // The decoding of the events matching consumes: profiles' matching facts and missions.
 
 // Profile reads a profile's matching facts. Past missions are folded in: their sectors join
-// the profile's, their months add up by mission type.
+// the profile's, their months add up by mission type. The place keeps only ids the gazetteer
+// knows (a city with its own region), so that the index interns a bounded set of places.
 func Profile(f *profilev1.MatchingFacts) (domain.Profile, error) {
 	id, err := ProfileID(f.GetProfileId())
 	if err != nil {
@@ -31,6 +33,9 @@ func Profile(f *profilev1.MatchingFacts) (domain.Profile, error) {
 		MobilityCountries: f.GetMobilityCountries(), WorkMode: domain.WorkMode(f.GetWorkMode()),
 		DailyRateEUR: int(f.GetDailyRateEur()), AvailableFrom: from, NoticePeriodDays: int(f.GetNoticePeriodDays()),
 		ProfilingOptOut: f.GetProfilingOptOut(),
+	}
+	if place, ok := gazetteer.Known(gazetteer.Place{City: f.GetPlaceCity(), Region: f.GetPlaceRegion()}); ok {
+		p.PlaceCity, p.PlaceRegion = place.City, place.Region
 	}
 	for _, s := range f.GetSkills() {
 		p.Skills = append(p.Skills, domain.SkillLevel{ID: s.GetId(), Level: int(s.GetLevel())})
@@ -57,7 +62,9 @@ func Profile(f *profilev1.MatchingFacts) (domain.Profile, error) {
 	return p, nil
 }
 
-// Mission reads a submitted mission; its status is left for the use case to decide.
+// Mission reads a submitted mission; its status is left for the use case to decide. Its city is
+// resolved with the gazetteer in its country (a firm's mission is not personal data); an
+// unknown city leaves the place empty, and location then counts at country level.
 func Mission(m *missionv1.Mission) (domain.Mission, error) {
 	if m.GetId() == "" || m.GetFirmId() == "" {
 		return domain.Mission{}, fmt.Errorf("mission without an id or a firm id")
@@ -66,6 +73,7 @@ func Mission(m *missionv1.Mission) (domain.Mission, error) {
 	if err != nil {
 		return domain.Mission{}, fmt.Errorf("mission %s startDate: %w", m.GetId(), err)
 	}
+	place, _ := gazetteer.Resolve(m.GetLocation().GetCountry(), m.GetLocation().GetCity())
 	return domain.Mission{
 		ID: m.GetId(), FirmID: m.GetFirmId(), Sector: m.GetSector(),
 		MissionType: domain.MissionType(m.GetMissionType()), RequiredSkills: unique(m.GetRequiredSkills()),
@@ -73,7 +81,7 @@ func Mission(m *missionv1.Mission) (domain.Mission, error) {
 		NiceToHaveSkills: niceToHave(m.GetNiceToHaveSkills(), m.GetRequiredSkills()), StartDate: start, DurationMonths: int(m.GetDurationMonths()),
 		MaxDailyRateEUR: int(m.GetMaxDailyRateEur()), Languages: m.GetLanguages(),
 		Country: m.GetLocation().GetCountry(), WorkMode: domain.WorkMode(m.GetWorkMode()),
-		MinYearsExperience: int(m.GetMinYearsExperience()),
+		MinYearsExperience: int(m.GetMinYearsExperience()), PlaceCity: place.City, PlaceRegion: place.Region,
 	}, nil
 }
 

@@ -30,7 +30,7 @@ func TestProfileFoldsPastMissionsIn(t *testing.T) {
 		Skills:          []*profilev1.SkillLevel{{Id: "ai-strategy", Level: 5}, {Id: "mlops", Level: 2}},
 		YearsExperience: 18, Languages: []string{"fr", "en"}, Country: "FR", MobilityCountries: []string{"BE"},
 		WorkMode: taxonomyv1.WorkMode_WORK_MODE_REMOTE, DailyRateEur: 1400, AvailableFrom: "2027-01-04",
-		NoticePeriodDays: 30, ProfilingOptOut: true,
+		NoticePeriodDays: 30, ProfilingOptOut: true, PlaceCity: "fr-lyon", PlaceRegion: "fr-ara",
 		PastMissions: []*profilev1.PastMission{
 			{Sector: "C21", MissionType: missionv1.MissionType_MISSION_TYPE_AI_STRATEGY, Months: 10},
 			{Sector: "L64", MissionType: missionv1.MissionType_MISSION_TYPE_AI_STRATEGY, Months: 8},
@@ -49,7 +49,7 @@ func TestProfileFoldsPastMissionsIn(t *testing.T) {
 		YearsExperience: 18, Languages: []string{"fr", "en"}, Country: "FR", MobilityCountries: []string{"BE"},
 		WorkMode: taxonomy.WorkModeRemote, DailyRateEUR: 1400, AvailableFrom: day("2027-01-04"), NoticePeriodDays: 30,
 		Bookings:        []domain.Period{{Start: day("2027-03-01"), End: day("2027-03-31")}},
-		ProfilingOptOut: true,
+		ProfilingOptOut: true, PlaceCity: "fr-lyon", PlaceRegion: "fr-ara",
 	}
 	want.MonthsByMissionType[taxonomy.MissionTypeAIStrategy] = 18
 	want.MonthsByMissionType[taxonomy.MissionTypeRiskAndCompliance] = 6
@@ -107,6 +107,7 @@ func TestMission(t *testing.T) {
 		NiceToHaveSkills: []string{"gdpr", "nlp"},
 		StartDate:        day("2027-02-01"), DurationMonths: 12, MaxDailyRateEUR: 1500, Languages: []string{"fr"},
 		Country: "FR", WorkMode: taxonomy.WorkModeOnSite, MinYearsExperience: 10,
+		PlaceCity: "fr-lyon", PlaceRegion: "fr-ara",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Mission =\n  %+v\nwant\n  %+v", got, want)
@@ -121,6 +122,58 @@ func TestMission(t *testing.T) {
 	} {
 		if _, err := eventapi.Mission(bad); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestProfilePlaceKeepsKnownIDsOnly(t *testing.T) {
+	cases := []struct {
+		city, region         string
+		wantCity, wantRegion string
+	}{
+		{"fr-lyon", "fr-ara", "fr-lyon", "fr-ara"},
+		{"fr-lyon", "fr-bre", "fr-lyon", "fr-ara"}, // the gazetteer's region of the city
+		{"", "fr-bre", "", "fr-bre"},
+		{"fr-atlantis", "fr-bre", "", "fr-bre"},
+		{"Lyon", "", "", ""}, // a name, not an id: an older or foreign producer
+		{"", "", "", ""},     // an event from before places: country level
+	}
+	for _, c := range cases {
+		f := &profilev1.MatchingFacts{ProfileId: uuid.NewString(), AvailableFrom: "2027-01-04", Country: "FR",
+			PlaceCity: c.city, PlaceRegion: c.region}
+		got, err := eventapi.Profile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PlaceCity != c.wantCity || got.PlaceRegion != c.wantRegion {
+			t.Errorf("place (%q, %q) read as (%q, %q), want (%q, %q)", c.city, c.region, got.PlaceCity,
+				got.PlaceRegion, c.wantCity, c.wantRegion)
+		}
+	}
+}
+
+func TestMissionPlaceResolvedInItsCountry(t *testing.T) {
+	cases := []struct {
+		country, city        string
+		wantCity, wantRegion string
+	}{
+		{"FR", "Saint-Étienne", "fr-saint-etienne", "fr-ara"},
+		{"DE", "Munich", "de-munchen", "de-by"},
+		{"FR", "Île-de-France", "", "fr-idf"},
+		{"FR", "Munich", "", ""}, // not a French city
+		{"FR", "Somewhere", "", ""},
+		{"FR", "", "", ""},
+	}
+	for _, c := range cases {
+		m := &missionv1.Mission{Id: "m1", FirmId: "firm-1", StartDate: "2027-02-01",
+			Location: &taxonomyv1.Location{Country: c.country, City: c.city}}
+		got, err := eventapi.Mission(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PlaceCity != c.wantCity || got.PlaceRegion != c.wantRegion {
+			t.Errorf("%s %q resolved to (%q, %q), want (%q, %q)", c.country, c.city, got.PlaceCity, got.PlaceRegion,
+				c.wantCity, c.wantRegion)
 		}
 	}
 }

@@ -31,6 +31,11 @@ const (
 // maxInternedLanguages is how many languages get a bit; rarer ones live in a side table.
 const maxInternedLanguages = 64
 
+// maxPlaces is how many distinct places (a city and its region, or a region alone) get a code.
+// Matching admits only gazetteer ids, a few hundred places, so the limit is never reached; a
+// place beyond it would be stored as unknown.
+const maxPlaces = 1 << 16
+
 // Index holds consultants' matching facts, one slot per profile id ever seen. Slots are never
 // reused: an erased profile keeps its id (so a late event cannot bring it back) and loses
 // every fact.
@@ -45,7 +50,8 @@ type Index struct {
 	sections               []uint32 // listed sections and the sections of listed divisions
 	languages              []uint64 // interned language bits
 	country                []uint8
-	mobility0, mobility1   []uint8 // up to two mobility countries inline
+	mobility0, mobility1   []uint8  // up to two mobility countries inline
+	place                  []uint16 // interned place (placeIDs), 0 when unknown
 	flags                  []uint8
 	rate                   []uint16
 	years                  []uint8
@@ -65,6 +71,9 @@ type Index struct {
 	languageBit map[string]uint
 	languageIDs []string
 
+	placeCode map[place]uint16
+	placeIDs  []place // index 0 is the unknown place
+
 	table  []int32 // open addressing on the id, slot+1; 0 is empty
 	alive  int
 	erased int
@@ -72,10 +81,14 @@ type Index struct {
 
 type dayPeriod struct{ start, end uint16 }
 
+// place is a profile's gazetteer ids: a city and its region, a region alone, or neither.
+type place struct{ City, Region string }
+
 // New returns an empty index with room for capacity profiles.
 func New(capacity int) *Index {
 	ix := &Index{languageOverflow: map[int32][]string{}, mobilityOverflow: map[int32][]string{},
-		bookings: map[int32][]dayPeriod{}, languageBit: map[string]uint{}}
+		bookings: map[int32][]dayPeriod{}, languageBit: map[string]uint{}, placeCode: map[place]uint16{{}: 0},
+		placeIDs: []place{{}}}
 	n := max(capacity, 0)
 	ix.idHi, ix.idLo = make([]uint64, 0, n), make([]uint64, 0, n)
 	ix.skill0, ix.skill1, ix.skill2 = make([]uint64, 0, n), make([]uint64, 0, n), make([]uint64, 0, n)
@@ -84,6 +97,7 @@ func New(capacity int) *Index {
 	ix.division0, ix.division1 = make([]uint64, 0, n), make([]uint64, 0, n)
 	ix.sections, ix.languages = make([]uint32, 0, n), make([]uint64, 0, n)
 	ix.country, ix.mobility0, ix.mobility1 = make([]uint8, 0, n), make([]uint8, 0, n), make([]uint8, 0, n)
+	ix.place = make([]uint16, 0, n)
 	ix.flags, ix.rate, ix.years = make([]uint8, 0, n), make([]uint16, 0, n), make([]uint8, 0, n)
 	ix.availableDay, ix.noticeDays = make([]uint16, 0, n), make([]uint16, 0, n)
 	ix.typeMonths = make([][domain.MissionTypeCount - 1]uint8, 0, n)
@@ -172,6 +186,7 @@ func (ix *Index) newSlot(hi, lo uint64) int32 {
 	ix.division0, ix.division1 = append(ix.division0, 0), append(ix.division1, 0)
 	ix.sections, ix.languages = append(ix.sections, 0), append(ix.languages, 0)
 	ix.country, ix.mobility0, ix.mobility1 = append(ix.country, 0), append(ix.mobility0, 0), append(ix.mobility1, 0)
+	ix.place = append(ix.place, 0)
 	ix.flags, ix.rate, ix.years = append(ix.flags, 0), append(ix.rate, 0), append(ix.years, 0)
 	ix.availableDay, ix.noticeDays = append(ix.availableDay, 0), append(ix.noticeDays, 0)
 	ix.typeMonths = append(ix.typeMonths, [domain.MissionTypeCount - 1]uint8{})
@@ -237,6 +252,7 @@ func (ix *Index) clearFacts(s int32) {
 	ix.bookingStart[s], ix.bookingEnd[s] = 0, 0
 	ix.division0[s], ix.division1[s], ix.sections[s], ix.languages[s] = 0, 0, 0, 0
 	ix.country[s], ix.mobility0[s], ix.mobility1[s], ix.flags[s] = 0, 0, 0, 0
+	ix.place[s] = 0
 	ix.rate[s], ix.years[s], ix.availableDay[s], ix.noticeDays[s] = 0, 0, 0, 0
 	ix.typeMonths[s] = [domain.MissionTypeCount - 1]uint8{}
 	delete(ix.languageOverflow, s)
@@ -288,6 +304,7 @@ func (ix *Index) write(s int32, p domain.Profile) {
 		flags |= flagLanguageOverflow
 	}
 	ix.country[s] = c.countryCode[p.Country]
+	ix.place[s] = ix.placeCodeOf(place{p.PlaceCity, p.PlaceRegion})
 	mobility := slices.Clone(p.MobilityCountries)
 	if len(mobility) > 0 {
 		ix.mobility0[s] = c.countryCode[mobility[0]]
@@ -325,6 +342,17 @@ func (ix *Index) write(s int32, p domain.Profile) {
 	for t := 1; t < domain.MissionTypeCount; t++ {
 		ix.typeMonths[s][t-1] = uint8(min(max(p.MonthsByMissionType[t], 0), 255))
 	}
+}
+
+// placeCodeOf interns a place.
+func (ix *Index) placeCodeOf(pl place) uint16 {
+	code, ok := ix.placeCode[pl]
+	if !ok && len(ix.placeIDs) < maxPlaces {
+		code = uint16(len(ix.placeIDs))
+		ix.placeCode[pl] = code
+		ix.placeIDs = append(ix.placeIDs, pl)
+	}
+	return code
 }
 
 // Profile rebuilds a live profile's facts from the columns, as the domain sees them: sectors
@@ -388,6 +416,8 @@ func (ix *Index) profileAt(s int32) domain.Profile {
 	}
 	p.Languages = append(p.Languages, ix.languageOverflow[s]...)
 	p.Country = c.countryIDs[ix.country[s]]
+	pl := ix.placeIDs[ix.place[s]]
+	p.PlaceCity, p.PlaceRegion = pl.City, pl.Region
 	for _, m := range []uint8{ix.mobility0[s], ix.mobility1[s]} {
 		if m != 0 {
 			p.MobilityCountries = append(p.MobilityCountries, c.countryIDs[m])

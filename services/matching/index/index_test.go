@@ -1,14 +1,15 @@
 package index
 
 import (
-	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/caiomatch/caiomatch/pkg/gazetteer"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
 
@@ -27,7 +28,43 @@ var (
 	worldSectors   = []string{"C", "C10", "C21", "C30", "K", "K61", "L64", "L65", "P84", "R86", "D35"}
 	worldLanguages = []string{"fr", "en", "de", "es", "it", "nl"}
 	worldCountries = []string{"FR", "BE", "DE", "CH", "ES"}
+	worldPlaces    = placesOf(worldCountries)
 )
+
+// placesOf draws from the gazetteer, for each country, two cities in each of two regions and a
+// third region alone, so that same-city, same-region and same-country fits all occur.
+func placesOf(countries []string) map[string][]domain.Profile {
+	out := map[string][]domain.Profile{}
+	for _, country := range countries {
+		var regions []string
+		for _, c := range gazetteer.Cities() {
+			if c.Country != country {
+				continue
+			}
+			if !slices.Contains(regions, c.Region) {
+				regions = append(regions, c.Region)
+			}
+			if i := slices.Index(regions, c.Region); i < 2 && len(slices.DeleteFunc(slices.Clone(out[country]),
+				func(p domain.Profile) bool { return p.PlaceRegion != c.Region })) < 2 {
+				out[country] = append(out[country], domain.Profile{PlaceCity: c.ID, PlaceRegion: c.Region})
+			}
+		}
+		if len(regions) > 2 {
+			out[country] = append(out[country], domain.Profile{PlaceRegion: regions[2]})
+		}
+	}
+	return out
+}
+
+// place draws a place of the country from worldPlaces, or none (an unknown city) one time in four.
+func (w randomWorld) place(country string) (city, region string) {
+	places := worldPlaces[country]
+	if len(places) == 0 || w.rng.IntN(4) == 0 {
+		return "", ""
+	}
+	p := pick(w.rng, places)
+	return p.PlaceCity, p.PlaceRegion
+}
 
 func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
 
@@ -46,6 +83,7 @@ func (w randomWorld) profile() domain.Profile {
 		AvailableFrom: today.AddDate(0, 0, rng.IntN(150)-30), NoticePeriodDays: []int{0, 0, 30, 60, 90}[rng.IntN(5)],
 		ProfilingOptOut: rng.IntN(30) == 0,
 	}
+	p.PlaceCity, p.PlaceRegion = w.place(p.Country)
 	for _, s := range worldSkills {
 		if rng.IntN(2) == 0 {
 			p.Skills = append(p.Skills, domain.SkillLevel{ID: s, Level: 1 + rng.IntN(5)})
@@ -88,6 +126,7 @@ func (w randomWorld) mission() domain.Mission {
 		DurationMonths: 6 + rng.IntN(13), MaxDailyRateEUR: 1000 + 100*rng.IntN(15),
 		Country: pick(rng, worldCountries), WorkMode: domain.WorkMode(rng.IntN(4)), MinYearsExperience: rng.IntN(15),
 	}
+	m.PlaceCity, m.PlaceRegion = w.place(m.Country)
 	skills := slices.Clone(worldSkills)
 	rng.Shuffle(len(skills), func(i, j int) { skills[i], skills[j] = skills[j], skills[i] })
 	nReq, nNice := rng.IntN(3), rng.IntN(3)
@@ -117,6 +156,7 @@ func TestRankEqualsTheDomainReference(t *testing.T) {
 		}
 	}
 	eligibleSeen := 0
+	locationFits := map[string]int{} // the location facts of the candidates compared
 	for i := range 300 {
 		m := w.mission()
 		k := 1 + i%20
@@ -135,13 +175,24 @@ func TestRankEqualsTheDomainReference(t *testing.T) {
 			if g.ProfileID != e.ProfileID || g.Rank != e.Rank || g.Score != e.Score {
 				t.Fatalf("mission %d rank %d: got %s %v, want %s %v", i, j+1, g.ProfileID, g.Score, e.ProfileID, e.Score)
 			}
-			if fmt.Sprint(g.Explanation) != fmt.Sprint(e.Explanation) {
+			if !reflect.DeepEqual(g.Explanation, e.Explanation) {
 				t.Fatalf("mission %d %s: explanation\n got %+v\nwant %+v", i, g.ProfileID, g.Explanation, e.Explanation)
+			}
+			for _, c := range e.Explanation.Components {
+				if c.Name == domain.ComponentLocation {
+					locationFits[string(c.Facts.Location)]++
+				}
 			}
 		}
 	}
 	if eligibleSeen == 0 {
 		t.Fatal("the random world never had an eligible consultant: the test compares nothing")
+	}
+	for _, fit := range []string{"remote", "city", "region", "country", "elsewhere"} {
+		if locationFits[fit] < 10 {
+			t.Errorf("only %d candidates with location %q: the random world does not vary places enough (%v)",
+				locationFits[fit], fit, locationFits)
+		}
 	}
 }
 
@@ -156,6 +207,10 @@ func TestProfileRoundTripsThroughTheColumns(t *testing.T) {
 		got, ok := ix.Profile(p.ID)
 		if !ok {
 			t.Fatalf("profile %s not found", p.ID)
+		}
+		if got.PlaceCity != p.PlaceCity || got.PlaceRegion != p.PlaceRegion || got.Country != p.Country {
+			t.Fatalf("place (%s, %s, %s) rebuilt as (%s, %s, %s)", p.PlaceCity, p.PlaceRegion, p.Country,
+				got.PlaceCity, got.PlaceRegion, got.Country)
 		}
 		// Sectors and languages come back in the index's order; evaluations must not change.
 		for range 5 {

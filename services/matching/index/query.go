@@ -45,6 +45,12 @@ type compiled struct {
 	countryCode      uint8
 	countryID        string
 
+	// locationFloor is LocationRemote for a mission that needs no presence, so that max()
+	// gives everyone the full location value; placeFit is the fit of each interned place
+	// (city, region or elsewhere) with the mission's.
+	locationFloor domain.LocationFit
+	placeFit      []domain.LocationFit
+
 	todayDay, startDay, latestDay, endDay int
 	tolerance                             int
 
@@ -98,6 +104,7 @@ func (ix *Index) compile(q Query) *compiled {
 		cq.countryID = m.Country
 		cq.countryCode = c.countryCode[m.Country]
 	}
+	ix.compileLocation(cq)
 	cq.todayDay = dayOf(q.Settings.Today)
 	window := m.Window()
 	cq.startDay, cq.endDay = dayOf(window.Start), dayOf(window.End)
@@ -117,6 +124,24 @@ func (ix *Index) compile(q Query) *compiled {
 	cq.holding = ix.slotsOf(q.Holding)
 	cq.excluded = ix.slotsOf(q.Excluded)
 	return cq
+}
+
+// compileLocation works out the location fit of every interned place once, as the domain's
+// locationFit would for a consultant living there (the country is checked per slot).
+func (ix *Index) compileLocation(cq *compiled) {
+	m := cq.mission
+	if !m.NeedsPresence() {
+		cq.locationFloor = domain.LocationRemote
+	}
+	cq.placeFit = make([]domain.LocationFit, len(ix.placeIDs))
+	for code, pl := range ix.placeIDs {
+		switch {
+		case m.PlaceCity != "" && pl.City == m.PlaceCity:
+			cq.placeFit[code] = domain.LocationCity
+		case m.PlaceRegion != "" && pl.Region == m.PlaceRegion:
+			cq.placeFit[code] = domain.LocationRegion
+		}
+	}
 }
 
 func (ix *Index) slotsOf(ids []string) []int32 {
@@ -242,7 +267,9 @@ func (ix *Index) score(cq *compiled, s int) float64 {
 		months = int(ix.typeMonths[s][cq.missionTypeIndex])
 	}
 	late := max(int(ix.availableDay[s]), cq.todayDay+int(ix.noticeDays[s])) - cq.startDay
-	return cq.scorer.ScoreOf(skillKey, fit, months, int(ix.years[s]), int(ix.rate[s]), late)
+	inCountry := domain.LocationFit(b2i(cq.countryCode != 0 && ix.country[s] == cq.countryCode)) * domain.LocationCountry
+	location := max(cq.locationFloor, cq.placeFit[ix.place[s]], inCountry)
+	return cq.scorer.ScoreOf(skillKey, fit, months, int(ix.years[s]), int(ix.rate[s]), late, location)
 }
 
 func levelSum(s0, s1, s2, mask uint64) int {

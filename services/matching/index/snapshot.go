@@ -14,11 +14,13 @@ import (
 )
 
 // The snapshot format: a header, every column as little-endian arrays, the side tables and the
-// language table in gob, then a CRC-32 of everything before it. A snapshot lets a restart load
-// the index in about a second and replay only the events after it, instead of the whole stream.
+// language and place tables in gob, then a CRC-32 of everything before it. A snapshot lets a
+// restart load the index in about a second and replay only the events after it, instead of the
+// whole stream. Version 2 added places: a version 1 snapshot is refused, so the index is
+// rebuilt from the stream, whose events carry them.
 const (
 	snapshotMagic   = "CAIOIDX1"
-	snapshotVersion = uint32(1)
+	snapshotVersion = uint32(2)
 )
 
 type snapshotHeader struct {
@@ -35,6 +37,7 @@ type snapshotSide struct {
 	LanguageOverflow map[int32][]string
 	MobilityOverflow map[int32][]string
 	Bookings         map[int32][]dayPeriod
+	PlaceIDs         []place
 }
 
 // dayPeriod is exported to gob through these fields.
@@ -68,14 +71,14 @@ func (ix *Index) WriteSnapshot(w io.Writer, coveredSeq uint64) error {
 		months = append(months, m[:]...)
 	}
 	for _, col := range []any{h, ix.idHi, ix.idLo, ix.skill0, ix.skill1, ix.skill2, ix.skillAny, ix.division0,
-		ix.division1, ix.sections, ix.languages, ix.country, ix.mobility0, ix.mobility1, ix.flags, ix.rate, ix.years,
-		ix.availableDay, ix.noticeDays, ix.bookingStart, ix.bookingEnd, months, ix.asOf} {
+		ix.division1, ix.sections, ix.languages, ix.country, ix.mobility0, ix.mobility1, ix.place, ix.flags, ix.rate,
+		ix.years, ix.availableDay, ix.noticeDays, ix.bookingStart, ix.bookingEnd, months, ix.asOf} {
 		if err := put(col); err != nil {
 			return fmt.Errorf("index snapshot: %w", err)
 		}
 	}
 	side := snapshotSide{LanguageIDs: ix.languageIDs, LanguageOverflow: ix.languageOverflow,
-		MobilityOverflow: ix.mobilityOverflow, Bookings: ix.bookings}
+		MobilityOverflow: ix.mobilityOverflow, Bookings: ix.bookings, PlaceIDs: ix.placeIDs}
 	if err := gob.NewEncoder(bw).Encode(side); err != nil {
 		return fmt.Errorf("index snapshot: %w", err)
 	}
@@ -108,13 +111,14 @@ func ReadSnapshot(r io.Reader) (*Index, uint64, error) {
 	ix.skill0, ix.skill1, ix.skill2, ix.skillAny = ix.skill0[:n], ix.skill1[:n], ix.skill2[:n], ix.skillAny[:n]
 	ix.division0, ix.division1, ix.sections, ix.languages = ix.division0[:n], ix.division1[:n], ix.sections[:n], ix.languages[:n]
 	ix.country, ix.mobility0, ix.mobility1, ix.flags = ix.country[:n], ix.mobility0[:n], ix.mobility1[:n], ix.flags[:n]
+	ix.place = ix.place[:n]
 	ix.rate, ix.years, ix.availableDay, ix.noticeDays = ix.rate[:n], ix.years[:n], ix.availableDay[:n], ix.noticeDays[:n]
 	ix.bookingStart, ix.bookingEnd = ix.bookingStart[:n], ix.bookingEnd[:n]
 	ix.typeMonths, ix.exposure, ix.asOf = ix.typeMonths[:n], ix.exposure[:n], ix.asOf[:n]
 	months := make([]uint8, n*(domain.MissionTypeCount-1))
 	for _, col := range []any{ix.idHi, ix.idLo, ix.skill0, ix.skill1, ix.skill2, ix.skillAny, ix.division0,
-		ix.division1, ix.sections, ix.languages, ix.country, ix.mobility0, ix.mobility1, ix.flags, ix.rate, ix.years,
-		ix.availableDay, ix.noticeDays, ix.bookingStart, ix.bookingEnd, months, ix.asOf} {
+		ix.division1, ix.sections, ix.languages, ix.country, ix.mobility0, ix.mobility1, ix.place, ix.flags, ix.rate,
+		ix.years, ix.availableDay, ix.noticeDays, ix.bookingStart, ix.bookingEnd, months, ix.asOf} {
 		if err := get(col); err != nil {
 			return nil, 0, fmt.Errorf("index snapshot: %w", err)
 		}
@@ -144,6 +148,9 @@ func ReadSnapshot(r io.Reader) (*Index, uint64, error) {
 	if side.Bookings != nil {
 		ix.bookings = side.Bookings
 	}
+	if err := ix.loadPlaces(side.PlaceIDs); err != nil {
+		return nil, 0, err
+	}
 	ix.alive, ix.erased = int(h.Alive), int(h.Erased)
 	for s := range n {
 		ix.insertTable(int32(s))
@@ -154,6 +161,26 @@ func ReadSnapshot(r io.Reader) (*Index, uint64, error) {
 		return nil, 0, errors.New("index snapshot: empty slot")
 	}
 	return ix, h.CoveredSeq, nil
+}
+
+// loadPlaces takes the snapshot's place table, which must start with the unknown place, hold
+// each place once and name every code the place column uses.
+func (ix *Index) loadPlaces(ids []place) error {
+	if len(ids) == 0 || ids[0] != (place{}) || len(ids) > maxPlaces {
+		return errors.New("index snapshot: bad place table")
+	}
+	code := make(map[place]uint16, len(ids))
+	for c, pl := range ids {
+		if _, dup := code[pl]; dup {
+			return errors.New("index snapshot: a place twice in the place table")
+		}
+		code[pl] = uint16(c)
+	}
+	if len(ix.place) > 0 && int(slices.Max(ix.place)) >= len(ids) {
+		return errors.New("index snapshot: a place code outside the place table")
+	}
+	ix.placeIDs, ix.placeCode = ids, code
+	return nil
 }
 
 // byteReader gives gob an io.ByteReader, so that it reads no further than its own data and the

@@ -2,8 +2,11 @@ package index
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -46,7 +49,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	for range 50 {
 		q := Query{Settings: settings(), Mission: w.mission(), K: 10}
-		if a, b := ix.Rank(q), loaded.Rank(q); fmt.Sprint(a) != fmt.Sprint(b) {
+		if a, b := ix.Rank(q), loaded.Rank(q); !reflect.DeepEqual(a, b) {
 			t.Fatalf("rankings differ after the snapshot:\n%v\n%v", a, b)
 		}
 	}
@@ -89,5 +92,26 @@ func TestSnapshotDamageIsAnError(t *testing.T) {
 	}
 	if _, _, err := ReadSnapshot(bytes.NewReader(good)); err != nil {
 		t.Errorf("the intact snapshot: %v", err)
+	}
+}
+
+// TestSnapshotBeforePlacesIsRefused: a version 1 snapshot has no place column, so loading it
+// would leave every consultant's place unknown; it is refused and the stream replayed instead.
+func TestSnapshotBeforePlacesIsRefused(t *testing.T) {
+	w := randomWorld{rand.New(rand.NewPCG(45, 46))}
+	ix := New(0)
+	for range 50 {
+		if _, err := ix.Put(w.profile(), today); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := ix.WriteSnapshot(&buf, 1); err != nil {
+		t.Fatal(err)
+	}
+	old := bytes.Clone(buf.Bytes())
+	binary.LittleEndian.PutUint32(old[len(snapshotMagic):], 1)
+	if _, _, err := ReadSnapshot(bytes.NewReader(old)); err == nil || !strings.Contains(err.Error(), "version 1") {
+		t.Fatalf("a version 1 snapshot: %v, want it refused for its version", err)
 	}
 }

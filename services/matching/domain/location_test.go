@@ -1,0 +1,93 @@
+package domain
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/caiomatch/caiomatch/pkg/scoring"
+	"github.com/caiomatch/caiomatch/pkg/taxonomy"
+)
+
+func TestLocationComponent(t *testing.T) {
+	// The mission (fixture) is hybrid, in Lyon (fr-lyon, region fr-ara), France.
+	cases := []struct {
+		name                  string
+		workMode              WorkMode
+		country, city, region string
+		mobility              []string
+		fit                   scoring.LocationFit
+		value                 float64
+	}{
+		{"same city", taxonomy.WorkModeHybrid, "FR", "fr-lyon", "fr-ara", nil, scoring.LocationCity, 1},
+		{"same region", taxonomy.WorkModeHybrid, "FR", "fr-grenoble", "fr-ara", nil, scoring.LocationRegion, 0.6},
+		{"the region typed as the city", taxonomy.WorkModeHybrid, "FR", "", "fr-ara", nil, scoring.LocationRegion, 0.6},
+		{"same country", taxonomy.WorkModeHybrid, "FR", "fr-paris", "fr-idf", nil, scoring.LocationCountry, 0.3},
+		{"unknown city, same country", taxonomy.WorkModeHybrid, "FR", "", "", nil, scoring.LocationCountry, 0.3},
+		{"mobile to the country, living elsewhere", taxonomy.WorkModeHybrid, "BE", "be-gent", "be-vlg", []string{"FR"},
+			scoring.LocationElsewhere, 0},
+		{"on site counts as hybrid", taxonomy.WorkModeOnSite, "FR", "fr-lyon", "fr-ara", nil, scoring.LocationCity, 1},
+		{"a remote mission fits everyone", taxonomy.WorkModeRemote, "BE", "be-gent", "be-vlg", nil, scoring.LocationRemote, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mission()
+			m.WorkMode = tc.workMode
+			p := profile("p1")
+			p.Country, p.PlaceCity, p.PlaceRegion, p.MobilityCountries = tc.country, tc.city, tc.region, tc.mobility
+			c := component(t, Evaluate(settings(), m, p), ComponentLocation)
+			assertComponent(t, c, tc.value, 0.10, "")
+			want := scoring.Facts{Location: tc.fit, City: "fr-lyon", Region: "fr-ara", Country: "FR"}
+			if tc.fit == scoring.LocationRemote {
+				want = scoring.Facts{Location: scoring.LocationRemote}
+			}
+			if !reflect.DeepEqual(*c.Facts, want) {
+				t.Errorf("facts = %+v, want %+v (the mission's place, never the consultant's)", *c.Facts, want)
+			}
+		})
+	}
+}
+
+func TestLocationUnknownMissionPlace(t *testing.T) {
+	m := mission()
+	m.PlaceCity, m.PlaceRegion = "", ""
+	p := profile("p1")
+	// Two unknown places are not the same place: only the country counts.
+	p.PlaceCity, p.PlaceRegion = "", ""
+	if got := ScoreInputsOf(settings(), m, p).Location; got != LocationCountry {
+		t.Errorf("unknown places on both sides: %v, want LocationCountry", got)
+	}
+	m.Country = ""
+	if got := ScoreInputsOf(settings(), m, p).Location; got != LocationElsewhere {
+		t.Errorf("a mission without a country: %v, want LocationElsewhere", got)
+	}
+}
+
+func TestLocationValuesIncreaseWithTheFit(t *testing.T) {
+	for f := LocationElsewhere; f < LocationCity; f++ {
+		if f.value() >= (f + 1).value() {
+			t.Errorf("%d is worth %v, not less than %d (%v)", f, f.value(), f+1, (f + 1).value())
+		}
+	}
+	if LocationElsewhere.value() != 0 || LocationCity.value() != 1 || LocationRemote.value() != 1 {
+		t.Errorf("values %v", locationValues)
+	}
+}
+
+func TestPreviousScoringIgnoresLocation(t *testing.T) {
+	// Proposals of caio-2026-11 keep their meaning: the same inputs score the same whatever the
+	// places, and as the formula without location did.
+	s := settings()
+	s.Scoring = Scoring202611
+	p := profile("p1")
+	here := Evaluate(s, mission(), p)
+	p.PlaceCity, p.PlaceRegion = "fr-paris", "fr-idf"
+	there := Evaluate(s, mission(), p)
+	// 0.35×0.8 + 0.20×1 + 0.15×0.5 + 0.10×0.9 + 0.10×0.266667 + 0.10×1 = 0.7716667
+	assertClose(t, "caio-2026-11 score", here.Score, 0.771667)
+	if here.Score != there.Score {
+		t.Errorf("caio-2026-11 scores %v in the region and %v outside it", here.Score, there.Score)
+	}
+	if w := Scoring202611.Weights; w.Location != 0 || w.Sum() != 1 {
+		t.Errorf("caio-2026-11 weights %+v", w)
+	}
+}
