@@ -115,7 +115,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		}
 	}
 	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
-	g.Handler = otelhttp.NewHandler(limitBody(authenticate(cfg.Accounts, mux, mux)), "gateway",
+	g.Handler = otelhttp.NewHandler(limitBody(negotiateLanguage(mux, authenticate(cfg.Accounts, mux, mux))), "gateway",
 		// Clients are outside: their trace context becomes a link, never our parent, and their
 		// baggage never travels inward.
 		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
 // Metadata keys that carry the caller from the gateway to the services, and between services.
@@ -34,6 +35,9 @@ const (
 	// it, and a service that knows it accepts callers (without name or email) from one that
 	// does not.
 	MetadataCallerSignatureFull = "x-caiomatch-caller-sig-full"
+	// MetadataLanguage carries the language the request's texts are written in (locale); it
+	// is a preference, not a claim, so it is not signed.
+	MetadataLanguage = "x-caiomatch-language"
 )
 
 // CallerKey is the secret shared by the gateway and the services to sign callers. An empty
@@ -136,5 +140,26 @@ func withOutgoingCaller(ctx context.Context) context.Context {
 
 func callerClientInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
 	invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	return invoker(withOutgoingCaller(ctx), method, req, reply, cc, opts...)
+	return invoker(withOutgoingLanguage(withOutgoingCaller(ctx)), method, req, reply, cc, opts...)
+}
+
+// withOutgoingLanguage forwards the request's language, so that a service several hops away
+// still writes in the reader's language.
+func withOutgoingLanguage(ctx context.Context) context.Context {
+	md, _ := metadata.FromOutgoingContext(ctx)
+	md = md.Copy()
+	md.Set(MetadataLanguage, string(locale.FromContext(ctx)))
+	return metadata.NewOutgoingContext(ctx, md)
+}
+
+// languageFromIncoming is the language the previous hop asked for; anything the platform does
+// not speak reads as the default.
+func languageFromIncoming(ctx context.Context) locale.Language {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if values := md.Get(MetadataLanguage); len(values) == 1 {
+		if l, ok := locale.Parse(values[0]); ok {
+			return l
+		}
+	}
+	return locale.Default
 }

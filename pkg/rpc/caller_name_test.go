@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
 // Names are not ASCII; they cross a real gRPC connection (binary metadata) intact, signed, and
@@ -50,5 +51,38 @@ func TestCallerNameAndEmailCrossTheWire(t *testing.T) {
 	}
 	if s := <-got; s.hasCaller {
 		t.Errorf("a caller with a rewritten name was accepted: %+v", s.caller)
+	}
+}
+
+// The reader's language travels with every call; what the platform does not speak reads as the
+// default rather than reaching a handler.
+func TestLanguageCrossesTheWire(t *testing.T) {
+	got := make(chan seen, 1)
+	h := startServer(t, 5*time.Second, recordingHandler(got))
+	conn, err := Dial("passthrough:///bufnet", noop.NewTracerProvider(), bufDialer(h.lis))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	for _, want := range []locale.Language{locale.French, locale.English} {
+		if _, err := call(locale.WithLanguage(testCtx(t), want), conn, "hi"); err != nil {
+			t.Fatalf("call: %v", err)
+		}
+		if s := <-got; s.language != want {
+			t.Errorf("handler language = %q, want %q", s.language, want)
+		}
+	}
+	if _, err := call(testCtx(t), conn, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-got; s.language != locale.Default {
+		t.Errorf("no language chosen: handler reads %q, want the default", s.language)
+	}
+	raw := h.rawConn(t)
+	if _, err := call(metadata.AppendToOutgoingContext(testCtx(t), MetadataLanguage, "klingon"), raw, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-got; s.language != locale.Default {
+		t.Errorf("an unknown language reads %q, want the default", s.language)
 	}
 }

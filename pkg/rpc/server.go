@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/stats"
 
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
 // Server is a gRPC server with tracing, caller extraction, error mapping and a health service.
@@ -67,6 +68,7 @@ func unaryServerInterceptor(logger *slog.Logger, key CallerKey) grpc.UnaryServer
 		if c, ok := callerFromIncoming(ctx, key); ok {
 			ctx = identity.WithCaller(ctx, c)
 		}
+		ctx = locale.WithLanguage(ctx, languageFromIncoming(ctx))
 		resp, err := handler(ctx, req)
 		if err == nil {
 			return resp, nil

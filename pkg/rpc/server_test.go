@@ -24,6 +24,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
 const (
@@ -139,6 +140,7 @@ type seen struct {
 	hasCaller bool
 	ids       []string
 	roles     []string
+	language  locale.Language
 }
 
 func recordingHandler(out chan<- seen) echoFunc {
@@ -147,6 +149,7 @@ func recordingHandler(out chan<- seen) echoFunc {
 		s.caller, s.hasCaller = identity.FromContext(ctx)
 		md, _ := metadata.FromIncomingContext(ctx)
 		s.ids, s.roles = md.Get(MetadataAccountID), md.Get(MetadataRole)
+		s.language = locale.FromContext(ctx)
 		out <- s
 		return req, nil
 	}

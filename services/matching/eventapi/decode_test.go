@@ -7,9 +7,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/caiomatch/caiomatch/pkg/explain"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/pkg/locale"
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
@@ -198,7 +200,7 @@ func TestShortlistProposed(t *testing.T) {
 	}
 	// An erased candidate's stripped explanation goes out empty, not missing.
 	s.Candidates[0].Explanation = domain.Explanation{}
-	if got := eventapi.Candidates(s.Candidates)[0].GetExplanation(); got == nil || len(got.GetComponents()) != 0 {
+	if got := eventapi.Candidates(s.Candidates, explain.In(locale.French))[0].GetExplanation(); got == nil || len(got.GetComponents()) != 0 {
 		t.Fatalf("stripped explanation = %v", got)
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/explain"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	"github.com/caiomatch/caiomatch/pkg/locale"
+	"github.com/caiomatch/caiomatch/pkg/scoring/scoringpb"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
 
@@ -17,31 +20,24 @@ func EncodeShortlistProposed(s domain.Shortlist) (eventbus.Event, error) {
 	return eventbus.NewEvent(eventbus.ProducerMatching, s.MissionID, ShortlistProposed(s), s.ProposedAt)
 }
 
-// Candidates writes ranked candidates with their explanations.
-func Candidates(cs []domain.Candidate) []*matchingv1.Candidate {
+// Candidates writes ranked candidates with their explanations, texts written by w.
+func Candidates(cs []domain.Candidate, w *explain.Writer) []*matchingv1.Candidate {
 	out := make([]*matchingv1.Candidate, 0, len(cs))
 	for _, c := range cs {
-		exp := &matchingv1.Explanation{MatchedSkills: c.Explanation.MatchedSkills, MissingSkills: c.Explanation.MissingSkills,
-			Components: Components(c.Explanation.Components)}
-		out = append(out, &matchingv1.Candidate{ProfileId: c.ProfileID, Rank: int32(c.Rank), Score: c.Score, Explanation: exp})
+		out = append(out, scoringpb.Candidate(c.ProfileID, c.Rank, c.Score, &c.Explanation, w))
 	}
 	return out
 }
 
-// Components writes score components.
-func Components(cs []domain.Component) []*matchingv1.ScoreComponent {
-	out := make([]*matchingv1.ScoreComponent, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, &matchingv1.ScoreComponent{Name: c.Name, Weight: c.Weight, Value: c.Value, Detail: c.Detail})
-	}
-	return out
-}
+// eventTexts write the texts events carry beside the facts: English, the platform's default,
+// for consumers that only read texts; a reader's own language is written when it is served.
+var eventTexts = explain.In(locale.Default)
 
 // ShortlistProposed is the event published for a stored shortlist.
 func ShortlistProposed(s domain.Shortlist) *matchingv1.ShortlistProposed {
 	return &matchingv1.ShortlistProposed{
 		MissionId: s.MissionID, FirmId: s.FirmID, Revision: s.Revision, ScoringVersion: s.ScoringVersion,
-		Candidates: Candidates(s.Candidates), ProposedAt: timestamppb.New(s.ProposedAt),
+		Candidates: Candidates(s.Candidates, eventTexts), ProposedAt: timestamppb.New(s.ProposedAt),
 		EligibleCount: int32(s.EligibleCount),
 	}
 }

@@ -7,9 +7,12 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/caiomatch/caiomatch/pkg/explain"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/locale"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
+	"github.com/caiomatch/caiomatch/pkg/scoring/scoringpb"
 	"github.com/caiomatch/caiomatch/services/matching/app"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/eventapi"
@@ -25,13 +28,15 @@ func NewServer(a *app.Application) *Server { return &Server{app: a} }
 func (s *Server) GetShortlist(ctx context.Context, req *matchingv1.GetShortlistRequest) (*matchingv1.GetShortlistResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (app.ShortlistView, error) {
 		return s.app.GetShortlist(ctx, c, req.GetMissionId())
-	}, shortlistResponse)
+	}, func(v app.ShortlistView) *matchingv1.GetShortlistResponse {
+		return shortlistResponse(v, explain.In(locale.FromContext(ctx)))
+	})
 }
 
-func shortlistResponse(v app.ShortlistView) *matchingv1.GetShortlistResponse {
+func shortlistResponse(v app.ShortlistView, w *explain.Writer) *matchingv1.GetShortlistResponse {
 	resp := &matchingv1.GetShortlistResponse{
 		MissionId: v.MissionID, Status: ShortlistStatus(v.Status),
-		Candidates: eventapi.Candidates(v.Shortlist.Candidates), Diagnostics: Diagnostics(v.Diagnostics),
+		Candidates: eventapi.Candidates(v.Shortlist.Candidates, w), Diagnostics: Diagnostics(v.Diagnostics),
 	}
 	if v.Shortlist.Revision > 0 {
 		resp.ScoringVersion = v.Shortlist.ScoringVersion
@@ -53,21 +58,23 @@ func (s *Server) CheckProfileVisibility(ctx context.Context, req *matchingv1.Che
 func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCandidateRequest) (*matchingv1.ExplainCandidateResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (app.CandidateExplanation, error) {
 		return s.app.ExplainCandidate(ctx, c, req.GetMissionId(), canonicalID(req.GetProfileId()))
-	}, explanationResponse)
+	}, func(e app.CandidateExplanation) *matchingv1.ExplainCandidateResponse {
+		return explanationResponse(e, explain.In(locale.FromContext(ctx)))
+	})
 }
 
-func explanationResponse(e app.CandidateExplanation) *matchingv1.ExplainCandidateResponse {
+func explanationResponse(e app.CandidateExplanation, w *explain.Writer) *matchingv1.ExplainCandidateResponse {
 	ev := e.Evaluation
 	resp := &matchingv1.ExplainCandidateResponse{
 		MissionId: e.MissionID, ProfileId: e.ProfileID, Eligible: ev.Eligible, Score: ev.Score,
-		ScoringVersion: e.ScoringVersion, Components: eventapi.Components(ev.Explanation.Components),
+		ScoringVersion: e.ScoringVersion, Components: scoringpb.Components(ev.Explanation.Components, w),
 		MatchedSkills: ev.Explanation.MatchedSkills, MissingSkills: ev.Explanation.MissingSkills,
 		Shortlisted: e.Shortlisted, Rank: int32(e.Rank), EligibleCount: int32(e.EligibleCount),
 		ExposureCapped: e.ExposureCapped, ShortlistRevision: e.ShortlistRevision, Excluded: e.Excluded,
 		FailedRules: []*matchingv1.FailedRule{},
 	}
 	for _, f := range ev.FailedRules {
-		resp.FailedRules = append(resp.FailedRules, &matchingv1.FailedRule{Rule: string(f.Rule)})
+		resp.FailedRules = append(resp.FailedRules, scoringpb.FailedRule(string(f.Rule), f.Facts, w))
 	}
 	return resp
 }

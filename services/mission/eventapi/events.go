@@ -10,6 +10,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	"github.com/caiomatch/caiomatch/pkg/scoring/scoringpb"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 	"github.com/caiomatch/caiomatch/services/mission/grpcapi"
 )
@@ -85,16 +86,8 @@ func Proposal(sp *matchingv1.ShortlistProposed) domain.Proposal {
 		Revision: sp.GetRevision(), ScoringVersion: sp.GetScoringVersion(), EligibleCount: int(sp.GetEligibleCount()),
 	}
 	for _, c := range sp.GetCandidates() {
-		dc := domain.Candidate{ProfileID: c.GetProfileId(), Rank: int(c.GetRank()), Score: c.GetScore()}
-		if e := c.GetExplanation(); e != nil {
-			de := &domain.Explanation{MatchedSkills: e.GetMatchedSkills(), MissingSkills: e.GetMissingSkills()}
-			for _, comp := range e.GetComponents() {
-				de.Components = append(de.Components, domain.ScoreComponent{
-					Name: comp.GetName(), Weight: comp.GetWeight(), Value: comp.GetValue(), Detail: comp.GetDetail()})
-			}
-			dc.Explanation = de
-		}
-		p.Candidates = append(p.Candidates, dc)
+		p.Candidates = append(p.Candidates, domain.Candidate{ProfileID: c.GetProfileId(), Rank: int(c.GetRank()),
+			Score: c.GetScore(), Explanation: scoringpb.ExplanationFrom(c.GetExplanation())})
 	}
 	return p
 }

@@ -4,10 +4,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/explain"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/caiomatch/caiomatch/pkg/missionrules"
+	"github.com/caiomatch/caiomatch/pkg/scoring/scoringpb"
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
@@ -120,7 +122,7 @@ func Offer(o domain.Offer) *missionv1.Offer {
 }
 
 // Decision is the public form of an entry of the decisions trail.
-func Decision(d domain.Decision) *missionv1.Decision {
+func Decision(d domain.Decision, w *explain.Writer) *missionv1.Decision {
 	out := &missionv1.Decision{
 		Sequence:          d.Sequence,
 		At:                timestamppb.New(d.At),
@@ -132,7 +134,7 @@ func Decision(d domain.Decision) *missionv1.Decision {
 		Reason:            d.Reason,
 		ShortlistRevision: d.Proposal.Revision,
 		ScoringVersion:    d.Proposal.ScoringVersion,
-		Candidates:        candidates(d.Proposal.Candidates),
+		Candidates:        candidates(d.Proposal.Candidates, w),
 		EligibleCount:     int32(d.Proposal.EligibleCount),
 		ChangedFields:     d.ChangedFields,
 		DailyRateEur:      int32(d.DailyRateEUR),
@@ -145,22 +147,14 @@ func Decision(d domain.Decision) *missionv1.Decision {
 	return out
 }
 
-// candidates is the public form of a proposal's candidates.
-func candidates(cs []domain.Candidate) []*matchingv1.Candidate {
+// candidates is the public form of a proposal's candidates, texts written by w.
+func candidates(cs []domain.Candidate, w *explain.Writer) []*matchingv1.Candidate {
 	if cs == nil {
 		return nil
 	}
 	out := make([]*matchingv1.Candidate, len(cs))
 	for i, c := range cs {
-		out[i] = &matchingv1.Candidate{ProfileId: c.ProfileID, Rank: int32(c.Rank), Score: c.Score}
-		if e := c.Explanation; e != nil {
-			pe := &matchingv1.Explanation{MatchedSkills: e.MatchedSkills, MissingSkills: e.MissingSkills}
-			for _, comp := range e.Components {
-				pe.Components = append(pe.Components, &matchingv1.ScoreComponent{
-					Name: comp.Name, Weight: comp.Weight, Value: comp.Value, Detail: comp.Detail})
-			}
-			out[i].Explanation = pe
-		}
+		out[i] = scoringpb.Candidate(c.ProfileID, c.Rank, c.Score, c.Explanation, w)
 	}
 	return out
 }

@@ -6,8 +6,10 @@ package grpcapi
 import (
 	"context"
 
+	"github.com/caiomatch/caiomatch/pkg/explain"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/locale"
 	"github.com/caiomatch/caiomatch/pkg/missionrules/rulespb"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/services/mission/app"
@@ -98,7 +100,9 @@ func (s *Server) ListDecisions(ctx context.Context, req *missionv1.ListDecisions
 	return rpc.ForCaller(ctx, func(c identity.Caller) ([]domain.Decision, error) {
 		return s.app.ListDecisions(ctx, c, req.GetMissionId())
 	}, func(ds []domain.Decision) *missionv1.ListDecisionsResponse {
-		return &missionv1.ListDecisionsResponse{MissionId: req.GetMissionId(), Decisions: forms(ds, Decision)}
+		return &missionv1.ListDecisionsResponse{MissionId: req.GetMissionId(), Decisions: forms(ds, func(d domain.Decision) *missionv1.Decision {
+			return Decision(d, explain.In(locale.FromContext(ctx)))
+		})}
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	"github.com/caiomatch/caiomatch/pkg/inbox"
 	"github.com/caiomatch/caiomatch/pkg/outbox"
+	"github.com/caiomatch/caiomatch/pkg/scoring"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
@@ -113,6 +114,9 @@ func testShortlist(m domain.Mission, revision int64, profileIDs ...string) domai
 				Components: []domain.Component{
 					{Name: domain.ComponentSkills, Weight: 0.35, Value: 0.8, Detail: "required: ai-strategy 5/5"},
 					{Name: domain.ComponentSector, Weight: 0.2, Value: 1, Detail: "has worked in C21"},
+					{Name: domain.ComponentSector, Weight: 0.2, Value: 0.5, Facts: &scoring.Facts{MissionSector: "C29",
+						SectorFit: scoring.SectorSameSection, MatchedSector: "C21",
+						Required: []scoring.SkillFact{{Skill: "mlops", Level: 3}}, Location: scoring.LocationRegion}},
 				},
 				MatchedSkills: []string{"ai-strategy", "mlops"}, MissingSkills: []string{"gdpr"},
 			},
