@@ -183,7 +183,9 @@ var namePools = map[string]namePool{
 // poolNames lists namePools' keys in a fixed order, for deterministic draws.
 var poolNames = []string{"fr", "de", "es", "it", "nl", "pt", "en"}
 
-// city is a place consultants live and missions happen.
+// city is a place consultants live and missions happen. Names are spelt as people type them;
+// every one resolves in pkg/gazetteer except unknownTown and the empty name (a consultant who
+// left the city out), which match at country level only.
 type city struct {
 	name    string
 	country string // ISO 3166-1 alpha-2
@@ -208,6 +210,16 @@ var cities = []city{
 	{name: "Rennes", country: "FR", native: []string{"fr"}, pool: "fr", weight: 3},
 	{name: "Nice", country: "FR", native: []string{"fr"}, maybe: []string{"it"}, pool: "fr", weight: 2},
 	{name: "Montpellier", country: "FR", native: []string{"fr"}, pool: "fr", weight: 3},
+	{name: "Boulogne-Billancourt", country: "FR", native: []string{"fr"}, pool: "fr", weight: 3},
+	{name: "Versailles", country: "FR", native: []string{"fr"}, pool: "fr", weight: 2},
+	{name: "Villeurbanne", country: "FR", native: []string{"fr"}, pool: "fr", weight: 2},
+	{name: "Saint-Étienne", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
+	{name: "Aix-en-Provence", country: "FR", native: []string{"fr"}, pool: "fr", weight: 2},
+	{name: "Rouen", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
+	{name: "Dijon", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
+	{name: "Tours", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
+	{name: unknownTown, country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
+	{name: "", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
 	{name: "Brussels", country: "BE", native: []string{"fr"}, maybe: []string{"nl"}, pool: "fr", weight: 5},
 	{name: "Geneva", country: "CH", native: []string{"fr"}, maybe: []string{"de"}, pool: "fr", weight: 3},
 	{name: "Zurich", country: "CH", native: []string{"de"}, maybe: []string{"fr"}, pool: "de", weight: 2},
@@ -223,6 +235,9 @@ var cities = []city{
 	{name: "Dublin", country: "IE", native: []string{"en"}, pool: "en", weight: 1},
 	{name: "Lisbon", country: "PT", native: []string{"pt"}, pool: "pt", weight: 1},
 }
+
+// unknownTown is not in the gazetteer: its consultants and missions match at country level.
+const unknownTown = "Plougastel-Daoulas"
 
 // francophone countries: French is a native language there, so a mission there often asks for
 // it.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/caiomatch/caiomatch/pkg/gazetteer"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
@@ -279,8 +280,9 @@ func clamp(x, lo, hi int) int { return max(lo, min(hi, x)) }
 
 // FactsOf is what matching knows of a profile (no name, email, headline or certifications), as
 // the profile service would publish it; benchmarks use it to fill an index without the profile
-// service. The result shares nothing with p.
+// service. The result shares nothing with p. The city goes out as gazetteer ids only.
 func FactsOf(profileID, accountID string, p *profilev1.CreateProfileRequest) *profilev1.MatchingFacts {
+	place, _ := gazetteer.Resolve(p.GetLocation().GetCountry(), p.GetLocation().GetCity())
 	return &profilev1.MatchingFacts{
 		ProfileId:         profileID,
 		AccountId:         accountID,
@@ -297,6 +299,8 @@ func FactsOf(profileID, accountID string, p *profilev1.CreateProfileRequest) *pr
 		MobilityCountries: slices.Clone(p.GetMobilityCountries()),
 		Bookings:          cloneAll(p.GetBookings()),
 		ProfilingOptOut:   p.GetProfilingOptOut(),
+		PlaceCity:         place.City,
+		PlaceRegion:       place.Region,
 	}
 }
 

@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/gazetteer"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
@@ -568,6 +570,9 @@ func TestFactsOfCopiesMatchingFactsOnly(t *testing.T) {
 		PastMissions: p.PastMissions, NoticePeriodDays: p.NoticePeriodDays,
 		MobilityCountries: p.MobilityCountries, Bookings: p.Bookings, ProfilingOptOut: p.ProfilingOptOut,
 	}
+	if place, ok := gazetteer.Resolve(p.Location.Country, p.Location.City); ok {
+		want.PlaceCity, want.PlaceRegion = place.City, place.Region
+	}
 	if !proto.Equal(f, want) {
 		t.Fatalf("FactsOf =\n%v\nwant\n%v", f, want)
 	}
@@ -583,6 +588,38 @@ func TestFactsOfCopiesMatchingFactsOnly(t *testing.T) {
 	}
 	if got := FactsOf("a", "b", &profilev1.CreateProfileRequest{}); got.GetCountry() != "" || got.Skills != nil {
 		t.Errorf("FactsOf of an empty profile = %v", got)
+	}
+}
+
+// TestCitiesResolveInTheGazetteer: the seed shows the location component at every level, so its
+// cities resolve, but for the deliberately unknown town and the empty city; FactsOf publishes
+// the ids and never the name.
+func TestCitiesResolveInTheGazetteer(t *testing.T) {
+	for _, c := range cities {
+		place, ok := gazetteer.Resolve(c.country, c.name)
+		if known := c.name != "" && c.name != unknownTown; ok != known || (ok && place.City == "") {
+			t.Errorf("city %q (%s) resolves to %+v, %v", c.name, c.country, place, ok)
+		}
+	}
+	g := New(7, today)
+	levels := map[string]int{}
+	for range 2000 {
+		p := g.Profile()
+		f := FactsOf("p", "a", p)
+		switch {
+		case f.GetPlaceCity() != "":
+			levels["city"]++
+		case p.GetLocation().GetCity() == "":
+			levels["empty"]++
+		default:
+			levels["unknown"]++
+		}
+		if city := p.GetLocation().GetCity(); city != "" && strings.Contains(prototext.Format(f), city) {
+			t.Fatalf("FactsOf carries the city %q as typed", city)
+		}
+	}
+	if levels["city"] < 1800 || levels["empty"] == 0 || levels["unknown"] == 0 {
+		t.Errorf("places drawn: %v, want mostly gazetteer cities and some unknown or empty", levels)
 	}
 }
 
