@@ -142,6 +142,10 @@ func TestSubmissionToShortlist(t *testing.T) {
 	}
 
 	assertExplanations(t, p, missionID, firmToken, candidates, excluded, eligible)
+	for id := range excluded {
+		assertLanguages(t, p, missionID, firmToken, id)
+		break
+	}
 	assertSubmissionTrace(t, p)
 }
 
@@ -167,7 +171,7 @@ func assertExplanations(t *testing.T, p *platform, missionID, firmToken string, 
 	first := candidates[0].(map[string]any)
 	e := p.mustCall("GET", path(str(first, "profileId")), firmToken, nil)
 	if e["eligible"] != true || e["shortlisted"] != true || e["rank"].(float64) != 1 ||
-		e["score"].(float64) != first["score"].(float64) || len(list(e, "components")) != 6 ||
+		e["score"].(float64) != first["score"].(float64) || len(list(e, "components")) != 7 ||
 		len(list(e, "failedRules")) != 0 || e["eligibleCount"].(float64) != float64(len(eligible)) {
 		t.Errorf("explanation of the first candidate = %v, shortlist entry %v", e, first)
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/caiomatch/caiomatch/services/matching/app"
@@ -49,7 +50,7 @@ func TestOpenMissionStatesEqualsOneQueryPerMission(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if found != (st.Current != nil) || (found && fmt.Sprint(current) != fmt.Sprint(*st.Current)) ||
+			if found != (st.Current != nil) || (found && !reflect.DeepEqual(current, *st.Current)) ||
 				fmt.Sprint(excluded) != fmt.Sprint(st.Excluded) {
 				t.Fatalf("mission %s: bulk %+v / %v, one by one %+v / %v", st.Mission.ID, st.Current, st.Excluded, current, excluded)
 			}

@@ -98,7 +98,7 @@ func testMission(id, firmID string) domain.Mission {
 		MinSkillLevels:   []domain.SkillRequirement{{ID: "ai-strategy", MinLevel: 4}, {ID: "change-management", MinLevel: 2}},
 		NiceToHaveSkills: []string{"mlops", "gdpr"},
 		StartDate:        day("2027-02-01"), DurationMonths: 12, MaxDailyRateEUR: 1500, Languages: []string{"fr"},
-		Country: "FR", WorkMode: taxonomy.WorkModeHybrid, MinYearsExperience: 10,
+		Country: "FR", WorkMode: taxonomy.WorkModeHybrid, MinYearsExperience: 10, PlaceCity: "fr-lyon", PlaceRegion: "fr-ara",
 	}
 }
 
@@ -113,7 +113,6 @@ func testShortlist(m domain.Mission, revision int64, profileIDs ...string) domai
 			Explanation: domain.Explanation{
 				Components: []domain.Component{
 					{Name: domain.ComponentSkills, Weight: 0.35, Value: 0.8, Detail: "required: ai-strategy 5/5"},
-					{Name: domain.ComponentSector, Weight: 0.2, Value: 1, Detail: "has worked in C21"},
 					{Name: domain.ComponentSector, Weight: 0.2, Value: 0.5, Facts: &scoring.Facts{MissionSector: "C29",
 						SectorFit: scoring.SectorSameSection, MatchedSector: "C21",
 						Required: []scoring.SkillFact{{Skill: "mlops", Level: 3}}, Location: scoring.LocationRegion}},

@@ -30,6 +30,9 @@ type storedMission struct {
 	Country            string        `json:"country"`
 	WorkMode           int           `json:"workMode"`
 	MinYearsExperience int           `json:"minYearsExperience"`
+	// PlaceCity and PlaceRegion are gazetteer ids; missions stored before places had none.
+	PlaceCity   string `json:"placeCity,omitempty"`
+	PlaceRegion string `json:"placeRegion,omitempty"`
 }
 
 type storedPlan struct {
@@ -61,6 +64,7 @@ func encodeMission(m domain.Mission) (string, error) {
 		NiceToHaveSkills: m.NiceToHaveSkills, StartDate: dates.Format(m.StartDate), DurationMonths: m.DurationMonths,
 		MaxDailyRateEUR: m.MaxDailyRateEUR, Languages: m.Languages, Country: m.Country,
 		WorkMode: int(m.WorkMode), MinYearsExperience: m.MinYearsExperience,
+		PlaceCity: m.PlaceCity, PlaceRegion: m.PlaceRegion,
 	})
 }
 
@@ -83,6 +87,7 @@ func decodeMission(id, firmID, status, raw string) (domain.Mission, error) {
 		NiceToHaveSkills: s.NiceToHaveSkills, StartDate: start,
 		DurationMonths: s.DurationMonths, MaxDailyRateEUR: s.MaxDailyRateEUR, Languages: s.Languages,
 		Country: s.Country, WorkMode: domain.WorkMode(s.WorkMode), MinYearsExperience: s.MinYearsExperience,
+		PlaceCity: s.PlaceCity, PlaceRegion: s.PlaceRegion,
 	}, nil
 }
 
