@@ -32,40 +32,85 @@ func Components(cs []scoring.Component, w *explain.Writer) []*matchingv1.ScoreCo
 	out := make([]*matchingv1.ScoreComponent, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, &matchingv1.ScoreComponent{Name: c.Name, Weight: c.Weight, Value: c.Value,
-			Detail: w.Component(c), Facts: componentFacts(c.Facts)})
+			Detail: w.Component(c), Facts: componentFacts(c.Name, c.Facts)})
 	}
 	return out
 }
 
 // FailedRule is the proto form of a failed hard rule, its detail written by w.
 func FailedRule(rule string, f scoring.RuleFacts, w *explain.Writer) *matchingv1.FailedRule {
-	out := &matchingv1.FailedRule{Rule: rule, Detail: w.Rule(rule, f), Facts: &matchingv1.RuleFacts{
-		MissingSkills: f.MissingSkills, AvailableOn: f.AvailableOn, NoticePeriodDays: int32(f.NoticePeriodDays),
-		StartDate: f.StartDate, LatestStart: f.LatestStart, BookedFrom: f.BookedFrom, BookedTo: f.BookedTo,
-		WindowStart: f.WindowStart, WindowEnd: f.WindowEnd, DailyRateEur: int32(f.DailyRateEUR),
-		BudgetEur: int32(f.BudgetEUR), Languages: f.Languages, WorkMode: taxonomyv1.WorkMode(f.WorkMode),
-		Country: f.Country, MissionCountry: f.MissionCountry, Years: int32(f.Years), MinYears: int32(f.MinYears),
-	}}
-	for _, s := range f.SkillsBelowMinimum {
-		out.Facts.SkillsBelowMinimum = append(out.Facts.SkillsBelowMinimum,
-			&matchingv1.SkillMinimum{Skill: s.Skill, Level: int32(s.Level), MinLevel: int32(s.MinLevel)})
-	}
-	return out
+	return &matchingv1.FailedRule{Rule: rule, Detail: w.Rule(rule, f), Facts: ruleFacts(rule, f)}
 }
 
-func componentFacts(f *scoring.Facts) *matchingv1.ComponentFacts {
+func ruleFacts(rule string, f scoring.RuleFacts) *matchingv1.RuleFacts {
+	var out matchingv1.RuleFacts
+	switch rule {
+	case "REQUIRED_SKILLS_MISSING":
+		facts := &matchingv1.SkillsRuleFacts{MissingSkills: f.MissingSkills}
+		for _, s := range f.SkillsBelowMinimum {
+			facts.BelowMinimum = append(facts.BelowMinimum,
+				&matchingv1.SkillMinimum{Skill: s.Skill, Level: int32(s.Level), MinLevel: int32(s.MinLevel)})
+		}
+		out.Rule = &matchingv1.RuleFacts_Skills{Skills: facts}
+	case "NOT_AVAILABLE_AT_START":
+		out.Rule = &matchingv1.RuleFacts_Availability{Availability: &matchingv1.AvailabilityRuleFacts{
+			AvailableOn: f.AvailableOn, NoticePeriodDays: int32(f.NoticePeriodDays), StartDate: f.StartDate,
+			LatestStart: f.LatestStart}}
+	case "BOOKED_DURING_MISSION":
+		out.Rule = &matchingv1.RuleFacts_Booking{Booking: &matchingv1.BookingRuleFacts{BookedFrom: f.BookedFrom,
+			BookedTo: f.BookedTo, WindowStart: f.WindowStart, WindowEnd: f.WindowEnd}}
+	case "DAILY_RATE_OVER_BUDGET":
+		out.Rule = &matchingv1.RuleFacts_Rate{Rate: &matchingv1.RateRuleFacts{DailyRateEur: int32(f.DailyRateEUR),
+			BudgetEur: int32(f.BudgetEUR)}}
+	case "NO_SHARED_LANGUAGE":
+		out.Rule = &matchingv1.RuleFacts_Languages{Languages: &matchingv1.LanguageRuleFacts{Languages: f.Languages}}
+	case "WORK_MODE_INCOMPATIBLE":
+		out.Rule = &matchingv1.RuleFacts_WorkMode{WorkMode: &matchingv1.WorkModeRuleFacts{
+			WorkMode: taxonomyv1.WorkMode(f.WorkMode)}}
+	case "LOCATION_INCOMPATIBLE":
+		out.Rule = &matchingv1.RuleFacts_Location{Location: &matchingv1.LocationRuleFacts{Country: f.Country,
+			MissionCountry: f.MissionCountry}}
+	case "EXPERIENCE_TOO_LOW":
+		out.Rule = &matchingv1.RuleFacts_Experience{Experience: &matchingv1.ExperienceRuleFacts{Years: int32(f.Years),
+			MinYears: int32(f.MinYears)}}
+	default:
+		return nil
+	}
+	return &out
+}
+
+// componentFacts keeps the facts of the component named: the others are zero.
+func componentFacts(name string, f *scoring.Facts) *matchingv1.ComponentFacts {
 	if f == nil {
 		return nil
 	}
-	return &matchingv1.ComponentFacts{
-		Required: skillFacts(f.Required), NiceToHave: skillFacts(f.NiceToHave),
-		MissionSector: f.MissionSector, SectorFit: string(f.SectorFit), MatchedSector: f.MatchedSector,
-		MissionType: int32(f.MissionType), Months: int32(f.Months), FullAtMonths: int32(f.FullAtMonths),
-		Years: int32(f.Years), FullAtYears: int32(f.FullAtYears),
-		DailyRateEur: int32(f.DailyRateEUR), BudgetEur: int32(f.BudgetEUR), FullFitEur: int32(f.FullFitEUR),
-		DaysLate: int32(f.DaysLate), ToleranceDays: int32(f.ToleranceDays),
-		Location: string(f.Location), City: f.City, Region: f.Region, Country: f.Country,
+	var out matchingv1.ComponentFacts
+	switch name {
+	case "skills":
+		out.Component = &matchingv1.ComponentFacts_Skills{Skills: &matchingv1.SkillsFacts{
+			Required: skillFacts(f.Required), NiceToHave: skillFacts(f.NiceToHave)}}
+	case "sector":
+		out.Component = &matchingv1.ComponentFacts_Sector{Sector: &matchingv1.SectorFacts{
+			MissionSector: f.MissionSector, Fit: string(f.SectorFit), MatchedSector: f.MatchedSector}}
+	case "missionType":
+		out.Component = &matchingv1.ComponentFacts_MissionType{MissionType: &matchingv1.MissionTypeFacts{
+			MissionType: int32(f.MissionType), Months: int32(f.Months), FullAtMonths: int32(f.FullAtMonths)}}
+	case "seniority":
+		out.Component = &matchingv1.ComponentFacts_Seniority{Seniority: &matchingv1.SeniorityFacts{
+			Years: int32(f.Years), FullAtYears: int32(f.FullAtYears)}}
+	case "rateFit":
+		out.Component = &matchingv1.ComponentFacts_RateFit{RateFit: &matchingv1.RateFitFacts{
+			DailyRateEur: int32(f.DailyRateEUR), BudgetEur: int32(f.BudgetEUR), FullFitEur: int32(f.FullFitEUR)}}
+	case "availability":
+		out.Component = &matchingv1.ComponentFacts_Availability{Availability: &matchingv1.AvailabilityFacts{
+			DaysLate: int32(f.DaysLate), ToleranceDays: int32(f.ToleranceDays)}}
+	case "location":
+		out.Component = &matchingv1.ComponentFacts_Location{Location: &matchingv1.LocationFacts{
+			Fit: string(f.Location), City: f.City, Region: f.Region, Country: f.Country}}
+	default:
+		return nil
 	}
+	return &out
 }
 
 func skillFacts(fs []scoring.SkillFact) []*matchingv1.SkillFact {
@@ -87,19 +132,37 @@ func ExplanationFrom(e *matchingv1.Explanation) *scoring.Explanation {
 	for _, c := range e.GetComponents() {
 		sc := scoring.Component{Name: c.GetName(), Weight: c.GetWeight(), Value: c.GetValue()}
 		if f := c.GetFacts(); f != nil {
-			sc.Facts = &scoring.Facts{
-				Required: skillFactsFrom(f.GetRequired()), NiceToHave: skillFactsFrom(f.GetNiceToHave()),
-				MissionSector: f.GetMissionSector(), SectorFit: scoring.SectorFit(f.GetSectorFit()),
-				MatchedSector: f.GetMatchedSector(), MissionType: int(f.GetMissionType()), Months: int(f.GetMonths()),
-				FullAtMonths: int(f.GetFullAtMonths()), Years: int(f.GetYears()), FullAtYears: int(f.GetFullAtYears()),
-				DailyRateEUR: int(f.GetDailyRateEur()), BudgetEUR: int(f.GetBudgetEur()), FullFitEUR: int(f.GetFullFitEur()),
-				DaysLate: int(f.GetDaysLate()), ToleranceDays: int(f.GetToleranceDays()),
-				Location: scoring.LocationFit(f.GetLocation()), City: f.GetCity(), Region: f.GetRegion(), Country: f.GetCountry(),
-			}
+			sc.Facts = factsFrom(f)
 		} else {
 			sc.Detail = c.GetDetail()
 		}
 		out.Components = append(out.Components, sc)
+	}
+	return out
+}
+
+func factsFrom(f *matchingv1.ComponentFacts) *scoring.Facts {
+	out := &scoring.Facts{}
+	if s := f.GetSkills(); s != nil {
+		out.Required, out.NiceToHave = skillFactsFrom(s.GetRequired()), skillFactsFrom(s.GetNiceToHave())
+	}
+	if s := f.GetSector(); s != nil {
+		out.MissionSector, out.SectorFit, out.MatchedSector = s.GetMissionSector(), scoring.SectorFit(s.GetFit()), s.GetMatchedSector()
+	}
+	if m := f.GetMissionType(); m != nil {
+		out.MissionType, out.Months, out.FullAtMonths = int(m.GetMissionType()), int(m.GetMonths()), int(m.GetFullAtMonths())
+	}
+	if s := f.GetSeniority(); s != nil {
+		out.Years, out.FullAtYears = int(s.GetYears()), int(s.GetFullAtYears())
+	}
+	if r := f.GetRateFit(); r != nil {
+		out.DailyRateEUR, out.BudgetEUR, out.FullFitEUR = int(r.GetDailyRateEur()), int(r.GetBudgetEur()), int(r.GetFullFitEur())
+	}
+	if a := f.GetAvailability(); a != nil {
+		out.DaysLate, out.ToleranceDays = int(a.GetDaysLate()), int(a.GetToleranceDays())
+	}
+	if l := f.GetLocation(); l != nil {
+		out.Location, out.City, out.Region, out.Country = scoring.LocationFit(l.GetFit()), l.GetCity(), l.GetRegion(), l.GetCountry()
 	}
 	return out
 }

@@ -65,8 +65,20 @@ func TestFailedRuleCarriesFactsAndText(t *testing.T) {
 	f := scoring.RuleFacts{SkillsBelowMinimum: []scoring.SkillMinimum{{Skill: "mlops", Level: 2, MinLevel: 4}},
 		WorkMode: int(taxonomy.WorkModeHybrid)}
 	r := scoringpb.FailedRule("REQUIRED_SKILLS_MISSING", f, explain.In(locale.French))
-	if r.GetFacts().GetSkillsBelowMinimum()[0].GetMinLevel() != 4 || r.GetFacts().GetWorkMode() != 2 ||
+	if r.GetFacts().GetSkills().GetBelowMinimum()[0].GetMinLevel() != 4 || r.GetFacts().GetWorkMode() != nil ||
 		!strings.Contains(r.GetDetail(), "MLOps (niveau 2, 4 exigé)") {
 		t.Errorf("failed rule = %v", r)
+	}
+}
+
+// Each rule's facts travel in its own message, and a rule without facts has none.
+func TestRuleFactsPerRule(t *testing.T) {
+	w := explain.In(locale.English)
+	mode := scoringpb.FailedRule("WORK_MODE_INCOMPATIBLE", scoring.RuleFacts{WorkMode: int(taxonomy.WorkModeOnSite)}, w)
+	if mode.GetFacts().GetWorkMode().GetWorkMode() != 1 {
+		t.Errorf("work mode facts = %v", mode.GetFacts())
+	}
+	if got := scoringpb.FailedRule("PROFILE_ERASED", scoring.RuleFacts{}, w); got.GetFacts() != nil || got.GetDetail() == "" {
+		t.Errorf("erased = %v", got)
 	}
 }

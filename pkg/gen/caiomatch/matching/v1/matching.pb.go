@@ -157,39 +157,20 @@ func (x *ScoreComponent) GetFacts() *ComponentFacts {
 	return nil
 }
 
-// ComponentFacts are the language-neutral facts of one score component; each component sets
-// the fields it is about.
+// ComponentFacts are the language-neutral facts of one score component: the one message of
+// that component.
 type ComponentFacts struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// skills: each asked skill (a skill id) with the consultant's level, 0 when they lack it.
-	Required   []*SkillFact `protobuf:"bytes,1,rep,name=required,proto3" json:"required,omitempty"`
-	NiceToHave []*SkillFact `protobuf:"bytes,2,rep,name=nice_to_have,json=niceToHave,proto3" json:"nice_to_have,omitempty"`
-	// sector: the mission's sector, how the consultant's sectors fit it (exact, sameSection,
-	// other) and the sector of theirs that counted.
-	MissionSector string `protobuf:"bytes,3,opt,name=mission_sector,json=missionSector,proto3" json:"mission_sector,omitempty"`
-	SectorFit     string `protobuf:"bytes,4,opt,name=sector_fit,json=sectorFit,proto3" json:"sector_fit,omitempty"`
-	MatchedSector string `protobuf:"bytes,5,opt,name=matched_sector,json=matchedSector,proto3" json:"matched_sector,omitempty"`
-	// missionType: months of past missions of the asked type, full at full_at_months.
-	MissionType  int32 `protobuf:"varint,6,opt,name=mission_type,json=missionType,proto3" json:"mission_type,omitempty"`
-	Months       int32 `protobuf:"varint,7,opt,name=months,proto3" json:"months,omitempty"`
-	FullAtMonths int32 `protobuf:"varint,8,opt,name=full_at_months,json=fullAtMonths,proto3" json:"full_at_months,omitempty"`
-	// seniority: years of experience, full at full_at_years.
-	Years       int32 `protobuf:"varint,9,opt,name=years,proto3" json:"years,omitempty"`
-	FullAtYears int32 `protobuf:"varint,10,opt,name=full_at_years,json=fullAtYears,proto3" json:"full_at_years,omitempty"`
-	// rateFit: the consultant's daily rate, the budget, and the rate at or under which the fit
-	// is full.
-	DailyRateEur int32 `protobuf:"varint,11,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
-	BudgetEur    int32 `protobuf:"varint,12,opt,name=budget_eur,json=budgetEur,proto3" json:"budget_eur,omitempty"`
-	FullFitEur   int32 `protobuf:"varint,13,opt,name=full_fit_eur,json=fullFitEur,proto3" json:"full_fit_eur,omitempty"`
-	// availability: days after the start date the consultant can start, and the tolerance.
-	DaysLate      int32 `protobuf:"varint,14,opt,name=days_late,json=daysLate,proto3" json:"days_late,omitempty"`
-	ToleranceDays int32 `protobuf:"varint,15,opt,name=tolerance_days,json=toleranceDays,proto3" json:"tolerance_days,omitempty"`
-	// location: remote, city, region, country or elsewhere, and the mission's place (gazetteer
-	// ids and a country code).
-	Location      string `protobuf:"bytes,16,opt,name=location,proto3" json:"location,omitempty"`
-	City          string `protobuf:"bytes,17,opt,name=city,proto3" json:"city,omitempty"`
-	Region        string `protobuf:"bytes,18,opt,name=region,proto3" json:"region,omitempty"`
-	Country       string `protobuf:"bytes,19,opt,name=country,proto3" json:"country,omitempty"`
+	// Types that are valid to be assigned to Component:
+	//
+	//	*ComponentFacts_Skills
+	//	*ComponentFacts_Sector
+	//	*ComponentFacts_MissionType
+	//	*ComponentFacts_Seniority
+	//	*ComponentFacts_RateFit
+	//	*ComponentFacts_Availability
+	//	*ComponentFacts_Location
+	Component     isComponentFacts_Component `protobuf_oneof:"component"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -224,133 +205,531 @@ func (*ComponentFacts) Descriptor() ([]byte, []int) {
 	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *ComponentFacts) GetRequired() []*SkillFact {
+func (x *ComponentFacts) GetComponent() isComponentFacts_Component {
+	if x != nil {
+		return x.Component
+	}
+	return nil
+}
+
+func (x *ComponentFacts) GetSkills() *SkillsFacts {
+	if x != nil {
+		if x, ok := x.Component.(*ComponentFacts_Skills); ok {
+			return x.Skills
+		}
+	}
+	return nil
+}
+
+func (x *ComponentFacts) GetSector() *SectorFacts {
+	if x != nil {
+		if x, ok := x.Component.(*ComponentFacts_Sector); ok {
+			return x.Sector
+		}
+	}
+	return nil
+}
+
+func (x *ComponentFacts) GetMissionType() *MissionTypeFacts {
+	if x != nil {
+		if x, ok := x.Component.(*ComponentFacts_MissionType); ok {
+			return x.MissionType
+		}
+	}
+	return nil
+}
+
+func (x *ComponentFacts) GetSeniority() *SeniorityFacts {
+	if x != nil {
+		if x, ok := x.Component.(*ComponentFacts_Seniority); ok {
+			return x.Seniority
+		}
+	}
+	return nil
+}
+
+func (x *ComponentFacts) GetRateFit() *RateFitFacts {
+	if x != nil {
+		if x, ok := x.Component.(*ComponentFacts_RateFit); ok {
+			return x.RateFit
+		}
+	}
+	return nil
+}
+
+func (x *ComponentFacts) GetAvailability() *AvailabilityFacts {
+	if x != nil {
+		if x, ok := x.Component.(*ComponentFacts_Availability); ok {
+			return x.Availability
+		}
+	}
+	return nil
+}
+
+func (x *ComponentFacts) GetLocation() *LocationFacts {
+	if x != nil {
+		if x, ok := x.Component.(*ComponentFacts_Location); ok {
+			return x.Location
+		}
+	}
+	return nil
+}
+
+type isComponentFacts_Component interface {
+	isComponentFacts_Component()
+}
+
+type ComponentFacts_Skills struct {
+	Skills *SkillsFacts `protobuf:"bytes,1,opt,name=skills,proto3,oneof"`
+}
+
+type ComponentFacts_Sector struct {
+	Sector *SectorFacts `protobuf:"bytes,2,opt,name=sector,proto3,oneof"`
+}
+
+type ComponentFacts_MissionType struct {
+	MissionType *MissionTypeFacts `protobuf:"bytes,3,opt,name=mission_type,json=missionType,proto3,oneof"`
+}
+
+type ComponentFacts_Seniority struct {
+	Seniority *SeniorityFacts `protobuf:"bytes,4,opt,name=seniority,proto3,oneof"`
+}
+
+type ComponentFacts_RateFit struct {
+	RateFit *RateFitFacts `protobuf:"bytes,5,opt,name=rate_fit,json=rateFit,proto3,oneof"`
+}
+
+type ComponentFacts_Availability struct {
+	Availability *AvailabilityFacts `protobuf:"bytes,6,opt,name=availability,proto3,oneof"`
+}
+
+type ComponentFacts_Location struct {
+	Location *LocationFacts `protobuf:"bytes,7,opt,name=location,proto3,oneof"`
+}
+
+func (*ComponentFacts_Skills) isComponentFacts_Component() {}
+
+func (*ComponentFacts_Sector) isComponentFacts_Component() {}
+
+func (*ComponentFacts_MissionType) isComponentFacts_Component() {}
+
+func (*ComponentFacts_Seniority) isComponentFacts_Component() {}
+
+func (*ComponentFacts_RateFit) isComponentFacts_Component() {}
+
+func (*ComponentFacts_Availability) isComponentFacts_Component() {}
+
+func (*ComponentFacts_Location) isComponentFacts_Component() {}
+
+// SkillsFacts: each asked skill with the consultant's level, 0 when they lack it.
+type SkillsFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Required      []*SkillFact           `protobuf:"bytes,1,rep,name=required,proto3" json:"required,omitempty"`
+	NiceToHave    []*SkillFact           `protobuf:"bytes,2,rep,name=nice_to_have,json=niceToHave,proto3" json:"nice_to_have,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkillsFacts) Reset() {
+	*x = SkillsFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkillsFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkillsFacts) ProtoMessage() {}
+
+func (x *SkillsFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkillsFacts.ProtoReflect.Descriptor instead.
+func (*SkillsFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SkillsFacts) GetRequired() []*SkillFact {
 	if x != nil {
 		return x.Required
 	}
 	return nil
 }
 
-func (x *ComponentFacts) GetNiceToHave() []*SkillFact {
+func (x *SkillsFacts) GetNiceToHave() []*SkillFact {
 	if x != nil {
 		return x.NiceToHave
 	}
 	return nil
 }
 
-func (x *ComponentFacts) GetMissionSector() string {
+// SectorFacts: the mission's sector, how the consultant's sectors fit it (exact, sameSection,
+// other) and the sector of theirs that counted.
+type SectorFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionSector string                 `protobuf:"bytes,1,opt,name=mission_sector,json=missionSector,proto3" json:"mission_sector,omitempty"`
+	Fit           string                 `protobuf:"bytes,2,opt,name=fit,proto3" json:"fit,omitempty"`
+	MatchedSector string                 `protobuf:"bytes,3,opt,name=matched_sector,json=matchedSector,proto3" json:"matched_sector,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SectorFacts) Reset() {
+	*x = SectorFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SectorFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SectorFacts) ProtoMessage() {}
+
+func (x *SectorFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SectorFacts.ProtoReflect.Descriptor instead.
+func (*SectorFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SectorFacts) GetMissionSector() string {
 	if x != nil {
 		return x.MissionSector
 	}
 	return ""
 }
 
-func (x *ComponentFacts) GetSectorFit() string {
+func (x *SectorFacts) GetFit() string {
 	if x != nil {
-		return x.SectorFit
+		return x.Fit
 	}
 	return ""
 }
 
-func (x *ComponentFacts) GetMatchedSector() string {
+func (x *SectorFacts) GetMatchedSector() string {
 	if x != nil {
 		return x.MatchedSector
 	}
 	return ""
 }
 
-func (x *ComponentFacts) GetMissionType() int32 {
+// MissionTypeFacts: months of past missions of the asked type (the number of a
+// caiomatch.mission.v1.MissionType, 0 when the mission gives none), full at full_at_months.
+type MissionTypeFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissionType   int32                  `protobuf:"varint,1,opt,name=mission_type,json=missionType,proto3" json:"mission_type,omitempty"`
+	Months        int32                  `protobuf:"varint,2,opt,name=months,proto3" json:"months,omitempty"`
+	FullAtMonths  int32                  `protobuf:"varint,3,opt,name=full_at_months,json=fullAtMonths,proto3" json:"full_at_months,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MissionTypeFacts) Reset() {
+	*x = MissionTypeFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MissionTypeFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MissionTypeFacts) ProtoMessage() {}
+
+func (x *MissionTypeFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MissionTypeFacts.ProtoReflect.Descriptor instead.
+func (*MissionTypeFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MissionTypeFacts) GetMissionType() int32 {
 	if x != nil {
 		return x.MissionType
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetMonths() int32 {
+func (x *MissionTypeFacts) GetMonths() int32 {
 	if x != nil {
 		return x.Months
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetFullAtMonths() int32 {
+func (x *MissionTypeFacts) GetFullAtMonths() int32 {
 	if x != nil {
 		return x.FullAtMonths
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetYears() int32 {
+// SeniorityFacts: years of experience, full at full_at_years.
+type SeniorityFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Years         int32                  `protobuf:"varint,1,opt,name=years,proto3" json:"years,omitempty"`
+	FullAtYears   int32                  `protobuf:"varint,2,opt,name=full_at_years,json=fullAtYears,proto3" json:"full_at_years,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SeniorityFacts) Reset() {
+	*x = SeniorityFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SeniorityFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SeniorityFacts) ProtoMessage() {}
+
+func (x *SeniorityFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SeniorityFacts.ProtoReflect.Descriptor instead.
+func (*SeniorityFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SeniorityFacts) GetYears() int32 {
 	if x != nil {
 		return x.Years
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetFullAtYears() int32 {
+func (x *SeniorityFacts) GetFullAtYears() int32 {
 	if x != nil {
 		return x.FullAtYears
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetDailyRateEur() int32 {
+// RateFitFacts: the consultant's daily rate, the budget, and the rate at or under which the
+// fit is full.
+type RateFitFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DailyRateEur  int32                  `protobuf:"varint,1,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	BudgetEur     int32                  `protobuf:"varint,2,opt,name=budget_eur,json=budgetEur,proto3" json:"budget_eur,omitempty"`
+	FullFitEur    int32                  `protobuf:"varint,3,opt,name=full_fit_eur,json=fullFitEur,proto3" json:"full_fit_eur,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateFitFacts) Reset() {
+	*x = RateFitFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateFitFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateFitFacts) ProtoMessage() {}
+
+func (x *RateFitFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateFitFacts.ProtoReflect.Descriptor instead.
+func (*RateFitFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RateFitFacts) GetDailyRateEur() int32 {
 	if x != nil {
 		return x.DailyRateEur
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetBudgetEur() int32 {
+func (x *RateFitFacts) GetBudgetEur() int32 {
 	if x != nil {
 		return x.BudgetEur
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetFullFitEur() int32 {
+func (x *RateFitFacts) GetFullFitEur() int32 {
 	if x != nil {
 		return x.FullFitEur
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetDaysLate() int32 {
+// AvailabilityFacts: days after the start date the consultant can start, and the tolerance.
+type AvailabilityFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DaysLate      int32                  `protobuf:"varint,1,opt,name=days_late,json=daysLate,proto3" json:"days_late,omitempty"`
+	ToleranceDays int32                  `protobuf:"varint,2,opt,name=tolerance_days,json=toleranceDays,proto3" json:"tolerance_days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AvailabilityFacts) Reset() {
+	*x = AvailabilityFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AvailabilityFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AvailabilityFacts) ProtoMessage() {}
+
+func (x *AvailabilityFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AvailabilityFacts.ProtoReflect.Descriptor instead.
+func (*AvailabilityFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AvailabilityFacts) GetDaysLate() int32 {
 	if x != nil {
 		return x.DaysLate
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetToleranceDays() int32 {
+func (x *AvailabilityFacts) GetToleranceDays() int32 {
 	if x != nil {
 		return x.ToleranceDays
 	}
 	return 0
 }
 
-func (x *ComponentFacts) GetLocation() string {
+// LocationFacts: remote, city, region, country or elsewhere, and the mission's place (gazetteer
+// ids, see GET /v1/taxonomy, and a country code).
+type LocationFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Fit           string                 `protobuf:"bytes,1,opt,name=fit,proto3" json:"fit,omitempty"`
+	City          string                 `protobuf:"bytes,2,opt,name=city,proto3" json:"city,omitempty"`
+	Region        string                 `protobuf:"bytes,3,opt,name=region,proto3" json:"region,omitempty"`
+	Country       string                 `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LocationFacts) Reset() {
+	*x = LocationFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocationFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocationFacts) ProtoMessage() {}
+
+func (x *LocationFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
 	if x != nil {
-		return x.Location
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocationFacts.ProtoReflect.Descriptor instead.
+func (*LocationFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *LocationFacts) GetFit() string {
+	if x != nil {
+		return x.Fit
 	}
 	return ""
 }
 
-func (x *ComponentFacts) GetCity() string {
+func (x *LocationFacts) GetCity() string {
 	if x != nil {
 		return x.City
 	}
 	return ""
 }
 
-func (x *ComponentFacts) GetRegion() string {
+func (x *LocationFacts) GetRegion() string {
 	if x != nil {
 		return x.Region
 	}
 	return ""
 }
 
-func (x *ComponentFacts) GetCountry() string {
+func (x *LocationFacts) GetCountry() string {
 	if x != nil {
 		return x.Country
 	}
@@ -367,7 +746,7 @@ type SkillFact struct {
 
 func (x *SkillFact) Reset() {
 	*x = SkillFact{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[2]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -379,7 +758,7 @@ func (x *SkillFact) String() string {
 func (*SkillFact) ProtoMessage() {}
 
 func (x *SkillFact) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[2]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -392,7 +771,7 @@ func (x *SkillFact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SkillFact.ProtoReflect.Descriptor instead.
 func (*SkillFact) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{2}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SkillFact) GetSkill() string {
@@ -420,7 +799,7 @@ type Explanation struct {
 
 func (x *Explanation) Reset() {
 	*x = Explanation{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[3]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -432,7 +811,7 @@ func (x *Explanation) String() string {
 func (*Explanation) ProtoMessage() {}
 
 func (x *Explanation) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[3]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -445,7 +824,7 @@ func (x *Explanation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Explanation.ProtoReflect.Descriptor instead.
 func (*Explanation) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{3}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Explanation) GetComponents() []*ScoreComponent {
@@ -483,7 +862,7 @@ type Candidate struct {
 
 func (x *Candidate) Reset() {
 	*x = Candidate{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[4]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -495,7 +874,7 @@ func (x *Candidate) String() string {
 func (*Candidate) ProtoMessage() {}
 
 func (x *Candidate) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[4]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -508,7 +887,7 @@ func (x *Candidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Candidate.ProtoReflect.Descriptor instead.
 func (*Candidate) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{4}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Candidate) GetProfileId() string {
@@ -555,7 +934,7 @@ type GetShortlistRequest struct {
 
 func (x *GetShortlistRequest) Reset() {
 	*x = GetShortlistRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -567,7 +946,7 @@ func (x *GetShortlistRequest) String() string {
 func (*GetShortlistRequest) ProtoMessage() {}
 
 func (x *GetShortlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[5]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -580,7 +959,7 @@ func (x *GetShortlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShortlistRequest.ProtoReflect.Descriptor instead.
 func (*GetShortlistRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{5}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetShortlistRequest) GetMissionId() string {
@@ -609,7 +988,7 @@ type GetShortlistResponse struct {
 
 func (x *GetShortlistResponse) Reset() {
 	*x = GetShortlistResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -621,7 +1000,7 @@ func (x *GetShortlistResponse) String() string {
 func (*GetShortlistResponse) ProtoMessage() {}
 
 func (x *GetShortlistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[6]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -634,7 +1013,7 @@ func (x *GetShortlistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShortlistResponse.ProtoReflect.Descriptor instead.
 func (*GetShortlistResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{6}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetShortlistResponse) GetMissionId() string {
@@ -712,7 +1091,7 @@ type Diagnostics struct {
 
 func (x *Diagnostics) Reset() {
 	*x = Diagnostics{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -724,7 +1103,7 @@ func (x *Diagnostics) String() string {
 func (*Diagnostics) ProtoMessage() {}
 
 func (x *Diagnostics) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[7]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -737,7 +1116,7 @@ func (x *Diagnostics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostics.ProtoReflect.Descriptor instead.
 func (*Diagnostics) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{7}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Diagnostics) GetEligibleCount() int32 {
@@ -778,7 +1157,7 @@ type RuleCount struct {
 
 func (x *RuleCount) Reset() {
 	*x = RuleCount{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +1169,7 @@ func (x *RuleCount) String() string {
 func (*RuleCount) ProtoMessage() {}
 
 func (x *RuleCount) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[8]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +1182,7 @@ func (x *RuleCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleCount.ProtoReflect.Descriptor instead.
 func (*RuleCount) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{8}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RuleCount) GetRule() string {
@@ -834,7 +1213,7 @@ type Widening struct {
 
 func (x *Widening) Reset() {
 	*x = Widening{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -846,7 +1225,7 @@ func (x *Widening) String() string {
 func (*Widening) ProtoMessage() {}
 
 func (x *Widening) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[9]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -859,7 +1238,7 @@ func (x *Widening) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Widening.ProtoReflect.Descriptor instead.
 func (*Widening) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{9}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Widening) GetField() string {
@@ -893,7 +1272,7 @@ type CheckProfileVisibilityRequest struct {
 
 func (x *CheckProfileVisibilityRequest) Reset() {
 	*x = CheckProfileVisibilityRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -905,7 +1284,7 @@ func (x *CheckProfileVisibilityRequest) String() string {
 func (*CheckProfileVisibilityRequest) ProtoMessage() {}
 
 func (x *CheckProfileVisibilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[10]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -918,7 +1297,7 @@ func (x *CheckProfileVisibilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckProfileVisibilityRequest.ProtoReflect.Descriptor instead.
 func (*CheckProfileVisibilityRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{10}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CheckProfileVisibilityRequest) GetProfileId() string {
@@ -944,7 +1323,7 @@ type CheckProfileVisibilityResponse struct {
 
 func (x *CheckProfileVisibilityResponse) Reset() {
 	*x = CheckProfileVisibilityResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -956,7 +1335,7 @@ func (x *CheckProfileVisibilityResponse) String() string {
 func (*CheckProfileVisibilityResponse) ProtoMessage() {}
 
 func (x *CheckProfileVisibilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[11]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -969,7 +1348,7 @@ func (x *CheckProfileVisibilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckProfileVisibilityResponse.ProtoReflect.Descriptor instead.
 func (*CheckProfileVisibilityResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{11}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CheckProfileVisibilityResponse) GetVisible() bool {
@@ -995,7 +1374,7 @@ type ShortlistProposed struct {
 
 func (x *ShortlistProposed) Reset() {
 	*x = ShortlistProposed{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1007,7 +1386,7 @@ func (x *ShortlistProposed) String() string {
 func (*ShortlistProposed) ProtoMessage() {}
 
 func (x *ShortlistProposed) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[12]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1020,7 +1399,7 @@ func (x *ShortlistProposed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShortlistProposed.ProtoReflect.Descriptor instead.
 func (*ShortlistProposed) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{12}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ShortlistProposed) GetMissionId() string {
@@ -1087,7 +1466,7 @@ type FailedRule struct {
 
 func (x *FailedRule) Reset() {
 	*x = FailedRule{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1099,7 +1478,7 @@ func (x *FailedRule) String() string {
 func (*FailedRule) ProtoMessage() {}
 
 func (x *FailedRule) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[13]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1112,7 +1491,7 @@ func (x *FailedRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailedRule.ProtoReflect.Descriptor instead.
 func (*FailedRule) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{13}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *FailedRule) GetRule() string {
@@ -1136,35 +1515,28 @@ func (x *FailedRule) GetFacts() *RuleFacts {
 	return nil
 }
 
-// RuleFacts are the language-neutral facts of one failed hard rule; each rule sets the fields
-// it is about. Dates are YYYY-MM-DD.
+// RuleFacts are the language-neutral facts of one failed hard rule: the one message of that
+// rule (none for PROFILING_OPTED_OUT and PROFILE_ERASED). Dates are YYYY-MM-DD.
 type RuleFacts struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	MissingSkills      []string               `protobuf:"bytes,1,rep,name=missing_skills,json=missingSkills,proto3" json:"missing_skills,omitempty"`
-	SkillsBelowMinimum []*SkillMinimum        `protobuf:"bytes,2,rep,name=skills_below_minimum,json=skillsBelowMinimum,proto3" json:"skills_below_minimum,omitempty"`
-	AvailableOn        string                 `protobuf:"bytes,3,opt,name=available_on,json=availableOn,proto3" json:"available_on,omitempty"`
-	NoticePeriodDays   int32                  `protobuf:"varint,4,opt,name=notice_period_days,json=noticePeriodDays,proto3" json:"notice_period_days,omitempty"`
-	StartDate          string                 `protobuf:"bytes,5,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	LatestStart        string                 `protobuf:"bytes,6,opt,name=latest_start,json=latestStart,proto3" json:"latest_start,omitempty"`
-	BookedFrom         string                 `protobuf:"bytes,7,opt,name=booked_from,json=bookedFrom,proto3" json:"booked_from,omitempty"`
-	BookedTo           string                 `protobuf:"bytes,8,opt,name=booked_to,json=bookedTo,proto3" json:"booked_to,omitempty"`
-	WindowStart        string                 `protobuf:"bytes,9,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
-	WindowEnd          string                 `protobuf:"bytes,10,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
-	DailyRateEur       int32                  `protobuf:"varint,11,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
-	BudgetEur          int32                  `protobuf:"varint,12,opt,name=budget_eur,json=budgetEur,proto3" json:"budget_eur,omitempty"`
-	Languages          []string               `protobuf:"bytes,13,rep,name=languages,proto3" json:"languages,omitempty"`
-	WorkMode           v1.WorkMode            `protobuf:"varint,14,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
-	Country            string                 `protobuf:"bytes,15,opt,name=country,proto3" json:"country,omitempty"`
-	MissionCountry     string                 `protobuf:"bytes,16,opt,name=mission_country,json=missionCountry,proto3" json:"mission_country,omitempty"`
-	Years              int32                  `protobuf:"varint,17,opt,name=years,proto3" json:"years,omitempty"`
-	MinYears           int32                  `protobuf:"varint,18,opt,name=min_years,json=minYears,proto3" json:"min_years,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Rule:
+	//
+	//	*RuleFacts_Skills
+	//	*RuleFacts_Availability
+	//	*RuleFacts_Booking
+	//	*RuleFacts_Rate
+	//	*RuleFacts_Languages
+	//	*RuleFacts_WorkMode
+	//	*RuleFacts_Location
+	//	*RuleFacts_Experience
+	Rule          isRuleFacts_Rule `protobuf_oneof:"rule"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RuleFacts) Reset() {
 	*x = RuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1176,7 +1548,7 @@ func (x *RuleFacts) String() string {
 func (*RuleFacts) ProtoMessage() {}
 
 func (x *RuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[14]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1189,129 +1561,575 @@ func (x *RuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleFacts.ProtoReflect.Descriptor instead.
 func (*RuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{14}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{21}
 }
 
-func (x *RuleFacts) GetMissingSkills() []string {
+func (x *RuleFacts) GetRule() isRuleFacts_Rule {
+	if x != nil {
+		return x.Rule
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetSkills() *SkillsRuleFacts {
+	if x != nil {
+		if x, ok := x.Rule.(*RuleFacts_Skills); ok {
+			return x.Skills
+		}
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetAvailability() *AvailabilityRuleFacts {
+	if x != nil {
+		if x, ok := x.Rule.(*RuleFacts_Availability); ok {
+			return x.Availability
+		}
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetBooking() *BookingRuleFacts {
+	if x != nil {
+		if x, ok := x.Rule.(*RuleFacts_Booking); ok {
+			return x.Booking
+		}
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetRate() *RateRuleFacts {
+	if x != nil {
+		if x, ok := x.Rule.(*RuleFacts_Rate); ok {
+			return x.Rate
+		}
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetLanguages() *LanguageRuleFacts {
+	if x != nil {
+		if x, ok := x.Rule.(*RuleFacts_Languages); ok {
+			return x.Languages
+		}
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetWorkMode() *WorkModeRuleFacts {
+	if x != nil {
+		if x, ok := x.Rule.(*RuleFacts_WorkMode); ok {
+			return x.WorkMode
+		}
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetLocation() *LocationRuleFacts {
+	if x != nil {
+		if x, ok := x.Rule.(*RuleFacts_Location); ok {
+			return x.Location
+		}
+	}
+	return nil
+}
+
+func (x *RuleFacts) GetExperience() *ExperienceRuleFacts {
+	if x != nil {
+		if x, ok := x.Rule.(*RuleFacts_Experience); ok {
+			return x.Experience
+		}
+	}
+	return nil
+}
+
+type isRuleFacts_Rule interface {
+	isRuleFacts_Rule()
+}
+
+type RuleFacts_Skills struct {
+	Skills *SkillsRuleFacts `protobuf:"bytes,1,opt,name=skills,proto3,oneof"`
+}
+
+type RuleFacts_Availability struct {
+	Availability *AvailabilityRuleFacts `protobuf:"bytes,2,opt,name=availability,proto3,oneof"`
+}
+
+type RuleFacts_Booking struct {
+	Booking *BookingRuleFacts `protobuf:"bytes,3,opt,name=booking,proto3,oneof"`
+}
+
+type RuleFacts_Rate struct {
+	Rate *RateRuleFacts `protobuf:"bytes,4,opt,name=rate,proto3,oneof"`
+}
+
+type RuleFacts_Languages struct {
+	Languages *LanguageRuleFacts `protobuf:"bytes,5,opt,name=languages,proto3,oneof"`
+}
+
+type RuleFacts_WorkMode struct {
+	WorkMode *WorkModeRuleFacts `protobuf:"bytes,6,opt,name=work_mode,json=workMode,proto3,oneof"`
+}
+
+type RuleFacts_Location struct {
+	Location *LocationRuleFacts `protobuf:"bytes,7,opt,name=location,proto3,oneof"`
+}
+
+type RuleFacts_Experience struct {
+	Experience *ExperienceRuleFacts `protobuf:"bytes,8,opt,name=experience,proto3,oneof"`
+}
+
+func (*RuleFacts_Skills) isRuleFacts_Rule() {}
+
+func (*RuleFacts_Availability) isRuleFacts_Rule() {}
+
+func (*RuleFacts_Booking) isRuleFacts_Rule() {}
+
+func (*RuleFacts_Rate) isRuleFacts_Rule() {}
+
+func (*RuleFacts_Languages) isRuleFacts_Rule() {}
+
+func (*RuleFacts_WorkMode) isRuleFacts_Rule() {}
+
+func (*RuleFacts_Location) isRuleFacts_Rule() {}
+
+func (*RuleFacts_Experience) isRuleFacts_Rule() {}
+
+// SkillsRuleFacts: REQUIRED_SKILLS_MISSING.
+type SkillsRuleFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MissingSkills []string               `protobuf:"bytes,1,rep,name=missing_skills,json=missingSkills,proto3" json:"missing_skills,omitempty"`
+	BelowMinimum  []*SkillMinimum        `protobuf:"bytes,2,rep,name=below_minimum,json=belowMinimum,proto3" json:"below_minimum,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkillsRuleFacts) Reset() {
+	*x = SkillsRuleFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkillsRuleFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkillsRuleFacts) ProtoMessage() {}
+
+func (x *SkillsRuleFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkillsRuleFacts.ProtoReflect.Descriptor instead.
+func (*SkillsRuleFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SkillsRuleFacts) GetMissingSkills() []string {
 	if x != nil {
 		return x.MissingSkills
 	}
 	return nil
 }
 
-func (x *RuleFacts) GetSkillsBelowMinimum() []*SkillMinimum {
+func (x *SkillsRuleFacts) GetBelowMinimum() []*SkillMinimum {
 	if x != nil {
-		return x.SkillsBelowMinimum
+		return x.BelowMinimum
 	}
 	return nil
 }
 
-func (x *RuleFacts) GetAvailableOn() string {
+// AvailabilityRuleFacts: NOT_AVAILABLE_AT_START; notice_period_days when the notice period is
+// what delays the consultant.
+type AvailabilityRuleFacts struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	AvailableOn      string                 `protobuf:"bytes,1,opt,name=available_on,json=availableOn,proto3" json:"available_on,omitempty"`
+	NoticePeriodDays int32                  `protobuf:"varint,2,opt,name=notice_period_days,json=noticePeriodDays,proto3" json:"notice_period_days,omitempty"`
+	StartDate        string                 `protobuf:"bytes,3,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	LatestStart      string                 `protobuf:"bytes,4,opt,name=latest_start,json=latestStart,proto3" json:"latest_start,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AvailabilityRuleFacts) Reset() {
+	*x = AvailabilityRuleFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AvailabilityRuleFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AvailabilityRuleFacts) ProtoMessage() {}
+
+func (x *AvailabilityRuleFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AvailabilityRuleFacts.ProtoReflect.Descriptor instead.
+func (*AvailabilityRuleFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *AvailabilityRuleFacts) GetAvailableOn() string {
 	if x != nil {
 		return x.AvailableOn
 	}
 	return ""
 }
 
-func (x *RuleFacts) GetNoticePeriodDays() int32 {
+func (x *AvailabilityRuleFacts) GetNoticePeriodDays() int32 {
 	if x != nil {
 		return x.NoticePeriodDays
 	}
 	return 0
 }
 
-func (x *RuleFacts) GetStartDate() string {
+func (x *AvailabilityRuleFacts) GetStartDate() string {
 	if x != nil {
 		return x.StartDate
 	}
 	return ""
 }
 
-func (x *RuleFacts) GetLatestStart() string {
+func (x *AvailabilityRuleFacts) GetLatestStart() string {
 	if x != nil {
 		return x.LatestStart
 	}
 	return ""
 }
 
-func (x *RuleFacts) GetBookedFrom() string {
+// BookingRuleFacts: BOOKED_DURING_MISSION.
+type BookingRuleFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BookedFrom    string                 `protobuf:"bytes,1,opt,name=booked_from,json=bookedFrom,proto3" json:"booked_from,omitempty"`
+	BookedTo      string                 `protobuf:"bytes,2,opt,name=booked_to,json=bookedTo,proto3" json:"booked_to,omitempty"`
+	WindowStart   string                 `protobuf:"bytes,3,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
+	WindowEnd     string                 `protobuf:"bytes,4,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BookingRuleFacts) Reset() {
+	*x = BookingRuleFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BookingRuleFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BookingRuleFacts) ProtoMessage() {}
+
+func (x *BookingRuleFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BookingRuleFacts.ProtoReflect.Descriptor instead.
+func (*BookingRuleFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *BookingRuleFacts) GetBookedFrom() string {
 	if x != nil {
 		return x.BookedFrom
 	}
 	return ""
 }
 
-func (x *RuleFacts) GetBookedTo() string {
+func (x *BookingRuleFacts) GetBookedTo() string {
 	if x != nil {
 		return x.BookedTo
 	}
 	return ""
 }
 
-func (x *RuleFacts) GetWindowStart() string {
+func (x *BookingRuleFacts) GetWindowStart() string {
 	if x != nil {
 		return x.WindowStart
 	}
 	return ""
 }
 
-func (x *RuleFacts) GetWindowEnd() string {
+func (x *BookingRuleFacts) GetWindowEnd() string {
 	if x != nil {
 		return x.WindowEnd
 	}
 	return ""
 }
 
-func (x *RuleFacts) GetDailyRateEur() int32 {
+// RateRuleFacts: DAILY_RATE_OVER_BUDGET.
+type RateRuleFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DailyRateEur  int32                  `protobuf:"varint,1,opt,name=daily_rate_eur,json=dailyRateEur,proto3" json:"daily_rate_eur,omitempty"`
+	BudgetEur     int32                  `protobuf:"varint,2,opt,name=budget_eur,json=budgetEur,proto3" json:"budget_eur,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateRuleFacts) Reset() {
+	*x = RateRuleFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateRuleFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateRuleFacts) ProtoMessage() {}
+
+func (x *RateRuleFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateRuleFacts.ProtoReflect.Descriptor instead.
+func (*RateRuleFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RateRuleFacts) GetDailyRateEur() int32 {
 	if x != nil {
 		return x.DailyRateEur
 	}
 	return 0
 }
 
-func (x *RuleFacts) GetBudgetEur() int32 {
+func (x *RateRuleFacts) GetBudgetEur() int32 {
 	if x != nil {
 		return x.BudgetEur
 	}
 	return 0
 }
 
-func (x *RuleFacts) GetLanguages() []string {
+// LanguageRuleFacts: NO_SHARED_LANGUAGE, the mission's languages.
+type LanguageRuleFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Languages     []string               `protobuf:"bytes,1,rep,name=languages,proto3" json:"languages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LanguageRuleFacts) Reset() {
+	*x = LanguageRuleFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LanguageRuleFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LanguageRuleFacts) ProtoMessage() {}
+
+func (x *LanguageRuleFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LanguageRuleFacts.ProtoReflect.Descriptor instead.
+func (*LanguageRuleFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *LanguageRuleFacts) GetLanguages() []string {
 	if x != nil {
 		return x.Languages
 	}
 	return nil
 }
 
-func (x *RuleFacts) GetWorkMode() v1.WorkMode {
+// WorkModeRuleFacts: WORK_MODE_INCOMPATIBLE, the mission's work mode.
+type WorkModeRuleFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WorkMode      v1.WorkMode            `protobuf:"varint,1,opt,name=work_mode,json=workMode,proto3,enum=caiomatch.taxonomy.v1.WorkMode" json:"work_mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkModeRuleFacts) Reset() {
+	*x = WorkModeRuleFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkModeRuleFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkModeRuleFacts) ProtoMessage() {}
+
+func (x *WorkModeRuleFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkModeRuleFacts.ProtoReflect.Descriptor instead.
+func (*WorkModeRuleFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *WorkModeRuleFacts) GetWorkMode() v1.WorkMode {
 	if x != nil {
 		return x.WorkMode
 	}
 	return v1.WorkMode(0)
 }
 
-func (x *RuleFacts) GetCountry() string {
+// LocationRuleFacts: LOCATION_INCOMPATIBLE, the consultant's country and the mission's.
+type LocationRuleFacts struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Country        string                 `protobuf:"bytes,1,opt,name=country,proto3" json:"country,omitempty"`
+	MissionCountry string                 `protobuf:"bytes,2,opt,name=mission_country,json=missionCountry,proto3" json:"mission_country,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *LocationRuleFacts) Reset() {
+	*x = LocationRuleFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocationRuleFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocationRuleFacts) ProtoMessage() {}
+
+func (x *LocationRuleFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocationRuleFacts.ProtoReflect.Descriptor instead.
+func (*LocationRuleFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *LocationRuleFacts) GetCountry() string {
 	if x != nil {
 		return x.Country
 	}
 	return ""
 }
 
-func (x *RuleFacts) GetMissionCountry() string {
+func (x *LocationRuleFacts) GetMissionCountry() string {
 	if x != nil {
 		return x.MissionCountry
 	}
 	return ""
 }
 
-func (x *RuleFacts) GetYears() int32 {
+// ExperienceRuleFacts: EXPERIENCE_TOO_LOW.
+type ExperienceRuleFacts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Years         int32                  `protobuf:"varint,1,opt,name=years,proto3" json:"years,omitempty"`
+	MinYears      int32                  `protobuf:"varint,2,opt,name=min_years,json=minYears,proto3" json:"min_years,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExperienceRuleFacts) Reset() {
+	*x = ExperienceRuleFacts{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExperienceRuleFacts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExperienceRuleFacts) ProtoMessage() {}
+
+func (x *ExperienceRuleFacts) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExperienceRuleFacts.ProtoReflect.Descriptor instead.
+func (*ExperienceRuleFacts) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ExperienceRuleFacts) GetYears() int32 {
 	if x != nil {
 		return x.Years
 	}
 	return 0
 }
 
-func (x *RuleFacts) GetMinYears() int32 {
+func (x *ExperienceRuleFacts) GetMinYears() int32 {
 	if x != nil {
 		return x.MinYears
 	}
@@ -1329,7 +2147,7 @@ type SkillMinimum struct {
 
 func (x *SkillMinimum) Reset() {
 	*x = SkillMinimum{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1341,7 +2159,7 @@ func (x *SkillMinimum) String() string {
 func (*SkillMinimum) ProtoMessage() {}
 
 func (x *SkillMinimum) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[15]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1354,7 +2172,7 @@ func (x *SkillMinimum) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SkillMinimum.ProtoReflect.Descriptor instead.
 func (*SkillMinimum) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{15}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SkillMinimum) GetSkill() string {
@@ -1388,7 +2206,7 @@ type ExplainCandidateRequest struct {
 
 func (x *ExplainCandidateRequest) Reset() {
 	*x = ExplainCandidateRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1400,7 +2218,7 @@ func (x *ExplainCandidateRequest) String() string {
 func (*ExplainCandidateRequest) ProtoMessage() {}
 
 func (x *ExplainCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[16]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1413,7 +2231,7 @@ func (x *ExplainCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainCandidateRequest.ProtoReflect.Descriptor instead.
 func (*ExplainCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{16}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ExplainCandidateRequest) GetMissionId() string {
@@ -1462,7 +2280,7 @@ type ExplainCandidateResponse struct {
 
 func (x *ExplainCandidateResponse) Reset() {
 	*x = ExplainCandidateResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1474,7 +2292,7 @@ func (x *ExplainCandidateResponse) String() string {
 func (*ExplainCandidateResponse) ProtoMessage() {}
 
 func (x *ExplainCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[17]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1487,7 +2305,7 @@ func (x *ExplainCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainCandidateResponse.ProtoReflect.Descriptor instead.
 func (*ExplainCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{17}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ExplainCandidateResponse) GetMissionId() string {
@@ -1605,7 +2423,7 @@ type CreateStaffingPlanRequest struct {
 
 func (x *CreateStaffingPlanRequest) Reset() {
 	*x = CreateStaffingPlanRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1617,7 +2435,7 @@ func (x *CreateStaffingPlanRequest) String() string {
 func (*CreateStaffingPlanRequest) ProtoMessage() {}
 
 func (x *CreateStaffingPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[18]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1630,7 +2448,7 @@ func (x *CreateStaffingPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStaffingPlanRequest.ProtoReflect.Descriptor instead.
 func (*CreateStaffingPlanRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{18}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CreateStaffingPlanRequest) GetMissionIds() []string {
@@ -1649,7 +2467,7 @@ type CreateStaffingPlanResponse struct {
 
 func (x *CreateStaffingPlanResponse) Reset() {
 	*x = CreateStaffingPlanResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1661,7 +2479,7 @@ func (x *CreateStaffingPlanResponse) String() string {
 func (*CreateStaffingPlanResponse) ProtoMessage() {}
 
 func (x *CreateStaffingPlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1674,7 +2492,7 @@ func (x *CreateStaffingPlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStaffingPlanResponse.ProtoReflect.Descriptor instead.
 func (*CreateStaffingPlanResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{19}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CreateStaffingPlanResponse) GetPlan() *StaffingPlan {
@@ -1693,7 +2511,7 @@ type GetStaffingPlanRequest struct {
 
 func (x *GetStaffingPlanRequest) Reset() {
 	*x = GetStaffingPlanRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +2523,7 @@ func (x *GetStaffingPlanRequest) String() string {
 func (*GetStaffingPlanRequest) ProtoMessage() {}
 
 func (x *GetStaffingPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +2536,7 @@ func (x *GetStaffingPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStaffingPlanRequest.ProtoReflect.Descriptor instead.
 func (*GetStaffingPlanRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{20}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetStaffingPlanRequest) GetId() string {
@@ -1737,7 +2555,7 @@ type GetStaffingPlanResponse struct {
 
 func (x *GetStaffingPlanResponse) Reset() {
 	*x = GetStaffingPlanResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1749,7 +2567,7 @@ func (x *GetStaffingPlanResponse) String() string {
 func (*GetStaffingPlanResponse) ProtoMessage() {}
 
 func (x *GetStaffingPlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1762,7 +2580,7 @@ func (x *GetStaffingPlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStaffingPlanResponse.ProtoReflect.Descriptor instead.
 func (*GetStaffingPlanResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{21}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetStaffingPlanResponse) GetPlan() *StaffingPlan {
@@ -1782,7 +2600,7 @@ type StaffingAlternate struct {
 
 func (x *StaffingAlternate) Reset() {
 	*x = StaffingAlternate{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1794,7 +2612,7 @@ func (x *StaffingAlternate) String() string {
 func (*StaffingAlternate) ProtoMessage() {}
 
 func (x *StaffingAlternate) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1807,7 +2625,7 @@ func (x *StaffingAlternate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingAlternate.ProtoReflect.Descriptor instead.
 func (*StaffingAlternate) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{22}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *StaffingAlternate) GetProfileId() string {
@@ -1837,7 +2655,7 @@ type StaffingAssignment struct {
 
 func (x *StaffingAssignment) Reset() {
 	*x = StaffingAssignment{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1849,7 +2667,7 @@ func (x *StaffingAssignment) String() string {
 func (*StaffingAssignment) ProtoMessage() {}
 
 func (x *StaffingAssignment) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1862,7 +2680,7 @@ func (x *StaffingAssignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingAssignment.ProtoReflect.Descriptor instead.
 func (*StaffingAssignment) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{23}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *StaffingAssignment) GetMissionId() string {
@@ -1912,7 +2730,7 @@ type StaffingPlan struct {
 
 func (x *StaffingPlan) Reset() {
 	*x = StaffingPlan{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1924,7 +2742,7 @@ func (x *StaffingPlan) String() string {
 func (*StaffingPlan) ProtoMessage() {}
 
 func (x *StaffingPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1937,7 +2755,7 @@ func (x *StaffingPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingPlan.ProtoReflect.Descriptor instead.
 func (*StaffingPlan) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{24}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *StaffingPlan) GetId() string {
@@ -2011,7 +2829,7 @@ type GetExposureReportRequest struct {
 
 func (x *GetExposureReportRequest) Reset() {
 	*x = GetExposureReportRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2023,7 +2841,7 @@ func (x *GetExposureReportRequest) String() string {
 func (*GetExposureReportRequest) ProtoMessage() {}
 
 func (x *GetExposureReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2036,7 +2854,7 @@ func (x *GetExposureReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExposureReportRequest.ProtoReflect.Descriptor instead.
 func (*GetExposureReportRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{25}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{40}
 }
 
 // ExposureFigures are the spread of proposals over a group of consultants.
@@ -2058,7 +2876,7 @@ type ExposureFigures struct {
 
 func (x *ExposureFigures) Reset() {
 	*x = ExposureFigures{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2070,7 +2888,7 @@ func (x *ExposureFigures) String() string {
 func (*ExposureFigures) ProtoMessage() {}
 
 func (x *ExposureFigures) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2083,7 +2901,7 @@ func (x *ExposureFigures) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExposureFigures.ProtoReflect.Descriptor instead.
 func (*ExposureFigures) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{26}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ExposureFigures) GetKey() string {
@@ -2141,7 +2959,7 @@ type GetExposureReportResponse struct {
 
 func (x *GetExposureReportResponse) Reset() {
 	*x = GetExposureReportResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2153,7 +2971,7 @@ func (x *GetExposureReportResponse) String() string {
 func (*GetExposureReportResponse) ProtoMessage() {}
 
 func (x *GetExposureReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2166,7 +2984,7 @@ func (x *GetExposureReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExposureReportResponse.ProtoReflect.Descriptor instead.
 func (*GetExposureReportResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{27}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetExposureReportResponse) GetOverall() *ExposureFigures {
@@ -2207,32 +3025,45 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\x06weight\x18\x02 \x01(\x01R\x06weight\x12\x14\n" +
 	"\x05value\x18\x03 \x01(\x01R\x05value\x12\x16\n" +
 	"\x06detail\x18\x04 \x01(\tR\x06detail\x12;\n" +
-	"\x05facts\x18\x05 \x01(\v2%.caiomatch.matching.v1.ComponentFactsR\x05facts\"\xa7\x05\n" +
+	"\x05facts\x18\x05 \x01(\v2%.caiomatch.matching.v1.ComponentFactsR\x05facts\"\x84\x04\n" +
 	"\x0eComponentFacts\x12<\n" +
+	"\x06skills\x18\x01 \x01(\v2\".caiomatch.matching.v1.SkillsFactsH\x00R\x06skills\x12<\n" +
+	"\x06sector\x18\x02 \x01(\v2\".caiomatch.matching.v1.SectorFactsH\x00R\x06sector\x12L\n" +
+	"\fmission_type\x18\x03 \x01(\v2'.caiomatch.matching.v1.MissionTypeFactsH\x00R\vmissionType\x12E\n" +
+	"\tseniority\x18\x04 \x01(\v2%.caiomatch.matching.v1.SeniorityFactsH\x00R\tseniority\x12@\n" +
+	"\brate_fit\x18\x05 \x01(\v2#.caiomatch.matching.v1.RateFitFactsH\x00R\arateFit\x12N\n" +
+	"\favailability\x18\x06 \x01(\v2(.caiomatch.matching.v1.AvailabilityFactsH\x00R\favailability\x12B\n" +
+	"\blocation\x18\a \x01(\v2$.caiomatch.matching.v1.LocationFactsH\x00R\blocationB\v\n" +
+	"\tcomponent\"\x8f\x01\n" +
+	"\vSkillsFacts\x12<\n" +
 	"\brequired\x18\x01 \x03(\v2 .caiomatch.matching.v1.SkillFactR\brequired\x12B\n" +
 	"\fnice_to_have\x18\x02 \x03(\v2 .caiomatch.matching.v1.SkillFactR\n" +
-	"niceToHave\x12%\n" +
-	"\x0emission_sector\x18\x03 \x01(\tR\rmissionSector\x12\x1d\n" +
+	"niceToHave\"m\n" +
+	"\vSectorFacts\x12%\n" +
+	"\x0emission_sector\x18\x01 \x01(\tR\rmissionSector\x12\x10\n" +
+	"\x03fit\x18\x02 \x01(\tR\x03fit\x12%\n" +
+	"\x0ematched_sector\x18\x03 \x01(\tR\rmatchedSector\"s\n" +
+	"\x10MissionTypeFacts\x12!\n" +
+	"\fmission_type\x18\x01 \x01(\x05R\vmissionType\x12\x16\n" +
+	"\x06months\x18\x02 \x01(\x05R\x06months\x12$\n" +
+	"\x0efull_at_months\x18\x03 \x01(\x05R\ffullAtMonths\"J\n" +
+	"\x0eSeniorityFacts\x12\x14\n" +
+	"\x05years\x18\x01 \x01(\x05R\x05years\x12\"\n" +
+	"\rfull_at_years\x18\x02 \x01(\x05R\vfullAtYears\"u\n" +
+	"\fRateFitFacts\x12$\n" +
+	"\x0edaily_rate_eur\x18\x01 \x01(\x05R\fdailyRateEur\x12\x1d\n" +
 	"\n" +
-	"sector_fit\x18\x04 \x01(\tR\tsectorFit\x12%\n" +
-	"\x0ematched_sector\x18\x05 \x01(\tR\rmatchedSector\x12!\n" +
-	"\fmission_type\x18\x06 \x01(\x05R\vmissionType\x12\x16\n" +
-	"\x06months\x18\a \x01(\x05R\x06months\x12$\n" +
-	"\x0efull_at_months\x18\b \x01(\x05R\ffullAtMonths\x12\x14\n" +
-	"\x05years\x18\t \x01(\x05R\x05years\x12\"\n" +
-	"\rfull_at_years\x18\n" +
-	" \x01(\x05R\vfullAtYears\x12$\n" +
-	"\x0edaily_rate_eur\x18\v \x01(\x05R\fdailyRateEur\x12\x1d\n" +
-	"\n" +
-	"budget_eur\x18\f \x01(\x05R\tbudgetEur\x12 \n" +
-	"\ffull_fit_eur\x18\r \x01(\x05R\n" +
-	"fullFitEur\x12\x1b\n" +
-	"\tdays_late\x18\x0e \x01(\x05R\bdaysLate\x12%\n" +
-	"\x0etolerance_days\x18\x0f \x01(\x05R\rtoleranceDays\x12\x1a\n" +
-	"\blocation\x18\x10 \x01(\tR\blocation\x12\x12\n" +
-	"\x04city\x18\x11 \x01(\tR\x04city\x12\x16\n" +
-	"\x06region\x18\x12 \x01(\tR\x06region\x12\x18\n" +
-	"\acountry\x18\x13 \x01(\tR\acountry\"7\n" +
+	"budget_eur\x18\x02 \x01(\x05R\tbudgetEur\x12 \n" +
+	"\ffull_fit_eur\x18\x03 \x01(\x05R\n" +
+	"fullFitEur\"W\n" +
+	"\x11AvailabilityFacts\x12\x1b\n" +
+	"\tdays_late\x18\x01 \x01(\x05R\bdaysLate\x12%\n" +
+	"\x0etolerance_days\x18\x02 \x01(\x05R\rtoleranceDays\"g\n" +
+	"\rLocationFacts\x12\x10\n" +
+	"\x03fit\x18\x01 \x01(\tR\x03fit\x12\x12\n" +
+	"\x04city\x18\x02 \x01(\tR\x04city\x12\x16\n" +
+	"\x06region\x18\x03 \x01(\tR\x06region\x12\x18\n" +
+	"\acountry\x18\x04 \x01(\tR\acountry\"7\n" +
 	"\tSkillFact\x12\x14\n" +
 	"\x05skill\x18\x01 \x01(\tR\x05skill\x12\x14\n" +
 	"\x05level\x18\x02 \x01(\x05R\x05level\"\xa2\x01\n" +
@@ -2299,31 +3130,49 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"FailedRule\x12\x12\n" +
 	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x16\n" +
 	"\x06detail\x18\x02 \x01(\tR\x06detail\x126\n" +
-	"\x05facts\x18\x03 \x01(\v2 .caiomatch.matching.v1.RuleFactsR\x05facts\"\xb3\x05\n" +
-	"\tRuleFacts\x12%\n" +
-	"\x0emissing_skills\x18\x01 \x03(\tR\rmissingSkills\x12U\n" +
-	"\x14skills_below_minimum\x18\x02 \x03(\v2#.caiomatch.matching.v1.SkillMinimumR\x12skillsBelowMinimum\x12!\n" +
-	"\favailable_on\x18\x03 \x01(\tR\vavailableOn\x12,\n" +
-	"\x12notice_period_days\x18\x04 \x01(\x05R\x10noticePeriodDays\x12\x1d\n" +
+	"\x05facts\x18\x03 \x01(\v2 .caiomatch.matching.v1.RuleFactsR\x05facts\"\xd3\x04\n" +
+	"\tRuleFacts\x12@\n" +
+	"\x06skills\x18\x01 \x01(\v2&.caiomatch.matching.v1.SkillsRuleFactsH\x00R\x06skills\x12R\n" +
+	"\favailability\x18\x02 \x01(\v2,.caiomatch.matching.v1.AvailabilityRuleFactsH\x00R\favailability\x12C\n" +
+	"\abooking\x18\x03 \x01(\v2'.caiomatch.matching.v1.BookingRuleFactsH\x00R\abooking\x12:\n" +
+	"\x04rate\x18\x04 \x01(\v2$.caiomatch.matching.v1.RateRuleFactsH\x00R\x04rate\x12H\n" +
+	"\tlanguages\x18\x05 \x01(\v2(.caiomatch.matching.v1.LanguageRuleFactsH\x00R\tlanguages\x12G\n" +
+	"\twork_mode\x18\x06 \x01(\v2(.caiomatch.matching.v1.WorkModeRuleFactsH\x00R\bworkMode\x12F\n" +
+	"\blocation\x18\a \x01(\v2(.caiomatch.matching.v1.LocationRuleFactsH\x00R\blocation\x12L\n" +
 	"\n" +
-	"start_date\x18\x05 \x01(\tR\tstartDate\x12!\n" +
-	"\flatest_start\x18\x06 \x01(\tR\vlatestStart\x12\x1f\n" +
-	"\vbooked_from\x18\a \x01(\tR\n" +
+	"experience\x18\b \x01(\v2*.caiomatch.matching.v1.ExperienceRuleFactsH\x00R\n" +
+	"experienceB\x06\n" +
+	"\x04rule\"\x82\x01\n" +
+	"\x0fSkillsRuleFacts\x12%\n" +
+	"\x0emissing_skills\x18\x01 \x03(\tR\rmissingSkills\x12H\n" +
+	"\rbelow_minimum\x18\x02 \x03(\v2#.caiomatch.matching.v1.SkillMinimumR\fbelowMinimum\"\xaa\x01\n" +
+	"\x15AvailabilityRuleFacts\x12!\n" +
+	"\favailable_on\x18\x01 \x01(\tR\vavailableOn\x12,\n" +
+	"\x12notice_period_days\x18\x02 \x01(\x05R\x10noticePeriodDays\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x03 \x01(\tR\tstartDate\x12!\n" +
+	"\flatest_start\x18\x04 \x01(\tR\vlatestStart\"\x92\x01\n" +
+	"\x10BookingRuleFacts\x12\x1f\n" +
+	"\vbooked_from\x18\x01 \x01(\tR\n" +
 	"bookedFrom\x12\x1b\n" +
-	"\tbooked_to\x18\b \x01(\tR\bbookedTo\x12!\n" +
-	"\fwindow_start\x18\t \x01(\tR\vwindowStart\x12\x1d\n" +
+	"\tbooked_to\x18\x02 \x01(\tR\bbookedTo\x12!\n" +
+	"\fwindow_start\x18\x03 \x01(\tR\vwindowStart\x12\x1d\n" +
 	"\n" +
-	"window_end\x18\n" +
-	" \x01(\tR\twindowEnd\x12$\n" +
-	"\x0edaily_rate_eur\x18\v \x01(\x05R\fdailyRateEur\x12\x1d\n" +
+	"window_end\x18\x04 \x01(\tR\twindowEnd\"T\n" +
+	"\rRateRuleFacts\x12$\n" +
+	"\x0edaily_rate_eur\x18\x01 \x01(\x05R\fdailyRateEur\x12\x1d\n" +
 	"\n" +
-	"budget_eur\x18\f \x01(\x05R\tbudgetEur\x12\x1c\n" +
-	"\tlanguages\x18\r \x03(\tR\tlanguages\x12<\n" +
-	"\twork_mode\x18\x0e \x01(\x0e2\x1f.caiomatch.taxonomy.v1.WorkModeR\bworkMode\x12\x18\n" +
-	"\acountry\x18\x0f \x01(\tR\acountry\x12'\n" +
-	"\x0fmission_country\x18\x10 \x01(\tR\x0emissionCountry\x12\x14\n" +
-	"\x05years\x18\x11 \x01(\x05R\x05years\x12\x1b\n" +
-	"\tmin_years\x18\x12 \x01(\x05R\bminYears\"W\n" +
+	"budget_eur\x18\x02 \x01(\x05R\tbudgetEur\"1\n" +
+	"\x11LanguageRuleFacts\x12\x1c\n" +
+	"\tlanguages\x18\x01 \x03(\tR\tlanguages\"Q\n" +
+	"\x11WorkModeRuleFacts\x12<\n" +
+	"\twork_mode\x18\x01 \x01(\x0e2\x1f.caiomatch.taxonomy.v1.WorkModeR\bworkMode\"V\n" +
+	"\x11LocationRuleFacts\x12\x18\n" +
+	"\acountry\x18\x01 \x01(\tR\acountry\x12'\n" +
+	"\x0fmission_country\x18\x02 \x01(\tR\x0emissionCountry\"H\n" +
+	"\x13ExperienceRuleFacts\x12\x14\n" +
+	"\x05years\x18\x01 \x01(\x05R\x05years\x12\x1b\n" +
+	"\tmin_years\x18\x02 \x01(\x05R\bminYears\"W\n" +
 	"\fSkillMinimum\x12\x14\n" +
 	"\x05skill\x18\x01 \x01(\tR\x05skill\x12\x14\n" +
 	"\x05level\x18\x02 \x01(\x05R\x05level\x12\x1b\n" +
@@ -2428,84 +3277,114 @@ func file_caiomatch_matching_v1_matching_proto_rawDescGZIP() []byte {
 }
 
 var file_caiomatch_matching_v1_matching_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(ShortlistStatus)(0),                   // 0: caiomatch.matching.v1.ShortlistStatus
 	(*ScoreComponent)(nil),                 // 1: caiomatch.matching.v1.ScoreComponent
 	(*ComponentFacts)(nil),                 // 2: caiomatch.matching.v1.ComponentFacts
-	(*SkillFact)(nil),                      // 3: caiomatch.matching.v1.SkillFact
-	(*Explanation)(nil),                    // 4: caiomatch.matching.v1.Explanation
-	(*Candidate)(nil),                      // 5: caiomatch.matching.v1.Candidate
-	(*GetShortlistRequest)(nil),            // 6: caiomatch.matching.v1.GetShortlistRequest
-	(*GetShortlistResponse)(nil),           // 7: caiomatch.matching.v1.GetShortlistResponse
-	(*Diagnostics)(nil),                    // 8: caiomatch.matching.v1.Diagnostics
-	(*RuleCount)(nil),                      // 9: caiomatch.matching.v1.RuleCount
-	(*Widening)(nil),                       // 10: caiomatch.matching.v1.Widening
-	(*CheckProfileVisibilityRequest)(nil),  // 11: caiomatch.matching.v1.CheckProfileVisibilityRequest
-	(*CheckProfileVisibilityResponse)(nil), // 12: caiomatch.matching.v1.CheckProfileVisibilityResponse
-	(*ShortlistProposed)(nil),              // 13: caiomatch.matching.v1.ShortlistProposed
-	(*FailedRule)(nil),                     // 14: caiomatch.matching.v1.FailedRule
-	(*RuleFacts)(nil),                      // 15: caiomatch.matching.v1.RuleFacts
-	(*SkillMinimum)(nil),                   // 16: caiomatch.matching.v1.SkillMinimum
-	(*ExplainCandidateRequest)(nil),        // 17: caiomatch.matching.v1.ExplainCandidateRequest
-	(*ExplainCandidateResponse)(nil),       // 18: caiomatch.matching.v1.ExplainCandidateResponse
-	(*CreateStaffingPlanRequest)(nil),      // 19: caiomatch.matching.v1.CreateStaffingPlanRequest
-	(*CreateStaffingPlanResponse)(nil),     // 20: caiomatch.matching.v1.CreateStaffingPlanResponse
-	(*GetStaffingPlanRequest)(nil),         // 21: caiomatch.matching.v1.GetStaffingPlanRequest
-	(*GetStaffingPlanResponse)(nil),        // 22: caiomatch.matching.v1.GetStaffingPlanResponse
-	(*StaffingAlternate)(nil),              // 23: caiomatch.matching.v1.StaffingAlternate
-	(*StaffingAssignment)(nil),             // 24: caiomatch.matching.v1.StaffingAssignment
-	(*StaffingPlan)(nil),                   // 25: caiomatch.matching.v1.StaffingPlan
-	(*GetExposureReportRequest)(nil),       // 26: caiomatch.matching.v1.GetExposureReportRequest
-	(*ExposureFigures)(nil),                // 27: caiomatch.matching.v1.ExposureFigures
-	(*GetExposureReportResponse)(nil),      // 28: caiomatch.matching.v1.GetExposureReportResponse
-	(*timestamppb.Timestamp)(nil),          // 29: google.protobuf.Timestamp
-	(v1.WorkMode)(0),                       // 30: caiomatch.taxonomy.v1.WorkMode
+	(*SkillsFacts)(nil),                    // 3: caiomatch.matching.v1.SkillsFacts
+	(*SectorFacts)(nil),                    // 4: caiomatch.matching.v1.SectorFacts
+	(*MissionTypeFacts)(nil),               // 5: caiomatch.matching.v1.MissionTypeFacts
+	(*SeniorityFacts)(nil),                 // 6: caiomatch.matching.v1.SeniorityFacts
+	(*RateFitFacts)(nil),                   // 7: caiomatch.matching.v1.RateFitFacts
+	(*AvailabilityFacts)(nil),              // 8: caiomatch.matching.v1.AvailabilityFacts
+	(*LocationFacts)(nil),                  // 9: caiomatch.matching.v1.LocationFacts
+	(*SkillFact)(nil),                      // 10: caiomatch.matching.v1.SkillFact
+	(*Explanation)(nil),                    // 11: caiomatch.matching.v1.Explanation
+	(*Candidate)(nil),                      // 12: caiomatch.matching.v1.Candidate
+	(*GetShortlistRequest)(nil),            // 13: caiomatch.matching.v1.GetShortlistRequest
+	(*GetShortlistResponse)(nil),           // 14: caiomatch.matching.v1.GetShortlistResponse
+	(*Diagnostics)(nil),                    // 15: caiomatch.matching.v1.Diagnostics
+	(*RuleCount)(nil),                      // 16: caiomatch.matching.v1.RuleCount
+	(*Widening)(nil),                       // 17: caiomatch.matching.v1.Widening
+	(*CheckProfileVisibilityRequest)(nil),  // 18: caiomatch.matching.v1.CheckProfileVisibilityRequest
+	(*CheckProfileVisibilityResponse)(nil), // 19: caiomatch.matching.v1.CheckProfileVisibilityResponse
+	(*ShortlistProposed)(nil),              // 20: caiomatch.matching.v1.ShortlistProposed
+	(*FailedRule)(nil),                     // 21: caiomatch.matching.v1.FailedRule
+	(*RuleFacts)(nil),                      // 22: caiomatch.matching.v1.RuleFacts
+	(*SkillsRuleFacts)(nil),                // 23: caiomatch.matching.v1.SkillsRuleFacts
+	(*AvailabilityRuleFacts)(nil),          // 24: caiomatch.matching.v1.AvailabilityRuleFacts
+	(*BookingRuleFacts)(nil),               // 25: caiomatch.matching.v1.BookingRuleFacts
+	(*RateRuleFacts)(nil),                  // 26: caiomatch.matching.v1.RateRuleFacts
+	(*LanguageRuleFacts)(nil),              // 27: caiomatch.matching.v1.LanguageRuleFacts
+	(*WorkModeRuleFacts)(nil),              // 28: caiomatch.matching.v1.WorkModeRuleFacts
+	(*LocationRuleFacts)(nil),              // 29: caiomatch.matching.v1.LocationRuleFacts
+	(*ExperienceRuleFacts)(nil),            // 30: caiomatch.matching.v1.ExperienceRuleFacts
+	(*SkillMinimum)(nil),                   // 31: caiomatch.matching.v1.SkillMinimum
+	(*ExplainCandidateRequest)(nil),        // 32: caiomatch.matching.v1.ExplainCandidateRequest
+	(*ExplainCandidateResponse)(nil),       // 33: caiomatch.matching.v1.ExplainCandidateResponse
+	(*CreateStaffingPlanRequest)(nil),      // 34: caiomatch.matching.v1.CreateStaffingPlanRequest
+	(*CreateStaffingPlanResponse)(nil),     // 35: caiomatch.matching.v1.CreateStaffingPlanResponse
+	(*GetStaffingPlanRequest)(nil),         // 36: caiomatch.matching.v1.GetStaffingPlanRequest
+	(*GetStaffingPlanResponse)(nil),        // 37: caiomatch.matching.v1.GetStaffingPlanResponse
+	(*StaffingAlternate)(nil),              // 38: caiomatch.matching.v1.StaffingAlternate
+	(*StaffingAssignment)(nil),             // 39: caiomatch.matching.v1.StaffingAssignment
+	(*StaffingPlan)(nil),                   // 40: caiomatch.matching.v1.StaffingPlan
+	(*GetExposureReportRequest)(nil),       // 41: caiomatch.matching.v1.GetExposureReportRequest
+	(*ExposureFigures)(nil),                // 42: caiomatch.matching.v1.ExposureFigures
+	(*GetExposureReportResponse)(nil),      // 43: caiomatch.matching.v1.GetExposureReportResponse
+	(*timestamppb.Timestamp)(nil),          // 44: google.protobuf.Timestamp
+	(v1.WorkMode)(0),                       // 45: caiomatch.taxonomy.v1.WorkMode
 }
 var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
 	2,  // 0: caiomatch.matching.v1.ScoreComponent.facts:type_name -> caiomatch.matching.v1.ComponentFacts
-	3,  // 1: caiomatch.matching.v1.ComponentFacts.required:type_name -> caiomatch.matching.v1.SkillFact
-	3,  // 2: caiomatch.matching.v1.ComponentFacts.nice_to_have:type_name -> caiomatch.matching.v1.SkillFact
-	1,  // 3: caiomatch.matching.v1.Explanation.components:type_name -> caiomatch.matching.v1.ScoreComponent
-	4,  // 4: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
-	0,  // 5: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
-	5,  // 6: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
-	29, // 7: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
-	8,  // 8: caiomatch.matching.v1.GetShortlistResponse.diagnostics:type_name -> caiomatch.matching.v1.Diagnostics
-	9,  // 9: caiomatch.matching.v1.Diagnostics.excluded_by_rule:type_name -> caiomatch.matching.v1.RuleCount
-	10, // 10: caiomatch.matching.v1.Diagnostics.widen:type_name -> caiomatch.matching.v1.Widening
-	5,  // 11: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
-	29, // 12: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
-	15, // 13: caiomatch.matching.v1.FailedRule.facts:type_name -> caiomatch.matching.v1.RuleFacts
-	16, // 14: caiomatch.matching.v1.RuleFacts.skills_below_minimum:type_name -> caiomatch.matching.v1.SkillMinimum
-	30, // 15: caiomatch.matching.v1.RuleFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	1,  // 16: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
-	14, // 17: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
-	25, // 18: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
-	25, // 19: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
-	23, // 20: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
-	29, // 21: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
-	24, // 22: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
-	27, // 23: caiomatch.matching.v1.GetExposureReportResponse.overall:type_name -> caiomatch.matching.v1.ExposureFigures
-	27, // 24: caiomatch.matching.v1.GetExposureReportResponse.by_country:type_name -> caiomatch.matching.v1.ExposureFigures
-	27, // 25: caiomatch.matching.v1.GetExposureReportResponse.by_seniority:type_name -> caiomatch.matching.v1.ExposureFigures
-	6,  // 26: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
-	11, // 27: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
-	17, // 28: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
-	19, // 29: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
-	21, // 30: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
-	26, // 31: caiomatch.matching.v1.MatchingService.GetExposureReport:input_type -> caiomatch.matching.v1.GetExposureReportRequest
-	7,  // 32: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
-	12, // 33: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
-	18, // 34: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
-	20, // 35: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
-	22, // 36: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
-	28, // 37: caiomatch.matching.v1.MatchingService.GetExposureReport:output_type -> caiomatch.matching.v1.GetExposureReportResponse
-	32, // [32:38] is the sub-list for method output_type
-	26, // [26:32] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	3,  // 1: caiomatch.matching.v1.ComponentFacts.skills:type_name -> caiomatch.matching.v1.SkillsFacts
+	4,  // 2: caiomatch.matching.v1.ComponentFacts.sector:type_name -> caiomatch.matching.v1.SectorFacts
+	5,  // 3: caiomatch.matching.v1.ComponentFacts.mission_type:type_name -> caiomatch.matching.v1.MissionTypeFacts
+	6,  // 4: caiomatch.matching.v1.ComponentFacts.seniority:type_name -> caiomatch.matching.v1.SeniorityFacts
+	7,  // 5: caiomatch.matching.v1.ComponentFacts.rate_fit:type_name -> caiomatch.matching.v1.RateFitFacts
+	8,  // 6: caiomatch.matching.v1.ComponentFacts.availability:type_name -> caiomatch.matching.v1.AvailabilityFacts
+	9,  // 7: caiomatch.matching.v1.ComponentFacts.location:type_name -> caiomatch.matching.v1.LocationFacts
+	10, // 8: caiomatch.matching.v1.SkillsFacts.required:type_name -> caiomatch.matching.v1.SkillFact
+	10, // 9: caiomatch.matching.v1.SkillsFacts.nice_to_have:type_name -> caiomatch.matching.v1.SkillFact
+	1,  // 10: caiomatch.matching.v1.Explanation.components:type_name -> caiomatch.matching.v1.ScoreComponent
+	11, // 11: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
+	0,  // 12: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
+	12, // 13: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
+	44, // 14: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
+	15, // 15: caiomatch.matching.v1.GetShortlistResponse.diagnostics:type_name -> caiomatch.matching.v1.Diagnostics
+	16, // 16: caiomatch.matching.v1.Diagnostics.excluded_by_rule:type_name -> caiomatch.matching.v1.RuleCount
+	17, // 17: caiomatch.matching.v1.Diagnostics.widen:type_name -> caiomatch.matching.v1.Widening
+	12, // 18: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
+	44, // 19: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
+	22, // 20: caiomatch.matching.v1.FailedRule.facts:type_name -> caiomatch.matching.v1.RuleFacts
+	23, // 21: caiomatch.matching.v1.RuleFacts.skills:type_name -> caiomatch.matching.v1.SkillsRuleFacts
+	24, // 22: caiomatch.matching.v1.RuleFacts.availability:type_name -> caiomatch.matching.v1.AvailabilityRuleFacts
+	25, // 23: caiomatch.matching.v1.RuleFacts.booking:type_name -> caiomatch.matching.v1.BookingRuleFacts
+	26, // 24: caiomatch.matching.v1.RuleFacts.rate:type_name -> caiomatch.matching.v1.RateRuleFacts
+	27, // 25: caiomatch.matching.v1.RuleFacts.languages:type_name -> caiomatch.matching.v1.LanguageRuleFacts
+	28, // 26: caiomatch.matching.v1.RuleFacts.work_mode:type_name -> caiomatch.matching.v1.WorkModeRuleFacts
+	29, // 27: caiomatch.matching.v1.RuleFacts.location:type_name -> caiomatch.matching.v1.LocationRuleFacts
+	30, // 28: caiomatch.matching.v1.RuleFacts.experience:type_name -> caiomatch.matching.v1.ExperienceRuleFacts
+	31, // 29: caiomatch.matching.v1.SkillsRuleFacts.below_minimum:type_name -> caiomatch.matching.v1.SkillMinimum
+	45, // 30: caiomatch.matching.v1.WorkModeRuleFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	1,  // 31: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
+	21, // 32: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
+	40, // 33: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	40, // 34: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	38, // 35: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
+	44, // 36: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
+	39, // 37: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
+	42, // 38: caiomatch.matching.v1.GetExposureReportResponse.overall:type_name -> caiomatch.matching.v1.ExposureFigures
+	42, // 39: caiomatch.matching.v1.GetExposureReportResponse.by_country:type_name -> caiomatch.matching.v1.ExposureFigures
+	42, // 40: caiomatch.matching.v1.GetExposureReportResponse.by_seniority:type_name -> caiomatch.matching.v1.ExposureFigures
+	13, // 41: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
+	18, // 42: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
+	32, // 43: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
+	34, // 44: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
+	36, // 45: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
+	41, // 46: caiomatch.matching.v1.MatchingService.GetExposureReport:input_type -> caiomatch.matching.v1.GetExposureReportRequest
+	14, // 47: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
+	19, // 48: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
+	33, // 49: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
+	35, // 50: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
+	37, // 51: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
+	43, // 52: caiomatch.matching.v1.MatchingService.GetExposureReport:output_type -> caiomatch.matching.v1.GetExposureReportResponse
+	47, // [47:53] is the sub-list for method output_type
+	41, // [41:47] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_matching_v1_matching_proto_init() }
@@ -2513,13 +3392,32 @@ func file_caiomatch_matching_v1_matching_proto_init() {
 	if File_caiomatch_matching_v1_matching_proto != nil {
 		return
 	}
+	file_caiomatch_matching_v1_matching_proto_msgTypes[1].OneofWrappers = []any{
+		(*ComponentFacts_Skills)(nil),
+		(*ComponentFacts_Sector)(nil),
+		(*ComponentFacts_MissionType)(nil),
+		(*ComponentFacts_Seniority)(nil),
+		(*ComponentFacts_RateFit)(nil),
+		(*ComponentFacts_Availability)(nil),
+		(*ComponentFacts_Location)(nil),
+	}
+	file_caiomatch_matching_v1_matching_proto_msgTypes[21].OneofWrappers = []any{
+		(*RuleFacts_Skills)(nil),
+		(*RuleFacts_Availability)(nil),
+		(*RuleFacts_Booking)(nil),
+		(*RuleFacts_Rate)(nil),
+		(*RuleFacts_Languages)(nil),
+		(*RuleFacts_WorkMode)(nil),
+		(*RuleFacts_Location)(nil),
+		(*RuleFacts_Experience)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_matching_v1_matching_proto_rawDesc), len(file_caiomatch_matching_v1_matching_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   28,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
