@@ -105,7 +105,7 @@ func TestUnknownQueryParameterIs400(t *testing.T) {
 		{"GET", "/v1/missions/" + missionID + "?id=other", firmToken, "id"},
 		{"GET", "/v1/missions/" + missionID + "?verbose", firmToken, "verbose"},
 		{"POST", "/v1/missions/" + missionID + "/cancel?reason=x", firmToken, "reason"},
-		{"GET", "/v1/taxonomy/sectors?lang=fr", "", "lang"},
+		{"GET", "/v1/taxonomy/sectors?language=fr", "", "language"},
 		{"GET", "/v1/ops/traces?limit=5&since=yesterday", operatorToken, "since"},
 	}
 	for _, tc := range cases {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -17,7 +18,9 @@ func (p *platform) callInLanguage(path, token, acceptLanguage string) (int, stri
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if acceptLanguage != "" {
 		req.Header.Set("Accept-Language", acceptLanguage)
 	}
@@ -113,4 +116,24 @@ func jsonEqual(a, b any) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
+}
+
+// Reference data is named in the reader's language too; ?lang= is accepted by every endpoint.
+func TestTaxonomyInTheReadersLanguage(t *testing.T) {
+	p := startPlatform(t, t.TempDir())
+	name := func(path, id string) string {
+		for _, s := range list(p.mustCall("GET", path, "", nil), "sectors") {
+			if str(s.(map[string]any), "id") == id {
+				return str(s.(map[string]any), "name")
+			}
+		}
+		return ""
+	}
+	if en, fr := name("/v1/taxonomy/sectors", "C29"), name("/v1/taxonomy/sectors?lang=fr", "C29"); en == fr || fr != "Industrie automobile" {
+		t.Errorf("C29 named %q in English and %q in French", en, fr)
+	}
+	_, lang, skills := p.callInLanguage("/v1/taxonomy/skills", "", "fr-CA, en;q=0.5")
+	if lang != "fr" || !strings.Contains(fmt.Sprint(skills), "IA générative") {
+		t.Errorf("skills with Accept-Language fr-CA (Content-Language %q): %v", lang, skills)
+	}
 }
