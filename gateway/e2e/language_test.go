@@ -42,7 +42,8 @@ var divisionCode = regexp.MustCompile(`\b[A-U][0-9]{2}\b`)
 // assertLanguages reads the same shortlist, explanation and decisions trail in English and
 // French, chosen by Accept-Language or ?lang=: the texts change language, never the numbers or
 // the codes in the structured fields, and no text shows a sector code.
-func assertLanguages(t *testing.T, p *platform, missionID, firmToken, excludedID string) {
+// overBudgetID is a consultant excluded by DAILY_RATE_OVER_BUDGET.
+func assertLanguages(t *testing.T, p *platform, missionID, firmToken, overBudgetID string) {
 	t.Helper()
 	shortlistPath := "/v1/missions/" + missionID + "/shortlist"
 	texts := func(shortlist map[string]any) (summary, skills, sector string, facts any) {
@@ -82,9 +83,9 @@ func assertLanguages(t *testing.T, p *platform, missionID, firmToken, excludedID
 	}
 
 	// A rule's reason, through matching's ExplainCandidate.
-	_, _, why := p.callInLanguage("/v1/missions/"+missionID+"/candidates/"+excludedID+"/explanation?lang=fr", operatorToken, "")
-	if rules := list(why, "failedRules"); len(rules) != 1 || str(rules[0].(map[string]any), "detail") == "" ||
-		rules[0].(map[string]any)["facts"] == nil {
+	_, _, why := p.callInLanguage("/v1/missions/"+missionID+"/candidates/"+overBudgetID+"/explanation?lang=fr", operatorToken, "")
+	if rules := list(why, "failedRules"); len(rules) != 1 || !strings.Contains(str(rules[0].(map[string]any), "detail"), "800\u00a0€ par jour") ||
+		rules[0].(map[string]any)["facts"].(map[string]any)["rate"] == nil {
 		t.Errorf("French explanation of an excluded consultant: %v", why)
 	}
 

@@ -41,8 +41,8 @@ func TestSubmitMissionRanksIt(t *testing.T) {
 	if !domain.SameCandidates(v.Shortlist.Candidates, want.Candidates) {
 		t.Fatalf("candidates %+v, want the domain's %+v", v.Shortlist.Candidates, want.Candidates)
 	}
-	if c := v.Shortlist.Candidates[0]; len(c.Explanation.Components) != 6 {
-		t.Fatalf("candidate explanation = %+v, want six components", c.Explanation)
+	if c := v.Shortlist.Candidates[0]; len(c.Explanation.Components) != componentCount {
+		t.Fatalf("candidate explanation = %+v, want %d components", c.Explanation, componentCount)
 	}
 	h.assertExposure(t, map[string]int{high: 1, mid: 1, low: 0, rich: 0})
 }
@@ -191,7 +191,7 @@ func TestProfileEventReRanksOnlyTheMissionsItCouldChange(t *testing.T) {
 	// A newcomer for m-ai only: m-ai is re-ranked (and rescored), m-gdpr is not.
 	h.putProfile(t, profile(newcomer, 3))
 	second := h.shortlist(t, "m-ai")
-	assertShortlist(t, second, domain.ShortlistReady, 2, newcomer, noticeAI)
+	assertShortlist(t, second, domain.ShortlistReady, 2, noticeAI, newcomer)
 	if before, after := scoreOf(first, noticeAI), scoreOf(second, noticeAI); after >= before {
 		t.Fatalf("notice-period candidate scored %v after three days, %v before: want lower", after, before)
 	}
@@ -201,7 +201,7 @@ func TestProfileEventReRanksOnlyTheMissionsItCouldChange(t *testing.T) {
 	gdpr.YearsExperience = 18
 	h.putProfile(t, gdpr)
 	assertShortlist(t, h.shortlist(t, "m-gdpr"), domain.ShortlistReady, 2, noticeGDPR)
-	assertShortlist(t, h.shortlist(t, "m-ai"), domain.ShortlistReady, 2, newcomer, noticeAI)
+	assertShortlist(t, h.shortlist(t, "m-ai"), domain.ShortlistReady, 2, noticeAI, newcomer)
 
 	// m-ai is full; a day later an eligible profile below its last candidate arrives: no
 	// re-ranking, although one would rescore the notice-period candidate again.
@@ -212,7 +212,7 @@ func TestProfileEventReRanksOnlyTheMissionsItCouldChange(t *testing.T) {
 		t.Fatalf("the weak profile should be eligible: %+v", ev.FailedRules)
 	}
 	h.putProfile(t, junior)
-	assertShortlist(t, h.shortlist(t, "m-ai"), domain.ShortlistReady, 2, newcomer, noticeAI)
+	assertShortlist(t, h.shortlist(t, "m-ai"), domain.ShortlistReady, 2, noticeAI, newcomer)
 	assertShortlist(t, h.shortlist(t, "m-gdpr"), domain.ShortlistReady, 2, noticeGDPR)
 }
 

@@ -64,7 +64,7 @@ func TestExplainCandidate(t *testing.T) {
 			names = append(names, comp.Name)
 		}
 		want := []string{domain.ComponentSkills, domain.ComponentSector, domain.ComponentMissionType,
-			domain.ComponentSeniority, domain.ComponentRateFit, domain.ComponentAvailability}
+			domain.ComponentSeniority, domain.ComponentRateFit, domain.ComponentAvailability, domain.ComponentLocation}
 		if !slices.Equal(names, want) {
 			t.Fatalf("components %v, want %v", names, want)
 		}
@@ -72,7 +72,7 @@ func TestExplainCandidate(t *testing.T) {
 	t.Run("operator, eligible but not shortlisted", func(t *testing.T) {
 		e := explain(operator, "m1", c)
 		if !e.Evaluation.Eligible || e.Rank != 3 || e.EligibleCount != 3 || e.Shortlisted || e.ExposureCapped ||
-			len(e.Evaluation.FailedRules) != 0 || len(e.Evaluation.Explanation.Components) != 6 {
+			len(e.Evaluation.FailedRules) != 0 || len(e.Evaluation.Explanation.Components) != componentCount {
 			t.Fatalf("explanation = %+v", e)
 		}
 	})

@@ -342,3 +342,6 @@ func assertFault(t *testing.T, err error, kind fault.Kind, reason string) {
 		t.Fatalf("error = %v, want kind %v reason %s", err, kind, reason)
 	}
 }
+
+// componentCount is how many components every explanation of the current scoring has.
+const componentCount = 7

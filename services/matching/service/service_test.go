@@ -305,35 +305,36 @@ func testMission(id, firmID string) *missionv1.Mission {
 }
 
 // The profiles of the end-to-end test and their scores for testMission, with the weights of
-// caio-2026-11: skills 0.35, sector 0.20, mission type 0.15, seniority 0.10, rate fit 0.10,
-// availability 0.10. All are available before the start and have 15 years (seniority 0.75).
+// caio-2026-12: skills 0.30, sector 0.20, mission type 0.15, seniority 0.10, rate fit 0.10,
+// availability 0.05, location 0.10. All are available before the start, have 15 years
+// (seniority 0.75) and live in France with no known city (location 0.3 for the mission in Lyon).
 var (
 	// skills (2×(5+5)+5)/25 = 1, sector 1, 12 months of transformation launches 0.5,
-	// rate 4×100/1500 = 0.266667 → 0.35 + 0.2 + 0.075 + 0.075 + 0.026667 + 0.1 = 0.826667
+	// rate 4×100/1500 = 0.266667 → 0.3 + 0.2 + 0.075 + 0.075 + 0.026667 + 0.05 + 0.03 = 0.756667
 	factsA = func() *profilev1.MatchingFacts {
 		f := facts(pA, map[string]int32{"ai-strategy": 5, "change-management": 5, "mlops": 5}, "C21", 1400)
 		f.PastMissions = []*profilev1.PastMission{{Sector: "C21", MissionType: missionv1.MissionType_MISSION_TYPE_TRANSFORMATION_LAUNCH, Months: 12, Year: 2025}}
 		return f
 	}
-	scoreA = 0.826667
+	scoreA = 0.756667
 	// skills 2×(4+3)/25 = 0.56, sector C20 same section 0.5, rate 0.8
-	// → 0.196 + 0.1 + 0 + 0.075 + 0.08 + 0.1 = 0.551
+	// → 0.168 + 0.1 + 0 + 0.075 + 0.08 + 0.05 + 0.03 = 0.503
 	factsB = func() *profilev1.MatchingFacts {
 		return facts(pB, map[string]int32{"ai-strategy": 4, "change-management": 3}, "C20", 1200)
 	}
-	scoreB = 0.551
+	scoreB = 0.503
 	// over budget: excluded
 	factsC = func() *profilev1.MatchingFacts {
 		return facts(pC, map[string]int32{"ai-strategy": 5, "change-management": 5, "mlops": 5}, "C21", 2500)
 	}
-	// skills (2×(5+4)+5)/25 = 0.92, sector 1, rate 0 → 0.322 + 0.2 + 0 + 0.075 + 0 + 0.1 = 0.697
+	// skills (2×(5+4)+5)/25 = 0.92, sector 1, rate 0 → 0.276 + 0.2 + 0 + 0.075 + 0 + 0.05 + 0.03 = 0.631
 	factsD = func() *profilev1.MatchingFacts {
 		return facts(pD, map[string]int32{"ai-strategy": 5, "change-management": 4, "mlops": 5}, "C21", 1500)
 	}
-	scoreD = 0.697
+	scoreD = 0.631
 )
 
-const scoringVersion = "caio-2026-11"
+const scoringVersion = "caio-2026-12"
 
 type wantCandidate struct {
 	id    string
@@ -351,8 +352,8 @@ func assertCandidates(t *testing.T, got []*matchingv1.Candidate, want ...wantCan
 			t.Errorf("candidate %d = %s rank %d score %v, want %s rank %d score %v",
 				i, c.GetProfileId(), c.GetRank(), c.GetScore(), w.id, i+1, w.score)
 		}
-		if len(c.GetExplanation().GetComponents()) != 6 {
-			t.Errorf("candidate %s explanation = %v, want six components", c.GetProfileId(), c.GetExplanation())
+		if len(c.GetExplanation().GetComponents()) != 7 {
+			t.Errorf("candidate %s explanation = %v, want seven components", c.GetProfileId(), c.GetExplanation())
 		}
 	}
 }
@@ -538,8 +539,8 @@ func TestIndexIsRebuiltFromTheProfileStreamAtRestart(t *testing.T) {
 	b.vouchFor("m-after", "firm-1")
 	b.publish(t, eventbus.ProducerMission, "m-after", &missionv1.MissionSubmitted{Mission: testMission("m-after", "firm-1")})
 	resp := second.readyShortlist(t, "m-after")
-	// pE: skills (2×10)/25 = 0.8, sector 1, rate 0.266667 → 0.28 + 0.2 + 0.075 + 0.026667 + 0.1 = 0.681667
-	assertCandidates(t, resp.GetCandidates(), wantCandidate{pA, scoreA}, wantCandidate{pE, 0.681667}, wantCandidate{pB, scoreB})
+	// pE: skills (2×10)/25 = 0.8, sector 1, rate 0.266667 → 0.24 + 0.2 + 0.075 + 0.026667 + 0.05 + 0.03 = 0.621667
+	assertCandidates(t, resp.GetCandidates(), wantCandidate{pA, scoreA}, wantCandidate{pE, 0.621667}, wantCandidate{pB, scoreB})
 	if resp.GetEligibleCount() != 3 {
 		t.Fatalf("eligible count = %d, want 3", resp.GetEligibleCount())
 	}
@@ -600,14 +601,14 @@ func TestExplainCandidateOverGRPC(t *testing.T) {
 	a := explain(firm1, pA)
 	if !a.GetEligible() || math.Abs(a.GetScore()-scoreA) > 1e-9 || a.GetRank() != 1 || a.GetEligibleCount() != 2 ||
 		!a.GetShortlisted() || a.GetShortlistRevision() != 1 || a.GetScoringVersion() != scoringVersion ||
-		len(a.GetComponents()) != 6 || len(a.GetFailedRules()) != 0 || a.GetMissionId() != "m-1" || a.GetProfileId() != pA {
+		len(a.GetComponents()) != 7 || len(a.GetFailedRules()) != 0 || a.GetMissionId() != "m-1" || a.GetProfileId() != pA {
 		t.Fatalf("pA = %v", a)
 	}
 	var names []string
 	for _, c := range a.GetComponents() {
 		names = append(names, c.GetName())
 	}
-	if want := []string{"skills", "sector", "missionType", "seniority", "rateFit", "availability"}; !slices.Equal(names, want) {
+	if want := []string{"skills", "sector", "missionType", "seniority", "rateFit", "availability", "location"}; !slices.Equal(names, want) {
 		t.Errorf("components %v, want %v", names, want)
 	}
 	if mt := a.GetComponents()[2]; mt.GetValue() != 0.5 || !strings.Contains(mt.GetDetail(), "12 months of transformation launch") {
@@ -622,7 +623,8 @@ func TestExplainCandidateOverGRPC(t *testing.T) {
 	c := explain(operator, pC)
 	if c.GetEligible() || c.GetRank() != 0 || len(c.GetComponents()) != 0 || len(c.GetFailedRules()) != 1 ||
 		c.GetFailedRules()[0].GetRule() != "DAILY_RATE_OVER_BUDGET" ||
-		c.GetFailedRules()[0].GetDetail() != "daily rate 2500 EUR is over the budget of 1500 EUR" {
+		c.GetFailedRules()[0].GetDetail() != "Asks €2,500 a day, over the budget of €1,500." ||
+		c.GetFailedRules()[0].GetFacts().GetRate().GetDailyRateEur() != 2500 {
 		t.Fatalf("pC = %v", c)
 	}
 
