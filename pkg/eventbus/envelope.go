@@ -22,6 +22,8 @@ const (
 	ProducerProfile  = "profile"
 	ProducerMission  = "mission"
 	ProducerMatching = "matching"
+	// ProducerAccount is the gateway's account store: AccountChanged, AccountErased.
+	ProducerAccount = "account"
 )
 
 // Event is an envelope ready to be stored in an outbox and published.

@@ -59,7 +59,7 @@ func (s StreamSettings) replicas() int {
 func Streams(settings StreamSettings) []jetstream.StreamConfig {
 	replicas := settings.replicas()
 	var out []jetstream.StreamConfig
-	for _, producer := range []string{ProducerProfile, ProducerMission, ProducerMatching} {
+	for _, producer := range []string{ProducerProfile, ProducerMission, ProducerMatching, ProducerAccount} {
 		out = append(out, jetstream.StreamConfig{
 			Name:        StreamOf(producer),
 			Description: "events of the " + producer + " service",

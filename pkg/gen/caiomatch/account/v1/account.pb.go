@@ -22,6 +22,60 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// AccountStatus is where an account stands: self-service sign-ups wait for an operator's
+// approval; a suspended account's tokens and sessions are refused.
+type AccountStatus int32
+
+const (
+	AccountStatus_ACCOUNT_STATUS_UNSPECIFIED      AccountStatus = 0
+	AccountStatus_ACCOUNT_STATUS_ACTIVE           AccountStatus = 1
+	AccountStatus_ACCOUNT_STATUS_PENDING_APPROVAL AccountStatus = 2
+	AccountStatus_ACCOUNT_STATUS_SUSPENDED        AccountStatus = 3
+)
+
+// Enum value maps for AccountStatus.
+var (
+	AccountStatus_name = map[int32]string{
+		0: "ACCOUNT_STATUS_UNSPECIFIED",
+		1: "ACCOUNT_STATUS_ACTIVE",
+		2: "ACCOUNT_STATUS_PENDING_APPROVAL",
+		3: "ACCOUNT_STATUS_SUSPENDED",
+	}
+	AccountStatus_value = map[string]int32{
+		"ACCOUNT_STATUS_UNSPECIFIED":      0,
+		"ACCOUNT_STATUS_ACTIVE":           1,
+		"ACCOUNT_STATUS_PENDING_APPROVAL": 2,
+		"ACCOUNT_STATUS_SUSPENDED":        3,
+	}
+)
+
+func (x AccountStatus) Enum() *AccountStatus {
+	p := new(AccountStatus)
+	*p = x
+	return p
+}
+
+func (x AccountStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AccountStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_caiomatch_account_v1_account_proto_enumTypes[0].Descriptor()
+}
+
+func (AccountStatus) Type() protoreflect.EnumType {
+	return &file_caiomatch_account_v1_account_proto_enumTypes[0]
+}
+
+func (x AccountStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AccountStatus.Descriptor instead.
+func (AccountStatus) EnumDescriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{0}
+}
+
 type Account struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -303,6 +357,142 @@ func (x *GetAccountResponse) GetAccount() *Account {
 	return nil
 }
 
+// AccountChanged is published (producer "account", by the gateway's account store) each time an
+// account is created or its status, email or preferences change. It carries what the
+// notification service needs to reach the person, and nothing else: never a name.
+type AccountChanged struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// role is FIRM, CONSULTANT or OPERATOR.
+	Role   string        `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	Status AccountStatus `protobuf:"varint,3,opt,name=status,proto3,enum=caiomatch.account.v1.AccountStatus" json:"status,omitempty"`
+	// email is "" when the account has none.
+	Email string `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
+	// language is "en" or "fr": the language of emails and notifications.
+	Language string `protobuf:"bytes,5,opt,name=language,proto3" json:"language,omitempty"`
+	// email_notifications is false when the person turned emails off.
+	EmailNotifications bool `protobuf:"varint,6,opt,name=email_notifications,json=emailNotifications,proto3" json:"email_notifications,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *AccountChanged) Reset() {
+	*x = AccountChanged{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountChanged) ProtoMessage() {}
+
+func (x *AccountChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountChanged.ProtoReflect.Descriptor instead.
+func (*AccountChanged) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AccountChanged) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *AccountChanged) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *AccountChanged) GetStatus() AccountStatus {
+	if x != nil {
+		return x.Status
+	}
+	return AccountStatus_ACCOUNT_STATUS_UNSPECIFIED
+}
+
+func (x *AccountChanged) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *AccountChanged) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *AccountChanged) GetEmailNotifications() bool {
+	if x != nil {
+		return x.EmailNotifications
+	}
+	return false
+}
+
+// AccountErased is published when an account is erased; consumers drop everything about it.
+type AccountErased struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccountErased) Reset() {
+	*x = AccountErased{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountErased) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountErased) ProtoMessage() {}
+
+func (x *AccountErased) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountErased.ProtoReflect.Descriptor instead.
+func (*AccountErased) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AccountErased) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
 var File_caiomatch_account_v1_account_proto protoreflect.FileDescriptor
 
 const file_caiomatch_account_v1_account_proto_rawDesc = "" +
@@ -325,7 +515,23 @@ const file_caiomatch_account_v1_account_proto_rawDesc = "" +
 	"\x11GetAccountRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
 	"\x12GetAccountResponse\x127\n" +
-	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount2\xdb\x01\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount\"\xe3\x01\n" +
+	"\x0eAccountChanged\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\x12;\n" +
+	"\x06status\x18\x03 \x01(\x0e2#.caiomatch.account.v1.AccountStatusR\x06status\x12\x14\n" +
+	"\x05email\x18\x04 \x01(\tR\x05email\x12\x1a\n" +
+	"\blanguage\x18\x05 \x01(\tR\blanguage\x12/\n" +
+	"\x13email_notifications\x18\x06 \x01(\bR\x12emailNotifications\".\n" +
+	"\rAccountErased\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId*\x8d\x01\n" +
+	"\rAccountStatus\x12\x1e\n" +
+	"\x1aACCOUNT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15ACCOUNT_STATUS_ACTIVE\x10\x01\x12#\n" +
+	"\x1fACCOUNT_STATUS_PENDING_APPROVAL\x10\x02\x12\x1c\n" +
+	"\x18ACCOUNT_STATUS_SUSPENDED\x10\x032\xdb\x01\n" +
 	"\x0eAccountService\x12h\n" +
 	"\rCreateAccount\x12*.caiomatch.account.v1.CreateAccountRequest\x1a+.caiomatch.account.v1.CreateAccountResponse\x12_\n" +
 	"\n" +
@@ -343,28 +549,33 @@ func file_caiomatch_account_v1_account_proto_rawDescGZIP() []byte {
 	return file_caiomatch_account_v1_account_proto_rawDescData
 }
 
-var file_caiomatch_account_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_caiomatch_account_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_caiomatch_account_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_caiomatch_account_v1_account_proto_goTypes = []any{
-	(*Account)(nil),               // 0: caiomatch.account.v1.Account
-	(*CreateAccountRequest)(nil),  // 1: caiomatch.account.v1.CreateAccountRequest
-	(*CreateAccountResponse)(nil), // 2: caiomatch.account.v1.CreateAccountResponse
-	(*GetAccountRequest)(nil),     // 3: caiomatch.account.v1.GetAccountRequest
-	(*GetAccountResponse)(nil),    // 4: caiomatch.account.v1.GetAccountResponse
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(AccountStatus)(0),            // 0: caiomatch.account.v1.AccountStatus
+	(*Account)(nil),               // 1: caiomatch.account.v1.Account
+	(*CreateAccountRequest)(nil),  // 2: caiomatch.account.v1.CreateAccountRequest
+	(*CreateAccountResponse)(nil), // 3: caiomatch.account.v1.CreateAccountResponse
+	(*GetAccountRequest)(nil),     // 4: caiomatch.account.v1.GetAccountRequest
+	(*GetAccountResponse)(nil),    // 5: caiomatch.account.v1.GetAccountResponse
+	(*AccountChanged)(nil),        // 6: caiomatch.account.v1.AccountChanged
+	(*AccountErased)(nil),         // 7: caiomatch.account.v1.AccountErased
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_caiomatch_account_v1_account_proto_depIdxs = []int32{
-	5, // 0: caiomatch.account.v1.Account.created_at:type_name -> google.protobuf.Timestamp
-	0, // 1: caiomatch.account.v1.CreateAccountResponse.account:type_name -> caiomatch.account.v1.Account
-	0, // 2: caiomatch.account.v1.GetAccountResponse.account:type_name -> caiomatch.account.v1.Account
-	1, // 3: caiomatch.account.v1.AccountService.CreateAccount:input_type -> caiomatch.account.v1.CreateAccountRequest
-	3, // 4: caiomatch.account.v1.AccountService.GetAccount:input_type -> caiomatch.account.v1.GetAccountRequest
-	2, // 5: caiomatch.account.v1.AccountService.CreateAccount:output_type -> caiomatch.account.v1.CreateAccountResponse
-	4, // 6: caiomatch.account.v1.AccountService.GetAccount:output_type -> caiomatch.account.v1.GetAccountResponse
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	8, // 0: caiomatch.account.v1.Account.created_at:type_name -> google.protobuf.Timestamp
+	1, // 1: caiomatch.account.v1.CreateAccountResponse.account:type_name -> caiomatch.account.v1.Account
+	1, // 2: caiomatch.account.v1.GetAccountResponse.account:type_name -> caiomatch.account.v1.Account
+	0, // 3: caiomatch.account.v1.AccountChanged.status:type_name -> caiomatch.account.v1.AccountStatus
+	2, // 4: caiomatch.account.v1.AccountService.CreateAccount:input_type -> caiomatch.account.v1.CreateAccountRequest
+	4, // 5: caiomatch.account.v1.AccountService.GetAccount:input_type -> caiomatch.account.v1.GetAccountRequest
+	3, // 6: caiomatch.account.v1.AccountService.CreateAccount:output_type -> caiomatch.account.v1.CreateAccountResponse
+	5, // 7: caiomatch.account.v1.AccountService.GetAccount:output_type -> caiomatch.account.v1.GetAccountResponse
+	6, // [6:8] is the sub-list for method output_type
+	4, // [4:6] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_account_v1_account_proto_init() }
@@ -377,13 +588,14 @@ func file_caiomatch_account_v1_account_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_account_v1_account_proto_rawDesc), len(file_caiomatch_account_v1_account_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   5,
+			NumEnums:      1,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_caiomatch_account_v1_account_proto_goTypes,
 		DependencyIndexes: file_caiomatch_account_v1_account_proto_depIdxs,
+		EnumInfos:         file_caiomatch_account_v1_account_proto_enumTypes,
 		MessageInfos:      file_caiomatch_account_v1_account_proto_msgTypes,
 	}.Build()
 	File_caiomatch_account_v1_account_proto = out.File
