@@ -1,0 +1,29 @@
+package domain
+
+import "github.com/caiomatch/caiomatch/pkg/locale"
+
+// Account is what the service knows of an account from its events: where to email it and
+// in which language. Email is personal data: it is used to send and never logged.
+type Account struct {
+	ID                 string
+	Role               string
+	Status             AccountStatus
+	Email              string
+	Language           locale.Language
+	EmailNotifications bool
+}
+
+// AccountStatus mirrors the account's life cycle.
+type AccountStatus string
+
+const (
+	AccountActive          AccountStatus = "ACTIVE"
+	AccountPendingApproval AccountStatus = "PENDING_APPROVAL"
+	AccountSuspended       AccountStatus = "SUSPENDED"
+)
+
+// Emailable tells whether the account gets emails: it has an address, kept emails on, and is
+// not suspended.
+func (a Account) Emailable() bool {
+	return a.Email != "" && a.EmailNotifications && a.Status != AccountSuspended
+}
