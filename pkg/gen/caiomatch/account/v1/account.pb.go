@@ -85,9 +85,14 @@ type Account struct {
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// email is the account's contact email ("" when none was given). A consultant sees the
 	// email of the firm staffing them; it is never logged.
-	Email         string `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Email  string        `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
+	Status AccountStatus `protobuf:"varint,6,opt,name=status,proto3,enum=caiomatch.account.v1.AccountStatus" json:"status,omitempty"`
+	// language is "en" or "fr": the language of the emails the account receives.
+	Language string `protobuf:"bytes,7,opt,name=language,proto3" json:"language,omitempty"`
+	// email_notifications is false when the account turned emails off.
+	EmailNotifications bool `protobuf:"varint,8,opt,name=email_notifications,json=emailNotifications,proto3" json:"email_notifications,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
@@ -153,6 +158,27 @@ func (x *Account) GetEmail() string {
 		return x.Email
 	}
 	return ""
+}
+
+func (x *Account) GetStatus() AccountStatus {
+	if x != nil {
+		return x.Status
+	}
+	return AccountStatus_ACCOUNT_STATUS_UNSPECIFIED
+}
+
+func (x *Account) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *Account) GetEmailNotifications() bool {
+	if x != nil {
+		return x.EmailNotifications
+	}
+	return false
 }
 
 type CreateAccountRequest struct {
@@ -493,18 +519,1067 @@ func (x *AccountErased) GetAccountId() string {
 	return ""
 }
 
+type ListAccountsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// role filters on FIRM, CONSULTANT or OPERATOR; empty means any.
+	Role string `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	// status filters on a status; unspecified means any.
+	Status AccountStatus `protobuf:"varint,2,opt,name=status,proto3,enum=caiomatch.account.v1.AccountStatus" json:"status,omitempty"`
+	// page_size is 1 to 500; 0 means 50.
+	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccountsRequest) Reset() {
+	*x = ListAccountsRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccountsRequest) ProtoMessage() {}
+
+func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
+func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListAccountsRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *ListAccountsRequest) GetStatus() AccountStatus {
+	if x != nil {
+		return x.Status
+	}
+	return AccountStatus_ACCOUNT_STATUS_UNSPECIFIED
+}
+
+func (x *ListAccountsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAccountsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListAccountsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Accounts []*Account             `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	// next_page_token is "" on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccountsResponse) Reset() {
+	*x = ListAccountsResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccountsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccountsResponse) ProtoMessage() {}
+
+func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccountsResponse.ProtoReflect.Descriptor instead.
+func (*ListAccountsResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListAccountsResponse) GetAccounts() []*Account {
+	if x != nil {
+		return x.Accounts
+	}
+	return nil
+}
+
+func (x *ListAccountsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type ApproveAccountRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveAccountRequest) Reset() {
+	*x = ApproveAccountRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveAccountRequest) ProtoMessage() {}
+
+func (x *ApproveAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveAccountRequest.ProtoReflect.Descriptor instead.
+func (*ApproveAccountRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ApproveAccountRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type ApproveAccountResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Account       *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveAccountResponse) Reset() {
+	*x = ApproveAccountResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveAccountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveAccountResponse) ProtoMessage() {}
+
+func (x *ApproveAccountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveAccountResponse.ProtoReflect.Descriptor instead.
+func (*ApproveAccountResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ApproveAccountResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+type SuspendAccountRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuspendAccountRequest) Reset() {
+	*x = SuspendAccountRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuspendAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuspendAccountRequest) ProtoMessage() {}
+
+func (x *SuspendAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuspendAccountRequest.ProtoReflect.Descriptor instead.
+func (*SuspendAccountRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SuspendAccountRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type SuspendAccountResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Account       *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuspendAccountResponse) Reset() {
+	*x = SuspendAccountResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuspendAccountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuspendAccountResponse) ProtoMessage() {}
+
+func (x *SuspendAccountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuspendAccountResponse.ProtoReflect.Descriptor instead.
+func (*SuspendAccountResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SuspendAccountResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+type UpdatePreferencesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// email_notifications is left as it is when absent.
+	EmailNotifications *bool `protobuf:"varint,2,opt,name=email_notifications,json=emailNotifications,proto3,oneof" json:"email_notifications,omitempty"`
+	// language is "en" or "fr"; left as it is when empty.
+	Language      string `protobuf:"bytes,3,opt,name=language,proto3" json:"language,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePreferencesRequest) Reset() {
+	*x = UpdatePreferencesRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePreferencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePreferencesRequest) ProtoMessage() {}
+
+func (x *UpdatePreferencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePreferencesRequest.ProtoReflect.Descriptor instead.
+func (*UpdatePreferencesRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdatePreferencesRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdatePreferencesRequest) GetEmailNotifications() bool {
+	if x != nil && x.EmailNotifications != nil {
+		return *x.EmailNotifications
+	}
+	return false
+}
+
+func (x *UpdatePreferencesRequest) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+type UpdatePreferencesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Account       *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePreferencesResponse) Reset() {
+	*x = UpdatePreferencesResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePreferencesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePreferencesResponse) ProtoMessage() {}
+
+func (x *UpdatePreferencesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePreferencesResponse.ProtoReflect.Descriptor instead.
+func (*UpdatePreferencesResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdatePreferencesResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+type SignUpRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// role is FIRM or CONSULTANT.
+	Role          string `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Email         string `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignUpRequest) Reset() {
+	*x = SignUpRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignUpRequest) ProtoMessage() {}
+
+func (x *SignUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignUpRequest.ProtoReflect.Descriptor instead.
+func (*SignUpRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SignUpRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *SignUpRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SignUpRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+// SignUpResponse is empty: HTTP 202, the same whether or not the email is known.
+type SignUpResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignUpResponse) Reset() {
+	*x = SignUpResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignUpResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignUpResponse) ProtoMessage() {}
+
+func (x *SignUpResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignUpResponse.ProtoReflect.Descriptor instead.
+func (*SignUpResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{16}
+}
+
+type VerifySignUpRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	Code          string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifySignUpRequest) Reset() {
+	*x = VerifySignUpRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifySignUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifySignUpRequest) ProtoMessage() {}
+
+func (x *VerifySignUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifySignUpRequest.ProtoReflect.Descriptor instead.
+func (*VerifySignUpRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *VerifySignUpRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *VerifySignUpRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type VerifySignUpResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// account is pending approval.
+	Account *Account `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	// token is shown once; until an operator approves the account it can only read and edit
+	// the account itself and its profile.
+	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifySignUpResponse) Reset() {
+	*x = VerifySignUpResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifySignUpResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifySignUpResponse) ProtoMessage() {}
+
+func (x *VerifySignUpResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifySignUpResponse.ProtoReflect.Descriptor instead.
+func (*VerifySignUpResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *VerifySignUpResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *VerifySignUpResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+type Token struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name      string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// expires_at is absent for the tokens made with the account before tokens expired.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	AccountId     string                 `protobuf:"bytes,5,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Token) Reset() {
+	*x = Token{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Token) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Token) ProtoMessage() {}
+
+func (x *Token) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Token.ProtoReflect.Descriptor instead.
+func (*Token) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *Token) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Token) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Token) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Token) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Token) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+type CreateTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is 1 to 100 characters, e.g. "ats-sync".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// expires_in_days is 1 to 730; 0 means 90.
+	ExpiresInDays int32 `protobuf:"varint,2,opt,name=expires_in_days,json=expiresInDays,proto3" json:"expires_in_days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTokenRequest) Reset() {
+	*x = CreateTokenRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTokenRequest) ProtoMessage() {}
+
+func (x *CreateTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTokenRequest.ProtoReflect.Descriptor instead.
+func (*CreateTokenRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CreateTokenRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateTokenRequest) GetExpiresInDays() int32 {
+	if x != nil {
+		return x.ExpiresInDays
+	}
+	return 0
+}
+
+type CreateTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token *Token                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// secret is the bearer token itself, shown once; only its hash is stored.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTokenResponse) Reset() {
+	*x = CreateTokenResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTokenResponse) ProtoMessage() {}
+
+func (x *CreateTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTokenResponse.ProtoReflect.Descriptor instead.
+func (*CreateTokenResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CreateTokenResponse) GetToken() *Token {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+func (x *CreateTokenResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+type ListTokensRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// account_id lets an operator list another account's tokens; empty means the caller's.
+	AccountId     string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTokensRequest) Reset() {
+	*x = ListTokensRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTokensRequest) ProtoMessage() {}
+
+func (x *ListTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTokensRequest.ProtoReflect.Descriptor instead.
+func (*ListTokensRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListTokensRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+type ListTokensResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// tokens are the usable ones (neither revoked nor expired), newest first.
+	Tokens        []*Token `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTokensResponse) Reset() {
+	*x = ListTokensResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTokensResponse) ProtoMessage() {}
+
+func (x *ListTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTokensResponse.ProtoReflect.Descriptor instead.
+func (*ListTokensResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListTokensResponse) GetTokens() []*Token {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+type RevokeTokenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeTokenRequest) Reset() {
+	*x = RevokeTokenRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeTokenRequest) ProtoMessage() {}
+
+func (x *RevokeTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeTokenRequest.ProtoReflect.Descriptor instead.
+func (*RevokeTokenRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RevokeTokenRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type RevokeTokenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeTokenResponse) Reset() {
+	*x = RevokeTokenResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeTokenResponse) ProtoMessage() {}
+
+func (x *RevokeTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeTokenResponse.ProtoReflect.Descriptor instead.
+func (*RevokeTokenResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{25}
+}
+
+type StartSignInRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartSignInRequest) Reset() {
+	*x = StartSignInRequest{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartSignInRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartSignInRequest) ProtoMessage() {}
+
+func (x *StartSignInRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartSignInRequest.ProtoReflect.Descriptor instead.
+func (*StartSignInRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *StartSignInRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+// StartSignInResponse is empty: HTTP 202, the same whether or not the email is known.
+type StartSignInResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartSignInResponse) Reset() {
+	*x = StartSignInResponse{}
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartSignInResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartSignInResponse) ProtoMessage() {}
+
+func (x *StartSignInResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_account_v1_account_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartSignInResponse.ProtoReflect.Descriptor instead.
+func (*StartSignInResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_account_v1_account_proto_rawDescGZIP(), []int{27}
+}
+
 var File_caiomatch_account_v1_account_proto protoreflect.FileDescriptor
 
 const file_caiomatch_account_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"\"caiomatch/account/v1/account.proto\x12\x14caiomatch.account.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x01\n" +
+	"\"caiomatch/account/v1/account.proto\x12\x14caiomatch.account.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x02\n" +
 	"\aAccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04role\x18\x02 \x01(\tR\x04role\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x129\n" +
 	"\n" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x14\n" +
-	"\x05email\x18\x05 \x01(\tR\x05email\"T\n" +
+	"\x05email\x18\x05 \x01(\tR\x05email\x12;\n" +
+	"\x06status\x18\x06 \x01(\x0e2#.caiomatch.account.v1.AccountStatusR\x06status\x12\x1a\n" +
+	"\blanguage\x18\a \x01(\tR\blanguage\x12/\n" +
+	"\x13email_notifications\x18\b \x01(\bR\x12emailNotifications\"T\n" +
 	"\x14CreateAccountRequest\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -526,16 +1601,88 @@ const file_caiomatch_account_v1_account_proto_rawDesc = "" +
 	"\x13email_notifications\x18\x06 \x01(\bR\x12emailNotifications\".\n" +
 	"\rAccountErased\x12\x1d\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tR\taccountId*\x8d\x01\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\"\xa2\x01\n" +
+	"\x13ListAccountsRequest\x12\x12\n" +
+	"\x04role\x18\x01 \x01(\tR\x04role\x12;\n" +
+	"\x06status\x18\x02 \x01(\x0e2#.caiomatch.account.v1.AccountStatusR\x06status\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"y\n" +
+	"\x14ListAccountsResponse\x129\n" +
+	"\baccounts\x18\x01 \x03(\v2\x1d.caiomatch.account.v1.AccountR\baccounts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"'\n" +
+	"\x15ApproveAccountRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"Q\n" +
+	"\x16ApproveAccountResponse\x127\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount\"'\n" +
+	"\x15SuspendAccountRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"Q\n" +
+	"\x16SuspendAccountResponse\x127\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount\"\x94\x01\n" +
+	"\x18UpdatePreferencesRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
+	"\x13email_notifications\x18\x02 \x01(\bH\x00R\x12emailNotifications\x88\x01\x01\x12\x1a\n" +
+	"\blanguage\x18\x03 \x01(\tR\blanguageB\x16\n" +
+	"\x14_email_notifications\"T\n" +
+	"\x19UpdatePreferencesResponse\x127\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount\"M\n" +
+	"\rSignUpRequest\x12\x12\n" +
+	"\x04role\x18\x01 \x01(\tR\x04role\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05email\x18\x03 \x01(\tR\x05email\"\x10\n" +
+	"\x0eSignUpResponse\"?\n" +
+	"\x13VerifySignUpRequest\x12\x14\n" +
+	"\x05email\x18\x01 \x01(\tR\x05email\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\"e\n" +
+	"\x14VerifySignUpResponse\x127\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\"\xc0\x01\n" +
+	"\x05Token\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x129\n" +
+	"\n" +
+	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x05 \x01(\tR\taccountId\"P\n" +
+	"\x12CreateTokenRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12&\n" +
+	"\x0fexpires_in_days\x18\x02 \x01(\x05R\rexpiresInDays\"`\n" +
+	"\x13CreateTokenResponse\x121\n" +
+	"\x05token\x18\x01 \x01(\v2\x1b.caiomatch.account.v1.TokenR\x05token\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"2\n" +
+	"\x11ListTokensRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\"I\n" +
+	"\x12ListTokensResponse\x123\n" +
+	"\x06tokens\x18\x01 \x03(\v2\x1b.caiomatch.account.v1.TokenR\x06tokens\"$\n" +
+	"\x12RevokeTokenRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x15\n" +
+	"\x13RevokeTokenResponse\"*\n" +
+	"\x12StartSignInRequest\x12\x14\n" +
+	"\x05email\x18\x01 \x01(\tR\x05email\"\x15\n" +
+	"\x13StartSignInResponse*\x8d\x01\n" +
 	"\rAccountStatus\x12\x1e\n" +
 	"\x1aACCOUNT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ACCOUNT_STATUS_ACTIVE\x10\x01\x12#\n" +
 	"\x1fACCOUNT_STATUS_PENDING_APPROVAL\x10\x02\x12\x1c\n" +
-	"\x18ACCOUNT_STATUS_SUSPENDED\x10\x032\xdb\x01\n" +
+	"\x18ACCOUNT_STATUS_SUSPENDED\x10\x032\xdb\t\n" +
 	"\x0eAccountService\x12h\n" +
 	"\rCreateAccount\x12*.caiomatch.account.v1.CreateAccountRequest\x1a+.caiomatch.account.v1.CreateAccountResponse\x12_\n" +
 	"\n" +
-	"GetAccount\x12'.caiomatch.account.v1.GetAccountRequest\x1a(.caiomatch.account.v1.GetAccountResponseBGZEgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1;accountv1b\x06proto3"
+	"GetAccount\x12'.caiomatch.account.v1.GetAccountRequest\x1a(.caiomatch.account.v1.GetAccountResponse\x12e\n" +
+	"\fListAccounts\x12).caiomatch.account.v1.ListAccountsRequest\x1a*.caiomatch.account.v1.ListAccountsResponse\x12k\n" +
+	"\x0eApproveAccount\x12+.caiomatch.account.v1.ApproveAccountRequest\x1a,.caiomatch.account.v1.ApproveAccountResponse\x12k\n" +
+	"\x0eSuspendAccount\x12+.caiomatch.account.v1.SuspendAccountRequest\x1a,.caiomatch.account.v1.SuspendAccountResponse\x12t\n" +
+	"\x11UpdatePreferences\x12..caiomatch.account.v1.UpdatePreferencesRequest\x1a/.caiomatch.account.v1.UpdatePreferencesResponse\x12S\n" +
+	"\x06SignUp\x12#.caiomatch.account.v1.SignUpRequest\x1a$.caiomatch.account.v1.SignUpResponse\x12e\n" +
+	"\fVerifySignUp\x12).caiomatch.account.v1.VerifySignUpRequest\x1a*.caiomatch.account.v1.VerifySignUpResponse\x12b\n" +
+	"\vCreateToken\x12(.caiomatch.account.v1.CreateTokenRequest\x1a).caiomatch.account.v1.CreateTokenResponse\x12_\n" +
+	"\n" +
+	"ListTokens\x12'.caiomatch.account.v1.ListTokensRequest\x1a(.caiomatch.account.v1.ListTokensResponse\x12b\n" +
+	"\vRevokeToken\x12(.caiomatch.account.v1.RevokeTokenRequest\x1a).caiomatch.account.v1.RevokeTokenResponse\x12b\n" +
+	"\vStartSignIn\x12(.caiomatch.account.v1.StartSignInRequest\x1a).caiomatch.account.v1.StartSignInResponseBGZEgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1;accountv1b\x06proto3"
 
 var (
 	file_caiomatch_account_v1_account_proto_rawDescOnce sync.Once
@@ -550,32 +1697,84 @@ func file_caiomatch_account_v1_account_proto_rawDescGZIP() []byte {
 }
 
 var file_caiomatch_account_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_caiomatch_account_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_caiomatch_account_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_caiomatch_account_v1_account_proto_goTypes = []any{
-	(AccountStatus)(0),            // 0: caiomatch.account.v1.AccountStatus
-	(*Account)(nil),               // 1: caiomatch.account.v1.Account
-	(*CreateAccountRequest)(nil),  // 2: caiomatch.account.v1.CreateAccountRequest
-	(*CreateAccountResponse)(nil), // 3: caiomatch.account.v1.CreateAccountResponse
-	(*GetAccountRequest)(nil),     // 4: caiomatch.account.v1.GetAccountRequest
-	(*GetAccountResponse)(nil),    // 5: caiomatch.account.v1.GetAccountResponse
-	(*AccountChanged)(nil),        // 6: caiomatch.account.v1.AccountChanged
-	(*AccountErased)(nil),         // 7: caiomatch.account.v1.AccountErased
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(AccountStatus)(0),                // 0: caiomatch.account.v1.AccountStatus
+	(*Account)(nil),                   // 1: caiomatch.account.v1.Account
+	(*CreateAccountRequest)(nil),      // 2: caiomatch.account.v1.CreateAccountRequest
+	(*CreateAccountResponse)(nil),     // 3: caiomatch.account.v1.CreateAccountResponse
+	(*GetAccountRequest)(nil),         // 4: caiomatch.account.v1.GetAccountRequest
+	(*GetAccountResponse)(nil),        // 5: caiomatch.account.v1.GetAccountResponse
+	(*AccountChanged)(nil),            // 6: caiomatch.account.v1.AccountChanged
+	(*AccountErased)(nil),             // 7: caiomatch.account.v1.AccountErased
+	(*ListAccountsRequest)(nil),       // 8: caiomatch.account.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),      // 9: caiomatch.account.v1.ListAccountsResponse
+	(*ApproveAccountRequest)(nil),     // 10: caiomatch.account.v1.ApproveAccountRequest
+	(*ApproveAccountResponse)(nil),    // 11: caiomatch.account.v1.ApproveAccountResponse
+	(*SuspendAccountRequest)(nil),     // 12: caiomatch.account.v1.SuspendAccountRequest
+	(*SuspendAccountResponse)(nil),    // 13: caiomatch.account.v1.SuspendAccountResponse
+	(*UpdatePreferencesRequest)(nil),  // 14: caiomatch.account.v1.UpdatePreferencesRequest
+	(*UpdatePreferencesResponse)(nil), // 15: caiomatch.account.v1.UpdatePreferencesResponse
+	(*SignUpRequest)(nil),             // 16: caiomatch.account.v1.SignUpRequest
+	(*SignUpResponse)(nil),            // 17: caiomatch.account.v1.SignUpResponse
+	(*VerifySignUpRequest)(nil),       // 18: caiomatch.account.v1.VerifySignUpRequest
+	(*VerifySignUpResponse)(nil),      // 19: caiomatch.account.v1.VerifySignUpResponse
+	(*Token)(nil),                     // 20: caiomatch.account.v1.Token
+	(*CreateTokenRequest)(nil),        // 21: caiomatch.account.v1.CreateTokenRequest
+	(*CreateTokenResponse)(nil),       // 22: caiomatch.account.v1.CreateTokenResponse
+	(*ListTokensRequest)(nil),         // 23: caiomatch.account.v1.ListTokensRequest
+	(*ListTokensResponse)(nil),        // 24: caiomatch.account.v1.ListTokensResponse
+	(*RevokeTokenRequest)(nil),        // 25: caiomatch.account.v1.RevokeTokenRequest
+	(*RevokeTokenResponse)(nil),       // 26: caiomatch.account.v1.RevokeTokenResponse
+	(*StartSignInRequest)(nil),        // 27: caiomatch.account.v1.StartSignInRequest
+	(*StartSignInResponse)(nil),       // 28: caiomatch.account.v1.StartSignInResponse
+	(*timestamppb.Timestamp)(nil),     // 29: google.protobuf.Timestamp
 }
 var file_caiomatch_account_v1_account_proto_depIdxs = []int32{
-	8, // 0: caiomatch.account.v1.Account.created_at:type_name -> google.protobuf.Timestamp
-	1, // 1: caiomatch.account.v1.CreateAccountResponse.account:type_name -> caiomatch.account.v1.Account
-	1, // 2: caiomatch.account.v1.GetAccountResponse.account:type_name -> caiomatch.account.v1.Account
-	0, // 3: caiomatch.account.v1.AccountChanged.status:type_name -> caiomatch.account.v1.AccountStatus
-	2, // 4: caiomatch.account.v1.AccountService.CreateAccount:input_type -> caiomatch.account.v1.CreateAccountRequest
-	4, // 5: caiomatch.account.v1.AccountService.GetAccount:input_type -> caiomatch.account.v1.GetAccountRequest
-	3, // 6: caiomatch.account.v1.AccountService.CreateAccount:output_type -> caiomatch.account.v1.CreateAccountResponse
-	5, // 7: caiomatch.account.v1.AccountService.GetAccount:output_type -> caiomatch.account.v1.GetAccountResponse
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	29, // 0: caiomatch.account.v1.Account.created_at:type_name -> google.protobuf.Timestamp
+	0,  // 1: caiomatch.account.v1.Account.status:type_name -> caiomatch.account.v1.AccountStatus
+	1,  // 2: caiomatch.account.v1.CreateAccountResponse.account:type_name -> caiomatch.account.v1.Account
+	1,  // 3: caiomatch.account.v1.GetAccountResponse.account:type_name -> caiomatch.account.v1.Account
+	0,  // 4: caiomatch.account.v1.AccountChanged.status:type_name -> caiomatch.account.v1.AccountStatus
+	0,  // 5: caiomatch.account.v1.ListAccountsRequest.status:type_name -> caiomatch.account.v1.AccountStatus
+	1,  // 6: caiomatch.account.v1.ListAccountsResponse.accounts:type_name -> caiomatch.account.v1.Account
+	1,  // 7: caiomatch.account.v1.ApproveAccountResponse.account:type_name -> caiomatch.account.v1.Account
+	1,  // 8: caiomatch.account.v1.SuspendAccountResponse.account:type_name -> caiomatch.account.v1.Account
+	1,  // 9: caiomatch.account.v1.UpdatePreferencesResponse.account:type_name -> caiomatch.account.v1.Account
+	1,  // 10: caiomatch.account.v1.VerifySignUpResponse.account:type_name -> caiomatch.account.v1.Account
+	29, // 11: caiomatch.account.v1.Token.created_at:type_name -> google.protobuf.Timestamp
+	29, // 12: caiomatch.account.v1.Token.expires_at:type_name -> google.protobuf.Timestamp
+	20, // 13: caiomatch.account.v1.CreateTokenResponse.token:type_name -> caiomatch.account.v1.Token
+	20, // 14: caiomatch.account.v1.ListTokensResponse.tokens:type_name -> caiomatch.account.v1.Token
+	2,  // 15: caiomatch.account.v1.AccountService.CreateAccount:input_type -> caiomatch.account.v1.CreateAccountRequest
+	4,  // 16: caiomatch.account.v1.AccountService.GetAccount:input_type -> caiomatch.account.v1.GetAccountRequest
+	8,  // 17: caiomatch.account.v1.AccountService.ListAccounts:input_type -> caiomatch.account.v1.ListAccountsRequest
+	10, // 18: caiomatch.account.v1.AccountService.ApproveAccount:input_type -> caiomatch.account.v1.ApproveAccountRequest
+	12, // 19: caiomatch.account.v1.AccountService.SuspendAccount:input_type -> caiomatch.account.v1.SuspendAccountRequest
+	14, // 20: caiomatch.account.v1.AccountService.UpdatePreferences:input_type -> caiomatch.account.v1.UpdatePreferencesRequest
+	16, // 21: caiomatch.account.v1.AccountService.SignUp:input_type -> caiomatch.account.v1.SignUpRequest
+	18, // 22: caiomatch.account.v1.AccountService.VerifySignUp:input_type -> caiomatch.account.v1.VerifySignUpRequest
+	21, // 23: caiomatch.account.v1.AccountService.CreateToken:input_type -> caiomatch.account.v1.CreateTokenRequest
+	23, // 24: caiomatch.account.v1.AccountService.ListTokens:input_type -> caiomatch.account.v1.ListTokensRequest
+	25, // 25: caiomatch.account.v1.AccountService.RevokeToken:input_type -> caiomatch.account.v1.RevokeTokenRequest
+	27, // 26: caiomatch.account.v1.AccountService.StartSignIn:input_type -> caiomatch.account.v1.StartSignInRequest
+	3,  // 27: caiomatch.account.v1.AccountService.CreateAccount:output_type -> caiomatch.account.v1.CreateAccountResponse
+	5,  // 28: caiomatch.account.v1.AccountService.GetAccount:output_type -> caiomatch.account.v1.GetAccountResponse
+	9,  // 29: caiomatch.account.v1.AccountService.ListAccounts:output_type -> caiomatch.account.v1.ListAccountsResponse
+	11, // 30: caiomatch.account.v1.AccountService.ApproveAccount:output_type -> caiomatch.account.v1.ApproveAccountResponse
+	13, // 31: caiomatch.account.v1.AccountService.SuspendAccount:output_type -> caiomatch.account.v1.SuspendAccountResponse
+	15, // 32: caiomatch.account.v1.AccountService.UpdatePreferences:output_type -> caiomatch.account.v1.UpdatePreferencesResponse
+	17, // 33: caiomatch.account.v1.AccountService.SignUp:output_type -> caiomatch.account.v1.SignUpResponse
+	19, // 34: caiomatch.account.v1.AccountService.VerifySignUp:output_type -> caiomatch.account.v1.VerifySignUpResponse
+	22, // 35: caiomatch.account.v1.AccountService.CreateToken:output_type -> caiomatch.account.v1.CreateTokenResponse
+	24, // 36: caiomatch.account.v1.AccountService.ListTokens:output_type -> caiomatch.account.v1.ListTokensResponse
+	26, // 37: caiomatch.account.v1.AccountService.RevokeToken:output_type -> caiomatch.account.v1.RevokeTokenResponse
+	28, // 38: caiomatch.account.v1.AccountService.StartSignIn:output_type -> caiomatch.account.v1.StartSignInResponse
+	27, // [27:39] is the sub-list for method output_type
+	15, // [15:27] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_account_v1_account_proto_init() }
@@ -583,13 +1782,14 @@ func file_caiomatch_account_v1_account_proto_init() {
 	if File_caiomatch_account_v1_account_proto != nil {
 		return
 	}
+	file_caiomatch_account_v1_account_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_account_v1_account_proto_rawDesc), len(file_caiomatch_account_v1_account_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
