@@ -138,6 +138,24 @@ func AddressAllowed(addr netip.Addr, allowInsecure bool) bool {
 	return true
 }
 
+// AddressTextAllowed is AddressAllowed for an address written as text; unreadable text is
+// refused.
+func AddressTextAllowed(s string, allowInsecure bool) bool {
+	addr, err := netip.ParseAddr(s)
+	return err == nil && AddressAllowed(addr, allowInsecure)
+}
+
+// HostOf is the host of a checked webhook URL, and whether it is a literal address.
+func HostOf(raw string) (host string, literal bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	host = u.Hostname()
+	_, err = netip.ParseAddr(host)
+	return host, err == nil
+}
+
 // specialPrefixes are ranges IsGlobalUnicast accepts that are not the public internet.
 var specialPrefixes = func() []netip.Prefix {
 	var out []netip.Prefix

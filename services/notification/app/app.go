@@ -1,0 +1,172 @@
+// Package app holds the notification use cases, one per file: keeping what events say about
+// accounts, profiles and missions; turning events into notifications and their deliveries;
+// delivering them (webhooks, emails) with retries; reminding of expiring offers; and what
+// accounts read and manage through the API.
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/locale"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
+	"github.com/caiomatch/caiomatch/pkg/txn"
+	"github.com/caiomatch/caiomatch/services/notification/domain"
+)
+
+// Repository stores the service's read model, notifications, webhooks and deliveries. Reads
+// outside a transaction see committed data; every change goes through the runner.
+type Repository interface {
+	txn.Runner[Tx]
+
+	// Notifications returns up to limit of an account's notifications, newest first, strictly
+	// after the cursor when there is one.
+	Notifications(ctx context.Context, accountID string, unreadOnly bool, after *missionrules.Cursor, limit int) ([]domain.Notification, error)
+	// NotificationsSince returns up to limit notifications of every account created at or after
+	// since, oldest first (the live feed's poll).
+	NotificationsSince(ctx context.Context, since time.Time, limit int) ([]domain.Notification, error)
+	Notification(ctx context.Context, id string) (domain.Notification, error)
+	Account(ctx context.Context, id string) (domain.Account, bool, error)
+	Webhook(ctx context.Context, id string) (domain.Webhook, error)
+	Webhooks(ctx context.Context, accountID string) ([]domain.Webhook, error)
+	// Deliveries returns up to limit deliveries to a webhook, newest first, after the cursor.
+	Deliveries(ctx context.Context, webhookID string, after *missionrules.Cursor, limit int) ([]domain.Delivery, error)
+	// Attempts returns the attempts of each delivery, oldest first.
+	Attempts(ctx context.Context, deliveryIDs []string) (map[string][]domain.Attempt, error)
+	// DueDeliveries returns up to limit pending deliveries over channel due at now, soonest first.
+	DueDeliveries(ctx context.Context, channel domain.Channel, now time.Time, limit int) ([]domain.Delivery, error)
+	// DueReminders returns up to limit reminders due at now, soonest first.
+	DueReminders(ctx context.Context, now time.Time, limit int) ([]domain.Reminder, error)
+}
+
+// Tx is what a use case may read and change inside one transaction.
+type Tx interface {
+	SaveAccount(ctx context.Context, a domain.Account) error
+	Account(ctx context.Context, id string) (domain.Account, bool, error)
+	// EraseAccount deletes the account and everything kept for it: its notifications, webhooks
+	// and their deliveries.
+	EraseAccount(ctx context.Context, id string) error
+
+	SaveProfile(ctx context.Context, profileID, accountID string) error
+	ForgetProfile(ctx context.Context, profileID string) error
+	// ProfileAccount is the account owning a profile; false when no event said yet.
+	ProfileAccount(ctx context.Context, profileID string) (string, bool, error)
+
+	// Mission locks the mission's record for the rest of the transaction, then reads it; false
+	// when no event named it yet.
+	Mission(ctx context.Context, id string) (domain.Mission, bool, error)
+	SaveMission(ctx context.Context, m domain.Mission) error
+
+	// AddNotification stores n unless one of the same event for the same account exists;
+	// false then.
+	AddNotification(ctx context.Context, n domain.Notification) (bool, error)
+	Notification(ctx context.Context, id string) (domain.Notification, error)
+	MarkRead(ctx context.Context, id string, at time.Time) error
+
+	CreateWebhook(ctx context.Context, w domain.Webhook) error
+	// DeleteWebhook deletes an account's webhook and its pending deliveries; false when the
+	// account has no such webhook.
+	DeleteWebhook(ctx context.Context, accountID, id string) (bool, error)
+	Webhooks(ctx context.Context, accountID string) ([]domain.Webhook, error)
+	Webhook(ctx context.Context, id string) (domain.Webhook, error)
+
+	// AddDelivery stores d unless the same (notification, channel, target) exists.
+	AddDelivery(ctx context.Context, d domain.Delivery) error
+	// Delivery locks a delivery for the rest of the transaction, then reads it.
+	Delivery(ctx context.Context, id string) (domain.Delivery, error)
+	SaveDelivery(ctx context.Context, d domain.Delivery) error
+	AddAttempt(ctx context.Context, a domain.Attempt) error
+
+	SaveReminder(ctx context.Context, r domain.Reminder) error
+	DropReminder(ctx context.Context, offerID string) error
+	// Reminder locks and reads an offer's reminder; false when there is none (sent or dropped).
+	Reminder(ctx context.Context, offerID string) (domain.Reminder, bool, error)
+}
+
+// Poster makes one webhook call: POST body to url with headers, within the call's timeout,
+// connecting only to allowed addresses. It returns the answer's status code, or an error
+// (a refused address, a timeout) worded without the address.
+type Poster interface {
+	Post(ctx context.Context, url string, headers map[string]string, body []byte) (int, error)
+}
+
+// Email is one email to send: ID is the same on every retry (the delivery's).
+type Email struct {
+	ID, To, Subject, Text string
+}
+
+// Mailer sends emails. An error wrapping ErrUndeliverable will fail again on a retry.
+type Mailer interface {
+	Send(ctx context.Context, e Email) error
+}
+
+// ErrUndeliverable marks a send that no retry can fix (an address the server refuses).
+var ErrUndeliverable = errors.New("undeliverable")
+
+// Config are the service's tunables.
+type Config struct {
+	// AllowInsecureWebhooks accepts http and loopback endpoints (development).
+	AllowInsecureWebhooks bool
+	// UnknownAccountWait is how long an email waits for the account's first event before it is
+	// skipped.
+	UnknownAccountWait time.Duration
+	// Lease is how long a claimed delivery is left to its worker before another may retry it.
+	Lease time.Duration
+}
+
+// Application is the service's use cases over its repository.
+type Application struct {
+	repo   Repository
+	poster Poster
+	mailer Mailer
+	cfg    Config
+	now    func() time.Time
+	newID  func() string
+	// created is told that notifications were committed (the live feed and the dispatchers
+	// wake up at once instead of at their next poll).
+	created func()
+	feed    *feed
+}
+
+// New builds the application. mailer may be nil: emails are then skipped. created, told after
+// notifications were committed, may be nil.
+func New(repo Repository, poster Poster, mailer Mailer, cfg Config, now func() time.Time, newID func() string, created func()) *Application {
+	if cfg.UnknownAccountWait == 0 {
+		cfg.UnknownAccountWait = 10 * time.Minute
+	}
+	if cfg.Lease == 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	a := &Application{repo: repo, poster: poster, mailer: mailer, cfg: cfg, now: now, newID: newID, feed: newFeed()}
+	a.created = func() {
+		a.feed.poke()
+		if created != nil {
+			created()
+		}
+	}
+	return a
+}
+
+// Rendered is a notification with its texts in its account's language.
+type Rendered struct {
+	domain.Notification
+	domain.Text
+}
+
+// languageOf is the language an account reads in: its own, or the request's when the service
+// has not heard of the account yet.
+func (a *Application) languageOf(ctx context.Context, accountID string) (locale.Language, error) {
+	acc, ok, err := a.repo.Account(ctx, accountID)
+	if err != nil {
+		return "", err
+	}
+	if ok && acc.Language != "" {
+		return acc.Language, nil
+	}
+	return locale.FromContext(ctx), nil
+}
+
+func render(n domain.Notification, lang locale.Language) Rendered {
+	return Rendered{Notification: n, Text: domain.TextOf(n, lang)}
+}
