@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -99,7 +100,7 @@ func (s *SMTPSender) Send(ctx context.Context, msg Message) error {
 		return fmt.Errorf("mail from: %w", err)
 	}
 	if err := m.To(msg.To); err != nil {
-		return errors.Join(ErrInvalidMessage, err)
+		return redact(errors.Join(ErrInvalidMessage, err), msg.To)
 	}
 	m.Subject(msg.Subject)
 	if msg.ID == "" {
@@ -112,9 +113,27 @@ func (s *SMTPSender) Send(ctx context.Context, msg Message) error {
 		m.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
 	}
 	if err := s.client.DialAndSendWithContext(ctx, m); err != nil {
-		return fmt.Errorf("smtp send: %w", err)
+		return redact(fmt.Errorf("smtp send: %w", err), msg.To)
 	}
 	return nil
+}
+
+// redactedError hides the recipient's address, which go-mail writes into its errors, from
+// every log the error reaches; errors.Is and errors.As still see the cause.
+type redactedError struct {
+	text  string
+	cause error
+}
+
+func (e *redactedError) Error() string { return e.text }
+func (e *redactedError) Unwrap() error { return e.cause }
+
+func redact(err error, address string) error {
+	text := err.Error()
+	if address != "" {
+		text = strings.ReplaceAll(text, address, "<recipient>")
+	}
+	return &redactedError{text: text, cause: err}
 }
 
 // IsPermanent tells whether sending msg again cannot succeed: the message was refused before

@@ -104,6 +104,9 @@ func TestARefusedRecipientIsPermanentAndAnUnreachableServerIsNot(t *testing.T) {
 	if err == nil || !mail.IsPermanent(err) {
 		t.Fatalf("refused recipient: err %v, permanent %v", err, mail.IsPermanent(err))
 	}
+	if strings.Contains(err.Error(), "nobody@example.com") {
+		t.Errorf("the error names the recipient, and would carry it into logs: %v", err)
+	}
 
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
