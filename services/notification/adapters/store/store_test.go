@@ -1,0 +1,198 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
+	"github.com/caiomatch/caiomatch/services/notification/adapters/store"
+	"github.com/caiomatch/caiomatch/services/notification/app"
+	"github.com/caiomatch/caiomatch/services/notification/domain"
+)
+
+var t0 = time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
+
+func run(t *testing.T, fn func(t *testing.T, ctx context.Context, repo *store.Repository)) {
+	sqltest.Run(t, func(t *testing.T, db *sql.DB) { fn(t, context.Background(), store.NewRepository(db)) }, store.Migrations()...)
+}
+
+func inTx(t *testing.T, repo *store.Repository, fn func(ctx context.Context, tx app.Tx) error) {
+	t.Helper()
+	if err := repo.InTx(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func notification(i int, account string) domain.Notification {
+	return domain.Notification{ID: fmt.Sprintf("n%02d", i), AccountID: account, Type: domain.TypeOfferMade,
+		EventID: fmt.Sprintf("e%02d", i), MissionID: "m1", OfferID: "o1",
+		Facts: domain.Facts{MissionTitle: "CAIO", DailyRateEUR: 1200, ExpiresAt: t0.Add(72 * time.Hour)},
+		CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+}
+
+func TestNotificationsOncePerEventAndAccountPagedNewestFirst(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, repo *store.Repository) {
+		inTx(t, repo, func(ctx context.Context, tx app.Tx) error {
+			for i := range 5 {
+				if added, err := tx.AddNotification(ctx, notification(i, "acc-1")); err != nil || !added {
+					return fmt.Errorf("add %d: %v %v", i, added, err)
+				}
+			}
+			again := notification(2, "acc-1")
+			again.ID = "other-id"
+			if added, err := tx.AddNotification(ctx, again); err != nil || added {
+				return fmt.Errorf("the same event for the same account was added again: %v %v", added, err)
+			}
+			other := notification(2, "acc-2")
+			other.ID = "n-acc-2"
+			if added, err := tx.AddNotification(ctx, other); err != nil || !added {
+				return fmt.Errorf("the same event for another account: %v %v", added, err)
+			}
+			return tx.MarkRead(ctx, "n04", t0.Add(time.Hour))
+		})
+		page, err := repo.Notifications(ctx, "acc-1", false, nil, 3)
+		if err != nil || len(page) != 3 || page[0].ID != "n04" || page[2].ID != "n02" {
+			t.Fatalf("first page = %v, %v", ids(page), err)
+		}
+		if page[0].ReadAt != t0.Add(time.Hour) || page[1].Facts.ExpiresAt != t0.Add(72*time.Hour) || page[1].Facts.MissionTitle != "CAIO" {
+			t.Errorf("read back: %+v", page[:2])
+		}
+		rest, err := repo.Notifications(ctx, "acc-1", false, &missionrules.Cursor{CreatedAt: page[2].CreatedAt, ID: page[2].ID}, 3)
+		if err != nil || len(rest) != 2 || rest[0].ID != "n01" {
+			t.Fatalf("second page = %v, %v", ids(rest), err)
+		}
+		unread, err := repo.Notifications(ctx, "acc-1", true, nil, 10)
+		if err != nil || len(unread) != 4 {
+			t.Fatalf("unread = %v, %v", ids(unread), err)
+		}
+		since, err := repo.NotificationsSince(ctx, t0.Add(3*time.Second), 10)
+		if err != nil || len(since) != 2 || since[0].ID != "n03" {
+			t.Fatalf("since = %v, %v", ids(since), err)
+		}
+	})
+}
+
+func ids(ns []domain.Notification) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.ID)
+	}
+	return out
+}
+
+func TestDeliveriesOncePerTargetDueAndAttempted(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, repo *store.Repository) {
+		hook := domain.Webhook{ID: "w1", AccountID: "acc-1", URL: "https://hooks.example.com", Key: []byte("0123456789abcdef0123456789abcdef"),
+			Events: []domain.Type{domain.TypeOfferMade, domain.TypeOfferExpiring}, CreatedAt: t0}
+		d := domain.Delivery{ID: "d1", NotificationID: "n1", Channel: domain.ChannelWebhook, Target: "w1", AccountID: "acc-1",
+			Type: domain.TypeOfferMade, Status: domain.DeliveryPending, CreatedAt: t0, NextAttemptAt: t0}
+		inTx(t, repo, func(ctx context.Context, tx app.Tx) error {
+			if err := tx.CreateWebhook(ctx, hook); err != nil {
+				return err
+			}
+			if err := tx.AddDelivery(ctx, d); err != nil {
+				return err
+			}
+			again := d
+			again.ID = "d1-again"
+			return tx.AddDelivery(ctx, again)
+		})
+		got, err := repo.Webhook(ctx, "w1")
+		if err != nil || string(got.Key) != string(hook.Key) || !got.Wants(domain.TypeOfferExpiring) || got.Wants(domain.TypeOfferExpired) {
+			t.Fatalf("webhook = %+v, %v", got, err)
+		}
+		due, err := repo.DueDeliveries(ctx, domain.ChannelWebhook, t0, 10)
+		if err != nil || len(due) != 1 || due[0].ID != "d1" {
+			t.Fatalf("due = %+v, %v", due, err)
+		}
+		if due, _ := repo.DueDeliveries(ctx, domain.ChannelEmail, t0, 10); len(due) != 0 {
+			t.Errorf("an email is due: %+v", due)
+		}
+		attempt := domain.Attempt{DeliveryID: "d1", AttemptedAt: t0, StatusCode: 500, Duration: 120 * time.Millisecond, Error: "status 500"}
+		inTx(t, repo, func(ctx context.Context, tx app.Tx) error {
+			current, err := tx.Delivery(ctx, "d1")
+			if err != nil {
+				return err
+			}
+			current.Record(attempt)
+			if err := tx.AddAttempt(ctx, attempt); err != nil {
+				return err
+			}
+			return tx.SaveDelivery(ctx, current)
+		})
+		if due, _ := repo.DueDeliveries(ctx, domain.ChannelWebhook, t0.Add(time.Second), 10); len(due) != 0 {
+			t.Errorf("due again before its retry: %+v", due)
+		}
+		due, _ = repo.DueDeliveries(ctx, domain.ChannelWebhook, t0.Add(time.Minute), 10)
+		if len(due) != 1 || due[0].Attempts != 1 {
+			t.Fatalf("due at its retry = %+v", due)
+		}
+		logs, err := repo.Deliveries(ctx, "w1", nil, 10)
+		attempts, err2 := repo.Attempts(ctx, []string{"d1"})
+		if err != nil || err2 != nil || len(logs) != 1 || len(attempts["d1"]) != 1 || attempts["d1"][0] != attempt {
+			t.Fatalf("log = %+v %+v (%v, %v)", logs, attempts, err, err2)
+		}
+		inTx(t, repo, func(ctx context.Context, tx app.Tx) error {
+			if deleted, err := tx.DeleteWebhook(ctx, "acc-2", "w1"); err != nil || deleted {
+				return fmt.Errorf("another account deleted the webhook: %v %v", deleted, err)
+			}
+			_, err := tx.DeleteWebhook(ctx, "acc-1", "w1")
+			return err
+		})
+		if _, err := repo.Webhook(ctx, "w1"); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("deleted webhook read: %v", err)
+		}
+		if logs, _ := repo.Deliveries(ctx, "w1", nil, 10); len(logs) != 0 {
+			t.Errorf("deliveries outlive their webhook: %+v", logs)
+		}
+	})
+}
+
+func TestReadModelRemindersAndErasure(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, repo *store.Repository) {
+		acc := domain.Account{ID: "acc-1", Role: "CONSULTANT", Status: domain.AccountActive, Email: "c@example.com",
+			Language: "fr", EmailNotifications: true}
+		r := domain.Reminder{OfferID: "o1", MissionID: "m1", ProfileID: "p1", Facts: domain.Facts{MissionTitle: "CAIO"}, ExpiresAt: t0.Add(72 * time.Hour)}
+		inTx(t, repo, func(ctx context.Context, tx app.Tx) error {
+			for _, err := range []error{tx.SaveAccount(ctx, acc), tx.SaveProfile(ctx, "p1", "acc-1"),
+				tx.SaveMission(ctx, domain.Mission{ID: "m1", FirmID: "firm-1", Title: "CAIO"}), tx.SaveReminder(ctx, r)} {
+				if err != nil {
+					return err
+				}
+			}
+			_, err := tx.AddNotification(ctx, notification(1, "acc-1"))
+			return err
+		})
+		if got, ok, err := repo.Account(ctx, "acc-1"); err != nil || !ok || got != acc {
+			t.Fatalf("account = %+v %v %v", got, ok, err)
+		}
+		if due, _ := repo.DueReminders(ctx, t0.Add(47*time.Hour), 10); len(due) != 0 {
+			t.Errorf("reminder due 25 h before expiry: %+v", due)
+		}
+		due, err := repo.DueReminders(ctx, t0.Add(48*time.Hour), 10)
+		if err != nil || len(due) != 1 || due[0].ExpiresAt != r.ExpiresAt || due[0].Facts.MissionTitle != "CAIO" {
+			t.Fatalf("due reminders = %+v, %v", due, err)
+		}
+		inTx(t, repo, func(ctx context.Context, tx app.Tx) error {
+			m, known, err := tx.Mission(ctx, "m1")
+			if err != nil || !known || m.FirmID != "firm-1" {
+				return fmt.Errorf("mission = %+v %v %v", m, known, err)
+			}
+			if id, ok, err := tx.ProfileAccount(ctx, "p1"); err != nil || !ok || id != "acc-1" {
+				return fmt.Errorf("profile account = %s %v %v", id, ok, err)
+			}
+			return tx.EraseAccount(ctx, "acc-1")
+		})
+		if _, ok, _ := repo.Account(ctx, "acc-1"); ok {
+			t.Error("erased account kept")
+		}
+		if ns, _ := repo.Notifications(ctx, "acc-1", false, nil, 10); len(ns) != 0 {
+			t.Errorf("erased account's notifications kept: %v", ids(ns))
+		}
+	})
+}
