@@ -136,7 +136,7 @@ const selectNotification = `SELECT id, account_id, type, event_id, mission_id, o
 
 func scanNotification(s scanner) (domain.Notification, error) {
 	var (
-		n                       domain.Notification
+		n                      domain.Notification
 		facts, created, readAt string
 	)
 	if err := s.Scan(&n.ID, &n.AccountID, &n.Type, &n.EventID, &n.MissionID, &n.OfferID, &facts, &created, &readAt); err != nil {
@@ -177,7 +177,7 @@ const selectWebhook = `SELECT id, account_id, url, events, signing_key, created_
 
 func scanWebhook(s scanner) (domain.Webhook, error) {
 	var (
-		w                     domain.Webhook
+		w                    domain.Webhook
 		events, key, created string
 	)
 	if err := s.Scan(&w.ID, &w.AccountID, &w.URL, &events, &key, &created); err != nil {

@@ -31,7 +31,7 @@ func inTx(t *testing.T, repo *store.Repository, fn func(ctx context.Context, tx 
 func notification(i int, account string) domain.Notification {
 	return domain.Notification{ID: fmt.Sprintf("n%02d", i), AccountID: account, Type: domain.TypeOfferMade,
 		EventID: fmt.Sprintf("e%02d", i), MissionID: "m1", OfferID: "o1",
-		Facts: domain.Facts{MissionTitle: "CAIO", DailyRateEUR: 1200, ExpiresAt: t0.Add(72 * time.Hour)},
+		Facts:     domain.Facts{MissionTitle: "CAIO", DailyRateEUR: 1200, ExpiresAt: t0.Add(72 * time.Hour)},
 		CreatedAt: t0.Add(time.Duration(i) * time.Second)}
 }
 
