@@ -10,7 +10,17 @@ const (
 	ConsumerMissionShortlists = "mission-shortlists"
 	ConsumerMissionProfiles   = "mission-profiles"
 	ConsumerProfileMissions   = "profile-missions"
+	// The notification service's: each stream it learns from has its own consumer.
+	ConsumerNotificationMissions   = "notification-missions"
+	ConsumerNotificationShortlists = "notification-shortlists"
+	ConsumerNotificationProfiles   = "notification-profiles"
+	ConsumerNotificationAccounts   = "notification-accounts"
 )
+
+// notificationMaxDeliver lets an event that names a profile or a mission whose own event (on
+// another stream) is not processed yet wait for it, up to about 15 minutes of redeliveries
+// (growing to 30 s apart), before it goes to the dead letters.
+const notificationMaxDeliver = 40
 
 // Consumers are every durable consumer of the platform, declared here and nowhere else (with
 // Streams): services take their spec by name, and deploy/nats/consumers.json is generated from
@@ -34,6 +44,17 @@ func Consumers() []ConsumerSpec {
 			FilterSubjects: []string{Subject(ProducerProfile, "ProfileErased", ">")}},
 		{Stream: StreamOf(ProducerMission), Durable: ConsumerProfileMissions,
 			FilterSubjects: mission("OfferAccepted", "MissionCancelled", "StaffingDatesChanged")},
+		{Stream: StreamOf(ProducerMission), Durable: ConsumerNotificationMissions, MaxDeliver: notificationMaxDeliver,
+			FilterSubjects: mission("MissionSubmitted", "MissionEdited", "MissionUpdated", "OfferMade", "OfferCountered",
+				"OfferAccepted", "OfferDeclined", "OfferExpired", "OfferWithdrawn", "ExtensionRequested", "ExtensionAccepted",
+				"ExtensionDeclined")},
+		{Stream: StreamOf(ProducerMatching), Durable: ConsumerNotificationShortlists, MaxDeliver: notificationMaxDeliver,
+			FilterSubjects: []string{Subject(ProducerMatching, "ShortlistProposed", ">")}},
+		{Stream: StreamOf(ProducerProfile), Durable: ConsumerNotificationProfiles,
+			FilterSubjects: []string{Subject(ProducerProfile, "ProfileRegistered", ">"), Subject(ProducerProfile, "ProfileUpdated", ">"),
+				Subject(ProducerProfile, "ProfileErased", ">")}},
+		// Every account event: AccountChanged, AccountErased.
+		{Stream: StreamOf(ProducerAccount), Durable: ConsumerNotificationAccounts},
 	}
 }
 
