@@ -51,8 +51,9 @@ func (ix *Index) Stats() Stats {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	// id, skill planes and skillAny, divisions, sections, languages, country and mobility,
-	// flags, rate, years, available day, notice, first booking, months by type, exposure, asOf.
-	perSlot := 8*2 + 8*4 + 8*2 + 4 + 8 + 1*3 + 1 + 2 + 1 + 2 + 2 + 4 + 4 + 1 + 8
+	// place, flags, rate, years, available day, notice, first booking, months by type, exposure,
+	// asOf.
+	perSlot := 8*2 + 8*4 + 8*2 + 4 + 8 + 1*3 + 2 + 1 + 2 + 1 + 2 + 2 + 4 + 4 + 1 + 8
 	columns := cap(ix.idHi) * perSlot
 	side := 0
 	for _, l := range ix.languageOverflow {
