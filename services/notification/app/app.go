@@ -23,9 +23,9 @@ type Repository interface {
 	// Notifications returns up to limit of an account's notifications, newest first, strictly
 	// after the cursor when there is one.
 	Notifications(ctx context.Context, accountID string, unreadOnly bool, after *missionrules.Cursor, limit int) ([]domain.Notification, error)
-	// NotificationsSince returns up to limit notifications of every account created at or after
-	// since, oldest first (the live feed's poll).
-	NotificationsSince(ctx context.Context, since time.Time, limit int) ([]domain.Notification, error)
+	// NotificationsSince returns up to limit notifications of an account ("": of every account)
+	// created at or after since, oldest first (the live feed).
+	NotificationsSince(ctx context.Context, accountID string, since time.Time, limit int) ([]domain.Notification, error)
 	Notification(ctx context.Context, id string) (domain.Notification, error)
 	Account(ctx context.Context, id string) (domain.Account, bool, error)
 	Webhook(ctx context.Context, id string) (domain.Webhook, error)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -17,13 +16,10 @@ import (
 const (
 	FeedPoll    = time.Second
 	FeedOverlap = 5 * time.Second
-	// watcherBuffer is how far a watcher may fall behind before it is cut off (it reconnects
-	// and lists what it missed).
+	// watcherBuffer is how far a watcher may fall behind before it is cut off (its next call
+	// catches up from the store).
 	watcherBuffer = 64
 )
-
-// ErrWatcherTooSlow ends a watch that did not keep up.
-var ErrWatcherTooSlow = errors.New("the watcher did not keep up")
 
 type watcher struct {
 	since time.Time
@@ -109,7 +105,7 @@ func (a *Application) RunFeed(ctx context.Context) error {
 			continue
 		}
 		polled := a.now()
-		found, err := a.repo.NotificationsSince(ctx, last.Add(-FeedOverlap), 1000)
+		found, err := a.repo.NotificationsSince(ctx, "", last.Add(-FeedOverlap), 1000)
 		if err != nil {
 			continue // the next tick tries again; watchers only wait
 		}
@@ -129,32 +125,79 @@ func (a *Application) RunFeed(ctx context.Context) error {
 	}
 }
 
-// Watch sends the caller's notifications created from now on, in their language, until ctx
-// ends or the caller falls too far behind (ErrWatcherTooSlow). ready is called once the watch
-// is registered.
-func (a *Application) Watch(ctx context.Context, caller identity.Caller, ready func(), send func(Rendered) error) error {
-	w := &watcher{since: a.now(), ch: make(chan domain.Notification, watcherBuffer)}
+// MaxWatchWait bounds how long one Watch call waits.
+const MaxWatchWait = 30 * time.Second
+
+// Watch waits until the caller has notifications created at or after since (zero: now) that
+// are not in seen, or until wait passes, and returns them oldest first in the caller's
+// language, with the since of the next call. A notification committed a moment after it was
+// stamped is still found: the next since is FeedOverlap before this call.
+func (a *Application) Watch(ctx context.Context, caller identity.Caller, since time.Time, seen []string, wait time.Duration) ([]Rendered, time.Time, error) {
+	start := a.now()
+	if since.IsZero() {
+		since = start
+	}
+	next := start.Add(-FeedOverlap)
+	if next.Before(since) {
+		next = since
+	}
+	w := &watcher{since: since, ch: make(chan domain.Notification, watcherBuffer)}
 	a.feed.add(caller.AccountID, w)
 	defer a.feed.remove(caller.AccountID, w)
 	a.feed.poke()
-	if ready != nil {
-		ready()
+
+	skip := map[string]bool{}
+	for _, id := range seen {
+		skip[id] = true
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case n, ok := <-w.ch:
-			if !ok {
-				return ErrWatcherTooSlow
-			}
-			lang, err := a.languageOf(ctx, caller.AccountID)
-			if err != nil {
-				return err
-			}
-			if err := send(render(n, lang)); err != nil {
-				return err
-			}
+	var found []domain.Notification
+	keep := func(n domain.Notification) {
+		if !skip[n.ID] {
+			skip[n.ID] = true
+			found = append(found, n)
 		}
 	}
+	stored, err := a.repo.NotificationsSince(ctx, caller.AccountID, since, watcherBuffer)
+	if err != nil {
+		return nil, next, err
+	}
+	for _, n := range stored {
+		keep(n)
+	}
+	timer := time.NewTimer(min(wait, MaxWatchWait))
+	defer timer.Stop()
+	for len(found) == 0 {
+		select {
+		case <-ctx.Done():
+			return nil, next, nil
+		case <-timer.C:
+			return nil, next, nil
+		case n, ok := <-w.ch:
+			if !ok {
+				return nil, next, nil // fell behind: the next call catches up from the store
+			}
+			keep(n)
+		}
+	}
+	for drained := false; !drained; { // what else arrived meanwhile goes in the same answer
+		select {
+		case n, ok := <-w.ch:
+			if ok {
+				keep(n)
+			} else {
+				drained = true
+			}
+		default:
+			drained = true
+		}
+	}
+	lang, err := a.languageOf(ctx, caller.AccountID)
+	if err != nil {
+		return nil, next, err
+	}
+	out := make([]Rendered, len(found))
+	for i, n := range found {
+		out[i] = render(n, lang)
+	}
+	return out, next, nil
 }

@@ -162,9 +162,13 @@ func (r *Repository) Notifications(ctx context.Context, accountID string, unread
 		fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args)), args...)
 }
 
-func (r *Repository) NotificationsSince(ctx context.Context, since time.Time, limit int) ([]domain.Notification, error) {
-	return queryRows(ctx, r.db, scanNotification, selectNotification+` WHERE created_at >= $1 ORDER BY created_at, id LIMIT $2`,
-		sqlstore.FormatTime(since), limit)
+func (r *Repository) NotificationsSince(ctx context.Context, accountID string, since time.Time, limit int) ([]domain.Notification, error) {
+	if accountID == "" {
+		return queryRows(ctx, r.db, scanNotification, selectNotification+` WHERE created_at >= $1 ORDER BY created_at, id LIMIT $2`,
+			sqlstore.FormatTime(since), limit)
+	}
+	return queryRows(ctx, r.db, scanNotification, selectNotification+` WHERE account_id = $1 AND created_at >= $2
+		ORDER BY created_at, id LIMIT $3`, accountID, sqlstore.FormatTime(since), limit)
 }
 
 func (r *Repository) Notification(ctx context.Context, id string) (domain.Notification, error) {

@@ -70,9 +70,13 @@ func TestNotificationsOncePerEventAndAccountPagedNewestFirst(t *testing.T) {
 		if err != nil || len(unread) != 4 {
 			t.Fatalf("unread = %v, %v", ids(unread), err)
 		}
-		since, err := repo.NotificationsSince(ctx, t0.Add(3*time.Second), 10)
-		if err != nil || len(since) != 2 || since[0].ID != "n03" {
+		since, err := repo.NotificationsSince(ctx, "", t0.Add(2*time.Second), 10)
+		if err != nil || len(since) != 4 || since[0].ID != "n-acc-2" || since[1].ID != "n02" { // same time: id order
 			t.Fatalf("since = %v, %v", ids(since), err)
+		}
+		since, err = repo.NotificationsSince(ctx, "acc-1", t0.Add(3*time.Second), 10)
+		if err != nil || len(since) != 2 || since[0].ID != "n03" {
+			t.Fatalf("since of acc-1 = %v, %v", ids(since), err)
 		}
 	})
 }

@@ -386,7 +386,13 @@ func (x *MarkNotificationReadResponse) GetNotification() *Notification {
 }
 
 type WatchNotificationsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// since is where the watch starts; unset means now.
+	Since *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=since,proto3" json:"since,omitempty"`
+	// seen_ids are notifications created at or after since that the watcher already has.
+	SeenIds []string `protobuf:"bytes,2,rep,name=seen_ids,json=seenIds,proto3" json:"seen_ids,omitempty"`
+	// wait_seconds bounds the wait, up to 30; 0 means 25.
+	WaitSeconds   int32 `protobuf:"varint,3,opt,name=wait_seconds,json=waitSeconds,proto3" json:"wait_seconds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -421,9 +427,34 @@ func (*WatchNotificationsRequest) Descriptor() ([]byte, []int) {
 	return file_caiomatch_notification_v1_notification_proto_rawDescGZIP(), []int{5}
 }
 
+func (x *WatchNotificationsRequest) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *WatchNotificationsRequest) GetSeenIds() []string {
+	if x != nil {
+		return x.SeenIds
+	}
+	return nil
+}
+
+func (x *WatchNotificationsRequest) GetWaitSeconds() int32 {
+	if x != nil {
+		return x.WaitSeconds
+	}
+	return 0
+}
+
 type WatchNotificationsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Notification  *Notification          `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// notifications are oldest first.
+	Notifications []*Notification `protobuf:"bytes,1,rep,name=notifications,proto3" json:"notifications,omitempty"`
+	// next_since is the since of the next call: a little before this answer, since a
+	// notification may commit a moment after it is stamped (seen_ids skips the repeats).
+	NextSince     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=next_since,json=nextSince,proto3" json:"next_since,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -458,9 +489,16 @@ func (*WatchNotificationsResponse) Descriptor() ([]byte, []int) {
 	return file_caiomatch_notification_v1_notification_proto_rawDescGZIP(), []int{6}
 }
 
-func (x *WatchNotificationsResponse) GetNotification() *Notification {
+func (x *WatchNotificationsResponse) GetNotifications() []*Notification {
 	if x != nil {
-		return x.Notification
+		return x.Notifications
+	}
+	return nil
+}
+
+func (x *WatchNotificationsResponse) GetNextSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextSince
 	}
 	return nil
 }
@@ -1098,10 +1136,15 @@ const file_caiomatch_notification_v1_notification_proto_rawDesc = "" +
 	"\x1bMarkNotificationReadRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"k\n" +
 	"\x1cMarkNotificationReadResponse\x12K\n" +
-	"\fnotification\x18\x01 \x01(\v2'.caiomatch.notification.v1.NotificationR\fnotification\"\x1b\n" +
-	"\x19WatchNotificationsRequest\"i\n" +
-	"\x1aWatchNotificationsResponse\x12K\n" +
-	"\fnotification\x18\x01 \x01(\v2'.caiomatch.notification.v1.NotificationR\fnotification\"~\n" +
+	"\fnotification\x18\x01 \x01(\v2'.caiomatch.notification.v1.NotificationR\fnotification\"\x8b\x01\n" +
+	"\x19WatchNotificationsRequest\x120\n" +
+	"\x05since\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x19\n" +
+	"\bseen_ids\x18\x02 \x03(\tR\aseenIds\x12!\n" +
+	"\fwait_seconds\x18\x03 \x01(\x05R\vwaitSeconds\"\xa6\x01\n" +
+	"\x1aWatchNotificationsResponse\x12M\n" +
+	"\rnotifications\x18\x01 \x03(\v2'.caiomatch.notification.v1.NotificationR\rnotifications\x129\n" +
+	"\n" +
+	"next_since\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tnextSince\"~\n" +
 	"\aWebhook\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x16\n" +
@@ -1150,11 +1193,11 @@ const file_caiomatch_notification_v1_notification_proto_rawDesc = "" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_STATUS_PENDING\x10\x01\x12\x1d\n" +
 	"\x19DELIVERY_STATUS_DELIVERED\x10\x02\x12\x1a\n" +
-	"\x16DELIVERY_STATUS_FAILED\x10\x032\x8b\a\n" +
+	"\x16DELIVERY_STATUS_FAILED\x10\x032\x89\a\n" +
 	"\x13NotificationService\x12~\n" +
 	"\x11ListNotifications\x123.caiomatch.notification.v1.ListNotificationsRequest\x1a4.caiomatch.notification.v1.ListNotificationsResponse\x12\x87\x01\n" +
-	"\x14MarkNotificationRead\x126.caiomatch.notification.v1.MarkNotificationReadRequest\x1a7.caiomatch.notification.v1.MarkNotificationReadResponse\x12\x83\x01\n" +
-	"\x12WatchNotifications\x124.caiomatch.notification.v1.WatchNotificationsRequest\x1a5.caiomatch.notification.v1.WatchNotificationsResponse0\x01\x12r\n" +
+	"\x14MarkNotificationRead\x126.caiomatch.notification.v1.MarkNotificationReadRequest\x1a7.caiomatch.notification.v1.MarkNotificationReadResponse\x12\x81\x01\n" +
+	"\x12WatchNotifications\x124.caiomatch.notification.v1.WatchNotificationsRequest\x1a5.caiomatch.notification.v1.WatchNotificationsResponse\x12r\n" +
 	"\rCreateWebhook\x12/.caiomatch.notification.v1.CreateWebhookRequest\x1a0.caiomatch.notification.v1.CreateWebhookResponse\x12o\n" +
 	"\fListWebhooks\x12..caiomatch.notification.v1.ListWebhooksRequest\x1a/.caiomatch.notification.v1.ListWebhooksResponse\x12r\n" +
 	"\rDeleteWebhook\x12/.caiomatch.notification.v1.DeleteWebhookRequest\x1a0.caiomatch.notification.v1.DeleteWebhookResponse\x12\x8a\x01\n" +
@@ -1201,34 +1244,36 @@ var file_caiomatch_notification_v1_notification_proto_depIdxs = []int32{
 	19, // 1: caiomatch.notification.v1.Notification.read_at:type_name -> google.protobuf.Timestamp
 	1,  // 2: caiomatch.notification.v1.ListNotificationsResponse.notifications:type_name -> caiomatch.notification.v1.Notification
 	1,  // 3: caiomatch.notification.v1.MarkNotificationReadResponse.notification:type_name -> caiomatch.notification.v1.Notification
-	1,  // 4: caiomatch.notification.v1.WatchNotificationsResponse.notification:type_name -> caiomatch.notification.v1.Notification
-	19, // 5: caiomatch.notification.v1.Webhook.created_at:type_name -> google.protobuf.Timestamp
-	8,  // 6: caiomatch.notification.v1.CreateWebhookResponse.webhook:type_name -> caiomatch.notification.v1.Webhook
-	8,  // 7: caiomatch.notification.v1.ListWebhooksResponse.webhooks:type_name -> caiomatch.notification.v1.Webhook
-	19, // 8: caiomatch.notification.v1.DeliveryAttempt.attempted_at:type_name -> google.protobuf.Timestamp
-	0,  // 9: caiomatch.notification.v1.WebhookDelivery.status:type_name -> caiomatch.notification.v1.DeliveryStatus
-	19, // 10: caiomatch.notification.v1.WebhookDelivery.created_at:type_name -> google.protobuf.Timestamp
-	15, // 11: caiomatch.notification.v1.WebhookDelivery.attempts:type_name -> caiomatch.notification.v1.DeliveryAttempt
-	16, // 12: caiomatch.notification.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> caiomatch.notification.v1.WebhookDelivery
-	2,  // 13: caiomatch.notification.v1.NotificationService.ListNotifications:input_type -> caiomatch.notification.v1.ListNotificationsRequest
-	4,  // 14: caiomatch.notification.v1.NotificationService.MarkNotificationRead:input_type -> caiomatch.notification.v1.MarkNotificationReadRequest
-	6,  // 15: caiomatch.notification.v1.NotificationService.WatchNotifications:input_type -> caiomatch.notification.v1.WatchNotificationsRequest
-	9,  // 16: caiomatch.notification.v1.NotificationService.CreateWebhook:input_type -> caiomatch.notification.v1.CreateWebhookRequest
-	11, // 17: caiomatch.notification.v1.NotificationService.ListWebhooks:input_type -> caiomatch.notification.v1.ListWebhooksRequest
-	13, // 18: caiomatch.notification.v1.NotificationService.DeleteWebhook:input_type -> caiomatch.notification.v1.DeleteWebhookRequest
-	17, // 19: caiomatch.notification.v1.NotificationService.ListWebhookDeliveries:input_type -> caiomatch.notification.v1.ListWebhookDeliveriesRequest
-	3,  // 20: caiomatch.notification.v1.NotificationService.ListNotifications:output_type -> caiomatch.notification.v1.ListNotificationsResponse
-	5,  // 21: caiomatch.notification.v1.NotificationService.MarkNotificationRead:output_type -> caiomatch.notification.v1.MarkNotificationReadResponse
-	7,  // 22: caiomatch.notification.v1.NotificationService.WatchNotifications:output_type -> caiomatch.notification.v1.WatchNotificationsResponse
-	10, // 23: caiomatch.notification.v1.NotificationService.CreateWebhook:output_type -> caiomatch.notification.v1.CreateWebhookResponse
-	12, // 24: caiomatch.notification.v1.NotificationService.ListWebhooks:output_type -> caiomatch.notification.v1.ListWebhooksResponse
-	14, // 25: caiomatch.notification.v1.NotificationService.DeleteWebhook:output_type -> caiomatch.notification.v1.DeleteWebhookResponse
-	18, // 26: caiomatch.notification.v1.NotificationService.ListWebhookDeliveries:output_type -> caiomatch.notification.v1.ListWebhookDeliveriesResponse
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	19, // 4: caiomatch.notification.v1.WatchNotificationsRequest.since:type_name -> google.protobuf.Timestamp
+	1,  // 5: caiomatch.notification.v1.WatchNotificationsResponse.notifications:type_name -> caiomatch.notification.v1.Notification
+	19, // 6: caiomatch.notification.v1.WatchNotificationsResponse.next_since:type_name -> google.protobuf.Timestamp
+	19, // 7: caiomatch.notification.v1.Webhook.created_at:type_name -> google.protobuf.Timestamp
+	8,  // 8: caiomatch.notification.v1.CreateWebhookResponse.webhook:type_name -> caiomatch.notification.v1.Webhook
+	8,  // 9: caiomatch.notification.v1.ListWebhooksResponse.webhooks:type_name -> caiomatch.notification.v1.Webhook
+	19, // 10: caiomatch.notification.v1.DeliveryAttempt.attempted_at:type_name -> google.protobuf.Timestamp
+	0,  // 11: caiomatch.notification.v1.WebhookDelivery.status:type_name -> caiomatch.notification.v1.DeliveryStatus
+	19, // 12: caiomatch.notification.v1.WebhookDelivery.created_at:type_name -> google.protobuf.Timestamp
+	15, // 13: caiomatch.notification.v1.WebhookDelivery.attempts:type_name -> caiomatch.notification.v1.DeliveryAttempt
+	16, // 14: caiomatch.notification.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> caiomatch.notification.v1.WebhookDelivery
+	2,  // 15: caiomatch.notification.v1.NotificationService.ListNotifications:input_type -> caiomatch.notification.v1.ListNotificationsRequest
+	4,  // 16: caiomatch.notification.v1.NotificationService.MarkNotificationRead:input_type -> caiomatch.notification.v1.MarkNotificationReadRequest
+	6,  // 17: caiomatch.notification.v1.NotificationService.WatchNotifications:input_type -> caiomatch.notification.v1.WatchNotificationsRequest
+	9,  // 18: caiomatch.notification.v1.NotificationService.CreateWebhook:input_type -> caiomatch.notification.v1.CreateWebhookRequest
+	11, // 19: caiomatch.notification.v1.NotificationService.ListWebhooks:input_type -> caiomatch.notification.v1.ListWebhooksRequest
+	13, // 20: caiomatch.notification.v1.NotificationService.DeleteWebhook:input_type -> caiomatch.notification.v1.DeleteWebhookRequest
+	17, // 21: caiomatch.notification.v1.NotificationService.ListWebhookDeliveries:input_type -> caiomatch.notification.v1.ListWebhookDeliveriesRequest
+	3,  // 22: caiomatch.notification.v1.NotificationService.ListNotifications:output_type -> caiomatch.notification.v1.ListNotificationsResponse
+	5,  // 23: caiomatch.notification.v1.NotificationService.MarkNotificationRead:output_type -> caiomatch.notification.v1.MarkNotificationReadResponse
+	7,  // 24: caiomatch.notification.v1.NotificationService.WatchNotifications:output_type -> caiomatch.notification.v1.WatchNotificationsResponse
+	10, // 25: caiomatch.notification.v1.NotificationService.CreateWebhook:output_type -> caiomatch.notification.v1.CreateWebhookResponse
+	12, // 26: caiomatch.notification.v1.NotificationService.ListWebhooks:output_type -> caiomatch.notification.v1.ListWebhooksResponse
+	14, // 27: caiomatch.notification.v1.NotificationService.DeleteWebhook:output_type -> caiomatch.notification.v1.DeleteWebhookResponse
+	18, // 28: caiomatch.notification.v1.NotificationService.ListWebhookDeliveries:output_type -> caiomatch.notification.v1.ListWebhookDeliveriesResponse
+	22, // [22:29] is the sub-list for method output_type
+	15, // [15:22] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_notification_v1_notification_proto_init() }

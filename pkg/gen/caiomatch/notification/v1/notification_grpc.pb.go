@@ -38,9 +38,10 @@ const (
 type NotificationServiceClient interface {
 	ListNotifications(ctx context.Context, in *ListNotificationsRequest, opts ...grpc.CallOption) (*ListNotificationsResponse, error)
 	MarkNotificationRead(ctx context.Context, in *MarkNotificationReadRequest, opts ...grpc.CallOption) (*MarkNotificationReadResponse, error)
-	// WatchNotifications streams the caller's notifications as they are created, from the
-	// moment of the call; the gateway serves it as Server-Sent Events.
-	WatchNotifications(ctx context.Context, in *WatchNotificationsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchNotificationsResponse], error)
+	// WatchNotifications waits until the caller has notifications created at or after since
+	// that are not among seen_ids, or until wait_seconds pass, and returns them: a long poll,
+	// which the gateway turns into a Server-Sent Events stream (GET /v1/notifications/stream).
+	WatchNotifications(ctx context.Context, in *WatchNotificationsRequest, opts ...grpc.CallOption) (*WatchNotificationsResponse, error)
 	CreateWebhook(ctx context.Context, in *CreateWebhookRequest, opts ...grpc.CallOption) (*CreateWebhookResponse, error)
 	ListWebhooks(ctx context.Context, in *ListWebhooksRequest, opts ...grpc.CallOption) (*ListWebhooksResponse, error)
 	DeleteWebhook(ctx context.Context, in *DeleteWebhookRequest, opts ...grpc.CallOption) (*DeleteWebhookResponse, error)
@@ -75,24 +76,15 @@ func (c *notificationServiceClient) MarkNotificationRead(ctx context.Context, in
 	return out, nil
 }
 
-func (c *notificationServiceClient) WatchNotifications(ctx context.Context, in *WatchNotificationsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchNotificationsResponse], error) {
+func (c *notificationServiceClient) WatchNotifications(ctx context.Context, in *WatchNotificationsRequest, opts ...grpc.CallOption) (*WatchNotificationsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &NotificationService_ServiceDesc.Streams[0], NotificationService_WatchNotifications_FullMethodName, cOpts...)
+	out := new(WatchNotificationsResponse)
+	err := c.cc.Invoke(ctx, NotificationService_WatchNotifications_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
-	x := &grpc.GenericClientStream[WatchNotificationsRequest, WatchNotificationsResponse]{ClientStream: stream}
-	if err := x.ClientStream.SendMsg(in); err != nil {
-		return nil, err
-	}
-	if err := x.ClientStream.CloseSend(); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return out, nil
 }
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type NotificationService_WatchNotificationsClient = grpc.ServerStreamingClient[WatchNotificationsResponse]
 
 func (c *notificationServiceClient) CreateWebhook(ctx context.Context, in *CreateWebhookRequest, opts ...grpc.CallOption) (*CreateWebhookResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -144,9 +136,10 @@ func (c *notificationServiceClient) ListWebhookDeliveries(ctx context.Context, i
 type NotificationServiceServer interface {
 	ListNotifications(context.Context, *ListNotificationsRequest) (*ListNotificationsResponse, error)
 	MarkNotificationRead(context.Context, *MarkNotificationReadRequest) (*MarkNotificationReadResponse, error)
-	// WatchNotifications streams the caller's notifications as they are created, from the
-	// moment of the call; the gateway serves it as Server-Sent Events.
-	WatchNotifications(*WatchNotificationsRequest, grpc.ServerStreamingServer[WatchNotificationsResponse]) error
+	// WatchNotifications waits until the caller has notifications created at or after since
+	// that are not among seen_ids, or until wait_seconds pass, and returns them: a long poll,
+	// which the gateway turns into a Server-Sent Events stream (GET /v1/notifications/stream).
+	WatchNotifications(context.Context, *WatchNotificationsRequest) (*WatchNotificationsResponse, error)
 	CreateWebhook(context.Context, *CreateWebhookRequest) (*CreateWebhookResponse, error)
 	ListWebhooks(context.Context, *ListWebhooksRequest) (*ListWebhooksResponse, error)
 	DeleteWebhook(context.Context, *DeleteWebhookRequest) (*DeleteWebhookResponse, error)
@@ -167,8 +160,8 @@ func (UnimplementedNotificationServiceServer) ListNotifications(context.Context,
 func (UnimplementedNotificationServiceServer) MarkNotificationRead(context.Context, *MarkNotificationReadRequest) (*MarkNotificationReadResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method MarkNotificationRead not implemented")
 }
-func (UnimplementedNotificationServiceServer) WatchNotifications(*WatchNotificationsRequest, grpc.ServerStreamingServer[WatchNotificationsResponse]) error {
-	return status.Error(codes.Unimplemented, "method WatchNotifications not implemented")
+func (UnimplementedNotificationServiceServer) WatchNotifications(context.Context, *WatchNotificationsRequest) (*WatchNotificationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WatchNotifications not implemented")
 }
 func (UnimplementedNotificationServiceServer) CreateWebhook(context.Context, *CreateWebhookRequest) (*CreateWebhookResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateWebhook not implemented")
@@ -239,16 +232,23 @@ func _NotificationService_MarkNotificationRead_Handler(srv interface{}, ctx cont
 	return interceptor(ctx, in, info, handler)
 }
 
-func _NotificationService_WatchNotifications_Handler(srv interface{}, stream grpc.ServerStream) error {
-	m := new(WatchNotificationsRequest)
-	if err := stream.RecvMsg(m); err != nil {
-		return err
+func _NotificationService_WatchNotifications_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WatchNotificationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
 	}
-	return srv.(NotificationServiceServer).WatchNotifications(m, &grpc.GenericServerStream[WatchNotificationsRequest, WatchNotificationsResponse]{ServerStream: stream})
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).WatchNotifications(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_WatchNotifications_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).WatchNotifications(ctx, req.(*WatchNotificationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
 }
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type NotificationService_WatchNotificationsServer = grpc.ServerStreamingServer[WatchNotificationsResponse]
 
 func _NotificationService_CreateWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateWebhookRequest)
@@ -338,6 +338,10 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _NotificationService_MarkNotificationRead_Handler,
 		},
 		{
+			MethodName: "WatchNotifications",
+			Handler:    _NotificationService_WatchNotifications_Handler,
+		},
+		{
 			MethodName: "CreateWebhook",
 			Handler:    _NotificationService_CreateWebhook_Handler,
 		},
@@ -354,12 +358,6 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _NotificationService_ListWebhookDeliveries_Handler,
 		},
 	},
-	Streams: []grpc.StreamDesc{
-		{
-			StreamName:    "WatchNotifications",
-			Handler:       _NotificationService_WatchNotifications_Handler,
-			ServerStreams: true,
-		},
-	},
+	Streams:  []grpc.StreamDesc{},
 	Metadata: "caiomatch/notification/v1/notification.proto",
 }
