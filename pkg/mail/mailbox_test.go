@@ -33,3 +33,14 @@ func TestTheMailboxRefusesWhatSMTPWould(t *testing.T) {
 		t.Errorf("err %v, %d kept", err, len(box.Messages()))
 	}
 }
+
+func TestOpenKeepsMessagesInAMailboxWithoutSMTP(t *testing.T) {
+	sender, box, err := mail.Open(mail.SMTPConfig{From: "no-reply@caiomatch.test"})
+	if err != nil || box == nil || sender != mail.Sender(box) {
+		t.Fatalf("Open without URL = %v, %v, %v", sender, box, err)
+	}
+	sender, box, err = mail.Open(mail.SMTPConfig{URL: "smtp://127.0.0.1:2525", From: "no-reply@caiomatch.test"})
+	if err != nil || box != nil || sender == nil {
+		t.Fatalf("Open with URL = %v, %v, %v", sender, box, err)
+	}
+}

@@ -146,3 +146,14 @@ func IsPermanent(err error) bool {
 	var sendErr *gomail.SendError
 	return errors.As(err, &sendErr) && !sendErr.IsTemp() && sendErr.ErrorCode() >= 500
 }
+
+// Open is the sender cfg describes: SMTP, or when cfg.URL is empty a Mailbox of the newest
+// DefaultMailboxCapacity messages, returned as well so that operators can read it.
+func Open(cfg SMTPConfig) (Sender, *Mailbox, error) {
+	if cfg.URL == "" {
+		box := NewMailbox(cfg.From, DefaultMailboxCapacity)
+		return box, box, nil
+	}
+	s, err := NewSMTPSender(cfg)
+	return s, nil, err
+}
