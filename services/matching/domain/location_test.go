@@ -91,3 +91,48 @@ func TestPreviousScoringIgnoresLocation(t *testing.T) {
 		t.Errorf("caio-2026-11 weights %+v", w)
 	}
 }
+
+// TestPropertyMovingToTheMissionNeverLowersTheScore: a consultant living in the mission's
+// country, then in its region, then in its city keeps or gains score at each step, and where in
+// the country they live never changes their eligibility.
+func TestPropertyMovingToTheMissionNeverLowersTheScore(t *testing.T) {
+	g := newGenerator(11)
+	raised, presence := 0, 0
+	for i := range 3000 {
+		s, m, p := g.pair(i)
+		if m.PlaceCity == "" {
+			continue
+		}
+		if m.NeedsPresence() {
+			presence++
+		}
+		here := p
+		here.Country, here.PlaceCity, here.PlaceRegion = m.Country, m.PlaceCity, m.PlaceRegion
+		region := here
+		region.PlaceCity = ""
+		country := region
+		country.PlaceRegion = ""
+		steps := []Profile{country, region, here}
+		var before float64
+		for k, q := range steps {
+			in := ScoreInputsOf(s, m, q)
+			score := s.Scoring.Score(in)
+			if k > 0 && score < before {
+				t.Fatalf("pair %d: closer to the mission (%v) scored %v, less than %v", i, in.Location, score, before)
+			}
+			if k > 0 && score > before {
+				raised++
+			}
+			before = score
+			if !m.NeedsPresence() && in.Location != LocationRemote {
+				t.Fatalf("pair %d: a remote mission gave %v", i, in.Location)
+			}
+		}
+		if Evaluate(s, m, here).Eligible != Evaluate(s, m, country).Eligible {
+			t.Fatalf("pair %d: where in the country the consultant lives changed their eligibility", i)
+		}
+	}
+	if presence < 300 || raised < 300 {
+		t.Errorf("too few meaningful cases: %d missions needing presence, %d raises", presence, raised)
+	}
+}
