@@ -2,8 +2,14 @@ package accounts
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"math/big"
 	"net/mail"
+	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -12,19 +18,38 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/locale"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 )
 
-// Service implements AccountService for operators.
+// Lifetimes of what is emailed and of what it opens.
+const (
+	SignUpCodeTTL   = 30 * time.Minute
+	SignInLinkTTL   = 15 * time.Minute
+	SessionTTL      = 14 * 24 * time.Hour
+	DefaultTokenTTL = 90 * 24 * time.Hour
+	maxTokenDays    = 730
+)
+
+// SignInPath is where a sign-in link leads; its token query parameter is the link's secret.
+const SignInPath = "/v1/sessions/callback"
+
+// Service implements AccountService.
 type Service struct {
 	accountv1.UnimplementedAccountServiceServer
-	store *Store
+	store   *Store
+	postman *Postman
+	// publicURL is the base of sign-in links, e.g. https://caiomatch.example.
+	publicURL string
 }
 
-func NewService(store *Store) *Service { return &Service{store: store} }
+// NewService serves store; postman sends its emails, to links under publicURL.
+func NewService(store *Store, postman *Postman, publicURL string) *Service {
+	return &Service{store: store, postman: postman, publicURL: strings.TrimSuffix(publicURL, "/")}
+}
 
 func (s *Service) CreateAccount(ctx context.Context, req *accountv1.CreateAccountRequest) (*accountv1.CreateAccountResponse, error) {
-	if err := requireOperator(ctx); err != nil {
+	if _, err := requireOperator(ctx); err != nil {
 		return nil, rpc.Status(err).Err()
 	}
 	role, name, email, err := validateCreate(req)
@@ -39,12 +64,8 @@ func (s *Service) CreateAccount(ctx context.Context, req *accountv1.CreateAccoun
 }
 
 func (s *Service) GetAccount(ctx context.Context, req *accountv1.GetAccountRequest) (*accountv1.GetAccountResponse, error) {
-	caller, ok := identity.FromContext(ctx)
-	if !ok {
-		return nil, rpc.Status(fault.Unauthenticated(ReasonMissingToken, "missing bearer token")).Err()
-	}
-	if !caller.IsOperator() && caller.AccountID != req.GetId() {
-		return nil, rpc.Status(fault.NotFound(ReasonAccountNotFound, "account not found")).Err()
+	if _, err := ownOrOperator(ctx, req.GetId()); err != nil {
+		return nil, rpc.Status(err).Err()
 	}
 	acc, err := s.store.Get(ctx, req.GetId())
 	if err != nil {
@@ -53,15 +74,317 @@ func (s *Service) GetAccount(ctx context.Context, req *accountv1.GetAccountReque
 	return &accountv1.GetAccountResponse{Account: toProto(acc)}, nil
 }
 
-func requireOperator(ctx context.Context) error {
+func (s *Service) ListAccounts(ctx context.Context, req *accountv1.ListAccountsRequest) (*accountv1.ListAccountsResponse, error) {
+	if _, err := requireOperator(ctx); err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	var v fault.Violations
+	var f Filter
+	if req.GetRole() != "" {
+		role, ok := identity.ParseRole(req.GetRole())
+		if !ok {
+			v.Add("role", "must be FIRM, CONSULTANT or OPERATOR")
+		}
+		f.Role = role
+	}
+	f.Status = statusFromProto(req.GetStatus())
+	size := int(req.GetPageSize())
+	switch {
+	case size == 0:
+		size = 50
+	case size < 1 || size > 500:
+		v.Add("pageSize", "must be between 1 and 500")
+	}
+	after, err := base64.RawURLEncoding.DecodeString(req.GetPageToken())
+	if err != nil {
+		v.Add("pageToken", "must be a nextPageToken given by an earlier page")
+	}
+	if err := v.Err(); err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	accs, err := s.store.List(ctx, f, string(after), size+1)
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	resp := &accountv1.ListAccountsResponse{}
+	if len(accs) > size {
+		accs = accs[:size]
+		resp.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(accs[size-1].ID))
+	}
+	for _, a := range accs {
+		resp.Accounts = append(resp.Accounts, toProto(a))
+	}
+	return resp, nil
+}
+
+func (s *Service) ApproveAccount(ctx context.Context, req *accountv1.ApproveAccountRequest) (*accountv1.ApproveAccountResponse, error) {
+	acc, err := s.setStatus(ctx, req.GetId(), StatusActive)
+	if err != nil {
+		return nil, err
+	}
+	return &accountv1.ApproveAccountResponse{Account: toProto(acc)}, nil
+}
+
+func (s *Service) SuspendAccount(ctx context.Context, req *accountv1.SuspendAccountRequest) (*accountv1.SuspendAccountResponse, error) {
+	acc, err := s.setStatus(ctx, req.GetId(), StatusSuspended)
+	if err != nil {
+		return nil, err
+	}
+	return &accountv1.SuspendAccountResponse{Account: toProto(acc)}, nil
+}
+
+func (s *Service) setStatus(ctx context.Context, id string, status Status) (Account, error) {
+	if _, err := requireOperator(ctx); err != nil {
+		return Account{}, rpc.Status(err).Err()
+	}
+	acc, err := s.store.SetStatus(ctx, id, status)
+	if err != nil {
+		return Account{}, rpc.Status(err).Err()
+	}
+	return acc, nil
+}
+
+func (s *Service) UpdatePreferences(ctx context.Context, req *accountv1.UpdatePreferencesRequest) (*accountv1.UpdatePreferencesResponse, error) {
+	caller, err := requireCaller(ctx)
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	if caller.AccountID != req.GetId() { // preferences are the person's own, even for operators
+		return nil, rpc.Status(fault.NotFound(ReasonAccountNotFound, "account not found")).Err()
+	}
+	var lang locale.Language
+	if req.GetLanguage() != "" {
+		l, ok := locale.Parse(req.GetLanguage())
+		if !ok {
+			return nil, rpc.Status(fault.Invalid(fault.ReasonInvalidArgument,
+				fault.Violation{Field: "language", Description: "must be en or fr"})).Err()
+		}
+		lang = l
+	}
+	var emails *bool
+	if req.EmailNotifications != nil {
+		emails = req.EmailNotifications
+	}
+	acc, err := s.store.UpdatePreferences(ctx, req.GetId(), emails, lang)
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	return &accountv1.UpdatePreferencesResponse{Account: toProto(acc)}, nil
+}
+
+func (s *Service) SignUp(ctx context.Context, req *accountv1.SignUpRequest) (*accountv1.SignUpResponse, error) {
+	var v fault.Violations
+	role, ok := identity.ParseRole(req.GetRole())
+	if !ok || role == identity.RoleOperator {
+		v.Add("role", "must be FIRM or CONSULTANT")
+	}
+	name := validateName(&v, req.GetName())
+	email := validateEmail(&v, req.GetEmail(), true)
+	if err := v.Err(); err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	lang := locale.FromContext(ctx)
+	if _, err := s.store.FindByEmail(ctx, email); err == nil {
+		s.send(lang, "SignUpKnown", email, emailData{})
+		return &accountv1.SignUpResponse{}, nil
+	} else if fault.KindOf(err) != fault.KindNotFound {
+		return nil, rpc.Status(err).Err()
+	}
+	code, err := newCode()
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	pending := PendingSignUp{Email: email, Role: role, Name: name, Language: lang}
+	if err := s.store.SaveSignUp(ctx, pending, hashCode(email, code), s.store.now().Add(SignUpCodeTTL)); err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	s.send(lang, "SignUpCode", email, emailData{Code: code, Minutes: int(SignUpCodeTTL.Minutes())})
+	return &accountv1.SignUpResponse{}, nil
+}
+
+func (s *Service) VerifySignUp(ctx context.Context, req *accountv1.VerifySignUpRequest) (*accountv1.VerifySignUpResponse, error) {
+	var v fault.Violations
+	email := validateEmail(&v, req.GetEmail(), true)
+	code := strings.ReplaceAll(strings.TrimSpace(req.GetCode()), " ", "")
+	if len(code) != codeDigits || strings.Trim(code, "0123456789") != "" {
+		v.Add("code", "must be the %d-digit code from the email", codeDigits)
+	}
+	if err := v.Err(); err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	acc, token, err := s.store.VerifySignUp(ctx, email, hashCode(email, code))
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	return &accountv1.VerifySignUpResponse{Account: toProto(acc), Token: token}, nil
+}
+
+func (s *Service) StartSignIn(ctx context.Context, req *accountv1.StartSignInRequest) (*accountv1.StartSignInResponse, error) {
+	var v fault.Violations
+	email := validateEmail(&v, req.GetEmail(), true)
+	if err := v.Err(); err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	acc, err := s.store.FindByEmail(ctx, email)
+	if fault.KindOf(err) == fault.KindNotFound || (err == nil && acc.Status == StatusSuspended) {
+		return &accountv1.StartSignInResponse{}, nil
+	}
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	secret, err := NewToken()
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	if err := s.store.SaveSignInLink(ctx, acc.ID, HashToken(secret), s.store.now().Add(SignInLinkTTL)); err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	link := s.publicURL + SignInPath + "?" + url.Values{"token": {secret}}.Encode()
+	s.send(acc.Language, "SignIn", acc.Email, emailData{Link: link, Minutes: int(SignInLinkTTL.Minutes())})
+	return &accountv1.StartSignInResponse{}, nil
+}
+
+// SignInWithLink spends a sign-in link and opens a web session: the account and the session's
+// secret, the cookie's value.
+func (s *Service) SignInWithLink(ctx context.Context, secret string) (Account, string, error) {
+	acc, session, err := s.store.UseSignInLink(ctx, HashToken(secret), SessionTTL)
+	if err != nil {
+		return Account{}, "", err
+	}
+	if acc.Status == StatusSuspended {
+		return Account{}, "", fault.PermissionDenied(ReasonAccountSuspended, "this account is suspended")
+	}
+	return acc, session, nil
+}
+
+func (s *Service) CreateToken(ctx context.Context, req *accountv1.CreateTokenRequest) (*accountv1.CreateTokenResponse, error) {
+	caller, err := requireCaller(ctx)
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	var v fault.Violations
+	name := strings.TrimSpace(req.GetName())
+	switch {
+	case name == "":
+		v.Add("name", "is required")
+	case !utf8.ValidString(name) || hasControl(name) || utf8.RuneCountInString(name) > 100:
+		v.Add("name", "must be at most 100 characters of text without control characters")
+	}
+	ttl := DefaultTokenTTL
+	if days := req.GetExpiresInDays(); days != 0 {
+		if days < 1 || days > maxTokenDays {
+			v.Add("expiresInDays", "must be between 1 and %d", maxTokenDays)
+		}
+		ttl = time.Duration(days) * 24 * time.Hour
+	}
+	if err := v.Err(); err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	tok, secret, err := s.store.CreateToken(ctx, caller.AccountID, KindAPI, name, ttl)
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	return &accountv1.CreateTokenResponse{Token: tokenToProto(tok), Secret: secret}, nil
+}
+
+func (s *Service) ListTokens(ctx context.Context, req *accountv1.ListTokensRequest) (*accountv1.ListTokensResponse, error) {
+	caller, err := requireCaller(ctx)
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	owner := caller.AccountID
+	if req.GetAccountId() != "" {
+		if _, err := ownOrOperator(ctx, req.GetAccountId()); err != nil {
+			return nil, rpc.Status(err).Err()
+		}
+		owner = req.GetAccountId()
+	}
+	toks, err := s.store.ListTokens(ctx, owner)
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	resp := &accountv1.ListTokensResponse{}
+	for _, t := range toks {
+		resp.Tokens = append(resp.Tokens, tokenToProto(t))
+	}
+	return resp, nil
+}
+
+func (s *Service) RevokeToken(ctx context.Context, req *accountv1.RevokeTokenRequest) (*accountv1.RevokeTokenResponse, error) {
+	caller, err := requireCaller(ctx)
+	if err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	owner := caller.AccountID
+	if caller.IsOperator() {
+		owner = ""
+	}
+	if err := s.store.RevokeToken(ctx, req.GetId(), owner); err != nil {
+		return nil, rpc.Status(err).Err()
+	}
+	return &accountv1.RevokeTokenResponse{}, nil
+}
+
+// EndSession revokes the session the caller signed in with.
+func (s *Service) EndSession(ctx context.Context, sessionID, accountID string) error {
+	return s.store.RevokeToken(ctx, sessionID, accountID)
+}
+
+// send queues an email; failing to write one is a bug in the catalogues, which a test loads.
+func (s *Service) send(lang locale.Language, id, to string, d emailData) {
+	msg, err := compose(lang, id, to, d)
+	if err != nil {
+		s.postman.logger.Error("email not written", "email", id, "error", err)
+		return
+	}
+	s.postman.post(id, msg)
+}
+
+const codeDigits = 6
+
+// newCode is a uniformly random code of codeDigits digits.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// hashCode binds a code to its email, so that a stored hash says nothing without the address.
+func hashCode(email, code string) string {
+	return HashToken("signup\x00" + strings.ToLower(email) + "\x00" + code)
+}
+
+func requireCaller(ctx context.Context) (identity.Caller, error) {
 	caller, ok := identity.FromContext(ctx)
 	if !ok {
-		return fault.Unauthenticated(ReasonMissingToken, "missing bearer token")
+		return identity.Caller{}, fault.Unauthenticated(ReasonMissingToken, "missing bearer token")
+	}
+	return caller, nil
+}
+
+func requireOperator(ctx context.Context) (identity.Caller, error) {
+	caller, err := requireCaller(ctx)
+	if err != nil {
+		return caller, err
 	}
 	if !caller.IsOperator() {
-		return fault.PermissionDenied("ROLE_NOT_ALLOWED", "only operators manage accounts")
+		return caller, fault.PermissionDenied("ROLE_NOT_ALLOWED", "only operators manage accounts")
 	}
-	return nil
+	return caller, nil
+}
+
+// ownOrOperator lets the account itself or an operator through; anyone else learns nothing.
+func ownOrOperator(ctx context.Context, accountID string) (identity.Caller, error) {
+	caller, err := requireCaller(ctx)
+	if err != nil {
+		return caller, err
+	}
+	if !caller.IsOperator() && caller.AccountID != accountID {
+		return caller, fault.NotFound(ReasonAccountNotFound, "account not found")
+	}
+	return caller, nil
 }
 
 // validateCreate checks the whole request and reports every bad field.
@@ -71,7 +394,13 @@ func validateCreate(req *accountv1.CreateAccountRequest) (identity.Role, string,
 	if !ok {
 		v.Add("role", "must be FIRM, CONSULTANT or OPERATOR")
 	}
-	name := strings.TrimSpace(req.GetName())
+	name := validateName(&v, req.GetName())
+	email := validateEmail(&v, req.GetEmail(), false)
+	return role, name, email, v.Err()
+}
+
+func validateName(v *fault.Violations, raw string) string {
+	name := strings.TrimSpace(raw)
 	switch {
 	case name == "":
 		v.Add("name", "is required")
@@ -80,11 +409,18 @@ func validateCreate(req *accountv1.CreateAccountRequest) (identity.Role, string,
 	case utf8.RuneCountInString(name) > 200:
 		v.Add("name", "must be at most 200 characters")
 	}
-	email := strings.TrimSpace(req.GetEmail())
-	if email != "" && !validEmail(email) {
+	return name
+}
+
+func validateEmail(v *fault.Violations, raw string, required bool) string {
+	email := strings.TrimSpace(raw)
+	switch {
+	case email == "" && required:
+		v.Add("email", "is required")
+	case email != "" && !validEmail(email):
 		v.Add("email", "must be an email address such as name@example.com (at most 254 characters)")
 	}
-	return role, name, email, v.Err()
+	return email
 }
 
 // MaxEmailLength is the longest address SMTP can carry (RFC 5321).
@@ -104,6 +440,27 @@ func hasControl(s string) bool {
 	return strings.IndexFunc(s, unicode.IsControl) >= 0
 }
 
+func statusFromProto(st accountv1.AccountStatus) Status {
+	switch st {
+	case accountv1.AccountStatus_ACCOUNT_STATUS_ACTIVE:
+		return StatusActive
+	case accountv1.AccountStatus_ACCOUNT_STATUS_PENDING_APPROVAL:
+		return StatusPending
+	case accountv1.AccountStatus_ACCOUNT_STATUS_SUSPENDED:
+		return StatusSuspended
+	}
+	return ""
+}
+
 func toProto(a Account) *accountv1.Account {
-	return &accountv1.Account{Id: a.ID, Role: string(a.Role), Name: a.Name, Email: a.Email, CreatedAt: timestamppb.New(a.CreatedAt)}
+	return &accountv1.Account{Id: a.ID, Role: string(a.Role), Name: a.Name, Email: a.Email, CreatedAt: timestamppb.New(a.CreatedAt),
+		Status: a.Status.Proto(), Language: string(a.Language), EmailNotifications: a.EmailNotifications}
+}
+
+func tokenToProto(t Token) *accountv1.Token {
+	tok := &accountv1.Token{Id: t.ID, Name: t.Name, CreatedAt: timestamppb.New(t.CreatedAt), AccountId: t.AccountID}
+	if !t.ExpiresAt.IsZero() {
+		tok.ExpiresAt = timestamppb.New(t.ExpiresAt)
+	}
+	return tok
 }

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -11,13 +12,14 @@ import (
 
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/mail"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
 )
 
 func TestCreateAccountWithEmail(t *testing.T) {
 	b := sqltest.Backends()[0]
-	svc := NewService(openStore(t, b.Open(t)))
+	svc := NewService(openStore(t, b.Open(t)), NewPostman(mail.NewMailbox("", 10), slog.New(slog.DiscardHandler), 10), "http://gateway.test")
 	ctx := identity.WithCaller(context.Background(), identity.Caller{AccountID: "operator", Role: identity.RoleOperator})
 
 	resp, err := svc.CreateAccount(ctx, &accountv1.CreateAccountRequest{Role: "FIRM", Name: "Acme", Email: " staffing@acme.example "})

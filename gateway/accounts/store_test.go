@@ -22,10 +22,26 @@ func eachBackend(t *testing.T, fn func(t *testing.T, s *Store)) {
 	}
 }
 
+// eachBackendReplicas runs fn once per backend with n stores over one fresh database, as n
+// gateway replicas see it.
+func eachBackendReplicas(t *testing.T, n int, fn func(t *testing.T, replicas []*Store)) {
+	t.Helper()
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			databaseURL, sqlitePath := b.NewDatabase(t)
+			replicas := make([]*Store, n)
+			for i := range replicas {
+				replicas[i] = openStore(t, sqltest.OpenAt(t, databaseURL, sqlitePath))
+			}
+			fn(t, replicas)
+		})
+	}
+}
+
 func openStore(t *testing.T, db *sql.DB) *Store {
 	t.Helper()
 	n := 0
-	if err := sqlstore.Migrate(context.Background(), db, Migrations()); err != nil {
+	if err := sqlstore.Migrate(context.Background(), db, Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	return New(db, func() string { n++; return fmt.Sprintf("acc-%d", n) })
@@ -38,7 +54,7 @@ func TestCreateAndAuthenticate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Authenticate(ctx, token)
+		got, _, err := s.Authenticate(ctx, token)
 		if err != nil || got.ID != acc.ID || got.Role != identity.RoleFirm || got.Name != "Acme Énergie" ||
 			got.Email != "staffing@acme.example" {
 			t.Fatalf("Authenticate = %+v, %v", got, err)
@@ -53,7 +69,7 @@ func TestCreateAndAuthenticate(t *testing.T) {
 		if got, err := s.Get(ctx, noEmail.ID); err != nil || got.Email != "" {
 			t.Fatalf("Get without email = %+v, %v", got, err)
 		}
-		if _, err := s.Authenticate(ctx, token+"x"); fault.KindOf(err) != fault.KindUnauthenticated {
+		if _, _, err := s.Authenticate(ctx, token+"x"); fault.KindOf(err) != fault.KindUnauthenticated {
 			t.Errorf("a wrong token: %v", err)
 		}
 		var stored string
@@ -72,16 +88,16 @@ func TestEnsureOperatorReplacesTheOldToken(t *testing.T) {
 		if err := s.EnsureOperator(ctx, "first"); err != nil {
 			t.Fatal(err)
 		}
-		if acc, err := s.Authenticate(ctx, "first"); err != nil || acc.Role != identity.RoleOperator {
+		if acc, _, err := s.Authenticate(ctx, "first"); err != nil || acc.Role != identity.RoleOperator {
 			t.Fatalf("operator: %+v %v", acc, err)
 		}
 		if err := s.EnsureOperator(ctx, "second"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Authenticate(ctx, "first"); err == nil {
+		if _, _, err := s.Authenticate(ctx, "first"); err == nil {
 			t.Error("the replaced operator token still works")
 		}
-		if _, err := s.Authenticate(ctx, "second"); err != nil {
+		if _, _, err := s.Authenticate(ctx, "second"); err != nil {
 			t.Errorf("the new operator token is refused: %v", err)
 		}
 	})
@@ -103,7 +119,7 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 				wg.Go(func() {
 					n := 0
 					// Replicas start together: each migrates, then bootstraps the operator.
-					errs[i] = sqlstore.Migrate(ctx, db, Migrations())
+					errs[i] = sqlstore.Migrate(ctx, db, Migrations()...)
 					replicas[i] = New(db, func() string { n++; return fmt.Sprintf("acc-%d-%d", i, n) })
 					if errs[i] == nil {
 						errs[i] = replicas[i].EnsureOperator(ctx, "first")
@@ -127,7 +143,7 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 				!got.CreatedAt.Equal(acc.CreatedAt) {
 				t.Fatalf("Get on another replica = %+v, %v; want %+v", got, err, acc)
 			}
-			if got, err := other.Authenticate(ctx, token); err != nil || got.ID != acc.ID {
+			if got, _, err := other.Authenticate(ctx, token); err != nil || got.ID != acc.ID {
 				t.Fatalf("Authenticate on another replica = %+v, %v", got, err)
 			}
 			if _, err := other.Get(ctx, "absent"); fault.KindOf(err) != fault.KindNotFound {
@@ -136,7 +152,7 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 
 			// Every replica has authenticated the operator; one of them replaces its token.
 			for i, r := range replicas {
-				if acc, err := r.Authenticate(ctx, "first"); err != nil || acc.Role != identity.RoleOperator {
+				if acc, _, err := r.Authenticate(ctx, "first"); err != nil || acc.Role != identity.RoleOperator {
 					t.Fatalf("replica %d: operator %+v, %v", i, acc, err)
 				}
 			}
@@ -144,10 +160,10 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, r := range replicas {
-				if _, err := r.Authenticate(ctx, "first"); fault.KindOf(err) != fault.KindUnauthenticated {
+				if _, _, err := r.Authenticate(ctx, "first"); fault.KindOf(err) != fault.KindUnauthenticated {
 					t.Errorf("replica %d still accepts the replaced operator token (%v)", i, err)
 				}
-				if _, err := r.Authenticate(ctx, "second"); err != nil {
+				if _, _, err := r.Authenticate(ctx, "second"); err != nil {
 					t.Errorf("replica %d refuses the new operator token: %v", i, err)
 				}
 			}

@@ -1,5 +1,5 @@
 // Package allinone runs the whole platform in one process: embedded NATS with JetStream (or an
-// external one), the three services each with its own store (SQLite under the data directory,
+// external one), the four services each with its own store (SQLite under the data directory,
 // or a PostgreSQL database given by URL), and the gateway. It is what `make run` starts, and
 // what the end-to-end tests start.
 package allinone
@@ -25,11 +25,13 @@ import (
 	"github.com/caiomatch/caiomatch/gateway/server"
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/mail"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 	matching "github.com/caiomatch/caiomatch/services/matching/service"
 	mission "github.com/caiomatch/caiomatch/services/mission/service"
+	notification "github.com/caiomatch/caiomatch/services/notification/service"
 	profile "github.com/caiomatch/caiomatch/services/profile/service"
 )
 
@@ -42,9 +44,10 @@ type Config struct {
 	// <DataDir>/operator.token. Its backends are the in-process services, whatever it says.
 	Gateway server.Config
 	// Each service's own settings; their listen and peer addresses are set here, in process.
-	Profile  profile.Config
-	Mission  mission.Config
-	Matching matching.Config
+	Profile      profile.Config
+	Mission      mission.Config
+	Matching     matching.Config
+	Notification notification.Config
 	// LogOutput is where every component logs (stderr when nil).
 	LogOutput io.Writer
 	LogLevel  slog.Level
@@ -55,11 +58,12 @@ type Config struct {
 // LoadConfig reads every component's settings with the same functions their own mains use.
 func LoadConfig(env *envconfig.Reader) Config {
 	return Config{
-		Host:     servicehost.LoadConfig(env),
-		Gateway:  server.LoadConfig(env),
-		Profile:  profile.LoadConfig(env),
-		Mission:  mission.LoadConfig(env),
-		Matching: matching.LoadConfig(env),
+		Host:         servicehost.LoadConfig(env),
+		Gateway:      server.LoadConfig(env),
+		Profile:      profile.LoadConfig(env),
+		Mission:      mission.LoadConfig(env),
+		Matching:     matching.LoadConfig(env),
+		Notification: notification.LoadConfig(env),
 	}
 }
 
@@ -91,7 +95,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	telemetry.InstallPropagator()
 	spans := telemetry.NewSpanStore(telemetry.DefaultMaxSpans)
 	providers := map[string]*telemetry.Provider{}
-	for _, name := range []string{server.Name, profile.Name, mission.Name, matching.Name} {
+	for _, name := range []string{server.Name, profile.Name, mission.Name, matching.Name, notification.Name} {
 		p, err := telemetry.Setup(ctx, telemetry.Config{Service: name, Store: spans, OTLPEndpoint: cfg.Host.OTLPEndpoint})
 		if err != nil {
 			return err
@@ -120,7 +124,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 		return err
 	}
 	hosts := map[string]servicehost.Host{}
-	for _, name := range []string{profile.Name, mission.Name, matching.Name} {
+	for _, name := range []string{profile.Name, mission.Name, matching.Name, notification.Name} {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("listen for %s: %w", name, err)
@@ -142,6 +146,19 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	profileCfg.MatchingAddr, profileCfg.ShutdownGrace = addr(matching.Name), cfg.ShutdownGrace
 	missionCfg.ProfileAddr, missionCfg.ShutdownGrace = addr(profile.Name), cfg.ShutdownGrace
 	matchingCfg.MissionAddr, matchingCfg.ShutdownGrace = addr(mission.Name), cfg.ShutdownGrace
+	notificationCfg := cfg.Notification
+	notificationCfg.ShutdownGrace = cfg.ShutdownGrace
+
+	// One mail sender for the whole platform: without SMTP, one mailbox operators read.
+	mailSender, mailbox, err := mail.Open(cfg.Gateway.MailConfig())
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	notificationCfg.Mail = mailSender
+	gatewayJS, err := bus.jetStream(server.Name)
+	if err != nil {
+		return err
+	}
 
 	// Services get their own context: they stop only after the gateway has drained, so a
 	// request in flight at shutdown still reaches them.
@@ -155,6 +172,9 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 			func(ctx context.Context) error { return profile.Run(ctx, hosts[profile.Name], profileCfg) },
 			func(ctx context.Context) error { return mission.Run(ctx, hosts[mission.Name], missionCfg) },
 			func(ctx context.Context) error { return matching.Run(ctx, hosts[matching.Name], matchingCfg) },
+			func(ctx context.Context) error {
+				return notification.Run(ctx, hosts[notification.Name], notificationCfg)
+			},
 		)
 		stopGateway() // a service that stops on its own stops the platform
 		servicesDone <- err
@@ -164,11 +184,13 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	gatewayCfg.OperatorToken, gatewayCfg.ShutdownGrace = token, cfg.ShutdownGrace
 	gatewayCfg.Backends = httpapi.Backends{
 		ProfileAddr: addr(profile.Name), MissionAddr: addr(mission.Name), MatchingAddr: addr(matching.Name),
+		NotificationAddr: addr(notification.Name),
 	}
 	runErr := server.Run(gatewayCtx, gatewayCfg, server.Runtime{
 		DataDir: dataDir, Logger: telemetry.NewLogger(cfg.LogOutput, server.Name, cfg.LogLevel),
 		TracerProvider: providers[server.Name].TracerProvider(), Spans: spans, CallerKey: callerKey,
 		ExtraReadiness: map[string]func(context.Context) error{"nats": bus.ready},
+		JetStream:      gatewayJS, Mail: mailSender, Mailbox: mailbox,
 	}, func(url string) {
 		logger.Info("caiomatch started", "url", url, "data_dir", dataDir, "external_nats", cfg.Host.NATSURL != "")
 		if started != nil {

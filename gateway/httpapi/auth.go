@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -12,29 +13,107 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 )
 
-// authenticate resolves the bearer token of every /v1/ request except the public taxonomy and
-// puts the caller in the request context; a missing or unknown token gets 401.
+// SessionCookie names the cookie a sign-in link sets; it authenticates like a bearer token.
+const SessionCookie = "caiomatch_session"
+
+// Reasons of refusals decided here.
+const (
+	ReasonCrossOrigin = "CROSS_ORIGIN_REQUEST"
+)
+
+// publicRoutes are answered without a caller: sign-up, sign-in and reference data.
+func isPublic(r *http.Request) bool {
+	switch {
+	case !strings.HasPrefix(r.URL.Path, "/v1/"):
+		return true
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/taxonomy/"):
+		return true
+	case r.Method == http.MethodGet && r.URL.Path == accounts.SignInPath:
+		return true
+	case r.Method == http.MethodPost:
+		switch r.URL.Path {
+		case "/v1/signup", "/v1/signup/verify", "/v1/sessions":
+			return true
+		}
+	}
+	return false
+}
+
+// credentialKey holds the credential a request was authenticated with.
+type credentialKey struct{}
+
+func credentialFrom(ctx context.Context) (accounts.Token, bool) {
+	tok, ok := ctx.Value(credentialKey{}).(accounts.Token)
+	return tok, ok
+}
+
+// authenticate resolves the bearer token, or else the session cookie, of every /v1/ request
+// but the public ones, against the database on every request, and puts the caller in the
+// request context. A missing, unknown, expired or revoked credential gets 401; a suspended
+// account 403; an account pending approval reaches only itself and its profile. A request
+// authenticated by cookie that changes state must come from the platform's own pages
+// (net/http's CrossOriginProtection): a bearer token is never sent by a browser on its own.
 func authenticate(store *accounts.Store, mux *runtime.ServeMux, next http.Handler) http.Handler {
+	crossOrigin := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/v1/") ||
-			(r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/taxonomy/")) {
+		if isPublic(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := bearerToken(r.Header.Get("Authorization"))
+		secret, ok := bearerToken(r.Header.Get("Authorization"))
+		byCookie := false
+		if !ok {
+			if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+				secret, ok, byCookie = c.Value, true, true
+			}
+		}
 		if !ok {
 			writeStatus(mux, w, r, rpc.StatusWithReason(codes.Unauthenticated, accounts.ReasonMissingToken,
-				"an Authorization: Bearer <token> header is required").Err())
+				"an Authorization: Bearer <token> header or a session cookie is required").Err())
 			return
 		}
-		acc, err := store.Authenticate(r.Context(), token)
+		if byCookie {
+			if err := crossOrigin.Check(r); err != nil {
+				writeStatus(mux, w, r, rpc.StatusWithReason(codes.PermissionDenied, ReasonCrossOrigin,
+					"a cross-site request may not change anything").Err())
+				return
+			}
+		}
+		acc, cred, err := store.Authenticate(r.Context(), secret)
 		if err != nil {
 			writeStatus(mux, w, r, rpc.Status(err).Err())
 			return
 		}
+		switch {
+		case acc.Status == accounts.StatusSuspended:
+			writeStatus(mux, w, r, rpc.StatusWithReason(codes.PermissionDenied, accounts.ReasonAccountSuspended,
+				"this account is suspended").Err())
+			return
+		case acc.Status == accounts.StatusPending && !pendingMayReach(r, acc.ID):
+			writeStatus(mux, w, r, rpc.StatusWithReason(codes.PermissionDenied, accounts.ReasonAccountPending,
+				"until an operator approves this account, it can only read and edit itself and its profile").Err())
+			return
+		}
 		ctx := identity.WithCaller(r.Context(), identity.Caller{AccountID: acc.ID, Role: acc.Role, Name: acc.Name, Email: acc.Email})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, credentialKey{}, cred)))
 	})
+}
+
+// pendingMayReach is what an account waiting for approval may do: read itself, set its
+// preferences, keep its profile, and sign out.
+func pendingMayReach(r *http.Request, accountID string) bool {
+	path := r.URL.Path
+	switch {
+	case path == "/v1/accounts/"+accountID:
+		return r.Method == http.MethodGet
+	case path == "/v1/accounts/"+accountID+"/preferences":
+		return r.Method == http.MethodPut
+	case path == "/v1/profiles" || strings.HasPrefix(path, "/v1/profiles/"):
+		return true
+	case path == sessionPath:
+		return r.Method == http.MethodDelete
+	}
+	return false
 }
 
 func bearerToken(header string) (string, bool) {

@@ -53,7 +53,7 @@ func TestServicesReceiveTheAccountsNameAndEmail(t *testing.T) {
 	t.Cleanup(func() { stop(); <-served })
 
 	db := sqltest.Backends()[0].Open(t)
-	if err := sqlstore.Migrate(ctx, db, accounts.Migrations()); err != nil {
+	if err := sqlstore.Migrate(ctx, db, accounts.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	n := 0

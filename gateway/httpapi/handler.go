@@ -26,8 +26,10 @@ import (
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	notificationv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/notification/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
+	"github.com/caiomatch/caiomatch/pkg/mail"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
@@ -37,6 +39,8 @@ type Backends struct {
 	ProfileAddr  string
 	MissionAddr  string
 	MatchingAddr string
+	// NotificationAddr is the notification service's.
+	NotificationAddr string
 }
 
 // Config is everything the handler needs; main builds it.
@@ -51,13 +55,28 @@ type Config struct {
 	CallerKey rpc.CallerKey
 	// ExtraReadiness is checked by /readyz besides the services (e.g. the NATS connection).
 	ExtraReadiness map[string]func(context.Context) error
+	// StreamLimits bound the live notification streams; zero means DefaultStreamLimits.
+	StreamLimits StreamLimits
+	// AccountService serves the account, sign-up, token and sign-in endpoints over Accounts.
+	AccountService *accounts.Service
+	// Mailbox holds the emails kept instead of sent (no SMTP server); nil when they are sent.
+	Mailbox *mail.Mailbox
+	// PublicURL is where people reach the platform; an https one marks session cookies Secure.
+	PublicURL string
+	// AbuseLimits bound sign-up and sign-in attempts; zero means DefaultAbuseLimits.
+	AbuseLimits AbuseLimits
 }
 
 // Gateway is the HTTP handler plus the client connections it owns.
 type Gateway struct {
 	http.Handler
-	conns map[string]*grpc.ClientConn
+	conns   map[string]*grpc.ClientConn
+	streams *notificationStreams
 }
+
+// StopStreams ends the live notification streams: at shutdown, before the drain, which would
+// otherwise wait for them until its deadline.
+func (g *Gateway) StopStreams() { g.streams.stop() }
 
 // Close releases the client connections.
 func (g *Gateway) Close() error {
@@ -76,6 +95,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	g := &Gateway{conns: map[string]*grpc.ClientConn{}}
 	for name, addr := range map[string]string{
 		"profile": cfg.Backends.ProfileAddr, "mission": cfg.Backends.MissionAddr, "matching": cfg.Backends.MatchingAddr,
+		"notification": cfg.Backends.NotificationAddr,
 	} {
 		conn, err := rpc.Dial(addr, cfg.TracerProvider,
 			grpc.WithChainUnaryInterceptor(edgeInterceptor(cfg.Accounts)), rpc.SignCallers(cfg.CallerKey))
@@ -89,11 +109,17 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		profilev1.RegisterProfileServiceHandler(ctx, mux, g.conns["profile"]),
 		missionv1.RegisterMissionServiceHandler(ctx, mux, g.conns["mission"]),
 		matchingv1.RegisterMatchingServiceHandler(ctx, mux, g.conns["matching"]),
-		accountv1.RegisterAccountServiceHandlerServer(ctx, mux, accounts.NewService(cfg.Accounts)),
+		notificationv1.RegisterNotificationServiceHandler(ctx, mux, g.conns["notification"]),
+		accountv1.RegisterAccountServiceHandlerServer(ctx, mux, cfg.AccountService),
 		taxonomyv1.RegisterTaxonomyServiceHandlerServer(ctx, mux, taxonomyServer{}),
 	}
 	ops := opsHandlers{mux: mux, spans: cfg.Spans}
+	g.streams = newNotificationStreams(mux, notificationv1.NewNotificationServiceClient(g.conns["notification"]), cfg.StreamLimits)
+	registrations = append(registrations, mux.HandlePath(http.MethodGet, NotificationStreamPath, g.streams.serve))
+	signIn := sessions{mux: mux, accounts: cfg.AccountService, secure: securePublicURL(cfg.PublicURL)}
 	registrations = append(registrations,
+		mux.HandlePath(http.MethodDelete, sessionPath, signIn.endSession),
+		mux.HandlePath(http.MethodGet, "/v1/ops/mailbox", ops.listMailbox(cfg.Mailbox)),
 		mux.HandlePath(http.MethodGet, "/v1/ops/traces", ops.listTraces),
 		mux.HandlePath(http.MethodGet, "/v1/ops/traces/{traceId}", ops.getTrace),
 		mux.HandlePath(http.MethodGet, "/healthz", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
@@ -115,7 +141,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		}
 	}
 	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
-	g.Handler = otelhttp.NewHandler(limitBody(negotiateLanguage(mux, authenticate(cfg.Accounts, mux, mux))), "gateway",
+	g.Handler = otelhttp.NewHandler(limitBody(negotiateLanguage(mux, limitAttempts(cfg.AbuseLimits, mux,
+		authenticate(cfg.Accounts, mux, signIn.serveSignInLinks(mux))))), "gateway",
 		// Clients are outside: their trace context becomes a link, never our parent, and their
 		// baggage never travels inward.
 		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),
@@ -144,6 +171,7 @@ func newServeMux() (*runtime.ServeMux, error) {
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
 		runtime.WithErrorHandler(errorHandler),
+		runtime.WithForwardResponseOption(acceptedResponses),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithMiddlewares(routeMiddleware(rules, func() *runtime.ServeMux { return mux })),
 		// Only the gateway decides who the caller is: no client header reaches a service.

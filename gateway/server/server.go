@@ -13,11 +13,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/caiomatch/caiomatch/gateway/accounts"
 	"github.com/caiomatch/caiomatch/gateway/httpapi"
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
+	"github.com/caiomatch/caiomatch/pkg/mail"
+	"github.com/caiomatch/caiomatch/pkg/outbox"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
@@ -38,6 +41,29 @@ type Config struct {
 	Backends httpapi.Backends
 	// ShutdownGrace bounds the drain of in-flight requests; zero means 10 s.
 	ShutdownGrace time.Duration
+	// SMTPURL is the mail server (smtp:// or smtps://, see mail.SMTPConfig); empty keeps emails in
+	// a mailbox operators read at GET /v1/ops/mailbox.
+	SMTPURL string
+	// MailFrom is the sender of every email; empty means DefaultMailFrom.
+	MailFrom string
+	// PublicURL is where people reach the platform, the base of sign-in links; empty means the
+	// gateway's own address. An https URL marks session cookies Secure.
+	PublicURL string
+	// NATSURL is where account events go when the process gives the gateway no JetStream; empty
+	// starts an embedded server under the data directory, as the services do on their own.
+	NATSURL string
+}
+
+// DefaultMailFrom is the sender of emails when CAIOMATCH_MAIL_FROM is not set.
+const DefaultMailFrom = "caiomatch <no-reply@caiomatch.localhost>"
+
+// MailConfig is how the gateway's settings say emails leave.
+func (c Config) MailConfig() mail.SMTPConfig {
+	from := c.MailFrom
+	if from == "" {
+		from = DefaultMailFrom
+	}
+	return mail.SMTPConfig{URL: c.SMTPURL, From: from}
 }
 
 // envOperatorToken names the variable holding Config.OperatorToken.
@@ -50,10 +76,15 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.Addr("CAIOMATCH_HTTP_ADDR", &c.HTTPAddr)
 	env.Secret(envOperatorToken, &c.OperatorToken, 16)
 	env.DatabaseURL("CAIOMATCH_GATEWAY_DATABASE_URL", &c.DatabaseURL)
+	env.URLs("CAIOMATCH_SMTP_URL", &c.SMTPURL, "smtp", "smtps")
+	env.String("CAIOMATCH_MAIL_FROM", &c.MailFrom)
+	env.URLs("CAIOMATCH_PUBLIC_URL", &c.PublicURL, "http", "https")
+	env.URLs(servicehost.EnvNATSURL, &c.NATSURL, "nats", "tls", "ws", "wss")
 	for _, backend := range []struct {
 		service string
 		addr    *string
-	}{{"profile", &c.Backends.ProfileAddr}, {"mission", &c.Backends.MissionAddr}, {"matching", &c.Backends.MatchingAddr}} {
+	}{{"profile", &c.Backends.ProfileAddr}, {"mission", &c.Backends.MissionAddr}, {"matching", &c.Backends.MatchingAddr},
+		{"notification", &c.Backends.NotificationAddr}} {
 		env.Addrs(servicehost.EnvGRPCAddr(backend.service), backend.addr)
 	}
 	return c
@@ -73,6 +104,7 @@ func (c Config) withDefaults() Config {
 		{&c.Backends.ProfileAddr, "127.0.0.1:9101"},
 		{&c.Backends.MissionAddr, "127.0.0.1:9102"},
 		{&c.Backends.MatchingAddr, "127.0.0.1:9103"},
+		{&c.Backends.NotificationAddr, "127.0.0.1:9104"},
 	} {
 		if *b.addr == "" {
 			*b.addr = b.def
@@ -92,6 +124,16 @@ type Runtime struct {
 	CallerKey rpc.CallerKey
 	// ExtraReadiness is checked by /readyz besides the services (e.g. the NATS connection).
 	ExtraReadiness map[string]func(context.Context) error
+	// JetStream receives the account events; nil connects to Config.NATSURL.
+	JetStream jetstream.JetStream
+	// Mail sends the gateway's emails and Mailbox is what operators read of them; when Mail is
+	// nil they come from Config.MailConfig (mail.Open).
+	Mail    mail.Sender
+	Mailbox *mail.Mailbox
+	// AbuseLimits bound sign-up and sign-in attempts; zero means httpapi.DefaultAbuseLimits.
+	AbuseLimits httpapi.AbuseLimits
+	// Now is the accounts' clock; nil is time.Now (tests let codes and tokens expire with it).
+	Now func() time.Time
 }
 
 // Run serves the gateway until ctx ends, then drains in-flight requests for at most
@@ -101,35 +143,71 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 	if cfg.OperatorToken == "" {
 		return errors.New(envOperatorToken + " is required")
 	}
-	db, err := servicehost.OpenDatabase(ctx, Name, rt.DataDir, cfg.DatabaseURL, rt.Logger, accounts.Migrations())
+	db, err := servicehost.OpenDatabase(ctx, Name, rt.DataDir, cfg.DatabaseURL, rt.Logger, accounts.Migrations()...)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	store := accounts.New(db, func() string { return uuid.Must(uuid.NewV7()).String() })
+	if rt.Now != nil {
+		store.SetClock(rt.Now)
+	}
 	if err := store.EnsureOperator(ctx, cfg.OperatorToken); err != nil {
 		return err
 	}
+	js := rt.JetStream
+	if js == nil {
+		var closeBus func()
+		if js, closeBus, err = connectBus(ctx, cfg.NATSURL, rt.DataDir); err != nil {
+			return err
+		}
+		defer closeBus()
+	}
+	relay := outbox.NewRelay(db, js, rt.TracerProvider, rt.Logger)
+	store.WakeOnPublish(relay.Notify)
+	sender, mailbox := rt.Mail, rt.Mailbox
+	if sender == nil {
+		if sender, mailbox, err = mail.Open(cfg.MailConfig()); err != nil {
+			return fmt.Errorf("mail: %w", err)
+		}
+	}
+	postman := accounts.NewPostman(sender, rt.Logger, postmanQueue)
 	metrics, err := telemetry.NewMetrics(Name)
 	if err != nil {
 		return err
 	}
 	defer servicehost.ShutdownWithin(5*time.Second, metrics.Shutdown)
-	gw, err := httpapi.New(ctx, httpapi.Config{
-		Backends: cfg.Backends, Accounts: store, Spans: rt.Spans, Metrics: metrics,
-		TracerProvider: rt.TracerProvider, Logger: rt.Logger, CallerKey: rt.CallerKey,
-		ExtraReadiness: rt.ExtraReadiness,
-	})
-	if err != nil {
-		return err
-	}
-	defer gw.Close()
-
 	lis, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + lis.Addr().String()
+	}
+	gw, err := httpapi.New(ctx, httpapi.Config{
+		Backends: cfg.Backends, Accounts: store, Spans: rt.Spans, Metrics: metrics,
+		TracerProvider: rt.TracerProvider, Logger: rt.Logger, CallerKey: rt.CallerKey,
+		ExtraReadiness: rt.ExtraReadiness,
+		AccountService: accounts.NewService(store, postman, publicURL), Mailbox: mailbox,
+		PublicURL: publicURL, AbuseLimits: rt.AbuseLimits,
+	})
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	defer gw.Close()
+	// The relay and the postman outlive the HTTP drain, so that what the last requests
+	// committed and queued still goes out.
+	backgroundCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	background := make(chan error, 1)
+	go func() {
+		background <- servicehost.RunTogether(backgroundCtx, relay.Run,
+			func(ctx context.Context) error { return postman.Run(ctx, postmanWorkers) })
+	}()
+	defer func() { stopBackground(); <-background }()
 	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(gw.StopStreams)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
 	url := "http://" + lis.Addr().String()
@@ -153,3 +231,9 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 	}
 	return runErr
 }
+
+// The postman's queue and senders: sign-up and sign-in emails are few, and a full queue drops.
+const (
+	postmanQueue   = 1024
+	postmanWorkers = 4
+)

@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/caiomatch/caiomatch/gateway/accounts"
+	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
+	"github.com/caiomatch/caiomatch/pkg/rpc"
+)
+
+// sessionPath is the caller's own web session.
+const sessionPath = "/v1/sessions/current"
+
+// ReasonNotASession refuses signing out a bearer token (it is revoked with DELETE /v1/tokens/{id}).
+const ReasonNotASession = "NOT_A_SESSION"
+
+// sessions opens web sessions from sign-in links and ends them.
+type sessions struct {
+	mux      *runtime.ServeMux
+	accounts *accounts.Service
+	// secure marks the cookie Secure; it is when the platform is reached over TLS.
+	secure bool
+}
+
+// serveSignInLinks answers GET accounts.SignInPath before the transcoding mux: the link's
+// secret is a query parameter no proto declares.
+func (s sessions) serveSignInLinks(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != accounts.SignInPath {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			writeStatus(s.mux, w, r, &runtime.HTTPStatusError{HTTPStatus: http.StatusMethodNotAllowed,
+				Err: rpc.StatusWithReason(codes.Unimplemented, ReasonMethodNotAllowed, "method "+r.Method+" is not allowed here; allowed: GET").Err()})
+			return
+		}
+		// A link read by a mail scanner or shared by mistake must not leak through a referrer.
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("Cache-Control", "no-store")
+		_, secret, err := s.accounts.SignInWithLink(r.Context(), r.URL.Query().Get("token"))
+		if err != nil {
+			writeStatus(s.mux, w, r, rpc.Status(err).Err())
+			return
+		}
+		http.SetCookie(w, &http.Cookie{
+			Name: SessionCookie, Value: secret, Path: "/", MaxAge: int(accounts.SessionTTL.Seconds()),
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil,
+		})
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}
+
+// endSession signs the caller out: the session is revoked, on every replica at once, and the
+// cookie cleared.
+func (s sessions) endSession(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+	cred, ok := credentialFrom(r.Context())
+	if !ok || cred.Kind != accounts.KindSession {
+		writeStatus(s.mux, w, r, rpc.StatusWithReason(codes.FailedPrecondition, ReasonNotASession,
+			"only a web session signs out; revoke a token with DELETE /v1/tokens/{id}").Err())
+		return
+	}
+	if err := s.accounts.EndSession(r.Context(), cred.ID, cred.AccountID); err != nil {
+		writeStatus(s.mux, w, r, rpc.Status(err).Err())
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// acceptedResponses answers 202 to the requests whose effect is an email on its way.
+func acceptedResponses(_ context.Context, w http.ResponseWriter, resp proto.Message) error {
+	switch resp.(type) {
+	case *accountv1.SignUpResponse, *accountv1.StartSignInResponse:
+		w.WriteHeader(http.StatusAccepted)
+	}
+	return nil
+}
+
+// securePublicURL tells whether people reach the platform over TLS.
+func securePublicURL(publicURL string) bool {
+	return strings.HasPrefix(strings.ToLower(publicURL), "https://")
+}

@@ -1,0 +1,47 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+)
+
+// connectBus reaches the NATS servers at natsURL, or starts an embedded server under dataDir
+// when it is empty, for the gateway running as its own process. On external servers the
+// services declare the streams, with the durability settings the gateway does not read (the
+// relay retries until the ACCOUNT stream exists); an embedded server is the gateway's alone.
+func connectBus(ctx context.Context, natsURL, dataDir string) (jetstream.JetStream, func(), error) {
+	var nc *nats.Conn
+	var err error
+	closeBus := func() { eventbus.Drain(nc, 5*time.Second) }
+	if natsURL != "" {
+		nc, err = eventbus.ConnectURL(natsURL, Name)
+	} else {
+		var embedded *eventbus.Embedded
+		if embedded, err = eventbus.StartEmbedded(dataDir); err != nil {
+			return nil, nil, err
+		}
+		if nc, err = embedded.Connect(Name); err != nil {
+			embedded.Shutdown()
+			return nil, nil, err
+		}
+		closeBus = func() { eventbus.Drain(nc, 5*time.Second); embedded.Shutdown() }
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err == nil && natsURL == "" {
+		err = eventbus.EnsureStreams(ctx, js, eventbus.StreamSettings{})
+	}
+	if err != nil {
+		closeBus()
+		return nil, nil, fmt.Errorf("account events: %w", err)
+	}
+	return js, closeBus, nil
+}
