@@ -6,6 +6,7 @@ require (
 	github.com/caiomatch/caiomatch/pkg v0.0.0
 	github.com/caiomatch/caiomatch/services/matching v0.0.0
 	github.com/caiomatch/caiomatch/services/mission v0.0.0
+	github.com/caiomatch/caiomatch/services/notification v0.0.0
 	github.com/caiomatch/caiomatch/services/profile v0.0.0
 	github.com/google/uuid v1.6.0
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.31.0
@@ -77,5 +78,6 @@ replace (
 	github.com/caiomatch/caiomatch/pkg => ../pkg
 	github.com/caiomatch/caiomatch/services/matching => ../services/matching
 	github.com/caiomatch/caiomatch/services/mission => ../services/mission
+	github.com/caiomatch/caiomatch/services/notification => ../services/notification
 	github.com/caiomatch/caiomatch/services/profile => ../services/profile
 )
