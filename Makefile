@@ -1,7 +1,7 @@
 # caiomatch: `make run` starts the whole platform, `make test` runs every check CI runs.
 SHELL := /bin/bash
 GO ?= go
-MODULES := pkg services/profile services/mission services/matching gateway deploy/faults deploy/local
+MODULES := pkg services/profile services/mission services/matching services/notification gateway deploy/faults deploy/local
 TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2
 TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/protoc-gen-go \
 	google.golang.org/grpc/cmd/protoc-gen-go-grpc \
