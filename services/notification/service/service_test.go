@@ -31,6 +31,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 	"github.com/caiomatch/caiomatch/services/notification/service"
+	"github.com/caiomatch/caiomatch/services/notification/service/webhooktest"
 )
 
 const deadline = 15 * time.Second
@@ -171,16 +172,16 @@ func offer(id string, expiresIn time.Duration) *missionv1.Offer {
 // reminder follows at once, the offer expiring within 24 hours.
 func TestOfferReachesTheConsultantInAppByEmailAndSignedWebhook(t *testing.T) {
 	h := start(t)
-	hook := newReceiver(t, true)
+	hook := webhooktest.Start(t, true)
 	created, err := h.client.CreateWebhook(as("c-1", "CONSULTANT"), &notificationv1.CreateWebhookRequest{
-		Url: hook.server.URL + "/caiomatch", Events: []string{"offer.made", "offer.expiring"}})
+		Url: hook.URL + "/caiomatch", Events: []string{"offer.made", "offer.expiring"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(created.GetSecret(), "whsec_") {
 		t.Fatalf("secret %q", created.GetSecret())
 	}
-	hook.setSecret(created.GetSecret())
+	hook.SetSecret(created.GetSecret())
 	h.platform(t)
 	made := h.publish(t, eventbus.ProducerMission, "m-1", &missionv1.OfferMade{Offer: offer("o-1", 20*time.Hour)})
 
@@ -208,15 +209,15 @@ func TestOfferReachesTheConsultantInAppByEmailAndSignedWebhook(t *testing.T) {
 	}
 
 	eventually(t, "both webhook messages delivered after a retry", func() bool {
-		attempts, accepted, _ := hook.counts()
+		attempts, accepted, _ := hook.Counts()
 		return len(accepted) == 2 && len(attempts) == 2
 	})
-	attempts, accepted, bad := hook.counts()
+	attempts, accepted, bad := hook.Counts()
 	for id, n := range attempts {
 		if n != 2 || accepted[id] != 1 {
 			t.Errorf("message %s: %d attempts, %d accepted; want 2 and 1", id, n, accepted[id])
 		}
-		body := hook.body(id)
+		body := hook.Body(id)
 		if body.Data["missionId"] != "m-1" || body.Data["offerId"] != "o-1" || body.Data["missionTitle"] != "Chief AI Officer" {
 			t.Errorf("body of %s: %+v", id, body)
 		}

@@ -1,4 +1,7 @@
-package service_test
+// Package webhooktest is a webhook endpoint for tests that checks every call as the Standard
+// Webhooks specification tells receivers to, written from the specification and not from the
+// service's code.
+package webhooktest
 
 import (
 	"crypto/hmac"
@@ -16,55 +19,57 @@ import (
 	"time"
 )
 
-// receiver is a webhook endpoint that checks every call the way the Standard Webhooks
-// specification tells receivers to, written here from the specification and not from the
-// service's code: the secret's base64 part is the key; the signed content is
+// Receiver is a webhook endpoint that checks every call: the secret's base64 part is the key; the signed content is
 // "<webhook-id>.<webhook-timestamp>.<body>"; webhook-signature is a space-separated list of
-// "v1,<base64 HMAC-SHA256>"; a timestamp more than 5 minutes away is refused. It fails the first
-// attempt of every message (500) and accepts the next ones.
-type receiver struct {
-	t      *testing.T
-	server *httptest.Server
+// "v1,<base64 HMAC-SHA256>"; a timestamp more than 5 minutes away is refused. With FailFirst
+// it fails the first attempt of every message (500) and accepts the next ones.
+type Receiver struct {
+	// URL is where it listens (http, loopback).
+	URL    string
 	secret string // set once the webhook is created
 
 	mu        sync.Mutex
 	attempts  map[string]int // webhook-id → attempts received
 	accepted  map[string]int // webhook-id → 2xx answered
-	bodies    map[string]webhookBody
+	bodies    map[string]Body
 	bad       []string
 	failFirst bool
 }
 
-type webhookBody struct {
+// Body is a webhook call's body.
+type Body struct {
 	Type      string         `json:"type"`
 	Timestamp time.Time      `json:"timestamp"`
 	Data      map[string]any `json:"data"`
 }
 
-func newReceiver(t *testing.T, failFirst bool) *receiver {
-	r := &receiver{t: t, attempts: map[string]int{}, accepted: map[string]int{}, bodies: map[string]webhookBody{}, failFirst: failFirst}
-	r.server = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.server.Close)
+// Start runs a receiver until the test ends; failFirst answers 500 to every first attempt.
+func Start(t testing.TB, failFirst bool) *Receiver {
+	r := &Receiver{attempts: map[string]int{}, accepted: map[string]int{}, bodies: map[string]Body{}, failFirst: failFirst}
+	server := httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(server.Close)
+	r.URL = server.URL
 	return r
 }
 
-func (r *receiver) setSecret(s string) {
+// SetSecret is the secret the webhook's creation returned ("whsec_…").
+func (r *Receiver) SetSecret(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.secret = s
 }
 
-func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	id, ts, sigs := req.Header.Get("webhook-id"), req.Header.Get("webhook-timestamp"), req.Header.Get("webhook-signature")
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if problem := verify(r.secret, id, ts, sigs, body, time.Now()); problem != "" {
+	if problem := Verify(r.secret, id, ts, sigs, body, time.Now()); problem != "" {
 		r.bad = append(r.bad, problem)
 		http.Error(w, problem, http.StatusBadRequest)
 		return
 	}
-	var parsed webhookBody
+	var parsed Body
 	if err := json.Unmarshal(body, &parsed); err != nil {
 		r.bad = append(r.bad, "body: "+err.Error())
 		http.Error(w, "bad body", http.StatusBadRequest)
@@ -80,8 +85,8 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// verify returns what is wrong with a call, "" when it is genuine.
-func verify(secret, id, ts, signatures string, body []byte, now time.Time) string {
+// Verify returns what is wrong with a call, "" when it is genuine.
+func Verify(secret, id, ts, signatures string, body []byte, now time.Time) string {
 	if id == "" || ts == "" || signatures == "" {
 		return "missing webhook headers"
 	}
@@ -106,8 +111,9 @@ func verify(secret, id, ts, signatures string, body []byte, now time.Time) strin
 	return "no valid signature"
 }
 
-// counts are the attempts and successes per message so far, and the refused calls.
-func (r *receiver) counts() (attempts, accepted map[string]int, bad []string) {
+// Counts are the attempts and the successes per message (webhook-id) so far, and why calls were
+// refused.
+func (r *Receiver) Counts() (attempts, accepted map[string]int, bad []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	attempts, accepted = map[string]int{}, map[string]int{}
@@ -120,7 +126,8 @@ func (r *receiver) counts() (attempts, accepted map[string]int, bad []string) {
 	return attempts, accepted, append([]string(nil), r.bad...)
 }
 
-func (r *receiver) body(id string) webhookBody {
+// Body is the last body received for a message.
+func (r *Receiver) Body(id string) Body {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.bodies[id]
