@@ -48,7 +48,7 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 		{"POST", "/v1/offers", "GET"},
 		{"GET", "/v1/offers/some-offer/counter", "POST"},
 		{"PATCH", "/v1/profiles/some-profile", "GET, PUT, DELETE"},
-		{"DELETE", "/v1/accounts", "POST"},
+		{"DELETE", "/v1/accounts", "GET, POST"},
 		{"POST", "/v1/taxonomy/sectors", "GET"},
 		{"POST", "/healthz", "GET"},
 	}
