@@ -3,13 +3,11 @@ package domain
 import (
 	"encoding/base64"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
+	"github.com/caiomatch/caiomatch/pkg/catalogue"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/locale"
 )
@@ -30,28 +28,9 @@ func TestSignatureMatchesTheSpecificationsExample(t *testing.T) {
 	}
 }
 
-func TestCatalogueHoldTheSameIDs(t *testing.T) {
-	ids := map[locale.Language]map[string]any{}
-	for _, l := range locale.Supported {
-		raw, err := os.ReadFile("messages/" + string(l) + ".toml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]any{}
-		if err := toml.Unmarshal(raw, &m); err != nil {
-			t.Fatal(err)
-		}
-		ids[l] = m
-	}
-	for id := range ids[locale.English] {
-		if _, ok := ids[locale.French][id]; !ok {
-			t.Errorf("%s has no French text", id)
-		}
-	}
-	for id := range ids[locale.French] {
-		if _, ok := ids[locale.English][id]; !ok {
-			t.Errorf("%s has no English text", id)
-		}
+func TestCataloguesHoldTheSameMessages(t *testing.T) {
+	if err := catalogue.Check(catalogues, "messages"); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -5,29 +5,18 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"golang.org/x/text/language"
 
+	"github.com/caiomatch/caiomatch/pkg/catalogue"
 	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
 //go:embed messages/*.toml
 var catalogues embed.FS
 
-var bundle = sync.OnceValue(func() *i18n.Bundle {
-	b := i18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	for _, l := range locale.Supported {
-		if _, err := b.LoadMessageFileFS(catalogues, "messages/"+string(l)+".toml"); err != nil {
-			panic(fmt.Sprintf("notification texts: catalogue %s: %v", l, err)) // embedded: a test loads them
-		}
-	}
-	return b
-})
+var bundle = catalogue.Lazy("notification texts", catalogues, "messages")
 
 // Text is what a notification says: its title, its body, and the footer of its email.
 type Text struct {
