@@ -37,10 +37,12 @@ import (
 const deadline = 15 * time.Second
 
 type harness struct {
-	js     jetstream.JetStream
-	client notificationv1.NotificationServiceClient
-	smtp   *mailtest.Server
-	logs   *eventbustest.SyncBuffer
+	js      jetstream.JetStream
+	client  notificationv1.NotificationServiceClient
+	smtp    *mailtest.Server
+	logs    *eventbustest.SyncBuffer
+	dataDir string
+	stop    func()
 }
 
 // privateNames resolve to addresses a webhook may not reach, as a rebinding DNS would answer.
@@ -57,18 +59,24 @@ func lookup(_ context.Context, host string) ([]netip.Addr, error) {
 // server of the test; change adjusts its configuration.
 func start(t *testing.T, change ...func(*service.Config)) *harness {
 	t.Helper()
-	js := eventbustest.Start(t).JS
+	h := &harness{js: eventbustest.Start(t).JS, smtp: mailtest.Start(t, mailtest.Options{StartTLS: true}), dataDir: t.TempDir()}
+	h.run(t, change...)
+	return h
+}
+
+// run starts the service on the harness's NATS server and data directory; stop ends it.
+func (h *harness) run(t *testing.T, change ...func(*service.Config)) {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	smtpServer := mailtest.Start(t, mailtest.Options{StartTLS: true})
-	sender, err := mail.NewSMTPSender(mail.SMTPConfig{URL: smtpServer.URL(), From: "caiomatch <no-reply@caiomatch.test>",
-		TLS: smtpServer.ClientTLS(), Timeout: 5 * time.Second})
+	sender, err := mail.NewSMTPSender(mail.SMTPConfig{URL: h.smtp.URL(), From: "caiomatch <no-reply@caiomatch.test>",
+		TLS: h.smtp.ClientTLS(), Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &eventbustest.SyncBuffer{}
+	h.logs = &eventbustest.SyncBuffer{}
 	cfg := service.Config{ShutdownGrace: time.Second, AllowInsecureWebhooks: true, Mail: sender,
 		ReminderInterval: 100 * time.Millisecond, DeliveryInterval: 100 * time.Millisecond, Lookup: lookup}
 	for _, c := range change {
@@ -78,12 +86,22 @@ func start(t *testing.T, change ...func(*service.Config)) *harness {
 	done := make(chan error, 1)
 	go func() {
 		done <- service.Run(runCtx, servicehost.Host{
-			Name: service.Name, DataDir: t.TempDir(), JetStream: js, TracerProvider: noop.NewTracerProvider(),
-			Logger:   slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Name: service.Name, DataDir: h.dataDir, JetStream: h.js, TracerProvider: noop.NewTracerProvider(),
+			Logger:   slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			Listener: lis,
 		}, cfg)
 	}()
-	t.Cleanup(func() {
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	h.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		conn.Close()
 		cancel()
 		select {
 		case err := <-done:
@@ -93,13 +111,9 @@ func start(t *testing.T, change ...func(*service.Config)) *harness {
 		case <-time.After(deadline):
 			t.Error("service did not stop")
 		}
-	})
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	return &harness{js: js, client: notificationv1.NewNotificationServiceClient(conn), smtp: smtpServer, logs: logs}
+	t.Cleanup(h.stop)
+	h.client = notificationv1.NewNotificationServiceClient(conn)
 }
 
 func as(accountID, role string) context.Context {
@@ -366,5 +380,39 @@ func TestWebhookTargetsMustBePublic(t *testing.T) {
 	}
 	if _, err := h.client.DeleteWebhook(as("f-1", "FIRM"), &notificationv1.DeleteWebhookRequest{Id: ok.GetWebhook().GetId()}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRetriesSurviveARestart: a delivery that failed once is retried by the restarted service,
+// with the same webhook-id, and succeeds once.
+func TestRetriesSurviveARestart(t *testing.T) {
+	h := start(t)
+	hook := webhooktest.Start(t, true)
+	created, err := h.client.CreateWebhook(as("c-1", "CONSULTANT"), &notificationv1.CreateWebhookRequest{
+		Url: hook.URL, Events: []string{"offer.withdrawn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook.SetSecret(created.GetSecret())
+	h.platform(t)
+	h.publish(t, eventbus.ProducerMission, "m-1", &missionv1.OfferWithdrawn{Offer: offer("o-3", 72*time.Hour)})
+	eventually(t, "the first attempt", func() bool {
+		attempts, _, _ := hook.Counts()
+		return len(attempts) == 1
+	})
+	h.stop()
+	h.run(t)
+	eventually(t, "the retry after the restart", func() bool {
+		_, accepted, _ := hook.Counts()
+		return len(accepted) == 1
+	})
+	attempts, accepted, bad := hook.Counts()
+	for id, n := range attempts {
+		if n != 2 || accepted[id] != 1 {
+			t.Errorf("message %s: %d attempts, %d accepted", id, n, accepted[id])
+		}
+	}
+	if len(attempts) != 1 || len(bad) > 0 {
+		t.Errorf("%d distinct messages, refused calls %v", len(attempts), bad)
 	}
 }
