@@ -38,7 +38,7 @@ func eachBackendReplicas(t *testing.T, n int, fn func(t *testing.T, replicas []*
 	}
 }
 
-func openStore(t *testing.T, db *sql.DB) *Store {
+func openStore(t testing.TB, db *sql.DB) *Store {
 	t.Helper()
 	n := 0
 	if err := sqlstore.Migrate(context.Background(), db, Migrations()...); err != nil {
