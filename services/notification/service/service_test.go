@@ -57,7 +57,7 @@ func lookup(_ context.Context, host string) ([]netip.Addr, error) {
 
 // start runs the service against an embedded NATS server, a real gRPC listener and an SMTP
 // server of the test; change adjusts its configuration.
-func start(t *testing.T, change ...func(*service.Config)) *harness {
+func start(t testing.TB, change ...func(*service.Config)) *harness {
 	t.Helper()
 	h := &harness{js: eventbustest.Start(t).JS, smtp: mailtest.Start(t, mailtest.Options{StartTLS: true}), dataDir: t.TempDir()}
 	h.run(t, change...)
@@ -65,7 +65,7 @@ func start(t *testing.T, change ...func(*service.Config)) *harness {
 }
 
 // run starts the service on the harness's NATS server and data directory; stop ends it.
-func (h *harness) run(t *testing.T, change ...func(*service.Config)) {
+func (h *harness) run(t testing.TB, change ...func(*service.Config)) {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -120,14 +120,14 @@ func as(accountID, role string) context.Context {
 	return metadata.AppendToOutgoingContext(context.Background(), rpc.MetadataAccountID, accountID, rpc.MetadataRole, role)
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	eventbustest.Eventually(t, deadline, what, cond)
 }
 
 // publish publishes an event as its producer would; it returns the event so that a test can
 // publish it again (a redelivery past JetStream's duplicate window).
-func (h *harness) publish(t *testing.T, producer, aggregate string, payload proto.Message) eventbus.Event {
+func (h *harness) publish(t testing.TB, producer, aggregate string, payload proto.Message) eventbus.Event {
 	t.Helper()
 	ev, err := eventbus.NewEvent(producer, aggregate, payload, time.Now())
 	if err != nil {
@@ -137,14 +137,14 @@ func (h *harness) publish(t *testing.T, producer, aggregate string, payload prot
 	return ev
 }
 
-func (h *harness) republish(t *testing.T, ev eventbus.Event, msgID string) {
+func (h *harness) republish(t testing.TB, ev eventbus.Event, msgID string) {
 	t.Helper()
 	if _, err := h.js.Publish(context.Background(), ev.Subject, ev.Data, jetstream.WithMsgID(msgID)); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (h *harness) notifications(t *testing.T, accountID, role string) []*notificationv1.Notification {
+func (h *harness) notifications(t testing.TB, accountID, role string) []*notificationv1.Notification {
 	t.Helper()
 	resp, err := h.client.ListNotifications(as(accountID, role), &notificationv1.ListNotificationsRequest{PageSize: 100})
 	if err != nil {
@@ -163,7 +163,7 @@ func types(ns []*notificationv1.Notification) []string {
 
 // platform publishes what the other components would have said before an offer: the two
 // accounts, the consultant's profile and the firm's mission.
-func (h *harness) platform(t *testing.T) {
+func (h *harness) platform(t testing.TB) {
 	t.Helper()
 	h.publish(t, eventbus.ProducerAccount, "c-1", &accountv1.AccountChanged{AccountId: "c-1", Role: "CONSULTANT",
 		Status: accountv1.AccountStatus_ACCOUNT_STATUS_ACTIVE, Email: "claire@example.com", Language: "fr", EmailNotifications: true})
