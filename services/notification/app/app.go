@@ -34,8 +34,6 @@ type Repository interface {
 	Deliveries(ctx context.Context, webhookID string, after *missionrules.Cursor, limit int) ([]domain.Delivery, error)
 	// Attempts returns the attempts of each delivery, oldest first.
 	Attempts(ctx context.Context, deliveryIDs []string) (map[string][]domain.Attempt, error)
-	// DueDeliveries returns up to limit pending deliveries over channel due at now, soonest first.
-	DueDeliveries(ctx context.Context, channel domain.Channel, now time.Time, limit int) ([]domain.Delivery, error)
 	// DueReminders returns up to limit reminders due at now, soonest first.
 	DueReminders(ctx context.Context, now time.Time, limit int) ([]domain.Reminder, error)
 }
@@ -73,6 +71,8 @@ type Tx interface {
 
 	// AddDelivery stores d unless the same (notification, channel, target) exists.
 	AddDelivery(ctx context.Context, d domain.Delivery) error
+	// DueDeliveries returns up to limit pending deliveries over channel due at now, soonest first.
+	DueDeliveries(ctx context.Context, channel domain.Channel, now time.Time, limit int) ([]domain.Delivery, error)
 	// Delivery locks a delivery for the rest of the transaction, then reads it.
 	Delivery(ctx context.Context, id string) (domain.Delivery, error)
 	SaveDelivery(ctx context.Context, d domain.Delivery) error

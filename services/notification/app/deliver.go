@@ -12,55 +12,122 @@ import (
 	"github.com/caiomatch/caiomatch/services/notification/domain"
 )
 
-// DeliverBatch bounds the deliveries one DeliverDue call takes, and DeliverWorkers how many
-// are attempted at once (a slow endpoint holds one worker for at most its timeout).
-const (
-	DeliverBatch   = 256
-	DeliverWorkers = 32
-)
+// recordTimeout bounds the recording of an attempt once the service is stopping.
+const recordTimeout = 5 * time.Second
 
-// DeliverDue attempts the deliveries over channel that are due, at most DeliverWorkers at a
-// time, and returns how many were delivered. Each is claimed first (its next attempt moved a
-// lease ahead), so two replicas or two rounds never attempt it at once; a worker that dies
-// mid-attempt leaves it due again when the lease ends.
-func (a *Application) DeliverDue(ctx context.Context, channel domain.Channel) (int, error) {
-	due, err := a.repo.DueDeliveries(ctx, channel, a.now(), DeliverBatch)
-	if err != nil {
-		return 0, err
-	}
-	var (
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		delivered int
-		errs      []error
-		slots     = make(chan struct{}, DeliverWorkers)
-	)
-	for _, d := range due {
-		slots <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			ok, err := a.deliver(ctx, d.ID)
-			mu.Lock()
-			defer mu.Unlock()
-			if ok {
-				delivered++
-			}
-			if err != nil {
-				errs = append(errs, err)
-			}
-		})
-	}
-	wg.Wait()
-	return delivered, errors.Join(errs...)
+// DeliverWorkers bounds the attempts of one channel made at once: a slow endpoint holds one
+// worker for at most its timeout, the others go on.
+const DeliverWorkers = 32
+
+// Dispatcher is the loop that attempts the due deliveries of one channel.
+type Dispatcher struct {
+	// Wake is told that deliveries may have become due (notifications were committed).
+	Wake <-chan struct{}
+	// Every is how often due deliveries are looked for when nothing woke the loop (retries).
+	Every time.Duration
+	// Failed is told of a round or an attempt that failed (it is tried again later).
+	Failed func(ctx context.Context, err error)
 }
 
-// deliver claims one delivery and makes one attempt of it.
-func (a *Application) deliver(ctx context.Context, id string) (bool, error) {
-	d, claimed, err := a.claim(ctx, id)
-	if err != nil || !claimed {
-		return false, err
+// Dispatch attempts the due deliveries over channel until ctx ends, keeping up to
+// DeliverWorkers attempts in flight: it claims as many due deliveries as it has free workers
+// (one transaction moves each one's next attempt a lease ahead, so that another replica or a
+// later round leaves it alone), starts them, and claims again when a worker frees up, when
+// woken, or every interval. An attempt cut by a crash is made again when its lease ends.
+func (a *Application) Dispatch(ctx context.Context, channel domain.Channel, cfg Dispatcher) error {
+	ticker := time.NewTicker(cfg.Every)
+	defer ticker.Stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	busy := 0
+	freed := make(chan struct{}, DeliverWorkers)
+	reap := func() { // count every worker that has finished, without waiting
+		for {
+			select {
+			case <-freed:
+				busy--
+			default:
+				return
+			}
+		}
 	}
-	var attempt *domain.Attempt
+	for {
+		reap()
+		// Claims come in batches (half the workers at least) rather than one per freed worker:
+		// each claim is a write transaction.
+		if free := DeliverWorkers - busy; free >= DeliverWorkers/2 {
+			claimed, err := a.claimDue(ctx, channel, free)
+			if err != nil && ctx.Err() == nil {
+				cfg.Failed(ctx, err)
+			}
+			for _, d := range claimed {
+				busy++
+				wg.Go(func() {
+					defer func() { freed <- struct{}{} }()
+					if err := a.attempt(ctx, d); err != nil && ctx.Err() == nil {
+						cfg.Failed(ctx, err)
+					}
+				})
+			}
+			if len(claimed) == free { // there may be more due: claim again as workers free up
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-freed:
+					busy--
+				}
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-freed:
+			busy--
+		case <-cfg.Wake:
+		case <-ticker.C:
+		}
+	}
+}
+
+// claimDue takes up to limit due deliveries over channel for one attempt each.
+func (a *Application) claimDue(ctx context.Context, channel domain.Channel, limit int) ([]domain.Delivery, error) {
+	var claimed []domain.Delivery
+	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		claimed = claimed[:0]
+		now := a.now()
+		due, err := tx.DueDeliveries(ctx, channel, now, limit)
+		if err != nil {
+			return err
+		}
+		for _, d := range due {
+			if d, err = tx.Delivery(ctx, d.ID); err != nil {
+				if errors.Is(err, domain.ErrNotFound) { // its webhook or account was deleted meanwhile
+					continue
+				}
+				return err
+			}
+			if d.Status != domain.DeliveryPending || d.NextAttemptAt.After(now) {
+				continue // another replica claimed it first
+			}
+			leased := d
+			leased.NextAttemptAt = now.Add(a.cfg.Lease)
+			if err := tx.SaveDelivery(ctx, leased); err != nil {
+				return err
+			}
+			claimed = append(claimed, d)
+		}
+		return nil
+	})
+	return claimed, err
+}
+
+// attempt makes one attempt of a claimed delivery and records it.
+func (a *Application) attempt(ctx context.Context, d domain.Delivery) error {
+	var (
+		attempt *domain.Attempt
+		err     error
+	)
 	switch d.Channel {
 	case domain.ChannelWebhook:
 		attempt, err = a.callWebhook(ctx, d)
@@ -69,15 +136,21 @@ func (a *Application) deliver(ctx context.Context, id string) (bool, error) {
 	default:
 		err = fmt.Errorf("delivery %s: unknown channel %q", d.ID, d.Channel)
 	}
-	if err != nil {
-		return false, err
+	// What happened is recorded even when the service is stopping: an attempt made and not
+	// recorded, or a claim not given back, would wait for its lease to end.
+	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if ctx.Err() != nil && attempt == nil {
+		return a.settle(record, d.ID, domain.DeliveryPending, a.now())
 	}
-	if attempt == nil { // decided without an attempt (see sendEmail); already saved
-		return false, nil
+	if err != nil || attempt == nil { // nil: decided without an attempt (see sendEmail), already saved
+		return err
 	}
-	var done bool
-	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		current, err := tx.Delivery(ctx, id)
+	return a.repo.InTx(record, func(ctx context.Context, tx Tx) error {
+		current, err := tx.Delivery(ctx, d.ID)
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil // deleted with its webhook or account meanwhile
+		}
 		if err != nil || current.Status != domain.DeliveryPending {
 			return err
 		}
@@ -85,36 +158,8 @@ func (a *Application) deliver(ctx context.Context, id string) (bool, error) {
 			return err
 		}
 		current.Record(*attempt)
-		done = current.Status == domain.DeliveryDelivered
 		return tx.SaveDelivery(ctx, current)
 	})
-	return done, err
-}
-
-// claim takes a due delivery for one attempt, moving its next attempt a lease ahead.
-func (a *Application) claim(ctx context.Context, id string) (domain.Delivery, bool, error) {
-	var (
-		d       domain.Delivery
-		claimed bool
-	)
-	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		var err error
-		if d, err = tx.Delivery(ctx, id); err != nil {
-			if errors.Is(err, domain.ErrNotFound) { // its webhook or account was deleted meanwhile
-				return nil
-			}
-			return err
-		}
-		now := a.now()
-		if d.Status != domain.DeliveryPending || d.NextAttemptAt.After(now) {
-			return nil
-		}
-		claimed = true
-		leased := d
-		leased.NextAttemptAt = now.Add(a.cfg.Lease)
-		return tx.SaveDelivery(ctx, leased)
-	})
-	return d, claimed, err
 }
 
 // settle ends a delivery without an attempt.

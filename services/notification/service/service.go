@@ -83,33 +83,13 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	return base.Serve(ctx, parts...)
 }
 
-// dispatch attempts the due deliveries over channel: at once when woken (notifications were
-// created), again straight away while full batches come back, and every interval otherwise
-// (retries falling due). A failed round is logged and tried again at the next.
+// dispatch runs the dispatcher of a channel, logging what fails (by ids only: errors never
+// hold an address).
 func dispatch(a *app.Application, channel domain.Channel, woken <-chan struct{}, every time.Duration, logger *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
-		ticker := time.NewTicker(every)
-		defer ticker.Stop()
-		for {
-			n, err := a.DeliverDue(ctx, channel)
-			switch {
-			case ctx.Err() != nil:
-				return nil
-			case err != nil:
-				logger.ErrorContext(ctx, "deliveries failed", "channel", string(channel), "delivered", n, "error", err)
-			case n > 0:
-				logger.DebugContext(ctx, "delivered", "channel", string(channel), "count", n)
-			}
-			if n >= app.DeliverBatch/2 {
-				continue
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-woken:
-			case <-ticker.C:
-			}
-		}
+		return a.Dispatch(ctx, channel, app.Dispatcher{Wake: woken, Every: every, Failed: func(ctx context.Context, err error) {
+			logger.ErrorContext(ctx, "delivery failed", "channel", string(channel), "error", err)
+		}})
 	}
 }
 

@@ -243,11 +243,20 @@ func TestOfferReachesTheConsultantInAppByEmailAndSignedWebhook(t *testing.T) {
 		t.Errorf("calls that failed verification: %v", bad)
 	}
 
-	deliveries, err := h.client.ListWebhookDeliveries(as("c-1", "CONSULTANT"),
-		&notificationv1.ListWebhookDeliveriesRequest{Id: created.GetWebhook().GetId()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var deliveries *notificationv1.ListWebhookDeliveriesResponse
+	eventually(t, "both deliveries recorded as delivered", func() bool {
+		deliveries, err = h.client.ListWebhookDeliveries(as("c-1", "CONSULTANT"),
+			&notificationv1.ListWebhookDeliveriesRequest{Id: created.GetWebhook().GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range deliveries.GetDeliveries() {
+			if d.GetStatus() != notificationv1.DeliveryStatus_DELIVERY_STATUS_DELIVERED {
+				return false
+			}
+		}
+		return len(deliveries.GetDeliveries()) == 2
+	})
 	for _, d := range deliveries.GetDeliveries() {
 		a := d.GetAttempts()
 		if d.GetStatus() != notificationv1.DeliveryStatus_DELIVERY_STATUS_DELIVERED || len(a) != 2 ||

@@ -235,8 +235,8 @@ func (r *Repository) Deliveries(ctx context.Context, webhookID string, after *mi
 		webhookID, sqlstore.FormatTime(after.CreatedAt), after.ID, limit)
 }
 
-func (r *Repository) DueDeliveries(ctx context.Context, channel domain.Channel, now time.Time, limit int) ([]domain.Delivery, error) {
-	return queryRows(ctx, r.db, scanDelivery, selectDelivery+` WHERE channel = $1 AND status = $2 AND next_attempt_at <= $3
+func dueDeliveries(ctx context.Context, q querier, channel domain.Channel, now time.Time, limit int) ([]domain.Delivery, error) {
+	return queryRows(ctx, q, scanDelivery, selectDelivery+` WHERE channel = $1 AND status = $2 AND next_attempt_at <= $3
 		ORDER BY next_attempt_at, id LIMIT $4`, string(channel), string(domain.DeliveryPending), sqlstore.FormatTime(now), limit)
 }
 

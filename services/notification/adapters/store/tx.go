@@ -171,6 +171,10 @@ func (t *tx) AddDelivery(ctx context.Context, d domain.Delivery) error {
 		sqlstore.FormatTime(d.CreatedAt), formatOptional(d.NextAttemptAt), d.Attempts)
 }
 
+func (t *tx) DueDeliveries(ctx context.Context, channel domain.Channel, now time.Time, limit int) ([]domain.Delivery, error) {
+	return dueDeliveries(ctx, t.sql.SQL, channel, now, limit)
+}
+
 func (t *tx) Delivery(ctx context.Context, id string) (domain.Delivery, error) {
 	if err := t.sql.Lock(ctx, "delivery", id); err != nil {
 		return domain.Delivery{}, err
