@@ -284,6 +284,19 @@ func TestASignInLinkOpensOneSession(t *testing.T) {
 		if _, _, err := s.UseSignInLink(ctx, HashToken("late"), SessionTTL); fault.KindOf(err) != fault.KindUnauthenticated {
 			t.Errorf("an expired link: %v", err)
 		}
+
+		if err := s.SaveSignInLink(ctx, acc.ID, HashToken("suspended"), clk.Now().Add(SignInLinkTTL)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetStatus(ctx, acc.ID, StatusSuspended); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.UseSignInLink(ctx, HashToken("suspended"), SessionTTL); fault.KindOf(err) != fault.KindPermissionDenied {
+			t.Errorf("a suspended account's link: %v", err)
+		}
+		if found, err := s.FindByEmail(ctx, "A@ACME.example"); err != nil || found.ID != acc.ID {
+			t.Errorf("FindByEmail ignores case: %+v %v", found, err)
+		}
 	})
 }
 

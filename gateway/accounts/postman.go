@@ -8,40 +8,42 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/mail"
 )
 
-// Postman sends the sign-up and sign-in emails off the request path: an answer must not take
-// longer when an email is known (that would tell who has an account), and a slow mail server
-// must not hold requests. Its queue is bounded; when full, an email is dropped and logged, and
-// the person asks again.
+// Postman runs the errands behind sign-up and sign-in off the request path: looking the address
+// up, storing a code or a link, writing and sending the email. The answer is then the same, in
+// content and in time, whether an address has an account or not, and a slow mail server holds
+// no request. Its queue is bounded; when full, an errand is dropped and logged, and the person
+// asks again.
 type Postman struct {
 	sender mail.Sender
 	logger *slog.Logger
-	queue  chan queued
-	// Retries of a temporary failure, each after a growing pause starting at RetryPause.
+	queue  chan errand
+	// Retries of a temporary sending failure, each after a growing pause starting at RetryPause.
 	Retries    int
 	RetryPause time.Duration
 }
 
-type queued struct {
-	msg mail.Message
-	// kind names the email in logs, which never carry the address.
-	kind string
+// errand prepares the email to send, if any (ok false: nothing to send).
+type errand struct {
+	// kind names the errand in logs, which never carry the address.
+	kind    string
+	prepare func(ctx context.Context) (msg mail.Message, ok bool, err error)
 }
 
-// NewPostman sends through sender with a queue of size emails.
+// NewPostman sends through sender with a queue of size errands.
 func NewPostman(sender mail.Sender, logger *slog.Logger, size int) *Postman {
-	return &Postman{sender: sender, logger: logger, queue: make(chan queued, size), Retries: 3, RetryPause: time.Second}
+	return &Postman{sender: sender, logger: logger, queue: make(chan errand, size), Retries: 3, RetryPause: time.Second}
 }
 
-// post queues msg; it never blocks.
-func (p *Postman) post(kind string, msg mail.Message) {
+// post queues an errand; it never blocks.
+func (p *Postman) post(kind string, prepare func(ctx context.Context) (mail.Message, bool, error)) {
 	select {
-	case p.queue <- queued{msg: msg, kind: kind}:
+	case p.queue <- errand{kind: kind, prepare: prepare}:
 	default:
-		p.logger.Warn("email dropped: the queue is full", "email", kind, "message_id", msg.ID)
+		p.logger.Warn("sign-up or sign-in errand dropped: the queue is full", "errand", kind)
 	}
 }
 
-// Run sends queued emails, workers at a time, until ctx ends.
+// Run runs queued errands, workers at a time, until ctx ends.
 func (p *Postman) Run(ctx context.Context, workers int) error {
 	done := make(chan struct{})
 	for range workers {
@@ -51,8 +53,8 @@ func (p *Postman) Run(ctx context.Context, workers int) error {
 				select {
 				case <-ctx.Done():
 					return
-				case q := <-p.queue:
-					p.deliver(ctx, q)
+				case e := <-p.queue:
+					p.run(ctx, e)
 				}
 			}
 		}()
@@ -63,17 +65,30 @@ func (p *Postman) Run(ctx context.Context, workers int) error {
 	return nil
 }
 
-func (p *Postman) deliver(ctx context.Context, q queued) {
+func (p *Postman) run(ctx context.Context, e errand) {
+	prepareCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	msg, ok, err := e.prepare(prepareCtx)
+	cancel()
+	if err != nil {
+		p.logger.Error("sign-up or sign-in errand failed", "errand", e.kind, "error", err)
+		return
+	}
+	if ok {
+		p.deliver(ctx, e.kind, msg)
+	}
+}
+
+func (p *Postman) deliver(ctx context.Context, kind string, msg mail.Message) {
 	pause := p.RetryPause
 	for attempt := 0; ; attempt++ {
 		sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := p.sender.Send(sendCtx, q.msg)
+		err := p.sender.Send(sendCtx, msg)
 		cancel()
 		if err == nil {
 			return
 		}
 		if mail.IsPermanent(err) || attempt == p.Retries || ctx.Err() != nil {
-			p.logger.Warn("email not sent", "email", q.kind, "message_id", q.msg.ID, "attempts", attempt+1,
+			p.logger.Warn("email not sent", "email", kind, "message_id", msg.ID, "attempts", attempt+1,
 				"permanent", mail.IsPermanent(err), "error", err)
 			return
 		}

@@ -6,7 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/big"
-	"net/mail"
+	netmail "net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -19,6 +19,7 @@ import (
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/locale"
+	"github.com/caiomatch/caiomatch/pkg/mail"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 )
 
@@ -183,23 +184,29 @@ func (s *Service) SignUp(ctx context.Context, req *accountv1.SignUpRequest) (*ac
 	if err := v.Err(); err != nil {
 		return nil, rpc.Status(err).Err()
 	}
-	lang := locale.FromContext(ctx)
-	if _, err := s.store.FindByEmail(ctx, email); err == nil {
-		s.send(lang, "SignUpKnown", email, emailData{})
-		return &accountv1.SignUpResponse{}, nil
+	pending := PendingSignUp{Email: email, Role: role, Name: name, Language: locale.FromContext(ctx)}
+	s.postman.post("sign-up", func(ctx context.Context) (mail.Message, bool, error) { return s.startSignUp(ctx, pending) })
+	return &accountv1.SignUpResponse{}, nil
+}
+
+// startSignUp stores a sign-up and writes its code's email, or, for an address that has an
+// account already, the email that says so.
+func (s *Service) startSignUp(ctx context.Context, p PendingSignUp) (mail.Message, bool, error) {
+	if _, err := s.store.FindByEmail(ctx, p.Email); err == nil {
+		msg, err := compose(p.Language, "SignUpKnown", p.Email, emailData{})
+		return msg, err == nil, err
 	} else if fault.KindOf(err) != fault.KindNotFound {
-		return nil, rpc.Status(err).Err()
+		return mail.Message{}, false, err
 	}
 	code, err := newCode()
 	if err != nil {
-		return nil, rpc.Status(err).Err()
+		return mail.Message{}, false, err
 	}
-	pending := PendingSignUp{Email: email, Role: role, Name: name, Language: lang}
-	if err := s.store.SaveSignUp(ctx, pending, hashCode(email, code), s.store.now().Add(SignUpCodeTTL)); err != nil {
-		return nil, rpc.Status(err).Err()
+	if err := s.store.SaveSignUp(ctx, p, hashCode(p.Email, code), s.store.now().Add(SignUpCodeTTL)); err != nil {
+		return mail.Message{}, false, err
 	}
-	s.send(lang, "SignUpCode", email, emailData{Code: code, Minutes: int(SignUpCodeTTL.Minutes())})
-	return &accountv1.SignUpResponse{}, nil
+	msg, err := compose(p.Language, "SignUpCode", p.Email, emailData{Code: code, Minutes: int(SignUpCodeTTL.Minutes())})
+	return msg, err == nil, err
 }
 
 func (s *Service) VerifySignUp(ctx context.Context, req *accountv1.VerifySignUpRequest) (*accountv1.VerifySignUpResponse, error) {
@@ -225,36 +232,36 @@ func (s *Service) StartSignIn(ctx context.Context, req *accountv1.StartSignInReq
 	if err := v.Err(); err != nil {
 		return nil, rpc.Status(err).Err()
 	}
+	s.postman.post("sign-in", func(ctx context.Context) (mail.Message, bool, error) { return s.startSignIn(ctx, email) })
+	return &accountv1.StartSignInResponse{}, nil
+}
+
+// startSignIn stores a sign-in link for the account of email and writes its email; an unknown
+// or suspended address gets nothing.
+func (s *Service) startSignIn(ctx context.Context, email string) (mail.Message, bool, error) {
 	acc, err := s.store.FindByEmail(ctx, email)
 	if fault.KindOf(err) == fault.KindNotFound || (err == nil && acc.Status == StatusSuspended) {
-		return &accountv1.StartSignInResponse{}, nil
+		return mail.Message{}, false, nil
 	}
 	if err != nil {
-		return nil, rpc.Status(err).Err()
+		return mail.Message{}, false, err
 	}
 	secret, err := NewToken()
 	if err != nil {
-		return nil, rpc.Status(err).Err()
+		return mail.Message{}, false, err
 	}
 	if err := s.store.SaveSignInLink(ctx, acc.ID, HashToken(secret), s.store.now().Add(SignInLinkTTL)); err != nil {
-		return nil, rpc.Status(err).Err()
+		return mail.Message{}, false, err
 	}
 	link := s.publicURL + SignInPath + "?" + url.Values{"token": {secret}}.Encode()
-	s.send(acc.Language, "SignIn", acc.Email, emailData{Link: link, Minutes: int(SignInLinkTTL.Minutes())})
-	return &accountv1.StartSignInResponse{}, nil
+	msg, err := compose(acc.Language, "SignIn", acc.Email, emailData{Link: link, Minutes: int(SignInLinkTTL.Minutes())})
+	return msg, err == nil, err
 }
 
 // SignInWithLink spends a sign-in link and opens a web session: the account and the session's
 // secret, the cookie's value.
 func (s *Service) SignInWithLink(ctx context.Context, secret string) (Account, string, error) {
-	acc, session, err := s.store.UseSignInLink(ctx, HashToken(secret), SessionTTL)
-	if err != nil {
-		return Account{}, "", err
-	}
-	if acc.Status == StatusSuspended {
-		return Account{}, "", fault.PermissionDenied(ReasonAccountSuspended, "this account is suspended")
-	}
-	return acc, session, nil
+	return s.store.UseSignInLink(ctx, HashToken(secret), SessionTTL)
 }
 
 func (s *Service) CreateToken(ctx context.Context, req *accountv1.CreateTokenRequest) (*accountv1.CreateTokenResponse, error) {
@@ -328,16 +335,6 @@ func (s *Service) RevokeToken(ctx context.Context, req *accountv1.RevokeTokenReq
 // EndSession revokes the session the caller signed in with.
 func (s *Service) EndSession(ctx context.Context, sessionID, accountID string) error {
 	return s.store.RevokeToken(ctx, sessionID, accountID)
-}
-
-// send queues an email; failing to write one is a bug in the catalogues, which a test loads.
-func (s *Service) send(lang locale.Language, id, to string, d emailData) {
-	msg, err := compose(lang, id, to, d)
-	if err != nil {
-		s.postman.logger.Error("email not written", "email", id, "error", err)
-		return
-	}
-	s.postman.post(id, msg)
 }
 
 const codeDigits = 6
@@ -432,7 +429,7 @@ func validEmail(email string) bool {
 	if len(email) > MaxEmailLength || !utf8.ValidString(email) || hasControl(email) {
 		return false
 	}
-	addr, err := mail.ParseAddress(email)
+	addr, err := netmail.ParseAddress(email)
 	return err == nil && addr.Name == "" && addr.Address == email
 }
 

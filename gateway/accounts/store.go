@@ -527,6 +527,9 @@ func (s *Store) UseSignInLink(ctx context.Context, linkHash string, ttl time.Dur
 		if err != nil {
 			return err
 		}
+		if acc.Status == StatusSuspended {
+			return fault.PermissionDenied(ReasonAccountSuspended, "this account is suspended")
+		}
 		_, secret, err = s.insertToken(ctx, tx, acc.ID, KindSession, "web session", ttl)
 		return err
 	})
