@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -43,8 +44,8 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	if u.Hostname() == "" {
 		return nil, errors.New("smtp url: no host")
 	}
-	if cfg.From == "" {
-		return nil, errors.New("smtp: a sender address (From) is required")
+	if _, err := netmail.ParseAddress(cfg.From); err != nil {
+		return nil, errors.New("smtp: the sender (From) must be an address such as \"caiomatch <no-reply@example.com>\"")
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {

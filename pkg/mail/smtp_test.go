@@ -176,6 +176,7 @@ func TestBadSettingsAndMessagesAreRefusedBeforeConnecting(t *testing.T) {
 		{URL: "smtp://", From: from},
 		{URL: "smtp://mail.example.com:99999", From: from},
 		{URL: "smtp://mail.example.com"},
+		{URL: "smtp://mail.example.com", From: "not an address"},
 	} {
 		if _, err := mail.NewSMTPSender(cfg); err == nil {
 			t.Errorf("%+v accepted", cfg)
