@@ -171,6 +171,19 @@ func TestTokensMadeBeforeTheMigrationKeepWorking(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := openStore(t, db)
+			if _, _, err := s.Create(ctx, identity.RoleFirm, "New firm", ""); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.AnnounceExisting(ctx); err != nil || n != 1 {
+				t.Fatalf("AnnounceExisting = %d, %v; want the old account only", n, err)
+			}
+			if n, err := s.AnnounceExisting(ctx); err != nil || n != 0 {
+				t.Errorf("announced again: %d, %v", n, err)
+			}
+			if events := published(t, s); len(events) != 2 || events[1].GetAccountId() != "old" || events[1].GetEmail() != "old@firm.example" ||
+				events[1].GetStatus() != accountv1.AccountStatus_ACCOUNT_STATUS_ACTIVE {
+				t.Errorf("events: %v", events)
+			}
 			acc, tok, err := s.Authenticate(ctx, "cm_old")
 			if err != nil || acc.ID != "old" || acc.Status != StatusActive || acc.Language != locale.English || !acc.EmailNotifications {
 				t.Fatalf("the old token: %+v %v", acc, err)

@@ -194,8 +194,8 @@ func (s *Store) insertAccount(ctx context.Context, tx *sqltx.Tx, acc Account) (s
 	}
 	created := sqlstore.FormatTime(acc.CreatedAt)
 	if _, err := tx.SQL.ExecContext(ctx, `INSERT INTO accounts
-		(id, role, name, email, token_hash, created_at, status, language, email_notifications)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		(id, role, name, email, token_hash, created_at, status, language, email_notifications, announced)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)`,
 		acc.ID, string(acc.Role), acc.Name, acc.Email, HashToken(token), created, string(acc.Status),
 		string(acc.Language), boolInt(acc.EmailNotifications)); err != nil {
 		return "", fmt.Errorf("create account: %w", err)
@@ -205,6 +205,52 @@ func (s *Store) insertAccount(ctx context.Context, tx *sqltx.Tx, acc Account) (s
 		return "", fmt.Errorf("create account token: %w", err)
 	}
 	return token, s.publishChanged(ctx, tx, acc)
+}
+
+// AnnounceExisting publishes AccountChanged for the accounts that never had one (made before
+// accounts published events), a batch per transaction, and tells how many. Replicas starting
+// together take turns; a consumer seeing an account twice only sets the same state again.
+func (s *Store) AnnounceExisting(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.runner.InTx(ctx, func(ctx context.Context, tx *sqltx.Tx) error {
+			if err := tx.Lock(ctx, "accounts", "announce"); err != nil {
+				return err
+			}
+			rows, err := tx.SQL.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.announced = 0 ORDER BY a.id LIMIT 500`)
+			if err != nil {
+				return fmt.Errorf("accounts to announce: %w", err)
+			}
+			var batch []Account
+			for rows.Next() {
+				acc, err := scanAccount(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				batch = append(batch, acc)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, acc := range batch {
+				if err := s.publishChanged(ctx, tx, acc); err != nil {
+					return err
+				}
+				if _, err := tx.SQL.ExecContext(ctx, `UPDATE accounts SET announced = 1 WHERE id = $1`, acc.ID); err != nil {
+					return err
+				}
+			}
+			n = len(batch)
+			return nil
+		})
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
 }
 
 func (s *Store) publishChanged(ctx context.Context, tx *sqltx.Tx, acc Account) error {

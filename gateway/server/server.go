@@ -155,6 +155,11 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 	if err := store.EnsureOperator(ctx, cfg.OperatorToken); err != nil {
 		return err
 	}
+	if n, err := store.AnnounceExisting(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		rt.Logger.Info("accounts announced", "count", n)
+	}
 	js := rt.JetStream
 	if js == nil {
 		var closeBus func()
