@@ -21,7 +21,7 @@ const (
 	ReasonCrossOrigin = "CROSS_ORIGIN_REQUEST"
 )
 
-// publicRoutes are answered without a caller: sign-up, sign-in and reference data.
+// isPublic tells the requests answered without a caller: sign-up, sign-in and reference data.
 func isPublic(r *http.Request) bool {
 	switch {
 	case !strings.HasPrefix(r.URL.Path, "/v1/"):
