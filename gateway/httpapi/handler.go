@@ -216,12 +216,15 @@ func readiness(conns map[string]*grpc.ClientConn, extra map[string]func(context.
 			resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
 			switch {
 			case err != nil:
-				checks[name], ready = "unreachable", false
+				checks[name] = "unreachable"
 			case resp.GetStatus() != healthpb.HealthCheckResponse_SERVING:
-				checks[name], ready = strings.ToLower(resp.GetStatus().String()), false
+				checks[name] = strings.ToLower(resp.GetStatus().String())
 			default:
 				checks[name] = "serving"
 			}
+			// Notifications are not on the path of the requests the platform exists for: their
+			// outage is shown, but does not take the gateway out of rotation.
+			ready = ready && (checks[name] == "serving" || name == "notification")
 		}
 		for name, check := range extra {
 			if err := check(ctx); err != nil {
