@@ -136,7 +136,7 @@ func New(repo Repository, poster Poster, mailer Mailer, cfg Config, now func() t
 		cfg.UnknownAccountWait = 10 * time.Minute
 	}
 	if cfg.Lease == 0 {
-		cfg.Lease = 2 * time.Minute
+		cfg.Lease = 30 * time.Second // longer than a webhook call (10 s) or an SMTP exchange (15 s)
 	}
 	a := &Application{repo: repo, poster: poster, mailer: mailer, cfg: cfg, now: now, newID: newID, feed: newFeed()}
 	a.created = func() {
