@@ -325,11 +325,12 @@ func TestLiveWatchAndReadState(t *testing.T) {
 		err  error
 	}
 	got := make(chan answer, 1)
+	since := timestamppb.Now() // however late the watch registers, it starts here
 	go func() {
-		resp, err := h.client.WatchNotifications(as("c-1", "CONSULTANT"), &notificationv1.WatchNotificationsRequest{WaitSeconds: 10})
+		resp, err := h.client.WatchNotifications(as("c-1", "CONSULTANT"), &notificationv1.WatchNotificationsRequest{Since: since, WaitSeconds: 10})
 		got <- answer{resp, err}
 	}()
-	time.Sleep(200 * time.Millisecond) // the watch registers
+	time.Sleep(200 * time.Millisecond) // most often the watch waits before the event
 	start := time.Now()
 	h.publish(t, eventbus.ProducerMission, "m-1", &missionv1.OfferWithdrawn{Offer: offer("o-2", 72*time.Hour)})
 	var a answer
