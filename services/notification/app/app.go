@@ -43,12 +43,15 @@ type Tx interface {
 	SaveAccount(ctx context.Context, a domain.Account) error
 	Account(ctx context.Context, id string) (domain.Account, bool, error)
 	// EraseAccount deletes the account and everything kept for it: its notifications, webhooks
-	// and their deliveries.
+	// and their deliveries; its profiles are forgotten (ForgetProfile).
 	EraseAccount(ctx context.Context, id string) error
 
 	SaveProfile(ctx context.Context, profileID, accountID string) error
+	// ForgetProfile keeps an erased profile's id with no account, so that later events naming
+	// it tell nobody on its side instead of waiting for it.
 	ForgetProfile(ctx context.Context, profileID string) error
-	// ProfileAccount is the account owning a profile; false when no event said yet.
+	// ProfileAccount is the account owning a profile ("" once erased); false when no event said
+	// yet.
 	ProfileAccount(ctx context.Context, profileID string) (string, bool, error)
 
 	// Mission locks the mission's record for the rest of the transaction, then reads it; false

@@ -221,3 +221,28 @@ func TestEmailsFollowTheAccountsSettingsWhenSent(t *testing.T) {
 		}
 	})
 }
+
+// TestErasedConsultantsAreToldNothing: after a ProfileErased, events naming the profile tell
+// the firm's side only, and the profile's reminder goes nowhere.
+func TestErasedConsultantsAreToldNothing(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, tb *testbed) {
+		seed(t, ctx, tb)
+		expires := t0.Add(30 * time.Hour)
+		must[app.Outcome](t)(tb.app.ChangeOffer(ctx, tb.delivery(), offerChange(domain.TypeOfferMade, expires)))
+		must[bool](t)(tb.app.ForgetProfile(ctx, tb.delivery(), "p-1"))
+		out := must[app.Outcome](t)(tb.app.ChangeOffer(ctx, tb.delivery(), offerChange(domain.TypeOfferExpired, expires)))
+		if out.Notified != 1 {
+			t.Errorf("offer.expired after the erasure told %d accounts, want the firm alone", out.Notified)
+		}
+		second := offerChange(domain.TypeOfferMade, expires)
+		second.OfferID = "o-2"
+		must[app.Outcome](t)(tb.app.ChangeOffer(ctx, tb.delivery(), second))
+		tb.set(expires.Add(-time.Hour))
+		if n, err := tb.app.RemindOffers(ctx); err != nil || n != 0 {
+			t.Errorf("reminders to an erased profile: %d, %v", n, err)
+		}
+		if got := typesOf(t, ctx, tb, "f-1"); !slices.Equal(got, []string{"offer.expired"}) {
+			t.Errorf("firm: %v", got)
+		}
+	})
+}

@@ -48,8 +48,11 @@ func (a *Application) notify(ctx context.Context, tx Tx, h Happening) (int, erro
 	created := 0
 	for _, party := range domain.Audience(h.Type) {
 		accountID, err := a.accountOf(ctx, tx, party, h, m)
-		if err != nil || accountID == "" {
+		if err != nil {
 			return created, err
+		}
+		if accountID == "" { // nobody on that side (not staffed yet, or erased)
+			continue
 		}
 		n := domain.Notification{
 			ID: a.newID(), AccountID: accountID, Type: h.Type, EventID: h.EventID, MissionID: h.MissionID,
@@ -68,7 +71,7 @@ func (a *Application) notify(ctx context.Context, tx Tx, h Happening) (int, erro
 }
 
 // accountOf is the account of a party of the happening; "" when there is none to tell (a
-// mission without a staffed consultant).
+// mission without a staffed consultant, an erased profile).
 func (a *Application) accountOf(ctx context.Context, tx Tx, p domain.Party, h Happening, m domain.Mission) (string, error) {
 	if p == domain.Firm {
 		if h.FirmID != "" {

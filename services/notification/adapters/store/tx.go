@@ -53,7 +53,7 @@ func (t *tx) EraseAccount(ctx context.Context, id string) error {
 		`DELETE FROM deliveries WHERE account_id = $1`,
 		`DELETE FROM notifications WHERE account_id = $1`,
 		`DELETE FROM webhooks WHERE account_id = $1`,
-		`DELETE FROM profiles WHERE account_id = $1`,
+		`UPDATE profiles SET account_id = '' WHERE account_id = $1`,
 		`DELETE FROM accounts WHERE id = $1`,
 	} {
 		if err := t.exec(ctx, "erase account", q, id); err != nil {
@@ -69,7 +69,7 @@ func (t *tx) SaveProfile(ctx context.Context, profileID, accountID string) error
 }
 
 func (t *tx) ForgetProfile(ctx context.Context, profileID string) error {
-	return t.exec(ctx, "forget profile", `DELETE FROM profiles WHERE profile_id = $1`, profileID)
+	return t.SaveProfile(ctx, profileID, "")
 }
 
 func (t *tx) ProfileAccount(ctx context.Context, profileID string) (string, bool, error) {
