@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/caiomatch/caiomatch/services/notification/domain"
@@ -23,7 +24,7 @@ type Happening struct {
 
 // ErrNotYetKnown is returned when an event names a mission or a profile whose own event has not
 // been processed yet: the event is handed back and redelivered later, by when it has.
-var ErrNotYetKnown = fmt.Errorf("not yet known")
+var ErrNotYetKnown = errors.New("not yet known")
 
 // notify stores one notification per account the happening concerns, and its deliveries: an
 // email and one call per subscribed webhook. It is idempotent per (event, account), the
