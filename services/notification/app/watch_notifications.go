@@ -105,16 +105,8 @@ func (a *Application) RunFeed(ctx context.Context) error {
 			continue
 		}
 		polled := a.now()
-		found, err := a.repo.NotificationsSince(ctx, "", last.Add(-FeedOverlap), 1000)
-		if err != nil {
-			continue // the next tick tries again; watchers only wait
-		}
-		for _, n := range found {
-			if _, ok := seen[n.ID]; ok {
-				continue
-			}
-			seen[n.ID] = n.CreatedAt
-			a.feed.fanOut(n)
+		if err := a.pollFeed(ctx, last.Add(-FeedOverlap), seen); err != nil {
+			continue // the next tick tries again from the same point; watchers only wait
 		}
 		for id, at := range seen {
 			if at.Before(polled.Add(-2 * FeedOverlap)) {
@@ -122,6 +114,30 @@ func (a *Application) RunFeed(ctx context.Context) error {
 			}
 		}
 		last = polled
+	}
+}
+
+// feedPage is how many notifications one read of the feed's poll takes.
+const feedPage = 500
+
+// pollFeed passes on every notification created since from that seen does not hold, reading
+// page after page.
+func (a *Application) pollFeed(ctx context.Context, from time.Time, seen map[string]time.Time) error {
+	for {
+		found, err := a.repo.NotificationsSince(ctx, "", from, feedPage)
+		if err != nil {
+			return err
+		}
+		for _, n := range found {
+			if _, ok := seen[n.ID]; !ok {
+				seen[n.ID] = n.CreatedAt
+				a.feed.fanOut(n)
+			}
+		}
+		if len(found) < feedPage || !found[len(found)-1].CreatedAt.After(from) {
+			return nil
+		}
+		from = found[len(found)-1].CreatedAt
 	}
 }
 
