@@ -121,7 +121,8 @@ func (s *notificationStreams) serve(w http.ResponseWriter, r *http.Request, _ ma
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	arrived := make(chan *notificationv1.Notification, 64)
-	go s.poll(ctx, arrived)
+	// A browser reconnecting says the last event it got: the stream resumes after it.
+	go s.poll(ctx, r.Header.Get("Last-Event-ID"), arrived)
 
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -165,9 +166,9 @@ func (s *notificationStreams) serve(w http.ResponseWriter, r *http.Request, _ ma
 
 // poll long-polls the caller's notifications into arrived until ctx ends or the service keeps
 // failing; ids seen since the last answer's next_since are passed back so nothing is repeated.
-func (s *notificationStreams) poll(ctx context.Context, arrived chan<- *notificationv1.Notification) {
+func (s *notificationStreams) poll(ctx context.Context, lastEventID string, arrived chan<- *notificationv1.Notification) {
 	defer close(arrived)
-	req := &notificationv1.WatchNotificationsRequest{WaitSeconds: int32(watchWait / time.Second)}
+	req := &notificationv1.WatchNotificationsRequest{WaitSeconds: int32(watchWait / time.Second), AfterId: lastEventID}
 	seen := map[string]time.Time{}
 	failures := 0
 	for ctx.Err() == nil {
@@ -193,7 +194,7 @@ func (s *notificationStreams) poll(ctx context.Context, arrived chan<- *notifica
 				return
 			}
 		}
-		req.Since = resp.GetNextSince()
+		req.Since, req.AfterId = resp.GetNextSince(), ""
 		req.SeenIds = req.SeenIds[:0]
 		for id, at := range seen {
 			if at.Before(req.Since.AsTime()) {

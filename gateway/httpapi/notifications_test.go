@@ -12,6 +12,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	notificationv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/notification/v1"
@@ -28,7 +29,7 @@ type watchOnce struct {
 
 func (w *watchOnce) WatchNotifications(ctx context.Context, req *notificationv1.WatchNotificationsRequest, _ ...grpc.CallOption) (*notificationv1.WatchNotificationsResponse, error) {
 	w.mu.Lock()
-	w.requests = append(w.requests, req)
+	w.requests = append(w.requests, proto.CloneOf(req)) // the caller reuses its request
 	n := len(w.requests)
 	w.mu.Unlock()
 	if n == 1 {
@@ -37,6 +38,12 @@ func (w *watchOnce) WatchNotifications(ctx context.Context, req *notificationv1.
 	}
 	<-ctx.Done()
 	return nil, ctx.Err()
+}
+
+func (w *watchOnce) calls() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.requests)
 }
 
 func (w *watchOnce) seenIDs(i int) []string {
@@ -133,5 +140,25 @@ func TestStreamSendsNotificationsAndHeartbeatsAndEndsAtShutdown(t *testing.T) {
 	}
 	if strings.Join(rest, "|") != "data: {}|" {
 		t.Errorf("after the shutdown event: %q", rest)
+	}
+}
+
+func TestStreamResumesAfterLastEventID(t *testing.T) {
+	_, fake, server := streamServer(t, StreamLimits{})
+	req, _ := http.NewRequest("GET", server.URL+"?account=c-1", nil)
+	req.Header.Set("Last-Event-ID", "n-0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	readUntil(t, bufio.NewScanner(resp.Body), "id: n-1")
+	for deadline := time.Now().Add(5 * time.Second); fake.calls() < 2 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if len(fake.requests) < 2 || fake.requests[0].GetAfterId() != "n-0" || fake.requests[1].GetAfterId() != "" || fake.requests[1].GetSince() == nil {
+		t.Errorf("watch requests: %v", fake.requests)
 	}
 }

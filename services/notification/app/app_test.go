@@ -246,3 +246,29 @@ func TestErasedConsultantsAreToldNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestWatchResumesAfterTheLastEventSeen: a reconnecting stream gets what came after its last
+// event at once; someone else's id resumes nothing.
+func TestWatchResumesAfterTheLastEventSeen(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, tb *testbed) {
+		seed(t, ctx, tb)
+		for _, id := range []string{"o-1", "o-2", "o-3"} {
+			c := offerChange(domain.TypeOfferMade, t0.Add(72*time.Hour))
+			c.OfferID = id
+			must[app.Outcome](t)(tb.app.ChangeOffer(ctx, tb.delivery(), c))
+		}
+		consultant := identity.Caller{AccountID: "c-1"}
+		all, _, err := tb.app.ListNotifications(ctx, consultant, false, 10, "")
+		if err != nil || len(all) != 3 {
+			t.Fatalf("list = %d, %v", len(all), err)
+		}
+		first := all[2] // newest first
+		found, _, err := tb.app.WatchAfter(ctx, consultant, first.ID, time.Second)
+		if err != nil || len(found) != 2 || found[0].OfferID != "o-2" || found[1].OfferID != "o-3" {
+			t.Fatalf("resumed = %+v, %v", found, err)
+		}
+		if found, _, err := tb.app.WatchAfter(ctx, identity.Caller{AccountID: "f-1"}, first.ID, 50*time.Millisecond); err != nil || len(found) != 0 {
+			t.Errorf("another account resumed from the consultant's notification: %+v, %v", found, err)
+		}
+	})
+}

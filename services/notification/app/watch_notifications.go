@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -153,6 +154,24 @@ func (a *Application) Watch(ctx context.Context, caller identity.Caller, since t
 	if since.IsZero() {
 		since = start
 	}
+	return a.watch(ctx, caller, start, since, seen, wait)
+}
+
+// WatchAfter is Watch from one of the caller's notifications on (a reconnecting stream's
+// Last-Event-ID); someone else's, or an unknown one, starts now.
+func (a *Application) WatchAfter(ctx context.Context, caller identity.Caller, afterID string, wait time.Duration) ([]Rendered, time.Time, error) {
+	start := a.now()
+	n, err := a.repo.Notification(ctx, afterID)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return nil, start, err
+	}
+	if err != nil || n.AccountID != caller.AccountID {
+		return a.watch(ctx, caller, start, start, nil, wait)
+	}
+	return a.watch(ctx, caller, start, n.CreatedAt, []string{n.ID}, wait)
+}
+
+func (a *Application) watch(ctx context.Context, caller identity.Caller, start, since time.Time, seen []string, wait time.Duration) ([]Rendered, time.Time, error) {
 	next := start.Add(-FeedOverlap)
 	if next.Before(since) {
 		next = since

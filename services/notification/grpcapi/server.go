@@ -65,7 +65,11 @@ func (s *Server) WatchNotifications(ctx context.Context, req *notificationv1.Wat
 		if req.GetWaitSeconds() > 0 {
 			wait = time.Duration(req.GetWaitSeconds()) * time.Second
 		}
-		found, next, err := s.app.Watch(ctx, c, since, req.GetSeenIds(), wait)
+		watch := func() ([]app.Rendered, time.Time, error) { return s.app.Watch(ctx, c, since, req.GetSeenIds(), wait) }
+		if req.GetAfterId() != "" {
+			watch = func() ([]app.Rendered, time.Time, error) { return s.app.WatchAfter(ctx, c, req.GetAfterId(), wait) }
+		}
+		found, next, err := watch()
 		return &notificationv1.WatchNotificationsResponse{Notifications: forms(found, Notification),
 			NextSince: timestamppb.New(next)}, err
 	}, same)

@@ -392,7 +392,10 @@ type WatchNotificationsRequest struct {
 	// seen_ids are notifications created at or after since that the watcher already has.
 	SeenIds []string `protobuf:"bytes,2,rep,name=seen_ids,json=seenIds,proto3" json:"seen_ids,omitempty"`
 	// wait_seconds bounds the wait, up to 30; 0 means 25.
-	WaitSeconds   int32 `protobuf:"varint,3,opt,name=wait_seconds,json=waitSeconds,proto3" json:"wait_seconds,omitempty"`
+	WaitSeconds int32 `protobuf:"varint,3,opt,name=wait_seconds,json=waitSeconds,proto3" json:"wait_seconds,omitempty"`
+	// after_id resumes after one of the caller's notifications (a stream's Last-Event-ID): the
+	// watch starts at its creation, without it. It wins over since.
+	AfterId       string `protobuf:"bytes,4,opt,name=after_id,json=afterId,proto3" json:"after_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -446,6 +449,13 @@ func (x *WatchNotificationsRequest) GetWaitSeconds() int32 {
 		return x.WaitSeconds
 	}
 	return 0
+}
+
+func (x *WatchNotificationsRequest) GetAfterId() string {
+	if x != nil {
+		return x.AfterId
+	}
+	return ""
 }
 
 type WatchNotificationsResponse struct {
@@ -1136,11 +1146,12 @@ const file_caiomatch_notification_v1_notification_proto_rawDesc = "" +
 	"\x1bMarkNotificationReadRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"k\n" +
 	"\x1cMarkNotificationReadResponse\x12K\n" +
-	"\fnotification\x18\x01 \x01(\v2'.caiomatch.notification.v1.NotificationR\fnotification\"\x8b\x01\n" +
+	"\fnotification\x18\x01 \x01(\v2'.caiomatch.notification.v1.NotificationR\fnotification\"\xa6\x01\n" +
 	"\x19WatchNotificationsRequest\x120\n" +
 	"\x05since\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x19\n" +
 	"\bseen_ids\x18\x02 \x03(\tR\aseenIds\x12!\n" +
-	"\fwait_seconds\x18\x03 \x01(\x05R\vwaitSeconds\"\xa6\x01\n" +
+	"\fwait_seconds\x18\x03 \x01(\x05R\vwaitSeconds\x12\x19\n" +
+	"\bafter_id\x18\x04 \x01(\tR\aafterId\"\xa6\x01\n" +
 	"\x1aWatchNotificationsResponse\x12M\n" +
 	"\rnotifications\x18\x01 \x03(\v2'.caiomatch.notification.v1.NotificationR\rnotifications\x129\n" +
 	"\n" +
