@@ -36,18 +36,22 @@ var locationFitNames = [locationFitCount]scoring.LocationFit{
 	LocationRegion: scoring.LocationRegion, LocationCity: scoring.LocationCity, LocationRemote: scoring.LocationRemote,
 }
 
-// locationFit compares the places as ids: the same city, else the same region, else the
-// consultant's country. A mission that needs no presence fits everyone. Unknown places (empty
-// ids) never match, so an unknown city counts at country level.
 func locationFit(m Mission, p Profile) LocationFit {
+	return LocationFitOf(m, p.Country, p.PlaceCity, p.PlaceRegion)
+}
+
+// LocationFitOf compares a consultant's place with the mission's, as ids: the same city, else
+// the same region, else the consultant's country. A mission that needs no presence fits
+// everyone. Unknown places (empty ids) never match, so an unknown city counts at country level.
+func LocationFitOf(m Mission, country, city, region string) LocationFit {
 	switch {
 	case !m.NeedsPresence():
 		return LocationRemote
-	case m.PlaceCity != "" && p.PlaceCity == m.PlaceCity:
+	case m.PlaceCity != "" && city == m.PlaceCity:
 		return LocationCity
-	case m.PlaceRegion != "" && p.PlaceRegion == m.PlaceRegion:
+	case m.PlaceRegion != "" && region == m.PlaceRegion:
 		return LocationRegion
-	case m.Country != "" && p.Country == m.Country:
+	case m.Country != "" && country == m.Country:
 		return LocationCountry
 	}
 	return LocationElsewhere

@@ -31,9 +31,9 @@ const (
 // maxInternedLanguages is how many languages get a bit; rarer ones live in a side table.
 const maxInternedLanguages = 64
 
-// maxPlaces is how many distinct places (a city and its region, or a region alone) get a code.
-// Matching admits only gazetteer ids, a few hundred places, so the limit is never reached; a
-// place beyond it would be stored as unknown.
+// maxPlaces is how many distinct places (a country with a city and its region, a region alone,
+// or neither) get a code. Matching admits only gazetteer ids and taxonomy countries, under a
+// thousand places, so the limit is never reached; a place beyond it would be stored as code 0.
 const maxPlaces = 1 << 16
 
 // Index holds consultants' matching facts, one slot per profile id ever seen. Slots are never
@@ -51,7 +51,7 @@ type Index struct {
 	languages              []uint64 // interned language bits
 	country                []uint8
 	mobility0, mobility1   []uint8  // up to two mobility countries inline
-	place                  []uint16 // interned place (placeIDs), 0 when unknown
+	place                  []uint16 // interned place (placeIDs), 0 when erased or never put
 	flags                  []uint8
 	rate                   []uint16
 	years                  []uint8
@@ -81,8 +81,10 @@ type Index struct {
 
 type dayPeriod struct{ start, end uint16 }
 
-// place is a profile's gazetteer ids: a city and its region, a region alone, or neither.
-type place struct{ City, Region string }
+// place is where a profile lives: its country (as the country column gives it back) and its
+// gazetteer ids, a city and its region, a region alone, or neither. The country is in it too so
+// that the location level is one lookup of the place's code.
+type place struct{ Country, City, Region string }
 
 // New returns an empty index with room for capacity profiles.
 func New(capacity int) *Index {
@@ -304,7 +306,7 @@ func (ix *Index) write(s int32, p domain.Profile) {
 		flags |= flagLanguageOverflow
 	}
 	ix.country[s] = c.countryCode[p.Country]
-	ix.place[s] = ix.placeCodeOf(place{p.PlaceCity, p.PlaceRegion})
+	ix.place[s] = ix.placeCodeOf(place{c.countryIDs[ix.country[s]], p.PlaceCity, p.PlaceRegion})
 	mobility := slices.Clone(p.MobilityCountries)
 	if len(mobility) > 0 {
 		ix.mobility0[s] = c.countryCode[mobility[0]]

@@ -45,11 +45,8 @@ type compiled struct {
 	countryCode      uint8
 	countryID        string
 
-	// locationFloor is LocationRemote for a mission that needs no presence, so that max()
-	// gives everyone the full location value; placeFit is the fit of each interned place
-	// (city, region or elsewhere) with the mission's.
-	locationFloor domain.LocationFit
-	placeFit      []domain.LocationFit
+	// placeFit is the location fit of each interned place with the mission's.
+	placeFit []domain.LocationFit
 
 	todayDay, startDay, latestDay, endDay int
 	tolerance                             int
@@ -126,21 +123,12 @@ func (ix *Index) compile(q Query) *compiled {
 	return cq
 }
 
-// compileLocation works out the location fit of every interned place once, as the domain's
-// locationFit would for a consultant living there (the country is checked per slot).
+// compileLocation works out once the location fit of every interned place, as the domain's
+// locationFit does for a consultant living there, so that scoring a slot looks it up.
 func (ix *Index) compileLocation(cq *compiled) {
-	m := cq.mission
-	if !m.NeedsPresence() {
-		cq.locationFloor = domain.LocationRemote
-	}
 	cq.placeFit = make([]domain.LocationFit, len(ix.placeIDs))
 	for code, pl := range ix.placeIDs {
-		switch {
-		case m.PlaceCity != "" && pl.City == m.PlaceCity:
-			cq.placeFit[code] = domain.LocationCity
-		case m.PlaceRegion != "" && pl.Region == m.PlaceRegion:
-			cq.placeFit[code] = domain.LocationRegion
-		}
+		cq.placeFit[code] = domain.LocationFitOf(*cq.mission, pl.Country, pl.City, pl.Region)
 	}
 }
 
@@ -267,9 +255,7 @@ func (ix *Index) score(cq *compiled, s int) float64 {
 		months = int(ix.typeMonths[s][cq.missionTypeIndex])
 	}
 	late := max(int(ix.availableDay[s]), cq.todayDay+int(ix.noticeDays[s])) - cq.startDay
-	inCountry := domain.LocationFit(b2i(cq.countryCode != 0 && ix.country[s] == cq.countryCode)) * domain.LocationCountry
-	location := max(cq.locationFloor, cq.placeFit[ix.place[s]], inCountry)
-	return cq.scorer.ScoreOf(skillKey, fit, months, int(ix.years[s]), int(ix.rate[s]), late, location)
+	return cq.scorer.ScoreOf(skillKey, fit, months, int(ix.years[s]), int(ix.rate[s]), late, cq.placeFit[ix.place[s]])
 }
 
 func levelSum(s0, s1, s2, mask uint64) int {
