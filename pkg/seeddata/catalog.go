@@ -183,9 +183,7 @@ var namePools = map[string]namePool{
 // poolNames lists namePools' keys in a fixed order, for deterministic draws.
 var poolNames = []string{"fr", "de", "es", "it", "nl", "pt", "en"}
 
-// city is a place consultants live and missions happen. Names are spelt as people type them;
-// every one resolves in pkg/gazetteer except unknownTown and the empty name (a consultant who
-// left the city out), which match at country level only.
+// city is a place consultants live and missions happen. Every name resolves in pkg/gazetteer.
 type city struct {
 	name    string
 	country string // ISO 3166-1 alpha-2
@@ -210,16 +208,6 @@ var cities = []city{
 	{name: "Rennes", country: "FR", native: []string{"fr"}, pool: "fr", weight: 3},
 	{name: "Nice", country: "FR", native: []string{"fr"}, maybe: []string{"it"}, pool: "fr", weight: 2},
 	{name: "Montpellier", country: "FR", native: []string{"fr"}, pool: "fr", weight: 3},
-	{name: "Boulogne-Billancourt", country: "FR", native: []string{"fr"}, pool: "fr", weight: 3},
-	{name: "Versailles", country: "FR", native: []string{"fr"}, pool: "fr", weight: 2},
-	{name: "Villeurbanne", country: "FR", native: []string{"fr"}, pool: "fr", weight: 2},
-	{name: "Saint-Étienne", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
-	{name: "Aix-en-Provence", country: "FR", native: []string{"fr"}, pool: "fr", weight: 2},
-	{name: "Rouen", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
-	{name: "Dijon", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
-	{name: "Tours", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
-	{name: unknownTown, country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
-	{name: "", country: "FR", native: []string{"fr"}, pool: "fr", weight: 1},
 	{name: "Brussels", country: "BE", native: []string{"fr"}, maybe: []string{"nl"}, pool: "fr", weight: 5},
 	{name: "Geneva", country: "CH", native: []string{"fr"}, maybe: []string{"de"}, pool: "fr", weight: 3},
 	{name: "Zurich", country: "CH", native: []string{"de"}, maybe: []string{"fr"}, pool: "de", weight: 2},
@@ -234,6 +222,29 @@ var cities = []city{
 	{name: "London", country: "GB", native: []string{"en"}, pool: "en", weight: 3},
 	{name: "Dublin", country: "IE", native: []string{"en"}, pool: "en", weight: 1},
 	{name: "Lisbon", country: "PT", native: []string{"pt"}, pool: "pt", weight: 1},
+}
+
+// sameRegion are other places of a city's region, spelt as people type them (a suburb, a
+// neighbouring city, the region itself), so that seeded data shows every level of the location
+// component.
+var sameRegion = map[string][]string{
+	"Paris":      {"Boulogne-Billancourt", "Versailles", "Nanterre", "Île-de-France"},
+	"Lyon":       {"Villeurbanne", "Saint-Étienne", "Grenoble", "Annecy"},
+	"Toulouse":   {"Montpellier", "Nîmes"},
+	"Marseille":  {"Aix-en-Provence", "Toulon", "Nice"},
+	"Lille":      {"Roubaix", "Tourcoing", "Amiens"},
+	"Nantes":     {"Angers", "Le Mans"},
+	"Bordeaux":   {"Limoges", "Poitiers"},
+	"Strasbourg": {"Metz", "Nancy", "Mulhouse"},
+	"Rennes":     {"Brest", "Bretagne"},
+	"Brussels":   {"Bruxelles", "Brussel"},
+	"Geneva":     {"Genève"},
+	"Munich":     {"München", "Nürnberg"},
+	"Frankfurt":  {"Wiesbaden"},
+	"Barcelona":  {"Catalunya"},
+	"Milan":      {"Bergamo", "Milano"},
+	"London":     {"Oxford", "Cambridge"},
+	"Lisbon":     {"Lisboa", "Distrito de Lisboa"},
 }
 
 // unknownTown is not in the gazetteer: its consultants and missions match at country level.

@@ -81,7 +81,7 @@ func (g *Generator) Mission() *missionv1.CreateMissionRequest {
 	}
 	inFrance := chance(r, 0.85)
 	where := cityOf(r, func(c city) bool { return (c.country == "FR") == inFrance })
-	m.Location = &taxonomyv1.Location{Country: where.country, City: where.name}
+	m.Location = &taxonomyv1.Location{Country: where.country, City: placeName(g.missionPlaces, where)}
 	m.Languages = missionLanguages(r, where)
 	return m
 }

@@ -77,7 +77,7 @@ func (g *Generator) Profile() *profilev1.CreateProfileRequest {
 		Skills:          profileSkills(r, arch, second, fam, years, seniority),
 		YearsExperience: int32(years),
 		Languages:       profileLanguages(r, home, pool.lang),
-		Location:        &taxonomyv1.Location{Country: home.country, City: home.name},
+		Location:        &taxonomyv1.Location{Country: home.country, City: placeName(g.profilePlaces, home)},
 		WorkMode: weightedChoice(r, []choice[taxonomyv1.WorkMode]{
 			{taxonomyv1.WorkMode_WORK_MODE_HYBRID, 60},
 			{taxonomyv1.WorkMode_WORK_MODE_REMOTE, 18},

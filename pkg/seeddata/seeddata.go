@@ -4,7 +4,9 @@
 // example.org and example.com (reserved domains), headlines carry no personal data.
 //
 // Profiles and missions come from two independent random streams: the missions of a seed are
-// the same however many profiles were drawn before them, and the other way round.
+// the same however many profiles were drawn before them, and the other way round. The city
+// each one names within its home city's region comes from two more streams, so that adding
+// places changed nothing else that is drawn.
 package seeddata
 
 import (
@@ -24,23 +26,30 @@ type Generator struct {
 	today    time.Time
 	profiles *rand.Rand
 	missions *rand.Rand
-	emails   map[string]int // email local part -> how many times it was handed out
+	// profilePlaces and missionPlaces choose the city typed, within the drawn city's region.
+	profilePlaces *rand.Rand
+	missionPlaces *rand.Rand
+	emails        map[string]int // email local part -> how many times it was handed out
 }
 
 // Stream selectors of the two PCG generators (any fixed, distinct values).
 const (
 	profileStream = 0x70726f66696c6573 // "profiles"
 	missionStream = 0x6d697373696f6e73 // "missions"
+	profilePlaces = 0x70506c61636573   // "pPlaces"
+	missionPlaces = 0x6d506c61636573   // "mPlaces"
 )
 
 // New returns a generator for seed. today is the reference day of every date drawn
 // (availability, mission start, bookings, past missions), taken as its UTC calendar date.
 func New(seed uint64, today time.Time) *Generator {
 	return &Generator{
-		today:    dates.Today(today),
-		profiles: rand.New(rand.NewPCG(seed, profileStream)),
-		missions: rand.New(rand.NewPCG(seed, missionStream)),
-		emails:   map[string]int{},
+		today:         dates.Today(today),
+		profiles:      rand.New(rand.NewPCG(seed, profileStream)),
+		missions:      rand.New(rand.NewPCG(seed, missionStream)),
+		profilePlaces: rand.New(rand.NewPCG(seed, profilePlaces)),
+		missionPlaces: rand.New(rand.NewPCG(seed, missionPlaces)),
+		emails:        map[string]int{},
 	}
 }
 
@@ -153,6 +162,20 @@ func cityOf(r *rand.Rand, keep func(city) bool) city {
 		}
 		return cities[i].weight
 	})]
+}
+
+// placeName is the city typed for someone or something in home: mostly home itself, sometimes
+// another place of its region, rarely a town the gazetteer does not know (in France) or nothing.
+func placeName(r *rand.Rand, home city) string {
+	switch x := r.Float64(); {
+	case x < 0.02:
+		return ""
+	case x < 0.04 && home.country == "FR":
+		return unknownTown
+	case x < 0.25 && len(sameRegion[home.name]) > 0:
+		return pick(r, sameRegion[home.name])
+	}
+	return home.name
 }
 
 // appendNew appends the ids of add not yet in list.

@@ -1,6 +1,7 @@
 package seeddata
 
 import (
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -21,6 +22,22 @@ import (
 var today = time.Date(2027, 3, 15, 14, 30, 0, 0, time.UTC)
 
 const draws = 10_000
+
+// TestPlacesChangeOnlyTheCity: the city typed comes from streams of its own, so that a seed
+// draws the same consultants and missions, cities aside, as before places were added.
+func TestPlacesChangeOnlyTheCity(t *testing.T) {
+	a, b := New(42, today), New(42, today)
+	b.profilePlaces, b.missionPlaces = rand.New(rand.NewPCG(1, 2)), rand.New(rand.NewPCG(3, 4))
+	for range 500 {
+		pa, pb := a.Profile(), b.Profile()
+		pa.Location.City, pb.Location.City = "", ""
+		ma, mb := a.Mission(), b.Mission()
+		ma.Location.City, mb.Location.City = "", ""
+		if !proto.Equal(pa, pb) || !proto.Equal(ma, mb) {
+			t.Fatalf("other place streams changed more than the city:\n%v\n%v\n%v\n%v", pa, pb, ma, mb)
+		}
+	}
+}
 
 func TestSameSeedSameOutput(t *testing.T) {
 	t.Parallel()
@@ -127,11 +144,17 @@ func familySectors() map[string]bool {
 	return out
 }
 
+// cityCountries maps every city name the generator may type to its country; the empty name
+// (no city given) is in no country.
 func cityCountries() map[string]string {
 	out := map[string]string{}
 	for _, c := range cities {
 		out[c.name] = c.country
+		for _, other := range sameRegion[c.name] {
+			out[other] = c.country
+		}
 	}
+	out[unknownTown] = "FR"
 	return out
 }
 
@@ -183,8 +206,8 @@ func TestProfilesStayInRange(t *testing.T) {
 		if h := p.GetHeadline(); h == "" || len([]rune(h)) > 500 || strings.Contains(h, "@") || strings.Contains(h, "%!") {
 			t.Fatalf("%s: bad headline %q", what, h)
 		}
-		country := p.GetLocation().GetCountry()
-		if countries[p.GetLocation().GetCity()] != country || !taxonomy.IsCountry(country) {
+		country, city := p.GetLocation().GetCountry(), p.GetLocation().GetCity()
+		if city != "" && countries[city] != country || !taxonomy.IsCountry(country) {
 			t.Fatalf("%s: city %q is not in %q", what, p.GetLocation().GetCity(), country)
 		}
 		countByCountry[country]++
@@ -416,8 +439,8 @@ func TestMissionsStayInRange(t *testing.T) {
 				t.Fatalf("%s: bad language %q", what, l)
 			}
 		}
-		country := m.GetLocation().GetCountry()
-		if countries[m.GetLocation().GetCity()] != country {
+		country, city := m.GetLocation().GetCountry(), m.GetLocation().GetCity()
+		if city != "" && countries[city] != country {
 			t.Fatalf("%s: city %q is not in %q", what, m.GetLocation().GetCity(), country)
 		}
 		countByCountry[country]++
@@ -592,23 +615,33 @@ func TestFactsOfCopiesMatchingFactsOnly(t *testing.T) {
 }
 
 // TestCitiesResolveInTheGazetteer: the seed shows the location component at every level, so its
-// cities resolve, but for the deliberately unknown town and the empty city; FactsOf publishes
-// the ids and never the name.
+// places resolve (other places of a region in its region), but for the deliberately unknown
+// town and the empty city; FactsOf publishes the ids and never the name.
 func TestCitiesResolveInTheGazetteer(t *testing.T) {
 	for _, c := range cities {
-		place, ok := gazetteer.Resolve(c.country, c.name)
-		if known := c.name != "" && c.name != unknownTown; ok != known || (ok && place.City == "") {
-			t.Errorf("city %q (%s) resolves to %+v, %v", c.name, c.country, place, ok)
+		home, ok := gazetteer.Resolve(c.country, c.name)
+		if !ok || home.City == "" {
+			t.Errorf("city %q (%s) resolves to %+v, %v", c.name, c.country, home, ok)
 		}
+		for _, other := range sameRegion[c.name] {
+			if place, ok := gazetteer.Resolve(c.country, other); !ok || place.Region != home.Region {
+				t.Errorf("%q, listed in the region of %s (%s), resolves to %+v, %v", other, c.name, home.Region, place, ok)
+			}
+		}
+	}
+	if _, ok := gazetteer.Resolve("FR", unknownTown); ok {
+		t.Errorf("%s is in the gazetteer", unknownTown)
 	}
 	g := New(7, today)
 	levels := map[string]int{}
-	for range 2000 {
+	for range 5000 {
 		p := g.Profile()
 		f := FactsOf("p", "a", p)
 		switch {
 		case f.GetPlaceCity() != "":
 			levels["city"]++
+		case f.GetPlaceRegion() != "":
+			levels["region"]++
 		case p.GetLocation().GetCity() == "":
 			levels["empty"]++
 		default:
@@ -618,7 +651,7 @@ func TestCitiesResolveInTheGazetteer(t *testing.T) {
 			t.Fatalf("FactsOf carries the city %q as typed", city)
 		}
 	}
-	if levels["city"] < 1800 || levels["empty"] == 0 || levels["unknown"] == 0 {
+	if levels["city"] < 4000 || levels["region"] == 0 || levels["empty"] == 0 || levels["unknown"] == 0 {
 		t.Errorf("places drawn: %v, want mostly gazetteer cities and some unknown or empty", levels)
 	}
 }
