@@ -60,6 +60,7 @@ bench-assignment:
 ## faults: the full fault tests (kills, pauses, crashes), each printing its figures; the short version runs in `make test`
 faults:
 	cd deploy/faults && CAIOMATCH_FAULTS=full $(GO) test -count=1 -v -timeout 60m ./... 2>&1 | grep -E '^(=== RUN|--- |FIGURES|ok|FAIL|PASS)|figure'
+	cd services/notification && CAIOMATCH_NOTIFICATION_FAULTS=1 $(GO) test -count=1 -v -run KillDuringDelivery -timeout 20m ./service/ 2>&1 | grep -E '^(=== RUN|--- |ok|FAIL|PASS)|killed|repeats'
 
 vet:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
