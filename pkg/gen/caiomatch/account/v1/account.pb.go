@@ -398,8 +398,11 @@ type AccountChanged struct {
 	Language string `protobuf:"bytes,5,opt,name=language,proto3" json:"language,omitempty"`
 	// email_notifications is false when the person turned emails off.
 	EmailNotifications bool `protobuf:"varint,6,opt,name=email_notifications,json=emailNotifications,proto3" json:"email_notifications,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// version grows with every change of the account, so a consumer can ignore an event older
+	// than one it already applied (events of one account can be redelivered out of order).
+	Version       int64 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AccountChanged) Reset() {
@@ -472,6 +475,13 @@ func (x *AccountChanged) GetEmailNotifications() bool {
 		return x.EmailNotifications
 	}
 	return false
+}
+
+func (x *AccountChanged) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 // AccountErased is published when an account is erased; consumers drop everything about it.
@@ -1590,7 +1600,7 @@ const file_caiomatch_account_v1_account_proto_rawDesc = "" +
 	"\x11GetAccountRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
 	"\x12GetAccountResponse\x127\n" +
-	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount\"\xe3\x01\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount\"\xfd\x01\n" +
 	"\x0eAccountChanged\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x12\n" +
@@ -1598,7 +1608,8 @@ const file_caiomatch_account_v1_account_proto_rawDesc = "" +
 	"\x06status\x18\x03 \x01(\x0e2#.caiomatch.account.v1.AccountStatusR\x06status\x12\x14\n" +
 	"\x05email\x18\x04 \x01(\tR\x05email\x12\x1a\n" +
 	"\blanguage\x18\x05 \x01(\tR\blanguage\x12/\n" +
-	"\x13email_notifications\x18\x06 \x01(\bR\x12emailNotifications\".\n" +
+	"\x13email_notifications\x18\x06 \x01(\bR\x12emailNotifications\x12\x18\n" +
+	"\aversion\x18\a \x01(\x03R\aversion\".\n" +
 	"\rAccountErased\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\"\xa2\x01\n" +
