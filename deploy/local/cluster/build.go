@@ -30,6 +30,7 @@ var buildTargets = []struct{ pkg, binary string }{
 	{"./services/profile/cmd/profile", "profile"},
 	{"./services/mission/cmd/mission", "mission"},
 	{"./services/matching/cmd/matching", "matching"},
+	{"./services/notification/cmd/notification", "notification"},
 	{"./gateway/cmd/gateway", "gateway"},
 }
 
@@ -69,11 +70,12 @@ func Build(ctx context.Context, dir string) (Binaries, error) {
 		}
 	}
 	return Binaries{
-		NATSServer: filepath.Join(dir, "nats-server"),
-		Profile:    filepath.Join(dir, "profile"),
-		Mission:    filepath.Join(dir, "mission"),
-		Matching:   filepath.Join(dir, "matching"),
-		Gateway:    filepath.Join(dir, "gateway"),
+		NATSServer:   filepath.Join(dir, "nats-server"),
+		Profile:      filepath.Join(dir, "profile"),
+		Mission:      filepath.Join(dir, "mission"),
+		Matching:     filepath.Join(dir, "matching"),
+		Notification: filepath.Join(dir, "notification"),
+		Gateway:      filepath.Join(dir, "gateway"),
 	}, nil
 }
 

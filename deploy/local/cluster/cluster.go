@@ -24,8 +24,8 @@ import (
 // current directory (make runs at the repository root; data/ is ignored by git).
 const DefaultStateDir = "data/cluster"
 
-// DefaultDatabasePrefix names the databases caiomatch_local_profile, …_mission, …_matching
-// and …_gateway.
+// DefaultDatabasePrefix names the databases caiomatch_local_profile, …_mission, …_matching,
+// …_notification and …_gateway.
 const DefaultDatabasePrefix = "caiomatch_local"
 
 const (
@@ -128,7 +128,7 @@ func Up(ctx context.Context, opts Options) (*Cluster, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		prefix := cmp.Or(opts.DatabasePrefix, DefaultDatabasePrefix)
 		if !validPrefix.MatchString(prefix) {
-			return nil, fmt.Errorf("database prefix %q: want lower-case letters, digits and _, at most 51", prefix)
+			return nil, fmt.Errorf("database prefix %q: want lower-case letters, digits and _, at most 50", prefix)
 		}
 		if err := checkPortOffset(opts.PortOffset); err != nil {
 			return nil, err
@@ -666,8 +666,8 @@ func (c *Cluster) NATSURLs() []string { return c.layout.natsURLs() }
 // GRPCAddrs are the addresses of a service's replicas.
 func (c *Cluster) GRPCAddrs(service Kind) []string { return c.layout.grpcAddrs(service) }
 
-// DatabaseURL is the PostgreSQL URL of a component's database (profile, mission, matching or
-// gateway).
+// DatabaseURL is the PostgreSQL URL of a component's database (profile, mission, matching,
+// notification or gateway).
 func (c *Cluster) DatabaseURL(component Kind) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

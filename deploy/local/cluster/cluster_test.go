@@ -31,9 +31,10 @@ import (
 )
 
 // TestLocalCluster brings a whole cluster up in a temporary state directory on ports of its
-// own, takes a mission from submission to shortlist across both gateways, SIGKILLs one matching
-// replica and checks the other one shortlists the next mission, restarts the killed one, does
-// the same with a NATS node, and tears everything down, databases included.
+// own, takes a mission from submission to shortlist across both gateways (the firm told so by
+// the notification service), SIGKILLs one matching and one notification replica and checks the
+// others shortlist the next mission and tell the firm, restarts the killed ones, does the same
+// with a NATS node, and tears everything down, databases included.
 func TestLocalCluster(t *testing.T) {
 	serverURL := postgresServer(t)
 	began := time.Now()
@@ -73,19 +74,28 @@ func TestLocalCluster(t *testing.T) {
 	// Submitted through one gateway, read through the other.
 	first := api.must(gateways[0], "POST", "/v1/missions", firm, missionBody())
 	waitShortlisted(t, api, gateways[1], firm, str(first, "mission", "id"), profileID, 30*time.Second)
+	waitNotified(t, api, gateways[0], firm, str(first, "mission", "id"), "shortlist.ready", 30*time.Second)
 
-	// One matching replica dies: the other takes the work from the shared consumer. Messages
-	// the dead one had fetched come back after the consumer's AckWait (30 s).
-	if err := c.Kill("matching-1"); err != nil {
-		t.Fatalf("kill matching-1: %v", err)
+	// One matching and one notification replica die: the others take the work from the shared
+	// consumers, and the gateways call the live notification replica. Messages the dead ones
+	// had fetched come back after the consumer's AckWait (30 s).
+	killedReplicas := []string{"matching-1", "notification-1"}
+	for _, name := range killedReplicas {
+		if err := c.Kill(name); err != nil {
+			t.Fatalf("kill %s: %v", name, err)
+		}
 	}
 	killed := time.Now()
 	second := api.must(gateways[1], "POST", "/v1/missions", firm, missionBody())
 	waitShortlisted(t, api, gateways[0], firm, str(second, "mission", "id"), profileID, 90*time.Second)
-	t.Logf("with matching-1 killed, the next mission was shortlisted %s after the kill", time.Since(killed).Round(time.Millisecond))
+	t.Logf("with %v killed, the next mission was shortlisted %s after the kills", killedReplicas, time.Since(killed).Round(time.Millisecond))
+	waitNotified(t, api, gateways[1], firm, str(second, "mission", "id"), "shortlist.ready", 90*time.Second)
+	t.Logf("and the firm was told %s after the kills", time.Since(killed).Round(time.Millisecond))
 
-	if err := c.Start(t.Context(), "matching-1"); err != nil {
-		t.Fatalf("restart matching-1: %v", err)
+	for _, name := range killedReplicas {
+		if err := c.Start(t.Context(), name); err != nil {
+			t.Fatalf("restart %s: %v", name, err)
+		}
 	}
 	// A NATS node dies: the streams keep a majority, the services reconnect to the other
 	// nodes. Started again, it catches up.
@@ -240,23 +250,50 @@ func pids(statuses []cluster.ProcessStatus) map[string]int {
 // waitShortlisted waits until the mission's shortlist is READY with the profile on it.
 func waitShortlisted(t *testing.T, api *apiClient, gateway, token, missionID, profileID string, within time.Duration) {
 	t.Helper()
+	waitForAnswer(t, api, gateway, "/v1/missions/"+missionID+"/shortlist", token, within,
+		fmt.Sprintf("mission %s: a READY shortlist with profile %s", missionID, profileID),
+		func(body map[string]any) bool {
+			return str(body, "status") == "SHORTLIST_STATUS_READY" && holds(body, "candidates", "profileId", profileID)
+		})
+}
+
+// waitNotified waits until the caller's notifications hold one of that type about the mission.
+func waitNotified(t *testing.T, api *apiClient, gateway, token, missionID, notificationType string, within time.Duration) {
+	t.Helper()
+	waitForAnswer(t, api, gateway, "/v1/notifications", token, within,
+		fmt.Sprintf("mission %s: a %s notification", missionID, notificationType),
+		func(body map[string]any) bool {
+			notifications, _ := body["notifications"].([]any)
+			return slices.ContainsFunc(notifications, func(n any) bool {
+				m, _ := n.(map[string]any)
+				return str(m, "missionId") == missionID && str(m, "type") == notificationType
+			})
+		})
+}
+
+// waitForAnswer polls GET path until it answers 200 with a body that passes done, for at most
+// within; then the test fails naming what it waited for and the last answer.
+func waitForAnswer(t *testing.T, api *apiClient, gateway, path, token string, within time.Duration, what string, done func(map[string]any) bool) {
+	t.Helper()
 	deadline := time.Now().Add(within)
 	var last map[string]any
 	for time.Now().Before(deadline) {
-		status, body := api.call(gateway, "GET", "/v1/missions/"+missionID+"/shortlist", token, nil)
-		last = body
-		if status == http.StatusOK && str(body, "status") == "SHORTLIST_STATUS_READY" {
-			candidates, _ := body["candidates"].([]any)
-			if slices.ContainsFunc(candidates, func(c any) bool {
-				m, _ := c.(map[string]any)
-				return str(m, "profileId") == profileID
-			}) {
-				return
-			}
+		status, body := api.call(gateway, "GET", path, token, nil)
+		if last = body; status == http.StatusOK && done(body) {
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("mission %s: no READY shortlist with profile %s within %s; last answer %v", missionID, profileID, within, last)
+	t.Fatalf("%s: not within %s; last answer %v", what, within, last)
+}
+
+// holds tells whether the list body[list] has an object whose field is value.
+func holds(body map[string]any, list, field, value string) bool {
+	items, _ := body[list].([]any)
+	return slices.ContainsFunc(items, func(item any) bool {
+		m, _ := item.(map[string]any)
+		return str(m, field) == value
+	})
 }
 
 // apiClient calls the public HTTP API of a gateway.

@@ -18,12 +18,15 @@ const (
 	KindProfile  Kind = "profile"
 	KindMission  Kind = "mission"
 	KindMatching Kind = "matching"
-	KindGateway  Kind = "gateway"
-	KindPostgres Kind = "postgres"
+	// KindNotification is the notification service; the gateways list it but do not wait for
+	// it to be ready (its outage takes no gateway out of rotation).
+	KindNotification Kind = "notification"
+	KindGateway      Kind = "gateway"
+	KindPostgres     Kind = "postgres"
 )
 
 // Services are the gRPC services, each run as Replicas processes.
-var Services = []Kind{KindProfile, KindMission, KindMatching}
+var Services = []Kind{KindProfile, KindMission, KindMatching, KindNotification}
 
 const (
 	// NATSNodes is the size of the NATS cluster: the smallest that keeps a majority, and so
@@ -45,25 +48,27 @@ const (
 	privatePostgresBase = 15432
 )
 
-var grpcBase = map[Kind]int{KindProfile: 19101, KindMission: 19102, KindMatching: 19103}
+var grpcBase = map[Kind]int{KindProfile: 19101, KindMission: 19102, KindMatching: 19103, KindNotification: 19104}
 
 // grpcAddrVar names the variable a service listens on and the others dial it through.
 var grpcAddrVar = map[Kind]string{
-	KindProfile:  "CAIOMATCH_PROFILE_GRPC_ADDR",
-	KindMission:  "CAIOMATCH_MISSION_GRPC_ADDR",
-	KindMatching: "CAIOMATCH_MATCHING_GRPC_ADDR",
+	KindProfile:      "CAIOMATCH_PROFILE_GRPC_ADDR",
+	KindMission:      "CAIOMATCH_MISSION_GRPC_ADDR",
+	KindMatching:     "CAIOMATCH_MATCHING_GRPC_ADDR",
+	KindNotification: "CAIOMATCH_NOTIFICATION_GRPC_ADDR",
 }
 
 // databaseURLVar names the variable holding a component's PostgreSQL URL.
 var databaseURLVar = map[Kind]string{
-	KindProfile:  "CAIOMATCH_PROFILE_DATABASE_URL",
-	KindMission:  "CAIOMATCH_MISSION_DATABASE_URL",
-	KindMatching: "CAIOMATCH_MATCHING_DATABASE_URL",
-	KindGateway:  "CAIOMATCH_GATEWAY_DATABASE_URL",
+	KindProfile:      "CAIOMATCH_PROFILE_DATABASE_URL",
+	KindMission:      "CAIOMATCH_MISSION_DATABASE_URL",
+	KindMatching:     "CAIOMATCH_MATCHING_DATABASE_URL",
+	KindNotification: "CAIOMATCH_NOTIFICATION_DATABASE_URL",
+	KindGateway:      "CAIOMATCH_GATEWAY_DATABASE_URL",
 }
 
 // DatabaseComponents are the components with a database of their own.
-var DatabaseComponents = []Kind{KindProfile, KindMission, KindMatching, KindGateway}
+var DatabaseComponents = []Kind{KindProfile, KindMission, KindMatching, KindNotification, KindGateway}
 
 // layout computes every address and path of the cluster from its settings; it holds no state.
 type layout struct {
@@ -196,7 +201,7 @@ func (c *Cluster) specFor(name string) (spec, error) {
 		s.addr, s.monitor = l.natsClientURL(index), l.natsMonitorURL(index)
 		s.ports = []int{l.natsClientPort(index), l.natsRoutePort(index), l.natsMonitorPort(index)}
 		return s, nil
-	case KindProfile, KindMission, KindMatching, KindGateway:
+	case KindProfile, KindMission, KindMatching, KindNotification, KindGateway:
 		if index >= Replicas {
 			return spec{}, fmt.Errorf("no process %q: the cluster runs %d replicas", name, Replicas)
 		}

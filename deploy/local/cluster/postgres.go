@@ -44,13 +44,13 @@ const (
 	DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 )
 
-// privatePostgresMaxConnections leaves room for eight processes with pools of up to 16
-// connections each, beside administrative sessions.
+// privatePostgresMaxConnections leaves room for ten processes (eight service replicas, two
+// gateways) with pools of up to 16 connections each, beside administrative sessions.
 const privatePostgresMaxConnections = 200
 
 // validPrefix keeps database names plain identifiers (no quoting surprises) within
-// PostgreSQL's 63 bytes once "_matching" is appended.
-var validPrefix = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,50}$`)
+// PostgreSQL's 63 bytes once "_notification", the longest component, is appended.
+var validPrefix = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,49}$`)
 
 // databaseName is the database of a component: <prefix>_<component>.
 func (c *Cluster) databaseName(k Kind) string { return c.state.DatabasePrefix + "_" + string(k) }

@@ -27,7 +27,8 @@ type probe func(ctx context.Context) error
 //   - a NATS node serves clients with JetStream enabled (it may still be catching up);
 //   - a service replica answers SERVING to a gRPC health check, on its own address (the
 //     service opens its port before its migrations and consumers, and only serves after);
-//   - a gateway answers /readyz 200, i.e. reaches every service;
+//   - a gateway answers /readyz 200, i.e. reaches profile, mission and matching (it shows the
+//     notification service's state without waiting for it; Up starts the services first);
 //   - PostgreSQL accepts a connection.
 func (c *Cluster) readinessProbe(s spec) probe {
 	switch s.kind {

@@ -68,7 +68,10 @@ type Binaries struct {
 	Profile    string `json:"profile"`
 	Mission    string `json:"mission"`
 	Matching   string `json:"matching"`
-	Gateway    string `json:"gateway"`
+	// Notification is empty in the state of a cluster first started before the service
+	// existed: check then refuses it, and Up builds the binaries again.
+	Notification string `json:"notification"`
+	Gateway      string `json:"gateway"`
 	// PostgresBinDir holds initdb and postgres when the cluster runs a private server.
 	PostgresBinDir string `json:"postgres_bin_dir,omitempty"`
 }
@@ -83,6 +86,8 @@ func (b Binaries) of(k Kind) string {
 		return b.Mission
 	case KindMatching:
 		return b.Matching
+	case KindNotification:
+		return b.Notification
 	case KindGateway:
 		return b.Gateway
 	}
@@ -91,7 +96,7 @@ func (b Binaries) of(k Kind) string {
 
 // check wants every program a cluster runs, or only nats-server for a NATS-only one.
 func (b Binaries) check(natsOnly bool) error {
-	kinds := []Kind{KindNATS, KindProfile, KindMission, KindMatching, KindGateway}
+	kinds := []Kind{KindNATS, KindProfile, KindMission, KindMatching, KindNotification, KindGateway}
 	if natsOnly {
 		kinds = kinds[:1]
 	}
