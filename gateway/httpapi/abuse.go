@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -54,11 +55,7 @@ func limitAttempts(limits AbuseLimits, mux *runtime.ServeMux, next http.Handler)
 			next.ServeHTTP(w, r)
 			return
 		}
-		address, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			address = r.RemoteAddr
-		}
-		ok, retry := byAddress.Allow(r.URL.Path + " " + address)
+		ok, retry := byAddress.Allow(r.URL.Path + " " + clientKey(r.RemoteAddr))
 		if ok {
 			if email := peekEmail(r); email != "" {
 				ok, retry = byEmail.Allow(r.URL.Path + " " + email)
@@ -72,6 +69,25 @@ func limitAttempts(limits AbuseLimits, mux *runtime.ServeMux, next http.Handler)
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// clientKey is the client an address limit counts for: the IPv4 address, or the /64 network of
+// an IPv6 one, since one IPv6 host usually holds a whole /64 and could try from a fresh address
+// each time.
+func clientKey(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return addr.String()
+	}
+	return netip.PrefixFrom(addr, 64).Masked().String()
 }
 
 // peekEmail reads the email of a JSON body, leaving the body for the handler; "" when there is

@@ -1,9 +1,14 @@
 // Package ratelimit limits attempts per key (an email, a client address) with a token bucket
 // per key (golang.org/x/time/rate), in bounded memory: keys idle long enough to have refilled
-// their bucket are forgotten, and past MaxKeys the idlest go first.
+// their bucket are forgotten, and past MaxKeys the least recently seen goes first.
+//
+// Keys are kept in a list ordered by when they were last seen, so finding the idlest key is
+// reading the list's tail: Allow costs the same with ten keys or with MaxKeys, even under a
+// flood of new keys that evicts on every call.
 package ratelimit
 
 import (
+	"container/list"
 	"sync"
 	"time"
 
@@ -23,18 +28,21 @@ type Limiter struct {
 	now     func() time.Time
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
+	buckets map[string]*list.Element
+	// bySeen holds the *bucket values, most recently seen at the front.
+	bySeen *list.List
 }
 
 type bucket struct {
+	key     string
 	limiter *rate.Limiter
 	seen    time.Time
 }
 
 // New limits each key to limit, remembering at most maxKeys keys.
 func New(limit Limit, maxKeys int) *Limiter {
-	return &Limiter{limit: limit, maxKeys: maxKeys, now: time.Now, buckets: map[string]*bucket{}}
+	return &Limiter{limit: limit, maxKeys: max(1, maxKeys), now: time.Now,
+		buckets: map[string]*list.Element{}, bySeen: list.New()}
 }
 
 // Allow takes one attempt from key's bucket; when it is empty, ok is false and retryAfter is
@@ -43,14 +51,17 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	l.sweep(now)
-	b, found := l.buckets[key]
-	if !found {
+	l.forgetRefilled(now)
+	var b *bucket
+	if e, found := l.buckets[key]; found {
+		b = e.Value.(*bucket)
+		l.bySeen.MoveToFront(e)
+	} else {
 		if len(l.buckets) >= l.maxKeys {
-			l.evictIdlest()
+			l.forget(l.bySeen.Back())
 		}
-		b = &bucket{limiter: rate.NewLimiter(rate.Every(l.limit.Every), l.limit.Burst)}
-		l.buckets[key] = b
+		b = &bucket{key: key, limiter: rate.NewLimiter(rate.Every(l.limit.Every), l.limit.Burst)}
+		l.buckets[key] = l.bySeen.PushFront(b)
 	}
 	b.seen = now
 	r := b.limiter.ReserveN(now, 1)
@@ -72,32 +83,17 @@ func (l *Limiter) Len() int {
 // changes nothing.
 func (l *Limiter) refill() time.Duration { return time.Duration(l.limit.Burst) * l.limit.Every }
 
-// sweep forgets full buckets, at most once per refill period so that Allow stays cheap.
-func (l *Limiter) sweep(now time.Time) {
-	if now.Sub(l.swept) < l.refill() {
-		return
-	}
-	l.swept = now
-	for key, b := range l.buckets {
-		if now.Sub(b.seen) >= l.refill() {
-			delete(l.buckets, key)
-		}
+// forgetRefilled forgets the buckets idle for a whole refill, from the idlest on: each is
+// forgotten once, so the cost is spread over the calls that made them.
+func (l *Limiter) forgetRefilled(now time.Time) {
+	for e := l.bySeen.Back(); e != nil && now.Sub(e.Value.(*bucket).seen) >= l.refill(); e = l.bySeen.Back() {
+		l.forget(e)
 	}
 }
 
-// evictIdlest forgets the least recently seen tenth of the keys (at least one). Forgetting a
-// busy key only gives it a fresh bucket, so the bound costs some precision under a flood of
-// distinct keys, never memory.
-func (l *Limiter) evictIdlest() {
-	n := max(1, len(l.buckets)/10)
-	for range n {
-		var idlest string
-		var seen time.Time
-		for key, b := range l.buckets {
-			if idlest == "" || b.seen.Before(seen) {
-				idlest, seen = key, b.seen
-			}
-		}
-		delete(l.buckets, idlest)
-	}
+// forget drops one bucket. Forgetting a busy key only gives it a fresh bucket, so the bound
+// costs some precision under a flood of distinct keys, never memory.
+func (l *Limiter) forget(e *list.Element) {
+	delete(l.buckets, e.Value.(*bucket).key)
+	l.bySeen.Remove(e)
 }

@@ -69,3 +69,46 @@ func TestEvictionForgetsTheIdlest(t *testing.T) {
 		t.Error("the busy key was evicted instead of the idlest")
 	}
 }
+
+// floodKeys is a flood of distinct client addresses against a full limiter: every Allow
+// evicts. Eviction scanning the keys made one such Allow take seconds at 50,000 keys.
+const floodKeys = 50_000
+
+func TestAllowStaysFastAtMaxKeysUnderAFloodOfNewKeys(t *testing.T) {
+	l, clk := newTestLimiter(Limit{Burst: 5, Every: time.Minute}, floodKeys)
+	for i := range floodKeys {
+		l.Allow(fmt.Sprintf("old-%d", i))
+	}
+	clk.add(time.Second)
+	// Generous for -race on a loaded machine: the flood takes tens of milliseconds, a scan per
+	// eviction minutes.
+	const bound = 5 * time.Second
+	start := time.Now()
+	for i := range floodKeys {
+		l.Allow(fmt.Sprintf("new-%d", i))
+		if elapsed := time.Since(start); elapsed > bound {
+			t.Fatalf("%d new keys at MaxKeys took %s", i+1, elapsed)
+		}
+	}
+	if l.Len() != floodKeys {
+		t.Errorf("%d keys remembered, want the bound %d", l.Len(), floodKeys)
+	}
+	if ok, _ := l.Allow(fmt.Sprintf("new-%d", floodKeys-1)); !ok {
+		t.Error("the most recent key was evicted by the flood")
+	}
+}
+
+func BenchmarkAllowAtMaxKeys(b *testing.B) {
+	l, _ := newTestLimiter(Limit{Burst: 5, Every: time.Minute}, floodKeys)
+	keys := make([]string, 4*floodKeys)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("2001:db8:%x::/64", i)
+	}
+	for _, k := range keys[:floodKeys] {
+		l.Allow(k)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		l.Allow(keys[i%len(keys)]) // cycling over four times the bound: every call evicts
+	}
+}
