@@ -17,7 +17,7 @@ func TestBothCataloguesHoldTheSameMessages(t *testing.T) {
 func TestEveryEmailIsWrittenInBothLanguagesWithATextAndAnHTMLPart(t *testing.T) {
 	link := "https://caiomatch.example/v1/sessions/callback?token=abc&x=<y>"
 	for _, l := range locale.Supported {
-		for _, id := range []string{"SignUpCode", "SignUpKnown", "SignIn"} {
+		for _, id := range []string{"SignUpCode", "SignUpKnown", "SignUpLocked", "SignIn"} {
 			msg, err := compose(l, id, "claire@example.com", emailData{Code: "042042", Link: link, Minutes: 30})
 			if err != nil {
 				t.Fatalf("%s in %s: %v", id, l, err)
@@ -37,5 +37,19 @@ func TestEveryEmailIsWrittenInBothLanguagesWithATextAndAnHTMLPart(t *testing.T) 
 	en, _ := compose(locale.English, "SignUpCode", "c@example.com", emailData{Code: "1", Minutes: 30})
 	if fr.Subject == en.Subject || !strings.Contains(fr.Text, "Bonjour") {
 		t.Errorf("French %q, English %q", fr.Subject, en.Subject)
+	}
+}
+
+func TestTheSignInPageIsAFormThatPostsTheLinkBackInBothLanguages(t *testing.T) {
+	for _, l := range locale.Supported {
+		page, err := SignInPage(l, `cm_abc"><script>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		html := string(page)
+		if !strings.Contains(html, `<form method="post" action="`+SignInPath+`">`) ||
+			!strings.Contains(html, `name="token" value="cm_abc&#34;&gt;&lt;script&gt;"`) || !strings.Contains(html, `lang="`+string(l)+`"`) {
+			t.Errorf("the page in %s:\n%s", l, html)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -78,6 +79,11 @@ func TestStatusAndPreferencesArePublishedWithTheChange(t *testing.T) {
 		if len(events) != 3 {
 			t.Fatalf("%d events, want create, preferences, suspend", len(events))
 		}
+		for i, e := range events {
+			if e.GetVersion() != int64(i+1) {
+				t.Errorf("event %d has version %d, want %d", i+1, e.GetVersion(), i+1)
+			}
+		}
 		last := events[2]
 		if last.GetAccountId() != acc.ID || last.GetStatus() != accountv1.AccountStatus_ACCOUNT_STATUS_SUSPENDED ||
 			last.GetEmail() != "staffing@acme.example" || last.GetLanguage() != "fr" || last.GetEmailNotifications() || last.GetRole() != "FIRM" {
@@ -91,6 +97,43 @@ func TestStatusAndPreferencesArePublishedWithTheChange(t *testing.T) {
 		}
 		if _, err := s.SetStatus(ctx, BootstrapOperatorID, StatusSuspended); fault.KindOf(err) != fault.KindFailedPrecondition {
 			t.Errorf("suspending the bootstrap operator: %v", err)
+		}
+	})
+}
+
+// TestVersionsFollowTheCommitsOfConcurrentChanges: changes made at once through two replicas
+// get versions 1, 2, 3… in the order they committed, so the newest version is the state kept.
+func TestVersionsFollowTheCommitsOfConcurrentChanges(t *testing.T) {
+	eachBackendReplicas(t, 2, func(t *testing.T, replicas []*Store) {
+		ctx := context.Background()
+		acc, _, err := replicas[0].Create(ctx, identity.RoleConsultant, "Claire", "claire@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for i := range 16 {
+			wg.Go(func() {
+				lang := []locale.Language{locale.French, locale.English}[i%2]
+				if _, err := replicas[i%2].UpdatePreferences(ctx, acc.ID, nil, lang); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		events := published(t, replicas[0])
+		newest := events[0]
+		seen := map[int64]bool{}
+		for _, e := range events {
+			if seen[e.GetVersion()] || e.GetVersion() < 1 || e.GetVersion() > int64(len(events)) {
+				t.Fatalf("versions are not 1 to %d once each: %d again or out of range", len(events), e.GetVersion())
+			}
+			seen[e.GetVersion()] = true
+			if e.GetVersion() > newest.GetVersion() {
+				newest = e
+			}
+		}
+		if got, err := replicas[1].Get(ctx, acc.ID); err != nil || string(got.Language) != newest.GetLanguage() {
+			t.Errorf("the account is in %s, its newest event (version %d) says %s (%v)", got.Language, newest.GetVersion(), newest.GetLanguage(), err)
 		}
 	})
 }
@@ -181,7 +224,7 @@ func TestTokensMadeBeforeTheMigrationKeepWorking(t *testing.T) {
 				t.Errorf("announced again: %d, %v", n, err)
 			}
 			if events := published(t, s); len(events) != 2 || events[1].GetAccountId() != "old" || events[1].GetEmail() != "old@firm.example" ||
-				events[1].GetStatus() != accountv1.AccountStatus_ACCOUNT_STATUS_ACTIVE {
+				events[1].GetStatus() != accountv1.AccountStatus_ACCOUNT_STATUS_ACTIVE || events[1].GetVersion() != 1 {
 				t.Errorf("events: %v", events)
 			}
 			acc, tok, err := s.Authenticate(ctx, "cm_old")
@@ -217,8 +260,17 @@ func TestASignUpCodeWorksOnceWithinItsLifeAndFewWrongGuesses(t *testing.T) {
 			acc.Email != "claire@example.com" || acc.Language != locale.French {
 			t.Errorf("the new account: %+v", acc)
 		}
-		if got, _, err := s.Authenticate(ctx, token); err != nil || got.ID != acc.ID || got.Status != StatusPending {
-			t.Errorf("its token: %+v %v", got, err)
+		if got, cred, err := s.Authenticate(ctx, token); err != nil || got.ID != acc.ID || got.Status != StatusPending ||
+			cred.Name != SignUpTokenName || !cred.ExpiresAt.Equal(clk.Now().Add(DefaultTokenTTL)) {
+			t.Errorf("its token: %+v %+v %v", got, cred, err)
+		}
+		clk.Add(DefaultTokenTTL - time.Second)
+		if _, _, err := s.Authenticate(ctx, token); err != nil {
+			t.Errorf("the sign-up's token before its expiry: %v", err)
+		}
+		clk.Add(time.Second)
+		if _, _, err := s.Authenticate(ctx, token); fault.KindOf(err) != fault.KindUnauthenticated {
+			t.Errorf("the sign-up's token after %s: %v", DefaultTokenTTL, err)
 		}
 		if _, _, err := s.VerifySignUp(ctx, "claire@example.com", hashCode("claire@example.com", "123456")); fault.KindOf(err) != fault.KindUnauthenticated {
 			t.Errorf("a code used twice: %v", err)
@@ -249,6 +301,47 @@ func TestASignUpCodeWorksOnceWithinItsLifeAndFewWrongGuesses(t *testing.T) {
 		}
 		if _, _, err := s.VerifySignUp(ctx, "guess@example.com", hashCode("guess@example.com", "222222")); fault.KindOf(err) != fault.KindUnauthenticated {
 			t.Errorf("the right code after %d wrong ones: %v", MaxCodeAttempts, err)
+		}
+	})
+}
+
+// TestSigningUpAgainGivesNoFreshGuesses: a new sign-up replaces the code, not the count of wrong
+// ones, so a script cannot sign up again after every few guesses.
+func TestSigningUpAgainGivesNoFreshGuesses(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		clk := withClock(s)
+		email := "guess@example.com"
+		signUp := func(code string) error {
+			return s.SaveSignUp(ctx, PendingSignUp{Email: email, Role: identity.RoleFirm, Name: "G", Language: locale.English},
+				hashCode(email, code), clk.Now().Add(SignUpCodeTTL))
+		}
+		guess := func(code string) error {
+			_, _, err := s.VerifySignUp(ctx, email, hashCode(email, code))
+			return err
+		}
+		for round := range MaxCodeAttempts {
+			if err := signUp(fmt.Sprintf("9%05d", round)); err != nil {
+				t.Fatalf("sign-up %d: %v", round+1, err)
+			}
+			if err := guess("000000"); fault.KindOf(err) != fault.KindUnauthenticated {
+				t.Fatalf("wrong code %d: %v", round+1, err)
+			}
+			clk.Add(time.Minute)
+		}
+		if err := signUp("123456"); !errors.Is(err, ErrSignUpLocked) {
+			t.Fatalf("a sign-up after %d wrong codes across sign-ups: %v", MaxCodeAttempts, err)
+		}
+		if err := guess("123456"); fault.KindOf(err) != fault.KindUnauthenticated {
+			t.Fatalf("the code of the refused sign-up: %v", err)
+		}
+		// Once the last sign-up has expired, the address starts afresh.
+		clk.Add(SignUpCodeTTL)
+		if err := signUp("123456"); err != nil {
+			t.Fatal(err)
+		}
+		if err := guess("123456"); err != nil {
+			t.Errorf("the right code of a fresh sign-up: %v", err)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math/big"
 	netmail "net/mail"
@@ -190,7 +191,7 @@ func (s *Service) SignUp(ctx context.Context, req *accountv1.SignUpRequest) (*ac
 }
 
 // startSignUp stores a sign-up and writes its code's email, or, for an address that has an
-// account already, the email that says so.
+// account already, or whose sign-ups used up their guesses, the email that says so.
 func (s *Service) startSignUp(ctx context.Context, p PendingSignUp) (mail.Message, bool, error) {
 	if _, err := s.store.FindByEmail(ctx, p.Email); err == nil {
 		msg, err := compose(p.Language, "SignUpKnown", p.Email, emailData{})
@@ -202,7 +203,12 @@ func (s *Service) startSignUp(ctx context.Context, p PendingSignUp) (mail.Messag
 	if err != nil {
 		return mail.Message{}, false, err
 	}
-	if err := s.store.SaveSignUp(ctx, p, hashCode(p.Email, code), s.store.now().Add(SignUpCodeTTL)); err != nil {
+	err = s.store.SaveSignUp(ctx, p, hashCode(p.Email, code), s.store.now().Add(SignUpCodeTTL))
+	if errors.Is(err, ErrSignUpLocked) {
+		msg, err := compose(p.Language, "SignUpLocked", p.Email, emailData{Minutes: int(SignUpCodeTTL.Minutes())})
+		return msg, err == nil, err
+	}
+	if err != nil {
 		return mail.Message{}, false, err
 	}
 	msg, err := compose(p.Language, "SignUpCode", p.Email, emailData{Code: code, Minutes: int(SignUpCodeTTL.Minutes())})

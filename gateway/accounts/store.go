@@ -169,14 +169,15 @@ func (s *Store) EnsureOperator(ctx context.Context, token string) error {
 	return nil
 }
 
-// Create stores a new ACTIVE account and returns it with its first token. email may be empty.
+// Create stores a new ACTIVE account and returns it with its first token, which never expires
+// (operators hand it over; it is revoked like any token). email may be empty.
 func (s *Store) Create(ctx context.Context, role identity.Role, name, email string) (Account, string, error) {
 	acc := Account{ID: s.newID(), Role: role, Name: name, Email: email, Status: StatusActive,
 		Language: locale.Default, EmailNotifications: true, CreatedAt: s.now().UTC()}
 	var token string
 	err := s.runner.InTx(ctx, func(ctx context.Context, tx *sqltx.Tx) error {
 		var err error
-		token, err = s.insertAccount(ctx, tx, acc)
+		token, err = s.insertAccount(ctx, tx, acc, "initial", 0)
 		return err
 	})
 	if err != nil {
@@ -185,9 +186,9 @@ func (s *Store) Create(ctx context.Context, role identity.Role, name, email stri
 	return acc, token, nil
 }
 
-// insertAccount stores acc with its first token, never expiring like the tokens accounts were
-// always created with, and publishes AccountChanged.
-func (s *Store) insertAccount(ctx context.Context, tx *sqltx.Tx, acc Account) (string, error) {
+// insertAccount stores acc with its first token, named name and valid for ttl (0: never), and
+// publishes AccountChanged.
+func (s *Store) insertAccount(ctx context.Context, tx *sqltx.Tx, acc Account, name string, ttl time.Duration) (string, error) {
 	token, err := NewToken()
 	if err != nil {
 		return "", err
@@ -200,8 +201,12 @@ func (s *Store) insertAccount(ctx context.Context, tx *sqltx.Tx, acc Account) (s
 		string(acc.Language), boolInt(acc.EmailNotifications)); err != nil {
 		return "", fmt.Errorf("create account: %w", err)
 	}
-	if _, err := tx.SQL.ExecContext(ctx, `INSERT INTO tokens (id, account_id, kind, name, token_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, "initial-"+acc.ID, acc.ID, KindAPI, "initial", HashToken(token), created); err != nil {
+	var expires sql.NullString
+	if ttl > 0 {
+		expires = sql.NullString{String: sqlstore.FormatTime(acc.CreatedAt.Add(ttl)), Valid: true}
+	}
+	if _, err := tx.SQL.ExecContext(ctx, `INSERT INTO tokens (id, account_id, kind, name, token_hash, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, "initial-"+acc.ID, acc.ID, KindAPI, name, HashToken(token), created, expires); err != nil {
 		return "", fmt.Errorf("create account token: %w", err)
 	}
 	return token, s.publishChanged(ctx, tx, acc)
@@ -253,10 +258,17 @@ func (s *Store) AnnounceExisting(ctx context.Context) (int, error) {
 	}
 }
 
+// publishChanged bumps the account's version and publishes AccountChanged with it, in tx: the
+// row's write lock orders the versions of concurrent changes as their commits.
 func (s *Store) publishChanged(ctx context.Context, tx *sqltx.Tx, acc Account) error {
+	var version int64
+	if err := tx.SQL.QueryRowContext(ctx, `UPDATE accounts SET version = version + 1 WHERE id = $1 RETURNING version`,
+		acc.ID).Scan(&version); err != nil {
+		return fmt.Errorf("account version: %w", err)
+	}
 	ev, err := eventbus.NewEvent(eventbus.ProducerAccount, acc.ID, &accountv1.AccountChanged{
 		AccountId: acc.ID, Role: string(acc.Role), Status: acc.Status.Proto(), Email: acc.Email,
-		Language: string(acc.Language), EmailNotifications: acc.EmailNotifications,
+		Language: string(acc.Language), EmailNotifications: acc.EmailNotifications, Version: version,
 	}, s.now())
 	if err != nil {
 		return err
@@ -468,18 +480,37 @@ type PendingSignUp struct {
 	Language locale.Language
 }
 
+// ErrSignUpLocked refuses a sign-up while the address's previous one has used up its
+// MaxCodeAttempts: a new code must not give more guesses. It lasts until that sign-up expires.
+var ErrSignUpLocked = fault.FailedPrecondition("SIGN_UP_LOCKED", "too many wrong codes for this address; try again later")
+
 // SaveSignUp keeps a sign-up with the hash of its code until expiresAt, replacing an earlier one
-// for the same email (only the newest code works). Expired sign-ups are dropped on the way.
+// for the same email (only the newest code works). The wrong codes tried against the earlier one
+// still count, so signing up again gives no fresh guesses: once MaxCodeAttempts are spent, the
+// address is locked (ErrSignUpLocked) until that sign-up expires. Expired sign-ups are dropped
+// on the way.
 func (s *Store) SaveSignUp(ctx context.Context, p PendingSignUp, codeHash string, expiresAt time.Time) error {
+	email := strings.ToLower(p.Email)
 	return s.runner.InTx(ctx, func(ctx context.Context, tx *sqltx.Tx) error {
+		if err := tx.Lock(ctx, "signup", email); err != nil {
+			return err
+		}
 		if _, err := tx.SQL.ExecContext(ctx, `DELETE FROM signups WHERE expires_at <= $1`, sqlstore.FormatTime(s.now())); err != nil {
 			return err
 		}
-		_, err := tx.SQL.ExecContext(ctx, `INSERT INTO signups (email, role, name, language, code_hash, attempts, expires_at)
+		var attempts int
+		err := tx.SQL.QueryRowContext(ctx, `SELECT attempts FROM signups WHERE email = $1`, email).Scan(&attempts)
+		switch {
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("read sign-up: %w", err)
+		case attempts >= MaxCodeAttempts:
+			return ErrSignUpLocked
+		}
+		_, err = tx.SQL.ExecContext(ctx, `INSERT INTO signups (email, role, name, language, code_hash, attempts, expires_at)
 			VALUES ($1, $2, $3, $4, $5, 0, $6)
 			ON CONFLICT (email) DO UPDATE SET role = excluded.role, name = excluded.name, language = excluded.language,
-				code_hash = excluded.code_hash, attempts = 0, expires_at = excluded.expires_at`,
-			strings.ToLower(p.Email), string(p.Role), p.Name, string(p.Language), codeHash, sqlstore.FormatTime(expiresAt))
+				code_hash = excluded.code_hash, expires_at = excluded.expires_at`,
+			email, string(p.Role), p.Name, string(p.Language), codeHash, sqlstore.FormatTime(expiresAt))
 		if err != nil {
 			return fmt.Errorf("save sign-up: %w", err)
 		}
@@ -487,14 +518,19 @@ func (s *Store) SaveSignUp(ctx context.Context, p PendingSignUp, codeHash string
 	})
 }
 
-// MaxCodeAttempts is how many wrong codes end a sign-up.
+// MaxCodeAttempts is how many wrong codes end a sign-up, and the sign-ups that replace it.
 const MaxCodeAttempts = 5
+
+// SignUpTokenName names the token a verified sign-up receives; it expires like any API token
+// (DefaultTokenTTL), the account making named tokens of its own once approved.
+const SignUpTokenName = "sign-up"
 
 var errInvalidCode = fault.Unauthenticated(ReasonInvalidCode, "the code is wrong, expired or already used")
 
 // VerifySignUp turns the pending sign-up of email into an account pending approval when
-// codeHash matches, and returns it with its first token. A wrong code counts against the
-// sign-up, which ends after MaxCodeAttempts; a used one is gone.
+// codeHash matches, and returns it with its first token (SignUpTokenName, expiring after
+// DefaultTokenTTL). A wrong code counts against the sign-up, which ends after MaxCodeAttempts;
+// a used one is gone.
 func (s *Store) VerifySignUp(ctx context.Context, email, codeHash string) (Account, string, error) {
 	email = strings.ToLower(email)
 	var acc Account
@@ -527,7 +563,7 @@ func (s *Store) VerifySignUp(ctx context.Context, email, codeHash string) (Accou
 		}
 		acc = Account{ID: s.newID(), Role: identity.Role(role), Name: p.Name, Email: email, Status: StatusPending,
 			Language: locale.Language(lang), EmailNotifications: true, CreatedAt: s.now().UTC()}
-		token, err = s.insertAccount(ctx, tx, acc)
+		token, err = s.insertAccount(ctx, tx, acc, SignUpTokenName, DefaultTokenTTL)
 		return err
 	})
 	if wrong {

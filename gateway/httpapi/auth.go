@@ -28,8 +28,8 @@ func isPublic(r *http.Request) bool {
 		return true
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/taxonomy/"):
 		return true
-	case r.Method == http.MethodGet && r.URL.Path == accounts.SignInPath:
-		return true
+	case r.URL.Path == accounts.SignInPath:
+		return r.Method == http.MethodGet || r.Method == http.MethodPost
 	case r.Method == http.MethodPost:
 		switch r.URL.Path {
 		case "/v1/signup", "/v1/signup/verify", "/v1/sessions":

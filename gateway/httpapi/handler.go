@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	ops := opsHandlers{mux: mux, spans: cfg.Spans}
 	g.streams = newNotificationStreams(mux, notificationv1.NewNotificationServiceClient(g.conns["notification"]), cfg.StreamLimits)
 	registrations = append(registrations, mux.HandlePath(http.MethodGet, NotificationStreamPath, g.streams.serve))
-	signIn := sessions{mux: mux, accounts: cfg.AccountService, secure: securePublicURL(cfg.PublicURL)}
+	signIn := newSessions(mux, cfg.AccountService, cfg.PublicURL)
 	registrations = append(registrations,
 		mux.HandlePath(http.MethodDelete, sessionPath, signIn.endSession),
 		mux.HandlePath(http.MethodGet, "/v1/ops/mailbox", ops.listMailbox(cfg.Mailbox)),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/gateway/accounts"
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
+	"github.com/caiomatch/caiomatch/pkg/locale"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 )
 
@@ -26,36 +27,70 @@ type sessions struct {
 	accounts *accounts.Service
 	// secure marks the cookie Secure; it is when the platform is reached over TLS.
 	secure bool
+	// crossOrigin refuses a sign-in posted from another site: a page there could otherwise sign
+	// a visitor in as the page's author (login CSRF).
+	crossOrigin *http.CrossOriginProtection
 }
 
-// serveSignInLinks answers GET accounts.SignInPath before the transcoding mux: the link's
-// secret is a query parameter no proto declares.
+func newSessions(mux *runtime.ServeMux, service *accounts.Service, publicURL string) sessions {
+	return sessions{mux: mux, accounts: service, secure: securePublicURL(publicURL), crossOrigin: http.NewCrossOriginProtection()}
+}
+
+// serveSignInLinks answers accounts.SignInPath before the transcoding mux, as a browser uses it:
+// GET (following the link) shows a page whose button posts the link's secret back as a form,
+// and only that POST spends the link and opens the session. Mail scanners fetch links; they do
+// not press buttons.
 func (s sessions) serveSignInLinks(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != accounts.SignInPath {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", http.MethodGet)
-			writeStatus(s.mux, w, r, &runtime.HTTPStatusError{HTTPStatus: http.StatusMethodNotAllowed,
-				Err: rpc.StatusWithReason(codes.Unimplemented, ReasonMethodNotAllowed, "method "+r.Method+" is not allowed here; allowed: GET").Err()})
-			return
-		}
 		// A link read by a mail scanner or shared by mistake must not leak through a referrer.
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("Cache-Control", "no-store")
-		_, secret, err := s.accounts.SignInWithLink(r.Context(), r.URL.Query().Get("token"))
-		if err != nil {
-			writeStatus(s.mux, w, r, rpc.Status(err).Err())
-			return
+		switch r.Method {
+		case http.MethodGet:
+			s.showSignInPage(w, r)
+		case http.MethodPost:
+			s.signIn(w, r)
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			writeStatus(s.mux, w, r, &runtime.HTTPStatusError{HTTPStatus: http.StatusMethodNotAllowed,
+				Err: rpc.StatusWithReason(codes.Unimplemented, ReasonMethodNotAllowed, "method "+r.Method+" is not allowed here; allowed: GET, POST").Err()})
 		}
-		http.SetCookie(w, &http.Cookie{
-			Name: SessionCookie, Value: secret, Path: "/", MaxAge: int(accounts.SessionTTL.Seconds()),
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil,
-		})
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
+}
+
+func (s sessions) showSignInPage(w http.ResponseWriter, r *http.Request) {
+	page, err := accounts.SignInPage(locale.FromContext(r.Context()), r.URL.Query().Get("token"))
+	if err != nil {
+		writeStatus(s.mux, w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(page)
+}
+
+// signIn spends the link posted by the page's form and sets the session cookie.
+func (s sessions) signIn(w http.ResponseWriter, r *http.Request) {
+	if err := s.crossOrigin.Check(r); err != nil {
+		writeStatus(s.mux, w, r, rpc.StatusWithReason(codes.PermissionDenied, ReasonCrossOrigin,
+			"a sign-in link is used from the platform's own page only").Err())
+		return
+	}
+	_, secret, err := s.accounts.SignInWithLink(r.Context(), r.PostFormValue("token"))
+	if err != nil {
+		writeStatus(s.mux, w, r, rpc.Status(err).Err())
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: secret, Path: "/", MaxAge: int(accounts.SessionTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil,
+	})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // endSession signs the caller out: the session is revoked, on every replica at once, and the

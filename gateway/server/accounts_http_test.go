@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -16,6 +19,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/caiomatch/caiomatch/gateway/accounts"
 	"github.com/caiomatch/caiomatch/gateway/httpapi"
 	"github.com/caiomatch/caiomatch/pkg/eventbus/eventbustest"
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
@@ -215,8 +219,11 @@ func TestSignUpVerifyApproveAndSuspend(t *testing.T) {
 		return len(changes) == 4
 	})
 	var statuses []accountv1.AccountStatus
-	for _, c := range changes {
+	for i, c := range changes {
 		statuses = append(statuses, c.GetStatus())
+		if c.GetVersion() != int64(i+1) {
+			t.Errorf("change %d has version %d", i+1, c.GetVersion())
+		}
 	}
 	want := []accountv1.AccountStatus{accountv1.AccountStatus_ACCOUNT_STATUS_PENDING_APPROVAL, accountv1.AccountStatus_ACCOUNT_STATUS_PENDING_APPROVAL,
 		accountv1.AccountStatus_ACCOUNT_STATUS_ACTIVE, accountv1.AccountStatus_ACCOUNT_STATUS_SUSPENDED}
@@ -264,21 +271,55 @@ func TestExpiredAndMalformedCodesAndEmailsAreRefused(t *testing.T) {
 	}
 }
 
-// signIn asks for a link for email and follows it with client, which keeps the cookie.
-func (g *gateway) signIn(client *http.Client, email string, n int) (*http.Response, string) {
-	g.t.Helper()
-	g.expect(g.do(nil, "POST", "/v1/sessions", map[string]any{"email": email}), http.StatusAccepted, "")
-	msg := g.smtp.WaitFor(g.t, email, n, 5*time.Second)
-	link := regexp.MustCompile(`https?://\S+`).FindString(msg.Text)
-	if !strings.HasPrefix(link, g.url+"/v1/sessions/callback?token=") {
-		g.t.Fatalf("no sign-in link under %s in %q", g.url, msg.Text)
+var formToken = regexp.MustCompile(`<form method="post" action="/v1/sessions/callback">\s*<input type="hidden" name="token" value="([^"]+)">`)
+
+func TestWrongCodesOutliveANewSignUp(t *testing.T) {
+	smtp := mailtest.Start(t, mailtest.Options{})
+	g := startGateway(t, gatewayOptions{smtp: smtp})
+	signUp := map[string]any{"role": "FIRM", "name": "Acme", "email": "a@acme.example"}
+	g.expect(g.do(nil, "POST", "/v1/signup", signUp), http.StatusAccepted, "")
+	code := codePattern.FindString(smtp.WaitFor(t, "a@acme.example", 1, 5*time.Second).Text)
+	for i := range accounts.MaxCodeAttempts {
+		wrong := fmt.Sprintf("%06d", i)
+		if wrong == code {
+			wrong = "999999"
+		}
+		g.expect(g.do(nil, "POST", "/v1/signup/verify", map[string]any{"email": "a@acme.example", "code": wrong}), http.StatusUnauthorized, "INVALID_CODE")
 	}
-	resp, err := client.Get(link)
+	g.expect(g.do(nil, "POST", "/v1/signup", signUp), http.StatusAccepted, "")
+	if locked := smtp.WaitFor(t, "a@acme.example", 2, 5*time.Second); codePattern.MatchString(locked.Text) || !strings.Contains(locked.Subject, "wrong") {
+		t.Errorf("signing up again after %d wrong codes: %q\n%s", accounts.MaxCodeAttempts, locked.Subject, locked.Text)
+	}
+}
+
+// useLink opens a sign-in link's page and posts its form with the header pairs given.
+func (g *gateway) useLink(client *http.Client, link string, header ...string) *http.Response {
+	g.t.Helper()
+	page, err := client.Get(link)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	m := formToken.FindSubmatch(body)
+	if page.StatusCode != http.StatusOK || !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") || m == nil {
+		g.t.Fatalf("the link's page: %d %q\n%s", page.StatusCode, page.Header.Get("Content-Type"), body)
+	}
+	form := url.Values{"token": {html.UnescapeString(string(m[1]))}}
+	req, err := http.NewRequest(http.MethodPost, g.url+"/v1/sessions/callback", strings.NewReader(form.Encode()))
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		g.t.Fatal(err)
 	}
 	resp.Body.Close()
-	return resp, link
+	return resp
 }
 
 func noRedirects(jar http.CookieJar) *http.Client {
@@ -295,9 +336,27 @@ func TestSignInLinkSetsASessionCookieThatSignsOut(t *testing.T) {
 
 	jar, _ := cookiejar.New(nil)
 	browser := noRedirects(jar)
-	resp, link := g.signIn(browser, "staffing@acme.example", 1)
+	// Following the link only shows its page, as often as it is fetched (a mail scanner's
+	// prefetch spends nothing); another site posting it is refused and spends nothing either.
+	g.expect(g.do(nil, "POST", "/v1/sessions", map[string]any{"email": "staffing@acme.example"}), http.StatusAccepted, "")
+	link := regexp.MustCompile(`https?://\S+`).FindString(smtp.WaitFor(t, "staffing@acme.example", 1, 5*time.Second).Text)
+	for _, header := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}} {
+		if forged := g.useLink(browser, link, header...); forged.StatusCode != http.StatusForbidden || len(forged.Cookies()) != 0 {
+			t.Fatalf("a sign-in posted with %v: %d %v", header, forged.StatusCode, forged.Cookies())
+		}
+	}
+	prefetched, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefetched.Body.Close()
+	if prefetched.StatusCode != http.StatusOK || len(prefetched.Cookies()) != 0 || prefetched.Header.Get("Referrer-Policy") != "no-referrer" ||
+		!strings.Contains(prefetched.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Fatalf("the link's page: %d %v %v", prefetched.StatusCode, prefetched.Cookies(), prefetched.Header)
+	}
+	resp := g.useLink(browser, link, "Sec-Fetch-Site", "same-origin")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-		t.Fatalf("following the link: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		t.Fatalf("posting the link's form: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	var cookie *http.Cookie
 	for _, c := range resp.Cookies() {
@@ -311,13 +370,11 @@ func TestSignInLinkSetsASessionCookieThatSignsOut(t *testing.T) {
 	if len(smtp.Messages()) != 1 {
 		t.Errorf("an unknown address got an email")
 	}
-	again, err := browser.Get(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again.Body.Close()
-	if again.StatusCode != http.StatusUnauthorized {
+	if again := g.useLink(browser, link); again.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a link used twice: %d", again.StatusCode)
+	}
+	for _, method := range []string{"PUT", "DELETE"} {
+		g.expect(g.do(nil, method, "/v1/sessions/callback", nil), http.StatusUnauthorized, "")
 	}
 
 	g.expect(g.do(browser, "GET", "/v1/accounts/"+id, nil), http.StatusOK, "")
@@ -343,8 +400,8 @@ func TestSignInLinkSetsASessionCookieThatSignsOut(t *testing.T) {
 	_, _ = g.do(nil, "POST", "/v1/sessions", map[string]any{"email": "staffing@acme.example"}), 0
 	late := regexp.MustCompile(`https?://\S+`).FindString(smtp.WaitFor(t, "staffing@acme.example", 2, 5*time.Second).Text)
 	g.advance(15 * time.Minute)
-	if resp, err := browser.Get(late); err != nil || resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("an expired link: %v %v", resp.StatusCode, err)
+	if resp := g.useLink(browser, late); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("an expired link: %v", resp.StatusCode)
 	}
 	g.expectNoPersonalDataLogged("staffing@acme.example", "nobody@acme.example")
 }
@@ -358,11 +415,7 @@ func TestSessionCookieIsSecureBehindTLS(t *testing.T) {
 	if link == "" {
 		t.Fatal("the link is not under the public URL")
 	}
-	resp, err := noRedirects(nil).Get(g.url + strings.TrimPrefix(link, "https://caiomatch.example"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := g.useLink(noRedirects(nil), g.url+strings.TrimPrefix(link, "https://caiomatch.example"))
 	if c := resp.Cookies(); len(c) != 1 || !c[0].Secure || !c[0].HttpOnly {
 		t.Errorf("cookies behind TLS: %+v", c)
 	}
