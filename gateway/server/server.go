@@ -44,7 +44,7 @@ type Config struct {
 	// SMTPURL is the mail server (smtp:// or smtps://, see mail.SMTPConfig); empty keeps emails in
 	// a mailbox operators read at GET /v1/ops/mailbox.
 	SMTPURL string
-	// MailFrom is the sender of every email; empty means DefaultMailFrom.
+	// MailFrom is the sender of every email; empty means mail.DefaultFrom.
 	MailFrom string
 	// PublicURL is where people reach the platform, the base of sign-in links; empty means the
 	// gateway's own address. An https URL marks session cookies Secure.
@@ -54,14 +54,11 @@ type Config struct {
 	NATSURL string
 }
 
-// DefaultMailFrom is the sender of emails when CAIOMATCH_MAIL_FROM is not set.
-const DefaultMailFrom = "caiomatch <no-reply@caiomatch.localhost>"
-
 // MailConfig is how the gateway's settings say emails leave.
 func (c Config) MailConfig() mail.SMTPConfig {
 	from := c.MailFrom
 	if from == "" {
-		from = DefaultMailFrom
+		from = mail.DefaultFrom
 	}
 	return mail.SMTPConfig{URL: c.SMTPURL, From: from}
 }

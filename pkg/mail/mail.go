@@ -11,6 +11,10 @@ import (
 	"strings"
 )
 
+// DefaultFrom is the sender when none is configured, the same for every component that emails.
+// .localhost is reserved (RFC 6761): no one's real domain is claimed.
+const DefaultFrom = "caiomatch <no-reply@caiomatch.localhost>"
+
 // Message is one email. Text is required: every email has a plain-text part, HTML is an
 // optional alternative.
 type Message struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"strings"
 	"sync"
 	"testing"
@@ -64,6 +65,24 @@ func TestMessagesArriveWithTheirPartsOverEveryTransport(t *testing.T) {
 				t.Errorf("over TLS = %v, want %v", got.OverTLS, tc.wantTLS)
 			}
 		})
+	}
+}
+
+func TestTheDefaultSenderIsAValidEnvelopeSender(t *testing.T) {
+	server := mailtest.Start(t, mailtest.Options{})
+	s, err := mail.NewSMTPSender(mail.SMTPConfig{URL: server.URL(), From: mail.DefaultFrom, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(context.Background(), french("anne@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	want, err := netmail.ParseAddress(mail.DefaultFrom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := server.WaitFor(t, "anne@example.com", 1, 5*time.Second); got.From != want.Address || !strings.HasSuffix(got.From, ".localhost") {
+		t.Errorf("envelope sender %q, want %q in the reserved .localhost domain", got.From, want.Address)
 	}
 }
 

@@ -45,7 +45,7 @@ const (
 	DefaultDeliveryInterval = time.Second
 	DefaultReminderInterval = 30 * time.Second
 	DefaultShutdownGrace    = 10 * time.Second
-	DefaultMailFrom         = "caiomatch <no-reply@caiomatch.local>"
+	DefaultMailFrom         = mail.DefaultFrom
 )
 
 // The environment variables LoadConfig reads.
