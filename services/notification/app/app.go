@@ -7,6 +7,7 @@ package app
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/locale"
@@ -36,6 +37,12 @@ type Repository interface {
 	Attempts(ctx context.Context, deliveryIDs []string) (map[string][]domain.Attempt, error)
 	// DueReminders returns up to limit reminders due at now, soonest first.
 	DueReminders(ctx context.Context, now time.Time, limit int) ([]domain.Reminder, error)
+	// RecordFirstStart records now as the service's first start unless one is recorded, and
+	// returns the recorded one.
+	RecordFirstStart(ctx context.Context, now time.Time) (time.Time, error)
+	// PurgeBefore deletes the notifications created before a time, with their deliveries and
+	// attempts, and returns how many notifications went.
+	PurgeBefore(ctx context.Context, before time.Time) (int, error)
 }
 
 // Tx is what a use case may read and change inside one transaction.
@@ -94,9 +101,10 @@ type Poster interface {
 	Post(ctx context.Context, url string, headers map[string]string, body []byte) (int, error)
 }
 
-// Email is one email to send: ID is the same on every retry (the delivery's).
+// Email is one email to send: ID is the same on every retry (the delivery's). HTML is the
+// same content as Text.
 type Email struct {
-	ID, To, Subject, Text string
+	ID, To, Subject, Text, HTML string
 }
 
 // Mailer sends emails. An error wrapping ErrUndeliverable will fail again on a retry.
@@ -116,6 +124,12 @@ type Config struct {
 	UnknownAccountWait time.Duration
 	// Lease is how long a claimed delivery is left to its worker before another may retry it.
 	Lease time.Duration
+	// Retention is how long notifications, their deliveries and attempts are kept; 0 keeps
+	// them forever.
+	Retention time.Duration
+	// PublicURL is where people reach the platform, the base of the links in emails; empty
+	// leaves the links out.
+	PublicURL string
 }
 
 // Application is the service's use cases over its repository.
@@ -130,6 +144,9 @@ type Application struct {
 	// wake up at once instead of at their next poll).
 	created func()
 	feed    *feed
+	// firstStart is the service's first start (unix nanoseconds; 0 until Start): the events
+	// that happened before are history.
+	firstStart atomic.Int64
 }
 
 // New builds the application. mailer may be nil: emails are then skipped. created, told after
@@ -149,6 +166,36 @@ func New(repo Repository, poster Poster, mailer Mailer, cfg Config, now func() t
 		}
 	}
 	return a
+}
+
+// historyMargin: events of the minute before the first start are still news (the platform's
+// services start together, and a first action may be faster than this service).
+const historyMargin = time.Minute
+
+// Start records the service's first start, unless an earlier one is recorded: the events that
+// happened before it are applied to the read model but tell nobody, so that a first start on
+// a platform with a history does not announce it all again.
+func (a *Application) Start(ctx context.Context) error {
+	first, err := a.repo.RecordFirstStart(ctx, a.now())
+	if err != nil {
+		return err
+	}
+	a.firstStart.Store(first.Add(-historyMargin).UnixNano())
+	return nil
+}
+
+// isHistory tells an event that happened before the service's first start.
+func (a *Application) isHistory(occurredAt time.Time) bool {
+	cutoff := a.firstStart.Load()
+	return cutoff != 0 && !occurredAt.IsZero() && occurredAt.UnixNano() < cutoff
+}
+
+// Purge deletes what is older than the retention, and returns how many notifications went.
+func (a *Application) Purge(ctx context.Context) (int, error) {
+	if a.cfg.Retention <= 0 {
+		return 0, nil
+	}
+	return a.repo.PurgeBefore(ctx, a.now().Add(-a.cfg.Retention))
 }
 
 // Rendered is a notification with its texts in its account's language.

@@ -29,12 +29,28 @@ type testbed struct {
 	ids    int
 	events int
 	emails []app.Email
+	posts  []string // the webhook-id of each call
 }
 
 func newTestbed(t *testing.T, db *sql.DB) *testbed {
 	tb := &testbed{repo: store.NewRepository(db), now: t0}
-	tb.app = app.New(tb.repo, nil, tb, app.Config{}, tb.clock, tb.newID, nil)
+	tb.app = app.New(tb.repo, tb, tb, app.Config{Retention: 180 * 24 * time.Hour, PublicURL: "https://caiomatch.example/"},
+		tb.clock, tb.newID, nil)
 	return tb
+}
+
+// sent is how many emails were sent and webhook calls made.
+func (tb *testbed) sent() (emails, calls int) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	return len(tb.emails), len(tb.posts)
+}
+
+func (tb *testbed) Post(_ context.Context, _ string, headers map[string]string, _ []byte) (int, error) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	tb.posts = append(tb.posts, headers["webhook-id"])
+	return 204, nil
 }
 
 func (tb *testbed) clock() time.Time {
@@ -108,6 +124,26 @@ func seed(t *testing.T, ctx context.Context, tb *testbed) {
 	must[app.Outcome](t)(tb.app.RecordMission(ctx, tb.delivery(), "m-1", "f-1", "Chief AI Officer"))
 }
 
+// dispatchUntil runs the channel's dispatcher until done holds, then a little longer, so that
+// anything more it would do is done.
+func dispatchUntil(t *testing.T, ctx context.Context, tb *testbed, channel domain.Channel, done func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan error, 1)
+	go func() {
+		stopped <- tb.app.Dispatch(ctx, channel, app.Dispatcher{Every: 10 * time.Millisecond,
+			Failed: func(_ context.Context, err error) { t.Error(err) }})
+	}()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if done() {
+			break
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	<-stopped
+}
+
 func offerChange(typ domain.Type, expires time.Time) app.OfferChange {
 	return app.OfferChange{ExpiresAt: expires, Happening: app.Happening{Type: typ, MissionID: "m-1", OfferID: "o-1",
 		FirmID: "f-1", ProfileID: "p-1", Facts: domain.Facts{MissionTitle: "Chief AI Officer", DailyRateEUR: 1200, ExpiresAt: expires}}}
@@ -129,7 +165,7 @@ func TestEachEventReachesItsAudienceOnce(t *testing.T) {
 		must[app.Outcome](t)(tb.app.Notify(ctx, tb.delivery(), app.Happening{Type: domain.TypeExtensionAnswered, MissionID: "m-1", ProfileID: "p-1",
 			Facts: domain.Facts{Accepted: true, EndDate: "2027-12-31"}}))
 		// The staffed consultant comes from the accepted offer.
-		ended := must[app.Outcome](t)(tb.app.ChangeMission(ctx, tb.delivery(), "m-1", app.MissionCompleted))
+		ended := must[app.Outcome](t)(tb.app.ChangeMission(ctx, tb.delivery(), "m-1", app.MissionCompleted, time.Time{}))
 		if ended.Notified != 2 {
 			t.Errorf("mission ended told %d accounts, want both sides", ended.Notified)
 		}
@@ -149,7 +185,7 @@ func TestAnEventWaitsForTheProfileAndMissionItNames(t *testing.T) {
 		if err == nil {
 			t.Fatal("an offer to an unknown profile was applied")
 		}
-		if _, err := tb.app.ChangeMission(ctx, tb.delivery(), "m-unknown", app.MissionNoMatch); err == nil {
+		if _, err := tb.app.ChangeMission(ctx, tb.delivery(), "m-unknown", app.MissionNoMatch, time.Time{}); err == nil {
 			t.Fatal("no_match of an unknown mission was applied")
 		}
 		seed(t, ctx, tb)
@@ -197,25 +233,7 @@ func TestEmailsFollowTheAccountsSettingsWhenSent(t *testing.T) {
 		must[bool](t)(tb.app.ApplyAccount(ctx, tb.delivery(), domain.Account{ID: "f-1", Role: "FIRM", Status: domain.AccountActive,
 			Email: "f@example.com", Language: "en", EmailNotifications: false}))
 		must[app.Outcome](t)(tb.app.ChangeOffer(ctx, tb.delivery(), offerChange(domain.TypeOfferAccepted, t0.Add(72*time.Hour))))
-		ctx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() {
-			done <- tb.app.Dispatch(ctx, domain.ChannelEmail, app.Dispatcher{Every: 10 * time.Millisecond,
-				Failed: func(_ context.Context, err error) { t.Error(err) }})
-		}()
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			tb.mu.Lock()
-			n := len(tb.emails)
-			tb.mu.Unlock()
-			if n >= 1 {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		time.Sleep(100 * time.Millisecond) // anything more would have been sent by now
-		cancel()
-		<-done
+		dispatchUntil(t, ctx, tb, domain.ChannelEmail, func() bool { emails, _ := tb.sent(); return emails >= 1 })
 		if len(tb.emails) != 1 || tb.emails[0].To != "c@example.com" || tb.emails[0].Subject != "Nouvelle offre : Chief AI Officer" {
 			t.Errorf("emails = %+v", tb.emails)
 		}
@@ -269,6 +287,120 @@ func TestWatchResumesAfterTheLastEventSeen(t *testing.T) {
 		}
 		if found, _, err := tb.app.WatchAfter(ctx, identity.Caller{AccountID: "f-1"}, first.ID, 50*time.Millisecond); err != nil || len(found) != 0 {
 			t.Errorf("another account resumed from the consultant's notification: %+v, %v", found, err)
+		}
+	})
+}
+
+// TestEveryPartyIsToldEvenWhenOneWasAlready: a two-party event whose first party already has
+// its notification (stored by an earlier handling) still tells the second one.
+func TestEveryPartyIsToldEvenWhenOneWasAlready(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, tb *testbed) {
+		seed(t, ctx, tb)
+		must[app.Outcome](t)(tb.app.ChangeOffer(ctx, tb.delivery(), offerChange(domain.TypeOfferAccepted, time.Time{})))
+		ended := tb.delivery()
+		if err := tb.repo.InTx(ctx, func(ctx context.Context, tx app.Tx) error {
+			_, err := tx.AddNotification(ctx, domain.Notification{ID: "told-before", AccountID: "f-1", Type: domain.TypeMissionEnded,
+				EventID: ended.EventID, MissionID: "m-1", CreatedAt: t0})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		out := must[app.Outcome](t)(tb.app.ChangeMission(ctx, ended, "m-1", app.MissionCompleted, time.Time{}))
+		if out.Notified != 1 || !slices.Contains(typesOf(t, ctx, tb, "c-1"), "mission.ended") {
+			t.Errorf("told %d, consultant has %v: the consultant was left out", out.Notified, typesOf(t, ctx, tb, "c-1"))
+		}
+	})
+}
+
+// TestShortlistsAfterNoMatchAndOlderRevisions: a shortlist, none, then the same one again is
+// news twice; a shortlist older than the last one, delivered late, tells nothing.
+func TestShortlistsAfterNoMatchAndOlderRevisions(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, tb *testbed) {
+		seed(t, ctx, tb)
+		propose := func(revision int64, candidates ...string) int {
+			return must[app.Outcome](t)(tb.app.ApplyShortlist(ctx, tb.delivery(), app.Shortlist{MissionID: "m-1", FirmID: "f-1",
+				Revision: revision, Candidates: candidates})).Notified
+		}
+		told := []int{propose(1, "p-1", "p-2"), propose(2), propose(3, "p-1", "p-2"), propose(3, "p-1", "p-2"),
+			propose(2, "p-2", "p-1"), propose(4, "p-1", "p-2"), propose(5, "p-2")}
+		if want := []int{1, 0, 1, 0, 0, 0, 1}; !slices.Equal(told, want) {
+			t.Errorf("notified per proposal = %v, want %v", told, want)
+		}
+		// Producers that do not number shortlists (revision 0) still tell changes only.
+		if told := []int{propose(0, "p-3"), propose(0, "p-3"), propose(0), propose(0, "p-3")}; !slices.Equal(told, []int{1, 0, 0, 1}) {
+			t.Errorf("unnumbered proposals told %v", told)
+		}
+	})
+}
+
+// TestOlderAccountChangesAreIgnored: a change delivered after a newer one of the same account
+// changes nothing; unnumbered changes (older producers) apply as they come.
+func TestOlderAccountChangesAreIgnored(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, tb *testbed) {
+		apply := func(version int64, email string) {
+			must[bool](t)(tb.app.ApplyAccount(ctx, tb.delivery(), domain.Account{ID: "c-1", Role: "CONSULTANT",
+				Status: domain.AccountActive, Email: email, Language: "fr", EmailNotifications: true, Version: version}))
+		}
+		stored := func() domain.Account {
+			acc, _, err := tb.repo.Account(ctx, "c-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return acc
+		}
+		apply(3, "new@example.com")
+		apply(2, "old@example.com")
+		apply(3, "same-version@example.com")
+		if acc := stored(); acc.Email != "new@example.com" || acc.Version != 3 {
+			t.Errorf("after an older change: %s v%d, want new@example.com v3", acc.Email, acc.Version)
+		}
+		apply(0, "unnumbered@example.com")
+		apply(2, "old@example.com")
+		if acc := stored(); acc.Email != "unnumbered@example.com" || acc.Version != 3 {
+			t.Errorf("an unnumbered change: %s v%d, want it applied and v3 kept", acc.Email, acc.Version)
+		}
+		apply(4, "newer@example.com")
+		if acc := stored(); acc.Email != "newer@example.com" {
+			t.Errorf("a newer change was ignored: %s", acc.Email)
+		}
+	})
+}
+
+// TestEventsFromBeforeTheFirstStartTellNobody: on a first start, events from the history of
+// the platform build the read model (the mission's shortlist, the staffing) without notifying;
+// events after it, and events of unknown time, notify.
+func TestEventsFromBeforeTheFirstStartTellNobody(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, tb *testbed) {
+		seed(t, ctx, tb)
+		if err := tb.app.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		lastYear := t0.AddDate(-1, 0, 0)
+		old := offerChange(domain.TypeOfferAccepted, time.Time{})
+		old.OccurredAt = lastYear
+		shortlist := app.Shortlist{MissionID: "m-1", FirmID: "f-1", Revision: 1, Candidates: []string{"p-1"}, OccurredAt: lastYear}
+		told := must[app.Outcome](t)(tb.app.ChangeOffer(ctx, tb.delivery(), old)).Notified +
+			must[app.Outcome](t)(tb.app.ApplyShortlist(ctx, tb.delivery(), shortlist)).Notified
+		if told != 0 {
+			t.Errorf("history told %d notifications", told)
+		}
+		// The staffing was learnt: the end of the mission tells both sides.
+		ended := must[app.Outcome](t)(tb.app.ChangeMission(ctx, tb.delivery(), "m-1", app.MissionCompleted, tb.clock()))
+		// The same shortlist again is no news: the history's was recorded.
+		shortlist.Revision, shortlist.OccurredAt = 2, tb.clock()
+		again := must[app.Outcome](t)(tb.app.ApplyShortlist(ctx, tb.delivery(), shortlist))
+		if ended.Notified != 2 || again.Notified != 0 {
+			t.Errorf("after the start: ended told %d (want 2), the same shortlist told %d (want 0)", ended.Notified, again.Notified)
+		}
+		// A restart keeps the first start: the history stays history.
+		tb.set(t0.AddDate(0, 1, 0))
+		if err := tb.app.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		lastWeek := old
+		lastWeek.Type, lastWeek.OfferID, lastWeek.OccurredAt = domain.TypeOfferMade, "o-2", t0.AddDate(0, 0, 20)
+		if n := must[app.Outcome](t)(tb.app.ChangeOffer(ctx, tb.delivery(), lastWeek)).Notified; n != 1 {
+			t.Errorf("an event after the first start, handled after a restart, told %d", n)
 		}
 	})
 }

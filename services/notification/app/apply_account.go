@@ -7,9 +7,23 @@ import (
 	"github.com/caiomatch/caiomatch/services/notification/domain"
 )
 
-// ApplyAccount keeps what an AccountChanged says: where and in which language to write.
+// ApplyAccount keeps what an AccountChanged says: where and in which language to write, and
+// whether the account is suspended. A change older than the one kept is ignored (events of
+// one account may arrive out of order).
 func (a *Application) ApplyAccount(ctx context.Context, d txn.Delivery, acc domain.Account) (bool, error) {
-	return a.repo.Once(ctx, d, func(ctx context.Context, tx Tx) error { return tx.SaveAccount(ctx, acc) })
+	return a.repo.Once(ctx, d, func(ctx context.Context, tx Tx) error {
+		stored, known, err := tx.Account(ctx, acc.ID)
+		if err != nil {
+			return err
+		}
+		if known {
+			if !acc.Supersedes(stored) {
+				return nil
+			}
+			acc.Version = max(acc.Version, stored.Version)
+		}
+		return tx.SaveAccount(ctx, acc)
+	})
 }
 
 // EraseAccount forgets an erased account: its address, notifications, webhooks, deliveries.

@@ -199,6 +199,13 @@ func WebhookBody(n domain.Notification) ([]byte, error) {
 }
 
 func (a *Application) callWebhook(ctx context.Context, d domain.Delivery) (*domain.Attempt, error) {
+	acc, known, err := a.repo.Account(ctx, d.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if known && acc.Status == domain.AccountSuspended {
+		return nil, a.settle(ctx, d.ID, domain.DeliverySkipped, time.Time{})
+	}
 	hook, err := a.repo.Webhook(ctx, d.Target)
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, a.settle(ctx, d.ID, domain.DeliveryFailed, time.Time{})
@@ -263,9 +270,7 @@ func (a *Application) sendEmail(ctx context.Context, d domain.Delivery) (*domain
 	if err != nil {
 		return nil, err
 	}
-	text := domain.TextOf(n, acc.Language)
-	err = a.mailer.Send(ctx, Email{ID: d.ID, To: acc.Email, Subject: text.Title,
-		Text: text.Body + "\n\n-- \n" + text.EmailFooter + "\n"})
+	err = a.mailer.Send(ctx, a.emailOf(d.ID, acc, n))
 	attempt := &domain.Attempt{DeliveryID: d.ID, AttemptedAt: now, Duration: a.now().Sub(now)}
 	switch {
 	case ctx.Err() != nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/caiomatch/caiomatch/services/notification/domain"
 )
@@ -20,6 +21,8 @@ type Happening struct {
 	// ProfileID is the consultant's profile; "" takes the mission's staffed consultant.
 	ProfileID string
 	Facts     domain.Facts
+	// OccurredAt is when the event happened; zero when unknown.
+	OccurredAt time.Time
 }
 
 // ErrNotYetKnown is returned when an event names a mission or a profile whose own event has not
@@ -30,6 +33,9 @@ var ErrNotYetKnown = errors.New("not yet known")
 // email and one call per subscribed webhook. It is idempotent per (event, account), the
 // deliveries per (notification, channel, target).
 func (a *Application) notify(ctx context.Context, tx Tx, h Happening) (int, error) {
+	if a.isHistory(h.OccurredAt) {
+		return 0, nil
+	}
 	var m domain.Mission
 	if h.FirmID == "" || h.ProfileID == "" {
 		var (
@@ -60,8 +66,11 @@ func (a *Application) notify(ctx context.Context, tx Tx, h Happening) (int, erro
 			OfferID: h.OfferID, Facts: h.Facts.ForParty(party), CreatedAt: a.now(),
 		}
 		added, err := tx.AddNotification(ctx, n)
-		if err != nil || !added {
+		if err != nil {
 			return created, err
+		}
+		if !added { // this party was told already; the other may not have been
+			continue
 		}
 		created++
 		if err := a.addDeliveries(ctx, tx, n); err != nil {

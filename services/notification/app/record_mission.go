@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/notification/domain"
@@ -61,30 +62,45 @@ func (a *Application) told(claimed bool, n int, err error) (Outcome, error) {
 }
 
 // ApplyShortlist tells the firm of a first shortlist or a changed one; the same candidates
-// proposed again, or no candidate at all (mission.no_match says so), tell nothing.
-func (a *Application) ApplyShortlist(ctx context.Context, d txn.Delivery, missionID, firmID string, revision int64, candidates []string) (Outcome, error) {
+// proposed again tell nothing, and no candidate at all (mission.no_match says so) tells nothing
+// but is remembered, so that the next shortlist is news even with the same candidates. A
+// shortlist older than the last one (a redelivery) is ignored.
+func (a *Application) ApplyShortlist(ctx context.Context, d txn.Delivery, s Shortlist) (Outcome, error) {
 	var n int
 	claimed, err := a.repo.Once(ctx, d, func(ctx context.Context, tx Tx) error {
-		m, _, err := tx.Mission(ctx, missionID)
+		m, _, err := tx.Mission(ctx, s.MissionID)
 		if err != nil {
 			return err
 		}
-		key := domain.ShortlistKey(candidates)
-		if len(candidates) == 0 || key == m.Shortlist {
+		if s.Revision != 0 && s.Revision <= m.ShortlistRevision {
 			return nil
 		}
-		m.ID, m.Shortlist = missionID, key
-		if m.FirmID == "" {
-			m.FirmID = firmID
+		key := domain.ShortlistKey(s.Candidates)
+		if key == m.Shortlist && s.Revision == 0 {
+			return nil
 		}
-		if err := tx.SaveMission(ctx, m); err != nil {
+		unchanged := key == m.Shortlist
+		m.ID, m.Shortlist, m.ShortlistRevision = s.MissionID, key, max(s.Revision, m.ShortlistRevision)
+		if m.FirmID == "" {
+			m.FirmID = s.FirmID
+		}
+		if err := tx.SaveMission(ctx, m); err != nil || unchanged || len(s.Candidates) == 0 {
 			return err
 		}
-		n, err = a.notify(ctx, tx, Happening{Type: domain.TypeShortlistReady, EventID: d.EventID, MissionID: missionID,
-			FirmID: firmID, Facts: domain.Facts{MissionTitle: m.Title, Revision: revision, Candidates: len(candidates)}})
+		n, err = a.notify(ctx, tx, Happening{Type: domain.TypeShortlistReady, EventID: d.EventID, MissionID: s.MissionID,
+			FirmID: s.FirmID, OccurredAt: s.OccurredAt,
+			Facts: domain.Facts{MissionTitle: m.Title, Revision: s.Revision, Candidates: len(s.Candidates)}})
 		return err
 	})
 	return a.told(claimed, n, err)
+}
+
+// Shortlist is a proposed shortlist: its candidates' profiles in rank order.
+type Shortlist struct {
+	MissionID, FirmID string
+	Revision          int64
+	Candidates        []string
+	OccurredAt        time.Time
 }
 
 // MissionChange is a mission status change that tells someone.
@@ -98,8 +114,8 @@ const (
 
 // ChangeMission tells the firm that nobody matches its mission, or both sides that the mission
 // ended.
-func (a *Application) ChangeMission(ctx context.Context, d txn.Delivery, missionID string, change MissionChange) (Outcome, error) {
-	h := Happening{Type: domain.TypeMissionNoMatch, MissionID: missionID}
+func (a *Application) ChangeMission(ctx context.Context, d txn.Delivery, missionID string, change MissionChange, occurredAt time.Time) (Outcome, error) {
+	h := Happening{Type: domain.TypeMissionNoMatch, MissionID: missionID, OccurredAt: occurredAt}
 	if change != MissionNoMatch {
 		h.Type, h.Facts.Completed = domain.TypeMissionEnded, change == MissionCompleted
 	}

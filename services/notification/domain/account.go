@@ -11,6 +11,8 @@ type Account struct {
 	Email              string
 	Language           locale.Language
 	EmailNotifications bool
+	// Version orders the account's changes (0 from producers that did not number them).
+	Version int64
 }
 
 // AccountStatus mirrors the account's life cycle.
@@ -26,4 +28,10 @@ const (
 // not suspended.
 func (a Account) Emailable() bool {
 	return a.Email != "" && a.EmailNotifications && a.Status != AccountSuspended
+}
+
+// Supersedes tells whether a change carrying a should replace the stored account: a numbered
+// change replaces only an older one; an unnumbered one (older producers) always applies.
+func (a Account) Supersedes(stored Account) bool {
+	return a.Version == 0 || a.Version > stored.Version
 }

@@ -14,6 +14,9 @@ type Mission struct {
 	StaffedProfileID string
 	// Shortlist identifies the candidates of the last shortlist.ready ("" before the first).
 	Shortlist string
+	// ShortlistRevision is the revision of the last shortlist proposed (0 when none was
+	// numbered), so that an older one redelivered later is ignored.
+	ShortlistRevision int64
 }
 
 // ShortlistKey identifies a shortlist by its candidates in rank order: a re-proposal of the

@@ -18,9 +18,11 @@ var catalogues embed.FS
 
 var bundle = catalogue.Lazy("notification texts", catalogues, "messages")
 
-// Text is what a notification says: its title, its body, and the footer of its email.
+// Text is what a notification says: its title, its body, and the footer of its email with the
+// labels of its links (to what the notification is about, and to the email preferences).
 type Text struct {
-	Title, Body, EmailFooter string
+	Title, Body, EmailFooter    string
+	OpenLabel, PreferencesLabel string
 }
 
 // TextOf writes n in lang (the platform's default language when it speaks no other).
@@ -46,7 +48,8 @@ func TextOf(n Notification, lang locale.Language) Text {
 		"Expires": instant(f.ExpiresAt, lang), "EndDate": f.EndDate, "Candidates": f.Candidates, "Revision": f.Revision,
 	}
 	key := messageKey(n.Type, f)
-	return Text{Title: say(key+"Title", data), Body: say(key+"Body", data), EmailFooter: say("EmailFooter", nil)}
+	return Text{Title: say(key+"Title", data), Body: say(key+"Body", data), EmailFooter: say("EmailFooter", nil),
+		OpenLabel: say("EmailOpen", nil), PreferencesLabel: say("EmailPreferences", nil)}
 }
 
 // messageKey is the catalogue prefix of a type's texts: "offer.made" is OfferMade.

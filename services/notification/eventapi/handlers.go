@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -34,14 +35,19 @@ func Consumers(a *app.Application, logger *slog.Logger) map[string]eventbus.Hand
 	}
 }
 
-// use handles one decoded event; a nil outcome means the event is not one to act on.
-type use func(ctx context.Context, d txn.Delivery, payload proto.Message) (*app.Outcome, error)
+// use handles one decoded event that happened at a time; a nil outcome means the event is not
+// one to act on.
+type use func(ctx context.Context, d txn.Delivery, at time.Time, payload proto.Message) (*app.Outcome, error)
 
 // handler runs use for every event of the consumer and logs what it did, by ids only.
 func handler(consumer string, logger *slog.Logger, fn use) eventbus.Handler {
 	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
 		d := txn.Delivery{Consumer: consumer, EventID: env.GetEventId()}
-		out, err := fn(ctx, d, payload)
+		var at time.Time
+		if env.GetOccurredAt() != nil {
+			at = env.GetOccurredAt().AsTime()
+		}
+		out, err := fn(ctx, d, at, payload)
 		switch {
 		case errors.Is(err, app.ErrNotYetKnown):
 			logger.InfoContext(ctx, "event waits for an earlier one", "event_id", d.EventID, "type", env.GetType())
@@ -66,7 +72,7 @@ func claimed(claimed bool, err error) (*app.Outcome, error) {
 }
 
 func missionEvent(a *app.Application) use {
-	return func(ctx context.Context, d txn.Delivery, payload proto.Message) (*app.Outcome, error) {
+	return func(ctx context.Context, d txn.Delivery, at time.Time, payload proto.Message) (*app.Outcome, error) {
 		switch e := payload.(type) {
 		case *missionv1.MissionSubmitted:
 			return done(a.RecordMission(ctx, d, e.GetMission().GetId(), e.GetMission().GetFirmId(), e.GetMission().GetTitle()))
@@ -77,25 +83,25 @@ func missionEvent(a *app.Application) use {
 			if !ok {
 				return nil, nil
 			}
-			return done(a.ChangeMission(ctx, d, e.GetMissionId(), change))
+			return done(a.ChangeMission(ctx, d, e.GetMissionId(), change, at))
 		case *missionv1.OfferMade:
-			return offerEvent(ctx, a, d, domain.TypeOfferMade, e.GetOffer())
+			return offerEvent(ctx, a, d, at, domain.TypeOfferMade, e.GetOffer())
 		case *missionv1.OfferCountered:
-			return offerEvent(ctx, a, d, domain.TypeOfferCountered, e.GetOffer())
+			return offerEvent(ctx, a, d, at, domain.TypeOfferCountered, e.GetOffer())
 		case *missionv1.OfferAccepted:
-			return offerEvent(ctx, a, d, domain.TypeOfferAccepted, e.GetOffer())
+			return offerEvent(ctx, a, d, at, domain.TypeOfferAccepted, e.GetOffer())
 		case *missionv1.OfferDeclined:
-			return offerEvent(ctx, a, d, domain.TypeOfferDeclined, e.GetOffer())
+			return offerEvent(ctx, a, d, at, domain.TypeOfferDeclined, e.GetOffer())
 		case *missionv1.OfferExpired:
-			return offerEvent(ctx, a, d, domain.TypeOfferExpired, e.GetOffer())
+			return offerEvent(ctx, a, d, at, domain.TypeOfferExpired, e.GetOffer())
 		case *missionv1.OfferWithdrawn:
-			return offerEvent(ctx, a, d, domain.TypeOfferWithdrawn, e.GetOffer())
+			return offerEvent(ctx, a, d, at, domain.TypeOfferWithdrawn, e.GetOffer())
 		case *missionv1.ExtensionRequested:
-			return extensionEvent(ctx, a, d, domain.TypeExtensionRequested, false, e.GetExtension())
+			return extensionEvent(ctx, a, d, at, domain.TypeExtensionRequested, false, e.GetExtension())
 		case *missionv1.ExtensionAccepted:
-			return extensionEvent(ctx, a, d, domain.TypeExtensionAnswered, true, e.GetExtension())
+			return extensionEvent(ctx, a, d, at, domain.TypeExtensionAnswered, true, e.GetExtension())
 		case *missionv1.ExtensionDeclined:
-			return extensionEvent(ctx, a, d, domain.TypeExtensionAnswered, false, e.GetExtension())
+			return extensionEvent(ctx, a, d, at, domain.TypeExtensionAnswered, false, e.GetExtension())
 		}
 		return nil, nil
 	}
@@ -107,7 +113,7 @@ var missionChanges = map[missionv1.MissionStatus]app.MissionChange{
 	missionv1.MissionStatus_MISSION_STATUS_COMPLETED:   app.MissionCompleted,
 }
 
-func offerEvent(ctx context.Context, a *app.Application, d txn.Delivery, t domain.Type, o *missionv1.Offer) (*app.Outcome, error) {
+func offerEvent(ctx context.Context, a *app.Application, d txn.Delivery, at time.Time, t domain.Type, o *missionv1.Offer) (*app.Outcome, error) {
 	if o.GetId() == "" || o.GetMissionId() == "" {
 		return nil, fmt.Errorf("offer event without offer or mission id")
 	}
@@ -119,19 +125,20 @@ func offerEvent(ctx context.Context, a *app.Application, d txn.Delivery, t domai
 		facts.ExpiresAt = o.GetExpiresAt().AsTime()
 	}
 	return done(a.ChangeOffer(ctx, d, app.OfferChange{ExpiresAt: facts.ExpiresAt, Happening: app.Happening{Type: t,
-		MissionID: o.GetMissionId(), OfferID: o.GetId(), FirmID: o.GetFirmId(), ProfileID: o.GetProfileId(), Facts: facts}}))
+		MissionID: o.GetMissionId(), OfferID: o.GetId(), FirmID: o.GetFirmId(), ProfileID: o.GetProfileId(), Facts: facts,
+		OccurredAt: at}}))
 }
 
-func extensionEvent(ctx context.Context, a *app.Application, d txn.Delivery, t domain.Type, accepted bool, e *missionv1.Extension) (*app.Outcome, error) {
+func extensionEvent(ctx context.Context, a *app.Application, d txn.Delivery, at time.Time, t domain.Type, accepted bool, e *missionv1.Extension) (*app.Outcome, error) {
 	if e.GetMissionId() == "" {
 		return nil, fmt.Errorf("extension event without mission id")
 	}
 	return done(a.Notify(ctx, d, app.Happening{Type: t, MissionID: e.GetMissionId(), ProfileID: e.GetProfileId(),
-		Facts: domain.Facts{ProfileID: e.GetProfileId(), EndDate: e.GetNewEndDate(), Accepted: accepted}}))
+		Facts: domain.Facts{ProfileID: e.GetProfileId(), EndDate: e.GetNewEndDate(), Accepted: accepted}, OccurredAt: at}))
 }
 
 func shortlistEvent(a *app.Application) use {
-	return func(ctx context.Context, d txn.Delivery, payload proto.Message) (*app.Outcome, error) {
+	return func(ctx context.Context, d txn.Delivery, at time.Time, payload proto.Message) (*app.Outcome, error) {
 		sp, ok := payload.(*matchingv1.ShortlistProposed)
 		if !ok {
 			return nil, nil
@@ -143,12 +150,13 @@ func shortlistEvent(a *app.Application) use {
 		for i, c := range sp.GetCandidates() {
 			candidates[i] = c.GetProfileId()
 		}
-		return done(a.ApplyShortlist(ctx, d, sp.GetMissionId(), sp.GetFirmId(), sp.GetRevision(), candidates))
+		return done(a.ApplyShortlist(ctx, d, app.Shortlist{MissionID: sp.GetMissionId(), FirmID: sp.GetFirmId(),
+			Revision: sp.GetRevision(), Candidates: candidates, OccurredAt: at}))
 	}
 }
 
 func profileEvent(a *app.Application) use {
-	return func(ctx context.Context, d txn.Delivery, payload proto.Message) (*app.Outcome, error) {
+	return func(ctx context.Context, d txn.Delivery, at time.Time, payload proto.Message) (*app.Outcome, error) {
 		var facts *profilev1.MatchingFacts
 		switch e := payload.(type) {
 		case *profilev1.ProfileRegistered:
@@ -175,7 +183,7 @@ var accountStatuses = map[accountv1.AccountStatus]domain.AccountStatus{
 }
 
 func accountEvent(a *app.Application) use {
-	return func(ctx context.Context, d txn.Delivery, payload proto.Message) (*app.Outcome, error) {
+	return func(ctx context.Context, d txn.Delivery, at time.Time, payload proto.Message) (*app.Outcome, error) {
 		switch e := payload.(type) {
 		case *accountv1.AccountChanged:
 			if e.GetAccountId() == "" {
@@ -187,7 +195,7 @@ func accountEvent(a *app.Application) use {
 				status = domain.AccountSuspended // an unknown status gets no email until understood
 			}
 			return claimed(a.ApplyAccount(ctx, d, domain.Account{ID: e.GetAccountId(), Role: e.GetRole(), Status: status,
-				Email: e.GetEmail(), Language: lang, EmailNotifications: e.GetEmailNotifications()}))
+				Email: e.GetEmail(), Language: lang, EmailNotifications: e.GetEmailNotifications(), Version: e.GetVersion()}))
 		case *accountv1.AccountErased:
 			return claimed(a.EraseAccount(ctx, d, e.GetAccountId()))
 		}

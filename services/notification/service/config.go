@@ -19,8 +19,8 @@ type Config struct {
 	// AllowInsecureWebhooks accepts http and loopback webhook endpoints: development only.
 	AllowInsecureWebhooks bool
 	// SMTPURL and MailFrom are where emails leave (pkg/mail.SMTPConfig). Without SMTPURL, and
-	// without Mail, emails are kept in a mailbox of this process that nobody reads: the
-	// all-in-one runner passes its own mailbox as Mail instead.
+	// without Mail, no email is sent: each is marked SKIPPED (the all-in-one runner passes its
+	// own mailbox as Mail instead).
 	SMTPURL  string
 	MailFrom string
 	// Mail, when set, sends the emails instead of SMTPURL (the all-in-one runner's mailbox).
@@ -34,6 +34,15 @@ type Config struct {
 	// Lookup resolves webhook host names; nil is the system resolver (tests point names at
 	// chosen addresses).
 	Lookup webhookclient.Lookup
+	// PublicURL is where people reach the platform, the base of the links in emails; empty
+	// leaves the links out.
+	PublicURL string
+	// Retention is how long notifications, their deliveries and attempts are kept; 0 means
+	// DefaultRetention.
+	Retention time.Duration
+	// PurgeInterval is how often what is older than Retention is deleted; 0 means
+	// DefaultPurgeInterval.
+	PurgeInterval time.Duration
 	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown; 0 means
 	// DefaultShutdownGrace.
 	ShutdownGrace time.Duration
@@ -45,6 +54,8 @@ const (
 	DefaultDeliveryInterval = time.Second
 	DefaultReminderInterval = 30 * time.Second
 	DefaultShutdownGrace    = 10 * time.Second
+	DefaultRetention        = 180 * 24 * time.Hour
+	DefaultPurgeInterval    = time.Hour
 	DefaultMailFrom         = mail.DefaultFrom
 )
 
@@ -55,7 +66,11 @@ const (
 	EnvSMTPURL               = "CAIOMATCH_SMTP_URL"
 	EnvMailFrom              = "CAIOMATCH_MAIL_FROM"
 	EnvShutdownGrace         = "CAIOMATCH_NOTIFICATION_SHUTDOWN_GRACE"
+	EnvPublicURL             = "CAIOMATCH_PUBLIC_URL"
+	EnvRetention             = "CAIOMATCH_NOTIFICATION_RETENTION"
 	maxShutdownGrace         = 5 * time.Minute
+	minRetention             = 24 * time.Hour
+	maxRetention             = 10 * 365 * 24 * time.Hour
 )
 
 // LoadConfig reads the service's settings; what is invalid is reported by env.Err.
@@ -67,6 +82,8 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.URLs(EnvSMTPURL, &c.SMTPURL, "smtp", "smtps")
 	env.String(EnvMailFrom, &c.MailFrom)
 	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, 0, maxShutdownGrace)
+	env.URLs(EnvPublicURL, &c.PublicURL, "http", "https")
+	env.Duration(EnvRetention, &c.Retention, minRetention, maxRetention)
 	return c
 }
 
@@ -79,6 +96,8 @@ func (c Config) withDefaults() Config {
 	c.DeliveryInterval = or(c.DeliveryInterval, DefaultDeliveryInterval)
 	c.ReminderInterval = or(c.ReminderInterval, DefaultReminderInterval)
 	c.ShutdownGrace = or(c.ShutdownGrace, DefaultShutdownGrace)
+	c.Retention = or(c.Retention, DefaultRetention)
+	c.PurgeInterval = or(c.PurgeInterval, DefaultPurgeInterval)
 	return c
 }
 

@@ -42,15 +42,19 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 		return err
 	}
 	defer base.Close()
-	sender := cfg.Mail
-	if sender == nil {
-		var box *mail.Mailbox
-		if sender, box, err = mail.Open(mail.SMTPConfig{URL: cfg.SMTPURL, From: cfg.MailFrom}); err != nil {
+	var emails app.Mailer // nil: every email is marked SKIPPED
+	switch {
+	case cfg.Mail != nil:
+		emails = mailer.New(cfg.Mail)
+	case cfg.SMTPURL != "":
+		sender, err := mail.NewSMTPSender(mail.SMTPConfig{URL: cfg.SMTPURL, From: cfg.MailFrom})
+		if err != nil {
 			return fmt.Errorf("mail: %w", err)
 		}
-		if box != nil {
-			host.Logger.WarnContext(ctx, "no SMTP server ("+EnvSMTPURL+"): emails are kept in memory, not sent")
-		}
+		emails = mailer.New(sender)
+	default:
+		// A mailbox of this process would be read by nobody, and its emails reported delivered.
+		host.Logger.WarnContext(ctx, "no SMTP server ("+EnvSMTPURL+"): emails are not sent, each is marked SKIPPED")
 	}
 	if cfg.AllowInsecureWebhooks {
 		host.Logger.WarnContext(ctx, EnvAllowInsecureWebhooks+" is set: webhooks may call http and loopback endpoints")
@@ -66,9 +70,12 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 			}
 		}
 	}
-	application := app.New(store.NewRepository(base.DB), client, mailer.New(sender),
-		app.Config{AllowInsecureWebhooks: cfg.AllowInsecureWebhooks}, time.Now,
-		func() string { return uuid.Must(uuid.NewV7()).String() }, wake)
+	application := app.New(store.NewRepository(base.DB), client, emails,
+		app.Config{AllowInsecureWebhooks: cfg.AllowInsecureWebhooks, Retention: cfg.Retention, PublicURL: cfg.PublicURL},
+		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() }, wake)
+	if err := application.Start(ctx); err != nil {
+		return err
+	}
 	notificationv1.RegisterNotificationServiceServer(base.GRPC, grpcapi.NewServer(application, client))
 
 	var parts []func(context.Context) error
@@ -79,7 +86,9 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	for channel, woken := range dispatchers {
 		parts = append(parts, dispatch(application, channel, woken, cfg.DeliveryInterval, host.Logger))
 	}
-	parts = append(parts, application.RunFeed, remind(application, cfg.ReminderInterval, host.Logger))
+	parts = append(parts, application.RunFeed,
+		periodically("offer reminders", application.RemindOffers, cfg.ReminderInterval, host.Logger),
+		periodically("retention purge", application.Purge, cfg.PurgeInterval, host.Logger))
 	return base.Serve(ctx, parts...)
 }
 
@@ -93,20 +102,21 @@ func dispatch(a *app.Application, channel domain.Channel, woken <-chan struct{},
 	}
 }
 
-// remind sends the offer reminders that fell due, at start and then every interval.
-func remind(a *app.Application, every time.Duration, logger *slog.Logger) func(context.Context) error {
+// periodically runs a chore at start and then every interval, logging what it did (a count)
+// or why it failed.
+func periodically(chore string, fn func(context.Context) (int, error), every time.Duration, logger *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
 		ticker := time.NewTicker(every)
 		defer ticker.Stop()
 		for {
-			n, err := a.RemindOffers(ctx)
+			n, err := fn(ctx)
 			switch {
 			case ctx.Err() != nil:
 				return nil
 			case err != nil:
-				logger.ErrorContext(ctx, "offer reminders failed", "sent", n, "error", err)
+				logger.ErrorContext(ctx, chore+" failed", "count", n, "error", err)
 			case n > 0:
-				logger.InfoContext(ctx, "offer reminders sent", "count", n)
+				logger.InfoContext(ctx, chore+" done", "count", n)
 			}
 			select {
 			case <-ctx.Done():

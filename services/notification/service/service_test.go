@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/mail/mailtest"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/services/notification/service"
 	"github.com/caiomatch/caiomatch/services/notification/service/webhooktest"
 )
@@ -223,7 +225,7 @@ func TestOfferReachesTheConsultantInAppByEmailAndSignedWebhook(t *testing.T) {
 			email = m
 		}
 	}
-	if !strings.Contains(email.Subject, "Chief AI Officer") || !strings.Contains(email.Text, "1200") || email.HTML != "" ||
+	if !strings.Contains(email.Subject, "Chief AI Officer") || !strings.Contains(email.Text, "1200") || !strings.Contains(email.HTML, "1200") ||
 		!strings.Contains(email.MessageID, "@notifications.caiomatch") || !email.OverTLS {
 		t.Errorf("email = %+v", email)
 	}
@@ -430,5 +432,29 @@ func TestRetriesSurviveARestart(t *testing.T) {
 	}
 	if len(attempts) != 1 || len(bad) > 0 {
 		t.Errorf("%d distinct messages, refused calls %v", len(attempts), bad)
+	}
+}
+
+// TestWithoutSMTPEmailsAreSkipped: the service run on its own without an SMTP server does not
+// pretend to send: each email is marked SKIPPED, and the log says why.
+func TestWithoutSMTPEmailsAreSkipped(t *testing.T) {
+	h := start(t, func(c *service.Config) { c.Mail = nil })
+	h.platform(t)
+	h.publish(t, eventbus.ProducerMission, "m-1", &missionv1.OfferMade{Offer: offer("o-1", 72*time.Hour)})
+	db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(h.dataDir, service.Name+".db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var status string
+	eventually(t, "the email settled", func() bool {
+		err := db.QueryRow(`SELECT status FROM deliveries WHERE channel = 'email'`).Scan(&status)
+		return err == nil && status != "PENDING"
+	})
+	if status != "SKIPPED" {
+		t.Errorf("email %s without an SMTP server", status)
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, service.EnvSMTPURL) || !strings.Contains(logs, "SKIPPED") {
+		t.Errorf("nothing logged about emails not sent:\n%s", logs)
 	}
 }

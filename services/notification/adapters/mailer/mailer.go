@@ -22,7 +22,7 @@ func New(sender mail.Sender) Mailer { return Mailer{sender: sender} }
 
 // Send implements app.Mailer: the delivery id is the Message-ID, the same on every retry.
 func (m Mailer) Send(ctx context.Context, e app.Email) error {
-	err := m.sender.Send(ctx, mail.Message{ID: e.ID + "@" + MessageIDDomain, To: e.To, Subject: e.Subject, Text: e.Text})
+	err := m.sender.Send(ctx, mail.Message{ID: e.ID + "@" + MessageIDDomain, To: e.To, Subject: e.Subject, Text: e.Text, HTML: e.HTML})
 	if err != nil && mail.IsPermanent(err) {
 		return errors.Join(app.ErrUndeliverable, err)
 	}

@@ -105,7 +105,7 @@ func parseTimes(pairs ...any) error {
 
 // accounts
 
-const selectAccount = `SELECT id, role, status, email, language, email_notifications FROM accounts`
+const selectAccount = `SELECT id, role, status, email, language, email_notifications, version FROM accounts`
 
 func scanAccount(s scanner) (domain.Account, error) {
 	var (
@@ -113,7 +113,7 @@ func scanAccount(s scanner) (domain.Account, error) {
 		lang    string
 		emailOn int
 	)
-	err := s.Scan(&a.ID, &a.Role, &a.Status, &a.Email, &lang, &emailOn)
+	err := s.Scan(&a.ID, &a.Role, &a.Status, &a.Email, &lang, &emailOn, &a.Version)
 	a.Language, a.EmailNotifications = locale.Language(lang), emailOn == 1
 	return a, err
 }
@@ -292,4 +292,52 @@ func scanReminder(s scanner) (domain.Reminder, error) {
 func (r *Repository) DueReminders(ctx context.Context, now time.Time, limit int) ([]domain.Reminder, error) {
 	return queryRows(ctx, r.db, scanReminder, selectReminder+` WHERE due_at <= $1 ORDER BY due_at, offer_id LIMIT $2`,
 		sqlstore.FormatTime(now), limit)
+}
+
+// first start
+
+func (r *Repository) RecordFirstStart(ctx context.Context, now time.Time) (time.Time, error) {
+	if _, err := r.db.ExecContext(ctx, `INSERT INTO first_start (singleton, started_at) VALUES (1, $1)
+		ON CONFLICT (singleton) DO NOTHING`, sqlstore.FormatTime(now)); err != nil {
+		return time.Time{}, fmt.Errorf("record first start: %w", err)
+	}
+	var started string
+	if err := r.db.QueryRowContext(ctx, `SELECT started_at FROM first_start WHERE singleton = 1`).Scan(&started); err != nil {
+		return time.Time{}, fmt.Errorf("read first start: %w", err)
+	}
+	return sqlstore.ParseTime(started)
+}
+
+// retention
+
+// purgeBatch bounds one purge transaction, so that a first purge of a long history does not
+// hold locks for long.
+const purgeBatch = 500
+
+func (r *Repository) PurgeBefore(ctx context.Context, before time.Time) (int, error) {
+	purged := 0
+	for {
+		var n int64
+		err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
+			old := `SELECT id FROM notifications WHERE created_at < $1 ORDER BY created_at LIMIT ` + fmt.Sprint(purgeBatch)
+			for _, q := range []string{
+				`DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE notification_id IN (` + old + `))`,
+				`DELETE FROM deliveries WHERE notification_id IN (` + old + `)`,
+			} {
+				if _, err := tx.ExecContext(ctx, q, sqlstore.FormatTime(before)); err != nil {
+					return fmt.Errorf("purge: %w", err)
+				}
+			}
+			res, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE id IN (`+old+`)`, sqlstore.FormatTime(before))
+			if err != nil {
+				return fmt.Errorf("purge notifications: %w", err)
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		purged += int(n)
+		if err != nil || n < purgeBatch {
+			return purged, err
+		}
+	}
 }

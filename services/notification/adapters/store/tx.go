@@ -37,10 +37,11 @@ func flag(b bool) int {
 }
 
 func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
-	return t.exec(ctx, "save account", `INSERT INTO accounts (id, role, status, email, language, email_notifications)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET role = excluded.role, status = excluded.status,
-		email = excluded.email, language = excluded.language, email_notifications = excluded.email_notifications`,
-		a.ID, a.Role, string(a.Status), a.Email, string(a.Language), flag(a.EmailNotifications))
+	return t.exec(ctx, "save account", `INSERT INTO accounts (id, role, status, email, language, email_notifications, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET role = excluded.role, status = excluded.status,
+		email = excluded.email, language = excluded.language, email_notifications = excluded.email_notifications,
+		version = excluded.version`,
+		a.ID, a.Role, string(a.Status), a.Email, string(a.Language), flag(a.EmailNotifications), a.Version)
 }
 
 func (t *tx) Account(ctx context.Context, id string) (domain.Account, bool, error) {
@@ -89,8 +90,8 @@ func (t *tx) Mission(ctx context.Context, id string) (domain.Mission, bool, erro
 	}
 	m, err := queryOne(ctx, t.sql.SQL, func(s scanner) (domain.Mission, error) {
 		var m domain.Mission
-		return m, s.Scan(&m.ID, &m.FirmID, &m.Title, &m.StaffedProfileID, &m.Shortlist)
-	}, `SELECT id, firm_id, title, staffed_profile_id, shortlist FROM missions WHERE id = $1`, id)
+		return m, s.Scan(&m.ID, &m.FirmID, &m.Title, &m.StaffedProfileID, &m.Shortlist, &m.ShortlistRevision)
+	}, `SELECT id, firm_id, title, staffed_profile_id, shortlist, shortlist_revision FROM missions WHERE id = $1`, id)
 	if errors.Is(err, domain.ErrNotFound) {
 		return domain.Mission{ID: id}, false, nil
 	}
@@ -98,10 +99,11 @@ func (t *tx) Mission(ctx context.Context, id string) (domain.Mission, bool, erro
 }
 
 func (t *tx) SaveMission(ctx context.Context, m domain.Mission) error {
-	return t.exec(ctx, "save mission", `INSERT INTO missions (id, firm_id, title, staffed_profile_id, shortlist)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET firm_id = excluded.firm_id, title = excluded.title,
-		staffed_profile_id = excluded.staffed_profile_id, shortlist = excluded.shortlist`,
-		m.ID, m.FirmID, m.Title, m.StaffedProfileID, m.Shortlist)
+	return t.exec(ctx, "save mission", `INSERT INTO missions (id, firm_id, title, staffed_profile_id, shortlist,
+		shortlist_revision) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET firm_id = excluded.firm_id,
+		title = excluded.title, staffed_profile_id = excluded.staffed_profile_id, shortlist = excluded.shortlist,
+		shortlist_revision = excluded.shortlist_revision`,
+		m.ID, m.FirmID, m.Title, m.StaffedProfileID, m.Shortlist, m.ShortlistRevision)
 }
 
 func (t *tx) AddNotification(ctx context.Context, n domain.Notification) (bool, error) {
