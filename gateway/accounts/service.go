@@ -34,6 +34,7 @@ const (
 )
 
 // SignInPath is where a sign-in link leads; its token query parameter is the link's secret.
+// GET there shows SignInPage, whose form POSTs the secret back to the same path to sign in.
 const SignInPath = "/v1/sessions/callback"
 
 // Service implements AccountService.
