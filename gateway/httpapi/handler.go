@@ -114,7 +114,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		taxonomyv1.RegisterTaxonomyServiceHandlerServer(ctx, mux, taxonomyServer{}),
 	}
 	ops := opsHandlers{mux: mux, spans: cfg.Spans}
-	g.streams = newNotificationStreams(mux, notificationv1.NewNotificationServiceClient(g.conns["notification"]), cfg.StreamLimits)
+	g.streams = newNotificationStreams(mux, notificationv1.NewNotificationServiceClient(g.conns["notification"]), cfg.Accounts,
+		cfg.StreamLimits)
 	registrations = append(registrations, mux.HandlePath(http.MethodGet, NotificationStreamPath, g.streams.serve))
 	signIn := newSessions(mux, cfg.AccountService, cfg.PublicURL)
 	registrations = append(registrations,

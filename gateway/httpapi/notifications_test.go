@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +16,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/caiomatch/caiomatch/gateway/accounts"
+	"github.com/caiomatch/caiomatch/pkg/fault"
 	notificationv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/notification/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 )
@@ -55,22 +58,63 @@ func (w *watchOnce) seenIDs(i int) []string {
 	return w.requests[i].GetSeenIds()
 }
 
+// tokens is an Authenticator whose secrets are "tok-<account>", each valid until revoked, of
+// accounts in the status set for them (ACTIVE unless said).
+type tokens struct {
+	mu       sync.Mutex
+	revoked  map[string]bool
+	statuses map[string]accounts.Status
+	checks   int
+}
+
+func (k *tokens) Authenticate(_ context.Context, secret string) (accounts.Account, accounts.Token, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.checks++
+	account, ok := strings.CutPrefix(secret, "tok-")
+	if !ok || k.revoked[secret] {
+		return accounts.Account{}, accounts.Token{}, fault.Unauthenticated(accounts.ReasonInvalidToken, "invalid, expired or revoked token")
+	}
+	status := k.statuses[account]
+	if status == "" {
+		status = accounts.StatusActive
+	}
+	return accounts.Account{ID: account, Status: status}, accounts.Token{AccountID: account}, nil
+}
+
+func (k *tokens) set(change func(k *tokens)) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	change(k)
+}
+
 func streamServer(t *testing.T, limits StreamLimits) (*notificationStreams, *watchOnce, *httptest.Server) {
-	fake := &watchOnce{}
+	streams, server := streamServerOf(t, &watchOnce{}, &tokens{revoked: map[string]bool{}, statuses: map[string]accounts.Status{}}, limits)
+	return streams, streams.client.(*watchOnce), server
+}
+
+func streamServerOf(t *testing.T, service notificationv1.NotificationServiceClient, auth Authenticator, limits StreamLimits) (*notificationStreams, *httptest.Server) {
 	mux := runtime.NewServeMux()
-	streams := newNotificationStreams(mux, fake, limits)
+	streams := newNotificationStreams(mux, service, auth, limits)
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		account := r.URL.Query().Get("account")
 		ctx := identity.WithCaller(r.Context(), identity.Caller{AccountID: account, Role: identity.RoleConsultant})
 		streams.serve(w, r.WithContext(ctx), nil)
 	}))
 	t.Cleanup(server.Close)
-	return streams, fake, server
+	return streams, server
+}
+
+// streamRequest is a request for the account's stream, with its bearer token.
+func streamRequest(server *httptest.Server, account string) *http.Request {
+	req, _ := http.NewRequest("GET", server.URL+"?account="+account, nil)
+	req.Header.Set("Authorization", "Bearer tok-"+account)
+	return req
 }
 
 func open(t *testing.T, server *httptest.Server, account string) *http.Response {
 	t.Helper()
-	resp, err := http.Get(server.URL + "?account=" + account)
+	resp, err := http.DefaultClient.Do(streamRequest(server, account))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +189,7 @@ func TestStreamSendsNotificationsAndHeartbeatsAndEndsAtShutdown(t *testing.T) {
 
 func TestStreamResumesAfterLastEventID(t *testing.T) {
 	_, fake, server := streamServer(t, StreamLimits{})
-	req, _ := http.NewRequest("GET", server.URL+"?account=c-1", nil)
+	req := streamRequest(server, "c-1")
 	req.Header.Set("Last-Event-ID", "n-0")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -161,4 +205,98 @@ func TestStreamResumesAfterLastEventID(t *testing.T) {
 	if len(fake.requests) < 2 || fake.requests[0].GetAfterId() != "n-0" || fake.requests[1].GetAfterId() != "" || fake.requests[1].GetSince() == nil {
 		t.Errorf("watch requests: %v", fake.requests)
 	}
+}
+
+// watchQuiet is a notification service that answers every watch soon, with nothing new.
+type watchQuiet struct {
+	notificationv1.NotificationServiceClient
+}
+
+func (watchQuiet) WatchNotifications(ctx context.Context, _ *notificationv1.WatchNotificationsRequest, _ ...grpc.CallOption) (*notificationv1.WatchNotificationsResponse, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(20 * time.Millisecond):
+	}
+	return &notificationv1.WatchNotificationsResponse{NextSince: timestamppb.Now()}, nil
+}
+
+// TestStreamEndsWhenItsCredentialNoLongerAuthenticates: a revoked token, or a suspended
+// account, ends the stream at the next long-poll round with an unauthorized event, and frees
+// its slot; the other streams go on.
+func TestStreamEndsWhenItsCredentialNoLongerAuthenticates(t *testing.T) {
+	auth := &tokens{revoked: map[string]bool{}, statuses: map[string]accounts.Status{}}
+	streams, server := streamServerOf(t, watchQuiet{}, auth, StreamLimits{Heartbeat: 20 * time.Millisecond})
+	for _, tc := range []struct {
+		account string
+		change  func(k *tokens)
+	}{
+		{"c-revoked", func(k *tokens) { k.revoked["tok-c-revoked"] = true }},
+		{"c-suspended", func(k *tokens) { k.statuses["c-suspended"] = accounts.StatusSuspended }},
+	} {
+		lines := bufio.NewScanner(open(t, server, tc.account).Body)
+		other := bufio.NewScanner(open(t, server, "c-other").Body)
+		readUntil(t, lines, ": connected")
+		readUntil(t, lines, ": heartbeat") // rounds went by: the stream is established
+		auth.set(tc.change)
+		rest := readUntil(t, lines, "event: unauthorized")
+		for lines.Scan() {
+			rest = append(rest, lines.Text())
+		}
+		if strings.Join(rest[len(rest)-3:], "|") != "event: unauthorized|data: {}|" {
+			t.Errorf("%s: stream ended with %q", tc.account, rest)
+		}
+		readUntil(t, other, ": heartbeat")
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		streams.mu.Lock()
+		left := streams.open
+		ended := left["c-revoked"] == 0 && left["c-suspended"] == 0
+		streams.mu.Unlock()
+		if ended {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slots still held: %v", left)
+		}
+	}
+}
+
+// TestStreamWritesHaveADeadline: a client that stops reading loses its stream once a write
+// blocks past the write timeout, and its slot is freed.
+func TestStreamWritesHaveADeadline(t *testing.T) {
+	big := strings.Repeat("x", 64<<10)
+	flood := watchFlood{notification: &notificationv1.Notification{Id: "n", Title: big, CreatedAt: timestamppb.Now()}}
+	streams, server := streamServerOf(t, flood, &tokens{}, StreamLimits{WriteTimeout: 200 * time.Millisecond})
+	conn, err := net.Dial("tcp", server.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := streamRequest(server, "c-1").Write(conn); err != nil { // and never read
+		t.Fatal(err)
+	}
+	openStreams := func() int {
+		streams.mu.Lock()
+		defer streams.mu.Unlock()
+		return streams.total
+	}
+	for _, want := range []int{1, 0} { // opened, then ended
+		for deadline := time.Now().Add(10 * time.Second); openStreams() != want; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d streams open, want %d: the stream of a client that reads nothing is still open", openStreams(), want)
+			}
+		}
+	}
+}
+
+// watchFlood answers every watch at once with another large notification.
+type watchFlood struct {
+	notificationv1.NotificationServiceClient
+	notification *notificationv1.Notification
+}
+
+func (f watchFlood) WatchNotifications(context.Context, *notificationv1.WatchNotificationsRequest, ...grpc.CallOption) (*notificationv1.WatchNotificationsResponse, error) {
+	return &notificationv1.WatchNotificationsResponse{NextSince: timestamppb.Now(),
+		Notifications: []*notificationv1.Notification{proto.CloneOf(f.notification)}}, nil
 }
