@@ -81,6 +81,9 @@ type Tx interface {
 
 	// AddDelivery stores d unless the same (notification, channel, target) exists.
 	AddDelivery(ctx context.Context, d domain.Delivery) error
+	// HastenWaitingEmails makes an account's pending emails due at now: they were waiting for
+	// the account's first event.
+	HastenWaitingEmails(ctx context.Context, accountID string, now time.Time) error
 	// DueDeliveries returns up to limit pending deliveries over channel due at now, soonest first.
 	DueDeliveries(ctx context.Context, channel domain.Channel, now time.Time, limit int) ([]domain.Delivery, error)
 	// Delivery locks a delivery for the rest of the transaction, then reads it.

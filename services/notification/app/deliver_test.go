@@ -105,3 +105,20 @@ func TestPurgeKeepsWhatIsWithinTheRetention(t *testing.T) {
 		}
 	})
 }
+
+// TestAnEmailWaitingForItsAccountGoesWhenTheAccountIsKnown: an offer handled before its
+// consultant's account event waits, then goes as soon as the account event arrives.
+func TestAnEmailWaitingForItsAccountGoesWhenTheAccountIsKnown(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, tb *testbed) {
+		must[bool](t)(tb.app.MapProfile(ctx, tb.delivery(), "p-1", "c-1"))
+		must[app.Outcome](t)(tb.app.RecordMission(ctx, tb.delivery(), "m-1", "f-1", "Chief AI Officer"))
+		must[app.Outcome](t)(tb.app.ChangeOffer(ctx, tb.delivery(), offerChange(domain.TypeOfferMade, t0.Add(72*time.Hour))))
+		dispatchUntil(t, ctx, tb, domain.ChannelEmail, func() bool { return true }) // one round: it waits for the account
+		must[bool](t)(tb.app.ApplyAccount(ctx, tb.delivery(), domain.Account{ID: "c-1", Role: "CONSULTANT", Status: domain.AccountActive,
+			Email: "c@example.com", Language: "fr", EmailNotifications: true}))
+		dispatchUntil(t, ctx, tb, domain.ChannelEmail, func() bool { emails, _ := tb.sent(); return emails >= 1 })
+		if emails, _ := tb.sent(); emails != 1 {
+			t.Errorf("%d emails once the account is known", emails)
+		}
+	})
+}

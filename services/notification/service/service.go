@@ -45,13 +45,13 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	var emails app.Mailer // nil: every email is marked SKIPPED
 	switch {
 	case cfg.Mail != nil:
-		emails = mailer.New(cfg.Mail)
+		emails = mailer.New(cfg.Mail, host.TracerProvider)
 	case cfg.SMTPURL != "":
 		sender, err := mail.NewSMTPSender(mail.SMTPConfig{URL: cfg.SMTPURL, From: cfg.MailFrom})
 		if err != nil {
 			return fmt.Errorf("mail: %w", err)
 		}
-		emails = mailer.New(sender)
+		emails = mailer.New(sender, host.TracerProvider)
 	default:
 		// A mailbox of this process would be read by nobody, and its emails reported delivered.
 		host.Logger.WarnContext(ctx, "no SMTP server ("+EnvSMTPURL+"): emails are not sent, each is marked SKIPPED")
@@ -60,7 +60,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 		host.Logger.WarnContext(ctx, EnvAllowInsecureWebhooks+" is set: webhooks may call http and loopback endpoints")
 	}
 
-	client := webhookclient.New(cfg.AllowInsecureWebhooks, cfg.Lookup)
+	client := webhookclient.New(cfg.AllowInsecureWebhooks, cfg.Lookup, host.TracerProvider)
 	dispatchers := map[domain.Channel]chan struct{}{domain.ChannelEmail: make(chan struct{}, 1), domain.ChannelWebhook: make(chan struct{}, 1)}
 	wake := func() {
 		for _, ch := range dispatchers {

@@ -173,6 +173,12 @@ func (t *tx) AddDelivery(ctx context.Context, d domain.Delivery) error {
 		sqlstore.FormatTime(d.CreatedAt), formatOptional(d.NextAttemptAt), d.Attempts)
 }
 
+func (t *tx) HastenWaitingEmails(ctx context.Context, accountID string, now time.Time) error {
+	return t.exec(ctx, "hasten emails", `UPDATE deliveries SET next_attempt_at = $1
+		WHERE account_id = $2 AND channel = 'email' AND status = $3 AND next_attempt_at > $1`,
+		sqlstore.FormatTime(now), accountID, string(domain.DeliveryPending))
+}
+
 func (t *tx) DueDeliveries(ctx context.Context, channel domain.Channel, now time.Time, limit int) ([]domain.Delivery, error) {
 	return dueDeliveries(ctx, t.sql.SQL, channel, now, limit)
 }

@@ -16,9 +16,17 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/caiomatch/caiomatch/services/notification/app"
 	"github.com/caiomatch/caiomatch/services/notification/domain"
 )
+
+// tracerName names the tracer of the webhook calls' spans.
+const tracerName = "caiomatch/notification/webhookclient"
 
 // ErrAddressNotAllowed is a connection refused because the address is not public.
 var ErrAddressNotAllowed = errors.New("address not allowed")
@@ -36,6 +44,7 @@ type Client struct {
 	http          *http.Client
 	lookup        Lookup
 	allowInsecure bool
+	tracer        trace.Tracer
 }
 
 var (
@@ -44,12 +53,15 @@ var (
 )
 
 // New builds a client; allowInsecure lets it reach loopback addresses (development), lookup nil
-// is SystemLookup.
-func New(allowInsecure bool, lookup Lookup) *Client {
+// is SystemLookup; each call is a span of tracing (nil: none).
+func New(allowInsecure bool, lookup Lookup, tracing trace.TracerProvider) *Client {
 	if lookup == nil {
 		lookup = SystemLookup
 	}
-	c := &Client{lookup: lookup, allowInsecure: allowInsecure}
+	if tracing == nil {
+		tracing = noop.NewTracerProvider()
+	}
+	c := &Client{lookup: lookup, allowInsecure: allowInsecure, tracer: tracing.Tracer(tracerName)}
 	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: c.control}
 	transport := &http.Transport{
 		Proxy:                 nil, // a proxy would connect on our behalf, past the check
@@ -130,7 +142,17 @@ func (c *Client) LookupHost(ctx context.Context, host string) ([]string, error) 
 const maxAnswer = 64 << 10
 
 // Post implements app.Poster. Its errors never hold the URL or the address.
-func (c *Client) Post(ctx context.Context, url string, headers map[string]string, body []byte) (int, error) {
+func (c *Client) Post(ctx context.Context, url string, headers map[string]string, body []byte) (status int, err error) {
+	// The endpoint's address stays out of the span, as out of errors: ids only.
+	ctx, span := c.tracer.Start(ctx, "webhook call", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("caiomatch.delivery_id", headers["webhook-id"])))
+	defer func() {
+		span.SetAttributes(attribute.Int("http.response.status_code", status))
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
 	if err != nil {
 		return 0, errors.New("invalid URL")

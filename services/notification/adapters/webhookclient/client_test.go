@@ -10,6 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/caiomatch/caiomatch/services/notification/adapters/webhookclient"
 )
 
@@ -48,7 +51,7 @@ func TestConnectionsRecheckEveryAddress(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			lookup, calls := rebinding(c.later)
-			client := webhookclient.New(c.allowInsecure, lookup)
+			client := webhookclient.New(c.allowInsecure, lookup, nil)
 			if addrs, err := client.LookupHost(context.Background(), "hooks.example.com"); err != nil || addrs[0] != "93.184.216.34" {
 				t.Fatalf("creation-time lookup = %v, %v", addrs, err)
 			}
@@ -62,10 +65,10 @@ func TestConnectionsRecheckEveryAddress(t *testing.T) {
 		t.Errorf("the internal server was reached %d times", hits.Load())
 	}
 	// Literal loopback addresses are refused too, unless the development setting allows them.
-	if _, err := webhookclient.New(false, nil).Post(context.Background(), "http://127.0.0.1:"+port+"/", nil, nil); !errors.Is(err, webhookclient.ErrAddressNotAllowed) {
+	if _, err := webhookclient.New(false, nil, nil).Post(context.Background(), "http://127.0.0.1:"+port+"/", nil, nil); !errors.Is(err, webhookclient.ErrAddressNotAllowed) {
 		t.Errorf("literal loopback: %v", err)
 	}
-	status, err := webhookclient.New(true, nil).Post(context.Background(), "http://127.0.0.1:"+port+"/", nil, nil)
+	status, err := webhookclient.New(true, nil, nil).Post(context.Background(), "http://127.0.0.1:"+port+"/", nil, nil)
 	if err != nil || status != http.StatusOK || hits.Load() != 1 {
 		t.Errorf("development setting on loopback: %d, %v (%d hits)", status, err, hits.Load())
 	}
@@ -77,8 +80,30 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		http.Redirect(w, r, "http://127.0.0.1:"+port+"/", http.StatusFound)
 	}))
 	t.Cleanup(redirect.Close)
-	status, err := webhookclient.New(true, nil).Post(context.Background(), redirect.URL, nil, nil)
+	status, err := webhookclient.New(true, nil, nil).Post(context.Background(), redirect.URL, nil, nil)
 	if err != nil || status != http.StatusFound || hits.Load() != 0 {
 		t.Errorf("redirect: %d, %v, %d hits", status, err, hits.Load())
+	}
+}
+
+// TestEachCallIsASpanWithIDsOnly: a call's span names its delivery and the answer's status,
+// never the endpoint's address.
+func TestEachCallIsASpanWithIDsOnly(t *testing.T) {
+	port, _ := target(t)
+	spans := tracetest.NewSpanRecorder()
+	client := webhookclient.New(true, nil, sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)))
+	if _, err := client.Post(context.Background(), "http://127.0.0.1:"+port+"/private-path", map[string]string{"webhook-id": "d-1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ended := spans.Ended()
+	if len(ended) != 1 {
+		t.Fatalf("%d spans", len(ended))
+	}
+	got := map[string]string{}
+	for _, kv := range ended[0].Attributes() {
+		got[string(kv.Key)] = kv.Value.Emit()
+	}
+	if len(got) != 2 || got["caiomatch.delivery_id"] != "d-1" || got["http.response.status_code"] != "200" {
+		t.Errorf("span %q attributes %v", ended[0].Name(), got)
 	}
 }
