@@ -210,3 +210,43 @@ func dueDeliveries(t *testing.T, repo *store.Repository, channel domain.Channel,
 	})
 	return due, err
 }
+
+// TestPurgeDeletesOldNotificationsWithTheirDeliveriesAndAttempts: what is older than the
+// limit goes, deliveries and attempts with it; the rest stays.
+func TestPurgeDeletesOldNotificationsWithTheirDeliveriesAndAttempts(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, repo *store.Repository) {
+		deliveries := make([]string, 5)
+		inTx(t, repo, func(ctx context.Context, tx app.Tx) error {
+			for i := range deliveries {
+				n := notification(i, "acc-1")
+				deliveries[i] = "d-" + n.ID
+				if _, err := tx.AddNotification(ctx, n); err != nil {
+					return err
+				}
+				if err := tx.AddDelivery(ctx, domain.Delivery{ID: deliveries[i], NotificationID: n.ID, Channel: domain.ChannelWebhook,
+					Target: "w1", AccountID: "acc-1", Type: n.Type, Status: domain.DeliveryDelivered, CreatedAt: n.CreatedAt}); err != nil {
+					return err
+				}
+				if err := tx.AddAttempt(ctx, domain.Attempt{DeliveryID: deliveries[i], AttemptedAt: n.CreatedAt, StatusCode: 204}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if purged, err := repo.PurgeBefore(ctx, t0.Add(3*time.Second)); err != nil || purged != 3 {
+			t.Fatalf("purged %d, %v; want the 3 created before", purged, err)
+		}
+		left, err := repo.Notifications(ctx, "acc-1", false, nil, 10)
+		if err != nil || fmt.Sprint(ids(left)) != "[n04 n03]" {
+			t.Errorf("notifications left: %v, %v", ids(left), err)
+		}
+		logs, err := repo.Deliveries(ctx, "w1", nil, 10)
+		if err != nil || len(logs) != 2 || logs[0].ID != "d-n04" || logs[1].ID != "d-n03" {
+			t.Errorf("deliveries left: %+v, %v", logs, err)
+		}
+		attempts, err := repo.Attempts(ctx, deliveries)
+		if err != nil || len(attempts) != 2 || len(attempts["d-n03"]) != 1 {
+			t.Errorf("attempts left: %v, %v", attempts, err)
+		}
+	})
+}
