@@ -5,6 +5,7 @@
 package allinone
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -148,6 +149,10 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	matchingCfg.MissionAddr, matchingCfg.ShutdownGrace = addr(mission.Name), cfg.ShutdownGrace
 	notificationCfg := cfg.Notification
 	notificationCfg.ShutdownGrace = cfg.ShutdownGrace
+	if notificationCfg.PublicURL == "" {
+		// Emails link to the pages this runner's gateway serves.
+		notificationCfg.PublicURL = cmp.Or(cfg.Gateway.PublicURL, "http://"+cfg.Gateway.HTTPAddr)
+	}
 
 	// One mail sender for the whole platform: without SMTP, one mailbox operators read.
 	mailSender, mailbox, err := mail.Open(cfg.Gateway.MailConfig())

@@ -129,6 +129,7 @@ var deliveryStatuses = map[domain.DeliveryStatus]notificationv1.DeliveryStatus{
 	domain.DeliveryPending:   notificationv1.DeliveryStatus_DELIVERY_STATUS_PENDING,
 	domain.DeliveryDelivered: notificationv1.DeliveryStatus_DELIVERY_STATUS_DELIVERED,
 	domain.DeliveryFailed:    notificationv1.DeliveryStatus_DELIVERY_STATUS_FAILED,
+	domain.DeliverySkipped:   notificationv1.DeliveryStatus_DELIVERY_STATUS_SKIPPED,
 }
 
 // Delivery is the public form of a webhook delivery and its attempts.

@@ -32,6 +32,8 @@ const (
 	DeliveryStatus_DELIVERY_STATUS_DELIVERED DeliveryStatus = 2
 	// Every attempt over 24 hours failed; no more are made.
 	DeliveryStatus_DELIVERY_STATUS_FAILED DeliveryStatus = 3
+	// Not made: the account has no email, turned emails off, or is suspended.
+	DeliveryStatus_DELIVERY_STATUS_SKIPPED DeliveryStatus = 4
 )
 
 // Enum value maps for DeliveryStatus.
@@ -41,12 +43,14 @@ var (
 		1: "DELIVERY_STATUS_PENDING",
 		2: "DELIVERY_STATUS_DELIVERED",
 		3: "DELIVERY_STATUS_FAILED",
+		4: "DELIVERY_STATUS_SKIPPED",
 	}
 	DeliveryStatus_value = map[string]int32{
 		"DELIVERY_STATUS_UNSPECIFIED": 0,
 		"DELIVERY_STATUS_PENDING":     1,
 		"DELIVERY_STATUS_DELIVERED":   2,
 		"DELIVERY_STATUS_FAILED":      3,
+		"DELIVERY_STATUS_SKIPPED":     4,
 	}
 )
 
@@ -1199,12 +1203,13 @@ const file_caiomatch_notification_v1_notification_proto_rawDesc = "" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2*.caiomatch.notification.v1.WebhookDeliveryR\n" +
 	"deliveries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x89\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xa6\x01\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_STATUS_PENDING\x10\x01\x12\x1d\n" +
 	"\x19DELIVERY_STATUS_DELIVERED\x10\x02\x12\x1a\n" +
-	"\x16DELIVERY_STATUS_FAILED\x10\x032\x89\a\n" +
+	"\x16DELIVERY_STATUS_FAILED\x10\x03\x12\x1b\n" +
+	"\x17DELIVERY_STATUS_SKIPPED\x10\x042\x89\a\n" +
 	"\x13NotificationService\x12~\n" +
 	"\x11ListNotifications\x123.caiomatch.notification.v1.ListNotificationsRequest\x1a4.caiomatch.notification.v1.ListNotificationsResponse\x12\x87\x01\n" +
 	"\x14MarkNotificationRead\x126.caiomatch.notification.v1.MarkNotificationReadRequest\x1a7.caiomatch.notification.v1.MarkNotificationReadResponse\x12\x81\x01\n" +
