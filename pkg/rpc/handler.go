@@ -25,3 +25,15 @@ func ForCaller[T, R any](ctx context.Context, use func(identity.Caller) (T, erro
 
 // Done is the form of a use case that returns nothing worth sending: an empty response.
 func Done[R any](struct{}) *R { return new(R) }
+
+// AsIs is the form of a use case whose result is already the response.
+func AsIs[R any](r R) R { return r }
+
+// Each gives every item of a list its public form.
+func Each[T, P any](items []T, form func(T) P) []P {
+	out := make([]P, len(items))
+	for i, v := range items {
+		out[i] = form(v)
+	}
+	return out
+}

@@ -23,17 +23,6 @@ type Server struct {
 
 func NewServer(a *app.Application) *Server { return &Server{app: a} }
 
-func same[R any](r R) R { return r }
-
-// forms is the public form of each item.
-func forms[T, P any](items []T, form func(T) P) []P {
-	out := make([]P, len(items))
-	for i, v := range items {
-		out[i] = form(v)
-	}
-	return out
-}
-
 func (s *Server) CreateMission(ctx context.Context, req *missionv1.CreateMissionRequest) (*missionv1.CreateMissionResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (domain.Mission, error) {
 		return s.app.CreateMission(ctx, c, rulespb.RequestInput(req))
@@ -53,8 +42,8 @@ func (s *Server) GetMission(ctx context.Context, req *missionv1.GetMissionReques
 func (s *Server) ListMissions(ctx context.Context, req *missionv1.ListMissionsRequest) (*missionv1.ListMissionsResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*missionv1.ListMissionsResponse, error) {
 		missions, next, err := s.app.ListMissions(ctx, c, domain.Status(req.GetStatus()), int(req.GetPageSize()), req.GetPageToken())
-		return &missionv1.ListMissionsResponse{Missions: forms(missions, Mission), NextPageToken: next}, err
-	}, same)
+		return &missionv1.ListMissionsResponse{Missions: rpc.Each(missions, Mission), NextPageToken: next}, err
+	}, rpc.AsIs)
 }
 
 func (s *Server) CancelMission(ctx context.Context, req *missionv1.CancelMissionRequest) (*missionv1.CancelMissionResponse, error) {
@@ -76,8 +65,8 @@ func (s *Server) MakeOffer(ctx context.Context, req *missionv1.MakeOfferRequest)
 func (s *Server) ListOffers(ctx context.Context, req *missionv1.ListOffersRequest) (*missionv1.ListOffersResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*missionv1.ListOffersResponse, error) {
 		offers, next, err := s.app.ListOffers(ctx, c, domain.OfferStatus(req.GetStatus()), int(req.GetPageSize()), req.GetPageToken())
-		return &missionv1.ListOffersResponse{Offers: forms(offers, Offer), NextPageToken: next}, err
-	}, same)
+		return &missionv1.ListOffersResponse{Offers: rpc.Each(offers, Offer), NextPageToken: next}, err
+	}, rpc.AsIs)
 }
 
 func (s *Server) AcceptOffer(ctx context.Context, req *missionv1.AcceptOfferRequest) (*missionv1.AcceptOfferResponse, error) {
@@ -100,7 +89,7 @@ func (s *Server) ListDecisions(ctx context.Context, req *missionv1.ListDecisions
 	return rpc.ForCaller(ctx, func(c identity.Caller) ([]domain.Decision, error) {
 		return s.app.ListDecisions(ctx, c, req.GetMissionId())
 	}, func(ds []domain.Decision) *missionv1.ListDecisionsResponse {
-		return &missionv1.ListDecisionsResponse{MissionId: req.GetMissionId(), Decisions: forms(ds, func(d domain.Decision) *missionv1.Decision {
+		return &missionv1.ListDecisionsResponse{MissionId: req.GetMissionId(), Decisions: rpc.Each(ds, func(d domain.Decision) *missionv1.Decision {
 			return Decision(d, explain.In(locale.FromContext(ctx)))
 		})}
 	})
@@ -170,7 +159,7 @@ func (s *Server) ListExtensions(ctx context.Context, req *missionv1.ListExtensio
 	return rpc.ForCaller(ctx, func(c identity.Caller) ([]domain.Extension, error) {
 		return s.app.ListExtensions(ctx, c, req.GetMissionId())
 	}, func(es []domain.Extension) *missionv1.ListExtensionsResponse {
-		return &missionv1.ListExtensionsResponse{Extensions: forms(es, Extension)}
+		return &missionv1.ListExtensionsResponse{Extensions: rpc.Each(es, Extension)}
 	})
 }
 
@@ -198,6 +187,6 @@ func (s *Server) ListFeedback(ctx context.Context, req *missionv1.ListFeedbackRe
 	return rpc.ForCaller(ctx, func(c identity.Caller) ([]domain.Feedback, error) {
 		return s.app.ListFeedback(ctx, c, req.GetMissionId())
 	}, func(fs []domain.Feedback) *missionv1.ListFeedbackResponse {
-		return &missionv1.ListFeedbackResponse{Feedback: forms(fs, Feedback)}
+		return &missionv1.ListFeedbackResponse{Feedback: rpc.Each(fs, Feedback)}
 	})
 }

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
@@ -71,23 +72,15 @@ func LoadConfig(env *envconfig.Reader) Config {
 }
 
 // ListenAddr is GRPCAddr or its default.
-func (c Config) ListenAddr() string { return or(c.GRPCAddr, DefaultGRPCAddr) }
+func (c Config) ListenAddr() string { return cmp.Or(c.GRPCAddr, DefaultGRPCAddr) }
 
 // withDefaults fills in the zero fields.
 func (c Config) withDefaults() Config {
 	c.GRPCAddr = c.ListenAddr()
-	c.ProfileAddr = or(c.ProfileAddr, DefaultProfileAddr)
-	c.OfferTTL = or(c.OfferTTL, DefaultOfferTTL)
-	c.ExpiryInterval = or(c.ExpiryInterval, DefaultExpiryInterval)
-	c.PseudonymKey = or(c.PseudonymKey, DevPseudonymKey)
-	c.ShutdownGrace = or(c.ShutdownGrace, DefaultShutdownGrace)
+	c.ProfileAddr = cmp.Or(c.ProfileAddr, DefaultProfileAddr)
+	c.OfferTTL = cmp.Or(c.OfferTTL, DefaultOfferTTL)
+	c.ExpiryInterval = cmp.Or(c.ExpiryInterval, DefaultExpiryInterval)
+	c.PseudonymKey = cmp.Or(c.PseudonymKey, DevPseudonymKey)
+	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, DefaultShutdownGrace)
 	return c
-}
-
-func or[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

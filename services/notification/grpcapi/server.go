@@ -27,24 +27,14 @@ func NewServer(a *app.Application, resolver app.Resolver) *Server {
 	return &Server{app: a, resolver: resolver}
 }
 
-func same[R any](r R) R { return r }
-
-func forms[T, P any](items []T, form func(T) P) []P {
-	out := make([]P, len(items))
-	for i, v := range items {
-		out[i] = form(v)
-	}
-	return out
-}
-
 // DefaultWatchWait is the wait of a WatchNotifications call that names none.
 const DefaultWatchWait = 25 * time.Second
 
 func (s *Server) ListNotifications(ctx context.Context, req *notificationv1.ListNotificationsRequest) (*notificationv1.ListNotificationsResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*notificationv1.ListNotificationsResponse, error) {
 		found, next, err := s.app.ListNotifications(ctx, c, req.GetUnreadOnly(), int(req.GetPageSize()), req.GetPageToken())
-		return &notificationv1.ListNotificationsResponse{Notifications: forms(found, Notification), NextPageToken: next}, err
-	}, same)
+		return &notificationv1.ListNotificationsResponse{Notifications: rpc.Each(found, Notification), NextPageToken: next}, err
+	}, rpc.AsIs)
 }
 
 func (s *Server) MarkNotificationRead(ctx context.Context, req *notificationv1.MarkNotificationReadRequest) (*notificationv1.MarkNotificationReadResponse, error) {
@@ -70,23 +60,23 @@ func (s *Server) WatchNotifications(ctx context.Context, req *notificationv1.Wat
 			watch = func() ([]app.Rendered, time.Time, error) { return s.app.WatchAfter(ctx, c, req.GetAfterId(), wait) }
 		}
 		found, next, err := watch()
-		return &notificationv1.WatchNotificationsResponse{Notifications: forms(found, Notification),
+		return &notificationv1.WatchNotificationsResponse{Notifications: rpc.Each(found, Notification),
 			NextSince: timestamppb.New(next)}, err
-	}, same)
+	}, rpc.AsIs)
 }
 
 func (s *Server) CreateWebhook(ctx context.Context, req *notificationv1.CreateWebhookRequest) (*notificationv1.CreateWebhookResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*notificationv1.CreateWebhookResponse, error) {
 		w, secret, err := s.app.CreateWebhook(ctx, c, domain.Subscription{URL: req.GetUrl(), Events: req.GetEvents()}, s.resolver)
 		return &notificationv1.CreateWebhookResponse{Webhook: Webhook(w), Secret: secret}, err
-	}, same)
+	}, rpc.AsIs)
 }
 
 func (s *Server) ListWebhooks(ctx context.Context, _ *notificationv1.ListWebhooksRequest) (*notificationv1.ListWebhooksResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) ([]domain.Webhook, error) {
 		return s.app.ListWebhooks(ctx, c)
 	}, func(ws []domain.Webhook) *notificationv1.ListWebhooksResponse {
-		return &notificationv1.ListWebhooksResponse{Webhooks: forms(ws, Webhook)}
+		return &notificationv1.ListWebhooksResponse{Webhooks: rpc.Each(ws, Webhook)}
 	})
 }
 
@@ -99,8 +89,8 @@ func (s *Server) DeleteWebhook(ctx context.Context, req *notificationv1.DeleteWe
 func (s *Server) ListWebhookDeliveries(ctx context.Context, req *notificationv1.ListWebhookDeliveriesRequest) (*notificationv1.ListWebhookDeliveriesResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*notificationv1.ListWebhookDeliveriesResponse, error) {
 		logs, next, err := s.app.ListDeliveries(ctx, c, req.GetId(), int(req.GetPageSize()), req.GetPageToken())
-		return &notificationv1.ListWebhookDeliveriesResponse{Deliveries: forms(logs, Delivery), NextPageToken: next}, err
-	}, same)
+		return &notificationv1.ListWebhookDeliveriesResponse{Deliveries: rpc.Each(logs, Delivery), NextPageToken: next}, err
+	}, rpc.AsIs)
 }
 
 func timestamp(t time.Time) *timestamppb.Timestamp {
@@ -136,7 +126,7 @@ var deliveryStatuses = map[domain.DeliveryStatus]notificationv1.DeliveryStatus{
 func Delivery(d app.DeliveryLog) *notificationv1.WebhookDelivery {
 	return &notificationv1.WebhookDelivery{Id: d.ID, EventType: string(d.Type), NotificationId: d.NotificationID,
 		Status: deliveryStatuses[d.Status], CreatedAt: timestamp(d.CreatedAt),
-		Attempts: forms(d.Attempts, func(a domain.Attempt) *notificationv1.DeliveryAttempt {
+		Attempts: rpc.Each(d.Attempts, func(a domain.Attempt) *notificationv1.DeliveryAttempt {
 			return &notificationv1.DeliveryAttempt{AttemptedAt: timestamp(a.AttemptedAt), StatusCode: int32(a.StatusCode),
 				DurationMs: a.Duration.Milliseconds(), Error: a.Error}
 		})}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
@@ -88,23 +89,15 @@ func LoadConfig(env *envconfig.Reader) Config {
 }
 
 // ListenAddr is GRPCAddr or its default.
-func (c Config) ListenAddr() string { return or(c.GRPCAddr, DefaultGRPCAddr) }
+func (c Config) ListenAddr() string { return cmp.Or(c.GRPCAddr, DefaultGRPCAddr) }
 
 func (c Config) withDefaults() Config {
 	c.GRPCAddr = c.ListenAddr()
-	c.MailFrom = or(c.MailFrom, DefaultMailFrom)
-	c.DeliveryInterval = or(c.DeliveryInterval, DefaultDeliveryInterval)
-	c.ReminderInterval = or(c.ReminderInterval, DefaultReminderInterval)
-	c.ShutdownGrace = or(c.ShutdownGrace, DefaultShutdownGrace)
-	c.Retention = or(c.Retention, DefaultRetention)
-	c.PurgeInterval = or(c.PurgeInterval, DefaultPurgeInterval)
+	c.MailFrom = cmp.Or(c.MailFrom, DefaultMailFrom)
+	c.DeliveryInterval = cmp.Or(c.DeliveryInterval, DefaultDeliveryInterval)
+	c.ReminderInterval = cmp.Or(c.ReminderInterval, DefaultReminderInterval)
+	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, DefaultShutdownGrace)
+	c.Retention = cmp.Or(c.Retention, DefaultRetention)
+	c.PurgeInterval = cmp.Or(c.PurgeInterval, DefaultPurgeInterval)
 	return c
-}
-
-func or[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
