@@ -1,6 +1,6 @@
 // Package httpapi is the public HTTP/JSON door: grpc-gateway transcoding of the protos (rules
 // in proto/http.yaml), bearer-token authentication, role gates and edge validation, health,
-// metrics, OpenAPI and the operators' trace view.
+// metrics, OpenAPI and the operators' trace view; the web pages (gateway/pages) in front.
 package httpapi
 
 import (
@@ -23,6 +23,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/gateway/accounts"
 	"github.com/caiomatch/caiomatch/gateway/openapi"
+	"github.com/caiomatch/caiomatch/gateway/pages"
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
@@ -141,9 +142,14 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			return nil, err
 		}
 	}
+	api := negotiateLanguage(mux, limitAttempts(cfg.AbuseLimits, mux, authenticate(cfg.Accounts, mux, signIn.serveSignInLinks(mux))))
+	site, err := pages.New(pages.Config{API: api, Accounts: cfg.Accounts, SessionCookie: SessionCookie})
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
 	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
-	g.Handler = otelhttp.NewHandler(limitBody(negotiateLanguage(mux, limitAttempts(cfg.AbuseLimits, mux,
-		authenticate(cfg.Accounts, mux, signIn.serveSignInLinks(mux))))), "gateway",
+	g.Handler = otelhttp.NewHandler(limitBody(site.Handler(api)), "gateway",
 		// Clients are outside: their trace context becomes a link, never our parent, and their
 		// baggage never travels inward.
 		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),

@@ -1,0 +1,221 @@
+package pages
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
+	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
+	notificationv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/notification/v1"
+)
+
+type notificationList struct {
+	notificationv1.ListNotificationsResponse
+}
+
+func (s *Site) home(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "home", s.visitor(r), nil)
+}
+
+// form is a form's values and the errors to show beside its fields.
+type form struct {
+	Values map[string]string
+	Errors map[string]string
+	// Failed is a message for the form as a whole (an answer that names no field).
+	Failed bool
+	Done   bool
+}
+
+func newForm(r *http.Request, fields ...string) form {
+	f := form{Values: map[string]string{}, Errors: map[string]string{}}
+	for _, name := range fields {
+		f.Values[name] = strings.TrimSpace(r.PostFormValue(name))
+	}
+	return f
+}
+
+// refuse copies the API's field violations beside the fields; anything else fails the form.
+func (f *form) refuse(err error) {
+	var e *apiError
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		for field, description := range e.Fields {
+			f.Errors[field] = description
+		}
+		return
+	}
+	f.Failed = true
+}
+
+func (s *Site) signInForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "signin", s.visitor(r), form{})
+}
+
+// startSignIn asks the API to email a sign-in link; the answer is the same whether or not the
+// address has an account.
+func (s *Site) startSignIn(w http.ResponseWriter, r *http.Request) {
+	f := newForm(r, "email")
+	if _, err := s.call(r, http.MethodPost, "/v1/sessions", map[string]string{"email": f.Values["email"]}); err != nil {
+		f.refuse(err)
+		s.render(w, r, http.StatusOK, "signin", s.visitor(r), f)
+		return
+	}
+	f.Done = true
+	s.render(w, r, http.StatusOK, "signin", s.visitor(r), f)
+}
+
+func (s *Site) signUpForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "signup", s.visitor(r), form{Values: map[string]string{"role": "FIRM"}})
+}
+
+func (s *Site) signUp(w http.ResponseWriter, r *http.Request) {
+	f := newForm(r, "role", "name", "email")
+	if _, err := s.call(r, http.MethodPost, "/v1/signup", f.Values); err != nil {
+		f.refuse(err)
+		s.render(w, r, http.StatusOK, "signup", s.visitor(r), f)
+		return
+	}
+	s.render(w, r, http.StatusOK, "verify", s.visitor(r), form{Values: map[string]string{"email": f.Values["email"]}})
+}
+
+// verifySignUp checks the emailed code, then sends a sign-in link at once: the account's
+// token is for programs, and a browser signs in by link.
+func (s *Site) verifySignUp(w http.ResponseWriter, r *http.Request) {
+	f := newForm(r, "email", "code")
+	if _, err := s.call(r, http.MethodPost, "/v1/signup/verify", f.Values); err != nil {
+		f.refuse(err)
+		s.render(w, r, http.StatusOK, "verify", s.visitor(r), f)
+		return
+	}
+	_, err := s.call(r, http.MethodPost, "/v1/sessions", map[string]string{"email": f.Values["email"]})
+	f.Done, f.Failed = true, err != nil
+	s.render(w, r, http.StatusOK, "verify", s.visitor(r), f)
+}
+
+// signOut ends the session through the API and passes on its clearing of the cookie.
+func (s *Site) signOut(w http.ResponseWriter, r *http.Request) {
+	out, err := s.call(r, http.MethodDelete, "/v1/sessions/current", nil)
+	if out != nil && err == nil {
+		for _, c := range out.header.Values("Set-Cookie") {
+			w.Header().Add("Set-Cookie", c)
+		}
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Site) notifications(w http.ResponseWriter, r *http.Request) {
+	v := s.visitor(r)
+	var list notificationList
+	if err := s.get(r, "/v1/notifications?pageSize=50", &list.ListNotificationsResponse); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "notifications", v, list.GetNotifications())
+}
+
+func (s *Site) markRead(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.call(r, http.MethodPost, "/v1/notifications/"+pathEscape(r.PathValue("id"))+"/read", map[string]string{}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+}
+
+func (s *Site) missions(w http.ResponseWriter, r *http.Request) {
+	v := s.visitor(r)
+	var list missionv1.ListMissionsResponse
+	if err := s.get(r, "/v1/missions?pageSize=100", &list); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "missions", v, list.GetMissions())
+}
+
+// missionPage is a mission with its shortlist, when there is one yet.
+type missionPage struct {
+	Mission   *missionv1.Mission
+	Shortlist *matchingv1.GetShortlistResponse
+}
+
+func (s *Site) mission(w http.ResponseWriter, r *http.Request) {
+	v := s.visitor(r)
+	id := pathEscape(r.PathValue("id"))
+	var got missionv1.GetMissionResponse
+	if err := s.get(r, "/v1/missions/"+id, &got); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page := missionPage{Mission: got.GetMission()}
+	var shortlist matchingv1.GetShortlistResponse
+	switch err := s.get(r, "/v1/missions/"+id+"/shortlist", &shortlist); {
+	case err == nil:
+		page.Shortlist = &shortlist
+	case !isNotFound(err):
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "mission", v, page)
+}
+
+func isNotFound(err error) bool {
+	var e *apiError
+	return errors.As(err, &e) && e.Status == http.StatusNotFound
+}
+
+var templateFuncs = template.FuncMap{
+	"t":       translate,
+	"tf":      translateWith,
+	"enum":    enumLabel,
+	"label":   label,
+	"list":    func(items ...string) []string { return items },
+	"percent": func(x float64) int { return int(math.Round(100 * x)) },
+	// bar is the CSS class of a bar x (0 to 1) long, in steps of 5 %: the policy allows no
+	// inline style, so widths are classes of the stylesheet.
+	"bar":    func(x float64) string { return fmt.Sprintf("w%d", 5*int(math.Round(20*math.Max(0, math.Min(1, x))))) },
+	"points": func(weight, value float64) string { return fmt.Sprintf("%.1f", 100*weight*value) },
+	"weight": func(weight float64) string { return fmt.Sprintf("%.0f", 100*weight) },
+}
+
+// translate is the message id in the visitor's language; the id itself when the catalogue
+// lacks it (a test checks every id the templates use).
+func translate(loc *i18n.Localizer, id string) string {
+	return translateWith(loc, id)
+}
+
+// translateWith fills the message's template with key, value pairs.
+func translateWith(loc *i18n.Localizer, id string, pairs ...any) string {
+	data := map[string]any{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		data[fmt.Sprint(pairs[i])] = pairs[i+1]
+	}
+	text, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return id
+	}
+	return text
+}
+
+// enumLabel names an enum value (MISSION_STATUS_SHORTLISTED) in the visitor's language,
+// falling back to the value made readable.
+func enumLabel(loc *i18n.Localizer, value fmt.Stringer) string {
+	id := value.String()
+	text, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+	if err != nil {
+		return strings.ToLower(strings.ReplaceAll(id, "_", " "))
+	}
+	return text
+}
+
+// label names a component, rule or field (name) under a catalogue prefix, or else shows name.
+func label(loc *i18n.Localizer, prefix, name string) string {
+	text, err := loc.Localize(&i18n.LocalizeConfig{MessageID: prefix + name})
+	if err != nil {
+		return name
+	}
+	return text
+}

@@ -1,0 +1,182 @@
+package pages
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"github.com/caiomatch/caiomatch/gateway/accounts"
+	"github.com/caiomatch/caiomatch/pkg/catalogue"
+	"github.com/caiomatch/caiomatch/pkg/identity"
+)
+
+func TestCataloguesSayTheSameThings(t *testing.T) {
+	if err := catalogue.Check(catalogues, "messages"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTemplatesUseOnlyKnownMessages: a message id missing from the catalogue would show as
+// the id itself.
+func TestTemplatesUseOnlyKnownMessages(t *testing.T) {
+	used := regexp.MustCompile(`\{\{tf? [$.]*Loc "([A-Za-z_0-9]+)"`)
+	names, _ := fs.Glob(templateFiles, "templates/*.html")
+	for _, name := range names {
+		text, _ := fs.ReadFile(templateFiles, name)
+		for _, m := range used.FindAllStringSubmatch(string(text), -1) {
+			for _, lang := range []string{"en", "fr"} {
+				if _, err := newLocalizer(lang).Localize(&i18n.LocalizeConfig{MessageID: m[1]}); err != nil {
+					t.Errorf("%s uses %s, missing from %s.toml", name, m[1], lang)
+				}
+			}
+		}
+	}
+}
+
+// fakeAccounts knows one secret.
+type fakeAccounts struct{ account accounts.Account }
+
+func (f fakeAccounts) Authenticate(_ context.Context, secret string) (accounts.Account, accounts.Token, error) {
+	if secret != "good" {
+		return accounts.Account{}, accounts.Token{}, errors.New("unknown")
+	}
+	return f.account, accounts.Token{}, nil
+}
+
+const missionJSON = `{"mission":{"id":"m1","title":"Launch the AI programme","status":"MISSION_STATUS_SHORTLISTED","startDate":"2027-03-01"}}`
+const shortlistJSON = `{"missionId":"m1","status":"SHORTLIST_STATUS_READY","eligibleCount":7,
+ "candidates":[{"profileId":"p1","rank":1,"score":0.82,"summary":"Fits the sector and every required skill.",
+  "explanation":{"components":[{"name":"skills","weight":0.4,"value":0.9,"detail":"AI strategy at level 5"}]}}],
+ "diagnostics":{"eligibleCount":7,"excludedByRule":[{"rule":"DAILY_RATE_OVER_BUDGET","count":3}],
+  "widen":[{"field":"maxDailyRateEur","value":"1800","additionalEligible":4}]}}`
+
+// fakeAPI answers as the gateway's API would, for the visitor whose cookie is "good", and
+// records the language it was asked in.
+func fakeAPI(t *testing.T, languages *[]string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		*languages = append(*languages, r.Header.Get("Accept-Language"))
+		if c, err := r.Cookie("session"); err != nil || c.Value != "good" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		switch r.URL.Path {
+		case "/v1/missions/m1":
+			_, _ = w.Write([]byte(missionJSON))
+		case "/v1/missions/m1/shortlist":
+			_, _ = w.Write([]byte(shortlistJSON))
+		case "/v1/notifications":
+			_, _ = w.Write([]byte(`{"notifications":[{"id":"n1","title":"Shortlist ready"},{"id":"n2","title":"Another"}]}`))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"code":5,"message":"not found"}`))
+		}
+	})
+}
+
+func newTestSite(t *testing.T, languages *[]string) http.Handler {
+	t.Helper()
+	site, err := New(Config{API: fakeAPI(t, languages), SessionCookie: "session",
+		Accounts: fakeAccounts{accounts.Account{ID: "a1", Role: identity.RoleFirm, Name: "Acme", Status: accounts.StatusActive}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	return site.Handler(api)
+}
+
+func get(t *testing.T, h http.Handler, path, cookie, acceptLanguage string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if cookie != "" {
+		req.AddCookie(&http.Cookie{Name: "session", Value: cookie})
+	}
+	req.Header.Set("Accept-Language", acceptLanguage)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestMissionPageShowsTheShortlistExplained(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	rec := get(t, h, "/missions/m1", "good", "en")
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, body)
+	}
+	for _, want := range []string{"Launch the AI programme", "Fits the sector and every required skill.", "AI strategy at level 5",
+		`class="bar w90"`, "36.0 of 40", "daily rate over the budget: 3", "Maximum daily rate → 1800: 4 more consultants",
+		`id="unread" aria-label="2 unread notifications">2<`, `action="/signout"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the mission page lacks %q", want)
+		}
+	}
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("Content-Security-Policy = %q", csp)
+	}
+	if strings.Contains(body, "style=") || strings.Contains(body, "<script") {
+		t.Error("the page has an inline style or a script, which the policy forbids")
+	}
+}
+
+func TestPagesSpeakTheChosenLanguageAndKeepIt(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	rec := get(t, h, "/missions/m1?lang=fr", "good", "en")
+	if !strings.Contains(rec.Body.String(), "Présélection") || !strings.Contains(rec.Body.String(), `lang="fr"`) {
+		t.Errorf("?lang=fr did not give a French page")
+	}
+	if languages[len(languages)-1] != "fr" {
+		t.Errorf("the API was asked in %q, want fr", languages[len(languages)-1])
+	}
+	kept := rec.Result().Cookies()
+	if len(kept) != 1 || kept[0].Value != "fr" {
+		t.Fatalf("the choice is not kept: %v", kept)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(kept[0])
+	req.Header.Set("Accept-Language", "en")
+	next := httptest.NewRecorder()
+	h.ServeHTTP(next, req)
+	if !strings.Contains(next.Body.String(), "Se connecter") {
+		t.Error("the kept choice did not win over Accept-Language")
+	}
+	if !strings.Contains(get(t, h, "/", "", "fr-CA,fr;q=0.9").Body.String(), "Se connecter") {
+		t.Error("Accept-Language fr did not give a French page")
+	}
+}
+
+func TestPagesFollowTheAPIsAnswers(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	if rec := get(t, h, "/missions/m1", "", "en"); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/signin" {
+		t.Errorf("a signed-out visitor: %d to %q, want the sign-in page", rec.Code, rec.Header().Get("Location"))
+	}
+	// Another firm's mission is the API's 404, and the page's.
+	if rec := get(t, h, "/missions/other", "good", "en"); rec.Code != http.StatusNotFound {
+		t.Errorf("a mission the API does not show: %d, want 404", rec.Code)
+	}
+	if rec := get(t, h, "/v1/missions", "good", "en"); rec.Code != http.StatusTeapot {
+		t.Errorf("an API path went to the pages: %d", rec.Code)
+	}
+}
+
+func TestFormsFromAnotherSiteAreRefused(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	req := httptest.NewRequest(http.MethodPost, "/signout", nil)
+	req.AddCookie(&http.Cookie{Name: "session", Value: "good"})
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("a cross-site sign-out: %d, want 403", rec.Code)
+	}
+}
