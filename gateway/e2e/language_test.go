@@ -57,6 +57,17 @@ func assertLanguages(t *testing.T, p *platform, missionID, firmToken, overBudget
 		t.Fatalf("default shortlist: status %d, Content-Language %q", status, lang)
 	}
 	enSummary, enSkills, enSector, enFacts := texts(en)
+	// The diagnostics travel with every shortlist, in counts only.
+	diag, _ := en["diagnostics"].(map[string]any)
+	rates := 0.0
+	for _, r := range list(diag, "excludedByRule") {
+		if str(r.(map[string]any), "rule") == "DAILY_RATE_OVER_BUDGET" {
+			rates = r.(map[string]any)["count"].(float64)
+		}
+	}
+	if diag == nil || diag["eligibleCount"] != en["eligibleCount"] || rates < 1 {
+		t.Errorf("diagnostics = %v (eligibleCount %v)", diag, en["eligibleCount"])
+	}
 	for _, tc := range []struct{ path, header string }{
 		{shortlistPath, "fr-FR,fr;q=0.9,en;q=0.5"},
 		{shortlistPath + "?lang=fr", "en"},

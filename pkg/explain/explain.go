@@ -109,6 +109,9 @@ func (w *Writer) sector(f *scoring.Facts) string {
 	case scoring.SectorExact:
 		return w.text("SectorExact", data{"Sector": w.sectorName(f.MatchedSector)})
 	case scoring.SectorSameSection:
+		if f.MatchedSector == section {
+			return w.text("SectorSectionOnly", data{"Section": w.sectorName(section)})
+		}
 		return w.text("SectorSameSection", data{"Sector": w.sectorName(f.MatchedSector), "Section": w.sectorName(section)})
 	}
 	return w.text("SectorOther", data{"Section": w.sectorName(section)})
@@ -129,10 +132,9 @@ func (w *Writer) location(f *scoring.Facts) string {
 	case scoring.LocationElsewhere:
 		return w.text("LocationElsewhere", data{"Country": w.country(f.Country)})
 	}
-	if f.Region == "" {
-		return w.text("LocationCountryOnly", data{"Country": w.country(f.Country)})
-	}
-	return w.text("LocationCountry", data{"Country": w.country(f.Country)})
+	// Same country only: the consultant may live in another region or in a place the gazetteer
+	// does not know, which the facts do not tell apart, so the text claims neither.
+	return w.text("LocationCountryOnly", data{"Country": w.country(f.Country)})
 }
 
 // The weakest a component may be and still be named a strength, and the strongest it may be
@@ -140,8 +142,8 @@ func (w *Writer) location(f *scoring.Facts) string {
 const (
 	strengthAtLeast = 0.6
 	weaknessBelow   = 0.5
-	strongMatch     = 0.75
-	goodMatch       = 0.55
+	strongMatch     = 75 // out of 100
+	goodMatch       = 55
 )
 
 // Summary is one sentence on why a candidate fits: how good the match is, its score out of
@@ -174,14 +176,17 @@ func (w *Writer) Summary(score float64, e scoring.Explanation) string {
 			weak, worst = w.aspect(a.name), a.loss
 		}
 	}
+	// The label goes by the score as shown, so that "75/100" never reads as a good match on
+	// one candidate and a strong one on the next.
+	outOf100 := int(math.Round(score * 100))
 	match := "MatchPartial"
 	switch {
-	case score >= strongMatch:
+	case outOf100 >= strongMatch:
 		match = "MatchStrong"
-	case score >= goodMatch:
+	case outOf100 >= goodMatch:
 		match = "MatchGood"
 	}
-	d := data{"Match": w.text(match, nil), "Score": strconv.Itoa(int(math.Round(score * 100))),
+	d := data{"Match": w.text(match, nil), "Score": strconv.Itoa(outOf100),
 		"Best": w.join(best, "ListAnd"), "Weak": weak}
 	switch {
 	case len(best) > 0 && weak != "":

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,6 +47,36 @@ func TestCataloguesHoldTheSameMessages(t *testing.T) {
 	}
 }
 
+var placeholder = regexp.MustCompile(`{{\.(\w+)}}`)
+
+// TestCataloguesUseTheSamePlaceholders: a translation that drops or renames a placeholder would
+// leave a fact out of the sentence, or print "<no value>".
+func TestCataloguesUsePlaceholdersTheSameWay(t *testing.T) {
+	placeholders := map[locale.Language]map[string]string{}
+	for _, l := range locale.Supported {
+		var messages map[string]any
+		if _, err := toml.DecodeFile(filepath.Join("messages", string(l)+".toml"), &messages); err != nil {
+			t.Fatal(err)
+		}
+		placeholders[l] = map[string]string{}
+		for id, m := range messages {
+			var names []string
+			for _, found := range placeholder.FindAllStringSubmatch(fmt.Sprint(m), -1) {
+				if !slices.Contains(names, found[1]) {
+					names = append(names, found[1])
+				}
+			}
+			slices.Sort(names)
+			placeholders[l][id] = strings.Join(names, ",")
+		}
+	}
+	for id, en := range placeholders[locale.English] {
+		if fr := placeholders[locale.French][id]; fr != en {
+			t.Errorf("message %s: placeholders {%s} in English, {%s} in French", id, en, fr)
+		}
+	}
+}
+
 type goldenCase struct {
 	name  string
 	write func(w *explain.Writer) string
@@ -80,6 +111,7 @@ var goldenCases = []goldenCase{
 	{"skills, none asked", component("skills", scoring.Facts{})},
 	{"sector, exact", component("sector", scoring.Facts{MissionSector: "C29", SectorFit: scoring.SectorExact, MatchedSector: "C29"})},
 	{"sector, same section", component("sector", scoring.Facts{MissionSector: "C29", SectorFit: scoring.SectorSameSection, MatchedSector: "C21"})},
+	{"sector, same section named only by its section", component("sector", scoring.Facts{MissionSector: "C29", SectorFit: scoring.SectorSameSection, MatchedSector: "C"})},
 	{"sector, other", component("sector", scoring.Facts{MissionSector: "K", SectorFit: scoring.SectorOther})},
 	{"mission type", component("missionType", scoring.Facts{MissionType: 2, Months: 0, FullAtMonths: 24})},
 	{"mission type, one month", component("missionType", scoring.Facts{MissionType: 1, Months: 1, FullAtMonths: 24})},
@@ -102,6 +134,7 @@ var goldenCases = []goldenCase{
 	{"summary, good", summary(0.61, 0.7, 0.5, 0.5, 0.5, 0.55, 0.6, 0.5)},
 	{"summary, partial, weak only", summary(0.31, 0.4, 0, 0.3, 0.5, 0.5, 0.5, 0.5)},
 	{"summary, even", summary(0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55)},
+	{"summary, label by the rounded score", summary(0.7499996, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55)},
 	{"rule, missing skills", rule("REQUIRED_SKILLS_MISSING", scoring.RuleFacts{MissingSkills: []string{"mlops", "ai-governance"},
 		SkillsBelowMinimum: []scoring.SkillMinimum{{Skill: "ai-strategy", Level: 2, MinLevel: 4}}})},
 	{"rule, not available", rule("NOT_AVAILABLE_AT_START", scoring.RuleFacts{AvailableOn: "2027-06-01", StartDate: "2027-03-01", LatestStart: "2027-03-15"})},
@@ -201,6 +234,12 @@ func TestPropertyNoCodesNorLongDecimals(t *testing.T) {
 			"NOT_AVAILABLE_AT_START": {AvailableOn: "2027-01-01", NoticePeriodDays: pick(120), StartDate: "2026-12-01", LatestStart: "2026-12-15"},
 			"DAILY_RATE_OVER_BUDGET": {DailyRateEUR: budget + 1 + pick(5000), BudgetEUR: budget},
 			"EXPERIENCE_TOO_LOW":     {Years: pick(10), MinYears: 10 + pick(10)},
+			"BOOKED_DURING_MISSION":  {BookedFrom: "2027-02-01", BookedTo: "2027-05-31", WindowStart: "2027-03-01", WindowEnd: "2027-12-31"},
+			"NO_SHARED_LANGUAGE":     {Languages: []string{"de", "it", "nl"}[:1+pick(3)]},
+			"WORK_MODE_INCOMPATIBLE": {WorkMode: 1 + pick(2)},
+			"LOCATION_INCOMPATIBLE":  {Country: city.Country, MissionCountry: "FR"},
+			"PROFILING_OPTED_OUT":    {},
+			"PROFILE_ERASED":         {},
 		}
 		for _, l := range locale.Supported {
 			w := explain.In(l)

@@ -216,6 +216,11 @@ func (ix *Index) diagnose(p *diagPlan, lo, hi int) *diagPart {
 				mask |= 1 << ruleLocation
 			}
 		}
+		if f&flagOptOut != 0 {
+			// A consultant who objected to profiling is counted under that rule alone: none of
+			// their other facts feeds what a firm reads.
+			mask = 1 << ruleOptOut
+		}
 		if mask == 0 {
 			out.eligible++
 			if trackTop && !slices.Contains(cq.excluded, int32(s)) {
