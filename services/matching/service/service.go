@@ -185,6 +185,13 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	return base.Serve(ctx,
 		follower.Run,
 		snapshots.Run,
+		func(ctx context.Context) error {
+			// Once per scoring version; a failure leaves those shortlists to the next re-ranking.
+			if err := application.RescoreOutdatedShortlists(ctx); err != nil && ctx.Err() == nil {
+				host.Logger.WarnContext(ctx, "outdated shortlists not re-ranked", "error", err)
+			}
+			return nil
+		},
 		base.Consumer(eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingProfiles), handlers.Profile),
 		base.Consumer(eventbus.ConsumerSpecOf(eventbus.ConsumerMatchingMissions), handlers.Mission),
 	)
