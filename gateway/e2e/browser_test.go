@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -64,6 +65,19 @@ func read[T any](t *testing.T, ctx context.Context, what string, action chromedp
 	return value
 }
 
+// screenshot saves the page into CAIOMATCH_SCREENSHOTS, when set (the README's pictures).
+func screenshot(t *testing.T, browser context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("CAIOMATCH_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png := read(t, browser, "screenshot", chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestFirmReadsItsShortlistInTheBrowser: a firm signs in through the emailed link, opens its
 // mission page and reads the shortlist's summaries, which are the API's; then in French.
 func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
@@ -76,7 +90,7 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 		p.mustCall("POST", "/v1/profiles", token, profileBody(fmt.Sprintf("Consultant %d", i), nil))
 	}
 	time.Sleep(300 * time.Millisecond) // matching sees the profiles before the mission
-	missionID := str(p.mustCall("POST", "/v1/missions", firmToken, missionBody(nil)), "mission", "id")
+	var missionID string
 	summaries := func(lang string) []string {
 		var got []string
 		eventually(t, 10*time.Second, "a READY shortlist", func() bool {
@@ -89,8 +103,6 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 		})
 		return got
 	}
-	english := summaries("en")
-
 	do(t, browser, "sign-in page", chromedp.Navigate(p.url+"/signin"),
 		chromedp.SendKeys(chromedp.ID("email"), "buyer@acme.example"),
 		chromedp.Submit(chromedp.ID("email")),
@@ -112,12 +124,50 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 		t.Errorf("after the link the browser is at %s, want the home page", home)
 	}
 
+	// The firm submits its mission through the form, with a start date in the past first: the
+	// API's refusal shows beside the field, the firm fixes it, and the mission page opens.
+	do(t, browser, "new-mission form", chromedp.Navigate(p.url+"/missions/new"),
+		chromedp.SendKeys(chromedp.ID("title"), "Transition CAIO to launch our AI programme"),
+		chromedp.SetValue(chromedp.ID("sector"), "C21"),
+		chromedp.SetValue(chromedp.ID("missionType"), "MISSION_TYPE_TRANSFORMATION_LAUNCH"),
+		chromedp.Click(chromedp.CSS(`#requiredSkills input[value="ai-strategy"]`)),
+		chromedp.Click(chromedp.CSS(`#requiredSkills input[value="change-management"]`)),
+		chromedp.Click(chromedp.CSS(`#niceToHaveSkills input[value="mlops"]`)),
+		chromedp.SetValue(chromedp.ID("startDate"), time.Now().AddDate(0, 0, -2).Format(time.DateOnly)),
+		chromedp.SetValue(chromedp.ID("durationMonths"), "12"),
+		chromedp.SendKeys(chromedp.ID("maxDailyRateEur"), "1500"),
+		chromedp.SendKeys(chromedp.ID("minYearsExperience"), "10"),
+		chromedp.Click(chromedp.CSS(`#languages input[value="fr"]`)),
+		chromedp.SetValue(chromedp.ID("workMode"), "WORK_MODE_HYBRID"),
+		chromedp.SendKeys(chromedp.ID("location-country"), "FR"),
+		chromedp.SendKeys(chromedp.ID("location-city"), "Lyon"),
+		chromedp.Submit(chromedp.ID("title")),
+		chromedp.WaitVisible(chromedp.ID("startDate-error")))
+	if invalid := read(t, browser, "aria-invalid", chromedp.AttributeValue(chromedp.ID("startDate"), "aria-invalid")); invalid.Value != "true" {
+		t.Errorf("the refused start date is not marked invalid: %+v", invalid)
+	}
+	do(t, browser, "the fixed form", chromedp.SetValue(chromedp.ID("startDate"), missionStart.Format(time.DateOnly)),
+		chromedp.Submit(chromedp.ID("title")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	location := read(t, browser, "location", chromedp.Location())
+	missionID = strings.TrimPrefix(location, p.url+"/missions/")
+	if missionID == location || missionID == "" {
+		t.Fatalf("after the form the browser is at %s, want the new mission's page", location)
+	}
+	english := summaries("en")
+	// The shortlist arrives after the page: the firm reloads until it shows.
+	eventually(t, 10*time.Second, "the shortlist on the mission page", func() bool {
+		do(t, browser, "reload", chromedp.Reload())
+		n := read(t, browser, "candidates", chromedp.Evaluate[int](`document.querySelectorAll(".summary").length`))
+		return n == len(english)
+	})
+
 	shown := func(path string) (lang string, texts []string) {
 		do(t, browser, path, chromedp.Navigate(p.url+path), chromedp.WaitVisible(chromedp.CSS(".summary")))
 		lang = read(t, browser, "html lang", chromedp.AttributeValue(chromedp.CSS("html"), "lang")).Value
 		return lang, read(t, browser, "summaries", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".summary")].map(e => e.textContent)`))
 	}
 	lang, got := shown("/missions/" + missionID)
+	screenshot(t, browser, "mission-page.png")
 	if lang != "en" || !slices.Equal(got, english) {
 		t.Errorf("mission page in %s shows %q, want the API's %q", lang, got, english)
 	}

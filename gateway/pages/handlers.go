@@ -173,6 +173,7 @@ var templateFuncs = template.FuncMap{
 	"enum":    enumLabel,
 	"label":   label,
 	"list":    func(items ...string) []string { return items },
+	"fieldOf": fieldOf,
 	"percent": func(x float64) int { return int(math.Round(100 * x)) },
 	// bar is the CSS class of a bar x (0 to 1) long, in steps of 5 %: the policy allows no
 	// inline style, so widths are classes of the stylesheet.

@@ -105,6 +105,8 @@ func New(cfg Config) (*Site, error) {
 	s.routes.HandleFunc("POST /notifications/{id}/read", s.markRead)
 	s.routes.HandleFunc("GET /missions", s.missions)
 	s.routes.HandleFunc("GET /missions/{id}", s.mission)
+	s.routes.HandleFunc("GET /missions/new", s.newMission)
+	s.routes.HandleFunc("POST /missions", s.createMission)
 	return s, nil
 }
 
@@ -254,6 +256,10 @@ func (s *Site) get(r *http.Request, path string, msg proto.Message) error {
 	if err != nil {
 		return err
 	}
+	return unmarshal(out, msg)
+}
+
+func unmarshal(out *answer, msg proto.Message) error {
 	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(out.body.Bytes(), msg)
 }
 

@@ -2,10 +2,12 @@ package pages
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -71,6 +73,20 @@ func fakeAPI(t *testing.T, languages *[]string) http.Handler {
 			_, _ = w.Write([]byte(missionJSON))
 		case "/v1/missions/m1/shortlist":
 			_, _ = w.Write([]byte(shortlistJSON))
+		case "/v1/taxonomy/sectors":
+			_, _ = w.Write([]byte(`{"sectors":[{"id":"C21","name":"Pharmaceuticals"}]}`))
+		case "/v1/taxonomy/skills":
+			_, _ = w.Write([]byte(`{"skills":[{"id":"ai-strategy","name":"AI strategy"},{"id":"mlops","name":"MLOps"}]}`))
+		case "/v1/missions":
+			var sent map[string]any
+			_ = json.NewDecoder(r.Body).Decode(&sent)
+			if sent["startDate"] != "2027-03-01" {
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"code":3,"message":"invalid","details":[{"@type":"type.googleapis.com/google.rpc.BadRequest",
+					"fieldViolations":[{"field":"startDate","description":"must be after today"},{"field":"requiredSkills[0]","description":"unknown skill"}]}]}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"mission":{"id":"m2"}}`))
 		case "/v1/notifications":
 			_, _ = w.Write([]byte(`{"notifications":[{"id":"n1","title":"Shortlist ready"},{"id":"n2","title":"Another"}]}`))
 		default:
@@ -178,5 +194,42 @@ func TestFormsFromAnotherSiteAreRefused(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusForbidden {
 		t.Errorf("a cross-site sign-out: %d, want 403", rec.Code)
+	}
+}
+
+func TestNewMissionFormShowsTheAPIsProblemsBesideTheFields(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	post := func(values url.Values) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/missions", strings.NewReader(values.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "session", Value: "good"})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	values := url.Values{"title": {"Launch"}, "startDate": {"2020-01-01"}, "durationMonths": {"six"},
+		"requiredSkills": {"mlops"}, "sector": {"C21"}}
+	rec := post(values)
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", rec.Code)
+	}
+	for _, want := range []string{`<span class="field-error" id="durationMonths-error">must be a whole number</span>`,
+		`value="Launch"`, `value="mlops" checked`, `<option value="C21" selected>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the form shown again lacks %q", want)
+		}
+	}
+	values.Set("durationMonths", "6")
+	body = post(values).Body.String()
+	for _, want := range []string{`id="startDate-error">must be after today</span>`, "requiredSkills[0]: unknown skill"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the form after the API's refusal lacks %q", want)
+		}
+	}
+	values.Set("startDate", "2027-03-01")
+	if rec := post(values); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/missions/m2" {
+		t.Errorf("a valid mission: %d to %q, want the new mission's page", rec.Code, rec.Header().Get("Location"))
 	}
 }
