@@ -78,6 +78,27 @@ func screenshot(t *testing.T, browser context.Context, name string) {
 	}
 }
 
+var (
+	signInLink = regexp.MustCompile(`/v1/sessions/callback\?token=[A-Za-z0-9_\-]+`)
+	signUpCode = regexp.MustCompile(`\b\d{6}\b`)
+)
+
+// mailedLink waits for an email to address in the operators' mailbox whose text matches
+// pattern, and returns the match.
+func mailedLink(t *testing.T, p *platform, address string, pattern *regexp.Regexp) string {
+	t.Helper()
+	var found string
+	eventually(t, 10*time.Second, "the email in the mailbox", func() bool {
+		for _, m := range list(p.mustCall("GET", "/v1/ops/mailbox", operatorToken, nil), "messages") {
+			if msg := m.(map[string]any); msg["to"] == address && pattern.MatchString(msg["text"].(string)) {
+				found = pattern.FindString(msg["text"].(string))
+			}
+		}
+		return found != ""
+	})
+	return found
+}
+
 // TestFirmReadsItsShortlistInTheBrowser: a firm signs in through the emailed link, opens its
 // mission page and reads the shortlist's summaries, which are the API's; then in French.
 func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
@@ -107,16 +128,7 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("email"), "buyer@acme.example"),
 		chromedp.Submit(chromedp.ID("email")),
 		chromedp.WaitVisible(chromedp.ID("link-sent")))
-	var link string
-	signInLink := regexp.MustCompile(`/v1/sessions/callback\?token=[A-Za-z0-9_\-]+`)
-	eventually(t, 10*time.Second, "the sign-in link in the mailbox", func() bool {
-		for _, m := range list(p.mustCall("GET", "/v1/ops/mailbox", operatorToken, nil), "messages") {
-			if msg := m.(map[string]any); msg["to"] == "buyer@acme.example" && signInLink.MatchString(msg["text"].(string)) {
-				link = signInLink.FindString(msg["text"].(string))
-			}
-		}
-		return link != ""
-	})
+	link := mailedLink(t, p, "buyer@acme.example", signInLink)
 	do(t, browser, "the emailed link", chromedp.Navigate(p.url+link),
 		chromedp.Click(chromedp.CSS("form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/missions"]`)))
@@ -183,5 +195,36 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	do(t, browser, "missions page", chromedp.Navigate(p.url+"/missions"), chromedp.WaitVisible(chromedp.CSS("table")))
 	if status := read(t, browser, "status", chromedp.Text(chromedp.CSS("td .status"))); !strings.Contains(status, "présélection") {
 		t.Errorf("the missions page after choosing French shows the status %q", status)
+	}
+}
+
+// TestSignUpInTheBrowser: a firm signs up in French, a wrong code is refused, the code from
+// its email is taken, it signs in by the link that follows, sees it waits for approval, and
+// signs out.
+func TestSignUpInTheBrowser(t *testing.T) {
+	browser := newBrowser(t)
+	p := startPlatform(t, t.TempDir())
+	do(t, browser, "sign-up page", chromedp.Navigate(p.url+"/signup?lang=fr"),
+		chromedp.Click(chromedp.CSS(`input[name=role][value=FIRM]`)),
+		chromedp.SendKeys(chromedp.ID("name"), "Nova Retail"),
+		chromedp.SendKeys(chromedp.ID("email"), "cto@nova.example"),
+		chromedp.Submit(chromedp.ID("email")),
+		chromedp.WaitVisible(chromedp.ID("code")))
+	do(t, browser, "code form", chromedp.SendKeys(chromedp.ID("code"), "000000"), chromedp.Submit(chromedp.ID("code")),
+		chromedp.WaitVisible(chromedp.CSS(".error, .field-error")))
+	code := mailedLink(t, p, "cto@nova.example", signUpCode)
+	do(t, browser, "the right code", chromedp.SetValue(chromedp.ID("code"), code), chromedp.Submit(chromedp.ID("code")),
+		chromedp.WaitVisible(chromedp.CSS(`main p[role=status]`)))
+	link := mailedLink(t, p, "cto@nova.example", signInLink)
+	do(t, browser, "the emailed link", chromedp.Navigate(p.url+link),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if notice := read(t, browser, "notice", chromedp.Text(chromedp.CSS(".notice"))); !strings.Contains(notice, "validation") {
+		t.Errorf("a pending account's home page says %q, want the French approval notice", notice)
+	}
+	do(t, browser, "sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
+	if n := read(t, browser, "sign-out buttons", chromedp.Evaluate[int](`document.querySelectorAll('form[action="/signout"]').length`)); n != 0 {
+		t.Error("the page after signing out still offers to sign out")
 	}
 }
