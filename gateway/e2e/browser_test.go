@@ -22,9 +22,9 @@ func chromiumPath() string {
 	return "/usr/bin/chromium"
 }
 
-// newBrowser starts a headless Chromium with a fresh profile for one test; without Chromium
-// the test is skipped, except in CI, which installs it (.ci/run).
-func newBrowser(t *testing.T) context.Context {
+// requireChromium is the path of Chromium; without it the test is skipped, except in CI,
+// which installs it (.ci/run).
+func requireChromium(t *testing.T) string {
 	t.Helper()
 	path := chromiumPath()
 	if _, err := os.Stat(path); err != nil {
@@ -33,6 +33,14 @@ func newBrowser(t *testing.T) context.Context {
 		}
 		t.Skipf("browser tests need Chromium at %s (apt-get install chromium, or set CAIOMATCH_CHROMIUM)", path)
 	}
+	return path
+}
+
+// newBrowser starts a headless Chromium with a fresh profile. Call it after startPlatform:
+// cleanups run last first, and the browser must be gone before the platform stops, or the
+// connections it opens ahead of use hold the server's shutdown.
+func newBrowser(t *testing.T, path string) context.Context {
+	t.Helper()
 	allocator, cancelAllocator := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
@@ -102,8 +110,9 @@ func mailedLink(t *testing.T, p *platform, address string, pattern *regexp.Regex
 // TestFirmReadsItsShortlistInTheBrowser: a firm signs in through the emailed link, opens its
 // mission page and reads the shortlist's summaries, which are the API's; then in French.
 func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
-	browser := newBrowser(t)
+	chromium := requireChromium(t)
 	p := startPlatform(t, t.TempDir())
+	browser := newBrowser(t, chromium)
 	firm := p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "FIRM", "name": "Acme Pharma", "email": "buyer@acme.example"})
 	firmToken := str(firm, "token")
 	for i := range 4 {
@@ -202,8 +211,9 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 // its email is taken, it signs in by the link that follows, sees it waits for approval, and
 // signs out.
 func TestSignUpInTheBrowser(t *testing.T) {
-	browser := newBrowser(t)
+	chromium := requireChromium(t)
 	p := startPlatform(t, t.TempDir())
+	browser := newBrowser(t, chromium)
 	do(t, browser, "sign-up page", chromedp.Navigate(p.url+"/signup?lang=fr"),
 		chromedp.Click(chromedp.CSS(`input[name=role][value=FIRM]`)),
 		chromedp.SendKeys(chromedp.ID("name"), "Nova Retail"),
