@@ -205,6 +205,20 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	if status := read(t, browser, "status", chromedp.Text(chromedp.CSS("td .status"))); !strings.Contains(status, "présélection") {
 		t.Errorf("the missions page after choosing French shows the status %q", status)
 	}
+
+	// The firm offers the first candidate a rate and a message from the mission page.
+	do(t, browser, "offer form", chromedp.Navigate(p.url+"/missions/"+missionID),
+		chromedp.Click(chromedp.CSS(".candidate details summary")),
+		chromedp.SendKeys(chromedp.CSS(`.candidate details input[name=dailyRateEur]`), "1400"),
+		chromedp.SendKeys(chromedp.CSS(`.candidate details textarea`), "Bonjour, votre profil nous intéresse."),
+		chromedp.Click(chromedp.CSS(".candidate details button[type=submit]")),
+		chromedp.WaitNotPresent(chromedp.CSS("details[open]")))
+	if status := str(p.mustCall("GET", "/v1/missions/"+missionID, firmToken, nil), "mission", "status"); status != "MISSION_STATUS_OFFERED" {
+		t.Errorf("after the offer form the mission is %s", status)
+	}
+	if status := read(t, browser, "status", chromedp.Text(chromedp.CSS("main .status"))); status != "offre faite" {
+		t.Errorf("the mission page after the offer shows the status %q", status)
+	}
 }
 
 // TestSignUpInTheBrowser: a firm signs up in French, a wrong code is refused, the code from

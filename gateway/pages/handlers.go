@@ -140,9 +140,19 @@ func (s *Site) missions(w http.ResponseWriter, r *http.Request) {
 type missionPage struct {
 	Mission   *missionv1.Mission
 	Shortlist *matchingv1.GetShortlistResponse
+	// Offer is the offer form the API refused, shown again under its candidate.
+	Offer     form
+	OfferedTo string
+	// Widened is false when the API refused a widening hint.
+	WideningRefused bool
 }
 
 func (s *Site) mission(w http.ResponseWriter, r *http.Request) {
+	s.showMission(w, r, missionPage{})
+}
+
+// showMission renders the mission page over page's form state.
+func (s *Site) showMission(w http.ResponseWriter, r *http.Request, page missionPage) {
 	v := s.visitor(r)
 	id := pathEscape(r.PathValue("id"))
 	var got missionv1.GetMissionResponse
@@ -150,7 +160,7 @@ func (s *Site) mission(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	page := missionPage{Mission: got.GetMission()}
+	page.Mission = got.GetMission()
 	var shortlist matchingv1.GetShortlistResponse
 	switch err := s.get(r, "/v1/missions/"+id+"/shortlist", &shortlist); {
 	case err == nil:
@@ -159,7 +169,11 @@ func (s *Site) mission(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "mission", v, page)
+	status := http.StatusOK
+	if page.OfferedTo != "" || page.WideningRefused {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "mission", v, page)
 }
 
 func isNotFound(err error) bool {

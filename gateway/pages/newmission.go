@@ -9,8 +9,6 @@ import (
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
-
-	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
 // missionFields are the new-mission form's inputs, named as the API's JSON fields so that its
@@ -87,7 +85,7 @@ func (s *Site) createMission(w http.ResponseWriter, r *http.Request) {
 		if v := f.Values[field]; v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				f.Errors[field] = translate(newLocalizer(string(locale.FromContext(r.Context()))), "NotAWholeNumber")
+				f.Errors[field] = translate(s.localizer(r), "NotAWholeNumber")
 				continue
 			}
 			body[field] = n

@@ -107,6 +107,8 @@ func New(cfg Config) (*Site, error) {
 	s.routes.HandleFunc("GET /missions/{id}", s.mission)
 	s.routes.HandleFunc("GET /missions/new", s.newMission)
 	s.routes.HandleFunc("POST /missions", s.createMission)
+	s.routes.HandleFunc("POST /missions/{id}/offers", s.makeOffer)
+	s.routes.HandleFunc("POST /missions/{id}/widen", s.widen)
 	return s, nil
 }
 
@@ -345,3 +347,8 @@ func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
 func pathEscape(id string) string { return url.PathEscape(id) }
 
 func newLocalizer(lang string) *i18n.Localizer { return i18n.NewLocalizer(bundle(), lang) }
+
+// localizer speaks the request's language.
+func (s *Site) localizer(r *http.Request) *i18n.Localizer {
+	return newLocalizer(string(locale.FromContext(r.Context())))
+}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,7 +54,8 @@ func (f fakeAccounts) Authenticate(_ context.Context, secret string) (accounts.A
 	return f.account, accounts.Token{}, nil
 }
 
-const missionJSON = `{"mission":{"id":"m1","title":"Launch the AI programme","status":"MISSION_STATUS_SHORTLISTED","startDate":"2027-03-01"}}`
+const missionJSON = `{"mission":{"id":"m1","title":"Launch the AI programme","status":"MISSION_STATUS_SHORTLISTED","startDate":"2027-03-01",
+ "requiredSkills":["ai-strategy","mlops"],"languages":["fr"]}}`
 const shortlistJSON = `{"missionId":"m1","status":"SHORTLIST_STATUS_READY","eligibleCount":7,
  "candidates":[{"profileId":"p1","rank":1,"score":0.82,"summary":"Fits the sector and every required skill.",
   "explanation":{"components":[{"name":"skills","weight":0.4,"value":0.9,"detail":"AI strategy at level 5"}]}}],
@@ -63,6 +66,18 @@ const shortlistJSON = `{"missionId":"m1","status":"SHORTLIST_STATUS_READY","elig
 // records the language it was asked in.
 func fakeAPI(t *testing.T, languages *[]string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch || strings.HasSuffix(r.URL.Path, "/offer") {
+			var sent map[string]any
+			_ = json.NewDecoder(r.Body).Decode(&sent)
+			*languages = append(*languages, fmt.Sprint(r.Method, " ", r.URL.Path, " ", sent))
+			if rate, _ := sent["dailyRateEur"].(float64); rate > 1500 {
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"code":3,"details":[{"fieldViolations":[{"field":"dailyRateEur","description":"is over the budget"}]}]}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{}`))
+			return
+		}
 		*languages = append(*languages, r.Header.Get("Accept-Language"))
 		if c, err := r.Cookie("session"); err != nil || c.Value != "good" {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -231,5 +246,46 @@ func TestNewMissionFormShowsTheAPIsProblemsBesideTheFields(t *testing.T) {
 	values.Set("startDate", "2027-03-01")
 	if rec := post(values); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/missions/m2" {
 		t.Errorf("a valid mission: %d to %q, want the new mission's page", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+// postForm posts a page's form as the signed-in firm.
+func postForm(h http.Handler, path string, values url.Values) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(values.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "session", Value: "good"})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestOfferFormShowsTheAPIsRefusalUnderItsCandidate(t *testing.T) {
+	var calls []string
+	h := newTestSite(t, &calls)
+	rec := postForm(h, "/missions/m1/offers", url.Values{"profileId": {"p1"}, "dailyRateEur": {"1800"}, "message": {"Hello"}})
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="dailyRateEur-p1-error">is over the budget</span>`) ||
+		!strings.Contains(body, ">Hello</textarea>") || !strings.Contains(body, "<details open>") {
+		t.Errorf("a refused offer: status %d, page without the problem beside the rate", rec.Code)
+	}
+	rec = postForm(h, "/missions/m1/offers", url.Values{"profileId": {"p1"}, "dailyRateEur": {"1400"}, "message": {"Hello"}})
+	if rec.Code != http.StatusSeeOther || !slices.Contains(calls, "POST /v1/missions/m1/shortlist/p1/offer map[dailyRateEur:1400 message:Hello]") {
+		t.Errorf("an offer: %d, API calls %q", rec.Code, calls)
+	}
+}
+
+func TestWideningHintsAreOneClickEdits(t *testing.T) {
+	var calls []string
+	h := newTestSite(t, &calls)
+	for _, hint := range []struct{ field, value, sent string }{
+		{"maxDailyRateEur", "1800", "map[maxDailyRateEur:1800]"},
+		{"requiredSkills", "-mlops", "map[requiredSkills:[ai-strategy]]"},
+		{"languages", "+en", "map[languages:[fr en]]"},
+		{"startDate", "2027-04-01", "map[startDate:2027-04-01]"},
+	} {
+		rec := postForm(h, "/missions/m1/widen", url.Values{"field": {hint.field}, "value": {hint.value}})
+		if want := "PATCH /v1/missions/m1 " + hint.sent; rec.Code != http.StatusSeeOther || !slices.Contains(calls, want) {
+			t.Errorf("hint %s %s: %d, API calls %q, want %q", hint.field, hint.value, rec.Code, calls, want)
+		}
 	}
 }
