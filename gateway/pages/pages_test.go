@@ -125,10 +125,15 @@ func newTestSite(t *testing.T, languages *[]string) http.Handler {
 func get(t *testing.T, h http.Handler, path, cookie, acceptLanguage string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("Accept-Language", acceptLanguage)
+	return serve(h, req, cookie)
+}
+
+// serve answers req, with the session cookie when one is given.
+func serve(h http.Handler, req *http.Request, cookie string) *httptest.ResponseRecorder {
 	if cookie != "" {
 		req.AddCookie(&http.Cookie{Name: "session", Value: cookie})
 	}
-	req.Header.Set("Accept-Language", acceptLanguage)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
@@ -215,14 +220,7 @@ func TestFormsFromAnotherSiteAreRefused(t *testing.T) {
 func TestNewMissionFormShowsTheAPIsProblemsBesideTheFields(t *testing.T) {
 	var languages []string
 	h := newTestSite(t, &languages)
-	post := func(values url.Values) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, "/missions", strings.NewReader(values.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: "session", Value: "good"})
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
+	post := func(values url.Values) *httptest.ResponseRecorder { return postForm(h, "/missions", values) }
 	values := url.Values{"title": {"Launch"}, "startDate": {"2020-01-01"}, "durationMonths": {"six"},
 		"requiredSkills": {"mlops"}, "sector": {"C21"}}
 	rec := post(values)
@@ -253,10 +251,7 @@ func TestNewMissionFormShowsTheAPIsProblemsBesideTheFields(t *testing.T) {
 func postForm(h http.Handler, path string, values url.Values) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(values.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "session", Value: "good"})
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
+	return serve(h, req, "good")
 }
 
 func TestOfferFormShowsTheAPIsRefusalUnderItsCandidate(t *testing.T) {
