@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -218,6 +219,15 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	}
 	if status := read(t, browser, "status", chromedp.Text(chromedp.CSS("main .status"))); status != "offre faite" {
 		t.Errorf("the mission page after the offer shows the status %q", status)
+	}
+
+	// Another firm reaching the mission's page by its URL gets the API's 404 (pages take
+	// bearer tokens too).
+	_, otherFirm := p.createAccount("FIRM", "Other Firm")
+	for _, path := range []string{"/v1/missions/" + missionID, "/missions/" + missionID} {
+		if r := p.call("GET", path, otherFirm, nil); r.status != http.StatusNotFound {
+			t.Errorf("another firm's GET %s: %d, want 404", path, r.status)
+		}
 	}
 }
 
