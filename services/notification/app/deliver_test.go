@@ -66,7 +66,7 @@ func TestEmailsHaveAnHTMLPartAndLinks(t *testing.T) {
 			t.Fatalf("%d emails", len(tb.emails))
 		}
 		e := tb.emails[0]
-		mission, prefs := "https://caiomatch.example/v1/missions/m-1", "https://caiomatch.example/v1/accounts/f-1"
+		mission, prefs := "https://caiomatch.example/missions/m-1", "https://caiomatch.example/v1/accounts/f-1"
 		for part, body := range map[string]string{"text": e.Text, "html": e.HTML} {
 			if !strings.Contains(body, mission) || !strings.Contains(body, prefs) {
 				t.Errorf("%s part lacks the links:\n%s", part, body)

@@ -43,7 +43,8 @@ func (a *Application) links(accountID string, n domain.Notification) (about, pre
 	case n.OfferID != "":
 		about = base + "/v1/offers"
 	case n.MissionID != "":
-		about = base + "/v1/missions/" + url.PathEscape(n.MissionID)
+		// The firm's mission page (gateway/pages); offers and preferences have no page yet.
+		about = base + "/missions/" + url.PathEscape(n.MissionID)
 	}
 	return about, base + "/v1/accounts/" + url.PathEscape(accountID)
 }
