@@ -117,8 +117,11 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	firm := p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "FIRM", "name": "Acme Pharma", "email": "buyer@acme.example"})
 	firmToken := str(firm, "token")
 	for i := range 4 {
-		_, token := p.createAccount("CONSULTANT", fmt.Sprintf("Consultant %d", i))
-		p.mustCall("POST", "/v1/profiles", token, profileBody(fmt.Sprintf("Consultant %d", i), nil))
+		name := fmt.Sprintf("Consultant %d", i)
+		profile := profileBody(name, nil)
+		// The account has the profile's address, so the consultant signs in by its link.
+		account := p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "CONSULTANT", "name": name, "email": profile["email"]})
+		p.mustCall("POST", "/v1/profiles", str(account, "token"), profile)
 	}
 	time.Sleep(300 * time.Millisecond) // matching sees the profiles before the mission
 	var missionID string
@@ -221,6 +224,8 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 		t.Errorf("the mission page after the offer shows the status %q", status)
 	}
 
+	consultantReadsAndAccepts(t, p, chromium, browser, missionID)
+
 	// Another firm reaching the mission's page by its URL gets the API's 404 (pages take
 	// bearer tokens too).
 	_, otherFirm := p.createAccount("FIRM", "Other Firm")
@@ -228,6 +233,95 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 		if r := p.call("GET", path, otherFirm, nil); r.status != http.StatusNotFound {
 			t.Errorf("another firm's GET %s: %d, want 404", path, r.status)
 		}
+	}
+}
+
+// consultantReadsAndAccepts: the offered consultant signs in through the emailed link in a
+// browser of their own, reads the offer and the mission behind it, is refused a decline
+// without a reason, and accepts; the firm's mission page (firmBrowser) then shows their email.
+// The offers page renders in French too.
+func consultantReadsAndAccepts(t *testing.T, p *platform, chromium string, firmBrowser context.Context, missionID string) {
+	t.Helper()
+	var offer map[string]any
+	for _, o := range list(p.mustCall("GET", "/v1/offers?status=OFFER_STATUS_PENDING", operatorToken, nil), "offers") {
+		if o := o.(map[string]any); o["missionId"] == missionID {
+			offer = o
+		}
+	}
+	if offer == nil {
+		t.Fatal("no pending offer on the mission after the offer form")
+	}
+	offerID := str(offer, "id")
+	email := str(p.mustCall("GET", "/v1/profiles/"+str(offer, "profileId"), operatorToken, nil), "profile", "email")
+	browser := newBrowser(t, chromium)
+	do(t, browser, "consultant's sign-in page", chromedp.Navigate(p.url+"/signin"),
+		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.Submit(chromedp.ID("email")),
+		chromedp.WaitVisible(chromedp.ID("link-sent")))
+	link := mailedLink(t, p, email, signInLink)
+	do(t, browser, "the consultant's emailed link", chromedp.Navigate(p.url+link),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/offers"]`)),
+		chromedp.Click(chromedp.CSS(`nav a[href="/offers"]`)),
+		chromedp.WaitVisible(chromedp.CSS("article.offer")))
+
+	card := "#offer-" + offerID
+	text := func(selector string) string {
+		return strings.TrimSpace(read(t, browser, selector, chromedp.Text(chromedp.CSS(card+" "+selector))))
+	}
+	mission := p.mustCall("GET", "/v1/missions/"+missionID, operatorToken, nil)
+	skillNames := map[string]string{}
+	for _, s := range list(p.mustCall("GET", "/v1/taxonomy/skills?lang=en", operatorToken, nil), "skills") {
+		skillNames[str(s.(map[string]any), "id")] = str(s.(map[string]any), "name")
+	}
+	var wantSkills []string
+	for _, id := range list(mission["mission"].(map[string]any), "requiredSkills") {
+		wantSkills = append(wantSkills, skillNames[id.(string)])
+	}
+	gotSkills := read(t, browser, "skills", chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("`+card+` ul.skills")[0].querySelectorAll("li")].map(e => e.textContent)`))
+	if title := text("h2"); title != str(mission, "mission", "title") {
+		t.Errorf("the offers page shows the mission %q, want %q", title, str(mission, "mission", "title"))
+	}
+	if len(wantSkills) == 0 || !slices.Equal(gotSkills, wantSkills) {
+		t.Errorf("the offers page shows the required skills %q, want the taxonomy's names %q", gotSkills, wantSkills)
+	}
+	if dates, want := text(".dates"), str(offer, "startDate")+" → "+str(offer, "endDate"); dates != want {
+		t.Errorf("the offers page shows the dates %q, want %q", dates, want)
+	}
+	if rate := text(".rate"); !strings.Contains(rate, "1400") {
+		t.Errorf("the offers page shows the rate %q, want the 1400 offered", rate)
+	}
+	if message := text(".message"); message != "Bonjour, votre profil nous intéresse." {
+		t.Errorf("the offers page shows the firm's message %q", message)
+	}
+
+	// A decline without a reason is the API's refusal, beside the reason's field.
+	do(t, browser, "decline without a reason", chromedp.Click(chromedp.CSS(card+" details.decline summary")),
+		chromedp.Click(chromedp.CSS(card+" details.decline button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("reason-"+offerID+"-error")))
+	if invalid := read(t, browser, "aria-invalid", chromedp.AttributeValue(chromedp.ID("reason-"+offerID), "aria-invalid")); invalid.Value != "true" {
+		t.Errorf("the missing reason is not marked invalid: %+v", invalid)
+	}
+	do(t, browser, "accept", chromedp.Click(chromedp.CSS(card+" button.accept")),
+		chromedp.WaitVisible(chromedp.CSS(card+" a.contact")))
+	if status := text(".status"); status != "accepted" {
+		t.Errorf("the accepted offer shows the status %q", status)
+	}
+	if contact := text("a.contact"); contact != "buyer@acme.example" {
+		t.Errorf("the accepted offer shows the firm's contact %q, want buyer@acme.example", contact)
+	}
+	do(t, browser, "offers in French", chromedp.Navigate(p.url+"/offers?lang=fr"), chromedp.WaitVisible(chromedp.CSS(card)))
+	if lang := read(t, browser, "html lang", chromedp.AttributeValue(chromedp.CSS("html"), "lang")).Value; lang != "fr" {
+		t.Errorf("the offers page asked in French is in %q", lang)
+	}
+	if heading, status := read(t, browser, "h1", chromedp.Text(chromedp.CSS("h1"))), text(".status"); heading != "Offres" || status != "acceptée" {
+		t.Errorf("the offers page in French shows %q and the status %q", heading, status)
+	}
+
+	do(t, firmBrowser, "the staffed mission's page", chromedp.Navigate(p.url+"/missions/"+missionID),
+		chromedp.WaitVisible(chromedp.ID("consultant-email")))
+	if shown := read(t, firmBrowser, "consultant's email", chromedp.Text(chromedp.ID("consultant-email"))); shown != email {
+		t.Errorf("the firm's mission page shows the consultant's contact %q, want %q", shown, email)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -13,6 +14,7 @@ import (
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	notificationv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/notification/v1"
+	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 )
 
 type notificationList struct {
@@ -145,6 +147,8 @@ type missionPage struct {
 	OfferedTo string
 	// Widened is false when the API refused a widening hint.
 	WideningRefused bool
+	// Consultant is the staffed consultant's profile, with the contact the API gives the firm.
+	Consultant *profilev1.Profile
 }
 
 func (s *Site) mission(w http.ResponseWriter, r *http.Request) {
@@ -161,6 +165,9 @@ func (s *Site) showMission(w http.ResponseWriter, r *http.Request, page missionP
 		return
 	}
 	page.Mission = got.GetMission()
+	if v.Firm() && slices.Contains(staffedStatuses, page.Mission.GetStatus()) {
+		page.Consultant = s.staffedConsultant(r, page.Mission)
+	}
 	var shortlist matchingv1.GetShortlistResponse
 	switch err := s.get(r, "/v1/missions/"+id+"/shortlist", &shortlist); {
 	case err == nil:
