@@ -41,9 +41,9 @@ func (a *Application) links(accountID string, n domain.Notification) (about, pre
 	}
 	switch {
 	case n.OfferID != "":
-		about = base + "/v1/offers"
+		about = base + "/offers"
 	case n.MissionID != "":
-		// The firm's mission page (gateway/pages); offers and preferences have no page yet.
+		// The pages (gateway/pages): the offers, the firm's mission; preferences have none yet.
 		about = base + "/missions/" + url.PathEscape(n.MissionID)
 	}
 	return about, base + "/v1/accounts/" + url.PathEscape(accountID)
