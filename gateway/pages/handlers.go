@@ -195,6 +195,7 @@ var templateFuncs = template.FuncMap{
 	"label":   label,
 	"list":    func(items ...string) []string { return items },
 	"fieldOf": fieldOf,
+	"ms":      func(ms float64) string { return fmt.Sprintf("%.1f ms", ms) },
 	"percent": func(x float64) int { return int(math.Round(100 * x)) },
 	// bar is the CSS class of a bar x (0 to 1) long, in steps of 5 %: the policy allows no
 	// inline style, so widths are classes of the stylesheet.

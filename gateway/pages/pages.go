@@ -113,12 +113,13 @@ func New(cfg Config) (*Site, error) {
 	s.routes.HandleFunc("POST /offers/{id}/accept", s.acceptOffer)
 	s.routes.HandleFunc("POST /offers/{id}/decline", s.declineOffer)
 	s.routes.HandleFunc("POST /offers/{id}/counter", s.counterOffer)
+	s.routeOps()
 	return s, nil
 }
 
 // pageRoots are the first path segments the pages own; everything else is the API's.
 var pageRoots = map[string]bool{"": true, "static": true, "signin": true, "signup": true, "signout": true,
-	"notifications": true, "missions": true, "offers": true}
+	"notifications": true, "missions": true, "offers": true, "ops": true}
 
 // Handler serves the pages and passes every other request to next.
 func (s *Site) Handler(next http.Handler) http.Handler {
