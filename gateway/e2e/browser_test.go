@@ -108,6 +108,19 @@ func mailedLink(t *testing.T, p *platform, address string, pattern *regexp.Regex
 	return found
 }
 
+// signInByLink asks the sign-in page for a link to email, opens the emailed link, confirms,
+// and waits for the signed-in page to show landmark.
+func signInByLink(t *testing.T, p *platform, browser context.Context, email, landmark string) {
+	t.Helper()
+	do(t, browser, "sign-in page", chromedp.Navigate(p.url+"/signin"),
+		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.Submit(chromedp.ID("email")),
+		chromedp.WaitVisible(chromedp.ID("link-sent")))
+	link := mailedLink(t, p, email, signInLink)
+	do(t, browser, "the emailed link", chromedp.Navigate(p.url+link),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(landmark)))
+}
+
 // TestFirmReadsItsShortlistInTheBrowser: a firm signs in through the emailed link, opens its
 // mission page and reads the shortlist's summaries, which are the API's; then in French.
 func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
@@ -137,14 +150,7 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 		})
 		return got
 	}
-	do(t, browser, "sign-in page", chromedp.Navigate(p.url+"/signin"),
-		chromedp.SendKeys(chromedp.ID("email"), "buyer@acme.example"),
-		chromedp.Submit(chromedp.ID("email")),
-		chromedp.WaitVisible(chromedp.ID("link-sent")))
-	link := mailedLink(t, p, "buyer@acme.example", signInLink)
-	do(t, browser, "the emailed link", chromedp.Navigate(p.url+link),
-		chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/missions"]`)))
+	signInByLink(t, p, browser, "buyer@acme.example", `a[href="/missions"]`)
 	if home := read(t, browser, "location", chromedp.Location()); home != p.url+"/" {
 		t.Errorf("after the link the browser is at %s, want the home page", home)
 	}
@@ -254,14 +260,8 @@ func consultantReadsAndAccepts(t *testing.T, p *platform, chromium string, firmB
 	offerID := str(offer, "id")
 	email := str(p.mustCall("GET", "/v1/profiles/"+str(offer, "profileId"), operatorToken, nil), "profile", "email")
 	browser := newBrowser(t, chromium)
-	do(t, browser, "consultant's sign-in page", chromedp.Navigate(p.url+"/signin"),
-		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.Submit(chromedp.ID("email")),
-		chromedp.WaitVisible(chromedp.ID("link-sent")))
-	link := mailedLink(t, p, email, signInLink)
-	do(t, browser, "the consultant's emailed link", chromedp.Navigate(p.url+link),
-		chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/offers"]`)),
-		chromedp.Click(chromedp.CSS(`nav a[href="/offers"]`)),
+	signInByLink(t, p, browser, email, `a[href="/offers"]`)
+	do(t, browser, "the consultant's offers", chromedp.Click(chromedp.CSS(`nav a[href="/offers"]`)),
 		chromedp.WaitVisible(chromedp.CSS("article.offer")))
 
 	card := "#offer-" + offerID
@@ -354,5 +354,101 @@ func TestSignUpInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
 	if n := read(t, browser, "sign-out buttons", chromedp.Evaluate[int](`document.querySelectorAll('form[action="/signout"]').length`)); n != 0 {
 		t.Error("the page after signing out still offers to sign out")
+	}
+}
+
+// TestOperatorInTheBrowser: an operator signs in by the emailed link, approves an account
+// that signed up and waits, finds the trace of a mission's submission in the trace list and
+// reads its waterfall: spans of at least four services, grouped by service; then in French.
+func TestOperatorInTheBrowser(t *testing.T) {
+	chromium := requireChromium(t)
+	p := startPlatform(t, t.TempDir())
+	browser := newBrowser(t, chromium)
+	p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "OPERATOR", "name": "Duty Operator", "email": "duty@caiomatch.example"})
+	if r := p.call("POST", "/v1/signup", "", map[string]any{"role": "FIRM", "name": "Nova Retail", "email": "cto@nova.example"}); r.status != http.StatusAccepted {
+		t.Fatalf("sign-up: %d", r.status)
+	}
+	code := mailedLink(t, p, "cto@nova.example", signUpCode)
+	pendingID := str(p.mustCall("POST", "/v1/signup/verify", "", map[string]any{"email": "cto@nova.example", "code": code}), "account", "id")
+
+	signInByLink(t, p, browser, "duty@caiomatch.example", `a[href="/ops/accounts"]`)
+	row := "#account-" + pendingID
+	do(t, browser, "account approvals", chromedp.Click(chromedp.CSS(`nav a[href="/ops/accounts"]`)),
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Click(chromedp.CSS(row+" button.approve")),
+		chromedp.WaitVisible(chromedp.CSS("main h1")), chromedp.WaitNotPresent(chromedp.CSS(row)))
+	if status := str(p.mustCall("GET", "/v1/accounts/"+pendingID, operatorToken, nil), "account", "status"); status != "ACCOUNT_STATUS_ACTIVE" {
+		t.Errorf("after the approve button the account is %s", status)
+	}
+
+	_, firmToken := p.createAccount("FIRM", "Acme Pharma")
+	for i := range 2 {
+		_, consultant := p.createAccount("CONSULTANT", fmt.Sprintf("Consultant %d", i))
+		p.mustCall("POST", "/v1/profiles", consultant, profileBody(fmt.Sprintf("Consultant %d", i), nil))
+	}
+	time.Sleep(300 * time.Millisecond) // matching sees the profiles before the mission
+	p.mustCall("POST", "/v1/missions", firmToken, missionBody(nil))
+	// The trace grows while the submission's events travel: the operator reloads the list until
+	// the submission's row names four services.
+	var services []string
+	eventually(t, 10*time.Second, "the submission's trace across four services", func() bool {
+		do(t, browser, "trace list", chromedp.Navigate(p.url+"/ops/traces"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		services = read(t, browser, "trace rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#traces tbody tr")]
+			.filter(tr => tr.cells[0].textContent === "POST /v1/missions").map(tr => tr.cells[4].textContent)`))
+		return len(services) == 1 && len(strings.Split(services[0], ", ")) >= 4
+	})
+	waterfall := read(t, browser, "the submission's link", chromedp.Evaluate[string](`[...document.querySelectorAll("#traces a")]
+		.find(a => a.textContent === "POST /v1/missions").getAttribute("href")`))
+	lanes := func() []string {
+		return read(t, browser, "lanes", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".lane h2")].map(h => h.textContent)`))
+	}
+	do(t, browser, "the submission's waterfall", chromedp.Navigate(p.url+waterfall), chromedp.WaitVisible(chromedp.CSS(".lane .bar")))
+	shown := lanes()
+	for _, service := range []string{"gateway", "mission", "matching"} {
+		if !slices.Contains(shown, service) {
+			t.Errorf("the waterfall shows the services %q, without %s", shown, service)
+		}
+	}
+	listed := strings.Split(services[0], ", ")
+	if len(shown) < 4 || !slices.Equal(slices.Sorted(slices.Values(shown)), slices.Sorted(slices.Values(listed))) {
+		t.Errorf("the waterfall shows the services %q, the trace list %q", shown, listed)
+	}
+	bars := read(t, browser, "bars", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".lane .bar")].map(b => b.className)`))
+	spans := list(p.mustCall("GET", "/v1/ops/traces/"+strings.TrimPrefix(waterfall, "/ops/traces/"), operatorToken, nil), "spans")
+	if len(bars) != len(spans) {
+		t.Errorf("the waterfall draws %d bars for the trace's %d spans", len(bars), len(spans))
+	}
+	// The bars are placed: the root starts the axis, and the events' spans start later (after
+	// the submission's answer, so the root need not fill the axis).
+	if placedAt := regexp.MustCompile(`\bat(\d+) sw(\d+)\b`); len(bars) > 0 && !strings.Contains(bars[0], "at0 ") {
+		t.Errorf("the first bar (the root) is %q, want it at the axis' start", bars[0])
+	} else if late := slices.IndexFunc(bars, func(c string) bool { m := placedAt.FindStringSubmatch(c); return m != nil && m[1] != "0" }); late < 0 {
+		t.Errorf("no bar starts after the root: %q", bars)
+	}
+	screenshot(t, browser, "waterfall.png")
+
+	do(t, browser, "the waterfall in French", chromedp.Navigate(p.url+waterfall+"?lang=fr"), chromedp.WaitVisible(chromedp.CSS(".lane .bar")))
+	lang := read(t, browser, "html lang", chromedp.AttributeValue(chromedp.CSS("html"), "lang")).Value
+	heading := read(t, browser, "h1", chromedp.Text(chromedp.CSS("h1")))
+	kinds := read(t, browser, "kinds", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".lane .kind")].map(k => k.textContent)`))
+	if lang != "fr" || heading != "Cascade de la trace" || !slices.Contains(kinds, "serveur") || !slices.Equal(lanes(), shown) {
+		t.Errorf("the waterfall in French is in %q, headed %q, with the kinds %q and services %q", lang, heading, kinds, lanes())
+	}
+
+	// The exposure report's tables and the mailbox are the API's.
+	overall := fmt.Sprint(p.mustCall("GET", "/v1/ops/exposure", operatorToken, nil)["overall"].(map[string]any)["consultants"])
+	do(t, browser, "exposure report", chromedp.Click(chromedp.CSS(`nav a[href="/ops/exposure"]`)), chromedp.WaitVisible(chromedp.CSS("table.exposure")))
+	if shown := read(t, browser, "everyone's consultants", chromedp.Text(chromedp.CSS("table.exposure tbody td"))); shown != overall || overall == "0" {
+		t.Errorf("the exposure report shows %q consultants in all, the API %s", shown, overall)
+	}
+	var subject string
+	for _, m := range list(p.mustCall("GET", "/v1/ops/mailbox", operatorToken, nil), "messages") {
+		if m := m.(map[string]any); m["to"] == "cto@nova.example" {
+			subject = str(m, "subject")
+		}
+	}
+	do(t, browser, "mailbox", chromedp.Click(chromedp.CSS(`nav a[href="/ops/mailbox"]`)), chromedp.WaitVisible(chromedp.CSS("article.mail")))
+	if subjects := read(t, browser, "subjects", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".mail h2")].map(h => h.textContent)`)); subject == "" || !slices.Contains(subjects, subject) {
+		t.Errorf("the mailbox shows %q, without the sign-up email %q", subjects, subject)
 	}
 }
