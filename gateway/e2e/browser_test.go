@@ -202,6 +202,12 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	if lang != "en" || !slices.Equal(got, english) {
 		t.Errorf("mission page in %s shows %q, want the API's %q", lang, got, english)
 	}
+	// The decisions timeline, newest first, holds matching's proposal.
+	eventually(t, 10*time.Second, "the shortlist proposal in the decisions timeline", func() bool {
+		do(t, browser, "reload", chromedp.Reload())
+		trail := read(t, browser, "timeline", chromedp.Evaluate[string](`(document.querySelector(".timeline") || {}).textContent || ""`))
+		return strings.Contains(trail, "Shortlist proposed")
+	})
 	french := summaries("fr")
 	if slices.Equal(french, english) {
 		t.Fatal("the API's French summaries are the English ones; the test could not tell them apart")

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
@@ -149,6 +150,8 @@ type missionPage struct {
 	WideningRefused bool
 	// Consultant is the staffed consultant's profile, with the contact the API gives the firm.
 	Consultant *profilev1.Profile
+	// Decisions is the mission's audit trail, newest first: the firm reads what was decided and why.
+	Decisions []*missionv1.Decision
 }
 
 func (s *Site) mission(w http.ResponseWriter, r *http.Request) {
@@ -167,6 +170,15 @@ func (s *Site) showMission(w http.ResponseWriter, r *http.Request, page missionP
 	page.Mission = got.GetMission()
 	if v.Firm() && slices.Contains(staffedStatuses, page.Mission.GetStatus()) {
 		page.Consultant = s.staffedConsultant(r, page.Mission)
+	}
+	if v.Firm() {
+		var trail missionv1.ListDecisionsResponse
+		if err := s.get(r, "/v1/missions/"+id+"/decisions", &trail); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		page.Decisions = trail.GetDecisions()
+		slices.Reverse(page.Decisions)
 	}
 	var shortlist matchingv1.GetShortlistResponse
 	switch err := s.get(r, "/v1/missions/"+id+"/shortlist", &shortlist); {
@@ -202,6 +214,7 @@ var templateFuncs = template.FuncMap{
 	"bar":    func(x float64) string { return fmt.Sprintf("w%d", 5*int(math.Round(20*math.Max(0, math.Min(1, x))))) },
 	"points": func(weight, value float64) string { return fmt.Sprintf("%.1f", 100*weight*value) },
 	"weight": func(weight float64) string { return fmt.Sprintf("%.0f", 100*weight) },
+	"when":   func(at *timestamppb.Timestamp) string { return at.AsTime().UTC().Format("2006-01-02 15:04 UTC") },
 }
 
 // translate is the message id in the visitor's language; the id itself when the catalogue

@@ -62,6 +62,12 @@ const shortlistJSON = `{"missionId":"m1","status":"SHORTLIST_STATUS_READY","elig
  "diagnostics":{"eligibleCount":7,"excludedByRule":[{"rule":"DAILY_RATE_OVER_BUDGET","count":3}],
   "widen":[{"field":"maxDailyRateEur","value":"1800","additionalEligible":4}]}}`
 
+// decisionsJSON is the trail in order, oldest first, with the candidate's summary to fill in.
+const decisionsJSON = `{"missionId":"m1","decisions":[
+ {"sequence":1,"at":"2027-01-10T09:00:00Z","kind":"DECISION_KIND_MISSION_SUBMITTED","actorRole":"FIRM"},
+ {"sequence":2,"at":"2027-01-10T09:00:02Z","kind":"DECISION_KIND_SHORTLIST_PROPOSED","actorRole":"SYSTEM",
+  "shortlistRevision":1,"scoringVersion":"caio-2026-12","eligibleCount":7,"candidates":[{"profileId":"p1","rank":1,"summary":%q}]}]}`
+
 // fakeAPI answers as the gateway's API would, for the visitor whose cookie is "good", and
 // records the language it was asked in.
 func fakeAPI(t *testing.T, languages *[]string) http.Handler {
@@ -88,6 +94,12 @@ func fakeAPI(t *testing.T, languages *[]string) http.Handler {
 			_, _ = w.Write([]byte(missionJSON))
 		case "/v1/missions/m1/shortlist":
 			_, _ = w.Write([]byte(shortlistJSON))
+		case "/v1/missions/m1/decisions":
+			summary := "Fits the sector."
+			if r.Header.Get("Accept-Language") == "fr" {
+				summary = "Convient au secteur."
+			}
+			_, _ = fmt.Fprintf(w, decisionsJSON, summary)
 		case "/v1/taxonomy/sectors":
 			_, _ = w.Write([]byte(`{"sectors":[{"id":"C21","name":"Pharmaceuticals"}]}`))
 		case "/v1/taxonomy/skills":
@@ -281,6 +293,33 @@ func TestWideningHintsAreOneClickEdits(t *testing.T) {
 		rec := postForm(h, "/missions/m1/widen", url.Values{"field": {hint.field}, "value": {hint.value}})
 		if want := "PATCH /v1/missions/m1 " + hint.sent; rec.Code != http.StatusSeeOther || !slices.Contains(calls, want) {
 			t.Errorf("hint %s %s: %d, API calls %q, want %q", hint.field, hint.value, rec.Code, calls, want)
+		}
+	}
+}
+
+func TestMissionPageShowsTheDecisionsNewestFirst(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	for lang, want := range map[string][]string{
+		"en": {"Decisions", "Shortlist proposed", "2027-01-10 09:00 UTC", "the platform", "Revision 1 · scoring caio-2026-12 · 7 eligible",
+			"Fits the sector.", "Mission submitted", "the firm"},
+		"fr": {"Décisions", "Présélection proposée", "la plateforme", "Révision 1 · notation caio-2026-12", "Convient au secteur.", "Mission soumise"},
+	} {
+		body := get(t, h, "/missions/m1?lang="+lang, "good", lang).Body.String()
+		last := -1
+		for _, text := range want {
+			at := strings.Index(body, text)
+			if at < 0 {
+				t.Errorf("%s: the mission page lacks %q", lang, text)
+				continue
+			}
+			if strings.HasPrefix(text, "Shortlist proposed") || strings.HasPrefix(text, "Mission submitted") ||
+				strings.HasPrefix(text, "Présélection proposée") || strings.HasPrefix(text, "Mission soumise") {
+				if at < last {
+					t.Errorf("%s: %q comes before the newer decision", lang, text)
+				}
+				last = at
+			}
 		}
 	}
 }
