@@ -152,6 +152,8 @@ type missionPage struct {
 	Consultant *profilev1.Profile
 	// Decisions is the mission's audit trail, newest first: the firm reads what was decided and why.
 	Decisions []*missionv1.Decision
+	// After is what follows an offer: answers to counters, extensions, the end and feedback.
+	After afterStaffing
 }
 
 func (s *Site) mission(w http.ResponseWriter, r *http.Request) {
@@ -179,6 +181,10 @@ func (s *Site) showMission(w http.ResponseWriter, r *http.Request, page missionP
 		}
 		page.Decisions = trail.GetDecisions()
 		slices.Reverse(page.Decisions)
+	}
+	if err := s.loadAfterStaffing(r, v, &page); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	var shortlist matchingv1.GetShortlistResponse
 	switch err := s.get(r, "/v1/missions/"+id+"/shortlist", &shortlist); {

@@ -28,7 +28,7 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/parts/*.html
 var templateFiles embed.FS
 
 //go:embed static
@@ -83,7 +83,8 @@ func New(cfg Config) (*Site, error) {
 		if page == "layout" {
 			continue
 		}
-		t, err := template.New(page).Funcs(templateFuncs).ParseFS(templateFiles, "templates/layout.html", name)
+		// parts/ holds blocks several pages share, or that one area of the site adds to another's page.
+		t, err := template.New(page).Funcs(templateFuncs).ParseFS(templateFiles, "templates/layout.html", "templates/parts/*.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("pages: template %s: %w", page, err)
 		}
@@ -113,13 +114,16 @@ func New(cfg Config) (*Site, error) {
 	s.routes.HandleFunc("POST /offers/{id}/accept", s.acceptOffer)
 	s.routes.HandleFunc("POST /offers/{id}/decline", s.declineOffer)
 	s.routes.HandleFunc("POST /offers/{id}/counter", s.counterOffer)
+	s.routeAfterStaffing()
+	s.routeSettings()
+	s.routeProfile()
 	s.routeOps()
 	return s, nil
 }
 
 // pageRoots are the first path segments the pages own; everything else is the API's.
 var pageRoots = map[string]bool{"": true, "static": true, "signin": true, "signup": true, "signout": true,
-	"notifications": true, "missions": true, "offers": true, "ops": true}
+	"notifications": true, "missions": true, "offers": true, "ops": true, "settings": true, "profile": true}
 
 // Handler serves the pages and passes every other request to next.
 func (s *Site) Handler(next http.Handler) http.Handler {

@@ -32,7 +32,8 @@ func TestCataloguesSayTheSameThings(t *testing.T) {
 func TestTemplatesUseOnlyKnownMessages(t *testing.T) {
 	used := regexp.MustCompile(`\{\{tf? [$.]*Loc "([A-Za-z_0-9]+)"`)
 	names, _ := fs.Glob(templateFiles, "templates/*.html")
-	for _, name := range names {
+	parts, _ := fs.Glob(templateFiles, "templates/parts/*.html")
+	for _, name := range append(names, parts...) {
 		text, _ := fs.ReadFile(templateFiles, name)
 		for _, m := range used.FindAllStringSubmatch(string(text), -1) {
 			for _, lang := range []string{"en", "fr"} {

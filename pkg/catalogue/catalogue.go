@@ -16,16 +16,36 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
-// Load reads <dir>/<language>.toml from fsys for every language of locale.Supported.
+// Load reads <dir>/<language>.toml from fsys for every language of locale.Supported, and the
+// <dir>/<part>.<language>.toml files that split a large catalogue by area.
 func Load(fsys fs.FS, dir string) (*i18n.Bundle, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	for _, l := range locale.Supported {
-		if _, err := b.LoadMessageFileFS(fsys, path.Join(dir, string(l)+".toml")); err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", l, err)
+		files, err := files(fsys, dir, l)
+		if err != nil {
+			return nil, err
+		}
+		for _, file := range files {
+			if _, err := b.LoadMessageFileFS(fsys, file); err != nil {
+				return nil, fmt.Errorf("catalogue %s: %w", l, err)
+			}
 		}
 	}
 	return b, nil
+}
+
+// files are the catalogue files of language l: <l>.toml first, which must exist, then the parts.
+func files(fsys fs.FS, dir string, l locale.Language) ([]string, error) {
+	main := path.Join(dir, string(l)+".toml")
+	if _, err := fs.Stat(fsys, main); err != nil {
+		return nil, fmt.Errorf("catalogue %s: %w", l, err)
+	}
+	parts, err := fs.Glob(fsys, path.Join(dir, "*."+string(l)+".toml"))
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{main}, parts...), nil
 }
 
 // Lazy is Load done once, on first use, for catalogues embedded in the binary: one that does
@@ -48,14 +68,23 @@ func Check(fsys fs.FS, dir string) error {
 	ids := map[locale.Language][]string{}
 	var all []string
 	for _, l := range locale.Supported {
-		var messages map[string]any
-		if _, err := toml.DecodeFS(fsys, path.Join(dir, string(l)+".toml"), &messages); err != nil {
-			return fmt.Errorf("catalogue %s: %w", l, err)
+		files, err := files(fsys, dir, l)
+		if err != nil {
+			return err
 		}
-		for id := range messages {
-			ids[l] = append(ids[l], id)
-			if !slices.Contains(all, id) {
-				all = append(all, id)
+		for _, file := range files {
+			var messages map[string]any
+			if _, err := toml.DecodeFS(fsys, file, &messages); err != nil {
+				return fmt.Errorf("catalogue %s: %w", l, err)
+			}
+			for id := range messages {
+				if slices.Contains(ids[l], id) {
+					return fmt.Errorf("catalogue %s says %s twice", l, id)
+				}
+				ids[l] = append(ids[l], id)
+				if !slices.Contains(all, id) {
+					all = append(all, id)
+				}
 			}
 		}
 	}

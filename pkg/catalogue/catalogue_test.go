@@ -36,3 +36,17 @@ func TestLazyLoadsEveryLanguage(t *testing.T) {
 	}()
 	Lazy("test", os.DirFS("testdata"), "absent")()
 }
+
+func TestPartsJoinTheirLanguage(t *testing.T) {
+	fsys := os.DirFS("testdata")
+	if err := Check(fsys, "parts"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := i18n.NewLocalizer(Lazy("test", fsys, "parts")(), "fr").Localize(&i18n.LocalizeConfig{MessageID: "Bye"})
+	if err != nil || got != "Au revoir" {
+		t.Errorf("Bye in French from a part: %q, %v", got, err)
+	}
+	if err := Check(fsys, "twice"); err == nil || !strings.Contains(err.Error(), "Hello twice") {
+		t.Errorf("a message said in two files: %v", err)
+	}
+}
