@@ -8,7 +8,7 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
 
-.PHONY: run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
+.PHONY: vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
 ## run: build and start everything (embedded NATS + SQLite under ./data, three services, gateway)
 run:
@@ -71,6 +71,17 @@ fmt-check:
 
 build:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) build ./...); done
+
+## vendor-web: (re)vendor the pages' script library (htmx and its SSE extension, pinned in tools/npm.lock) into gateway/pages/static/vendor; the files are committed and embedded in the binary
+vendor-web:
+	tools/npm-fetch.sh tools/npm.lock htmx.org gateway/pages/static/vendor/htmx.min.js
+	tools/npm-fetch.sh tools/npm.lock htmx-ext-sse gateway/pages/static/vendor/sse.js
+
+AXE := .cache/npm/axe-core/axe.min.js
+## test-assets: what the browser tests inject (axe-core, pinned in tools/npm.lock), fetched once into .cache
+test-assets: $(AXE)
+$(AXE): tools/npm.lock
+	tools/npm-fetch.sh tools/npm.lock axe-core $(AXE)
 
 ## tools: the pinned code generators, built from tools/go.mod into ./bin
 tools:
