@@ -3,6 +3,7 @@ package telemetry
 import (
 	"container/list"
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -32,6 +33,39 @@ type TraceSummary struct {
 	DurationMs float64   `json:"durationMs"`
 	Services   []string  `json:"services"`
 	SpanCount  int       `json:"spanCount"`
+	// ErrorCount is how many of the trace's spans ended with an error status.
+	ErrorCount int `json:"errorCount"`
+}
+
+// TraceQuery selects traces among those a SpanStore holds; its zero value selects them all.
+// Its strings are compared with what the store holds and never become span names, attributes
+// or metric labels.
+type TraceQuery struct {
+	// Service keeps the traces in which this service (its exact name) has a span.
+	Service string
+	// RootNameContains keeps the traces whose root span's name contains it, ignoring case.
+	RootNameContains string
+	// MinDuration keeps the traces lasting at least this long.
+	MinDuration time.Duration
+	// ErrorsOnly keeps the traces with at least one span that ended with an error.
+	ErrorsOnly bool
+	// Limit caps the number of summaries returned, when positive.
+	Limit int
+}
+
+// matches tells whether the summarised trace is one q selects.
+func (q TraceQuery) matches(sum TraceSummary) bool {
+	switch {
+	case q.Service != "" && !slices.Contains(sum.Services, q.Service):
+		return false
+	case q.RootNameContains != "" && !strings.Contains(strings.ToLower(sum.RootName), strings.ToLower(q.RootNameContains)):
+		return false
+	case q.MinDuration > 0 && sum.DurationMs < durationMs(q.MinDuration):
+		return false
+	case q.ErrorsOnly && sum.ErrorCount == 0:
+		return false
+	}
+	return true
 }
 
 // SpanView is the operator-facing, personal-data-free view of a finished span.
@@ -204,10 +238,18 @@ func (s *SpanStore) Len() int {
 // Traces returns summaries of the held traces, newest (latest start) first.
 // A positive limit caps the number of summaries returned.
 func (s *SpanStore) Traces(limit int) []TraceSummary {
+	return s.SearchTraces(TraceQuery{Limit: limit})
+}
+
+// SearchTraces returns summaries of the held traces q selects, newest (latest start) first.
+func (s *SpanStore) SearchTraces(q TraceQuery) []TraceSummary {
+	limit := q.Limit
 	s.mu.Lock()
 	out := make([]TraceSummary, 0, len(s.traces))
 	for _, e := range s.traces {
-		out = append(out, summarize(e))
+		if sum := summarize(e); q.matches(sum) {
+			out = append(out, sum)
+		}
 	}
 	s.mu.Unlock()
 
@@ -270,6 +312,9 @@ func summarize(e *traceEntry) TraceSummary {
 	for i := range e.spans {
 		st := &e.spans[i]
 		services[st.view.Service] = struct{}{}
+		if st.view.Status == statusError {
+			sum.ErrorCount++
+		}
 		if minStart.IsZero() || st.start.Before(minStart) {
 			minStart = st.start
 		}
@@ -343,12 +388,15 @@ func serviceOf(span sdktrace.ReadOnlySpan) string {
 	return unknownService
 }
 
+// statusError is the Status of a span that ended with an error.
+const statusError = "ERROR"
+
 func statusString(c codes.Code) string {
 	switch c {
 	case codes.Ok:
 		return "OK"
 	case codes.Error:
-		return "ERROR"
+		return statusError
 	default:
 		return "UNSET"
 	}
