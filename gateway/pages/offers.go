@@ -3,6 +3,7 @@ package pages
 import (
 	"cmp"
 	"net/http"
+	"slices"
 	"strconv"
 
 	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
@@ -18,6 +19,9 @@ type offersPage struct {
 	Answer     form
 	AnswerTo   string
 	AnswerKind string
+	// Refused is a form of the part after staffing that the API refused, on mission RefusedOn.
+	Refused   afterRefusal
+	RefusedOn string
 }
 
 // offerView is an offer with its mission's skills by name; the skills are absent when the
@@ -26,6 +30,9 @@ type offerView struct {
 	*missionv1.Offer
 	RequiredSkills   []string
 	NiceToHaveSkills []string
+	// After is what follows the acceptance, once the mission is staffed: extensions, the early
+	// end and feedback.
+	After *afterStaffing
 }
 
 // Answerable tells whether the consultant may still accept, decline or counter.
@@ -84,11 +91,22 @@ func (s *Site) showOffers(w http.ResponseWriter, r *http.Request, page offersPag
 		if s.get(r, "/v1/missions/"+pathEscape(offer.GetMissionId()), &got) == nil {
 			view.RequiredSkills = named(got.GetMission().GetRequiredSkills())
 			view.NiceToHaveSkills = named(got.GetMission().GetNiceToHaveSkills())
+			if offer.GetStatus() == missionv1.OfferStatus_OFFER_STATUS_ACCEPTED && slices.Contains(staffedStatuses, got.GetMission().GetStatus()) {
+				after, err := s.afterFor(r, got.GetMission(), false)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				if page.RefusedOn == offer.GetMissionId() {
+					after.Refused = page.Refused
+				}
+				view.After = after
+			}
 		}
 		page.Offers = append(page.Offers, view)
 	}
 	status := http.StatusOK
-	if page.AnswerTo != "" {
+	if page.AnswerTo != "" || page.RefusedOn != "" {
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, "offers", v, page)
