@@ -112,7 +112,7 @@ func routeKey(method, path string) string {
 
 // handServedQuery lists the query parameters of the endpoints served without a proto.
 var handServedQuery = map[string][]string{
-	routeKey(http.MethodGet, "/v1/ops/traces"): {"limit"},
+	routeKey(http.MethodGet, "/v1/ops/traces"): {"limit", "service", "rootNameContains", "minDurationMs", "errorsOnly"},
 }
 
 // buildQueryRules derives, for every transcoded route, the query parameters it accepts: the

@@ -34,7 +34,7 @@ var Document = sync.OnceValue(func() []byte {
 		doc["paths"] = paths
 	}
 	handWritten := map[string]string{
-		"/v1/ops/traces":           "Recent traces, newest first (OPERATOR). Query: limit (1-1000, default 50).",
+		"/v1/ops/traces":           "Recent traces, newest first (OPERATOR). Query, each at most once, empty as if absent: limit (1-1000, default 50); service (a service's exact name, at most 64 of A-Z a-z 0-9 . _ -); rootNameContains (in the root span's name, ignoring case; at most 200 bytes, no control characters); minDurationMs (0-86400000); errorsOnly (true or false: traces with a failed span). A bad value is 400 naming the field. Each trace has errorCount, its failed spans.",
 		"/v1/ops/traces/{traceId}": "The spans of one trace (OPERATOR).",
 		"/healthz":                 "The process is up.",
 		"/readyz":                  "Every dependency is reachable (services, NATS); 503 otherwise.",
