@@ -162,10 +162,14 @@ func (a afterStaffing) Withdrawable(o *missionv1.Offer) bool {
 	return a.ForFirm && (o.GetStatus() == missionv1.OfferStatus_OFFER_STATUS_PENDING || a.Countered(o))
 }
 
+// Mine tells whether a feedback's author role is the visitor's side.
+func (a afterStaffing) Mine(authorRole string) bool {
+	return authorRole == map[bool]string{true: "FIRM", false: "CONSULTANT"}[a.ForFirm]
+}
+
 // CanGiveFeedback tells whether the visitor's side has yet to give its feedback on the ended mission.
 func (a afterStaffing) CanGiveFeedback() bool {
-	mine := map[bool]string{true: "FIRM", false: "CONSULTANT"}[a.ForFirm]
-	return a.Ended() && !slices.ContainsFunc(a.Feedback, func(f *missionv1.Feedback) bool { return f.GetAuthorRole() == mine })
+	return a.Ended() && !slices.ContainsFunc(a.Feedback, func(f *missionv1.Feedback) bool { return a.Mine(f.GetAuthorRole()) })
 }
 
 // Action is the path a form of the part posts to, under the mission's.
