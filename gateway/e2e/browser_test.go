@@ -129,14 +129,15 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	browser := newBrowser(t, chromium)
 	firm := p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "FIRM", "name": "Acme Pharma", "email": "buyer@acme.example"})
 	firmToken := str(firm, "token")
+	// The consultants' accounts exist; their profiles come once the firm watches its mission page.
+	profiles := map[string]map[string]any{}
 	for i := range 4 {
 		name := fmt.Sprintf("Consultant %d", i)
 		profile := profileBody(name, nil)
 		// The account has the profile's address, so the consultant signs in by its link.
 		account := p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "CONSULTANT", "name": name, "email": profile["email"]})
-		p.mustCall("POST", "/v1/profiles", str(account, "token"), profile)
+		profiles[str(account, "token")] = profile
 	}
-	time.Sleep(300 * time.Millisecond) // matching sees the profiles before the mission
 	var missionID string
 	summaries := func(lang string) []string {
 		var got []string
@@ -184,13 +185,31 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	if missionID == location || missionID == "" {
 		t.Fatalf("after the form the browser is at %s, want the new mission's page", location)
 	}
+	// Nobody fits yet. The firm keeps the page open while the consultants register: the
+	// shortlist appears in it without a reload (the mark set on the page survives).
+	if n := read(t, browser, "candidates", chromedp.Evaluate[int](`window.caiomatchStayed = true; document.querySelectorAll(".summary").length`)); n != 0 {
+		t.Fatalf("the new mission's page shows %d candidates before any consultant registered", n)
+	}
+	if count := read(t, browser, "unread count", chromedp.Evaluate[string](`document.querySelector("#unread [aria-hidden]").textContent`)); count != "0" {
+		t.Fatalf("the firm has %s unread notifications before its shortlist", count)
+	}
+	for token, profile := range profiles {
+		p.mustCall("POST", "/v1/profiles", token, profile)
+	}
 	english := summaries("en")
-	// The shortlist arrives after the page: the firm reloads until it shows.
-	eventually(t, 10*time.Second, "the shortlist on the mission page", func() bool {
-		do(t, browser, "reload", chromedp.Reload())
+	eventually(t, 15*time.Second, "the shortlist appearing on the open mission page", func() bool {
 		n := read(t, browser, "candidates", chromedp.Evaluate[int](`document.querySelectorAll(".summary").length`))
 		return n == len(english)
 	})
+	// The shortlist's notification reaches the open page by the stream: the unread count in
+	// the header goes up, still without a reload.
+	eventually(t, 15*time.Second, "the unread count rising on the open page", func() bool {
+		count := read(t, browser, "unread count", chromedp.Evaluate[string](`document.querySelector("#unread [aria-hidden]").textContent`))
+		return count != "0"
+	})
+	if stayed := read(t, browser, "same page", chromedp.Evaluate[bool](`window.caiomatchStayed === true`)); !stayed {
+		t.Error("the mission page was reloaded to show the shortlist")
+	}
 
 	shown := func(path string) (lang string, texts []string) {
 		do(t, browser, path, chromedp.Navigate(p.url+path), chromedp.WaitVisible(chromedp.CSS(".summary")))

@@ -121,6 +121,16 @@ func (s *Site) notifications(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "notifications", v, list.GetNotifications())
 }
 
+// unread is the header's count alone, which the page asks for again at every notification.
+func (s *Site) unread(w http.ResponseWriter, r *http.Request) {
+	v := s.visitor(r)
+	if !v.Notified() {
+		s.renderError(w, r, http.StatusNotFound)
+		return
+	}
+	s.renderBlock(w, r, http.StatusOK, "notifications", "unread", v, nil)
+}
+
 func (s *Site) markRead(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.call(r, http.MethodPost, "/v1/notifications/"+pathEscape(r.PathValue("id"))+"/read", map[string]string{}); err != nil {
 		s.fail(w, r, err)

@@ -80,6 +80,11 @@ func (s *Site) widen(w http.ResponseWriter, r *http.Request) {
 }
 
 // OpenToOffers tells whether the firm may still make offers on the mission.
+// HasCandidates tells whether matching has proposed anyone yet.
+func (p missionPage) HasCandidates() bool {
+	return p.Shortlist != nil && len(p.Shortlist.GetCandidates()) > 0
+}
+
 func (p missionPage) OpenToOffers() bool {
 	status := p.Mission.GetStatus()
 	return status == missionv1.MissionStatus_MISSION_STATUS_SHORTLISTED || status == missionv1.MissionStatus_MISSION_STATUS_OFFERED

@@ -42,10 +42,11 @@ var bundle = catalogue.Lazy("pages", catalogues, "messages")
 // languageCookie keeps the language chosen with the switch link; it holds "en" or "fr" only.
 const languageCookie = "caiomatch_lang"
 
-// ContentSecurityPolicy allows the platform's own stylesheet and forms and nothing else: no
-// script at all, no inline style.
-const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " +
-	"frame-ancestors 'none'; base-uri 'none'"
+// ContentSecurityPolicy allows the platform's own stylesheet, forms and vendored scripts (htmx,
+// which fetches page parts and listens to the notifications stream) and nothing else: no inline
+// script, no inline style, no eval.
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; " +
+	"img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // Authenticator resolves a session or token secret to its account (accounts.Store does).
 type Authenticator interface {
@@ -104,6 +105,7 @@ func New(cfg Config) (*Site, error) {
 	s.routes.HandleFunc("POST /signout", s.signOut)
 	s.routes.HandleFunc("GET /notifications", s.notifications)
 	s.routes.HandleFunc("POST /notifications/{id}/read", s.markRead)
+	s.routes.HandleFunc("GET /notifications/unread", s.unread)
 	s.routes.HandleFunc("GET /missions", s.missions)
 	s.routes.HandleFunc("GET /missions/{id}", s.mission)
 	s.routes.HandleFunc("GET /missions/new", s.newMission)
@@ -315,6 +317,12 @@ type view struct {
 }
 
 func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, page string, v visitor, data any) {
+	s.renderBlock(w, r, status, page, "layout", v, data)
+}
+
+// renderBlock renders one block of page: "layout" for the whole page, or a part that htmx
+// swaps into a page already shown.
+func (s *Site) renderBlock(w http.ResponseWriter, r *http.Request, status int, page, block string, v visitor, data any) {
 	lang := locale.FromContext(r.Context())
 	other := locale.French
 	if lang == locale.French {
@@ -322,7 +330,7 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, page s
 	}
 	loc := newLocalizer(string(lang))
 	var out bytes.Buffer
-	err := s.templates[page].ExecuteTemplate(&out, "layout", view{Loc: loc, Lang: lang, Other: other, Visitor: v,
+	err := s.templates[page].ExecuteTemplate(&out, block, view{Loc: loc, Lang: lang, Other: other, Visitor: v,
 		Title: translate(loc, "Title_"+page), Data: data})
 	if err != nil {
 		http.Error(w, "page failed", http.StatusInternalServerError)

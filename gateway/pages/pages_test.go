@@ -162,16 +162,30 @@ func TestMissionPageShowsTheShortlistExplained(t *testing.T) {
 	}
 	for _, want := range []string{"Launch the AI programme", "Fits the sector and every required skill.", "AI strategy at level 5",
 		`class="bar w90"`, "36.0 of 40", "daily rate over the budget: 3", "Maximum daily rate → 1800: 4 more consultants",
-		`id="unread" aria-label="2 unread notifications">2<`, `action="/signout"`} {
+		`<span aria-hidden="true">2</span><span class="sr-only">2 unread notifications</span>`, `action="/signout"`,
+		`sse-connect="/v1/notifications/stream"`, `hx-get="/notifications/unread" hx-trigger="sse:notification"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the mission page lacks %q", want)
 		}
 	}
-	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") {
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") ||
+		!strings.Contains(csp, "script-src 'self';") || strings.Contains(csp, "unsafe-") {
 		t.Errorf("Content-Security-Policy = %q", csp)
 	}
-	if strings.Contains(body, "style=") || strings.Contains(body, "<script") {
-		t.Error("the page has an inline style or a script, which the policy forbids")
+	checkNoInlineCode(t, body)
+}
+
+// checkNoInlineCode fails on what the policy would block: inline styles, inline scripts, event
+// handler attributes. Scripts come from the site's own /static/vendor/ only.
+func checkNoInlineCode(t *testing.T, body string) {
+	t.Helper()
+	if strings.Contains(body, "style=") || regexp.MustCompile(`(?i)\son[a-z]+=`).MatchString(body) {
+		t.Error("the page has an inline style or an event handler, which the policy forbids")
+	}
+	for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(body, -1) {
+		if !regexp.MustCompile(`^<script src="/static/vendor/[a-z.]+\.js" defer>$`).MatchString(tag) {
+			t.Errorf("script %s is not one of the site's own files", tag)
+		}
 	}
 }
 
@@ -322,5 +336,21 @@ func TestMissionPageShowsTheDecisionsNewestFirst(t *testing.T) {
 				last = at
 			}
 		}
+	}
+}
+
+// TestUnreadCountIsAPart: the header's count, which the page asks for at every notification,
+// comes alone, in the visitor's language; nobody without an inbox gets it.
+func TestUnreadCountIsAPart(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	rec := get(t, h, "/notifications/unread", "good", "fr")
+	want := `<span class="count" id="unread" hx-get="/notifications/unread" hx-trigger="sse:notification" hx-swap="outerHTML">` +
+		`<span aria-hidden="true">2</span><span class="sr-only">2 notifications non lues</span></span>`
+	if rec.Code != http.StatusOK || rec.Body.String() != want {
+		t.Errorf("GET /notifications/unread: %d %q, want %q", rec.Code, rec.Body.String(), want)
+	}
+	if rec := get(t, h, "/notifications/unread", "", "en"); rec.Code != http.StatusNotFound {
+		t.Errorf("an anonymous visitor's count: %d, want 404", rec.Code)
 	}
 }
