@@ -48,7 +48,8 @@ func TestTheSignInPageIsAFormThatPostsTheLinkBackInBothLanguages(t *testing.T) {
 		}
 		html := string(page)
 		if !strings.Contains(html, `<form method="post" action="`+SignInPath+`">`) ||
-			!strings.Contains(html, `name="token" value="cm_abc&#34;&gt;&lt;script&gt;"`) || !strings.Contains(html, `lang="`+string(l)+`"`) {
+			!strings.Contains(html, `name="token" value="cm_abc&#34;&gt;&lt;script&gt;"`) || !strings.Contains(html, `lang="`+string(l)+`"`) ||
+			strings.Contains(html, "style=") || !strings.Contains(html, `<link rel="stylesheet" href="/static/site.css">`) {
 			t.Errorf("the page in %s:\n%s", l, html)
 		}
 	}

@@ -9,19 +9,19 @@ import (
 	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
-// signInPage asks for a press of a button, which posts the link's secret back: only then is the
+// signInPage, styled by the pages' stylesheet, asks for a press of a button, which posts the link's secret back: only then is the
 // link spent. A mail scanner that fetches links, or a page that embeds one, spends nothing.
 var signInPage = template.Must(template.New("sign-in").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<meta name="robots" content="noindex"><title>{{.Title}}</title></head>
-<body style="font-family:sans-serif;line-height:1.5;max-width:32rem;margin:3rem auto;padding:0 1rem">
+<meta name="robots" content="noindex"><title>{{.Title}}</title><link rel="stylesheet" href="/static/site.css"></head>
+<body><main id="main" class="narrow">
 <h1>{{.Title}}</h1>
 <p>{{.Text}}</p>
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="token" value="{{.Secret}}">
-<button type="submit" style="padding:8px 16px;background:#1f4fd1;color:#fff;border:0;border-radius:4px">{{.Button}}</button>
+<button type="submit">{{.Button}}</button>
 </form>
-</body></html>`))
+</main></body></html>`))
 
 // SignInPage is the page a sign-in link opens, in lang: a form that posts secret to SignInPath.
 func SignInPage(lang locale.Language, secret string) ([]byte, error) {

@@ -351,7 +351,8 @@ func TestSignInLinkSetsASessionCookieThatSignsOut(t *testing.T) {
 	}
 	prefetched.Body.Close()
 	if prefetched.StatusCode != http.StatusOK || len(prefetched.Cookies()) != 0 || prefetched.Header.Get("Referrer-Policy") != "no-referrer" ||
-		!strings.Contains(prefetched.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		!strings.Contains(prefetched.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+		strings.Contains(prefetched.Header.Get("Content-Security-Policy"), "unsafe-inline") {
 		t.Fatalf("the link's page: %d %v %v", prefetched.StatusCode, prefetched.Cookies(), prefetched.Header)
 	}
 	resp := g.useLink(browser, link, "Sec-Fetch-Site", "same-origin")
