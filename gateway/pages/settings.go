@@ -190,7 +190,9 @@ func eventLabel(loc *i18n.Localizer, event string) string {
 }
 
 // EventLabel names a subscribed event type.
-func (p settingsPage) EventLabel(loc *i18n.Localizer, event string) string { return eventLabel(loc, event) }
+func (p settingsPage) EventLabel(loc *i18n.Localizer, event string) string {
+	return eventLabel(loc, event)
+}
 
 // savePreferences sets whether emails are sent and their language; the pages then speak that
 // language too.
