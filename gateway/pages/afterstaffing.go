@@ -194,6 +194,27 @@ func (a afterStaffing) Why(kind, target string) string {
 	return a.Refused.Why
 }
 
+// Unplaced is the refusal that names no field when its form is no longer on the page (an
+// extension already answered, feedback already given): it is said at the top of the part.
+func (a afterStaffing) Unplaced() string {
+	r := a.Refused
+	offerShown := func(o *missionv1.Offer) bool { return o.GetId() == r.Target && a.Withdrawable(o) }
+	extensionShown := func(e *missionv1.Extension) bool { return e.GetId() == r.Target && a.Answerable(e) }
+	shown := map[string]bool{
+		"acceptCounter":    slices.ContainsFunc(a.Offers, offerShown),
+		"withdraw":         slices.ContainsFunc(a.Offers, offerShown),
+		"extension":        a.CanExtend(),
+		"acceptExtension":  slices.ContainsFunc(a.Extensions, extensionShown),
+		"declineExtension": slices.ContainsFunc(a.Extensions, extensionShown),
+		"end":              a.Staffed(),
+		"feedback":         a.CanGiveFeedback(),
+	}[r.Kind]
+	if shown {
+		return ""
+	}
+	return r.Why
+}
+
 // Day shows a "YYYY-MM-DD" date in the visitor's language: 1 March 2027, 1 mars 2027.
 func (a afterStaffing) Day(date string) string {
 	d, err := time.Parse(time.DateOnly, date)

@@ -23,7 +23,9 @@ type afterAPI struct {
 	offers     string
 	extensions string
 	feedback   string
-	posted     []string
+	// alreadyGiven refuses every feedback, as given already.
+	alreadyGiven bool
+	posted       []string
 }
 
 func (a *afterAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +56,8 @@ func (a *afterAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			refuse(http.StatusBadRequest, "INVALID_ARGUMENT", "reason", "is required")
 		case strings.HasSuffix(r.URL.Path, "/feedback") && sent["rating"] == nil:
 			refuse(http.StatusBadRequest, "INVALID_ARGUMENT", "rating", "must be between 1 and 5")
+		case strings.HasSuffix(r.URL.Path, "/feedback") && a.alreadyGiven:
+			refuse(http.StatusConflict, "FEEDBACK_ALREADY_GIVEN", "", "")
 		case r.URL.Path == "/v1/offers/o9/accept-counter":
 			refuse(http.StatusBadRequest, "OFFER_NOT_COUNTERED", "", "")
 		default:
@@ -211,13 +215,18 @@ func TestFirmGivesFeedbackOnceTheMissionEnded(t *testing.T) {
 	rec = postForm(h, "/missions/m1/feedback", url.Values{"rating": {"five"}})
 	checkPage(t, "a rating that is no number", rec, http.StatusUnprocessableEntity, `id="after-m1-feedback-rating-error">must be a whole number</span>`)
 
-	// Once given, the firm's feedback shows and the form is gone.
+	// Once given, the firm's feedback shows and the form is gone; a second one's refusal is said
+	// at the top of the part.
 	api.feedback += `,{"missionId":"m1","authorRole":"FIRM","rating":5,"comment":"Excellent hand-over.","wouldStaffAgain":true}`
 	body := get(t, h, "/missions/m1", "good", "en").Body.String()
 	if !strings.Contains(body, "<strong>You</strong> · <span class=\"rating\">5 out of 5</span> · would staff this consultant again") ||
 		strings.Contains(body, `action="/missions/m1/feedback"`) {
 		t.Error("the firm's feedback given: not shown, or the form still there")
 	}
+	api.alreadyGiven = true
+	checkPage(t, "a second feedback", postForm(h, "/missions/m1/feedback", url.Values{"rating": {"1"}}), http.StatusUnprocessableEntity,
+		`<h2 id="after-m1-title">Follow-up</h2>
+<p class="error" role="alert">You have already given your feedback.</p>`)
 }
 
 func TestConsultantAnswersExtensionsEndsAndGivesFeedbackUnderTheOffer(t *testing.T) {
