@@ -3,12 +3,15 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
 
 // connectBus reaches the NATS servers at natsURL, or starts an embedded server under dataDir
@@ -44,4 +47,21 @@ func connectBus(ctx context.Context, natsURL, dataDir string) (jetstream.JetStre
 		return nil, nil, fmt.Errorf("account events: %w", err)
 	}
 	return js, closeBus, nil
+}
+
+// shareSpans sends the gateway's spans on the bus and adds everybody else's to its trace view:
+// each gateway then shows the whole trace of a request that crossed several processes.
+func shareSpans(nc *nats.Conn, relay *telemetry.SpanRelay, spans *telemetry.SpanStore, logger *slog.Logger) (func(), error) {
+	relay.Start(func(data []byte) error { return nc.Publish(telemetry.SpanRelaySubject, data) })
+	var refused atomic.Bool
+	sub, err := nc.Subscribe(telemetry.SpanRelaySubject, func(m *nats.Msg) {
+		// A bad batch is logged once, without its content: it comes from inside the platform.
+		if err := spans.Receive(m.Data, relay.Origin()); err != nil && refused.CompareAndSwap(false, true) {
+			logger.Warn("a span batch from the bus was refused; later ones are not logged", "error", err.Error())
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("trace view: %w", err)
+	}
+	return func() { _ = sub.Unsubscribe() }, nil
 }

@@ -117,6 +117,9 @@ type Runtime struct {
 	TracerProvider trace.TracerProvider
 	// Spans feed the operators' trace view; nil when traces only leave by OTLP.
 	Spans *telemetry.SpanStore
+	// SpanRelay, for a gateway in its own process, sends its spans to the other gateways and
+	// is the origin of the spans Spans receives from every process on the bus.
+	SpanRelay *telemetry.SpanRelay
 	// CallerKey signs the caller on every call to the services.
 	CallerKey rpc.CallerKey
 	// ExtraReadiness is checked by /readyz besides the services (e.g. the NATS connection).
@@ -164,6 +167,13 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 			return err
 		}
 		defer closeBus()
+	}
+	if rt.SpanRelay != nil && rt.Spans != nil {
+		stop, err := shareSpans(js.Conn(), rt.SpanRelay, rt.Spans, rt.Logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	relay := outbox.NewRelay(db, js, rt.TracerProvider, rt.Logger)
 	store.WakeOnPublish(relay.Notify)

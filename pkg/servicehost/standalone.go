@@ -70,7 +70,9 @@ func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string
 	telemetry.InstallPropagator()
 	logger := telemetry.NewLogger(os.Stderr, name, slog.LevelInfo)
 
-	tp, err := telemetry.Setup(ctx, telemetry.Config{Service: name, OTLPEndpoint: cfg.OTLPEndpoint})
+	// The service's spans go to the gateways' trace views over the bus (telemetry.SpanRelaySubject).
+	relay := telemetry.NewSpanRelay(0)
+	tp, err := telemetry.Setup(ctx, telemetry.Config{Service: name, OTLPEndpoint: cfg.OTLPEndpoint, Relay: relay})
 	if err != nil {
 		return err
 	}
@@ -81,6 +83,7 @@ func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string
 		return err
 	}
 	defer closeNATS()
+	relay.Start(func(data []byte) error { return nc.Publish(telemetry.SpanRelaySubject, data) })
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)

@@ -23,6 +23,9 @@ type Config struct {
 	// Store, when non-nil, receives every finished span. The same store may
 	// be shared by the providers of several services.
 	Store *SpanStore
+	// Relay, when non-nil, sends every finished span to the gateways' trace views (a process of
+	// a platform split into several).
+	Relay *SpanRelay
 	// OTLPEndpoint, when non-empty, enables OTLP/gRPC export. Accepted forms:
 	// "host:port" and "http://host:port" (plaintext), "https://host:port"
 	// (TLS). Typically taken from OTEL_EXPORTER_OTLP_ENDPOINT.
@@ -65,6 +68,9 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	if cfg.Store != nil {
 		opts = append(opts, sdktrace.WithSpanProcessor(cfg.Store))
+	}
+	if cfg.Relay != nil {
+		opts = append(opts, sdktrace.WithSpanProcessor(cfg.Relay))
 	}
 	if ep := strings.TrimSpace(cfg.OTLPEndpoint); ep != "" {
 		epOpts, err := otlpEndpointOptions(ep)

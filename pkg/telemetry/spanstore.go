@@ -185,13 +185,16 @@ func (s *SpanStore) OnEnd(span sdktrace.ReadOnlySpan) {
 	if !sc.IsValid() {
 		return
 	}
-	st := newStoredSpan(span)
+	s.add(sc.TraceID(), newStoredSpan(span))
+}
 
+// add records one finished span of trace id.
+func (s *SpanStore) add(id trace.TraceID, st storedSpan) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.traces[sc.TraceID()]
+	e, ok := s.traces[id]
 	if !ok {
-		e = &traceEntry{id: sc.TraceID()}
+		e = &traceEntry{id: id}
 		e.elem = s.order.PushBack(e)
 		s.traces[e.id] = e
 	}

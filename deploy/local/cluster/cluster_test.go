@@ -75,6 +75,19 @@ func TestLocalCluster(t *testing.T) {
 	first := api.must(gateways[0], "POST", "/v1/missions", firm, missionBody())
 	waitShortlisted(t, api, gateways[1], firm, str(first, "mission", "id"), profileID, 30*time.Second)
 	waitNotified(t, api, gateways[0], firm, str(first, "mission", "id"), "shortlist.ready", 30*time.Second)
+	// Every process sends its spans to the gateways' trace views: on either gateway, the
+	// submission's trace crosses the gateway that took it, mission, matching and notification.
+	for _, gateway := range gateways {
+		waitForAnswer(t, api, gateway, "/v1/ops/traces?rootNameContains=missions&service=notification&limit=100", operator, 30*time.Second,
+			"a mission submission's trace across four services", func(body map[string]any) bool {
+				traces, _ := body["traces"].([]any)
+				return slices.ContainsFunc(traces, func(tr any) bool {
+					services, _ := tr.(map[string]any)["services"].([]any)
+					return len(services) >= 4 && slices.Contains(services, any("gateway")) && slices.Contains(services, any("mission")) &&
+						slices.Contains(services, any("matching"))
+				})
+			})
+	}
 
 	// One matching and one notification replica die: the others take the work from the shared
 	// consumers, and the gateways call the live notification replica. Messages the dead ones

@@ -24,14 +24,14 @@ func main() {
 func run(ctx context.Context, shared servicehost.Config, cfg server.Config) error {
 	telemetry.InstallPropagator()
 	logger := telemetry.NewLogger(os.Stderr, server.Name, slog.LevelInfo)
-	spans := telemetry.NewSpanStore(telemetry.DefaultMaxSpans)
-	tp, err := telemetry.Setup(ctx, telemetry.Config{Service: server.Name, Store: spans, OTLPEndpoint: shared.OTLPEndpoint})
+	spans, relay := telemetry.NewSpanStore(telemetry.DefaultMaxSpans), telemetry.NewSpanRelay(0)
+	tp, err := telemetry.Setup(ctx, telemetry.Config{Service: server.Name, Store: spans, Relay: relay, OTLPEndpoint: shared.OTLPEndpoint})
 	if err != nil {
 		return err
 	}
 	defer servicehost.ShutdownWithin(5*time.Second, tp.Shutdown)
 	return server.Run(ctx, cfg, server.Runtime{
-		DataDir: shared.DataDirOrDefault(), Logger: logger, TracerProvider: tp.TracerProvider(), Spans: spans,
+		DataDir: shared.DataDirOrDefault(), Logger: logger, TracerProvider: tp.TracerProvider(), Spans: spans, SpanRelay: relay,
 		CallerKey: rpc.CallerKey(shared.CallerKey),
 	}, nil)
 }
