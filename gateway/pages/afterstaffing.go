@@ -241,6 +241,29 @@ func (a afterStaffing) Heading(depth int, id, htmlID string) afterHeading {
 	return afterHeading{Level: level, ID: htmlID, Text: translate(a.Loc, id)}
 }
 
+// afterForm is one form of the part, in a disclosure.
+type afterForm struct {
+	Summary, Action, Button, Why string
+	Open                         bool
+	Fields                       []afterField
+}
+
+// Form describes form kind (about target) posting to action, with fields as "name:type" (see
+// Field); the firm's feedback also says whether it would staff the consultant again. The
+// feedback form is open from the start: it is what an ended mission asks for.
+func (a afterStaffing) Form(kind, target, action string, fields ...string) afterForm {
+	f := afterForm{Summary: translate(a.Loc, "After_Summary_"+kind), Button: translate(a.Loc, "After_Send_"+kind), Action: action,
+		Why: a.Why(kind, target), Open: kind == "feedback" || a.Open(kind, target)}
+	if kind == "feedback" && a.ForFirm {
+		fields = append(fields, "wouldStaffAgain:checkbox")
+	}
+	for _, field := range fields {
+		name, typ, _ := strings.Cut(field, ":")
+		f.Fields = append(f.Fields, a.Field(kind, target, name, typ))
+	}
+	return f
+}
+
 // afterField is one control of a form of the part, with its value and problem when refused.
 type afterField struct {
 	ID, Name, Label, Type, Value, Problem, Min, Max string

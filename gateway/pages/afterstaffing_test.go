@@ -124,6 +124,10 @@ func checkPage(t *testing.T, what string, rec *httptest.ResponseRecorder, status
 	if strings.Contains(body, "style=") || strings.Contains(body, "<script>") {
 		t.Errorf("%s: an inline style or script, which the policy forbids", what)
 	}
+	// The part names its messages in Go too (labels, summaries, buttons): one missing shows its id.
+	if strings.Contains(body, "After_") {
+		t.Errorf("%s: a message id missing from the catalogue: %s", what, body[strings.Index(body, "After_"):][:40])
+	}
 }
 
 // checkPosted posts each form and checks it goes back to location, then that the API was asked.
