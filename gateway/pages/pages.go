@@ -120,6 +120,8 @@ func New(cfg Config) (*Site, error) {
 	s.routeSettings()
 	s.routeProfile()
 	s.routeOps()
+	s.routeDeadLetters()
+	s.routeMatchingPause()
 	return s, nil
 }
 

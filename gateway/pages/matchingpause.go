@@ -1,0 +1,4 @@
+package pages
+
+// routeMatchingPause routes the operators' switch that pauses and resumes automated matching.
+func (s *Site) routeMatchingPause() {}
