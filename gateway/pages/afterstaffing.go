@@ -107,7 +107,7 @@ func (s *Site) missionOffers(r *http.Request, missionID string) ([]*missionv1.Of
 		}
 		var page missionv1.ListOffersResponse
 		if err := s.get(r, path, &page); isNotFound(err) {
-			break // an API without offers to list: nothing to show
+			break // no list of offers to read: none shown
 		} else if err != nil {
 			return nil, err
 		}
@@ -120,7 +120,7 @@ func (s *Site) missionOffers(r *http.Request, missionID string) ([]*missionv1.Of
 			break
 		}
 	}
-	slices.Reverse(offers)
+	slices.SortStableFunc(offers, func(a, b *missionv1.Offer) int { return b.GetCreatedAt().AsTime().Compare(a.GetCreatedAt().AsTime()) })
 	return offers, nil
 }
 
