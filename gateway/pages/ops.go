@@ -357,14 +357,24 @@ type missionFlow struct {
 	Elapsed     string
 }
 
-func (s *Site) flows(w http.ResponseWriter, r *http.Request) {
-	v := s.visitor(r)
+// operatorsMissions reads the newest missions for an operator's page; false when the page
+// has been answered instead (the visitor is no operator, or the API failed).
+func (s *Site) operatorsMissions(w http.ResponseWriter, r *http.Request, v visitor) (missions []*missionv1.Mission, more, ok bool) {
 	if !s.operatorOnly(w, r, v) {
-		return
+		return nil, false, false
 	}
 	missions, more, err := s.newestMissions(r, flowsMissions)
 	if err != nil {
 		s.fail(w, r, err)
+		return nil, false, false
+	}
+	return missions, more, true
+}
+
+func (s *Site) flows(w http.ResponseWriter, r *http.Request) {
+	v := s.visitor(r)
+	missions, more, ok := s.operatorsMissions(w, r, v)
+	if !ok {
 		return
 	}
 	page := measureFlows(locale.FromContext(r.Context()), missions, s.trails(r, missions))
@@ -506,12 +516,8 @@ func (s *Site) plans(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) showPlans(w http.ResponseWriter, r *http.Request, page plansPage) {
 	v := s.visitor(r)
-	if !s.operatorOnly(w, r, v) {
-		return
-	}
-	missions, more, err := s.newestMissions(r, flowsMissions)
-	if err != nil {
-		s.fail(w, r, err)
+	missions, more, ok := s.operatorsMissions(w, r, v)
+	if !ok {
 		return
 	}
 	for _, m := range missions {

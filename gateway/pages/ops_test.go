@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,8 +62,11 @@ func opsAPI(firm bool, calls *[]string) http.Handler {
 		`{"id":"m6","title":"Waiting","status":"MISSION_STATUS_SUBMITTED"}`,
 		`{"id":"m7","title":"Unreadable","status":"MISSION_STATUS_CANCELLED"}`,
 	}
+	var mu sync.Mutex // the flows page reads trails concurrently
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		*calls = append(*calls, r.Method+" "+r.URL.RequestURI())
+		mu.Unlock()
 		operatorOnly := strings.HasPrefix(r.URL.Path, "/v1/ops/") || strings.HasPrefix(r.URL.Path, "/v1/staffing-plans")
 		if firm && operatorOnly {
 			w.WriteHeader(http.StatusForbidden)
@@ -125,6 +130,16 @@ func opsSite(t *testing.T, firm bool, calls *[]string) http.Handler {
 	return site.Handler(http.NotFoundHandler())
 }
 
+// okPage is the page at path in English, which must be there.
+func okPage(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := get(t, h, path, "good", "en")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%s: status %d: %s", path, rec.Code, rec.Body)
+	}
+	return rec
+}
+
 // wantIn checks that body holds every text of want, and no inline style or script, which the
 // policy forbids.
 func wantIn(t *testing.T, what, body string, want ...string) {
@@ -142,10 +157,7 @@ func wantIn(t *testing.T, what, body string, want ...string) {
 func TestFlowsMeasureTheTimeToTheFirstShortlist(t *testing.T) {
 	var calls []string
 	h := opsSite(t, false, &calls)
-	rec := get(t, h, "/ops/flows", "good", "en")
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
+	rec := okPage(t, h, "/ops/flows")
 	// Median of 1, 2, 3, 4 and 10 s is 3 s; the 90th percentile lies between 4 and 10 s.
 	wantIn(t, "the flows page", rec.Body.String(), "Over every mission (7); this page reads the newest 200 at most.",
 		"<th scope=\"row\">shortlisted</th><td>2</td>", "<th scope=\"row\">submitted</th><td>1</td>", "<th scope=\"row\">no match</th><td>1</td>",
@@ -182,10 +194,7 @@ func TestPercentilesAndElapsedTimes(t *testing.T) {
 func TestPlanShowsAssignmentsWithTheirAlternates(t *testing.T) {
 	var calls []string
 	h := opsSite(t, false, &calls)
-	rec := get(t, h, "/ops/plans/plan-1", "good", "en")
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
+	rec := okPage(t, h, "/ops/plans/plan-1")
 	body := rec.Body.String()
 	wantIn(t, "the plan", body, "with scoring caio-2026-12", `<dd id="staffed-count">2</dd>`, `<dd id="total-score">1.62</dd>`,
 		`<a href="/missions/m1">Quick one</a>`, `<code class="profile-id">p1</code></td><td class="score">0.83</td>`,
@@ -232,10 +241,7 @@ func TestRunningAPlanShowsItOrTheRefusalBesideTheMission(t *testing.T) {
 func TestTraceSearchFormKeepsItsValues(t *testing.T) {
 	var calls []string
 	h := opsSite(t, false, &calls)
-	rec := get(t, h, "/ops/traces?service=mission&rootNameContains=%2Fv1%2Fmissions&minDurationMs=5&errorsOnly=true&limit=20&lang=en", "good", "en")
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d", rec.Code)
-	}
+	rec := okPage(t, h, "/ops/traces?service=mission&rootNameContains=%2Fv1%2Fmissions&minDurationMs=5&errorsOnly=true&limit=20&lang=en")
 	wantIn(t, "the trace search", rec.Body.String(), `name="service" value="mission"`, `name="rootNameContains" value="/v1/missions"`,
 		`name="minDurationMs" value="5"`, `name="limit" value="20"`, `name="errorsOnly" value="true" checked`, `<label for="search-service">`,
 		`<a href="/ops/traces/0123456789abcdef0123456789abcdef">POST /v1/missions</a>`, "Traces found, newest first: 1")
