@@ -256,6 +256,7 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	}
 
 	consultantReadsAndAccepts(t, p, chromium, browser, missionID)
+	operatorOpensTheFormsTrace(t, p, chromium)
 
 	// Another firm reaching the mission's page by its URL gets the API's 404 (pages take
 	// bearer tokens too).
@@ -263,6 +264,35 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	for _, path := range []string{"/v1/missions/" + missionID, "/missions/" + missionID} {
 		if r := p.call("GET", path, otherFirm, nil); r.status != http.StatusNotFound {
 			t.Errorf("another firm's GET %s: %d, want 404", path, r.status)
+		}
+	}
+}
+
+// operatorOpensTheFormsTrace: an operator, in a browser of their own, finds the trace of the
+// firm's new-mission form (the only form post that reached matching) with the trace search, and
+// its waterfall shows the spans of at least four services.
+func operatorOpensTheFormsTrace(t *testing.T, p *platform, chromium string) {
+	t.Helper()
+	browser := newBrowser(t, chromium)
+	p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "OPERATOR", "name": "Duty Operator", "email": "duty@caiomatch.example"})
+	signInByLink(t, p, browser, "duty@caiomatch.example", `a[href="/ops/traces"]`)
+	var waterfall string
+	eventually(t, 10*time.Second, "the form's trace in the search", func() bool {
+		do(t, browser, "trace search", chromedp.Navigate(p.url+"/ops/traces?service=matching&rootNameContains=POST+%2Fmissions"),
+			chromedp.WaitVisible(chromedp.CSS("main h1")))
+		waterfall = read(t, browser, "the form's trace", chromedp.Evaluate[string](`([...document.querySelectorAll("#traces a")]
+			.find(a => a.textContent === "POST /missions") || {getAttribute: () => ""}).getAttribute("href")`))
+		return waterfall != ""
+	})
+	var lanes []string
+	eventually(t, 10*time.Second, "the form's waterfall across four services", func() bool {
+		do(t, browser, "the form's waterfall", chromedp.Navigate(p.url+waterfall), chromedp.WaitVisible(chromedp.CSS(".lane .bar")))
+		lanes = read(t, browser, "lanes", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".lane h2")].map(h => h.textContent)`))
+		return len(lanes) >= 4
+	})
+	for _, service := range []string{"gateway", "mission", "matching", "notification"} {
+		if !slices.Contains(lanes, service) {
+			t.Errorf("the form's waterfall shows %q, without %s", lanes, service)
 		}
 	}
 }

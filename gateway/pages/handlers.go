@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -173,34 +174,7 @@ func (s *Site) mission(w http.ResponseWriter, r *http.Request) {
 // showMission renders the mission page over page's form state.
 func (s *Site) showMission(w http.ResponseWriter, r *http.Request, page missionPage) {
 	v := s.visitor(r)
-	id := pathEscape(r.PathValue("id"))
-	var got missionv1.GetMissionResponse
-	if err := s.get(r, "/v1/missions/"+id, &got); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	page.Mission = got.GetMission()
-	if v.Firm() && slices.Contains(staffedStatuses, page.Mission.GetStatus()) {
-		page.Consultant = s.staffedConsultant(r, page.Mission)
-	}
-	if v.Firm() {
-		var trail missionv1.ListDecisionsResponse
-		if err := s.get(r, "/v1/missions/"+id+"/decisions", &trail); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		page.Decisions = trail.GetDecisions()
-		slices.Reverse(page.Decisions)
-	}
-	if err := s.loadAfterStaffing(r, v, &page); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var shortlist matchingv1.GetShortlistResponse
-	switch err := s.get(r, "/v1/missions/"+id+"/shortlist", &shortlist); {
-	case err == nil:
-		page.Shortlist = &shortlist
-	case !isNotFound(err):
+	if err := s.loadMission(r, v, &page); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -209,6 +183,65 @@ func (s *Site) showMission(w http.ResponseWriter, r *http.Request, page missionP
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, "mission", v, page)
+}
+
+// loadMission fills page with the mission of the path and all the page shows of it.
+func (s *Site) loadMission(r *http.Request, v visitor, page *missionPage) error {
+	id := pathEscape(r.PathValue("id"))
+	var got missionv1.GetMissionResponse
+	if err := s.get(r, "/v1/missions/"+id, &got); err != nil {
+		return err
+	}
+	page.Mission = got.GetMission()
+	if v.Firm() && slices.Contains(staffedStatuses, page.Mission.GetStatus()) {
+		page.Consultant = s.staffedConsultant(r, page.Mission)
+	}
+	if v.Firm() {
+		var trail missionv1.ListDecisionsResponse
+		if err := s.get(r, "/v1/missions/"+id+"/decisions", &trail); err != nil {
+			return err
+		}
+		page.Decisions = trail.GetDecisions()
+		slices.Reverse(page.Decisions)
+	}
+	if err := s.loadAfterStaffing(r, v, page); err != nil {
+		return err
+	}
+	var shortlist matchingv1.GetShortlistResponse
+	switch err := s.get(r, "/v1/missions/"+id+"/shortlist", &shortlist); {
+	case err == nil:
+		page.Shortlist = &shortlist
+	case !isNotFound(err):
+		return err
+	}
+	return nil
+}
+
+// missionLive answers the mission page's live region: 204 while the shortlist is still the
+// revision the page shows (?seen=), else the region anew.
+func (s *Site) missionLive(w http.ResponseWriter, r *http.Request) {
+	v := s.visitor(r)
+	seen, err := strconv.ParseInt(r.URL.Query().Get("seen"), 10, 64)
+	if err != nil || seen < 0 {
+		s.renderError(w, r, http.StatusBadRequest)
+		return
+	}
+	var shortlist matchingv1.GetShortlistResponse
+	switch err := s.get(r, "/v1/missions/"+pathEscape(r.PathValue("id"))+"/shortlist", &shortlist); {
+	case err == nil && shortlist.GetRevision() == seen, isNotFound(err) && seen == 0:
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case err != nil && !isNotFound(err):
+		s.fail(w, r, err)
+		return
+	}
+	var page missionPage
+	if err := s.loadMission(r, v, &page); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderBlock(w, r, http.StatusOK, "mission", "live", v, page)
 }
 
 func isNotFound(err error) bool {

@@ -80,10 +80,19 @@ func (s *Site) widen(w http.ResponseWriter, r *http.Request) {
 }
 
 // OpenToOffers tells whether the firm may still make offers on the mission.
-// HasCandidates tells whether matching has proposed anyone yet.
-func (p missionPage) HasCandidates() bool {
-	return p.Shortlist != nil && len(p.Shortlist.GetCandidates()) > 0
+// Live tells whether the mission may still get a new shortlist, which the page then shows as
+// it comes.
+func (p missionPage) Live() bool {
+	switch p.Mission.GetStatus() {
+	case missionv1.MissionStatus_MISSION_STATUS_SUBMITTED, missionv1.MissionStatus_MISSION_STATUS_SHORTLISTED,
+		missionv1.MissionStatus_MISSION_STATUS_OFFERED, missionv1.MissionStatus_MISSION_STATUS_NO_MATCH:
+		return true
+	}
+	return false
 }
+
+// Revision is the shortlist's revision the page shows, 0 before the first.
+func (p missionPage) Revision() int64 { return p.Shortlist.GetRevision() }
 
 func (p missionPage) OpenToOffers() bool {
 	status := p.Mission.GetStatus()

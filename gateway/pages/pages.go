@@ -108,6 +108,7 @@ func New(cfg Config) (*Site, error) {
 	s.routes.HandleFunc("GET /notifications/unread", s.unread)
 	s.routes.HandleFunc("GET /missions", s.missions)
 	s.routes.HandleFunc("GET /missions/{id}", s.mission)
+	s.routes.HandleFunc("GET /missions/{id}/live", s.missionLive)
 	s.routes.HandleFunc("GET /missions/new", s.newMission)
 	s.routes.HandleFunc("POST /missions", s.createMission)
 	s.routes.HandleFunc("POST /missions/{id}/offers", s.makeOffer)

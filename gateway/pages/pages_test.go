@@ -57,7 +57,7 @@ func (f fakeAccounts) Authenticate(_ context.Context, secret string) (accounts.A
 
 const missionJSON = `{"mission":{"id":"m1","title":"Launch the AI programme","status":"MISSION_STATUS_SHORTLISTED","startDate":"2027-03-01",
  "requiredSkills":["ai-strategy","mlops"],"languages":["fr"]}}`
-const shortlistJSON = `{"missionId":"m1","status":"SHORTLIST_STATUS_READY","eligibleCount":7,
+const shortlistJSON = `{"missionId":"m1","status":"SHORTLIST_STATUS_READY","eligibleCount":7,"revision":2,
  "candidates":[{"profileId":"p1","rank":1,"score":0.82,"summary":"Fits the sector and every required skill.",
   "explanation":{"components":[{"name":"skills","weight":0.4,"value":0.9,"detail":"AI strategy at level 5"}]}}],
  "diagnostics":{"eligibleCount":7,"excludedByRule":[{"rule":"DAILY_RATE_OVER_BUDGET","count":3}],
@@ -287,7 +287,7 @@ func TestOfferFormShowsTheAPIsRefusalUnderItsCandidate(t *testing.T) {
 	rec := postForm(h, "/missions/m1/offers", url.Values{"profileId": {"p1"}, "dailyRateEur": {"1800"}, "message": {"Hello"}})
 	body := rec.Body.String()
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="dailyRateEur-p1-error">is over the budget</span>`) ||
-		!strings.Contains(body, ">Hello</textarea>") || !strings.Contains(body, "<details open>") {
+		!strings.Contains(body, ">Hello</textarea>") || !strings.Contains(body, `<details id="offer-form-p1" hx-preserve open>`) {
 		t.Errorf("a refused offer: status %d, page without the problem beside the rate", rec.Code)
 	}
 	rec = postForm(h, "/missions/m1/offers", url.Values{"profileId": {"p1"}, "dailyRateEur": {"1400"}, "message": {"Hello"}})
@@ -352,5 +352,29 @@ func TestUnreadCountIsAPart(t *testing.T) {
 	}
 	if rec := get(t, h, "/notifications/unread", "", "en"); rec.Code != http.StatusNotFound {
 		t.Errorf("an anonymous visitor's count: %d, want 404", rec.Code)
+	}
+}
+
+// TestTheMissionsLiveRegionMovesOnlyForANewRevision: the region the open page polls answers 204
+// while the shortlist is the revision shown, and itself (not a whole page) for a newer one.
+func TestTheMissionsLiveRegionMovesOnlyForANewRevision(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	if rec := get(t, h, "/missions/m1/live?seen=2", "good", "en"); rec.Code != http.StatusNoContent || rec.Body.Len() != 0 {
+		t.Errorf("the revision shown: %d %q, want 204", rec.Code, rec.Body.String())
+	}
+	rec := get(t, h, "/missions/m1/live?seen=1", "good", "en")
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.HasPrefix(body, `<div id="live" hx-get="/missions/m1/live?seen=2"`) ||
+		strings.Contains(body, "<html") || !strings.Contains(body, "Fits the sector and every required skill.") ||
+		!strings.Contains(body, "Shortlist updated: revision 2.") {
+		t.Errorf("a newer revision: %d %q", rec.Code, body)
+	}
+	if rec := get(t, h, "/missions/m1/live?seen=soon", "good", "en"); rec.Code != http.StatusBadRequest {
+		t.Errorf("a bad seen: %d, want 400", rec.Code)
+	}
+	page := get(t, h, "/missions/m1", "good", "en").Body.String()
+	if !strings.Contains(page, `<div id="live" hx-get="/missions/m1/live?seen=2" hx-trigger="every 5s, sse:notification" hx-swap="outerHTML">`) {
+		t.Error("the mission page's region does not ask for newer revisions")
 	}
 }
