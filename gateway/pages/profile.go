@@ -78,6 +78,8 @@ type profilePage struct {
 	Saved         bool
 	// Exists is true when the API refused a creation because the account has a profile.
 	Exists bool
+	// visitor is the consultant, known once per request.
+	visitor visitor
 }
 
 // skillRow is one skill with its level and years of practice, and the API's problems with them
@@ -154,11 +156,13 @@ func (s *Site) myProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p := s.findProfile(r); p != nil {
-		s.editProfile(w, r, http.StatusOK, profilePageOf(p))
+		page := profilePageOf(p)
+		page.visitor = v
+		s.editProfile(w, r, http.StatusOK, page)
 		return
 	}
 	f := form{Values: map[string]string{"displayName": v.Account.Name, "email": v.Account.Email}, Errors: map[string]string{}}
-	s.showProfile(w, r, http.StatusOK, profilePage{form: f})
+	s.showProfile(w, r, http.StatusOK, profilePage{form: f, visitor: v})
 }
 
 // findProfile looks for the consultant's profile: the one this browser remembers, else the one
@@ -183,7 +187,8 @@ func (s *Site) findProfile(r *http.Request) *profilev1.Profile {
 
 // profile opens a profile by its id: another consultant's is the API's 404.
 func (s *Site) profile(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.consultant(w, r); !ok {
+	v, ok := s.consultant(w, r)
+	if !ok {
 		return
 	}
 	p, err := s.readProfile(r)
@@ -192,6 +197,7 @@ func (s *Site) profile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := profilePageOf(p)
+	page.visitor = v
 	page.Saved = r.URL.Query().Get("saved") == "1"
 	s.editProfile(w, r, http.StatusOK, page)
 }
@@ -283,7 +289,7 @@ func (s *Site) showProfile(w http.ResponseWriter, r *http.Request, status int, p
 	if page.Profile != nil {
 		page.Calendar = newCalendar(monthOf(r), page.Profile.GetBookings())
 	}
-	s.render(w, r, status, "profile", s.visitor(r), page)
+	s.render(w, r, status, "profile", page.visitor, page)
 }
 
 // monthOf is the month ?month=YYYY-MM asks for, else the current one (UTC).
@@ -379,10 +385,12 @@ func (p profilePage) valid() bool {
 
 // createProfile posts the editor as a new profile and opens it.
 func (s *Site) createProfile(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.consultant(w, r); !ok {
+	v, ok := s.consultant(w, r)
+	if !ok {
 		return
 	}
 	page, body, sent := s.readProfileForm(r)
+	page.visitor = v
 	if !page.valid() {
 		s.showProfile(w, r, http.StatusUnprocessableEntity, page)
 		return
@@ -436,7 +444,8 @@ func (s *Site) openProfile(w http.ResponseWriter, r *http.Request) {
 // replaceProfile sends the editor as the profile's full replacement: what the form does not
 // show (past missions, the consultant's bookings) is sent back as the profile holds it.
 func (s *Site) replaceProfile(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.consultant(w, r); !ok {
+	v, ok := s.consultant(w, r)
+	if !ok {
 		return
 	}
 	current, err := s.readProfile(r)
@@ -445,7 +454,7 @@ func (s *Site) replaceProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, body, sent := s.readProfileForm(r)
-	page.Profile = current
+	page.Profile, page.visitor = current, v
 	if !page.valid() {
 		s.showProfile(w, r, http.StatusUnprocessableEntity, page)
 		return
@@ -538,7 +547,8 @@ func (s *Site) removeBooking(w http.ResponseWriter, r *http.Request) {
 // changeBookings replaces the profile with its declared bookings as change makes them; change
 // returns the new booking's index (-1 when none) and the month to show afterwards.
 func (s *Site) changeBookings(w http.ResponseWriter, r *http.Request, change func(*profilePage, []any) ([]any, int, string)) {
-	if _, ok := s.consultant(w, r); !ok {
+	v, ok := s.consultant(w, r)
+	if !ok {
 		return
 	}
 	current, err := s.readProfile(r)
@@ -552,6 +562,7 @@ func (s *Site) changeBookings(w http.ResponseWriter, r *http.Request, change fun
 		return
 	}
 	page := profilePageOf(current)
+	page.visitor = v
 	bookings, added, month := change(&page, declaredBookings(current))
 	if _, err := time.Parse("2006-01", month); err != nil {
 		month = ""

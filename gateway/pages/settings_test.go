@@ -78,11 +78,11 @@ func (a *settingsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func settingsSite(t *testing.T, role identity.Role) (http.Handler, *settingsAPI) {
+func settingsSite(t *testing.T, role identity.Role, status accounts.Status) (http.Handler, *settingsAPI) {
 	t.Helper()
 	api := &settingsAPI{}
 	site, err := New(Config{API: api, SessionCookie: "session",
-		Accounts: fakeAccounts{accounts.Account{ID: "f1", Role: role, Name: "Acme", Status: accounts.StatusActive}}})
+		Accounts: fakeAccounts{accounts.Account{ID: "f1", Role: role, Name: "Acme", Status: status}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func wantAll(t *testing.T, what, body string, wants ...string) {
 }
 
 func TestSettingsPageShowsPreferencesTokensAndWebhooks(t *testing.T) {
-	h, _ := settingsSite(t, identity.RoleFirm)
+	h, _ := settingsSite(t, identity.RoleFirm, accounts.StatusActive)
 	rec := get(t, h, "/settings", "good", "en")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d", rec.Code)
@@ -126,7 +126,7 @@ func TestSettingsPageShowsPreferencesTokensAndWebhooks(t *testing.T) {
 }
 
 func TestSettingsShowsATokensSecretOnceAndTheAPIsProblems(t *testing.T) {
-	h, api := settingsSite(t, identity.RoleConsultant)
+	h, api := settingsSite(t, identity.RoleConsultant, accounts.StatusActive)
 	rec := postForm(h, "/settings/tokens", url.Values{"name": {"ci"}, "expiresInDays": {"30"}})
 	if rec.Code != http.StatusOK || rec.Header().Get("Location") != "" {
 		t.Fatalf("a token: %d to %q, want the page with its secret", rec.Code, rec.Header().Get("Location"))
@@ -156,7 +156,7 @@ func TestSettingsShowsATokensSecretOnceAndTheAPIsProblems(t *testing.T) {
 }
 
 func TestSettingsWebhookFormAndPreferences(t *testing.T) {
-	h, api := settingsSite(t, identity.RoleConsultant)
+	h, api := settingsSite(t, identity.RoleConsultant, accounts.StatusActive)
 	rec := postForm(h, "/settings/webhooks", url.Values{"url": {"http://hooks.example.com"}, "events": {"offer.made", "mission.ended"}})
 	wantAll(t, "a webhook refused", rec.Body.String(), `id="webhook-url-error">must be https</span>`,
 		`value="http://hooks.example.com"`, `value="offer.made" checked>`, `value="mission.ended" checked>`, `value="offer.expiring">`)
@@ -174,6 +174,22 @@ func TestSettingsWebhookFormAndPreferences(t *testing.T) {
 		t.Errorf("preferences: %d, cookie %q: the pages should speak the chosen language", rec.Code, rec.Header().Get("Set-Cookie"))
 	}
 	if calls := strings.Join(api.calls, "\n"); !strings.Contains(calls, "PUT /v1/accounts/f1/preferences map[emailNotifications:false language:fr]") {
+		t.Errorf("API calls %q", calls)
+	}
+}
+
+// TestSettingsOfAnAccountAwaitingApproval: until an operator approves it, an account may only
+// set its preferences (the API refuses it tokens and webhooks).
+func TestSettingsOfAnAccountAwaitingApproval(t *testing.T) {
+	h, api := settingsSite(t, identity.RoleConsultant, accounts.StatusPending)
+	rec := get(t, h, "/settings", "good", "en")
+	wantAll(t, "the pending account's settings", rec.Body.String(), "Notification preferences", `action="/settings/preferences"`)
+	for _, absent := range []string{"API tokens", "Webhooks"} {
+		if strings.Contains(rec.Body.String(), absent) {
+			t.Errorf("a pending account's settings show %s", absent)
+		}
+	}
+	if calls := strings.Join(api.calls, "\n"); strings.Contains(calls, "/v1/tokens") || strings.Contains(calls, "/v1/webhooks") {
 		t.Errorf("API calls %q", calls)
 	}
 }
