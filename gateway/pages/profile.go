@@ -187,13 +187,8 @@ func (s *Site) findProfile(r *http.Request) *profilev1.Profile {
 
 // profile opens a profile by its id: another consultant's is the API's 404.
 func (s *Site) profile(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.consultant(w, r)
+	v, p, ok := s.ownProfile(w, r)
 	if !ok {
-		return
-	}
-	p, err := s.readProfile(r)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	page := profilePageOf(p)
@@ -202,10 +197,19 @@ func (s *Site) profile(w http.ResponseWriter, r *http.Request) {
 	s.editProfile(w, r, http.StatusOK, page)
 }
 
-func (s *Site) readProfile(r *http.Request) (*profilev1.Profile, error) {
+// ownProfile is the consultant and the profile the path names; otherwise it answers the
+// request (another consultant's profile is the API's 404) and reports false.
+func (s *Site) ownProfile(w http.ResponseWriter, r *http.Request) (visitor, *profilev1.Profile, bool) {
+	v, ok := s.consultant(w, r)
+	if !ok {
+		return v, nil, false
+	}
 	var got profilev1.GetProfileResponse
-	err := s.get(r, "/v1/profiles/"+pathEscape(r.PathValue("id")), &got)
-	return got.GetProfile(), err
+	if err := s.get(r, "/v1/profiles/"+pathEscape(r.PathValue("id")), &got); err != nil {
+		s.fail(w, r, err)
+		return v, nil, false
+	}
+	return v, got.GetProfile(), true
 }
 
 // editProfile shows an existing profile and remembers its id for the navigation's link.
@@ -444,13 +448,8 @@ func (s *Site) openProfile(w http.ResponseWriter, r *http.Request) {
 // replaceProfile sends the editor as the profile's full replacement: what the form does not
 // show (past missions, the consultant's bookings) is sent back as the profile holds it.
 func (s *Site) replaceProfile(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.consultant(w, r)
+	v, current, ok := s.ownProfile(w, r)
 	if !ok {
-		return
-	}
-	current, err := s.readProfile(r)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	page, body, sent := s.readProfileForm(r)
@@ -547,13 +546,8 @@ func (s *Site) removeBooking(w http.ResponseWriter, r *http.Request) {
 // changeBookings replaces the profile with its declared bookings as change makes them; change
 // returns the new booking's index (-1 when none) and the month to show afterwards.
 func (s *Site) changeBookings(w http.ResponseWriter, r *http.Request, change func(*profilePage, []any) ([]any, int, string)) {
-	v, ok := s.consultant(w, r)
+	v, current, ok := s.ownProfile(w, r)
 	if !ok {
-		return
-	}
-	current, err := s.readProfile(r)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	body, err := replacementOf(current)

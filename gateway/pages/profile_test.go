@@ -32,22 +32,14 @@ type profileAPI struct {
 }
 
 func (a *profileAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie("session"); err != nil || c.Value != "good" {
-		w.WriteHeader(http.StatusUnauthorized)
+	body, ok := fakeCall(w, r)
+	if !ok {
 		return
-	}
-	var body map[string]any
-	if r.Body != nil {
-		_ = json.NewDecoder(r.Body).Decode(&body)
 	}
 	if body != nil {
 		a.mu.Lock()
 		a.sent = append(a.sent, body)
 		a.mu.Unlock()
-	}
-	refuse := func(status int, field, problem string) {
-		w.WriteHeader(status)
-		_, _ = fmt.Fprintf(w, `{"code":3,"message":"invalid","details":[{"fieldViolations":[{"field":%q,"description":%q}]}]}`, field, problem)
 	}
 	switch r.Method + " " + r.URL.Path {
 	case "GET /v1/notifications":
@@ -68,19 +60,19 @@ func (a *profileAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		skills, _ := body["skills"].([]any)
 		if len(skills) == 0 {
-			refuse(http.StatusBadRequest, "skills", "needs at least one skill")
+			refuseField(w, "skills", "needs at least one skill")
 			return
 		}
 		for i, s := range skills {
 			if s.(map[string]any)["level"] == float64(0) {
-				refuse(http.StatusBadRequest, fmt.Sprintf("skills[%d].level", i), "must be between 1 and 5")
+				refuseField(w, fmt.Sprintf("skills[%d].level", i), "must be between 1 and 5")
 				return
 			}
 		}
 		bookings, _ := body["bookings"].([]any)
 		for i, b := range bookings {
 			if m := b.(map[string]any); m["endDate"].(string) < m["startDate"].(string) {
-				refuse(http.StatusBadRequest, fmt.Sprintf("bookings[%d].endDate", i), "must not be before startDate")
+				refuseField(w, fmt.Sprintf("bookings[%d].endDate", i), "must not be before startDate")
 				return
 			}
 		}

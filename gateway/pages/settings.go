@@ -200,13 +200,8 @@ func (s *Site) savePreferences(w http.ResponseWriter, r *http.Request) {
 	v := s.visitor(r)
 	f := newForm(r, "language", "emailNotifications")
 	body := map[string]any{"emailNotifications": f.Values["emailNotifications"] != "", "language": f.Values["language"]}
-	if _, err := s.call(r, http.MethodPut, "/v1/accounts/"+pathEscape(v.Account.ID)+"/preferences", body); err != nil {
-		if !refusedFields(err) {
-			s.fail(w, r, err)
-			return
-		}
-		f.refuse(err)
-		s.showSettings(w, r, http.StatusUnprocessableEntity, settingsPage{Preferences: f})
+	if _, ok := s.submit(w, r, http.MethodPut, "/v1/accounts/"+pathEscape(v.Account.ID)+"/preferences", body, f,
+		func(f form) settingsPage { return settingsPage{Preferences: f} }); !ok {
 		return
 	}
 	if lang, ok := locale.Parse(f.Values["language"]); ok {
@@ -214,6 +209,24 @@ func (s *Site) savePreferences(w http.ResponseWriter, r *http.Request) {
 			HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 	http.Redirect(w, r, "/settings?done=preferences", http.StatusSeeOther)
+}
+
+// submit sends a settings form's body to the API. A refusal shows the page again with the
+// problems beside the form's fields (shown places the form); any other failure answers the
+// request. ok is false in both cases.
+func (s *Site) submit(w http.ResponseWriter, r *http.Request, method, path string, body any, f form,
+	shown func(form) settingsPage) (out *answer, ok bool) {
+	out, err := s.call(r, method, path, body)
+	switch {
+	case err == nil:
+		return out, true
+	case !refusedFields(err):
+		s.fail(w, r, err)
+	default:
+		f.refuse(err)
+		s.showSettings(w, r, http.StatusUnprocessableEntity, shown(f))
+	}
+	return nil, false
 }
 
 // refusedFields tells whether err is the API's refusal of some fields (to show beside them),
@@ -236,14 +249,8 @@ func (s *Site) createToken(w http.ResponseWriter, r *http.Request) {
 		}
 		body["expiresInDays"] = n
 	}
-	out, err := s.call(r, http.MethodPost, "/v1/tokens", body)
-	if err != nil {
-		if !refusedFields(err) {
-			s.fail(w, r, err)
-			return
-		}
-		f.refuse(err)
-		s.showSettings(w, r, http.StatusUnprocessableEntity, settingsPage{Token: f})
+	out, ok := s.submit(w, r, http.MethodPost, "/v1/tokens", body, f, func(f form) settingsPage { return settingsPage{Token: f} })
+	if !ok {
 		return
 	}
 	var created accountv1.CreateTokenResponse
@@ -277,20 +284,17 @@ func (s *Site) createWebhook(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r, "url")
 	events := append([]string{}, r.PostForm["events"]...)
 	f.Values["events"] = strings.Join(events, " ")
-	out, err := s.call(r, http.MethodPost, "/v1/webhooks", map[string]any{"url": f.Values["url"], "events": events})
-	if err != nil {
-		if !refusedFields(err) {
-			s.fail(w, r, err)
-			return
-		}
-		f.refuse(err)
-		// "events[2]" is a problem of the events as a whole, shown beside them.
-		for field, problem := range f.Errors {
-			if strings.HasPrefix(field, "events[") {
-				f.Errors["events"] = problem
+	out, ok := s.submit(w, r, http.MethodPost, "/v1/webhooks", map[string]any{"url": f.Values["url"], "events": events}, f,
+		func(f form) settingsPage {
+			// "events[2]" is a problem of the events as a whole, shown beside them.
+			for field, problem := range f.Errors {
+				if strings.HasPrefix(field, "events[") {
+					f.Errors["events"] = problem
+				}
 			}
-		}
-		s.showSettings(w, r, http.StatusUnprocessableEntity, settingsPage{Webhook: f})
+			return settingsPage{Webhook: f}
+		})
+	if !ok {
 		return
 	}
 	var created notificationv1.CreateWebhookResponse

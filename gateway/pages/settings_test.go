@@ -20,22 +20,35 @@ type settingsAPI struct {
 	calls []string
 }
 
-func (a *settingsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// fakeCall is a call to a fake API: false (and 401 answered) without the session cookie, else
+// the JSON body sent, if any.
+func fakeCall(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	if c, err := r.Cookie("session"); err != nil || c.Value != "good" {
 		w.WriteHeader(http.StatusUnauthorized)
-		return
+		return nil, false
 	}
 	var sent map[string]any
 	if r.Body != nil {
 		_ = json.NewDecoder(r.Body).Decode(&sent)
 	}
+	return sent, true
+}
+
+// refuseField answers as the API refuses a field.
+func refuseField(w http.ResponseWriter, field, problem string) {
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = fmt.Fprintf(w, `{"code":3,"message":"invalid","details":[{"fieldViolations":[{"field":%q,"description":%q}]}]}`, field, problem)
+}
+
+func (a *settingsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sent, ok := fakeCall(w, r)
+	if !ok {
+		return
+	}
 	a.mu.Lock()
 	a.calls = append(a.calls, fmt.Sprint(r.Method, " ", r.URL.Path, " ", sent))
 	a.mu.Unlock()
-	refuse := func(field, problem string) {
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = fmt.Fprintf(w, `{"code":3,"message":"invalid","details":[{"fieldViolations":[{"field":%q,"description":%q}]}]}`, field, problem)
-	}
+	refuse := func(field, problem string) { refuseField(w, field, problem) }
 	switch r.Method + " " + r.URL.Path {
 	case "GET /v1/accounts/f1":
 		_, _ = w.Write([]byte(`{"account":{"id":"f1","role":"FIRM","language":"en","emailNotifications":true}}`))
