@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -66,6 +67,8 @@ type Config struct {
 	PublicURL string
 	// AbuseLimits bound sign-up and sign-in attempts; zero means DefaultAbuseLimits.
 	AbuseLimits AbuseLimits
+	// JetStream reads and redrives the dead letters (/v1/ops/dead-letters); nil answers 503.
+	JetStream jetstream.JetStream
 }
 
 // Gateway is the HTTP handler plus the client connections it owns.
@@ -115,6 +118,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		taxonomyv1.RegisterTaxonomyServiceHandlerServer(ctx, mux, taxonomyServer{}),
 	}
 	ops := opsHandlers{mux: mux, spans: cfg.Spans}
+	deadLetters := newDeadLetterHandlers(mux, cfg.JetStream, cfg.Logger)
 	g.streams = newNotificationStreams(mux, notificationv1.NewNotificationServiceClient(g.conns["notification"]), cfg.Accounts,
 		cfg.StreamLimits)
 	registrations = append(registrations, mux.HandlePath(http.MethodGet, NotificationStreamPath, g.streams.serve))
@@ -124,6 +128,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		mux.HandlePath(http.MethodGet, "/v1/ops/mailbox", ops.listMailbox(cfg.Mailbox)),
 		mux.HandlePath(http.MethodGet, "/v1/ops/traces", ops.listTraces),
 		mux.HandlePath(http.MethodGet, "/v1/ops/traces/{traceId}", ops.getTrace),
+		mux.HandlePath(http.MethodGet, "/v1/ops/dead-letters", deadLetters.list),
+		mux.HandlePath(http.MethodGet, "/v1/ops/dead-letters/{sequence}", deadLetters.get),
+		mux.HandlePath(http.MethodPost, "/v1/ops/dead-letters/{sequence}/redrive", deadLetters.redrive),
 		mux.HandlePath(http.MethodGet, "/healthz", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}),

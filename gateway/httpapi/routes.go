@@ -112,7 +112,8 @@ func routeKey(method, path string) string {
 
 // handServedQuery lists the query parameters of the endpoints served without a proto.
 var handServedQuery = map[string][]string{
-	routeKey(http.MethodGet, "/v1/ops/traces"): {"limit", "service", "rootNameContains", "minDurationMs", "errorsOnly"},
+	routeKey(http.MethodGet, "/v1/ops/traces"):       {"limit", "service", "rootNameContains", "minDurationMs", "errorsOnly"},
+	routeKey(http.MethodGet, "/v1/ops/dead-letters"): {"consumer", "pageSize", "pageToken"},
 }
 
 // buildQueryRules derives, for every transcoded route, the query parameters it accepts: the

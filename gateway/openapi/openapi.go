@@ -6,6 +6,7 @@ package openapi
 import (
 	_ "embed"
 	"encoding/json"
+	"strings"
 	"sync"
 )
 
@@ -40,13 +41,25 @@ var Document = sync.OnceValue(func() []byte {
 		"/readyz":                  "Every dependency is reachable (services, NATS); 503 otherwise.",
 		"/metrics":                 "Prometheus text format.",
 		"/openapi.json":            "This document.",
+
+		// The operators' dead letters (gateway/httpapi/deadletters.go).
+		"/v1/ops/dead-letters":                    "Messages consumers gave up on (undecodable, or still failing after their deliveries), newest first (OPERATOR). Query, each at most once, empty as if absent: consumer (a durable consumer's name); pageSize (1-200, default 50); pageToken (a previous page's nextPageToken). A bad value is 400 naming the field. Each has sequence, consumer, subject, reason, deadAt, deliveries, eventType, eventId, size; nextPageToken is empty on the last page (a page may be short when a consumer filter skips many messages). Cache-Control: no-store.",
+		"/v1/ops/dead-letters/{sequence}":         "One dead letter (OPERATOR): the list's fields, its headers, and event: the envelope with its payload decoded to JSON (may hold personal data; Cache-Control: no-store), or null with eventError when it does not decode. 404 DEAD_LETTER_NOT_FOUND once redriven or expired (kept 30 days).",
+		"/v1/ops/dead-letters/{sequence}/redrive": "POST: publish the dead letter again on its subject (acknowledged by JetStream), then delete it (OPERATOR). Every consumer of the subject receives it (receivers); those that applied its event already ignore it by event id, the one that gave up applies it once. Answers redriven, republished {stream, sequence, subject, duplicate}, receivers, deleted. 404 when unknown, 400 DEAD_LETTER_NOT_REDRIVABLE without an event subject.",
 	}
 	for path, summary := range handWritten {
 		op := map[string]any{"summary": summary, "responses": map[string]any{"200": map[string]any{"description": "OK"}}}
 		if path == "/v1/ops/traces/{traceId}" {
 			op["parameters"] = []any{map[string]any{"name": "traceId", "in": "path", "required": true, "type": "string"}}
 		}
-		paths[path] = map[string]any{"get": op}
+		method := "get"
+		if strings.HasPrefix(path, "/v1/ops/dead-letters/") {
+			op["parameters"] = []any{map[string]any{"name": "sequence", "in": "path", "required": true, "type": "string", "format": "uint64"}}
+			if strings.HasSuffix(path, "/redrive") {
+				method = "post"
+			}
+		}
+		paths[path] = map[string]any{method: op}
 	}
 	out, err := json.Marshal(doc)
 	if err != nil {

@@ -202,7 +202,7 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 		TracerProvider: rt.TracerProvider, Logger: rt.Logger, CallerKey: rt.CallerKey,
 		ExtraReadiness: rt.ExtraReadiness,
 		AccountService: accounts.NewService(store, postman, publicURL), Mailbox: mailbox,
-		PublicURL: publicURL, AbuseLimits: rt.AbuseLimits,
+		PublicURL: publicURL, AbuseLimits: rt.AbuseLimits, JetStream: js,
 	})
 	if err != nil {
 		lis.Close()
