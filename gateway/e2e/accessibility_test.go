@@ -252,10 +252,14 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		browser := newBrowser(t, chromium)
 		signInByLink(t, p, browser, "buyer@acme.example", `a[href="/missions"]`)
 		a.crawl(browser, "/", "/missions/"+staffed, "/missions/"+offered, "/missions/"+open, "/missions/"+nobodyFits, "/missions/new", "/notifications")
-		a.auditForm(browser, "new-mission form refused", "#startDate-error", chromedp.Navigate(p.url+"/missions/new"),
+		// The refusal is said beside the field and, with a link to it, at the top.
+		a.auditForm(browser, "new-mission form refused", `[role=alert] a[href="#startDate"]`, chromedp.Navigate(p.url+"/missions/new"),
 			chromedp.SendKeys(chromedp.ID("title"), "A mission that starts in the past"),
 			chromedp.SetValue(chromedp.ID("startDate"), time.Now().AddDate(0, 0, -2).Format(time.DateOnly)),
 			chromedp.Submit(chromedp.ID("title")))
+		if !read(t, browser, "the start date's problem", chromedp.Evaluate[bool](`!!document.querySelector('#startDate[aria-describedby="startDate-error"] + #startDate-error')`)) {
+			t.Error("the refused start date's problem is not beside the field")
+		}
 		a.auditForm(browser, "offer form refused", ".candidate details[open] .field-error, .candidate details[open] .error",
 			chromedp.Navigate(p.url+"/missions/"+open), chromedp.Click(chromedp.CSS(".candidate details summary")),
 			chromedp.SendKeys(chromedp.CSS(`.candidate details input[name=dailyRateEur]`), "-5"),
@@ -326,6 +330,12 @@ func TestFirmSubmitsAMissionWithTheKeyboard(t *testing.T) {
 		}
 	}
 	outlined("the skip link")
+	// The skip link leads the next Tab into the content.
+	do(t, browser, "skip", chromedp.KeyEvent(kb.Enter), chromedp.KeyEvent(kb.Tab))
+	if !read(t, browser, "focus in main", chromedp.Evaluate[bool](`document.querySelector('main').contains(document.activeElement)`)) {
+		t.Errorf("after the skip link, Tab goes to %q, outside the content", focused())
+	}
+	do(t, browser, "home again", chromedp.Navigate(p.url+"/"))
 	// tabTo presses Tab until selector has the focus.
 	tabTo := func(selector string) {
 		t.Helper()
