@@ -32,6 +32,8 @@ const (
 	ShortlistStatus_SHORTLIST_STATUS_READY   ShortlistStatus = 2
 	// No consultant passes the hard rules.
 	ShortlistStatus_SHORTLIST_STATUS_NO_MATCH ShortlistStatus = 3
+	// Automated matching is paused by an operator: the mission is ranked when it resumes.
+	ShortlistStatus_SHORTLIST_STATUS_PAUSED ShortlistStatus = 4
 )
 
 // Enum value maps for ShortlistStatus.
@@ -41,12 +43,14 @@ var (
 		1: "SHORTLIST_STATUS_PENDING",
 		2: "SHORTLIST_STATUS_READY",
 		3: "SHORTLIST_STATUS_NO_MATCH",
+		4: "SHORTLIST_STATUS_PAUSED",
 	}
 	ShortlistStatus_value = map[string]int32{
 		"SHORTLIST_STATUS_UNSPECIFIED": 0,
 		"SHORTLIST_STATUS_PENDING":     1,
 		"SHORTLIST_STATUS_READY":       2,
 		"SHORTLIST_STATUS_NO_MATCH":    3,
+		"SHORTLIST_STATUS_PAUSED":      4,
 	}
 )
 
@@ -3015,6 +3019,495 @@ func (x *GetExposureReportResponse) GetOpenMissions() int32 {
 	return 0
 }
 
+// MatchingState is the operators' switch over automated matching.
+type MatchingState struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Paused bool                   `protobuf:"varint,1,opt,name=paused,proto3" json:"paused,omitempty"`
+	// reason is the operator's, given when pausing; empty when not paused.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// since is when matching was paused; unset when not paused.
+	Since *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=since,proto3" json:"since,omitempty"`
+	// by is the account id of the operator who paused it.
+	By string `protobuf:"bytes,4,opt,name=by,proto3" json:"by,omitempty"`
+	// held_missions counts the open missions whose proposal waits for the resume.
+	HeldMissions  int32 `protobuf:"varint,5,opt,name=held_missions,json=heldMissions,proto3" json:"held_missions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MatchingState) Reset() {
+	*x = MatchingState{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchingState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchingState) ProtoMessage() {}
+
+func (x *MatchingState) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchingState.ProtoReflect.Descriptor instead.
+func (*MatchingState) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *MatchingState) GetPaused() bool {
+	if x != nil {
+		return x.Paused
+	}
+	return false
+}
+
+func (x *MatchingState) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *MatchingState) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *MatchingState) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+func (x *MatchingState) GetHeldMissions() int32 {
+	if x != nil {
+		return x.HeldMissions
+	}
+	return 0
+}
+
+type PauseMatchingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// reason says why, for the audit trail: required, at most 500 characters, one line.
+	Reason        string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseMatchingRequest) Reset() {
+	*x = PauseMatchingRequest{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseMatchingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseMatchingRequest) ProtoMessage() {}
+
+func (x *PauseMatchingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseMatchingRequest.ProtoReflect.Descriptor instead.
+func (*PauseMatchingRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *PauseMatchingRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type PauseMatchingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	State         *MatchingState         `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseMatchingResponse) Reset() {
+	*x = PauseMatchingResponse{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseMatchingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseMatchingResponse) ProtoMessage() {}
+
+func (x *PauseMatchingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseMatchingResponse.ProtoReflect.Descriptor instead.
+func (*PauseMatchingResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *PauseMatchingResponse) GetState() *MatchingState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+type ResumeMatchingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeMatchingRequest) Reset() {
+	*x = ResumeMatchingRequest{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeMatchingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeMatchingRequest) ProtoMessage() {}
+
+func (x *ResumeMatchingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeMatchingRequest.ProtoReflect.Descriptor instead.
+func (*ResumeMatchingRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{46}
+}
+
+type ResumeMatchingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	State         *MatchingState         `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeMatchingResponse) Reset() {
+	*x = ResumeMatchingResponse{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeMatchingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeMatchingResponse) ProtoMessage() {}
+
+func (x *ResumeMatchingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeMatchingResponse.ProtoReflect.Descriptor instead.
+func (*ResumeMatchingResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ResumeMatchingResponse) GetState() *MatchingState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+type GetMatchingStateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMatchingStateRequest) Reset() {
+	*x = GetMatchingStateRequest{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMatchingStateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMatchingStateRequest) ProtoMessage() {}
+
+func (x *GetMatchingStateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMatchingStateRequest.ProtoReflect.Descriptor instead.
+func (*GetMatchingStateRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{48}
+}
+
+type GetMatchingStateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	State         *MatchingState         `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMatchingStateResponse) Reset() {
+	*x = GetMatchingStateResponse{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMatchingStateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMatchingStateResponse) ProtoMessage() {}
+
+func (x *GetMatchingStateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMatchingStateResponse.ProtoReflect.Descriptor instead.
+func (*GetMatchingStateResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *GetMatchingStateResponse) GetState() *MatchingState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+// MatchingPaused is published, while automated matching is paused, for each mission whose
+// proposal the pause holds (a new mission, or one a change would have re-ranked), once per
+// pause; the aggregate is the mission.
+type MatchingPaused struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MissionId string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	FirmId    string                 `protobuf:"bytes,2,opt,name=firm_id,json=firmId,proto3" json:"firm_id,omitempty"`
+	// reason, paused_by and paused_at are the pause's.
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	PausedBy      string                 `protobuf:"bytes,4,opt,name=paused_by,json=pausedBy,proto3" json:"paused_by,omitempty"`
+	PausedAt      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=paused_at,json=pausedAt,proto3" json:"paused_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MatchingPaused) Reset() {
+	*x = MatchingPaused{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchingPaused) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchingPaused) ProtoMessage() {}
+
+func (x *MatchingPaused) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchingPaused.ProtoReflect.Descriptor instead.
+func (*MatchingPaused) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *MatchingPaused) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *MatchingPaused) GetFirmId() string {
+	if x != nil {
+		return x.FirmId
+	}
+	return ""
+}
+
+func (x *MatchingPaused) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *MatchingPaused) GetPausedBy() string {
+	if x != nil {
+		return x.PausedBy
+	}
+	return ""
+}
+
+func (x *MatchingPaused) GetPausedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PausedAt
+	}
+	return nil
+}
+
+// MatchingResumed is published on resume for each open mission the pause held, before the
+// shortlist its ranking proposes; the aggregate is the mission.
+type MatchingResumed struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MissionId string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	FirmId    string                 `protobuf:"bytes,2,opt,name=firm_id,json=firmId,proto3" json:"firm_id,omitempty"`
+	ResumedBy string                 `protobuf:"bytes,3,opt,name=resumed_by,json=resumedBy,proto3" json:"resumed_by,omitempty"`
+	ResumedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=resumed_at,json=resumedAt,proto3" json:"resumed_at,omitempty"`
+	// paused_at is when the pause that held the mission began.
+	PausedAt      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=paused_at,json=pausedAt,proto3" json:"paused_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MatchingResumed) Reset() {
+	*x = MatchingResumed{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchingResumed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchingResumed) ProtoMessage() {}
+
+func (x *MatchingResumed) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchingResumed.ProtoReflect.Descriptor instead.
+func (*MatchingResumed) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *MatchingResumed) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *MatchingResumed) GetFirmId() string {
+	if x != nil {
+		return x.FirmId
+	}
+	return ""
+}
+
+func (x *MatchingResumed) GetResumedBy() string {
+	if x != nil {
+		return x.ResumedBy
+	}
+	return ""
+}
+
+func (x *MatchingResumed) GetResumedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResumedAt
+	}
+	return nil
+}
+
+func (x *MatchingResumed) GetPausedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PausedAt
+	}
+	return nil
+}
+
 var File_caiomatch_matching_v1_matching_proto protoreflect.FileDescriptor
 
 const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
@@ -3250,19 +3743,55 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\n" +
 	"by_country\x18\x02 \x03(\v2&.caiomatch.matching.v1.ExposureFiguresR\tbyCountry\x12I\n" +
 	"\fby_seniority\x18\x03 \x03(\v2&.caiomatch.matching.v1.ExposureFiguresR\vbySeniority\x12#\n" +
-	"\ropen_missions\x18\x04 \x01(\x05R\fopenMissions*\x8c\x01\n" +
+	"\ropen_missions\x18\x04 \x01(\x05R\fopenMissions\"\xa6\x01\n" +
+	"\rMatchingState\x12\x16\n" +
+	"\x06paused\x18\x01 \x01(\bR\x06paused\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x120\n" +
+	"\x05since\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x0e\n" +
+	"\x02by\x18\x04 \x01(\tR\x02by\x12#\n" +
+	"\rheld_missions\x18\x05 \x01(\x05R\fheldMissions\".\n" +
+	"\x14PauseMatchingRequest\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\"S\n" +
+	"\x15PauseMatchingResponse\x12:\n" +
+	"\x05state\x18\x01 \x01(\v2$.caiomatch.matching.v1.MatchingStateR\x05state\"\x17\n" +
+	"\x15ResumeMatchingRequest\"T\n" +
+	"\x16ResumeMatchingResponse\x12:\n" +
+	"\x05state\x18\x01 \x01(\v2$.caiomatch.matching.v1.MatchingStateR\x05state\"\x19\n" +
+	"\x17GetMatchingStateRequest\"V\n" +
+	"\x18GetMatchingStateResponse\x12:\n" +
+	"\x05state\x18\x01 \x01(\v2$.caiomatch.matching.v1.MatchingStateR\x05state\"\xb6\x01\n" +
+	"\x0eMatchingPaused\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x17\n" +
+	"\afirm_id\x18\x02 \x01(\tR\x06firmId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x1b\n" +
+	"\tpaused_by\x18\x04 \x01(\tR\bpausedBy\x127\n" +
+	"\tpaused_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bpausedAt\"\xdc\x01\n" +
+	"\x0fMatchingResumed\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x17\n" +
+	"\afirm_id\x18\x02 \x01(\tR\x06firmId\x12\x1d\n" +
+	"\n" +
+	"resumed_by\x18\x03 \x01(\tR\tresumedBy\x129\n" +
+	"\n" +
+	"resumed_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tresumedAt\x127\n" +
+	"\tpaused_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bpausedAt*\xa9\x01\n" +
 	"\x0fShortlistStatus\x12 \n" +
 	"\x1cSHORTLIST_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SHORTLIST_STATUS_PENDING\x10\x01\x12\x1a\n" +
 	"\x16SHORTLIST_STATUS_READY\x10\x02\x12\x1d\n" +
-	"\x19SHORTLIST_STATUS_NO_MATCH\x10\x032\xdc\x05\n" +
+	"\x19SHORTLIST_STATUS_NO_MATCH\x10\x03\x12\x1b\n" +
+	"\x17SHORTLIST_STATUS_PAUSED\x10\x042\xac\b\n" +
 	"\x0fMatchingService\x12g\n" +
 	"\fGetShortlist\x12*.caiomatch.matching.v1.GetShortlistRequest\x1a+.caiomatch.matching.v1.GetShortlistResponse\x12\x85\x01\n" +
 	"\x16CheckProfileVisibility\x124.caiomatch.matching.v1.CheckProfileVisibilityRequest\x1a5.caiomatch.matching.v1.CheckProfileVisibilityResponse\x12s\n" +
 	"\x10ExplainCandidate\x12..caiomatch.matching.v1.ExplainCandidateRequest\x1a/.caiomatch.matching.v1.ExplainCandidateResponse\x12y\n" +
 	"\x12CreateStaffingPlan\x120.caiomatch.matching.v1.CreateStaffingPlanRequest\x1a1.caiomatch.matching.v1.CreateStaffingPlanResponse\x12p\n" +
 	"\x0fGetStaffingPlan\x12-.caiomatch.matching.v1.GetStaffingPlanRequest\x1a..caiomatch.matching.v1.GetStaffingPlanResponse\x12v\n" +
-	"\x11GetExposureReport\x12/.caiomatch.matching.v1.GetExposureReportRequest\x1a0.caiomatch.matching.v1.GetExposureReportResponseBIZGgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1;matchingv1b\x06proto3"
+	"\x11GetExposureReport\x12/.caiomatch.matching.v1.GetExposureReportRequest\x1a0.caiomatch.matching.v1.GetExposureReportResponse\x12j\n" +
+	"\rPauseMatching\x12+.caiomatch.matching.v1.PauseMatchingRequest\x1a,.caiomatch.matching.v1.PauseMatchingResponse\x12m\n" +
+	"\x0eResumeMatching\x12,.caiomatch.matching.v1.ResumeMatchingRequest\x1a-.caiomatch.matching.v1.ResumeMatchingResponse\x12s\n" +
+	"\x10GetMatchingState\x12..caiomatch.matching.v1.GetMatchingStateRequest\x1a/.caiomatch.matching.v1.GetMatchingStateResponseBIZGgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1;matchingv1b\x06proto3"
 
 var (
 	file_caiomatch_matching_v1_matching_proto_rawDescOnce sync.Once
@@ -3277,7 +3806,7 @@ func file_caiomatch_matching_v1_matching_proto_rawDescGZIP() []byte {
 }
 
 var file_caiomatch_matching_v1_matching_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(ShortlistStatus)(0),                   // 0: caiomatch.matching.v1.ShortlistStatus
 	(*ScoreComponent)(nil),                 // 1: caiomatch.matching.v1.ScoreComponent
@@ -3323,8 +3852,17 @@ var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
 	(*GetExposureReportRequest)(nil),       // 41: caiomatch.matching.v1.GetExposureReportRequest
 	(*ExposureFigures)(nil),                // 42: caiomatch.matching.v1.ExposureFigures
 	(*GetExposureReportResponse)(nil),      // 43: caiomatch.matching.v1.GetExposureReportResponse
-	(*timestamppb.Timestamp)(nil),          // 44: google.protobuf.Timestamp
-	(v1.WorkMode)(0),                       // 45: caiomatch.taxonomy.v1.WorkMode
+	(*MatchingState)(nil),                  // 44: caiomatch.matching.v1.MatchingState
+	(*PauseMatchingRequest)(nil),           // 45: caiomatch.matching.v1.PauseMatchingRequest
+	(*PauseMatchingResponse)(nil),          // 46: caiomatch.matching.v1.PauseMatchingResponse
+	(*ResumeMatchingRequest)(nil),          // 47: caiomatch.matching.v1.ResumeMatchingRequest
+	(*ResumeMatchingResponse)(nil),         // 48: caiomatch.matching.v1.ResumeMatchingResponse
+	(*GetMatchingStateRequest)(nil),        // 49: caiomatch.matching.v1.GetMatchingStateRequest
+	(*GetMatchingStateResponse)(nil),       // 50: caiomatch.matching.v1.GetMatchingStateResponse
+	(*MatchingPaused)(nil),                 // 51: caiomatch.matching.v1.MatchingPaused
+	(*MatchingResumed)(nil),                // 52: caiomatch.matching.v1.MatchingResumed
+	(*timestamppb.Timestamp)(nil),          // 53: google.protobuf.Timestamp
+	(v1.WorkMode)(0),                       // 54: caiomatch.taxonomy.v1.WorkMode
 }
 var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
 	2,  // 0: caiomatch.matching.v1.ScoreComponent.facts:type_name -> caiomatch.matching.v1.ComponentFacts
@@ -3341,12 +3879,12 @@ var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
 	11, // 11: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
 	0,  // 12: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
 	12, // 13: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
-	44, // 14: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
+	53, // 14: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
 	15, // 15: caiomatch.matching.v1.GetShortlistResponse.diagnostics:type_name -> caiomatch.matching.v1.Diagnostics
 	16, // 16: caiomatch.matching.v1.Diagnostics.excluded_by_rule:type_name -> caiomatch.matching.v1.RuleCount
 	17, // 17: caiomatch.matching.v1.Diagnostics.widen:type_name -> caiomatch.matching.v1.Widening
 	12, // 18: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
-	44, // 19: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
+	53, // 19: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
 	22, // 20: caiomatch.matching.v1.FailedRule.facts:type_name -> caiomatch.matching.v1.RuleFacts
 	23, // 21: caiomatch.matching.v1.RuleFacts.skills:type_name -> caiomatch.matching.v1.SkillsRuleFacts
 	24, // 22: caiomatch.matching.v1.RuleFacts.availability:type_name -> caiomatch.matching.v1.AvailabilityRuleFacts
@@ -3357,34 +3895,47 @@ var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
 	29, // 27: caiomatch.matching.v1.RuleFacts.location:type_name -> caiomatch.matching.v1.LocationRuleFacts
 	30, // 28: caiomatch.matching.v1.RuleFacts.experience:type_name -> caiomatch.matching.v1.ExperienceRuleFacts
 	31, // 29: caiomatch.matching.v1.SkillsRuleFacts.below_minimum:type_name -> caiomatch.matching.v1.SkillMinimum
-	45, // 30: caiomatch.matching.v1.WorkModeRuleFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	54, // 30: caiomatch.matching.v1.WorkModeRuleFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
 	1,  // 31: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
 	21, // 32: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
 	40, // 33: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
 	40, // 34: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
 	38, // 35: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
-	44, // 36: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
+	53, // 36: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
 	39, // 37: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
 	42, // 38: caiomatch.matching.v1.GetExposureReportResponse.overall:type_name -> caiomatch.matching.v1.ExposureFigures
 	42, // 39: caiomatch.matching.v1.GetExposureReportResponse.by_country:type_name -> caiomatch.matching.v1.ExposureFigures
 	42, // 40: caiomatch.matching.v1.GetExposureReportResponse.by_seniority:type_name -> caiomatch.matching.v1.ExposureFigures
-	13, // 41: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
-	18, // 42: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
-	32, // 43: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
-	34, // 44: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
-	36, // 45: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
-	41, // 46: caiomatch.matching.v1.MatchingService.GetExposureReport:input_type -> caiomatch.matching.v1.GetExposureReportRequest
-	14, // 47: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
-	19, // 48: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
-	33, // 49: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
-	35, // 50: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
-	37, // 51: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
-	43, // 52: caiomatch.matching.v1.MatchingService.GetExposureReport:output_type -> caiomatch.matching.v1.GetExposureReportResponse
-	47, // [47:53] is the sub-list for method output_type
-	41, // [41:47] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	53, // 41: caiomatch.matching.v1.MatchingState.since:type_name -> google.protobuf.Timestamp
+	44, // 42: caiomatch.matching.v1.PauseMatchingResponse.state:type_name -> caiomatch.matching.v1.MatchingState
+	44, // 43: caiomatch.matching.v1.ResumeMatchingResponse.state:type_name -> caiomatch.matching.v1.MatchingState
+	44, // 44: caiomatch.matching.v1.GetMatchingStateResponse.state:type_name -> caiomatch.matching.v1.MatchingState
+	53, // 45: caiomatch.matching.v1.MatchingPaused.paused_at:type_name -> google.protobuf.Timestamp
+	53, // 46: caiomatch.matching.v1.MatchingResumed.resumed_at:type_name -> google.protobuf.Timestamp
+	53, // 47: caiomatch.matching.v1.MatchingResumed.paused_at:type_name -> google.protobuf.Timestamp
+	13, // 48: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
+	18, // 49: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
+	32, // 50: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
+	34, // 51: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
+	36, // 52: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
+	41, // 53: caiomatch.matching.v1.MatchingService.GetExposureReport:input_type -> caiomatch.matching.v1.GetExposureReportRequest
+	45, // 54: caiomatch.matching.v1.MatchingService.PauseMatching:input_type -> caiomatch.matching.v1.PauseMatchingRequest
+	47, // 55: caiomatch.matching.v1.MatchingService.ResumeMatching:input_type -> caiomatch.matching.v1.ResumeMatchingRequest
+	49, // 56: caiomatch.matching.v1.MatchingService.GetMatchingState:input_type -> caiomatch.matching.v1.GetMatchingStateRequest
+	14, // 57: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
+	19, // 58: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
+	33, // 59: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
+	35, // 60: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
+	37, // 61: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
+	43, // 62: caiomatch.matching.v1.MatchingService.GetExposureReport:output_type -> caiomatch.matching.v1.GetExposureReportResponse
+	46, // 63: caiomatch.matching.v1.MatchingService.PauseMatching:output_type -> caiomatch.matching.v1.PauseMatchingResponse
+	48, // 64: caiomatch.matching.v1.MatchingService.ResumeMatching:output_type -> caiomatch.matching.v1.ResumeMatchingResponse
+	50, // 65: caiomatch.matching.v1.MatchingService.GetMatchingState:output_type -> caiomatch.matching.v1.GetMatchingStateResponse
+	57, // [57:66] is the sub-list for method output_type
+	48, // [48:57] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_matching_v1_matching_proto_init() }
@@ -3417,7 +3968,7 @@ func file_caiomatch_matching_v1_matching_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_matching_v1_matching_proto_rawDesc), len(file_caiomatch_matching_v1_matching_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   43,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -216,6 +216,81 @@ func local_request_MatchingService_GetExposureReport_0(ctx context.Context, mars
 	return msg, metadata, err
 }
 
+func request_MatchingService_PauseMatching_0(ctx context.Context, marshaler runtime.Marshaler, client MatchingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq PauseMatchingRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.PauseMatching(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_MatchingService_PauseMatching_0(ctx context.Context, marshaler runtime.Marshaler, server MatchingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq PauseMatchingRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.PauseMatching(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_MatchingService_ResumeMatching_0(ctx context.Context, marshaler runtime.Marshaler, client MatchingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ResumeMatchingRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ResumeMatching(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_MatchingService_ResumeMatching_0(ctx context.Context, marshaler runtime.Marshaler, server MatchingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ResumeMatchingRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ResumeMatching(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_MatchingService_GetMatchingState_0(ctx context.Context, marshaler runtime.Marshaler, client MatchingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetMatchingStateRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetMatchingState(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_MatchingService_GetMatchingState_0(ctx context.Context, marshaler runtime.Marshaler, server MatchingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetMatchingStateRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.GetMatchingState(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterMatchingServiceHandlerServer registers the http handlers for service MatchingService to "mux".
 // UnaryRPC     :call MatchingServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -321,6 +396,66 @@ func RegisterMatchingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 			return
 		}
 		forward_MatchingService_GetExposureReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_MatchingService_PauseMatching_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/caiomatch.matching.v1.MatchingService/PauseMatching", runtime.WithHTTPPathPattern("/v1/ops/matching/pause"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_MatchingService_PauseMatching_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_PauseMatching_0(annotatedContext, mux, outboundMarshaler, w, req, response_MatchingService_PauseMatching_0{resp.(*PauseMatchingResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_MatchingService_ResumeMatching_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/caiomatch.matching.v1.MatchingService/ResumeMatching", runtime.WithHTTPPathPattern("/v1/ops/matching/resume"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_MatchingService_ResumeMatching_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_ResumeMatching_0(annotatedContext, mux, outboundMarshaler, w, req, response_MatchingService_ResumeMatching_0{resp.(*ResumeMatchingResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_MatchingService_GetMatchingState_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/caiomatch.matching.v1.MatchingService/GetMatchingState", runtime.WithHTTPPathPattern("/v1/ops/matching"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_MatchingService_GetMatchingState_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_GetMatchingState_0(annotatedContext, mux, outboundMarshaler, w, req, response_MatchingService_GetMatchingState_0{resp.(*GetMatchingStateResponse)}, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -447,7 +582,85 @@ func RegisterMatchingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_MatchingService_GetExposureReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_MatchingService_PauseMatching_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/caiomatch.matching.v1.MatchingService/PauseMatching", runtime.WithHTTPPathPattern("/v1/ops/matching/pause"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_MatchingService_PauseMatching_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_PauseMatching_0(annotatedContext, mux, outboundMarshaler, w, req, response_MatchingService_PauseMatching_0{resp.(*PauseMatchingResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_MatchingService_ResumeMatching_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/caiomatch.matching.v1.MatchingService/ResumeMatching", runtime.WithHTTPPathPattern("/v1/ops/matching/resume"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_MatchingService_ResumeMatching_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_ResumeMatching_0(annotatedContext, mux, outboundMarshaler, w, req, response_MatchingService_ResumeMatching_0{resp.(*ResumeMatchingResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_MatchingService_GetMatchingState_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/caiomatch.matching.v1.MatchingService/GetMatchingState", runtime.WithHTTPPathPattern("/v1/ops/matching"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_MatchingService_GetMatchingState_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MatchingService_GetMatchingState_0(annotatedContext, mux, outboundMarshaler, w, req, response_MatchingService_GetMatchingState_0{resp.(*GetMatchingStateResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	return nil
+}
+
+type response_MatchingService_PauseMatching_0 struct {
+	*PauseMatchingResponse
+}
+
+func (m response_MatchingService_PauseMatching_0) XXX_ResponseBody() interface{} {
+	response := m.PauseMatchingResponse
+	return response.State
+}
+
+type response_MatchingService_ResumeMatching_0 struct {
+	*ResumeMatchingResponse
+}
+
+func (m response_MatchingService_ResumeMatching_0) XXX_ResponseBody() interface{} {
+	response := m.ResumeMatchingResponse
+	return response.State
+}
+
+type response_MatchingService_GetMatchingState_0 struct {
+	*GetMatchingStateResponse
+}
+
+func (m response_MatchingService_GetMatchingState_0) XXX_ResponseBody() interface{} {
+	response := m.GetMatchingStateResponse
+	return response.State
 }
 
 var (
@@ -456,6 +669,9 @@ var (
 	pattern_MatchingService_CreateStaffingPlan_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "staffing-plans"}, ""))
 	pattern_MatchingService_GetStaffingPlan_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "staffing-plans", "id"}, ""))
 	pattern_MatchingService_GetExposureReport_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ops", "exposure"}, ""))
+	pattern_MatchingService_PauseMatching_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "ops", "matching", "pause"}, ""))
+	pattern_MatchingService_ResumeMatching_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"v1", "ops", "matching", "resume"}, ""))
+	pattern_MatchingService_GetMatchingState_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "ops", "matching"}, ""))
 )
 
 var (
@@ -464,4 +680,7 @@ var (
 	forward_MatchingService_CreateStaffingPlan_0 = runtime.ForwardResponseMessage
 	forward_MatchingService_GetStaffingPlan_0    = runtime.ForwardResponseMessage
 	forward_MatchingService_GetExposureReport_0  = runtime.ForwardResponseMessage
+	forward_MatchingService_PauseMatching_0      = runtime.ForwardResponseMessage
+	forward_MatchingService_ResumeMatching_0     = runtime.ForwardResponseMessage
+	forward_MatchingService_GetMatchingState_0   = runtime.ForwardResponseMessage
 )

@@ -25,6 +25,9 @@ const (
 	MatchingService_CreateStaffingPlan_FullMethodName     = "/caiomatch.matching.v1.MatchingService/CreateStaffingPlan"
 	MatchingService_GetStaffingPlan_FullMethodName        = "/caiomatch.matching.v1.MatchingService/GetStaffingPlan"
 	MatchingService_GetExposureReport_FullMethodName      = "/caiomatch.matching.v1.MatchingService/GetExposureReport"
+	MatchingService_PauseMatching_FullMethodName          = "/caiomatch.matching.v1.MatchingService/PauseMatching"
+	MatchingService_ResumeMatching_FullMethodName         = "/caiomatch.matching.v1.MatchingService/ResumeMatching"
+	MatchingService_GetMatchingState_FullMethodName       = "/caiomatch.matching.v1.MatchingService/GetMatchingState"
 )
 
 // MatchingServiceClient is the client API for MatchingService service.
@@ -49,6 +52,16 @@ type MatchingServiceClient interface {
 	GetStaffingPlan(ctx context.Context, in *GetStaffingPlanRequest, opts ...grpc.CallOption) (*GetStaffingPlanResponse, error)
 	// GetExposureReport tells operators how evenly proposals spread over the pool.
 	GetExposureReport(ctx context.Context, in *GetExposureReportRequest, opts ...grpc.CallOption) (*GetExposureReportResponse, error)
+	// PauseMatching stops automated proposals at once (operators; AI Act art. 14): while paused,
+	// new missions wait with a PAUSED shortlist and existing shortlists are not changed. Pausing
+	// again while paused changes nothing.
+	PauseMatching(ctx context.Context, in *PauseMatchingRequest, opts ...grpc.CallOption) (*PauseMatchingResponse, error)
+	// ResumeMatching lets matching propose again (operators): every open mission whose proposal
+	// the pause held is ranked once. Resuming while not paused changes nothing.
+	ResumeMatching(ctx context.Context, in *ResumeMatchingRequest, opts ...grpc.CallOption) (*ResumeMatchingResponse, error)
+	// GetMatchingState tells whether automated matching is paused, since when, by whom and why
+	// (operators).
+	GetMatchingState(ctx context.Context, in *GetMatchingStateRequest, opts ...grpc.CallOption) (*GetMatchingStateResponse, error)
 }
 
 type matchingServiceClient struct {
@@ -119,6 +132,36 @@ func (c *matchingServiceClient) GetExposureReport(ctx context.Context, in *GetEx
 	return out, nil
 }
 
+func (c *matchingServiceClient) PauseMatching(ctx context.Context, in *PauseMatchingRequest, opts ...grpc.CallOption) (*PauseMatchingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PauseMatchingResponse)
+	err := c.cc.Invoke(ctx, MatchingService_PauseMatching_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *matchingServiceClient) ResumeMatching(ctx context.Context, in *ResumeMatchingRequest, opts ...grpc.CallOption) (*ResumeMatchingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResumeMatchingResponse)
+	err := c.cc.Invoke(ctx, MatchingService_ResumeMatching_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *matchingServiceClient) GetMatchingState(ctx context.Context, in *GetMatchingStateRequest, opts ...grpc.CallOption) (*GetMatchingStateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMatchingStateResponse)
+	err := c.cc.Invoke(ctx, MatchingService_GetMatchingState_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MatchingServiceServer is the server API for MatchingService service.
 // All implementations must embed UnimplementedMatchingServiceServer
 // for forward compatibility.
@@ -141,6 +184,16 @@ type MatchingServiceServer interface {
 	GetStaffingPlan(context.Context, *GetStaffingPlanRequest) (*GetStaffingPlanResponse, error)
 	// GetExposureReport tells operators how evenly proposals spread over the pool.
 	GetExposureReport(context.Context, *GetExposureReportRequest) (*GetExposureReportResponse, error)
+	// PauseMatching stops automated proposals at once (operators; AI Act art. 14): while paused,
+	// new missions wait with a PAUSED shortlist and existing shortlists are not changed. Pausing
+	// again while paused changes nothing.
+	PauseMatching(context.Context, *PauseMatchingRequest) (*PauseMatchingResponse, error)
+	// ResumeMatching lets matching propose again (operators): every open mission whose proposal
+	// the pause held is ranked once. Resuming while not paused changes nothing.
+	ResumeMatching(context.Context, *ResumeMatchingRequest) (*ResumeMatchingResponse, error)
+	// GetMatchingState tells whether automated matching is paused, since when, by whom and why
+	// (operators).
+	GetMatchingState(context.Context, *GetMatchingStateRequest) (*GetMatchingStateResponse, error)
 	mustEmbedUnimplementedMatchingServiceServer()
 }
 
@@ -168,6 +221,15 @@ func (UnimplementedMatchingServiceServer) GetStaffingPlan(context.Context, *GetS
 }
 func (UnimplementedMatchingServiceServer) GetExposureReport(context.Context, *GetExposureReportRequest) (*GetExposureReportResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetExposureReport not implemented")
+}
+func (UnimplementedMatchingServiceServer) PauseMatching(context.Context, *PauseMatchingRequest) (*PauseMatchingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PauseMatching not implemented")
+}
+func (UnimplementedMatchingServiceServer) ResumeMatching(context.Context, *ResumeMatchingRequest) (*ResumeMatchingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResumeMatching not implemented")
+}
+func (UnimplementedMatchingServiceServer) GetMatchingState(context.Context, *GetMatchingStateRequest) (*GetMatchingStateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMatchingState not implemented")
 }
 func (UnimplementedMatchingServiceServer) mustEmbedUnimplementedMatchingServiceServer() {}
 func (UnimplementedMatchingServiceServer) testEmbeddedByValue()                         {}
@@ -298,6 +360,60 @@ func _MatchingService_GetExposureReport_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MatchingService_PauseMatching_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PauseMatchingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).PauseMatching(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_PauseMatching_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).PauseMatching(ctx, req.(*PauseMatchingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MatchingService_ResumeMatching_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResumeMatchingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).ResumeMatching(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_ResumeMatching_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).ResumeMatching(ctx, req.(*ResumeMatchingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MatchingService_GetMatchingState_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMatchingStateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).GetMatchingState(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_GetMatchingState_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).GetMatchingState(ctx, req.(*GetMatchingStateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MatchingService_ServiceDesc is the grpc.ServiceDesc for MatchingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -328,6 +444,18 @@ var MatchingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetExposureReport",
 			Handler:    _MatchingService_GetExposureReport_Handler,
+		},
+		{
+			MethodName: "PauseMatching",
+			Handler:    _MatchingService_PauseMatching_Handler,
+		},
+		{
+			MethodName: "ResumeMatching",
+			Handler:    _MatchingService_ResumeMatching_Handler,
+		},
+		{
+			MethodName: "GetMatchingState",
+			Handler:    _MatchingService_GetMatchingState_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
