@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -129,6 +130,15 @@ func (profilePage) MonthOf(date string) string {
 		return t.Format("2006-01")
 	}
 	return ""
+}
+
+// Day is a date ("2027-03-29") as people read it in the visitor's language ("29 March 2027").
+func (profilePage) Day(loc *i18n.Localizer, date string) string {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return date
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), label(loc, "Profile_Month_", strconv.Itoa(int(t.Month()))), t.Year())
 }
 
 // ChosenSectors counts the ticked sectors, for the disclosure's summary.

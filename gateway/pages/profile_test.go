@@ -125,10 +125,10 @@ func TestProfileCalendarShowsBookingsAcrossMonths(t *testing.T) {
 	wantAll(t, "December", get(t, h, "/profile/p1?month=2027-12", "good", "en").Body.String(),
 		`href="?month=2027-11" rel="prev"`, `href="?month=2028-01" rel="next"`, "<caption>December 2027</caption>")
 	wantAll(t, "March in French", get(t, h, "/profile/p1?month=2027-03&lang=fr", "good", "fr").Body.String(),
-		"<caption>mars 2027</caption>", "> indisponible</span>", `<abbr title="lundi">lun.</abbr>`, "Compétences et niveaux")
+		"<caption>mars 2027</caption>", "29 mars 2027", "> indisponible</span>", `<abbr title="lundi">lun.</abbr>`, "Compétences et niveaux")
 	// The list of bookings: only the declared one can be removed.
 	wantAll(t, "the bookings", march.Body.String(), `action="/profile/p1/bookings/remove"`, `name="startDate" value="2027-03-29"`,
-		"declared by you", "a mission", `href="?month=2027-05">2027-05-10</a>`)
+		"declared by you", "a mission", `href="?month=2027-05"><time datetime="2027-05-10">10 May 2027</time></a>`)
 	if n := strings.Count(march.Body.String(), `action="/profile/p1/bookings/remove"`); n != 1 {
 		t.Errorf("%d remove buttons, want 1 (the mission's booking is the platform's)", n)
 	}
