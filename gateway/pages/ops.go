@@ -541,8 +541,9 @@ func (s *Site) runPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	chosen := r.PostForm["missionIds"]
-	if len(chosen) > flowsMissions {
-		chosen = chosen[:flowsMissions]
+	if len(chosen) > flowsMissions { // more than the form offers: not sent from it
+		s.renderError(w, r, http.StatusBadRequest)
+		return
 	}
 	if r.PostFormValue("scope") == "chosen" && len(chosen) == 0 {
 		s.showPlans(w, r, plansPage{NoneChosen: true})

@@ -222,6 +222,13 @@ func TestRunningAPlanShowsItOrTheRefusalBesideTheMission(t *testing.T) {
 	if !slices.Contains(calls, "POST /v1/staffing-plans") {
 		t.Errorf("the API was not asked: %q", calls)
 	}
+	tooMany := url.Values{"scope": {"chosen"}}
+	for i := range 201 {
+		tooMany.Add("missionIds", fmt.Sprint("m", i))
+	}
+	if rec := postForm(h, "/ops/plans", tooMany); rec.Code != http.StatusBadRequest {
+		t.Errorf("more missions than the form offers: %d, want 400", rec.Code)
+	}
 	rec := postForm(h, "/ops/plans", url.Values{"scope": {"chosen"}})
 	wantIn(t, "a choice of nothing", rec.Body.String(), `<span class="field-error" id="none-chosen">Choose at least one mission.</span>`)
 	if rec.Code != http.StatusUnprocessableEntity {
