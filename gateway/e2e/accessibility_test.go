@@ -171,6 +171,19 @@ func (a *auditor) auditForm(browser context.Context, page, selector string, step
 	a.audit(browser, page)
 }
 
+// auditRefusal sends the form (a CSS selector) of the page at path empty, and audits the page
+// that shows the refusal; a form that refuses nothing is logged, and its answer audited too.
+func (a *auditor) auditRefusal(browser context.Context, path, form string) {
+	a.t.Helper()
+	do(a.t, browser, path, chromedp.Navigate(a.p.url+path), chromedp.Click(chromedp.CSS(form+" button[type=submit]")))
+	wait, cancel := context.WithTimeout(browser, 5*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wait, chromedp.WaitVisible(chromedp.CSS(".field-error, .error"))); err != nil {
+		a.t.Logf("%s: the empty %s shows no refusal: %v", path, form, err)
+	}
+	a.audit(browser, path+" "+form+" refused")
+}
+
 // TestEveryPageIsAccessible signs in as each role (anonymous, a firm with a staffed mission,
 // an offered one, an open shortlist and a mission nobody fits, the consultant staffed and
 // offered, an operator), follows
@@ -264,6 +277,8 @@ func TestEveryPageIsAccessible(t *testing.T) {
 			chromedp.Navigate(p.url+"/missions/"+open), chromedp.Click(chromedp.CSS(".candidate details summary")),
 			chromedp.SendKeys(chromedp.CSS(`.candidate details input[name=dailyRateEur]`), "-5"),
 			chromedp.Click(chromedp.CSS(".candidate details button[type=submit]")))
+		a.auditRefusal(browser, "/settings", `form[action="/settings/tokens"]`)
+		a.auditRefusal(browser, "/settings", `form[action="/settings/webhooks"]`)
 		if status := int(read(t, browser, "another tenant's mission", chromedp.NavigateResponse(p.url+"/missions/0000-not-a-mission")).Status); status != http.StatusNotFound {
 			t.Errorf("an unknown mission's page answered %d, want 404", status)
 		}
@@ -277,6 +292,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		a.crawl(browser, "/", "/offers", "/notifications")
 		a.auditForm(browser, "decline refused", "details.decline .field-error", chromedp.Navigate(p.url+"/offers"),
 			chromedp.Click(chromedp.CSS("details.decline summary")), chromedp.Click(chromedp.CSS("details.decline button[type=submit]")))
+		a.auditRefusal(browser, "/profile", "form.booking-form")
 	})
 
 	t.Run("operator", func(t *testing.T) {
@@ -284,6 +300,9 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		browser := newBrowser(t, chromium)
 		signInByLink(t, p, browser, "duty@caiomatch.example", `a[href="/ops/accounts"]`)
 		a.crawl(browser, "/", "/ops/traces/"+trace, "/ops/accounts", "/ops/traces", "/ops/exposure", "/ops/mailbox")
+		a.auditRefusal(browser, "/ops/plans", "form.plan-chosen")
+		a.auditForm(browser, "a staffing plan", "main h1", chromedp.Navigate(p.url+"/ops/plans"), chromedp.Click(chromedp.ID("plan-all")),
+			chromedp.WaitNotPresent(chromedp.ID("plan-all")))
 	})
 	t.Logf("audited %d pages in %s", *a.audits, time.Since(started).Round(time.Millisecond))
 }
