@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -202,10 +204,26 @@ func TestProfileAndSettingsPages(t *testing.T) {
 	hook := webhooktest.Start(t, false)
 	claire.post("/settings/webhooks", url.Values{"url": {"ftp://hooks.example.com"}, "events": {"offer.made"}}).
 		expect(t, "a webhook to ftp", http.StatusUnprocessableEntity, `<span class="field-error" id="webhook-url-error">`, `value="offer.made" checked`)
-	claire.post("/settings/webhooks", url.Values{"url": {hook.URL + "/hooks"}, "events": {"offer.made", "offer.withdrawn"}}).
-		expect(t, "the new webhook", http.StatusOK, `<code id="new-webhook-secret">whsec_`)
-	settings = claire.get("/settings")
-	settings.expect(t, "the webhook listed", http.StatusOK, hook.URL+"/hooks", "<li>Offer made</li>", "Nothing was delivered yet.")
+	subscribed := claire.post("/settings/webhooks", url.Values{"url": {hook.URL + "/hooks"}, "events": {"offer.made", "offer.withdrawn"}})
+	subscribed.expect(t, "the new webhook", http.StatusOK, `<code id="new-webhook-secret">whsec_`)
+	// The receiver checks each delivery's signature with the secret the page showed.
+	hook.SetSecret(html.UnescapeString(subscribed.find(t, "the webhook's secret", `<code id="new-webhook-secret">([^<]+)</code>`)))
+	claire.get("/settings").expect(t, "the webhook listed", http.StatusOK, hook.URL+"/hooks", "<li>Offer made</li>", "Nothing was delivered yet.")
+
+	// A firm's offer to Claire is delivered to the webhook; its settings show the delivery.
+	_, firmToken := p.createAccount("FIRM", "Acme Pharma")
+	missionID := str(p.mustCall("POST", "/v1/missions", firmToken, missionBody(func(b map[string]any) {
+		b["requiredSkills"], b["niceToHaveSkills"] = []string{"ai-strategy"}, []string{"mlops"}
+	})), "mission", "id")
+	if !slices.Contains(waitShortlist(t, p, missionID, firmToken, 1), id) {
+		t.Fatalf("Claire's profile is not on the shortlist of %s", missionID)
+	}
+	makeOffer(t, p, missionID, id, firmToken)
+	eventually(t, 15*time.Second, "the delivery on the settings page", func() bool {
+		settings = claire.get("/settings")
+		return strings.Contains(settings.body, `<span class="status">delivered</span>`)
+	})
+	settings.expect(t, "the delivery", http.StatusOK, "<td>Offer made</td>", "HTTP 204")
 	hookID := settings.find(t, "the webhook's delete button", `action="/settings/webhooks/([^/"]+)/delete"`)
 	other.post("/settings/webhooks/"+hookID+"/delete", url.Values{}).expect(t, "another's webhook", http.StatusNotFound)
 	claire.post("/settings/webhooks/"+hookID+"/delete", url.Values{}).redirects(t, "the deletion", `/settings\?done=deleted`)
