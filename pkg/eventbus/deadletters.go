@@ -250,8 +250,10 @@ func RedriveDeadLetter(ctx context.Context, js jetstream.JetStream, seq uint64) 
 	}
 	msg.Header.Set(HeaderRedriveFor, d.Consumer)
 	msg.Header.Set(HeaderRedrivenFrom, strconv.FormatUint(seq, 10))
+	// No expected-stream option: its header would be stored with the message, and copied onto
+	// a new dead letter, whose publish the server would then refuse (it expects DEADLETTER).
 	msgID := fmt.Sprintf("redrive-%d-%d", seq, d.DeadAt.UnixNano())
-	ack, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID), jetstream.WithExpectStream(target))
+	ack, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID))
 	if err != nil {
 		return Redrive{}, fmt.Errorf("redrive dead letter %d: publish: %w", seq, err)
 	}

@@ -226,3 +226,25 @@ func TestReceiversAreTheConsumersWhoseFilterTakesTheSubject(t *testing.T) {
 		t.Errorf("receivers of an event nobody reads = %v", got)
 	}
 }
+
+// TestRedrivenUndecodableMessageIsDeadLetteredAnew: a message that still does not decode comes
+// back as a new dead letter naming the one it was redriven from (nothing in the republished
+// message may stop that copy).
+func TestRedrivenUndecodableMessageIsDeadLetteredAnew(t *testing.T) {
+	t.Parallel()
+	js, _ := startBus(t)
+	var seen calls
+	spec := missionSpec("dl-still-undecodable")
+	runConsumer(t, newConsumer(js, spec, seen.handler(nil, nil), nil))
+	publishRaw(t, js, &nats.Msg{Subject: eventbus.Subject(eventbus.ProducerMission, "MissionSubmitted", "m-2"), Data: []byte("junk")})
+	first := waitDeadLetters(t, js, spec.Durable, 1)[0]
+	if _, err := eventbus.RedriveDeadLetter(testCtx(t), js, first.Sequence); err != nil {
+		t.Fatal(err)
+	}
+	again := waitDeadLetters(t, js, spec.Durable, 1)[0]
+	if again.Sequence == first.Sequence || again.Header.Get(eventbus.HeaderRedrivenFrom) != fmt.Sprint(first.Sequence) ||
+		again.Header.Get(eventbus.HeaderRedriveFor) != spec.Durable || string(again.Data) != "junk" {
+		t.Errorf("dead-lettered anew = %+v", again)
+	}
+	waitSettled(t, js, spec.Stream, spec.Durable, 5*time.Second)
+}
