@@ -38,8 +38,11 @@ func Consumers() []ConsumerSpec {
 		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMatchingProfiles},
 		{Stream: StreamOf(ProducerMission), Durable: ConsumerMatchingMissions,
 			FilterSubjects: mission("MissionSubmitted", "MissionEdited", "MissionCancelled", "MissionUpdated", "OfferDeclined", "OfferExpired")},
+		// Shortlists, and the operators' pause and resume of the missions they held, for the
+		// missions' decisions trails.
 		{Stream: StreamOf(ProducerMatching), Durable: ConsumerMissionShortlists,
-			FilterSubjects: []string{Subject(ProducerMatching, "ShortlistProposed", ">")}},
+			FilterSubjects: []string{Subject(ProducerMatching, "ShortlistProposed", ">"),
+				Subject(ProducerMatching, "MatchingPaused", ">"), Subject(ProducerMatching, "MatchingResumed", ">")}},
 		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMissionProfiles,
 			FilterSubjects: []string{Subject(ProducerProfile, "ProfileErased", ">")}},
 		{Stream: StreamOf(ProducerMission), Durable: ConsumerProfileMissions,

@@ -46,6 +46,12 @@ type Queries interface {
 	// current shortlist, its exclusions) changed after state version version; a closed mission
 	// comes with a closed Mission.Status.
 	MissionStatesChangedSince(ctx context.Context, version uint64) ([]OpenMissionState, error)
+	// Pause reads the operators' switch; the zero Pause while matching runs.
+	Pause(ctx context.Context) (domain.Pause, error)
+	// HeldMissions returns the ids of the missions whose proposal the pause holds, in order.
+	HeldMissions(ctx context.Context) ([]string, error)
+	// IsHeld tells whether the pause holds the mission's proposal.
+	IsHeld(ctx context.Context, missionID string) (bool, error)
 }
 
 // Tx is the store inside one transaction.
@@ -68,6 +74,14 @@ type Tx interface {
 	Exclude(ctx context.Context, missionID, profileID, reason string) error
 	// SaveStaffingPlan stores a plan.
 	SaveStaffingPlan(ctx context.Context, p domain.StaffingPlan) error
+	// SetPause turns the operators' switch; the zero Pause resumes.
+	SetPause(ctx context.Context, p domain.Pause) error
+	// Hold records that m's proposal waits for the resume of pause p. The first time in a pause
+	// (held is true) it also stores m's MatchingPaused event in the outbox.
+	Hold(ctx context.Context, m domain.Mission, p domain.Pause) (held bool, err error)
+	// ReleaseHeld forgets every hold, and stores a MatchingResumed event for each mission of
+	// resumed.
+	ReleaseHeld(ctx context.Context, resumed []domain.Resumption) error
 	// UpdateReplicaState raises the committed profile stream sequence to profileSeq (0 leaves
 	// it), and returns the state version once this transaction commits: the one ReplicaState
 	// read, or the next one when PutMission, AddShortlist or Exclude stamped a mission with it.
@@ -256,11 +270,21 @@ func (u undo) run() {
 // rerank ranks an open mission on the index and stores a new shortlist when
 // domain.NextShortlist says so. The cache and the exposure counts change at once, so that the
 // next mission ranked for the same event sees them; undo takes them back.
+//
+// While matching is paused (st.pause, read in the event's transaction) nothing is proposed: a
+// mission without a shortlist is held at once, one whose ranking would propose a new shortlist
+// is held instead, and its current shortlist stays as it is. The resume ranks it again.
 func (a *Application) rerank(ctx context.Context, tx Tx, s domain.Settings, om *openMission, st *step) error {
+	if st.pause.Paused && om.current == nil {
+		return a.hold(ctx, tx, om, st)
+	}
 	ranking := a.index.Rank(a.query(s, om.mission, om.current, om.excluded))
 	next, propose := domain.NextShortlist(om.mission, om.current, ranking, a.now().UTC())
 	if !propose {
 		return nil
+	}
+	if st.pause.Paused {
+		return a.hold(ctx, tx, om, st)
 	}
 	if err := tx.AddShortlist(ctx, next); err != nil {
 		return err
@@ -278,15 +302,28 @@ func (a *Application) rerank(ctx context.Context, tx Tx, s domain.Settings, om *
 	return nil
 }
 
+// hold keeps om's proposal for the resume.
+func (a *Application) hold(ctx context.Context, tx Tx, om *openMission, st *step) error {
+	held, err := tx.Hold(ctx, om.mission, st.pause)
+	if held {
+		st.held = append(st.held, om.mission.ID)
+	}
+	return err
+}
+
 // proposals collects the shortlists one event proposed, to log them once committed.
 type proposals []domain.Shortlist
 
 // logApplied logs what an event changed, with ids only.
-func (a *Application) logApplied(ctx context.Context, d Delivery, applied bool, proposed proposals) {
+func (a *Application) logApplied(ctx context.Context, d Delivery, applied bool, st *step) {
 	if !applied {
 		a.logger.DebugContext(ctx, "event already processed", "consumer", d.Consumer, "event_id", d.EventID)
 		return
 	}
+	for _, id := range st.held {
+		a.logger.InfoContext(ctx, "proposal held: matching is paused", "event_id", d.EventID, "mission_id", id)
+	}
+	proposed := st.proposed
 	for _, s := range proposed {
 		a.logger.InfoContext(ctx, "shortlist proposed", "event_id", d.EventID, "mission_id", s.MissionID,
 			"revision", s.Revision, "candidates", len(s.Candidates), "eligible", s.EligibleCount)

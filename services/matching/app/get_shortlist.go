@@ -9,7 +9,7 @@ import (
 )
 
 // ShortlistView is a mission's current shortlist as its firm or an operator sees it. Shortlist
-// is zero while the status is PENDING.
+// is zero while the status is PENDING or PAUSED.
 type ShortlistView struct {
 	MissionID string
 	Status    domain.ShortlistStatus
@@ -39,7 +39,12 @@ func (a *Application) GetShortlist(ctx context.Context, caller identity.Caller, 
 		return ShortlistView{}, err
 	}
 	if !ranked {
-		return pending, nil
+		// A mission the pause holds has no shortlist until the resume ranks it.
+		held, err := a.store.IsHeld(ctx, missionID)
+		if err != nil || !held {
+			return pending, err
+		}
+		return ShortlistView{MissionID: missionID, Status: domain.ShortlistPaused}, nil
 	}
 	d, err := a.shortlistDiagnostics(ctx, missionID)
 	if err != nil {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/txn"
+	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
 
 // Replicas. Several matching processes may share one database: the mission events go to
@@ -43,6 +46,10 @@ const (
 type step struct {
 	undo     undo
 	proposed proposals
+	// pause is the operators' switch as this transaction read it, in the replicas' turn.
+	pause domain.Pause
+	// held are the missions whose proposal this event held, for the first time in the pause.
+	held []string
 	// keepsPlan is set by an event that changes who is eligible for its mission only (a
 	// decline): the staffing plan's generation stays, and committed re-optimises the plan.
 	keepsPlan bool
@@ -73,6 +80,29 @@ type eventHandler struct {
 // back, on success the cache is in step with the state version the transaction committed, the
 // staffing plan's generation moves on, and what the event proposed is logged.
 func (a *Application) applyEvent(ctx context.Context, d Delivery, h eventHandler) error {
+	return a.applyInTurn(ctx, d, h, func(fn func(context.Context, Tx) error) (bool, error) {
+		return a.store.Once(ctx, d.Delivery, fn)
+	})
+}
+
+// oversightConsumer names the operators' commands over matching in logs; they claim no inbox
+// entry.
+const oversightConsumer = "matching-oversight"
+
+// applyCommand is applyEvent for an operator's command (pause, resume): it takes the replicas'
+// turn like an event, so that every event transaction reads the switch as the last command left
+// it, but claims no inbox entry, since a command is not redelivered.
+func (a *Application) applyCommand(ctx context.Context, h eventHandler) error {
+	d := Delivery{Delivery: txn.Delivery{Consumer: oversightConsumer}}
+	return a.applyInTurn(ctx, d, h, func(fn func(context.Context, Tx) error) (bool, error) {
+		err := a.store.InTx(ctx, fn)
+		return err == nil, err
+	})
+}
+
+// applyInTurn is applyEvent and applyCommand; run runs the transaction, Once or InTx.
+func (a *Application) applyInTurn(ctx context.Context, d Delivery, h eventHandler,
+	run func(fn func(context.Context, Tx) error) (bool, error)) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if h.index != nil {
@@ -82,9 +112,16 @@ func (a *Application) applyEvent(ctx context.Context, d Delivery, h eventHandler
 	}
 	var st step
 	var version uint64
-	applied, err := a.store.Once(ctx, d.Delivery, func(ctx context.Context, tx Tx) error {
+	applied, err := run(func(ctx context.Context, tx Tx) error {
 		var err error
-		version, err = a.inStep(ctx, tx, d, func(ctx context.Context, tx Tx) error { return h.change(ctx, tx, &st) })
+		version, err = a.inStep(ctx, tx, d, func(ctx context.Context, tx Tx) error {
+			pause, err := tx.Pause(ctx)
+			if err != nil {
+				return err
+			}
+			st.pause = pause
+			return h.change(ctx, tx, &st)
+		})
 		return err
 	})
 	if err != nil {
@@ -103,7 +140,7 @@ func (a *Application) applyEvent(ctx context.Context, d Delivery, h eventHandler
 			f()
 		}
 	}
-	a.logApplied(ctx, d, applied, st.proposed)
+	a.logApplied(ctx, d, applied, &st)
 	return nil
 }
 

@@ -15,6 +15,9 @@ const (
 	ShortlistReady
 	// ShortlistNoMatch: nobody passes the hard rules.
 	ShortlistNoMatch
+	// ShortlistPaused: automated matching is paused and the mission has no shortlist yet; it is
+	// ranked on resume.
+	ShortlistPaused
 )
 
 // Shortlist is one proposal for a mission. Revisions count from 1; the newest is current.

@@ -1,6 +1,8 @@
 package eventapi
 
 import (
+	"time"
+
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
@@ -40,4 +42,20 @@ func ShortlistProposed(s domain.Shortlist) *matchingv1.ShortlistProposed {
 		Candidates: Candidates(s.Candidates, eventTexts), ProposedAt: timestamppb.New(s.ProposedAt),
 		EligibleCount: int32(s.EligibleCount),
 	}
+}
+
+// EncodeMatchingPaused is the event of a mission whose proposal pause p holds; the aggregate is
+// the mission. The operator's reason goes with it, for the mission's audit trail.
+func EncodeMatchingPaused(m domain.Mission, p domain.Pause, at time.Time) (eventbus.Event, error) {
+	return eventbus.NewEvent(eventbus.ProducerMatching, m.ID, &matchingv1.MatchingPaused{
+		MissionId: m.ID, FirmId: m.FirmID, Reason: p.Reason, PausedBy: p.By, PausedAt: timestamppb.New(p.Since),
+	}, at)
+}
+
+// EncodeMatchingResumed is the event of a held mission a resume released.
+func EncodeMatchingResumed(r domain.Resumption) (eventbus.Event, error) {
+	return eventbus.NewEvent(eventbus.ProducerMatching, r.MissionID, &matchingv1.MatchingResumed{
+		MissionId: r.MissionID, FirmId: r.FirmID, ResumedBy: r.By, ResumedAt: timestamppb.New(r.At),
+		PausedAt: timestamppb.New(r.PausedAt),
+	}, r.At)
 }

@@ -16,6 +16,8 @@ func ShortlistStatus(s domain.ShortlistStatus) matchingv1.ShortlistStatus {
 		return matchingv1.ShortlistStatus_SHORTLIST_STATUS_READY
 	case domain.ShortlistNoMatch:
 		return matchingv1.ShortlistStatus_SHORTLIST_STATUS_NO_MATCH
+	case domain.ShortlistPaused:
+		return matchingv1.ShortlistStatus_SHORTLIST_STATUS_PAUSED
 	}
 	return matchingv1.ShortlistStatus_SHORTLIST_STATUS_UNSPECIFIED
 }

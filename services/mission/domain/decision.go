@@ -30,6 +30,10 @@ const (
 	DecisionMissionEndedEarly
 	DecisionMissionCompleted
 	DecisionFeedbackGiven
+	// DecisionMatchingPaused: an operator's pause of automated matching held the mission's
+	// proposal; DecisionMatchingResumed: the resume released it.
+	DecisionMatchingPaused
+	DecisionMatchingResumed
 )
 
 var decisionKindNames = names[DecisionKind]{
@@ -51,6 +55,8 @@ var decisionKindNames = names[DecisionKind]{
 	DecisionMissionEndedEarly:  "MISSION_ENDED_EARLY",
 	DecisionMissionCompleted:   "MISSION_COMPLETED",
 	DecisionFeedbackGiven:      "FEEDBACK_GIVEN",
+	DecisionMatchingPaused:     "MATCHING_PAUSED",
+	DecisionMatchingResumed:    "MATCHING_RESUMED",
 }
 
 func (k DecisionKind) String() string { return decisionKindNames.of(k) }
@@ -88,7 +94,7 @@ type Decision struct {
 	Actor     Actor
 	OfferID   string
 	ProfileID string
-	// Reason is the consultant's decline reason.
+	// Reason is the consultant's decline reason, or the operator's reason for a MATCHING_PAUSED.
 	Reason string
 	// Proposal is matching's shortlist, for SHORTLIST_PROPOSED.
 	Proposal Proposal
@@ -139,4 +145,25 @@ func (p Proposal) clone() Proposal {
 		}
 	}
 	return p
+}
+
+// Oversight is an operator's pause or resume of automated matching, as it touched one mission:
+// matching held the mission's proposal, or released it.
+type Oversight struct {
+	// Resumed is false for the pause, true for the resume.
+	Resumed    bool
+	OperatorID string
+	// Reason is the operator's reason for pausing; empty for the resume.
+	Reason string
+}
+
+// OversightDecision is the trail entry of an operator's pause or resume for mission missionID.
+// It changes nothing else: the mission waits for matching as it did.
+func OversightDecision(missionID string, o Oversight, now time.Time) Decision {
+	d := Decision{MissionID: missionID, At: now.UTC(), Kind: DecisionMatchingPaused,
+		Actor: Actor{Role: ActorOperator, AccountID: o.OperatorID}, Reason: o.Reason}
+	if o.Resumed {
+		d.Kind, d.Reason = DecisionMatchingResumed, ""
+	}
+	return d
 }

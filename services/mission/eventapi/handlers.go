@@ -16,10 +16,12 @@ import (
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/mission/app"
+	"github.com/caiomatch/caiomatch/services/mission/domain"
 )
 
-// ShortlistSpec is the durable consumer of ShortlistProposed events. Redelivery is bounded: a
-// message that keeps failing goes to the dead-letter stream.
+// ShortlistSpec is the durable consumer of matching's events: ShortlistProposed, MatchingPaused
+// and MatchingResumed. Redelivery is bounded: a message that keeps failing goes to the
+// dead-letter stream.
 func ShortlistSpec() eventbus.ConsumerSpec {
 	return eventbus.ConsumerSpecOf(eventbus.ConsumerMissionShortlists)
 }
@@ -53,6 +55,39 @@ func ShortlistHandler(a *app.Application, logger *slog.Logger) eventbus.Handler 
 		}
 		return nil
 	})
+}
+
+// MatchingHandler is the handler of ShortlistSpec's consumer: each shortlist goes to
+// ShortlistHandler, each pause or resume of a mission's proposal to its decisions trail,
+// exactly once.
+func MatchingHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
+	shortlists := ShortlistHandler(a, logger)
+	return func(ctx context.Context, env *eventsv1.Envelope, payload proto.Message) error {
+		var missionID string
+		var o domain.Oversight
+		switch e := payload.(type) {
+		case *matchingv1.MatchingPaused:
+			missionID, o = e.GetMissionId(), domain.Oversight{OperatorID: e.GetPausedBy(), Reason: e.GetReason()}
+		case *matchingv1.MatchingResumed:
+			missionID, o = e.GetMissionId(), domain.Oversight{Resumed: true, OperatorID: e.GetResumedBy()}
+		default:
+			return shortlists(ctx, env, payload)
+		}
+		if missionID == "" {
+			return fmt.Errorf("%s event %s has no mission id", env.GetType(), env.GetEventId())
+		}
+		d := txn.Delivery{Consumer: eventbus.ConsumerMissionShortlists, EventID: env.GetEventId()}
+		duplicate, err := a.RecordOversight(ctx, d, missionID, o)
+		if err != nil {
+			return fmt.Errorf("record %s %s in mission %s: %w", env.GetType(), d.EventID, missionID, err)
+		}
+		if duplicate {
+			logger.DebugContext(ctx, "oversight already recorded", "event_id", d.EventID, "mission_id", missionID)
+			return nil
+		}
+		logger.InfoContext(ctx, "oversight recorded", "event_id", d.EventID, "type", env.GetType(), "mission_id", missionID)
+		return nil
+	}
 }
 
 // ErasureHandler pseudonymises each erased profile, exactly once.

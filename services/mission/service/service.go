@@ -54,7 +54,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
 	missionv1.RegisterMissionServiceServer(base.GRPC, grpcapi.NewServer(application))
 	return base.Serve(ctx,
-		base.Consumer(eventapi.ShortlistSpec(), eventapi.ShortlistHandler(application, host.Logger)),
+		base.Consumer(eventapi.ShortlistSpec(), eventapi.MatchingHandler(application, host.Logger)),
 		base.Consumer(eventapi.ErasureSpec(), eventapi.ErasureHandler(application, host.Logger)),
 		expireOffers(application, cfg.ExpiryInterval, host.Logger),
 	)
