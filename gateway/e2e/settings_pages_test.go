@@ -137,6 +137,10 @@ func TestProfileAndSettingsPages(t *testing.T) {
 
 	// The navigation's link opens it again; an edit adds a skill with its level.
 	claire.get("/profile").expect(t, "the editor", http.StatusOK, `action="/profile/`+id+`"`, `<option value="mlops" selected>`)
+	if p.call("GET", "/v1/profiles", token, nil).status == http.StatusOK {
+		// Where the API lists a consultant's profiles, another browser finds it too.
+		newPageClient(t, p, token).get("/profile").expect(t, "the editor in another browser", http.StatusOK, `action="/profile/`+id+`"`)
+	}
 	form.Set("dailyRateEur", "1350")
 	form.Set("skill-2", "nlp")
 	form.Set("level-2", "4")

@@ -31,9 +31,9 @@ func (s *Site) routeProfile() {
 	s.routes.HandleFunc("POST /profile/{id}/bookings/remove", s.removeBooking)
 }
 
-// profileCookie remembers the id of the profile this browser last created or opened: the API
-// has no way for a consultant to look up their own profile's id (no GET /v1/profiles, and the
-// account does not name it). It holds an id only and grants nothing: the API still decides.
+// profileCookie remembers the id of the profile this browser last created or opened, for when
+// the API cannot list the consultant's profiles (GET /v1/profiles, which came after these
+// pages). It holds an id only and grants nothing: the API still decides.
 const profileCookie = "caiomatch_profile"
 
 // profileFields are the editor's single inputs, named as the API's JSON fields so that its
@@ -175,9 +175,19 @@ func (s *Site) myProfile(w http.ResponseWriter, r *http.Request) {
 	s.showProfile(w, r, http.StatusOK, profilePage{form: f, visitor: v})
 }
 
-// findProfile looks for the consultant's profile: the one this browser remembers, else the one
-// their offers name; nil when neither is theirs.
+// findProfile looks for the consultant's profile: the newest the API lists; where the API
+// cannot list them, the one this browser remembers, else the one their offers name. nil when
+// there is none.
 func (s *Site) findProfile(r *http.Request) *profilev1.Profile {
+	if out, err := s.call(r, http.MethodGet, "/v1/profiles", nil); err == nil {
+		var list struct{ Profiles []json.RawMessage }
+		var p profilev1.Profile
+		if json.Unmarshal(out.body.Bytes(), &list) != nil || len(list.Profiles) == 0 ||
+			(protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(list.Profiles[0], &p) != nil {
+			return nil
+		}
+		return &p
+	}
 	var ids []string
 	if c, err := r.Cookie(profileCookie); err == nil && c.Value != "" {
 		ids = append(ids, c.Value)

@@ -27,8 +27,8 @@ const profileJSON = `{"profile":{"id":"p1","accountId":"c1","displayName":"Ada M
 type profileAPI struct {
 	mu   sync.Mutex
 	sent []map[string]any
-	// offers is the answer to GET /v1/offers.
-	offers string
+	// offers is the answer to GET /v1/offers; list to GET /v1/profiles ("": not served).
+	offers, list string
 }
 
 func (a *profileAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -50,6 +50,12 @@ func (a *profileAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"sectors":[{"id":"C","name":"Manufacturing"},{"id":"C21","name":"Pharmaceuticals","parentId":"C"}]}`))
 	case "GET /v1/taxonomy/skills":
 		_, _ = w.Write([]byte(`{"skills":[{"id":"ai-strategy","name":"AI strategy"},{"id":"mlops","name":"MLOps"},{"id":"nlp","name":"NLP"}]}`))
+	case "GET /v1/profiles":
+		if a.list == "" {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		_, _ = w.Write([]byte(a.list))
 	case "GET /v1/profiles/p1":
 		_, _ = w.Write([]byte(profileJSON))
 	case "PUT /v1/profiles/p1", "POST /v1/profiles":
@@ -156,6 +162,12 @@ func TestProfileIsFoundOrCreatedAndOthersAreNotFound(t *testing.T) {
 	wantAll(t, "the remembered profile", serve(h, req, "good").Body.String(), `action="/profile/p1"`)
 	api.offers = `{"offers":[{"id":"o1","profileId":"p1"}]}`
 	wantAll(t, "the profile an offer names", get(t, h, "/profile", "good", "en").Body.String(), `action="/profile/p1"`)
+	// Where the API lists the consultant's profiles, its answer decides.
+	api.offers = `{"offers":[]}`
+	api.list = `{"profiles":[` + strings.TrimSuffix(strings.TrimPrefix(profileJSON, `{"profile":`), "}") + `]}`
+	wantAll(t, "the profile the API lists", get(t, h, "/profile", "good", "en").Body.String(), `action="/profile/p1"`, `value="Ada Martin"`)
+	api.list = `{"profiles":[]}`
+	wantAll(t, "no profile listed", serve(h, req.Clone(req.Context()), "good").Body.String(), `action="/profile"`, "Create the profile")
 	for _, path := range []string{"/profile/p2"} {
 		if rec := get(t, h, path, "good", "en"); rec.Code != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want the API's 404", path, rec.Code)
