@@ -60,11 +60,6 @@ func describeDecodeError(msg string) *status.Status {
 		fault.Violation{Field: "body", Description: detail})
 }
 
-func describeLimit() *status.Status {
-	return rpc.InvalidStatus(fault.ReasonInvalidArgument, "invalid field limit",
-		fault.Violation{Field: "limit", Description: "must be a whole number between 1 and 1000"})
-}
-
 // lowerCamel turns a proto field path from a query string ("page_size") into the JSON name
 // clients use ("pageSize").
 func lowerCamel(field string) string {

@@ -163,6 +163,8 @@ type missionPage struct {
 	Consultant *profilev1.Profile
 	// Decisions is the mission's audit trail, newest first: the firm reads what was decided and why.
 	Decisions []*missionv1.Decision
+	// ByFirm is true when the mission's firm reads the page, which alone makes offers.
+	ByFirm bool
 	// After is what follows an offer: answers to counters, extensions, the end and feedback.
 	After afterStaffing
 }
@@ -192,11 +194,11 @@ func (s *Site) loadMission(r *http.Request, v visitor, page *missionPage) error 
 	if err := s.get(r, "/v1/missions/"+id, &got); err != nil {
 		return err
 	}
-	page.Mission = got.GetMission()
+	page.Mission, page.ByFirm = got.GetMission(), v.Firm()
 	if v.Firm() && slices.Contains(staffedStatuses, page.Mission.GetStatus()) {
 		page.Consultant = s.staffedConsultant(r, page.Mission)
 	}
-	if v.Firm() {
+	if v.Firm() || v.Operator() {
 		var trail missionv1.ListDecisionsResponse
 		if err := s.get(r, "/v1/missions/"+id+"/decisions", &trail); err != nil {
 			return err

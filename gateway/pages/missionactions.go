@@ -96,7 +96,7 @@ func (p missionPage) Revision() int64 { return p.Shortlist.GetRevision() }
 
 func (p missionPage) OpenToOffers() bool {
 	status := p.Mission.GetStatus()
-	return status == missionv1.MissionStatus_MISSION_STATUS_SHORTLISTED || status == missionv1.MissionStatus_MISSION_STATUS_OFFERED
+	return p.ByFirm && (status == missionv1.MissionStatus_MISSION_STATUS_SHORTLISTED || status == missionv1.MissionStatus_MISSION_STATUS_OFFERED)
 }
 
 // OfferValue and OfferProblem are the refused offer form's, for its candidate only.

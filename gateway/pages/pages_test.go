@@ -378,3 +378,25 @@ func TestTheMissionsLiveRegionMovesOnlyForANewRevision(t *testing.T) {
 		t.Error("the mission page's region does not ask for newer revisions")
 	}
 }
+
+// TestAnOperatorReadsAMissionWithoutTheFirmsForms: operators read the mission, its shortlist and
+// its trail, but the offer and widening forms are the firm's alone (the API refuses them).
+func TestAnOperatorReadsAMissionWithoutTheFirmsForms(t *testing.T) {
+	var languages []string
+	site, err := New(Config{API: fakeAPI(t, &languages), SessionCookie: "session",
+		Accounts: fakeAccounts{accounts.Account{ID: "op", Role: identity.RoleOperator, Status: accounts.StatusActive}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := get(t, site.Handler(http.NotFoundHandler()), "/missions/m1", "good", "en")
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, "Fits the sector and every required skill.") ||
+		!strings.Contains(body, "Maximum daily rate → 1800: 4 more consultants") || !strings.Contains(body, `class="timeline"`) {
+		t.Fatalf("the operator's mission page: %d\n%s", rec.Code, body)
+	}
+	for _, form := range []string{`action="/missions/m1/offers"`, `action="/missions/m1/widen"`} {
+		if strings.Contains(body, form) {
+			t.Errorf("the operator's mission page has the firm's form %s", form)
+		}
+	}
+}
