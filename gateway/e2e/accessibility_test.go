@@ -30,6 +30,22 @@ const axeRun = `axe.run(document, {resultTypes: ['violations']}).then(r => r.vio
 	id: v.id, impact: v.impact || '', help: v.help,
 	nodes: v.nodes.map(n => n.target.flat(Infinity).join(' '))})))`
 
+// unoutlined focuses, after a Tab (so that :focus-visible applies, as for a keyboard user), each
+// visible control of the page, the first 60, and names those that show no outline.
+const unoutlined = `(() => {
+	const bare = [];
+	for (const e of [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')].slice(0, 60)) {
+		if (!e.checkVisibility()) continue;
+		e.focus();
+		const s = getComputedStyle(e);
+		if (document.activeElement === e && (s.outlineStyle === 'none' || parseFloat(s.outlineWidth) < 2)) {
+			bare.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '') + (e.getAttribute('href') ? '[href="' + e.getAttribute('href') + '"]' : ''));
+		}
+	}
+	document.activeElement.blur();
+	return bare;
+})()`
+
 // requireAxe is axe-core's source, fetched by make test-assets (or CAIOMATCH_AXE); without it
 // the test is skipped, except in CI, which fetches it (.ci/run).
 func requireAxe(t *testing.T) string {
@@ -64,7 +80,8 @@ func (a *auditor) on(t *testing.T) *auditor {
 
 // audit injects axe-core into the browser's current page (through the DevTools protocol,
 // which the pages' Content-Security-Policy does not govern), runs it, and fails the test on
-// every serious or critical violation; lesser ones are logged.
+// every serious or critical violation (lesser ones are logged) and on a control that shows no
+// outline when focused from the keyboard.
 func (a *auditor) audit(browser context.Context, page string) {
 	a.t.Helper()
 	if !read(a.t, browser, "axe-core present", chromedp.Evaluate[bool](`typeof axe !== "undefined"`)) {
@@ -72,6 +89,10 @@ func (a *auditor) audit(browser context.Context, page string) {
 	}
 	violations := read(a.t, browser, "axe-core on "+page, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
 	*a.audits++
+	do(a.t, browser, "Tab", chromedp.KeyEvent(kb.Tab))
+	if bare := read(a.t, browser, "focus outlines on "+page, chromedp.Evaluate[[]string](unoutlined)); len(bare) > 0 {
+		a.t.Errorf("%s: focused, these show no outline: %s", page, strings.Join(bare, " "))
+	}
 	for _, v := range violations {
 		report := fmt.Sprintf("%s: %s (%s) %s: %s", page, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, " | "))
 		if v.Impact == "serious" || v.Impact == "critical" {
