@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -67,31 +66,6 @@ func startPlatformOnNATS(t *testing.T) (*platform, jetstream.JetStream) {
 	return p, js
 }
 
-// deadLetterPage is a page as the server sent it, asked with a bearer token; a form, when
-// given, is posted.
-func deadLetterPage(t *testing.T, p *platform, path, token string, form url.Values) (int, string) {
-	t.Helper()
-	method, body := http.MethodGet, io.Reader(nil)
-	if form != nil {
-		method, body = http.MethodPost, strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, p.url+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
-}
-
 // deadLettersOn lists the notification-accounts consumer's dead letters of subject, newest first.
 func deadLettersOn(p *platform, subject string) []map[string]any {
 	var out []map[string]any
@@ -147,29 +121,29 @@ func TestOperatorListsInspectsAndRedrivesADeadLetter(t *testing.T) {
 	}
 
 	// The pages.
-	status, body := deadLetterPage(t, p, "/ops/dead-letters?consumer="+eventbus.ConsumerNotificationAccounts, operatorToken, nil)
-	if status != http.StatusOK || !strings.Contains(body, `<a href="/ops/dead-letters/`+seq+`">`+seq+`</a>`) {
-		t.Errorf("the list page: %d, lacks dead letter %s", status, seq)
+	page := openPage(t, p, "/ops/dead-letters?consumer="+eventbus.ConsumerNotificationAccounts, operatorToken, nil)
+	if page.status != http.StatusOK || !strings.Contains(page.body, `<a href="/ops/dead-letters/`+seq+`">`+seq+`</a>`) {
+		t.Errorf("the list page: %d, lacks dead letter %s", page.status, seq)
 	}
-	status, body = deadLetterPage(t, p, "/ops/dead-letters/"+seq, operatorToken, nil)
-	if status != http.StatusOK || !strings.Contains(body, subject) || !strings.Contains(body, `id="undecodable"`) ||
-		!strings.Contains(body, `action="/ops/dead-letters/`+seq+`/redrive"`) {
-		t.Errorf("the dead letter's page: %d: %s", status, body)
+	page = openPage(t, p, "/ops/dead-letters/"+seq, operatorToken, nil)
+	if page.status != http.StatusOK || !strings.Contains(page.body, subject) || !strings.Contains(page.body, `id="undecodable"`) ||
+		!strings.Contains(page.body, `action="/ops/dead-letters/`+seq+`/redrive"`) {
+		t.Errorf("the dead letter's page: %d: %s", page.status, page.body)
 	}
 	for _, path := range []string{"/ops/dead-letters", "/ops/dead-letters/" + seq} {
-		if status, _ := deadLetterPage(t, p, path, firmToken, nil); status != http.StatusForbidden {
-			t.Errorf("%s as a firm: %d, want 403", path, status)
+		if got := openPage(t, p, path, firmToken, nil); got.status != http.StatusForbidden {
+			t.Errorf("%s as a firm: %d, want 403", path, got.status)
 		}
 	}
-	if status, _ := deadLetterPage(t, p, "/ops/dead-letters/"+seq+"/redrive", firmToken, url.Values{}); status != http.StatusForbidden {
-		t.Errorf("redrive from the page as a firm: %d, want 403", status)
+	if got := openPage(t, p, "/ops/dead-letters/"+seq+"/redrive", firmToken, url.Values{}); got.status != http.StatusForbidden {
+		t.Errorf("redrive from the page as a firm: %d, want 403", got.status)
 	}
 
 	// Redrive from the page: gone from the dead letters, received again by the consumer.
-	status, body = deadLetterPage(t, p, "/ops/dead-letters/"+seq+"/redrive", operatorToken, url.Values{})
-	if status != http.StatusOK || !strings.Contains(body, "Dead letter "+seq+" was redriven") ||
-		!strings.Contains(body, "Consumers receiving it again: "+eventbus.ConsumerNotificationAccounts) {
-		t.Errorf("the redrive's confirmation: %d: %s", status, body)
+	page = openPage(t, p, "/ops/dead-letters/"+seq+"/redrive", operatorToken, url.Values{})
+	if page.status != http.StatusOK || !strings.Contains(page.body, "Dead letter "+seq+" was redriven") ||
+		!strings.Contains(page.body, "Consumers receiving it again: "+eventbus.ConsumerNotificationAccounts) {
+		t.Errorf("the redrive's confirmation: %d: %s", page.status, page.body)
 	}
 	if got := p.call("GET", "/v1/ops/dead-letters/"+seq, operatorToken, nil); got.status != http.StatusNotFound {
 		t.Errorf("after the redrive: %d, want 404", got.status)
