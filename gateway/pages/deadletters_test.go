@@ -35,6 +35,9 @@ func deadLettersAPI(calls *[]string) http.Handler {
 			case r.URL.Query().Get("consumer") == "Bad Name":
 				w.WriteHeader(http.StatusBadRequest)
 				_, _ = w.Write([]byte(`{"code":3,"details":[{"fieldViolations":[{"field":"consumer","description":"must be a consumer's name"}]}]}`))
+			case r.URL.Query().Get("pageToken") == "x":
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"code":3,"details":[{"fieldViolations":[{"field":"pageToken","description":"must be the nextPageToken of a previous page"}]}]}`))
 			case r.URL.Query().Get("pageToken") == "12":
 				_, _ = w.Write([]byte(`{"deadLetters":[` + strings.Replace(deadLetterJSON, `"sequence":12`, `"sequence":3`, 1) + `}],"nextPageToken":""}`))
 			default:
@@ -163,4 +166,14 @@ func TestDeadLettersAreRefusedToAFirm(t *testing.T) {
 	if rec := postForm(h, "/ops/dead-letters/12/redrive", url.Values{}); rec.Code != http.StatusForbidden {
 		t.Errorf("redrive as a firm: status %d", rec.Code)
 	}
+}
+
+func TestABadPageLinkSaysSo(t *testing.T) {
+	var calls []string
+	h := deadLettersSite(t, identity.RoleOperator, &calls)
+	rec := get(t, h, "/ops/dead-letters?pageToken=x", "good", "en")
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("status %d", rec.Code)
+	}
+	wantIn(t, "a bad page link", rec.Body.String(), `id="page-token-error"`, "This page link is not valid")
 }
