@@ -257,9 +257,12 @@ func RedriveDeadLetter(ctx context.Context, js jetstream.JetStream, seq uint64) 
 	if err != nil {
 		return Redrive{}, fmt.Errorf("redrive dead letter %d: publish: %w", seq, err)
 	}
-	// Deleted by a concurrent redrive of the same dead letter is as good.
-	if err := stream.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-		return Redrive{}, fmt.Errorf("redrive dead letter %d: republished as %s #%d but not deleted: %w", seq, ack.Stream, ack.Sequence, err)
+	// A concurrent redrive of the same dead letter may have deleted it first (the server then
+	// refuses this delete): gone is as good.
+	if err := stream.DeleteMsg(ctx, seq); err != nil {
+		if _, getErr := stream.GetMsg(ctx, seq); !errors.Is(getErr, jetstream.ErrMsgNotFound) {
+			return Redrive{}, fmt.Errorf("redrive dead letter %d: republished as %s #%d but not deleted: %w", seq, ack.Stream, ack.Sequence, err)
+		}
 	}
 	return Redrive{DeadLetter: d, Stream: ack.Stream, Sequence: ack.Sequence, Duplicate: ack.Duplicate,
 		Receivers: Receivers(ack.Stream, d.Subject)}, nil

@@ -248,3 +248,41 @@ func TestRedrivenUndecodableMessageIsDeadLetteredAnew(t *testing.T) {
 	}
 	waitSettled(t, js, spec.Stream, spec.Durable, 5*time.Second)
 }
+
+// TestConcurrentRedrivesPublishOneCopy: two operators redriving the same dead letter at once
+// store one copy of the message (the redrive's message id), and neither fails for the other.
+func TestConcurrentRedrivesPublishOneCopy(t *testing.T) {
+	t.Parallel()
+	js, _ := startBus(t)
+	subject := eventbus.Subject(eventbus.ProducerMission, "MissionSubmitted", "m-3")
+	ack, err := js.PublishMsg(testCtx(t), deadLetterMsg("a", subject, "undecodable: x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const redrives = 4
+	errs := make(chan error, redrives)
+	start := make(chan struct{})
+	for range redrives {
+		go func() {
+			<-start
+			r, err := eventbus.RedriveDeadLetter(testCtx(t), js, ack.Sequence)
+			if err == nil && r.Sequence == 0 {
+				err = fmt.Errorf("redrive %+v without a sequence", r)
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range redrives {
+		// One that reads the dead letter after another deleted it finds nothing: as good.
+		if err := <-errs; err != nil && !errors.Is(err, eventbus.ErrDeadLetterNotFound) {
+			t.Errorf("redrive: %v", err)
+		}
+	}
+	if got := streamMsgs(t, js, eventbus.StreamOf(eventbus.ProducerMission), subject); len(got) != 1 {
+		t.Errorf("%d copies republished, want 1", len(got))
+	}
+	if left := deadLetters(t, js, "a"); len(left) != 0 {
+		t.Errorf("dead letter left: %d", len(left))
+	}
+}
