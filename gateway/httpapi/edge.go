@@ -34,6 +34,7 @@ var allowedRoles = map[string][]identity.Role{
 	profilev1.ProfileService_GetProfile_FullMethodName:     roles(consultant, operator, firm),
 	profilev1.ProfileService_ReplaceProfile_FullMethodName: consultant,
 	profilev1.ProfileService_DeleteProfile_FullMethodName:  roles(consultant, operator),
+	profilev1.ProfileService_ListProfiles_FullMethodName:   roles(consultant, operator),
 	missionv1.MissionService_CreateMission_FullMethodName:  firm,
 	// A consultant reads the mission behind an offer made to them; the service answers 404 for
 	// any other mission and never shows them the budget or other candidates.

@@ -21,6 +21,9 @@ func Profile(msg proto.Message) error {
 	case *profilev1.ReplaceProfileRequest:
 		_, err := profilerules.NewDetails(rulespb.DetailsInput(r), time.Now())
 		return err
+	case *profilev1.ListProfilesRequest:
+		_, _, err := profilerules.CheckList(int(r.GetPageSize()), r.GetPageToken(), r.GetAccountId())
+		return err
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/txn"
 	"github.com/caiomatch/caiomatch/services/profile/domain"
 )
@@ -57,6 +58,12 @@ const (
 type Profiles interface {
 	// Get returns a profile, or a PROFILE_NOT_FOUND fault.
 	Get(ctx context.Context, id string) (domain.Profile, error)
+	// OfAccount returns every profile of an account, newest first (created at, then id, both
+	// descending); none is no error.
+	OfAccount(ctx context.Context, accountID string) ([]domain.Profile, error)
+	// List returns at most limit profiles in the same order, strictly after the cursor when
+	// there is one; an empty accountID lists every account's.
+	List(ctx context.Context, accountID string, after *missionrules.Cursor, limit int) ([]domain.Profile, error)
 }
 
 // Shortlists answers whether a firm may see a profile: only while it is on a current shortlist

@@ -55,6 +55,13 @@ func (s *Server) DeleteProfile(ctx context.Context, req *profilev1.DeleteProfile
 	}, rpc.Done[profilev1.DeleteProfileResponse])
 }
 
+func (s *Server) ListProfiles(ctx context.Context, req *profilev1.ListProfilesRequest) (*profilev1.ListProfilesResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (*profilev1.ListProfilesResponse, error) {
+		profiles, next, err := s.app.ListProfiles(ctx, c, req.GetAccountId(), int(req.GetPageSize()), req.GetPageToken())
+		return &profilev1.ListProfilesResponse{Profiles: rpc.Each(profiles, toProto), NextPageToken: next}, err
+	}, rpc.AsIs)
+}
+
 func toProto(p domain.Profile) *profilev1.Profile {
 	return &profilev1.Profile{
 		Id: p.ID, AccountId: p.AccountID, DisplayName: p.DisplayName, Email: p.Email, Headline: p.Headline,

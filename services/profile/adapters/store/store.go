@@ -16,6 +16,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/txn/sqltx"
 	"github.com/caiomatch/caiomatch/services/profile/app"
@@ -47,29 +48,94 @@ func (s *Store) Get(ctx context.Context, id string) (domain.Profile, error) {
 	return getProfile(ctx, s.DB(), id)
 }
 
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// OfAccount reads every profile of an account, newest first, outside a transaction. The
+// unique index on account_id finds them.
+func (s *Store) OfAccount(ctx context.Context, accountID string) ([]domain.Profile, error) {
+	profiles, err := queryProfiles(ctx, s.DB(), selectProfile+` WHERE account_id = $1 ORDER BY created_at DESC, id DESC`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("profiles of account %s: %w", accountID, err)
+	}
+	return profiles, nil
 }
 
+// List reads one page of profiles, newest first (created at, then id, both descending),
+// strictly after the cursor when there is one, outside a transaction; an empty accountID
+// lists every account's. Stored times are fixed-width text (sqlstore.TimeLayout; migration
+// 0004 rewrote older rows), so comparing the text compares the times, and the index
+// profiles_by_time serves the order.
+func (s *Store) List(ctx context.Context, accountID string, after *missionrules.Cursor, limit int) ([]domain.Profile, error) {
+	query := selectProfile + ` WHERE TRUE`
+	var args []any
+	if accountID != "" {
+		args = append(args, accountID)
+		query += fmt.Sprintf(` AND account_id = $%d`, len(args))
+	}
+	if after != nil {
+		args = append(args, sqlstore.FormatTime(after.CreatedAt), after.ID)
+		n := len(args)
+		query += fmt.Sprintf(` AND (created_at < $%[1]d OR (created_at = $%[1]d AND id < $%[2]d))`, n-1, n)
+	}
+	query += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, limit)
+	profiles, err := queryProfiles(ctx, s.DB(), query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list profiles: %w", err)
+	}
+	return profiles, nil
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// selectProfile reads the columns scanProfile takes.
+const selectProfile = `SELECT id, account_id, details, created_at, updated_at FROM profiles`
+
 func getProfile(ctx context.Context, q queryer, id string) (domain.Profile, error) {
-	var p domain.Profile
-	var details, created, updated string
-	err := q.QueryRowContext(ctx, `SELECT id, account_id, details, created_at, updated_at FROM profiles WHERE id = $1`, id).
-		Scan(&p.ID, &p.AccountID, &details, &created, &updated)
+	p, err := scanProfile(q.QueryRowContext(ctx, selectProfile+` WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Profile{}, app.ErrNotFound(id)
 	}
 	if err != nil {
 		return domain.Profile{}, fmt.Errorf("get profile: %w", err)
 	}
+	return p, nil
+}
+
+// queryProfiles reads every profile query selects.
+func queryProfiles(ctx context.Context, q queryer, query string, args ...any) ([]domain.Profile, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Profile
+	for rows.Next() {
+		p, err := scanProfile(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// scanProfile reads one row of selectProfile; a stored value that does not read is an error.
+func scanProfile(row interface{ Scan(dest ...any) error }) (domain.Profile, error) {
+	var p domain.Profile
+	var details, created, updated string
+	if err := row.Scan(&p.ID, &p.AccountID, &details, &created, &updated); err != nil {
+		return domain.Profile{}, err
+	}
+	var err error
 	if p.Details, err = decodeDetails(details); err != nil {
 		return domain.Profile{}, err
 	}
 	if p.CreatedAt, err = sqlstore.ParseTime(created); err != nil {
-		return domain.Profile{}, fmt.Errorf("profile %s created at: %w", id, err)
+		return domain.Profile{}, fmt.Errorf("profile %s created at: %w", p.ID, err)
 	}
 	if p.UpdatedAt, err = sqlstore.ParseTime(updated); err != nil {
-		return domain.Profile{}, fmt.Errorf("profile %s updated at: %w", id, err)
+		return domain.Profile{}, fmt.Errorf("profile %s updated at: %w", p.ID, err)
 	}
 	return p, nil
 }

@@ -1061,6 +1061,125 @@ func (*DeleteProfileResponse) Descriptor() ([]byte, []int) {
 	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{11}
 }
 
+type ListProfilesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// page_size defaults to 50 and is capped at 100. A consultant gets all of their own
+	// profiles at once: it is checked but does not cut their list.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// page_token is the next_page_token of the previous page; empty for the first.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// account_id, when set, keeps only that account's profiles. A consultant only ever sees
+	// their own, so another account's id gives them an empty list.
+	AccountId     string `protobuf:"bytes,3,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProfilesRequest) Reset() {
+	*x = ListProfilesRequest{}
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProfilesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProfilesRequest) ProtoMessage() {}
+
+func (x *ListProfilesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProfilesRequest.ProtoReflect.Descriptor instead.
+func (*ListProfilesRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListProfilesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListProfilesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListProfilesRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+type ListProfilesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// profiles, newest first, each in full as GetProfile shows it to its owner.
+	Profiles []*Profile `protobuf:"bytes,1,rep,name=profiles,proto3" json:"profiles,omitempty"`
+	// next_page_token is empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProfilesResponse) Reset() {
+	*x = ListProfilesResponse{}
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProfilesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProfilesResponse) ProtoMessage() {}
+
+func (x *ListProfilesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProfilesResponse.ProtoReflect.Descriptor instead.
+func (*ListProfilesResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListProfilesResponse) GetProfiles() []*Profile {
+	if x != nil {
+		return x.Profiles
+	}
+	return nil
+}
+
+func (x *ListProfilesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // MatchingFacts is what matching needs of a profile: no name, email or free text, so personal
 // data stays in the profile service.
 type MatchingFacts struct {
@@ -1093,7 +1212,7 @@ type MatchingFacts struct {
 
 func (x *MatchingFacts) Reset() {
 	*x = MatchingFacts{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[12]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1105,7 +1224,7 @@ func (x *MatchingFacts) String() string {
 func (*MatchingFacts) ProtoMessage() {}
 
 func (x *MatchingFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[12]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1118,7 +1237,7 @@ func (x *MatchingFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchingFacts.ProtoReflect.Descriptor instead.
 func (*MatchingFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{12}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MatchingFacts) GetProfileId() string {
@@ -1250,7 +1369,7 @@ type ProfileRegistered struct {
 
 func (x *ProfileRegistered) Reset() {
 	*x = ProfileRegistered{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[13]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1262,7 +1381,7 @@ func (x *ProfileRegistered) String() string {
 func (*ProfileRegistered) ProtoMessage() {}
 
 func (x *ProfileRegistered) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[13]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1275,7 +1394,7 @@ func (x *ProfileRegistered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProfileRegistered.ProtoReflect.Descriptor instead.
 func (*ProfileRegistered) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{13}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ProfileRegistered) GetFacts() *MatchingFacts {
@@ -1295,7 +1414,7 @@ type ProfileUpdated struct {
 
 func (x *ProfileUpdated) Reset() {
 	*x = ProfileUpdated{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[14]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1307,7 +1426,7 @@ func (x *ProfileUpdated) String() string {
 func (*ProfileUpdated) ProtoMessage() {}
 
 func (x *ProfileUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[14]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1320,7 +1439,7 @@ func (x *ProfileUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProfileUpdated.ProtoReflect.Descriptor instead.
 func (*ProfileUpdated) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{14}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ProfileUpdated) GetFacts() *MatchingFacts {
@@ -1340,7 +1459,7 @@ type ProfileErased struct {
 
 func (x *ProfileErased) Reset() {
 	*x = ProfileErased{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[15]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1471,7 @@ func (x *ProfileErased) String() string {
 func (*ProfileErased) ProtoMessage() {}
 
 func (x *ProfileErased) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[15]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1484,7 @@ func (x *ProfileErased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProfileErased.ProtoReflect.Descriptor instead.
 func (*ProfileErased) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{15}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ProfileErased) GetProfileId() string {
@@ -1388,7 +1507,7 @@ type ConsultantBooked struct {
 
 func (x *ConsultantBooked) Reset() {
 	*x = ConsultantBooked{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[16]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1400,7 +1519,7 @@ func (x *ConsultantBooked) String() string {
 func (*ConsultantBooked) ProtoMessage() {}
 
 func (x *ConsultantBooked) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[16]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1413,7 +1532,7 @@ func (x *ConsultantBooked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsultantBooked.ProtoReflect.Descriptor instead.
 func (*ConsultantBooked) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{16}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ConsultantBooked) GetProfileId() string {
@@ -1455,7 +1574,7 @@ type ConsultantReleased struct {
 
 func (x *ConsultantReleased) Reset() {
 	*x = ConsultantReleased{}
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[17]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1586,7 @@ func (x *ConsultantReleased) String() string {
 func (*ConsultantReleased) ProtoMessage() {}
 
 func (x *ConsultantReleased) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[17]
+	mi := &file_caiomatch_profile_v1_profile_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1599,7 @@ func (x *ConsultantReleased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsultantReleased.ProtoReflect.Descriptor instead.
 func (*ConsultantReleased) Descriptor() ([]byte, []int) {
-	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{17}
+	return file_caiomatch_profile_v1_profile_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ConsultantReleased) GetProfileId() string {
@@ -1595,7 +1714,16 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\aprofile\x18\x01 \x01(\v2\x1d.caiomatch.profile.v1.ProfileR\aprofile\"&\n" +
 	"\x14DeleteProfileRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x17\n" +
-	"\x15DeleteProfileResponse\"\xdd\x05\n" +
+	"\x15DeleteProfileResponse\"p\n" +
+	"\x13ListProfilesRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x03 \x01(\tR\taccountId\"y\n" +
+	"\x14ListProfilesResponse\x129\n" +
+	"\bprofiles\x18\x01 \x03(\v2\x1d.caiomatch.profile.v1.ProfileR\bprofiles\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xdd\x05\n" +
 	"\rMatchingFacts\x12\x1d\n" +
 	"\n" +
 	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x1d\n" +
@@ -1637,13 +1765,14 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\n" +
 	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x1d\n" +
 	"\n" +
-	"mission_id\x18\x02 \x01(\tR\tmissionId2\xb2\x03\n" +
+	"mission_id\x18\x02 \x01(\tR\tmissionId2\x99\x04\n" +
 	"\x0eProfileService\x12h\n" +
 	"\rCreateProfile\x12*.caiomatch.profile.v1.CreateProfileRequest\x1a+.caiomatch.profile.v1.CreateProfileResponse\x12_\n" +
 	"\n" +
 	"GetProfile\x12'.caiomatch.profile.v1.GetProfileRequest\x1a(.caiomatch.profile.v1.GetProfileResponse\x12k\n" +
 	"\x0eReplaceProfile\x12+.caiomatch.profile.v1.ReplaceProfileRequest\x1a,.caiomatch.profile.v1.ReplaceProfileResponse\x12h\n" +
-	"\rDeleteProfile\x12*.caiomatch.profile.v1.DeleteProfileRequest\x1a+.caiomatch.profile.v1.DeleteProfileResponseBGZEgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1;profilev1b\x06proto3"
+	"\rDeleteProfile\x12*.caiomatch.profile.v1.DeleteProfileRequest\x1a+.caiomatch.profile.v1.DeleteProfileResponse\x12e\n" +
+	"\fListProfiles\x12).caiomatch.profile.v1.ListProfilesRequest\x1a*.caiomatch.profile.v1.ListProfilesResponseBGZEgithub.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1;profilev1b\x06proto3"
 
 var (
 	file_caiomatch_profile_v1_profile_proto_rawDescOnce sync.Once
@@ -1657,7 +1786,7 @@ func file_caiomatch_profile_v1_profile_proto_rawDescGZIP() []byte {
 	return file_caiomatch_profile_v1_profile_proto_rawDescData
 }
 
-var file_caiomatch_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_caiomatch_profile_v1_profile_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_caiomatch_profile_v1_profile_proto_goTypes = []any{
 	(*SkillLevel)(nil),             // 0: caiomatch.profile.v1.SkillLevel
 	(*PastMission)(nil),            // 1: caiomatch.profile.v1.PastMission
@@ -1671,58 +1800,63 @@ var file_caiomatch_profile_v1_profile_proto_goTypes = []any{
 	(*ReplaceProfileResponse)(nil), // 9: caiomatch.profile.v1.ReplaceProfileResponse
 	(*DeleteProfileRequest)(nil),   // 10: caiomatch.profile.v1.DeleteProfileRequest
 	(*DeleteProfileResponse)(nil),  // 11: caiomatch.profile.v1.DeleteProfileResponse
-	(*MatchingFacts)(nil),          // 12: caiomatch.profile.v1.MatchingFacts
-	(*ProfileRegistered)(nil),      // 13: caiomatch.profile.v1.ProfileRegistered
-	(*ProfileUpdated)(nil),         // 14: caiomatch.profile.v1.ProfileUpdated
-	(*ProfileErased)(nil),          // 15: caiomatch.profile.v1.ProfileErased
-	(*ConsultantBooked)(nil),       // 16: caiomatch.profile.v1.ConsultantBooked
-	(*ConsultantReleased)(nil),     // 17: caiomatch.profile.v1.ConsultantReleased
-	(v1.MissionType)(0),            // 18: caiomatch.mission.v1.MissionType
-	(*v11.Location)(nil),           // 19: caiomatch.taxonomy.v1.Location
-	(v11.WorkMode)(0),              // 20: caiomatch.taxonomy.v1.WorkMode
-	(*timestamppb.Timestamp)(nil),  // 21: google.protobuf.Timestamp
+	(*ListProfilesRequest)(nil),    // 12: caiomatch.profile.v1.ListProfilesRequest
+	(*ListProfilesResponse)(nil),   // 13: caiomatch.profile.v1.ListProfilesResponse
+	(*MatchingFacts)(nil),          // 14: caiomatch.profile.v1.MatchingFacts
+	(*ProfileRegistered)(nil),      // 15: caiomatch.profile.v1.ProfileRegistered
+	(*ProfileUpdated)(nil),         // 16: caiomatch.profile.v1.ProfileUpdated
+	(*ProfileErased)(nil),          // 17: caiomatch.profile.v1.ProfileErased
+	(*ConsultantBooked)(nil),       // 18: caiomatch.profile.v1.ConsultantBooked
+	(*ConsultantReleased)(nil),     // 19: caiomatch.profile.v1.ConsultantReleased
+	(v1.MissionType)(0),            // 20: caiomatch.mission.v1.MissionType
+	(*v11.Location)(nil),           // 21: caiomatch.taxonomy.v1.Location
+	(v11.WorkMode)(0),              // 22: caiomatch.taxonomy.v1.WorkMode
+	(*timestamppb.Timestamp)(nil),  // 23: google.protobuf.Timestamp
 }
 var file_caiomatch_profile_v1_profile_proto_depIdxs = []int32{
-	18, // 0: caiomatch.profile.v1.PastMission.mission_type:type_name -> caiomatch.mission.v1.MissionType
+	20, // 0: caiomatch.profile.v1.PastMission.mission_type:type_name -> caiomatch.mission.v1.MissionType
 	0,  // 1: caiomatch.profile.v1.Profile.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	19, // 2: caiomatch.profile.v1.Profile.location:type_name -> caiomatch.taxonomy.v1.Location
-	20, // 3: caiomatch.profile.v1.Profile.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	21, // 4: caiomatch.profile.v1.Profile.created_at:type_name -> google.protobuf.Timestamp
-	21, // 5: caiomatch.profile.v1.Profile.updated_at:type_name -> google.protobuf.Timestamp
+	21, // 2: caiomatch.profile.v1.Profile.location:type_name -> caiomatch.taxonomy.v1.Location
+	22, // 3: caiomatch.profile.v1.Profile.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	23, // 4: caiomatch.profile.v1.Profile.created_at:type_name -> google.protobuf.Timestamp
+	23, // 5: caiomatch.profile.v1.Profile.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 6: caiomatch.profile.v1.Profile.past_missions:type_name -> caiomatch.profile.v1.PastMission
 	2,  // 7: caiomatch.profile.v1.Profile.bookings:type_name -> caiomatch.profile.v1.Booking
 	0,  // 8: caiomatch.profile.v1.CreateProfileRequest.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	19, // 9: caiomatch.profile.v1.CreateProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
-	20, // 10: caiomatch.profile.v1.CreateProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	21, // 9: caiomatch.profile.v1.CreateProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
+	22, // 10: caiomatch.profile.v1.CreateProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
 	1,  // 11: caiomatch.profile.v1.CreateProfileRequest.past_missions:type_name -> caiomatch.profile.v1.PastMission
 	2,  // 12: caiomatch.profile.v1.CreateProfileRequest.bookings:type_name -> caiomatch.profile.v1.Booking
 	3,  // 13: caiomatch.profile.v1.CreateProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
 	3,  // 14: caiomatch.profile.v1.GetProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
 	0,  // 15: caiomatch.profile.v1.ReplaceProfileRequest.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	19, // 16: caiomatch.profile.v1.ReplaceProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
-	20, // 17: caiomatch.profile.v1.ReplaceProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	21, // 16: caiomatch.profile.v1.ReplaceProfileRequest.location:type_name -> caiomatch.taxonomy.v1.Location
+	22, // 17: caiomatch.profile.v1.ReplaceProfileRequest.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
 	1,  // 18: caiomatch.profile.v1.ReplaceProfileRequest.past_missions:type_name -> caiomatch.profile.v1.PastMission
 	2,  // 19: caiomatch.profile.v1.ReplaceProfileRequest.bookings:type_name -> caiomatch.profile.v1.Booking
 	3,  // 20: caiomatch.profile.v1.ReplaceProfileResponse.profile:type_name -> caiomatch.profile.v1.Profile
-	0,  // 21: caiomatch.profile.v1.MatchingFacts.skills:type_name -> caiomatch.profile.v1.SkillLevel
-	20, // 22: caiomatch.profile.v1.MatchingFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	1,  // 23: caiomatch.profile.v1.MatchingFacts.past_missions:type_name -> caiomatch.profile.v1.PastMission
-	2,  // 24: caiomatch.profile.v1.MatchingFacts.bookings:type_name -> caiomatch.profile.v1.Booking
-	12, // 25: caiomatch.profile.v1.ProfileRegistered.facts:type_name -> caiomatch.profile.v1.MatchingFacts
-	12, // 26: caiomatch.profile.v1.ProfileUpdated.facts:type_name -> caiomatch.profile.v1.MatchingFacts
-	4,  // 27: caiomatch.profile.v1.ProfileService.CreateProfile:input_type -> caiomatch.profile.v1.CreateProfileRequest
-	6,  // 28: caiomatch.profile.v1.ProfileService.GetProfile:input_type -> caiomatch.profile.v1.GetProfileRequest
-	8,  // 29: caiomatch.profile.v1.ProfileService.ReplaceProfile:input_type -> caiomatch.profile.v1.ReplaceProfileRequest
-	10, // 30: caiomatch.profile.v1.ProfileService.DeleteProfile:input_type -> caiomatch.profile.v1.DeleteProfileRequest
-	5,  // 31: caiomatch.profile.v1.ProfileService.CreateProfile:output_type -> caiomatch.profile.v1.CreateProfileResponse
-	7,  // 32: caiomatch.profile.v1.ProfileService.GetProfile:output_type -> caiomatch.profile.v1.GetProfileResponse
-	9,  // 33: caiomatch.profile.v1.ProfileService.ReplaceProfile:output_type -> caiomatch.profile.v1.ReplaceProfileResponse
-	11, // 34: caiomatch.profile.v1.ProfileService.DeleteProfile:output_type -> caiomatch.profile.v1.DeleteProfileResponse
-	31, // [31:35] is the sub-list for method output_type
-	27, // [27:31] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	3,  // 21: caiomatch.profile.v1.ListProfilesResponse.profiles:type_name -> caiomatch.profile.v1.Profile
+	0,  // 22: caiomatch.profile.v1.MatchingFacts.skills:type_name -> caiomatch.profile.v1.SkillLevel
+	22, // 23: caiomatch.profile.v1.MatchingFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	1,  // 24: caiomatch.profile.v1.MatchingFacts.past_missions:type_name -> caiomatch.profile.v1.PastMission
+	2,  // 25: caiomatch.profile.v1.MatchingFacts.bookings:type_name -> caiomatch.profile.v1.Booking
+	14, // 26: caiomatch.profile.v1.ProfileRegistered.facts:type_name -> caiomatch.profile.v1.MatchingFacts
+	14, // 27: caiomatch.profile.v1.ProfileUpdated.facts:type_name -> caiomatch.profile.v1.MatchingFacts
+	4,  // 28: caiomatch.profile.v1.ProfileService.CreateProfile:input_type -> caiomatch.profile.v1.CreateProfileRequest
+	6,  // 29: caiomatch.profile.v1.ProfileService.GetProfile:input_type -> caiomatch.profile.v1.GetProfileRequest
+	8,  // 30: caiomatch.profile.v1.ProfileService.ReplaceProfile:input_type -> caiomatch.profile.v1.ReplaceProfileRequest
+	10, // 31: caiomatch.profile.v1.ProfileService.DeleteProfile:input_type -> caiomatch.profile.v1.DeleteProfileRequest
+	12, // 32: caiomatch.profile.v1.ProfileService.ListProfiles:input_type -> caiomatch.profile.v1.ListProfilesRequest
+	5,  // 33: caiomatch.profile.v1.ProfileService.CreateProfile:output_type -> caiomatch.profile.v1.CreateProfileResponse
+	7,  // 34: caiomatch.profile.v1.ProfileService.GetProfile:output_type -> caiomatch.profile.v1.GetProfileResponse
+	9,  // 35: caiomatch.profile.v1.ProfileService.ReplaceProfile:output_type -> caiomatch.profile.v1.ReplaceProfileResponse
+	11, // 36: caiomatch.profile.v1.ProfileService.DeleteProfile:output_type -> caiomatch.profile.v1.DeleteProfileResponse
+	13, // 37: caiomatch.profile.v1.ProfileService.ListProfiles:output_type -> caiomatch.profile.v1.ListProfilesResponse
+	33, // [33:38] is the sub-list for method output_type
+	28, // [28:33] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_profile_v1_profile_proto_init() }
@@ -1736,7 +1870,7 @@ func file_caiomatch_profile_v1_profile_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_profile_v1_profile_proto_rawDesc), len(file_caiomatch_profile_v1_profile_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
