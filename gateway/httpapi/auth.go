@@ -84,6 +84,7 @@ func authenticate(store *accounts.Store, mux *runtime.ServeMux, next http.Handle
 			writeStatus(mux, w, r, rpc.Status(err).Err())
 			return
 		}
+		noteActor(r.Context(), acc)
 		switch {
 		case acc.Status == accounts.StatusSuspended:
 			writeStatus(mux, w, r, rpc.StatusWithReason(codes.PermissionDenied, accounts.ReasonAccountSuspended,

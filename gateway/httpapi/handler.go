@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/caiomatch/caiomatch/gateway/accounts"
+	"github.com/caiomatch/caiomatch/gateway/audit"
 	"github.com/caiomatch/caiomatch/gateway/openapi"
 	"github.com/caiomatch/caiomatch/gateway/pages"
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
@@ -69,6 +70,10 @@ type Config struct {
 	AbuseLimits AbuseLimits
 	// JetStream reads and redrives the dead letters (/v1/ops/dead-letters); nil answers 503.
 	JetStream jetstream.JetStream
+	// Audit records the reads and changes of personal data, refusals and failed sign-ins; nil
+	// records nothing. AuditStore is the log GET /v1/ops/audit reads; nil answers 503.
+	Audit      *audit.Recorder
+	AuditStore *audit.Store
 }
 
 // Gateway is the HTTP handler plus the client connections it owns.
@@ -131,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		mux.HandlePath(http.MethodGet, "/v1/ops/dead-letters", deadLetters.list),
 		mux.HandlePath(http.MethodGet, "/v1/ops/dead-letters/{sequence}", deadLetters.get),
 		mux.HandlePath(http.MethodPost, "/v1/ops/dead-letters/{sequence}/redrive", deadLetters.redrive),
+		mux.HandlePath(http.MethodGet, "/v1/ops/audit", auditHandlers{mux: mux, store: cfg.AuditStore}.list),
 		mux.HandlePath(http.MethodGet, "/healthz", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}),
@@ -149,7 +155,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			return nil, err
 		}
 	}
-	api := negotiateLanguage(mux, limitAttempts(cfg.AbuseLimits, mux, authenticate(cfg.Accounts, mux, signIn.serveSignInLinks(mux))))
+	api := recordAccess(cfg.Audit, mux, negotiateLanguage(mux, limitAttempts(cfg.AbuseLimits, mux, authenticate(cfg.Accounts, mux, signIn.serveSignInLinks(mux)))))
 	site, err := pages.New(pages.Config{API: api, Accounts: cfg.Accounts, SessionCookie: SessionCookie})
 	if err != nil {
 		g.Close()
@@ -184,7 +190,7 @@ func newServeMux() (*runtime.ServeMux, error) {
 			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
-		runtime.WithErrorHandler(errorHandler),
+		runtime.WithErrorHandler(noteReason(errorHandler)),
 		runtime.WithForwardResponseOption(acceptedResponses),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithMiddlewares(routeMiddleware(rules, func() *runtime.ServeMux { return mux })),

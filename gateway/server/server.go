@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/caiomatch/caiomatch/gateway/accounts"
+	"github.com/caiomatch/caiomatch/gateway/audit"
 	"github.com/caiomatch/caiomatch/gateway/httpapi"
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
 	"github.com/caiomatch/caiomatch/pkg/mail"
@@ -52,7 +53,17 @@ type Config struct {
 	// NATSURL is where account events go when the process gives the gateway no JetStream; empty
 	// starts an embedded server under the data directory, as the services do on their own.
 	NATSURL string
+	// AuditRetention is how long the audit log keeps an event; zero means DefaultAuditRetention.
+	AuditRetention time.Duration
 }
+
+// The audit log's retention (CAIOMATCH_AUDIT_RETENTION) and how often it is applied.
+const (
+	DefaultAuditRetention = 400 * 24 * time.Hour
+	minAuditRetention     = 24 * time.Hour
+	maxAuditRetention     = 10 * 365 * 24 * time.Hour
+	auditPurgeInterval    = time.Hour
+)
 
 // MailConfig is how the gateway's settings say emails leave.
 func (c Config) MailConfig() mail.SMTPConfig {
@@ -77,6 +88,7 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.String("CAIOMATCH_MAIL_FROM", &c.MailFrom)
 	env.URLs("CAIOMATCH_PUBLIC_URL", &c.PublicURL, "http", "https")
 	env.URLs(servicehost.EnvNATSURL, &c.NATSURL, "nats", "tls", "ws", "wss")
+	env.Duration("CAIOMATCH_AUDIT_RETENTION", &c.AuditRetention, minAuditRetention, maxAuditRetention)
 	for _, backend := range []struct {
 		service string
 		addr    *string
@@ -93,6 +105,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = 10 * time.Second
+	}
+	if c.AuditRetention == 0 {
+		c.AuditRetention = DefaultAuditRetention
 	}
 	for _, b := range []struct {
 		addr *string
@@ -143,7 +158,8 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 	if cfg.OperatorToken == "" {
 		return errors.New(envOperatorToken + " is required")
 	}
-	db, err := servicehost.OpenDatabase(ctx, Name, rt.DataDir, cfg.DatabaseURL, rt.Logger, accounts.Migrations()...)
+	db, err := servicehost.OpenDatabase(ctx, Name, rt.DataDir, cfg.DatabaseURL, rt.Logger,
+		append(accounts.Migrations(), audit.Migrations()...)...)
 	if err != nil {
 		return err
 	}
@@ -189,6 +205,12 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 		return err
 	}
 	defer servicehost.ShutdownWithin(5*time.Second, metrics.Shutdown)
+	// The audit log: recorded off the request path, written in batches, kept apart from the logs.
+	auditStore := audit.NewStore(db)
+	auditRecorder := audit.NewRecorder(auditStore, audit.RecorderOptions{})
+	if err := auditRecorder.RegisterMetrics(metrics.MeterProvider()); err != nil {
+		return err
+	}
 	lis, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -203,19 +225,21 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 		ExtraReadiness: rt.ExtraReadiness,
 		AccountService: accounts.NewService(store, postman, publicURL), Mailbox: mailbox,
 		PublicURL: publicURL, AbuseLimits: rt.AbuseLimits, JetStream: js,
+		Audit: auditRecorder, AuditStore: auditStore,
 	})
 	if err != nil {
 		lis.Close()
 		return err
 	}
 	defer gw.Close()
-	// The relay and the postman outlive the HTTP drain, so that what the last requests
-	// committed and queued still goes out.
+	// The relay, the postman and the audit recorder outlive the HTTP drain, so that what the last
+	// requests committed and queued still goes out.
 	backgroundCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	background := make(chan error, 1)
 	go func() {
 		background <- servicehost.RunTogether(backgroundCtx, relay.Run,
-			func(ctx context.Context) error { return postman.Run(ctx, postmanWorkers) })
+			func(ctx context.Context) error { return postman.Run(ctx, postmanWorkers) },
+			auditRecorder.Run, audit.PurgeEvery(auditStore, cfg.AuditRetention, auditPurgeInterval, rt.Now))
 	}()
 	defer func() { stopBackground(); <-background }()
 	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
