@@ -20,15 +20,16 @@ func profileIDsOf(body map[string]any) []string {
 }
 
 // TestListProfiles: GET /v1/profiles gives a consultant their own profile, whole as GET
-// /v1/profiles/{id} shows it to them and nobody else's (a pending one too: it is how the pages
-// find the profile right after a sign-up); an operator pages through every profile newest first, or one account's;
-// a firm is refused; bad paging and unknown parameters are 400 naming the field.
+// /v1/profiles/{id} shows it to them, and nobody else's (a pending consultant too: it is how
+// the pages find the profile right after a sign-up); an operator pages through every profile
+// newest first, or one account's; a firm is refused; bad paging and unknown parameters are 400
+// naming the field; the audit log has each listed profile as a read by its caller.
 func TestListProfiles(t *testing.T) {
 	p := startPlatform(t, t.TempDir())
 	c1, c1Token := p.createAccount("CONSULTANT", "Claire Martin")
 	c2, c2Token := p.createAccount("CONSULTANT", "Marc Dubois")
 	c3, _ := p.createAccount("CONSULTANT", "Inès Roux")
-	_, firmToken := p.createAccount("FIRM", "Acme Industrie")
+	firm, firmToken := p.createAccount("FIRM", "Acme Industrie")
 
 	if body := p.mustCall("GET", "/v1/profiles", c1Token, nil); len(list(body, "profiles")) != 0 || str(body, "nextPageToken") != "" {
 		t.Fatalf("before any profile: %v", body)
@@ -110,6 +111,27 @@ func TestListProfiles(t *testing.T) {
 		if _, fields := errorParts(r.body); r.status != http.StatusBadRequest || !slices.Contains(fields, field) {
 			t.Errorf("?%s: %d %s, want 400 naming %s", query, r.status, r.raw, field)
 		}
+	}
+
+	// Each listed profile is a read of that person's data in the audit log, attributed to the
+	// caller, and the firm's refusal is there too.
+	for _, want := range []struct{ actor, subject, outcome, kind, reason string }{
+		{actor: c1, subject: own, outcome: "allowed", kind: "READ"},
+		{actor: "operator", subject: third, outcome: "allowed", kind: "READ"},
+		{actor: firm, outcome: "refused", kind: "REFUSED", reason: "ROLE_NOT_ALLOWED"},
+	} {
+		q := url.Values{"actorId": {want.actor}, "action": {"GET /v1/profiles"}, "outcome": {want.outcome}}
+		if want.subject != "" {
+			q.Set("subjectId", want.subject)
+		}
+		eventually(t, 5*time.Second, "the audit event of "+want.actor+"'s list", func() bool {
+			for _, e := range list(p.mustCall("GET", "/v1/ops/audit?"+q.Encode(), operatorToken, nil), "events") {
+				if e := e.(map[string]any); e["kind"] == want.kind && str(e, "reason") == want.reason {
+					return true
+				}
+			}
+			return false
+		})
 	}
 
 	// The OpenAPI description has it, with its query parameters.
