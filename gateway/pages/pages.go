@@ -123,6 +123,7 @@ func New(cfg Config) (*Site, error) {
 	s.routeOps()
 	s.routeDeadLetters()
 	s.routeMatchingPause()
+	s.routeAudit()
 	return s, nil
 }
 
