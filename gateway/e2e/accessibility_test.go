@@ -149,8 +149,8 @@ const (
 )
 
 // crawl audits the seeds and every page their links lead to, in English, then every page it
-// audited again in French; it returns the paths audited.
-func (a *auditor) crawl(browser context.Context, seeds ...string) []string {
+// audited again in French.
+func (a *auditor) crawl(browser context.Context, seeds ...string) {
 	a.t.Helper()
 	queue := slices.Clone(seeds)
 	seen, shapes := map[string]bool{}, map[string]int{}
@@ -182,7 +182,6 @@ func (a *auditor) crawl(browser context.Context, seeds ...string) []string {
 	}
 	a.visit(browser, "/?lang=en")
 	a.t.Logf("audited in English and French: %s", strings.Join(audited, " "))
-	return audited
 }
 
 // auditForm audits the page a form submission led to, once selector shows.
@@ -207,9 +206,9 @@ func (a *auditor) auditRefusal(browser context.Context, path, form string) {
 
 // TestEveryPageIsAccessible signs in as each role (anonymous, a firm with a staffed mission,
 // an offered one, an open shortlist and a mission nobody fits, the consultant staffed and
-// offered, an operator), follows
-// every link of the navigation and the pages' content, and audits each page with axe-core in
-// English and French, with the forms' refusals shown too: no serious or critical violation.
+// offered, an operator), follows every link of the navigation and the pages' content, and
+// audits each page with axe-core in English and French, with the forms' refusals shown too: no
+// serious or critical violation, and every control outlined when focused.
 func TestEveryPageIsAccessible(t *testing.T) {
 	axe := requireAxe(t)
 	chromium := requireChromium(t)
@@ -300,7 +299,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 			chromedp.Click(chromedp.CSS(".candidate details button[type=submit]")))
 		a.auditRefusal(browser, "/settings", `form[action="/settings/tokens"]`)
 		a.auditRefusal(browser, "/settings", `form[action="/settings/webhooks"]`)
-		if status := int(read(t, browser, "another tenant's mission", chromedp.NavigateResponse(p.url+"/missions/0000-not-a-mission")).Status); status != http.StatusNotFound {
+		if status := int(read(t, browser, "an unknown mission", chromedp.NavigateResponse(p.url+"/missions/0000-not-a-mission")).Status); status != http.StatusNotFound {
 			t.Errorf("an unknown mission's page answered %d, want 404", status)
 		}
 		a.audit(browser, "error page")
