@@ -3,9 +3,14 @@ package audit
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
 
 // fakeAppender keeps the batches it is given; while gate is open (non-nil) each write waits on it.
@@ -195,4 +200,25 @@ type purgeFunc func(context.Context, time.Time) (int, error)
 
 func (f purgeFunc) PurgeBefore(ctx context.Context, before time.Time) (int, error) {
 	return f(ctx, before)
+}
+
+func TestRecorderExposesItsCountsAsMetrics(t *testing.T) {
+	metrics, err := telemetry.NewMetrics("gateway-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRecorder(&fakeAppender{}, RecorderOptions{Queue: 1})
+	if err := r.RegisterMetrics(metrics.MeterProvider()); err != nil {
+		t.Fatal(err)
+	}
+	r.Record(refusal(1))
+	r.Record(refusal(2)) // the queue holds one: dropped
+	w := httptest.NewRecorder()
+	metrics.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{`caiomatch_audit_events_total{otel_scope_name="github.com/caiomatch/caiomatch/gateway/audit"`, `result="dropped"} 1`,
+		`caiomatch_audit_queue{`} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("metrics lack %q:\n%s", want, w.Body)
+		}
+	}
 }
