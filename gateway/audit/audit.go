@@ -66,8 +66,9 @@ type Event struct {
 
 var (
 	// idPattern is what an id looks like on this platform: a UUID (every store makes v7 ones), 32
-	// hex digits (trace ids) or the bootstrap operator's account.
-	idPattern     = regexp.MustCompile(`^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{32}|operator)$`)
+	// hex digits (trace ids), the bootstrap operator's account, or the keyed pseudonym of an
+	// erased person ("erased-" and hex digits).
+	idPattern     = regexp.MustCompile(`^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{32}|operator|erased-[0-9a-f]{16,64})$`)
 	rolePattern   = regexp.MustCompile(`^[A-Z]{1,16}$`)
 	reasonPattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,63}$`)
 	// actionPattern is a method and a route template: literal segments and {variables}.

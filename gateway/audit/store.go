@@ -167,6 +167,30 @@ func decodeToken(token string) (at, id string, ok bool) {
 	return at, id, true
 }
 
+// Pseudonymise replaces an erased person's id, as actor and as subject, by its keyed pseudonym,
+// so that only pseudonymous records remain; it returns how many events it changed.
+func (s *Store) Pseudonymise(ctx context.Context, id, pseudonym string) (int, error) {
+	if !ValidID(id) || !ValidID(pseudonym) {
+		return 0, fault.Invalid(fault.ReasonInvalidArgument, fault.Violation{Field: "id", Description: "must be an id and its pseudonym"})
+	}
+	changed := 0
+	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		for _, column := range []string{"actor_id", "subject_id"} {
+			res, err := tx.ExecContext(ctx, `UPDATE audit_events SET `+column+` = $1 WHERE `+column+` = $2`, pseudonym, id)
+			if err != nil {
+				return fmt.Errorf("pseudonymise audit events: %w", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			changed += int(n)
+		}
+		return nil
+	})
+	return changed, err
+}
+
 // purgeBatch bounds one purge statement, so that the first purge of a long history holds its
 // locks briefly.
 const purgeBatch = 1000

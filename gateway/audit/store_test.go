@@ -182,3 +182,30 @@ func TestStoreKeepsOnlyIDsAndTemplates(t *testing.T) {
 		}
 	})
 }
+
+func TestStorePseudonymisesAnErasedPerson(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		person, other, pseudonym := uuidN('a', 1), uuidN('a', 2), "erased-0123456789abcdef"
+		if err := s.Append(ctx, []Event{
+			{ID: uuidN('e', 1), At: t0, ActorID: person, ActorRole: "CONSULTANT", Kind: KindChange, Action: "PUT /v1/profiles/{id}", SubjectID: person, Outcome: 200},
+			{ID: uuidN('e', 2), At: t0.Add(time.Second), ActorID: other, ActorRole: "FIRM", Kind: KindRead, Action: "GET /v1/profiles/{id}", SubjectID: person, Outcome: 200},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Pseudonymise(ctx, person, pseudonym); err != nil || n != 3 {
+			t.Fatalf("pseudonymised %d, %v; want 3", n, err)
+		}
+		if page, _ := s.Search(ctx, Query{SubjectID: person}); len(page.Events) != 0 {
+			t.Errorf("the person's id is still there: %+v", page.Events)
+		}
+		page, err := s.Search(ctx, Query{SubjectID: pseudonym})
+		if err != nil || !slices.Equal(ids(page.Events), []string{uuidN('e', 2), uuidN('e', 1)}) || page.Events[1].ActorID != pseudonym ||
+			page.Events[0].ActorID != other {
+			t.Fatalf("under the pseudonym: %+v, %v", page.Events, err)
+		}
+		if _, err := s.Pseudonymise(ctx, person, "Claire Martin"); fault.KindOf(err) != fault.KindInvalid {
+			t.Errorf("a pseudonym that is not one: %v", err)
+		}
+	})
+}

@@ -135,6 +135,9 @@ func (g *auditedGateway) do(t *testing.T, method, path, token, body string) *htt
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+		if !strings.HasPrefix(body, "{") {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
 	}
 	w := httptest.NewRecorder()
 	g.ServeHTTP(w, req)
@@ -176,6 +179,7 @@ func TestAuditRecordsReadsRefusalsAndFailedSignInsWithIDsOnly(t *testing.T) {
 		{"GET", "/v1/ops/audit?subjectId=" + auditedProfile, consultant, "", 403},
 		{"POST", "/v1/signup/verify", "", `{"email":"jean.dupont@example.org","code":"123456"}`, 401},
 		{"POST", "/v1/signup/verify", "", `{"email":"jean.dupont@example.org","code":"654321"}`, 429},
+		{"POST", accounts.SignInPath, "", "token=jean.dupont%40example.org", 401},
 		{"GET", "/v1/taxonomy/sectors", "", "", 200}, // nobody's data: not recorded
 	} {
 		if w := g.do(t, r.method, r.path, r.token, r.body); w.Code != r.want {
@@ -197,6 +201,7 @@ func TestAuditRecordsReadsRefusalsAndFailedSignInsWithIDsOnly(t *testing.T) {
 		{"CONSULTANT", "REFUSED", "GET /v1/ops/audit", "", "ROLE_NOT_ALLOWED", 403},
 		{"ANONYMOUS", "SIGN_IN_FAILED", "POST /v1/signup/verify", "", "INVALID_CODE", 401},
 		{"ANONYMOUS", "REFUSED", "POST /v1/signup/verify", "", "TOO_MANY_ATTEMPTS", 429},
+		{"ANONYMOUS", "SIGN_IN_FAILED", "POST /v1/sessions/callback", "", "INVALID_SIGN_IN_LINK", 401},
 	}
 	got := eventsOf(page)
 	if !slices.Equal(got, want) {
@@ -215,28 +220,37 @@ func TestAuditRecordsReadsRefusalsAndFailedSignInsWithIDsOnly(t *testing.T) {
 	}
 }
 
+// TestAuditRecordsChangesWhateverTheirOutcome, and a refusal decided before the mux (a
+// suspended account) with its actor and the route the mux would have taken.
 func TestAuditRecordsChangesWhateverTheirOutcome(t *testing.T) {
 	g := newAuditedGateway(t)
 	_, operator := g.account(t, identity.RoleOperator)
-	pendingID, _ := g.account(t, identity.RoleConsultant)
-	if w := g.do(t, "POST", "/v1/accounts/"+pendingID+"/suspend", operator, "{}"); w.Code != 200 {
+	suspendedID, suspended := g.account(t, identity.RoleConsultant)
+	if w := g.do(t, "POST", "/v1/accounts/"+suspendedID+"/suspend", operator, "{}"); w.Code != 200 {
 		t.Fatalf("suspend: %d %s", w.Code, w.Body)
+	}
+	if w := g.do(t, "GET", "/v1/profiles/"+auditedProfile, suspended, ""); w.Code != 403 {
+		t.Fatalf("a suspended account: %d %s", w.Code, w.Body)
 	}
 	missing := "0190f5c2-0000-7000-8000-0000000000ff"
 	if w := g.do(t, "POST", "/v1/accounts/"+missing+"/approve", operator, "{}"); w.Code != 404 {
 		t.Fatalf("approve a missing account: %d %s", w.Code, w.Body)
 	}
 	g.stop()
-	page, err := g.store.Search(context.Background(), audit.Query{Outcome: audit.OutcomeAllowed})
+	page, err := g.store.Search(context.Background(), audit.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []event{
-		{"OPERATOR", "CHANGE", "POST /v1/accounts/{id}/suspend", pendingID, "", 200},
+		{"OPERATOR", "CHANGE", "POST /v1/accounts/{id}/suspend", suspendedID, "", 200},
+		{"CONSULTANT", "REFUSED", "GET /v1/profiles/{id}", auditedProfile, "ACCOUNT_SUSPENDED", 403},
 		{"OPERATOR", "CHANGE", "POST /v1/accounts/{id}/approve", missing, "ACCOUNT_NOT_FOUND", 404},
 	}
 	if got := eventsOf(page); !slices.Equal(got, want) {
 		t.Errorf("recorded\n%v\nwant\n%v", got, want)
+	}
+	if refused := page.Events[1]; refused.ActorID != suspendedID {
+		t.Errorf("the suspended account's refusal: %+v", refused)
 	}
 }
 
