@@ -136,6 +136,11 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
+	if target := msg.Headers().Get(HeaderRedriveFor); target != "" && target != c.spec.Durable {
+		// A dead letter redriven for another consumer: this one applied it, or never had to.
+		_ = msg.Ack()
+		return
+	}
 	spanCtx, span := telemetry.StartProcess(context.WithoutCancel(ctx), c.tracer, msg.Subject(), msg.Headers(), c.spec.Durable)
 	defer span.End()
 
@@ -190,8 +195,9 @@ func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, why string
 	pubCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if _, err := c.js.PublishMsg(pubCtx, dl); err != nil {
+		// Left for redelivery a second on: a copy refused now would be refused again at once.
 		c.logger.ErrorContext(ctx, "dead-letter publish failed", "consumer", c.spec.Durable, "error", err)
-		_ = msg.Nak()
+		_ = msg.NakWithDelay(time.Second)
 		return
 	}
 	c.logger.WarnContext(ctx, "message dead-lettered", "consumer", c.spec.Durable, "subject", msg.Subject(), "reason", why)

@@ -219,13 +219,12 @@ type Redrive struct {
 // the one that gave up (Redrive.Receivers lists them). A redrive subject per consumer would
 // need every consumer's filter to exclude the others' redrive subjects, and two consumers
 // (matching-profiles, notification-accounts) take their whole stream, which a subject of
-// theirs cannot fall outside of; so the message goes back where it was and each consumer's
-// inbox (package inbox: event ids claimed with the effect) makes an event it already applied
-// change nothing, while the consumer that gave up applies it once. Followers and replays
-// apply events by rules that a second copy does not change (the newest by event time wins,
-// an erasure is final). The message carries HeaderRedriveFor naming the consumer it is meant
-// for, so consumers could skip a redrive meant for another one. A message no consumer can
-// decode is dead-lettered again by each of them.
+// theirs cannot fall outside of; so the message goes back where it was, carrying
+// HeaderRedriveFor, and every other consumer acknowledges it without applying it (Consumer
+// skips a redrive meant for another). Were one to apply it anyway, its inbox (package inbox:
+// event ids claimed with the effect) would make an event it already applied change nothing.
+// Followers and replays apply events by rules that a second copy does not change (the newest
+// by event time wins, an erasure is final).
 func RedriveDeadLetter(ctx context.Context, js jetstream.JetStream, seq uint64) (Redrive, error) {
 	stream, err := js.Stream(ctx, DeadLetterStream)
 	if err != nil {
