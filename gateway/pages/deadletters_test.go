@@ -118,7 +118,7 @@ func TestDeadLetterInspectShowsHeadersAndTheDecodedEvent(t *testing.T) {
 	body := rec.Body.String()
 	wantIn(t, "the dead letter", body, "Dead letter 12", "caiomatch.account.v1.AccountChanged.a-1", "Traceparent", "00-abc",
 		`<pre class="dead-letter-event" id="event">{`, `&#34;name&#34;: &#34;Ada&#34;`, `method="post" action="/ops/dead-letters/12/redrive"`,
-		"notification-accounts applies it once")
+		"only notification-accounts, named in the message, handles it")
 	checkNoInlineCode(t, body)
 	if rec.Header().Get("Cache-Control") != "no-store" {
 		t.Errorf("Cache-Control = %q", rec.Header().Get("Cache-Control"))
