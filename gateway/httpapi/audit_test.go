@@ -144,6 +144,17 @@ func (g *auditedGateway) do(t *testing.T, method, path, token, body string) *htt
 	return w
 }
 
+// recorded stops the recorder, which writes what it holds, and reads the whole log.
+func (g *auditedGateway) recorded(t *testing.T) audit.Page {
+	t.Helper()
+	g.stop()
+	page, err := g.store.Search(context.Background(), audit.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page
+}
+
 // event is an audit event as a test compares it.
 type event struct {
 	actor, kind, action, subject, reason string
@@ -186,11 +197,7 @@ func TestAuditRecordsReadsRefusalsAndFailedSignInsWithIDsOnly(t *testing.T) {
 			t.Fatalf("%s %.60s: %d %s, want %d", r.method, r.path, w.Code, w.Body, r.want)
 		}
 	}
-	g.stop()
-	page, err := g.store.Search(context.Background(), audit.Query{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := g.recorded(t)
 	want := []event{
 		{"FIRM", "READ", "GET /v1/profiles/{id}", auditedProfile, "", 200},
 		{"FIRM", "READ", "GET /v1/missions/{missionId}/shortlist", auditedProfile, "", 200},
@@ -236,11 +243,7 @@ func TestAuditRecordsChangesWhateverTheirOutcome(t *testing.T) {
 	if w := g.do(t, "POST", "/v1/accounts/"+missing+"/approve", operator, "{}"); w.Code != 404 {
 		t.Fatalf("approve a missing account: %d %s", w.Code, w.Body)
 	}
-	g.stop()
-	page, err := g.store.Search(context.Background(), audit.Query{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := g.recorded(t)
 	want := []event{
 		{"OPERATOR", "CHANGE", "POST /v1/accounts/{id}/suspend", suspendedID, "", 200},
 		{"CONSULTANT", "REFUSED", "GET /v1/profiles/{id}", auditedProfile, "ACCOUNT_SUSPENDED", 403},
