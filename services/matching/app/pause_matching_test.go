@@ -143,3 +143,23 @@ func TestPauseIsForOperatorsWithAReason(t *testing.T) {
 	}
 	h.pause(t, strings.Repeat("é", domain.MaxPauseReasonLength))
 }
+
+// The switch and the held missions are in the store: a restarted process keeps holding, and
+// its resume ranks what the previous process held.
+func TestPauseOutlivesARestart(t *testing.T) {
+	h := newHarness(t, config(2, 0))
+	p := profile(pid(1), 3)
+	h.putProfile(t, p)
+	h.pause(t, "restart drill")
+	h.submit(t, mission("m1", "firm-1"))
+	h.restart(t, p)
+	h.submit(t, mission("m2", "firm-2"))
+	for _, id := range []string{"m1", "m2"} {
+		if v := h.shortlist(t, id); v.Status != domain.ShortlistPaused {
+			t.Fatalf("%s after the restart = %v, want PAUSED", id, v.Status)
+		}
+	}
+	h.resume(t, h.app)
+	assertShortlist(t, h.shortlist(t, "m1"), domain.ShortlistReady, 1, pid(1))
+	assertShortlist(t, h.shortlist(t, "m2"), domain.ShortlistReady, 1, pid(1))
+}
