@@ -25,8 +25,10 @@ type axeViolation struct {
 	Nodes  []string `json:"nodes"`
 }
 
-// axeRun runs axe-core over the page and keeps what a report needs of each violation.
-const axeRun = `axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({
+// axeRun opens every disclosure (axe-core skips what is hidden, such as the forms under a
+// closed summary), runs axe-core over the page and keeps what a report needs of each violation.
+const axeRun = `document.querySelectorAll('details').forEach(d => { d.open = true });
+axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({
 	id: v.id, impact: v.impact || '', help: v.help,
 	nodes: v.nodes.map(n => n.target.flat(Infinity).join(' '))})))`
 
@@ -148,13 +150,13 @@ const (
 	maxPagesPerShape = 4
 )
 
-// crawl audits the seeds and every page their links lead to, in English, then every page it
-// audited again in French.
+// crawl audits the seeds and every page their links lead to, in English, then one page of each
+// shape again in French.
 func (a *auditor) crawl(browser context.Context, seeds ...string) {
 	a.t.Helper()
 	queue := slices.Clone(seeds)
 	seen, shapes := map[string]bool{}, map[string]int{}
-	var audited []string
+	var audited, french []string
 	for len(queue) > 0 && len(audited) < maxPagesPerRole {
 		path := queue[0]
 		queue = queue[1:]
@@ -169,11 +171,13 @@ func (a *auditor) crawl(browser context.Context, seeds ...string) {
 			continue
 		}
 		seen[landed] = true
-		shapes[shape]++
+		if shapes[shape]++; shapes[shape] == 1 {
+			french = append(french, path)
+		}
 		audited = append(audited, path)
 		queue = append(queue, read(a.t, browser, "links of "+path, chromedp.Evaluate[[]string](pageLinks))...)
 	}
-	for _, path := range audited {
+	for _, path := range french {
 		separator := "?"
 		if strings.Contains(path, "?") {
 			separator = "&"
@@ -181,7 +185,7 @@ func (a *auditor) crawl(browser context.Context, seeds ...string) {
 		a.visit(browser, path+separator+"lang=fr")
 	}
 	a.visit(browser, "/?lang=en")
-	a.t.Logf("audited in English and French: %s", strings.Join(audited, " "))
+	a.t.Logf("audited in English: %s; in French: %s", strings.Join(audited, " "), strings.Join(french, " "))
 }
 
 // auditForm audits the page a form submission led to, once selector shows.
