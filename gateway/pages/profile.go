@@ -15,7 +15,6 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	missionv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/mission/v1"
 	profilev1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/profile/v1"
 	taxonomyv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/taxonomy/v1"
 )
@@ -24,17 +23,11 @@ import (
 func (s *Site) routeProfile() {
 	s.routes.HandleFunc("GET /profile", s.myProfile)
 	s.routes.HandleFunc("POST /profile", s.createProfile)
-	s.routes.HandleFunc("POST /profile/open", s.openProfile)
 	s.routes.HandleFunc("GET /profile/{id}", s.profile)
 	s.routes.HandleFunc("POST /profile/{id}", s.replaceProfile)
 	s.routes.HandleFunc("POST /profile/{id}/bookings", s.addBooking)
 	s.routes.HandleFunc("POST /profile/{id}/bookings/remove", s.removeBooking)
 }
-
-// profileCookie remembers the id of the profile this browser last created or opened, for when
-// the API cannot list the consultant's profiles (GET /v1/profiles, which came after these
-// pages). It holds an id only and grants nothing: the API still decides.
-const profileCookie = "caiomatch_profile"
 
 // profileFields are the editor's single inputs, named as the API's JSON fields so that its
 // field violations land beside them.
@@ -77,8 +70,6 @@ type profilePage struct {
 	// OtherProblems are the API's problems with fields the form does not show.
 	OtherProblems map[string]string
 	Saved         bool
-	// Exists is true when the API refused a creation because the account has a profile.
-	Exists bool
 	// visitor is the consultant, known once per request.
 	visitor visitor
 }
@@ -159,50 +150,25 @@ func (s *Site) consultant(w http.ResponseWriter, r *http.Request) (visitor, bool
 	return v, true
 }
 
-// myProfile opens the consultant's profile when the page can find it, else the creation form.
+// myProfile opens the consultant's profile, or the creation form when they have none yet.
 func (s *Site) myProfile(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.consultant(w, r)
 	if !ok {
 		return
 	}
-	if p := s.findProfile(r); p != nil {
-		page := profilePageOf(p)
+	var mine profilev1.ListProfilesResponse
+	if err := s.get(r, "/v1/profiles", &mine); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if profiles := mine.GetProfiles(); len(profiles) > 0 {
+		page := profilePageOf(profiles[0])
 		page.visitor = v
-		s.editProfile(w, r, http.StatusOK, page)
+		s.showProfile(w, r, http.StatusOK, page)
 		return
 	}
 	f := form{Values: map[string]string{"displayName": v.Account.Name, "email": v.Account.Email}, Errors: map[string]string{}}
 	s.showProfile(w, r, http.StatusOK, profilePage{form: f, visitor: v})
-}
-
-// findProfile looks for the consultant's profile: the newest the API lists; where the API
-// cannot list them, the one this browser remembers, else the one their offers name. nil when
-// there is none.
-func (s *Site) findProfile(r *http.Request) *profilev1.Profile {
-	if out, err := s.call(r, http.MethodGet, "/v1/profiles", nil); err == nil {
-		var list struct{ Profiles []json.RawMessage }
-		var p profilev1.Profile
-		if json.Unmarshal(out.body.Bytes(), &list) != nil || len(list.Profiles) == 0 ||
-			(protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(list.Profiles[0], &p) != nil {
-			return nil
-		}
-		return &p
-	}
-	var ids []string
-	if c, err := r.Cookie(profileCookie); err == nil && c.Value != "" {
-		ids = append(ids, c.Value)
-	}
-	var offers missionv1.ListOffersResponse
-	if s.get(r, "/v1/offers?pageSize=1", &offers) == nil && len(offers.GetOffers()) > 0 {
-		ids = append(ids, offers.GetOffers()[0].GetProfileId())
-	}
-	for _, id := range ids {
-		var got profilev1.GetProfileResponse
-		if s.get(r, "/v1/profiles/"+pathEscape(id), &got) == nil {
-			return got.GetProfile()
-		}
-	}
-	return nil
 }
 
 // profile opens a profile by its id: another consultant's is the API's 404.
@@ -214,7 +180,7 @@ func (s *Site) profile(w http.ResponseWriter, r *http.Request) {
 	page := profilePageOf(p)
 	page.visitor = v
 	page.Saved = r.URL.Query().Get("saved") == "1"
-	s.editProfile(w, r, http.StatusOK, page)
+	s.showProfile(w, r, http.StatusOK, page)
 }
 
 // ownProfile is the consultant and the profile the path names; otherwise it answers the
@@ -230,17 +196,6 @@ func (s *Site) ownProfile(w http.ResponseWriter, r *http.Request) (visitor, *pro
 		return v, nil, false
 	}
 	return v, got.GetProfile(), true
-}
-
-// editProfile shows an existing profile and remembers its id for the navigation's link.
-func (s *Site) editProfile(w http.ResponseWriter, r *http.Request, status int, page profilePage) {
-	rememberProfile(w, page.Profile.GetId())
-	s.showProfile(w, r, status, page)
-}
-
-func rememberProfile(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: profileCookie, Value: id, Path: "/profile", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 // profilePageOf fills the editor with the profile's values.
@@ -422,8 +377,11 @@ func (s *Site) createProfile(w http.ResponseWriter, r *http.Request) {
 	out, err := s.call(r, http.MethodPost, "/v1/profiles", body)
 	if err != nil {
 		if isConflict(err) {
-			page.Exists = true
-		} else if !refusedFields(err) {
+			// The account has a profile already (made elsewhere meanwhile): it opens.
+			http.Redirect(w, r, "/profile", http.StatusSeeOther)
+			return
+		}
+		if !refusedFields(err) {
 			s.fail(w, r, err)
 			return
 		}
@@ -446,23 +404,11 @@ func isConflict(err error) bool {
 
 // savedProfile opens the profile after a change, at month when one is given.
 func (s *Site) savedProfile(w http.ResponseWriter, r *http.Request, id, month string) {
-	rememberProfile(w, id)
 	to := "/profile/" + pathEscape(id) + "?saved=1"
 	if month != "" {
 		to += "&month=" + month
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-// openProfile opens a profile by the id the consultant gives (when this browser does not know
-// it and the API has no way to look it up).
-func (s *Site) openProfile(w http.ResponseWriter, r *http.Request) {
-	id := strings.TrimSpace(r.PostFormValue("id"))
-	if id == "" {
-		http.Redirect(w, r, "/profile", http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, "/profile/"+pathEscape(id), http.StatusSeeOther)
 }
 
 // replaceProfile sends the editor as the profile's full replacement: what the form does not
@@ -501,7 +447,7 @@ func (s *Site) putProfile(w http.ResponseWriter, r *http.Request, current *profi
 			return
 		}
 		page.place(err, sent, booking)
-		s.editProfile(w, r, http.StatusUnprocessableEntity, page)
+		s.showProfile(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
 	s.savedProfile(w, r, current.GetId(), month)
@@ -594,9 +540,6 @@ var violation = regexp.MustCompile(`^(\w+)\[(\d+)\](?:\.(\w+))?$`)
 func (p *profilePage) place(err error, sent []int, booking int) {
 	var e *apiError
 	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		if p.Exists {
-			return
-		}
 		p.Failed = true
 		return
 	}
