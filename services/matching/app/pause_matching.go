@@ -44,17 +44,12 @@ func (a *Application) PauseMatching(ctx context.Context, caller identity.Caller,
 	if err != nil {
 		return MatchingState{}, err
 	}
-	err = a.applyCommand(ctx, eventHandler{change: func(ctx context.Context, tx Tx, st *step) error {
+	return a.turnSwitch(ctx, caller, "matching paused", func(ctx context.Context, tx Tx, st *step) error {
 		if st.pause.Paused {
 			return nil
 		}
 		return tx.SetPause(ctx, p)
-	}})
-	if err != nil {
-		return MatchingState{}, err
-	}
-	a.logger.InfoContext(ctx, "matching paused", "operator_id", caller.AccountID)
-	return a.matchingState(ctx)
+	})
 }
 
 // ResumeMatching lets matching propose again (operators) and ranks every open mission the pause
@@ -63,7 +58,7 @@ func (a *Application) ResumeMatching(ctx context.Context, caller identity.Caller
 	if err := operatorOnly(caller); err != nil {
 		return MatchingState{}, err
 	}
-	err := a.applyCommand(ctx, eventHandler{change: func(ctx context.Context, tx Tx, st *step) error {
+	return a.turnSwitch(ctx, caller, "matching resumed", func(ctx context.Context, tx Tx, st *step) error {
 		paused := st.pause
 		if !paused.Paused {
 			return nil
@@ -97,11 +92,17 @@ func (a *Application) ResumeMatching(ctx context.Context, caller identity.Caller
 			}
 		}
 		return nil
-	}})
-	if err != nil {
+	})
+}
+
+// turnSwitch runs an operator's command on the switch in the replicas' turn, logs it once
+// committed, and returns the switch as it then is.
+func (a *Application) turnSwitch(ctx context.Context, caller identity.Caller, done string,
+	change func(ctx context.Context, tx Tx, st *step) error) (MatchingState, error) {
+	if err := a.applyCommand(ctx, eventHandler{change: change}); err != nil {
 		return MatchingState{}, err
 	}
-	a.logger.InfoContext(ctx, "matching resumed", "operator_id", caller.AccountID)
+	a.logger.InfoContext(ctx, done, "operator_id", caller.AccountID)
 	return a.matchingState(ctx)
 }
 

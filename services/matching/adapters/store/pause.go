@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -34,16 +33,7 @@ func (q queries) Pause(ctx context.Context) (domain.Pause, error) {
 }
 
 func (q queries) HeldMissions(ctx context.Context) ([]string, error) {
-	var out []string
-	err := q.each(ctx, "list held missions", func(rows *sql.Rows) error {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		out = append(out, id)
-		return nil
-	}, `SELECT mission_id FROM held_missions ORDER BY mission_id`)
-	return out, err
+	return q.ids(ctx, "list held missions", `SELECT mission_id FROM held_missions ORDER BY mission_id`)
 }
 
 func (q queries) IsHeld(ctx context.Context, missionID string) (bool, error) {

@@ -49,15 +49,20 @@ func (q queries) ShortlistedForFirm(ctx context.Context, profileID, firmID strin
 }
 
 func (q queries) Exclusions(ctx context.Context, missionID string) ([]string, error) {
+	return q.ids(ctx, "list exclusions", `SELECT profile_id FROM mission_exclusions WHERE mission_id = $1 ORDER BY profile_id`, missionID)
+}
+
+// ids reads a one-column list of ids.
+func (q queries) ids(ctx context.Context, what, query string, args ...any) ([]string, error) {
 	var out []string
-	err := q.each(ctx, "list exclusions", func(rows *sql.Rows) error {
+	err := q.each(ctx, what, func(rows *sql.Rows) error {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return err
 		}
 		out = append(out, id)
 		return nil
-	}, `SELECT profile_id FROM mission_exclusions WHERE mission_id = $1 ORDER BY profile_id`, missionID)
+	}, query, args...)
 	return out, err
 }
 
