@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // trailSteps is a mission's decisions trail as kind/actorRole, with the entries themselves.
@@ -151,4 +154,35 @@ func countOf(steps []string, step string) int {
 		}
 	}
 	return n
+}
+
+// TestMatchingSwitchInTheBrowser: an operator signed in by link uses the switch with the
+// keyboard alone: an empty reason is refused beside its field, a reason pauses, the paused
+// page (in English and French) has no serious accessibility violation, and the resume button
+// lets matching run again.
+func TestMatchingSwitchInTheBrowser(t *testing.T) {
+	axe := requireAxe(t)
+	chromium := requireChromium(t)
+	p := startPlatform(t, t.TempDir())
+	a := &auditor{t: t, p: p, axe: axe, audits: new(int)}
+	p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "OPERATOR", "name": "Duty Operator", "email": "duty@caiomatch.example"})
+	browser := newBrowser(t, chromium)
+	signInByLink(t, p, browser, "duty@caiomatch.example", `a[href="/ops/matching"]`)
+
+	a.visit(browser, "/ops/matching")
+	a.auditForm(browser, "the refused pause", "#pause-reason-error", chromedp.Navigate(p.url+"/ops/matching"),
+		chromedp.Focus(chromedp.ID("pause-reason")), chromedp.KeyEvent(kb.Enter))
+	if got := read(t, browser, "the refused field", chromedp.AttributeValue(chromedp.ID("pause-reason"), "aria-invalid")).Value; got != "true" {
+		t.Errorf("the refused reason's aria-invalid = %q", got)
+	}
+	a.auditForm(browser, "the paused switch", "#resume-matching", chromedp.SendKeys(chromedp.ID("pause-reason"), "Keyboard drill"+kb.Enter))
+	if got := read(t, browser, "the reason shown", chromedp.Text(chromedp.ID("matching-reason"))); got != "Keyboard drill" {
+		t.Errorf("the paused page shows the reason %q", got)
+	}
+	a.visit(browser, "/ops/matching?lang=fr")
+	do(t, browser, "resume", chromedp.Focus(chromedp.ID("resume-matching")), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.ID("pause-reason")))
+	if state := p.mustCall("GET", "/v1/ops/matching", operatorToken, nil); state["paused"] == true {
+		t.Fatalf("still paused after the resume button: %v", state)
+	}
 }
