@@ -332,7 +332,7 @@ type auditHandlers struct {
 	store *audit.Store
 }
 
-// listAudit answers GET /v1/ops/audit.
+// list answers GET /v1/ops/audit.
 func (a auditHandlers) list(w http.ResponseWriter, r *http.Request, _ map[string]string) {
 	if caller, ok := identity.FromContext(r.Context()); !ok || !caller.IsOperator() {
 		writeStatus(a.mux, w, r, rpc.StatusWithReason(codes.PermissionDenied, "ROLE_NOT_ALLOWED", "only operators read the audit log").Err())
