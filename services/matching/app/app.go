@@ -323,8 +323,7 @@ func (a *Application) logApplied(ctx context.Context, d Delivery, applied bool, 
 	for _, id := range st.held {
 		a.logger.InfoContext(ctx, "proposal held: matching is paused", "event_id", d.EventID, "mission_id", id)
 	}
-	proposed := st.proposed
-	for _, s := range proposed {
+	for _, s := range st.proposed {
 		a.logger.InfoContext(ctx, "shortlist proposed", "event_id", d.EventID, "mission_id", s.MissionID,
 			"revision", s.Revision, "candidates", len(s.Candidates), "eligible", s.EligibleCount)
 	}

@@ -76,9 +76,10 @@ type eventHandler struct {
 // exposure counts and the other replicas consistent, so that no handler can forget one. Under
 // a.mu (a ranking, the shortlist it stores and the exposure counts it changes go together) it
 // runs the event once per delivery, in one transaction that first takes the replicas' turn and
-// catches up with them (inStep). It then settles: on failure the in-memory changes are taken
-// back, on success the cache is in step with the state version the transaction committed, the
-// staffing plan's generation moves on, and what the event proposed is logged.
+// catches up with them (inStep), then reads the operators' switch (pause_matching.go), which
+// rerank obeys. It then settles: on failure the in-memory changes are taken back, on success
+// the cache is in step with the state version the transaction committed, the staffing plan's
+// generation moves on, and what the event proposed or held is logged.
 func (a *Application) applyEvent(ctx context.Context, d Delivery, h eventHandler) error {
 	return a.applyInTurn(ctx, d, h, func(fn func(context.Context, Tx) error) (bool, error) {
 		return a.store.Once(ctx, d.Delivery, fn)
