@@ -99,7 +99,7 @@ func TestOperatorAuditsWhoReadAConsultantsProfile(t *testing.T) {
 
 	// The page shows the same, to the operator only.
 	page := openPage(t, p, "/ops/audit?subjectId="+profileID, operatorToken, nil)
-	if page.status != http.StatusOK || !strings.Contains(page.body, "GET /v1/profiles/{id}") || !strings.Contains(page.body, firmID) {
+	if page.status != http.StatusOK || !strings.Contains(page.body, "GET /<wbr>v1/<wbr>profiles/<wbr>{id}") || !strings.Contains(page.body, firmID) {
 		t.Fatalf("the audit page: %d %s", page.status, page.body)
 	}
 	if page := openPage(t, p, "/ops/audit", firmToken, nil); page.status != http.StatusForbidden {

@@ -37,6 +37,10 @@ type auditEvent struct {
 	TraceID   string    `json:"traceId"`
 }
 
+// ActionSegments are the action's path segments, each with its slash, so that the page lets a
+// long template wrap between segments only.
+func (e auditEvent) ActionSegments() []string { return strings.SplitAfter(e.Action, "/") }
+
 // Refused tells a refusal or a failed sign-in, marked in the table.
 func (e auditEvent) Refused() bool { return e.Kind == "REFUSED" || e.Kind == "SIGN_IN_FAILED" }
 

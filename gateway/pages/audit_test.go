@@ -95,7 +95,7 @@ func TestAuditPageListsTheLogWithFiltersAndPages(t *testing.T) {
 		"<h1>Audit log</h1>", "Events, newest first: 2",
 		`<time datetime="2027-01-10T09:00:00Z">2027-01-10 09:00:00 UTC</time>`,
 		"Firm<br><a class=\"audit-id\" href=\"/ops/audit?actorId="+auditFirm+"\">"+auditFirm+"</a>",
-		"<td>Read</td>", "<code>GET /v1/profiles/{id}</code>",
+		"<td>Read</td>", "<code>GET /<wbr>v1/<wbr>profiles/<wbr>{id}</code>",
 		`<a class="audit-id" href="/ops/audit?subjectId=`+auditProfile+`">`,
 		`<a href="/ops/traces/`+auditTrace+`">Open the trace</a>`,
 		`<tr class="audit-refused">`, "Failed sign-in", "Anonymous", "401 <code>INVALID_CODE</code>",
