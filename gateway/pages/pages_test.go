@@ -66,7 +66,8 @@ const shortlistJSON = `{"missionId":"m1","status":"SHORTLIST_STATUS_READY","elig
 // decisionsJSON is the trail in order, oldest first, with the candidate's summary to fill in.
 const decisionsJSON = `{"missionId":"m1","decisions":[
  {"sequence":1,"at":"2027-01-10T09:00:00Z","kind":"DECISION_KIND_MISSION_SUBMITTED","actorRole":"FIRM"},
- {"sequence":2,"at":"2027-01-10T09:00:02Z","kind":"DECISION_KIND_SHORTLIST_PROPOSED","actorRole":"SYSTEM",
+ {"sequence":2,"at":"2027-01-10T09:00:01Z","kind":"DECISION_KIND_MATCHING_PAUSED","actorRole":"OPERATOR","reason":"Weekly model review"},
+ {"sequence":3,"at":"2027-01-10T09:00:02Z","kind":"DECISION_KIND_SHORTLIST_PROPOSED","actorRole":"SYSTEM",
   "shortlistRevision":1,"scoringVersion":"caio-2026-12","eligibleCount":7,"candidates":[{"profileId":"p1","rank":1,"summary":%q}]}]}`
 
 // fakeAPI answers as the gateway's API would, for the visitor whose cookie is "good", and
@@ -317,7 +318,7 @@ func TestMissionPageShowsTheDecisionsNewestFirst(t *testing.T) {
 	h := newTestSite(t, &languages)
 	for lang, want := range map[string][]string{
 		"en": {"Decisions", "Shortlist proposed", "2027-01-10 09:00 UTC", "the platform", "Revision 1 · scoring caio-2026-12 · 7 eligible",
-			"Fits the sector.", "Mission submitted", "the firm"},
+			"Fits the sector.", "Weekly model review", "Mission submitted", "the firm"},
 		"fr": {"Décisions", "Présélection proposée", "la plateforme", "Révision 1 · notation caio-2026-12", "Convient au secteur.", "Mission soumise"},
 	} {
 		body := get(t, h, "/missions/m1?lang="+lang, "good", lang).Body.String()
