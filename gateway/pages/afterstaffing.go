@@ -96,31 +96,24 @@ func (s *Site) afterFor(r *http.Request, mission *missionv1.Mission, forFirm boo
 // lists a firm's offers on all its missions, with no filter by mission.
 const maxOfferPages = 20
 
-// missionOffers are the firm's offers on missionID, newest first.
+// missionOffers are the firm's offers on missionID, newest first (as the API lists them).
 func (s *Site) missionOffers(r *http.Request, missionID string) ([]*missionv1.Offer, error) {
 	var offers []*missionv1.Offer
 	token := ""
 	for range maxOfferPages {
-		path := "/v1/offers?pageSize=100"
+		path := "/v1/offers?pageSize=100&missionId=" + url.QueryEscape(missionID)
 		if token != "" {
 			path += "&pageToken=" + url.QueryEscape(token)
 		}
 		var page missionv1.ListOffersResponse
-		if err := s.get(r, path, &page); isNotFound(err) {
-			break // no list of offers to read: none shown
-		} else if err != nil {
+		if err := s.get(r, path, &page); err != nil {
 			return nil, err
 		}
-		for _, o := range page.GetOffers() {
-			if o.GetMissionId() == missionID {
-				offers = append(offers, o)
-			}
-		}
+		offers = append(offers, page.GetOffers()...)
 		if token = page.GetNextPageToken(); token == "" {
 			break
 		}
 	}
-	slices.SortStableFunc(offers, func(a, b *missionv1.Offer) int { return b.GetCreatedAt().AsTime().Compare(a.GetCreatedAt().AsTime()) })
 	return offers, nil
 }
 

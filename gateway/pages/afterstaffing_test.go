@@ -70,7 +70,16 @@ func (a *afterAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprintf(w, `{"mission":{"id":"m1","title":"Launch the AI programme","status":%q,"startDate":"2027-03-01",
  "endDate":"2028-02-29","staffedProfileId":"p1","agreedDailyRateEur":1450}}`, a.status)
 	case "/v1/offers":
-		_, _ = fmt.Fprintf(w, `{"offers":[%s]}`, a.offers)
+		// The API's mission filter: a firm's page asks for its mission's offers only.
+		var all []map[string]any
+		_ = json.Unmarshal([]byte("["+a.offers+"]"), &all)
+		kept := []map[string]any{}
+		for _, o := range all {
+			if id := r.URL.Query().Get("missionId"); id == "" || o["missionId"] == id {
+				kept = append(kept, o)
+			}
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"offers": kept})
 	case "/v1/missions/m1/extensions":
 		_, _ = fmt.Fprintf(w, `{"extensions":[%s]}`, a.extensions)
 	case "/v1/missions/m1/feedback":

@@ -118,6 +118,8 @@ func fakeAPI(t *testing.T, languages *[]string) http.Handler {
 			_, _ = w.Write([]byte(`{"mission":{"id":"m2"}}`))
 		case "/v1/notifications":
 			_, _ = w.Write([]byte(`{"notifications":[{"id":"n1","title":"Shortlist ready"},{"id":"n2","title":"Another"}]}`))
+		case "/v1/offers":
+			_, _ = w.Write([]byte(`{"offers":[]}`))
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			_, _ = w.Write([]byte(`{"code":5,"message":"not found"}`))

@@ -25,7 +25,7 @@ func Mission(msg proto.Message) error {
 		_, err := missionrules.CheckOfferTerms(r.GetMissionId(), r.GetProfileId(), int(r.GetDailyRateEur()), r.GetMessage())
 		return err
 	case *missionv1.ListOffersRequest:
-		_, _, err := missionrules.CheckPage(int(r.GetPageSize()), r.GetPageToken())
+		_, _, err := missionrules.CheckOfferList(int(r.GetPageSize()), r.GetPageToken(), r.GetMissionId())
 		return err
 	case *missionv1.AcceptOfferRequest:
 		return missionrules.CheckOfferID(r.GetId())

@@ -117,9 +117,27 @@ func DecodePageToken(token string) (*Cursor, error) {
 	return &Cursor{CreatedAt: time.Unix(0, body.CreatedAt).UTC(), ID: body.ID}, nil
 }
 
+// maxIDBytes bounds an id given as a filter: ids are far shorter.
+const maxIDBytes = 128
+
+// CheckOfferList validates a list of offers: paging, and the mission filter when given.
+func CheckOfferList(pageSize int, pageToken, missionID string) (int, *Cursor, error) {
+	var v fault.Violations
+	size, after := checkPage(&v, pageSize, pageToken)
+	if missionID != "" && (len(missionID) > maxIDBytes || !utf8.ValidString(missionID) || hasControl(missionID)) {
+		v.Add("missionId", "must be a mission id")
+	}
+	return size, after, v.Err()
+}
+
 // CheckPage validates paging arguments and returns the effective page size and cursor.
 func CheckPage(pageSize int, pageToken string) (int, *Cursor, error) {
 	var v fault.Violations
+	size, after := checkPage(&v, pageSize, pageToken)
+	return size, after, v.Err()
+}
+
+func checkPage(v *fault.Violations, pageSize int, pageToken string) (int, *Cursor) {
 	switch {
 	case pageSize < 0:
 		v.Add("pageSize", "must not be negative")
@@ -130,10 +148,7 @@ func CheckPage(pageSize int, pageToken string) (int, *Cursor, error) {
 	}
 	after, err := DecodePageToken(pageToken)
 	if err != nil {
-		v = append(v, fault.Violation{Field: "pageToken", Description: "is not a token a previous page returned"})
+		*v = append(*v, fault.Violation{Field: "pageToken", Description: "is not a token a previous page returned"})
 	}
-	if err := v.Err(); err != nil {
-		return 0, nil, err
-	}
-	return pageSize, after, nil
+	return pageSize, after
 }

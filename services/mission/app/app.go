@@ -111,7 +111,9 @@ type Tx interface {
 type OfferFilter struct {
 	ConsultantID string
 	FirmID       string
-	Status       domain.OfferStatus
+	// MissionID and Status, when set, keep the offers on that mission and in that status.
+	MissionID string
+	Status    domain.OfferStatus
 }
 
 // Profiles asks the profile service about a profile.

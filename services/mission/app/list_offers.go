@@ -12,8 +12,11 @@ import (
 // ListOffers lists the calling consultant's offers, a firm's offers on its missions, or every
 // offer for an operator, newest first, keeping only the offers in status (unspecified: all). The
 // next page token is empty on the last page.
-func (a *Application) ListOffers(ctx context.Context, caller identity.Caller, status domain.OfferStatus, pageSize int, pageToken string) ([]domain.Offer, string, error) {
-	filter := OfferFilter{Status: status}
+func (a *Application) ListOffers(ctx context.Context, caller identity.Caller, filter OfferFilter, pageSize int, pageToken string) ([]domain.Offer, string, error) {
+	if _, _, err := missionrules.CheckOfferList(pageSize, pageToken, filter.MissionID); err != nil {
+		return nil, "", err
+	}
+	filter.ConsultantID, filter.FirmID = "", ""
 	switch caller.Role {
 	case identity.RoleConsultant:
 		filter.ConsultantID = caller.AccountID

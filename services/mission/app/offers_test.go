@@ -225,6 +225,7 @@ func TestListOffers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	var mine, all []string
+	missionOf := map[string]string{}
 	for i := range 7 {
 		profile, owner := "p1", "cons-1"
 		if i%3 == 0 {
@@ -233,6 +234,7 @@ func TestListOffers(t *testing.T) {
 		m := f.shortlisted(t, firm1, "2027-04-01", profile)
 		o := f.offer(t, firm1, m.ID, profile)
 		all = append(all, o.ID)
+		missionOf[o.ID] = m.ID
 		if owner == "cons-1" {
 			mine = append(mine, o.ID)
 		}
@@ -241,7 +243,7 @@ func TestListOffers(t *testing.T) {
 	slices.Reverse(all)
 	list := func(c identity.Caller, size int) []string {
 		ids, _ := listAll(t, func(token string) ([]domain.Offer, string, error) {
-			return f.app.ListOffers(ctx, c, domain.OfferStatusUnspecified, size, token)
+			return f.app.ListOffers(ctx, c, app.OfferFilter{}, size, token)
 		}, func(o domain.Offer) string { return o.ID })
 		return ids
 	}
@@ -261,9 +263,35 @@ func TestListOffers(t *testing.T) {
 	if got := list(firm2, 4); len(got) != 0 {
 		t.Fatalf("another firm lists %v", got)
 	}
-	_, _, err := f.app.ListOffers(ctx, identity.Caller{AccountID: "x", Role: "AUDITOR"}, domain.OfferStatusUnspecified, 10, "")
+	// The mission filter keeps that mission's offers among those the caller sees; a firm's filter
+	// cannot widen its view to another firm's mission.
+	oneMission := func(c identity.Caller, missionID string) []string {
+		offers, _, err := f.app.ListOffers(ctx, c, app.OfferFilter{MissionID: missionID}, 100, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, o := range offers {
+			if o.MissionID != missionID {
+				t.Errorf("the filter on %s listed an offer on %s", missionID, o.MissionID)
+			}
+			ids = append(ids, o.ID)
+		}
+		return ids
+	}
+	if got := oneMission(firm1, missionOf[all[0]]); !slices.Equal(got, all[:1]) {
+		t.Errorf("the firm's offers on %s: %v, want %v", missionOf[all[0]], got, all[:1])
+	}
+	if got := oneMission(firm2, missionOf[all[0]]); len(got) != 0 {
+		t.Errorf("another firm's filter on %s: %v", missionOf[all[0]], got)
+	}
+	_, _, err := f.app.ListOffers(ctx, operator, app.OfferFilter{MissionID: "m\x00"}, 10, "")
+	if fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument); len(fe.Violations) != 1 || fe.Violations[0].Field != "missionId" {
+		t.Errorf("a mission id with a NUL: %+v", fe.Violations)
+	}
+	_, _, err = f.app.ListOffers(ctx, identity.Caller{AccountID: "x", Role: "AUDITOR"}, app.OfferFilter{}, 10, "")
 	wantFault(t, err, fault.KindPermissionDenied, app.ReasonRoleNotAllowed)
-	_, _, err = f.app.ListOffers(ctx, consultant, domain.OfferStatusUnspecified, -1, "junk!")
+	_, _, err = f.app.ListOffers(ctx, consultant, app.OfferFilter{}, -1, "junk!")
 	fe := wantFault(t, err, fault.KindInvalid, fault.ReasonInvalidArgument)
 	if len(fe.Violations) != 2 {
 		t.Fatalf("violations %+v", fe.Violations)
@@ -591,7 +619,7 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 			"OFFER_WITHDRAWN SYSTEM " + pseudonym + " " + pending.ID,
 		})
 		// The consultant still sees their offers, under the pseudonym.
-		offers, _, err := f.app.ListOffers(ctx, consultant, domain.OfferStatusUnspecified, 10, "")
+		offers, _, err := f.app.ListOffers(ctx, consultant, app.OfferFilter{}, 10, "")
 		if err != nil || len(offers) != 2 || offers[0].ProfileID != pseudonym || offers[1].ProfileID != pseudonym {
 			t.Fatalf("consultant's offers %+v (%v)", offers, err)
 		}

@@ -108,11 +108,11 @@ func TestOfferTermsSummaryAndWhoSeesWhat(t *testing.T) {
 		if accepted.ContactEmail != "staffing@acme.example" || accepted.DailyRateEUR != 950 {
 			t.Fatalf("accepted %+v", accepted)
 		}
-		mine, _, err := f.app.ListOffers(ctx, consultant, domain.OfferStatusUnspecified, 10, "")
+		mine, _, err := f.app.ListOffers(ctx, consultant, app.OfferFilter{}, 10, "")
 		if err != nil || len(mine) != 1 || mine[0].ContactEmail != "staffing@acme.example" {
 			t.Fatalf("consultant lists %+v (%v)", mine, err)
 		}
-		theirs, _, err := f.app.ListOffers(ctx, acme, domain.OfferStatusUnspecified, 10, "")
+		theirs, _, err := f.app.ListOffers(ctx, acme, app.OfferFilter{}, 10, "")
 		if err != nil || len(theirs) != 1 || theirs[0].ContactEmail != "" {
 			t.Fatalf("firm lists %+v (%v)", theirs, err)
 		}
@@ -124,7 +124,7 @@ func TestOfferTermsSummaryAndWhoSeesWhat(t *testing.T) {
 			t.Fatalf("the staffed consultant sees %+v", seen)
 		}
 		// Status filters.
-		list, _, err := f.app.ListOffers(ctx, acme, domain.OfferStatusPending, 10, "")
+		list, _, err := f.app.ListOffers(ctx, acme, app.OfferFilter{Status: domain.OfferStatusPending}, 10, "")
 		if err != nil || len(list) != 0 {
 			t.Fatalf("pending offers %+v (%v)", list, err)
 		}
@@ -223,7 +223,7 @@ func TestCounterThenAcceptCounter(t *testing.T) {
 		t.Fatalf("trail %+v", last)
 	}
 	// The consultant now sees the contact email.
-	mine, _, _ := f.app.ListOffers(ctx, consultant, domain.OfferStatusUnspecified, 10, "")
+	mine, _, _ := f.app.ListOffers(ctx, consultant, app.OfferFilter{}, 10, "")
 	if len(mine) != 1 || mine[0].ContactEmail != "staffing@acme.example" {
 		t.Fatalf("consultant lists %+v", mine)
 	}

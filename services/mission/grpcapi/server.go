@@ -64,7 +64,8 @@ func (s *Server) MakeOffer(ctx context.Context, req *missionv1.MakeOfferRequest)
 
 func (s *Server) ListOffers(ctx context.Context, req *missionv1.ListOffersRequest) (*missionv1.ListOffersResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (*missionv1.ListOffersResponse, error) {
-		offers, next, err := s.app.ListOffers(ctx, c, domain.OfferStatus(req.GetStatus()), int(req.GetPageSize()), req.GetPageToken())
+		filter := app.OfferFilter{MissionID: req.GetMissionId(), Status: domain.OfferStatus(req.GetStatus())}
+		offers, next, err := s.app.ListOffers(ctx, c, filter, int(req.GetPageSize()), req.GetPageToken())
 		return &missionv1.ListOffersResponse{Offers: rpc.Each(offers, Offer), NextPageToken: next}, err
 	}, rpc.AsIs)
 }

@@ -88,7 +88,8 @@ func (r *Repository) GetOffer(ctx context.Context, id string) (domain.Offer, err
 
 func (r *Repository) ListOffers(ctx context.Context, filter app.OfferFilter, after *missionrules.Cursor, limit int) ([]domain.Offer, error) {
 	return newestFirst(ctx, r.db, queryOffers, "list offers", selectOffer, "o.", []condition{
-		{"consultant_id", filter.ConsultantID}, {"firm_id", filter.FirmID}, {"status", statusFilter(filter.Status)},
+		{"consultant_id", filter.ConsultantID}, {"firm_id", filter.FirmID}, {"mission_id", filter.MissionID},
+		{"status", statusFilter(filter.Status)},
 	}, after, limit)
 }
 

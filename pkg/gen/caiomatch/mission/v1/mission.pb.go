@@ -1546,7 +1546,9 @@ type ListOffersRequest struct {
 	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// status, when set, keeps only the offers in that status.
-	Status        OfferStatus `protobuf:"varint,3,opt,name=status,proto3,enum=caiomatch.mission.v1.OfferStatus" json:"status,omitempty"`
+	Status OfferStatus `protobuf:"varint,3,opt,name=status,proto3,enum=caiomatch.mission.v1.OfferStatus" json:"status,omitempty"`
+	// mission_id, when set, keeps only the offers on that mission (among those the caller sees).
+	MissionId     string `protobuf:"bytes,4,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1600,6 +1602,13 @@ func (x *ListOffersRequest) GetStatus() OfferStatus {
 		return x.Status
 	}
 	return OfferStatus_OFFER_STATUS_UNSPECIFIED
+}
+
+func (x *ListOffersRequest) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
 }
 
 type ListOffersResponse struct {
@@ -4280,12 +4289,14 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\x0edaily_rate_eur\x18\x03 \x01(\x05R\fdailyRateEur\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\"F\n" +
 	"\x11MakeOfferResponse\x121\n" +
-	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"\x8a\x01\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1b.caiomatch.mission.v1.OfferR\x05offer\"\xa9\x01\n" +
 	"\x11ListOffersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x129\n" +
-	"\x06status\x18\x03 \x01(\x0e2!.caiomatch.mission.v1.OfferStatusR\x06status\"q\n" +
+	"\x06status\x18\x03 \x01(\x0e2!.caiomatch.mission.v1.OfferStatusR\x06status\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x04 \x01(\tR\tmissionId\"q\n" +
 	"\x12ListOffersResponse\x123\n" +
 	"\x06offers\x18\x01 \x03(\v2\x1b.caiomatch.mission.v1.OfferR\x06offers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"$\n" +
