@@ -199,14 +199,41 @@ func (w *Writer) Summary(score float64, e scoring.Explanation) string {
 	return w.text("SummaryEven", d)
 }
 
+// components names each score component's messages: Aspect<name> within a sentence ("weaker
+// on daily rate"), Component<name> as a label ("Daily rate").
+var components = map[string]string{"skills": "Skills", "sector": "Sector", "missionType": "MissionType",
+	"seniority": "Seniority", "rateFit": "RateFit", "availability": "Availability", "location": "Location"}
+
 func (w *Writer) aspect(component string) string {
-	id := map[string]string{"skills": "AspectSkills", "sector": "AspectSector", "missionType": "AspectMissionType",
-		"seniority": "AspectSeniority", "rateFit": "AspectRateFit", "availability": "AspectAvailability",
-		"location": "AspectLocation"}[component]
-	if id == "" {
-		return component
+	if id, ok := components[component]; ok {
+		return w.text("Aspect"+id, nil)
 	}
-	return w.text(id, nil)
+	return component
+}
+
+// ComponentName is a score component's short label, as a table names it ("Daily rate"); an
+// unknown component is its own name.
+func (w *Writer) ComponentName(component string) string {
+	if id, ok := components[component]; ok {
+		return w.text("Component"+id, nil)
+	}
+	return component
+}
+
+// ruleNames names each hard rule's short label, RuleName<name>.
+var ruleNames = map[string]string{"REQUIRED_SKILLS_MISSING": "MissingSkills", "NOT_AVAILABLE_AT_START": "NotAvailable",
+	"BOOKED_DURING_MISSION": "Booked", "DAILY_RATE_OVER_BUDGET": "RateOverBudget", "NO_SHARED_LANGUAGE": "NoSharedLanguage",
+	"WORK_MODE_INCOMPATIBLE": "WorkMode", "LOCATION_INCOMPATIBLE": "Location", "EXPERIENCE_TOO_LOW": "Experience",
+	"PROFILING_OPTED_OUT": "OptedOut", "PROFILE_ERASED": "Erased"}
+
+// RuleName is a hard rule's short label, as a count of the consultants it leaves out names it
+// ("daily rate over the budget: 3"); Rule is the reason with its facts. An unknown rule is its
+// own name.
+func (w *Writer) RuleName(rule string) string {
+	if id, ok := ruleNames[rule]; ok {
+		return w.text("RuleName"+id, nil)
+	}
+	return rule
 }
 
 // Rule is the reason a hard rule excludes a consultant.
@@ -287,6 +314,23 @@ func (w *Writer) count(id string, n int) string {
 	}
 	return s
 }
+
+// Money writes an amount in euros as the language does: "€1,800", "1 800 €".
+func (w *Writer) Money(eur int) string { return w.money(eur) }
+
+// Date writes a YYYY-MM-DD date as a person reads it ("1 March 2027", "1er mars 2027"); what is
+// not such a date is returned as it is.
+func (w *Writer) Date(iso string) string { return w.date(iso) }
+
+// Years writes a number of years with the language's plural rules: "1 year", "3 ans".
+func (w *Writer) Years(n int) string { return w.count("Years", n) }
+
+// LanguageName names a language by its ISO 639 code ("de": "German", "allemand"); an unknown
+// code is returned as it is.
+func (w *Writer) LanguageName(code string) string { return w.languageName(code) }
+
+// SkillName names a skill of the taxonomy by its id; an unknown id is returned as it is.
+func (w *Writer) SkillName(id string) string { return taxonomy.SkillName(id, string(w.lang)) }
 
 func (w *Writer) money(eur int) string {
 	return w.text("Money", data{"Amount": w.numbers.Sprint(eur)})

@@ -148,6 +148,27 @@ var goldenCases = []goldenCase{
 	{"rule, experience", rule("EXPERIENCE_TOO_LOW", scoring.RuleFacts{Years: 1, MinYears: 10})},
 	{"rule, opted out", rule("PROFILING_OPTED_OUT", scoring.RuleFacts{})},
 	{"rule, erased", rule("PROFILE_ERASED", scoring.RuleFacts{})},
+	{"component names", func(w *explain.Writer) string {
+		var names []string
+		for _, c := range []string{"skills", "sector", "missionType", "seniority", "rateFit", "availability", "location", "unknown"} {
+			names = append(names, w.ComponentName(c))
+		}
+		return strings.Join(names, " | ")
+	}},
+	{"rule names", func(w *explain.Writer) string {
+		var names []string
+		for _, r := range []string{"REQUIRED_SKILLS_MISSING", "NOT_AVAILABLE_AT_START", "BOOKED_DURING_MISSION",
+			"DAILY_RATE_OVER_BUDGET", "NO_SHARED_LANGUAGE", "WORK_MODE_INCOMPATIBLE", "LOCATION_INCOMPATIBLE",
+			"EXPERIENCE_TOO_LOW", "PROFILING_OPTED_OUT", "PROFILE_ERASED", "SOME_NEW_RULE"} {
+			names = append(names, w.RuleName(r))
+		}
+		return strings.Join(names, " | ")
+	}},
+	{"dates, money, years, languages, skills", func(w *explain.Writer) string {
+		return strings.Join([]string{w.Date("2027-03-01"), w.Date("2027-12-25"), w.Date("soon"), w.Money(1800), w.Money(950),
+			w.Years(1), w.Years(3), w.LanguageName("de"), w.LanguageName("nl"), w.LanguageName("??"),
+			w.SkillName("mlops"), w.SkillName("ai-strategy"), w.SkillName("juggling")}, " | ")
+	}},
 }
 
 // TestGoldenTexts compares every text with testdata/golden.<lang>.txt; go test -update rewrites
