@@ -153,3 +153,37 @@ func TestAccountsCarryAnOptionalEmail(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryAnswerIsNosniffAndAuthenticatedOnesAreNotStored: no answer may be sniffed into a
+// script or a page; an authenticated API answer is never kept by a cache.
+func TestEveryAnswerIsNosniffAndAuthenticatedOnesAreNotStored(t *testing.T) {
+	p := startPlatform(t, t.TempDir())
+	_, firmToken := p.createAccount("FIRM", "Firm A")
+	for _, c := range []struct {
+		path, token string
+		noStore     bool
+	}{
+		{"/v1/missions", firmToken, true},
+		{"/v1/missions/nope", firmToken, true},
+		{"/v1/taxonomy/sectors", "", false},
+		{"/v1/missions", "", false},
+		{"/healthz", "", false},
+		{"/static/site.css", "", false},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, p.url+c.path, nil)
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := p.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("GET %s: X-Content-Type-Options %q", c.path, got)
+		}
+		if noStore := resp.Header.Get("Cache-Control") == "no-store"; noStore != c.noStore {
+			t.Errorf("GET %s (token %v): Cache-Control %q", c.path, c.token != "", resp.Header.Get("Cache-Control"))
+		}
+	}
+}

@@ -162,7 +162,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
-	g.Handler = otelhttp.NewHandler(limitBody(site.Handler(api)), "gateway",
+	g.Handler = otelhttp.NewHandler(everyResponse(limitBody(site.Handler(api))), "gateway",
 		// Clients are outside: their trace context becomes a link, never our parent, and their
 		// baggage never travels inward.
 		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),

@@ -42,6 +42,7 @@ func Mission(m domain.Mission) *missionv1.Mission {
 		StaffedProfileId:    m.StaffedProfileID,
 		AgreedDailyRateEur:  int32(m.AgreedDailyRateEUR),
 		FirmName:            m.FirmName,
+		ShortlistRevision:   m.ShortlistRevision,
 	}
 }
 

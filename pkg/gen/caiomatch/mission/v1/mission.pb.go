@@ -457,9 +457,12 @@ type Mission struct {
 	// agreed_daily_rate_eur is the rate of the accepted offer (or accepted counter).
 	AgreedDailyRateEur int32 `protobuf:"varint,21,opt,name=agreed_daily_rate_eur,json=agreedDailyRateEur,proto3" json:"agreed_daily_rate_eur,omitempty"`
 	// firm_name is the owning firm's account name.
-	FirmName      string `protobuf:"bytes,22,opt,name=firm_name,json=firmName,proto3" json:"firm_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FirmName string `protobuf:"bytes,22,opt,name=firm_name,json=firmName,proto3" json:"firm_name,omitempty"`
+	// shortlist_revision is the revision of the newest shortlist applied to the mission (0 before
+	// the first): a page showing the shortlist asks for it again only when it grows.
+	ShortlistRevision int64 `protobuf:"varint,23,opt,name=shortlist_revision,json=shortlistRevision,proto3" json:"shortlist_revision,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Mission) Reset() {
@@ -644,6 +647,13 @@ func (x *Mission) GetFirmName() string {
 		return x.FirmName
 	}
 	return ""
+}
+
+func (x *Mission) GetShortlistRevision() int64 {
+	if x != nil {
+		return x.ShortlistRevision
+	}
+	return 0
 }
 
 type CreateMissionRequest struct {
@@ -4179,7 +4189,7 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\"caiomatch/mission/v1/mission.proto\x12\x14caiomatch.mission.v1\x1a$caiomatch/matching/v1/matching.proto\x1a$caiomatch/taxonomy/v1/taxonomy.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"?\n" +
 	"\x10SkillRequirement\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
-	"\tmin_level\x18\x02 \x01(\x05R\bminLevel\"\xe6\a\n" +
+	"\tmin_level\x18\x02 \x01(\x05R\bminLevel\"\x95\b\n" +
 	"\aMission\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\afirm_id\x18\x02 \x01(\tR\x06firmId\x12\x14\n" +
@@ -4206,7 +4216,8 @@ const file_caiomatch_mission_v1_mission_proto_rawDesc = "" +
 	"\x15required_skill_levels\x18\x13 \x03(\v2&.caiomatch.mission.v1.SkillRequirementR\x13requiredSkillLevels\x12,\n" +
 	"\x12staffed_profile_id\x18\x14 \x01(\tR\x10staffedProfileId\x121\n" +
 	"\x15agreed_daily_rate_eur\x18\x15 \x01(\x05R\x12agreedDailyRateEur\x12\x1b\n" +
-	"\tfirm_name\x18\x16 \x01(\tR\bfirmName\"\xfe\x04\n" +
+	"\tfirm_name\x18\x16 \x01(\tR\bfirmName\x12-\n" +
+	"\x12shortlist_revision\x18\x17 \x01(\x03R\x11shortlistRevision\"\xfe\x04\n" +
 	"\x14CreateMissionRequest\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x16\n" +
 	"\x06sector\x18\x02 \x01(\tR\x06sector\x12D\n" +
