@@ -164,7 +164,7 @@ func TestMissionPageShowsTheShortlistExplained(t *testing.T) {
 		t.Fatalf("status %d: %s", rec.Code, body)
 	}
 	for _, want := range []string{"Launch the AI programme", "Fits the sector and every required skill.", "AI strategy at level 5",
-		`class="bar w90"`, "36.0 of 40", "daily rate over the budget: 3", "Maximum daily rate → 1800: 4 more consultants",
+		`class="bar w90"`, "36.0 of 40", "daily rate over the budget: 3", "Maximum daily rate → €1,800: 4 more consultants",
 		`<span aria-hidden="true">2</span><span class="sr-only">2 unread notifications</span>`, `action="/signout"`,
 		`sse-connect="/v1/notifications/stream"`, `hx-get="/notifications/unread" hx-trigger="sse:notification"`} {
 		if !strings.Contains(body, want) {
@@ -394,7 +394,7 @@ func TestAnOperatorReadsAMissionWithoutTheFirmsForms(t *testing.T) {
 	rec := get(t, site.Handler(http.NotFoundHandler()), "/missions/m1", "good", "en")
 	body := rec.Body.String()
 	if rec.Code != http.StatusOK || !strings.Contains(body, "Fits the sector and every required skill.") ||
-		!strings.Contains(body, "Maximum daily rate → 1800: 4 more consultants") || !strings.Contains(body, `class="timeline"`) {
+		!strings.Contains(body, "Maximum daily rate → €1,800: 4 more consultants") || !strings.Contains(body, `class="timeline"`) {
 		t.Fatalf("the operator's mission page: %d\n%s", rec.Code, body)
 	}
 	for _, form := range []string{`action="/missions/m1/offers"`, `action="/missions/m1/widen"`} {
