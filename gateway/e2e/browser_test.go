@@ -108,27 +108,71 @@ func mailedLink(t *testing.T, p *platform, address string, pattern *regexp.Regex
 	return found
 }
 
+// mailedAfter waits for an email to address whose text matches pattern and returns the match.
+// When the platform sends through the test's SMTP server, it is the first such email after the
+// first seen ones that server received for address (mailCount before the request); otherwise
+// it is read from the operators' mailbox (mailedLink).
+func mailedAfter(t *testing.T, p *platform, address string, seen int, pattern *regexp.Regexp) string {
+	t.Helper()
+	if p.smtp == nil {
+		return mailedLink(t, p, address, pattern)
+	}
+	for n := seen + 1; ; n++ {
+		if found := pattern.FindString(p.smtp.WaitFor(t, address, n, 10*time.Second).Text); found != "" {
+			return found
+		}
+	}
+}
+
+// mailCount is how many emails the test's SMTP server received for address so far; 0 when the
+// platform keeps its emails in the mailbox.
+func mailCount(p *platform, address string) int {
+	if p.smtp == nil {
+		return 0
+	}
+	n := 0
+	for _, m := range p.smtp.Messages() {
+		for _, to := range m.To {
+			if strings.EqualFold(to, address) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // signInByLink asks the sign-in page for a link to email, opens the emailed link, confirms,
 // and waits for the signed-in page to show landmark.
 func signInByLink(t *testing.T, p *platform, browser context.Context, email, landmark string) {
 	t.Helper()
+	seen := mailCount(p, email)
 	do(t, browser, "sign-in page", chromedp.Navigate(p.url+"/signin"),
 		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.Submit(chromedp.ID("email")),
 		chromedp.WaitVisible(chromedp.ID("link-sent")))
-	link := mailedLink(t, p, email, signInLink)
+	openMailedLink(t, p, browser, mailedAfter(t, p, email, seen, signInLink), landmark)
+}
+
+// openMailedLink opens a sign-in link, confirms, and waits for the signed-in page to show
+// landmark.
+func openMailedLink(t *testing.T, p *platform, browser context.Context, link, landmark string) {
+	t.Helper()
 	do(t, browser, "the emailed link", chromedp.Navigate(p.url+link),
 		chromedp.Click(chromedp.CSS("form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(landmark)))
 }
 
-// TestFirmReadsItsShortlistInTheBrowser: a firm signs in through the emailed link, opens its
-// mission page and reads the shortlist's summaries, which are the API's; then in French.
-func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
+// TestFirmSignsUpAndStaffsAMissionInTheBrowser is the platform's story in one chain, every
+// email taken from a real SMTP server running in the test: a firm signs up with the code it was
+// mailed, an operator approves it, the firm signs in by the emailed link, submits a mission
+// through the form (one refused field fixed on the way), watches the shortlist appear without a
+// reload, reads it in French and makes an offer; the consultant signs in by the emailed link,
+// reads the offer and the mission, and accepts; the firm sees the consultant's email; the
+// operator opens the waterfall of the firm's form post, across at least four services.
+func TestFirmSignsUpAndStaffsAMissionInTheBrowser(t *testing.T) {
 	chromium := requireChromium(t)
-	p := startPlatform(t, t.TempDir())
+	p := startPlatform(t, t.TempDir(), throughSMTP())
 	browser := newBrowser(t, chromium)
-	firm := p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "FIRM", "name": "Acme Pharma", "email": "buyer@acme.example"})
-	firmToken := str(firm, "token")
+	opsBrowser := newBrowser(t, chromium)
 	// The consultants' accounts exist; their profiles come once the firm watches its mission page.
 	profiles := map[string]map[string]any{}
 	for i := range 4 {
@@ -138,11 +182,46 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 		account := p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "CONSULTANT", "name": name, "email": profile["email"]})
 		profiles[str(account, "token")] = profile
 	}
+	p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "OPERATOR", "name": "Duty Operator", "email": "duty@caiomatch.example"})
+	signInByLink(t, p, opsBrowser, "duty@caiomatch.example", `a[href="/ops/accounts"]`)
+
+	// The firm signs up with the code of its first email; the page then mails it a sign-in link.
+	const firmEmail = "buyer@acme.example"
+	do(t, browser, "sign-up page", chromedp.Navigate(p.url+"/signup"),
+		chromedp.Click(chromedp.CSS(`input[name=role][value=FIRM]`)),
+		chromedp.SendKeys(chromedp.ID("name"), "Acme Pharma"),
+		chromedp.SendKeys(chromedp.ID("email"), firmEmail),
+		chromedp.Submit(chromedp.ID("email")),
+		chromedp.WaitVisible(chromedp.ID("code")))
+	code := mailedAfter(t, p, firmEmail, 0, signUpCode)
+	do(t, browser, "the mailed code", chromedp.SendKeys(chromedp.ID("code"), code), chromedp.Submit(chromedp.ID("code")),
+		chromedp.WaitVisible(chromedp.CSS(`main p[role=status]`)))
+	link := mailedAfter(t, p, firmEmail, 1, signInLink)
+
+	// The operator finds the new firm among the accounts waiting and approves it.
+	do(t, opsBrowser, "account approvals", chromedp.Click(chromedp.CSS(`nav a[href="/ops/accounts"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#pending-accounts")))
+	row := read(t, opsBrowser, "the firm's row", chromedp.Evaluate[string](`([...document.querySelectorAll("#pending-accounts tbody tr")]
+		.find(tr => tr.cells[1].textContent === "`+firmEmail+`") || {id: ""}).id`))
+	if row == "" {
+		t.Fatalf("the accounts page does not list %s among the accounts waiting", firmEmail)
+	}
+	do(t, opsBrowser, "approve", chromedp.Click(chromedp.CSS("#"+row+" button.approve")),
+		chromedp.WaitVisible(chromedp.CSS("main h1")), chromedp.WaitNotPresent(chromedp.CSS("#"+row)))
+	if status := str(p.mustCall("GET", "/v1/accounts/"+strings.TrimPrefix(row, "account-"), operatorToken, nil), "account", "status"); status != "ACCOUNT_STATUS_ACTIVE" {
+		t.Fatalf("after the approve button the firm's account is %s", status)
+	}
+
+	// The firm opens the link it was mailed and lands on its home page, approved.
+	openMailedLink(t, p, browser, link, `a[href="/missions"]`)
+	if home := read(t, browser, "location", chromedp.Location()); home != p.url+"/" {
+		t.Errorf("after the link the browser is at %s, want the home page", home)
+	}
 	var missionID string
 	summaries := func(lang string) []string {
 		var got []string
 		eventually(t, 10*time.Second, "a READY shortlist", func() bool {
-			shortlist := p.mustCall("GET", "/v1/missions/"+missionID+"/shortlist?lang="+lang, firmToken, nil)
+			shortlist := p.mustCall("GET", "/v1/missions/"+missionID+"/shortlist?lang="+lang, operatorToken, nil)
 			got = nil
 			for _, c := range list(shortlist, "candidates") {
 				got = append(got, c.(map[string]any)["summary"].(string))
@@ -150,10 +229,6 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 			return str(shortlist, "status") == "SHORTLIST_STATUS_READY" && len(got) == 4
 		})
 		return got
-	}
-	signInByLink(t, p, browser, "buyer@acme.example", `a[href="/missions"]`)
-	if home := read(t, browser, "location", chromedp.Location()); home != p.url+"/" {
-		t.Errorf("after the link the browser is at %s, want the home page", home)
 	}
 
 	// The firm submits its mission through the form, with a start date in the past first: the
@@ -248,7 +323,7 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`.candidate details textarea`), "Bonjour, votre profil nous intéresse."),
 		chromedp.Click(chromedp.CSS(".candidate details button[type=submit]")),
 		chromedp.WaitNotPresent(chromedp.CSS("details[open]")))
-	if status := str(p.mustCall("GET", "/v1/missions/"+missionID, firmToken, nil), "mission", "status"); status != "MISSION_STATUS_OFFERED" {
+	if status := str(p.mustCall("GET", "/v1/missions/"+missionID, operatorToken, nil), "mission", "status"); status != "MISSION_STATUS_OFFERED" {
 		t.Errorf("after the offer form the mission is %s", status)
 	}
 	if status := read(t, browser, "status", chromedp.Text(chromedp.CSS("main .status"))); status != "offre faite" {
@@ -256,7 +331,7 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	}
 
 	consultantReadsAndAccepts(t, p, chromium, browser, missionID)
-	operatorOpensTheFormsTrace(t, p, chromium)
+	operatorOpensTheFormsTrace(t, p, opsBrowser)
 
 	// Another firm reaching the mission's page by its URL gets the API's 404 (pages take
 	// bearer tokens too).
@@ -268,14 +343,11 @@ func TestFirmReadsItsShortlistInTheBrowser(t *testing.T) {
 	}
 }
 
-// operatorOpensTheFormsTrace: an operator, in a browser of their own, finds the trace of the
-// firm's new-mission form (the only form post that reached matching) with the trace search, and
-// its waterfall shows the spans of at least four services.
-func operatorOpensTheFormsTrace(t *testing.T, p *platform, chromium string) {
+// operatorOpensTheFormsTrace: an operator, signed in in browser, finds the trace of the firm's
+// new-mission form (the only form post that reached matching) with the trace search, and its
+// waterfall shows the spans of at least four services.
+func operatorOpensTheFormsTrace(t *testing.T, p *platform, browser context.Context) {
 	t.Helper()
-	browser := newBrowser(t, chromium)
-	p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "OPERATOR", "name": "Duty Operator", "email": "duty@caiomatch.example"})
-	signInByLink(t, p, browser, "duty@caiomatch.example", `a[href="/ops/traces"]`)
 	var waterfall string
 	eventually(t, 10*time.Second, "the form's trace in the search", func() bool {
 		do(t, browser, "trace search", chromedp.Navigate(p.url+"/ops/traces?service=matching&rootNameContains=POST+%2Fmissions"),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/gateway/allinone"
 	"github.com/caiomatch/caiomatch/gateway/server"
+	"github.com/caiomatch/caiomatch/pkg/mail/mailtest"
 	"github.com/caiomatch/caiomatch/pkg/servicehost"
 )
 
@@ -27,19 +28,39 @@ type platform struct {
 	stop   context.CancelFunc
 	done   chan error
 	client *http.Client
+	// smtp receives the platform's emails when it was started throughSMTP; nil: they stay in the
+	// operators' mailbox (GET /v1/ops/mailbox).
+	smtp *mailtest.Server
 }
 
-func startPlatform(t testing.TB, dataDir string) *platform {
+// platformOption changes how startPlatform configures the platform.
+type platformOption func(*platform, *allinone.Config)
+
+// throughSMTP sends the platform's emails to a real SMTP server running in the test (p.smtp),
+// as CAIOMATCH_SMTP_URL does in production, instead of keeping them in the operators' mailbox.
+func throughSMTP() platformOption {
+	return func(p *platform, cfg *allinone.Config) {
+		// Started first, the server stops after the platform (cleanups run last first).
+		p.smtp = mailtest.Start(p.t, mailtest.Options{})
+		cfg.Gateway.SMTPURL = p.smtp.URL()
+	}
+}
+
+func startPlatform(t testing.TB, dataDir string, opts ...platformOption) *platform {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan allinone.Started, 1)
 	p := &platform{t: t, stop: cancel, done: make(chan error, 1), client: &http.Client{Timeout: 10 * time.Second}}
+	cfg := allinone.Config{
+		Host:      servicehost.Config{DataDir: dataDir},
+		Gateway:   server.Config{HTTPAddr: "127.0.0.1:0", OperatorToken: operatorToken},
+		LogOutput: testLogOutput(), ShutdownGrace: 5 * time.Second,
+	}
+	for _, opt := range opts {
+		opt(p, &cfg)
+	}
 	go func() {
-		p.done <- allinone.Run(ctx, allinone.Config{
-			Host:      servicehost.Config{DataDir: dataDir},
-			Gateway:   server.Config{HTTPAddr: "127.0.0.1:0", OperatorToken: operatorToken},
-			LogOutput: testLogOutput(), ShutdownGrace: 5 * time.Second,
-		}, func(s allinone.Started) { started <- s })
+		p.done <- allinone.Run(ctx, cfg, func(s allinone.Started) { started <- s })
 	}()
 	select {
 	case s := <-started:
