@@ -44,6 +44,21 @@ func newForm(r *http.Request, fields ...string) form {
 	return f
 }
 
+// failsThePage tells whether an API refusal is the page's, not the form's: the visitor is
+// unknown (sign in), may not do this, the object is gone, or the platform failed. A form
+// shows only what its visitor can fix: invalid values and conflicts.
+func failsThePage(err error) bool {
+	var e *apiError
+	if !errors.As(err, &e) {
+		return err != nil
+	}
+	switch e.Status {
+	case http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusPreconditionFailed:
+		return false
+	}
+	return true
+}
+
 // refuse copies the API's field violations beside the fields; anything else fails the form.
 func (f *form) refuse(err error) {
 	var e *apiError
@@ -65,6 +80,10 @@ func (s *Site) signInForm(w http.ResponseWriter, r *http.Request) {
 func (s *Site) startSignIn(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r, "email")
 	if _, err := s.call(r, http.MethodPost, "/v1/sessions", map[string]string{"email": f.Values["email"]}); err != nil {
+		if failsThePage(err) {
+			s.fail(w, r, err)
+			return
+		}
 		f.refuse(err)
 		s.render(w, r, http.StatusOK, "signin", s.visitor(r), f)
 		return
@@ -102,12 +121,22 @@ func (s *Site) verifySignUp(w http.ResponseWriter, r *http.Request) {
 }
 
 // signOut ends the session through the API and passes on its clearing of the cookie.
+// A session the API no longer knows is over already: the cookie goes all the same. Any other
+// failure leaves the session open, and the visitor is told.
 func (s *Site) signOut(w http.ResponseWriter, r *http.Request) {
 	out, err := s.call(r, http.MethodDelete, "/v1/sessions/current", nil)
-	if out != nil && err == nil {
+	var e *apiError
+	switch {
+	case err == nil:
 		for _, c := range out.header.Values("Set-Cookie") {
 			w.Header().Add("Set-Cookie", c)
 		}
+	case errors.As(err, &e) && e.Status == http.StatusUnauthorized:
+		http.SetCookie(w, &http.Cookie{Name: s.cfg.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+			SameSite: http.SameSiteLaxMode})
+	default:
+		s.fail(w, r, err)
+		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
@@ -129,7 +158,7 @@ func (s *Site) unread(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound)
 		return
 	}
-	s.renderBlock(w, r, http.StatusOK, "notifications", "unread", v, nil)
+	s.renderBlock(w, r, http.StatusOK, "notifications", "unreadCount", v, nil)
 }
 
 func (s *Site) markRead(w http.ResponseWriter, r *http.Request) {
@@ -219,31 +248,33 @@ func (s *Site) loadMission(r *http.Request, v visitor, page *missionPage) error 
 	return nil
 }
 
-// missionLive answers the mission page's live region: 204 while the shortlist is still the
-// revision the page shows (?seen=), else the region anew.
+// missionLive answers the mission page's live region. The mission says which shortlist revision
+// it holds (reading it reads nobody's data): while that is the revision the page shows (?seen=)
+// and the mission may still change, 204 and nothing moves; else the region anew, which stops
+// asking once the mission is settled.
 func (s *Site) missionLive(w http.ResponseWriter, r *http.Request) {
-	v := s.visitor(r)
 	seen, err := strconv.ParseInt(r.URL.Query().Get("seen"), 10, 64)
 	if err != nil || seen < 0 {
 		s.renderError(w, r, http.StatusBadRequest)
 		return
 	}
-	var shortlist matchingv1.GetShortlistResponse
-	switch err := s.get(r, "/v1/missions/"+pathEscape(r.PathValue("id"))+"/shortlist", &shortlist); {
-	case err == nil && shortlist.GetRevision() == seen, isNotFound(err) && seen == 0:
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusNoContent)
-		return
-	case err != nil && !isNotFound(err):
+	var got missionv1.GetMissionResponse
+	if err := s.get(r, "/v1/missions/"+pathEscape(r.PathValue("id")), &got); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	if got.GetMission().GetShortlistRevision() == seen && (missionPage{Mission: got.GetMission()}).Live() {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	v := s.identify(r)
 	var page missionPage
 	if err := s.loadMission(r, v, &page); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderBlock(w, r, http.StatusOK, "mission", "live", v, page)
+	s.renderBlock(w, r, http.StatusOK, "mission", "livePart", v, page)
 }
 
 func isNotFound(err error) bool {
@@ -256,6 +287,12 @@ var templateFuncs = template.FuncMap{
 	"tf":      translateWith,
 	"enum":    enumLabel,
 	"label":   label,
+	"errorText": func(loc *i18n.Localizer, status any) string {
+		if text := label(loc, "Error_", fmt.Sprint(status)); text != fmt.Sprint(status) {
+			return text
+		}
+		return translateWith(loc, "Error_other", "Status", status)
+	},
 	"list":    func(items ...string) []string { return items },
 	"fieldOf": fieldOf,
 	"ms":      func(ms float64) string { return fmt.Sprintf("%.1f ms", ms) },

@@ -25,7 +25,7 @@ func (s *Site) makeOffer(w http.ResponseWriter, r *http.Request) {
 	}
 	path := "/v1/missions/" + pathEscape(r.PathValue("id")) + "/shortlist/" + pathEscape(f.Values["profileId"]) + "/offer"
 	if _, err := s.call(r, http.MethodPost, path, body); err != nil {
-		if isNotFound(err) {
+		if failsThePage(err) {
 			s.fail(w, r, err)
 			return
 		}

@@ -68,12 +68,18 @@ func (s *Site) missionFormPage(w http.ResponseWriter, r *http.Request, f mission
 }
 
 func (s *Site) newMission(w http.ResponseWriter, r *http.Request) {
+	if !s.firmOnly(w, r) {
+		return
+	}
 	s.missionFormPage(w, r, missionForm{form: form{Values: map[string]string{"durationMonths": "6"}, Errors: map[string]string{}}})
 }
 
 // createMission posts the form to the API and opens the new mission, or shows the form again
 // with every problem beside its field.
 func (s *Site) createMission(w http.ResponseWriter, r *http.Request) {
+	if !s.firmOnly(w, r) {
+		return
+	}
 	f := missionForm{form: newForm(r, missionFields...), Chosen: map[string][]string{}}
 	body := map[string]any{}
 	for _, field := range missionFields {
@@ -101,6 +107,10 @@ func (s *Site) createMission(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := s.call(r, http.MethodPost, "/v1/missions", body)
+	if failsThePage(err) {
+		s.fail(w, r, err)
+		return
+	}
 	if err != nil {
 		f.refuse(err)
 		s.missionFormPage(w, r, f)
@@ -112,6 +122,19 @@ func (s *Site) createMission(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/missions/"+pathEscape(created.GetMission().GetId()), http.StatusSeeOther)
+}
+
+// firmOnly lets firms through; anyone else gets the sign-in page or 403, and false.
+func (s *Site) firmOnly(w http.ResponseWriter, r *http.Request) bool {
+	switch v := s.identify(r); {
+	case !v.SignedIn:
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return false
+	case !v.Firm():
+		s.renderError(w, r, http.StatusForbidden)
+		return false
+	}
+	return true
 }
 
 // formField is one input of a form as its template draws it.

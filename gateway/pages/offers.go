@@ -160,18 +160,13 @@ var staffedStatuses = []missionv1.MissionStatus{missionv1.MissionStatus_MISSION_
 // staffedConsultant is the profile of the consultant who accepted the mission's offer, as the
 // API shows it to the firm (its email once staffed), or nil.
 func (s *Site) staffedConsultant(r *http.Request, mission *missionv1.Mission) *profilev1.Profile {
-	var accepted missionv1.ListOffersResponse
-	if s.get(r, "/v1/offers?status=OFFER_STATUS_ACCEPTED&pageSize=100", &accepted) != nil {
+	id := mission.GetStaffedProfileId()
+	if id == "" {
 		return nil
 	}
-	for _, offer := range accepted.GetOffers() {
-		if offer.GetMissionId() != mission.GetId() {
-			continue
-		}
-		var got profilev1.GetProfileResponse
-		if s.get(r, "/v1/profiles/"+pathEscape(offer.GetProfileId()), &got) == nil {
-			return got.GetProfile()
-		}
+	var got profilev1.GetProfileResponse
+	if s.get(r, "/v1/profiles/"+pathEscape(id), &got) != nil {
+		return nil
 	}
-	return nil
+	return got.GetProfile()
 }

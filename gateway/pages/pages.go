@@ -152,8 +152,28 @@ func (s *Site) Handler(next http.Handler) http.Handler {
 				return
 			}
 		}
+		if _, pattern := s.routes.Handler(r); pattern == "" {
+			s.refuseUnrouted(w, r)
+			return
+		}
 		s.routes.ServeHTTP(w, r)
 	})
+}
+
+// refuseUnrouted answers a page path no route serves with the site's own error page (404, or
+// 405 with Allow for a known path asked with another method), in the visitor's language.
+func (s *Site) refuseUnrouted(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.routes.Handler(r)
+	probe := &answer{header: http.Header{}, status: http.StatusOK}
+	h.ServeHTTP(probe, r)
+	if allow := probe.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	status := probe.status
+	if status != http.StatusMethodNotAllowed {
+		status = http.StatusNotFound
+	}
+	s.renderError(w, r, status)
 }
 
 // language is ?lang= when given (and then kept in a cookie), else the cookie, else
@@ -196,7 +216,17 @@ func (v visitor) Pending() bool    { return v.SignedIn && v.Account.Status == ac
 // Notified tells whether the visitor has a notification inbox to show.
 func (v visitor) Notified() bool { return (v.Firm() || v.Consultant()) && !v.Pending() }
 
+// visitor is who asks for the page, with their unread count for the header.
 func (s *Site) visitor(r *http.Request) visitor {
+	v := s.identify(r)
+	if v.Notified() {
+		v.Unread = s.unreadCount(r)
+	}
+	return v
+}
+
+// identify is who asks, without the header's unread count.
+func (s *Site) identify(r *http.Request) visitor {
 	secret, session := "", false
 	if scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
 		secret = strings.TrimSpace(token)
@@ -210,11 +240,7 @@ func (s *Site) visitor(r *http.Request) visitor {
 	if err != nil || acc.Status == accounts.StatusSuspended {
 		return visitor{}
 	}
-	v := visitor{Account: acc, SignedIn: true, Session: session}
-	if v.Notified() {
-		v.Unread = s.unreadCount(r)
-	}
-	return v
+	return visitor{Account: acc, SignedIn: true, Session: session}
 }
 
 // unreadCount is shown in the header; "many" above one page of them.
@@ -318,6 +344,24 @@ type view struct {
 	Visitor visitor
 	Title   string
 	Data    any
+	// Switch is this page in the other language: its address with lang set.
+	Switch string
+}
+
+// switchTarget is the address of the page shown in language other. A page answering a form's
+// POST has no address of its own: the page the form was on (same site) stands for it.
+func switchTarget(r *http.Request, other locale.Language) string {
+	target := r.URL
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		from, err := url.Parse(r.Referer())
+		if err != nil || from.Host != r.Host || !strings.HasPrefix(from.Path, "/") {
+			return "/?lang=" + string(other)
+		}
+		target = from
+	}
+	query := target.Query()
+	query.Set("lang", string(other))
+	return target.Path + "?" + query.Encode()
 }
 
 func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, page string, v visitor, data any) {
@@ -335,7 +379,7 @@ func (s *Site) renderBlock(w http.ResponseWriter, r *http.Request, status int, p
 	loc := newLocalizer(string(lang))
 	var out bytes.Buffer
 	err := s.templates[page].ExecuteTemplate(&out, block, view{Loc: loc, Lang: lang, Other: other, Visitor: v,
-		Title: translate(loc, "Title_"+page), Data: data})
+		Title: translate(loc, "Title_"+page), Data: data, Switch: switchTarget(r, other)})
 	if err != nil {
 		http.Error(w, "page failed", http.StatusInternalServerError)
 		return
@@ -359,6 +403,12 @@ func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = e.Status
 	}
 	if status == http.StatusUnauthorized {
+		if r.Header.Get("HX-Request") == "true" {
+			// A part asked by htmx: the whole page goes to the sign-in, not the part.
+			w.Header().Set("HX-Redirect", "/signin")
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}

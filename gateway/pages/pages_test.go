@@ -55,7 +55,7 @@ func (f fakeAccounts) Authenticate(_ context.Context, secret string) (accounts.A
 	return f.account, accounts.Token{}, nil
 }
 
-const missionJSON = `{"mission":{"id":"m1","title":"Launch the AI programme","status":"MISSION_STATUS_SHORTLISTED","startDate":"2027-03-01",
+const missionJSON = `{"mission":{"id":"m1","title":"Launch the AI programme","status":"MISSION_STATUS_SHORTLISTED","startDate":"2027-03-01","shortlistRevision":"2",
  "requiredSkills":["ai-strategy","mlops"],"languages":["fr"]}}`
 const shortlistJSON = `{"missionId":"m1","status":"SHORTLIST_STATUS_READY","eligibleCount":7,"revision":2,
  "candidates":[{"profileId":"p1","rank":1,"score":0.82,"summary":"Fits the sector and every required skill.",
@@ -166,7 +166,7 @@ func TestMissionPageShowsTheShortlistExplained(t *testing.T) {
 	for _, want := range []string{"Launch the AI programme", "Fits the sector and every required skill.", "AI strategy at level 5",
 		`class="bar w90"`, "36.0 of 40", "daily rate over the budget: 3", "Maximum daily rate → €1,800: 4 more consultants",
 		`<span aria-hidden="true">2</span><span class="sr-only">2 unread notifications</span>`, `action="/signout"`,
-		`sse-connect="/v1/notifications/stream"`, `hx-get="/notifications/unread" hx-trigger="sse:notification"`} {
+		`sse-connect="/v1/notifications/stream"`, `aria-live="polite" hx-get="/notifications/unread" hx-trigger="sse:notification" hx-swap="innerHTML"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the mission page lacks %q", want)
 		}
@@ -348,8 +348,7 @@ func TestUnreadCountIsAPart(t *testing.T) {
 	var languages []string
 	h := newTestSite(t, &languages)
 	rec := get(t, h, "/notifications/unread", "good", "fr")
-	want := `<span class="count" id="unread" hx-get="/notifications/unread" hx-trigger="sse:notification" hx-swap="outerHTML">` +
-		`<span aria-hidden="true">2</span><span class="sr-only">2 notifications non lues</span></span>`
+	want := `<span aria-hidden="true">2</span><span class="sr-only">2 notifications non lues</span>`
 	if rec.Code != http.StatusOK || rec.Body.String() != want {
 		t.Errorf("GET /notifications/unread: %d %q, want %q", rec.Code, rec.Body.String(), want)
 	}
@@ -359,7 +358,8 @@ func TestUnreadCountIsAPart(t *testing.T) {
 }
 
 // TestTheMissionsLiveRegionMovesOnlyForANewRevision: the region the open page polls answers 204
-// while the shortlist is the revision shown, and itself (not a whole page) for a newer one.
+// while the mission holds the revision shown, and itself with the status line out of band (not a
+// whole page) for a newer one; another firm's mission is the API's 404.
 func TestTheMissionsLiveRegionMovesOnlyForANewRevision(t *testing.T) {
 	var languages []string
 	h := newTestSite(t, &languages)
@@ -368,7 +368,8 @@ func TestTheMissionsLiveRegionMovesOnlyForANewRevision(t *testing.T) {
 	}
 	rec := get(t, h, "/missions/m1/live?seen=1", "good", "en")
 	body := rec.Body.String()
-	if rec.Code != http.StatusOK || !strings.HasPrefix(body, `<div id="live" hx-get="/missions/m1/live?seen=2"`) ||
+	if rec.Code != http.StatusOK || !strings.HasPrefix(body, `<p id="mission-status" hx-swap-oob="true"><span class="status">shortlisted</span>`) ||
+		!strings.Contains(body, `<div id="live" hx-get="/missions/m1/live?seen=2"`) ||
 		strings.Contains(body, "<html") || !strings.Contains(body, "Fits the sector and every required skill.") ||
 		!strings.Contains(body, "Shortlist updated: revision 2.") {
 		t.Errorf("a newer revision: %d %q", rec.Code, body)
@@ -376,9 +377,26 @@ func TestTheMissionsLiveRegionMovesOnlyForANewRevision(t *testing.T) {
 	if rec := get(t, h, "/missions/m1/live?seen=soon", "good", "en"); rec.Code != http.StatusBadRequest {
 		t.Errorf("a bad seen: %d, want 400", rec.Code)
 	}
+	if rec := get(t, h, "/missions/m9/live?seen=0", "good", "en"); rec.Code != http.StatusNotFound {
+		t.Errorf("another firm's mission: %d, want the API's 404", rec.Code)
+	}
 	page := get(t, h, "/missions/m1", "good", "en").Body.String()
-	if !strings.Contains(page, `<div id="live" hx-get="/missions/m1/live?seen=2" hx-trigger="every 5s, sse:notification" hx-swap="outerHTML">`) {
+	if !strings.Contains(page, `<div id="live" hx-get="/missions/m1/live?seen=2" hx-trigger="every 5s, sse:notification" hx-swap="outerHTML">`) ||
+		!strings.Contains(page, `<p id="mission-status"><span class="status">shortlisted</span>`) {
 		t.Error("the mission page's region does not ask for newer revisions")
+	}
+}
+
+// TestALivePartAsksTheWholePageToSignIn: when the session is gone, htmx's request for a part
+// sends the whole page to the sign-in page, instead of pasting it into the part.
+func TestALivePartAsksTheWholePageToSignIn(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	req := httptest.NewRequest(http.MethodGet, "/missions/m1/live?seen=1", nil)
+	req.Header.Set("HX-Request", "true")
+	rec := serve(h, req, "expired")
+	if rec.Code != http.StatusUnauthorized || rec.Header().Get("HX-Redirect") != "/signin" || rec.Body.Len() != 0 {
+		t.Errorf("an expired session's part: %d, HX-Redirect %q, %d bytes", rec.Code, rec.Header().Get("HX-Redirect"), rec.Body.Len())
 	}
 }
 
@@ -401,5 +419,54 @@ func TestAnOperatorReadsAMissionWithoutTheFirmsForms(t *testing.T) {
 		if strings.Contains(body, form) {
 			t.Errorf("the operator's mission page has the firm's form %s", form)
 		}
+	}
+}
+
+// TestUnroutedPagesGetTheSitesErrorPage: a page path nobody serves is the site's own 404 in the
+// visitor's language, and a known path asked with another method its 405 with Allow.
+func TestUnroutedPagesGetTheSitesErrorPage(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	rec := get(t, h, "/ops/nothing", "good", "fr")
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `<html lang="fr">`) {
+		t.Errorf("an unknown page: %d %.80q", rec.Code, rec.Body.String())
+	}
+	req := httptest.NewRequest(http.MethodPut, "/missions/new", nil)
+	rec = serve(h, req, "good")
+	if rec.Code != http.StatusMethodNotAllowed || !strings.Contains(rec.Header().Get("Allow"), "GET") || !strings.Contains(rec.Body.String(), "<html") {
+		t.Errorf("a wrong method: %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
+	}
+}
+
+// TestTheLanguageSwitchKeepsThePage: the switch link is the same page with its query in the
+// other language; after a form's POST it is the page the form was on.
+func TestTheLanguageSwitchKeepsThePage(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	if body := get(t, h, "/missions/m1?view=all&lang=en", "good", "en").Body.String(); !strings.Contains(body, `href="/missions/m1?lang=fr&amp;view=all" hreflang="fr"`) {
+		t.Errorf("the switch on a GET page: %s", regexp.MustCompile(`href="[^"]*" hreflang`).FindString(body))
+	}
+	req := httptest.NewRequest(http.MethodPost, "/missions", strings.NewReader("title=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "http://example.com/missions/new?lang=en")
+	if body := serve(h, req, "good").Body.String(); !strings.Contains(body, `href="/missions/new?lang=fr" hreflang="fr"`) {
+		t.Errorf("the switch after a POST: %s", regexp.MustCompile(`href="[^"]*" hreflang`).FindString(body))
+	}
+}
+
+// TestTheNewMissionFormIsTheFirms: signed out, the form is the sign-in; another role gets 403.
+func TestTheNewMissionFormIsTheFirms(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	if rec := get(t, h, "/missions/new", "", "en"); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/signin" {
+		t.Errorf("signed out: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	site, err := New(Config{API: fakeAPI(t, &languages), SessionCookie: "session",
+		Accounts: fakeAccounts{accounts.Account{ID: "c1", Role: identity.RoleConsultant, Status: accounts.StatusActive}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := get(t, site.Handler(http.NotFoundHandler()), "/missions/new", "good", "en"); rec.Code != http.StatusForbidden {
+		t.Errorf("a consultant: %d, want 403", rec.Code)
 	}
 }
