@@ -283,10 +283,10 @@ func isNotFound(err error) bool {
 }
 
 var templateFuncs = template.FuncMap{
-	"t":       translate,
-	"tf":      translateWith,
-	"enum":    enumLabel,
-	"label":   label,
+	"t":     translate,
+	"tf":    translateWith,
+	"enum":  enumLabel,
+	"label": label,
 	"errorText": func(loc *i18n.Localizer, status any) string {
 		if text := label(loc, "Error_", fmt.Sprint(status)); text != fmt.Sprint(status) {
 			return text
