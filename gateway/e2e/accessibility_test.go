@@ -307,6 +307,19 @@ func TestEveryPageIsAccessible(t *testing.T) {
 			t.Errorf("an unknown mission's page answered %d, want 404", status)
 		}
 		a.audit(browser, "error page")
+
+		// A newer shortlist reaches the open page of the mission nobody fitted: the status region,
+		// which stays on the page while its content changes, says so (a region swapped whole would
+		// be new to a screen reader, and not announced).
+		do(t, browser, "the mission nobody fits", chromedp.Navigate(p.url+"/missions/"+nobodyFits),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('shortlist-news').dataset.kept = 'yes'`))
+		_, token := p.createAccount("CONSULTANT", "Consultant 3")
+		p.mustCall("POST", "/v1/profiles", token, profileBody("Consultant 3", func(b map[string]any) { b["dailyRateEur"] = 850 }))
+		eventually(t, 15*time.Second, "the newer shortlist said on the open page", func() bool {
+			return read(t, browser, "news", chromedp.Evaluate[bool](`(e => e.dataset.kept === 'yes' && e.getAttribute('role') === 'status' &&
+				e.textContent.trim() !== '')(document.getElementById('shortlist-news'))`))
+		})
+		a.audit(browser, "mission page after a newer shortlist")
 	})
 
 	t.Run("consultant", func(t *testing.T) {
