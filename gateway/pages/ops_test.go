@@ -242,7 +242,7 @@ func TestRunningAPlanShowsItOrTheRefusalBesideTheMission(t *testing.T) {
 	wantIn(t, "a refused choice", rec.Body.String(), `value="m1" checked>`,
 		`value="m3" checked aria-invalid="true" aria-describedby="mission-m3-error">`,
 		`<span class="field-error" id="mission-m3-error">This mission is chosen twice.</span>`,
-		`<ul class="error" role="alert" id="unlisted-refusals"><li><a href="/missions/m4">m4</a> — This mission is no longer open.</li></ul>`)
+		`<div role="alert"><ul class="error" id="unlisted-refusals"><li><a href="/missions/m4">m4</a> — This mission is no longer open.</li></ul></div>`)
 }
 
 func TestTraceSearchFormKeepsItsValues(t *testing.T) {
