@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -169,14 +170,29 @@ func (s *Site) markRead(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
 }
 
+// missions lists the firm's missions, newest first, 50 a page; ?page= is the API's token of
+// the next page (opaque, no personal data), which the "older" link carries.
 func (s *Site) missions(w http.ResponseWriter, r *http.Request) {
 	v := s.visitor(r)
+	path := "/v1/missions?pageSize=50"
+	if token := r.URL.Query().Get("page"); token != "" {
+		path += "&pageToken=" + url.QueryEscape(token)
+	}
 	var list missionv1.ListMissionsResponse
-	if err := s.get(r, "/v1/missions?pageSize=100", &list); err != nil {
+	if err := s.get(r, path, &list); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "missions", v, list.GetMissions())
+	s.render(w, r, http.StatusOK, "missions", v, missionList{Missions: list.GetMissions(), Next: list.GetNextPageToken(),
+		Paged: r.URL.Query().Get("page") != ""})
+}
+
+// missionList is a page of the firm's missions.
+type missionList struct {
+	Missions []*missionv1.Mission
+	// Next is the token of the older missions' page, if any; Paged is true past the first page.
+	Next  string
+	Paged bool
 }
 
 // missionPage is a mission with its shortlist, when there is one yet.

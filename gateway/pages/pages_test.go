@@ -107,6 +107,14 @@ func fakeAPI(t *testing.T, languages *[]string) http.Handler {
 		case "/v1/taxonomy/skills":
 			_, _ = w.Write([]byte(`{"skills":[{"id":"ai-strategy","name":"AI strategy"},{"id":"mlops","name":"MLOps"}]}`))
 		case "/v1/missions":
+			if r.Method == http.MethodGet {
+				if r.URL.Query().Get("pageToken") == "tok2" {
+					_, _ = w.Write([]byte(`{"missions":[{"id":"m0","title":"An older mission","status":"MISSION_STATUS_STAFFED"}]}`))
+					return
+				}
+				_, _ = w.Write([]byte(`{"missions":[{"id":"m1","title":"Launch the AI programme","status":"MISSION_STATUS_SHORTLISTED"}],"nextPageToken":"tok2"}`))
+				return
+			}
 			var sent map[string]any
 			_ = json.NewDecoder(r.Body).Decode(&sent)
 			if sent["startDate"] != "2027-03-01" {
@@ -468,5 +476,20 @@ func TestTheNewMissionFormIsTheFirms(t *testing.T) {
 	}
 	if rec := get(t, site.Handler(http.NotFoundHandler()), "/missions/new", "good", "en"); rec.Code != http.StatusForbidden {
 		t.Errorf("a consultant: %d, want 403", rec.Code)
+	}
+}
+
+// TestTheMissionsListPages: the firm's missions come 50 a page; the older ones are a link away.
+func TestTheMissionsListPages(t *testing.T) {
+	var languages []string
+	h := newTestSite(t, &languages)
+	first := get(t, h, "/missions", "good", "en").Body.String()
+	if !strings.Contains(first, "Launch the AI programme") || !strings.Contains(first, `<a href="/missions?page=tok2" rel="next">Older missions</a>`) ||
+		strings.Contains(first, "Newest missions") {
+		t.Errorf("the first page:\n%s", first)
+	}
+	older := get(t, h, "/missions?page=tok2", "good", "fr").Body.String()
+	if !strings.Contains(older, "An older mission") || strings.Contains(older, `rel="next"`) || !strings.Contains(older, `<a href="/missions">Missions les plus récentes</a>`) {
+		t.Errorf("the older page:\n%s", older)
 	}
 }
