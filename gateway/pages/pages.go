@@ -206,6 +206,8 @@ type visitor struct {
 	// Session is true when a session cookie, which signing out ends, identifies the visitor.
 	Session bool
 	Unread  int
+	// MoreUnread is true when more than Unread notifications are unread (one page is counted).
+	MoreUnread bool
 }
 
 func (v visitor) Firm() bool       { return v.SignedIn && v.Account.Role == identity.RoleFirm }
@@ -220,7 +222,7 @@ func (v visitor) Notified() bool { return (v.Firm() || v.Consultant()) && !v.Pen
 func (s *Site) visitor(r *http.Request) visitor {
 	v := s.identify(r)
 	if v.Notified() {
-		v.Unread = s.unreadCount(r)
+		v.Unread, v.MoreUnread = s.unreadCount(r)
 	}
 	return v
 }
@@ -243,13 +245,14 @@ func (s *Site) identify(r *http.Request) visitor {
 	return visitor{Account: acc, SignedIn: true, Session: session}
 }
 
-// unreadCount is shown in the header; "many" above one page of them.
-func (s *Site) unreadCount(r *http.Request) int {
+// unreadCount is shown in the header: one page of unread notifications counted, and whether
+// there are more.
+func (s *Site) unreadCount(r *http.Request) (int, bool) {
 	var unread notificationList
 	if s.get(r, "/v1/notifications?unreadOnly=true&pageSize=100", &unread.ListNotificationsResponse) != nil {
-		return 0
+		return 0, false
 	}
-	return len(unread.GetNotifications())
+	return len(unread.GetNotifications()), unread.GetNextPageToken() != ""
 }
 
 // apiError is an API answer other than 2xx: its status, and the fields at fault, if any.

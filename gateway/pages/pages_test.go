@@ -493,3 +493,20 @@ func TestTheMissionsListPages(t *testing.T) {
 		t.Errorf("the older page:\n%s", older)
 	}
 }
+
+// TestTheUnreadCountSaysWhenThereAreMore: past one page of unread notifications, the header says
+// "more than".
+func TestTheUnreadCountSaysWhenThereAreMore(t *testing.T) {
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"notifications":[{"id":"n1"},{"id":"n2"}],"nextPageToken":"more"}`))
+	})
+	site, err := New(Config{API: api, SessionCookie: "session",
+		Accounts: fakeAccounts{accounts.Account{ID: "a1", Role: identity.RoleFirm, Status: accounts.StatusActive}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := get(t, site.Handler(http.NotFoundHandler()), "/notifications/unread", "good", "en").Body.String()
+	if body != `<span aria-hidden="true">2+</span><span class="sr-only">more than 2 unread notifications</span>` {
+		t.Errorf("the count past one page: %q", body)
+	}
+}
