@@ -3,6 +3,7 @@ package pages
 import (
 	"cmp"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -22,6 +23,9 @@ type offersPage struct {
 	// Refused is a form of the part after staffing that the API refused, on mission RefusedOn.
 	Refused   afterRefusal
 	RefusedOn string
+	// Next is the API's token of the older offers' page; Paged is true past the first page.
+	Next  string
+	Paged bool
 }
 
 // offerView is an offer with its mission's skills by name; the skills are absent when the
@@ -64,11 +68,18 @@ func (s *Site) offers(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) showOffers(w http.ResponseWriter, r *http.Request, page offersPage) {
 	v := s.visitor(r)
+	// A page of 20: each offer costs a read of its mission, and of what followed once staffed.
+	path := "/v1/offers?pageSize=20"
+	if token := r.URL.Query().Get("page"); token != "" && r.Method == http.MethodGet {
+		path += "&pageToken=" + url.QueryEscape(token)
+		page.Paged = true
+	}
 	var list missionv1.ListOffersResponse
-	if err := s.get(r, "/v1/offers?pageSize=100", &list); err != nil {
+	if err := s.get(r, path, &list); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	page.Next = list.GetNextPageToken()
 	var skills taxonomyv1.ListSkillsResponse
 	if err := s.get(r, "/v1/taxonomy/skills", &skills); err != nil {
 		s.fail(w, r, err)

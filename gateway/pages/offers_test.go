@@ -34,8 +34,10 @@ func consultantSite(t *testing.T, answers *[]string) http.Handler {
 				return
 			}
 			_, _ = w.Write([]byte(`{}`))
+		case r.URL.Path == "/v1/offers" && r.URL.Query().Get("pageToken") == "older":
+			_, _ = w.Write([]byte(`{"offers":[]}`))
 		case r.URL.Path == "/v1/offers":
-			_, _ = w.Write([]byte(offersJSON))
+			_, _ = w.Write([]byte(strings.TrimSuffix(strings.TrimSpace(offersJSON), "}") + `,"nextPageToken":"older"}`))
 		case r.URL.Path == "/v1/missions/m1":
 			_, _ = w.Write([]byte(missionJSON))
 		case r.URL.Path == "/v1/taxonomy/skills":
@@ -88,5 +90,19 @@ func TestOfferAnswersShowTheAPIsRefusalBesideTheirFields(t *testing.T) {
 		if !slices.Contains(answers, want) {
 			t.Errorf("the API was not asked %q: %q", want, answers)
 		}
+	}
+}
+
+// TestOffersComeTwentyAPage: the consultant's offers come a page at a time, each costing a read
+// of its mission; the older ones are a link away.
+func TestOffersComeTwentyAPage(t *testing.T) {
+	var answers []string
+	h := consultantSite(t, &answers)
+	if body := get(t, h, "/offers", "good", "en").Body.String(); !strings.Contains(body, `<a href="/offers?page=older" rel="next">Older offers</a>`) {
+		t.Error("the first page of offers has no link to the older ones")
+	}
+	body := get(t, h, "/offers?page=older", "good", "en").Body.String()
+	if !strings.Contains(body, `<a href="/offers">Newest offers</a>`) || strings.Contains(body, `rel="next"`) {
+		t.Errorf("the last page of offers:\n%s", body)
 	}
 }
