@@ -9,7 +9,8 @@
 //     contact details;
 //   - staffed, and ended (early or completed): the staffed consultant only, whole, while the
 //     mission runs or lies ahead and for ContactDaysAfterMission days after its last day;
-//   - cancelled, no match: nobody.
+//   - cancelled, no match, closed (matching's word for cancelled or staffed): nobody through
+//     the shortlist.
 //
 // Operators and the consultant themselves are not firms and are not decided here.
 package visibility
@@ -32,9 +33,12 @@ const (
 	StateCancelled
 	// StateNoMatch: nobody passed the hard rules.
 	StateNoMatch
+	// StateClosed: no longer being staffed, cancelled or staffed, as matching knows it (it never
+	// holds who was staffed: that consultant is the profile service's to show).
+	StateClosed
 )
 
-var stateNames = [...]string{"UNKNOWN", "OPEN", "STAFFED", "ENDED", "CANCELLED", "NO_MATCH"}
+var stateNames = [...]string{"UNKNOWN", "OPEN", "STAFFED", "ENDED", "CANCELLED", "NO_MATCH", "CLOSED"}
 
 func (s State) String() string {
 	if s < 0 || int(s) >= len(stateNames) {
@@ -45,7 +49,7 @@ func (s State) String() string {
 
 // States lists every state, for tests that go through all of them.
 func States() []State {
-	return []State{StateUnknown, StateOpen, StateStaffed, StateEnded, StateCancelled, StateNoMatch}
+	return []State{StateUnknown, StateOpen, StateStaffed, StateEnded, StateCancelled, StateNoMatch, StateClosed}
 }
 
 // Access is how much of a profile a firm sees through a mission.

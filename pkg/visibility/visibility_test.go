@@ -24,6 +24,7 @@ func TestFirmAccessEveryState(t *testing.T) {
 		StateEnded:     {{false, true}: Staffing, {true, true}: Staffing},
 		StateCancelled: {},
 		StateNoMatch:   {},
+		StateClosed:    {},
 	}
 	if len(want) != len(States()) {
 		t.Fatalf("the table covers %d states of %d", len(want), len(States()))

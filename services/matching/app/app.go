@@ -30,9 +30,9 @@ type Queries interface {
 	Mission(ctx context.Context, id string) (domain.Mission, bool, error)
 	// CurrentShortlist returns the newest shortlist of a mission; false before the first.
 	CurrentShortlist(ctx context.Context, missionID string) (domain.Shortlist, bool, error)
-	// ShortlistedForFirm reports whether the profile is on the current shortlist of one of the
-	// firm's open missions.
-	ShortlistedForFirm(ctx context.Context, profileID, firmID string) (bool, error)
+	// ShortlistingMissions returns the statuses of the firm's missions whose current shortlist
+	// holds the profile, open or closed (pkg/visibility judges them).
+	ShortlistingMissions(ctx context.Context, profileID, firmID string) ([]domain.MissionStatus, error)
 	// OpenMissionStates returns every open mission with its current shortlist and exclusions,
 	// in a fixed number of queries.
 	OpenMissionStates(ctx context.Context) ([]OpenMissionState, error)

@@ -4,11 +4,14 @@ import (
 	"context"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/visibility"
+	"github.com/caiomatch/caiomatch/services/matching/domain"
 )
 
-// CheckProfileVisibility tells whether a firm may see a profile: only while it is on the current
-// shortlist of one of the firm's open missions. Any authenticated caller may ask (the profile
-// service asks on behalf of the firm).
+// CheckProfileVisibility tells whether a firm may see a profile through one of its missions'
+// shortlists, by pkg/visibility's rule: only while it is a candidate of the current shortlist of
+// a mission still being staffed. Any authenticated caller may ask (the profile service asks on
+// behalf of the firm, and judges the staffed consultant itself from its bookings).
 func (a *Application) CheckProfileVisibility(ctx context.Context, profileID, firmID string) (bool, error) {
 	var v fault.Violations
 	if profileID == "" {
@@ -20,5 +23,24 @@ func (a *Application) CheckProfileVisibility(ctx context.Context, profileID, fir
 	if err := v.Err(); err != nil {
 		return false, err
 	}
-	return a.store.ShortlistedForFirm(ctx, profileID, firmID)
+	statuses, err := a.store.ShortlistingMissions(ctx, profileID, firmID)
+	if err != nil {
+		return false, err
+	}
+	links := make([]visibility.Link, len(statuses))
+	for i, s := range statuses {
+		links[i] = shortlistLink(s, true)
+	}
+	return visibility.Best(links, a.now()) != visibility.None, nil
+}
+
+// shortlistLink is what matching knows of a mission and a profile for pkg/visibility: the
+// mission open or closed, the profile on its current shortlist or not. Matching never holds
+// who was staffed, so a closed mission shows nobody through it.
+func shortlistLink(s domain.MissionStatus, shortlisted bool) visibility.Link {
+	state := visibility.StateClosed
+	if s == domain.MissionOpen {
+		state = visibility.StateOpen
+	}
+	return visibility.Link{State: state, Shortlisted: shortlisted}
 }

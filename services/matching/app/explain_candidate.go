@@ -6,6 +6,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
+	"github.com/caiomatch/caiomatch/pkg/visibility"
 	"github.com/caiomatch/caiomatch/services/matching/domain"
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
@@ -31,8 +32,10 @@ type CandidateExplanation struct {
 
 // ExplainCandidate answers "why" and "why not" for one consultant and one mission: the score
 // breakdown of an eligible consultant with their place among the eligible, or every hard rule
-// that excludes them. Operators may ask about anyone; the owning firm only about the
-// candidates of the current shortlist, so a firm learns nothing about other consultants.
+// that excludes them. Operators may ask about anyone; the owning firm only about whom
+// pkg/visibility's rule lets it see through the mission: the candidates of the current shortlist
+// while the mission is being staffed, nobody once it is closed (cancelled or staffed), so a
+// firm learns nothing about other consultants and nothing live after the fact.
 func (a *Application) ExplainCandidate(ctx context.Context, caller identity.Caller, missionID, profileID string) (CandidateExplanation, error) {
 	if caller.Role != identity.RoleFirm && !caller.IsOperator() {
 		return CandidateExplanation{}, fault.PermissionDenied(ReasonRoleNotAllowed, "only the owning firm and operators see explanations")
@@ -74,7 +77,7 @@ func (a *Application) ExplainCandidate(ctx context.Context, caller identity.Call
 		current = &s
 	}
 	shortlisted := current != nil && current.Holds(profileID)
-	if !caller.IsOperator() && !shortlisted {
+	if !caller.IsOperator() && visibility.FirmAccess(shortlistLink(m.Status, shortlisted), a.now()) == visibility.None {
 		return CandidateExplanation{}, errProfileNotFound(profileID)
 	}
 	settings := a.settings()

@@ -177,3 +177,37 @@ func TestExplainCandidateJudgesNow(t *testing.T) {
 		t.Fatalf("explanation ten days later = %+v (stored score %v), want NOT_AVAILABLE_AT_START", e, stored)
 	}
 }
+
+// TestExplainCandidateAfterTheFact: once its mission is cancelled or staffed, a firm is told
+// its former candidates do not exist, as the profile service tells it (pkg/visibility); an
+// operator still gets the explanation.
+func TestExplainCandidateAfterTheFact(t *testing.T) {
+	h := newHarness(t, config(2, 0))
+	ctx := t.Context()
+	a, b := pid(1), pid(2)
+	h.putProfile(t, profile(a, 5))
+	h.putProfile(t, profile(b, 4))
+	h.submit(t, mission("m-cancelled", "firm-1"))
+	h.submit(t, mission("m-staffed", "firm-1"))
+	for _, m := range []string{"m-cancelled", "m-staffed"} {
+		if _, err := h.app.ExplainCandidate(ctx, firm("firm-1"), m, a); err != nil {
+			t.Fatalf("open %s: %v", m, err)
+		}
+	}
+	h.cancel(t, "m-cancelled", "firm-1")
+	if err := h.app.StaffMission(ctx, h.next(), "m-staffed"); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"m-cancelled", "m-staffed"} {
+		for _, p := range []string{a, b} {
+			_, err := h.app.ExplainCandidate(ctx, firm("firm-1"), m, p)
+			assertFault(t, err, fault.KindNotFound, app.ReasonProfileNotFound)
+			if _, err := h.app.ExplainCandidate(ctx, operator, m, p); err != nil {
+				t.Errorf("operator, closed %s: %v", m, err)
+			}
+		}
+	}
+	if h.visible(t, a, "firm-1") || h.visible(t, b, "firm-1") {
+		t.Error("a closed mission's candidates are still visible to its firm")
+	}
+}

@@ -37,15 +37,23 @@ func (q queries) CurrentShortlist(ctx context.Context, missionID string) (domain
 	return *shortlists[0], true, nil
 }
 
-func (q queries) ShortlistedForFirm(ctx context.Context, profileID, firmID string) (bool, error) {
-	var visible bool
-	err := q.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM shortlist_candidates c
+func (q queries) ShortlistingMissions(ctx context.Context, profileID, firmID string) ([]domain.MissionStatus, error) {
+	var out []domain.MissionStatus
+	err := q.each(ctx, "list shortlisting missions", func(rows *sql.Rows) error {
+		var status string
+		if err := rows.Scan(&status); err != nil {
+			return err
+		}
+		st := domain.MissionOpen
+		if status == statusClosed {
+			st = domain.MissionClosed
+		}
+		out = append(out, st)
+		return nil
+	}, `SELECT m.status FROM shortlist_candidates c
 		JOIN missions m ON m.id = c.mission_id AND m.current_revision = c.revision
-		WHERE c.profile_id = $1 AND m.firm_id = $2 AND m.status = 'open')`, profileID, firmID).Scan(&visible)
-	if err != nil {
-		return false, fmt.Errorf("check visibility: %w", err)
-	}
-	return visible, nil
+		WHERE c.profile_id = $1 AND m.firm_id = $2 ORDER BY m.id`, profileID, firmID)
+	return out, err
 }
 
 func (q queries) Exclusions(ctx context.Context, missionID string) ([]string, error) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -575,17 +576,17 @@ func TestEraseProfileStripsPastExplanations(t *testing.T) {
 	})
 }
 
-func TestShortlistedForFirm(t *testing.T) {
+func TestShortlistingMissions(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		ctx := t.Context()
 		m := testMission("m1", "firm-1")
 		visible := func(profileID, firmID string) bool {
 			t.Helper()
-			v, err := f.repo.ShortlistedForFirm(ctx, profileID, firmID)
+			statuses, err := f.repo.ShortlistingMissions(ctx, profileID, firmID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return v
+			return slices.Contains(statuses, domain.MissionOpen)
 		}
 		f.apply(t, func(ctx context.Context, rm app.Tx) error {
 			if err := rm.PutMission(ctx, m); err != nil {
@@ -612,6 +613,9 @@ func TestShortlistedForFirm(t *testing.T) {
 		}
 		if visible(p2, "firm-1") {
 			t.Fatal("closed mission: p2 still visible")
+		}
+		if statuses, _ := f.repo.ShortlistingMissions(ctx, p2, "firm-1"); !slices.Equal(statuses, []domain.MissionStatus{domain.MissionClosed}) {
+			t.Fatalf("closed mission: statuses %v, want [closed]", statuses)
 		}
 	})
 }
