@@ -66,8 +66,9 @@ type Profiles interface {
 	List(ctx context.Context, accountID string, after *missionrules.Cursor, limit int) ([]domain.Profile, error)
 }
 
-// Shortlists answers whether a firm may see a profile: only while it is on a current shortlist
-// of one of the firm's missions.
+// Shortlists answers whether a firm may see a profile through its shortlists: only while it is
+// a candidate of the current shortlist of one of the firm's missions still being staffed
+// (matching judges it by pkg/visibility's rule).
 type Shortlists interface {
 	IsShortlistedForFirm(ctx context.Context, profileID, firmID string) (bool, error)
 }

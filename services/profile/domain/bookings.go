@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
+	"github.com/caiomatch/caiomatch/pkg/visibility"
 )
 
 // A profile's bookings are of two kinds: the ones the consultant declares (no mission id) and
@@ -119,24 +120,34 @@ func (p *Profile) Reschedule(window Booking, now time.Time) (found, moved bool) 
 }
 
 // ContactDaysAfterMission is how long after a mission's end its staffing firm still sees the
-// consultant's whole profile, email included.
-const ContactDaysAfterMission = 90
+// consultant's whole profile, email included (pkg/visibility's rule).
+const ContactDaysAfterMission = visibility.ContactDaysAfterMission
+
+// StaffingLinks are the profile's platform bookings with firmID, as pkg/visibility judges them:
+// the consultant is the one staffed on each of those missions, until its end date. A booking
+// made before firms were recorded (no FirmID) is none; a cancelled mission's booking is gone.
+func (p Profile) StaffingLinks(firmID string, now time.Time) []visibility.Link {
+	if firmID == "" {
+		return nil
+	}
+	var links []visibility.Link
+	for _, b := range p.Bookings {
+		if !b.Platform() || b.FirmID != firmID {
+			continue
+		}
+		state := visibility.StateStaffed
+		if b.End.Before(now) {
+			state = visibility.StateEnded
+		}
+		links = append(links, visibility.Link{State: state, Staffed: true, LastDay: b.End})
+	}
+	return links
+}
 
 // StaffedBy reports whether firmID staffed the consultant on a mission that runs, lies ahead, or
-// ended at most ContactDaysAfterMission days before today (UTC): end date + 90 days >= today.
-// A booking made before firms were recorded (no FirmID) grants nothing.
+// ended at most ContactDaysAfterMission days before today (UTC), by pkg/visibility's rule.
 func (p Profile) StaffedBy(firmID string, now time.Time) bool {
-	if firmID == "" {
-		return false
-	}
-	y, m, d := now.UTC().Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	for _, b := range p.Bookings {
-		if b.Platform() && b.FirmID == firmID && !b.End.AddDate(0, 0, ContactDaysAfterMission).Before(today) {
-			return true
-		}
-	}
-	return false
+	return visibility.Best(p.StaffingLinks(firmID, now), now) == visibility.Staffing
 }
 
 // SeenByStaffingFirm is the profile as the firm that staffed it sees it (see StaffedBy): whole,
