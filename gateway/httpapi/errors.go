@@ -33,7 +33,15 @@ var (
 func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	st, ok := status.FromError(err)
 	if ok && st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
-		err = describeDecodeError(st.Message()).Err()
+		if strings.Contains(st.Message(), errBodyTimeout.Error()) {
+			err = &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestTimeout,
+				Err: rpc.StatusWithReason(codes.DeadlineExceeded, ReasonRequestTimeout, errBodyTimeout.Error()).Err()}
+		} else {
+			err = describeDecodeError(st.Message()).Err()
+		}
+	}
+	if ok && st.Code() == codes.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", challenge(rpc.Reason(err)))
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 }

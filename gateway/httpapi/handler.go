@@ -7,8 +7,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
-	"regexp"
+	"net/url"
 	"strings"
 	"time"
 
@@ -74,6 +75,10 @@ type Config struct {
 	// records nothing. AuditStore is the log GET /v1/ops/audit reads; nil answers 503.
 	Audit      *audit.Recorder
 	AuditStore *audit.Store
+	// RateLimits bound every request from outside; zero means DefaultRateLimits.
+	RateLimits RateLimits
+	// BodyTimeout bounds how long a request body may take to arrive; zero means no bound.
+	BodyTimeout time.Duration
 }
 
 // Gateway is the HTTP handler plus the client connections it owns.
@@ -137,6 +142,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		mux.HandlePath(http.MethodGet, "/v1/ops/dead-letters/{sequence}", deadLetters.get),
 		mux.HandlePath(http.MethodPost, "/v1/ops/dead-letters/{sequence}/redrive", deadLetters.redrive),
 		mux.HandlePath(http.MethodGet, "/v1/ops/audit", auditHandlers{mux: mux, store: cfg.AuditStore}.list),
+		mux.HandlePath(http.MethodGet, "/v1/accounts/{id}/export", newExportHandlers(mux, cfg.AuditStore).account),
+		mux.HandlePath(http.MethodGet, "/v1/profiles/{id}/export", newExportHandlers(mux, cfg.AuditStore).profile),
 		mux.HandlePath(http.MethodGet, "/healthz", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}),
@@ -162,18 +169,23 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
-	g.Handler = otelhttp.NewHandler(everyResponse(limitBody(site.Handler(api))), "gateway",
+	g.Handler = limitBodyTime(cfg.BodyTimeout, otelhttp.NewHandler(
+		nameSpans(everyResponse(limitBody(limitRequests(cfg.RateLimits, cfg.Accounts, mux, site.Handler(api))))), "gateway",
 		// Clients are outside: their trace context becomes a link, never our parent, and their
 		// baggage never travels inward.
 		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),
 		otelhttp.WithPropagators(propagation.TraceContext{}),
 		otelhttp.WithTracerProvider(cfg.TracerProvider),
 		otelhttp.WithMeterProvider(meterProvider),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + routeOf(r.URL.Path) }),
+		// The Host header is the caller's: the metrics' server.address and server.port come
+		// from the public URL instead, so no caller can add a series.
+		otelhttp.WithServerName(serverName(cfg.PublicURL)),
+		// Named once served, by nameSpans; until then by the method alone.
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "HTTP" }),
 		otelhttp.WithFilter(func(r *http.Request) bool {
 			return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && r.URL.Path != "/metrics"
 		}),
-	)
+	))
 	return g, nil
 }
 
@@ -213,17 +225,21 @@ func limitBody(next http.Handler) http.Handler {
 	})
 }
 
-var idSegment = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}$|^[0-9a-f]{32}$|^operator$`)
-
-// routeOf replaces ids in a path so span names stay few and carry no identifiers.
-func routeOf(path string) string {
-	parts := strings.Split(path, "/")
-	for i, p := range parts {
-		if idSegment.MatchString(p) {
-			parts[i] = "{id}"
+// serverName is the host and port the metrics name the server by: the public URL's, with
+// the port of its scheme when it has none (a name without a port would take it from Host).
+func serverName(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Hostname() == "" {
+		return "gateway:80"
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
 		}
 	}
-	return strings.Join(parts, "/")
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 func readiness(conns map[string]*grpc.ClientConn, extra map[string]func(context.Context) error) runtime.HandlerFunc {

@@ -258,6 +258,11 @@ func routeMiddleware(rules queryRules, mux func() *runtime.ServeMux) runtime.Mid
 				p.matched = true
 				return
 			}
+			noteSpanRoute(r, params)
+			if err := checkPathVariables(params); err != nil {
+				writeStatus(mux(), w, r, err)
+				return
+			}
 			if r.URL.RawQuery != "" {
 				if pattern, ok := runtime.HTTPPattern(r.Context()); ok {
 					query, err := url.ParseQuery(r.URL.RawQuery)

@@ -55,7 +55,25 @@ type Config struct {
 	NATSURL string
 	// AuditRetention is how long the audit log keeps an event; zero means DefaultAuditRetention.
 	AuditRetention time.Duration
+	// RateLimit is each account's (and each client address's) requests a second, with a burst
+	// of twice that; zero means httpapi.DefaultRateLimit, negative turns the limits off
+	// (CAIOMATCH_RATE_LIMIT=0). OperatorRateLimit is an operator account's; zero means
+	// httpapi.DefaultOperatorRateLimit.
+	RateLimit, OperatorRateLimit int
+	// HeaderTimeout bounds the reading of a request's headers, BodyTimeout that of its body
+	// (from when the headers were read), IdleTimeout how long a kept-alive connection waits for
+	// the next request; zero means DefaultHeaderTimeout, DefaultBodyTimeout, DefaultIdleTimeout.
+	HeaderTimeout, BodyTimeout, IdleTimeout time.Duration
 }
+
+// The HTTP server's timeouts by default (CAIOMATCH_HTTP_HEADER_TIMEOUT, _BODY_TIMEOUT,
+// _IDLE_TIMEOUT). No write timeout: the notification stream is long-lived, and the answers
+// are bounded by the calls behind them.
+const (
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout   = 30 * time.Second
+	DefaultIdleTimeout   = 2 * time.Minute
+)
 
 // The audit log's retention (CAIOMATCH_AUDIT_RETENTION) and how often it is applied.
 const (
@@ -89,6 +107,19 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.URLs("CAIOMATCH_PUBLIC_URL", &c.PublicURL, "http", "https")
 	env.URLs(servicehost.EnvNATSURL, &c.NATSURL, "nats", "tls", "ws", "wss")
 	env.Duration("CAIOMATCH_AUDIT_RETENTION", &c.AuditRetention, minAuditRetention, maxAuditRetention)
+	rate := -1 // unset
+	env.Int("CAIOMATCH_RATE_LIMIT", &rate, 0, 1_000_000)
+	switch rate {
+	case -1:
+	case 0:
+		c.RateLimit = -1 // off
+	default:
+		c.RateLimit = rate
+	}
+	env.Int("CAIOMATCH_OPERATOR_RATE_LIMIT", &c.OperatorRateLimit, 1, 1_000_000)
+	env.Duration("CAIOMATCH_HTTP_HEADER_TIMEOUT", &c.HeaderTimeout, time.Second, 10*time.Minute)
+	env.Duration("CAIOMATCH_HTTP_BODY_TIMEOUT", &c.BodyTimeout, time.Second, time.Hour)
+	env.Duration("CAIOMATCH_HTTP_IDLE_TIMEOUT", &c.IdleTimeout, time.Second, time.Hour)
 	for _, backend := range []struct {
 		service string
 		addr    *string
@@ -108,6 +139,14 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AuditRetention == 0 {
 		c.AuditRetention = DefaultAuditRetention
+	}
+	for _, d := range []struct {
+		value *time.Duration
+		def   time.Duration
+	}{{&c.HeaderTimeout, DefaultHeaderTimeout}, {&c.BodyTimeout, DefaultBodyTimeout}, {&c.IdleTimeout, DefaultIdleTimeout}} {
+		if *d.value == 0 {
+			*d.value = d.def
+		}
 	}
 	for _, b := range []struct {
 		addr *string
@@ -226,6 +265,7 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 		AccountService: accounts.NewService(store, postman, publicURL), Mailbox: mailbox,
 		PublicURL: publicURL, AbuseLimits: rt.AbuseLimits, JetStream: js,
 		Audit: auditRecorder, AuditStore: auditStore,
+		RateLimits: httpapi.RateLimitsFor(cfg.RateLimit, cfg.OperatorRateLimit), BodyTimeout: cfg.BodyTimeout,
 	})
 	if err != nil {
 		lis.Close()
@@ -242,7 +282,10 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 			auditRecorder.Run, audit.PurgeEvery(auditStore, cfg.AuditRetention, auditPurgeInterval, rt.Now))
 	}()
 	defer func() { stopBackground(); <-background }()
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	// Slow clients are cut: headers within HeaderTimeout, the body within BodyTimeout after them
+	// (httpapi, which lifts the deadline once the body is read), idle connections after
+	// IdleTimeout.
+	srv := &http.Server{Handler: gw, ReadHeaderTimeout: cfg.HeaderTimeout, IdleTimeout: cfg.IdleTimeout}
 	srv.RegisterOnShutdown(gw.StopStreams)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,8 @@ type apiError struct {
 	Reason       string
 	Violations   []string // "field: description"
 	Body         string   // when the answer is not the documented shape
+	// RetryAfter is the delay a 429 or 503 asked for (Retry-After), zero when none.
+	RetryAfter time.Duration
 }
 
 func (e *apiError) Error() string {
@@ -99,8 +102,12 @@ func parseAPIError(method, path string, status int, raw []byte) *apiError {
 
 const maxAttempts = 5
 
+// maxRetryAfter bounds the wait a Retry-After may ask for.
+const maxRetryAfter = time.Minute
+
 // call sends body (nil for none) and decodes the answer into out (nil to drop it). It retries
-// a 503 or 429 a few times with a growing pause; any other error is returned at once.
+// a 503 or 429 a few times with a growing pause, never shorter than the Retry-After the
+// platform asked for (its rate limits); any other error is returned at once.
 func (c *client) call(ctx context.Context, method, path, token string, body, out proto.Message) error {
 	var payload []byte
 	if body != nil {
@@ -116,10 +123,11 @@ func (c *client) call(ctx context.Context, method, path, token string, body, out
 		if err == nil || !errors.As(err, &apiErr) || !apiErr.retryable() || attempt == maxAttempts {
 			return err
 		}
+		wait := max(pause, min(apiErr.RetryAfter, maxRetryAfter))
 		select {
 		case <-ctx.Done():
 			return context.Cause(ctx)
-		case <-time.After(pause):
+		case <-time.After(wait):
 			pause *= 2
 		}
 	}
@@ -153,7 +161,11 @@ func (c *client) once(ctx context.Context, method, path, token string, payload [
 		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return parseAPIError(method, path, resp.StatusCode, raw)
+		e := parseAPIError(method, path, resp.StatusCode, raw)
+		if seconds, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && seconds > 0 {
+			e.RetryAfter = time.Duration(seconds) * time.Second
+		}
+		return e
 	}
 	c.requests.Add(1)
 	if out != nil {

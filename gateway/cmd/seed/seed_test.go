@@ -226,6 +226,31 @@ func TestSeedRetriesUnavailable(t *testing.T) {
 	}
 }
 
+// TestSeedHonoursRetryAfter: a 429 of the platform's rate limits is waited out for as long as
+// its Retry-After asks, not retried at once.
+func TestSeedHonoursRetryAfter(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"code":8,"message":"too many requests","details":[{"reason":"RATE_LIMITED"}]}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"account":{"id":"a1","role":"FIRM","name":"x"},"token":"tok"}`)
+	}))
+	defer srv.Close()
+	api := newClient(srv.URL, 1)
+	defer api.close()
+	start := time.Now()
+	if err := api.call(context.Background(), http.MethodPost, "/v1/accounts", "t", nil, nil); err != nil {
+		t.Fatalf("call after a 429: %v", err)
+	}
+	if waited := time.Since(start); waited < time.Second || calls.Load() != 2 {
+		t.Errorf("%d calls after %s; want 2 after the second Retry-After asked", calls.Load(), waited)
+	}
+}
+
 func TestSeedWithoutPlatform(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
