@@ -63,7 +63,9 @@ func RateLimitsFor(perSecond, operatorPerSecond int) RateLimits {
 	if operatorPerSecond <= 0 {
 		operatorPerSecond = DefaultOperatorRateLimit
 	}
-	perSec := func(n int) ratelimit.Limit { return ratelimit.Limit{Burst: 2 * n, Every: time.Second / time.Duration(n)} }
+	perSec := func(n int) ratelimit.Limit {
+		return ratelimit.Limit{Burst: 2 * n, Every: time.Second / time.Duration(n)}
+	}
 	return RateLimits{PerAccount: perSec(perSecond), PerOperator: perSec(operatorPerSecond), PerAddress: perSec(perSecond),
 		MaxKeys: 50_000}
 }
