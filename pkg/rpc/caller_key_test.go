@@ -2,106 +2,243 @@ package rpc
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
+	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 )
 
-// callerSeen runs the server interceptor over incoming metadata md and reports the caller the
-// handler received.
-func callerSeen(t *testing.T, key CallerKey, md metadata.MD) (identity.Caller, bool) {
+const testMethod = "/caiomatch.mission.v1.MissionService/GetMission"
+
+var testKey = CallerKey("0123456789abcdef0123456789abcdef")
+
+// testCheck is a server's check with a clock the test sets.
+func testCheck(key CallerKey, now *time.Time) *callerCheck {
+	v := newCallerCheck(key)
+	v.now = func() time.Time { return *now }
+	return v
+}
+
+// callerSeen runs the server interceptor of v over incoming metadata md for method, and reports
+// the caller the handler received, or the status the call was refused with. handlerErr is what
+// the handler answers.
+func callerSeen(t *testing.T, v *callerCheck, method string, md metadata.MD, handlerErr ...error) (identity.Caller, bool, error) {
 	t.Helper()
 	var seen identity.Caller
 	var ok bool
-	intercept := unaryServerInterceptor(slog.New(slog.NewTextHandler(io.Discard, nil)), key)
-	_, err := intercept(metadata.NewIncomingContext(context.Background(), md), nil, &grpc.UnaryServerInfo{FullMethod: "/x/Y"},
+	intercept := unaryServerInterceptor(slog.New(slog.NewTextHandler(io.Discard, nil)), v)
+	_, err := intercept(metadata.NewIncomingContext(context.Background(), md), nil, &grpc.UnaryServerInfo{FullMethod: method},
 		func(ctx context.Context, _ any) (any, error) {
 			seen, ok = identity.FromContext(ctx)
-			return nil, nil
+			return nil, errors.Join(handlerErr...)
 		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return seen, ok
+	return seen, ok, err
 }
 
-func TestCallerSignature(t *testing.T) {
-	key := CallerKey("0123456789abcdef0123456789abcdef")
-	operator := identity.Caller{AccountID: "op-1", Role: identity.RoleOperator}
-	signed := metadata.Pairs(MetadataAccountID, "op-1", MetadataRole, "OPERATOR", MetadataCallerSignature, key.sign(operator))
-	if c, ok := callerSeen(t, key, signed); !ok || c != operator {
-		t.Fatalf("a correctly signed caller was refused: %+v %v", c, ok)
+// signedMD is the metadata a signing client sends for c's call to method at time at.
+func signedMD(key CallerKey, method string, at time.Time, c identity.Caller) metadata.MD {
+	md := metadata.MD{}
+	if c.AccountID != "" {
+		md.Set(MetadataAccountID, c.AccountID)
+		md.Set(MetadataRole, string(c.Role))
 	}
-	forged := metadata.Pairs(MetadataAccountID, "op-1", MetadataRole, "OPERATOR")
-	if _, ok := callerSeen(t, key, forged); ok {
-		t.Error("an unsigned caller was accepted by a server with a key")
+	if c.Name != "" {
+		md.Set(MetadataName, c.Name)
 	}
-	wrongKey := metadata.Pairs(MetadataAccountID, "op-1", MetadataRole, "OPERATOR",
-		MetadataCallerSignature, CallerKey("another key").sign(operator))
-	if _, ok := callerSeen(t, key, wrongKey); ok {
-		t.Error("a caller signed with another key was accepted")
+	if c.Email != "" {
+		md.Set(MetadataEmail, c.Email)
 	}
-	escalated := metadata.Pairs(MetadataAccountID, "firm-1", MetadataRole, "OPERATOR",
-		MetadataCallerSignature, key.sign(identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm}))
-	if _, ok := callerSeen(t, key, escalated); ok {
-		t.Error("a firm's signature was accepted for the operator role")
+	md.Set(MetadataCallerSignature, key.signature(method, at, c))
+	return md
+}
+
+func wantRefused(t *testing.T, what string, err error, code codes.Code, reason string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: accepted, want %s %s", what, code, reason)
+		return
 	}
-	if _, ok := callerSeen(t, nil, forged); !ok {
-		t.Error("a server without a key refused an unsigned caller")
+	if st, _ := status.FromError(err); st.Code() != code || Reason(err) != reason {
+		t.Errorf("%s: refused with %s %q, want %s %s", what, st.Code(), Reason(err), code, reason)
 	}
 }
 
-// The name and email travel signed: changing either is refused like a changed role.
-func TestCallerNameAndEmailAreSigned(t *testing.T) {
-	key := CallerKey("0123456789abcdef0123456789abcdef")
+func TestSignedCallIsAcceptedOnce(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	v := testCheck(testKey, &now)
 	firm := identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm, Name: "Acme Énergie", Email: "staffing@acme.example"}
-	pairs := func(c identity.Caller, signedAs identity.Caller) metadata.MD {
-		return metadata.Pairs(MetadataAccountID, c.AccountID, MetadataRole, string(c.Role),
-			MetadataName, c.Name, MetadataEmail, c.Email,
-			MetadataCallerSignature, key.sign(signedAs), MetadataCallerSignatureFull, key.signFull(signedAs))
+	md := signedMD(testKey, testMethod, now, firm)
+	if c, ok, err := callerSeen(t, v, testMethod, md); err != nil || !ok || c != firm {
+		t.Fatalf("a correctly signed call was refused: %+v %v %v", c, ok, err)
 	}
-	if c, ok := callerSeen(t, key, pairs(firm, firm)); !ok || c != firm {
-		t.Fatalf("a correctly signed caller with name and email was refused: %+v %v", c, ok)
+	now = now.Add(time.Second)
+	_, _, err := callerSeen(t, v, testMethod, md)
+	wantRefused(t, "the same signed header again", err, codes.Unauthenticated, ReasonSignatureReplayed)
+
+	// Another server (another replica) has its own memory of nonces.
+	if _, ok, err := callerSeen(t, testCheck(testKey, &now), testMethod, md); err != nil || !ok {
+		t.Errorf("another process refused a header it never saw: %v", err)
 	}
-	renamed := firm
-	renamed.Name = "Someone Else"
-	if _, ok := callerSeen(t, key, pairs(renamed, firm)); ok {
-		t.Error("a tampered name was accepted")
+}
+
+func TestSignatureHoldsOnlyInItsWindow(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	firm := identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm}
+	for _, tt := range []struct {
+		name     string
+		signedAt time.Duration // relative to the server's clock
+		accepted bool
+	}{
+		{"just signed", 0, true},
+		{"signed at the end of its validity, within the skew", -(SignatureValidity + SignatureSkew) + time.Second, true},
+		{"expired", -(SignatureValidity + SignatureSkew) - time.Second, false},
+		{"an hour old", -time.Hour, false},
+		{"signer's clock ahead within the skew", SignatureSkew - time.Second, true},
+		{"signed too far in the future", SignatureSkew + time.Second, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := callerSeen(t, testCheck(testKey, &now), testMethod, signedMD(testKey, testMethod, now.Add(tt.signedAt), firm))
+			if tt.accepted {
+				if err != nil {
+					t.Errorf("refused: %v", err)
+				}
+				return
+			}
+			wantRefused(t, tt.name, err, codes.Unauthenticated, ReasonSignatureExpired)
+		})
 	}
-	reEmailed := firm
-	reEmailed.Email = "attacker@evil.example"
-	if _, ok := callerSeen(t, key, pairs(reEmailed, firm)); ok {
-		t.Error("a tampered email was accepted")
+}
+
+func TestSignatureIsBoundToMethodKeyAndCaller(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	firm := identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm, Name: "Acme", Email: "a@acme.example"}
+	tampered := func(change func(metadata.MD)) metadata.MD {
+		md := signedMD(testKey, testMethod, now, firm)
+		change(md)
+		return md
 	}
-	// A name added to a caller signed without one.
-	bare := identity.Caller{AccountID: firm.AccountID, Role: firm.Role}
-	added := metadata.Pairs(MetadataAccountID, bare.AccountID, MetadataRole, string(bare.Role), MetadataName, "Forged",
-		MetadataCallerSignature, key.sign(bare))
-	if _, ok := callerSeen(t, key, added); ok {
-		t.Error("a name without the full signature was accepted")
-	}
-	added.Set(MetadataCallerSignatureFull, key.signFull(bare))
-	if _, ok := callerSeen(t, key, added); ok {
-		t.Error("a name added under the signature of a caller without one was accepted")
+	for _, tt := range []struct {
+		name   string
+		md     metadata.MD
+		reason string
+	}{
+		{"signed for another method", signedMD(testKey, "/caiomatch.mission.v1.MissionService/CancelMission", now, firm), ReasonSignatureInvalid},
+		{"signed with another key", signedMD(CallerKey("another key of 32 characters...."), testMethod, now, firm), ReasonSignatureInvalid},
+		{"role raised to operator", tampered(func(md metadata.MD) { md.Set(MetadataRole, string(identity.RoleOperator)) }), ReasonSignatureInvalid},
+		{"account changed", tampered(func(md metadata.MD) { md.Set(MetadataAccountID, "firm-2") }), ReasonSignatureInvalid},
+		{"name changed", tampered(func(md metadata.MD) { md.Set(MetadataName, "Évil Corp") }), ReasonSignatureInvalid},
+		{"email changed", tampered(func(md metadata.MD) { md.Set(MetadataEmail, "attacker@evil.example") }), ReasonSignatureInvalid},
+		{"email dropped", tampered(func(md metadata.MD) { md.Delete(MetadataEmail) }), ReasonSignatureInvalid},
+		{"caller added to an anonymous signature", func() metadata.MD {
+			md := signedMD(testKey, testMethod, now, identity.Caller{})
+			md.Set(MetadataAccountID, "op-1")
+			md.Set(MetadataRole, string(identity.RoleOperator))
+			return md
+		}(), ReasonSignatureInvalid},
+		{"time changed", tampered(func(md metadata.MD) {
+			parts := strings.Split(md.Get(MetadataCallerSignature)[0], ".")
+			parts[1] = "1796644801"
+			md.Set(MetadataCallerSignature, strings.Join(parts, "."))
+		}), ReasonSignatureInvalid},
+		{"nonce changed", tampered(func(md metadata.MD) {
+			parts := strings.Split(md.Get(MetadataCallerSignature)[0], ".")
+			parts[2] = strings.Repeat("0", 32)
+			md.Set(MetadataCallerSignature, strings.Join(parts, "."))
+		}), ReasonSignatureInvalid},
+		{"unsigned", tampered(func(md metadata.MD) { md.Delete(MetadataCallerSignature) }), ReasonSignatureMissing},
+		{"unsigned and anonymous", metadata.MD{}, ReasonSignatureMissing},
+		{"signed the old way (id and role only)", tampered(func(md metadata.MD) {
+			md.Set(MetadataCallerSignature, strings.Repeat("ab", 32))
+		}), ReasonSignatureMalformed},
+		{"two signatures", tampered(func(md metadata.MD) {
+			md.Append(MetadataCallerSignature, signedMD(testKey, testMethod, now, firm).Get(MetadataCallerSignature)...)
+		}), ReasonSignatureMalformed},
+		{"two roles", tampered(func(md metadata.MD) { md.Append(MetadataRole, string(identity.RoleOperator)) }), ReasonCallerMalformed},
+		{"unknown role", tampered(func(md metadata.MD) { md.Set(MetadataRole, "ADMIN") }), ReasonCallerMalformed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := callerSeen(t, testCheck(testKey, &now), testMethod, tt.md)
+			wantRefused(t, tt.name, err, codes.Unauthenticated, tt.reason)
+		})
 	}
 	// Moving characters between fields changes the signature.
-	if key.signFull(identity.Caller{AccountID: "a", Role: identity.RoleFirm, Name: "ab", Email: "c"}) ==
-		key.signFull(identity.Caller{AccountID: "a", Role: identity.RoleFirm, Name: "a", Email: "bc"}) {
+	if testKey.signCall(testMethod, 1, "n", identity.Caller{AccountID: "a", Role: identity.RoleFirm, Name: "ab", Email: "c"}) ==
+		testKey.signCall(testMethod, 1, "n", identity.Caller{AccountID: "a", Role: identity.RoleFirm, Name: "a", Email: "bc"}) {
 		t.Error("fields are not delimited in the signed text")
 	}
-	twoNames := pairs(firm, firm)
-	twoNames.Append(MetadataName, "Second")
-	if _, ok := callerSeen(t, key, twoNames); ok {
-		t.Error("a caller with two names was accepted")
+}
+
+func TestSignedAnonymousCallAndHealthChecks(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	v := testCheck(testKey, &now)
+	if _, ok, err := callerSeen(t, v, testMethod, signedMD(testKey, testMethod, now, identity.Caller{})); err != nil || ok {
+		t.Errorf("a signed call without a caller: caller %v, error %v; want no caller, no error", ok, err)
 	}
-	// An older gateway signs id and role only: its callers are still accepted, without name.
-	if c, ok := callerSeen(t, key, metadata.Pairs(MetadataAccountID, bare.AccountID, MetadataRole, string(bare.Role),
-		MetadataCallerSignature, key.sign(bare))); !ok || c != bare {
-		t.Errorf("a caller signed the old way was refused: %+v %v", c, ok)
+	health := "/" + healthpb.Health_ServiceDesc.ServiceName + "/Check"
+	if _, ok, err := callerSeen(t, v, health, metadata.MD{}); err != nil || ok {
+		t.Errorf("an unsigned health check: caller %v, error %v; want answered", ok, err)
+	}
+}
+
+// A call answered UNAVAILABLE had no effect and gRPC retries it with the same metadata: its
+// signature may be used again. Any other answer spends it.
+func TestUnavailableCallMayBeRetried(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	v := testCheck(testKey, &now)
+	firm := identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm}
+	md := signedMD(testKey, testMethod, now, firm)
+	unavailable := &fault.Error{Kind: fault.KindUnavailable, Reason: "STORE_UNAVAILABLE", Message: "down"}
+	if _, _, err := callerSeen(t, v, testMethod, md, unavailable); status.Code(err) != codes.Unavailable {
+		t.Fatalf("first call: %v", err)
+	}
+	if _, _, err := callerSeen(t, v, testMethod, md, fault.NotFound("MISSION_NOT_FOUND", "no")); status.Code(err) != codes.NotFound {
+		t.Fatalf("the retry of an UNAVAILABLE call was refused: %v", err)
+	}
+	_, _, err := callerSeen(t, v, testMethod, md)
+	wantRefused(t, "a third use after a NOT_FOUND", err, codes.Unauthenticated, ReasonSignatureReplayed)
+}
+
+// Without a key (tests, in-process wiring) the caller metadata is trusted as it comes.
+func TestServerWithoutKeyTrustsCallerMetadata(t *testing.T) {
+	now := time.Now()
+	firm := identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm}
+	if c, ok, err := callerSeen(t, testCheck(nil, &now), testMethod,
+		metadata.Pairs(MetadataAccountID, "firm-1", MetadataRole, "FIRM")); err != nil || !ok || c != firm {
+		t.Errorf("a server without a key refused an unsigned caller: %+v %v %v", c, ok, err)
+	}
+}
+
+func TestNonceCacheIsBounded(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	c := newNonceCache(2)
+	n := func(b byte) (nonce [nonceSize]byte) { nonce[0] = b; return nonce }
+	expires := now.Add(SignatureValidity)
+	if c.add(n(1), expires, now) != nonceAccepted || c.add(n(2), now.Add(time.Second), now) != nonceAccepted {
+		t.Fatal("an empty cache refused a nonce")
+	}
+	if got := c.add(n(1), expires, now); got != nonceReplayed {
+		t.Errorf("a nonce added twice: %v, want replayed", got)
+	}
+	if got := c.add(n(3), expires, now); got != nonceCacheFull {
+		t.Errorf("a full cache took another nonce: %v", got)
+	}
+	// Once the second nonce expired (and a second passed since the last sweep), there is room.
+	later := now.Add(2 * time.Second)
+	if got := c.add(n(3), expires, later); got != nonceAccepted {
+		t.Errorf("the cache did not drop an expired nonce: %v", got)
+	}
+	if got := c.add(n(1), expires, later); got != nonceReplayed {
+		t.Errorf("a nonce still valid was forgotten to make room: %v", got)
 	}
 }

@@ -32,7 +32,8 @@ type ServerOption func(*serverOptions)
 
 type serverOptions struct{ callerKey CallerKey }
 
-// WithCallerKey makes the server accept only callers signed with key (see SignCallers).
+// WithCallerKey makes the server accept only calls signed with key (see SignCallers), health
+// checks aside.
 func WithCallerKey(key CallerKey) ServerOption {
 	return func(o *serverOptions) { o.callerKey = key }
 }
@@ -51,7 +52,7 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger, options ...ServerOp
 					info.FullMethodName != healthpb.Health_Watch_FullMethodName
 			}),
 		)),
-		grpc.ChainUnaryInterceptor(unaryServerInterceptor(logger, o.callerKey)),
+		grpc.ChainUnaryInterceptor(unaryServerInterceptor(logger, newCallerCheck(o.callerKey))),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		// Connections are closed (gracefully) after a few minutes, so that clients resolving a
 		// DNS name (dns:///matching:9103 on Kubernetes) pick up replicas added since.
@@ -63,9 +64,15 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger, options ...ServerOp
 	return &Server{GRPC: srv, Health: hs, logger: logger}
 }
 
-func unaryServerInterceptor(logger *slog.Logger, key CallerKey) grpc.UnaryServerInterceptor {
+func unaryServerInterceptor(logger *slog.Logger, check *callerCheck) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if c, ok := callerFromIncoming(ctx, key); ok {
+		c, ok, nonce, err := check.verify(ctx, info.FullMethod)
+		if err != nil {
+			st := Status(err)
+			logger.WarnContext(ctx, "internal call refused", "method", info.FullMethod, "reason", Reason(st.Err()))
+			return nil, st.Err()
+		}
+		if ok {
 			ctx = identity.WithCaller(ctx, c)
 		}
 		ctx = locale.WithLanguage(ctx, languageFromIncoming(ctx))
@@ -74,6 +81,9 @@ func unaryServerInterceptor(logger *slog.Logger, key CallerKey) grpc.UnaryServer
 			return resp, nil
 		}
 		st := Status(err)
+		if st.Code() == codes.Unavailable {
+			check.forget(nonce)
+		}
 		if st.Code() == codes.Internal || st.Code() == codes.Unknown {
 			logger.ErrorContext(ctx, "rpc failed", "method", info.FullMethod, "error", err)
 		}

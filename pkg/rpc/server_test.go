@@ -224,33 +224,69 @@ func TestSignedCallerEndToEnd(t *testing.T) {
 	firm := identity.Caller{AccountID: "acc-firm-1", Role: identity.RoleFirm}
 
 	tests := []struct {
-		name string
-		conn *grpc.ClientConn
-		ctx  func(context.Context) context.Context
-		want bool
+		name   string
+		conn   *grpc.ClientConn
+		ctx    func(context.Context) context.Context
+		reason string // why the call is refused; "" for accepted, "anonymous" for accepted without a caller
 	}{
-		{"signed", signing, func(ctx context.Context) context.Context { return identity.WithCaller(ctx, firm) }, true},
+		{"signed", signing, func(ctx context.Context) context.Context { return identity.WithCaller(ctx, firm) }, ""},
 		{"signed, forged signature replaced", signing, func(ctx context.Context) context.Context {
 			ctx = metadata.AppendToOutgoingContext(ctx, MetadataCallerSignature, "forged")
 			return identity.WithCaller(ctx, firm)
-		}, true},
-		{"unsigned", unsigned, func(ctx context.Context) context.Context { return identity.WithCaller(ctx, firm) }, false},
-		{"other key", wrongKey, func(ctx context.Context) context.Context { return identity.WithCaller(ctx, firm) }, false},
-		{"anonymous with a replayed signature", signing, func(ctx context.Context) context.Context {
+		}, ""},
+		{"unsigned", unsigned, func(ctx context.Context) context.Context { return identity.WithCaller(ctx, firm) }, ReasonSignatureMissing},
+		{"other key", wrongKey, func(ctx context.Context) context.Context { return identity.WithCaller(ctx, firm) }, ReasonSignatureInvalid},
+		// The client replaces metadata it is handed: the call goes out anonymous, signed as such.
+		{"anonymous with a forged caller and signature", signing, func(ctx context.Context) context.Context {
 			return metadata.AppendToOutgoingContext(ctx, MetadataAccountID, firm.AccountID, MetadataRole, string(firm.Role),
-				MetadataCallerSignature, key.sign(firm))
-		}, false},
+				MetadataCallerSignature, key.signature(echoMethod, time.Now(), firm))
+		}, "anonymous"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := call(tt.ctx(testCtx(t)), tt.conn, "hi"); err != nil {
+			_, err := call(tt.ctx(testCtx(t)), tt.conn, "hi")
+			if tt.reason == "anonymous" {
+				if err != nil {
+					t.Fatalf("call: %v", err)
+				}
+				if s := <-got; s.hasCaller {
+					t.Errorf("caller %+v arrived; want accepted without a caller", s.caller)
+				}
+				return
+			}
+			if tt.reason != "" {
+				if status.Code(err) != codes.Unauthenticated || Reason(err) != tt.reason {
+					t.Errorf("call: %v, want UNAUTHENTICATED %s", err, tt.reason)
+				}
+				return
+			}
+			if err != nil {
 				t.Fatalf("call: %v", err)
 			}
-			s := <-got
-			if s.hasCaller != tt.want || (tt.want && s.caller != firm) {
-				t.Errorf("handler caller = %+v (%v), want accepted=%v", s.caller, s.hasCaller, tt.want)
+			if s := <-got; !s.hasCaller || s.caller != firm {
+				t.Errorf("handler caller = %+v (%v), want %+v", s.caller, s.hasCaller, firm)
 			}
 		})
+	}
+
+	// A header captured on the wire and replayed is refused, even on a connection of its own.
+	captured := make(chan metadata.MD, 1)
+	capturing := dial(SignCallers(key), grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any,
+		cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		md, _ := metadata.FromOutgoingContext(ctx)
+		captured <- md.Copy()
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}))
+	if _, err := call(identity.WithCaller(testCtx(t), firm), capturing, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	<-got
+	md := <-captured // signed; the caller metadata is added after this interceptor, as it is here
+	md.Set(MetadataAccountID, firm.AccountID)
+	md.Set(MetadataRole, string(firm.Role))
+	_, err := call(metadata.NewOutgoingContext(testCtx(t), md), h.rawConn(t), "hi")
+	if status.Code(err) != codes.Unauthenticated || Reason(err) != ReasonSignatureReplayed {
+		t.Errorf("a replayed header: %v, want UNAUTHENTICATED %s", err, ReasonSignatureReplayed)
 	}
 }
 

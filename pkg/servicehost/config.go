@@ -1,6 +1,8 @@
 package servicehost
 
 import (
+	"errors"
+	"log/slog"
 	"strings"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
@@ -16,9 +18,12 @@ type Config struct {
 	NATSURL string
 	// OTLPEndpoint is an OTLP/gRPC collector; empty keeps spans in memory only.
 	OTLPEndpoint string
-	// CallerKey signs and checks the caller on internal gRPC calls; empty trusts unsigned
-	// callers (a warning is logged).
+	// CallerKey signs and checks every internal gRPC call. A process reachable on a port
+	// refuses to start without it (RequireCallerKey), unless InsecureNoCallerKey.
 	CallerKey string
+	// InsecureNoCallerKey lets a standalone process start without CallerKey, trusting any caller
+	// that reaches its port: development on one trusted host only, logged as an error.
+	InsecureNoCallerKey bool
 	// StreamReplicas of every stream (1 to 5); 0 means 1 alone, eventbus.ClusterReplicas on a
 	// cluster.
 	StreamReplicas int
@@ -32,6 +37,7 @@ const (
 	EnvNATSURL           = "NATS_URL"
 	EnvOTLPEndpoint      = "OTEL_EXPORTER_OTLP_ENDPOINT"
 	EnvCallerKey         = "CAIOMATCH_INTERNAL_KEY"
+	EnvCallerKeyInsecure = "CAIOMATCH_INTERNAL_KEY_INSECURE"
 	EnvStreamReplicas    = "CAIOMATCH_NATS_REPLICAS"
 	EnvAllowUnreplicated = "CAIOMATCH_NATS_ALLOW_UNREPLICATED"
 )
@@ -43,9 +49,33 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.URLs(EnvNATSURL, &c.NATSURL, "nats", "tls", "ws", "wss")
 	env.Endpoint(EnvOTLPEndpoint, &c.OTLPEndpoint)
 	env.Secret(EnvCallerKey, &c.CallerKey, 16)
+	env.Bool(EnvCallerKeyInsecure, &c.InsecureNoCallerKey)
 	env.Int(EnvStreamReplicas, &c.StreamReplicas, 0, 5)
 	env.Bool(EnvAllowUnreplicated, &c.AllowUnreplicated)
 	return c
+}
+
+// ErrNoCallerKey is why a standalone process refuses to start without the internal key.
+var ErrNoCallerKey = errors.New(EnvCallerKey + " is unset: a process reachable on a port refuses to start " +
+	"without the internal key that signs every internal call. Set it to the same secret in every process " +
+	"(16 characters or more, e.g. `openssl rand -hex 32`), or, for development on one trusted host only, set " +
+	EnvCallerKeyInsecure + "=1 to trust any caller that reaches the port")
+
+// RequireCallerKey fails closed: ErrNoCallerKey when CallerKey is unset and the insecure
+// opt-out is not. A process that runs on its own (a service, the standalone gateway) checks
+// it before starting anything; the all-in-one runner generates a key of its own instead.
+// With the opt-out, it logs an error saying what that means, at every start.
+func (c Config) RequireCallerKey(logger *slog.Logger) error {
+	if c.CallerKey != "" {
+		return nil
+	}
+	if !c.InsecureNoCallerKey {
+		return ErrNoCallerKey
+	}
+	logger.Error("INSECURE: " + EnvCallerKey + " is unset and " + EnvCallerKeyInsecure + "=1: this process " +
+		"trusts ANY caller that reaches its gRPC port to be anyone, operators included. Development on one " +
+		"trusted host only; never on a network")
+	return nil
 }
 
 // DataDirOrDefault is DataDir, or ./data when it is empty.

@@ -25,8 +25,9 @@ type Host struct {
 	Logger         *slog.Logger
 	// Listener is where the service serves gRPC; the service closes it.
 	Listener net.Listener
-	// CallerKey signs and checks the caller on internal gRPC calls (rpc.SignCallers,
-	// rpc.WithCallerKey); empty trusts unsigned callers.
+	// CallerKey signs and checks every internal gRPC call (rpc.SignCallers, rpc.WithCallerKey);
+	// empty trusts unsigned callers, which only tests and the insecure opt-out do
+	// (Config.RequireCallerKey).
 	CallerKey rpc.CallerKey
 }
 

@@ -162,7 +162,7 @@ func TestShutdownWithinBoundsTheWait(t *testing.T) {
 func TestRunStandaloneGivesTheServiceItsHost(t *testing.T) {
 	// The embedded NATS server and the tracer provider are real; the logger writes to stderr.
 	dir := t.TempDir()
-	cfg := Config{DataDir: dir}
+	cfg := Config{DataDir: dir, CallerKey: "0123456789abcdef"}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
@@ -226,17 +226,60 @@ func TestRunStandaloneGivesTheServiceItsHost(t *testing.T) {
 	})
 }
 
+// A service on its own is reachable on a port: without the internal key it does not start, and
+// says which setting is missing, unless the insecure opt-out is set.
+func TestRunStandaloneRefusesToStartWithoutKey(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	env := envconfig.FromMap(map[string]string{EnvDataDir: dir})
+	cfg := LoadConfig(env)
+	err := RunStandalone(ctx, "testsvc", cfg, "127.0.0.1:0", func(context.Context, Host) error {
+		t.Error("the service ran without the internal key")
+		return nil
+	})
+	if !errors.Is(err, ErrNoCallerKey) {
+		t.Fatalf("RunStandalone without a key = %v, want ErrNoCallerKey", err)
+	}
+	for _, name := range []string{EnvCallerKey, EnvCallerKeyInsecure} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the error does not name %s: %v", name, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("something started before the refusal: the data directory holds %v", entries)
+	}
+
+	env = envconfig.FromMap(map[string]string{EnvDataDir: dir, EnvCallerKeyInsecure: "1"})
+	cfg = LoadConfig(env)
+	if env.Err() != nil || !cfg.InsecureNoCallerKey {
+		t.Fatalf("the opt-out was not read: %+v, %v", cfg, env.Err())
+	}
+	ran := false
+	err = RunStandalone(ctx, "testsvc", cfg, "127.0.0.1:0", func(_ context.Context, h Host) error {
+		h.Listener.Close()
+		ran = true
+		if len(h.CallerKey) != 0 {
+			t.Errorf("host key %q, want none", h.CallerKey)
+		}
+		return nil
+	})
+	if err != nil || !ran {
+		t.Errorf("with %s=1: RunStandalone = %v, ran %v; want it to start", EnvCallerKeyInsecure, err, ran)
+	}
+}
+
 func TestLoadConfigNamesEveryBadVariable(t *testing.T) {
 	env := envconfig.FromMap(map[string]string{
 		EnvStreamReplicas: "banana", EnvNATSURL: "localhost:4222", EnvAllowUnreplicated: "perhaps",
-		EnvOTLPEndpoint: "collector", EnvCallerKey: "short",
+		EnvOTLPEndpoint: "collector", EnvCallerKey: "short", EnvCallerKeyInsecure: "maybe",
 	})
 	LoadConfig(env)
 	err := env.Err()
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{EnvStreamReplicas, EnvNATSURL, EnvAllowUnreplicated, EnvOTLPEndpoint, EnvCallerKey} {
+	for _, name := range []string{EnvStreamReplicas, EnvNATSURL, EnvAllowUnreplicated, EnvOTLPEndpoint, EnvCallerKey, EnvCallerKeyInsecure} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -66,9 +66,15 @@ func RunMain(name string, configure func(ctx context.Context, env *envconfig.Rea
 
 // RunStandalone runs one service as its own process: embedded NATS unless NATSURL is set, its
 // own tracer provider and a gRPC listener on GRPCAddr; it stops when ctx ends.
+//
+// It refuses to start without the internal key (Config.RequireCallerKey): its port is reachable
+// by more than the platform's own processes.
 func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string, run func(context.Context, Host) error) error {
-	telemetry.InstallPropagator()
 	logger := telemetry.NewLogger(os.Stderr, name, slog.LevelInfo)
+	if err := cfg.RequireCallerKey(logger); err != nil {
+		return err
+	}
+	telemetry.InstallPropagator()
 
 	// The service's spans go to the gateways' trace views over the bus (telemetry.SpanRelaySubject).
 	relay := telemetry.NewSpanRelay(0)
@@ -94,9 +100,6 @@ func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string
 	lis, err := net.Listen("tcp", grpcAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", grpcAddr, err)
-	}
-	if cfg.CallerKey == "" {
-		logger.Warn("CAIOMATCH_INTERNAL_KEY is unset: this service trusts any caller that reaches its port")
 	}
 	logger.Info("service starting", "grpc_addr", lis.Addr().String(), "external_nats", cfg.NATSURL != "")
 	err = run(ctx, Host{

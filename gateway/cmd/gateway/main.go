@@ -24,6 +24,10 @@ func main() {
 func run(ctx context.Context, shared servicehost.Config, cfg server.Config) error {
 	telemetry.InstallPropagator()
 	logger := telemetry.NewLogger(os.Stderr, server.Name, slog.LevelInfo)
+	// Without the key the services refuse its calls; stop now, saying which setting is missing.
+	if err := shared.RequireCallerKey(logger); err != nil {
+		return err
+	}
 	spans, relay := telemetry.NewSpanStore(telemetry.DefaultMaxSpans), telemetry.NewSpanRelay(0)
 	tp, err := telemetry.Setup(ctx, telemetry.Config{Service: server.Name, Store: spans, Relay: relay, OTLPEndpoint: shared.OTLPEndpoint})
 	if err != nil {
