@@ -80,6 +80,8 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	r.Location.City = strings.TrimSpace(r.Location.City)
 
 	taxonomy.CheckText(&v, "title", r.Title, MaxTitleRunes)
+	CheckLine(&v, "title", r.Title)
+	CheckLine(&v, "location.city", r.Location.City)
 	if r.Sector == "" {
 		v.Add("sector", "is required: a NACE Rev. 2.1 section or division id")
 	} else if _, ok := taxonomy.SectorByID(r.Sector); !ok {

@@ -109,3 +109,14 @@ func TestUpdateMaskPatchAndChangedFields(t *testing.T) {
 		t.Fatalf("changed %v", got)
 	}
 }
+
+func TestCheckLineRefusesControlCharactersAndInvalidUTF8(t *testing.T) {
+	for s, ok := range map[string]bool{"Directrice IA – Lyon": true, "": true, "a\x00b": false, "a\nb": false, "a\tb": false,
+		"\xff": false, "a\u0085b": false} {
+		var v fault.Violations
+		missionrules.CheckLine(&v, "title", s)
+		if (v.Err() == nil) != ok {
+			t.Errorf("CheckLine(%q): %v, want ok %v", s, v.Err(), ok)
+		}
+	}
+}

@@ -9,10 +9,12 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/caiomatch/caiomatch/pkg/dates"
 	"github.com/caiomatch/caiomatch/pkg/fault"
+	"github.com/caiomatch/caiomatch/pkg/missionrules"
 	"github.com/caiomatch/caiomatch/pkg/taxonomy"
 )
 
@@ -124,6 +126,9 @@ func NewDetails(in DetailsInput, now time.Time) (Details, error) {
 	d.Location.City = strings.TrimSpace(d.Location.City)
 
 	taxonomy.CheckText(&v, "displayName", d.DisplayName, 200)
+	missionrules.CheckLine(&v, "displayName", d.DisplayName)
+	missionrules.CheckLine(&v, "headline", d.Headline)
+	missionrules.CheckLine(&v, "location.city", d.Location.City)
 	if d.Email == "" {
 		v.Add("email", "is required")
 	} else if addr, err := mail.ParseAddress(d.Email); err != nil || addr.Address != d.Email || len(d.Email) > 254 {
@@ -235,6 +240,8 @@ func checkCertifications(v *fault.Violations, certs []string) []string {
 			v.Add(f, "must not be blank")
 		case utf8.RuneCountInString(c) > MaxCertificationRunes:
 			v.Add(f, "must be at most %d characters", MaxCertificationRunes)
+		case !utf8.ValidString(c) || strings.IndexFunc(c, unicode.IsControl) >= 0:
+			missionrules.CheckLine(v, f, c)
 		case seen[c]:
 			v.Add(f, "certification %q is repeated", c)
 		}

@@ -425,3 +425,21 @@ func TestNewDetailsReportsEveryViolationAtOnce(t *testing.T) {
 		t.Fatalf("empty input violations\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestNewDetailsRefusesControlCharacters: a NUL (or any control character, a line break
+// included) in a one-line text is refused, never stored.
+func TestNewDetailsRefusesControlCharacters(t *testing.T) {
+	for field, set := range map[string]func(*profilerules.DetailsInput){
+		"displayName":       func(in *profilerules.DetailsInput) { in.Details.DisplayName = "Claire\x00Martin" },
+		"headline":          func(in *profilerules.DetailsInput) { in.Details.Headline = "Interim\nCAIO" },
+		"location.city":     func(in *profilerules.DetailsInput) { in.Details.Location.City = "Lyon\x07" },
+		"certifications[0]": func(in *profilerules.DetailsInput) { in.Details.Certifications = []string{"PMP\x1b[31m"} },
+	} {
+		in := validInput()
+		set(&in)
+		_, err := profilerules.NewDetails(in, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC))
+		if got := fieldsOf(t, err); len(got) != 1 || got[0] != field {
+			t.Errorf("%s: violations %v", field, got)
+		}
+	}
+}
