@@ -242,3 +242,36 @@ func TestNonceCacheIsBounded(t *testing.T) {
 		t.Errorf("a nonce still valid was forgotten to make room: %v", got)
 	}
 }
+
+// fakeStream is a server stream that only has a context.
+type fakeStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s fakeStream) Context() context.Context { return s.ctx }
+
+// A streaming method is checked like a unary one.
+func TestStreamingCallsAreCheckedToo(t *testing.T) {
+	now := time.Now()
+	v := testCheck(testKey, &now)
+	intercept := streamServerInterceptor(slog.New(slog.NewTextHandler(io.Discard, nil)), v)
+	firm := identity.Caller{AccountID: "firm-1", Role: identity.RoleFirm}
+	const method = "/caiomatch.notification.v1.NotificationService/Watch"
+	run := func(md metadata.MD) (identity.Caller, bool, error) {
+		var seen identity.Caller
+		var ok bool
+		err := intercept(nil, fakeStream{ctx: metadata.NewIncomingContext(context.Background(), md)},
+			&grpc.StreamServerInfo{FullMethod: method, IsServerStream: true},
+			func(_ any, ss grpc.ServerStream) error {
+				seen, ok = identity.FromContext(ss.Context())
+				return nil
+			})
+		return seen, ok, err
+	}
+	_, _, err := run(metadata.Pairs(MetadataAccountID, "op-1", MetadataRole, "OPERATOR"))
+	wantRefused(t, "an unsigned stream", err, codes.Unauthenticated, ReasonSignatureMissing)
+	if c, ok, err := run(signedMD(testKey, method, now, firm)); err != nil || !ok || c != firm {
+		t.Errorf("a signed stream: %+v %v %v", c, ok, err)
+	}
+}
