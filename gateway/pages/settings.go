@@ -53,6 +53,8 @@ type settingsPage struct {
 	Webhooks   []webhookView
 	// Done names the change just made, for a confirmation.
 	Done string
+	// Export is true for a person who may download their data (GET /v1/accounts/{id}/export).
+	Export bool
 }
 
 // eventChoice is an event type on the webhook form.
@@ -129,6 +131,7 @@ func (s *Site) showSettings(w http.ResponseWriter, r *http.Request, status int, 
 	page.Webhook = orEmpty(page.Webhook, nil)
 	page.Limited = v.Pending()
 	page.Hooks = !page.Limited && (v.Firm() || v.Consultant())
+	page.Export = page.Hooks
 	if !page.Limited {
 		var tokens accountv1.ListTokensResponse
 		if err := s.get(r, "/v1/tokens", &tokens); err != nil {
