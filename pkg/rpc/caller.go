@@ -229,16 +229,21 @@ func withOutgoingCaller(ctx context.Context) context.Context {
 	md.Delete(MetadataName)
 	md.Delete(MetadataEmail)
 	if c, ok := identity.FromContext(ctx); ok {
-		md.Set(MetadataAccountID, c.AccountID)
-		md.Set(MetadataRole, string(c.Role))
-		if c.Name != "" {
-			md.Set(MetadataName, c.Name)
-		}
-		if c.Email != "" {
-			md.Set(MetadataEmail, c.Email)
-		}
+		setCaller(md, c)
 	}
 	return metadata.NewOutgoingContext(ctx, md)
+}
+
+// setCaller writes c into md the way callerMetadata reads it: no name or email when empty.
+func setCaller(md metadata.MD, c identity.Caller) {
+	md.Set(MetadataAccountID, c.AccountID)
+	md.Set(MetadataRole, string(c.Role))
+	if c.Name != "" {
+		md.Set(MetadataName, c.Name)
+	}
+	if c.Email != "" {
+		md.Set(MetadataEmail, c.Email)
+	}
 }
 
 func callerClientInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,

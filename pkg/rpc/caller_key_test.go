@@ -50,14 +50,7 @@ func callerSeen(t *testing.T, v *callerCheck, method string, md metadata.MD, han
 func signedMD(key CallerKey, method string, at time.Time, c identity.Caller) metadata.MD {
 	md := metadata.MD{}
 	if c.AccountID != "" {
-		md.Set(MetadataAccountID, c.AccountID)
-		md.Set(MetadataRole, string(c.Role))
-	}
-	if c.Name != "" {
-		md.Set(MetadataName, c.Name)
-	}
-	if c.Email != "" {
-		md.Set(MetadataEmail, c.Email)
+		setCaller(md, c)
 	}
 	md.Set(MetadataCallerSignature, key.signature(method, at, c))
 	return md
