@@ -41,8 +41,9 @@ const (
 )
 
 // CallerKey is the secret shared by the gateway and the services to sign calls. An empty key
-// signs nothing and trusts the caller metadata as it comes: tests and in-process wiring only,
-// since a process reachable on a port refuses to start without a key (servicehost).
+// signs nothing and trusts the caller metadata as it comes: tests and the insecure development
+// opt-out only, since a process reachable on a port refuses to start without a key
+// (servicehost.Config.RequireCallerKey) and the all-in-one runner draws one per run.
 type CallerKey []byte
 
 // A signature holds from SignatureSkew before its time (the signer's clock may run ahead) to
