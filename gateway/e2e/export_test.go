@@ -117,6 +117,16 @@ func TestAPersonExportsWhatIsHeldAboutThem(t *testing.T) {
 		t.Errorf("the proposals gap is not named: %v", doc["incomplete"])
 	}
 
+	// The settings page's link: the browser sends the session cookie, not a bearer token.
+	req, _ := http.NewRequest(http.MethodGet, p.url+"/v1/accounts/"+claireID+"/export", nil)
+	req.AddCookie(&http.Cookie{Name: "caiomatch_session", Value: claireToken})
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if resp, err := p.client.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the download with the session cookie: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	profileDoc, _ := exportOf(t, p, "/v1/profiles/"+profileID+"/export", claireToken, profileID)
 	if str(profileDoc, "scope") != "profile" || len(list(profileDoc, "offers")) != 1 || len(list(profileDoc, "profiles")) != 1 {
 		t.Errorf("the profile export: %v", profileDoc)
