@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caiomatch/caiomatch/gateway/accounts"
 	"github.com/caiomatch/caiomatch/gateway/allinone"
 	"github.com/caiomatch/caiomatch/gateway/openapi"
 )
@@ -201,9 +202,13 @@ var expectations = map[string]expectation{
 	"POST /v1/signup":              {public: true, body: body(map[string]any{}), who: always(reached)},
 	"POST /v1/signup/verify":       {public: true, body: body(map[string]any{}), who: always(reached)},
 	"POST /v1/sessions":            {public: true, body: body(map[string]any{}), who: always(reached)},
-	"DELETE /v1/sessions/current":  {who: gate(firms, consultants, operators, always(allowed))},
-	"GET /v1/tokens":               {who: gate(firms, consultants, operators, always(ok))},
-	"POST /v1/tokens":              {who: gate(firms, consultants, operators, always(allowed))},
+	// The sign-in link: its page for anyone; without a valid link, the sign-in is 401 whoever
+	// posts it.
+	"GET /v1/sessions/callback":   {public: true, who: always(reached)},
+	"POST /v1/sessions/callback":  {public: true, body: body(map[string]any{}), who: always(unauth)},
+	"DELETE /v1/sessions/current": {who: gate(firms, consultants, operators, always(allowed))},
+	"GET /v1/tokens":              {who: gate(firms, consultants, operators, always(ok))},
+	"POST /v1/tokens":             {who: gate(firms, consultants, operators, always(allowed))},
 	"DELETE /v1/tokens/{id}": {obj: "token", who: gate(firms, consultants, operators, func(a actor, _ state) outcome {
 		if a == consA || a == operator {
 			return allowed
@@ -328,8 +333,8 @@ var expectations = map[string]expectation{
 }
 
 // gatewayRoutes is the gateway's route table, "METHOD /template": the OpenAPI document (the
-// routes generated from the protos and the hand-served ones it describes) and every
-// mux.HandlePath in gateway/httpapi, read from its source.
+// routes generated from the protos and the hand-served ones it describes), every
+// mux.HandlePath in gateway/httpapi, read from its source, and the sign-in link.
 func gatewayRoutes(t testing.TB) []string {
 	t.Helper()
 	var doc struct {
@@ -350,6 +355,8 @@ func gatewayRoutes(t testing.TB) []string {
 	for _, r := range handServedRoutes(t, filepath.Join("..", "httpapi")) {
 		routes[r] = true
 	}
+	// The sign-in link is answered before the mux (httpapi.serveSignInLinks).
+	routes["GET "+accounts.SignInPath], routes["POST "+accounts.SignInPath] = true, true
 	return slices.Sorted(maps.Keys(routes))
 }
 
