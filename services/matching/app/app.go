@@ -33,6 +33,9 @@ type Queries interface {
 	// ShortlistingMissions returns the statuses of the firm's missions whose current shortlist
 	// holds the profile, open or closed (pkg/visibility judges them).
 	ShortlistingMissions(ctx context.Context, profileID, firmID string) ([]domain.MissionStatus, error)
+	// ProposalsForProfile returns the shortlist revisions that held the profile, newest first,
+	// at most limit, each with the profile as its only candidate.
+	ProposalsForProfile(ctx context.Context, profileID string, limit int) ([]domain.Shortlist, error)
 	// OpenMissionStates returns every open mission with its current shortlist and exclusions,
 	// in a fixed number of queries.
 	OpenMissionStates(ctx context.Context) ([]OpenMissionState, error)

@@ -55,6 +55,21 @@ func (s *Server) CheckProfileVisibility(ctx context.Context, req *matchingv1.Che
 	})
 }
 
+func (s *Server) ListProposalsForProfile(ctx context.Context, req *matchingv1.ListProposalsForProfileRequest) (*matchingv1.ListProposalsForProfileResponse, error) {
+	return rpc.ForCaller(ctx, func(c identity.Caller) (app.ProfileProposals, error) {
+		return s.app.ListProposalsForProfile(ctx, c, canonicalID(req.GetProfileId()), int(req.GetLimit()))
+	}, func(p app.ProfileProposals) *matchingv1.ListProposalsForProfileResponse {
+		w := explain.In(locale.FromContext(ctx))
+		resp := &matchingv1.ListProposalsForProfileResponse{Proposals: []*matchingv1.Proposal{}, Truncated: p.Truncated}
+		for _, s := range p.Proposals {
+			resp.Proposals = append(resp.Proposals, &matchingv1.Proposal{MissionId: s.MissionID, Revision: s.Revision,
+				ProposedAt: timestamppb.New(s.ProposedAt), ScoringVersion: s.ScoringVersion, EligibleCount: int32(s.EligibleCount),
+				Candidate: eventapi.Candidates(s.Candidates, w)[0]})
+		}
+		return resp
+	})
+}
+
 func (s *Server) ExplainCandidate(ctx context.Context, req *matchingv1.ExplainCandidateRequest) (*matchingv1.ExplainCandidateResponse, error) {
 	return rpc.ForCaller(ctx, func(c identity.Caller) (app.CandidateExplanation, error) {
 		return s.app.ExplainCandidate(ctx, c, req.GetMissionId(), canonicalID(req.GetProfileId()))

@@ -56,6 +56,36 @@ func (q queries) ShortlistingMissions(ctx context.Context, profileID, firmID str
 	return out, err
 }
 
+func (q queries) ProposalsForProfile(ctx context.Context, profileID string, limit int) ([]domain.Shortlist, error) {
+	var out []domain.Shortlist
+	err := q.each(ctx, "list a profile's proposals", func(rows *sql.Rows) error {
+		var s domain.Shortlist
+		var c domain.Candidate
+		var proposedAt, explanation string
+		if err := rows.Scan(&s.MissionID, &s.FirmID, &s.Revision, &s.ScoringVersion, &s.EligibleCount, &proposedAt,
+			&c.Rank, &c.ProfileID, &c.Score, &explanation); err != nil {
+			return err
+		}
+		var err error
+		if s.ProposedAt, err = sqlstore.ParseTime(proposedAt); err != nil {
+			return fmt.Errorf("shortlist of mission %s: %w", s.MissionID, err)
+		}
+		if c.Explanation, err = decodeExplanation(explanation); err != nil {
+			return err
+		}
+		s.Candidates = []domain.Candidate{c}
+		out = append(out, s)
+		return nil
+	}, `SELECT s.mission_id, m.firm_id, s.revision, s.scoring_version, s.eligible_count, s.proposed_at,
+			c.rank, c.profile_id, c.score, c.explanation
+		FROM shortlist_candidates c
+		JOIN shortlists s ON s.mission_id = c.mission_id AND s.revision = c.revision
+		JOIN missions m ON m.id = c.mission_id
+		WHERE c.profile_id = $1
+		ORDER BY s.proposed_at DESC, s.mission_id, s.revision DESC LIMIT $2`, profileID, limit)
+	return out, err
+}
+
 func (q queries) Exclusions(ctx context.Context, missionID string) ([]string, error) {
 	return q.ids(ctx, "list exclusions", `SELECT profile_id FROM mission_exclusions WHERE mission_id = $1 ORDER BY profile_id`, missionID)
 }

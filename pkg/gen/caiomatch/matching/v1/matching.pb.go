@@ -1362,6 +1362,199 @@ func (x *CheckProfileVisibilityResponse) GetVisible() bool {
 	return false
 }
 
+type ListProposalsForProfileRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProfileId string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	// limit is 1 to 1000; 0 means 1000.
+	Limit         int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProposalsForProfileRequest) Reset() {
+	*x = ListProposalsForProfileRequest{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProposalsForProfileRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProposalsForProfileRequest) ProtoMessage() {}
+
+func (x *ListProposalsForProfileRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProposalsForProfileRequest.ProtoReflect.Descriptor instead.
+func (*ListProposalsForProfileRequest) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListProposalsForProfileRequest) GetProfileId() string {
+	if x != nil {
+		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *ListProposalsForProfileRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// Proposal is one shortlist revision that held the profile.
+type Proposal struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	MissionId      string                 `protobuf:"bytes,1,opt,name=mission_id,json=missionId,proto3" json:"mission_id,omitempty"`
+	Revision       int64                  `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	ProposedAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=proposed_at,json=proposedAt,proto3" json:"proposed_at,omitempty"`
+	ScoringVersion string                 `protobuf:"bytes,4,opt,name=scoring_version,json=scoringVersion,proto3" json:"scoring_version,omitempty"`
+	EligibleCount  int32                  `protobuf:"varint,5,opt,name=eligible_count,json=eligibleCount,proto3" json:"eligible_count,omitempty"`
+	// candidate is the profile's place in it, with its explanation.
+	Candidate     *Candidate `protobuf:"bytes,6,opt,name=candidate,proto3" json:"candidate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Proposal) Reset() {
+	*x = Proposal{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Proposal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Proposal) ProtoMessage() {}
+
+func (x *Proposal) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Proposal.ProtoReflect.Descriptor instead.
+func (*Proposal) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *Proposal) GetMissionId() string {
+	if x != nil {
+		return x.MissionId
+	}
+	return ""
+}
+
+func (x *Proposal) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *Proposal) GetProposedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ProposedAt
+	}
+	return nil
+}
+
+func (x *Proposal) GetScoringVersion() string {
+	if x != nil {
+		return x.ScoringVersion
+	}
+	return ""
+}
+
+func (x *Proposal) GetEligibleCount() int32 {
+	if x != nil {
+		return x.EligibleCount
+	}
+	return 0
+}
+
+func (x *Proposal) GetCandidate() *Candidate {
+	if x != nil {
+		return x.Candidate
+	}
+	return nil
+}
+
+type ListProposalsForProfileResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// proposals are newest first.
+	Proposals []*Proposal `protobuf:"bytes,1,rep,name=proposals,proto3" json:"proposals,omitempty"`
+	// truncated is true when there were more than limit.
+	Truncated     bool `protobuf:"varint,2,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProposalsForProfileResponse) Reset() {
+	*x = ListProposalsForProfileResponse{}
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProposalsForProfileResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProposalsForProfileResponse) ProtoMessage() {}
+
+func (x *ListProposalsForProfileResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProposalsForProfileResponse.ProtoReflect.Descriptor instead.
+func (*ListProposalsForProfileResponse) Descriptor() ([]byte, []int) {
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListProposalsForProfileResponse) GetProposals() []*Proposal {
+	if x != nil {
+		return x.Proposals
+	}
+	return nil
+}
+
+func (x *ListProposalsForProfileResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
 // ShortlistProposed is published each time matching stores a new shortlist for a mission.
 type ShortlistProposed struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -1378,7 +1571,7 @@ type ShortlistProposed struct {
 
 func (x *ShortlistProposed) Reset() {
 	*x = ShortlistProposed{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1583,7 @@ func (x *ShortlistProposed) String() string {
 func (*ShortlistProposed) ProtoMessage() {}
 
 func (x *ShortlistProposed) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[19]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1596,7 @@ func (x *ShortlistProposed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShortlistProposed.ProtoReflect.Descriptor instead.
 func (*ShortlistProposed) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{19}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ShortlistProposed) GetMissionId() string {
@@ -1470,7 +1663,7 @@ type FailedRule struct {
 
 func (x *FailedRule) Reset() {
 	*x = FailedRule{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1482,7 +1675,7 @@ func (x *FailedRule) String() string {
 func (*FailedRule) ProtoMessage() {}
 
 func (x *FailedRule) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[20]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1495,7 +1688,7 @@ func (x *FailedRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailedRule.ProtoReflect.Descriptor instead.
 func (*FailedRule) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{20}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *FailedRule) GetRule() string {
@@ -1540,7 +1733,7 @@ type RuleFacts struct {
 
 func (x *RuleFacts) Reset() {
 	*x = RuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1745,7 @@ func (x *RuleFacts) String() string {
 func (*RuleFacts) ProtoMessage() {}
 
 func (x *RuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[21]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1758,7 @@ func (x *RuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleFacts.ProtoReflect.Descriptor instead.
 func (*RuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{21}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RuleFacts) GetRule() isRuleFacts_Rule {
@@ -1710,7 +1903,7 @@ type SkillsRuleFacts struct {
 
 func (x *SkillsRuleFacts) Reset() {
 	*x = SkillsRuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1722,7 +1915,7 @@ func (x *SkillsRuleFacts) String() string {
 func (*SkillsRuleFacts) ProtoMessage() {}
 
 func (x *SkillsRuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[22]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1735,7 +1928,7 @@ func (x *SkillsRuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SkillsRuleFacts.ProtoReflect.Descriptor instead.
 func (*SkillsRuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{22}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SkillsRuleFacts) GetMissingSkills() []string {
@@ -1766,7 +1959,7 @@ type AvailabilityRuleFacts struct {
 
 func (x *AvailabilityRuleFacts) Reset() {
 	*x = AvailabilityRuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1778,7 +1971,7 @@ func (x *AvailabilityRuleFacts) String() string {
 func (*AvailabilityRuleFacts) ProtoMessage() {}
 
 func (x *AvailabilityRuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[23]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1791,7 +1984,7 @@ func (x *AvailabilityRuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AvailabilityRuleFacts.ProtoReflect.Descriptor instead.
 func (*AvailabilityRuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{23}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AvailabilityRuleFacts) GetAvailableOn() string {
@@ -1835,7 +2028,7 @@ type BookingRuleFacts struct {
 
 func (x *BookingRuleFacts) Reset() {
 	*x = BookingRuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1847,7 +2040,7 @@ func (x *BookingRuleFacts) String() string {
 func (*BookingRuleFacts) ProtoMessage() {}
 
 func (x *BookingRuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[24]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1860,7 +2053,7 @@ func (x *BookingRuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BookingRuleFacts.ProtoReflect.Descriptor instead.
 func (*BookingRuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{24}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *BookingRuleFacts) GetBookedFrom() string {
@@ -1902,7 +2095,7 @@ type RateRuleFacts struct {
 
 func (x *RateRuleFacts) Reset() {
 	*x = RateRuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1914,7 +2107,7 @@ func (x *RateRuleFacts) String() string {
 func (*RateRuleFacts) ProtoMessage() {}
 
 func (x *RateRuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[25]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1927,7 +2120,7 @@ func (x *RateRuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateRuleFacts.ProtoReflect.Descriptor instead.
 func (*RateRuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{25}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RateRuleFacts) GetDailyRateEur() int32 {
@@ -1954,7 +2147,7 @@ type LanguageRuleFacts struct {
 
 func (x *LanguageRuleFacts) Reset() {
 	*x = LanguageRuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1966,7 +2159,7 @@ func (x *LanguageRuleFacts) String() string {
 func (*LanguageRuleFacts) ProtoMessage() {}
 
 func (x *LanguageRuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[26]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1979,7 +2172,7 @@ func (x *LanguageRuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LanguageRuleFacts.ProtoReflect.Descriptor instead.
 func (*LanguageRuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{26}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *LanguageRuleFacts) GetLanguages() []string {
@@ -1999,7 +2192,7 @@ type WorkModeRuleFacts struct {
 
 func (x *WorkModeRuleFacts) Reset() {
 	*x = WorkModeRuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2011,7 +2204,7 @@ func (x *WorkModeRuleFacts) String() string {
 func (*WorkModeRuleFacts) ProtoMessage() {}
 
 func (x *WorkModeRuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[27]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2024,7 +2217,7 @@ func (x *WorkModeRuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkModeRuleFacts.ProtoReflect.Descriptor instead.
 func (*WorkModeRuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{27}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *WorkModeRuleFacts) GetWorkMode() v1.WorkMode {
@@ -2045,7 +2238,7 @@ type LocationRuleFacts struct {
 
 func (x *LocationRuleFacts) Reset() {
 	*x = LocationRuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[28]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2057,7 +2250,7 @@ func (x *LocationRuleFacts) String() string {
 func (*LocationRuleFacts) ProtoMessage() {}
 
 func (x *LocationRuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[28]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2070,7 +2263,7 @@ func (x *LocationRuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LocationRuleFacts.ProtoReflect.Descriptor instead.
 func (*LocationRuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{28}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *LocationRuleFacts) GetCountry() string {
@@ -2098,7 +2291,7 @@ type ExperienceRuleFacts struct {
 
 func (x *ExperienceRuleFacts) Reset() {
 	*x = ExperienceRuleFacts{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[29]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2110,7 +2303,7 @@ func (x *ExperienceRuleFacts) String() string {
 func (*ExperienceRuleFacts) ProtoMessage() {}
 
 func (x *ExperienceRuleFacts) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[29]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2123,7 +2316,7 @@ func (x *ExperienceRuleFacts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExperienceRuleFacts.ProtoReflect.Descriptor instead.
 func (*ExperienceRuleFacts) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{29}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ExperienceRuleFacts) GetYears() int32 {
@@ -2151,7 +2344,7 @@ type SkillMinimum struct {
 
 func (x *SkillMinimum) Reset() {
 	*x = SkillMinimum{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[30]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2163,7 +2356,7 @@ func (x *SkillMinimum) String() string {
 func (*SkillMinimum) ProtoMessage() {}
 
 func (x *SkillMinimum) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[30]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2176,7 +2369,7 @@ func (x *SkillMinimum) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SkillMinimum.ProtoReflect.Descriptor instead.
 func (*SkillMinimum) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{30}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *SkillMinimum) GetSkill() string {
@@ -2210,7 +2403,7 @@ type ExplainCandidateRequest struct {
 
 func (x *ExplainCandidateRequest) Reset() {
 	*x = ExplainCandidateRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[31]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2415,7 @@ func (x *ExplainCandidateRequest) String() string {
 func (*ExplainCandidateRequest) ProtoMessage() {}
 
 func (x *ExplainCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[31]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2428,7 @@ func (x *ExplainCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainCandidateRequest.ProtoReflect.Descriptor instead.
 func (*ExplainCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{31}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ExplainCandidateRequest) GetMissionId() string {
@@ -2284,7 +2477,7 @@ type ExplainCandidateResponse struct {
 
 func (x *ExplainCandidateResponse) Reset() {
 	*x = ExplainCandidateResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[32]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2296,7 +2489,7 @@ func (x *ExplainCandidateResponse) String() string {
 func (*ExplainCandidateResponse) ProtoMessage() {}
 
 func (x *ExplainCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[32]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2309,7 +2502,7 @@ func (x *ExplainCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainCandidateResponse.ProtoReflect.Descriptor instead.
 func (*ExplainCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{32}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ExplainCandidateResponse) GetMissionId() string {
@@ -2427,7 +2620,7 @@ type CreateStaffingPlanRequest struct {
 
 func (x *CreateStaffingPlanRequest) Reset() {
 	*x = CreateStaffingPlanRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[33]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2439,7 +2632,7 @@ func (x *CreateStaffingPlanRequest) String() string {
 func (*CreateStaffingPlanRequest) ProtoMessage() {}
 
 func (x *CreateStaffingPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[33]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2452,7 +2645,7 @@ func (x *CreateStaffingPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStaffingPlanRequest.ProtoReflect.Descriptor instead.
 func (*CreateStaffingPlanRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{33}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreateStaffingPlanRequest) GetMissionIds() []string {
@@ -2471,7 +2664,7 @@ type CreateStaffingPlanResponse struct {
 
 func (x *CreateStaffingPlanResponse) Reset() {
 	*x = CreateStaffingPlanResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[34]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2483,7 +2676,7 @@ func (x *CreateStaffingPlanResponse) String() string {
 func (*CreateStaffingPlanResponse) ProtoMessage() {}
 
 func (x *CreateStaffingPlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[34]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2496,7 +2689,7 @@ func (x *CreateStaffingPlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStaffingPlanResponse.ProtoReflect.Descriptor instead.
 func (*CreateStaffingPlanResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{34}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateStaffingPlanResponse) GetPlan() *StaffingPlan {
@@ -2515,7 +2708,7 @@ type GetStaffingPlanRequest struct {
 
 func (x *GetStaffingPlanRequest) Reset() {
 	*x = GetStaffingPlanRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[35]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2527,7 +2720,7 @@ func (x *GetStaffingPlanRequest) String() string {
 func (*GetStaffingPlanRequest) ProtoMessage() {}
 
 func (x *GetStaffingPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[35]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2540,7 +2733,7 @@ func (x *GetStaffingPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStaffingPlanRequest.ProtoReflect.Descriptor instead.
 func (*GetStaffingPlanRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{35}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetStaffingPlanRequest) GetId() string {
@@ -2559,7 +2752,7 @@ type GetStaffingPlanResponse struct {
 
 func (x *GetStaffingPlanResponse) Reset() {
 	*x = GetStaffingPlanResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[36]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2571,7 +2764,7 @@ func (x *GetStaffingPlanResponse) String() string {
 func (*GetStaffingPlanResponse) ProtoMessage() {}
 
 func (x *GetStaffingPlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[36]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2584,7 +2777,7 @@ func (x *GetStaffingPlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStaffingPlanResponse.ProtoReflect.Descriptor instead.
 func (*GetStaffingPlanResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{36}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetStaffingPlanResponse) GetPlan() *StaffingPlan {
@@ -2604,7 +2797,7 @@ type StaffingAlternate struct {
 
 func (x *StaffingAlternate) Reset() {
 	*x = StaffingAlternate{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[37]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2616,7 +2809,7 @@ func (x *StaffingAlternate) String() string {
 func (*StaffingAlternate) ProtoMessage() {}
 
 func (x *StaffingAlternate) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[37]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2629,7 +2822,7 @@ func (x *StaffingAlternate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingAlternate.ProtoReflect.Descriptor instead.
 func (*StaffingAlternate) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{37}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *StaffingAlternate) GetProfileId() string {
@@ -2659,7 +2852,7 @@ type StaffingAssignment struct {
 
 func (x *StaffingAssignment) Reset() {
 	*x = StaffingAssignment{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[38]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2671,7 +2864,7 @@ func (x *StaffingAssignment) String() string {
 func (*StaffingAssignment) ProtoMessage() {}
 
 func (x *StaffingAssignment) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[38]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2684,7 +2877,7 @@ func (x *StaffingAssignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingAssignment.ProtoReflect.Descriptor instead.
 func (*StaffingAssignment) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{38}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *StaffingAssignment) GetMissionId() string {
@@ -2734,7 +2927,7 @@ type StaffingPlan struct {
 
 func (x *StaffingPlan) Reset() {
 	*x = StaffingPlan{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[39]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2746,7 +2939,7 @@ func (x *StaffingPlan) String() string {
 func (*StaffingPlan) ProtoMessage() {}
 
 func (x *StaffingPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[39]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2759,7 +2952,7 @@ func (x *StaffingPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StaffingPlan.ProtoReflect.Descriptor instead.
 func (*StaffingPlan) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{39}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *StaffingPlan) GetId() string {
@@ -2833,7 +3026,7 @@ type GetExposureReportRequest struct {
 
 func (x *GetExposureReportRequest) Reset() {
 	*x = GetExposureReportRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[40]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2845,7 +3038,7 @@ func (x *GetExposureReportRequest) String() string {
 func (*GetExposureReportRequest) ProtoMessage() {}
 
 func (x *GetExposureReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[40]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2858,7 +3051,7 @@ func (x *GetExposureReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExposureReportRequest.ProtoReflect.Descriptor instead.
 func (*GetExposureReportRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{40}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{43}
 }
 
 // ExposureFigures are the spread of proposals over a group of consultants.
@@ -2880,7 +3073,7 @@ type ExposureFigures struct {
 
 func (x *ExposureFigures) Reset() {
 	*x = ExposureFigures{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[41]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2892,7 +3085,7 @@ func (x *ExposureFigures) String() string {
 func (*ExposureFigures) ProtoMessage() {}
 
 func (x *ExposureFigures) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[41]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2905,7 +3098,7 @@ func (x *ExposureFigures) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExposureFigures.ProtoReflect.Descriptor instead.
 func (*ExposureFigures) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{41}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ExposureFigures) GetKey() string {
@@ -2963,7 +3156,7 @@ type GetExposureReportResponse struct {
 
 func (x *GetExposureReportResponse) Reset() {
 	*x = GetExposureReportResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[42]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2975,7 +3168,7 @@ func (x *GetExposureReportResponse) String() string {
 func (*GetExposureReportResponse) ProtoMessage() {}
 
 func (x *GetExposureReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[42]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2988,7 +3181,7 @@ func (x *GetExposureReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExposureReportResponse.ProtoReflect.Descriptor instead.
 func (*GetExposureReportResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{42}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetExposureReportResponse) GetOverall() *ExposureFigures {
@@ -3037,7 +3230,7 @@ type MatchingState struct {
 
 func (x *MatchingState) Reset() {
 	*x = MatchingState{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[43]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3049,7 +3242,7 @@ func (x *MatchingState) String() string {
 func (*MatchingState) ProtoMessage() {}
 
 func (x *MatchingState) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[43]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3062,7 +3255,7 @@ func (x *MatchingState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchingState.ProtoReflect.Descriptor instead.
 func (*MatchingState) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{43}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *MatchingState) GetPaused() bool {
@@ -3110,7 +3303,7 @@ type PauseMatchingRequest struct {
 
 func (x *PauseMatchingRequest) Reset() {
 	*x = PauseMatchingRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[44]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3122,7 +3315,7 @@ func (x *PauseMatchingRequest) String() string {
 func (*PauseMatchingRequest) ProtoMessage() {}
 
 func (x *PauseMatchingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[44]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3135,7 +3328,7 @@ func (x *PauseMatchingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseMatchingRequest.ProtoReflect.Descriptor instead.
 func (*PauseMatchingRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{44}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PauseMatchingRequest) GetReason() string {
@@ -3154,7 +3347,7 @@ type PauseMatchingResponse struct {
 
 func (x *PauseMatchingResponse) Reset() {
 	*x = PauseMatchingResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[45]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3166,7 +3359,7 @@ func (x *PauseMatchingResponse) String() string {
 func (*PauseMatchingResponse) ProtoMessage() {}
 
 func (x *PauseMatchingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[45]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3179,7 +3372,7 @@ func (x *PauseMatchingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseMatchingResponse.ProtoReflect.Descriptor instead.
 func (*PauseMatchingResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{45}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *PauseMatchingResponse) GetState() *MatchingState {
@@ -3197,7 +3390,7 @@ type ResumeMatchingRequest struct {
 
 func (x *ResumeMatchingRequest) Reset() {
 	*x = ResumeMatchingRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[46]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3209,7 +3402,7 @@ func (x *ResumeMatchingRequest) String() string {
 func (*ResumeMatchingRequest) ProtoMessage() {}
 
 func (x *ResumeMatchingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[46]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3222,7 +3415,7 @@ func (x *ResumeMatchingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeMatchingRequest.ProtoReflect.Descriptor instead.
 func (*ResumeMatchingRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{46}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{49}
 }
 
 type ResumeMatchingResponse struct {
@@ -3234,7 +3427,7 @@ type ResumeMatchingResponse struct {
 
 func (x *ResumeMatchingResponse) Reset() {
 	*x = ResumeMatchingResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[47]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3246,7 +3439,7 @@ func (x *ResumeMatchingResponse) String() string {
 func (*ResumeMatchingResponse) ProtoMessage() {}
 
 func (x *ResumeMatchingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[47]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3259,7 +3452,7 @@ func (x *ResumeMatchingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeMatchingResponse.ProtoReflect.Descriptor instead.
 func (*ResumeMatchingResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{47}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ResumeMatchingResponse) GetState() *MatchingState {
@@ -3277,7 +3470,7 @@ type GetMatchingStateRequest struct {
 
 func (x *GetMatchingStateRequest) Reset() {
 	*x = GetMatchingStateRequest{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[48]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3289,7 +3482,7 @@ func (x *GetMatchingStateRequest) String() string {
 func (*GetMatchingStateRequest) ProtoMessage() {}
 
 func (x *GetMatchingStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[48]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3302,7 +3495,7 @@ func (x *GetMatchingStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMatchingStateRequest.ProtoReflect.Descriptor instead.
 func (*GetMatchingStateRequest) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{48}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{51}
 }
 
 type GetMatchingStateResponse struct {
@@ -3314,7 +3507,7 @@ type GetMatchingStateResponse struct {
 
 func (x *GetMatchingStateResponse) Reset() {
 	*x = GetMatchingStateResponse{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[49]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3326,7 +3519,7 @@ func (x *GetMatchingStateResponse) String() string {
 func (*GetMatchingStateResponse) ProtoMessage() {}
 
 func (x *GetMatchingStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[49]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3339,7 +3532,7 @@ func (x *GetMatchingStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMatchingStateResponse.ProtoReflect.Descriptor instead.
 func (*GetMatchingStateResponse) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{49}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *GetMatchingStateResponse) GetState() *MatchingState {
@@ -3366,7 +3559,7 @@ type MatchingPaused struct {
 
 func (x *MatchingPaused) Reset() {
 	*x = MatchingPaused{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[50]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3378,7 +3571,7 @@ func (x *MatchingPaused) String() string {
 func (*MatchingPaused) ProtoMessage() {}
 
 func (x *MatchingPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[50]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3391,7 +3584,7 @@ func (x *MatchingPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchingPaused.ProtoReflect.Descriptor instead.
 func (*MatchingPaused) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{50}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *MatchingPaused) GetMissionId() string {
@@ -3445,7 +3638,7 @@ type MatchingResumed struct {
 
 func (x *MatchingResumed) Reset() {
 	*x = MatchingResumed{}
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[51]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3457,7 +3650,7 @@ func (x *MatchingResumed) String() string {
 func (*MatchingResumed) ProtoMessage() {}
 
 func (x *MatchingResumed) ProtoReflect() protoreflect.Message {
-	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[51]
+	mi := &file_caiomatch_matching_v1_matching_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3470,7 +3663,7 @@ func (x *MatchingResumed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchingResumed.ProtoReflect.Descriptor instead.
 func (*MatchingResumed) Descriptor() ([]byte, []int) {
-	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{51}
+	return file_caiomatch_matching_v1_matching_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *MatchingResumed) GetMissionId() string {
@@ -3606,7 +3799,23 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x17\n" +
 	"\afirm_id\x18\x02 \x01(\tR\x06firmId\":\n" +
 	"\x1eCheckProfileVisibilityResponse\x12\x18\n" +
-	"\avisible\x18\x01 \x01(\bR\avisible\"\xb6\x02\n" +
+	"\avisible\x18\x01 \x01(\bR\avisible\"U\n" +
+	"\x1eListProposalsForProfileRequest\x12\x1d\n" +
+	"\n" +
+	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"\x92\x02\n" +
+	"\bProposal\x12\x1d\n" +
+	"\n" +
+	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\x12;\n" +
+	"\vproposed_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"proposedAt\x12'\n" +
+	"\x0fscoring_version\x18\x04 \x01(\tR\x0escoringVersion\x12%\n" +
+	"\x0eeligible_count\x18\x05 \x01(\x05R\religibleCount\x12>\n" +
+	"\tcandidate\x18\x06 \x01(\v2 .caiomatch.matching.v1.CandidateR\tcandidate\"~\n" +
+	"\x1fListProposalsForProfileResponse\x12=\n" +
+	"\tproposals\x18\x01 \x03(\v2\x1f.caiomatch.matching.v1.ProposalR\tproposals\x12\x1c\n" +
+	"\ttruncated\x18\x02 \x01(\bR\ttruncated\"\xb6\x02\n" +
 	"\x11ShortlistProposed\x12\x1d\n" +
 	"\n" +
 	"mission_id\x18\x01 \x01(\tR\tmissionId\x12\x17\n" +
@@ -3781,10 +3990,11 @@ const file_caiomatch_matching_v1_matching_proto_rawDesc = "" +
 	"\x18SHORTLIST_STATUS_PENDING\x10\x01\x12\x1a\n" +
 	"\x16SHORTLIST_STATUS_READY\x10\x02\x12\x1d\n" +
 	"\x19SHORTLIST_STATUS_NO_MATCH\x10\x03\x12\x1b\n" +
-	"\x17SHORTLIST_STATUS_PAUSED\x10\x042\xac\b\n" +
+	"\x17SHORTLIST_STATUS_PAUSED\x10\x042\xb7\t\n" +
 	"\x0fMatchingService\x12g\n" +
 	"\fGetShortlist\x12*.caiomatch.matching.v1.GetShortlistRequest\x1a+.caiomatch.matching.v1.GetShortlistResponse\x12\x85\x01\n" +
-	"\x16CheckProfileVisibility\x124.caiomatch.matching.v1.CheckProfileVisibilityRequest\x1a5.caiomatch.matching.v1.CheckProfileVisibilityResponse\x12s\n" +
+	"\x16CheckProfileVisibility\x124.caiomatch.matching.v1.CheckProfileVisibilityRequest\x1a5.caiomatch.matching.v1.CheckProfileVisibilityResponse\x12\x88\x01\n" +
+	"\x17ListProposalsForProfile\x125.caiomatch.matching.v1.ListProposalsForProfileRequest\x1a6.caiomatch.matching.v1.ListProposalsForProfileResponse\x12s\n" +
 	"\x10ExplainCandidate\x12..caiomatch.matching.v1.ExplainCandidateRequest\x1a/.caiomatch.matching.v1.ExplainCandidateResponse\x12y\n" +
 	"\x12CreateStaffingPlan\x120.caiomatch.matching.v1.CreateStaffingPlanRequest\x1a1.caiomatch.matching.v1.CreateStaffingPlanResponse\x12p\n" +
 	"\x0fGetStaffingPlan\x12-.caiomatch.matching.v1.GetStaffingPlanRequest\x1a..caiomatch.matching.v1.GetStaffingPlanResponse\x12v\n" +
@@ -3806,63 +4016,66 @@ func file_caiomatch_matching_v1_matching_proto_rawDescGZIP() []byte {
 }
 
 var file_caiomatch_matching_v1_matching_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_caiomatch_matching_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_caiomatch_matching_v1_matching_proto_goTypes = []any{
-	(ShortlistStatus)(0),                   // 0: caiomatch.matching.v1.ShortlistStatus
-	(*ScoreComponent)(nil),                 // 1: caiomatch.matching.v1.ScoreComponent
-	(*ComponentFacts)(nil),                 // 2: caiomatch.matching.v1.ComponentFacts
-	(*SkillsFacts)(nil),                    // 3: caiomatch.matching.v1.SkillsFacts
-	(*SectorFacts)(nil),                    // 4: caiomatch.matching.v1.SectorFacts
-	(*MissionTypeFacts)(nil),               // 5: caiomatch.matching.v1.MissionTypeFacts
-	(*SeniorityFacts)(nil),                 // 6: caiomatch.matching.v1.SeniorityFacts
-	(*RateFitFacts)(nil),                   // 7: caiomatch.matching.v1.RateFitFacts
-	(*AvailabilityFacts)(nil),              // 8: caiomatch.matching.v1.AvailabilityFacts
-	(*LocationFacts)(nil),                  // 9: caiomatch.matching.v1.LocationFacts
-	(*SkillFact)(nil),                      // 10: caiomatch.matching.v1.SkillFact
-	(*Explanation)(nil),                    // 11: caiomatch.matching.v1.Explanation
-	(*Candidate)(nil),                      // 12: caiomatch.matching.v1.Candidate
-	(*GetShortlistRequest)(nil),            // 13: caiomatch.matching.v1.GetShortlistRequest
-	(*GetShortlistResponse)(nil),           // 14: caiomatch.matching.v1.GetShortlistResponse
-	(*Diagnostics)(nil),                    // 15: caiomatch.matching.v1.Diagnostics
-	(*RuleCount)(nil),                      // 16: caiomatch.matching.v1.RuleCount
-	(*Widening)(nil),                       // 17: caiomatch.matching.v1.Widening
-	(*CheckProfileVisibilityRequest)(nil),  // 18: caiomatch.matching.v1.CheckProfileVisibilityRequest
-	(*CheckProfileVisibilityResponse)(nil), // 19: caiomatch.matching.v1.CheckProfileVisibilityResponse
-	(*ShortlistProposed)(nil),              // 20: caiomatch.matching.v1.ShortlistProposed
-	(*FailedRule)(nil),                     // 21: caiomatch.matching.v1.FailedRule
-	(*RuleFacts)(nil),                      // 22: caiomatch.matching.v1.RuleFacts
-	(*SkillsRuleFacts)(nil),                // 23: caiomatch.matching.v1.SkillsRuleFacts
-	(*AvailabilityRuleFacts)(nil),          // 24: caiomatch.matching.v1.AvailabilityRuleFacts
-	(*BookingRuleFacts)(nil),               // 25: caiomatch.matching.v1.BookingRuleFacts
-	(*RateRuleFacts)(nil),                  // 26: caiomatch.matching.v1.RateRuleFacts
-	(*LanguageRuleFacts)(nil),              // 27: caiomatch.matching.v1.LanguageRuleFacts
-	(*WorkModeRuleFacts)(nil),              // 28: caiomatch.matching.v1.WorkModeRuleFacts
-	(*LocationRuleFacts)(nil),              // 29: caiomatch.matching.v1.LocationRuleFacts
-	(*ExperienceRuleFacts)(nil),            // 30: caiomatch.matching.v1.ExperienceRuleFacts
-	(*SkillMinimum)(nil),                   // 31: caiomatch.matching.v1.SkillMinimum
-	(*ExplainCandidateRequest)(nil),        // 32: caiomatch.matching.v1.ExplainCandidateRequest
-	(*ExplainCandidateResponse)(nil),       // 33: caiomatch.matching.v1.ExplainCandidateResponse
-	(*CreateStaffingPlanRequest)(nil),      // 34: caiomatch.matching.v1.CreateStaffingPlanRequest
-	(*CreateStaffingPlanResponse)(nil),     // 35: caiomatch.matching.v1.CreateStaffingPlanResponse
-	(*GetStaffingPlanRequest)(nil),         // 36: caiomatch.matching.v1.GetStaffingPlanRequest
-	(*GetStaffingPlanResponse)(nil),        // 37: caiomatch.matching.v1.GetStaffingPlanResponse
-	(*StaffingAlternate)(nil),              // 38: caiomatch.matching.v1.StaffingAlternate
-	(*StaffingAssignment)(nil),             // 39: caiomatch.matching.v1.StaffingAssignment
-	(*StaffingPlan)(nil),                   // 40: caiomatch.matching.v1.StaffingPlan
-	(*GetExposureReportRequest)(nil),       // 41: caiomatch.matching.v1.GetExposureReportRequest
-	(*ExposureFigures)(nil),                // 42: caiomatch.matching.v1.ExposureFigures
-	(*GetExposureReportResponse)(nil),      // 43: caiomatch.matching.v1.GetExposureReportResponse
-	(*MatchingState)(nil),                  // 44: caiomatch.matching.v1.MatchingState
-	(*PauseMatchingRequest)(nil),           // 45: caiomatch.matching.v1.PauseMatchingRequest
-	(*PauseMatchingResponse)(nil),          // 46: caiomatch.matching.v1.PauseMatchingResponse
-	(*ResumeMatchingRequest)(nil),          // 47: caiomatch.matching.v1.ResumeMatchingRequest
-	(*ResumeMatchingResponse)(nil),         // 48: caiomatch.matching.v1.ResumeMatchingResponse
-	(*GetMatchingStateRequest)(nil),        // 49: caiomatch.matching.v1.GetMatchingStateRequest
-	(*GetMatchingStateResponse)(nil),       // 50: caiomatch.matching.v1.GetMatchingStateResponse
-	(*MatchingPaused)(nil),                 // 51: caiomatch.matching.v1.MatchingPaused
-	(*MatchingResumed)(nil),                // 52: caiomatch.matching.v1.MatchingResumed
-	(*timestamppb.Timestamp)(nil),          // 53: google.protobuf.Timestamp
-	(v1.WorkMode)(0),                       // 54: caiomatch.taxonomy.v1.WorkMode
+	(ShortlistStatus)(0),                    // 0: caiomatch.matching.v1.ShortlistStatus
+	(*ScoreComponent)(nil),                  // 1: caiomatch.matching.v1.ScoreComponent
+	(*ComponentFacts)(nil),                  // 2: caiomatch.matching.v1.ComponentFacts
+	(*SkillsFacts)(nil),                     // 3: caiomatch.matching.v1.SkillsFacts
+	(*SectorFacts)(nil),                     // 4: caiomatch.matching.v1.SectorFacts
+	(*MissionTypeFacts)(nil),                // 5: caiomatch.matching.v1.MissionTypeFacts
+	(*SeniorityFacts)(nil),                  // 6: caiomatch.matching.v1.SeniorityFacts
+	(*RateFitFacts)(nil),                    // 7: caiomatch.matching.v1.RateFitFacts
+	(*AvailabilityFacts)(nil),               // 8: caiomatch.matching.v1.AvailabilityFacts
+	(*LocationFacts)(nil),                   // 9: caiomatch.matching.v1.LocationFacts
+	(*SkillFact)(nil),                       // 10: caiomatch.matching.v1.SkillFact
+	(*Explanation)(nil),                     // 11: caiomatch.matching.v1.Explanation
+	(*Candidate)(nil),                       // 12: caiomatch.matching.v1.Candidate
+	(*GetShortlistRequest)(nil),             // 13: caiomatch.matching.v1.GetShortlistRequest
+	(*GetShortlistResponse)(nil),            // 14: caiomatch.matching.v1.GetShortlistResponse
+	(*Diagnostics)(nil),                     // 15: caiomatch.matching.v1.Diagnostics
+	(*RuleCount)(nil),                       // 16: caiomatch.matching.v1.RuleCount
+	(*Widening)(nil),                        // 17: caiomatch.matching.v1.Widening
+	(*CheckProfileVisibilityRequest)(nil),   // 18: caiomatch.matching.v1.CheckProfileVisibilityRequest
+	(*CheckProfileVisibilityResponse)(nil),  // 19: caiomatch.matching.v1.CheckProfileVisibilityResponse
+	(*ListProposalsForProfileRequest)(nil),  // 20: caiomatch.matching.v1.ListProposalsForProfileRequest
+	(*Proposal)(nil),                        // 21: caiomatch.matching.v1.Proposal
+	(*ListProposalsForProfileResponse)(nil), // 22: caiomatch.matching.v1.ListProposalsForProfileResponse
+	(*ShortlistProposed)(nil),               // 23: caiomatch.matching.v1.ShortlistProposed
+	(*FailedRule)(nil),                      // 24: caiomatch.matching.v1.FailedRule
+	(*RuleFacts)(nil),                       // 25: caiomatch.matching.v1.RuleFacts
+	(*SkillsRuleFacts)(nil),                 // 26: caiomatch.matching.v1.SkillsRuleFacts
+	(*AvailabilityRuleFacts)(nil),           // 27: caiomatch.matching.v1.AvailabilityRuleFacts
+	(*BookingRuleFacts)(nil),                // 28: caiomatch.matching.v1.BookingRuleFacts
+	(*RateRuleFacts)(nil),                   // 29: caiomatch.matching.v1.RateRuleFacts
+	(*LanguageRuleFacts)(nil),               // 30: caiomatch.matching.v1.LanguageRuleFacts
+	(*WorkModeRuleFacts)(nil),               // 31: caiomatch.matching.v1.WorkModeRuleFacts
+	(*LocationRuleFacts)(nil),               // 32: caiomatch.matching.v1.LocationRuleFacts
+	(*ExperienceRuleFacts)(nil),             // 33: caiomatch.matching.v1.ExperienceRuleFacts
+	(*SkillMinimum)(nil),                    // 34: caiomatch.matching.v1.SkillMinimum
+	(*ExplainCandidateRequest)(nil),         // 35: caiomatch.matching.v1.ExplainCandidateRequest
+	(*ExplainCandidateResponse)(nil),        // 36: caiomatch.matching.v1.ExplainCandidateResponse
+	(*CreateStaffingPlanRequest)(nil),       // 37: caiomatch.matching.v1.CreateStaffingPlanRequest
+	(*CreateStaffingPlanResponse)(nil),      // 38: caiomatch.matching.v1.CreateStaffingPlanResponse
+	(*GetStaffingPlanRequest)(nil),          // 39: caiomatch.matching.v1.GetStaffingPlanRequest
+	(*GetStaffingPlanResponse)(nil),         // 40: caiomatch.matching.v1.GetStaffingPlanResponse
+	(*StaffingAlternate)(nil),               // 41: caiomatch.matching.v1.StaffingAlternate
+	(*StaffingAssignment)(nil),              // 42: caiomatch.matching.v1.StaffingAssignment
+	(*StaffingPlan)(nil),                    // 43: caiomatch.matching.v1.StaffingPlan
+	(*GetExposureReportRequest)(nil),        // 44: caiomatch.matching.v1.GetExposureReportRequest
+	(*ExposureFigures)(nil),                 // 45: caiomatch.matching.v1.ExposureFigures
+	(*GetExposureReportResponse)(nil),       // 46: caiomatch.matching.v1.GetExposureReportResponse
+	(*MatchingState)(nil),                   // 47: caiomatch.matching.v1.MatchingState
+	(*PauseMatchingRequest)(nil),            // 48: caiomatch.matching.v1.PauseMatchingRequest
+	(*PauseMatchingResponse)(nil),           // 49: caiomatch.matching.v1.PauseMatchingResponse
+	(*ResumeMatchingRequest)(nil),           // 50: caiomatch.matching.v1.ResumeMatchingRequest
+	(*ResumeMatchingResponse)(nil),          // 51: caiomatch.matching.v1.ResumeMatchingResponse
+	(*GetMatchingStateRequest)(nil),         // 52: caiomatch.matching.v1.GetMatchingStateRequest
+	(*GetMatchingStateResponse)(nil),        // 53: caiomatch.matching.v1.GetMatchingStateResponse
+	(*MatchingPaused)(nil),                  // 54: caiomatch.matching.v1.MatchingPaused
+	(*MatchingResumed)(nil),                 // 55: caiomatch.matching.v1.MatchingResumed
+	(*timestamppb.Timestamp)(nil),           // 56: google.protobuf.Timestamp
+	(v1.WorkMode)(0),                        // 57: caiomatch.taxonomy.v1.WorkMode
 }
 var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
 	2,  // 0: caiomatch.matching.v1.ScoreComponent.facts:type_name -> caiomatch.matching.v1.ComponentFacts
@@ -3879,63 +4092,68 @@ var file_caiomatch_matching_v1_matching_proto_depIdxs = []int32{
 	11, // 11: caiomatch.matching.v1.Candidate.explanation:type_name -> caiomatch.matching.v1.Explanation
 	0,  // 12: caiomatch.matching.v1.GetShortlistResponse.status:type_name -> caiomatch.matching.v1.ShortlistStatus
 	12, // 13: caiomatch.matching.v1.GetShortlistResponse.candidates:type_name -> caiomatch.matching.v1.Candidate
-	53, // 14: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
+	56, // 14: caiomatch.matching.v1.GetShortlistResponse.proposed_at:type_name -> google.protobuf.Timestamp
 	15, // 15: caiomatch.matching.v1.GetShortlistResponse.diagnostics:type_name -> caiomatch.matching.v1.Diagnostics
 	16, // 16: caiomatch.matching.v1.Diagnostics.excluded_by_rule:type_name -> caiomatch.matching.v1.RuleCount
 	17, // 17: caiomatch.matching.v1.Diagnostics.widen:type_name -> caiomatch.matching.v1.Widening
-	12, // 18: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
-	53, // 19: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
-	22, // 20: caiomatch.matching.v1.FailedRule.facts:type_name -> caiomatch.matching.v1.RuleFacts
-	23, // 21: caiomatch.matching.v1.RuleFacts.skills:type_name -> caiomatch.matching.v1.SkillsRuleFacts
-	24, // 22: caiomatch.matching.v1.RuleFacts.availability:type_name -> caiomatch.matching.v1.AvailabilityRuleFacts
-	25, // 23: caiomatch.matching.v1.RuleFacts.booking:type_name -> caiomatch.matching.v1.BookingRuleFacts
-	26, // 24: caiomatch.matching.v1.RuleFacts.rate:type_name -> caiomatch.matching.v1.RateRuleFacts
-	27, // 25: caiomatch.matching.v1.RuleFacts.languages:type_name -> caiomatch.matching.v1.LanguageRuleFacts
-	28, // 26: caiomatch.matching.v1.RuleFacts.work_mode:type_name -> caiomatch.matching.v1.WorkModeRuleFacts
-	29, // 27: caiomatch.matching.v1.RuleFacts.location:type_name -> caiomatch.matching.v1.LocationRuleFacts
-	30, // 28: caiomatch.matching.v1.RuleFacts.experience:type_name -> caiomatch.matching.v1.ExperienceRuleFacts
-	31, // 29: caiomatch.matching.v1.SkillsRuleFacts.below_minimum:type_name -> caiomatch.matching.v1.SkillMinimum
-	54, // 30: caiomatch.matching.v1.WorkModeRuleFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
-	1,  // 31: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
-	21, // 32: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
-	40, // 33: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
-	40, // 34: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
-	38, // 35: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
-	53, // 36: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
-	39, // 37: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
-	42, // 38: caiomatch.matching.v1.GetExposureReportResponse.overall:type_name -> caiomatch.matching.v1.ExposureFigures
-	42, // 39: caiomatch.matching.v1.GetExposureReportResponse.by_country:type_name -> caiomatch.matching.v1.ExposureFigures
-	42, // 40: caiomatch.matching.v1.GetExposureReportResponse.by_seniority:type_name -> caiomatch.matching.v1.ExposureFigures
-	53, // 41: caiomatch.matching.v1.MatchingState.since:type_name -> google.protobuf.Timestamp
-	44, // 42: caiomatch.matching.v1.PauseMatchingResponse.state:type_name -> caiomatch.matching.v1.MatchingState
-	44, // 43: caiomatch.matching.v1.ResumeMatchingResponse.state:type_name -> caiomatch.matching.v1.MatchingState
-	44, // 44: caiomatch.matching.v1.GetMatchingStateResponse.state:type_name -> caiomatch.matching.v1.MatchingState
-	53, // 45: caiomatch.matching.v1.MatchingPaused.paused_at:type_name -> google.protobuf.Timestamp
-	53, // 46: caiomatch.matching.v1.MatchingResumed.resumed_at:type_name -> google.protobuf.Timestamp
-	53, // 47: caiomatch.matching.v1.MatchingResumed.paused_at:type_name -> google.protobuf.Timestamp
-	13, // 48: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
-	18, // 49: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
-	32, // 50: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
-	34, // 51: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
-	36, // 52: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
-	41, // 53: caiomatch.matching.v1.MatchingService.GetExposureReport:input_type -> caiomatch.matching.v1.GetExposureReportRequest
-	45, // 54: caiomatch.matching.v1.MatchingService.PauseMatching:input_type -> caiomatch.matching.v1.PauseMatchingRequest
-	47, // 55: caiomatch.matching.v1.MatchingService.ResumeMatching:input_type -> caiomatch.matching.v1.ResumeMatchingRequest
-	49, // 56: caiomatch.matching.v1.MatchingService.GetMatchingState:input_type -> caiomatch.matching.v1.GetMatchingStateRequest
-	14, // 57: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
-	19, // 58: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
-	33, // 59: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
-	35, // 60: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
-	37, // 61: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
-	43, // 62: caiomatch.matching.v1.MatchingService.GetExposureReport:output_type -> caiomatch.matching.v1.GetExposureReportResponse
-	46, // 63: caiomatch.matching.v1.MatchingService.PauseMatching:output_type -> caiomatch.matching.v1.PauseMatchingResponse
-	48, // 64: caiomatch.matching.v1.MatchingService.ResumeMatching:output_type -> caiomatch.matching.v1.ResumeMatchingResponse
-	50, // 65: caiomatch.matching.v1.MatchingService.GetMatchingState:output_type -> caiomatch.matching.v1.GetMatchingStateResponse
-	57, // [57:66] is the sub-list for method output_type
-	48, // [48:57] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	56, // 18: caiomatch.matching.v1.Proposal.proposed_at:type_name -> google.protobuf.Timestamp
+	12, // 19: caiomatch.matching.v1.Proposal.candidate:type_name -> caiomatch.matching.v1.Candidate
+	21, // 20: caiomatch.matching.v1.ListProposalsForProfileResponse.proposals:type_name -> caiomatch.matching.v1.Proposal
+	12, // 21: caiomatch.matching.v1.ShortlistProposed.candidates:type_name -> caiomatch.matching.v1.Candidate
+	56, // 22: caiomatch.matching.v1.ShortlistProposed.proposed_at:type_name -> google.protobuf.Timestamp
+	25, // 23: caiomatch.matching.v1.FailedRule.facts:type_name -> caiomatch.matching.v1.RuleFacts
+	26, // 24: caiomatch.matching.v1.RuleFacts.skills:type_name -> caiomatch.matching.v1.SkillsRuleFacts
+	27, // 25: caiomatch.matching.v1.RuleFacts.availability:type_name -> caiomatch.matching.v1.AvailabilityRuleFacts
+	28, // 26: caiomatch.matching.v1.RuleFacts.booking:type_name -> caiomatch.matching.v1.BookingRuleFacts
+	29, // 27: caiomatch.matching.v1.RuleFacts.rate:type_name -> caiomatch.matching.v1.RateRuleFacts
+	30, // 28: caiomatch.matching.v1.RuleFacts.languages:type_name -> caiomatch.matching.v1.LanguageRuleFacts
+	31, // 29: caiomatch.matching.v1.RuleFacts.work_mode:type_name -> caiomatch.matching.v1.WorkModeRuleFacts
+	32, // 30: caiomatch.matching.v1.RuleFacts.location:type_name -> caiomatch.matching.v1.LocationRuleFacts
+	33, // 31: caiomatch.matching.v1.RuleFacts.experience:type_name -> caiomatch.matching.v1.ExperienceRuleFacts
+	34, // 32: caiomatch.matching.v1.SkillsRuleFacts.below_minimum:type_name -> caiomatch.matching.v1.SkillMinimum
+	57, // 33: caiomatch.matching.v1.WorkModeRuleFacts.work_mode:type_name -> caiomatch.taxonomy.v1.WorkMode
+	1,  // 34: caiomatch.matching.v1.ExplainCandidateResponse.components:type_name -> caiomatch.matching.v1.ScoreComponent
+	24, // 35: caiomatch.matching.v1.ExplainCandidateResponse.failed_rules:type_name -> caiomatch.matching.v1.FailedRule
+	43, // 36: caiomatch.matching.v1.CreateStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	43, // 37: caiomatch.matching.v1.GetStaffingPlanResponse.plan:type_name -> caiomatch.matching.v1.StaffingPlan
+	41, // 38: caiomatch.matching.v1.StaffingAssignment.alternates:type_name -> caiomatch.matching.v1.StaffingAlternate
+	56, // 39: caiomatch.matching.v1.StaffingPlan.created_at:type_name -> google.protobuf.Timestamp
+	42, // 40: caiomatch.matching.v1.StaffingPlan.assignments:type_name -> caiomatch.matching.v1.StaffingAssignment
+	45, // 41: caiomatch.matching.v1.GetExposureReportResponse.overall:type_name -> caiomatch.matching.v1.ExposureFigures
+	45, // 42: caiomatch.matching.v1.GetExposureReportResponse.by_country:type_name -> caiomatch.matching.v1.ExposureFigures
+	45, // 43: caiomatch.matching.v1.GetExposureReportResponse.by_seniority:type_name -> caiomatch.matching.v1.ExposureFigures
+	56, // 44: caiomatch.matching.v1.MatchingState.since:type_name -> google.protobuf.Timestamp
+	47, // 45: caiomatch.matching.v1.PauseMatchingResponse.state:type_name -> caiomatch.matching.v1.MatchingState
+	47, // 46: caiomatch.matching.v1.ResumeMatchingResponse.state:type_name -> caiomatch.matching.v1.MatchingState
+	47, // 47: caiomatch.matching.v1.GetMatchingStateResponse.state:type_name -> caiomatch.matching.v1.MatchingState
+	56, // 48: caiomatch.matching.v1.MatchingPaused.paused_at:type_name -> google.protobuf.Timestamp
+	56, // 49: caiomatch.matching.v1.MatchingResumed.resumed_at:type_name -> google.protobuf.Timestamp
+	56, // 50: caiomatch.matching.v1.MatchingResumed.paused_at:type_name -> google.protobuf.Timestamp
+	13, // 51: caiomatch.matching.v1.MatchingService.GetShortlist:input_type -> caiomatch.matching.v1.GetShortlistRequest
+	18, // 52: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:input_type -> caiomatch.matching.v1.CheckProfileVisibilityRequest
+	20, // 53: caiomatch.matching.v1.MatchingService.ListProposalsForProfile:input_type -> caiomatch.matching.v1.ListProposalsForProfileRequest
+	35, // 54: caiomatch.matching.v1.MatchingService.ExplainCandidate:input_type -> caiomatch.matching.v1.ExplainCandidateRequest
+	37, // 55: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:input_type -> caiomatch.matching.v1.CreateStaffingPlanRequest
+	39, // 56: caiomatch.matching.v1.MatchingService.GetStaffingPlan:input_type -> caiomatch.matching.v1.GetStaffingPlanRequest
+	44, // 57: caiomatch.matching.v1.MatchingService.GetExposureReport:input_type -> caiomatch.matching.v1.GetExposureReportRequest
+	48, // 58: caiomatch.matching.v1.MatchingService.PauseMatching:input_type -> caiomatch.matching.v1.PauseMatchingRequest
+	50, // 59: caiomatch.matching.v1.MatchingService.ResumeMatching:input_type -> caiomatch.matching.v1.ResumeMatchingRequest
+	52, // 60: caiomatch.matching.v1.MatchingService.GetMatchingState:input_type -> caiomatch.matching.v1.GetMatchingStateRequest
+	14, // 61: caiomatch.matching.v1.MatchingService.GetShortlist:output_type -> caiomatch.matching.v1.GetShortlistResponse
+	19, // 62: caiomatch.matching.v1.MatchingService.CheckProfileVisibility:output_type -> caiomatch.matching.v1.CheckProfileVisibilityResponse
+	22, // 63: caiomatch.matching.v1.MatchingService.ListProposalsForProfile:output_type -> caiomatch.matching.v1.ListProposalsForProfileResponse
+	36, // 64: caiomatch.matching.v1.MatchingService.ExplainCandidate:output_type -> caiomatch.matching.v1.ExplainCandidateResponse
+	38, // 65: caiomatch.matching.v1.MatchingService.CreateStaffingPlan:output_type -> caiomatch.matching.v1.CreateStaffingPlanResponse
+	40, // 66: caiomatch.matching.v1.MatchingService.GetStaffingPlan:output_type -> caiomatch.matching.v1.GetStaffingPlanResponse
+	46, // 67: caiomatch.matching.v1.MatchingService.GetExposureReport:output_type -> caiomatch.matching.v1.GetExposureReportResponse
+	49, // 68: caiomatch.matching.v1.MatchingService.PauseMatching:output_type -> caiomatch.matching.v1.PauseMatchingResponse
+	51, // 69: caiomatch.matching.v1.MatchingService.ResumeMatching:output_type -> caiomatch.matching.v1.ResumeMatchingResponse
+	53, // 70: caiomatch.matching.v1.MatchingService.GetMatchingState:output_type -> caiomatch.matching.v1.GetMatchingStateResponse
+	61, // [61:71] is the sub-list for method output_type
+	51, // [51:61] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_caiomatch_matching_v1_matching_proto_init() }
@@ -3952,7 +4170,7 @@ func file_caiomatch_matching_v1_matching_proto_init() {
 		(*ComponentFacts_Availability)(nil),
 		(*ComponentFacts_Location)(nil),
 	}
-	file_caiomatch_matching_v1_matching_proto_msgTypes[21].OneofWrappers = []any{
+	file_caiomatch_matching_v1_matching_proto_msgTypes[24].OneofWrappers = []any{
 		(*RuleFacts_Skills)(nil),
 		(*RuleFacts_Availability)(nil),
 		(*RuleFacts_Booking)(nil),
@@ -3968,7 +4186,7 @@ func file_caiomatch_matching_v1_matching_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_caiomatch_matching_v1_matching_proto_rawDesc), len(file_caiomatch_matching_v1_matching_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   52,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,15 +19,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MatchingService_GetShortlist_FullMethodName           = "/caiomatch.matching.v1.MatchingService/GetShortlist"
-	MatchingService_CheckProfileVisibility_FullMethodName = "/caiomatch.matching.v1.MatchingService/CheckProfileVisibility"
-	MatchingService_ExplainCandidate_FullMethodName       = "/caiomatch.matching.v1.MatchingService/ExplainCandidate"
-	MatchingService_CreateStaffingPlan_FullMethodName     = "/caiomatch.matching.v1.MatchingService/CreateStaffingPlan"
-	MatchingService_GetStaffingPlan_FullMethodName        = "/caiomatch.matching.v1.MatchingService/GetStaffingPlan"
-	MatchingService_GetExposureReport_FullMethodName      = "/caiomatch.matching.v1.MatchingService/GetExposureReport"
-	MatchingService_PauseMatching_FullMethodName          = "/caiomatch.matching.v1.MatchingService/PauseMatching"
-	MatchingService_ResumeMatching_FullMethodName         = "/caiomatch.matching.v1.MatchingService/ResumeMatching"
-	MatchingService_GetMatchingState_FullMethodName       = "/caiomatch.matching.v1.MatchingService/GetMatchingState"
+	MatchingService_GetShortlist_FullMethodName            = "/caiomatch.matching.v1.MatchingService/GetShortlist"
+	MatchingService_CheckProfileVisibility_FullMethodName  = "/caiomatch.matching.v1.MatchingService/CheckProfileVisibility"
+	MatchingService_ListProposalsForProfile_FullMethodName = "/caiomatch.matching.v1.MatchingService/ListProposalsForProfile"
+	MatchingService_ExplainCandidate_FullMethodName        = "/caiomatch.matching.v1.MatchingService/ExplainCandidate"
+	MatchingService_CreateStaffingPlan_FullMethodName      = "/caiomatch.matching.v1.MatchingService/CreateStaffingPlan"
+	MatchingService_GetStaffingPlan_FullMethodName         = "/caiomatch.matching.v1.MatchingService/GetStaffingPlan"
+	MatchingService_GetExposureReport_FullMethodName       = "/caiomatch.matching.v1.MatchingService/GetExposureReport"
+	MatchingService_PauseMatching_FullMethodName           = "/caiomatch.matching.v1.MatchingService/PauseMatching"
+	MatchingService_ResumeMatching_FullMethodName          = "/caiomatch.matching.v1.MatchingService/ResumeMatching"
+	MatchingService_GetMatchingState_FullMethodName        = "/caiomatch.matching.v1.MatchingService/GetMatchingState"
 )
 
 // MatchingServiceClient is the client API for MatchingService service.
@@ -40,6 +41,11 @@ type MatchingServiceClient interface {
 	// CheckProfileVisibility tells whether a profile is on a current shortlist of one of a
 	// firm's missions; the profile service asks before showing a profile to a firm.
 	CheckProfileVisibility(ctx context.Context, in *CheckProfileVisibilityRequest, opts ...grpc.CallOption) (*CheckProfileVisibilityResponse, error)
+	// ListProposalsForProfile returns every shortlist a profile was proposed in, newest first,
+	// each with the profile's rank, score and explanation as proposed. It has no HTTP rule: only
+	// the gateway's data export calls it, as the consultant, after checking the profile is theirs
+	// (matching knows no accounts); operators may ask too, firms never.
+	ListProposalsForProfile(ctx context.Context, in *ListProposalsForProfileRequest, opts ...grpc.CallOption) (*ListProposalsForProfileResponse, error)
 	// ExplainCandidate tells why a consultant is, or is not, a candidate for a mission, judged on
 	// the read model as it is now: the score breakdown of an eligible consultant, or every hard
 	// rule that excludes them. Operators may ask about anyone; the owning firm only about the
@@ -86,6 +92,16 @@ func (c *matchingServiceClient) CheckProfileVisibility(ctx context.Context, in *
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CheckProfileVisibilityResponse)
 	err := c.cc.Invoke(ctx, MatchingService_CheckProfileVisibility_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *matchingServiceClient) ListProposalsForProfile(ctx context.Context, in *ListProposalsForProfileRequest, opts ...grpc.CallOption) (*ListProposalsForProfileResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProposalsForProfileResponse)
+	err := c.cc.Invoke(ctx, MatchingService_ListProposalsForProfile_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +188,11 @@ type MatchingServiceServer interface {
 	// CheckProfileVisibility tells whether a profile is on a current shortlist of one of a
 	// firm's missions; the profile service asks before showing a profile to a firm.
 	CheckProfileVisibility(context.Context, *CheckProfileVisibilityRequest) (*CheckProfileVisibilityResponse, error)
+	// ListProposalsForProfile returns every shortlist a profile was proposed in, newest first,
+	// each with the profile's rank, score and explanation as proposed. It has no HTTP rule: only
+	// the gateway's data export calls it, as the consultant, after checking the profile is theirs
+	// (matching knows no accounts); operators may ask too, firms never.
+	ListProposalsForProfile(context.Context, *ListProposalsForProfileRequest) (*ListProposalsForProfileResponse, error)
 	// ExplainCandidate tells why a consultant is, or is not, a candidate for a mission, judged on
 	// the read model as it is now: the score breakdown of an eligible consultant, or every hard
 	// rule that excludes them. Operators may ask about anyone; the owning firm only about the
@@ -209,6 +230,9 @@ func (UnimplementedMatchingServiceServer) GetShortlist(context.Context, *GetShor
 }
 func (UnimplementedMatchingServiceServer) CheckProfileVisibility(context.Context, *CheckProfileVisibilityRequest) (*CheckProfileVisibilityResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckProfileVisibility not implemented")
+}
+func (UnimplementedMatchingServiceServer) ListProposalsForProfile(context.Context, *ListProposalsForProfileRequest) (*ListProposalsForProfileResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListProposalsForProfile not implemented")
 }
 func (UnimplementedMatchingServiceServer) ExplainCandidate(context.Context, *ExplainCandidateRequest) (*ExplainCandidateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExplainCandidate not implemented")
@@ -284,6 +308,24 @@ func _MatchingService_CheckProfileVisibility_Handler(srv interface{}, ctx contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(MatchingServiceServer).CheckProfileVisibility(ctx, req.(*CheckProfileVisibilityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MatchingService_ListProposalsForProfile_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProposalsForProfileRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).ListProposalsForProfile(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_ListProposalsForProfile_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).ListProposalsForProfile(ctx, req.(*ListProposalsForProfileRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -428,6 +470,10 @@ var MatchingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckProfileVisibility",
 			Handler:    _MatchingService_CheckProfileVisibility_Handler,
+		},
+		{
+			MethodName: "ListProposalsForProfile",
+			Handler:    _MatchingService_ListProposalsForProfile_Handler,
 		},
 		{
 			MethodName: "ExplainCandidate",
