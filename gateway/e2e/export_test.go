@@ -113,8 +113,17 @@ func TestAPersonExportsWhatIsHeldAboutThem(t *testing.T) {
 	if !viewed {
 		t.Errorf("the firm's read is not in viewedBy: %v", doc["viewedBy"])
 	}
-	if incomplete := list(doc, "incomplete"); len(incomplete) != 1 || !strings.HasPrefix(incomplete[0].(string), "proposals:") {
-		t.Errorf("the proposals gap is not named: %v", doc["incomplete"])
+	if incomplete := list(doc, "incomplete"); len(incomplete) != 0 {
+		t.Errorf("the export is incomplete: %v", incomplete)
+	}
+	proposals := list(doc, "proposals")
+	if len(proposals) == 0 {
+		t.Fatalf("no proposal: %v", doc["proposals"])
+	}
+	proposal := proposals[0].(map[string]any)
+	if str(proposal, "missionId") != missionID || str(proposal, "candidate", "profileId") != profileID ||
+		len(list(proposal["candidate"].(map[string]any)["explanation"].(map[string]any), "components")) == 0 {
+		t.Errorf("the proposal: %v", proposal)
 	}
 
 	// The settings page's link: the browser sends the session cookie, not a bearer token.
@@ -128,7 +137,8 @@ func TestAPersonExportsWhatIsHeldAboutThem(t *testing.T) {
 	}
 
 	profileDoc, _ := exportOf(t, p, "/v1/profiles/"+profileID+"/export", claireToken, profileID)
-	if str(profileDoc, "scope") != "profile" || len(list(profileDoc, "offers")) != 1 || len(list(profileDoc, "profiles")) != 1 {
+	if str(profileDoc, "scope") != "profile" || len(list(profileDoc, "offers")) != 1 || len(list(profileDoc, "profiles")) != 1 ||
+		len(list(profileDoc, "proposals")) == 0 {
 		t.Errorf("the profile export: %v", profileDoc)
 	}
 

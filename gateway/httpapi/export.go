@@ -12,8 +12,10 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/caiomatch/caiomatch/gateway/audit"
+	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/rpc"
 )
@@ -47,13 +49,21 @@ var defaultExportLimits = exportLimits{maxPages: 50, maxMissions: 200, maxWebhoo
 
 // exportHandlers serve the two exports.
 type exportHandlers struct {
-	mux    *runtime.ServeMux
-	store  *audit.Store // nil: the viewers are listed as incomplete
-	limits exportLimits
+	mux   *runtime.ServeMux
+	store *audit.Store // nil: the viewers are listed as incomplete
+	// matching lists the proposals a profile was part of; nil: listed as incomplete.
+	matching matchingv1.MatchingServiceClient
+	limits   exportLimits
 }
 
-func newExportHandlers(mux *runtime.ServeMux, store *audit.Store) exportHandlers {
-	return exportHandlers{mux: mux, store: store, limits: defaultExportLimits}
+func newExportHandlers(mux *runtime.ServeMux, store *audit.Store, matching matchingv1.MatchingServiceClient) exportHandlers {
+	return exportHandlers{mux: mux, store: store, matching: matching, limits: defaultExportLimits}
+}
+
+// ListProposalsForProfile has no HTTP rule: the export is its only caller in the gateway, as the
+// consultant, once it checked the profile is theirs (matching knows no accounts).
+func init() {
+	allowedRoles[matchingv1.MatchingService_ListProposalsForProfile_FullMethodName] = consultant
 }
 
 // exportDocument is the answer. Each part is as the API shows it to the person.
@@ -73,6 +83,9 @@ type exportDocument struct {
 	// Webhooks hold their URL, events and recent deliveries; never the signing secret.
 	Webhooks []exportWebhook `json:"webhooks"`
 	ViewedBy []profileView   `json:"viewedBy"`
+	// Proposals are the shortlists the person's profiles were proposed in, newest first, each
+	// with the profile's rank, score and explanation as proposed (a consultant's).
+	Proposals []json.RawMessage `json:"proposals"`
 	// Incomplete names, in words, what this document leaves out and why.
 	Incomplete []string `json:"incomplete"`
 }
@@ -96,9 +109,11 @@ type profileView struct {
 	Action    string    `json:"action"`
 }
 
-// proposalsGap is what the document cannot hold yet: matching keeps the shortlists and has no
-// query by profile.
-const proposalsGap = "proposals: the shortlists a profile was proposed in, with their explanations, are kept by the matching service, which cannot yet be asked by profile; the offers above show the missions a firm went on to offer"
+// proposalsGap is said when matching cannot be asked (a gateway built without it).
+const proposalsGap = "proposals: the shortlists a profile was proposed in, with their explanations, are kept by the matching service, which this gateway cannot ask; the offers above show the missions a firm went on to offer"
+
+// maxProposals bounds the proposals read per profile.
+const maxProposals = 1000
 
 // account answers GET /v1/accounts/{id}/export.
 func (e exportHandlers) account(w http.ResponseWriter, r *http.Request, params map[string]string) {
@@ -139,7 +154,7 @@ func (e exportHandlers) account(w http.ResponseWriter, r *http.Request, params m
 		x.list("offers", "/v1/offers?pageSize=100", "offers", e.limits.maxPages, &doc.Offers)
 		x.perMission(doc, staffedMissions(doc.Offers, ""), false)
 		x.viewers(doc, idsOf(doc.Profiles, "id", nil), caller.AccountID)
-		doc.Incomplete = append(doc.Incomplete, proposalsGap)
+		x.proposals(doc, idsOf(doc.Profiles, "id", nil))
 	}
 	x.list("notifications", "/v1/notifications?pageSize=100", "notifications", e.limits.maxPages, &doc.Notifications)
 	x.webhooks(doc)
@@ -189,7 +204,7 @@ func (e exportHandlers) profile(w http.ResponseWriter, r *http.Request, params m
 	doc.Offers = filterBy(offers, "profileId", id)
 	x.perMission(doc, staffedMissions(doc.Offers, id), false)
 	x.viewers(doc, []string{id}, caller.AccountID)
-	doc.Incomplete = append(doc.Incomplete, proposalsGap)
+	x.proposals(doc, []string{id})
 	e.answer(w, r, id, doc, x)
 }
 
@@ -219,6 +234,7 @@ type exporter struct {
 	ctx      context.Context
 	mux      *runtime.ServeMux
 	store    *audit.Store
+	matching matchingv1.MatchingServiceClient
 	limits   exportLimits
 	left     int
 	overflow bool
@@ -228,14 +244,15 @@ type exporter struct {
 func (e exportHandlers) exporter(ctx context.Context) *exporter {
 	// The inner reads are not audited one by one (the export itself is): they carry no note.
 	ctx = context.WithValue(ctx, accessNoteKey{}, (*accessNote)(nil))
-	return &exporter{ctx: ctx, mux: e.mux, store: e.store, limits: e.limits, left: e.limits.maxBytes}
+	return &exporter{ctx: ctx, mux: e.mux, store: e.store, matching: e.matching, limits: e.limits, left: e.limits.maxBytes}
 }
 
 func (x *exporter) doc(scope string) *exportDocument {
 	x.out = &exportDocument{ExportedAt: time.Now().UTC(), Scope: scope, Tokens: []json.RawMessage{},
 		Profiles: []json.RawMessage{}, Offers: []json.RawMessage{}, Missions: []json.RawMessage{},
 		Extensions: []missionPart{}, Feedback: []missionPart{}, Decisions: []missionPart{},
-		Notifications: []json.RawMessage{}, Webhooks: []exportWebhook{}, ViewedBy: []profileView{}, Incomplete: []string{}}
+		Notifications: []json.RawMessage{}, Webhooks: []exportWebhook{}, ViewedBy: []profileView{}, Proposals: []json.RawMessage{},
+		Incomplete: []string{}}
 	return x.out
 }
 
@@ -413,6 +430,42 @@ func (x *exporter) viewers(doc *exportDocument, subjects []string, self string) 
 			if q.PageToken = found.NextPageToken; q.PageToken == "" {
 				break
 			}
+		}
+	}
+}
+
+// proposals asks matching, as the person, for the shortlists each of their profiles (checked
+// theirs by the caller of this method) was proposed in.
+func (x *exporter) proposals(doc *exportDocument, profiles []string) {
+	if x.matching == nil {
+		x.note(proposalsGap)
+		return
+	}
+	marshal := protojson.MarshalOptions{EmitUnpopulated: true}
+	for _, id := range profiles {
+		if x.overflow {
+			x.noteErr("proposals of profile "+id, errExportBudget)
+			return
+		}
+		resp, err := x.matching.ListProposalsForProfile(x.ctx, &matchingv1.ListProposalsForProfileRequest{ProfileId: id, Limit: maxProposals})
+		if err != nil {
+			x.note("proposals of profile %s: could not be read (%s)", id, rpc.Reason(err))
+			continue
+		}
+		if resp.GetTruncated() {
+			x.note("proposals of profile %s: more than %d; the latest %d are here", id, maxProposals, maxProposals)
+		}
+		for _, p := range resp.GetProposals() {
+			raw, err := marshal.Marshal(p)
+			if err != nil {
+				continue
+			}
+			if x.left -= len(raw); x.left < 0 {
+				x.overflow = true
+				x.noteErr("proposals of profile "+id, errExportBudget)
+				return
+			}
+			doc.Proposals = append(doc.Proposals, raw)
 		}
 	}
 }

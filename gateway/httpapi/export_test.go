@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
 
+	matchingv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/matching/v1"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 )
 
@@ -167,5 +170,47 @@ func TestExportIsThePersonsOwn(t *testing.T) {
 		if w, _ := runExport(t, h, c.caller, c.path); w.Code != c.want {
 			t.Errorf("%s as %s: %d, want %d", c.path, c.caller.Role, w.Code, c.want)
 		}
+	}
+}
+
+// fakeProposals answers ListProposalsForProfile with n proposals, truncated as told.
+type fakeProposals struct {
+	matchingv1.MatchingServiceClient
+	n         int
+	truncated bool
+	asked     []string
+}
+
+func (f *fakeProposals) ListProposalsForProfile(_ context.Context, req *matchingv1.ListProposalsForProfileRequest, _ ...grpc.CallOption) (*matchingv1.ListProposalsForProfileResponse, error) {
+	f.asked = append(f.asked, req.GetProfileId())
+	resp := &matchingv1.ListProposalsForProfileResponse{Truncated: f.truncated}
+	for i := range f.n {
+		resp.Proposals = append(resp.Proposals, &matchingv1.Proposal{MissionId: fmt.Sprint(i), Revision: 1,
+			Candidate: &matchingv1.Candidate{ProfileId: req.GetProfileId(), Rank: 1}})
+	}
+	return resp, nil
+}
+
+// TestExportHoldsTheProposals: the consultant's profiles' proposals are asked of matching, once
+// per profile, and a cut list is named; a firm's export does not ask.
+func TestExportHoldsTheProposals(t *testing.T) {
+	calls := 0
+	matching := &fakeProposals{n: 2, truncated: true}
+	h := exportHandlers{mux: fakeAPI(t, 10, &calls), matching: matching, limits: exportLimits{maxPages: 1, maxMissions: 5,
+		maxWebhooks: 1, maxAuditPages: 1, maxBytes: 1 << 20, timeout: 5 * time.Second}}
+	_, doc := runExport(t, h, identity.Caller{AccountID: exportAccount, Role: identity.RoleConsultant}, "/v1/accounts/"+exportAccount+"/export")
+	if got := doc["proposals"].([]any); len(got) != 2 || got[0].(map[string]any)["missionId"] != "0" {
+		t.Errorf("proposals: %v", got)
+	}
+	if !strings.Contains(fmt.Sprint(doc["incomplete"]), "proposals of profile "+exportProfile+": more than") {
+		t.Errorf("the cut is not named: %v", doc["incomplete"])
+	}
+	if len(matching.asked) != 1 || matching.asked[0] != exportProfile {
+		t.Errorf("asked for %v", matching.asked)
+	}
+	matching.asked = nil
+	runExport(t, h, identity.Caller{AccountID: exportAccount, Role: identity.RoleFirm}, "/v1/accounts/"+exportAccount+"/export")
+	if len(matching.asked) != 0 {
+		t.Errorf("a firm's export asked for proposals of %v", matching.asked)
 	}
 }

@@ -142,8 +142,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		mux.HandlePath(http.MethodGet, "/v1/ops/dead-letters/{sequence}", deadLetters.get),
 		mux.HandlePath(http.MethodPost, "/v1/ops/dead-letters/{sequence}/redrive", deadLetters.redrive),
 		mux.HandlePath(http.MethodGet, "/v1/ops/audit", auditHandlers{mux: mux, store: cfg.AuditStore}.list),
-		mux.HandlePath(http.MethodGet, "/v1/accounts/{id}/export", newExportHandlers(mux, cfg.AuditStore).account),
-		mux.HandlePath(http.MethodGet, "/v1/profiles/{id}/export", newExportHandlers(mux, cfg.AuditStore).profile),
+		mux.HandlePath(http.MethodGet, "/v1/accounts/{id}/export", newExportHandlers(mux, cfg.AuditStore, matchingv1.NewMatchingServiceClient(g.conns["matching"])).account),
+		mux.HandlePath(http.MethodGet, "/v1/profiles/{id}/export", newExportHandlers(mux, cfg.AuditStore, matchingv1.NewMatchingServiceClient(g.conns["matching"])).profile),
 		mux.HandlePath(http.MethodGet, "/healthz", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}),
