@@ -455,13 +455,11 @@ func TestAuthzMatrixCoversEveryRoute(t *testing.T) {
 // world is one mission of its own firm and consultant (their own language, so that no other
 // world's consultant is ranked for it), brought to one state.
 type world struct {
-	state                 state
 	tokens                map[actor]string
 	consAccount           string
 	mission, profile      string
 	offer, extension      string
 	notification, tokenID string
-	otherIDs              []string
 }
 
 // ids are the world's objects a non-owner's list must not name.
@@ -475,7 +473,7 @@ var matrixLanguages = map[state]string{open: "fi", offered: "sv", staffed: "da",
 func buildWorld(t *testing.T, p *platform, s state, shared map[actor]string) *world {
 	t.Helper()
 	lang := matrixLanguages[s]
-	w := &world{state: s, tokens: maps.Clone(shared)}
+	w := &world{tokens: maps.Clone(shared)}
 	_, w.tokens[firmA] = p.createAccount("FIRM", "Firm "+s.String())
 	w.consAccount, w.tokens[consA] = p.createAccount("CONSULTANT", "Consultant "+s.String())
 	w.profile = str(p.mustCall("POST", "/v1/profiles", w.tokens[consA], profileBody("Consultant "+s.String(),
