@@ -132,18 +132,12 @@ func (e exportHandlers) account(w http.ResponseWriter, r *http.Request, params m
 		writeStatus(e.mux, w, r, rpc.StatusWithReason(codes.NotFound, "ACCOUNT_NOT_FOUND", "account not found").Err())
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), e.limits.timeout)
-	defer cancel()
-	x := e.exporter(ctx)
-	doc := x.doc("account")
-	var account struct {
-		Account json.RawMessage `json:"account"`
-	}
-	if err := x.get("/v1/accounts/"+url.PathEscape(id), &account); err != nil {
-		e.fail(w, r, err)
+	x, doc, account, done := e.begin(w, r, "account", "/v1/accounts/"+url.PathEscape(id))
+	defer done()
+	if x == nil {
 		return
 	}
-	doc.Account = account.Account
+	doc.Account = account
 	x.list("tokens", "/v1/tokens", "tokens", 1, &doc.Tokens)
 	if caller.Role == identity.RoleFirm {
 		x.list("missions", "/v1/missions?pageSize=100", "missions", e.limits.maxPages, &doc.Missions)
@@ -179,26 +173,20 @@ func (e exportHandlers) profile(w http.ResponseWriter, r *http.Request, params m
 		writeStatus(e.mux, w, r, notFound)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), e.limits.timeout)
-	defer cancel()
-	x := e.exporter(ctx)
-	doc := x.doc("profile")
-	var got struct {
-		Profile json.RawMessage `json:"profile"`
-	}
-	if err := x.get("/v1/profiles/"+url.PathEscape(id), &got); err != nil {
-		e.fail(w, r, err)
+	x, doc, profile, done := e.begin(w, r, "profile", "/v1/profiles/"+url.PathEscape(id))
+	defer done()
+	if x == nil {
 		return
 	}
 	// The owner only: a consultant reads no other profile today, but the export says so itself.
 	var owner struct {
 		AccountID string `json:"accountId"`
 	}
-	if json.Unmarshal(got.Profile, &owner) != nil || owner.AccountID != caller.AccountID {
+	if json.Unmarshal(profile, &owner) != nil || owner.AccountID != caller.AccountID {
 		writeStatus(e.mux, w, r, notFound)
 		return
 	}
-	doc.Profiles = []json.RawMessage{got.Profile}
+	doc.Profiles = []json.RawMessage{profile}
 	var offers []json.RawMessage
 	x.list("offers", "/v1/offers?pageSize=100", "offers", e.limits.maxPages, &offers)
 	doc.Offers = filterBy(offers, "profileId", id)
@@ -206,6 +194,21 @@ func (e exportHandlers) profile(w http.ResponseWriter, r *http.Request, params m
 	x.viewers(doc, []string{id}, caller.AccountID)
 	x.proposals(doc, []string{id})
 	e.answer(w, r, id, doc, x)
+}
+
+// begin starts an export of scope (account or profile) within the time bound: the exporter,
+// its document, and the export's subject read as the person at path (its one field). When the
+// subject cannot be read, it answers as the API did and returns a nil exporter. done ends it.
+func (e exportHandlers) begin(w http.ResponseWriter, r *http.Request, scope, path string) (*exporter, *exportDocument, json.RawMessage, func()) {
+	ctx, cancel := context.WithTimeout(r.Context(), e.limits.timeout)
+	x := e.exporter(ctx)
+	doc := x.doc(scope)
+	var subject map[string]json.RawMessage
+	if err := x.get(path, &subject); err != nil {
+		e.fail(w, r, err)
+		return nil, nil, nil, cancel
+	}
+	return x, doc, subject[scope], cancel
 }
 
 // fail answers the error of a read the export cannot go without.
