@@ -41,7 +41,8 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		}
 	}
 	if ok && st.Code() == codes.Unauthenticated {
-		w.Header().Set("WWW-Authenticate", challenge(rpc.Reason(err)))
+		// grpc-gateway puts the error's message there; RFC 6750 wants the challenge.
+		w = &challengeWriter{ResponseWriter: w, challenge: challenge(rpc.Reason(err))}
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 }
@@ -79,3 +80,16 @@ func lowerCamel(field string) string {
 	}
 	return strings.Join(parts, "")
 }
+
+// challengeWriter sets WWW-Authenticate as the status is written, over what was set before.
+type challengeWriter struct {
+	http.ResponseWriter
+	challenge string
+}
+
+func (w *challengeWriter) WriteHeader(status int) {
+	w.Header().Set("WWW-Authenticate", w.challenge)
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *challengeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

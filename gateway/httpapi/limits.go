@@ -148,9 +148,9 @@ func limitBodyTime(timeout time.Duration, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // a writer without deadlines (in-process): nothing to cut
 			return
 		}
-		body := &deadlineBody{ReadCloser: r.Body, lift: func() { _ = rc.SetReadDeadline(time.Time{}) }}
-		defer body.done()
-		r.Body = body
+		// Lifted at the body's end only: a body left unread is discarded by the server after the
+		// handler, still within the deadline.
+		r.Body = &deadlineBody{ReadCloser: r.Body, lift: func() { _ = rc.SetReadDeadline(time.Time{}) }}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -166,14 +166,12 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	switch {
 	case errors.Is(err, io.EOF):
-		b.done()
+		b.once.Do(b.lift)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		err = errBodyTimeout
 	}
 	return n, err
 }
-
-func (b *deadlineBody) done() { b.once.Do(b.lift) }
 
 // Bounds of a path variable: every id of the platform is short and printable.
 const maxPathVariableBytes = 128
