@@ -340,8 +340,8 @@ func TestEveryPathVariableRefusesWhatCannotBeAnId(t *testing.T) {
 func TestUnauthorizedCarriesTheBearerChallenge(t *testing.T) {
 	p := startPlatform(t, t.TempDir())
 	for token, want := range map[string]string{
-		"":              `Bearer realm="caiomatch"`,
-		"not-a-token":   `Bearer realm="caiomatch", error="invalid_token"`,
+		"":            `Bearer realm="caiomatch"`,
+		"not-a-token": `Bearer realm="caiomatch", error="invalid_token"`,
 	} {
 		status, header, _ := p.rawCall("GET", "/v1/missions", token)
 		if status != http.StatusUnauthorized || header.Get("WWW-Authenticate") != want {
