@@ -79,7 +79,7 @@ func authenticate(store *accounts.Store, mux *runtime.ServeMux, next http.Handle
 				return
 			}
 		}
-		acc, cred, err := store.Authenticate(r.Context(), secret)
+		acc, cred, err := resolveCredential(store, r, secret)
 		if err != nil {
 			writeStatus(mux, w, r, rpc.Status(err).Err())
 			return

@@ -95,11 +95,13 @@ func limitRequests(limits RateLimits, store *accounts.Store, mux *runtime.ServeM
 		}
 		limiter, key := perAddress, clientKey(r.RemoteAddr)
 		if secret, ok := presentedSecret(r); ok {
-			if acc, _, err := store.Authenticate(r.Context(), secret); err == nil {
+			if acc, tok, err := store.Authenticate(r.Context(), secret); err == nil {
 				limiter, key = perAccount, acc.ID
 				if acc.Role == identity.RoleOperator {
 					limiter = perOperator
 				}
+				r = r.WithContext(context.WithValue(r.Context(), doorCredentialKey{},
+					&doorCredential{method: r.Method, path: r.URL.Path, secret: secret, account: acc, token: tok}))
 			}
 		}
 		if ok, retry := limiter.Allow(key); !ok {
@@ -110,6 +112,27 @@ func limitRequests(limits RateLimits, store *accounts.Store, mux *runtime.ServeM
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// doorCredential is the credential the door resolved for a request.
+type doorCredential struct {
+	method, path, secret string
+	account              accounts.Account
+	token                accounts.Token
+}
+
+type doorCredentialKey struct{}
+
+// resolveCredential is what authenticate looks up: the door's resolution when r is the
+// request the door saw (an API request from outside, microseconds later), else the store's.
+// The API calls a page makes in-process carry the page's context but never its path, so they
+// are always looked up afresh: what a page changed (signing out) is seen by its next call.
+func resolveCredential(store *accounts.Store, r *http.Request, secret string) (accounts.Account, accounts.Token, error) {
+	if d, ok := r.Context().Value(doorCredentialKey{}).(*doorCredential); ok && d.method == r.Method &&
+		d.path == r.URL.Path && d.secret == secret {
+		return d.account, d.token, nil
+	}
+	return store.Authenticate(r.Context(), secret)
 }
 
 // presentedSecret is the credential a request carries, as authenticate reads it: the bearer

@@ -227,3 +227,31 @@ func TestTheBearerChallenge(t *testing.T) {
 		t.Errorf("invalid token: %s", got)
 	}
 }
+
+// TestTheDoorsLookupServesOnlyItsOwnRequest: authenticate reuses the credential the door
+// resolved for the same request, never for the API calls a page makes in-process.
+func TestTheDoorsLookupServesOnlyItsOwnRequest(t *testing.T) {
+	ctx := context.Background()
+	db := sqltest.Backends()[0].Open(t)
+	if err := sqlstore.Migrate(ctx, db, accounts.Migrations()...); err != nil {
+		t.Fatal(err)
+	}
+	store := accounts.New(db, func() string { return "acc-1" })
+	acc, secret, err := store.Create(ctx, identity.RoleFirm, "Firm A", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	door := &doorCredential{method: http.MethodGet, path: "/missions", secret: secret, account: accounts.Account{ID: "as-the-door-saw-it"}}
+	ctx = context.WithValue(ctx, doorCredentialKey{}, door)
+	same := httptest.NewRequestWithContext(ctx, http.MethodGet, "/missions", nil)
+	if got, _, err := resolveCredential(store, same, secret); err != nil || got.ID != "as-the-door-saw-it" {
+		t.Errorf("the door's own request: %q, %v", got.ID, err)
+	}
+	inProcess := httptest.NewRequestWithContext(ctx, http.MethodGet, "/v1/missions", nil)
+	if got, _, err := resolveCredential(store, inProcess, secret); err != nil || got.ID != acc.ID {
+		t.Errorf("a page's in-process call: %q, %v; want the store's %q", got.ID, err, acc.ID)
+	}
+	if _, _, err := resolveCredential(store, same, "another-secret"); err == nil {
+		t.Error("another secret on the door's request was taken for the door's")
+	}
+}
