@@ -65,7 +65,7 @@ func (p *platform) hammer(t *testing.T, n int, method, path, token string) (retr
 // burst; after Retry-After the token is served again.
 func TestBurstsGet429WithRetryAfter(t *testing.T) {
 	p := startPlatform(t, t.TempDir())
-	_, firm := p.createAccount("FIRM", "Firm A")
+	firmID, firm := p.createAccount("FIRM", "Firm A")
 	_, other := p.createAccount("FIRM", "Firm B")
 
 	retry, statuses := p.hammer(t, 80, "GET", "/v1/missions", firm)
@@ -76,6 +76,8 @@ func TestBurstsGet429WithRetryAfter(t *testing.T) {
 	if r := p.call("GET", "/v1/missions", other, nil); r.status != 200 {
 		t.Errorf("another account is slowed by the first one's burst: %d %s", r.status, r.raw)
 	}
+	findAudit(t, p, "the refused burst in the audit log", map[string]string{"actorId": firmID, "outcome": "refused"},
+		map[string]string{"kind": "REFUSED", "reason": "RATE_LIMITED", "action": "GET /v1/missions", "outcome": "429"})
 	_, statuses = p.hammer(t, 80, "GET", "/v1/missions", operatorToken)
 	if statuses[200] != 80 {
 		t.Errorf("the operator's 80 requests: %v, want all served", statuses)

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/caiomatch/caiomatch/gateway/accounts"
+	"github.com/caiomatch/caiomatch/gateway/audit"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/ratelimit"
@@ -78,10 +79,20 @@ var unlimitedPaths = map[string]bool{"/healthz": true, "/readyz": true}
 // never pass here). The credential is resolved here to know whose bucket to take from; a
 // missing, unknown or revoked one counts for the client address, so forged tokens share one
 // bucket. Over the limit: 429 RATE_LIMITED with Retry-After in seconds.
-func limitRequests(limits RateLimits, store *accounts.Store, mux *runtime.ServeMux, next http.Handler) http.Handler {
+func limitRequests(limits RateLimits, store *accounts.Store, recorder *audit.Recorder, mux *runtime.ServeMux, next http.Handler) http.Handler {
 	if limits.Off {
 		return next
 	}
+	// An API request refused here is audited as every 429 of the API is (REFUSED); a page's is
+	// not, as a page is no API route.
+	refuse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d, ok := r.Context().Value(doorCredentialKey{}).(*doorCredential); ok {
+			noteActor(r.Context(), d.account)
+		}
+		writeStatus(mux, w, r, rpc.StatusWithReason(codes.ResourceExhausted, ReasonRateLimited,
+			"too many requests; try again after the delay in Retry-After").Err())
+	})
+	refuseAPI := recordAccess(recorder, mux, refuse)
 	if limits == (RateLimits{}) {
 		limits = DefaultRateLimits
 	}
@@ -106,8 +117,11 @@ func limitRequests(limits RateLimits, store *accounts.Store, mux *runtime.ServeM
 		}
 		if ok, retry := limiter.Allow(key); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(retry.Seconds())))))
-			writeStatus(mux, w, r, rpc.StatusWithReason(codes.ResourceExhausted, ReasonRateLimited,
-				"too many requests; try again after the delay in Retry-After").Err())
+			if strings.HasPrefix(r.URL.Path, "/v1/") {
+				refuseAPI.ServeHTTP(w, r)
+			} else {
+				refuse.ServeHTTP(w, r)
+			}
 			return
 		}
 		next.ServeHTTP(w, r)
