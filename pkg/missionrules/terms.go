@@ -46,13 +46,24 @@ func checkFreeText(v *fault.Violations, field, s string, maxRunes int, isRequire
 }
 
 // CheckLine refuses invalid UTF-8 and every control character, line breaks included (NUL
-// above all), in a one-line text: a name, a title, a headline, a city. Its length and presence
+// above all), in a one-line text: a name, a title, a city. Its length and presence
 // are checked apart.
 func CheckLine(v *fault.Violations, field, s string) {
 	switch {
 	case !utf8.ValidString(s):
 		v.Add(field, "must be valid UTF-8 text")
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		v.Add(field, "must not hold control characters")
+	}
+}
+
+// CheckLines is CheckLine for a text that may span lines (a headline typed in a text area): line
+// breaks and tabs pass, every other control character is refused.
+func CheckLines(v *fault.Violations, field, s string) {
+	switch {
+	case !utf8.ValidString(s):
+		v.Add(field, "must be valid UTF-8 text")
+	case hasControl(s):
 		v.Add(field, "must not hold control characters")
 	}
 }

@@ -127,7 +127,7 @@ func NewDetails(in DetailsInput, now time.Time) (Details, error) {
 
 	taxonomy.CheckText(&v, "displayName", d.DisplayName, 200)
 	missionrules.CheckLine(&v, "displayName", d.DisplayName)
-	missionrules.CheckLine(&v, "headline", d.Headline)
+	missionrules.CheckLines(&v, "headline", d.Headline)
 	missionrules.CheckLine(&v, "location.city", d.Location.City)
 	if d.Email == "" {
 		v.Add("email", "is required")

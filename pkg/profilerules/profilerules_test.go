@@ -427,11 +427,12 @@ func TestNewDetailsReportsEveryViolationAtOnce(t *testing.T) {
 }
 
 // TestNewDetailsRefusesControlCharacters: a NUL (or any control character, a line break
-// included) in a one-line text is refused, never stored.
+// included) in a one-line text is refused, never stored; the headline, typed in a text area,
+// may hold line breaks.
 func TestNewDetailsRefusesControlCharacters(t *testing.T) {
 	for field, set := range map[string]func(*profilerules.DetailsInput){
 		"displayName":       func(in *profilerules.DetailsInput) { in.Details.DisplayName = "Claire\x00Martin" },
-		"headline":          func(in *profilerules.DetailsInput) { in.Details.Headline = "Interim\nCAIO" },
+		"headline":          func(in *profilerules.DetailsInput) { in.Details.Headline = "Interim\x00CAIO" },
 		"location.city":     func(in *profilerules.DetailsInput) { in.Details.Location.City = "Lyon\x07" },
 		"certifications[0]": func(in *profilerules.DetailsInput) { in.Details.Certifications = []string{"PMP\x1b[31m"} },
 	} {
@@ -441,5 +442,10 @@ func TestNewDetailsRefusesControlCharacters(t *testing.T) {
 		if got := fieldsOf(t, err); len(got) != 1 || got[0] != field {
 			t.Errorf("%s: violations %v", field, got)
 		}
+	}
+	in := validInput()
+	in.Details.Headline = "Interim CAIO\nAI Act readiness"
+	if _, err := profilerules.NewDetails(in, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Errorf("a headline on two lines: %v", err)
 	}
 }
