@@ -101,7 +101,7 @@ func authenticate(store *accounts.Store, mux *runtime.ServeMux, next http.Handle
 }
 
 // pendingMayReach is what an account waiting for approval may do: read itself, set its
-// preferences, keep its profile, and sign out.
+// preferences, keep its profile, take its data, and sign out.
 func pendingMayReach(r *http.Request, accountID string) bool {
 	path := r.URL.Path
 	switch {
@@ -109,6 +109,9 @@ func pendingMayReach(r *http.Request, accountID string) bool {
 		return r.Method == http.MethodGet
 	case path == "/v1/accounts/"+accountID+"/preferences":
 		return r.Method == http.MethodPut
+	case path == "/v1/accounts/"+accountID+"/export":
+		// Whoever has data here may take it, approved or not.
+		return r.Method == http.MethodGet
 	case path == "/v1/profiles" || strings.HasPrefix(path, "/v1/profiles/"):
 		return true
 	case path == sessionPath:

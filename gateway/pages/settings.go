@@ -131,7 +131,7 @@ func (s *Site) showSettings(w http.ResponseWriter, r *http.Request, status int, 
 	page.Webhook = orEmpty(page.Webhook, nil)
 	page.Limited = v.Pending()
 	page.Hooks = !page.Limited && (v.Firm() || v.Consultant())
-	page.Export = page.Hooks
+	page.Export = v.Firm() || v.Consultant()
 	if !page.Limited {
 		var tokens accountv1.ListTokensResponse
 		if err := s.get(r, "/v1/tokens", &tokens); err != nil {
