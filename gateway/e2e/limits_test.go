@@ -381,3 +381,34 @@ func TestControlCharactersInTextsAreRefused(t *testing.T) {
 		t.Errorf("%d missions stored after refused ones", n)
 	}
 }
+
+// TestARateLimitedPageIsAPage: a person browsing past the limit gets the site's own page in
+// their language, with Retry-After, not the API's JSON.
+func TestARateLimitedPageIsAPage(t *testing.T) {
+	p := startPlatform(t, t.TempDir())
+	_, firm := p.createAccount("FIRM", "Firm A")
+	var refused *http.Response
+	var body string
+	for range 80 {
+		req, _ := http.NewRequest(http.MethodGet, p.url+"/missions", nil)
+		req.Header.Set("Authorization", "Bearer "+firm)
+		req.Header.Set("Accept-Language", "fr")
+		resp, err := p.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			refused, body = resp, string(raw)
+			break
+		}
+	}
+	if refused == nil {
+		t.Fatal("80 page views in a row were all served")
+	}
+	if !strings.HasPrefix(refused.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, `<html lang="fr">`) ||
+		refused.Header.Get("Retry-After") == "" || !strings.Contains(refused.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Errorf("the refused page: %v\n%.300s", refused.Header, body)
+	}
+}

@@ -170,7 +170,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	}
 	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
 	g.Handler = limitBodyTime(cfg.BodyTimeout, otelhttp.NewHandler(
-		nameSpans(everyResponse(limitBody(limitRequests(cfg.RateLimits, cfg.Accounts, cfg.Audit, mux, site.Handler(api))))), "gateway",
+		nameSpans(everyResponse(limitBody(limitRequests(cfg.RateLimits, cfg.Accounts, cfg.Audit, mux, site, site.Handler(api))))), "gateway",
 		// Clients are outside: their trace context becomes a link, never our parent, and their
 		// baggage never travels inward.
 		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),

@@ -20,6 +20,7 @@ import (
 
 	"github.com/caiomatch/caiomatch/gateway/accounts"
 	"github.com/caiomatch/caiomatch/gateway/audit"
+	"github.com/caiomatch/caiomatch/gateway/pages"
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
 	"github.com/caiomatch/caiomatch/pkg/ratelimit"
@@ -79,7 +80,7 @@ var unlimitedPaths = map[string]bool{"/healthz": true, "/readyz": true}
 // never pass here). The credential is resolved here to know whose bucket to take from; a
 // missing, unknown or revoked one counts for the client address, so forged tokens share one
 // bucket. Over the limit: 429 RATE_LIMITED with Retry-After in seconds.
-func limitRequests(limits RateLimits, store *accounts.Store, recorder *audit.Recorder, mux *runtime.ServeMux, next http.Handler) http.Handler {
+func limitRequests(limits RateLimits, store *accounts.Store, recorder *audit.Recorder, mux *runtime.ServeMux, site *pages.Site, next http.Handler) http.Handler {
 	if limits.Off {
 		return next
 	}
@@ -88,6 +89,11 @@ func limitRequests(limits RateLimits, store *accounts.Store, recorder *audit.Rec
 	refuse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d, ok := r.Context().Value(doorCredentialKey{}).(*doorCredential); ok {
 			noteActor(r.Context(), d.account)
+		}
+		if site != nil && site.Serves(r.URL.Path) {
+			// A person at a page gets a page, in their language (Retry-After is set already).
+			site.Refuse(w, r, http.StatusTooManyRequests)
+			return
 		}
 		writeStatus(mux, w, r, rpc.StatusWithReason(codes.ResourceExhausted, ReasonRateLimited,
 			"too many requests; try again after the delay in Retry-After").Err())

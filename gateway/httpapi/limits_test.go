@@ -57,7 +57,7 @@ func TestRequestsAreLimitedPerAccountOperatorAndAddress(t *testing.T) {
 	limits := RateLimits{PerAccount: ratelimit.Limit{Burst: 3, Every: time.Hour}, PerOperator: ratelimit.Limit{Burst: 10, Every: time.Hour},
 		PerAddress: ratelimit.Limit{Burst: 2, Every: time.Hour}, MaxKeys: 100}
 	served := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	h := limitRequests(limits, store, nil, mux, served)
+	h := limitRequests(limits, store, nil, mux, nil, served)
 	send := func(path, token, cookie, addr string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
 		r.RemoteAddr = addr + ":4000"
@@ -119,7 +119,7 @@ func TestRequestsAreLimitedPerAccountOperatorAndAddress(t *testing.T) {
 			t.Errorf("a health probe is limited: %d", w.Code)
 		}
 	}
-	off := limitRequests(RateLimits{Off: true}, store, nil, mux, served)
+	off := limitRequests(RateLimits{Off: true}, store, nil, mux, nil, served)
 	for range 5 {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodGet, "/v1/missions", nil)

@@ -134,18 +134,11 @@ var pageRoots = map[string]bool{"": true, "static": true, "signin": true, "signu
 // Handler serves the pages and passes every other request to next.
 func (s *Site) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		root, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-		if !pageRoots[root] {
+		if !s.Serves(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		lang := s.language(w, r)
-		r = r.WithContext(locale.WithLanguage(r.Context(), lang))
-		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "same-origin")
-		w.Header().Set("Content-Language", string(lang))
-		w.Header().Add("Vary", "Accept-Language, Cookie")
+		r = s.asPage(w, r)
 		if r.Method == http.MethodPost {
 			if err := s.crossOrigin.Check(r); err != nil {
 				s.renderError(w, r, http.StatusForbidden)
@@ -174,6 +167,31 @@ func (s *Site) refuseUnrouted(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusNotFound
 	}
 	s.renderError(w, r, status)
+}
+
+// Serves tells whether path is a page's (the pages answer it), not the API's.
+func (s *Site) Serves(path string) bool {
+	root, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return pageRoots[root]
+}
+
+// Refuse answers a page request the gateway turns away before the pages run (too many
+// requests): the site's error page for status, in the visitor's language, with the pages'
+// headers. It asks nothing of the API, so the header shows nobody signed in.
+func (s *Site) Refuse(w http.ResponseWriter, r *http.Request, status int) {
+	r = s.asPage(w, r)
+	s.render(w, r, status, "error", visitor{}, status)
+}
+
+// asPage sets the pages' headers and the visitor's language.
+func (s *Site) asPage(w http.ResponseWriter, r *http.Request) *http.Request {
+	lang := s.language(w, r)
+	w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("Content-Language", string(lang))
+	w.Header().Add("Vary", "Accept-Language, Cookie")
+	return r.WithContext(locale.WithLanguage(r.Context(), lang))
 }
 
 // language is ?lang= when given (and then kept in a cookie), else the cookie, else
