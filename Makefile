@@ -8,7 +8,7 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
 
-.PHONY: vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
+.PHONY: fuzz fuzz-short vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
 ## run: build and start everything (embedded NATS + SQLite under ./data, three services, gateway)
 run:
@@ -38,7 +38,7 @@ cluster-tool:
 	@$(GO) build -o bin/cluster ./deploy/local/cmd/cluster
 
 ## test: protos current and lint-clean, formatting, vet, then every module's tests with -race
-test: proto-check fmt-check vet test-go
+test: proto-check fmt-check vet test-go fuzz-short
 
 test-go:
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
@@ -56,6 +56,15 @@ bench-matching:
 bench-assignment:
 	bash services/matching/assignment/compare/compare.sh
 	cd services/matching && $(GO) test -run '^$$' -bench 'SolveStaffing|RemoveChosenEdge' -benchtime 5x ./assignment/
+
+FUZZTIME ?= 60s
+## fuzz: every fuzz target (decoders of outside input) for FUZZTIME each (default 60s); new inputs that fail land in the target's testdata/fuzz
+fuzz:
+	tools/fuzz.sh $(FUZZTIME)
+
+## fuzz-short: every fuzz target briefly (part of `make test`; the committed corpora also run as plain tests)
+fuzz-short:
+	tools/fuzz.sh 2s
 
 ## faults: the full fault tests (kills, pauses, crashes), each printing its figures; the short version runs in `make test`
 faults:
