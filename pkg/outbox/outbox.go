@@ -45,3 +45,19 @@ func Add(ctx context.Context, tx *sql.Tx, ev eventbus.Event) error {
 	}
 	return nil
 }
+
+// Forget deletes, in tx, every outbox row of one aggregate, sent or not: an erasure calls it
+// before adding its own event, so that the outbox keeps nothing about the person but that
+// event. Rows not yet sent are never published: the erasure supersedes them.
+func Forget(ctx context.Context, tx *sql.Tx, producer, aggregateID string) (int64, error) {
+	prefix := "caiomatch." + producer + ".v1."
+	suffix := "." + aggregateID
+	// Compared as strings, not with LIKE, so that no character of an id is a pattern.
+	res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE substr(subject, 1, $1) = $2
+		AND substr(subject, length(subject) - $3 + 1) = $4 AND length(subject) > $5`,
+		len(prefix), prefix, len(suffix), suffix, len(prefix)+len(suffix))
+	if err != nil {
+		return 0, fmt.Errorf("outbox forget: %w", err)
+	}
+	return res.RowsAffected()
+}

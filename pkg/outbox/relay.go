@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 	"github.com/caiomatch/caiomatch/pkg/telemetry"
 )
@@ -177,6 +178,16 @@ func (r *Relay) publish(ctx context.Context, p pending) error {
 	}
 	if ack.Duplicate {
 		span.SetAttributes(attribute.Bool("caiomatch.duplicate", true))
+	}
+	if producer, aggregateID, ok := eventbus.ErasureOf(p.subject); ok {
+		// Before the row is marked sent: a crash here re-publishes (a duplicate, acknowledged
+		// with the stored sequence) and erases again.
+		n, err := eventbus.EraseAggregate(pubCtx, r.js, producer, aggregateID, ack.Sequence)
+		if err != nil {
+			telemetry.Fail(span, err, "erasure of earlier events failed")
+			return err
+		}
+		span.SetAttributes(attribute.Int("caiomatch.erased_events", n))
 	}
 	return nil
 }

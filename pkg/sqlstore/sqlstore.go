@@ -59,6 +59,8 @@ func BackendOf(db *sql.DB) Backend {
 // OpenSQLite opens (creating if needed) a SQLite database in WAL mode. synchronous=FULL makes a
 // committed transaction survive power loss, not only a process crash; _txlock=immediate takes
 // the write lock at BEGIN so two writers wait on each other instead of failing mid-transaction.
+// secure_delete overwrites what a delete or an update frees, so that an erased person's data
+// does not linger in free pages of the file (Scrub clears the write-ahead log).
 func OpenSQLite(ctx context.Context, path string) (*sql.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
@@ -70,7 +72,7 @@ func OpenSQLite(ctx context.Context, path string) (*sql.DB, error) {
 	}
 	// The path goes into a URI: escape what a URI would read as syntax.
 	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -155,4 +157,30 @@ func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error) {
 		return err
 	}
 	return tx.Commit()
+}
+
+// Scrub makes sure data deleted before it was called is gone from the database's files, not
+// only from its tables. On SQLite (with secure_delete, see OpenSQLite) the freed pages are
+// already zeroed, but older versions of them remain in the write-ahead log until it is
+// overwritten: Scrub checkpoints the log and truncates it. It retries while readers hold the
+// log, up to ctx. On PostgreSQL it does nothing: deleted rows stay in the heap until VACUUM,
+// which autovacuum runs (see docs/SECURITY.md).
+func Scrub(ctx context.Context, db *sql.DB) error {
+	if BackendOf(db) != SQLite {
+		return nil
+	}
+	for {
+		var busy, logFrames, checkpointed int
+		if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed); err != nil {
+			return fmt.Errorf("scrub: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("scrub: the write-ahead log stayed busy: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

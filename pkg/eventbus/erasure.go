@@ -1,0 +1,68 @@
+package eventbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Erasure events end a person's aggregate (GDPR art. 17). Once one is in its stream, every
+// earlier event of the aggregate is erased from the stream: consumers still receive the
+// erasure itself, and nothing else about the person.
+var erasureEvents = map[string]bool{"ProfileErased": true, "AccountErased": true}
+
+// ErasureOf tells whether subject carries an erasure event, and if so its producer and
+// aggregate id.
+func ErasureOf(subject string) (producer, aggregateID string, ok bool) {
+	parts := strings.SplitN(subject, ".", 5)
+	if len(parts) != 5 || parts[0] != "caiomatch" || parts[2] != "v1" || !erasureEvents[parts[3]] {
+		return "", "", false
+	}
+	return parts[1], parts[4], true
+}
+
+// AggregateSubjects is the filter of every event of one aggregate.
+func AggregateSubjects(producer, aggregateID string) string {
+	return "caiomatch." + producer + ".v1.*." + aggregateID
+}
+
+// EraseAggregate removes from producer's stream every event of aggregateID stored before
+// sequence before (the erasure event's): each message is first overwritten on disk (a secure
+// delete, so that its bytes do not linger in the stream's files), then the subject is purged
+// below before, which also covers replicas that lag. Running it again finds nothing left.
+// It returns how many messages it erased.
+func EraseAggregate(ctx context.Context, js jetstream.JetStream, producer, aggregateID string, before uint64) (int, error) {
+	if before <= 1 {
+		return 0, nil
+	}
+	stream, err := js.Stream(ctx, StreamOf(producer))
+	if err != nil {
+		return 0, fmt.Errorf("erase aggregate: stream %s: %w", StreamOf(producer), err)
+	}
+	filter := AggregateSubjects(producer, aggregateID)
+	erased := 0
+	for seq := uint64(1); seq < before; {
+		msg, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(filter))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			break
+		}
+		if err != nil {
+			return erased, fmt.Errorf("erase aggregate: find next event: %w", err)
+		}
+		if msg.Sequence >= before {
+			break
+		}
+		if err := stream.SecureDeleteMsg(ctx, msg.Sequence); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return erased, fmt.Errorf("erase aggregate: erase event %d: %w", msg.Sequence, err)
+		}
+		erased++
+		seq = msg.Sequence + 1
+	}
+	if err := stream.Purge(ctx, jetstream.WithPurgeSubject(filter), jetstream.WithPurgeSequence(before)); err != nil {
+		return erased, fmt.Errorf("erase aggregate: purge: %w", err)
+	}
+	return erased, nil
+}
