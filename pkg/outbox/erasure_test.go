@@ -128,4 +128,3 @@ func natsStoreHolding(t *testing.T, bus *eventbustest.Bus, text string) string {
 	})
 	return found
 }
-
