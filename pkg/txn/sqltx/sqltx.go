@@ -25,6 +25,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/inbox"
@@ -40,7 +41,14 @@ type Tx struct {
 	backend   sqlstore.Backend
 	published int
 	locked    map[string]bool
+	// erases is set by an erasure: the runner scrubs the database files after the commit.
+	erases bool
 }
+
+// Erases marks the transaction as an erasure of a person's data: once it commits, the runner
+// scrubs the database's files (sqlstore.Scrub) so that what it deleted is gone from the disk
+// too. Publishing an erasure event marks it as well.
+func (t *Tx) Erases() { t.erases = true }
 
 // Backend tells which engine the transaction runs on.
 func (t *Tx) Backend() sqlstore.Backend { return t.backend }
@@ -65,8 +73,17 @@ func (t *Tx) Lock(ctx context.Context, scope, key string) error {
 }
 
 // Publish stores events in the outbox; the relay publishes them once the transaction commits.
+//
+// An erasure event (eventbus.ErasureOf) first removes every outbox row of its aggregate, sent or
+// not: the outbox then keeps nothing about the person but the erasure.
 func (t *Tx) Publish(ctx context.Context, events ...eventbus.Event) error {
 	for _, ev := range events {
+		if producer, aggregateID, ok := eventbus.ErasureOf(ev.Subject); ok {
+			if _, err := outbox.Forget(ctx, t.SQL, producer, aggregateID); err != nil {
+				return err
+			}
+			t.erases = true
+		}
 		if err := outbox.Add(ctx, t.SQL, ev); err != nil {
 			return err
 		}
@@ -126,6 +143,13 @@ func (r *Runner[T]) run(ctx context.Context, d *txn.Delivery, fn func(context.Co
 	}
 	if t != nil && t.published > 0 {
 		r.wake()
+	}
+	if t != nil && t.erases {
+		// Best effort and bounded: the erasure is committed; a busy log is truncated by the next
+		// erasure's scrub, or overwritten as the log is reused.
+		scrubCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = sqlstore.Scrub(scrubCtx, r.db)
+		cancel()
 	}
 	return claimed, nil
 }

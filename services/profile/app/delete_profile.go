@@ -25,6 +25,6 @@ func (a *Application) DeleteProfile(ctx context.Context, caller identity.Caller,
 		if err := tx.Delete(ctx, id); err != nil {
 			return err
 		}
-		return tx.Publish(ctx, domain.ProfileErased{ProfileID: id})
+		return tx.Publish(ctx, domain.ProfileErased{ProfileID: id, AccountID: p.AccountID})
 	})
 }

@@ -5,7 +5,7 @@ type Event interface{ profileEvent() }
 
 type ProfileRegistered struct{ Profile Profile }
 type ProfileUpdated struct{ Profile Profile }
-type ProfileErased struct{ ProfileID string }
+type ProfileErased struct{ ProfileID, AccountID string }
 
 // ConsultantBooked: an accepted offer booked the consultant for a mission's window.
 type ConsultantBooked struct {

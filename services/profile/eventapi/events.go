@@ -22,7 +22,7 @@ func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 	case domain.ProfileUpdated:
 		return eventbus.NewEvent(eventbus.ProducerProfile, e.Profile.ID, &profilev1.ProfileUpdated{Facts: matchingFacts(e.Profile)}, now)
 	case domain.ProfileErased:
-		return eventbus.NewEvent(eventbus.ProducerProfile, e.ProfileID, &profilev1.ProfileErased{ProfileId: e.ProfileID}, now)
+		return eventbus.NewEvent(eventbus.ProducerProfile, e.ProfileID, &profilev1.ProfileErased{ProfileId: e.ProfileID, AccountId: e.AccountID}, now)
 	case domain.ConsultantBooked:
 		return eventbus.NewEvent(eventbus.ProducerProfile, e.ProfileID, &profilev1.ConsultantBooked{
 			ProfileId: e.ProfileID, MissionId: e.Booking.MissionID,

@@ -345,6 +345,12 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 		t.Fatalf("replaced %v", r)
 	}
 
+	// The two facts land on the PROFILE stream in commit order (checked below).
+	eventually(t, "two events on the PROFILE stream", func() bool {
+		return len(h.streamEvents(t, "PROFILE")) >= 2
+	})
+	beforeErasure := h.streamEvents(t, "PROFILE")
+
 	// Only the owner or an operator erases it.
 	_, err = h.client.DeleteProfile(as("cons-2", "CONSULTANT"), &profilev1.DeleteProfileRequest{Id: id})
 	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
@@ -358,11 +364,13 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 	_, err = h.client.DeleteProfile(as("op-1", "OPERATOR"), &profilev1.DeleteProfileRequest{Id: id})
 	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
 
-	// The three facts land on the PROFILE stream in commit order, each deduplicated by its event id.
-	eventually(t, "three events on the PROFILE stream", func() bool {
-		return len(h.streamEvents(t, "PROFILE")) >= 3
+	// The erasure leaves itself alone on the stream: the person's earlier events are erased.
+	eventually(t, "the erasure alone on the PROFILE stream", func() bool {
+		got := h.streamEvents(t, "PROFILE")
+		return len(got) == 1 && got[0].Envelope.GetType() == "ProfileErased"
 	})
-	events := h.streamEvents(t, "PROFILE")
+	// Each fact was deduplicated by its event id.
+	events := append(beforeErasure, h.streamEvents(t, "PROFILE")...)
 	var types []string
 	ids := map[string]bool{}
 	for _, e := range events {
@@ -402,13 +410,13 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 		upd.GetNoticePeriodDays() != 90 || !slices.Equal(upd.GetMobilityCountries(), []string{"NL"}) || !upd.GetProfilingOptOut() {
 		t.Errorf("updated facts %v", upd)
 	}
-	if erased := events[2].Payload.(*profilev1.ProfileErased); erased.GetProfileId() != id {
+	if erased := events[2].Payload.(*profilev1.ProfileErased); erased.GetProfileId() != id || erased.GetAccountId() != "cons-1" {
 		t.Errorf("erased %v", erased)
 	}
 	// Nothing else was published, on this stream or another.
 	time.Sleep(100 * time.Millisecond)
-	if n := len(h.streamEvents(t, "PROFILE")); n != 3 {
-		t.Fatalf("%d events on PROFILE, want 3", n)
+	if n := len(h.streamEvents(t, "PROFILE")); n != 1 {
+		t.Fatalf("%d events on PROFILE, want 1", n)
 	}
 	for _, stream := range []string{"MISSION", "MATCHING"} {
 		if n := len(h.streamEvents(t, stream)); n != 0 {

@@ -1451,8 +1451,10 @@ func (x *ProfileUpdated) GetFacts() *MatchingFacts {
 
 // ProfileErased is published when a profile is erased; every consumer drops the person.
 type ProfileErased struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProfileId     string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProfileId string                 `protobuf:"bytes,1,opt,name=profile_id,json=profileId,proto3" json:"profile_id,omitempty"`
+	// account_id is the consultant's account, whose id the trails pseudonymise with the profile's.
+	AccountId     string `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1490,6 +1492,13 @@ func (*ProfileErased) Descriptor() ([]byte, []int) {
 func (x *ProfileErased) GetProfileId() string {
 	if x != nil {
 		return x.ProfileId
+	}
+	return ""
+}
+
+func (x *ProfileErased) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
 	}
 	return ""
 }
@@ -1749,10 +1758,12 @@ const file_caiomatch_profile_v1_profile_proto_rawDesc = "" +
 	"\x11ProfileRegistered\x129\n" +
 	"\x05facts\x18\x01 \x01(\v2#.caiomatch.profile.v1.MatchingFactsR\x05facts\"K\n" +
 	"\x0eProfileUpdated\x129\n" +
-	"\x05facts\x18\x01 \x01(\v2#.caiomatch.profile.v1.MatchingFactsR\x05facts\".\n" +
+	"\x05facts\x18\x01 \x01(\v2#.caiomatch.profile.v1.MatchingFactsR\x05facts\"M\n" +
 	"\rProfileErased\x12\x1d\n" +
 	"\n" +
-	"profile_id\x18\x01 \x01(\tR\tprofileId\"\x8a\x01\n" +
+	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x02 \x01(\tR\taccountId\"\x8a\x01\n" +
 	"\x10ConsultantBooked\x12\x1d\n" +
 	"\n" +
 	"profile_id\x18\x01 \x01(\tR\tprofileId\x12\x1d\n" +
