@@ -5,6 +5,7 @@ package rpc
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -53,12 +54,15 @@ func Status(err error) *status.Status {
 }
 
 func withReason(st *status.Status, reason string, violations []fault.Violation) *status.Status {
+	// A message or a field may quote the caller (an unknown query parameter's name): invalid
+	// UTF-8 there would make the details impossible to encode, and the answer lose its reason.
+	st = status.New(st.Code(), validText(st.Message()))
 	details := []protoDetail{&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain}}
 	if len(violations) > 0 {
 		br := &errdetails.BadRequest{}
 		for _, v := range violations {
 			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
-				Field: v.Field, Description: v.Description,
+				Field: validText(v.Field), Description: validText(v.Description),
 			})
 		}
 		details = append(details, br)
@@ -69,6 +73,10 @@ func withReason(st *status.Status, reason string, violations []fault.Violation) 
 	}
 	return withDetails
 }
+
+// validText is s with each invalid UTF-8 sequence replaced by U+FFFD: protobuf strings must be
+// valid UTF-8.
+func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // Reason is the ErrorInfo reason of a status error, "" when there is none.
 func Reason(err error) string {
