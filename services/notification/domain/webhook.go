@@ -93,7 +93,7 @@ func CheckWebhookURL(raw string, allowInsecure bool) error {
 		return errors.New("must be at most 2048 characters")
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
+	if err != nil || u.Hostname() == "" || u.Opaque != "" { // "https://:443" has a host, but no name in it
 		return errors.New("must be an absolute https URL")
 	}
 	switch {
