@@ -225,7 +225,8 @@ func (c *Cluster) specFor(name string) (spec, error) {
 		s.addr = l.grpcAddr(kind, index)
 		s.env = append(s.env, grpcAddrVar[kind]+"="+s.addr)
 		s.ports = []int{l.grpcPort(kind, index)}
-		if kind == KindMission {
+		if kind == KindMission || kind == KindMatching {
+			// One key for both: a person has one pseudonym in trails and in plans.
 			s.env = append(s.env, "CAIOMATCH_PSEUDONYM_KEY="+c.secrets.PseudonymKey)
 		}
 	}

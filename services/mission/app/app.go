@@ -54,6 +54,9 @@ type Repository interface {
 // so a use case holds a mission (Mission, or the erasure lookups below) before reading what it
 // will change, and reads an offer again once its mission is held.
 type Tx interface {
+	// Erasing tells the store that the transaction removes a person's data: once it commits,
+	// the store makes sure what it removed is gone from its files too.
+	Erasing()
 	// Mission holds a mission for the rest of the transaction, then reads it; ErrNotFound when
 	// there is none.
 	Mission(ctx context.Context, id string) (domain.Mission, error)
@@ -134,7 +137,8 @@ type Consultant struct {
 type Config struct {
 	// OfferTTL is how long a consultant has to answer an offer.
 	OfferTTL time.Duration
-	// PseudonymKey keys the pseudonyms that replace erased profiles' ids.
+	// PseudonymKey keys the pseudonyms that replace an erased consultant's profile and account
+	// ids.
 	PseudonymKey []byte
 }
 

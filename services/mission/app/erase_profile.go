@@ -26,11 +26,17 @@ type ErasureOutcome struct {
 // The lookups hold every mission naming the person before reading (see Tx), so a concurrent
 // change to one of those missions or offers waits for the erasure instead of being overwritten
 // by it, and an offer made meanwhile is made, or refused, after it.
-func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileID string) (ErasureOutcome, error) {
+//
+// What the consultant wrote (decline reasons, counters, feedback) is removed, and their account
+// id, accountID (empty in erasures published before it was carried), becomes its pseudonym
+// wherever it is kept with the profile's.
+func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileID, accountID string) (ErasureOutcome, error) {
 	pseudonym := domain.Pseudonym(a.cfg.PseudonymKey, profileID)
+	accountPseudonym := domain.Pseudonym(a.cfg.PseudonymKey, accountID)
 	var out ErasureOutcome
 	claimed, err := a.repo.Once(ctx, d, func(ctx context.Context, tx Tx) error {
 		out = ErasureOutcome{}
+		tx.Erasing()
 		offers, err := tx.OffersOfProfile(ctx, profileID)
 		if err != nil {
 			return err
@@ -45,11 +51,17 @@ func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileI
 		}
 		// Read again: withdrawals changed some of them.
 		if out.Offers, err = pseudonymise(ctx, profileID, tx.OffersOfProfile, tx.SaveOffer,
-			func(o *domain.Offer) bool { return o.Pseudonymise(profileID, pseudonym) }); err != nil {
+			func(o *domain.Offer) bool {
+				renamed := o.Pseudonymise(profileID, pseudonym)
+				return o.ForgetConsultant(accountID, accountPseudonym) || renamed
+			}); err != nil {
 			return err
 		}
 		if out.Missions, err = pseudonymise(ctx, profileID, tx.MissionsWithCandidate, tx.SaveMission,
-			func(m *domain.Mission) bool { return m.Pseudonymise(profileID, pseudonym) }); err != nil {
+			func(m *domain.Mission) bool {
+				renamed := m.Pseudonymise(profileID, pseudonym)
+				return m.ForgetConsultant(accountID, accountPseudonym) || renamed
+			}); err != nil {
 			return err
 		}
 		// A pending extension can no longer be answered by anyone: it is withdrawn.
@@ -58,16 +70,23 @@ func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileI
 				if e.ProfileID == profileID && e.Status == domain.ExtensionStatusPending {
 					domain.WithdrawExtension(e, a.now())
 				}
-				return e.Pseudonymise(profileID, pseudonym)
+				renamed := e.Pseudonymise(profileID, pseudonym)
+				return e.ForgetConsultant(accountID, accountPseudonym) || renamed
 			}); err != nil {
 			return err
 		}
 		if out.Feedback, err = pseudonymise(ctx, profileID, tx.FeedbackOfProfile, tx.RewriteFeedback,
-			func(f *domain.Feedback) bool { return f.Pseudonymise(profileID, pseudonym) }); err != nil {
+			func(f *domain.Feedback) bool {
+				renamed := f.Pseudonymise(profileID, pseudonym)
+				return f.ForgetConsultant(accountID, accountPseudonym) || renamed
+			}); err != nil {
 			return err
 		}
 		out.Decisions, err = pseudonymise(ctx, profileID, tx.DecisionsAbout, tx.RewriteDecision,
-			func(d *domain.Decision) bool { return d.Pseudonymise(profileID, pseudonym) })
+			func(d *domain.Decision) bool {
+				renamed := d.Pseudonymise(profileID, pseudonym)
+				return d.ForgetConsultant(accountID, accountPseudonym) || renamed
+			})
 		return err
 	})
 	if err != nil {

@@ -579,11 +579,12 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 		}
 		pending := f.offer(t, firm1, pendingM.ID, "p1")
 
-		out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1")
+		out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1", "cons-1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		pseudonym := domain.Pseudonym([]byte("test-key"), "p1")
+		accountPseudonym := domain.Pseudonym([]byte("test-key"), "cons-1")
 		if out.Duplicate || out.Withdrawn != 1 || out.Offers != 2 || out.Missions != 0 {
 			t.Fatalf("outcome %+v", out)
 		}
@@ -599,6 +600,9 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 			`SELECT COUNT(*) FROM offers WHERE profile_id = 'p1'`:                                "offers",
 			`SELECT COUNT(*) FROM decisions WHERE profile_id = 'p1' OR candidates LIKE '%"p1"%'`: "decisions",
 			`SELECT COUNT(*) FROM missions WHERE candidates LIKE '%"p1"%'`:                       "missions",
+			// What the consultant wrote, and their account id, went with the profile.
+			`SELECT COUNT(*) FROM offers WHERE consultant_id = 'cons-1' OR decline_reason <> ''`:           "offers (account or reason)",
+			`SELECT COUNT(*) FROM decisions WHERE actor_account_id = 'cons-1' OR reason LIKE '%Not now.%'`: "decisions (account or reason)",
 		} {
 			var n int
 			if err := f.db.QueryRow(query).Scan(&n); err != nil || n != 0 {
@@ -612,16 +616,19 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 		}
 		wantLines(t, "trail", f.trail(t, declinedM.ID)[2:], []string{
 			"OFFER_MADE FIRM firm-1 " + pseudonym + " " + declined.ID,
-			"OFFER_DECLINED CONSULTANT cons-1 " + pseudonym + " " + declined.ID + " reason=Not now.",
+			"OFFER_DECLINED CONSULTANT " + accountPseudonym + " " + pseudonym + " " + declined.ID,
 		})
 		wantLines(t, "trail", f.trail(t, pendingM.ID)[2:], []string{
 			"OFFER_MADE FIRM firm-1 " + pseudonym + " " + pending.ID,
 			"OFFER_WITHDRAWN SYSTEM " + pseudonym + " " + pending.ID,
 		})
-		// The consultant still sees their offers, under the pseudonym.
-		offers, _, err := f.app.ListOffers(ctx, consultant, app.OfferFilter{}, 10, "")
-		if err != nil || len(offers) != 2 || offers[0].ProfileID != pseudonym || offers[1].ProfileID != pseudonym {
-			t.Fatalf("consultant's offers %+v (%v)", offers, err)
+		// The offers are no longer the account's: an operator still reads them, under pseudonyms.
+		if offers, _, err := f.app.ListOffers(ctx, consultant, app.OfferFilter{}, 10, ""); err != nil || len(offers) != 0 {
+			t.Fatalf("the erased consultant's account still lists %d offers (%v)", len(offers), err)
+		}
+		offers, _, err := f.app.ListOffers(ctx, operator, app.OfferFilter{MissionID: declinedM.ID}, 10, "")
+		if err != nil || len(offers) != 1 || offers[0].ProfileID != pseudonym || offers[0].ConsultantID != accountPseudonym || offers[0].DeclineReason != "" {
+			t.Fatalf("declined offer after erasure %+v (%v)", offers, err)
 		}
 		// Others are untouched.
 		if got := f.mission(t, other.ID); !slices.Equal(got.Candidates, []string{"p2"}) {
@@ -629,12 +636,12 @@ func TestEraseProfilePseudonymises(t *testing.T) {
 		}
 
 		// The same event again changes nothing.
-		again, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1")
+		again, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1", "cons-1")
 		if err != nil || !again.Duplicate {
 			t.Fatalf("again: %+v %v", again, err)
 		}
 		// A profile still a candidate, with no offer, is pseudonymised among the candidates.
-		out, err = f.app.EraseProfile(ctx, erasureEvent("erase-2"), "p2")
+		out, err = f.app.EraseProfile(ctx, erasureEvent("erase-2"), "p2", "")
 		if err != nil || out.Missions != 3 || out.Withdrawn != 0 {
 			t.Fatalf("erase p2: %+v %v", out, err)
 		}
@@ -845,7 +852,7 @@ func TestEraseProfileWhileTheMissionsChange(t *testing.T) {
 			go func() { _, err := f.app.MakeOffer(ctx, firm1, offered.ID, erased); offer <- err }()
 			time.Sleep(300 * time.Millisecond) // time enough for both to commit, were the missions not held
 		}
-		out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), erased)
+		out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), erased, "")
 		if err != nil {
 			t.Fatal(err)
 		}

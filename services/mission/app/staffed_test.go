@@ -278,14 +278,17 @@ func TestEraseProfilePseudonymisesStaffingExtensionsAndFeedback(t *testing.T) {
 	onEachBackend(t, func(t *testing.T, f *testbed) {
 		ctx := context.Background()
 		m := f.endedEarly(t)
-		if _, err := f.app.GiveFeedback(ctx, acme, m.ID, 5, "", true); err != nil {
+		if _, err := f.app.GiveFeedback(ctx, acme, m.ID, 5, "Sharp on MLOps, about the person", true); err != nil {
 			t.Fatal(err)
 		}
-		out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1")
+		if _, err := f.app.GiveFeedback(ctx, consultant, m.ID, 4, "Written by the consultant", false); err != nil {
+			t.Fatal(err)
+		}
+		out, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1", "cons-1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out.Missions != 1 || out.Extensions != 1 || out.Feedback != 1 {
+		if out.Missions != 1 || out.Extensions != 1 || out.Feedback != 2 {
 			t.Fatalf("erasure %+v", out)
 		}
 		pseudonym := domain.Pseudonym([]byte("test-key"), "p1")
@@ -295,8 +298,14 @@ func TestEraseProfilePseudonymisesStaffingExtensionsAndFeedback(t *testing.T) {
 		if list, _ := f.app.ListExtensions(ctx, acme, m.ID); list[0].ProfileID != pseudonym {
 			t.Fatalf("extension profile %q", list[0].ProfileID)
 		}
-		if list, _ := f.app.ListFeedback(ctx, acme, m.ID); list[0].ProfileID != pseudonym {
-			t.Fatalf("feedback profile %q", list[0].ProfileID)
+		list, _ := f.app.ListFeedback(ctx, operator, m.ID)
+		for _, fb := range list {
+			if fb.ProfileID != pseudonym || fb.Comment != "" || fb.AuthorAccountID == "cons-1" {
+				t.Fatalf("feedback after erasure %+v", fb)
+			}
+		}
+		if len(list) != 2 {
+			t.Fatalf("%d feedback left, want both (ratings stay)", len(list))
 		}
 		var n int
 		for _, q := range []string{`SELECT COUNT(*) FROM missions WHERE staffed_profile_id = 'p1'`, `SELECT COUNT(*) FROM extensions WHERE profile_id = 'p1'`,
@@ -337,7 +346,7 @@ func TestErasureWithdrawsThePendingExtension(t *testing.T) {
 		if _, err := f.app.RequestExtension(ctx, acme, m.ID, "2027-12-31", ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1"); err != nil {
+		if _, err := f.app.EraseProfile(ctx, erasureEvent("erase-1"), "p1", "cons-1"); err != nil {
 			t.Fatal(err)
 		}
 		list, err := f.app.ListExtensions(ctx, acme, m.ID)

@@ -1,23 +1,20 @@
 package domain
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
+
+	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 )
 
 // ErasedPrefix starts every pseudonym of an erased profile.
-const ErasedPrefix = "erased-"
+const ErasedPrefix = pseudonym.Prefix
 
 // Pseudonym is what replaces an erased profile's id wherever the mission service keeps it:
 // "erased-" and the first 16 hex digits of HMAC-SHA256(key, profileID). The trail keeps telling
 // that two entries concern the same person, but without the key nobody can check whether a
 // given profile id is behind a pseudonym.
 func Pseudonym(key []byte, profileID string) string {
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(profileID))
-	return ErasedPrefix + hex.EncodeToString(mac.Sum(nil))[:16]
+	return pseudonym.Key(key).Of(profileID)
 }
 
 // WithdrawOffer takes back a pending offer whose consultant erased their profile: the offer
@@ -78,4 +75,55 @@ func (d *Decision) Pseudonymise(profileID, pseudonym string) bool {
 		}
 	}
 	return changed
+}
+
+// The ForgetConsultant methods remove what an erased consultant wrote (decline reasons, counter
+// messages, feedback comments) and replace their account id, accountID, by its pseudonym; each
+// reports whether anything changed. The firm's own words to them (an offer's message) stay:
+// they are the firm's record. A feedback comment goes whoever wrote it: it is about the person.
+
+func (o *Offer) ForgetConsultant(accountID, pseudonym string) bool {
+	changed := o.DeclineReason != "" || o.CounterMessage != ""
+	o.DeclineReason, o.CounterMessage = "", ""
+	if accountID != "" && o.ConsultantID == accountID {
+		o.ConsultantID, changed = pseudonym, true
+	}
+	return changed
+}
+
+func (e *Extension) ForgetConsultant(accountID, pseudonym string) bool {
+	changed := e.DeclineReason != ""
+	e.DeclineReason = ""
+	if accountID != "" && e.ConsultantID == accountID {
+		e.ConsultantID, changed = pseudonym, true
+	}
+	return changed
+}
+
+func (f *Feedback) ForgetConsultant(accountID, pseudonym string) bool {
+	changed := f.Comment != ""
+	f.Comment = ""
+	if accountID != "" && f.AuthorAccountID == accountID {
+		f.AuthorAccountID, changed = pseudonym, true
+	}
+	return changed
+}
+
+func (d *Decision) ForgetConsultant(accountID, pseudonym string) bool {
+	if accountID == "" || d.Actor.AccountID != accountID {
+		return false
+	}
+	d.Actor.AccountID = pseudonym
+	if d.Actor.Role == ActorConsultant {
+		d.Reason = ""
+	}
+	return true
+}
+
+func (m *Mission) ForgetConsultant(accountID, pseudonym string) bool {
+	if accountID == "" || m.StaffedConsultantID != accountID {
+		return false
+	}
+	m.StaffedConsultantID = pseudonym
+	return true
 }

@@ -96,7 +96,7 @@ func ErasureHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
 		if e.GetProfileId() == "" {
 			return fmt.Errorf("erasure event %s has no profile id", d.EventID)
 		}
-		out, err := a.EraseProfile(ctx, d, e.GetProfileId())
+		out, err := a.EraseProfile(ctx, d, e.GetProfileId(), e.GetAccountId())
 		if err != nil {
 			// The profile id is not logged with the error: it is the erased person's.
 			return fmt.Errorf("apply erasure %s: %w", d.EventID, err)

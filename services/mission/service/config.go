@@ -2,6 +2,7 @@ package service
 
 import (
 	"cmp"
+	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
@@ -27,8 +28,8 @@ type Config struct {
 	// ExpiryInterval is how often pending offers past their expiry are expired; 0 means
 	// DefaultExpiryInterval.
 	ExpiryInterval time.Duration
-	// PseudonymKey keys the pseudonyms of erased profiles (HMAC-SHA256). Empty means
-	// DevPseudonymKey, which is public (a warning is logged): set a secret one in production.
+	// PseudonymKey keys the pseudonyms of erased people (HMAC-SHA256, pkg/pseudonym). Empty
+	// means the installation's own, generated at first start in the data directory.
 	PseudonymKey string
 	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown; 0 means
 	// DefaultShutdownGrace.
@@ -42,21 +43,17 @@ const (
 	DefaultOfferTTL       = app.DefaultOfferTTL
 	DefaultExpiryInterval = 30 * time.Second
 	DefaultShutdownGrace  = 10 * time.Second
-	// DevPseudonymKey is the development pseudonym key. It is in the source code, so
-	// pseudonyms made with it can be linked back to profile ids by anyone who has a list of
-	// ids: never use it in production.
-	DevPseudonymKey = "caiomatch-dev-pseudonym-key-do-not-use-in-production"
 )
 
 // The environment variables LoadConfig reads.
 const (
 	EnvDatabaseURL    = "CAIOMATCH_MISSION_DATABASE_URL"
 	EnvOfferTTL       = "CAIOMATCH_OFFER_TTL"
-	EnvPseudonymKey   = "CAIOMATCH_PSEUDONYM_KEY"
+	EnvPseudonymKey   = pseudonym.EnvKey
 	EnvShutdownGrace  = "CAIOMATCH_MISSION_SHUTDOWN_GRACE"
 	maxOfferTTL       = 365 * 24 * time.Hour
 	maxShutdownGrace  = 5 * time.Minute
-	minPseudonymChars = 16 // an HMAC key shorter than this is guessable
+	minPseudonymChars = pseudonym.MinChars
 )
 
 // LoadConfig reads the service's settings; what is invalid is reported by env.Err.
@@ -80,7 +77,6 @@ func (c Config) withDefaults() Config {
 	c.ProfileAddr = cmp.Or(c.ProfileAddr, DefaultProfileAddr)
 	c.OfferTTL = cmp.Or(c.OfferTTL, DefaultOfferTTL)
 	c.ExpiryInterval = cmp.Or(c.ExpiryInterval, DefaultExpiryInterval)
-	c.PseudonymKey = cmp.Or(c.PseudonymKey, DevPseudonymKey)
 	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, DefaultShutdownGrace)
 	return c
 }

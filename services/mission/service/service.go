@@ -4,6 +4,7 @@ package service
 
 import (
 	"context"
+	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 	"log/slog"
 	"time"
 
@@ -45,12 +46,16 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	} else {
 		host.Logger.WarnContext(ctx, "no profile service address: offers will be refused")
 	}
-	if cfg.PseudonymKey == DevPseudonymKey {
-		host.Logger.WarnContext(ctx, "the development pseudonym key is in use: set "+EnvPseudonymKey+" in production")
+	key, generated, err := pseudonym.Load(cfg.PseudonymKey, host.DataDir)
+	if err != nil {
+		return err
+	}
+	if generated {
+		host.Logger.InfoContext(ctx, "pseudonym key generated for this installation", "file", pseudonym.KeyFile)
 	}
 
 	application := app.New(store.NewRepository(base.DB, base.Relay.Notify), profiles,
-		app.Config{OfferTTL: cfg.OfferTTL, PseudonymKey: []byte(cfg.PseudonymKey)},
+		app.Config{OfferTTL: cfg.OfferTTL, PseudonymKey: key},
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
 	missionv1.RegisterMissionServiceServer(base.GRPC, grpcapi.NewServer(application))
 	return base.Serve(ctx,

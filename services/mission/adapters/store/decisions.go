@@ -127,13 +127,15 @@ func (t *tx) DecisionsAbout(ctx context.Context, profileID string) ([]domain.Dec
 	}, func(d domain.Decision) string { return d.MissionID })
 }
 
-// RewriteDecision replaces what erasure may change of an entry: its profile id and proposal.
+// RewriteDecision replaces what erasure may change of an entry: its profile id, proposal, actor
+// account id and reason.
 func (t *tx) RewriteDecision(ctx context.Context, d domain.Decision) error {
 	candidates, err := encodeCandidates(d.Proposal.Candidates)
 	if err != nil {
 		return err
 	}
 	return t.updateOne(ctx, "rewrite decision", fmt.Sprintf("%s/%d", d.MissionID, d.Sequence),
-		`UPDATE decisions SET profile_id = $1, candidates = $2 WHERE mission_id = $3 AND sequence = $4`,
-		d.ProfileID, candidates, d.MissionID, d.Sequence)
+		`UPDATE decisions SET profile_id = $1, candidates = $2, actor_account_id = $3, reason = $4
+		WHERE mission_id = $5 AND sequence = $6`,
+		d.ProfileID, candidates, d.Actor.AccountID, d.Reason, d.MissionID, d.Sequence)
 }

@@ -150,11 +150,12 @@ func (t *tx) CreateOffer(ctx context.Context, o domain.Offer) error {
 }
 
 // SaveOffer stores what may change of an offer: its status, answer, counter, agreed rate,
-// expiry, end date (the booking moves with its mission) and profile id (erasure).
+// expiry, end date (the booking moves with its mission), and profile and consultant ids
+// (erasure).
 func (t *tx) SaveOffer(ctx context.Context, o domain.Offer) error {
 	return t.updateOne(ctx, "update offer", o.ID, `UPDATE offers SET status = $1, answered_at = $2, decline_reason = $3,
-		profile_id = $4, daily_rate_eur = $5, counter_rate_eur = $6, counter_message = $7, expires_at = $8, end_date = $9
-		WHERE id = $10`,
+		profile_id = $4, daily_rate_eur = $5, counter_rate_eur = $6, counter_message = $7, expires_at = $8, end_date = $9,
+		consultant_id = $10 WHERE id = $11`,
 		o.Status.String(), formatOptionalTime(o.AnsweredAt), o.DeclineReason, o.ProfileID, o.DailyRateEUR,
-		o.CounterRateEUR, o.CounterMessage, sqlstore.FormatTime(o.ExpiresAt), dates.Format(o.EndDate), o.ID)
+		o.CounterRateEUR, o.CounterMessage, sqlstore.FormatTime(o.ExpiresAt), dates.Format(o.EndDate), o.ConsultantID, o.ID)
 }

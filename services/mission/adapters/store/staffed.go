@@ -74,11 +74,12 @@ func (t *tx) CreateExtension(ctx context.Context, e domain.Extension) error {
 	return nil
 }
 
-// SaveExtension stores what may change of an extension: its status, answer and profile id.
+// SaveExtension stores what may change of an extension: its status, answer, and profile and
+// consultant ids.
 func (t *tx) SaveExtension(ctx context.Context, e domain.Extension) error {
 	return t.updateOne(ctx, "update extension", e.ID, `UPDATE extensions SET status = $1, answered_at = $2,
-		decline_reason = $3, profile_id = $4 WHERE id = $5`,
-		e.Status.String(), formatOptionalTime(e.AnsweredAt), e.DeclineReason, e.ProfileID, e.ID)
+		decline_reason = $3, profile_id = $4, consultant_id = $5 WHERE id = $6`,
+		e.Status.String(), formatOptionalTime(e.AnsweredAt), e.DeclineReason, e.ProfileID, e.ConsultantID, e.ID)
 }
 
 // ExtensionsOfProfile holds the missions of the extensions it returns (see readHolding).
@@ -139,10 +140,12 @@ func (t *tx) FeedbackOfProfile(ctx context.Context, profileID string) ([]domain.
 	}, func(f domain.Feedback) string { return f.MissionID })
 }
 
-// RewriteFeedback replaces what erasure may change of a feedback: its profile id.
+// RewriteFeedback replaces what erasure may change of a feedback: its profile id, author
+// account id and comment.
 func (t *tx) RewriteFeedback(ctx context.Context, f domain.Feedback) error {
 	return t.updateOne(ctx, "rewrite feedback", f.MissionID+"/"+f.AuthorRole,
-		`UPDATE feedback SET profile_id = $1 WHERE mission_id = $2 AND author_role = $3`, f.ProfileID, f.MissionID, f.AuthorRole)
+		`UPDATE feedback SET profile_id = $1, author_account_id = $2, comment = $3 WHERE mission_id = $4 AND author_role = $5`,
+		f.ProfileID, f.AuthorAccountID, f.Comment, f.MissionID, f.AuthorRole)
 }
 
 // DueCompletions returns up to limit ids of staffed missions whose end date is before today

@@ -32,6 +32,8 @@ var _ app.Tx = (*tx)(nil)
 
 func newTx(t *sqltx.Tx) app.Tx { return &tx{sql: t, held: map[string]bool{}} }
 
+func (t *tx) Erasing() { t.sql.Erases() }
+
 // Mission holds the mission (see hold), then reads it: read-modify-write of one mission never
 // interleaves.
 func (t *tx) Mission(ctx context.Context, id string) (domain.Mission, error) {
