@@ -56,6 +56,9 @@ func Load(configured, dataDir string) (key Key, generated bool, err error) {
 		}
 		return Key(configured), false, nil
 	}
+	if dataDir == "" {
+		return nil, false, fmt.Errorf("no data directory to keep the pseudonym key in: set %s", EnvKey)
+	}
 	file := filepath.Join(dataDir, KeyFile)
 	if k, err := read(file); err == nil || !errors.Is(err, os.ErrNotExist) {
 		return k, false, err

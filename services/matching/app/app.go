@@ -3,6 +3,7 @@
 package app
 
 import (
+	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 	"context"
 	"log/slog"
 	"maps"
@@ -63,9 +64,11 @@ type Tx interface {
 	// Lock makes every other transaction that locks the same scope and key wait until this one
 	// ends; what this transaction reads afterwards is what the previous holder committed.
 	Lock(ctx context.Context, scope, key string) error
-	// EraseProfile remembers an erased profile's id and strips its explanations from past
-	// shortlists, which keep only ids, ranks and scores.
-	EraseProfile(ctx context.Context, id string) error
+	// EraseProfile replaces an erased profile's id by its pseudonym wherever the store keeps
+	// it (past shortlists, exclusions, staffing plans; the record of erased profiles keeps only
+	// the pseudonym), strips its explanations from past shortlists, which keep ranks and scores,
+	// and makes sure what it removed is gone from the store's files.
+	EraseProfile(ctx context.Context, id, pseudonym string) error
 	// PutMission creates or replaces a mission; its shortlists are kept.
 	PutMission(ctx context.Context, m domain.Mission) error
 	// AddShortlist stores s as its mission's current shortlist, and its ShortlistProposed event
@@ -129,6 +132,11 @@ type Config struct {
 	// AvailabilityToleranceDays is how long after the start date a consultant may become
 	// available; negative means domain.DefaultAvailabilityToleranceDays.
 	AvailabilityToleranceDays int
+	// PseudonymKey keys the pseudonyms of erased profiles; the mission service uses the same.
+	PseudonymKey pseudonym.Key
+	// Erased, when set, is called after each erasure is applied (the index snapshot then
+	// follows soon, so that no snapshot keeps the person's facts for long).
+	Erased func()
 }
 
 // Application is the matching service's use cases.

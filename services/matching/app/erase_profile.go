@@ -14,11 +14,11 @@ func (a *Application) EraseProfile(ctx context.Context, d Delivery, profileID st
 	if err != nil {
 		return err
 	}
-	return a.applyEvent(ctx, d, eventHandler{
+	err = a.applyEvent(ctx, d, eventHandler{
 		// Exposure counts are dropped with the profile; the holding missions are re-ranked below.
 		index: func() error { _, err := a.index.Erase(profileID); return err },
 		change: func(ctx context.Context, tx Tx, st *step) error {
-			if err := tx.EraseProfile(ctx, profileID); err != nil {
+			if err := tx.EraseProfile(ctx, profileID, a.cfg.PseudonymKey.Of(profileID)); err != nil {
 				return err
 			}
 			s := a.settings()
@@ -33,4 +33,8 @@ func (a *Application) EraseProfile(ctx context.Context, d Delivery, profileID st
 			return nil
 		},
 	})
+	if err == nil && a.cfg.Erased != nil {
+		a.cfg.Erased()
+	}
+	return err
 }

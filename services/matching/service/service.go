@@ -4,6 +4,7 @@ package service
 
 import (
 	"context"
+	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
@@ -75,6 +76,9 @@ type Config struct {
 	SnapshotInterval time.Duration
 	// ShutdownGrace bounds how long in-flight calls may take to finish at shutdown.
 	ShutdownGrace time.Duration
+	// PseudonymKey keys the pseudonyms of erased profiles (pkg/pseudonym), as in the mission
+	// service; empty means the installation's own, generated in the data directory.
+	PseudonymKey string
 }
 
 // LoadConfig reads the service's settings; what is invalid is reported by env.Err. In
@@ -90,6 +94,7 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.Int(EnvAvailabilityToleranceDays, &c.AvailabilityToleranceDays, 0, 365)
 	env.Duration(EnvSnapshotInterval, &c.SnapshotInterval, 0, 24*time.Hour)
 	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, 0, 5*time.Minute)
+	env.Secret(pseudonym.EnvKey, &c.PseudonymKey, pseudonym.MinChars)
 	c.ExposureCap = offWhenZero(c.ExposureCap)
 	c.AvailabilityToleranceDays = offWhenZero(c.AvailabilityToleranceDays)
 	c.SnapshotInterval = time.Duration(offWhenZero(int(c.SnapshotInterval)))
@@ -171,10 +176,16 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	// durable profile consumer, shared with any other replica, re-ranks.
 	follower := eventapi.FollowProfiles(host.JetStream, ix, stats.Replay.Through)
 	snapshots := &snapshotter{js: host.JetStream, ix: ix, follower: follower, every: max(cfg.SnapshotInterval, 0),
-		logger: host.Logger, covered: stats.SnapshotSeq}
+		logger: host.Logger, covered: stats.SnapshotSeq, soon: make(chan struct{}, 1)}
+	key, _, err := pseudonym.Load(cfg.PseudonymKey, host.DataDir)
+	if err != nil {
+		return err
+	}
+	ranking := cfg.ranking()
+	ranking.PseudonymKey, ranking.Erased = key, snapshots.Soon
 
 	missions := missionclient.New(missionv1.NewMissionServiceClient(base.Peer("mission")))
-	application := app.New(store.NewRepository(base.DB, base.Relay.Notify), missions, ix, cfg.ranking(), time.Now, host.Logger)
+	application := app.New(store.NewRepository(base.DB, base.Relay.Notify), missions, ix, ranking, time.Now, host.Logger)
 	if err := application.Load(ctx); err != nil {
 		return err
 	}

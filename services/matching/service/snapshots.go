@@ -22,6 +22,21 @@ type snapshotter struct {
 	every    time.Duration
 	logger   *slog.Logger
 	covered  uint64
+	// soon asks for a snapshot shortly (after an erasure), so that no snapshot keeps an erased
+	// person's facts until the next interval.
+	soon chan struct{}
+}
+
+// afterErasure is how long a snapshot asked for by an erasure waits: time for this replica's
+// follower to apply the erasure event, which the snapshot must cover to be stored.
+const afterErasure = 2 * time.Second
+
+// Soon asks for a snapshot shortly; it never blocks.
+func (s *snapshotter) Soon() {
+	select {
+	case s.soon <- struct{}{}:
+	default:
+	}
 }
 
 func (s *snapshotter) Run(ctx context.Context) error {
@@ -31,8 +46,16 @@ func (s *snapshotter) Run(ctx context.Context) error {
 		defer t.Stop()
 		tick = t.C
 	}
+	var erased <-chan time.Time
 	for {
 		select {
+		case <-s.soon:
+			if erased == nil {
+				erased = time.After(afterErasure)
+			}
+		case <-erased:
+			erased = nil
+			s.snapshot(ctx)
 		case <-tick:
 			s.snapshot(ctx)
 		case <-ctx.Done():

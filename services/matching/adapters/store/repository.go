@@ -75,13 +75,25 @@ type readModel struct {
 	stamped bool
 }
 
-func (r *readModel) EraseProfile(ctx context.Context, id string) error {
-	if _, err := r.SQL.ExecContext(ctx, `INSERT INTO erased_profiles (id, erased_at) VALUES ($1, $2)
-		ON CONFLICT (id) DO NOTHING`, id, sqlstore.FormatTime(time.Now())); err != nil {
-		return fmt.Errorf("erase profile: %w", err)
-	}
-	if _, err := r.SQL.ExecContext(ctx, `UPDATE shortlist_candidates SET explanation = '' WHERE profile_id = $1`, id); err != nil {
-		return fmt.Errorf("erase profile explanations: %w", err)
+func (r *readModel) EraseProfile(ctx context.Context, id, pseudonym string) error {
+	r.Erases()
+	for _, change := range []struct {
+		what, query string
+		args        []any
+	}{
+		{"erased profiles", `INSERT INTO erased_profiles (id, erased_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
+			[]any{pseudonym, sqlstore.FormatTime(time.Now())}},
+		{"shortlist candidates", `UPDATE shortlist_candidates SET profile_id = $1, explanation = '' WHERE profile_id = $2`,
+			[]any{pseudonym, id}},
+		{"exclusions", `UPDATE mission_exclusions SET profile_id = $1 WHERE profile_id = $2`, []any{pseudonym, id}},
+		// Plans are JSON, where ids are quoted strings: the quoted id is replaced. A canonical
+		// id has no LIKE wildcard (index.CanonicalID).
+		{"staffing plans", `UPDATE staffing_plans SET plan = replace(plan, $1, $2) WHERE plan LIKE $3`,
+			[]any{`"` + id + `"`, `"` + pseudonym + `"`, `%"` + id + `"%`}},
+	} {
+		if _, err := r.SQL.ExecContext(ctx, change.query, change.args...); err != nil {
+			return fmt.Errorf("erase profile from %s: %w", change.what, err)
+		}
 	}
 	return nil
 }

@@ -503,7 +503,7 @@ func TestApplyRollsBackEverythingOnError(t *testing.T) {
 			if err := rm.AddShortlist(ctx, testShortlist(m, 1, p1)); err != nil {
 				return err
 			}
-			if err := rm.EraseProfile(ctx, p2); err != nil {
+			if err := rm.EraseProfile(ctx, p2, "erased-p2"); err != nil {
 				return err
 			}
 			return boom
@@ -543,17 +543,26 @@ func TestEraseProfileStripsPastExplanations(t *testing.T) {
 			if err := rm.AddShortlist(ctx, testShortlist(m1, 2, p2, p1)); err != nil {
 				return err
 			}
+			if err := rm.Exclude(ctx, m2.ID, p1, "declined"); err != nil {
+				return err
+			}
+			if err := rm.SaveStaffingPlan(ctx, domain.StaffingPlan{ID: "plan-1", CreatedAt: time.Now(),
+				Assignments: []domain.StaffingAssignment{{MissionID: m1.ID, ProfileID: p1, Score: 0.8,
+					Alternates: []domain.StaffingAlternate{{ProfileID: p2, Score: 0.7}, {ProfileID: p1, Score: 0.6}}}}}); err != nil {
+				return err
+			}
 			return rm.AddShortlist(ctx, testShortlist(m2, 1, p3, p1))
 		})
-		f.apply(t, func(ctx context.Context, rm app.Tx) error { return rm.EraseProfile(ctx, p1) })
+		const pseudonym = "erased-0123456789abcdef"
+		f.apply(t, func(ctx context.Context, rm app.Tx) error { return rm.EraseProfile(ctx, p1, pseudonym) })
 		// Erasing again (a redelivery under another event id) changes nothing and does not fail.
-		f.apply(t, func(ctx context.Context, rm app.Tx) error { return rm.EraseProfile(ctx, p1) })
+		f.apply(t, func(ctx context.Context, rm app.Tx) error { return rm.EraseProfile(ctx, p1, pseudonym) })
 
 		s, _, err := f.repo.CurrentShortlist(t.Context(), "m1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(s.Candidates[1].Explanation, domain.Explanation{}) || s.Candidates[1].ProfileID != p1 ||
+		if !reflect.DeepEqual(s.Candidates[1].Explanation, domain.Explanation{}) || s.Candidates[1].ProfileID != pseudonym ||
 			s.Candidates[1].Score != 0.8 {
 			t.Errorf("erased candidate = %+v, want its id and score without explanation", s.Candidates[1])
 		}
@@ -561,17 +570,33 @@ func TestEraseProfileStripsPastExplanations(t *testing.T) {
 			t.Errorf("other candidate lost its explanation: %+v", s.Candidates[0])
 		}
 		// Every past revision, of every mission, is stripped.
-		if n := f.count(t, `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id = $1 AND explanation != ''`, p1); n != 0 {
+		if n := f.count(t, `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id = $1 AND explanation != ''`, pseudonym); n != 0 {
 			t.Errorf("%d past candidacies of the erased profile keep an explanation", n)
 		}
-		if n := f.count(t, `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id = $1`, p1); n != 3 {
+		if n := f.count(t, `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id = $1`, pseudonym); n != 3 {
 			t.Errorf("erased profile has %d candidacies, want its 3 kept (ids, ranks, scores)", n)
 		}
-		if n := f.count(t, `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id != $1 AND explanation = ''`, p1); n != 0 {
+		if n := f.count(t, `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id != $1 AND explanation = ''`, pseudonym); n != 0 {
 			t.Errorf("%d explanations of other profiles stripped", n)
 		}
-		if n := f.count(t, `SELECT COUNT(*) FROM erased_profiles WHERE id = $1`, p1); n != 1 {
-			t.Errorf("erased_profiles holds p1 %d times, want once", n)
+		if n := f.count(t, `SELECT COUNT(*) FROM erased_profiles WHERE id = $1`, pseudonym); n != 1 {
+			t.Errorf("erased_profiles holds the pseudonym %d times, want once", n)
+		}
+		// The raw id is nowhere: not in candidacies, exclusions, plans or the erased record.
+		for table, query := range map[string]string{
+			"shortlist_candidates": `SELECT COUNT(*) FROM shortlist_candidates WHERE profile_id = $1`,
+			"mission_exclusions":   `SELECT COUNT(*) FROM mission_exclusions WHERE profile_id = $1`,
+			"staffing_plans":       `SELECT COUNT(*) FROM staffing_plans WHERE plan LIKE '%' || $1 || '%'`,
+			"erased_profiles":      `SELECT COUNT(*) FROM erased_profiles WHERE id = $1`,
+		} {
+			if n := f.count(t, query, p1); n != 0 {
+				t.Errorf("%s still holds the erased profile's id %d times", table, n)
+			}
+		}
+		plan, _, err := f.repo.StaffingPlan(t.Context(), "plan-1")
+		if err != nil || plan.Assignments[0].ProfileID != pseudonym || plan.Assignments[0].Alternates[0].ProfileID != p2 ||
+			plan.Assignments[0].Alternates[1].ProfileID != pseudonym {
+			t.Errorf("plan after erasure %+v (%v)", plan, err)
 		}
 	})
 }
@@ -689,7 +714,7 @@ func testMigrationDropsTheProfilesTable(t *testing.T, db *sql.DB) {
 	}
 	// Erasing an already erased id still works after the upgrade.
 	if _, err := repo.Once(ctx, txn.Delivery{Consumer: "test", EventID: "e1"}, func(ctx context.Context, rm app.Tx) error {
-		return rm.EraseProfile(ctx, p2)
+		return rm.EraseProfile(ctx, p2, "erased-p2")
 	}); err != nil {
 		t.Fatal(err)
 	}
