@@ -3,8 +3,8 @@
 package app
 
 import (
-	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 	"context"
+	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 	"log/slog"
 	"maps"
 	"slices"
