@@ -49,6 +49,7 @@ func (t *tx) Account(ctx context.Context, id string) (domain.Account, bool, erro
 }
 
 func (t *tx) EraseAccount(ctx context.Context, id string) error {
+	t.sql.Erases()
 	for _, q := range []string{
 		`DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE account_id = $1)`,
 		`DELETE FROM deliveries WHERE account_id = $1`,
@@ -70,6 +71,10 @@ func (t *tx) SaveProfile(ctx context.Context, profileID, accountID string) error
 }
 
 func (t *tx) ForgetProfile(ctx context.Context, profileID string) error {
+	t.sql.Erases()
+	if err := t.exec(ctx, "forget profile's reminders", `DELETE FROM reminders WHERE profile_id = $1`, profileID); err != nil {
+		return err
+	}
 	return t.SaveProfile(ctx, profileID, "")
 }
 
