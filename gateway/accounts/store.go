@@ -656,3 +656,57 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// ReasonBootstrapOperator refuses the erasure of the operator account configuration keeps.
+const ReasonBootstrapOperator = "BOOTSTRAP_OPERATOR"
+
+// Erase deletes an account with everything the gateway keeps for it, in one transaction:
+// its credentials (so every token and session stops working at once), pending sign-in links
+// and sign-up, and the account itself with its name and email. It publishes AccountErased,
+// which removes the account's earlier events from the outbox and, once published, from the
+// stream (pkg/eventbus). also runs in the same transaction (the audit log's pseudonymisation,
+// on the same database). It returns the account as it was; an unknown id is ACCOUNT_NOT_FOUND.
+func (s *Store) Erase(ctx context.Context, id string, also func(ctx context.Context, tx *sql.Tx) error) (Account, error) {
+	if id == BootstrapOperatorID {
+		return Account{}, fault.FailedPrecondition(ReasonBootstrapOperator, "the bootstrap operator cannot be erased")
+	}
+	var erased Account
+	err := s.runner.InTx(ctx, func(ctx context.Context, tx *sqltx.Tx) error {
+		if err := tx.Lock(ctx, "account", id); err != nil {
+			return err
+		}
+		acc, err := scanAccount(tx.SQL.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = $1`, id))
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM tokens WHERE account_id = $1`,
+			`DELETE FROM sign_in_links WHERE account_id = $1`,
+			`DELETE FROM accounts WHERE id = $1`,
+		} {
+			if _, err := tx.SQL.ExecContext(ctx, q, id); err != nil {
+				return fmt.Errorf("erase account: %w", err)
+			}
+		}
+		if acc.Email != "" {
+			if _, err := tx.SQL.ExecContext(ctx, `DELETE FROM signups WHERE email = $1`, strings.ToLower(acc.Email)); err != nil {
+				return fmt.Errorf("erase account: %w", err)
+			}
+		}
+		ev, err := eventbus.NewEvent(eventbus.ProducerAccount, id, &accountv1.AccountErased{AccountId: id}, s.now())
+		if err != nil {
+			return err
+		}
+		if err := tx.Publish(ctx, ev); err != nil {
+			return err
+		}
+		if also != nil {
+			if err := also(ctx, tx.SQL); err != nil {
+				return err
+			}
+		}
+		erased = acc
+		return nil
+	})
+	return erased, err
+}

@@ -58,6 +58,56 @@ type Recorder struct {
 
 	mu     sync.Mutex
 	recent map[repeatKey]time.Time
+
+	// writing is held by each write, and by Erase while the log's records are pseudonymised:
+	// no batch holding an erased id can be written after that.
+	writing sync.Mutex
+	// pseudonyms replace erased ids in the events written from now on (queued ones included);
+	// guarded by mu.
+	pseudonyms map[string]string
+}
+
+// maxPseudonyms bounds the erased ids remembered; past it the oldest are forgotten (events
+// about an erased person stop arriving within seconds of the erasure).
+const maxPseudonyms = 10_000
+
+// Erase makes the log forget ids (id → pseudonym): events still queued or recorded later name
+// the pseudonym instead, and pseudonymise, given the ids, rewrites what was written, while no
+// batch is being written. It returns pseudonymise's error.
+func (r *Recorder) Erase(pseudonyms map[string]string, pseudonymise func() error) error {
+	if r == nil {
+		return pseudonymise()
+	}
+	r.mu.Lock()
+	if r.pseudonyms == nil || len(r.pseudonyms)+len(pseudonyms) > maxPseudonyms {
+		r.pseudonyms = map[string]string{}
+	}
+	for id, p := range pseudonyms {
+		r.pseudonyms[id] = p
+	}
+	// Remembered reads of the person would keep raw ids in memory.
+	clear(r.recent)
+	r.mu.Unlock()
+	r.writing.Lock()
+	defer r.writing.Unlock()
+	return pseudonymise()
+}
+
+// withPseudonyms replaces the erased ids of batch.
+func (r *Recorder) withPseudonyms(batch []Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.pseudonyms) == 0 {
+		return
+	}
+	for i := range batch {
+		if p, ok := r.pseudonyms[batch[i].ActorID]; ok {
+			batch[i].ActorID = p
+		}
+		if p, ok := r.pseudonyms[batch[i].SubjectID]; ok {
+			batch[i].SubjectID = p
+		}
+	}
 }
 
 type repeatKey struct {
@@ -182,6 +232,9 @@ func (r *Recorder) flush(ctx context.Context) {
 }
 
 func (r *Recorder) write(ctx context.Context, batch []Event) {
+	r.writing.Lock()
+	defer r.writing.Unlock()
+	r.withPseudonyms(batch)
 	if err := r.out.Append(ctx, batch); err != nil {
 		// Counted, never logged: the log stays out of the application logs, and a failure's
 		// text could quote a value.

@@ -170,25 +170,36 @@ func decodeToken(token string) (at, id string, ok bool) {
 // Pseudonymise replaces an erased person's id, as actor and as subject, by its keyed pseudonym,
 // so that only pseudonymous records remain; it returns how many events it changed.
 func (s *Store) Pseudonymise(ctx context.Context, id, pseudonym string) (int, error) {
-	if !ValidID(id) || !ValidID(pseudonym) {
-		return 0, fault.Invalid(fault.ReasonInvalidArgument, fault.Violation{Field: "id", Description: "must be an id and its pseudonym"})
-	}
 	changed := 0
 	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		var err error
+		changed, err = PseudonymiseIn(ctx, tx, map[string]string{id: pseudonym})
+		return err
+	})
+	return changed, err
+}
+
+// PseudonymiseIn is Pseudonymise of several ids (id → pseudonym) inside tx, a transaction on
+// the log's database: the account erasure runs it with its own changes.
+func PseudonymiseIn(ctx context.Context, tx *sql.Tx, pseudonyms map[string]string) (int, error) {
+	changed := 0
+	for id, pseudonym := range pseudonyms {
+		if !ValidID(id) || !ValidID(pseudonym) {
+			return 0, fault.Invalid(fault.ReasonInvalidArgument, fault.Violation{Field: "id", Description: "must be an id and its pseudonym"})
+		}
 		for _, column := range []string{"actor_id", "subject_id"} {
 			res, err := tx.ExecContext(ctx, `UPDATE audit_events SET `+column+` = $1 WHERE `+column+` = $2`, pseudonym, id)
 			if err != nil {
-				return fmt.Errorf("pseudonymise audit events: %w", err)
+				return 0, fmt.Errorf("pseudonymise audit events: %w", err)
 			}
 			n, err := res.RowsAffected()
 			if err != nil {
-				return err
+				return 0, err
 			}
 			changed += int(n)
 		}
-		return nil
-	})
-	return changed, err
+	}
+	return changed, nil
 }
 
 // purgeBatch bounds one purge statement, so that the first purge of a long history holds its

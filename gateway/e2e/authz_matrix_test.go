@@ -200,9 +200,13 @@ var expectations = map[string]expectation{
 	"PUT /v1/accounts/{id}/preferences": {obj: "account", body: body(map[string]any{"language": "fr"}),
 		who: gate(firms, consultants, operators, owner(consA, changed))},
 	"GET /v1/accounts/{id}/export": {obj: "account", who: gate(firms, consultants, no, owner(consA, ok))},
-	"POST /v1/signup":              {public: true, body: body(map[string]any{}), who: always(reached)},
-	"POST /v1/signup/verify":       {public: true, body: body(map[string]any{}), who: always(reached)},
-	"POST /v1/sessions":            {public: true, body: body(map[string]any{}), who: always(reached)},
+	// The erasure: the account itself or an operator; anyone else cannot tell it exists.
+	"DELETE /v1/accounts/{id}": {obj: "account", who: gate(firms, consultants, operators, func(a actor, _ state) outcome {
+		return map[bool]outcome{true: allowed, false: hidden}[a == consA || a == operator]
+	})},
+	"POST /v1/signup":        {public: true, body: body(map[string]any{}), who: always(reached)},
+	"POST /v1/signup/verify": {public: true, body: body(map[string]any{}), who: always(reached)},
+	"POST /v1/sessions":      {public: true, body: body(map[string]any{}), who: always(reached)},
 	// The sign-in link: its page for anyone; without a valid link, the sign-in is 401 whoever
 	// posts it.
 	"GET /v1/sessions/callback":   {public: true, who: always(reached)},

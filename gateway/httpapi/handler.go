@@ -6,6 +6,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 	"log/slog"
 	"net"
 	"net/http"
@@ -79,6 +80,9 @@ type Config struct {
 	RateLimits RateLimits
 	// BodyTimeout bounds how long a request body may take to arrive; zero means no bound.
 	BodyTimeout time.Duration
+	// PseudonymKey keys the pseudonyms an account erasure leaves in the audit log (the same key
+	// as the services'); nil turns DELETE /v1/accounts/{id} off (503).
+	PseudonymKey pseudonym.Key
 }
 
 // Gateway is the HTTP handler plus the client connections it owns.
@@ -143,6 +147,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		mux.HandlePath(http.MethodPost, "/v1/ops/dead-letters/{sequence}/redrive", deadLetters.redrive),
 		mux.HandlePath(http.MethodGet, "/v1/ops/audit", auditHandlers{mux: mux, store: cfg.AuditStore}.list),
 		mux.HandlePath(http.MethodGet, "/v1/accounts/{id}/export", newExportHandlers(mux, cfg.AuditStore, matchingv1.NewMatchingServiceClient(g.conns["matching"])).account),
+		mux.HandlePath(http.MethodDelete, "/v1/accounts/{id}", eraseHandlers{mux: mux, accounts: cfg.Accounts,
+			profiles: profilev1.NewProfileServiceClient(g.conns["profile"]), recorder: cfg.Audit, key: cfg.PseudonymKey,
+			mailbox: cfg.Mailbox}.account),
 		mux.HandlePath(http.MethodGet, "/v1/profiles/{id}/export", newExportHandlers(mux, cfg.AuditStore, matchingv1.NewMatchingServiceClient(g.conns["matching"])).profile),
 		mux.HandlePath(http.MethodGet, "/healthz", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

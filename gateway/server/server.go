@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,6 +37,9 @@ type Config struct {
 	HTTPAddr string
 	// OperatorToken is the first operator's bearer token.
 	OperatorToken string
+	// PseudonymKey keys the pseudonyms of erased people (pkg/pseudonym), the services' key;
+	// empty means the installation's own, kept in the data directory.
+	PseudonymKey string
 	// DatabaseURL puts the accounts on PostgreSQL; empty keeps them in <DataDir>/gateway.db.
 	DatabaseURL string
 	// Backends are the services' gRPC addresses; empty ones mean the services' default ports.
@@ -101,6 +105,7 @@ func LoadConfig(env *envconfig.Reader) Config {
 	var c Config
 	env.Addr("CAIOMATCH_HTTP_ADDR", &c.HTTPAddr)
 	env.Secret(envOperatorToken, &c.OperatorToken, 16)
+	env.Secret(pseudonym.EnvKey, &c.PseudonymKey, pseudonym.MinChars)
 	env.DatabaseURL("CAIOMATCH_GATEWAY_DATABASE_URL", &c.DatabaseURL)
 	env.URLs("CAIOMATCH_SMTP_URL", &c.SMTPURL, "smtp", "smtps")
 	env.String("CAIOMATCH_MAIL_FROM", &c.MailFrom)
@@ -250,6 +255,10 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 	if err := auditRecorder.RegisterMetrics(metrics.MeterProvider()); err != nil {
 		return err
 	}
+	key, _, err := pseudonym.Load(cfg.PseudonymKey, rt.DataDir)
+	if err != nil {
+		return err
+	}
 	lis, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -266,6 +275,7 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 		PublicURL: publicURL, AbuseLimits: rt.AbuseLimits, JetStream: js,
 		Audit: auditRecorder, AuditStore: auditStore,
 		RateLimits: httpapi.RateLimitsFor(cfg.RateLimit, cfg.OperatorRateLimit), BodyTimeout: cfg.BodyTimeout,
+		PseudonymKey: key,
 	})
 	if err != nil {
 		lis.Close()

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -65,4 +66,24 @@ func (b *Mailbox) Messages() []Delivered {
 		out[len(out)-1-i] = m
 	}
 	return out
+}
+
+// Forget drops the kept messages to address (compared without case), for an erased account,
+// and tells how many went.
+func (b *Mailbox) Forget(address string) int {
+	if b == nil || address == "" {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	kept := b.messages[:0]
+	for _, m := range b.messages {
+		if !strings.EqualFold(m.To, address) {
+			kept = append(kept, m)
+		}
+	}
+	gone := len(b.messages) - len(kept)
+	clear(b.messages[len(kept):])
+	b.messages = kept
+	return gone
 }

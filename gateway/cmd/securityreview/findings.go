@@ -31,6 +31,10 @@ type replay struct {
 	cfg      config
 	api      *client
 	progress io.Writer
+	// collector receives the platform's exported traces when -otlp is given.
+	collector *collector
+	// sentMarker and sentLongID are what pathsInTraces put in paths, for exportedTraces.
+	sentMarker, sentLongID string
 }
 
 // account creates an approved account of the role as the operator and returns its id and token.
@@ -673,7 +677,7 @@ func (r *replay) hostHeaders(ctx context.Context) (figure, error) {
 	case labelled > 0 || len(after) > len(before)+len(before)/10:
 		f.Still = "yes: the Host header is a label"
 	case anonymous.status == http.StatusOK:
-		f.Still = "in part: `/metrics` still answers anyone (bounded, route templates and counters only)"
+		f.Still = "in part: `/metrics` still answers anyone (bounded: counters by method and status, no personal data)"
 	}
 	return f, nil
 }
@@ -710,6 +714,7 @@ func (r *replay) pathsInTraces(ctx context.Context) (figure, error) {
 	}
 	longID := randomText(r.cfg.LongID)
 	marker := "security.review+" + randomText(10) // in every email sent, and nowhere else
+	r.sentMarker, r.sentLongID = marker, longID[:64]
 	var statuses []int
 	longestAnswer := 0
 	for i := range r.cfg.Traces {

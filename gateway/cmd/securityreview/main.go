@@ -65,6 +65,10 @@ type config struct {
 	Concurrency     int           // requests in flight at once in the floods
 	Seed            uint64        // the harvest's missions (pkg/seeddata)
 
+	// OTLP is where to receive the platform's exported traces (the address the platform was
+	// started with in OTEL_EXPORTER_OTLP_ENDPOINT); empty, exported traces are not checked.
+	OTLP string
+
 	// Matrix is the gateway module's directory: when set, the authorization matrix test is run
 	// there (it starts a platform of its own) and its count printed; empty, it is skipped.
 	Matrix string
@@ -90,6 +94,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	fs.IntVar(&cfg.LongID, "long-id", 512<<10, "bytes of the long id")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 8, "requests in flight at once in the floods")
 	fs.Uint64Var(&cfg.Seed, "seed", 16, "random seed of the harvest's missions")
+	fs.StringVar(&cfg.OTLP, "otlp", "", "receive the platform's exported traces on this address (host:port, the platform's OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&cfg.Matrix, "matrix", "", "the gateway module's directory: also run the authorization matrix test there")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -154,6 +159,14 @@ func review(ctx context.Context, cfg config, progress io.Writer) ([]figure, erro
 	if err := r.api.check(ctx, cfg.Token); err != nil {
 		return nil, err
 	}
+	if cfg.OTLP != "" {
+		c, err := startCollector(cfg.OTLP)
+		if err != nil {
+			return nil, err
+		}
+		defer c.close()
+		r.collector = c
+	}
 	steps := []struct {
 		name string
 		run  func(context.Context) (figure, error)
@@ -169,6 +182,7 @@ func review(ctx context.Context, cfg config, progress io.Writer) ([]figure, erro
 		{"slow uploads", r.slowUploads},
 		{"random Host headers", r.hostHeaders},
 		{"long ids and emails in paths", r.pathsInTraces},
+		{"the same, exported over OTLP", r.exportedTraces},
 		{"authorization matrix", r.matrix},
 	}
 	var figures []figure

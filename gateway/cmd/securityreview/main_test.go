@@ -44,8 +44,8 @@ func TestNoFindingReproduces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(figures) != 12 {
-		t.Errorf("%d figures, want one for each of the 12 findings", len(figures))
+	if len(figures) != 13 {
+		t.Errorf("%d figures, want one for each of the 13 findings", len(figures))
 	}
 	for _, f := range figures {
 		if strings.HasPrefix(f.Still, "yes") {

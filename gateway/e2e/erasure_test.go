@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// filesHolding returns the files under dir whose bytes contain text (the SQLite databases with
+// their logs, the NATS store, the pseudonym key...).
+func filesHolding(t *testing.T, dir, text string) []string {
+	t.Helper()
+	var found []string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if b, err := os.ReadFile(path); err == nil && bytes.Contains(b, []byte(text)) {
+			rel, _ := filepath.Rel(dir, path)
+			found = append(found, rel)
+		}
+		return nil
+	})
+	return found
+}
+
+// TestAConsultantErasesTheirAccountEverywhere: a consultant with a profile, a declined offer
+// (with a reason) and a pending one erases their account. Their token stops at once; the
+// profile is gone; the firm's trail keeps the decisions under pseudonyms, without the reason;
+// the audit log keeps only pseudonymous records; and once every service has taken the erasure
+// in, no file of the platform (databases, logs of the databases, the NATS store) holds their
+// name, email, headline or reason.
+func TestAConsultantErasesTheirAccountEverywhere(t *testing.T) {
+	dataDir := t.TempDir()
+	p := startPlatform(t, dataDir)
+	const (
+		name     = "Zoé Canaryerase"
+		email    = "zoe.canaryerase@example.org"
+		headline = "Headline-canaryerase-7f3"
+		reason   = "Reason-canaryerase-91c: not this sector"
+	)
+	created := p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "CONSULTANT", "name": name, "email": email})
+	consultantID, consultantToken := str(created, "account", "id"), str(created, "token")
+	firmID, firmToken := p.createAccount("FIRM", "Acme Erasure")
+	profileID := str(p.mustCall("POST", "/v1/profiles", consultantToken, profileBody(name, func(b map[string]any) {
+		b["email"], b["headline"] = email, headline
+	})), "profile", "id")
+
+	declinedMission := str(p.mustCall("POST", "/v1/missions", firmToken, missionBody(nil)), "mission", "id")
+	waitShortlist(t, p, declinedMission, firmToken, 1)
+	declined := str(makeOffer(t, p, declinedMission, profileID, firmToken), "offer", "id")
+	p.mustCall("POST", "/v1/offers/"+declined+"/decline", consultantToken, map[string]any{"reason": reason})
+	pendingMission := str(p.mustCall("POST", "/v1/missions", firmToken, missionBody(nil)), "mission", "id")
+	waitShortlist(t, p, pendingMission, firmToken, 1)
+	pending := str(makeOffer(t, p, pendingMission, profileID, firmToken), "offer", "id")
+	p.mustCall("GET", "/v1/profiles/"+profileID, firmToken, nil)
+	findAudit(t, p, "the firm's read", map[string]string{"subjectId": profileID, "actorId": firmID}, map[string]string{"action": "GET /v1/profiles/{id}"})
+
+	// The test proves something only if the person's data was on disk.
+	for _, text := range []string{name, email, headline, reason} {
+		eventually(t, 10*time.Second, "a file holding "+text, func() bool { return len(filesHolding(t, dataDir, text)) > 0 })
+	}
+
+	// Someone else cannot erase it, nor tell it exists.
+	if r := p.call("DELETE", "/v1/accounts/"+consultantID, firmToken, nil); r.status != 404 {
+		t.Fatalf("a firm erasing the consultant: %d %s", r.status, r.raw)
+	}
+	erased := p.mustCall("DELETE", "/v1/accounts/"+consultantID, consultantToken, nil)
+	accountPseudonym := str(erased, "accountPseudonym")
+	if !strings.HasPrefix(accountPseudonym, "erased-") || len(list(erased, "profilePseudonyms")) != 1 {
+		t.Fatalf("erasure answer %v", erased)
+	}
+	profilePseudonym := list(erased, "profilePseudonyms")[0].(string)
+
+	// At once: the token is refused, the account and profile are gone.
+	if r := p.call("GET", "/v1/accounts/"+consultantID, consultantToken, nil); r.status != 401 {
+		t.Errorf("the erased account's token: %d", r.status)
+	}
+	if r := p.call("GET", "/v1/accounts/"+consultantID, operatorToken, nil); r.status != 404 {
+		t.Errorf("the erased account for an operator: %d", r.status)
+	}
+	if r := p.call("GET", "/v1/profiles/"+profileID, operatorToken, nil); r.status != 404 {
+		t.Errorf("the erased profile for an operator: %d", r.status)
+	}
+	if r := p.call("DELETE", "/v1/accounts/"+consultantID, operatorToken, nil); r.status != 404 {
+		t.Errorf("erasing again: %d", r.status)
+	}
+
+	// The services take the erasure in: the pending offer is withdrawn, the trail pseudonymised.
+	eventually(t, 15*time.Second, "the pending offer withdrawn", func() bool {
+		for _, o := range list(p.mustCall("GET", "/v1/offers?missionId="+pendingMission, firmToken, nil), "offers") {
+			if str(o.(map[string]any), "id") == pending {
+				return str(o.(map[string]any), "status") == "OFFER_STATUS_WITHDRAWN"
+			}
+		}
+		return false
+	})
+	eventually(t, 15*time.Second, "the trail pseudonymised", func() bool {
+		raw := p.call("GET", "/v1/missions/"+declinedMission+"/decisions", firmToken, nil).raw
+		return strings.Contains(raw, profilePseudonym) && !strings.Contains(raw, profileID) && !strings.Contains(raw, consultantID)
+	})
+	trail := p.call("GET", "/v1/missions/"+declinedMission+"/decisions", firmToken, nil).raw
+	if strings.Contains(trail, "canaryerase") || !strings.Contains(trail, "OFFER_DECLINED") {
+		t.Errorf("the trail after erasure: %s", truncate(trail, 400))
+	}
+	// Only pseudonymous audit records remain.
+	for _, subject := range []string{consultantID, profileID} {
+		if events := list(p.mustCall("GET", "/v1/ops/audit?subjectId="+subject, operatorToken, nil), "events"); len(events) != 0 {
+			t.Errorf("the audit log still names %s in %d events", subject, len(events))
+		}
+	}
+	if events := list(p.mustCall("GET", "/v1/ops/audit?actorId="+consultantID, operatorToken, nil), "events"); len(events) != 0 {
+		t.Errorf("the audit log still names the erased account as actor in %d events", len(events))
+	}
+	findAudit(t, p, "the firm's read, pseudonymised", map[string]string{"subjectId": profilePseudonym, "actorId": firmID},
+		map[string]string{"action": "GET /v1/profiles/{id}"})
+
+	// Nothing on disk: every service's database and log, and the NATS store.
+	for _, text := range []string{name, email, headline, reason} {
+		eventually(t, 20*time.Second, "no file holding "+text, func() bool { return len(filesHolding(t, dataDir, text)) == 0 })
+	}
+	for _, text := range []string{name, email, headline, reason} {
+		if files := filesHolding(t, dataDir, text); len(files) > 0 {
+			t.Errorf("%q is still in %v", text, files)
+		}
+	}
+}
