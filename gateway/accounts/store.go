@@ -268,7 +268,7 @@ func (s *Store) publishChanged(ctx context.Context, tx *sqltx.Tx, acc Account) e
 	}
 	ev, err := eventbus.NewEvent(eventbus.ProducerAccount, acc.ID, &accountv1.AccountChanged{
 		AccountId: acc.ID, Role: string(acc.Role), Status: acc.Status.Proto(), Email: acc.Email,
-		Language: string(acc.Language), EmailNotifications: acc.EmailNotifications, Version: version,
+		Language: string(acc.Language), EmailNotifications: acc.EmailNotifications, Version: version, Name: acc.Name,
 	}, s.now())
 	if err != nil {
 		return err

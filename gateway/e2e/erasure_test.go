@@ -129,3 +129,45 @@ func TestAConsultantErasesTheirAccountEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestAFirmErasesItsAccount: an operator erases a firm's account (with a contact email): its
+// token stops, its open mission is cancelled (its pending offer withdrawn, so the consultant
+// is not left with a ghost's offer), the trail names the firm by a pseudonym, and its name and
+// email are in no file.
+func TestAFirmErasesItsAccount(t *testing.T) {
+	dataDir := t.TempDir()
+	p := startPlatform(t, dataDir)
+	const name, email = "Firmcanary Erasure SA", "staffing@firmcanary.example"
+	created := p.mustCall("POST", "/v1/accounts", operatorToken, map[string]any{"role": "FIRM", "name": name, "email": email})
+	firmID, firmToken := str(created, "account", "id"), str(created, "token")
+	_, consultantToken := p.createAccount("CONSULTANT", "Claire Martin")
+	profileID := str(p.mustCall("POST", "/v1/profiles", consultantToken, profileBody("Claire Martin", nil)), "profile", "id")
+	missionID := str(p.mustCall("POST", "/v1/missions", firmToken, missionBody(nil)), "mission", "id")
+	waitShortlist(t, p, missionID, firmToken, 1)
+	offerID := str(makeOffer(t, p, missionID, profileID, firmToken), "offer", "id")
+	eventually(t, 10*time.Second, "the firm's name and email on disk", func() bool {
+		return len(filesHolding(t, dataDir, name)) > 0 && len(filesHolding(t, dataDir, email)) > 0
+	})
+
+	answer := p.mustCall("DELETE", "/v1/accounts/"+firmID, operatorToken, nil)
+	if !strings.HasPrefix(str(answer, "accountPseudonym"), "erased-") || len(list(answer, "profilePseudonyms")) != 0 {
+		t.Fatalf("erasure answer %v", answer)
+	}
+	if r := p.call("GET", "/v1/missions/"+missionID, firmToken, nil); r.status != 401 {
+		t.Errorf("the erased firm's token: %d", r.status)
+	}
+	eventually(t, 15*time.Second, "the mission cancelled and the offer withdrawn", func() bool {
+		m := p.mustCall("GET", "/v1/missions/"+missionID, operatorToken, nil)
+		offers := list(p.mustCall("GET", "/v1/offers?missionId="+missionID, operatorToken, nil), "offers")
+		return str(m, "mission", "status") == "MISSION_STATUS_CANCELLED" && len(offers) == 1 &&
+			str(offers[0].(map[string]any), "id") == offerID && str(offers[0].(map[string]any), "status") == "OFFER_STATUS_WITHDRAWN"
+	})
+	trail := p.call("GET", "/v1/missions/"+missionID+"/decisions", operatorToken, nil).raw
+	if strings.Contains(trail, firmID) || !strings.Contains(trail, str(answer, "accountPseudonym")) {
+		t.Errorf("the trail after the firm's erasure: %s", truncate(trail, 400))
+	}
+	for _, text := range []string{name, email} {
+		eventually(t, 20*time.Second, "no file holding "+text, func() bool { return len(filesHolding(t, dataDir, text)) == 0 })
+	}
+}
+

@@ -10,6 +10,7 @@ const (
 	ConsumerMissionShortlists = "mission-shortlists"
 	ConsumerMissionProfiles   = "mission-profiles"
 	ConsumerProfileMissions   = "profile-missions"
+	ConsumerMissionAccounts   = "mission-accounts"
 	// The notification service's: each stream it learns from has its own consumer.
 	ConsumerNotificationMissions   = "notification-missions"
 	ConsumerNotificationShortlists = "notification-shortlists"
@@ -45,6 +46,9 @@ func Consumers() []ConsumerSpec {
 				Subject(ProducerMatching, "MatchingPaused", ">"), Subject(ProducerMatching, "MatchingResumed", ">")}},
 		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMissionProfiles,
 			FilterSubjects: []string{Subject(ProducerProfile, "ProfileErased", ">")}},
+		// Account erasures: a firm's missions are closed and what it wrote removed.
+		{Stream: StreamOf(ProducerAccount), Durable: ConsumerMissionAccounts,
+			FilterSubjects: []string{Subject(ProducerAccount, "AccountErased", ">")}},
 		{Stream: StreamOf(ProducerMission), Durable: ConsumerProfileMissions,
 			FilterSubjects: mission("OfferAccepted", "MissionCancelled", "StaffingDatesChanged")},
 		{Stream: StreamOf(ProducerMission), Durable: ConsumerNotificationMissions, MaxDeliver: notificationMaxDeliver,

@@ -54,6 +54,11 @@ type Repository interface {
 // so a use case holds a mission (Mission, or the erasure lookups below) before reading what it
 // will change, and reads an offer again once its mission is held.
 type Tx interface {
+	// ForgetFirm removes what an erased firm account wrote and who it was: the firm's name and
+	// contact email kept with its missions, its offer and extension messages and feedback
+	// comments; its account id, firmID, becomes pseudonym where it acted (the decisions trail,
+	// feedback). Its missions stay, with their own texts, as the platform's record.
+	ForgetFirm(ctx context.Context, firmID, pseudonym string) error
 	// Erasing tells the store that the transaction removes a person's data: once it commits,
 	// the store makes sure what it removed is gone from its files too.
 	Erasing()

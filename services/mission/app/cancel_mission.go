@@ -19,35 +19,41 @@ func (a *Application) CancelMission(ctx context.Context, caller identity.Caller,
 		if err != nil {
 			return domain.Mission{}, err
 		}
-		pending, hasPending, err := tx.PendingOffer(ctx, id)
-		if err != nil {
-			return domain.Mission{}, err
-		}
-		var offer *domain.Offer
-		if hasPending {
-			offer = &pending
-		}
-		now := a.now()
-		out, err := m.Cancel(actorOf(caller), offer, now)
-		if err != nil {
-			return domain.Mission{}, err
-		}
-		// A staffed mission's pending extension goes with it.
-		ext, err := pendingExtension(ctx, tx, id)
-		if err != nil {
-			return domain.Mission{}, err
-		}
-		if ext != nil {
-			domain.WithdrawExtension(ext, now)
-			if err := tx.SaveExtension(ctx, *ext); err != nil {
-				return domain.Mission{}, err
-			}
-		}
-		if hasPending {
-			if err := tx.SaveOffer(ctx, pending); err != nil {
-				return domain.Mission{}, err
-			}
-		}
-		return m, saveMission(ctx, tx, m, out)
+		err = a.cancelHeld(ctx, tx, &m, actorOf(caller))
+		return m, err
 	})
+}
+
+// cancelHeld cancels m, which tx holds, by by: its pending offer is withdrawn, and a staffed
+// mission's pending extension with it.
+func (a *Application) cancelHeld(ctx context.Context, tx Tx, m *domain.Mission, by domain.Actor) error {
+	pending, hasPending, err := tx.PendingOffer(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	var offer *domain.Offer
+	if hasPending {
+		offer = &pending
+	}
+	now := a.now()
+	out, err := m.Cancel(by, offer, now)
+	if err != nil {
+		return err
+	}
+	ext, err := pendingExtension(ctx, tx, m.ID)
+	if err != nil {
+		return err
+	}
+	if ext != nil {
+		domain.WithdrawExtension(ext, now)
+		if err := tx.SaveExtension(ctx, *ext); err != nil {
+			return err
+		}
+	}
+	if hasPending {
+		if err := tx.SaveOffer(ctx, pending); err != nil {
+			return err
+		}
+	}
+	return saveMission(ctx, tx, *m, out)
 }

@@ -29,13 +29,13 @@ func EncodeEvent(ev domain.Event, now time.Time) (eventbus.Event, error) {
 func message(ev domain.Event) (string, proto.Message, error) {
 	switch e := ev.(type) {
 	case domain.MissionSubmitted:
-		return e.Mission.ID, &missionv1.MissionSubmitted{Mission: grpcapi.Mission(e.Mission)}, nil
+		return e.Mission.ID, &missionv1.MissionSubmitted{Mission: mission(e.Mission)}, nil
 	case domain.MissionCancelled:
 		return e.MissionID, &missionv1.MissionCancelled{MissionId: e.MissionID, FirmId: e.FirmID}, nil
 	case domain.MissionUpdated:
 		return e.MissionID, &missionv1.MissionUpdated{MissionId: e.MissionID, Status: grpcapi.Status(e.Status)}, nil
 	case domain.MissionEdited:
-		return e.Mission.ID, &missionv1.MissionEdited{Mission: grpcapi.Mission(e.Mission), ChangedFields: e.ChangedFields}, nil
+		return e.Mission.ID, &missionv1.MissionEdited{Mission: mission(e.Mission), ChangedFields: e.ChangedFields}, nil
 	case domain.OfferMade:
 		return e.Offer.MissionID, &missionv1.OfferMade{Offer: offer(e.Offer)}, nil
 	case domain.OfferAccepted:
@@ -64,19 +64,34 @@ func message(ev domain.Event) (string, proto.Message, error) {
 	return "", nil, fmt.Errorf("unknown mission event %T", ev)
 }
 
-// offer is an offer as events carry it: never the decline reason nor the firm's contact email,
-// whatever the domain event holds.
-func offer(o domain.Offer) *missionv1.Offer {
-	out := grpcapi.Offer(o)
-	out.DeclineReason = ""
-	out.ContactEmail = ""
+// Events carry ids and facts, never what a person wrote nor who they are: an event stays in
+// its stream, seen by every consumer, after the mission it describes, while an erasure must
+// remove a person's words and name (see docs/SECURITY.md, "Erasure").
+
+// mission is a mission as events carry it: without the firm's name (consumers read it from the
+// firm's account events).
+func mission(m domain.Mission) *missionv1.Mission {
+	out := grpcapi.Mission(m)
+	out.FirmName = ""
 	return out
 }
 
-// extension is an extension as events carry it: never the decline reason.
+// offer is an offer as events carry it: never the decline reason, the firm's note, the
+// consultant's counter message, the firm's contact email nor its name, whatever the domain
+// event holds.
+func offer(o domain.Offer) *missionv1.Offer {
+	out := grpcapi.Offer(o)
+	out.DeclineReason, out.Message, out.CounterMessage, out.ContactEmail = "", "", "", ""
+	if out.Mission != nil {
+		out.Mission.FirmName = ""
+	}
+	return out
+}
+
+// extension is an extension as events carry it: never the decline reason nor the firm's note.
 func extension(e domain.Extension) *missionv1.Extension {
 	out := grpcapi.Extension(e)
-	out.DeclineReason = ""
+	out.DeclineReason, out.Message = "", ""
 	return out
 }
 

@@ -6,6 +6,7 @@ package eventapi
 import (
 	"context"
 	"fmt"
+	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
 	"log/slog"
 
 	"google.golang.org/protobuf/proto"
@@ -30,6 +31,28 @@ func ShortlistSpec() eventbus.ConsumerSpec {
 // mission service acts on. Redelivery is bounded likewise.
 func ErasureSpec() eventbus.ConsumerSpec {
 	return eventbus.ConsumerSpecOf(eventbus.ConsumerMissionProfiles)
+}
+
+// AccountErasureSpec is the durable consumer of AccountErased events.
+func AccountErasureSpec() eventbus.ConsumerSpec {
+	return eventbus.ConsumerSpecOf(eventbus.ConsumerMissionAccounts)
+}
+
+// AccountErasureHandler takes in each account erasure exactly once (a firm's missions close).
+func AccountErasureHandler(a *app.Application, logger *slog.Logger) eventbus.Handler {
+	return handler(eventbus.ConsumerMissionAccounts, logger, func(ctx context.Context, d txn.Delivery, e *accountv1.AccountErased) error {
+		if e.GetAccountId() == "" {
+			return fmt.Errorf("account erasure %s has no account id", d.EventID)
+		}
+		out, err := a.EraseFirm(ctx, d, e.GetAccountId())
+		if err != nil {
+			return fmt.Errorf("apply account erasure %s: %w", d.EventID, err)
+		}
+		if !out.Duplicate {
+			logger.InfoContext(ctx, "account erasure applied", "event_id", d.EventID, "cancelled_missions", out.Cancelled)
+		}
+		return nil
+	})
 }
 
 // ShortlistHandler applies each ShortlistProposed to its mission, exactly once: the mission keeps

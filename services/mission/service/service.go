@@ -61,6 +61,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	return base.Serve(ctx,
 		base.Consumer(eventapi.ShortlistSpec(), eventapi.MatchingHandler(application, host.Logger)),
 		base.Consumer(eventapi.ErasureSpec(), eventapi.ErasureHandler(application, host.Logger)),
+		base.Consumer(eventapi.AccountErasureSpec(), eventapi.AccountErasureHandler(application, host.Logger)),
 		expireOffers(application, cfg.ExpiryInterval, host.Logger),
 	)
 }

@@ -20,6 +20,15 @@ func (a *Application) ChangeOffer(ctx context.Context, d txn.Delivery, c OfferCh
 	c.EventID = d.EventID
 	var n int
 	claimed, err := a.repo.Once(ctx, d, func(ctx context.Context, tx Tx) error {
+		if c.Facts.FirmName == "" && c.FirmID != "" {
+			firm, known, err := tx.Account(ctx, c.FirmID)
+			if err != nil {
+				return err
+			}
+			if known {
+				c.Facts.FirmName = firm.Name
+			}
+		}
 		var err error
 		if n, err = a.notify(ctx, tx, c.Happening); err != nil {
 			return err

@@ -11,6 +11,8 @@ type Account struct {
 	Email              string
 	Language           locale.Language
 	EmailNotifications bool
+	// Name is the account's name; a firm's is shown in its offers' notifications. Never logged.
+	Name string
 	// Version orders the account's changes (0 from producers that did not number them).
 	Version int64
 }

@@ -117,7 +117,9 @@ func offerEvent(ctx context.Context, a *app.Application, d txn.Delivery, at time
 	if o.GetId() == "" || o.GetMissionId() == "" {
 		return nil, fmt.Errorf("offer event without offer or mission id")
 	}
-	// The firm's note and the consultant's counter message are free text: never kept.
+	// The firm's note and the consultant's counter message are free text: never kept. The firm's
+	// name comes from its account (ChangeOffer), or from an event published before events
+	// stopped carrying it.
 	facts := domain.Facts{MissionTitle: o.GetMission().GetTitle(), FirmName: o.GetMission().GetFirmName(),
 		ProfileID: o.GetProfileId(), DailyRateEUR: int(o.GetDailyRateEur()), CounterRateEUR: int(o.GetCounterRateEur()),
 		StartDate: o.GetStartDate(), EndDate: o.GetEndDate()}
@@ -195,7 +197,7 @@ func accountEvent(a *app.Application) use {
 				status = domain.AccountSuspended // an unknown status gets no email until understood
 			}
 			return claimed(a.ApplyAccount(ctx, d, domain.Account{ID: e.GetAccountId(), Role: e.GetRole(), Status: status,
-				Email: e.GetEmail(), Language: lang, EmailNotifications: e.GetEmailNotifications(), Version: e.GetVersion()}))
+				Email: e.GetEmail(), Language: lang, EmailNotifications: e.GetEmailNotifications(), Version: e.GetVersion(), Name: e.GetName()}))
 		case *accountv1.AccountErased:
 			return claimed(a.EraseAccount(ctx, d, e.GetAccountId()))
 		}

@@ -105,7 +105,7 @@ func parseTimes(pairs ...any) error {
 
 // accounts
 
-const selectAccount = `SELECT id, role, status, email, language, email_notifications, version FROM accounts`
+const selectAccount = `SELECT id, role, status, email, language, email_notifications, version, name FROM accounts`
 
 func scanAccount(s scanner) (domain.Account, error) {
 	var (
@@ -113,7 +113,7 @@ func scanAccount(s scanner) (domain.Account, error) {
 		lang    string
 		emailOn int
 	)
-	err := s.Scan(&a.ID, &a.Role, &a.Status, &a.Email, &lang, &emailOn, &a.Version)
+	err := s.Scan(&a.ID, &a.Role, &a.Status, &a.Email, &lang, &emailOn, &a.Version, &a.Name)
 	a.Language, a.EmailNotifications = locale.Language(lang), emailOn == 1
 	return a, err
 }

@@ -37,11 +37,11 @@ func flag(b bool) int {
 }
 
 func (t *tx) SaveAccount(ctx context.Context, a domain.Account) error {
-	return t.exec(ctx, "save account", `INSERT INTO accounts (id, role, status, email, language, email_notifications, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET role = excluded.role, status = excluded.status,
+	return t.exec(ctx, "save account", `INSERT INTO accounts (id, role, status, email, language, email_notifications, version, name)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET role = excluded.role, status = excluded.status,
 		email = excluded.email, language = excluded.language, email_notifications = excluded.email_notifications,
-		version = excluded.version`,
-		a.ID, a.Role, string(a.Status), a.Email, string(a.Language), flag(a.EmailNotifications), a.Version)
+		version = excluded.version, name = excluded.name`,
+		a.ID, a.Role, string(a.Status), a.Email, string(a.Language), flag(a.EmailNotifications), a.Version, a.Name)
 }
 
 func (t *tx) Account(ctx context.Context, id string) (domain.Account, bool, error) {
@@ -50,6 +50,12 @@ func (t *tx) Account(ctx context.Context, id string) (domain.Account, bool, erro
 
 func (t *tx) EraseAccount(ctx context.Context, id string) error {
 	t.sql.Erases()
+	// A firm's name, kept in the facts of the notifications and reminders of its missions.
+	for _, table := range []string{"notifications", "reminders"} {
+		if err := t.forgetFirmName(ctx, table, id); err != nil {
+			return err
+		}
+	}
 	for _, q := range []string{
 		`DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE account_id = $1)`,
 		`DELETE FROM deliveries WHERE account_id = $1`,
@@ -230,4 +236,43 @@ func (t *tx) Reminder(ctx context.Context, offerID string) (domain.Reminder, boo
 		return domain.Reminder{}, false, nil
 	}
 	return r, err == nil, err
+}
+
+// forgetFirmName removes the firm's name from the facts of table's rows about its missions.
+func (t *tx) forgetFirmName(ctx context.Context, table, firmID string) error {
+	key := map[string]string{"notifications": "id", "reminders": "offer_id"}[table]
+	rows, err := t.sql.SQL.QueryContext(ctx, `SELECT `+key+`, facts FROM `+table+`
+		WHERE mission_id IN (SELECT id FROM missions WHERE firm_id = $1) AND facts LIKE '%"firmName"%'`, firmID)
+	if err != nil {
+		return fmt.Errorf("forget firm name in %s: %w", table, err)
+	}
+	type row struct{ id, facts string }
+	var found []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.facts); err != nil {
+			rows.Close()
+			return err
+		}
+		found = append(found, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range found {
+		var facts domain.Facts
+		if err := json.Unmarshal([]byte(r.facts), &facts); err != nil {
+			return fmt.Errorf("forget firm name in %s: %w", table, err)
+		}
+		facts.FirmName = ""
+		b, err := json.Marshal(facts)
+		if err != nil {
+			return err
+		}
+		if err := t.exec(ctx, "forget firm name", `UPDATE `+table+` SET facts = $1 WHERE `+key+` = $2`, string(b), r.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

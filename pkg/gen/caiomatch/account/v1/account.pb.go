@@ -400,7 +400,10 @@ type AccountChanged struct {
 	EmailNotifications bool `protobuf:"varint,6,opt,name=email_notifications,json=emailNotifications,proto3" json:"email_notifications,omitempty"`
 	// version grows with every change of the account, so a consumer can ignore an event older
 	// than one it already applied (events of one account can be redelivered out of order).
-	Version       int64 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
+	Version int64 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
+	// name is the account's name: a firm's is shown to the consultants it makes offers to, so
+	// that mission events need not carry it (and an erasure removes it with the account's events).
+	Name          string `protobuf:"bytes,8,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -482,6 +485,13 @@ func (x *AccountChanged) GetVersion() int64 {
 		return x.Version
 	}
 	return 0
+}
+
+func (x *AccountChanged) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
 }
 
 // AccountErased is published when an account is erased; consumers drop everything about it.
@@ -1600,7 +1610,7 @@ const file_caiomatch_account_v1_account_proto_rawDesc = "" +
 	"\x11GetAccountRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
 	"\x12GetAccountResponse\x127\n" +
-	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount\"\xfd\x01\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1d.caiomatch.account.v1.AccountR\aaccount\"\x91\x02\n" +
 	"\x0eAccountChanged\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x12\n" +
@@ -1609,7 +1619,8 @@ const file_caiomatch_account_v1_account_proto_rawDesc = "" +
 	"\x05email\x18\x04 \x01(\tR\x05email\x12\x1a\n" +
 	"\blanguage\x18\x05 \x01(\tR\blanguage\x12/\n" +
 	"\x13email_notifications\x18\x06 \x01(\bR\x12emailNotifications\x12\x18\n" +
-	"\aversion\x18\a \x01(\x03R\aversion\".\n" +
+	"\aversion\x18\a \x01(\x03R\aversion\x12\x12\n" +
+	"\x04name\x18\b \x01(\tR\x04name\".\n" +
 	"\rAccountErased\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\"\xa2\x01\n" +

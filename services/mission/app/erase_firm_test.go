@@ -1,0 +1,65 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/txn"
+	"github.com/caiomatch/caiomatch/services/mission/domain"
+)
+
+// TestErasingAFirmClosesWhatItHadNotStaffedAndForgetsWhatItWrote: the firm's open mission and
+// its offered one are cancelled (the pending offer withdrawn), the staffed one runs on; the
+// firm's name and contact, its offer message and feedback comment are gone, and its account id
+// is a pseudonym in the trail. Another firm's mission is untouched; a redelivery does nothing.
+func TestErasingAFirmClosesWhatItHadNotStaffedAndForgetsWhatItWrote(t *testing.T) {
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		open := f.shortlisted(t, acme, "2027-04-01", "p3")
+		offeredM, pending := f.offered(t, acme, "2027-04-01", "p2")
+		staffedM := f.endedEarly(t)
+		if _, err := f.app.GiveFeedback(ctx, acme, staffedM.ID, 2, "Comment-by-the-firm", false); err != nil {
+			t.Fatal(err)
+		}
+		other := f.shortlisted(t, firm2, "2027-04-01", "p3")
+		d := txn.Delivery{Consumer: eventbus.ConsumerMissionAccounts, EventID: "erase-firm-1"}
+
+		out, err := f.app.EraseFirm(ctx, d, acme.AccountID)
+		if err != nil || out.Duplicate || out.Cancelled != 2 {
+			t.Fatalf("erasure %+v, %v", out, err)
+		}
+		for _, id := range []string{open.ID, offeredM.ID} {
+			if got := f.mission(t, id); got.Status != domain.StatusCancelled {
+				t.Errorf("mission %s is %s, want cancelled", id, got.Status)
+			}
+		}
+		if f.offerStatus(t, pending.ID) != "WITHDRAWN" {
+			t.Errorf("the pending offer is %s", f.offerStatus(t, pending.ID))
+		}
+		if got := f.mission(t, staffedM.ID); got.Status != domain.StatusEndedEarly || got.FirmName != "" || got.FirmEmail != "" {
+			t.Errorf("the ended mission after erasure: %s %q %q", got.Status, got.FirmName, got.FirmEmail)
+		}
+		if got := f.mission(t, other.ID); got.Status != domain.StatusShortlisted {
+			t.Errorf("another firm's mission is %s", got.Status)
+		}
+		pseudonym := domain.Pseudonym([]byte("test-key"), acme.AccountID)
+		for what, n := range map[string]int{
+			"decisions naming the firm": f.count(t, `SELECT COUNT(*) FROM decisions WHERE actor_account_id = $1`, acme.AccountID),
+			"feedback comments":         f.count(t, `SELECT COUNT(*) FROM feedback WHERE comment <> '' OR author_account_id = $1`, acme.AccountID),
+			"firm names and contacts":   f.count(t, `SELECT COUNT(*) FROM missions WHERE firm_id = $1 AND (firm_name <> '' OR firm_email <> '')`, acme.AccountID),
+			"offer messages":            f.count(t, `SELECT COUNT(*) FROM offers WHERE firm_id = $1 AND message <> ''`, acme.AccountID),
+		} {
+			if n != 0 {
+				t.Errorf("%d %s left", n, what)
+			}
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM decisions WHERE actor_account_id = $1`, pseudonym); n == 0 {
+			t.Error("the firm's decisions lost their actor instead of naming the pseudonym")
+		}
+		again, err := f.app.EraseFirm(ctx, d, acme.AccountID)
+		if err != nil || !again.Duplicate {
+			t.Fatalf("redelivery %+v, %v", again, err)
+		}
+	})
+}
