@@ -170,4 +170,3 @@ func TestAFirmErasesItsAccount(t *testing.T) {
 		eventually(t, 20*time.Second, "no file holding "+text, func() bool { return len(filesHolding(t, dataDir, text)) == 0 })
 	}
 }
-
