@@ -83,7 +83,7 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: create OTLP trace exporter: %w", err)
 		}
-		opts = append(opts, sdktrace.WithBatcher(exp))
+		opts = append(opts, sdktrace.WithBatcher(AllowListExporter(exp)))
 	}
 	return &Provider{tp: sdktrace.NewTracerProvider(opts...)}, nil
 }
