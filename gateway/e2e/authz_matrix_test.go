@@ -334,7 +334,7 @@ var expectations = map[string]expectation{
 	"GET /healthz":      {public: true, who: always(ok)},
 	"GET /readyz":       {public: true, who: always(ok)},
 	"GET /openapi.json": {public: true, who: always(ok)},
-	"GET /metrics":      {public: true, who: always(ok)},
+	"GET /metrics":      {who: gate(no, no, operators, always(ok))},
 }
 
 // gatewayRoutes is the gateway's route table, "METHOD /template": the OpenAPI document (the

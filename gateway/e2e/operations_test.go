@@ -26,7 +26,10 @@ func TestOperationsEndpoints(t *testing.T) {
 		return r.status == 200 && str(r.body, "status") == "ready"
 	})
 	p.call("GET", "/v1/taxonomy/skills", "", nil)
-	metrics := p.call("GET", "/metrics", "", nil)
+	if r := p.call("GET", "/metrics", "", nil); r.status != 401 {
+		t.Errorf("/metrics without a token: %d, want 401", r.status)
+	}
+	metrics := p.call("GET", "/metrics", operatorToken, nil)
 	if metrics.status != 200 || !strings.Contains(metrics.raw, "http_server_request_duration_seconds") {
 		t.Errorf("/metrics lacks the HTTP server metrics: %d %.300s", metrics.status, metrics.raw)
 	}

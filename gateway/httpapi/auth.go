@@ -133,3 +133,27 @@ func writeStatus(mux *runtime.ServeMux, w http.ResponseWriter, r *http.Request, 
 	_, outbound := runtime.MarshalerForRequest(mux, r)
 	runtime.HTTPError(r.Context(), mux, outbound, w, r, err)
 }
+
+// operatorsOnly serves next to an operator's bearer token only (a scraper is given one, e.g.
+// Prometheus's authorization.credentials_file): /metrics is outside /v1/, where authenticate does
+// not go, and what it tells about the platform's traffic is the operators' business.
+func operatorsOnly(store *accounts.Store, mux *runtime.ServeMux, next http.HandlerFunc) runtime.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+		secret, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
+			writeStatus(mux, w, r, rpc.StatusWithReason(codes.Unauthenticated, accounts.ReasonMissingToken,
+				"an operator's Authorization: Bearer <token> header is required").Err())
+			return
+		}
+		acc, _, err := resolveCredential(store, r, secret)
+		if err != nil {
+			writeStatus(mux, w, r, rpc.Status(err).Err())
+			return
+		}
+		if acc.Role != identity.RoleOperator || acc.Status != accounts.StatusActive {
+			writeStatus(mux, w, r, rpc.StatusWithReason(codes.PermissionDenied, "ROLE_NOT_ALLOWED", "only operators read the metrics").Err())
+			return
+		}
+		next(w, r)
+	}
+}

@@ -159,9 +159,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(openapi.Document())
 		}),
-		mux.HandlePath(http.MethodGet, "/metrics", func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+		mux.HandlePath(http.MethodGet, "/metrics", operatorsOnly(cfg.Accounts, mux, func(w http.ResponseWriter, r *http.Request) {
 			cfg.Metrics.Handler().ServeHTTP(w, r)
-		}),
+		})),
 	)
 	for _, err := range registrations {
 		if err != nil {
