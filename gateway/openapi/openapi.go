@@ -42,7 +42,7 @@ var Document = sync.OnceValue(func() []byte {
 		"/v1/profiles/{id}/export": "The profile-centred export (the consultant who owns it; another's is 404, a firm or operator 403): the account export's document with scope profile, holding the profile, its offers, the extensions and feedback of its staffed missions, its proposals, and viewedBy for this profile. No query parameters. Itself audited.",
 		"/healthz":                 "The process is up.",
 		"/readyz":                  "Every dependency is reachable (services, NATS); 503 otherwise.",
-		"/metrics":                 "Prometheus text format.",
+		"/metrics":                 "Prometheus text format (OPERATOR: a bearer token of an active operator; 401 without, 403 for others).",
 		"/openapi.json":            "This document.",
 
 		// The operators' dead letters (gateway/httpapi/deadletters.go).
@@ -66,6 +66,21 @@ var Document = sync.OnceValue(func() []byte {
 			}
 		}
 		paths[path] = map[string]any{method: op}
+	}
+	// The account erasure is served by hand on a path the protos describe (its GET).
+	account, _ := paths["/v1/accounts/{id}"].(map[string]any)
+	if account == nil {
+		account = map[string]any{}
+		paths["/v1/accounts/{id}"] = account
+	}
+	account["delete"] = map[string]any{
+		"summary": "Erase the account everywhere (the account itself, or an OPERATOR; someone else's id is 404; the bootstrap operator is 400 BOOTSTRAP_OPERATOR): " +
+			"a consultant's profiles, then its credentials (every token and session stops at once), sign-in links, sign-up, name and email; " +
+			"the services remove what the person wrote (decline reasons, counters, notes, feedback comments) and pseudonymise their ids in trails, plans and audit records; " +
+			"their earlier events are erased from the streams. A firm's missions not yet staffed are cancelled. " +
+			"Answers accountPseudonym and profilePseudonyms, the ids the remaining records carry. See docs/SECURITY.md, Erasure.",
+		"parameters": []any{map[string]any{"name": "id", "in": "path", "required": true, "type": "string"}},
+		"responses":  map[string]any{"200": map[string]any{"description": "OK"}},
 	}
 	out, err := json.Marshal(doc)
 	if err != nil {
