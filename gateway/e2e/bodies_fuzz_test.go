@@ -201,7 +201,7 @@ func (b *bodyTarget) start() (failed string) {
 	case s := <-started:
 		b.url = s.URL
 	case err := <-b.done:
-		return "the platform did not start: " + err.Error()
+		return fmt.Sprint("the platform did not start: ", err)
 	case <-time.After(60 * time.Second):
 		return "the platform did not start within 60s"
 	}
