@@ -20,6 +20,8 @@ const (
 	KindPermissionDenied
 	KindUnauthenticated
 	KindUnavailable
+	// KindResourceExhausted: a quota is used up; the same request succeeds later.
+	KindResourceExhausted
 )
 
 // Violation names one field at fault, with lowerCamelCase paths as clients see them
@@ -75,6 +77,11 @@ func AlreadyExists(reason, format string, args ...any) *Error {
 
 func FailedPrecondition(reason, format string, args ...any) *Error {
 	return &Error{Kind: KindFailedPrecondition, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// ResourceExhausted is a quota used up: the caller may try again once it renews.
+func ResourceExhausted(reason, format string, args ...any) *Error {
+	return &Error{Kind: KindResourceExhausted, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
 func PermissionDenied(reason, format string, args ...any) *Error {

@@ -25,6 +25,7 @@ var codeOfKind = map[fault.Kind]codes.Code{
 	fault.KindPermissionDenied:   codes.PermissionDenied,
 	fault.KindUnauthenticated:    codes.Unauthenticated,
 	fault.KindUnavailable:        codes.Unavailable,
+	fault.KindResourceExhausted:  codes.ResourceExhausted,
 }
 
 // Status turns any error into the status a client sees. Unclassified errors become a bare

@@ -54,6 +54,10 @@ type Repository interface {
 // so a use case holds a mission (Mission, or the erasure lookups below) before reading what it
 // will change, and reads an offer again once its mission is held.
 type Tx interface {
+	// LockFirm makes every other transaction locking the same firm wait until this one ends;
+	// MissionsSubmittedSince counts the firm's missions created at or after since.
+	LockFirm(ctx context.Context, firmID string) error
+	MissionsSubmittedSince(ctx context.Context, firmID string, since time.Time) (int, error)
 	// ForgetFirm removes what an erased firm account wrote and who it was: the firm's name and
 	// contact email kept with its missions, its offer and extension messages and feedback
 	// comments; its account id, firmID, becomes pseudonym where it acted (the decisions trail,
@@ -145,6 +149,10 @@ type Config struct {
 	// PseudonymKey keys the pseudonyms that replace an erased consultant's profile and account
 	// ids.
 	PseudonymKey []byte
+	// FirmMissionsPerDay bounds the missions one firm submits in any 24 hours; 0: no bound. A
+	// firm reads the profiles of its missions' candidates, so throwaway missions would let it
+	// harvest consultants' profiles; a real firm staffs a handful of CAIO missions at a time.
+	FirmMissionsPerDay int
 }
 
 // Application is the mission service's use cases.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/identity"
@@ -20,6 +21,20 @@ func (a *Application) CreateMission(ctx context.Context, caller identity.Caller,
 		return domain.Mission{}, err
 	}
 	err = a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if limit := a.cfg.FirmMissionsPerDay; limit > 0 {
+			// Held, so that concurrent submissions count each other.
+			if err := tx.LockFirm(ctx, caller.AccountID); err != nil {
+				return err
+			}
+			n, err := tx.MissionsSubmittedSince(ctx, caller.AccountID, a.now().Add(-24*time.Hour))
+			if err != nil {
+				return err
+			}
+			if n >= limit {
+				return fault.ResourceExhausted(ReasonMissionQuotaExceeded,
+					"a firm submits at most %d missions in 24 hours; try again later or ask an operator", limit)
+			}
+		}
 		return create(ctx, tx, tx.CreateMission, m, out)
 	})
 	if err != nil {

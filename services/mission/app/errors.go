@@ -16,6 +16,9 @@ const (
 	// ReasonProfileServiceUnavailable: the profile service could not be asked whose profile
 	// it is; the offer may be retried.
 	ReasonProfileServiceUnavailable = "PROFILE_SERVICE_UNAVAILABLE"
+	// ReasonMissionQuotaExceeded: the firm submitted Config.FirmMissionsPerDay missions in the
+	// last 24 hours.
+	ReasonMissionQuotaExceeded = "MISSION_QUOTA_EXCEEDED"
 )
 
 // ErrNotFound is also what a caller gets for another firm's mission, so existence never leaks.

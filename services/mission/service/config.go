@@ -25,6 +25,9 @@ type Config struct {
 	WithoutProfileService bool
 	// OfferTTL is how long a consultant has to answer an offer; 0 means DefaultOfferTTL.
 	OfferTTL time.Duration
+	// FirmMissionsPerDay bounds the missions a firm submits in 24 hours (app.Config); 0 means
+	// DefaultFirmMissionsPerDay, negative no bound.
+	FirmMissionsPerDay int
 	// ExpiryInterval is how often pending offers past their expiry are expired; 0 means
 	// DefaultExpiryInterval.
 	ExpiryInterval time.Duration
@@ -38,22 +41,27 @@ type Config struct {
 
 // Defaults of Config.
 const (
-	DefaultGRPCAddr       = "127.0.0.1:9102"
-	DefaultProfileAddr    = "127.0.0.1:9101"
-	DefaultOfferTTL       = app.DefaultOfferTTL
-	DefaultExpiryInterval = 30 * time.Second
-	DefaultShutdownGrace  = 10 * time.Second
+	DefaultGRPCAddr    = "127.0.0.1:9102"
+	DefaultProfileAddr = "127.0.0.1:9101"
+	DefaultOfferTTL    = app.DefaultOfferTTL
+	// DefaultFirmMissionsPerDay is generous for a firm staffing CAIO missions and bounds a
+	// harvest through throwaway missions to some 250 profiles a day.
+	DefaultFirmMissionsPerDay = 50
+	DefaultExpiryInterval     = 30 * time.Second
+	DefaultShutdownGrace      = 10 * time.Second
 )
 
 // The environment variables LoadConfig reads.
 const (
-	EnvDatabaseURL    = "CAIOMATCH_MISSION_DATABASE_URL"
-	EnvOfferTTL       = "CAIOMATCH_OFFER_TTL"
-	EnvPseudonymKey   = pseudonym.EnvKey
-	EnvShutdownGrace  = "CAIOMATCH_MISSION_SHUTDOWN_GRACE"
-	maxOfferTTL       = 365 * 24 * time.Hour
-	maxShutdownGrace  = 5 * time.Minute
-	minPseudonymChars = pseudonym.MinChars
+	EnvDatabaseURL = "CAIOMATCH_MISSION_DATABASE_URL"
+	EnvOfferTTL    = "CAIOMATCH_OFFER_TTL"
+	// EnvFirmMissionsPerDay sets FirmMissionsPerDay; 0 turns the bound off.
+	EnvFirmMissionsPerDay = "CAIOMATCH_FIRM_MISSIONS_PER_DAY"
+	EnvPseudonymKey       = pseudonym.EnvKey
+	EnvShutdownGrace      = "CAIOMATCH_MISSION_SHUTDOWN_GRACE"
+	maxOfferTTL           = 365 * 24 * time.Hour
+	maxShutdownGrace      = 5 * time.Minute
+	minPseudonymChars     = pseudonym.MinChars
 )
 
 // LoadConfig reads the service's settings; what is invalid is reported by env.Err.
@@ -63,6 +71,15 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.DatabaseURL(EnvDatabaseURL, &c.DatabaseURL)
 	env.Addrs(servicehost.EnvGRPCAddr("profile"), &c.ProfileAddr)
 	env.Duration(EnvOfferTTL, &c.OfferTTL, time.Second, maxOfferTTL)
+	perDay := -1 // unset
+	env.Int(EnvFirmMissionsPerDay, &perDay, 0, 1_000_000)
+	switch perDay {
+	case -1:
+	case 0:
+		c.FirmMissionsPerDay = -1 // off
+	default:
+		c.FirmMissionsPerDay = perDay
+	}
 	env.Secret(EnvPseudonymKey, &c.PseudonymKey, minPseudonymChars)
 	env.Duration(EnvShutdownGrace, &c.ShutdownGrace, 0, maxShutdownGrace)
 	return c
@@ -76,6 +93,7 @@ func (c Config) withDefaults() Config {
 	c.GRPCAddr = c.ListenAddr()
 	c.ProfileAddr = cmp.Or(c.ProfileAddr, DefaultProfileAddr)
 	c.OfferTTL = cmp.Or(c.OfferTTL, DefaultOfferTTL)
+	c.FirmMissionsPerDay = cmp.Or(c.FirmMissionsPerDay, DefaultFirmMissionsPerDay)
 	c.ExpiryInterval = cmp.Or(c.ExpiryInterval, DefaultExpiryInterval)
 	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, DefaultShutdownGrace)
 	return c

@@ -55,7 +55,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	}
 
 	application := app.New(store.NewRepository(base.DB, base.Relay.Notify), profiles,
-		app.Config{OfferTTL: cfg.OfferTTL, PseudonymKey: key},
+		app.Config{OfferTTL: cfg.OfferTTL, PseudonymKey: key, FirmMissionsPerDay: max(cfg.FirmMissionsPerDay, 0)},
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
 	missionv1.RegisterMissionServiceServer(base.GRPC, grpcapi.NewServer(application))
 	return base.Serve(ctx,

@@ -187,6 +187,19 @@ func jsonStringPattern(s string) (string, error) {
 
 // LockConsultant locks the consultant's name: a second transaction doing the same waits for
 // this one to end (in SQLite every writer does already).
+func (t *tx) LockFirm(ctx context.Context, firmID string) error {
+	return t.sql.Lock(ctx, "firm", firmID)
+}
+
+func (t *tx) MissionsSubmittedSince(ctx context.Context, firmID string, since time.Time) (int, error) {
+	var n int
+	if err := t.sql.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM missions WHERE firm_id = $1 AND created_at >= $2`,
+		firmID, sqlstore.FormatTime(since)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the firm's missions: %w", err)
+	}
+	return n, nil
+}
+
 func (t *tx) LockConsultant(ctx context.Context, consultantID string) error {
 	return t.sql.Lock(ctx, "consultant", consultantID)
 }
