@@ -9,8 +9,8 @@ import (
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
 	"github.com/caiomatch/caiomatch/pkg/sqlstore/sqltest"
-	"github.com/caiomatch/caiomatch/services/mission/app"
 	"github.com/caiomatch/caiomatch/services/mission/adapters/store"
+	"github.com/caiomatch/caiomatch/services/mission/app"
 )
 
 // TestAFirmSubmitsAtMostItsDailyQuota: with a quota of 3, eight concurrent submissions of one
