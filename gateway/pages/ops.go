@@ -49,7 +49,19 @@ func (s *Site) pendingAccounts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "accounts", v, list.GetAccounts())
+	page := accountsPage{Accounts: list.GetAccounts(), Erased: keptPseudonym(r)}
+	if page.Erased != "" { // said once
+		http.SetCookie(w, &http.Cookie{Name: erasedCookie, Value: "", Path: opsAccountsPath, MaxAge: -1, HttpOnly: true,
+			SameSite: http.SameSiteLaxMode})
+	}
+	s.render(w, r, http.StatusOK, "accounts", v, page)
+}
+
+// accountsPage is the accounts waiting for approval, and the pseudonym of the account the
+// operator just erased, if any.
+type accountsPage struct {
+	Accounts []*accountv1.Account
+	Erased   string
 }
 
 // decideAccount approves or suspends an account, then shows the pending ones again.

@@ -124,12 +124,14 @@ func New(cfg Config) (*Site, error) {
 	s.routeDeadLetters()
 	s.routeMatchingPause()
 	s.routeAudit()
+	s.routeErasure()
 	return s, nil
 }
 
 // pageRoots are the first path segments the pages own; everything else is the API's.
 var pageRoots = map[string]bool{"": true, "static": true, "signin": true, "signup": true, "signout": true,
-	"notifications": true, "missions": true, "offers": true, "ops": true, "settings": true, "profile": true}
+	"notifications": true, "missions": true, "offers": true, "ops": true, "settings": true, "profile": true,
+	"account-deleted": true}
 
 // Handler serves the pages and passes every other request to next.
 func (s *Site) Handler(next http.Handler) http.Handler {
@@ -273,11 +275,13 @@ func (s *Site) unreadCount(r *http.Request) (int, bool) {
 	return len(unread.GetNotifications()), unread.GetNextPageToken() != ""
 }
 
-// apiError is an API answer other than 2xx: its status, and the fields at fault, if any.
+// apiError is an API answer other than 2xx: its status, the fields at fault, if any, and the
+// reason it names (ErrorInfo's, such as BOOTSTRAP_OPERATOR), if any.
 type apiError struct {
 	Status  int
 	Message string
 	Fields  map[string]string
+	Reason  string
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("API answered %d: %s", e.Status, e.Message) }
@@ -342,6 +346,7 @@ func (a *answer) failure() *apiError {
 	var shape struct {
 		Message string `json:"message"`
 		Details []struct {
+			Reason          string                                `json:"reason"`
 			FieldViolations []struct{ Field, Description string } `json:"fieldViolations"`
 		} `json:"details"`
 	}
@@ -349,6 +354,9 @@ func (a *answer) failure() *apiError {
 	if json.Unmarshal(a.body.Bytes(), &shape) == nil {
 		e.Message = shape.Message
 		for _, d := range shape.Details {
+			if d.Reason != "" {
+				e.Reason = d.Reason
+			}
 			for _, v := range d.FieldViolations {
 				e.Fields[v.Field] = v.Description
 			}

@@ -8,12 +8,14 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
+	"github.com/caiomatch/caiomatch/gateway/accounts"
 	accountv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/account/v1"
 	notificationv1 "github.com/caiomatch/caiomatch/pkg/gen/caiomatch/notification/v1"
 	"github.com/caiomatch/caiomatch/pkg/locale"
 )
 
-// routeSettings routes an account's settings: notification preferences, webhooks and tokens.
+// routeSettings routes an account's settings: notification preferences, webhooks and tokens
+// (and the account's erasure, routed with the operators' in erasure.go).
 func (s *Site) routeSettings() {
 	s.routes.HandleFunc("GET /settings", s.settings)
 	s.routes.HandleFunc("POST /settings/preferences", s.savePreferences)
@@ -55,6 +57,17 @@ type settingsPage struct {
 	Done string
 	// Export is true for a person who may download their data (GET /v1/accounts/{id}/export).
 	Export bool
+	// Erasable is true for an account that may erase itself here: an approved one (the API
+	// refuses an account awaiting approval), other than the operator of the configuration.
+	Erasable bool
+	// Erase is the erasure's confirmation as typed; EraseProblem why the API did not erase.
+	Erase        form
+	EraseProblem string
+}
+
+// EraseForm is the account's erasure form.
+func (p settingsPage) EraseForm(loc *i18n.Localizer) eraseForm {
+	return newEraseForm(loc, "/settings/erase", "Erase_Button", p.Erase, p.EraseProblem)
 }
 
 // eventChoice is an event type on the webhook form.
@@ -132,6 +145,7 @@ func (s *Site) showSettings(w http.ResponseWriter, r *http.Request, status int, 
 	page.Limited = v.Pending()
 	page.Hooks = !page.Limited && (v.Firm() || v.Consultant())
 	page.Export = v.Firm() || v.Consultant()
+	page.Erasable = !page.Limited && v.Account.ID != accounts.BootstrapOperatorID
 	if !page.Limited {
 		var tokens accountv1.ListTokensResponse
 		if err := s.get(r, "/v1/tokens", &tokens); err != nil {
