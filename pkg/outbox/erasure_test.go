@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
@@ -127,4 +128,29 @@ func natsStoreHolding(t *testing.T, bus *eventbustest.Bus, text string) string {
 		return nil
 	})
 	return found
+}
+
+// TestSentRowsArePrunedAfterTheirRetention: rows sent before the cut go, unsent ones and recent
+// ones stay.
+func TestSentRowsArePrunedAfterTheirRetention(t *testing.T) {
+	withBus(t, func(t *testing.T, db *sql.DB, js jetstream.JetStream) {
+		ctx := testCtx(t)
+		add(t, ctx, db, false, newEvent(t, "m-1", "old"), newEvent(t, "m-1", "recent"), newEvent(t, "m-1", "unsent"))
+		old, recent := time.Now().Add(-10*24*time.Hour), time.Now().Add(-time.Hour)
+		for seq, at := range map[int]time.Time{1: old, 2: recent} {
+			if _, err := db.ExecContext(ctx, `UPDATE outbox SET sent_at = $1 WHERE seq = (SELECT seq FROM outbox ORDER BY seq LIMIT 1 OFFSET $2)`,
+				sqlstore.FormatTime(at), seq-1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := newRelay(db, js, nil)
+		n, err := r.PruneSent(ctx, time.Now().Add(-outbox.DefaultSentRetention))
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d (%v), want 1", n, err)
+		}
+		var left int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM outbox`).Scan(&left); err != nil || left != 2 {
+			t.Fatalf("%d rows left (%v), want the recent and the unsent", left, err)
+		}
+	})
 }

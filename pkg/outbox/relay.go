@@ -39,15 +39,61 @@ type Relay struct {
 	// PollInterval bounds how long a row waits when no Notify arrives (e.g. after a restart).
 	PollInterval time.Duration
 	BatchSize    int
+	// SentRetention is how long a sent row stays in the outbox (for an operator looking into a
+	// recent publish); older ones are deleted about every PruneInterval. 0 keeps them.
+	SentRetention time.Duration
+	PruneInterval time.Duration
+	lastPrune     time.Time
+}
+
+// Defaults of Relay.SentRetention and PruneInterval: the stream keeps every event; the outbox
+// needs a sent row only until its duplicate window has passed.
+const (
+	DefaultSentRetention = 7 * 24 * time.Hour
+	DefaultPruneInterval = time.Hour
+	pruneBatch           = 1000
+)
+
+// PruneSent deletes the rows sent before before, a batch at a time, and tells how many went.
+func (r *Relay) PruneSent(ctx context.Context, before time.Time) (int, error) {
+	pruned := 0
+	for {
+		res, err := r.db.ExecContext(ctx, `DELETE FROM outbox WHERE seq IN
+			(SELECT seq FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1 ORDER BY seq LIMIT $2)`,
+			sqlstore.FormatTime(before), pruneBatch)
+		if err != nil {
+			return pruned, fmt.Errorf("prune outbox: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return pruned, err
+		}
+		pruned += int(n)
+		if n < pruneBatch {
+			return pruned, nil
+		}
+	}
+}
+
+func (r *Relay) pruneWhenDue(ctx context.Context) {
+	if r.SentRetention <= 0 || time.Since(r.lastPrune) < r.PruneInterval {
+		return
+	}
+	r.lastPrune = time.Now()
+	if _, err := r.PruneSent(ctx, time.Now().Add(-r.SentRetention)); err != nil && ctx.Err() == nil {
+		r.logger.WarnContext(ctx, "outbox prune failed", "error", err)
+	}
 }
 
 func NewRelay(db *sql.DB, js jetstream.JetStream, tp trace.TracerProvider, logger *slog.Logger) *Relay {
 	return &Relay{
 		db: db, js: js, logger: logger,
-		tracer:       tp.Tracer("github.com/caiomatch/caiomatch/pkg/outbox"),
-		wake:         make(chan struct{}, 1),
-		PollInterval: time.Second,
-		BatchSize:    256,
+		tracer:        tp.Tracer("github.com/caiomatch/caiomatch/pkg/outbox"),
+		wake:          make(chan struct{}, 1),
+		PollInterval:  time.Second,
+		BatchSize:     256,
+		SentRetention: DefaultSentRetention,
+		PruneInterval: DefaultPruneInterval,
 	}
 }
 
@@ -77,6 +123,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			continue
 		}
 		backoff = 50 * time.Millisecond
+		r.pruneWhenDue(ctx)
 		if n == r.BatchSize {
 			continue
 		}
