@@ -437,3 +437,37 @@ func TestListFiltersAndPages(t *testing.T) {
 		}
 	})
 }
+
+// TestExpiredSignUpsArePurgedWithoutANewOne: an abandoned sign-up (its email and name) goes once
+// expired, with no other sign-up needed; a live one stays.
+func TestExpiredSignUpsArePurgedWithoutANewOne(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		clk := withClock(s)
+		for _, email := range []string{"abandoned@example.com", "live@example.com"} {
+			if err := s.SaveSignUp(ctx, PendingSignUp{Email: email, Role: identity.RoleFirm, Name: "N", Language: locale.English},
+				hashCode(email, "123456"), clk.Now().Add(SignUpCodeTTL)); err != nil {
+				t.Fatal(err)
+			}
+			clk.Add(SignUpCodeTTL / 2)
+		}
+		clk.Add(time.Second)
+		if n, err := s.PurgeExpired(ctx); err != nil || n != 1 {
+			t.Fatalf("purged %d (%v), want the abandoned sign-up", n, err)
+		}
+		var left []string
+		rows, err := s.db.QueryContext(ctx, `SELECT email FROM signups`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e string
+			_ = rows.Scan(&e)
+			left = append(left, e)
+		}
+		if len(left) != 1 || left[0] != "live@example.com" {
+			t.Errorf("sign-ups left %v", left)
+		}
+	})
+}

@@ -289,7 +289,8 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 	go func() {
 		background <- servicehost.RunTogether(backgroundCtx, relay.Run,
 			func(ctx context.Context) error { return postman.Run(ctx, postmanWorkers) },
-			auditRecorder.Run, audit.PurgeEvery(auditStore, cfg.AuditRetention, auditPurgeInterval, rt.Now))
+			auditRecorder.Run, audit.PurgeEvery(auditStore, cfg.AuditRetention, auditPurgeInterval, rt.Now),
+			purgeExpiredEvery(store, auditPurgeInterval))
 	}()
 	defer func() { stopBackground(); <-background }()
 	// Slow clients are cut: headers within HeaderTimeout, the body within BodyTimeout after them
@@ -326,3 +327,19 @@ const (
 	postmanQueue   = 1024
 	postmanWorkers = 4
 )
+
+// purgeExpiredEvery deletes the expired sign-ups and sign-in links at start and every interval.
+func purgeExpiredEvery(store *accounts.Store, every time.Duration) func(context.Context) error {
+	return func(ctx context.Context) error {
+		ticker := time.NewTicker(every)
+		defer ticker.Stop()
+		for {
+			_, _ = store.PurgeExpired(ctx)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-ticker.C:
+			}
+		}
+	}
+}
