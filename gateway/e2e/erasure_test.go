@@ -170,3 +170,42 @@ func TestAFirmErasesItsAccount(t *testing.T) {
 		eventually(t, 20*time.Second, "no file holding "+text, func() bool { return len(filesHolding(t, dataDir, text)) == 0 })
 	}
 }
+
+// TestDeletingAProfileKeepsTheAccountAndPseudonymisesItsAuditRecords: DELETE /v1/profiles/{id}
+// erases the profile, not the account; the audit log's records of the profile (a firm's read
+// included) then name its pseudonym, and another consultant still cannot delete it.
+func TestDeletingAProfileKeepsTheAccountAndPseudonymisesItsAuditRecords(t *testing.T) {
+	p := startPlatform(t, t.TempDir())
+	consultantID, consultantToken := p.createAccount("CONSULTANT", "Claire Martin")
+	_, otherToken := p.createAccount("CONSULTANT", "Jean Dupont")
+	profileID := str(p.mustCall("POST", "/v1/profiles", consultantToken, profileBody("Claire Martin", nil)), "profile", "id")
+	p.mustCall("GET", "/v1/profiles/"+profileID, consultantToken, nil)
+	findAudit(t, p, "the owner's read", map[string]string{"subjectId": profileID}, map[string]string{"action": "GET /v1/profiles/{id}"})
+
+	if r := p.call("DELETE", "/v1/profiles/"+profileID, otherToken, nil); r.status != 404 {
+		t.Fatalf("another consultant deleting the profile: %d %s", r.status, r.raw)
+	}
+	p.mustCall("DELETE", "/v1/profiles/"+profileID, consultantToken, nil)
+	if r := p.call("GET", "/v1/profiles/"+profileID, consultantToken, nil); r.status != 404 {
+		t.Errorf("the deleted profile: %d", r.status)
+	}
+	if r := p.call("GET", "/v1/accounts/"+consultantID, consultantToken, nil); r.status != 200 {
+		t.Errorf("the account after its profile's deletion: %d", r.status)
+	}
+	eventually(t, 10*time.Second, "no audit record naming the profile", func() bool {
+		return len(list(p.mustCall("GET", "/v1/ops/audit?subjectId="+profileID, operatorToken, nil), "events")) == 0
+	})
+	// The read and the deletion (recorded after its answer) name the pseudonym.
+	eventually(t, 10*time.Second, "the owner's read and deletion under the pseudonym", func() bool {
+		pseudonymous := 0
+		for _, e := range list(p.mustCall("GET", "/v1/ops/audit?actorId="+consultantID, operatorToken, nil), "events") {
+			if strings.HasPrefix(str(e.(map[string]any), "subjectId"), "erased-") {
+				pseudonymous++
+			}
+		}
+		return pseudonymous >= 2
+	})
+	if n := len(list(p.mustCall("GET", "/v1/ops/audit?subjectId="+profileID, operatorToken, nil), "events")); n != 0 {
+		t.Errorf("%d audit events name the deleted profile", n)
+	}
+}

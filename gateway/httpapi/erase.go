@@ -37,8 +37,48 @@ type eraseHandlers struct {
 	accounts *accounts.Store
 	profiles profilev1.ProfileServiceClient
 	recorder *audit.Recorder
-	key      pseudonym.Key
-	mailbox  *mail.Mailbox
+	// log is the audit log's store, whose records a profile's erasure pseudonymises; nil: none.
+	log     *audit.Store
+	key     pseudonym.Key
+	mailbox *mail.Mailbox
+}
+
+// profile serves DELETE /v1/profiles/{id} in place of the transcoded route, to add what the
+// profile service cannot do: the audit log's records of the profile take its pseudonym. The
+// profile service decides who may erase it (the owner or an operator) and erases it everywhere
+// through ProfileErased; the answer is the service's.
+func (e eraseHandlers) profile(w http.ResponseWriter, r *http.Request, params map[string]string) {
+	ctx := r.Context()
+	id := params["id"]
+	resp, err := e.profiles.DeleteProfile(ctx, &profilev1.DeleteProfileRequest{Id: id})
+	if err != nil {
+		writeStatus(e.mux, w, r, err)
+		return
+	}
+	if e.key != nil {
+		pseudonyms := map[string]string{id: e.key.Of(id)}
+		if err := e.recorder.Erase(pseudonyms, func() error {
+			if e.log == nil {
+				return nil
+			}
+			_, err := e.log.Pseudonymise(ctx, id, pseudonyms[id])
+			return err
+		}); err != nil {
+			// The profile is erased; its audit records keep the id until an account erasure or
+			// a retry (the profile is then 404, so the retry cannot reach here): said plainly.
+			writeStatus(e.mux, w, r, rpc.StatusWithReason(codes.Internal, "AUDIT_PSEUDONYMISATION_FAILED",
+				"the profile is erased but its audit records could not be pseudonymised; an operator can retry by erasing the account").Err())
+			return
+		}
+	}
+	_, outbound := runtime.MarshalerForRequest(e.mux, r)
+	w.Header().Set("Content-Type", outbound.ContentType(resp))
+	body, err := outbound.Marshal(resp)
+	if err != nil {
+		writeStatus(e.mux, w, r, err)
+		return
+	}
+	_, _ = w.Write(body)
 }
 
 // maxErasedProfiles bounds the profiles one erasure goes through (a consultant has one).

@@ -132,6 +132,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		taxonomyv1.RegisterTaxonomyServiceHandlerServer(ctx, mux, taxonomyServer{}),
 	}
 	ops := opsHandlers{mux: mux, spans: cfg.Spans}
+	erase := eraseHandlers{mux: mux, accounts: cfg.Accounts, profiles: profilev1.NewProfileServiceClient(g.conns["profile"]),
+		recorder: cfg.Audit, log: cfg.AuditStore, key: cfg.PseudonymKey, mailbox: cfg.Mailbox}
 	deadLetters := newDeadLetterHandlers(mux, cfg.JetStream, cfg.Logger)
 	g.streams = newNotificationStreams(mux, notificationv1.NewNotificationServiceClient(g.conns["notification"]), cfg.Accounts,
 		cfg.StreamLimits)
@@ -147,9 +149,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		mux.HandlePath(http.MethodPost, "/v1/ops/dead-letters/{sequence}/redrive", deadLetters.redrive),
 		mux.HandlePath(http.MethodGet, "/v1/ops/audit", auditHandlers{mux: mux, store: cfg.AuditStore}.list),
 		mux.HandlePath(http.MethodGet, "/v1/accounts/{id}/export", newExportHandlers(mux, cfg.AuditStore, matchingv1.NewMatchingServiceClient(g.conns["matching"])).account),
-		mux.HandlePath(http.MethodDelete, "/v1/accounts/{id}", eraseHandlers{mux: mux, accounts: cfg.Accounts,
-			profiles: profilev1.NewProfileServiceClient(g.conns["profile"]), recorder: cfg.Audit, key: cfg.PseudonymKey,
-			mailbox: cfg.Mailbox}.account),
+		mux.HandlePath(http.MethodDelete, "/v1/accounts/{id}", erase.account),
+		mux.HandlePath(http.MethodDelete, "/v1/profiles/{id}", erase.profile),
 		mux.HandlePath(http.MethodGet, "/v1/profiles/{id}/export", newExportHandlers(mux, cfg.AuditStore, matchingv1.NewMatchingServiceClient(g.conns["matching"])).profile),
 		mux.HandlePath(http.MethodGet, "/healthz", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
