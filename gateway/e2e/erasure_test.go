@@ -65,6 +65,10 @@ func TestAConsultantErasesTheirAccountEverywhere(t *testing.T) {
 		eventually(t, 10*time.Second, "a file holding "+text, func() bool { return len(filesHolding(t, dataDir, text)) > 0 })
 	}
 
+	if len(filesHolding(t, filepath.Join(dataDir, "nats", "jetstream", "$G", "streams", "MATCHING"), profileID)) == 0 {
+		t.Fatal("no shortlist event names the profile before erasure: the test would prove nothing")
+	}
+
 	// Someone else cannot erase it, nor tell it exists.
 	if r := p.call("DELETE", "/v1/accounts/"+consultantID, firmToken, nil); r.status != 404 {
 		t.Fatalf("a firm erasing the consultant: %d %s", r.status, r.raw)
@@ -118,6 +122,13 @@ func TestAConsultantErasesTheirAccountEverywhere(t *testing.T) {
 	}
 	findAudit(t, p, "the firm's read, pseudonymised", map[string]string{"subjectId": profilePseudonym, "actorId": firmID},
 		map[string]string{"action": "GET /v1/profiles/{id}"})
+
+	// The shortlists published with the person among their candidates (their explanations quote
+	// the person's facts) are erased from the MATCHING stream, while they were in it before.
+	matchingStream := filepath.Join(dataDir, "nats", "jetstream", "$G", "streams", "MATCHING")
+	eventually(t, 20*time.Second, "no shortlist event naming the profile", func() bool {
+		return len(filesHolding(t, matchingStream, profileID)) == 0
+	})
 
 	// Nothing on disk: every service's database and log, and the NATS store.
 	for _, text := range []string{name, email, headline, reason} {

@@ -66,3 +66,32 @@ func EraseAggregate(ctx context.Context, js jetstream.JetStream, producer, aggre
 	}
 	return erased, nil
 }
+
+// EraseWhere securely deletes, from stream, the messages on subject filter that match says
+// name an erased person (events of other aggregates that mention them, e.g. the shortlists that
+// proposed them), and returns how many it erased. Consumers that have not received such an
+// event yet never will: callers erase only what a newer event supersedes, or what concerns the
+// past. Running it again finds nothing more.
+func EraseWhere(ctx context.Context, js jetstream.JetStream, stream, filter string, match func(data []byte) bool) (int, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return 0, fmt.Errorf("erase events: stream %s: %w", stream, err)
+	}
+	erased := 0
+	for seq := uint64(1); ; {
+		msg, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(filter))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return erased, nil
+		}
+		if err != nil {
+			return erased, fmt.Errorf("erase events: find next event: %w", err)
+		}
+		if match(msg.Data) {
+			if err := s.SecureDeleteMsg(ctx, msg.Sequence); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+				return erased, fmt.Errorf("erase events: erase event %d: %w", msg.Sequence, err)
+			}
+			erased++
+		}
+		seq = msg.Sequence + 1
+	}
+}

@@ -122,6 +122,12 @@ type Missions interface {
 	FirmOfMission(ctx context.Context, missionID string) (string, error)
 }
 
+// History is the published record of proposals (the event stream): an erasure removes from it
+// the proposals that named the erased profile (their explanations quote the person's facts).
+type History interface {
+	ErasePastProposals(ctx context.Context, missionIDs []string, profileID string) (int, error)
+}
+
 // Config tunes ranking.
 type Config struct {
 	// ShortlistSize is how many candidates a shortlist holds; 0 means
@@ -134,6 +140,9 @@ type Config struct {
 	AvailabilityToleranceDays int
 	// PseudonymKey keys the pseudonyms of erased profiles; the mission service uses the same.
 	PseudonymKey pseudonym.Key
+	// History, when set, is where past proposals were published: an erasure removes from it
+	// the ones that named the person.
+	History History
 	// Erased, when set, is called after each erasure is applied (the index snapshot then
 	// follows soon, so that no snapshot keeps the person's facts for long).
 	Erased func()

@@ -6,6 +6,9 @@ import (
 	"github.com/caiomatch/caiomatch/services/matching/index"
 )
 
+// maxErasedProposals bounds the past proposals one erasure looks through.
+const maxErasedProposals = 100_000
+
 // EraseProfile drops an erased consultant everywhere (GDPR art. 17): from the index for good,
 // from past explanations, and from every open mission's current shortlist, which is re-ranked
 // without them.
@@ -13,6 +16,25 @@ func (a *Application) EraseProfile(ctx context.Context, d Delivery, profileID st
 	profileID, err := index.CanonicalID(profileID)
 	if err != nil {
 		return err
+	}
+	// First the published proposals, while the store still names the profile (a failure leaves
+	// the erasure to be redelivered; a redelivery after the store's change finds nothing here).
+	if a.cfg.History != nil {
+		past, err := a.store.ProposalsForProfile(ctx, profileID, maxErasedProposals)
+		if err != nil {
+			return err
+		}
+		var missions []string
+		seen := map[string]bool{}
+		for _, s := range past {
+			if !seen[s.MissionID] {
+				seen[s.MissionID] = true
+				missions = append(missions, s.MissionID)
+			}
+		}
+		if _, err := a.cfg.History.ErasePastProposals(ctx, missions, profileID); err != nil {
+			return err
+		}
 	}
 	err = a.applyEvent(ctx, d, eventHandler{
 		// Exposure counts are dropped with the profile; the holding missions are re-ranked below.

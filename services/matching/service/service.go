@@ -183,6 +183,7 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	}
 	ranking := cfg.ranking()
 	ranking.PseudonymKey, ranking.Erased = key, snapshots.Soon
+	ranking.History = eventapi.ProposalHistory{JS: host.JetStream}
 
 	missions := missionclient.New(missionv1.NewMissionServiceClient(base.Peer("mission")))
 	application := app.New(store.NewRepository(base.DB, base.Relay.Notify), missions, ix, ranking, time.Now, host.Logger)
