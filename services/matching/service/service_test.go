@@ -501,7 +501,18 @@ func TestShortlistFromEventsEndToEnd(t *testing.T) {
 		all = e.proposals(t, "m-1")
 		return len(all) > 0 && all[len(all)-1].GetRevision() == 3
 	})
-	assertCandidates(t, all[2].GetCandidates(), wantCandidate{pA, scoreA}, wantCandidate{pB, scoreB})
+	// Revision 2, which proposed pD with the facts of pD's explanation, is erased from the stream.
+	if len(all) != 2 || all[0].GetRevision() != 1 {
+		t.Fatalf("%d proposals left on the stream, want revisions 1 and 3", len(all))
+	}
+	for _, sp := range all {
+		for _, c := range sp.GetCandidates() {
+			if c.GetProfileId() == pD {
+				t.Fatalf("revision %d on the stream still proposes the erased profile", sp.GetRevision())
+			}
+		}
+	}
+	assertCandidates(t, all[1].GetCandidates(), wantCandidate{pA, scoreA}, wantCandidate{pB, scoreB})
 	if visible(pD, "firm-1") {
 		t.Fatal("erased pD still visible")
 	}
