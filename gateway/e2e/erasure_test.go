@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +219,39 @@ func TestDeletingAProfileKeepsTheAccountAndPseudonymisesItsAuditRecords(t *testi
 	})
 	if n := len(list(p.mustCall("GET", "/v1/ops/audit?subjectId="+profileID, operatorToken, nil), "events")); n != 0 {
 		t.Errorf("%d audit events name the deleted profile", n)
+	}
+}
+
+// TestAPendingSignUpMayEraseItself: someone who signed up and is still waiting for approval may
+// leave: their account and profile are erased, their sign-up email leaves the mailbox.
+func TestAPendingSignUpMayEraseItself(t *testing.T) {
+	p := startPlatform(t, t.TempDir())
+	const email = "pending.leaver@example.org"
+	if r := p.call("POST", "/v1/signup", "", map[string]any{"role": "CONSULTANT", "name": "Paula Leaver", "email": email}); r.status != 202 {
+		t.Fatalf("sign-up: %d %s", r.status, r.raw)
+	}
+	var code string
+	eventually(t, 5*time.Second, "the code in the mailbox", func() bool {
+		for _, m := range list(p.mustCall("GET", "/v1/ops/mailbox", operatorToken, nil), "messages") {
+			if msg := m.(map[string]any); msg["to"] == email {
+				code = regexp.MustCompile(`\b\d{6}\b`).FindString(msg["text"].(string))
+			}
+		}
+		return code != ""
+	})
+	verified := p.mustCall("POST", "/v1/signup/verify", "", map[string]any{"email": email, "code": code})
+	token, id := str(verified, "token"), str(verified, "account", "id")
+	p.mustCall("POST", "/v1/profiles", token, profileBody("Paula Leaver", nil))
+	answer := p.mustCall("DELETE", "/v1/accounts/"+id, token, nil)
+	if len(list(answer, "profilePseudonyms")) != 1 {
+		t.Errorf("erasure answer %v", answer)
+	}
+	if r := p.call("GET", "/v1/accounts/"+id, token, nil); r.status != 401 {
+		t.Errorf("the erased pending account's token: %d", r.status)
+	}
+	for _, m := range list(p.mustCall("GET", "/v1/ops/mailbox", operatorToken, nil), "messages") {
+		if m.(map[string]any)["to"] == email {
+			t.Error("the mailbox still holds an email to the erased address")
+		}
 	}
 }

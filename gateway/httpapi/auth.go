@@ -106,7 +106,8 @@ func pendingMayReach(r *http.Request, accountID string) bool {
 	path := r.URL.Path
 	switch {
 	case path == "/v1/accounts/"+accountID:
-		return r.Method == http.MethodGet
+		// Reading itself, and leaving: whoever signed up may have everything erased.
+		return r.Method == http.MethodGet || r.Method == http.MethodDelete
 	case path == "/v1/accounts/"+accountID+"/preferences":
 		return r.Method == http.MethodPut
 	case path == "/v1/accounts/"+accountID+"/export":
