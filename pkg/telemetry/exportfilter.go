@@ -35,6 +35,13 @@ func (s allowListedSpan) Attributes() []attribute.KeyValue {
 	return allowListed(s.ReadOnlySpan.Attributes())
 }
 
+// Status keeps the code and drops the description: it is an error's text, and errors quote
+// what the caller sent ("profile <the email typed in the path> not found"). The trace view
+// shows the code only, too.
+func (s allowListedSpan) Status() sdktrace.Status {
+	return sdktrace.Status{Code: s.ReadOnlySpan.Status().Code}
+}
+
 func (s allowListedSpan) Events() []sdktrace.Event {
 	events := s.ReadOnlySpan.Events()
 	out := make([]sdktrace.Event, len(events))

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -43,5 +44,22 @@ func TestExportedSpansCarryOnlyAllowListedAttributes(t *testing.T) {
 	}
 	if len(spans[0].Events) != 1 || len(spans[0].Events[0].Attributes) != 0 {
 		t.Errorf("event attributes exported: %v", spans[0].Events)
+	}
+}
+
+// TestExportedSpansCarryNoErrorText: a failed span is exported as failed, without its error's
+// text, which quotes what the caller sent.
+func TestExportedSpansCarryNoErrorText(t *testing.T) {
+	collector := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(AllowListExporter(collector)))
+	_, span := tp.Tracer("test").Start(context.Background(), "caiomatch.profile.v1.ProfileService/GetProfile")
+	span.SetStatus(codes.Error, "profile claire@example.org not found")
+	span.End()
+	spans := collector.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans exported", len(spans))
+	}
+	if got := spans[0].Status; got.Code != codes.Error || got.Description != "" {
+		t.Errorf("exported status %+v, want the error code without its text", got)
 	}
 }
