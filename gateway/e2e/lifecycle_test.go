@@ -50,6 +50,18 @@ func TestMissionLifecycle(t *testing.T) {
 	// A fresh shortlist without the decliner.
 	second := waitShortlistWithout(t, p, missionID, firmToken, decliner)
 	chosen := second[0]
+	// Matching answers with it as soon as it is stored; the mission service takes it in from the
+	// stream, and ignores a shortlist that arrives once the mission is staffed: wait for it there,
+	// so that the trail below holds it whatever the load.
+	eventually(t, 10*time.Second, "the fresh shortlist in the mission's trail", func() bool {
+		proposals := 0
+		for _, d := range list(p.mustCall("GET", "/v1/missions/"+missionID+"/decisions", firmToken, nil), "decisions") {
+			if str(d.(map[string]any), "kind") == "DECISION_KIND_SHORTLIST_PROPOSED" {
+				proposals++
+			}
+		}
+		return proposals >= 2
+	})
 	offer = makeOffer(t, p, missionID, chosen, firmToken)
 	offerID = str(offer, "offer", "id")
 	if r := p.call("POST", "/v1/offers/"+offerID+"/accept", consultantTokens[decliner], map[string]any{}); r.status != 404 {
