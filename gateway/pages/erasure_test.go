@@ -115,10 +115,11 @@ func TestSettingsSayWhatAnErasureRemovesAndKeeps(t *testing.T) {
 	wantAll(t, "the firm's danger zone", get(t, h, "/settings", "good", "en").Body.String(),
 		"Your missions not yet staffed are cancelled", "Your missions&#39; contact, notes and comments")
 
+	// An account awaiting approval may leave too (the API lets it erase itself).
+	pendingSite, _ := erasureSite(t, "a1", identity.RoleConsultant, accounts.StatusPending)
+	wantAll(t, "the danger zone of an account awaiting approval", get(t, pendingSite, "/settings", "good", "en").Body.String(), "/settings/erase")
+
 	for what, site := range map[string]func() (http.Handler, *erasureAPI){
-		"awaiting approval": func() (http.Handler, *erasureAPI) {
-			return erasureSite(t, "a1", identity.RoleConsultant, accounts.StatusPending)
-		},
 		"the configuration's operator": func() (http.Handler, *erasureAPI) {
 			return erasureSite(t, accounts.BootstrapOperatorID, identity.RoleOperator, accounts.StatusActive)
 		},

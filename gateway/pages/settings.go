@@ -57,8 +57,8 @@ type settingsPage struct {
 	Done string
 	// Export is true for a person who may download their data (GET /v1/accounts/{id}/export).
 	Export bool
-	// Erasable is true for an account that may erase itself here: an approved one (the API
-	// refuses an account awaiting approval), other than the operator of the configuration.
+	// Erasable is true for an account that may erase itself here: any, approved or still
+	// waiting for approval, other than the operator of the configuration.
 	Erasable bool
 	// Erase is the erasure's confirmation as typed; EraseProblem why the API did not erase.
 	Erase        form
@@ -145,7 +145,7 @@ func (s *Site) showSettings(w http.ResponseWriter, r *http.Request, status int, 
 	page.Limited = v.Pending()
 	page.Hooks = !page.Limited && (v.Firm() || v.Consultant())
 	page.Export = v.Firm() || v.Consultant()
-	page.Erasable = !page.Limited && v.Account.ID != accounts.BootstrapOperatorID
+	page.Erasable = v.Account.ID != accounts.BootstrapOperatorID
 	if !page.Limited {
 		var tokens accountv1.ListTokensResponse
 		if err := s.get(r, "/v1/tokens", &tokens); err != nil {
