@@ -60,8 +60,9 @@ type Tx interface {
 	MissionsSubmittedSince(ctx context.Context, firmID string, since time.Time) (int, error)
 	// ForgetFirm removes what an erased firm account wrote and who it was: the firm's name and
 	// contact email kept with its missions, its offer and extension messages and feedback
-	// comments; its account id, firmID, becomes pseudonym where it acted (the decisions trail,
-	// feedback). Its missions stay, with their own texts, as the platform's record.
+	// comments, the reasons of its decisions; its account id, firmID, becomes pseudonym where it
+	// acted (the decisions trail, feedback). Its missions stay, with their own texts, as the
+	// platform's record.
 	ForgetFirm(ctx context.Context, firmID, pseudonym string) error
 	// Erasing tells the store that the transaction removes a person's data: once it commits,
 	// the store makes sure what it removed is gone from its files too.

@@ -63,3 +63,28 @@ func TestErasingAFirmClosesWhatItHadNotStaffedAndForgetsWhatItWrote(t *testing.T
 		}
 	})
 }
+
+// TestAConsultantsReasonGoesWhicheverErasureComesFirst: the account's erasure (AccountErased,
+// on its own stream) may be applied before the profile's; the decline reason still goes.
+func TestAConsultantsReasonGoesWhicheverErasureComesFirst(t *testing.T) {
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		m := f.shortlisted(t, firm1, "2027-04-01", "p1", "p2")
+		o := f.offer(t, firm1, m.ID, "p1")
+		if _, err := f.app.DeclineOffer(ctx, consultant, o.ID, "Reason-written-by-the-consultant"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.app.EraseFirm(ctx, txn.Delivery{Consumer: eventbus.ConsumerMissionAccounts, EventID: "acc-1"}, consultant.AccountID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.app.EraseProfile(ctx, erasureEvent("prof-1"), "p1", consultant.AccountID); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM decisions WHERE reason LIKE '%Reason-written%'`); n != 0 {
+			t.Errorf("the decline reason survives in %d decisions", n)
+		}
+		if n := f.count(t, `SELECT COUNT(*) FROM decisions WHERE actor_account_id = $1`, consultant.AccountID); n != 0 {
+			t.Errorf("%d decisions name the consultant's account", n)
+		}
+	})
+}

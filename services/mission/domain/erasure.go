@@ -110,14 +110,17 @@ func (f *Feedback) ForgetConsultant(accountID, pseudonym string) bool {
 }
 
 func (d *Decision) ForgetConsultant(accountID, pseudonym string) bool {
-	if accountID == "" || d.Actor.AccountID != accountID {
+	// The account's erasure may have been applied first (ForgetFirm, for any account): its id is
+	// then already the pseudonym, and the reason is still to go.
+	if accountID == "" || (d.Actor.AccountID != accountID && d.Actor.AccountID != pseudonym) {
 		return false
 	}
+	changed := d.Actor.AccountID != pseudonym || (d.Actor.Role == ActorConsultant && d.Reason != "")
 	d.Actor.AccountID = pseudonym
 	if d.Actor.Role == ActorConsultant {
 		d.Reason = ""
 	}
-	return true
+	return changed
 }
 
 func (m *Mission) ForgetConsultant(accountID, pseudonym string) bool {

@@ -227,7 +227,8 @@ func (t *tx) ForgetFirm(ctx context.Context, firmID, pseudonym string) error {
 		{"offers", `UPDATE offers SET message = '' WHERE firm_id = $1`, []any{firmID}},
 		{"extensions", `UPDATE extensions SET message = '' WHERE mission_id IN (SELECT id FROM missions WHERE firm_id = $1)`, []any{firmID}},
 		{"feedback", `UPDATE feedback SET comment = '', author_account_id = $2 WHERE author_account_id = $1`, []any{firmID, pseudonym}},
-		{"decisions", `UPDATE decisions SET actor_account_id = $2 WHERE actor_account_id = $1`, []any{firmID, pseudonym}},
+		// The reasons they wrote go with them (an early end's, an operator's pause).
+		{"decisions", `UPDATE decisions SET actor_account_id = $2, reason = '' WHERE actor_account_id = $1`, []any{firmID, pseudonym}},
 	} {
 		if _, err := t.sql.SQL.ExecContext(ctx, change.query, change.args...); err != nil {
 			return fmt.Errorf("forget firm: %s: %w", change.what, err)
