@@ -73,7 +73,10 @@ const maxPseudonyms = 10_000
 
 // Erase makes the log forget ids (id → pseudonym): events still queued or recorded later name
 // the pseudonym instead, and pseudonymise, given the ids, rewrites what was written, while no
-// batch is being written. It returns pseudonymise's error.
+// batch is being written. It returns pseudonymise's error, after which the ids are kept as
+// they are. The replacement lives in this process: with several gateway replicas, events
+// another replica records about the person within its recorder's linger after the erasure keep
+// the raw id (docs/SECURITY.md, Erasure).
 func (r *Recorder) Erase(pseudonyms map[string]string, pseudonymise func() error) error {
 	if r == nil {
 		return pseudonymise()
@@ -90,7 +93,16 @@ func (r *Recorder) Erase(pseudonyms map[string]string, pseudonymise func() error
 	r.mu.Unlock()
 	r.writing.Lock()
 	defer r.writing.Unlock()
-	return pseudonymise()
+	err := pseudonymise()
+	if err != nil {
+		// Not erased: the ids still name live people, whose events keep them.
+		r.mu.Lock()
+		for id := range pseudonyms {
+			delete(r.pseudonyms, id)
+		}
+		r.mu.Unlock()
+	}
+	return err
 }
 
 // withPseudonyms replaces the erased ids of batch.

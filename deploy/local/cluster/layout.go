@@ -225,10 +225,6 @@ func (c *Cluster) specFor(name string) (spec, error) {
 		s.addr = l.grpcAddr(kind, index)
 		s.env = append(s.env, grpcAddrVar[kind]+"="+s.addr)
 		s.ports = []int{l.grpcPort(kind, index)}
-		if kind == KindMission || kind == KindMatching {
-			// One key for both: a person has one pseudonym in trails and in plans.
-			s.env = append(s.env, "CAIOMATCH_PSEUDONYM_KEY="+c.secrets.PseudonymKey)
-		}
 	}
 	return s, nil
 }
@@ -238,6 +234,9 @@ func (c *Cluster) specFor(name string) (spec, error) {
 func (c *Cluster) commonEnv(dataDir string) []string {
 	env := []string{
 		"NATS_URL=" + strings.Join(c.layout.natsURLs(), ","),
+		// One key for every process: a person has one pseudonym in trails, plans and the audit
+		// log, whichever replica erased them.
+		"CAIOMATCH_PSEUDONYM_KEY=" + c.secrets.PseudonymKey,
 		fmt.Sprintf("CAIOMATCH_NATS_REPLICAS=%d", NATSNodes),
 		"CAIOMATCH_DATA_DIR=" + dataDir,
 		"CAIOMATCH_INTERNAL_KEY=" + c.secrets.InternalKey,

@@ -150,7 +150,7 @@ func writeState(stateDir string, s state) error {
 type secrets struct {
 	InternalKey   string // CAIOMATCH_INTERNAL_KEY, shared by every process
 	OperatorToken string // CAIOMATCH_OPERATOR_TOKEN of both gateways
-	PseudonymKey  string // CAIOMATCH_PSEUDONYM_KEY of the mission and matching services
+	PseudonymKey  string // CAIOMATCH_PSEUDONYM_KEY of every process
 }
 
 // secretFiles name each secret's file.
