@@ -18,6 +18,11 @@ const (
 	ConsumerNotificationAccounts   = "notification-accounts"
 )
 
+// erasureMaxDeliver keeps redelivering an erasure for hours (the backoff grows to 30 s apart)
+// before it goes to the dead letters: an erasure must complete, and a store or NATS outage of
+// minutes must not leave it half done for an operator to redrive.
+const erasureMaxDeliver = 500
+
 // notificationMaxDeliver lets an event that names a profile or a mission whose own event (on
 // another stream) is not processed yet wait for it, up to about 15 minutes of redeliveries
 // (growing to 30 s apart), before it goes to the dead letters.
@@ -36,7 +41,7 @@ func Consumers() []ConsumerSpec {
 	}
 	return []ConsumerSpec{
 		// Every profile event: matching keeps its index from them.
-		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMatchingProfiles},
+		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMatchingProfiles, MaxDeliver: erasureMaxDeliver},
 		{Stream: StreamOf(ProducerMission), Durable: ConsumerMatchingMissions,
 			FilterSubjects: mission("MissionSubmitted", "MissionEdited", "MissionCancelled", "MissionUpdated", "OfferDeclined", "OfferExpired")},
 		// Shortlists, and the operators' pause and resume of the missions they held, for the
@@ -44,10 +49,10 @@ func Consumers() []ConsumerSpec {
 		{Stream: StreamOf(ProducerMatching), Durable: ConsumerMissionShortlists,
 			FilterSubjects: []string{Subject(ProducerMatching, "ShortlistProposed", ">"),
 				Subject(ProducerMatching, "MatchingPaused", ">"), Subject(ProducerMatching, "MatchingResumed", ">")}},
-		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMissionProfiles,
+		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMissionProfiles, MaxDeliver: erasureMaxDeliver,
 			FilterSubjects: []string{Subject(ProducerProfile, "ProfileErased", ">")}},
 		// Account erasures: a firm's missions are closed and what it wrote removed.
-		{Stream: StreamOf(ProducerAccount), Durable: ConsumerMissionAccounts,
+		{Stream: StreamOf(ProducerAccount), Durable: ConsumerMissionAccounts, MaxDeliver: erasureMaxDeliver,
 			FilterSubjects: []string{Subject(ProducerAccount, "AccountErased", ">")}},
 		{Stream: StreamOf(ProducerMission), Durable: ConsumerProfileMissions,
 			FilterSubjects: mission("OfferAccepted", "MissionCancelled", "StaffingDatesChanged")},
