@@ -643,11 +643,24 @@ func TestPersonalDataCanaryLeaksNowhere(t *testing.T) {
 	p.mustCall("POST", "/v1/missions/"+staffedMission+"/feedback", consultantToken, map[string]any{"rating": 4,
 		"comment": "Fine team " + plant(ownedByConsultant, "consultant's feedback comment")})
 
+	// Mission C, after B: accepted as offered, then ended early by the firm with a reason.
+	laterStart := missionStart.AddDate(0, 8, 0)
+	firmEndedMission := str(p.mustCall("POST", "/v1/missions", firmToken, missionBody(func(b map[string]any) {
+		b["title"] = "CAIO " + plant(firmCompanyText, "third mission's title")
+		b["startDate"], b["durationMonths"] = laterStart.Format(time.DateOnly), 6
+	})), "mission", "id")
+	waitShortlist(t, p, firmEndedMission, firmToken, 1)
+	p.mustCall("POST", "/v1/offers/"+str(makeOffer(t, p, firmEndedMission, profileID, firmToken), "offer", "id")+"/accept", consultantToken, map[string]any{})
+	waitMissionStatus(t, p, firmEndedMission, firmToken, "MISSION_STATUS_STAFFED")
+	p.mustCall("POST", "/v1/missions/"+firmEndedMission+"/end", firmToken, map[string]any{
+		"endDate": laterStart.AddDate(0, 2, 0).Format(time.DateOnly),
+		"reason":  "Budget cut " + plant(ownedByFirm, "firm's early-end reason")})
+
 	// What each side reads: notifications, webhooks, the other's data, exports.
 	eventually(t, 15*time.Second, "the webhooks delivered", func() bool {
 		_, consultantGot, _ := consultantHook.Counts()
 		_, firmGot, _ := firmHook.Counts()
-		return len(consultantGot) >= 3 && len(firmGot) >= 3
+		return len(consultantGot) >= 4 && len(firmGot) >= 4
 	})
 	// What each side is told of the other (notifications, webhooks, emails) holds nothing the
 	// other side typed; consultants are told the name of the firm making them an offer.
