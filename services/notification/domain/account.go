@@ -24,16 +24,25 @@ const (
 	AccountActive          AccountStatus = "ACTIVE"
 	AccountPendingApproval AccountStatus = "PENDING_APPROVAL"
 	AccountSuspended       AccountStatus = "SUSPENDED"
+	// AccountErased is the tombstone an erasure leaves: the id alone, at the highest version, so
+	// that a late or redriven AccountChanged cannot bring the address back.
+	AccountErased AccountStatus = "ERASED"
 )
+
+// ErasedVersion is the tombstone's version: every change is older.
+const ErasedVersion = int64(1<<63 - 1)
 
 // Emailable tells whether the account gets emails: it has an address, kept emails on, and is
 // not suspended.
 func (a Account) Emailable() bool {
-	return a.Email != "" && a.EmailNotifications && a.Status != AccountSuspended
+	return a.Email != "" && a.EmailNotifications && a.Status != AccountSuspended && a.Status != AccountErased
 }
 
 // Supersedes tells whether a change carrying a should replace the stored account: a numbered
 // change replaces only an older one; an unnumbered one (older producers) always applies.
 func (a Account) Supersedes(stored Account) bool {
+	if stored.Status == AccountErased {
+		return false
+	}
 	return a.Version == 0 || a.Version > stored.Version
 }

@@ -192,8 +192,11 @@ func TestReadModelRemindersAndErasure(t *testing.T) {
 			}
 			return tx.EraseAccount(ctx, "acc-1")
 		})
-		if _, ok, _ := repo.Account(ctx, "acc-1"); ok {
-			t.Error("erased account kept")
+		// A tombstone stays: the id alone, which no later change supersedes.
+		if a, ok, _ := repo.Account(ctx, "acc-1"); !ok || a.Status != domain.AccountErased || a.Email != "" || a.Name != "" || a.Emailable() {
+			t.Errorf("erased account: %+v %v, want its tombstone", a, ok)
+		} else if (domain.Account{ID: "acc-1", Email: "back@example.org", Version: 99}).Supersedes(a) {
+			t.Error("a late change supersedes the tombstone")
 		}
 		if ns, _ := repo.Notifications(ctx, "acc-1", false, nil, 10); len(ns) != 0 {
 			t.Errorf("erased account's notifications kept: %v", ids(ns))

@@ -68,7 +68,7 @@ func (t *tx) EraseAccount(ctx context.Context, id string) error {
 			return err
 		}
 	}
-	return nil
+	return t.SaveAccount(ctx, domain.Account{ID: id, Status: domain.AccountErased, Version: domain.ErasedVersion})
 }
 
 func (t *tx) SaveProfile(ctx context.Context, profileID, accountID string) error {
