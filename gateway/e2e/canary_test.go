@@ -109,29 +109,11 @@ func ofAPerson(c *canary) bool { return c.owner != firmCompanyText }
 func erasedPerson(c *canary) bool { return c.owner == ownedByConsultant || c.owner == ownedByFirm }
 
 // knownLeaks are leaks found by this test and not yet fixed, keyed "<sink>: <canary label>";
-// they are logged instead of failing the test until their fix lands. Each names where the
-// data leaks.
+// they are logged instead of failing the test until their fix lands, each with a "// LEAK:"
+// comment naming where the data leaks. (The first found, the consultant's reasons kept in the
+// mission service's decisions.reason when their AccountErased overtook their ProfileErased,
+// was fixed in ff81322.)
 var knownLeaks = map[string]string{}
-
-// LEAK: the consultant's words in the mission service's decisions trail (decisions.reason: the
-// offer's decline reason, the extension's decline reason, the early end's reason) outlive the
-// erasure when the consultant's AccountErased reaches the mission service before their
-// ProfileErased (the two come from different outboxes). Seen in 2 of ~45 runs under load: these
-// three texts, and only they, still in mission.db 20 s after both erasures. The cause, read in
-// the code, not yet reproduced at will: the mission-accounts consumer runs EraseFirm for every
-// account, a consultant's too, and ForgetFirm rewrites decisions.actor_account_id to the
-// pseudonym without clearing reason; EraseProfile then skips those decisions, since
-// Decision.ForgetConsultant (services/mission/domain/erasure.go) matches the account id only,
-// not its pseudonym, so the rows would keep the texts, in the trail
-// (GET /v1/missions/{id}/decisions) too. Offers, extensions and feedback clear theirs whatever
-// the id, which is why they never stayed.
-func init() {
-	for _, label := range []string{"consultant's decline reason", "extension's decline reason", "consultant's early-end reason"} {
-		for _, sink := range []string{filesSink, filesSink + ", the platform stopped"} {
-			knownLeaks[sink+": "+label] = "decisions.reason kept when AccountErased overtakes ProfileErased"
-		}
-	}
-}
 
 // filesSink is every file under the platform's data directory.
 const filesSink = "files under the data directory"
