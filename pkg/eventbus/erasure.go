@@ -35,6 +35,24 @@ func AggregateSubjects(producer, aggregateID string) string {
 // below before, which also covers replicas that lag. Running it again finds nothing left.
 // It returns how many messages it erased.
 func EraseAggregate(ctx context.Context, js jetstream.JetStream, producer, aggregateID string, before uint64) (int, error) {
+	erased, err := eraseFromStream(ctx, js, producer, aggregateID, before)
+	if err != nil {
+		return erased, err
+	}
+	// Copies of those events a consumer gave up on are erased too, or a redrive would bring the
+	// person back; a dead-lettered erasure stays, for an operator to redrive.
+	prefix, suffix := "caiomatch."+producer+".v1.", "."+aggregateID
+	n, err := EraseWhere(ctx, js, DeadLetterStream, DeadLetterSubject("*"), func(m *jetstream.RawStreamMsg) bool {
+		subject := m.Header.Get(HeaderOriginalSubject)
+		if _, _, isErasure := ErasureOf(subject); isErasure {
+			return false
+		}
+		return strings.HasPrefix(subject, prefix) && strings.HasSuffix(subject, suffix)
+	})
+	return erased + n, err
+}
+
+func eraseFromStream(ctx context.Context, js jetstream.JetStream, producer, aggregateID string, before uint64) (int, error) {
 	if before <= 1 {
 		return 0, nil
 	}
@@ -72,8 +90,11 @@ func EraseAggregate(ctx context.Context, js jetstream.JetStream, producer, aggre
 // proposed them), and returns how many it erased. Consumers that have not received such an
 // event yet never will: callers erase only what a newer event supersedes, or what concerns the
 // past. Running it again finds nothing more.
-func EraseWhere(ctx context.Context, js jetstream.JetStream, stream, filter string, match func(data []byte) bool) (int, error) {
+func EraseWhere(ctx context.Context, js jetstream.JetStream, stream, filter string, match func(*jetstream.RawStreamMsg) bool) (int, error) {
 	s, err := js.Stream(ctx, stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("erase events: stream %s: %w", stream, err)
 	}
@@ -86,7 +107,7 @@ func EraseWhere(ctx context.Context, js jetstream.JetStream, stream, filter stri
 		if err != nil {
 			return erased, fmt.Errorf("erase events: find next event: %w", err)
 		}
-		if match(msg.Data) {
+		if match(msg) {
 			if err := s.SecureDeleteMsg(ctx, msg.Sequence); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 				return erased, fmt.Errorf("erase events: erase event %d: %w", msg.Sequence, err)
 			}

@@ -19,8 +19,8 @@ func (h ProposalHistory) ErasePastProposals(ctx context.Context, missionIDs []st
 	erased := 0
 	for _, missionID := range missionIDs {
 		n, err := eventbus.EraseWhere(ctx, h.JS, eventbus.StreamOf(eventbus.ProducerMatching),
-			eventbus.Subject(eventbus.ProducerMatching, "ShortlistProposed", missionID), func(data []byte) bool {
-				_, payload, err := eventbus.DecodeEnvelope(data)
+			eventbus.Subject(eventbus.ProducerMatching, "ShortlistProposed", missionID), func(m *jetstream.RawStreamMsg) bool {
+				_, payload, err := eventbus.DecodeEnvelope(m.Data)
 				if err != nil {
 					return false
 				}
