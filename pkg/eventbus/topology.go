@@ -11,6 +11,7 @@ const (
 	ConsumerMissionProfiles   = "mission-profiles"
 	ConsumerProfileMissions   = "profile-missions"
 	ConsumerMissionAccounts   = "mission-accounts"
+	ConsumerProfileAccounts   = "profile-accounts"
 	// The notification service's: each stream it learns from has its own consumer.
 	ConsumerNotificationMissions   = "notification-missions"
 	ConsumerNotificationShortlists = "notification-shortlists"
@@ -51,6 +52,9 @@ func Consumers() []ConsumerSpec {
 				Subject(ProducerMatching, "MatchingPaused", ">"), Subject(ProducerMatching, "MatchingResumed", ">")}},
 		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMissionProfiles, MaxDeliver: erasureMaxDeliver,
 			FilterSubjects: []string{Subject(ProducerProfile, "ProfileErased", ">")}},
+		// Account erasures: the profiles an account still has go with it.
+		{Stream: StreamOf(ProducerAccount), Durable: ConsumerProfileAccounts, MaxDeliver: erasureMaxDeliver,
+			FilterSubjects: []string{Subject(ProducerAccount, "AccountErased", ">")}},
 		// Account erasures: a firm's missions are closed and what it wrote removed.
 		{Stream: StreamOf(ProducerAccount), Durable: ConsumerMissionAccounts, MaxDeliver: erasureMaxDeliver,
 			FilterSubjects: []string{Subject(ProducerAccount, "AccountErased", ">")}},

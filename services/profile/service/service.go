@@ -91,5 +91,6 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 	application := app.New(profiles, profiles, matchingclient.New(matchingv1.NewMatchingServiceClient(base.Peer("matching"))),
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
 	profilev1.RegisterProfileServiceServer(base.GRPC, grpcapi.NewServer(application))
-	return base.Serve(ctx, base.Consumer(eventapi.MissionsSpec(), eventapi.MissionsHandler(application, host.Logger)))
+	return base.Serve(ctx, base.Consumer(eventapi.MissionsSpec(), eventapi.MissionsHandler(application, host.Logger)),
+		base.Consumer(eventapi.AccountsSpec(), eventapi.AccountsHandler(application, host.Logger)))
 }
