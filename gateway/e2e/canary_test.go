@@ -562,6 +562,20 @@ func TestPersonalDataCanaryLeaksNowhere(t *testing.T) {
 			t.Fatalf("GET %s: %d %s", path, r.status, r.raw)
 		}
 	}
+	// What a browser sends besides: its user agent, the page it came from, a cookie.
+	req, err := http.NewRequest("GET", p.url+"/v1/offers", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+consultantToken)
+	req.Header.Set("User-Agent", "Mozilla/5.0 "+plant(ownedByConsultant, "user agent"))
+	req.Header.Set("Referer", "https://mail.example/"+plant(ownedByConsultant, "referrer"))
+	req.Header.Set("Cookie", "tracker="+plant(ownedByConsultant, "cookie"))
+	if resp, err := p.client.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
 	firmPath := "/v1/profiles/" + plant(ownedByFirm, "firm's id typed in a path")
 	if r := p.call("GET", firmPath, firmToken, nil); r.status >= 500 {
 		t.Fatalf("GET %s: %d %s", firmPath, r.status, r.raw)
