@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
 	"github.com/caiomatch/caiomatch/pkg/pseudonym"
 	"log/slog"
 	"net"
@@ -290,7 +291,9 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 		background <- servicehost.RunTogether(backgroundCtx, relay.Run,
 			func(ctx context.Context) error { return postman.Run(ctx, postmanWorkers) },
 			auditRecorder.Run, audit.PurgeEvery(auditStore, cfg.AuditRetention, auditPurgeInterval, rt.Now),
-			purgeExpiredEvery(store, auditPurgeInterval))
+			purgeExpiredEvery(store, auditPurgeInterval),
+			consume(eventbus.NewConsumer(js, eventbus.ConsumerSpecOf(eventbus.ConsumerGatewayProfiles),
+				audit.NewProfileErasures(db, auditRecorder, key).Handle, rt.TracerProvider, rt.Logger)))
 	}()
 	defer func() { stopBackground(); <-background }()
 	// Slow clients are cut: headers within HeaderTimeout, the body within BodyTimeout after them
@@ -341,5 +344,15 @@ func purgeExpiredEvery(store *accounts.Store, every time.Duration) func(context.
 			case <-ticker.C:
 			}
 		}
+	}
+}
+
+// consume runs c until ctx ends; its stop is not a failure.
+func consume(c *eventbus.Consumer) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := c.Run(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		return nil
 	}
 }

@@ -12,6 +12,7 @@ const (
 	ConsumerProfileMissions   = "profile-missions"
 	ConsumerMissionAccounts   = "mission-accounts"
 	ConsumerProfileAccounts   = "profile-accounts"
+	ConsumerGatewayProfiles   = "gateway-profiles"
 	// The notification service's: each stream it learns from has its own consumer.
 	ConsumerNotificationMissions   = "notification-missions"
 	ConsumerNotificationShortlists = "notification-shortlists"
@@ -51,6 +52,9 @@ func Consumers() []ConsumerSpec {
 			FilterSubjects: []string{Subject(ProducerMatching, "ShortlistProposed", ">"),
 				Subject(ProducerMatching, "MatchingPaused", ">"), Subject(ProducerMatching, "MatchingResumed", ">")}},
 		{Stream: StreamOf(ProducerProfile), Durable: ConsumerMissionProfiles, MaxDeliver: erasureMaxDeliver,
+			FilterSubjects: []string{Subject(ProducerProfile, "ProfileErased", ">")}},
+		// Profile erasures: the gateway's audit log pseudonymises the profile's records.
+		{Stream: StreamOf(ProducerProfile), Durable: ConsumerGatewayProfiles, MaxDeliver: erasureMaxDeliver,
 			FilterSubjects: []string{Subject(ProducerProfile, "ProfileErased", ">")}},
 		// Account erasures: the profiles an account still has go with it.
 		{Stream: StreamOf(ProducerAccount), Durable: ConsumerProfileAccounts, MaxDeliver: erasureMaxDeliver,
