@@ -56,20 +56,16 @@ func (e eraseHandlers) profile(w http.ResponseWriter, r *http.Request, params ma
 		return
 	}
 	if e.key != nil {
+		// At once, for the answer's own record and the events queued; should it fail, the
+		// gateway's consumer of ProfileErased does it (audit.ProfileErasures).
 		pseudonyms := map[string]string{id: e.key.Of(id)}
-		if err := e.recorder.Erase(pseudonyms, func() error {
+		_ = e.recorder.Erase(pseudonyms, func() error {
 			if e.log == nil {
 				return nil
 			}
 			_, err := e.log.Pseudonymise(ctx, id, pseudonyms[id])
 			return err
-		}); err != nil {
-			// The profile is erased; its audit records keep the id until an account erasure or
-			// a retry (the profile is then 404, so the retry cannot reach here): said plainly.
-			writeStatus(e.mux, w, r, rpc.StatusWithReason(codes.Internal, "AUDIT_PSEUDONYMISATION_FAILED",
-				"the profile is erased but its audit records could not be pseudonymised; an operator can retry by erasing the account").Err())
-			return
-		}
+		})
 	}
 	_, outbound := runtime.MarshalerForRequest(e.mux, r)
 	w.Header().Set("Content-Type", outbound.ContentType(resp))
