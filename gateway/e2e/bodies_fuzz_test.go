@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -183,7 +186,7 @@ func (b *bodyTarget) get(t *testing.T) *bodyTarget {
 // start runs the platform (rate limits off, so that the fuzzer is never answered 429) and
 // makes a firm with a mission, a consultant with a profile, and an account to act on.
 func (b *bodyTarget) start() (failed string) {
-	dir, err := os.MkdirTemp("", "caiomatch-fuzz-bodies-")
+	dir, err := bodiesDataDir()
 	if err != nil {
 		return err.Error()
 	}
@@ -232,6 +235,26 @@ func (b *bodyTarget) start() (failed string) {
 }
 
 func (b *bodyTarget) fill(template string) string { return b.ids.Replace(template) }
+
+// bodiesDataDir is this process's data directory, <tmp>/caiomatch-fuzz-bodies/<pid>. The fuzzing
+// coordinator may end a worker without its cleanups: the directories of processes that are gone
+// are removed here.
+func bodiesDataDir() (string, error) {
+	parent := filepath.Join(os.TempDir(), "caiomatch-fuzz-bodies")
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && !processRuns(pid) {
+			_ = os.RemoveAll(filepath.Join(parent, e.Name()))
+		}
+	}
+	dir := filepath.Join(parent, strconv.Itoa(os.Getpid()))
+	return dir, os.MkdirAll(dir, 0o700)
+}
+
+func processRuns(pid int) bool {
+	p, err := os.FindProcess(pid)
+	return err == nil && p.Signal(syscall.Signal(0)) == nil
+}
 
 // stop ends the platform, if this process started one, and removes its data.
 func (b *bodyTarget) stop() {
