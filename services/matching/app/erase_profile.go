@@ -17,25 +17,6 @@ func (a *Application) EraseProfile(ctx context.Context, d Delivery, profileID st
 	if err != nil {
 		return err
 	}
-	// First the published proposals, while the store still names the profile (a failure leaves
-	// the erasure to be redelivered; a redelivery after the store's change finds nothing here).
-	if a.cfg.History != nil {
-		past, err := a.store.ProposalsForProfile(ctx, profileID, maxErasedProposals)
-		if err != nil {
-			return err
-		}
-		var missions []string
-		seen := map[string]bool{}
-		for _, s := range past {
-			if !seen[s.MissionID] {
-				seen[s.MissionID] = true
-				missions = append(missions, s.MissionID)
-			}
-		}
-		if _, err := a.cfg.History.ErasePastProposals(ctx, missions, profileID); err != nil {
-			return err
-		}
-	}
 	err = a.applyEvent(ctx, d, eventHandler{
 		// Exposure counts are dropped with the profile; the holding missions are re-ranked below.
 		index: func() error { _, err := a.index.Erase(profileID); return err },
@@ -55,8 +36,31 @@ func (a *Application) EraseProfile(ctx context.Context, d Delivery, profileID st
 			return nil
 		},
 	})
-	if err == nil && a.cfg.Erased != nil {
+	if err != nil {
+		return err
+	}
+	if a.cfg.Erased != nil {
 		a.cfg.Erased()
 	}
+	// Then the published proposals that named the person, found under the pseudonym the store
+	// now holds (so a redelivery, a duplicate for the store, still completes this part): no
+	// shortlist naming them can be ranked any more, and the unsent ones left the outbox with the
+	// store's change.
+	if a.cfg.History == nil {
+		return nil
+	}
+	past, err := a.store.ProposalsForProfile(ctx, a.cfg.PseudonymKey.Of(profileID), maxErasedProposals)
+	if err != nil {
+		return err
+	}
+	var missions []string
+	seen := map[string]bool{}
+	for _, s := range past {
+		if !seen[s.MissionID] {
+			seen[s.MissionID] = true
+			missions = append(missions, s.MissionID)
+		}
+	}
+	_, err = a.cfg.History.ErasePastProposals(ctx, missions, profileID)
 	return err
 }

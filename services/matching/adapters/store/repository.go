@@ -90,6 +90,11 @@ func (r *readModel) EraseProfile(ctx context.Context, id, pseudonym string) erro
 		// id has no LIKE wildcard (index.CanonicalID).
 		{"staffing plans", `UPDATE staffing_plans SET plan = replace(plan, $1, $2) WHERE plan LIKE $3`,
 			[]any{`"` + id + `"`, `"` + pseudonym + `"`, `%"` + id + `"%`}},
+		// Shortlists naming the person still in the outbox, sent or not (their explanations
+		// quote the person's facts): an open mission's re-ranking supersedes them.
+		{"outbox", `DELETE FROM outbox WHERE subject LIKE 'caiomatch.matching.v1.ShortlistProposed.%' AND ` +
+			map[sqlstore.Backend]string{sqlstore.SQLite: `instr(data, $1) > 0`, sqlstore.Postgres: `position($1::bytea in data) > 0`}[r.Backend()],
+			[]any{[]byte(id)}},
 	} {
 		if _, err := r.SQL.ExecContext(ctx, change.query, change.args...); err != nil {
 			return fmt.Errorf("erase profile from %s: %w", change.what, err)

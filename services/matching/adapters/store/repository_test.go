@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -592,6 +593,28 @@ func TestEraseProfileStripsPastExplanations(t *testing.T) {
 			if n := f.count(t, query, p1); n != 0 {
 				t.Errorf("%s still holds the erased profile's id %d times", table, n)
 			}
+		}
+		// The outbox keeps no shortlist naming the person (the stream's copies are matching's
+		// History's to erase).
+		rows, err := f.db.QueryContext(t.Context(), `SELECT data FROM outbox`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outboxRows, naming := 0, 0
+		for rows.Next() {
+			var data []byte
+			if err := rows.Scan(&data); err != nil {
+				t.Fatal(err)
+			}
+			outboxRows++
+			if bytes.Contains(data, []byte(p1)) {
+				naming++
+			}
+		}
+		rows.Close()
+		// (Every shortlist of this test named the person: none is left.)
+		if naming != 0 || outboxRows != 0 {
+			t.Errorf("%d of %d outbox rows name the erased profile", naming, outboxRows)
 		}
 		plan, _, err := f.repo.StaffingPlan(t.Context(), "plan-1")
 		if err != nil || plan.Assignments[0].ProfileID != pseudonym || plan.Assignments[0].Alternates[0].ProfileID != p2 ||
