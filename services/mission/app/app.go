@@ -54,6 +54,10 @@ type Repository interface {
 // so a use case holds a mission (Mission, or the erasure lookups below) before reading what it
 // will change, and reads an offer again once its mission is held.
 type Tx interface {
+	// RecordErasedProfile remembers an erased profile's pseudonym; ErasedProfiles tells which
+	// of pseudonyms are recorded.
+	RecordErasedProfile(ctx context.Context, pseudonym string) error
+	ErasedProfiles(ctx context.Context, pseudonyms []string) (map[string]bool, error)
 	// LockFirm makes every other transaction locking the same firm wait until this one ends;
 	// MissionsSubmittedSince counts the firm's missions created at or after since.
 	LockFirm(ctx context.Context, firmID string) error

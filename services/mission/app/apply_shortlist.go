@@ -34,7 +34,11 @@ func (a *Application) ApplyShortlist(ctx context.Context, d txn.Delivery, s Shor
 		if err != nil {
 			return err
 		}
-		changes, applied := m.ApplyShortlist(s.Proposal, a.now())
+		proposal, err := a.withoutErased(ctx, tx, s.Proposal)
+		if err != nil {
+			return err
+		}
+		changes, applied := m.ApplyShortlist(proposal, a.now())
 		out = ShortlistOutcome{Applied: applied, Status: m.Status}
 		if !applied {
 			return nil
@@ -46,4 +50,21 @@ func (a *Application) ApplyShortlist(ctx context.Context, d txn.Delivery, s Shor
 	}
 	out.Duplicate = !claimed
 	return out, nil
+}
+
+// withoutErased is p with its erased candidates under their pseudonyms: matching may have made
+// it before a candidate's erasure that this service took in first (the two travel on different
+// streams).
+func (a *Application) withoutErased(ctx context.Context, tx Tx, p domain.Proposal) (domain.Proposal, error) {
+	pseudonyms := make(map[string]string, len(p.Candidates))
+	list := make([]string, 0, len(p.Candidates))
+	for _, c := range p.Candidates {
+		pseudonyms[c.ProfileID] = domain.Pseudonym(a.cfg.PseudonymKey, c.ProfileID)
+		list = append(list, pseudonyms[c.ProfileID])
+	}
+	erased, err := tx.ErasedProfiles(ctx, list)
+	if err != nil || len(erased) == 0 {
+		return p, err
+	}
+	return p.Pseudonymised(func(id string) (string, bool) { return pseudonyms[id], erased[pseudonyms[id]] }), nil
 }

@@ -88,3 +88,32 @@ func TestAConsultantsReasonGoesWhicheverErasureComesFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestAShortlistArrivingAfterAnErasureNamesThePseudonym: a shortlist matching made before a
+// candidate's erasure, taken in after it, holds the candidate under the pseudonym, without the
+// explanation, in the mission and its trail.
+func TestAShortlistArrivingAfterAnErasureNamesThePseudonym(t *testing.T) {
+	onEachBackend(t, func(t *testing.T, f *testbed) {
+		ctx := context.Background()
+		m := f.shortlisted(t, firm1, "2027-04-01", "p2")
+		if _, err := f.app.EraseProfile(ctx, erasureEvent("prof-erased"), "p1", "cons-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.app.ApplyShortlist(ctx, shortlistEvent("late-1"), shortlist(m.ID, 2, "p1", "p2")); err != nil {
+			t.Fatal(err)
+		}
+		pseudonym := domain.Pseudonym([]byte("test-key"), "p1")
+		got := f.mission(t, m.ID)
+		if len(got.Candidates) != 2 || got.Candidates[0] != pseudonym || got.Candidates[1] != "p2" {
+			t.Fatalf("candidates %v", got.Candidates)
+		}
+		ds, err := f.app.ListDecisions(ctx, operator, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := ds[len(ds)-1].Proposal.Candidates
+		if last[0].ProfileID != pseudonym || last[0].Explanation != nil || last[1].Explanation == nil {
+			t.Fatalf("the late proposal in the trail %+v", last)
+		}
+	})
+}

@@ -37,6 +37,9 @@ func (a *Application) EraseProfile(ctx context.Context, d txn.Delivery, profileI
 	claimed, err := a.repo.Once(ctx, d, func(ctx context.Context, tx Tx) error {
 		out = ErasureOutcome{}
 		tx.Erasing()
+		if err := tx.RecordErasedProfile(ctx, pseudonym); err != nil {
+			return err
+		}
 		offers, err := tx.OffersOfProfile(ctx, profileID)
 		if err != nil {
 			return err

@@ -33,6 +33,20 @@ func WithdrawOffer(o *Offer, m *Mission, now time.Time) (Outcome, bool) {
 	}, true
 }
 
+// Pseudonymised is the proposal with the candidates erased says are gone under their
+// pseudonyms, without their explanations (a shortlist matching made before an erasure that
+// arrives after it); erased returns a candidate's pseudonym and whether they were erased.
+func (p Proposal) Pseudonymised(erased func(profileID string) (string, bool)) Proposal {
+	out := p.clone()
+	for i := range out.Candidates {
+		if pseudonym, gone := erased(out.Candidates[i].ProfileID); gone {
+			out.Candidates[i].ProfileID = pseudonym
+			out.Candidates[i].Explanation = nil
+		}
+	}
+	return out
+}
+
 // Pseudonymise replaces profileID among the mission's candidates; it reports whether it did.
 func (m *Mission) Pseudonymise(profileID, pseudonym string) bool {
 	changed := false

@@ -236,3 +236,25 @@ func (t *tx) ForgetFirm(ctx context.Context, firmID, pseudonym string) error {
 	}
 	return nil
 }
+
+func (t *tx) RecordErasedProfile(ctx context.Context, pseudonym string) error {
+	if _, err := t.sql.SQL.ExecContext(ctx, `INSERT INTO erased_profiles (pseudonym) VALUES ($1) ON CONFLICT (pseudonym) DO NOTHING`,
+		pseudonym); err != nil {
+		return fmt.Errorf("record erased profile: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) ErasedProfiles(ctx context.Context, pseudonyms []string) (map[string]bool, error) {
+	erased := map[string]bool{}
+	for _, p := range pseudonyms {
+		var n int
+		if err := t.sql.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM erased_profiles WHERE pseudonym = $1`, p).Scan(&n); err != nil {
+			return nil, fmt.Errorf("erased profiles: %w", err)
+		}
+		if n > 0 {
+			erased[p] = true
+		}
+	}
+	return erased, nil
+}
