@@ -100,6 +100,7 @@ var allowedAttributeKeys = map[string]struct{}{
 	// Messaging.
 	"messaging.system":                        {},
 	"messaging.destination.name":              {},
+	"messaging.destination.template":          {},
 	"messaging.destination.subscription.name": {},
 	"messaging.consumer.group.name":           {},
 	"messaging.message.id":                    {},
