@@ -365,10 +365,18 @@ func TestProfileLifecycleOverGRPCAndJetStream(t *testing.T) {
 	wantCode(t, err, codes.NotFound, "PROFILE_NOT_FOUND")
 
 	// The erasure leaves itself alone on the stream: the person's earlier events are erased.
+	// (The stream's count first: reading it while the erasure deletes would see a message vanish.)
 	eventually(t, "the erasure alone on the PROFILE stream", func() bool {
-		got := h.streamEvents(t, "PROFILE")
-		return len(got) == 1 && got[0].Envelope.GetType() == "ProfileErased"
+		s, err := h.js.Stream(context.Background(), "PROFILE")
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(context.Background())
+		return err == nil && info.State.Msgs == 1
 	})
+	if got := h.streamEvents(t, "PROFILE"); len(got) != 1 || got[0].Envelope.GetType() != "ProfileErased" {
+		t.Fatalf("the PROFILE stream after the erasure: %d events", len(got))
+	}
 	// Each fact was deduplicated by its event id.
 	events := append(beforeErasure, h.streamEvents(t, "PROFILE")...)
 	var types []string
