@@ -103,11 +103,23 @@ func newCallerCheck(key CallerKey) *callerCheck {
 }
 
 // exempt are the methods a server answers without a signature: the health service, which
-// kubelets, load balancers and the cluster tool probe without the key and which tells nothing
+// kubelets, load balancers and the cluster tool probe without the key, and server reflection,
+// which grpcurl and other tools read the services' descriptions from; neither tells anything
 // about anyone.
 func exempt(method string) bool {
-	return strings.HasPrefix(method, "/"+healthpb.Health_ServiceDesc.ServiceName+"/")
+	for _, service := range []string{healthpb.Health_ServiceDesc.ServiceName, reflectionService, reflectionServiceAlpha} {
+		if strings.HasPrefix(method, "/"+service+"/") {
+			return true
+		}
+	}
+	return false
 }
+
+// The server reflection services (google.golang.org/grpc/reflection registers both).
+const (
+	reflectionService      = "grpc.reflection.v1.ServerReflection"
+	reflectionServiceAlpha = "grpc.reflection.v1alpha.ServerReflection"
+)
 
 // verify reads the caller the previous hop sent. Without a key it trusts the metadata (ok is
 // false when it holds no caller, or an ambiguous one). With a key every call but the exempt

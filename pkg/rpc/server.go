@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
+	"google.golang.org/grpc/reflection"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/stats"
@@ -63,6 +64,8 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger, options ...ServerOp
 	)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
+	// Reflection: grpcurl and similar tools list and call the services without their protos.
+	reflection.Register(srv)
 	return &Server{GRPC: srv, Health: hs, logger: logger}
 }
 
@@ -123,7 +126,12 @@ func (s *contextStream) Context() context.Context { return s.ctx }
 // Serve runs the server on lis until ctx ends, then marks it NOT_SERVING, drains in-flight calls
 // for up to grace and stops hard after that.
 func (s *Server) Serve(ctx context.Context, lis net.Listener, grace time.Duration) error {
+	// Health answers for the server ("") and for each service by its full name, as
+	// grpc-health-probe -service=caiomatch.mission.v1.MissionService asks.
 	s.Health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	for name := range s.GRPC.GetServiceInfo() {
+		s.Health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.GRPC.Serve(lis) }()
 	select {
