@@ -141,6 +141,9 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 			Logger:         telemetry.NewLogger(cfg.LogOutput, name, cfg.LogLevel),
 			CallerKey:      callerKey,
 		}
+		// The internal ports are picked by the OS: said, for grpcurl and grpc-health-probe
+		// (reflection and health answer without the internal key).
+		hosts[name].Logger.Info("service listening", "grpc_addr", lis.Addr().String())
 	}
 	addr := func(name string) string { return hosts[name].Listener.Addr().String() }
 	profileCfg, missionCfg, matchingCfg := cfg.Profile, cfg.Mission, cfg.Matching
