@@ -106,7 +106,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	}
 	logger := telemetry.NewLogger(cfg.LogOutput, "caiomatch", cfg.LogLevel)
 
-	bus, err := openBus(cfg.Host.NATSURL, dataDir)
+	bus, err := openBus(cfg.Host.NATSURL, dataDir, logger)
 	if err != nil {
 		return err
 	}
@@ -241,11 +241,12 @@ type bus struct {
 	embedded *eventbus.Embedded
 	url      string
 	conns    []*nats.Conn
+	logger   *slog.Logger
 }
 
-func openBus(natsURL, dataDir string) (*bus, error) {
+func openBus(natsURL, dataDir string, logger *slog.Logger) (*bus, error) {
 	if natsURL != "" {
-		return &bus{url: natsURL}, nil
+		return &bus{url: natsURL, logger: logger}, nil
 	}
 	e, err := eventbus.StartEmbedded(dataDir)
 	if err != nil {
@@ -260,7 +261,7 @@ func (b *bus) jetStream(name string) (jetstream.JetStream, error) {
 	if b.embedded != nil {
 		nc, err = b.embedded.Connect(name)
 	} else {
-		nc, err = eventbus.ConnectURL(b.url, name)
+		nc, err = eventbus.ConnectURL(b.url, name, b.logger)
 	}
 	if err != nil {
 		return nil, err

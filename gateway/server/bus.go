@@ -18,12 +18,12 @@ import (
 // when it is empty, for the gateway running as its own process. On external servers the
 // services declare the streams, with the durability settings the gateway does not read (the
 // relay retries until the ACCOUNT stream exists); an embedded server is the gateway's alone.
-func connectBus(ctx context.Context, natsURL, dataDir string) (jetstream.JetStream, func(), error) {
+func connectBus(ctx context.Context, natsURL, dataDir string, logger *slog.Logger) (jetstream.JetStream, func(), error) {
 	var nc *nats.Conn
 	var err error
 	closeBus := func() { eventbus.Drain(nc, 5*time.Second) }
 	if natsURL != "" {
-		nc, err = eventbus.ConnectURL(natsURL, Name)
+		nc, err = eventbus.ConnectURL(natsURL, Name, logger)
 	} else {
 		var embedded *eventbus.Embedded
 		if embedded, err = eventbus.StartEmbedded(dataDir); err != nil {

@@ -224,7 +224,7 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 	js := rt.JetStream
 	if js == nil {
 		var closeBus func()
-		if js, closeBus, err = connectBus(ctx, cfg.NATSURL, rt.DataDir); err != nil {
+		if js, closeBus, err = connectBus(ctx, cfg.NATSURL, rt.DataDir, rt.Logger); err != nil {
 			return err
 		}
 		defer closeBus()

@@ -2,7 +2,11 @@ package eventbus
 
 import (
 	"fmt"
+	"log/slog"
+	neturl "net/url"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -61,14 +65,94 @@ func (e *Embedded) Shutdown() {
 	e.srv.WaitForShutdown()
 }
 
-// ConnectURL connects to external servers (a comma-separated list), retrying forever.
-func ConnectURL(url, name string) (*nats.Conn, error) {
-	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
-		nats.ReconnectWait(500*time.Millisecond))
-	if err != nil {
-		return nil, fmt.Errorf("connect nats %s: %w", url, err)
+// MinServerVersion is the oldest nats-server the platform runs on: consumers with several
+// filter subjects (pkg/eventbus/topology.go) came with 2.10.
+const MinServerVersion = "2.10.0"
+
+// ConnectTimeout bounds how long ConnectURL tries to reach the servers at start.
+const ConnectTimeout = 15 * time.Second
+
+// ConnectURL connects to external NATS servers (a comma-separated URL list). It fails within
+// ConnectTimeout, naming the servers (without credentials), when none answers, and refuses a
+// server older than MinServerVersion with a message saying so. Once connected it reconnects
+// forever, and logs every disconnection, reconnection and the close to logger.
+func ConnectURL(url, name string, logger *slog.Logger) (*nats.Conn, error) {
+	shown := redactURLs(url)
+	var (
+		nc  *nats.Conn
+		err error
+	)
+	deadline := time.Now().Add(ConnectTimeout)
+	for attempt := 1; ; attempt++ {
+		nc, err = nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond),
+			nats.Timeout(5*time.Second),
+			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+				logger.Warn("nats disconnected; reconnecting", "servers", shown, "error", err)
+			}),
+			nats.ReconnectHandler(func(c *nats.Conn) {
+				logger.Info("nats reconnected", "server", c.ConnectedUrlRedacted())
+			}),
+			nats.ClosedHandler(func(*nats.Conn) { logger.Info("nats connection closed", "servers", shown) }))
+		if err == nil || time.Now().Add(time.Second).After(deadline) {
+			break
+		}
+		logger.Warn("nats not reachable yet; retrying", "servers", shown, "attempt", attempt, "error", err)
+		time.Sleep(time.Second)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("nats at %s not reachable within %s: %w", shown, ConnectTimeout, err)
+	}
+	if v := nc.ConnectedServerVersion(); !versionAtLeast(v, MinServerVersion) {
+		nc.Close()
+		return nil, fmt.Errorf("nats at %s runs nats-server %s; caiomatch needs %s or later (its consumers filter on several subjects)",
+			shown, v, MinServerVersion)
+	}
+	logger.Info("nats connected", "server", nc.ConnectedUrlRedacted(), "version", nc.ConnectedServerVersion())
 	return nc, nil
+}
+
+// redactURLs is a URL list with any user and password replaced.
+func redactURLs(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, raw := range parts {
+		if u, err := neturl.Parse(strings.TrimSpace(raw)); err == nil && u.User != nil {
+			u.User = neturl.User("redacted")
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// versionAtLeast compares dotted versions ("2.9.10" < "2.10.0"); one that does not parse is
+// too old.
+func versionAtLeast(version, minimum string) bool {
+	parse := func(v string) ([3]int, bool) {
+		var out [3]int
+		v, _, _ = strings.Cut(v, "-")
+		fields := strings.Split(v, ".")
+		if len(fields) < 2 {
+			return out, false
+		}
+		for i := 0; i < 3 && i < len(fields); i++ {
+			n, err := strconv.Atoi(fields[i])
+			if err != nil {
+				return out, false
+			}
+			out[i] = n
+		}
+		return out, true
+	}
+	got, ok := parse(version)
+	want, _ := parse(minimum)
+	if !ok {
+		return false
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			return got[i] > want[i]
+		}
+	}
+	return true
 }
 
 // Drain lets in-flight messages finish, then closes nc, waiting at most timeout.

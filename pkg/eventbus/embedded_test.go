@@ -2,6 +2,7 @@ package eventbus
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -153,7 +154,7 @@ func TestConnectURL(t *testing.T) {
 	if !srv.ReadyForConnections(10 * time.Second) {
 		t.Fatal("test server not ready")
 	}
-	nc, err := ConnectURL(srv.ClientURL(), "external")
+	nc, err := ConnectURL(srv.ClientURL(), "external", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("ConnectURL: %v", err)
 	}

@@ -84,7 +84,7 @@ func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string
 	}
 	defer ShutdownWithin(5*time.Second, tp.Shutdown)
 
-	nc, closeNATS, err := connectNATS(name, cfg)
+	nc, closeNATS, err := connectNATS(name, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -114,9 +114,9 @@ func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string
 	return err
 }
 
-func connectNATS(name string, cfg Config) (*nats.Conn, func(), error) {
+func connectNATS(name string, cfg Config, logger *slog.Logger) (*nats.Conn, func(), error) {
 	if cfg.NATSURL != "" {
-		nc, err := eventbus.ConnectURL(cfg.NATSURL, name)
+		nc, err := eventbus.ConnectURL(cfg.NATSURL, name, logger)
 		if err != nil {
 			return nil, nil, err
 		}

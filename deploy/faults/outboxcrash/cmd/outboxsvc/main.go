@@ -102,7 +102,7 @@ func run(ctx context.Context, cfg config) error {
 	if err := sqlstore.Migrate(ctx, db, outbox.Migrations()); err != nil {
 		return err
 	}
-	nc, err := eventbus.ConnectURL(cfg.natsURL, "outboxsvc")
+	nc, err := eventbus.ConnectURL(cfg.natsURL, "outboxsvc", slog.Default())
 	if err != nil {
 		return err
 	}
