@@ -333,6 +333,7 @@ var expectations = map[string]expectation{
 	// Outside /v1: the process's own.
 	"GET /healthz":      {public: true, who: always(ok)},
 	"GET /readyz":       {public: true, who: always(ok)},
+	"GET /statusz":      {who: gate(no, no, operators, always(ok))},
 	"GET /openapi.json": {public: true, who: always(ok)},
 	"GET /metrics":      {who: gate(no, no, operators, always(ok))},
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -156,6 +157,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}),
 		mux.HandlePath(http.MethodGet, "/readyz", readiness(g.conns, cfg.ExtraReadiness)),
+		mux.HandlePath(http.MethodGet, "/statusz", operatorsOnly(cfg.Accounts, mux, detailedStatus(g.conns, cfg.ExtraReadiness))),
 		mux.HandlePath(http.MethodGet, "/openapi.json", func(w http.ResponseWriter, _ *http.Request, _ map[string]string) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(openapi.Document())
@@ -177,6 +179,10 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
+	if err := registerBackendGauge(meterProvider, g.conns); err != nil {
+		g.Close()
+		return nil, err
+	}
 	g.Handler = limitBodyTime(cfg.BodyTimeout, otelhttp.NewHandler(
 		nameSpans(everyResponse(limitBody(limitRequests(cfg.RateLimits, cfg.Accounts, cfg.Audit, mux, site, site.Handler(api))))), "gateway",
 		// Clients are outside: their trace context becomes a link, never our parent, and their
@@ -191,7 +197,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		// Named once served, by nameSpans; until then by the method alone.
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "HTTP" }),
 		otelhttp.WithFilter(func(r *http.Request) bool {
-			return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && r.URL.Path != "/metrics"
+			return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && r.URL.Path != "/statusz" && r.URL.Path != "/metrics"
 		}),
 	))
 	return g, nil
@@ -250,37 +256,110 @@ func serverName(publicURL string) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
+// backendCheck is what the gateway knows of its dependencies at one moment: each backend
+// service's health and each of its own dependencies (ExtraReadiness: NATS).
+type backendCheck struct {
+	backends map[string]string // serving, unreachable, not_serving...
+	own      map[string]string // ok, unavailable
+}
+
+// serving counts the backends that serve.
+func (c backendCheck) serving() int {
+	n := 0
+	for _, state := range c.backends {
+		if state == "serving" {
+			n++
+		}
+	}
+	return n
+}
+
+// ready tells whether the gateway should stay in its load balancer's rotation: its own
+// dependencies answer and at least one backend serves. One backend down is down for every
+// gateway replica alike (they share the backends), so taking the gateways out would turn a
+// partial outage into a whole one: the gateway stays ready, degraded, and says which backend
+// fails in /statusz and the caiomatch.gateway.backend.up metric.
+func (c backendCheck) ready() bool {
+	for _, state := range c.own {
+		if state != "ok" {
+			return false
+		}
+	}
+	return c.serving() > 0
+}
+
+func checkBackends(ctx context.Context, conns map[string]*grpc.ClientConn, extra map[string]func(context.Context) error) backendCheck {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	c := backendCheck{backends: map[string]string{}, own: map[string]string{}}
+	for name, conn := range conns {
+		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+		switch {
+		case err != nil:
+			c.backends[name] = "unreachable"
+		case resp.GetStatus() != healthpb.HealthCheckResponse_SERVING:
+			c.backends[name] = strings.ToLower(resp.GetStatus().String())
+		default:
+			c.backends[name] = "serving"
+		}
+	}
+	for name, check := range extra {
+		if err := check(ctx); err != nil {
+			c.own[name] = "unavailable"
+		} else {
+			c.own[name] = "ok"
+		}
+	}
+	return c
+}
+
+// readiness answers /readyz for load balancers: 200 "ready", or 200 "degraded" while a
+// backend fails, and 503 "not ready" only when the gateway cannot serve (its own dependencies
+// fail, or no backend serves). The detail is /statusz's, for operators.
 func readiness(conns map[string]*grpc.ClientConn, extra map[string]func(context.Context) error) runtime.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		checks := map[string]string{}
-		ready := true
-		for name, conn := range conns {
-			resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
-			switch {
-			case err != nil:
-				checks[name] = "unreachable"
-			case resp.GetStatus() != healthpb.HealthCheckResponse_SERVING:
-				checks[name] = strings.ToLower(resp.GetStatus().String())
-			default:
-				checks[name] = "serving"
-			}
-			// Notifications are not on the path of the requests the platform exists for: their
-			// outage is shown, but does not take the gateway out of rotation.
-			ready = ready && (checks[name] == "serving" || name == "notification")
-		}
-		for name, check := range extra {
-			if err := check(ctx); err != nil {
-				checks[name], ready = "unavailable", false
-			} else {
-				checks[name] = "ok"
-			}
-		}
+		c := checkBackends(r.Context(), conns, extra)
 		code, state := http.StatusOK, "ready"
-		if !ready {
+		switch {
+		case !c.ready():
 			code, state = http.StatusServiceUnavailable, "not ready"
+		case c.serving() < len(c.backends):
+			state = "degraded"
 		}
-		writeJSON(w, code, map[string]any{"status": state, "checks": checks})
+		writeJSON(w, code, map[string]any{"status": state})
 	}
+}
+
+// detailedStatus answers /statusz (operators): each backend's and dependency's state.
+func detailedStatus(conns map[string]*grpc.ClientConn, extra map[string]func(context.Context) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c := checkBackends(r.Context(), conns, extra)
+		state := "ready"
+		switch {
+		case !c.ready():
+			state = "not ready"
+		case c.serving() < len(c.backends):
+			state = "degraded"
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": state, "backends": c.backends, "dependencies": c.own})
+	}
+}
+
+// registerBackendGauge publishes caiomatch.gateway.backend.up (1 serving, 0 not) per backend,
+// checked as the metrics are read.
+func registerBackendGauge(mp metric.MeterProvider, conns map[string]*grpc.ClientConn) error {
+	_, err := mp.Meter("github.com/caiomatch/caiomatch/gateway/httpapi").Int64ObservableGauge("caiomatch.gateway.backend.up",
+		metric.WithDescription("whether each backend service answers its health check (1) or not (0)"),
+		metric.WithInt64Callback(func(ctx context.Context, o metric.Int64Observer) error {
+			c := checkBackends(ctx, conns, nil)
+			for name, state := range c.backends {
+				up := int64(0)
+				if state == "serving" {
+					up = 1
+				}
+				o.Observe(up, metric.WithAttributes(attribute.String("backend", name)))
+			}
+			return nil
+		}))
+	return err
 }
