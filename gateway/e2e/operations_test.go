@@ -33,6 +33,12 @@ func TestOperationsEndpoints(t *testing.T) {
 	if metrics.status != 200 || !strings.Contains(metrics.raw, "http_server_request_duration_seconds") {
 		t.Errorf("/metrics lacks the HTTP server metrics: %d %.300s", metrics.status, metrics.raw)
 	}
+	if !strings.Contains(metrics.raw, `caiomatch_gateway_backend_up{backend="matching"`) {
+		t.Errorf("/metrics lacks the backends' state")
+	}
+	if r := p.call("GET", "/statusz", operatorToken, nil); r.status != 200 || str(r.body, "backends", "matching") != "serving" {
+		t.Errorf("/statusz: %d %s", r.status, r.raw)
+	}
 	doc := p.call("GET", "/openapi.json", "", nil)
 	paths, _ := doc.body["paths"].(map[string]any)
 	for _, path := range []string{"/v1/missions", "/v1/profiles/{id}", "/v1/missions/{missionId}/shortlist", "/v1/accounts", "/v1/ops/traces"} {
