@@ -10,9 +10,13 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 
 .PHONY: fuzz fuzz-short vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
+# Binaries carry the revision they were built from (their -version and every span's
+# service.version); go.work builds stamp it only when asked, and only inside a git checkout.
+BUILDVCS := $(shell git rev-parse --is-inside-work-tree >/dev/null 2>&1 && echo true || echo false)
+
 ## run: build and start everything (embedded NATS + SQLite under ./data, three services, gateway)
 run:
-	$(GO) build -o bin/caiomatch ./gateway/cmd/caiomatch
+	$(GO) build -buildvcs=$(BUILDVCS) -o bin/caiomatch ./gateway/cmd/caiomatch
 	./bin/caiomatch
 
 N ?= 1000

@@ -97,7 +97,8 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	spans := telemetry.NewSpanStore(telemetry.DefaultMaxSpans)
 	providers := map[string]*telemetry.Provider{}
 	for _, name := range []string{server.Name, profile.Name, mission.Name, matching.Name, notification.Name} {
-		p, err := telemetry.Setup(ctx, telemetry.Config{Service: name, Store: spans, OTLPEndpoint: cfg.Host.OTLPEndpoint})
+		p, err := telemetry.Setup(ctx, telemetry.Config{Service: name, Store: spans, OTLPEndpoint: cfg.Host.OTLPEndpoint,
+			SharedProcess: true})
 		if err != nil {
 			return err
 		}
@@ -105,6 +106,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 		defer servicehost.ShutdownWithin(5*time.Second, p.Shutdown)
 	}
 	logger := telemetry.NewLogger(cfg.LogOutput, "caiomatch", cfg.LogLevel)
+	telemetry.RouteSDKErrors(logger)
 
 	bus, err := openBus(cfg.Host.NATSURL, dataDir, logger)
 	if err != nil {

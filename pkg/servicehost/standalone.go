@@ -48,7 +48,14 @@ func Main[C any](svc Service[C]) {
 // settings from the environment; when any is invalid (env.Err, or configure's own error) the
 // process stops naming them all, before starting anything. Otherwise the run it returns goes on
 // until SIGINT or SIGTERM; a second signal ends a stuck stop. An error exits with status 1.
+//
+// "-version" (or "--version") as the first argument prints the binary's version
+// (telemetry.BuildVersion, also every span's service.version) and exits.
 func RunMain(name string, configure func(ctx context.Context, env *envconfig.Reader) (run func(context.Context) error, err error)) {
+	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
+		fmt.Println(name, telemetry.BuildVersion())
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	context.AfterFunc(ctx, stop)
 	env := envconfig.New(os.LookupEnv)
@@ -71,6 +78,7 @@ func RunMain(name string, configure func(ctx context.Context, env *envconfig.Rea
 // by more than the platform's own processes.
 func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string, run func(context.Context, Host) error) error {
 	logger := telemetry.NewLogger(os.Stderr, name, slog.LevelInfo)
+	telemetry.RouteSDKErrors(logger)
 	if err := cfg.RequireCallerKey(logger); err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func NewMetrics(service string) (*Metrics, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: create prometheus exporter: %w", err)
 	}
-	res, err := newResource(service, "")
+	res, err := newResource(service, BuildVersion(), false)
 	if err != nil {
 		return nil, err
 	}

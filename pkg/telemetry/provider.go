@@ -1,10 +1,14 @@
 package telemetry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
+	"os"
+	"runtime/debug"
 	"strings"
 
 	"go.opentelemetry.io/otel"
@@ -30,8 +34,13 @@ type Config struct {
 	// "host:port" and "http://host:port" (plaintext), "https://host:port"
 	// (TLS). Typically taken from OTEL_EXPORTER_OTLP_ENDPOINT.
 	OTLPEndpoint string
-	// Version is the service.version resource attribute (optional).
+	// Version is the service.version resource attribute; empty means the binary's own
+	// (BuildVersion).
 	Version string
+	// SharedProcess is true when several services run in this process (make run): each keeps
+	// its service.name, and OTEL_SERVICE_NAME becomes service.namespace instead of renaming
+	// them all.
+	SharedProcess bool
 }
 
 // Provider owns a service's TracerProvider and its exporters.
@@ -58,13 +67,15 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 	if strings.TrimSpace(cfg.Service) == "" {
 		return nil, errors.New("telemetry: Config.Service is required")
 	}
-	res, err := newResource(cfg.Service, cfg.Version)
+	res, err := newResource(cfg.Service, cmp.Or(cfg.Version, BuildVersion()), cfg.SharedProcess)
 	if err != nil {
 		return nil, err
 	}
-	opts := []sdktrace.TracerProviderOption{
-		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	// OTEL_TRACES_SAMPLER (and its _ARG), when set, is the SDK's to read; otherwise every trace
+	// is kept, following the caller's decision.
+	if os.Getenv("OTEL_TRACES_SAMPLER") == "" {
+		opts = append(opts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())))
 	}
 	if cfg.Store != nil {
 		opts = append(opts, sdktrace.WithSpanProcessor(cfg.Store))
@@ -99,18 +110,71 @@ func Propagator() propagation.TextMapPropagator {
 	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 }
 
-func newResource(service, version string) (*resource.Resource, error) {
+// newResource is the service's resource: ours (service.name, service.version), then what
+// OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME say, which win as the standard says, but for
+// the service name of a process running several services (shared), which stays each one's.
+func newResource(service, version string, shared bool) (*resource.Resource, error) {
 	attrs := []attribute.KeyValue{serviceNameKey.String(service)}
 	if version != "" {
 		attrs = append(attrs, attribute.String("service.version", version))
 	}
-	// resource.Default carries telemetry.sdk.* and OTEL_RESOURCE_ATTRIBUTES;
-	// our attributes are merged last so they win.
 	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attrs...))
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: build resource: %w", err)
 	}
+	fromEnv, err := resource.New(context.Background(), resource.WithFromEnv())
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: resource from the environment: %w", err)
+	}
+	if shared {
+		var kept []attribute.KeyValue
+		for _, kv := range fromEnv.Attributes() {
+			if kv.Key == serviceNameKey {
+				kv = attribute.String("service.namespace", kv.Value.AsString())
+			}
+			kept = append(kept, kv)
+		}
+		fromEnv = resource.NewSchemaless(kept...)
+	}
+	if res, err = resource.Merge(res, fromEnv); err != nil {
+		return nil, fmt.Errorf("telemetry: build resource: %w", err)
+	}
 	return res, nil
+}
+
+// BuildVersion is the binary's version: its module version when built from a tagged module,
+// else the VCS revision it was built from (with "+dirty" for uncommitted changes), else "dev".
+func BuildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var revision, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if revision == "" {
+		return "dev"
+	}
+	return revision[:min(12, len(revision))] + dirty
+}
+
+// RouteSDKErrors sends the OpenTelemetry SDK's own errors (an exporter that cannot reach its
+// collector...) to logger as warnings, instead of plain text on stderr amid the JSON logs.
+func RouteSDKErrors(logger *slog.Logger) {
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		logger.Warn("opentelemetry sdk", "error", err)
+	}))
 }
 
 // otlpEndpointOptions translates "host:port", "http://host:port" or

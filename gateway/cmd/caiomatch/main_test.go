@@ -45,6 +45,11 @@ func TestBadSettingsStopTheProcessNamingEachVariable(t *testing.T) {
 	dataDir := filepath.Join(dir, "data")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// -version answers at once, with the revision the binary was built from.
+	if out, err := exec.CommandContext(ctx, bin, "-version").CombinedOutput(); err != nil ||
+		!strings.HasPrefix(string(out), "caiomatch ") || len(strings.TrimSpace(string(out))) <= len("caiomatch ") {
+		t.Errorf("-version: %q %v", out, err)
+	}
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Dir = dir
 	for _, kv := range os.Environ() {

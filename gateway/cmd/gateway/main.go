@@ -24,6 +24,7 @@ func main() {
 func run(ctx context.Context, shared servicehost.Config, cfg server.Config) error {
 	telemetry.InstallPropagator()
 	logger := telemetry.NewLogger(os.Stderr, server.Name, slog.LevelInfo)
+	telemetry.RouteSDKErrors(logger)
 	// Without the key the services refuse its calls; stop now, saying which setting is missing.
 	if err := shared.RequireCallerKey(logger); err != nil {
 		return err
