@@ -497,9 +497,21 @@ func TestShortlistFromEventsEndToEnd(t *testing.T) {
 
 	// An erasure takes the consultant off the shortlist at once (revision 3).
 	e.publish(t, eventbus.ProducerProfile, pD, &profilev1.ProfileErased{ProfileId: pD})
-	eventually(t, "revision 3 without the erased profile", func() bool {
+	// The stream's proposals naming pD are erased just after the re-ranking is stored: wait for
+	// both.
+	eventually(t, "revision 3 without the erased profile, and no proposal of pD left", func() bool {
 		all = e.proposals(t, "m-1")
-		return len(all) > 0 && all[len(all)-1].GetRevision() == 3
+		if len(all) == 0 || all[len(all)-1].GetRevision() != 3 {
+			return false
+		}
+		for _, sp := range all {
+			for _, c := range sp.GetCandidates() {
+				if c.GetProfileId() == pD {
+					return false
+				}
+			}
+		}
+		return true
 	})
 	// Revision 2, which proposed pD with the facts of pD's explanation, is erased from the stream.
 	if len(all) != 2 || all[0].GetRevision() != 1 {
