@@ -293,7 +293,7 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 			auditRecorder.Run, audit.PurgeEvery(auditStore, cfg.AuditRetention, auditPurgeInterval, rt.Now),
 			purgeExpiredEvery(store, auditPurgeInterval),
 			consume(eventbus.NewConsumer(js, eventbus.ConsumerSpecOf(eventbus.ConsumerGatewayProfiles),
-				audit.NewProfileErasures(db, auditRecorder, key).Handle, rt.TracerProvider, rt.Logger)))
+				audit.NewProfileErasures(db, auditRecorder, key).Handle, rt.TracerProvider, rt.Logger), rt.Logger))
 	}()
 	defer func() { stopBackground(); <-background }()
 	// Slow clients are cut: headers within HeaderTimeout, the body within BodyTimeout after them
@@ -347,12 +347,22 @@ func purgeExpiredEvery(store *accounts.Store, every time.Duration) func(context.
 	}
 }
 
-// consume runs c until ctx ends; its stop is not a failure.
-func consume(c *eventbus.Consumer) func(context.Context) error {
+// consume runs c until ctx ends. A gateway run alone may start before the services declared
+// the streams: a consumer that cannot be declared yet is tried again (every 2 s, logged),
+// rather than stopping the gateway's other background work with it.
+func consume(c *eventbus.Consumer, logger *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
-		if err := c.Run(ctx); err != nil && ctx.Err() == nil {
-			return err
+		for {
+			err := c.Run(ctx)
+			if ctx.Err() != nil {
+				return nil
+			}
+			logger.WarnContext(ctx, "audit erasure consumer not running yet; retrying", "error", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(2 * time.Second):
+			}
 		}
-		return nil
 	}
 }
