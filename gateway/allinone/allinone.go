@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	logger := telemetry.NewLogger(cfg.LogOutput, "caiomatch", cfg.LogLevel)
 	telemetry.RouteSDKErrors(logger)
 
-	bus, err := openBus(cfg.Host.NATSURL, dataDir, logger)
+	bus, err := openBus(cfg.Host, dataDir, logger)
 	if err != nil {
 		return err
 	}
@@ -246,11 +246,11 @@ type bus struct {
 	logger   *slog.Logger
 }
 
-func openBus(natsURL, dataDir string, logger *slog.Logger) (*bus, error) {
-	if natsURL != "" {
-		return &bus{url: natsURL, logger: logger}, nil
+func openBus(host servicehost.Config, dataDir string, logger *slog.Logger) (*bus, error) {
+	if host.NATSURL != "" {
+		return &bus{url: host.NATSURL, logger: logger}, nil
 	}
-	e, err := eventbus.StartEmbedded(dataDir)
+	e, err := eventbus.StartEmbedded(dataDir, host.EmbeddedOptions()...)
 	if err != nil {
 		return nil, err
 	}

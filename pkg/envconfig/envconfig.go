@@ -51,6 +51,10 @@ func (r *Reader) value(name string) (string, bool) {
 	return v, ok && v != ""
 }
 
+// Fail records that name's value is wrong, saying what it wants: for a rule the typed readers
+// cannot say (a loopback address, two settings that exclude each other).
+func (r *Reader) Fail(name, value, want string) { r.fail(name, value, want) }
+
 func (r *Reader) fail(name, value, want string) {
 	r.refuse(name, fmt.Sprintf("%s=%q: %s", name, value, want))
 }

@@ -3,6 +3,7 @@ package eventbus
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	neturl "net/url"
 	"path/filepath"
 	"strconv"
@@ -26,6 +27,36 @@ type EmbeddedOption func(*server.Options)
 // acknowledged publishes: only benchmarks that fill a stream use it, never a service.
 func WithoutSyncAlways() EmbeddedOption {
 	return func(o *server.Options) { o.SyncAlways = false }
+}
+
+// WithMonitor serves the embedded server's monitoring endpoints (/varz, /jsz, /connz… as the
+// nats CLI and nats-top read them) on addr, which must be a loopback host:port: they describe
+// streams and connections, for the operator at the machine only.
+func WithMonitor(addr string) EmbeddedOption {
+	return func(o *server.Options) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			return
+		}
+		o.HTTPHost, o.HTTPPort = host, n
+	}
+}
+
+// IsLoopback tells whether addr's host is a loopback address or localhost.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // StartEmbedded starts the server with its JetStream store under dataDir/nats.

@@ -29,6 +29,17 @@ type Config struct {
 	StreamReplicas int
 	// AllowUnreplicated accepts fewer replicas than a cluster needs, for test clusters only.
 	AllowUnreplicated bool
+	// NATSMonitorAddr, when set, serves the embedded NATS server's monitoring on this loopback
+	// host:port (eventbus.WithMonitor); it has no effect on external servers.
+	NATSMonitorAddr string
+}
+
+// EmbeddedOptions are the embedded NATS server's options this configuration asks for.
+func (c Config) EmbeddedOptions() []eventbus.EmbeddedOption {
+	if c.NATSMonitorAddr == "" {
+		return nil
+	}
+	return []eventbus.EmbeddedOption{eventbus.WithMonitor(c.NATSMonitorAddr)}
 }
 
 // Environment variables of Config.
@@ -40,6 +51,7 @@ const (
 	EnvCallerKeyInsecure = "CAIOMATCH_INTERNAL_KEY_INSECURE"
 	EnvStreamReplicas    = "CAIOMATCH_NATS_REPLICAS"
 	EnvAllowUnreplicated = "CAIOMATCH_NATS_ALLOW_UNREPLICATED"
+	EnvNATSMonitorAddr   = "CAIOMATCH_NATS_MONITOR_ADDR"
 )
 
 // LoadConfig reads the shared settings; what is invalid is reported by env.Err.
@@ -52,6 +64,11 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.Bool(EnvCallerKeyInsecure, &c.InsecureNoCallerKey)
 	env.Int(EnvStreamReplicas, &c.StreamReplicas, 0, 5)
 	env.Bool(EnvAllowUnreplicated, &c.AllowUnreplicated)
+	env.Addr(EnvNATSMonitorAddr, &c.NATSMonitorAddr)
+	if c.NATSMonitorAddr != "" && !eventbus.IsLoopback(c.NATSMonitorAddr) {
+		env.Fail(EnvNATSMonitorAddr, c.NATSMonitorAddr, "want a loopback host:port (127.0.0.1, ::1 or localhost): the monitoring describes streams and connections")
+		c.NATSMonitorAddr = ""
+	}
 	return c
 }
 

@@ -405,3 +405,16 @@ func TestStartGivesTheServiceItsBaseAndClosesWhatItOpened(t *testing.T) {
 		t.Error("listener still open after a failed Start")
 	}
 }
+
+// TestTheNATSMonitorStaysOnLoopback: the embedded server's monitoring may be asked for on a
+// loopback address only; another is refused naming the variable.
+func TestTheNATSMonitorStaysOnLoopback(t *testing.T) {
+	env := envconfig.FromMap(map[string]string{EnvNATSMonitorAddr: "127.0.0.1:8222"})
+	if cfg := LoadConfig(env); env.Err() != nil || cfg.NATSMonitorAddr != "127.0.0.1:8222" || len(cfg.EmbeddedOptions()) != 1 {
+		t.Fatalf("loopback monitor: %+v %v", cfg, env.Err())
+	}
+	env = envconfig.FromMap(map[string]string{EnvNATSMonitorAddr: "0.0.0.0:8222"})
+	if cfg := LoadConfig(env); env.Err() == nil || !strings.Contains(env.Err().Error(), EnvNATSMonitorAddr) || cfg.NATSMonitorAddr != "" {
+		t.Fatalf("an open monitor was accepted: %+v %v", cfg, env.Err())
+	}
+}

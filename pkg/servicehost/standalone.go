@@ -130,7 +130,7 @@ func connectNATS(name string, cfg Config, logger *slog.Logger) (*nats.Conn, func
 		}
 		return nc, func() { eventbus.Drain(nc, 5*time.Second) }, nil
 	}
-	embedded, err := eventbus.StartEmbedded(cfg.DataDirOrDefault())
+	embedded, err := eventbus.StartEmbedded(cfg.DataDirOrDefault(), cfg.EmbeddedOptions()...)
 	if err != nil {
 		return nil, nil, err
 	}
