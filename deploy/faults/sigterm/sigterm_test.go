@@ -168,8 +168,9 @@ func start(t *testing.T, bin, dataDir string) *process {
 		"CAIOMATCH_HTTP_ADDR=127.0.0.1:0", "CAIOMATCH_DATA_DIR="+dataDir, "CAIOMATCH_OPERATOR_TOKEN="+operatorToken,
 		"NATS_URL=", "OTEL_EXPORTER_OTLP_ENDPOINT=",
 		// One firm's 50 to 200 requests at once, and a probe every 25 ms: a load the per-token
-		// rate limit (20 a second) would refuse, while what is measured here is the drain.
-		"CAIOMATCH_RATE_LIMIT=0")
+		// rate limit (20 a second) and the firm's daily mission quota (50) would refuse, while
+		// what is measured here is the drain.
+		"CAIOMATCH_RATE_LIMIT=0", "CAIOMATCH_FIRM_MISSIONS_PER_DAY=0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
