@@ -13,8 +13,10 @@ import (
 // from POST /v1/missions to the shortlist being READY, with 200 consultant profiles loaded.
 // Besides ns/op it reports the median and 95th percentile in milliseconds.
 func BenchmarkSubmissionToShortlist(b *testing.B) {
-	// One firm submits b.N missions: its daily quota (50) is off.
-	p := startPlatform(b, b.TempDir(), func(_ *platform, cfg *allinone.Config) { cfg.Mission.FirmMissionsPerDay = -1 })
+	// One firm submits b.N missions as fast as it can: its daily quota and the rate limit are off.
+	p := startPlatform(b, b.TempDir(), func(_ *platform, cfg *allinone.Config) {
+		cfg.Mission.FirmMissionsPerDay, cfg.Gateway.RateLimit = -1, -1
+	})
 	_, firmToken := p.createAccount("FIRM", "Bench Firm")
 	for i := range 200 {
 		_, token := p.createAccount("CONSULTANT", fmt.Sprintf("C%d", i))
