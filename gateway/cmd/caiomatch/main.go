@@ -15,6 +15,10 @@ import (
 )
 
 func main() {
+	// `caiomatch deadletters …` is the operators' dead-letter tool, a client of a running gateway.
+	if len(os.Args) > 1 && os.Args[1] == "deadletters" {
+		os.Exit(runDeadLetters(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
+	}
 	servicehost.RunMain("caiomatch", func(_ context.Context, env *envconfig.Reader) (func(context.Context) error, error) {
 		cfg := allinone.LoadConfig(env)
 		return func(ctx context.Context) error { return allinone.Run(ctx, cfg, announce) }, nil
