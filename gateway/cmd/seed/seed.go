@@ -49,12 +49,22 @@ type seedFirm struct {
 	MissionIDs []string `json:"missionIds"`
 }
 
+// missionsPerSeededFirm bounds the missions one seeded firm submits.
+const missionsPerSeededFirm = 40
+
 // seed creates cfg.Firms firms, cfg.Consultants consultants with their profiles, then
 // cfg.Missions missions spread over the firms, and writes the firms' tokens to the data
 // directory. It stops at the first request the platform refuses.
 func seed(ctx context.Context, cfg config, out io.Writer) (sum summary, err error) {
 	if cfg.Missions > 0 && cfg.Firms < 1 {
 		return summary{}, errors.New("missions need at least one firm")
+	}
+	// A firm submits at most CAIOMATCH_FIRM_MISSIONS_PER_DAY missions a day (50 by default):
+	// more firms, so that each stays well under it.
+	if need := (cfg.Missions + missionsPerSeededFirm - 1) / missionsPerSeededFirm; cfg.Firms < need {
+		fmt.Fprintf(out, "seed: %d firms instead of %d, so that none submits more than %d missions (the daily quota is 50 by default)\n",
+			need, cfg.Firms, missionsPerSeededFirm)
+		cfg.Firms = need
 	}
 	api := newClient(cfg.URL, cfg.Concurrency)
 	defer api.close()
