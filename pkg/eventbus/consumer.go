@@ -40,9 +40,15 @@ type ConsumerSpec struct {
 	MaxDeliver     int
 }
 
+// DefaultAckWait is how long the server waits for a delivered message's ack before it hands the
+// message to another fetch. It is short so that what a killed process had fetched comes back
+// within seconds; a live consumer keeps what it holds with progress acks (see inFlight), so a slow
+// handler is not redelivered behind its back.
+const DefaultAckWait = 2 * time.Second
+
 func (s ConsumerSpec) withDefaults() ConsumerSpec {
 	if s.AckWait == 0 {
-		s.AckWait = 30 * time.Second
+		s.AckWait = DefaultAckWait
 	}
 	if s.MaxDeliver == 0 {
 		s.MaxDeliver = 10
@@ -88,6 +94,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", c.spec.Durable, c.spec.Stream, err)
 	}
+	held := newInFlight(c.spec.AckWait)
+	defer held.stop()
 	for ctx.Err() == nil {
 		// A bounded fetch, rather than a continuous pull, leaves nothing in flight at shutdown:
 		// messages still arriving are handed back (see handOver) and the request expires.
@@ -100,21 +108,37 @@ func (c *Consumer) Run(ctx context.Context) error {
 			sleepCtx(ctx, 200*time.Millisecond)
 			continue
 		}
-		for msg := range batch.Messages() {
+		// The batch is read by its own goroutine into held, so that messages waiting behind a
+		// slow handler are kept alive with progress acks too, not only the one being handled.
+		received := make(chan struct{})
+		go func() {
+			defer close(received)
+			for msg := range batch.Messages() {
+				held.add(msg)
+			}
+			held.closeBatch()
+		}()
+		for {
+			msg, ok := held.next()
+			if !ok {
+				break
+			}
 			if ctx.Err() != nil {
 				handOver(msg)
-				continue
+			} else {
+				c.handle(ctx, msg)
 			}
-			c.handle(ctx, msg)
+			held.done(msg)
 		}
+		<-received
 	}
 	return nil
 }
 
 const (
 	// fetchBatch bounds what a process holds unacknowledged: if it is killed, those messages
-	// wait for AckWait before another replica gets them, so a small batch delays few events.
-	// Handling is the slow part, not the fetch, so 16 costs no throughput.
+	// wait for AckWait before another replica or the restarted process gets them. Handling is
+	// the slow part, not the fetch, so 16 costs no throughput.
 	fetchBatch = 16
 	fetchWait  = 500 * time.Millisecond
 )

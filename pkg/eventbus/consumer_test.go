@@ -301,7 +301,7 @@ func TestConsumerDefaultsAndFilter(t *testing.T) {
 		t.Error("an event outside FilterSubjects was handled")
 	}
 	cfg := consumerInfo(t, js, spec.Stream, spec.Durable).Config
-	if cfg.AckWait != 30*time.Second || cfg.MaxDeliver != -1 || cfg.AckPolicy != jetstream.AckExplicitPolicy ||
+	if cfg.AckWait != eventbus.DefaultAckWait || cfg.MaxDeliver != -1 || cfg.AckPolicy != jetstream.AckExplicitPolicy ||
 		cfg.DeliverPolicy != jetstream.DeliverAllPolicy || cfg.MaxAckPending != 256 {
 		t.Errorf("consumer config = AckWait %v MaxDeliver %d AckPolicy %v DeliverPolicy %v MaxAckPending %d",
 			cfg.AckWait, cfg.MaxDeliver, cfg.AckPolicy, cfg.DeliverPolicy, cfg.MaxAckPending)
