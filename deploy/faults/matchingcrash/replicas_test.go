@@ -161,7 +161,7 @@ func TestKillMatchingReplicas(t *testing.T) {
 	killFigures(kills, sc)
 	figures("while one replica was down the other applied %s", strings.Join(aloneApplied, ", "))
 	figures("time to rank all=%s (from the first MissionSubmitted published; publishing took %s); last restart to all ranked=%s "+
-		"(what a killed replica had fetched waits for AckWait, 30 s); build %s", rankedAll.Round(time.Millisecond),
+		"(what a killed replica had fetched waits for AckWait, 2 s); build %s", rankedAll.Round(time.Millisecond),
 		w.publishTime.Round(time.Millisecond), lastRecovery.Round(time.Millisecond), buildTime.Round(time.Millisecond))
 	out.figures(sc)
 	for _, c := range replicas {
