@@ -15,6 +15,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
@@ -82,6 +83,7 @@ func generate(swagger []byte) ([]byte, error) {
 			"`google.rpc.BadRequest` naming each bad `field`.",
 		License: &openapi3.License{Name: "Proprietary"},
 	}
+	allowNullMessages(doc.Components.Schemas)
 	doc.Servers = openapi3.Servers{{URL: "http://127.0.0.1:8080", Description: "make run (CAIOMATCH_HTTP_ADDR's default)"}}
 
 	hand, err := openapi3.NewLoader().LoadFromData(handWritten)
@@ -139,4 +141,29 @@ func merge(doc, hand *openapi3.T) error {
 	doc.Components.Responses = hand.Components.Responses
 	doc.Components.SecuritySchemes = hand.Components.SecuritySchemes
 	return nil
+}
+
+// allowNullMessages lets each message-typed field of the protos' schemas be null: the gateway
+// writes protojson with EmitUnpopulated, which gives an unset message field (a Timestamp, a
+// nested message) as null. Lists and maps are [] and {}, scalars their zero value: never null.
+func allowNullMessages(schemas openapi3.Schemas) {
+	null := &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeNull}}}
+	for _, schema := range schemas {
+		if schema.Value == nil {
+			continue
+		}
+		for name, prop := range schema.Value.Properties {
+			switch {
+			case prop.Ref != "":
+				target := schemas[strings.TrimPrefix(prop.Ref, "#/components/schemas/")]
+				if target != nil && target.Value != nil && target.Value.Type.Is(openapi3.TypeObject) {
+					schema.Value.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+						AnyOf: openapi3.SchemaRefs{prop, null},
+					}}
+				}
+			case prop.Value != nil && prop.Value.Type.Is(openapi3.TypeString) && prop.Value.Format == "date-time":
+				prop.Value.Type = &openapi3.Types{openapi3.TypeString, openapi3.TypeNull}
+			}
+		}
+	}
 }

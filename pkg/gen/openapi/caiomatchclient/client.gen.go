@@ -701,30 +701,13 @@ type Candidate struct {
 // ComponentFacts ComponentFacts are the language-neutral facts of one score component: the one message of
 // that component.
 type ComponentFacts struct {
-	// Availability AvailabilityFacts: days after the start date the consultant can start, and the tolerance.
 	Availability *AvailabilityFacts `json:"availability,omitempty"`
-
-	// Location LocationFacts: remote, city, region, country or elsewhere, and the mission's place (gazetteer
-	// ids, see GET /v1/taxonomy, and a country code).
-	Location *LocationFacts `json:"location,omitempty"`
-
-	// MissionType MissionTypeFacts: months of past missions of the asked type (the number of a
-	// caiomatch.mission.v1.MissionType, 0 when the mission gives none), full at full_at_months.
-	MissionType *MissionTypeFacts `json:"missionType,omitempty"`
-
-	// RateFit RateFitFacts: the consultant's daily rate, the budget, and the rate at or under which the
-	// fit is full.
-	RateFit *RateFitFacts `json:"rateFit,omitempty"`
-
-	// Sector SectorFacts: the mission's sector, how the consultant's sectors fit it (exact, sameSection,
-	// other) and the sector of theirs that counted.
-	Sector *SectorFacts `json:"sector,omitempty"`
-
-	// Seniority SeniorityFacts: years of experience, full at full_at_years.
-	Seniority *SeniorityFacts `json:"seniority,omitempty"`
-
-	// Skills SkillsFacts: each asked skill with the consultant's level, 0 when they lack it.
-	Skills *SkillsFacts `json:"skills,omitempty"`
+	Location     *LocationFacts     `json:"location,omitempty"`
+	MissionType  *MissionTypeFacts  `json:"missionType,omitempty"`
+	RateFit      *RateFitFacts      `json:"rateFit,omitempty"`
+	Sector       *SectorFacts       `json:"sector,omitempty"`
+	Seniority    *SeniorityFacts    `json:"seniority,omitempty"`
+	Skills       *SkillsFacts       `json:"skills,omitempty"`
 }
 
 // CounterOfferBody defines model for CounterOfferBody.
@@ -1155,11 +1138,8 @@ type ExtensionStatus string
 // FailedRule FailedRule is one hard rule that excludes a consultant from a mission.
 type FailedRule struct {
 	// Detail detail says in the caller's language what the rule found.
-	Detail *string `json:"detail,omitempty"`
-
-	// Facts RuleFacts are the language-neutral facts of one failed hard rule: the one message of that
-	// rule (none for PROFILING_OPTED_OUT and PROFILE_ERASED). Dates are YYYY-MM-DD.
-	Facts *RuleFacts `json:"facts,omitempty"`
+	Detail *string    `json:"detail,omitempty"`
+	Facts  *RuleFacts `json:"facts,omitempty"`
 
 	// Rule rule is a stable upper snake case name, such as DAILY_RATE_OVER_BUDGET.
 	Rule *string `json:"rule,omitempty"`
@@ -1186,6 +1166,15 @@ type FieldViolation struct {
 
 	// Field the JSON name of the bad field, dotted into messages ("location.country", "skills[1].level"), or "body" / "query"
 	Field string `json:"field"`
+
+	// LocalizedMessage unused (null)
+	LocalizedMessage *struct {
+		Locale  *string `json:"locale,omitempty"`
+		Message *string `json:"message,omitempty"`
+	} `json:"localizedMessage,omitempty"`
+
+	// Reason unused (empty)
+	Reason *string `json:"reason,omitempty"`
 }
 
 // GatewayStatus defines model for GatewayStatus.
@@ -1212,10 +1201,8 @@ type GetExposureReportResponse struct {
 	BySeniority *[]ExposureFigures `json:"bySeniority,omitempty"`
 
 	// OpenMissions open_missions is how many open missions the figures cover.
-	OpenMissions *int32 `json:"openMissions,omitempty"`
-
-	// Overall ExposureFigures are the spread of proposals over a group of consultants.
-	Overall *ExposureFigures `json:"overall,omitempty"`
+	OpenMissions *int32           `json:"openMissions,omitempty"`
+	Overall      *ExposureFigures `json:"overall,omitempty"`
 }
 
 // GetMissionResponse defines model for GetMissionResponse.
@@ -1230,9 +1217,7 @@ type GetProfileResponse struct {
 
 // GetShortlistResponse defines model for GetShortlistResponse.
 type GetShortlistResponse struct {
-	Candidates *[]Candidate `json:"candidates,omitempty"`
-
-	// Diagnostics Diagnostics explain a shortlist's pool in counts only: no consultant is identifiable.
+	Candidates  *[]Candidate `json:"candidates,omitempty"`
 	Diagnostics *Diagnostics `json:"diagnostics,omitempty"`
 
 	// EligibleCount eligible_count is how many consultants passed every hard rule.
@@ -1567,10 +1552,7 @@ type Offer struct {
 	Id        *string    `json:"id,omitempty"`
 
 	// Message message is the firm's note to the consultant.
-	Message *string `json:"message,omitempty"`
-
-	// Mission MissionSummary is what a consultant needs to decide on an offer: never the budget, never
-	// other candidates.
+	Message   *string         `json:"message,omitempty"`
 	Mission   *MissionSummary `json:"mission,omitempty"`
 	MissionId *string         `json:"missionId,omitempty"`
 	ProfileId *string         `json:"profileId,omitempty"`
@@ -1750,42 +1732,23 @@ type RuleCount struct {
 // RuleFacts RuleFacts are the language-neutral facts of one failed hard rule: the one message of that
 // rule (none for PROFILING_OPTED_OUT and PROFILE_ERASED). Dates are YYYY-MM-DD.
 type RuleFacts struct {
-	// Availability AvailabilityRuleFacts: NOT_AVAILABLE_AT_START; notice_period_days when the notice period is
-	// what delays the consultant.
 	Availability *AvailabilityRuleFacts `json:"availability,omitempty"`
-
-	// Booking BookingRuleFacts: BOOKED_DURING_MISSION.
-	Booking *BookingRuleFacts `json:"booking,omitempty"`
-
-	// Experience ExperienceRuleFacts: EXPERIENCE_TOO_LOW.
-	Experience *ExperienceRuleFacts `json:"experience,omitempty"`
-
-	// Languages LanguageRuleFacts: NO_SHARED_LANGUAGE, the mission's languages.
-	Languages *LanguageRuleFacts `json:"languages,omitempty"`
-
-	// Location LocationRuleFacts: LOCATION_INCOMPATIBLE, the consultant's country and the mission's.
-	Location *LocationRuleFacts `json:"location,omitempty"`
-
-	// Rate RateRuleFacts: DAILY_RATE_OVER_BUDGET.
-	Rate *RateRuleFacts `json:"rate,omitempty"`
-
-	// Skills SkillsRuleFacts: REQUIRED_SKILLS_MISSING.
-	Skills *SkillsRuleFacts `json:"skills,omitempty"`
-
-	// WorkMode WorkModeRuleFacts: WORK_MODE_INCOMPATIBLE, the mission's work mode.
-	WorkMode *WorkModeRuleFacts `json:"workMode,omitempty"`
+	Booking      *BookingRuleFacts      `json:"booking,omitempty"`
+	Experience   *ExperienceRuleFacts   `json:"experience,omitempty"`
+	Languages    *LanguageRuleFacts     `json:"languages,omitempty"`
+	Location     *LocationRuleFacts     `json:"location,omitempty"`
+	Rate         *RateRuleFacts         `json:"rate,omitempty"`
+	Skills       *SkillsRuleFacts       `json:"skills,omitempty"`
+	WorkMode     *WorkModeRuleFacts     `json:"workMode,omitempty"`
 }
 
 // ScoreComponent defines model for ScoreComponent.
 type ScoreComponent struct {
 	// Detail detail says in a sentence, in the caller's language (Accept-Language or ?lang=, fr or en),
 	// what the component found: sectors and skills by name, numbers rounded.
-	Detail *string `json:"detail,omitempty"`
-
-	// Facts ComponentFacts are the language-neutral facts of one score component: the one message of
-	// that component.
-	Facts *ComponentFacts `json:"facts,omitempty"`
-	Name  *string         `json:"name,omitempty"`
+	Detail *string         `json:"detail,omitempty"`
+	Facts  *ComponentFacts `json:"facts,omitempty"`
+	Name   *string         `json:"name,omitempty"`
 
 	// Value value is in [0,1]; the component adds weight*value to the score.
 	Value  *float64 `json:"value,omitempty"`
