@@ -23,16 +23,16 @@ var successStatus = map[string]int{
 // test there keeps the two in step). Every other operation takes a bearer token or the
 // session cookie, but those in operatorBearer.
 var publicOperations = map[string]bool{
-	"TaxonomyService_ListSectors":  true,
-	"TaxonomyService_ListSkills":   true,
-	"AccountService_SignUp":        true,
-	"AccountService_VerifySignUp":  true,
-	"AccountService_StartSignIn":   true,
-	"showSignInLink":               true,
-	"signInWithLink":               true,
-	"getHealth":                    true,
-	"getReadiness":                 true,
-	"getOpenAPI":                   true,
+	"TaxonomyService_ListSectors": true,
+	"TaxonomyService_ListSkills":  true,
+	"AccountService_SignUp":       true,
+	"AccountService_VerifySignUp": true,
+	"AccountService_StartSignIn":  true,
+	"showSignInLink":              true,
+	"signInWithLink":              true,
+	"getHealth":                   true,
+	"getReadiness":                true,
+	"getOpenAPI":                  true,
 }
 
 // operatorBearer are outside /v1/ and read an operator's bearer token only, never the cookie
