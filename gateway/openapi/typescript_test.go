@@ -56,18 +56,7 @@ func TestTypeScriptClientGenerator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("installs npm packages")
 	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("npm is needed under CI=true (.ci/run installs it)")
-		}
-		t.Skip("npm is not installed (apt-get install npm): the TypeScript client generator is not checked")
-	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	modules := installPinned(t, npm, filepath.Join(root, "tools", "openapi-ts"), filepath.Join(root, ".cache", "openapi-ts"))
+	modules := pinnedTools(t)
 
 	dir := t.TempDir()
 	description := filepath.Join(dir, "openapi.json")
@@ -89,6 +78,24 @@ func TestTypeScriptClientGenerator(t *testing.T) {
 		t.Fatalf("code using the generated types does not compile as it should: %v\n%s", err, out)
 	}
 	t.Logf("tsc: %s", time.Since(start).Round(time.Millisecond))
+}
+
+// pinnedTools returns the node_modules of the npm packages tools/openapi-ts pins, installed
+// once into .cache. Without npm the test is skipped, except under CI=true.
+func pinnedTools(t *testing.T) string {
+	t.Helper()
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("npm is needed under CI=true (.ci/run installs it)")
+		}
+		t.Skip("npm is not installed (apt-get install npm): the description is not checked with the npm tools")
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return installPinned(t, npm, filepath.Join(root, "tools", "openapi-ts"), filepath.Join(root, ".cache", "openapi-ts"))
 }
 
 // installPinned installs the packages tools/openapi-ts pins (package-lock.json, npm ci, no

@@ -81,7 +81,6 @@ func generate(swagger []byte) ([]byte, error) {
 			"the contract is docs/API.md. Errors are `{code, message, details}`: `code` is the gRPC code, " +
 			"`details` hold a `google.rpc.ErrorInfo` with a stable `reason` and, for bad input, a " +
 			"`google.rpc.BadRequest` naming each bad `field`.",
-		License: &openapi3.License{Name: "Proprietary"},
 	}
 	allowNullMessages(doc.Components.Schemas)
 	doc.Servers = openapi3.Servers{{URL: "http://127.0.0.1:8080", Description: "make run (CAIOMATCH_HTTP_ADDR's default)"}}
@@ -100,6 +99,7 @@ func generate(swagger []byte) ([]byte, error) {
 	if err := applyRules(doc, examples); err != nil {
 		return nil, err
 	}
+	pruneUnusedSchemas(doc)
 	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
 		return nil, fmt.Errorf("the generated description is invalid: %w", err)
 	}
@@ -164,6 +164,27 @@ func allowNullMessages(schemas openapi3.Schemas) {
 			case prop.Value != nil && prop.Value.Type.Is(openapi3.TypeString) && prop.Value.Format == "date-time":
 				prop.Value.Type = &openapi3.Types{openapi3.TypeString, openapi3.TypeNull}
 			}
+		}
+	}
+}
+
+// pruneUnusedSchemas drops the schemas nothing refers to: the response messages of the RPCs
+// whose HTTP answer is one of their fields (proto/http.yaml's response_body).
+func pruneUnusedSchemas(doc *openapi3.T) {
+	for {
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			return
+		}
+		pruned := false
+		for name := range doc.Components.Schemas {
+			if !bytes.Contains(raw, []byte(`"#/components/schemas/`+name+`"`)) {
+				delete(doc.Components.Schemas, name)
+				pruned = true
+			}
+		}
+		if !pruned {
+			return
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -54,6 +55,30 @@ var tagDescriptions = map[string]string{
 	"Operations":          "Operators' tools and the process's own endpoints.",
 }
 
+// summaries complete the operations whose RPC has no comment (docs/API.md says the same).
+// An RPC added without a comment or an entry here gets its name in words.
+var summaries = map[string]string{
+	"AccountService_GetAccount":                 "Read an account (the account itself, or an OPERATOR).",
+	"MissionService_ListMissions":               "The caller's missions (all of them for an OPERATOR), a page at a time.",
+	"MissionService_CreateMission":              "Submit a mission (FIRM; the firm comes from the token). Matching proposes its shortlist without any further call.",
+	"MissionService_GetMission":                 "Read a mission (the owning firm, an OPERATOR).",
+	"MissionService_CancelMission":              "Cancel a mission (the owning firm).",
+	"MatchingService_GetShortlist":              "The mission's shortlist (the owning firm, an OPERATOR); SHORTLIST_STATUS_PENDING with no candidates until matching has run.",
+	"NotificationService_ListNotifications":     "The caller's notifications, newest first, a page at a time.",
+	"NotificationService_MarkNotificationRead":  "Mark one of the caller's notifications read.",
+	"ProfileService_CreateProfile":              "Create the consultant's profile (CONSULTANT, one per account; an OPERATOR for a consultant account with accountId).",
+	"ProfileService_DeleteProfile":              "Erase a profile (the owner, an OPERATOR) from every service, shortlist and future match; the account stays.",
+	"ProfileService_GetProfile":                 "Read a profile (the owner and operators all of it; a firm while it is on a shortlist of one of its missions, without email until an offer is accepted).",
+	"ProfileService_ReplaceProfile":             "Replace a profile (the owner): the same body as create.",
+	"MatchingService_GetStaffingPlan":           "Read a staffing plan (OPERATOR).",
+	"TaxonomyService_ListSectors":               "The sectors (NACE Rev. 2.1 sections and divisions). No credential needed.",
+	"TaxonomyService_ListSkills":                "The skills. No credential needed.",
+	"NotificationService_ListWebhooks":          "The caller's webhook subscriptions (FIRM, CONSULTANT).",
+	"NotificationService_CreateWebhook":         "Subscribe an https endpoint to events (FIRM, CONSULTANT); the signing secret is shown once.",
+	"NotificationService_DeleteWebhook":         "Delete one of the caller's webhook subscriptions.",
+	"NotificationService_ListWebhookDeliveries": "The delivery attempts of one of the caller's webhooks (time, status code, duration).",
+}
+
 // operationExamples are an operation's examples (examples.json): its request body's and its
 // answers' by status.
 type operationExamples struct {
@@ -80,6 +105,13 @@ func applyRules(doc *openapi3.T, examples map[string]operationExamples) error {
 				return fmt.Errorf("%s %s: missing or repeated operationId %q", method, path, id)
 			}
 			seen[id] = true
+			if op.Summary == "" {
+				op.Summary = summaries[id]
+				if op.Summary == "" {
+					_, rpcName, _ := strings.Cut(id, "_")
+					op.Summary = inWords(rpcName) + "."
+				}
+			}
 			for _, t := range op.Tags {
 				tags[t] = true
 			}
@@ -197,3 +229,16 @@ func addExamples(op *openapi3.Operation, ex operationExamples) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// inWords turns an RPC name into words: ListWebhookDeliveries, "List webhook deliveries".
+func inWords(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte(' ')
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -2490,7 +2490,9 @@ type ClientInterface interface {
 	// Corresponds with DELETE /v1/accounts/{id} (the `EraseAccount` operationId).
 	EraseAccount(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// AccountServiceGetAccount performs a GET /v1/accounts/{id} (the `AccountServiceGetAccount` operationId) request.
+	// AccountServiceGetAccount Read an account (the account itself, or an OPERATOR).
+	//
+	// Corresponds with GET /v1/accounts/{id} (the `AccountServiceGetAccount` operationId).
 	AccountServiceGetAccount(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AccountServiceApproveAccount ApproveAccount (OPERATOR) makes a pending or suspended account ACTIVE.
@@ -2552,18 +2554,28 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/extensions/{id}/decline (the `MissionServiceDeclineExtension` operationId).
 	MissionServiceDeclineExtension(ctx context.Context, id string, body MissionServiceDeclineExtensionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MissionServiceListMissions performs a GET /v1/missions (the `MissionServiceListMissions` operationId) request.
+	// MissionServiceListMissions The caller's missions (all of them for an OPERATOR), a page at a time.
+	//
+	// Corresponds with GET /v1/missions (the `MissionServiceListMissions` operationId).
 	MissionServiceListMissions(ctx context.Context, params *MissionServiceListMissionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MissionServiceCreateMissionWithBody performs a POST /v1/missions (the `MissionServiceCreateMission` operationId) request,
-	// with any type of body and a specified content type.
+	// MissionServiceCreateMissionWithBody Submit a mission (FIRM; the firm comes from the token). Matching proposes its shortlist without any further call.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/missions (the `MissionServiceCreateMission` operationId).
 	MissionServiceCreateMissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MissionServiceCreateMission performs a POST /v1/missions (the `MissionServiceCreateMission` operationId) request.
+	// MissionServiceCreateMission Submit a mission (FIRM; the firm comes from the token). Matching proposes its shortlist without any further call.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/missions (the `MissionServiceCreateMission` operationId).
 	MissionServiceCreateMission(ctx context.Context, body MissionServiceCreateMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MissionServiceGetMission performs a GET /v1/missions/{id} (the `MissionServiceGetMission` operationId) request.
+	// MissionServiceGetMission Read a mission (the owning firm, an OPERATOR).
+	//
+	// Corresponds with GET /v1/missions/{id} (the `MissionServiceGetMission` operationId).
 	MissionServiceGetMission(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MissionServiceUpdateMissionWithBody UpdateMission edits a mission not offered yet (the owning firm): the fields named by
@@ -2582,12 +2594,18 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/missions/{id} (the `MissionServiceUpdateMission` operationId).
 	MissionServiceUpdateMission(ctx context.Context, id string, body MissionServiceUpdateMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MissionServiceCancelMissionWithBody performs a POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId) request,
-	// with any type of body and a specified content type.
+	// MissionServiceCancelMissionWithBody Cancel a mission (the owning firm).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId).
 	MissionServiceCancelMissionWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MissionServiceCancelMission performs a POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId) request.
+	// MissionServiceCancelMission Cancel a mission (the owning firm).
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId).
 	MissionServiceCancelMission(ctx context.Context, id string, body MissionServiceCancelMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MissionServiceEndMissionWithBody EndMission ends a staffed mission early (the owning firm or the staffed consultant).
@@ -2656,7 +2674,9 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/missions/{missionId}/feedback (the `MissionServiceGiveFeedback` operationId).
 	MissionServiceGiveFeedback(ctx context.Context, missionId string, body MissionServiceGiveFeedbackJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MatchingServiceGetShortlist performs a GET /v1/missions/{missionId}/shortlist (the `MatchingServiceGetShortlist` operationId) request.
+	// MatchingServiceGetShortlist The mission's shortlist (the owning firm, an OPERATOR); SHORTLIST_STATUS_PENDING with no candidates until matching has run.
+	//
+	// Corresponds with GET /v1/missions/{missionId}/shortlist (the `MatchingServiceGetShortlist` operationId).
 	MatchingServiceGetShortlist(ctx context.Context, missionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MissionServiceMakeOfferWithBody MakeOffer offers the mission to a candidate of its current shortlist (the owning firm).
@@ -2673,7 +2693,9 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/missions/{missionId}/shortlist/{profileId}/offer (the `MissionServiceMakeOffer` operationId).
 	MissionServiceMakeOffer(ctx context.Context, missionId string, profileId string, body MissionServiceMakeOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// NotificationServiceListNotifications performs a GET /v1/notifications (the `NotificationServiceListNotifications` operationId) request.
+	// NotificationServiceListNotifications The caller's notifications, newest first, a page at a time.
+	//
+	// Corresponds with GET /v1/notifications (the `NotificationServiceListNotifications` operationId).
 	NotificationServiceListNotifications(ctx context.Context, params *NotificationServiceListNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StreamNotifications The caller's notifications as Server-Sent Events, live.
@@ -2683,12 +2705,18 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/notifications/stream (the `StreamNotifications` operationId).
 	StreamNotifications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// NotificationServiceMarkNotificationReadWithBody performs a POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId) request,
-	// with any type of body and a specified content type.
+	// NotificationServiceMarkNotificationReadWithBody Mark one of the caller's notifications read.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId).
 	NotificationServiceMarkNotificationReadWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// NotificationServiceMarkNotificationRead performs a POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId) request.
+	// NotificationServiceMarkNotificationRead Mark one of the caller's notifications read.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId).
 	NotificationServiceMarkNotificationRead(ctx context.Context, id string, body NotificationServiceMarkNotificationReadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MissionServiceListOffers ListOffers lists a consultant's own offers, or every offer for an operator.
@@ -2872,26 +2900,42 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/profiles (the `ProfileServiceListProfiles` operationId).
 	ProfileServiceListProfiles(ctx context.Context, params *ProfileServiceListProfilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProfileServiceCreateProfileWithBody performs a POST /v1/profiles (the `ProfileServiceCreateProfile` operationId) request,
-	// with any type of body and a specified content type.
+	// ProfileServiceCreateProfileWithBody Create the consultant's profile (CONSULTANT, one per account; an OPERATOR for a consultant account with accountId).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/profiles (the `ProfileServiceCreateProfile` operationId).
 	ProfileServiceCreateProfileWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProfileServiceCreateProfile performs a POST /v1/profiles (the `ProfileServiceCreateProfile` operationId) request.
+	// ProfileServiceCreateProfile Create the consultant's profile (CONSULTANT, one per account; an OPERATOR for a consultant account with accountId).
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/profiles (the `ProfileServiceCreateProfile` operationId).
 	ProfileServiceCreateProfile(ctx context.Context, body ProfileServiceCreateProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProfileServiceDeleteProfile performs a DELETE /v1/profiles/{id} (the `ProfileServiceDeleteProfile` operationId) request.
+	// ProfileServiceDeleteProfile Erase a profile (the owner, an OPERATOR) from every service, shortlist and future match; the account stays.
+	//
+	// Corresponds with DELETE /v1/profiles/{id} (the `ProfileServiceDeleteProfile` operationId).
 	ProfileServiceDeleteProfile(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProfileServiceGetProfile performs a GET /v1/profiles/{id} (the `ProfileServiceGetProfile` operationId) request.
+	// ProfileServiceGetProfile Read a profile (the owner and operators all of it; a firm while it is on a shortlist of one of its missions, without email until an offer is accepted).
+	//
+	// Corresponds with GET /v1/profiles/{id} (the `ProfileServiceGetProfile` operationId).
 	ProfileServiceGetProfile(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProfileServiceReplaceProfileWithBody performs a PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId) request,
-	// with any type of body and a specified content type.
+	// ProfileServiceReplaceProfileWithBody Replace a profile (the owner): the same body as create.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId).
 	ProfileServiceReplaceProfileWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProfileServiceReplaceProfile performs a PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId) request.
+	// ProfileServiceReplaceProfile Replace a profile (the owner): the same body as create.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId).
 	ProfileServiceReplaceProfile(ctx context.Context, id string, body ProfileServiceReplaceProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExportProfile The profile-centred export (the consultant who owns it; another's is 404, a firm or operator 403).
@@ -2995,13 +3039,19 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/staffing-plans (the `MatchingServiceCreateStaffingPlan` operationId).
 	MatchingServiceCreateStaffingPlan(ctx context.Context, body MatchingServiceCreateStaffingPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MatchingServiceGetStaffingPlan performs a GET /v1/staffing-plans/{id} (the `MatchingServiceGetStaffingPlan` operationId) request.
+	// MatchingServiceGetStaffingPlan Read a staffing plan (OPERATOR).
+	//
+	// Corresponds with GET /v1/staffing-plans/{id} (the `MatchingServiceGetStaffingPlan` operationId).
 	MatchingServiceGetStaffingPlan(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// TaxonomyServiceListSectors performs a GET /v1/taxonomy/sectors (the `TaxonomyServiceListSectors` operationId) request.
+	// TaxonomyServiceListSectors The sectors (NACE Rev. 2.1 sections and divisions). No credential needed.
+	//
+	// Corresponds with GET /v1/taxonomy/sectors (the `TaxonomyServiceListSectors` operationId).
 	TaxonomyServiceListSectors(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// TaxonomyServiceListSkills performs a GET /v1/taxonomy/skills (the `TaxonomyServiceListSkills` operationId) request.
+	// TaxonomyServiceListSkills The skills. No credential needed.
+	//
+	// Corresponds with GET /v1/taxonomy/skills (the `TaxonomyServiceListSkills` operationId).
 	TaxonomyServiceListSkills(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AccountServiceListTokens ListTokens lists the caller's tokens (an operator may name another account).
@@ -3028,21 +3078,33 @@ type ClientInterface interface {
 	// Corresponds with DELETE /v1/tokens/{id} (the `AccountServiceRevokeToken` operationId).
 	AccountServiceRevokeToken(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// NotificationServiceListWebhooks performs a GET /v1/webhooks (the `NotificationServiceListWebhooks` operationId) request.
+	// NotificationServiceListWebhooks The caller's webhook subscriptions (FIRM, CONSULTANT).
+	//
+	// Corresponds with GET /v1/webhooks (the `NotificationServiceListWebhooks` operationId).
 	NotificationServiceListWebhooks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// NotificationServiceCreateWebhookWithBody performs a POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId) request,
-	// with any type of body and a specified content type.
+	// NotificationServiceCreateWebhookWithBody Subscribe an https endpoint to events (FIRM, CONSULTANT); the signing secret is shown once.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId).
 	NotificationServiceCreateWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// NotificationServiceCreateWebhook performs a POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId) request.
+	// NotificationServiceCreateWebhook Subscribe an https endpoint to events (FIRM, CONSULTANT); the signing secret is shown once.
+	//
 	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId).
 	NotificationServiceCreateWebhook(ctx context.Context, body NotificationServiceCreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// NotificationServiceDeleteWebhook performs a DELETE /v1/webhooks/{id} (the `NotificationServiceDeleteWebhook` operationId) request.
+	// NotificationServiceDeleteWebhook Delete one of the caller's webhook subscriptions.
+	//
+	// Corresponds with DELETE /v1/webhooks/{id} (the `NotificationServiceDeleteWebhook` operationId).
 	NotificationServiceDeleteWebhook(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// NotificationServiceListWebhookDeliveries performs a GET /v1/webhooks/{id}/deliveries (the `NotificationServiceListWebhookDeliveries` operationId) request.
+	// NotificationServiceListWebhookDeliveries The delivery attempts of one of the caller's webhooks (time, status code, duration).
+	//
+	// Corresponds with GET /v1/webhooks/{id}/deliveries (the `NotificationServiceListWebhookDeliveries` operationId).
 	NotificationServiceListWebhookDeliveries(ctx context.Context, id string, params *NotificationServiceListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
@@ -3189,7 +3251,9 @@ func (c *Client) EraseAccount(ctx context.Context, id string, reqEditors ...Requ
 	return c.Client.Do(req)
 }
 
-// AccountServiceGetAccount performs a GET /v1/accounts/{id} (the `AccountServiceGetAccount` operationId) request.
+// AccountServiceGetAccount Read an account (the account itself, or an OPERATOR).
+//
+// Corresponds with GET /v1/accounts/{id} (the `AccountServiceGetAccount` operationId).
 func (c *Client) AccountServiceGetAccount(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAccountServiceGetAccountRequest(c.Server, id)
 	if err != nil {
@@ -3351,7 +3415,9 @@ func (c *Client) MissionServiceDeclineExtension(ctx context.Context, id string, 
 	return c.Client.Do(req)
 }
 
-// MissionServiceListMissions performs a GET /v1/missions (the `MissionServiceListMissions` operationId) request.
+// MissionServiceListMissions The caller's missions (all of them for an OPERATOR), a page at a time.
+//
+// Corresponds with GET /v1/missions (the `MissionServiceListMissions` operationId).
 func (c *Client) MissionServiceListMissions(ctx context.Context, params *MissionServiceListMissionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMissionServiceListMissionsRequest(c.Server, params)
 	if err != nil {
@@ -3364,8 +3430,11 @@ func (c *Client) MissionServiceListMissions(ctx context.Context, params *Mission
 	return c.Client.Do(req)
 }
 
-// MissionServiceCreateMissionWithBody performs a POST /v1/missions (the `MissionServiceCreateMission` operationId) request,
-// with any type of body and a specified content type.
+// MissionServiceCreateMissionWithBody Submit a mission (FIRM; the firm comes from the token). Matching proposes its shortlist without any further call.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/missions (the `MissionServiceCreateMission` operationId).
 func (c *Client) MissionServiceCreateMissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMissionServiceCreateMissionRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -3378,8 +3447,11 @@ func (c *Client) MissionServiceCreateMissionWithBody(ctx context.Context, conten
 	return c.Client.Do(req)
 }
 
-// MissionServiceCreateMission performs a POST /v1/missions (the `MissionServiceCreateMission` operationId) request.
+// MissionServiceCreateMission Submit a mission (FIRM; the firm comes from the token). Matching proposes its shortlist without any further call.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/missions (the `MissionServiceCreateMission` operationId).
 func (c *Client) MissionServiceCreateMission(ctx context.Context, body MissionServiceCreateMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMissionServiceCreateMissionRequest(c.Server, body)
 	if err != nil {
@@ -3392,7 +3464,9 @@ func (c *Client) MissionServiceCreateMission(ctx context.Context, body MissionSe
 	return c.Client.Do(req)
 }
 
-// MissionServiceGetMission performs a GET /v1/missions/{id} (the `MissionServiceGetMission` operationId) request.
+// MissionServiceGetMission Read a mission (the owning firm, an OPERATOR).
+//
+// Corresponds with GET /v1/missions/{id} (the `MissionServiceGetMission` operationId).
 func (c *Client) MissionServiceGetMission(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMissionServiceGetMissionRequest(c.Server, id)
 	if err != nil {
@@ -3441,8 +3515,11 @@ func (c *Client) MissionServiceUpdateMission(ctx context.Context, id string, bod
 	return c.Client.Do(req)
 }
 
-// MissionServiceCancelMissionWithBody performs a POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId) request,
-// with any type of body and a specified content type.
+// MissionServiceCancelMissionWithBody Cancel a mission (the owning firm).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId).
 func (c *Client) MissionServiceCancelMissionWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMissionServiceCancelMissionRequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
@@ -3455,8 +3532,11 @@ func (c *Client) MissionServiceCancelMissionWithBody(ctx context.Context, id str
 	return c.Client.Do(req)
 }
 
-// MissionServiceCancelMission performs a POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId) request.
+// MissionServiceCancelMission Cancel a mission (the owning firm).
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId).
 func (c *Client) MissionServiceCancelMission(ctx context.Context, id string, body MissionServiceCancelMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMissionServiceCancelMissionRequest(c.Server, id, body)
 	if err != nil {
@@ -3635,7 +3715,9 @@ func (c *Client) MissionServiceGiveFeedback(ctx context.Context, missionId strin
 	return c.Client.Do(req)
 }
 
-// MatchingServiceGetShortlist performs a GET /v1/missions/{missionId}/shortlist (the `MatchingServiceGetShortlist` operationId) request.
+// MatchingServiceGetShortlist The mission's shortlist (the owning firm, an OPERATOR); SHORTLIST_STATUS_PENDING with no candidates until matching has run.
+//
+// Corresponds with GET /v1/missions/{missionId}/shortlist (the `MatchingServiceGetShortlist` operationId).
 func (c *Client) MatchingServiceGetShortlist(ctx context.Context, missionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMatchingServiceGetShortlistRequest(c.Server, missionId)
 	if err != nil {
@@ -3682,7 +3764,9 @@ func (c *Client) MissionServiceMakeOffer(ctx context.Context, missionId string, 
 	return c.Client.Do(req)
 }
 
-// NotificationServiceListNotifications performs a GET /v1/notifications (the `NotificationServiceListNotifications` operationId) request.
+// NotificationServiceListNotifications The caller's notifications, newest first, a page at a time.
+//
+// Corresponds with GET /v1/notifications (the `NotificationServiceListNotifications` operationId).
 func (c *Client) NotificationServiceListNotifications(ctx context.Context, params *NotificationServiceListNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewNotificationServiceListNotificationsRequest(c.Server, params)
 	if err != nil {
@@ -3712,8 +3796,11 @@ func (c *Client) StreamNotifications(ctx context.Context, reqEditors ...RequestE
 	return c.Client.Do(req)
 }
 
-// NotificationServiceMarkNotificationReadWithBody performs a POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId) request,
-// with any type of body and a specified content type.
+// NotificationServiceMarkNotificationReadWithBody Mark one of the caller's notifications read.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId).
 func (c *Client) NotificationServiceMarkNotificationReadWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewNotificationServiceMarkNotificationReadRequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
@@ -3726,8 +3813,11 @@ func (c *Client) NotificationServiceMarkNotificationReadWithBody(ctx context.Con
 	return c.Client.Do(req)
 }
 
-// NotificationServiceMarkNotificationRead performs a POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId) request.
+// NotificationServiceMarkNotificationRead Mark one of the caller's notifications read.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId).
 func (c *Client) NotificationServiceMarkNotificationRead(ctx context.Context, id string, body NotificationServiceMarkNotificationReadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewNotificationServiceMarkNotificationReadRequest(c.Server, id, body)
 	if err != nil {
@@ -4171,8 +4261,11 @@ func (c *Client) ProfileServiceListProfiles(ctx context.Context, params *Profile
 	return c.Client.Do(req)
 }
 
-// ProfileServiceCreateProfileWithBody performs a POST /v1/profiles (the `ProfileServiceCreateProfile` operationId) request,
-// with any type of body and a specified content type.
+// ProfileServiceCreateProfileWithBody Create the consultant's profile (CONSULTANT, one per account; an OPERATOR for a consultant account with accountId).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/profiles (the `ProfileServiceCreateProfile` operationId).
 func (c *Client) ProfileServiceCreateProfileWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProfileServiceCreateProfileRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4185,8 +4278,11 @@ func (c *Client) ProfileServiceCreateProfileWithBody(ctx context.Context, conten
 	return c.Client.Do(req)
 }
 
-// ProfileServiceCreateProfile performs a POST /v1/profiles (the `ProfileServiceCreateProfile` operationId) request.
+// ProfileServiceCreateProfile Create the consultant's profile (CONSULTANT, one per account; an OPERATOR for a consultant account with accountId).
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/profiles (the `ProfileServiceCreateProfile` operationId).
 func (c *Client) ProfileServiceCreateProfile(ctx context.Context, body ProfileServiceCreateProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProfileServiceCreateProfileRequest(c.Server, body)
 	if err != nil {
@@ -4199,7 +4295,9 @@ func (c *Client) ProfileServiceCreateProfile(ctx context.Context, body ProfileSe
 	return c.Client.Do(req)
 }
 
-// ProfileServiceDeleteProfile performs a DELETE /v1/profiles/{id} (the `ProfileServiceDeleteProfile` operationId) request.
+// ProfileServiceDeleteProfile Erase a profile (the owner, an OPERATOR) from every service, shortlist and future match; the account stays.
+//
+// Corresponds with DELETE /v1/profiles/{id} (the `ProfileServiceDeleteProfile` operationId).
 func (c *Client) ProfileServiceDeleteProfile(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProfileServiceDeleteProfileRequest(c.Server, id)
 	if err != nil {
@@ -4212,7 +4310,9 @@ func (c *Client) ProfileServiceDeleteProfile(ctx context.Context, id string, req
 	return c.Client.Do(req)
 }
 
-// ProfileServiceGetProfile performs a GET /v1/profiles/{id} (the `ProfileServiceGetProfile` operationId) request.
+// ProfileServiceGetProfile Read a profile (the owner and operators all of it; a firm while it is on a shortlist of one of its missions, without email until an offer is accepted).
+//
+// Corresponds with GET /v1/profiles/{id} (the `ProfileServiceGetProfile` operationId).
 func (c *Client) ProfileServiceGetProfile(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProfileServiceGetProfileRequest(c.Server, id)
 	if err != nil {
@@ -4225,8 +4325,11 @@ func (c *Client) ProfileServiceGetProfile(ctx context.Context, id string, reqEdi
 	return c.Client.Do(req)
 }
 
-// ProfileServiceReplaceProfileWithBody performs a PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId) request,
-// with any type of body and a specified content type.
+// ProfileServiceReplaceProfileWithBody Replace a profile (the owner): the same body as create.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId).
 func (c *Client) ProfileServiceReplaceProfileWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProfileServiceReplaceProfileRequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
@@ -4239,8 +4342,11 @@ func (c *Client) ProfileServiceReplaceProfileWithBody(ctx context.Context, id st
 	return c.Client.Do(req)
 }
 
-// ProfileServiceReplaceProfile performs a PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId) request.
+// ProfileServiceReplaceProfile Replace a profile (the owner): the same body as create.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId).
 func (c *Client) ProfileServiceReplaceProfile(ctx context.Context, id string, body ProfileServiceReplaceProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProfileServiceReplaceProfileRequest(c.Server, id, body)
 	if err != nil {
@@ -4484,7 +4590,9 @@ func (c *Client) MatchingServiceCreateStaffingPlan(ctx context.Context, body Mat
 	return c.Client.Do(req)
 }
 
-// MatchingServiceGetStaffingPlan performs a GET /v1/staffing-plans/{id} (the `MatchingServiceGetStaffingPlan` operationId) request.
+// MatchingServiceGetStaffingPlan Read a staffing plan (OPERATOR).
+//
+// Corresponds with GET /v1/staffing-plans/{id} (the `MatchingServiceGetStaffingPlan` operationId).
 func (c *Client) MatchingServiceGetStaffingPlan(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMatchingServiceGetStaffingPlanRequest(c.Server, id)
 	if err != nil {
@@ -4497,7 +4605,9 @@ func (c *Client) MatchingServiceGetStaffingPlan(ctx context.Context, id string, 
 	return c.Client.Do(req)
 }
 
-// TaxonomyServiceListSectors performs a GET /v1/taxonomy/sectors (the `TaxonomyServiceListSectors` operationId) request.
+// TaxonomyServiceListSectors The sectors (NACE Rev. 2.1 sections and divisions). No credential needed.
+//
+// Corresponds with GET /v1/taxonomy/sectors (the `TaxonomyServiceListSectors` operationId).
 func (c *Client) TaxonomyServiceListSectors(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewTaxonomyServiceListSectorsRequest(c.Server)
 	if err != nil {
@@ -4510,7 +4620,9 @@ func (c *Client) TaxonomyServiceListSectors(ctx context.Context, reqEditors ...R
 	return c.Client.Do(req)
 }
 
-// TaxonomyServiceListSkills performs a GET /v1/taxonomy/skills (the `TaxonomyServiceListSkills` operationId) request.
+// TaxonomyServiceListSkills The skills. No credential needed.
+//
+// Corresponds with GET /v1/taxonomy/skills (the `TaxonomyServiceListSkills` operationId).
 func (c *Client) TaxonomyServiceListSkills(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewTaxonomyServiceListSkillsRequest(c.Server)
 	if err != nil {
@@ -4587,7 +4699,9 @@ func (c *Client) AccountServiceRevokeToken(ctx context.Context, id string, reqEd
 	return c.Client.Do(req)
 }
 
-// NotificationServiceListWebhooks performs a GET /v1/webhooks (the `NotificationServiceListWebhooks` operationId) request.
+// NotificationServiceListWebhooks The caller's webhook subscriptions (FIRM, CONSULTANT).
+//
+// Corresponds with GET /v1/webhooks (the `NotificationServiceListWebhooks` operationId).
 func (c *Client) NotificationServiceListWebhooks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewNotificationServiceListWebhooksRequest(c.Server)
 	if err != nil {
@@ -4600,8 +4714,11 @@ func (c *Client) NotificationServiceListWebhooks(ctx context.Context, reqEditors
 	return c.Client.Do(req)
 }
 
-// NotificationServiceCreateWebhookWithBody performs a POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId) request,
-// with any type of body and a specified content type.
+// NotificationServiceCreateWebhookWithBody Subscribe an https endpoint to events (FIRM, CONSULTANT); the signing secret is shown once.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId).
 func (c *Client) NotificationServiceCreateWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewNotificationServiceCreateWebhookRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -4614,8 +4731,11 @@ func (c *Client) NotificationServiceCreateWebhookWithBody(ctx context.Context, c
 	return c.Client.Do(req)
 }
 
-// NotificationServiceCreateWebhook performs a POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId) request.
+// NotificationServiceCreateWebhook Subscribe an https endpoint to events (FIRM, CONSULTANT); the signing secret is shown once.
+//
 // Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId).
 func (c *Client) NotificationServiceCreateWebhook(ctx context.Context, body NotificationServiceCreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewNotificationServiceCreateWebhookRequest(c.Server, body)
 	if err != nil {
@@ -4628,7 +4748,9 @@ func (c *Client) NotificationServiceCreateWebhook(ctx context.Context, body Noti
 	return c.Client.Do(req)
 }
 
-// NotificationServiceDeleteWebhook performs a DELETE /v1/webhooks/{id} (the `NotificationServiceDeleteWebhook` operationId) request.
+// NotificationServiceDeleteWebhook Delete one of the caller's webhook subscriptions.
+//
+// Corresponds with DELETE /v1/webhooks/{id} (the `NotificationServiceDeleteWebhook` operationId).
 func (c *Client) NotificationServiceDeleteWebhook(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewNotificationServiceDeleteWebhookRequest(c.Server, id)
 	if err != nil {
@@ -4641,7 +4763,9 @@ func (c *Client) NotificationServiceDeleteWebhook(ctx context.Context, id string
 	return c.Client.Do(req)
 }
 
-// NotificationServiceListWebhookDeliveries performs a GET /v1/webhooks/{id}/deliveries (the `NotificationServiceListWebhookDeliveries` operationId) request.
+// NotificationServiceListWebhookDeliveries The delivery attempts of one of the caller's webhooks (time, status code, duration).
+//
+// Corresponds with GET /v1/webhooks/{id}/deliveries (the `NotificationServiceListWebhookDeliveries` operationId).
 func (c *Client) NotificationServiceListWebhookDeliveries(ctx context.Context, id string, params *NotificationServiceListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewNotificationServiceListWebhookDeliveriesRequest(c.Server, id, params)
 	if err != nil {
@@ -7927,9 +8051,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/accounts/{id} (the `EraseAccount` operationId).
 	EraseAccountWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*EraseAccountResponse, error)
 
-	// AccountServiceGetAccountWithResponse performs a GET /v1/accounts/{id} (the `AccountServiceGetAccount` operationId) request.
+	// AccountServiceGetAccountWithResponse Read an account (the account itself, or an OPERATOR).
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/accounts/{id} (the `AccountServiceGetAccount` operationId).
 	AccountServiceGetAccountWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*AccountServiceGetAccountResponse, error)
 
 	// AccountServiceApproveAccountWithResponse ApproveAccount (OPERATOR) makes a pending or suspended account ACTIVE.
@@ -7997,24 +8123,32 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/extensions/{id}/decline (the `MissionServiceDeclineExtension` operationId).
 	MissionServiceDeclineExtensionWithResponse(ctx context.Context, id string, body MissionServiceDeclineExtensionJSONRequestBody, reqEditors ...RequestEditorFn) (*MissionServiceDeclineExtensionResponse, error)
 
-	// MissionServiceListMissionsWithResponse performs a GET /v1/missions (the `MissionServiceListMissions` operationId) request.
+	// MissionServiceListMissionsWithResponse The caller's missions (all of them for an OPERATOR), a page at a time.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/missions (the `MissionServiceListMissions` operationId).
 	MissionServiceListMissionsWithResponse(ctx context.Context, params *MissionServiceListMissionsParams, reqEditors ...RequestEditorFn) (*MissionServiceListMissionsResponse, error)
 
-	// MissionServiceCreateMissionWithBodyWithResponse performs a POST /v1/missions (the `MissionServiceCreateMission` operationId) request,
-	// with any type of body and a specified content type.
+	// MissionServiceCreateMissionWithBodyWithResponse Submit a mission (FIRM; the firm comes from the token). Matching proposes its shortlist without any further call.
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/missions (the `MissionServiceCreateMission` operationId).
 	MissionServiceCreateMissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MissionServiceCreateMissionResponse, error)
 
-	// MissionServiceCreateMissionWithResponse performs a POST /v1/missions (the `MissionServiceCreateMission` operationId) request.
+	// MissionServiceCreateMissionWithResponse Submit a mission (FIRM; the firm comes from the token). Matching proposes its shortlist without any further call.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/missions (the `MissionServiceCreateMission` operationId).
 	MissionServiceCreateMissionWithResponse(ctx context.Context, body MissionServiceCreateMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*MissionServiceCreateMissionResponse, error)
 
-	// MissionServiceGetMissionWithResponse performs a GET /v1/missions/{id} (the `MissionServiceGetMission` operationId) request.
+	// MissionServiceGetMissionWithResponse Read a mission (the owning firm, an OPERATOR).
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/missions/{id} (the `MissionServiceGetMission` operationId).
 	MissionServiceGetMissionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*MissionServiceGetMissionResponse, error)
 
 	// MissionServiceUpdateMissionWithBodyWithResponse UpdateMission edits a mission not offered yet (the owning firm): the fields named by
@@ -8033,14 +8167,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/missions/{id} (the `MissionServiceUpdateMission` operationId).
 	MissionServiceUpdateMissionWithResponse(ctx context.Context, id string, body MissionServiceUpdateMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*MissionServiceUpdateMissionResponse, error)
 
-	// MissionServiceCancelMissionWithBodyWithResponse performs a POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId) request,
-	// with any type of body and a specified content type.
+	// MissionServiceCancelMissionWithBodyWithResponse Cancel a mission (the owning firm).
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId).
 	MissionServiceCancelMissionWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MissionServiceCancelMissionResponse, error)
 
-	// MissionServiceCancelMissionWithResponse performs a POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId) request.
+	// MissionServiceCancelMissionWithResponse Cancel a mission (the owning firm).
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId).
 	MissionServiceCancelMissionWithResponse(ctx context.Context, id string, body MissionServiceCancelMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*MissionServiceCancelMissionResponse, error)
 
 	// MissionServiceEndMissionWithBodyWithResponse EndMission ends a staffed mission early (the owning firm or the staffed consultant).
@@ -8117,9 +8255,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/missions/{missionId}/feedback (the `MissionServiceGiveFeedback` operationId).
 	MissionServiceGiveFeedbackWithResponse(ctx context.Context, missionId string, body MissionServiceGiveFeedbackJSONRequestBody, reqEditors ...RequestEditorFn) (*MissionServiceGiveFeedbackResponse, error)
 
-	// MatchingServiceGetShortlistWithResponse performs a GET /v1/missions/{missionId}/shortlist (the `MatchingServiceGetShortlist` operationId) request.
+	// MatchingServiceGetShortlistWithResponse The mission's shortlist (the owning firm, an OPERATOR); SHORTLIST_STATUS_PENDING with no candidates until matching has run.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/missions/{missionId}/shortlist (the `MatchingServiceGetShortlist` operationId).
 	MatchingServiceGetShortlistWithResponse(ctx context.Context, missionId string, reqEditors ...RequestEditorFn) (*MatchingServiceGetShortlistResponse, error)
 
 	// MissionServiceMakeOfferWithBodyWithResponse MakeOffer offers the mission to a candidate of its current shortlist (the owning firm).
@@ -8136,9 +8276,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/missions/{missionId}/shortlist/{profileId}/offer (the `MissionServiceMakeOffer` operationId).
 	MissionServiceMakeOfferWithResponse(ctx context.Context, missionId string, profileId string, body MissionServiceMakeOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*MissionServiceMakeOfferResponse, error)
 
-	// NotificationServiceListNotificationsWithResponse performs a GET /v1/notifications (the `NotificationServiceListNotifications` operationId) request.
+	// NotificationServiceListNotificationsWithResponse The caller's notifications, newest first, a page at a time.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/notifications (the `NotificationServiceListNotifications` operationId).
 	NotificationServiceListNotificationsWithResponse(ctx context.Context, params *NotificationServiceListNotificationsParams, reqEditors ...RequestEditorFn) (*NotificationServiceListNotificationsResponse, error)
 
 	// StreamNotificationsWithResponse The caller's notifications as Server-Sent Events, live.
@@ -8150,14 +8292,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/notifications/stream (the `StreamNotifications` operationId).
 	StreamNotificationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StreamNotificationsResponse, error)
 
-	// NotificationServiceMarkNotificationReadWithBodyWithResponse performs a POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId) request,
-	// with any type of body and a specified content type.
+	// NotificationServiceMarkNotificationReadWithBodyWithResponse Mark one of the caller's notifications read.
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId).
 	NotificationServiceMarkNotificationReadWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotificationServiceMarkNotificationReadResponse, error)
 
-	// NotificationServiceMarkNotificationReadWithResponse performs a POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId) request.
+	// NotificationServiceMarkNotificationReadWithResponse Mark one of the caller's notifications read.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId).
 	NotificationServiceMarkNotificationReadWithResponse(ctx context.Context, id string, body NotificationServiceMarkNotificationReadJSONRequestBody, reqEditors ...RequestEditorFn) (*NotificationServiceMarkNotificationReadResponse, error)
 
 	// MissionServiceListOffersWithResponse ListOffers lists a consultant's own offers, or every offer for an operator.
@@ -8363,34 +8509,46 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/profiles (the `ProfileServiceListProfiles` operationId).
 	ProfileServiceListProfilesWithResponse(ctx context.Context, params *ProfileServiceListProfilesParams, reqEditors ...RequestEditorFn) (*ProfileServiceListProfilesResponse, error)
 
-	// ProfileServiceCreateProfileWithBodyWithResponse performs a POST /v1/profiles (the `ProfileServiceCreateProfile` operationId) request,
-	// with any type of body and a specified content type.
+	// ProfileServiceCreateProfileWithBodyWithResponse Create the consultant's profile (CONSULTANT, one per account; an OPERATOR for a consultant account with accountId).
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/profiles (the `ProfileServiceCreateProfile` operationId).
 	ProfileServiceCreateProfileWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProfileServiceCreateProfileResponse, error)
 
-	// ProfileServiceCreateProfileWithResponse performs a POST /v1/profiles (the `ProfileServiceCreateProfile` operationId) request.
+	// ProfileServiceCreateProfileWithResponse Create the consultant's profile (CONSULTANT, one per account; an OPERATOR for a consultant account with accountId).
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/profiles (the `ProfileServiceCreateProfile` operationId).
 	ProfileServiceCreateProfileWithResponse(ctx context.Context, body ProfileServiceCreateProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*ProfileServiceCreateProfileResponse, error)
 
-	// ProfileServiceDeleteProfileWithResponse performs a DELETE /v1/profiles/{id} (the `ProfileServiceDeleteProfile` operationId) request.
+	// ProfileServiceDeleteProfileWithResponse Erase a profile (the owner, an OPERATOR) from every service, shortlist and future match; the account stays.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/profiles/{id} (the `ProfileServiceDeleteProfile` operationId).
 	ProfileServiceDeleteProfileWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ProfileServiceDeleteProfileResponse, error)
 
-	// ProfileServiceGetProfileWithResponse performs a GET /v1/profiles/{id} (the `ProfileServiceGetProfile` operationId) request.
+	// ProfileServiceGetProfileWithResponse Read a profile (the owner and operators all of it; a firm while it is on a shortlist of one of its missions, without email until an offer is accepted).
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/profiles/{id} (the `ProfileServiceGetProfile` operationId).
 	ProfileServiceGetProfileWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ProfileServiceGetProfileResponse, error)
 
-	// ProfileServiceReplaceProfileWithBodyWithResponse performs a PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId) request,
-	// with any type of body and a specified content type.
+	// ProfileServiceReplaceProfileWithBodyWithResponse Replace a profile (the owner): the same body as create.
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId).
 	ProfileServiceReplaceProfileWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProfileServiceReplaceProfileResponse, error)
 
-	// ProfileServiceReplaceProfileWithResponse performs a PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId) request.
+	// ProfileServiceReplaceProfileWithResponse Replace a profile (the owner): the same body as create.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId).
 	ProfileServiceReplaceProfileWithResponse(ctx context.Context, id string, body ProfileServiceReplaceProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*ProfileServiceReplaceProfileResponse, error)
 
 	// ExportProfileWithResponse The profile-centred export (the consultant who owns it; another's is 404, a firm or operator 403).
@@ -8500,19 +8658,25 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/staffing-plans (the `MatchingServiceCreateStaffingPlan` operationId).
 	MatchingServiceCreateStaffingPlanWithResponse(ctx context.Context, body MatchingServiceCreateStaffingPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*MatchingServiceCreateStaffingPlanResponse, error)
 
-	// MatchingServiceGetStaffingPlanWithResponse performs a GET /v1/staffing-plans/{id} (the `MatchingServiceGetStaffingPlan` operationId) request.
+	// MatchingServiceGetStaffingPlanWithResponse Read a staffing plan (OPERATOR).
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/staffing-plans/{id} (the `MatchingServiceGetStaffingPlan` operationId).
 	MatchingServiceGetStaffingPlanWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*MatchingServiceGetStaffingPlanResponse, error)
 
-	// TaxonomyServiceListSectorsWithResponse performs a GET /v1/taxonomy/sectors (the `TaxonomyServiceListSectors` operationId) request.
+	// TaxonomyServiceListSectorsWithResponse The sectors (NACE Rev. 2.1 sections and divisions). No credential needed.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/taxonomy/sectors (the `TaxonomyServiceListSectors` operationId).
 	TaxonomyServiceListSectorsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*TaxonomyServiceListSectorsResponse, error)
 
-	// TaxonomyServiceListSkillsWithResponse performs a GET /v1/taxonomy/skills (the `TaxonomyServiceListSkills` operationId) request.
+	// TaxonomyServiceListSkillsWithResponse The skills. No credential needed.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/taxonomy/skills (the `TaxonomyServiceListSkills` operationId).
 	TaxonomyServiceListSkillsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*TaxonomyServiceListSkillsResponse, error)
 
 	// AccountServiceListTokensWithResponse ListTokens lists the caller's tokens (an operator may name another account).
@@ -8543,29 +8707,39 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/tokens/{id} (the `AccountServiceRevokeToken` operationId).
 	AccountServiceRevokeTokenWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*AccountServiceRevokeTokenResponse, error)
 
-	// NotificationServiceListWebhooksWithResponse performs a GET /v1/webhooks (the `NotificationServiceListWebhooks` operationId) request.
+	// NotificationServiceListWebhooksWithResponse The caller's webhook subscriptions (FIRM, CONSULTANT).
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/webhooks (the `NotificationServiceListWebhooks` operationId).
 	NotificationServiceListWebhooksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*NotificationServiceListWebhooksResponse, error)
 
-	// NotificationServiceCreateWebhookWithBodyWithResponse performs a POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId) request,
-	// with any type of body and a specified content type.
+	// NotificationServiceCreateWebhookWithBodyWithResponse Subscribe an https endpoint to events (FIRM, CONSULTANT); the signing secret is shown once.
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId).
 	NotificationServiceCreateWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotificationServiceCreateWebhookResponse, error)
 
-	// NotificationServiceCreateWebhookWithResponse performs a POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId) request.
+	// NotificationServiceCreateWebhookWithResponse Subscribe an https endpoint to events (FIRM, CONSULTANT); the signing secret is shown once.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId).
 	NotificationServiceCreateWebhookWithResponse(ctx context.Context, body NotificationServiceCreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*NotificationServiceCreateWebhookResponse, error)
 
-	// NotificationServiceDeleteWebhookWithResponse performs a DELETE /v1/webhooks/{id} (the `NotificationServiceDeleteWebhook` operationId) request.
+	// NotificationServiceDeleteWebhookWithResponse Delete one of the caller's webhook subscriptions.
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/webhooks/{id} (the `NotificationServiceDeleteWebhook` operationId).
 	NotificationServiceDeleteWebhookWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*NotificationServiceDeleteWebhookResponse, error)
 
-	// NotificationServiceListWebhookDeliveriesWithResponse performs a GET /v1/webhooks/{id}/deliveries (the `NotificationServiceListWebhookDeliveries` operationId) request.
+	// NotificationServiceListWebhookDeliveriesWithResponse The delivery attempts of one of the caller's webhooks (time, status code, duration).
 	//
 	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/webhooks/{id}/deliveries (the `NotificationServiceListWebhookDeliveries` operationId).
 	NotificationServiceListWebhookDeliveriesWithResponse(ctx context.Context, id string, params *NotificationServiceListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*NotificationServiceListWebhookDeliveriesResponse, error)
 }
 
@@ -15171,9 +15345,11 @@ func (c *ClientWithResponses) EraseAccountWithResponse(ctx context.Context, id s
 	return ParseEraseAccountResponse(rsp)
 }
 
-// AccountServiceGetAccountWithResponse performs a GET /v1/accounts/{id} (the `AccountServiceGetAccount` operationId) request.
+// AccountServiceGetAccountWithResponse Read an account (the account itself, or an OPERATOR).
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/accounts/{id} (the `AccountServiceGetAccount` operationId).
 func (c *ClientWithResponses) AccountServiceGetAccountWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*AccountServiceGetAccountResponse, error) {
 	rsp, err := c.AccountServiceGetAccount(ctx, id, reqEditors...)
 	if err != nil {
@@ -15301,9 +15477,11 @@ func (c *ClientWithResponses) MissionServiceDeclineExtensionWithResponse(ctx con
 	return ParseMissionServiceDeclineExtensionResponse(rsp)
 }
 
-// MissionServiceListMissionsWithResponse performs a GET /v1/missions (the `MissionServiceListMissions` operationId) request.
+// MissionServiceListMissionsWithResponse The caller's missions (all of them for an OPERATOR), a page at a time.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/missions (the `MissionServiceListMissions` operationId).
 func (c *ClientWithResponses) MissionServiceListMissionsWithResponse(ctx context.Context, params *MissionServiceListMissionsParams, reqEditors ...RequestEditorFn) (*MissionServiceListMissionsResponse, error) {
 	rsp, err := c.MissionServiceListMissions(ctx, params, reqEditors...)
 	if err != nil {
@@ -15312,10 +15490,11 @@ func (c *ClientWithResponses) MissionServiceListMissionsWithResponse(ctx context
 	return ParseMissionServiceListMissionsResponse(rsp)
 }
 
-// MissionServiceCreateMissionWithBodyWithResponse performs a POST /v1/missions (the `MissionServiceCreateMission` operationId) request,
-// with any type of body and a specified content type.
+// MissionServiceCreateMissionWithBodyWithResponse Submit a mission (FIRM; the firm comes from the token). Matching proposes its shortlist without any further call.
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/missions (the `MissionServiceCreateMission` operationId).
 func (c *ClientWithResponses) MissionServiceCreateMissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MissionServiceCreateMissionResponse, error) {
 	rsp, err := c.MissionServiceCreateMissionWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -15324,8 +15503,11 @@ func (c *ClientWithResponses) MissionServiceCreateMissionWithBodyWithResponse(ct
 	return ParseMissionServiceCreateMissionResponse(rsp)
 }
 
-// MissionServiceCreateMissionWithResponse performs a POST /v1/missions (the `MissionServiceCreateMission` operationId) request.
+// MissionServiceCreateMissionWithResponse Submit a mission (FIRM; the firm comes from the token). Matching proposes its shortlist without any further call.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/missions (the `MissionServiceCreateMission` operationId).
 func (c *ClientWithResponses) MissionServiceCreateMissionWithResponse(ctx context.Context, body MissionServiceCreateMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*MissionServiceCreateMissionResponse, error) {
 	rsp, err := c.MissionServiceCreateMission(ctx, body, reqEditors...)
 	if err != nil {
@@ -15334,9 +15516,11 @@ func (c *ClientWithResponses) MissionServiceCreateMissionWithResponse(ctx contex
 	return ParseMissionServiceCreateMissionResponse(rsp)
 }
 
-// MissionServiceGetMissionWithResponse performs a GET /v1/missions/{id} (the `MissionServiceGetMission` operationId) request.
+// MissionServiceGetMissionWithResponse Read a mission (the owning firm, an OPERATOR).
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/missions/{id} (the `MissionServiceGetMission` operationId).
 func (c *ClientWithResponses) MissionServiceGetMissionWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*MissionServiceGetMissionResponse, error) {
 	rsp, err := c.MissionServiceGetMission(ctx, id, reqEditors...)
 	if err != nil {
@@ -15373,10 +15557,11 @@ func (c *ClientWithResponses) MissionServiceUpdateMissionWithResponse(ctx contex
 	return ParseMissionServiceUpdateMissionResponse(rsp)
 }
 
-// MissionServiceCancelMissionWithBodyWithResponse performs a POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId) request,
-// with any type of body and a specified content type.
+// MissionServiceCancelMissionWithBodyWithResponse Cancel a mission (the owning firm).
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId).
 func (c *ClientWithResponses) MissionServiceCancelMissionWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MissionServiceCancelMissionResponse, error) {
 	rsp, err := c.MissionServiceCancelMissionWithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
@@ -15385,8 +15570,11 @@ func (c *ClientWithResponses) MissionServiceCancelMissionWithBodyWithResponse(ct
 	return ParseMissionServiceCancelMissionResponse(rsp)
 }
 
-// MissionServiceCancelMissionWithResponse performs a POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId) request.
+// MissionServiceCancelMissionWithResponse Cancel a mission (the owning firm).
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/missions/{id}/cancel (the `MissionServiceCancelMission` operationId).
 func (c *ClientWithResponses) MissionServiceCancelMissionWithResponse(ctx context.Context, id string, body MissionServiceCancelMissionJSONRequestBody, reqEditors ...RequestEditorFn) (*MissionServiceCancelMissionResponse, error) {
 	rsp, err := c.MissionServiceCancelMission(ctx, id, body, reqEditors...)
 	if err != nil {
@@ -15529,9 +15717,11 @@ func (c *ClientWithResponses) MissionServiceGiveFeedbackWithResponse(ctx context
 	return ParseMissionServiceGiveFeedbackResponse(rsp)
 }
 
-// MatchingServiceGetShortlistWithResponse performs a GET /v1/missions/{missionId}/shortlist (the `MatchingServiceGetShortlist` operationId) request.
+// MatchingServiceGetShortlistWithResponse The mission's shortlist (the owning firm, an OPERATOR); SHORTLIST_STATUS_PENDING with no candidates until matching has run.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/missions/{missionId}/shortlist (the `MatchingServiceGetShortlist` operationId).
 func (c *ClientWithResponses) MatchingServiceGetShortlistWithResponse(ctx context.Context, missionId string, reqEditors ...RequestEditorFn) (*MatchingServiceGetShortlistResponse, error) {
 	rsp, err := c.MatchingServiceGetShortlist(ctx, missionId, reqEditors...)
 	if err != nil {
@@ -15566,9 +15756,11 @@ func (c *ClientWithResponses) MissionServiceMakeOfferWithResponse(ctx context.Co
 	return ParseMissionServiceMakeOfferResponse(rsp)
 }
 
-// NotificationServiceListNotificationsWithResponse performs a GET /v1/notifications (the `NotificationServiceListNotifications` operationId) request.
+// NotificationServiceListNotificationsWithResponse The caller's notifications, newest first, a page at a time.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/notifications (the `NotificationServiceListNotifications` operationId).
 func (c *ClientWithResponses) NotificationServiceListNotificationsWithResponse(ctx context.Context, params *NotificationServiceListNotificationsParams, reqEditors ...RequestEditorFn) (*NotificationServiceListNotificationsResponse, error) {
 	rsp, err := c.NotificationServiceListNotifications(ctx, params, reqEditors...)
 	if err != nil {
@@ -15592,10 +15784,11 @@ func (c *ClientWithResponses) StreamNotificationsWithResponse(ctx context.Contex
 	return ParseStreamNotificationsResponse(rsp)
 }
 
-// NotificationServiceMarkNotificationReadWithBodyWithResponse performs a POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId) request,
-// with any type of body and a specified content type.
+// NotificationServiceMarkNotificationReadWithBodyWithResponse Mark one of the caller's notifications read.
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId).
 func (c *ClientWithResponses) NotificationServiceMarkNotificationReadWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotificationServiceMarkNotificationReadResponse, error) {
 	rsp, err := c.NotificationServiceMarkNotificationReadWithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
@@ -15604,8 +15797,11 @@ func (c *ClientWithResponses) NotificationServiceMarkNotificationReadWithBodyWit
 	return ParseNotificationServiceMarkNotificationReadResponse(rsp)
 }
 
-// NotificationServiceMarkNotificationReadWithResponse performs a POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId) request.
+// NotificationServiceMarkNotificationReadWithResponse Mark one of the caller's notifications read.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/notifications/{id}/read (the `NotificationServiceMarkNotificationRead` operationId).
 func (c *ClientWithResponses) NotificationServiceMarkNotificationReadWithResponse(ctx context.Context, id string, body NotificationServiceMarkNotificationReadJSONRequestBody, reqEditors ...RequestEditorFn) (*NotificationServiceMarkNotificationReadResponse, error) {
 	rsp, err := c.NotificationServiceMarkNotificationRead(ctx, id, body, reqEditors...)
 	if err != nil {
@@ -15967,10 +16163,11 @@ func (c *ClientWithResponses) ProfileServiceListProfilesWithResponse(ctx context
 	return ParseProfileServiceListProfilesResponse(rsp)
 }
 
-// ProfileServiceCreateProfileWithBodyWithResponse performs a POST /v1/profiles (the `ProfileServiceCreateProfile` operationId) request,
-// with any type of body and a specified content type.
+// ProfileServiceCreateProfileWithBodyWithResponse Create the consultant's profile (CONSULTANT, one per account; an OPERATOR for a consultant account with accountId).
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/profiles (the `ProfileServiceCreateProfile` operationId).
 func (c *ClientWithResponses) ProfileServiceCreateProfileWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProfileServiceCreateProfileResponse, error) {
 	rsp, err := c.ProfileServiceCreateProfileWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -15979,8 +16176,11 @@ func (c *ClientWithResponses) ProfileServiceCreateProfileWithBodyWithResponse(ct
 	return ParseProfileServiceCreateProfileResponse(rsp)
 }
 
-// ProfileServiceCreateProfileWithResponse performs a POST /v1/profiles (the `ProfileServiceCreateProfile` operationId) request.
+// ProfileServiceCreateProfileWithResponse Create the consultant's profile (CONSULTANT, one per account; an OPERATOR for a consultant account with accountId).
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/profiles (the `ProfileServiceCreateProfile` operationId).
 func (c *ClientWithResponses) ProfileServiceCreateProfileWithResponse(ctx context.Context, body ProfileServiceCreateProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*ProfileServiceCreateProfileResponse, error) {
 	rsp, err := c.ProfileServiceCreateProfile(ctx, body, reqEditors...)
 	if err != nil {
@@ -15989,9 +16189,11 @@ func (c *ClientWithResponses) ProfileServiceCreateProfileWithResponse(ctx contex
 	return ParseProfileServiceCreateProfileResponse(rsp)
 }
 
-// ProfileServiceDeleteProfileWithResponse performs a DELETE /v1/profiles/{id} (the `ProfileServiceDeleteProfile` operationId) request.
+// ProfileServiceDeleteProfileWithResponse Erase a profile (the owner, an OPERATOR) from every service, shortlist and future match; the account stays.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/profiles/{id} (the `ProfileServiceDeleteProfile` operationId).
 func (c *ClientWithResponses) ProfileServiceDeleteProfileWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ProfileServiceDeleteProfileResponse, error) {
 	rsp, err := c.ProfileServiceDeleteProfile(ctx, id, reqEditors...)
 	if err != nil {
@@ -16000,9 +16202,11 @@ func (c *ClientWithResponses) ProfileServiceDeleteProfileWithResponse(ctx contex
 	return ParseProfileServiceDeleteProfileResponse(rsp)
 }
 
-// ProfileServiceGetProfileWithResponse performs a GET /v1/profiles/{id} (the `ProfileServiceGetProfile` operationId) request.
+// ProfileServiceGetProfileWithResponse Read a profile (the owner and operators all of it; a firm while it is on a shortlist of one of its missions, without email until an offer is accepted).
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/profiles/{id} (the `ProfileServiceGetProfile` operationId).
 func (c *ClientWithResponses) ProfileServiceGetProfileWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ProfileServiceGetProfileResponse, error) {
 	rsp, err := c.ProfileServiceGetProfile(ctx, id, reqEditors...)
 	if err != nil {
@@ -16011,10 +16215,11 @@ func (c *ClientWithResponses) ProfileServiceGetProfileWithResponse(ctx context.C
 	return ParseProfileServiceGetProfileResponse(rsp)
 }
 
-// ProfileServiceReplaceProfileWithBodyWithResponse performs a PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId) request,
-// with any type of body and a specified content type.
+// ProfileServiceReplaceProfileWithBodyWithResponse Replace a profile (the owner): the same body as create.
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId).
 func (c *ClientWithResponses) ProfileServiceReplaceProfileWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProfileServiceReplaceProfileResponse, error) {
 	rsp, err := c.ProfileServiceReplaceProfileWithBody(ctx, id, contentType, body, reqEditors...)
 	if err != nil {
@@ -16023,8 +16228,11 @@ func (c *ClientWithResponses) ProfileServiceReplaceProfileWithBodyWithResponse(c
 	return ParseProfileServiceReplaceProfileResponse(rsp)
 }
 
-// ProfileServiceReplaceProfileWithResponse performs a PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId) request.
+// ProfileServiceReplaceProfileWithResponse Replace a profile (the owner): the same body as create.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/profiles/{id} (the `ProfileServiceReplaceProfile` operationId).
 func (c *ClientWithResponses) ProfileServiceReplaceProfileWithResponse(ctx context.Context, id string, body ProfileServiceReplaceProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*ProfileServiceReplaceProfileResponse, error) {
 	rsp, err := c.ProfileServiceReplaceProfile(ctx, id, body, reqEditors...)
 	if err != nil {
@@ -16218,9 +16426,11 @@ func (c *ClientWithResponses) MatchingServiceCreateStaffingPlanWithResponse(ctx 
 	return ParseMatchingServiceCreateStaffingPlanResponse(rsp)
 }
 
-// MatchingServiceGetStaffingPlanWithResponse performs a GET /v1/staffing-plans/{id} (the `MatchingServiceGetStaffingPlan` operationId) request.
+// MatchingServiceGetStaffingPlanWithResponse Read a staffing plan (OPERATOR).
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/staffing-plans/{id} (the `MatchingServiceGetStaffingPlan` operationId).
 func (c *ClientWithResponses) MatchingServiceGetStaffingPlanWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*MatchingServiceGetStaffingPlanResponse, error) {
 	rsp, err := c.MatchingServiceGetStaffingPlan(ctx, id, reqEditors...)
 	if err != nil {
@@ -16229,9 +16439,11 @@ func (c *ClientWithResponses) MatchingServiceGetStaffingPlanWithResponse(ctx con
 	return ParseMatchingServiceGetStaffingPlanResponse(rsp)
 }
 
-// TaxonomyServiceListSectorsWithResponse performs a GET /v1/taxonomy/sectors (the `TaxonomyServiceListSectors` operationId) request.
+// TaxonomyServiceListSectorsWithResponse The sectors (NACE Rev. 2.1 sections and divisions). No credential needed.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/taxonomy/sectors (the `TaxonomyServiceListSectors` operationId).
 func (c *ClientWithResponses) TaxonomyServiceListSectorsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*TaxonomyServiceListSectorsResponse, error) {
 	rsp, err := c.TaxonomyServiceListSectors(ctx, reqEditors...)
 	if err != nil {
@@ -16240,9 +16452,11 @@ func (c *ClientWithResponses) TaxonomyServiceListSectorsWithResponse(ctx context
 	return ParseTaxonomyServiceListSectorsResponse(rsp)
 }
 
-// TaxonomyServiceListSkillsWithResponse performs a GET /v1/taxonomy/skills (the `TaxonomyServiceListSkills` operationId) request.
+// TaxonomyServiceListSkillsWithResponse The skills. No credential needed.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/taxonomy/skills (the `TaxonomyServiceListSkills` operationId).
 func (c *ClientWithResponses) TaxonomyServiceListSkillsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*TaxonomyServiceListSkillsResponse, error) {
 	rsp, err := c.TaxonomyServiceListSkills(ctx, reqEditors...)
 	if err != nil {
@@ -16303,9 +16517,11 @@ func (c *ClientWithResponses) AccountServiceRevokeTokenWithResponse(ctx context.
 	return ParseAccountServiceRevokeTokenResponse(rsp)
 }
 
-// NotificationServiceListWebhooksWithResponse performs a GET /v1/webhooks (the `NotificationServiceListWebhooks` operationId) request.
+// NotificationServiceListWebhooksWithResponse The caller's webhook subscriptions (FIRM, CONSULTANT).
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/webhooks (the `NotificationServiceListWebhooks` operationId).
 func (c *ClientWithResponses) NotificationServiceListWebhooksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*NotificationServiceListWebhooksResponse, error) {
 	rsp, err := c.NotificationServiceListWebhooks(ctx, reqEditors...)
 	if err != nil {
@@ -16314,10 +16530,11 @@ func (c *ClientWithResponses) NotificationServiceListWebhooksWithResponse(ctx co
 	return ParseNotificationServiceListWebhooksResponse(rsp)
 }
 
-// NotificationServiceCreateWebhookWithBodyWithResponse performs a POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId) request,
-// with any type of body and a specified content type.
+// NotificationServiceCreateWebhookWithBodyWithResponse Subscribe an https endpoint to events (FIRM, CONSULTANT); the signing secret is shown once.
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId).
 func (c *ClientWithResponses) NotificationServiceCreateWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NotificationServiceCreateWebhookResponse, error) {
 	rsp, err := c.NotificationServiceCreateWebhookWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
@@ -16326,8 +16543,11 @@ func (c *ClientWithResponses) NotificationServiceCreateWebhookWithBodyWithRespon
 	return ParseNotificationServiceCreateWebhookResponse(rsp)
 }
 
-// NotificationServiceCreateWebhookWithResponse performs a POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId) request.
+// NotificationServiceCreateWebhookWithResponse Subscribe an https endpoint to events (FIRM, CONSULTANT); the signing secret is shown once.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhooks (the `NotificationServiceCreateWebhook` operationId).
 func (c *ClientWithResponses) NotificationServiceCreateWebhookWithResponse(ctx context.Context, body NotificationServiceCreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*NotificationServiceCreateWebhookResponse, error) {
 	rsp, err := c.NotificationServiceCreateWebhook(ctx, body, reqEditors...)
 	if err != nil {
@@ -16336,9 +16556,11 @@ func (c *ClientWithResponses) NotificationServiceCreateWebhookWithResponse(ctx c
 	return ParseNotificationServiceCreateWebhookResponse(rsp)
 }
 
-// NotificationServiceDeleteWebhookWithResponse performs a DELETE /v1/webhooks/{id} (the `NotificationServiceDeleteWebhook` operationId) request.
+// NotificationServiceDeleteWebhookWithResponse Delete one of the caller's webhook subscriptions.
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/webhooks/{id} (the `NotificationServiceDeleteWebhook` operationId).
 func (c *ClientWithResponses) NotificationServiceDeleteWebhookWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*NotificationServiceDeleteWebhookResponse, error) {
 	rsp, err := c.NotificationServiceDeleteWebhook(ctx, id, reqEditors...)
 	if err != nil {
@@ -16347,9 +16569,11 @@ func (c *ClientWithResponses) NotificationServiceDeleteWebhookWithResponse(ctx c
 	return ParseNotificationServiceDeleteWebhookResponse(rsp)
 }
 
-// NotificationServiceListWebhookDeliveriesWithResponse performs a GET /v1/webhooks/{id}/deliveries (the `NotificationServiceListWebhookDeliveries` operationId) request.
+// NotificationServiceListWebhookDeliveriesWithResponse The delivery attempts of one of the caller's webhooks (time, status code, duration).
 //
 // Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/webhooks/{id}/deliveries (the `NotificationServiceListWebhookDeliveries` operationId).
 func (c *ClientWithResponses) NotificationServiceListWebhookDeliveriesWithResponse(ctx context.Context, id string, params *NotificationServiceListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*NotificationServiceListWebhookDeliveriesResponse, error) {
 	rsp, err := c.NotificationServiceListWebhookDeliveries(ctx, id, params, reqEditors...)
 	if err != nil {
