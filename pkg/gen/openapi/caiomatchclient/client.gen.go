@@ -2700,7 +2700,7 @@ type ClientInterface interface {
 
 	// StreamNotifications The caller's notifications as Server-Sent Events, live.
 	//
-	// Each event's data is one notification as GET /v1/notifications lists it. The stream ends when the gateway shuts down or the caller's credential stops working; reconnect with Last-Event-ID.
+	// Each `notification` event has the notification's id as its id and, as data, the notification as GET /v1/notifications lists it. A reconnecting client sends Last-Event-ID and the stream resumes after it. The stream's last event says why it ended, with data {}: `shutdown` (the gateway stops), `unauthorized` (the credential stopped working), `error`. At most 5 live streams per account by default: beyond, 429 TOO_MANY_STREAMS.
 	//
 	// Corresponds with GET /v1/notifications/stream (the `StreamNotifications` operationId).
 	StreamNotifications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3781,7 +3781,7 @@ func (c *Client) NotificationServiceListNotifications(ctx context.Context, param
 
 // StreamNotifications The caller's notifications as Server-Sent Events, live.
 //
-// Each event's data is one notification as GET /v1/notifications lists it. The stream ends when the gateway shuts down or the caller's credential stops working; reconnect with Last-Event-ID.
+// Each `notification` event has the notification's id as its id and, as data, the notification as GET /v1/notifications lists it. A reconnecting client sends Last-Event-ID and the stream resumes after it. The stream's last event says why it ended, with data {}: `shutdown` (the gateway stops), `unauthorized` (the credential stopped working), `error`. At most 5 live streams per account by default: beyond, 429 TOO_MANY_STREAMS.
 //
 // Corresponds with GET /v1/notifications/stream (the `StreamNotifications` operationId).
 func (c *Client) StreamNotifications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8285,7 +8285,7 @@ type ClientWithResponsesInterface interface {
 
 	// StreamNotificationsWithResponse The caller's notifications as Server-Sent Events, live.
 	//
-	// Each event's data is one notification as GET /v1/notifications lists it. The stream ends when the gateway shuts down or the caller's credential stops working; reconnect with Last-Event-ID.
+	// Each `notification` event has the notification's id as its id and, as data, the notification as GET /v1/notifications lists it. A reconnecting client sends Last-Event-ID and the stream resumes after it. The stream's last event says why it ended, with data {}: `shutdown` (the gateway stops), `unauthorized` (the credential stopped working), `error`. At most 5 live streams per account by default: beyond, 429 TOO_MANY_STREAMS.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15771,7 +15771,7 @@ func (c *ClientWithResponses) NotificationServiceListNotificationsWithResponse(c
 
 // StreamNotificationsWithResponse The caller's notifications as Server-Sent Events, live.
 //
-// Each event's data is one notification as GET /v1/notifications lists it. The stream ends when the gateway shuts down or the caller's credential stops working; reconnect with Last-Event-ID.
+// Each `notification` event has the notification's id as its id and, as data, the notification as GET /v1/notifications lists it. A reconnecting client sends Last-Event-ID and the stream resumes after it. The stream's last event says why it ended, with data {}: `shutdown` (the gateway stops), `unauthorized` (the credential stopped working), `error`. At most 5 live streams per account by default: beyond, 429 TOO_MANY_STREAMS.
 //
 // Returns a wrapper object for the known response body format(s).
 //
