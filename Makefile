@@ -2,11 +2,12 @@
 SHELL := /bin/bash
 GO ?= go
 MODULES := pkg services/profile services/mission services/matching services/notification gateway deploy/faults deploy/local
-TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2
+TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2 oapi-codegen
 TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/protoc-gen-go \
 	google.golang.org/grpc/cmd/protoc-gen-go-grpc \
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
-	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
+	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2 \
+	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
 .PHONY: fuzz fuzz-short vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
@@ -100,10 +101,13 @@ $(AXE): tools/npm.lock
 tools:
 	@cd tools && GOWORK=off $(GO) build -o ../bin/ $(TOOL_PKGS)
 
-## proto: regenerate pkg/gen and the OpenAPI description from proto/
+## proto: regenerate pkg/gen, the OpenAPI 3.1 description and its Go client from proto/
 proto: tools
-	rm -rf pkg/gen/caiomatch gateway/openapi/*.swagger.json
+	rm -rf pkg/gen/caiomatch pkg/gen/openapi gateway/openapi/*.json bin/openapiv2
 	bin/buf generate
+	$(GO) run ./gateway/openapi/cmd/openapigen -in bin/openapiv2/caiomatch.swagger.json -out gateway/openapi/caiomatch.openapi.json
+	mkdir -p pkg/gen/openapi/caiomatchclient
+	bin/oapi-codegen -config gateway/openapi/oapi-codegen.yaml gateway/openapi/caiomatch.openapi.json
 
 ## proto-check: buf lint, buf breaking against main, and generated code up to date
 proto-check: proto

@@ -119,25 +119,31 @@ var handServedQuery = map[string][]string{
 
 // buildQueryRules derives, for every transcoded route, the query parameters it accepts: the
 // OpenAPI description generated from the protos and proto/http.yaml says which RPC serves a
-// path and method, and which fields its path and body bind; the RPC's request message (from
-// the proto descriptors) gives the fields, so the rule is exactly what grpc-gateway would
-// read. A body of "*" reads no query at all.
-func buildQueryRules(generated []byte) (queryRules, error) {
+// path and method (operationId Service_Method), which fields its path binds, and which its body
+// does (x-http-body, proto/http.yaml's body); the RPC's request message (from the proto
+// descriptors) gives the fields, so the rule is exactly what grpc-gateway would read. A body of
+// "*" reads no query at all.
+func buildQueryRules(description []byte) (queryRules, error) {
 	var doc struct {
-		Paths map[string]map[string]struct {
-			OperationID string `json:"operationId"`
-			Parameters  []struct {
-				Name string `json:"name"`
-				In   string `json:"in"`
-			} `json:"parameters"`
-		} `json:"paths"`
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
 	}
-	if err := json.Unmarshal(generated, &doc); err != nil {
+	if err := json.Unmarshal(description, &doc); err != nil {
 		return nil, fmt.Errorf("read the OpenAPI description: %w", err)
 	}
 	rules := queryRules{}
 	for path, ops := range doc.Paths {
-		for method, op := range ops {
+		for method, raw := range ops {
+			var op struct {
+				OperationID string `json:"operationId"`
+				Parameters  []struct {
+					Name string `json:"name"`
+					In   string `json:"in"`
+				} `json:"parameters"`
+				Body string `json:"x-http-body"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", strings.ToUpper(method), path, err)
+			}
 			service, rpcName, ok := strings.Cut(op.OperationID, "_")
 			if !ok {
 				continue // served by hand
@@ -148,16 +154,28 @@ func buildQueryRules(generated []byte) (queryRules, error) {
 			}
 			rule := queryRule{method: md, request: md.Input(), bound: map[protoreflect.Name]bool{}}
 			fields := md.Input().Fields()
+			bind := func(name string) error {
+				f := fieldByName(fields, strings.SplitN(name, ".", 2)[0])
+				if f == nil {
+					return fmt.Errorf("%s %s: no field %q in %s", strings.ToUpper(method), path, name, md.Input().FullName())
+				}
+				rule.bound[f.Name()] = true
+				return nil
+			}
+			switch op.Body {
+			case "":
+			case "*":
+				rule.allBound = true
+			default:
+				if err := bind(op.Body); err != nil {
+					return nil, err
+				}
+			}
 			for _, p := range op.Parameters {
-				switch {
-				case p.In == "body" && p.Name == "body":
-					rule.allBound = true
-				case p.In == "body" || p.In == "path":
-					f := fieldByName(fields, strings.SplitN(p.Name, ".", 2)[0])
-					if f == nil {
-						return nil, fmt.Errorf("%s %s: no field %q in %s", strings.ToUpper(method), path, p.Name, md.Input().FullName())
+				if p.In == "path" {
+					if err := bind(p.Name); err != nil {
+						return nil, err
 					}
-					rule.bound[f.Name()] = true
 				}
 			}
 			rules[routeKey(strings.ToUpper(method), path)] = rule
