@@ -73,4 +73,3 @@ func timeToShortlist(meter metric.Meter, missions submittedMissions, next eventb
 		return nil
 	}, nil
 }
-
