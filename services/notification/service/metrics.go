@@ -1,0 +1,63 @@
+package service
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/caiomatch/caiomatch/services/notification/app"
+	"github.com/caiomatch/caiomatch/services/notification/domain"
+)
+
+// channelInApp is the channel label of the notifications added to the in-app feeds.
+const channelInApp = "inapp"
+
+// notificationMetrics is the application's Observer that counts
+//   - caiomatch.notifications.sent by channel (email, webhook, inapp) and outcome (sent,
+//     failed, dropped: an email skipped, to a suspended account or without an address),
+//   - caiomatch.webhook.deliveries, each webhook call by outcome (delivered, retried, failed:
+//     given up).
+type notificationMetrics struct {
+	sent, webhooks metric.Int64Counter
+}
+
+var _ app.Observer = (*notificationMetrics)(nil)
+
+func newNotificationMetrics(meter metric.Meter) (*notificationMetrics, error) {
+	sent, err := meter.Int64Counter("caiomatch.notifications.sent",
+		metric.WithDescription("notifications by channel (email, webhook, inapp) and outcome (sent, failed, dropped)"))
+	if err != nil {
+		return nil, err
+	}
+	webhooks, err := meter.Int64Counter("caiomatch.webhook.deliveries",
+		metric.WithDescription("webhook calls by outcome (delivered, retried, failed)"))
+	if err != nil {
+		return nil, err
+	}
+	return &notificationMetrics{sent: sent, webhooks: webhooks}, nil
+}
+
+func (m *notificationMetrics) Notified(n int) {
+	m.sent.Add(context.Background(), int64(n), metric.WithAttributes(attribute.String("channel", channelInApp),
+		attribute.String("outcome", "sent")))
+}
+
+func (m *notificationMetrics) DeliveryEnded(channel domain.Channel, status domain.DeliveryStatus) {
+	outcome := map[domain.DeliveryStatus]string{domain.DeliveryDelivered: "sent", domain.DeliveryFailed: "failed",
+		domain.DeliverySkipped: "dropped"}[status]
+	if outcome == "" || (channel != domain.ChannelEmail && channel != domain.ChannelWebhook) {
+		return
+	}
+	m.sent.Add(context.Background(), 1, metric.WithAttributes(attribute.String("channel", string(channel)),
+		attribute.String("outcome", outcome)))
+}
+
+func (m *notificationMetrics) WebhookCalled(status domain.DeliveryStatus) {
+	outcome := map[domain.DeliveryStatus]string{domain.DeliveryDelivered: "delivered", domain.DeliveryPending: "retried",
+		domain.DeliveryFailed: "failed"}[status]
+	if outcome == "" {
+		return
+	}
+	m.webhooks.Add(context.Background(), 1, metric.WithAttributes(attribute.String("outcome", outcome)))
+}
