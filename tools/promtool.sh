@@ -39,7 +39,13 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The sandbox user _apt cannot write into a private temporary directory.
-(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "prometheus=$deb_version" >/dev/null)
+download() { (cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "prometheus=$deb_version" >/dev/null); }
+if ! download; then
+  # Lists older than the archive name a revision it no longer holds.
+  apt-get update -qq >/dev/null || { echo "promtool.sh: apt-get update failed (it needs root)" >&2; exit 1; }
+  deb_version=$(candidate)
+  [ -n "$deb_version" ] && download || { echo "promtool.sh: could not download prometheus $version from Debian" >&2; exit 1; }
+fi
 dpkg-deb --fsys-tarfile "$work"/prometheus_*.deb | tar -x -C "$work" ./usr/bin/promtool
 mkdir -p bin
 install -m 0755 "$work/usr/bin/promtool" "$bin"
