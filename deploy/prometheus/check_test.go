@@ -146,7 +146,7 @@ func TestEveryAlertIsActionableAndTested(t *testing.T) {
 			}
 		}
 	}
-	anchors := headingAnchors(t, runbookDoc)
+	sections := headingSections(t, runbookDoc)
 	alerts := map[string]bool{}
 	for _, r := range loadRules(t) {
 		if r.Alert == "" || alerts[r.Alert] {
@@ -167,8 +167,14 @@ func TestEveryAlertIsActionableAndTested(t *testing.T) {
 			t.Errorf("%s: runbook_url %q is not under %s", r.Alert, r.Annotations["runbook_url"], runbookURLBase)
 		case anchor != strings.ToLower(r.Alert):
 			t.Errorf("%s: runbook anchor %q, want its own, %q", r.Alert, anchor, strings.ToLower(r.Alert))
-		case !anchors[anchor]:
+		case !sectionHas(sections, anchor):
 			t.Errorf("%s: docs/RELIABILITY.md has no heading for #%s", r.Alert, anchor)
+		default:
+			for _, part := range []string{"**Means.**", "**Likely causes.**", "**Do.**"} {
+				if !strings.Contains(sections[anchor], part) {
+					t.Errorf("%s: its runbook in docs/RELIABILITY.md has no %s", r.Alert, part)
+				}
+			}
 		}
 		if firing[r.Alert] == 0 {
 			t.Errorf("%s: no unit test in %s where it fires", r.Alert, ruleTestsFile)
@@ -189,24 +195,35 @@ func TestEveryAlertIsActionableAndTested(t *testing.T) {
 	}
 }
 
-// headingAnchors are the fragments GitHub gives the Markdown headings of path.
-func headingAnchors(t *testing.T, path string) map[string]bool {
+func sectionHas(sections map[string]string, anchor string) bool {
+	_, ok := sections[anchor]
+	return ok
+}
+
+// headingSections maps the fragment GitHub gives each Markdown heading of path to the text
+// under it, up to the next heading.
+func headingSections(t *testing.T, path string) map[string]string {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	anchors := map[string]bool{}
+	sections := map[string]string{}
 	notAnchor := regexp.MustCompile(`[^\p{L}\p{N}_\- ]`)
+	current, inCode := "", false
 	for line := range strings.SplitSeq(string(raw), "\n") {
-		if !strings.HasPrefix(line, "#") {
+		if strings.HasPrefix(line, "```") {
+			inCode = !inCode
+		}
+		if inCode || !strings.HasPrefix(line, "#") {
+			sections[current] += line + "\n"
 			continue
 		}
 		text := strings.TrimSpace(strings.TrimLeft(line, "#"))
-		anchor := strings.ReplaceAll(notAnchor.ReplaceAllString(strings.ToLower(text), ""), " ", "-")
-		anchors[anchor] = true
+		current = strings.ReplaceAll(notAnchor.ReplaceAllString(strings.ToLower(text), ""), " ", "-")
+		sections[current] += ""
 	}
-	return anchors
+	return sections
 }
 
 type dashboard struct {
