@@ -47,7 +47,8 @@ test: proto-check fmt-check vet promtool-check test-go fuzz-short
 ## promtool-check: the alert rules (promtool check rules, their unit tests) and the Grafana dashboards (JSON, every query valid PromQL, every metric in docs/METRICS.md), with promtool 2.42 put in bin/ by tools/promtool.sh; without it they are skipped, except under CI=true
 promtool-check:
 	@tools/promtool.sh || { [ "$${CI:-}" != true ] && echo "promtool-check: promtool could not be installed: its checks are skipped (under CI=true they fail)"; }
-	cd deploy/prometheus && GOWORK=off PROMTOOL=$(CURDIR)/bin/promtool $(GO) test -count=1 ./...
+	@out=$$(gofmt -l deploy/prometheus); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	cd deploy/prometheus && $(GO) vet ./... && PROMTOOL=$(CURDIR)/bin/promtool $(GO) test -count=1 ./...
 
 test-go:
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
