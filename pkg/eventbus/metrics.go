@@ -108,6 +108,8 @@ func (m *ConsumerMetrics) Track(spec ConsumerSpec) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.streams[spec.Durable] = spec.Stream
+	// At 0 from the start, so that a rate over it is defined before the first redelivery.
+	m.redeliveries.Add(context.Background(), 0, metric.WithAttributes(attribute.String("consumer", spec.Durable)))
 }
 
 // RecordMetrics makes m watch the consumer and count its redeliveries. Call it before Run.

@@ -15,6 +15,7 @@ func countShortlists(meter metric.Meter) (func(eventType string), error) {
 	if err != nil {
 		return nil, err
 	}
+	proposed.Add(context.Background(), 0) // the series from the start
 	return func(eventType string) {
 		if eventType == "ShortlistProposed" {
 			proposed.Add(context.Background(), 1)

@@ -33,6 +33,7 @@ func countOffers(meter metric.Meter) (func(eventType string), error) {
 	outcomes := map[string]metric.AddOption{}
 	for eventType, outcome := range offerOutcomes {
 		outcomes[eventType] = metric.WithAttributes(attribute.String("outcome", outcome))
+		offers.Add(context.Background(), 0, outcomes[eventType]) // every outcome's series from the start
 	}
 	return func(eventType string) {
 		if outcome, ok := outcomes[eventType]; ok {

@@ -46,12 +46,12 @@ func TestOffersAreCountedByOutcome(t *testing.T) {
 		outcome, _ := dp.Attributes.Value("outcome")
 		got[outcome.AsString()] = dp.Value
 	}
-	want := map[string]int64{"made": 2, "countered": 1, "accepted": 1, "expired": 1}
+	want := map[string]int64{"made": 2, "countered": 1, "accepted": 1, "expired": 1, "declined": 0, "withdrawn": 0}
 	if len(got) != len(want) {
 		t.Errorf("offers %v, want %v", got, want)
 	}
 	for outcome, n := range want {
-		if got[outcome] != n {
+		if v, ok := got[outcome]; !ok || v != n {
 			t.Errorf("offers %v, want %v", got, want)
 		}
 	}

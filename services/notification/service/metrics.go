@@ -35,6 +35,17 @@ func newNotificationMetrics(meter metric.Meter) (*notificationMetrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every series from the start, at 0, so that rates and ratios over them are defined.
+	ctx := context.Background()
+	sent.Add(ctx, 0, metric.WithAttributes(attribute.String("channel", channelInApp), attribute.String("outcome", "sent")))
+	for _, channel := range []domain.Channel{domain.ChannelEmail, domain.ChannelWebhook} {
+		for _, outcome := range []string{"sent", "failed", "dropped"} {
+			sent.Add(ctx, 0, metric.WithAttributes(attribute.String("channel", string(channel)), attribute.String("outcome", outcome)))
+		}
+	}
+	for _, outcome := range []string{"delivered", "retried", "failed"} {
+		webhooks.Add(ctx, 0, metric.WithAttributes(attribute.String("outcome", outcome)))
+	}
 	return &notificationMetrics{sent: sent, webhooks: webhooks}, nil
 }
 

@@ -46,15 +46,19 @@ func TestNotificationMetricsLabels(t *testing.T) {
 		"caiomatch.notifications.sent email sent":     1,
 		"caiomatch.notifications.sent email dropped":  1,
 		"caiomatch.notifications.sent webhook failed": 1,
-		"caiomatch.webhook.deliveries  retried":       2,
-		"caiomatch.webhook.deliveries  delivered":     1,
-		"caiomatch.webhook.deliveries  failed":        1,
+		// every other series at 0
+		"caiomatch.notifications.sent email failed":    0,
+		"caiomatch.notifications.sent webhook sent":    0,
+		"caiomatch.notifications.sent webhook dropped": 0,
+		"caiomatch.webhook.deliveries  retried":        2,
+		"caiomatch.webhook.deliveries  delivered":      1,
+		"caiomatch.webhook.deliveries  failed":         1,
 	}
 	if len(got) != len(want) {
 		t.Errorf("series %v, want %v", got, want)
 	}
 	for k, v := range want {
-		if got[k] != v {
+		if n, ok := got[k]; !ok || n != v {
 			t.Errorf("%s = %d, want %d (all: %v)", k, got[k], v, got)
 		}
 	}
