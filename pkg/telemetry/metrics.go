@@ -76,11 +76,12 @@ func NewMetrics(service string, opts ...MetricsOption) (*Metrics, error) {
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp), sdkmetric.WithResource(res),
 		sdkmetric.WithView(boundedRPCClientView))
-	return &Metrics{
-		mp:       mp,
-		registry: reg,
-		handler:  promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
-	}, nil
+	handlerOpts := promhttp.HandlerOpts{}
+	if !o.noRuntime {
+		// The handler's own error counter, once per process as the runtime's metrics are.
+		handlerOpts.Registry = reg
+	}
+	return &Metrics{mp: mp, registry: reg, handler: promhttp.HandlerFor(reg, handlerOpts)}, nil
 }
 
 // boundedRPCClientView keeps the address of the server called (a replica's IP, which changes

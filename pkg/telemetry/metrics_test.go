@@ -27,7 +27,7 @@ func scrapeHandler(t *testing.T, h http.Handler) string {
 // two series told apart by service_name, with the runtime's collectors once.
 func TestMergedHandlerKeepsServicesApart(t *testing.T) {
 	var all []*Metrics
-	for i, svc := range []string{"gateway", "mission"} {
+	for i, svc := range []string{"gateway", "mission", "matching"} {
 		m, err := NewMetrics(svc, MetricsInSharedProcess(i == 0))
 		if err != nil {
 			t.Fatal(err)
