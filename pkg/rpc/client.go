@@ -69,7 +69,10 @@ func Dial(target string, tp trace.TracerProvider, extra ...grpc.DialOption) (*gr
 	}
 	opts := append(extra,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(tp), otelgrpc.WithMeterProvider(meters))),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(tp), otelgrpc.WithMeterProvider(meters),
+			// Health checks (readiness, the gateway's backend gauge at each scrape) are probes, not
+			// calls: neither traced nor measured, as on the server.
+			otelgrpc.WithFilter(notHealthCheck))),
 		grpc.WithDefaultServiceConfig(retryOnUnavailable),
 		grpc.WithChainUnaryInterceptor(deadlineInterceptor, callerClientInterceptor),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),

@@ -10,6 +10,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace/noop"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/caiomatch/caiomatch/pkg/fault"
@@ -37,7 +38,7 @@ func durations(t *testing.T, reader *sdkmetric.ManualReader, name string) []metr
 	return out
 }
 
-// Both ends of a call are measured, by method and status code, the health checks aside.
+// Both ends of a call are measured, by method and status code; health checks are not.
 func TestCallsAreMeasuredOnBothEnds(t *testing.T) {
 	serverReader, clientReader := sdkmetric.NewManualReader(), sdkmetric.NewManualReader()
 	serverMeters := sdkmetric.NewMeterProvider(sdkmetric.WithReader(serverReader))
@@ -64,6 +65,10 @@ func TestCallsAreMeasuredOnBothEnds(t *testing.T) {
 	defer conn.Close()
 	for _, in := range []string{"a", "b", "missing"} {
 		_, _ = call(testCtx(t), conn, in)
+	}
+	// A probe, not a call: measured on neither side (the loop below fails on any other method).
+	if _, err := healthpb.NewHealthClient(conn).Check(testCtx(t), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
 	}
 	// The server records a call once its answer is sent: it may lag the client a moment.
 	for side, reader := range map[string]*sdkmetric.ManualReader{"server": serverReader, "client": clientReader} {

@@ -64,10 +64,7 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger, options ...ServerOp
 		grpc.StatsHandler(otelgrpc.NewServerHandler(
 			otelgrpc.WithTracerProvider(tp),
 			otelgrpc.WithMeterProvider(o.meters),
-			otelgrpc.WithFilter(func(info *stats.RPCTagInfo) bool {
-				return info.FullMethodName != healthpb.Health_Check_FullMethodName &&
-					info.FullMethodName != healthpb.Health_Watch_FullMethodName
-			}),
+			otelgrpc.WithFilter(notHealthCheck),
 		)),
 		grpc.ChainUnaryInterceptor(unaryServerInterceptor(logger, check)),
 		grpc.ChainStreamInterceptor(streamServerInterceptor(logger, check)),
@@ -82,6 +79,12 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger, options ...ServerOp
 	// Reflection: grpcurl and similar tools list and call the services without their protos.
 	reflection.Register(srv)
 	return &Server{GRPC: srv, Health: hs, logger: logger}
+}
+
+// notHealthCheck tells the calls to trace and measure: all but the health checks.
+func notHealthCheck(info *stats.RPCTagInfo) bool {
+	return info.FullMethodName != healthpb.Health_Check_FullMethodName &&
+		info.FullMethodName != healthpb.Health_Watch_FullMethodName
 }
 
 func unaryServerInterceptor(logger *slog.Logger, check *callerCheck) grpc.UnaryServerInterceptor {
