@@ -180,6 +180,7 @@ func TestMetricsOnTheAdminListener(t *testing.T) {
 			"outcome": "sent"}, 2}, // the shortlist to the firm, the offer to the consultant (and its answer)
 		{"caiomatch_notifications_sent_total", map[string]string{"channel": "email", "outcome": "dropped"}, 0},
 		{"caiomatch_webhook_deliveries_total", map[string]string{"service_name": "notification", "outcome": "delivered"}, 0},
+		{"caiomatch_email_deliveries_total", map[string]string{"service_name": "notification", "outcome": "retried"}, 0},
 		{"caiomatch_shortlists_proposed_total", map[string]string{"service_name": "matching"}, 1},
 		{"caiomatch_mission_time_to_shortlist_seconds_count", map[string]string{"service_name": "mission"}, 1},
 		{"caiomatch_offers_total", map[string]string{"service_name": "mission", "outcome": "made"}, 1},

@@ -144,9 +144,9 @@ type Observer interface {
 	// DeliveryEnded: a delivery over channel reached a final status (DELIVERED, FAILED or
 	// SKIPPED).
 	DeliveryEnded(channel domain.Channel, status domain.DeliveryStatus)
-	// WebhookCalled: a webhook call was made and recorded; status is its delivery's after it
-	// (PENDING: it will be called again).
-	WebhookCalled(status domain.DeliveryStatus)
+	// Attempted: a webhook call was made, or an email handed to the mail server, and recorded;
+	// status is its delivery's after it (PENDING: it will be tried again).
+	Attempted(channel domain.Channel, status domain.DeliveryStatus)
 }
 
 // nobody is the Observer of an application given none.
@@ -154,7 +154,7 @@ type nobody struct{}
 
 func (nobody) Notified(int)                                        {}
 func (nobody) DeliveryEnded(domain.Channel, domain.DeliveryStatus) {}
-func (nobody) WebhookCalled(domain.DeliveryStatus)                 {}
+func (nobody) Attempted(domain.Channel, domain.DeliveryStatus)     {}
 
 // Application is the service's use cases over its repository.
 type Application struct {

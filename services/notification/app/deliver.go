@@ -169,9 +169,7 @@ func (a *Application) attempt(ctx context.Context, d domain.Delivery) error {
 	if err != nil || after == "" {
 		return err
 	}
-	if d.Channel == domain.ChannelWebhook {
-		a.cfg.Observer.WebhookCalled(after)
-	}
+	a.cfg.Observer.Attempted(d.Channel, after)
 	if after != domain.DeliveryPending {
 		a.cfg.Observer.DeliveryEnded(d.Channel, after)
 	}
@@ -309,7 +307,11 @@ func (a *Application) sendEmail(ctx context.Context, d domain.Delivery) (*domain
 		if err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error { return tx.AddAttempt(ctx, *attempt) }); err != nil {
 			return nil, err
 		}
-		return nil, a.settle(ctx, d.ID, domain.DeliveryFailed, time.Time{})
+		if err := a.settle(ctx, d.ID, domain.DeliveryFailed, time.Time{}); err != nil {
+			return nil, err
+		}
+		a.cfg.Observer.Attempted(domain.ChannelEmail, domain.DeliveryFailed)
+		return nil, nil
 	case err != nil:
 		attempt.Error = "send failed"
 	}

@@ -17,7 +17,8 @@ type observed struct {
 	mu       sync.Mutex
 	notified int
 	ended    []string // channel/status
-	called   []domain.DeliveryStatus
+	called   []domain.DeliveryStatus // webhook calls
+	emails   int                     // emails attempted
 }
 
 func (o *observed) Notified(n int) { o.mu.Lock(); defer o.mu.Unlock(); o.notified += n }
@@ -26,9 +27,13 @@ func (o *observed) DeliveryEnded(c domain.Channel, s domain.DeliveryStatus) {
 	defer o.mu.Unlock()
 	o.ended = append(o.ended, fmt.Sprintf("%s/%s", c, s))
 }
-func (o *observed) WebhookCalled(s domain.DeliveryStatus) {
+func (o *observed) Attempted(c domain.Channel, s domain.DeliveryStatus) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if c == domain.ChannelEmail {
+		o.emails++
+		return
+	}
 	o.called = append(o.called, s)
 }
 
@@ -54,8 +59,8 @@ func (p *failingFirst) Post(context.Context, string, map[string]string, []byte) 
 	return 204, nil
 }
 
-// The observer hears of the notifications added, each webhook call with what it left of its
-// delivery, and each delivery that ended, once committed.
+// The observer hears of the notifications added, each attempt (webhook call, email) with what it
+// left of its delivery, and each delivery that ended, once committed.
 func TestTheObserverHearsWhatBecameOfNotifications(t *testing.T) {
 	run(t, func(t *testing.T, ctx context.Context, tb *testbed) {
 		obs := &observed{}
@@ -92,6 +97,11 @@ func TestTheObserverHearsWhatBecameOfNotifications(t *testing.T) {
 		slices.Sort(wantEnded)
 		if !slices.Equal(ended, wantEnded) {
 			t.Errorf("deliveries ended %v, want %v", ended, wantEnded)
+		}
+		obs.mu.Lock()
+		defer obs.mu.Unlock()
+		if obs.emails != n {
+			t.Errorf("%d emails attempted, want %d", obs.emails, n)
 		}
 	})
 }

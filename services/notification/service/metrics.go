@@ -17,9 +17,12 @@ const channelInApp = "inapp"
 //   - caiomatch.notifications.sent by channel (email, webhook, inapp) and outcome (sent,
 //     failed, dropped: an email skipped, to a suspended account or without an address),
 //   - caiomatch.webhook.deliveries, each webhook call by outcome (delivered, retried, failed:
-//     given up).
+//     given up), and caiomatch.email.deliveries, each email handed to the mail server likewise:
+//     a delivery is retried for a day before it counts as failed in caiomatch.notifications.sent,
+//     while an SMTP or endpoint outage shows here at once as retries.
 type notificationMetrics struct {
-	sent, webhooks metric.Int64Counter
+	sent     metric.Int64Counter
+	attempts map[domain.Channel]metric.Int64Counter
 }
 
 var _ app.Observer = (*notificationMetrics)(nil)
@@ -35,6 +38,11 @@ func newNotificationMetrics(meter metric.Meter) (*notificationMetrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	emails, err := meter.Int64Counter("caiomatch.email.deliveries",
+		metric.WithDescription("emails handed to the mail server, by outcome (delivered, retried, failed)"))
+	if err != nil {
+		return nil, err
+	}
 	// Every series from the start, at 0, so that rates and ratios over them are defined.
 	ctx := context.Background()
 	sent.Add(ctx, 0, metric.WithAttributes(attribute.String("channel", channelInApp), attribute.String("outcome", "sent")))
@@ -45,8 +53,10 @@ func newNotificationMetrics(meter metric.Meter) (*notificationMetrics, error) {
 	}
 	for _, outcome := range []string{"delivered", "retried", "failed"} {
 		webhooks.Add(ctx, 0, metric.WithAttributes(attribute.String("outcome", outcome)))
+		emails.Add(ctx, 0, metric.WithAttributes(attribute.String("outcome", outcome)))
 	}
-	return &notificationMetrics{sent: sent, webhooks: webhooks}, nil
+	return &notificationMetrics{sent: sent,
+		attempts: map[domain.Channel]metric.Int64Counter{domain.ChannelWebhook: webhooks, domain.ChannelEmail: emails}}, nil
 }
 
 func (m *notificationMetrics) Notified(n int) {
@@ -64,11 +74,12 @@ func (m *notificationMetrics) DeliveryEnded(channel domain.Channel, status domai
 		attribute.String("outcome", outcome)))
 }
 
-func (m *notificationMetrics) WebhookCalled(status domain.DeliveryStatus) {
+func (m *notificationMetrics) Attempted(channel domain.Channel, status domain.DeliveryStatus) {
 	outcome := map[domain.DeliveryStatus]string{domain.DeliveryDelivered: "delivered", domain.DeliveryPending: "retried",
 		domain.DeliveryFailed: "failed"}[status]
-	if outcome == "" {
+	attempts, ok := m.attempts[channel]
+	if outcome == "" || !ok {
 		return
 	}
-	m.webhooks.Add(context.Background(), 1, metric.WithAttributes(attribute.String("outcome", outcome)))
+	attempts.Add(context.Background(), 1, metric.WithAttributes(attribute.String("outcome", outcome)))
 }

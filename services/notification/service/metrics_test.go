@@ -22,10 +22,11 @@ func TestNotificationMetricsLabels(t *testing.T) {
 	m.DeliveryEnded(domain.ChannelEmail, domain.DeliverySkipped)
 	m.DeliveryEnded(domain.ChannelWebhook, domain.DeliveryFailed)
 	m.DeliveryEnded(domain.ChannelWebhook, domain.DeliveryPending) // not an end: ignored
-	m.WebhookCalled(domain.DeliveryPending)
-	m.WebhookCalled(domain.DeliveryPending)
-	m.WebhookCalled(domain.DeliveryDelivered)
-	m.WebhookCalled(domain.DeliveryFailed)
+	m.Attempted(domain.ChannelWebhook, domain.DeliveryPending)
+	m.Attempted(domain.ChannelWebhook, domain.DeliveryPending)
+	m.Attempted(domain.ChannelWebhook, domain.DeliveryDelivered)
+	m.Attempted(domain.ChannelWebhook, domain.DeliveryFailed)
+	m.Attempted(domain.ChannelEmail, domain.DeliveryPending)
 
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(context.Background(), &rm); err != nil {
@@ -53,6 +54,9 @@ func TestNotificationMetricsLabels(t *testing.T) {
 		"caiomatch.webhook.deliveries  retried":        2,
 		"caiomatch.webhook.deliveries  delivered":      1,
 		"caiomatch.webhook.deliveries  failed":         1,
+		"caiomatch.email.deliveries  retried":          1,
+		"caiomatch.email.deliveries  delivered":        0,
+		"caiomatch.email.deliveries  failed":           0,
 	}
 	if len(got) != len(want) {
 		t.Errorf("series %v, want %v", got, want)
