@@ -170,6 +170,10 @@ func TestEveryAlertIsActionableAndTested(t *testing.T) {
 		case !sectionHas(sections, anchor):
 			t.Errorf("%s: docs/RELIABILITY.md has no heading for #%s", r.Alert, anchor)
 		default:
+			row := "| [" + r.Alert + "](#" + anchor + ") | " + r.Labels["severity"] + " |"
+			if !strings.Contains(sections["alerts"], row) {
+				t.Errorf("%s: the table of docs/RELIABILITY.md's Alerts has no row starting %q", r.Alert, row)
+			}
 			for _, part := range []string{"**Means.**", "**Likely causes.**", "**Do.**"} {
 				if !strings.Contains(sections[anchor], part) {
 					t.Errorf("%s: its runbook in docs/RELIABILITY.md has no %s", r.Alert, part)
