@@ -1,14 +1,19 @@
 package servicehost
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caiomatch/caiomatch/pkg/envconfig"
+	"github.com/caiomatch/caiomatch/pkg/eventbus"
+	"github.com/caiomatch/caiomatch/pkg/outbox"
+	"github.com/caiomatch/caiomatch/pkg/sqlstore"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -70,5 +75,45 @@ func TestAdminListener(t *testing.T) {
 	env = envconfig.FromMap(map[string]string{EnvAdminAddr: "nine"})
 	if LoadConfig(env); env.Err() == nil || !strings.Contains(env.Err().Error(), EnvAdminAddr) {
 		t.Errorf("a bad address accepted: %v", env.Err())
+	}
+}
+
+// A service run alone serves its own metrics on its admin listener: its base's (outbox,
+// consumers, gRPC) labelled with its name.
+func TestRunStandaloneServesItsMetrics(t *testing.T) {
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminAddr := free.Addr().String()
+	free.Close()
+	cfg := Config{DataDir: t.TempDir(), CallerKey: "0123456789abcdef", AdminAddr: adminAddr}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = RunStandalone(ctx, "testsvc", cfg, "127.0.0.1:0", func(ctx context.Context, h Host) error {
+		base, err := h.Start(ctx, Needs{Migrations: []sqlstore.MigrationSet{outbox.Migrations()}})
+		if err != nil {
+			return err
+		}
+		defer base.Close()
+		_ = base.Consumer(eventbus.ConsumerSpecOf(eventbus.ConsumerProfileMissions), nil) // watched, never run
+		code, body := get(t, "http://"+adminAddr+"/metrics")
+		for _, want := range []string{
+			`target_info{service_name="testsvc"`,
+			`caiomatch_outbox_backlog{otel_scope_name="github.com/caiomatch/caiomatch/pkg/outbox",otel_scope_schema_url="",otel_scope_version="",service="testsvc",service_name="testsvc"} 0`,
+			`caiomatch_consumer_redeliveries_total{consumer="profile-missions",`,
+			"\ngo_goroutines ",
+		} {
+			if code != 200 || !strings.Contains(body, want) {
+				t.Errorf("admin /metrics (%d) lacks %s:\n%s", code, want, body)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get("http://" + adminAddr + "/metrics"); err == nil {
+		t.Error("the admin listener outlived the service")
 	}
 }
