@@ -16,7 +16,7 @@ import (
 type observed struct {
 	mu       sync.Mutex
 	notified int
-	ended    []string // channel/status
+	ended    []string                // channel/status
 	called   []domain.DeliveryStatus // webhook calls
 	emails   int                     // emails attempted
 }
