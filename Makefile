@@ -9,7 +9,7 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2 \
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
-.PHONY: fuzz fuzz-short vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
+.PHONY: promtool-check fuzz fuzz-short vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
 # Binaries carry the revision they were built from (their -version and every span's
 # service.version); go.work builds stamp it only when asked, and only inside a git checkout.
@@ -43,7 +43,13 @@ cluster-tool:
 	@$(GO) build -o bin/cluster ./deploy/local/cmd/cluster
 
 ## test: protos current and lint-clean, formatting, vet, then every module's tests with -race
-test: proto-check fmt-check vet test-go fuzz-short
+test: proto-check fmt-check vet promtool-check test-go fuzz-short
+
+## promtool-check: the alert rules (promtool check rules, their unit tests) and the Grafana dashboards (JSON, every query valid PromQL, every metric in docs/METRICS.md), with promtool 2.42 put in bin/ by tools/promtool.sh; without it they are skipped, except under CI=true
+promtool-check:
+	@tools/promtool.sh || { [ "$${CI:-}" != true ] && echo "promtool-check: promtool could not be installed: its checks are skipped (under CI=true they fail)"; }
+	@out=$$(gofmt -l deploy/prometheus); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	cd deploy/prometheus && $(GO) vet ./... && PROMTOOL=$(CURDIR)/bin/promtool $(GO) test -count=1 ./...
 
 test-go:
 	@set -e; for m in $(MODULES); do echo "== go test $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done

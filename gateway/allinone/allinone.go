@@ -70,7 +70,10 @@ func LoadConfig(env *envconfig.Reader) Config {
 
 // Started tells the caller where the platform listens.
 type Started struct {
-	URL               string
+	URL string
+	// MetricsURL is the admin listener's /metrics: every service's and the gateway's metrics,
+	// each series labelled with its service_name.
+	MetricsURL        string
 	OperatorToken     string
 	OperatorTokenFile string // "" when the token came from the environment
 }
@@ -108,6 +111,25 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 	logger := telemetry.NewLogger(cfg.LogOutput, "caiomatch", cfg.LogLevel)
 	telemetry.RouteSDKErrors(logger)
 
+	// Each service keeps its own metrics, as when it runs alone; one admin listener serves them
+	// all, told apart by service_name (the process's runtime metrics once, with the gateway's).
+	metrics := map[string]*telemetry.Metrics{}
+	var allMetrics []*telemetry.Metrics
+	for _, name := range []string{server.Name, profile.Name, mission.Name, matching.Name, notification.Name} {
+		m, err := telemetry.NewMetrics(name, telemetry.MetricsInSharedProcess(name == server.Name))
+		if err != nil {
+			return err
+		}
+		defer servicehost.ShutdownWithin(5*time.Second, m.Shutdown)
+		metrics[name] = m
+		allMetrics = append(allMetrics, m)
+	}
+	admin, err := servicehost.StartAdmin(cfg.Host.AdminAddr, telemetry.MergedHandler(allMetrics...), logger)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+
 	bus, err := openBus(cfg.Host, dataDir, logger)
 	if err != nil {
 		return err
@@ -139,9 +161,9 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 		}
 		hosts[name] = servicehost.Host{
 			Name: name, DataDir: dataDir, JetStream: js, Listener: lis,
-			TracerProvider: providers[name].TracerProvider(),
-			Logger:         telemetry.NewLogger(cfg.LogOutput, name, cfg.LogLevel),
-			CallerKey:      callerKey,
+			TracerProvider: providers[name].TracerProvider(), MeterProvider: metrics[name].MeterProvider(),
+			Logger:    telemetry.NewLogger(cfg.LogOutput, name, cfg.LogLevel),
+			CallerKey: callerKey,
 		}
 		// The internal ports are picked by the OS: said, for grpcurl and grpc-health-probe
 		// (reflection and health answer without the internal key).
@@ -200,11 +222,13 @@ func Run(ctx context.Context, cfg Config, started func(Started)) error {
 		DataDir: dataDir, Logger: telemetry.NewLogger(cfg.LogOutput, server.Name, cfg.LogLevel),
 		TracerProvider: providers[server.Name].TracerProvider(), Spans: spans, CallerKey: callerKey,
 		ExtraReadiness: map[string]func(context.Context) error{"nats": bus.ready},
-		JetStream:      gatewayJS, Mail: mailSender, Mailbox: mailbox,
+		JetStream:      gatewayJS, Mail: mailSender, Mailbox: mailbox, Metrics: metrics[server.Name],
 	}, func(url string) {
-		logger.Info("caiomatch started", "url", url, "data_dir", dataDir, "external_nats", cfg.Host.NATSURL != "")
+		metricsURL := "http://" + admin.Addr() + "/metrics"
+		logger.Info("caiomatch started", "url", url, "metrics", metricsURL, "data_dir", dataDir,
+			"external_nats", cfg.Host.NATSURL != "")
 		if started != nil {
-			started(Started{URL: url, OperatorToken: token, OperatorTokenFile: tokenFile})
+			started(Started{URL: url, MetricsURL: metricsURL, OperatorToken: token, OperatorTokenFile: tokenFile})
 		}
 	})
 	logger.Info("caiomatch stopping")

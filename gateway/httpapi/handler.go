@@ -117,7 +117,8 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		"notification": cfg.Backends.NotificationAddr,
 	} {
 		conn, err := rpc.Dial(addr, cfg.TracerProvider,
-			grpc.WithChainUnaryInterceptor(edgeInterceptor(cfg.Accounts)), rpc.SignCallers(cfg.CallerKey))
+			grpc.WithChainUnaryInterceptor(edgeInterceptor(cfg.Accounts)), rpc.SignCallers(cfg.CallerKey),
+			rpc.RecordMetrics(cfg.Metrics.MeterProvider()))
 		if err != nil {
 			g.Close()
 			return nil, fmt.Errorf("dial %s at %s: %w", name, addr, err)

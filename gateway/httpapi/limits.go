@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 
@@ -256,8 +258,26 @@ func nameSpans(next http.Handler) http.Handler {
 		route := &spanRoute{method: r.Method, path: r.URL.Path}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), spanRouteKey{}, route)))
-		trace.SpanFromContext(r.Context()).SetName(spanName(r, route.template, sw.status))
+		name := spanName(r, route.template, sw.status)
+		trace.SpanFromContext(r.Context()).SetName(name)
+		if labeler, ok := otelhttp.LabelerFromContext(r.Context()); ok {
+			labeler.Add(attribute.String("http.route", httpRoute(name)))
+		}
 	})
+}
+
+// UnmatchedRoute is the http.route of a request no route or page served.
+const UnmatchedRoute = "unmatched"
+
+// httpRoute is the http.route of the request metrics: the path part of the span's name (the
+// route template the mux matched, or a page's first segment), UnmatchedRoute for a path
+// nothing serves; never a path a caller chose.
+func httpRoute(spanName string) string {
+	_, route, _ := strings.Cut(spanName, " ")
+	if !strings.HasPrefix(route, "/") {
+		return UnmatchedRoute
+	}
+	return route
 }
 
 // spanRoute is the request from outside and, once the mux matched it, its route template.

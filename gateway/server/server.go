@@ -194,6 +194,9 @@ type Runtime struct {
 	AbuseLimits httpapi.AbuseLimits
 	// Now is the accounts' clock; nil is time.Now (tests let codes and tokens expire with it).
 	Now func() time.Time
+	// Metrics is where the gateway records its metrics, served by the process's admin listener
+	// and, to operators, at /metrics; nil makes a registry of its own.
+	Metrics *telemetry.Metrics
 }
 
 // Run serves the gateway until ctx ends, then drains in-flight requests for at most
@@ -245,11 +248,20 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 		}
 	}
 	postman := accounts.NewPostman(sender, rt.Logger, postmanQueue)
-	metrics, err := telemetry.NewMetrics(Name)
+	metrics := rt.Metrics
+	if metrics == nil {
+		if metrics, err = telemetry.NewMetrics(Name); err != nil {
+			return err
+		}
+		defer servicehost.ShutdownWithin(5*time.Second, metrics.Shutdown)
+	}
+	if err := relay.RegisterMetrics(metrics.MeterProvider(), Name); err != nil {
+		return err
+	}
+	consumerMetrics, err := eventbus.NewConsumerMetrics(js, metrics.MeterProvider())
 	if err != nil {
 		return err
 	}
-	defer servicehost.ShutdownWithin(5*time.Second, metrics.Shutdown)
 	// The audit log: recorded off the request path, written in batches, kept apart from the logs.
 	auditStore := audit.NewStore(db)
 	auditRecorder := audit.NewRecorder(auditStore, audit.RecorderOptions{})
@@ -293,7 +305,8 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 			auditRecorder.Run, audit.PurgeEvery(auditStore, cfg.AuditRetention, auditPurgeInterval, rt.Now),
 			purgeExpiredEvery(store, auditPurgeInterval),
 			consume(eventbus.NewConsumer(js, eventbus.ConsumerSpecOf(eventbus.ConsumerGatewayProfiles),
-				audit.NewProfileErasures(db, auditRecorder, key).Handle, rt.TracerProvider, rt.Logger), rt.Logger))
+				audit.NewProfileErasures(db, auditRecorder, key).Handle, rt.TracerProvider, rt.Logger).RecordMetrics(consumerMetrics),
+				rt.Logger))
 	}()
 	defer func() { stopBackground(); <-background }()
 	// Slow clients are cut: headers within HeaderTimeout, the body within BodyTimeout after them

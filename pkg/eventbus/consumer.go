@@ -63,6 +63,7 @@ type Consumer struct {
 	handler Handler
 	tracer  trace.Tracer
 	logger  *slog.Logger
+	metrics *ConsumerMetrics // nil: not measured
 }
 
 func NewConsumer(js jetstream.JetStream, spec ConsumerSpec, handler Handler, tp trace.TracerProvider, logger *slog.Logger) *Consumer {
@@ -160,6 +161,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
+	c.countRedelivery(ctx, msg)
 	if target := msg.Headers().Get(HeaderRedriveFor); target != "" && target != c.spec.Durable {
 		// A dead letter redriven for another consumer: this one applied it, or never had to.
 		_ = msg.Ack()

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -44,6 +45,8 @@ type Relay struct {
 	SentRetention time.Duration
 	PruneInterval time.Duration
 	lastPrune     time.Time
+	// published are told the type of each event published (OnPublished).
+	published []func(eventType string)
 }
 
 // Defaults of Relay.SentRetention and PruneInterval: the stream keeps every event; the outbox
@@ -225,6 +228,11 @@ func (r *Relay) publish(ctx context.Context, p pending) error {
 	}
 	if ack.Duplicate {
 		span.SetAttributes(attribute.Bool("caiomatch.duplicate", true))
+	} else if len(r.published) > 0 {
+		eventType := eventTypeOf(p.subject)
+		for _, fn := range r.published {
+			fn(eventType)
+		}
 	}
 	if producer, aggregateID, ok := eventbus.ErasureOf(p.subject); ok {
 		// Before the row is marked sent: a crash here re-publishes (a duplicate, acknowledged
@@ -248,4 +256,75 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// OnPublished tells fn the type of each event the relay publishes ("OfferMade"), once: a
+// re-publish JetStream drops as a duplicate (after a crash, or by another replica's relay) is
+// not told again. It is how a service counts what it did, once committed. Call it before Run.
+func (r *Relay) OnPublished(fn func(eventType string)) {
+	r.published = append(r.published, fn)
+}
+
+// eventTypeOf reads the type out of an event's subject (caiomatch.<producer>.v1.<type>.<id>).
+func eventTypeOf(subject string) string {
+	parts := strings.SplitN(subject, ".", 5)
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[3]
+}
+
+// metricsTimeout bounds the outbox query made at each scrape.
+const metricsTimeout = 2 * time.Second
+
+// RegisterMetrics publishes the outbox's state, read at each scrape and labelled with service:
+// caiomatch.outbox.backlog, the rows not published yet, and caiomatch.outbox.relay_lag, the age
+// of the oldest of them (0 when there is none): a relay that stopped publishing shows as a lag
+// that grows.
+func (r *Relay) RegisterMetrics(mp metric.MeterProvider, service string) error {
+	meter := mp.Meter("github.com/caiomatch/caiomatch/pkg/outbox")
+	backlog, err := meter.Int64ObservableGauge("caiomatch.outbox.backlog",
+		metric.WithDescription("outbox rows not published yet"))
+	if err != nil {
+		return err
+	}
+	lag, err := meter.Float64ObservableGauge("caiomatch.outbox.relay_lag", metric.WithUnit("s"),
+		metric.WithDescription("age of the oldest outbox row not published yet; 0 when none waits"))
+	if err != nil {
+		return err
+	}
+	labels := metric.WithAttributes(attribute.String("service", service))
+	_, err = meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		ctx, cancel := context.WithTimeout(ctx, metricsTimeout)
+		defer cancel()
+		waiting, oldest, err := r.unsent(ctx)
+		if err != nil {
+			return err
+		}
+		o.ObserveInt64(backlog, waiting, labels)
+		age := 0.0
+		if waiting > 0 {
+			age = max(time.Since(oldest).Seconds(), 0)
+		}
+		o.ObserveFloat64(lag, age, labels)
+		return nil
+	}, backlog, lag)
+	return err
+}
+
+// unsent counts the rows not published yet and tells when the oldest was written.
+func (r *Relay) unsent(ctx context.Context) (int64, time.Time, error) {
+	var (
+		n      int64
+		oldest sql.NullString
+	)
+	if err := r.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM outbox WHERE sent_at IS NULL`).
+		Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, fmt.Errorf("outbox backlog: %w", err)
+	}
+	if n == 0 || !oldest.Valid {
+		return n, time.Time{}, nil
+	}
+	at, err := sqlstore.ParseTime(oldest.String)
+	return n, at, err
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/metric"
+	noopmetric "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -31,12 +33,21 @@ type Server struct {
 // ServerOption configures NewServer.
 type ServerOption func(*serverOptions)
 
-type serverOptions struct{ callerKey CallerKey }
+type serverOptions struct {
+	callerKey CallerKey
+	meters    metric.MeterProvider
+}
 
 // WithCallerKey makes the server accept only calls signed with key (see SignCallers), health
 // checks aside.
 func WithCallerKey(key CallerKey) ServerOption {
 	return func(o *serverOptions) { o.callerKey = key }
+}
+
+// WithMeterProvider records the server's calls (rpc.server.call.duration, the OpenTelemetry
+// RPC conventions) with mp; without it they are not measured.
+func WithMeterProvider(mp metric.MeterProvider) ServerOption {
+	return func(o *serverOptions) { o.meters = mp }
 }
 
 // NewServer builds the server; register services on s.GRPC before Serve.
@@ -45,14 +56,15 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger, options ...ServerOp
 	for _, opt := range options {
 		opt(&o)
 	}
+	if o.meters == nil {
+		o.meters = noopmetric.NewMeterProvider()
+	}
 	check := newCallerCheck(o.callerKey)
 	srv := grpc.NewServer(
 		grpc.StatsHandler(otelgrpc.NewServerHandler(
 			otelgrpc.WithTracerProvider(tp),
-			otelgrpc.WithFilter(func(info *stats.RPCTagInfo) bool {
-				return info.FullMethodName != healthpb.Health_Check_FullMethodName &&
-					info.FullMethodName != healthpb.Health_Watch_FullMethodName
-			}),
+			otelgrpc.WithMeterProvider(o.meters),
+			otelgrpc.WithFilter(notHealthCheck),
 		)),
 		grpc.ChainUnaryInterceptor(unaryServerInterceptor(logger, check)),
 		grpc.ChainStreamInterceptor(streamServerInterceptor(logger, check)),
@@ -67,6 +79,12 @@ func NewServer(tp trace.TracerProvider, logger *slog.Logger, options ...ServerOp
 	// Reflection: grpcurl and similar tools list and call the services without their protos.
 	reflection.Register(srv)
 	return &Server{GRPC: srv, Health: hs, logger: logger}
+}
+
+// notHealthCheck tells the calls to trace and measure: all but the health checks.
+func notHealthCheck(info *stats.RPCTagInfo) bool {
+	return info.FullMethodName != healthpb.Health_Check_FullMethodName &&
+		info.FullMethodName != healthpb.Health_Watch_FullMethodName
 }
 
 func unaryServerInterceptor(logger *slog.Logger, check *callerCheck) grpc.UnaryServerInterceptor {

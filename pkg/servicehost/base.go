@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 	"google.golang.org/grpc"
 
 	"github.com/caiomatch/caiomatch/pkg/eventbus"
@@ -23,11 +25,12 @@ type Base struct {
 	// GRPC is where the service registers its API.
 	GRPC *grpc.Server
 
-	host    Host
-	server  *rpc.Server
-	grace   time.Duration
-	peers   map[string]*grpc.ClientConn
-	closers []func() error
+	host      Host
+	server    *rpc.Server
+	consumers *eventbus.ConsumerMetrics
+	grace     time.Duration
+	peers     map[string]*grpc.ClientConn
+	closers   []func() error
 }
 
 // Needs are what a service starts with.
@@ -50,14 +53,23 @@ func (h Host) Start(ctx context.Context, needs Needs) (*Base, error) {
 		h.Listener.Close()
 		return nil, err
 	}
-	server := rpc.NewServer(h.TracerProvider, h.Logger, rpc.WithCallerKey(h.CallerKey))
+	meters := h.meterProvider()
+	server := rpc.NewServer(h.TracerProvider, h.Logger, rpc.WithCallerKey(h.CallerKey), rpc.WithMeterProvider(meters))
 	b := &Base{
 		DB: db, Relay: outbox.NewRelay(db, h.JetStream, h.TracerProvider, h.Logger), GRPC: server.GRPC,
 		host: h, server: server, grace: needs.ShutdownGrace, peers: map[string]*grpc.ClientConn{},
 		closers: []func() error{db.Close, h.Listener.Close},
 	}
+	if err := b.Relay.RegisterMetrics(meters, h.Name); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if b.consumers, err = eventbus.NewConsumerMetrics(h.JetStream, meters); err != nil {
+		b.Close()
+		return nil, err
+	}
 	for name, addr := range needs.Peers {
-		conn, err := rpc.Dial(addr, h.TracerProvider, rpc.SignCallers(h.CallerKey))
+		conn, err := rpc.Dial(addr, h.TracerProvider, rpc.SignCallers(h.CallerKey), rpc.RecordMetrics(meters))
 		if err != nil {
 			b.Close()
 			return nil, fmt.Errorf("dial %s: %w", name, err)
@@ -68,6 +80,17 @@ func (h Host) Start(ctx context.Context, needs Needs) (*Base, error) {
 	return b, nil
 }
 
+// meterProvider is the host's, or one that records nothing.
+func (h Host) meterProvider() metric.MeterProvider {
+	if h.MeterProvider == nil {
+		return noop.NewMeterProvider()
+	}
+	return h.MeterProvider
+}
+
+// Meter is the service's meter, for the instruments of its own (shortlists, offers…).
+func (b *Base) Meter(scope string) metric.Meter { return b.host.meterProvider().Meter(scope) }
+
 // Peer is the connection to a peer named in Needs.Peers; nil for another name.
 func (b *Base) Peer(name string) *grpc.ClientConn { return b.peers[name] }
 
@@ -75,7 +98,7 @@ func (b *Base) Peer(name string) *grpc.ClientConn { return b.peers[name] }
 // An error it reports once the service is stopping (the cancellation of a call it was making,
 // declaring itself say) is a clean stop.
 func (b *Base) Consumer(spec eventbus.ConsumerSpec, handler eventbus.Handler) func(context.Context) error {
-	c := eventbus.NewConsumer(b.host.JetStream, spec, handler, b.host.TracerProvider, b.host.Logger)
+	c := eventbus.NewConsumer(b.host.JetStream, spec, handler, b.host.TracerProvider, b.host.Logger).RecordMetrics(b.consumers)
 	return func(ctx context.Context) error {
 		err := c.Run(ctx)
 		if ctx.Err() != nil {

@@ -32,6 +32,9 @@ type Config struct {
 	// NATSMonitorAddr, when set, serves the embedded NATS server's monitoring on this loopback
 	// host:port (eventbus.WithMonitor); it has no effect on external servers.
 	NATSMonitorAddr string
+	// AdminAddr is where the process serves its metrics (StartAdmin); empty means
+	// DefaultAdminAddr, or a free loopback port when that one is taken.
+	AdminAddr string
 }
 
 // EmbeddedOptions are the embedded NATS server's options this configuration asks for.
@@ -65,6 +68,7 @@ func LoadConfig(env *envconfig.Reader) Config {
 	env.Int(EnvStreamReplicas, &c.StreamReplicas, 0, 5)
 	env.Bool(EnvAllowUnreplicated, &c.AllowUnreplicated)
 	env.Addr(EnvNATSMonitorAddr, &c.NATSMonitorAddr)
+	env.Addr(EnvAdminAddr, &c.AdminAddr)
 	if c.NATSMonitorAddr != "" && !eventbus.IsLoopback(c.NATSMonitorAddr) {
 		env.Fail(EnvNATSMonitorAddr, c.NATSMonitorAddr, "want a loopback host:port (127.0.0.1, ::1 or localhost): the monitoring describes streams and connections")
 		c.NATSMonitorAddr = ""

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/caiomatch/caiomatch/pkg/rpc"
@@ -22,7 +23,10 @@ type Host struct {
 	DataDir        string
 	JetStream      jetstream.JetStream
 	TracerProvider trace.TracerProvider
-	Logger         *slog.Logger
+	// MeterProvider records the service's metrics (served on the process's admin listener);
+	// nil records none.
+	MeterProvider metric.MeterProvider
+	Logger        *slog.Logger
 	// Listener is where the service serves gRPC; the service closes it.
 	Listener net.Listener
 	// CallerKey signs and checks every internal gRPC call (rpc.SignCallers, rpc.WithCallerKey);

@@ -92,6 +92,17 @@ func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string
 	}
 	defer ShutdownWithin(5*time.Second, tp.Shutdown)
 
+	metrics, err := telemetry.NewMetrics(name)
+	if err != nil {
+		return err
+	}
+	defer ShutdownWithin(5*time.Second, metrics.Shutdown)
+	admin, err := StartAdmin(cfg.AdminAddr, metrics.Handler(), logger)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+
 	nc, closeNATS, err := connectNATS(name, cfg, logger)
 	if err != nil {
 		return err
@@ -109,10 +120,10 @@ func RunStandalone(ctx context.Context, name string, cfg Config, grpcAddr string
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", grpcAddr, err)
 	}
-	logger.Info("service starting", "grpc_addr", lis.Addr().String(), "external_nats", cfg.NATSURL != "")
+	logger.Info("service starting", "grpc_addr", lis.Addr().String(), "admin_addr", admin.Addr(), "external_nats", cfg.NATSURL != "")
 	err = run(ctx, Host{
 		Name: name, DataDir: cfg.DataDirOrDefault(), JetStream: js,
-		TracerProvider: tp.TracerProvider(), Logger: logger, Listener: lis,
+		TracerProvider: tp.TracerProvider(), MeterProvider: metrics.MeterProvider(), Logger: logger, Listener: lis,
 		CallerKey: rpc.CallerKey(cfg.CallerKey),
 	})
 	if errors.Is(err, context.Canceled) {

@@ -32,5 +32,6 @@ func announce(s allinone.Started) {
 	} else {
 		fmt.Fprintln(os.Stderr, "operator token: the value of CAIOMATCH_OPERATOR_TOKEN")
 	}
-	fmt.Fprintf(os.Stderr, "API description: %s/openapi.json · traces: %s/v1/ops/traces · stop with Ctrl-C\n\n", s.URL, s.URL)
+	fmt.Fprintf(os.Stderr, "API description: %s/openapi.json · traces: %s/v1/ops/traces · metrics (no token, this host only): %s · stop with Ctrl-C\n\n",
+		s.URL, s.URL, s.MetricsURL)
 }

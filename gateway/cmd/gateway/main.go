@@ -35,8 +35,18 @@ func run(ctx context.Context, shared servicehost.Config, cfg server.Config) erro
 		return err
 	}
 	defer servicehost.ShutdownWithin(5*time.Second, tp.Shutdown)
+	metrics, err := telemetry.NewMetrics(server.Name)
+	if err != nil {
+		return err
+	}
+	defer servicehost.ShutdownWithin(5*time.Second, metrics.Shutdown)
+	admin, err := servicehost.StartAdmin(shared.AdminAddr, metrics.Handler(), logger)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
 	return server.Run(ctx, cfg, server.Runtime{
 		DataDir: shared.DataDirOrDefault(), Logger: logger, TracerProvider: tp.TracerProvider(), Spans: spans, SpanRelay: relay,
-		CallerKey: rpc.CallerKey(shared.CallerKey),
+		CallerKey: rpc.CallerKey(shared.CallerKey), Metrics: metrics,
 	}, nil)
 }

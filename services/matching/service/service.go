@@ -159,6 +159,11 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 		return err
 	}
 	defer base.Close()
+	shortlists, err := countShortlists(base.Meter("github.com/caiomatch/caiomatch/services/matching"))
+	if err != nil {
+		return err
+	}
+	base.Relay.OnPublished(shortlists)
 
 	// The index is loaded (snapshot, then the stream after it) before any event is handled.
 	started := time.Now()

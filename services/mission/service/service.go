@@ -54,12 +54,23 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 		host.Logger.InfoContext(ctx, "pseudonym key generated for this installation", "file", pseudonym.KeyFile)
 	}
 
-	application := app.New(store.NewRepository(base.DB, base.Relay.Notify), profiles,
+	repo := store.NewRepository(base.DB, base.Relay.Notify)
+	meter := base.Meter(meterScope)
+	offers, err := countOffers(meter)
+	if err != nil {
+		return err
+	}
+	base.Relay.OnPublished(offers)
+	application := app.New(repo, profiles,
 		app.Config{OfferTTL: cfg.OfferTTL, PseudonymKey: key, FirmMissionsPerDay: max(cfg.FirmMissionsPerDay, 0)},
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() })
 	missionv1.RegisterMissionServiceServer(base.GRPC, grpcapi.NewServer(application))
+	shortlists, err := timeToShortlist(meter, repo, eventapi.MatchingHandler(application, host.Logger))
+	if err != nil {
+		return err
+	}
 	return base.Serve(ctx,
-		base.Consumer(eventapi.ShortlistSpec(), eventapi.MatchingHandler(application, host.Logger)),
+		base.Consumer(eventapi.ShortlistSpec(), shortlists),
 		base.Consumer(eventapi.ErasureSpec(), eventapi.ErasureHandler(application, host.Logger)),
 		base.Consumer(eventapi.AccountErasureSpec(), eventapi.AccountErasureHandler(application, host.Logger)),
 		expireOffers(application, cfg.ExpiryInterval, host.Logger),

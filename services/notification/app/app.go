@@ -133,7 +133,28 @@ type Config struct {
 	// PublicURL is where people reach the platform, the base of the links in emails; empty
 	// leaves the links out.
 	PublicURL string
+	// Observer is told what became of notifications and deliveries (metrics); nil tells nobody.
+	Observer Observer
 }
+
+// Observer is told, once committed, what became of notifications and their deliveries.
+type Observer interface {
+	// Notified: n notifications were added to accounts' in-app feeds.
+	Notified(n int)
+	// DeliveryEnded: a delivery over channel reached a final status (DELIVERED, FAILED or
+	// SKIPPED).
+	DeliveryEnded(channel domain.Channel, status domain.DeliveryStatus)
+	// Attempted: a webhook call was made, or an email handed to the mail server, and recorded;
+	// status is its delivery's after it (PENDING: it will be tried again).
+	Attempted(channel domain.Channel, status domain.DeliveryStatus)
+}
+
+// nobody is the Observer of an application given none.
+type nobody struct{}
+
+func (nobody) Notified(int)                                        {}
+func (nobody) DeliveryEnded(domain.Channel, domain.DeliveryStatus) {}
+func (nobody) Attempted(domain.Channel, domain.DeliveryStatus)     {}
 
 // Application is the service's use cases over its repository.
 type Application struct {
@@ -160,6 +181,9 @@ func New(repo Repository, poster Poster, mailer Mailer, cfg Config, now func() t
 	}
 	if cfg.Lease == 0 {
 		cfg.Lease = 30 * time.Second // longer than a webhook call (10 s) or an SMTP exchange (15 s)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nobody{}
 	}
 	a := &Application{repo: repo, poster: poster, mailer: mailer, cfg: cfg, now: now, newID: newID, feed: newFeed()}
 	a.created = func() {

@@ -146,7 +146,9 @@ func (a *Application) attempt(ctx context.Context, d domain.Delivery) error {
 	if err != nil || attempt == nil { // nil: decided without an attempt (see sendEmail), already saved
 		return err
 	}
-	return a.repo.InTx(record, func(ctx context.Context, tx Tx) error {
+	var after domain.DeliveryStatus // "": nothing recorded
+	err = a.repo.InTx(record, func(ctx context.Context, tx Tx) error {
+		after = ""
 		current, err := tx.Delivery(ctx, d.ID)
 		if errors.Is(err, domain.ErrNotFound) {
 			return nil // deleted with its webhook or account meanwhile
@@ -158,20 +160,44 @@ func (a *Application) attempt(ctx context.Context, d domain.Delivery) error {
 			return err
 		}
 		current.Record(*attempt)
-		return tx.SaveDelivery(ctx, current)
+		if err := tx.SaveDelivery(ctx, current); err != nil {
+			return err
+		}
+		after = current.Status
+		return nil
 	})
+	if err != nil || after == "" {
+		return err
+	}
+	a.cfg.Observer.Attempted(d.Channel, after)
+	if after != domain.DeliveryPending {
+		a.cfg.Observer.DeliveryEnded(d.Channel, after)
+	}
+	return nil
 }
 
 // settle ends a delivery without an attempt.
 func (a *Application) settle(ctx context.Context, id string, status domain.DeliveryStatus, retryAt time.Time) error {
-	return a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	var ended domain.Channel // "": not ended here
+	err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		ended = ""
 		d, err := tx.Delivery(ctx, id)
 		if err != nil || d.Status != domain.DeliveryPending {
 			return err
 		}
 		d.Status, d.NextAttemptAt = status, retryAt
-		return tx.SaveDelivery(ctx, d)
+		if err := tx.SaveDelivery(ctx, d); err != nil {
+			return err
+		}
+		if status != domain.DeliveryPending {
+			ended = d.Channel
+		}
+		return nil
 	})
+	if err == nil && ended != "" {
+		a.cfg.Observer.DeliveryEnded(ended, status)
+	}
+	return err
 }
 
 // WebhookTimeout bounds one webhook call.
@@ -281,7 +307,11 @@ func (a *Application) sendEmail(ctx context.Context, d domain.Delivery) (*domain
 		if err := a.repo.InTx(ctx, func(ctx context.Context, tx Tx) error { return tx.AddAttempt(ctx, *attempt) }); err != nil {
 			return nil, err
 		}
-		return nil, a.settle(ctx, d.ID, domain.DeliveryFailed, time.Time{})
+		if err := a.settle(ctx, d.ID, domain.DeliveryFailed, time.Time{}); err != nil {
+			return nil, err
+		}
+		a.cfg.Observer.Attempted(domain.ChannelEmail, domain.DeliveryFailed)
+		return nil, nil
 	case err != nil:
 		attempt.Error = "send failed"
 	}

@@ -56,6 +56,7 @@ func (a *Application) Notify(ctx context.Context, d txn.Delivery, h Happening) (
 func (a *Application) told(claimed bool, n int, err error) (Outcome, error) {
 	out, err := outcome(claimed, n, err)
 	if err == nil && out.Notified > 0 {
+		a.cfg.Observer.Notified(out.Notified)
 		a.created()
 	}
 	return out, err

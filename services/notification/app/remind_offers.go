@@ -40,6 +40,7 @@ func (a *Application) RemindOffers(ctx context.Context) (int, error) {
 		sent += n
 	}
 	if sent > 0 {
+		a.cfg.Observer.Notified(sent)
 		a.created()
 	}
 	return sent, errors.Join(errs...)

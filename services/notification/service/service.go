@@ -70,8 +70,13 @@ func Run(ctx context.Context, host servicehost.Host, cfg Config) error {
 			}
 		}
 	}
+	observer, err := newNotificationMetrics(base.Meter("github.com/caiomatch/caiomatch/services/notification"))
+	if err != nil {
+		return err
+	}
 	application := app.New(store.NewRepository(base.DB), client, emails,
-		app.Config{AllowInsecureWebhooks: cfg.AllowInsecureWebhooks, Retention: cfg.Retention, PublicURL: cfg.PublicURL},
+		app.Config{AllowInsecureWebhooks: cfg.AllowInsecureWebhooks, Retention: cfg.Retention, PublicURL: cfg.PublicURL,
+			Observer: observer},
 		time.Now, func() string { return uuid.Must(uuid.NewV7()).String() }, wake)
 	if err := application.Start(ctx); err != nil {
 		return err
