@@ -100,7 +100,7 @@ func Build(ctx context.Context, opts Options) ([]Built, error) {
 		fmt.Fprintf(opts.Log, "%s:%s %s %s\n", built.Image, built.Tags[0], built.Digest, cmp.Or(built.Pushed, built.Layout))
 		all = append(all, built)
 	}
-	if err := writeIndex(opts.OutDir, all); err != nil {
+	if err := WriteIndex(opts.OutDir, all); err != nil {
 		return nil, err
 	}
 	return all, nil
@@ -193,10 +193,10 @@ func write(ctx context.Context, opts Options, b Binary, img v1.Image, stamp Stam
 	return built, nil
 }
 
-// writeIndex writes images.json and kustomization.yaml, a kustomize Component that sets the
+// WriteIndex writes images.json and kustomization.yaml, a kustomize Component that sets the
 // manifests' images (deploy/k8s names them caiomatch/<name>) to these: by digest once pushed,
 // else by the version's tag, for a cluster that loads the tarballs itself (kind, minikube).
-func writeIndex(dir string, all []Built) error {
+func WriteIndex(dir string, all []Built) error {
 	index, err := json.MarshalIndent(all, "", "  ")
 	if err != nil {
 		return err

@@ -454,7 +454,7 @@ func TestPushKeepsTheDigest(t *testing.T) {
 	if d, _ := remoteImg.Digest(); d.String() != built.Digest {
 		t.Errorf("the registry holds %s, built %s", d, built.Digest)
 	}
-	if err := writeIndex(out, []Built{built}); err != nil {
+	if err := WriteIndex(out, []Built{built}); err != nil {
 		t.Fatal(err)
 	}
 	component, err := os.ReadFile(filepath.Join(out, "kustomization.yaml"))
