@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,7 +67,8 @@ func buildAll(t *testing.T) (string, []Built) {
 			buildErr = fmt.Errorf("go build ./cmd/buildimages: %v\n%s", err, out)
 			return
 		}
-		cmd := exec.Command(builder, "-repo", repoRoot, "-out", builtDir, "-buildvcs="+strconv.FormatBool(buildStamp))
+		cmd := exec.Command(builder, "-repo", repoRoot, "-out", builtDir, "-arch", runtime.GOARCH,
+			"-buildvcs="+strconv.FormatBool(buildStamp))
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("buildimages: %v\n%s", err, out)
 			return
@@ -184,8 +186,8 @@ func checkConfig(t *testing.T, b Binary, built Built, img v1.Image) {
 	if !slices.Equal(c.Entrypoint, []string{b.Entrypoint()}) || len(c.Cmd) != 0 {
 		t.Errorf("entrypoint %q cmd %q, want [%s] and no cmd", c.Entrypoint, c.Cmd, b.Entrypoint())
 	}
-	if cf.OS != "linux" || cf.Architecture != "amd64" {
-		t.Errorf("platform %s/%s, want linux/amd64", cf.OS, cf.Architecture)
+	if cf.OS != "linux" || cf.Architecture != runtime.GOARCH {
+		t.Errorf("platform %s/%s, want linux/%s", cf.OS, cf.Architecture, runtime.GOARCH)
 	}
 	if c.WorkingDir != DataDir || !slices.Contains(c.Env, "CAIOMATCH_DATA_DIR="+DataDir) {
 		t.Errorf("working dir %q, env %q: want %s, the data directory", c.WorkingDir, c.Env, DataDir)
@@ -289,7 +291,7 @@ func extract(t *testing.T, img v1.Image) string {
 func checkRootFS(t *testing.T, b Binary, root string) {
 	t.Helper()
 	exe := filepath.Join(root, b.Entrypoint())
-	if err := CheckStatic(exe, "amd64"); err != nil {
+	if err := CheckStatic(exe, runtime.GOARCH); err != nil {
 		t.Error(err)
 	}
 	pem, err := os.ReadFile(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt"))
@@ -413,7 +415,7 @@ func TestImagesAreReproducible(t *testing.T) {
 	dir, all := buildAll(t)
 	built := all[slices.IndexFunc(all, func(b Built) bool { return b.Name == "seed" })]
 	b, _ := Find(built.Name)
-	img, _, err := Image(b, filepath.Join(dir, "bin", b.Name), "amd64", DefaultSource)
+	img, _, err := Image(b, filepath.Join(dir, "bin", b.Name), runtime.GOARCH, DefaultSource)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +430,7 @@ func TestPushKeepsTheDigest(t *testing.T) {
 	dir, all := buildAll(t)
 	want := all[slices.IndexFunc(all, func(b Built) bool { return b.Name == "seed" })]
 	b, _ := Find("seed")
-	img, stamp, err := Image(b, filepath.Join(dir, "bin", b.Name), "amd64", DefaultSource)
+	img, stamp, err := Image(b, filepath.Join(dir, "bin", b.Name), runtime.GOARCH, DefaultSource)
 	if err != nil {
 		t.Fatal(err)
 	}
