@@ -164,8 +164,10 @@ func write(ctx context.Context, opts Options, b Binary, img v1.Image, stamp Stam
 	if err != nil {
 		return Built{}, err
 	}
+	// The tag for OCI tools (skopeo oci:<dir>:<tag>), the full name for containerd's import.
 	if err := lp.AppendImage(img, layout.WithAnnotations(map[string]string{
-		"org.opencontainers.image.ref.name": built.Image + ":" + built.Tags[0]})); err != nil {
+		"org.opencontainers.image.ref.name": built.Tags[0],
+		"io.containerd.image.name":          built.Image + ":" + built.Tags[0]})); err != nil {
 		return Built{}, err
 	}
 	refs := map[name.Reference]v1.Image{}

@@ -146,7 +146,11 @@ func loadLayout(t *testing.T, built Built) v1.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Manifests) != 1 || m.Manifests[0].Annotations["org.opencontainers.image.ref.name"] != built.Image+":"+built.Tags[0] {
+	if len(m.Manifests) != 1 {
+		t.Fatalf("%s/index.json: %d images, want 1", built.Layout, len(m.Manifests))
+	}
+	if a := m.Manifests[0].Annotations; a["org.opencontainers.image.ref.name"] != built.Tags[0] ||
+		a["io.containerd.image.name"] != built.Image+":"+built.Tags[0] {
 		t.Fatalf("%s/index.json: %+v, want the one image, named %s:%s", built.Layout, m.Manifests, built.Image, built.Tags[0])
 	}
 	if m.Manifests[0].Digest.String() != built.Digest {
