@@ -1,7 +1,7 @@
 # caiomatch: `make run` starts the whole platform, `make test` runs every check CI runs.
 SHELL := /bin/bash
 GO ?= go
-MODULES := pkg services/profile services/mission services/matching services/notification gateway deploy/faults deploy/local
+MODULES := pkg services/profile services/mission services/matching services/notification gateway deploy/faults deploy/local deploy/images
 TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2 oapi-codegen
 TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/protoc-gen-go \
 	google.golang.org/grpc/cmd/protoc-gen-go-grpc \
@@ -9,7 +9,7 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2 \
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
-.PHONY: promtool-check fuzz fuzz-short vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
+.PHONY: images promtool-check fuzz fuzz-short vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
 # Binaries carry the revision they were built from (their -version and every span's
 # service.version); go.work builds stamp it only when asked, and only inside a git checkout.
@@ -19,6 +19,11 @@ BUILDVCS := $(shell git rev-parse --is-inside-work-tree >/dev/null 2>&1 && echo 
 run:
 	$(GO) build -buildvcs=$(BUILDVCS) -o bin/caiomatch ./gateway/cmd/caiomatch
 	./bin/caiomatch
+
+IMAGES_ARCH ?= amd64
+## images: one OCI image per binary into dist/images (no registry needed): oci/<name> layouts, <name>.tar for `docker load`, images.json, a kustomize Component; PUSH=registry/prefix also pushes them (deploy/README.md)
+images:
+	$(GO) run ./deploy/images/cmd/buildimages -repo . -out dist/images -arch $(IMAGES_ARCH) -buildvcs=$(BUILDVCS) $(if $(PUSH),-push $(PUSH))
 
 N ?= 1000
 MISSIONS ?= 20
@@ -123,4 +128,4 @@ proto-check: proto
 		echo "generated code is stale: run 'make proto' and commit"; git status --porcelain -- pkg/gen gateway/openapi; exit 1; fi
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
