@@ -7,6 +7,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// maxHold is how long progress acks keep the messages of one fetch: a handler that hangs (a
+// database that never answers) then lets them go to another replica after maxHold plus AckWait,
+// instead of holding them as long as the process lives.
+const maxHold = 2 * time.Minute
+
 // inFlight holds the messages of the current fetch from their arrival until they are handled,
 // and tells the server every progressInterval that each of them is still being worked on
 // (InProgress resets its AckWait). A short AckWait then costs nothing while the process lives,
@@ -14,11 +19,12 @@ import (
 type inFlight struct {
 	progressInterval time.Duration
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	queue   []jetstream.Msg // received, not yet handed to the handler
-	current jetstream.Msg   // being handled
-	open    bool            // the fetch may still deliver messages
+	mu        sync.Mutex
+	cond      *sync.Cond
+	queue     []jetstream.Msg // received, not yet handed to the handler
+	current   jetstream.Msg   // being handled
+	batchFrom time.Time       // when the current fetch delivered its first message
+	open      bool            // the fetch may still deliver messages
 
 	quit chan struct{}
 	wg   sync.WaitGroup
@@ -36,6 +42,9 @@ func newInFlight(ackWait time.Duration) *inFlight {
 func (f *inFlight) add(msg jetstream.Msg) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.batchFrom.IsZero() {
+		f.batchFrom = time.Now()
+	}
 	f.queue = append(f.queue, msg)
 	f.cond.Signal()
 }
@@ -57,7 +66,7 @@ func (f *inFlight) next() (jetstream.Msg, bool) {
 		f.cond.Wait()
 	}
 	if len(f.queue) == 0 {
-		f.open = true
+		f.open, f.batchFrom = true, time.Time{}
 		return nil, false
 	}
 	msg := f.queue[0]
@@ -87,6 +96,10 @@ func (f *inFlight) keepAlive() {
 		case <-tick.C:
 		}
 		f.mu.Lock()
+		if !f.batchFrom.IsZero() && time.Since(f.batchFrom) > maxHold {
+			f.mu.Unlock()
+			continue
+		}
 		held := make([]jetstream.Msg, 0, len(f.queue)+1)
 		if f.current != nil {
 			held = append(held, f.current)
