@@ -83,15 +83,24 @@ expect "a branch is compared with where it left main" fail 'field "3" with name 
 git checkout -q main
 
 git tag v1.0.0
-proto 'string id = 1;' 'string city = 3;' 'string note = 4;'
+proto 'string id = 1;' 'string city = 3;' 'reserved 2;' 'string note = 4;'
 commit "after release: add note"
 expect "tagged release, harmless change passes" 0 "against the last release tag v1.0.0"
-proto 'string id = 1;' 'string note = 4;'
+proto 'string id = 1;' 'reserved 2;' 'string note = 4;'
 commit "after release: remove city"
-proto 'string id = 1;' 'string note = 4;' 'string email = 5;'
+proto 'string id = 1;' 'reserved 2;' 'string note = 4;' 'string email = 5;'
 commit "after release: add email"
 expect "break since the release fails though HEAD alone is harmless" fail 'field "3" with name "city" on message "Item" was deleted'
 BUF_BREAKING_AGAINST=HEAD~1 expect "BUF_BREAKING_AGAINST overrides the baseline" 0 "against BUF_BREAKING_AGAINST=HEAD~1"
+
+git clone -q --depth 1 "file://$repo" "$tmp/shallow"
+cd "$tmp/shallow"
+expect "a shallow clone is deepened to reach the previous commit" 0 "against the commit before HEAD"
+git clone -q --depth 1 "file://$repo" "$tmp/cut"
+cd "$tmp/cut"
+git remote remove origin
+expect "a shallow clone that cannot be deepened is skipped" 0 "skipped: shallow clone"
+CI=true expect "... but fails under CI" fail "this clone is shallow"
 
 echo "buf-breaking: $passed passed, $failed failed"
 [[ $failed == 0 ]]
