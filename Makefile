@@ -9,7 +9,7 @@ TOOL_PKGS := github.com/bufbuild/buf/cmd/buf google.golang.org/protobuf/cmd/prot
 	github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2 \
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
-.PHONY: images promtool-check fuzz fuzz-short vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
+.PHONY: images promtool-check lint lint-tools vulncheck fuzz fuzz-short vendor-web test-assets run seed cluster-up cluster-status cluster-down cluster-tool test test-go faults bench bench-matching bench-assignment proto proto-check tools build vet fmt-check clean
 
 # Binaries carry the revision they were built from (their -version and every span's
 # service.version); go.work builds stamp it only when asked, and only inside a git checkout.
@@ -47,8 +47,8 @@ cluster-down: cluster-tool
 cluster-tool:
 	@$(GO) build -o bin/cluster ./deploy/local/cmd/cluster
 
-## test: protos current and lint-clean, formatting, vet, then every module's tests with -race
-test: proto-check fmt-check vet promtool-check test-go fuzz-short
+## test: protos current, lint-clean and not breaking (docs/CI.md), formatting, vet, golangci-lint, known vulnerabilities, alert rules and dashboards, then every module's tests with -race
+test: proto-check fmt-check vet lint vulncheck promtool-check test-go fuzz-short
 
 ## promtool-check: the alert rules (promtool check rules, their unit tests) and the Grafana dashboards (JSON, every query valid PromQL, every metric in docs/METRICS.md), with promtool 2.42 put in bin/ by tools/promtool.sh; without it they are skipped, except under CI=true
 promtool-check:
@@ -120,12 +120,28 @@ proto: tools
 	mkdir -p pkg/gen/openapi/caiomatchclient
 	bin/oapi-codegen -config gateway/openapi/oapi-codegen.yaml gateway/openapi/caiomatch.openapi.json
 
-## proto-check: buf lint, buf breaking against main, and generated code up to date
+## proto-check: buf lint, buf breaking against the last release tag, the fork from main or the previous commit (tools/buf-breaking.sh, and its test), and generated code up to date
 proto-check: proto
 	bin/buf lint
-	@if git rev-parse --verify -q main >/dev/null; then bin/buf breaking --against '.git#branch=main'; fi
+	tools/buf-breaking.sh
+	tools/buf-breaking_test.sh
 	@if [ -n "$$(git status --porcelain -- pkg/gen gateway/openapi)" ]; then \
 		echo "generated code is stale: run 'make proto' and commit"; git status --porcelain -- pkg/gen gateway/openapi; exit 1; fi
+
+LINT_TOOLS := bin/golangci-lint bin/govulncheck
+## lint-tools: golangci-lint and govulncheck, pinned in tools/lint/go.mod, built into ./bin
+lint-tools: $(LINT_TOOLS)
+$(LINT_TOOLS) &: tools/lint/go.mod tools/lint/go.sum
+	cd tools/lint && GOWORK=off $(GO) build -o ../../bin/ github.com/golangci/golangci-lint/v2/cmd/golangci-lint golang.org/x/vuln/cmd/govulncheck
+
+## lint: golangci-lint with .golangci.yml over every module, in one pass
+lint: bin/golangci-lint
+	bin/golangci-lint run $(MODULES:%=./%/...)
+
+## vulncheck: govulncheck over every module when vuln.go.dev answers (else it says it skipped), after its own test
+vulncheck: bin/govulncheck
+	tools/vulncheck_test.sh
+	tools/vulncheck.sh $(MODULES)
 
 clean:
 	rm -rf bin dist

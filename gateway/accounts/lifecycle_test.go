@@ -463,8 +463,13 @@ func TestExpiredSignUpsArePurgedWithoutANewOne(t *testing.T) {
 		defer rows.Close()
 		for rows.Next() {
 			var e string
-			_ = rows.Scan(&e)
+			if err := rows.Scan(&e); err != nil {
+				t.Fatal(err)
+			}
 			left = append(left, e)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
 		}
 		if len(left) != 1 || left[0] != "live@example.com" {
 			t.Errorf("sign-ups left %v", left)

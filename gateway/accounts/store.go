@@ -223,21 +223,8 @@ func (s *Store) AnnounceExisting(ctx context.Context) (int, error) {
 			if err := tx.Lock(ctx, "accounts", "announce"); err != nil {
 				return err
 			}
-			rows, err := tx.SQL.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.announced = 0 ORDER BY a.id LIMIT 500`)
+			batch, err := unannouncedAccounts(ctx, tx)
 			if err != nil {
-				return fmt.Errorf("accounts to announce: %w", err)
-			}
-			var batch []Account
-			for rows.Next() {
-				acc, err := scanAccount(rows)
-				if err != nil {
-					rows.Close()
-					return err
-				}
-				batch = append(batch, acc)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
 				return err
 			}
 			for _, acc := range batch {
@@ -256,6 +243,25 @@ func (s *Store) AnnounceExisting(ctx context.Context) (int, error) {
 			return total, err
 		}
 	}
+}
+
+// unannouncedAccounts is the next batch of accounts that never published AccountChanged, read
+// whole before tx runs its next statement.
+func unannouncedAccounts(ctx context.Context, tx *sqltx.Tx) ([]Account, error) {
+	rows, err := tx.SQL.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.announced = 0 ORDER BY a.id LIMIT 500`)
+	if err != nil {
+		return nil, fmt.Errorf("accounts to announce: %w", err)
+	}
+	defer rows.Close()
+	var batch []Account
+	for rows.Next() {
+		acc, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		batch = append(batch, acc)
+	}
+	return batch, rows.Err()
 }
 
 // publishChanged bumps the account's version and publishes AccountChanged with it, in tx: the

@@ -56,7 +56,10 @@ func runRecorder(t *testing.T, r *Recorder) (stop func()) {
 	return func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("the recorder stopped with %v", err)
+			}
 		case <-time.After(5 * time.Second):
 			t.Fatal("the recorder did not stop")
 		}
@@ -188,7 +191,9 @@ func TestPurgeEveryDeletesWhatIsOlderThanTheRetention(t *testing.T) {
 	}()
 	time.Sleep(20 * time.Millisecond)
 	cancel()
-	<-done
+	if err := <-done; err != nil {
+		t.Errorf("PurgeEvery stopped with %v", err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(cutoffs) < 2 || !cutoffs[0].Equal(t0.Add(-400*24*time.Hour)) {

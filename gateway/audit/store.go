@@ -118,7 +118,8 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += fmt.Sprintf(" ORDER BY at DESC, id DESC LIMIT %d", size+1)
+	// The query is constants and $n placeholders; the values travel in args.
+	query += " ORDER BY at DESC, id DESC LIMIT " + arg(size+1) //nolint:gosec // G202: see above
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("search audit events: %w", err)
@@ -187,8 +188,11 @@ func PseudonymiseIn(ctx context.Context, tx *sql.Tx, pseudonyms map[string]strin
 		if !ValidID(id) || !ValidID(pseudonym) {
 			return 0, fault.Invalid(fault.ReasonInvalidArgument, fault.Violation{Field: "id", Description: "must be an id and its pseudonym"})
 		}
-		for _, column := range []string{"actor_id", "subject_id"} {
-			res, err := tx.ExecContext(ctx, `UPDATE audit_events SET `+column+` = $1 WHERE `+column+` = $2`, pseudonym, id)
+		for _, update := range []string{
+			`UPDATE audit_events SET actor_id = $1 WHERE actor_id = $2`,
+			`UPDATE audit_events SET subject_id = $1 WHERE subject_id = $2`,
+		} {
+			res, err := tx.ExecContext(ctx, update, pseudonym, id)
 			if err != nil {
 				return 0, fmt.Errorf("pseudonymise audit events: %w", err)
 			}
@@ -211,7 +215,7 @@ func (s *Store) PurgeBefore(ctx context.Context, before time.Time) (int, error) 
 	purged := 0
 	for {
 		res, err := s.db.ExecContext(ctx, `DELETE FROM audit_events WHERE id IN
-			(SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT `+fmt.Sprint(purgeBatch)+`)`, sqlstore.FormatTime(before))
+			(SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT $2)`, sqlstore.FormatTime(before), purgeBatch)
 		if err != nil {
 			return purged, fmt.Errorf("purge audit events: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -39,7 +40,11 @@ func FuzzRequestBodies(f *testing.F) {
 			f.Add(uint8(i), uint8(i%len(fuzzCallers)), []byte(body))
 		}
 	}
-	f.Cleanup(fuzzTarget.stop)
+	f.Cleanup(func() {
+		if err := fuzzTarget.stop(); err != nil {
+			f.Logf("stopping the platform: %v", err)
+		}
+	})
 	f.Fuzz(func(t *testing.T, routeIndex, callerIndex uint8, body []byte) {
 		target := fuzzTarget.get(t)
 		route := routes[int(routeIndex)%len(routes)]
@@ -256,17 +261,21 @@ func processRuns(pid int) bool {
 	return err == nil && p.Signal(syscall.Signal(0)) == nil
 }
 
-// stop ends the platform, if this process started one, and removes its data.
-func (b *bodyTarget) stop() {
+// stop ends the platform, if this process started one, and removes its data; it returns what
+// the platform returned, or that it did not stop in time.
+func (b *bodyTarget) stop() error {
 	if b.cancel == nil {
-		return
+		return nil
 	}
 	b.cancel()
+	var err error
 	select {
-	case <-b.done:
+	case err = <-b.done:
 	case <-time.After(30 * time.Second):
+		err = errors.New("the platform did not stop within 30 s")
 	}
 	_ = os.RemoveAll(b.dir)
+	return err
 }
 
 // setupT is the testing.TB of the world's setup, which no single input owns: its Fatal stops

@@ -8,13 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -343,19 +341,10 @@ func readStream(t *testing.T, js jetstream.JetStream, name string) []streamEvent
 func filesHoldingCanaries(t *testing.T, dir string, cs canaries, keep func(*canary) bool) map[*canary][]string {
 	t.Helper()
 	found := map[*canary][]string{}
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, path)
+	readDataFiles(t, dir, func(rel string, b []byte) {
 		for _, c := range cs.found(b, keep) {
 			found[c] = append(found[c], rel)
 		}
-		return nil
 	})
 	return found
 }
@@ -386,45 +375,73 @@ func whereInFiles(t *testing.T, dir string, files []string, value string) string
 	return strings.Join(where, "; ")
 }
 
-// tablesHolding returns the table.column values of db that hold value.
+// tablesHolding returns the table.column values of db that hold value, or says which table
+// could not be read.
 func tablesHolding(db *sql.DB, value string) []string {
-	names, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	tables, err := tableNames(db)
 	if err != nil {
 		return []string{"tables unreadable: " + err.Error()}
 	}
-	var tables []string
-	for names.Next() {
-		var name string
-		if names.Scan(&name) == nil {
-			tables = append(tables, name)
-		}
-	}
-	names.Close()
 	var found []string
 	for _, table := range tables {
-		rows, err := db.Query(`SELECT * FROM "` + table + `"`)
+		columns, err := columnsHolding(db, table, value)
 		if err != nil {
-			continue
+			found = append(found, table+" unreadable: "+err.Error())
 		}
-		columns, _ := rows.Columns()
-		for rows.Next() {
-			values := make([]any, len(columns))
-			pointers := make([]any, len(columns))
-			for i := range values {
-				pointers[i] = &values[i]
-			}
-			if rows.Scan(pointers...) != nil {
-				continue
-			}
-			for i, v := range values {
-				if strings.Contains(strings.ToLower(fmt.Sprintf("%s", v)), value) && !slices.Contains(found, table+"."+columns[i]) {
-					found = append(found, table+"."+columns[i])
-				}
+		for _, column := range columns {
+			if !slices.Contains(found, column) {
+				found = append(found, column)
 			}
 		}
-		rows.Close()
 	}
 	return found
+}
+
+func tableNames(db *sql.DB) ([]string, error) {
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		tables = append(tables, name)
+	}
+	return tables, rows.Err()
+}
+
+// columnsHolding returns the table.column values of table whose text holds value.
+func columnsHolding(db *sql.DB, table, value string) ([]string, error) {
+	rows, err := db.Query(`SELECT * FROM "` + table + `"`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var found []string
+	values := make([]any, len(columns))
+	pointers := make([]any, len(columns))
+	for i := range values {
+		pointers[i] = &values[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(pointers...); err != nil {
+			return found, err
+		}
+		for i, v := range values {
+			if strings.Contains(strings.ToLower(fmt.Sprintf("%s", v)), value) && !slices.Contains(found, table+"."+columns[i]) {
+				found = append(found, table+"."+columns[i])
+			}
+		}
+	}
+	return found, rows.Err()
 }
 
 // postForm posts a browser's form, as the sign-in page does, and returns the status.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,17 +17,43 @@ import (
 func filesHolding(t *testing.T, dir, text string) []string {
 	t.Helper()
 	var found []string
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		if b, err := os.ReadFile(path); err == nil && bytes.Contains(b, []byte(text)) {
-			rel, _ := filepath.Rel(dir, path)
+	readDataFiles(t, dir, func(rel string, b []byte) {
+		if bytes.Contains(b, []byte(text)) {
 			found = append(found, rel)
 		}
-		return nil
 	})
 	return found
+}
+
+// readDataFiles hands each regular file under dir, read whole, to read with its path relative
+// to dir. A file removed while the walk runs (a SQLite journal, a NATS temporary) held
+// nothing; any other failure to read fails the test, which would otherwise miss what it holds.
+func readDataFiles(t *testing.T, dir string, read func(rel string, b []byte)) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		read(rel, b)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("reading the files under %s: %v", dir, err)
+	}
 }
 
 // TestAConsultantErasesTheirAccountEverywhere: a consultant with a profile, a declined offer

@@ -39,14 +39,14 @@ func TestRestartKeepsEverythingAndAppliesNoEventTwice(t *testing.T) {
 
 	q := startPlatform(t, dataDir)
 	// Tokens, accounts, profiles and missions are all still there.
-	after := q.mustCall("GET", "/v1/missions/"+missionID+"/shortlist", firmToken, nil)
+	q.mustCall("GET", "/v1/missions/"+missionID+"/shortlist", firmToken, nil)
 	eventually(t, 5*time.Second, "late mission ranked after restart", func() bool {
 		s := q.mustCall("GET", "/v1/missions/"+lateMission+"/shortlist", firmToken, nil)
 		return str(s, "status") == "SHORTLIST_STATUS_READY"
 	})
 	// Give redeliveries, if any were wrongly applied, time to show.
 	time.Sleep(500 * time.Millisecond)
-	after = q.mustCall("GET", "/v1/missions/"+missionID+"/shortlist", firmToken, nil)
+	after := q.mustCall("GET", "/v1/missions/"+missionID+"/shortlist", firmToken, nil)
 	if str(after, "revision") != str(before, "revision") {
 		t.Errorf("shortlist revision changed across restart: %s -> %s (an event was applied twice)", str(before, "revision"), str(after, "revision"))
 	}

@@ -380,10 +380,10 @@ func (s *Site) afterAction(w http.ResponseWriter, r *http.Request, refusal after
 	}
 	id := pathEscape(r.PathValue("id"))
 	if s.visitor(r).Consultant() {
-		http.Redirect(w, r, "/offers#after-"+id, http.StatusSeeOther)
+		seeOther(w, r, "/offers#after-"+id)
 		return
 	}
-	http.Redirect(w, r, "/missions/"+id+"#after-"+id, http.StatusSeeOther)
+	seeOther(w, r, "/missions/"+id+"#after-"+id)
 }
 
 // showRefused shows the refused form again: under the consultant's offer, or on the firm's

@@ -87,10 +87,10 @@ func (s *Site) erase(r *http.Request, id string) (string, error) {
 	var erased struct {
 		AccountPseudonym string `json:"accountPseudonym"`
 	}
-	if json.Unmarshal(out.body.Bytes(), &erased) != nil || !pseudonymShape.MatchString(erased.AccountPseudonym) {
-		return "", nil
+	if json.Unmarshal(out.body.Bytes(), &erased) == nil && pseudonymShape.MatchString(erased.AccountPseudonym) {
+		return erased.AccountPseudonym, nil
 	}
-	return erased.AccountPseudonym, nil
+	return "", nil
 }
 
 // erasureProblem is the message saying beside the form why the API did not erase, and the
@@ -147,21 +147,19 @@ func (s *Site) refuseErasure(w http.ResponseWriter, r *http.Request, err error, 
 // cleared (the API ended the session already; the cookie would only be refused), and the
 // visitor goes to the page that says the account is deleted, with its pseudonym.
 func (s *Site) leave(w http.ResponseWriter, r *http.Request, pseudonym string) {
-	http.SetCookie(w, &http.Cookie{Name: s.cfg.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode})
-	keepPseudonym(w, r, erasedPath, pseudonym)
+	s.setCookie(w, r, s.cfg.SessionCookie, "", "/", -1)
+	s.keepPseudonym(w, r, erasedPath, pseudonym)
 	http.Redirect(w, r, erasedPath, http.StatusSeeOther)
 }
 
 // keepPseudonym hands the pseudonym of an account just erased to the page at path, in a cookie
 // of that page's for ten minutes: in the page's address it would reach the logs and traces of
 // the request.
-func keepPseudonym(w http.ResponseWriter, r *http.Request, path, pseudonym string) {
+func (s *Site) keepPseudonym(w http.ResponseWriter, r *http.Request, path, pseudonym string) {
 	if pseudonym == "" {
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: erasedCookie, Value: pseudonym, Path: path, MaxAge: 600, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	s.setCookie(w, r, erasedCookie, pseudonym, path, 600)
 }
 
 // keptPseudonym is the pseudonym keepPseudonym handed to this page, or "".
@@ -192,7 +190,7 @@ func (s *Site) findAccountToErase(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/ops/accounts", http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/ops/accounts/"+pathEscape(id)+"/erase", http.StatusSeeOther)
+	seeOther(w, r, "/ops/accounts/"+pathEscape(id)+"/erase")
 }
 
 // eraseAccountPage is an account an operator may erase, with the erasure form.
@@ -256,6 +254,6 @@ func (s *Site) eraseAccount(w http.ResponseWriter, r *http.Request) {
 		s.leave(w, r, pseudonym)
 		return
 	}
-	keepPseudonym(w, r, opsAccountsPath, pseudonym)
+	s.keepPseudonym(w, r, opsAccountsPath, pseudonym)
 	http.Redirect(w, r, opsAccountsPath, http.StatusSeeOther)
 }

@@ -133,8 +133,7 @@ func (s *Site) signOut(w http.ResponseWriter, r *http.Request) {
 			w.Header().Add("Set-Cookie", c)
 		}
 	case errors.As(err, &e) && e.Status == http.StatusUnauthorized:
-		http.SetCookie(w, &http.Cookie{Name: s.cfg.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-			SameSite: http.SameSiteLaxMode})
+		s.setCookie(w, r, s.cfg.SessionCookie, "", "/", -1)
 	default:
 		s.fail(w, r, err)
 		return

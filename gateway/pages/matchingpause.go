@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -79,8 +80,8 @@ func (s *Site) resumeMatching(w http.ResponseWriter, r *http.Request) {
 // error beside its field, in the visitor's language, or a message for the form. Anything else
 // is the API's own answer (403 for a visitor who may not use the switch) or the error page.
 func (s *Site) refuseMatching(w http.ResponseWriter, r *http.Request, err error, page matchingPage) {
-	e, ok := err.(*apiError)
-	if !ok || e.Status != http.StatusBadRequest {
+	var e *apiError
+	if !errors.As(err, &e) || e.Status != http.StatusBadRequest {
 		s.fail(w, r, err)
 		return
 	}

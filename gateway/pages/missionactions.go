@@ -33,7 +33,7 @@ func (s *Site) makeOffer(w http.ResponseWriter, r *http.Request) {
 		s.showMission(w, r, missionPage{Offer: f, OfferedTo: f.Values["profileId"]})
 		return
 	}
-	http.Redirect(w, r, "/missions/"+pathEscape(r.PathValue("id")), http.StatusSeeOther)
+	seeOther(w, r, "/missions/"+pathEscape(r.PathValue("id")))
 }
 
 // widenedNumbers are the mission fields whose widening hints are numbers.
@@ -76,7 +76,7 @@ func (s *Site) widen(w http.ResponseWriter, r *http.Request) {
 		s.showMission(w, r, missionPage{WideningRefused: true})
 		return
 	}
-	http.Redirect(w, r, "/missions/"+id, http.StatusSeeOther)
+	seeOther(w, r, "/missions/"+id)
 }
 
 // OpenToOffers tells whether the firm may still make offers on the mission.

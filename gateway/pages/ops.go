@@ -51,8 +51,7 @@ func (s *Site) pendingAccounts(w http.ResponseWriter, r *http.Request) {
 	}
 	page := accountsPage{Accounts: list.GetAccounts(), Erased: keptPseudonym(r)}
 	if page.Erased != "" { // said once
-		http.SetCookie(w, &http.Cookie{Name: erasedCookie, Value: "", Path: opsAccountsPath, MaxAge: -1, HttpOnly: true,
-			SameSite: http.SameSiteLaxMode})
+		s.setCookie(w, r, erasedCookie, "", opsAccountsPath, -1)
 	}
 	s.render(w, r, http.StatusOK, "accounts", v, page)
 }

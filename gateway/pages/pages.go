@@ -10,6 +10,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -60,6 +61,10 @@ type Config struct {
 	Accounts Authenticator
 	// SessionCookie names the cookie a sign-in link sets.
 	SessionCookie string
+	// SecureCookies marks the pages' cookies Secure on every request, for a platform reached
+	// over TLS that ends before the gateway (its public URL in https); without it they are
+	// Secure on requests that came over TLS.
+	SecureCookies bool
 }
 
 // Site serves the pages and hands every other path to the API.
@@ -200,8 +205,7 @@ func (s *Site) asPage(w http.ResponseWriter, r *http.Request) *http.Request {
 // Accept-Language.
 func (s *Site) language(w http.ResponseWriter, r *http.Request) locale.Language {
 	if chosen, ok := locale.Parse(r.URL.Query().Get("lang")); ok {
-		http.SetCookie(w, &http.Cookie{Name: languageCookie, Value: string(chosen), Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		s.setCookie(w, r, languageCookie, string(chosen), "/", 365*24*3600)
 		return chosen
 	}
 	if c, err := r.Cookie(languageCookie); err == nil {
@@ -296,7 +300,8 @@ func (s *Site) call(r *http.Request, method, path string, body any) (*answer, er
 		}
 		reader = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(r.Context(), method, path, reader)
+	// The request goes to the API's handler in this process, not over the network.
+	req, err := http.NewRequestWithContext(r.Context(), method, path, reader) //nolint:gosec // G704: see above
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +433,8 @@ func (s *Site) renderError(w http.ResponseWriter, r *http.Request, status int) {
 // fail answers a page whose API call failed: to the sign-in page when the visitor is unknown.
 func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusBadGateway
-	if e, ok := err.(*apiError); ok {
+	var e *apiError
+	if errors.As(err, &e) {
 		status = e.Status
 	}
 	if status == http.StatusUnauthorized {
@@ -445,6 +451,25 @@ func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func pathEscape(id string) string { return url.PathEscape(id) }
+
+// setCookie sets one of the pages' cookies for path (maxAge -1 deletes it): out of scripts'
+// reach, not sent along with cross-site subrequests, and Secure whenever the visitor came over
+// TLS. Not always Secure: `make run` serves plain HTTP on loopback, where a browser would
+// drop a Secure cookie and nobody could sign in.
+func (s *Site) setCookie(w http.ResponseWriter, r *http.Request, name, value, path string, maxAge int) {
+	//nolint:gosec // G124: Secure as said above
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies || r.TLS != nil})
+}
+
+// seeOther sends the browser on to a page of this site after a form. to is a path the
+// handlers build, ids path-escaped; anything else (another host, "//host") goes home.
+func seeOther(w http.ResponseWriter, r *http.Request, to string) {
+	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.HasPrefix(to, "/\\") {
+		to = "/"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther) //nolint:gosec // G710: a path of this site, checked above
+}
 
 func newLocalizer(lang string) *i18n.Localizer { return i18n.NewLocalizer(bundle(), lang) }
 

@@ -408,7 +408,7 @@ func (s *Site) savedProfile(w http.ResponseWriter, r *http.Request, id, month st
 	if month != "" {
 		to += "&month=" + month
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	seeOther(w, r, to)
 }
 
 // replaceProfile sends the editor as the profile's full replacement: what the form does not

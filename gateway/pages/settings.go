@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -222,8 +223,7 @@ func (s *Site) savePreferences(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if lang, ok := locale.Parse(f.Values["language"]); ok {
-		http.SetCookie(w, &http.Cookie{Name: languageCookie, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		s.setCookie(w, r, languageCookie, string(lang), "/", 365*24*3600)
 	}
 	http.Redirect(w, r, "/settings?done=preferences", http.StatusSeeOther)
 }
@@ -249,8 +249,8 @@ func (s *Site) submit(w http.ResponseWriter, r *http.Request, method, path strin
 // refusedFields tells whether err is the API's refusal of some fields (to show beside them),
 // rather than a failure of the page (sign-in needed, not found, not allowed).
 func refusedFields(err error) bool {
-	e, ok := err.(*apiError)
-	return ok && e.Status == http.StatusBadRequest
+	var e *apiError
+	return errors.As(err, &e) && e.Status == http.StatusBadRequest
 }
 
 // createToken makes a named token and shows its secret this once, in the page itself.

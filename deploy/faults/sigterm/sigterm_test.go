@@ -384,8 +384,12 @@ func startSlowRequest(t *testing.T, url, token, title string) *slowRequest {
 				ID string `json:"id"`
 			} `json:"mission"`
 		}
-		if err := json.Unmarshal(raw, &out); err != nil || out.Mission.ID == "" {
-			r.done <- fmt.Errorf("response %q: %v", raw, err)
+		if err := json.Unmarshal(raw, &out); err != nil {
+			r.done <- fmt.Errorf("response %q: %w", raw, err)
+			return
+		}
+		if out.Mission.ID == "" {
+			r.done <- fmt.Errorf("response %q: no mission id", raw)
 			return
 		}
 		r.missionID = out.Mission.ID

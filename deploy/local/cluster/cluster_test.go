@@ -246,6 +246,9 @@ func databasesNamed(t *testing.T, db *sql.DB, prefix string) []string {
 		}
 		names = append(names, name)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("list databases: %v", err)
+	}
 	return names
 }
 

@@ -83,7 +83,7 @@ func (c *Cluster) choosePostgres(ctx context.Context, mode PostgresMode, serverU
 				sqlstore.RedactURL(serverURL), err, EnvPostgresURL)
 		}
 		if _, binErr := privatePostgresBinaries(); binErr != nil {
-			return fmt.Errorf("PostgreSQL at %s is unreachable (%v), and no private server can be run instead: %w",
+			return fmt.Errorf("PostgreSQL at %s is unreachable (%w), and no private server can be run instead: %w",
 				sqlstore.RedactURL(serverURL), err, binErr)
 		}
 		c.logger.Info("PostgreSQL unreachable: running a private server instead",

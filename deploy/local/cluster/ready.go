@@ -89,7 +89,7 @@ func (c *Cluster) waitReady(ctx context.Context, s spec, timeout time.Duration) 
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s not ready after %s (%v); last lines of %s:\n%s", s.name, timeout, last, logPath, logTail(logPath, 30))
+			return fmt.Errorf("%s not ready after %s (%w); last lines of %s:\n%s", s.name, timeout, last, logPath, logTail(logPath, 30))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -168,7 +168,7 @@ func (c *Cluster) WaitNATSSettled(ctx context.Context) (string, error) {
 		last = err
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("the NATS cluster has not settled after %s: %v", timeout, last)
+			return "", fmt.Errorf("the NATS cluster has not settled after %s: %w", timeout, last)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

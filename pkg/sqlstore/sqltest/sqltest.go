@@ -200,15 +200,14 @@ func newSchemaName(now time.Time) string {
 	return fmt.Sprintf("t_%d_%s", now.Unix(), hex.EncodeToString(b))
 }
 
-// dropStaleSchemas drops test schemas a day old or more: those of test processes killed before
-// their cleanups ran. Younger ones may belong to a run still going on.
-func dropStaleSchemas(admin *sql.DB) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+// staleSchemas lists the test schemas a day old or more, as far as it can read them: a
+// schema it misses is dropped by a later run.
+func staleSchemas(ctx context.Context, admin *sql.DB) []string {
 	rows, err := admin.QueryContext(ctx, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\_%'`)
 	if err != nil {
-		return
+		return nil
 	}
+	defer rows.Close()
 	var stale []string
 	for rows.Next() {
 		var name string
@@ -223,8 +222,18 @@ func dropStaleSchemas(admin *sql.DB) {
 			stale = append(stale, name)
 		}
 	}
-	rows.Close()
-	for _, name := range stale {
+	if rows.Err() != nil {
+		return nil
+	}
+	return stale
+}
+
+// dropStaleSchemas drops test schemas a day old or more: those of test processes killed before
+// their cleanups ran. Younger ones may belong to a run still going on.
+func dropStaleSchemas(admin *sql.DB) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, name := range staleSchemas(ctx, admin) {
 		_, _ = admin.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+name+` CASCADE`)
 	}
 }

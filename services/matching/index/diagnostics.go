@@ -52,8 +52,8 @@ type diagPlan struct {
 }
 
 type startAlt struct {
-	date                     time.Time
-	latest, start, end, days int
+	date               time.Time
+	latest, start, end int
 }
 
 // diagPart is what one scan part counts.

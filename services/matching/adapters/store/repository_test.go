@@ -600,6 +600,7 @@ func TestEraseProfileStripsPastExplanations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer rows.Close()
 		outboxRows, naming := 0, 0
 		for rows.Next() {
 			var data []byte
@@ -611,7 +612,9 @@ func TestEraseProfileStripsPastExplanations(t *testing.T) {
 				naming++
 			}
 		}
-		rows.Close()
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		// (Every shortlist of this test named the person: none is left.)
 		if naming != 0 || outboxRows != 0 {
 			t.Errorf("%d of %d outbox rows name the erased profile", naming, outboxRows)

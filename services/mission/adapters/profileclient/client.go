@@ -31,9 +31,10 @@ func (c *Client) Consultant(ctx context.Context, profileID string) (app.Consulta
 	case codes.NotFound, codes.PermissionDenied:
 		return app.Consultant{}, app.ErrProfileNotFound(profileID)
 	case codes.Unavailable, codes.DeadlineExceeded:
+		//nolint:errorlint // %v, not %w: the profile service's status is not ours to show
 		return app.Consultant{}, fmt.Errorf("%w (%v)", app.ErrProfileServiceUnavailable(), err)
 	default:
-		// %v, not %w: the profile service's status is not ours to show.
+		//nolint:errorlint // %v, not %w: the profile service's status is not ours to show
 		return app.Consultant{}, fmt.Errorf("get profile %s: %v", profileID, err)
 	}
 	account := resp.GetProfile().GetAccountId()

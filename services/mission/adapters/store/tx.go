@@ -157,8 +157,12 @@ func (t *tx) updateOne(ctx context.Context, what, key, query string, args ...any
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("%s %s: %d rows (%v)", what, key, n, err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", what, key, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("%s %s: %d rows", what, key, n)
 	}
 	return nil
 }
