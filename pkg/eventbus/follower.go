@@ -72,11 +72,9 @@ func (f *Follower) advance(seq uint64) {
 // connections by itself; when it fails for good a new one starts after the last applied message.
 func (f *Follower) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
-		err := f.follow(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		_ = err // a stream briefly without a leader; start again from what was applied
+		// follow ends on the stop, or with an error when the stream is briefly without a leader:
+		// then it starts again from what was applied, after a pause.
+		_ = f.follow(ctx)
 		sleepCtx(ctx, 200*time.Millisecond)
 	}
 	return nil

@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"bytes"
 	"database/sql"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -114,19 +115,42 @@ func relayAllOf(t *testing.T, r *outbox.Relay, db *sql.DB) {
 	eventbustest.Eventually(t, 5*time.Second, "every row sent", func() bool { return unsent(t, db) == 0 })
 }
 
-// natsStoreHolding returns a file of the bus's store that contains text, or "".
+// natsStoreHolding returns a file of the bus's store that contains text, or "". A file the server
+// removes during the walk (a block compacted away) holds nothing any more; any other failure to
+// read the store fails the test, which would otherwise pass without having looked.
 func natsStoreHolding(t *testing.T, bus *eventbustest.Bus, text string) string {
 	t.Helper()
-	found := ""
-	_ = filepath.WalkDir(bus.Dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || found != "" {
+	found, read := "", 0
+	err := filepath.WalkDir(bus.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path != bus.Dir {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
 			return nil
 		}
-		if b, err := os.ReadFile(path); err == nil && bytes.Contains(b, []byte(text)) {
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		read++
+		if bytes.Contains(b, []byte(text)) {
 			found = path
+			return fs.SkipAll
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatalf("read the NATS store: %v", err)
+	}
+	if read == 0 {
+		t.Fatalf("the NATS store in %s holds no file: nothing was looked at", bus.Dir)
+	}
 	return found
 }
 

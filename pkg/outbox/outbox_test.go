@@ -371,7 +371,7 @@ func spanByKind(rec *tracetest.SpanRecorder, kind trace.SpanKind) sdktrace.ReadO
 func attr(s sdktrace.ReadOnlySpan, key attribute.Key) string {
 	for _, a := range s.Attributes() {
 		if a.Key == key {
-			return a.Value.Emit()
+			return a.Value.String()
 		}
 	}
 	return ""
@@ -401,7 +401,12 @@ func TestTraceContextFlowsFromAddThroughRelayToConsumer(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		consumed := make(chan error, 1)
 		go func() { consumed <- consumer.Run(ctx) }()
-		t.Cleanup(func() { cancel(); <-consumed })
+		t.Cleanup(func() {
+			cancel()
+			if err := <-consumed; err != nil {
+				t.Errorf("consumer: %v", err)
+			}
+		})
 
 		// The relay runs on its own context, with no span of its own.
 		runRelay(t, newRelay(db, js, tp))

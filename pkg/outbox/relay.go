@@ -116,7 +116,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		n, err := r.relayBatch(ctx)
 		switch {
 		case ctx.Err() != nil:
-			return nil
+			return nil //nolint:nilerr // stopped by its context: a clean stop, whatever the batch's error
 		case err != nil:
 			r.logger.WarnContext(ctx, "outbox relay failed; retrying", "error", err, "backoff", backoff.String())
 			if !sleep(ctx, backoff) {
@@ -148,23 +148,9 @@ type pending struct {
 }
 
 func (r *Relay) relayBatch(ctx context.Context) (int, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT seq, event_id, subject, data, trace_header FROM outbox
-		WHERE sent_at IS NULL ORDER BY seq LIMIT $1`, r.BatchSize)
+	batch, err := r.nextBatch(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
-	}
-	var batch []pending
-	for rows.Next() {
-		var p pending
-		if err := rows.Scan(&p.seq, &p.eventID, &p.subject, &p.data, &p.traceHeader); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		batch = append(batch, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
 	}
 	// Publish in order, one acknowledged publish at a time (so the stream keeps the outbox's
 	// order), then mark the published prefix sent in one statement: one synced write per batch
@@ -191,6 +177,25 @@ func (r *Relay) relayBatch(ctx context.Context) (int, error) {
 	return len(batch), nil
 }
 
+// nextBatch reads the next rows not sent yet, in order.
+func (r *Relay) nextBatch(ctx context.Context) ([]pending, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT seq, event_id, subject, data, trace_header FROM outbox
+		WHERE sent_at IS NULL ORDER BY seq LIMIT $1`, r.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var batch []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.seq, &p.eventID, &p.subject, &p.data, &p.traceHeader); err != nil {
+			return nil, err
+		}
+		batch = append(batch, p)
+	}
+	return batch, rows.Err()
+}
+
 // markSent marks the given rows sent, by sequence number (never a range: on PostgreSQL a row
 // with a lower sequence may commit later and must not be marked unpublished).
 func (r *Relay) markSent(ctx context.Context, rows []pending) error {
@@ -203,6 +208,7 @@ func (r *Relay) markSent(ctx context.Context, rows []pending) error {
 		args = append(args, p.seq)
 		marks[i] = fmt.Sprintf("$%d", i+2)
 	}
+	//nolint:gosec // G202: only placeholders ($2, $3…) are joined in; the values go as arguments
 	if _, err := r.db.ExecContext(ctx, `UPDATE outbox SET sent_at = $1 WHERE seq IN (`+strings.Join(marks, ", ")+`)`,
 		args...); err != nil {
 		return fmt.Errorf("mark sent: %w", err)

@@ -57,7 +57,12 @@ func TestCallsAreMeasuredOnBothEnds(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, lis, time.Second) }()
-	t.Cleanup(func() { stop(); <-served })
+	t.Cleanup(func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
 	conn, err := Dial(lis.Addr().String(), noop.NewTracerProvider(), RecordMetrics(clientMeters))
 	if err != nil {
 		t.Fatal(err)

@@ -100,11 +100,10 @@ func (b *Base) Peer(name string) *grpc.ClientConn { return b.peers[name] }
 func (b *Base) Consumer(spec eventbus.ConsumerSpec, handler eventbus.Handler) func(context.Context) error {
 	c := eventbus.NewConsumer(b.host.JetStream, spec, handler, b.host.TracerProvider, b.host.Logger).RecordMetrics(b.consumers)
 	return func(ctx context.Context) error {
-		err := c.Run(ctx)
-		if ctx.Err() != nil {
-			return nil
+		if err := c.Run(ctx); err != nil && ctx.Err() == nil {
+			return err
 		}
-		return err
+		return nil
 	}
 }
 

@@ -32,7 +32,11 @@ func TestMergedHandlerKeepsServicesApart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { m.Shutdown(context.Background()) })
+		t.Cleanup(func() {
+			if err := m.Shutdown(context.Background()); err != nil {
+				t.Errorf("shut down %s metrics: %v", svc, err)
+			}
+		})
 		ctr, err := m.MeterProvider().Meter("caiomatch/test").Int64Counter("caiomatch.things")
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +65,11 @@ func TestRPCClientMetricsLeaveTheServerAddressOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Shutdown(context.Background())
+	defer func() {
+		if err := m.Shutdown(context.Background()); err != nil {
+			t.Errorf("shut down metrics: %v", err)
+		}
+	}()
 	meter := m.MeterProvider().Meter("caiomatch/test")
 	for _, name := range []string{"rpc.client.call.duration", "rpc.server.call.duration"} {
 		h, err := meter.Float64Histogram(name, metric.WithUnit("s"))

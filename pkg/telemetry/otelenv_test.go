@@ -16,7 +16,11 @@ func TestTheSamplerFollowsOTEL_TRACES_SAMPLER(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Shutdown(context.Background())
+	defer func() {
+		if err := p.Shutdown(context.Background()); err != nil {
+			t.Errorf("shut down: %v", err)
+		}
+	}()
 	_, span := p.TracerProvider().Tracer("test").Start(context.Background(), "work")
 	span.End()
 	if span.SpanContext().IsSampled() || len(store.Traces(10)) != 0 {
@@ -37,7 +41,7 @@ func TestTheResourceFollowsTheStandardVariables(t *testing.T) {
 		}
 		out := map[attribute.Key]string{}
 		for _, kv := range res.Attributes() {
-			out[kv.Key] = kv.Value.Emit()
+			out[kv.Key] = kv.Value.String()
 		}
 		return out
 	}

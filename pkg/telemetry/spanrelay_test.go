@@ -34,7 +34,11 @@ func TestRelayedSpansMakeOneTraceInAnotherProcessStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer p.Shutdown(ctx)
+		defer func() {
+			if err := p.Shutdown(ctx); err != nil {
+				t.Errorf("shut down %s: %v", service, err)
+			}
+		}()
 		relays[service].Start(publish)
 		tracers[service] = p.TracerProvider().Tracer("test")
 	}

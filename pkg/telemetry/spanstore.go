@@ -377,7 +377,7 @@ func newStoredSpan(span sdktrace.ReadOnlySpan) storedSpan {
 	for _, kv := range span.Attributes() {
 		k := string(kv.Key)
 		if AllowedAttribute(k) {
-			v.Attributes[k] = kv.Value.Emit()
+			v.Attributes[k] = kv.Value.String()
 		}
 	}
 	return storedSpan{view: v, id: sc.SpanID(), parent: parent, start: start, end: end}

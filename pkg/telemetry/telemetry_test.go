@@ -295,7 +295,11 @@ func TestMetricsHandler(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer m.Shutdown(context.Background())
+		defer func() {
+			if err := m.Shutdown(context.Background()); err != nil {
+				t.Errorf("shut down %s metrics: %v", svc, err)
+			}
+		}()
 		ctr, err := m.MeterProvider().Meter("caiomatch/test").Int64Counter("caiomatch.requests",
 			metric.WithDescription("requests handled"))
 		if err != nil {

@@ -164,7 +164,7 @@ func Payloads[T proto.Message](ps []Published) []T {
 // OutboxEvents decodes every event in a service's outbox, sent or not, in the order stored.
 func OutboxEvents(t testing.TB, db *sql.DB) []Published {
 	t.Helper()
-	rows, err := db.Query(`SELECT subject, data FROM outbox ORDER BY seq`)
+	rows, err := db.QueryContext(t.Context(), `SELECT subject, data FROM outbox ORDER BY seq`)
 	if err != nil {
 		t.Fatalf("read outbox: %v", err)
 	}
