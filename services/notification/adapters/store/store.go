@@ -319,16 +319,17 @@ func (r *Repository) PurgeBefore(ctx context.Context, before time.Time) (int, er
 	for {
 		var n int64
 		err := sqlstore.InTx(ctx, r.db, func(tx *sql.Tx) error {
-			old := `SELECT id FROM notifications WHERE created_at < $1 ORDER BY created_at LIMIT ` + fmt.Sprint(purgeBatch)
+			// The cut and the batch are arguments ($1, $2), so that the statements are fixed strings.
+			const old = `SELECT id FROM notifications WHERE created_at < $1 ORDER BY created_at LIMIT $2`
 			for _, q := range []string{
 				`DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE notification_id IN (` + old + `))`,
 				`DELETE FROM deliveries WHERE notification_id IN (` + old + `)`,
 			} {
-				if _, err := tx.ExecContext(ctx, q, sqlstore.FormatTime(before)); err != nil {
+				if _, err := tx.ExecContext(ctx, q, sqlstore.FormatTime(before), purgeBatch); err != nil {
 					return fmt.Errorf("purge: %w", err)
 				}
 			}
-			res, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE id IN (`+old+`)`, sqlstore.FormatTime(before))
+			res, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE id IN (`+old+`)`, sqlstore.FormatTime(before), purgeBatch)
 			if err != nil {
 				return fmt.Errorf("purge notifications: %w", err)
 			}

@@ -204,6 +204,58 @@ func TestReadModelRemindersAndErasure(t *testing.T) {
 	})
 }
 
+// TestErasingAFirmForgetsItsNameInTheFactsOfItsMissions: the notifications and reminders about the
+// erased firm's missions lose its name and keep the rest; another firm's keep its name.
+func TestErasingAFirmForgetsItsNameInTheFactsOfItsMissions(t *testing.T) {
+	run(t, func(t *testing.T, ctx context.Context, repo *store.Repository) {
+		about := func(i int, mission, firm string) (domain.Notification, domain.Reminder) {
+			n := notification(i, "acc-1")
+			n.MissionID, n.OfferID, n.Facts.FirmName = mission, "o-"+mission, firm
+			return n, domain.Reminder{OfferID: n.OfferID, MissionID: mission, ProfileID: "p1", Facts: n.Facts, ExpiresAt: t0.Add(72 * time.Hour)}
+		}
+		erasedN, erasedR := about(1, "m1", "Acme")
+		keptN, keptR := about(2, "m2", "Globex")
+		inTx(t, repo, func(ctx context.Context, tx app.Tx) error {
+			for _, err := range []error{
+				tx.SaveMission(ctx, domain.Mission{ID: "m1", FirmID: "firm-1", Title: "CAIO"}),
+				tx.SaveMission(ctx, domain.Mission{ID: "m2", FirmID: "firm-2", Title: "CAIO"}),
+				tx.SaveReminder(ctx, erasedR), tx.SaveReminder(ctx, keptR),
+			} {
+				if err != nil {
+					return err
+				}
+			}
+			for _, n := range []domain.Notification{erasedN, keptN} {
+				if _, err := tx.AddNotification(ctx, n); err != nil {
+					return err
+				}
+			}
+			return tx.EraseAccount(ctx, "firm-1")
+		})
+		for _, want := range []domain.Notification{erasedN, keptN} {
+			if want.MissionID == "m1" {
+				want.Facts.FirmName = ""
+			}
+			got, err := repo.Notification(ctx, want.ID)
+			if err != nil || got.Facts != want.Facts {
+				t.Errorf("notification about %s: facts %+v (%v), want %+v", want.MissionID, got.Facts, err, want.Facts)
+			}
+		}
+		inTx(t, repo, func(ctx context.Context, tx app.Tx) error {
+			for _, want := range []domain.Reminder{erasedR, keptR} {
+				if want.MissionID == "m1" {
+					want.Facts.FirmName = ""
+				}
+				got, ok, err := tx.Reminder(ctx, want.OfferID)
+				if err != nil || !ok || got.Facts != want.Facts {
+					t.Errorf("reminder about %s: facts %+v (%v %v), want %+v", want.MissionID, got.Facts, ok, err, want.Facts)
+				}
+			}
+			return nil
+		})
+	})
+}
+
 func dueDeliveries(t *testing.T, repo *store.Repository, channel domain.Channel, now time.Time, limit int) ([]domain.Delivery, error) {
 	var due []domain.Delivery
 	err := repo.InTx(context.Background(), func(ctx context.Context, tx app.Tx) error {

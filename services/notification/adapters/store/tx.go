@@ -51,8 +51,8 @@ func (t *tx) Account(ctx context.Context, id string) (domain.Account, bool, erro
 func (t *tx) EraseAccount(ctx context.Context, id string) error {
 	t.sql.Erases()
 	// A firm's name, kept in the facts of the notifications and reminders of its missions.
-	for _, table := range []string{"notifications", "reminders"} {
-		if err := t.forgetFirmName(ctx, table, id); err != nil {
+	for _, facts := range firmFacts {
+		if err := t.forgetFirmName(ctx, facts, id); err != nil {
 			return err
 		}
 	}
@@ -238,39 +238,47 @@ func (t *tx) Reminder(ctx context.Context, offerID string) (domain.Reminder, boo
 	return r, err == nil, err
 }
 
-// forgetFirmName removes the firm's name from the facts of table's rows about its missions.
-func (t *tx) forgetFirmName(ctx context.Context, table, firmID string) error {
-	key := map[string]string{"notifications": "id", "reminders": "offer_id"}[table]
-	rows, err := t.sql.SQL.QueryContext(ctx, `SELECT `+key+`, facts FROM `+table+`
-		WHERE mission_id IN (SELECT id FROM missions WHERE firm_id = $1) AND facts LIKE '%"firmName"%'`, firmID)
-	if err != nil {
-		return fmt.Errorf("forget firm name in %s: %w", table, err)
-	}
+// factsTable is a table whose rows keep facts naming a firm: the statements that find the rows
+// about the firm's missions ($1 the firm) and rewrite the facts of one ($1 the facts, $2 the row).
+type factsTable struct{ name, find, rewrite string }
+
+var firmFacts = []factsTable{
+	{
+		name: "notifications",
+		find: `SELECT id, facts FROM notifications
+			WHERE mission_id IN (SELECT id FROM missions WHERE firm_id = $1) AND facts LIKE '%"firmName"%'`,
+		rewrite: `UPDATE notifications SET facts = $1 WHERE id = $2`,
+	},
+	{
+		name: "reminders",
+		find: `SELECT offer_id, facts FROM reminders
+			WHERE mission_id IN (SELECT id FROM missions WHERE firm_id = $1) AND facts LIKE '%"firmName"%'`,
+		rewrite: `UPDATE reminders SET facts = $1 WHERE offer_id = $2`,
+	},
+}
+
+// forgetFirmName removes the firm's name from the facts of the table's rows about its missions.
+func (t *tx) forgetFirmName(ctx context.Context, table factsTable, firmID string) error {
 	type row struct{ id, facts string }
-	var found []row
-	for rows.Next() {
+	found, err := queryRows(ctx, t.sql.SQL, func(s scanner) (row, error) {
 		var r row
-		if err := rows.Scan(&r.id, &r.facts); err != nil {
-			rows.Close()
-			return err
-		}
-		found = append(found, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+		err := s.Scan(&r.id, &r.facts)
+		return r, err
+	}, table.find, firmID)
+	if err != nil {
+		return fmt.Errorf("forget firm name in %s: %w", table.name, err)
 	}
 	for _, r := range found {
 		var facts domain.Facts
 		if err := json.Unmarshal([]byte(r.facts), &facts); err != nil {
-			return fmt.Errorf("forget firm name in %s: %w", table, err)
+			return fmt.Errorf("forget firm name in %s: %w", table.name, err)
 		}
 		facts.FirmName = ""
 		b, err := json.Marshal(facts)
 		if err != nil {
 			return err
 		}
-		if err := t.exec(ctx, "forget firm name", `UPDATE `+table+` SET facts = $1 WHERE `+key+` = $2`, string(b), r.id); err != nil {
+		if err := t.exec(ctx, "forget firm name in "+table.name, table.rewrite, string(b), r.id); err != nil {
 			return err
 		}
 	}
