@@ -68,7 +68,7 @@ func timeToShortlist(meter metric.Meter, missions submittedMissions, next eventb
 		}
 		m, err := missions.Get(ctx, proposed.GetMissionId())
 		if err != nil || m.CreatedAt.IsZero() {
-			return nil // applied all the same: a measure missed is no reason to redeliver
+			return nil //nolint:nilerr // applied all the same: a measure missed is no reason to redeliver
 		}
 		elapsed.Record(ctx, max(proposed.GetProposedAt().AsTime().Sub(m.CreatedAt), 0).Seconds())
 		return nil

@@ -141,7 +141,9 @@ func dispatchUntil(t *testing.T, ctx context.Context, tb *testbed, channel domai
 	}
 	time.Sleep(100 * time.Millisecond)
 	cancel()
-	<-stopped
+	if err := <-stopped; err != nil {
+		t.Errorf("dispatch %s: %v", channel, err)
+	}
 }
 
 func offerChange(typ domain.Type, expires time.Time) app.OfferChange {
