@@ -102,8 +102,12 @@ func CheckStatic(path, arch string) error {
 			return fmt.Errorf("%s is dynamically linked (it names a program interpreter): build it with CGO_ENABLED=0", path)
 		}
 	}
-	if libs, err := f.ImportedLibraries(); err != nil || len(libs) > 0 {
-		return fmt.Errorf("%s needs shared libraries %v (%v): build it with CGO_ENABLED=0", path, libs, err)
+	libs, err := f.ImportedLibraries()
+	if err != nil {
+		return fmt.Errorf("%s: reading the shared libraries it needs: %w", path, err)
+	}
+	if len(libs) > 0 {
+		return fmt.Errorf("%s needs shared libraries %v: build it with CGO_ENABLED=0", path, libs)
 	}
 	return nil
 }
@@ -201,6 +205,7 @@ func rootFS(b Binary, exe []byte, mtime time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	//nolint:gosec // G101: /etc/passwd's accounts; "x" says the password is elsewhere, and there is none
 	passwd := "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/data:/sbin/nologin\n"
 	group := "root:x:0:\nnonroot:x:65532:\n"
 	type entry struct {

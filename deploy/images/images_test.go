@@ -319,13 +319,16 @@ func layerTar(t *testing.T, img v1.Image) io.ReadCloser {
 		t.Fatal(err)
 	}
 	return readCloser{Reader: out, close: func() error {
-		io.Copy(io.Discard, out)
+		_, drainErr := io.Copy(io.Discard, out)
 		err := cmd.Wait()
 		compressed.Close()
+		if drainErr != nil {
+			t.Errorf("draining gzip -dc of the layer: %v", drainErr)
+		}
 		if err != nil {
 			t.Errorf("gzip -dc of the layer: %v", err)
 		}
-		return err
+		return errors.Join(drainErr, err)
 	}}
 }
 
@@ -427,7 +430,7 @@ func TestAllInOneImageServes(t *testing.T) {
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			cmd.Process.Kill()
+			killProcess(t, cmd)
 			t.Fatalf("caiomatch not ready at http://%s/readyz within 90 s\n%s", addr, logs.String())
 		}
 	}
@@ -443,7 +446,7 @@ func TestAllInOneImageServes(t *testing.T) {
 			t.Fatalf("caiomatch stopped with %v after SIGTERM\n%s", err, logs.String())
 		}
 	case <-time.After(45 * time.Second):
-		cmd.Process.Kill()
+		killProcess(t, cmd)
 		t.Fatalf("caiomatch still running 45 s after SIGTERM\n%s", logs.String())
 	}
 }
@@ -540,5 +543,13 @@ func TestDockerRunsTheImages(t *testing.T) {
 		if err != nil || strings.TrimSpace(string(out)) != built.Name+" "+built.Version {
 			t.Errorf("docker run %s -version: %q, %v", ref, out, err)
 		}
+	}
+}
+
+// killProcess ends a process the test gave up on; one that has already exited needs nothing.
+func killProcess(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("killing %s: %v", cmd.Path, err)
 	}
 }

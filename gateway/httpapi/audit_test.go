@@ -76,7 +76,12 @@ func newAuditedGateway(t *testing.T) *auditedGateway {
 	serveCtx, stopServing := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(serveCtx, lis, time.Second) }()
-	t.Cleanup(func() { stopServing(); <-served })
+	t.Cleanup(func() {
+		stopServing()
+		if err := <-served; err != nil {
+			t.Errorf("the services' gRPC server: %v", err)
+		}
+	})
 
 	db := sqltest.Backends()[0].Open(t)
 	if err := sqlstore.Migrate(ctx, db, append(accounts.Migrations(), audit.Migrations()...)...); err != nil {
@@ -110,7 +115,9 @@ func newAuditedGateway(t *testing.T) *auditedGateway {
 		if !once {
 			once = true
 			stopRecording()
-			<-recorded
+			if err := <-recorded; err != nil {
+				t.Errorf("the audit recorder: %v", err)
+			}
 		}
 	}}
 }

@@ -50,7 +50,12 @@ func TestServicesReceiveTheAccountsNameAndEmail(t *testing.T) {
 	serveCtx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(serveCtx, lis, time.Second) }()
-	t.Cleanup(func() { stop(); <-served })
+	t.Cleanup(func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("the mission service's gRPC server: %v", err)
+		}
+	})
 
 	db := sqltest.Backends()[0].Open(t)
 	if err := sqlstore.Migrate(ctx, db, accounts.Migrations()...); err != nil {

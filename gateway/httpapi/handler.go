@@ -67,7 +67,8 @@ type Config struct {
 	AccountService *accounts.Service
 	// Mailbox holds the emails kept instead of sent (no SMTP server); nil when they are sent.
 	Mailbox *mail.Mailbox
-	// PublicURL is where people reach the platform; an https one marks session cookies Secure.
+	// PublicURL is where people reach the platform; an https one marks the session cookie and the
+	// pages' cookies Secure.
 	PublicURL string
 	// AbuseLimits bound sign-up and sign-in attempts; zero means DefaultAbuseLimits.
 	AbuseLimits AbuseLimits
@@ -174,12 +175,13 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		}
 	}
 	api := recordAccess(cfg.Audit, mux, negotiateLanguage(mux, limitAttempts(cfg.AbuseLimits, mux, authenticate(cfg.Accounts, mux, signIn.serveSignInLinks(mux)))))
-	site, err := pages.New(pages.Config{API: api, Accounts: cfg.Accounts, SessionCookie: SessionCookie})
+	site, err := pages.New(pages.Config{API: api, Accounts: cfg.Accounts, SessionCookie: SessionCookie,
+		SecureCookies: signIn.secure})
 	if err != nil {
 		g.Close()
 		return nil, err
 	}
-	var meterProvider metric.MeterProvider = cfg.Metrics.MeterProvider()
+	meterProvider := cfg.Metrics.MeterProvider()
 	if err := registerBackendGauge(meterProvider, g.conns); err != nil {
 		g.Close()
 		return nil, err

@@ -71,7 +71,7 @@ func (s sessions) showSignInPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(page)
+	_, _ = w.Write(page) //nolint:gosec // G705: html/template made the page and escaped the link's secret in it
 }
 
 // signIn spends the link posted by the page's form and sets the session cookie.
@@ -86,10 +86,7 @@ func (s sessions) signIn(w http.ResponseWriter, r *http.Request) {
 		writeStatus(s.mux, w, r, rpc.Status(err).Err())
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: secret, Path: "/", MaxAge: int(accounts.SessionTTL.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil,
-	})
+	s.setSessionCookie(w, r, secret, int(accounts.SessionTTL.Seconds()))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -106,9 +103,18 @@ func (s sessions) endSession(w http.ResponseWriter, r *http.Request, _ map[strin
 		writeStatus(s.mux, w, r, rpc.Status(err).Err())
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil})
+	s.setSessionCookie(w, r, "", -1)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// setSessionCookie sets the session cookie (maxAge -1 clears it): out of scripts' reach, not
+// sent along with cross-site subrequests, and Secure when the public URL is https or the
+// request came over TLS. Not always Secure: `make run` serves plain HTTP on loopback, where a
+// browser would drop a Secure cookie and nobody could sign in.
+func (s sessions) setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
+	//nolint:gosec // G124: Secure as said above
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil})
 }
 
 // acceptedResponses answers 202 to the requests whose effect is an email on its way.

@@ -420,6 +420,15 @@ func TestSessionCookieIsSecureBehindTLS(t *testing.T) {
 	if c := resp.Cookies(); len(c) != 1 || !c[0].Secure || !c[0].HttpOnly {
 		t.Errorf("cookies behind TLS: %+v", c)
 	}
+	// The pages' own cookies too: the language chosen with ?lang=.
+	page, err := http.Get(g.url + "/?lang=fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Body.Close()
+	if c := page.Cookies(); len(c) != 1 || c[0].Value != "fr" || !c[0].Secure || !c[0].HttpOnly {
+		t.Errorf("the pages' cookies behind TLS: %+v", c)
+	}
 }
 
 func TestTokensAreRevokedAtOnceOnEveryReplica(t *testing.T) {

@@ -98,7 +98,7 @@ func (c Config) MailConfig() mail.SMTPConfig {
 }
 
 // envOperatorToken names the variable holding Config.OperatorToken.
-const envOperatorToken = "CAIOMATCH_OPERATOR_TOKEN"
+const envOperatorToken = "CAIOMATCH_OPERATOR_TOKEN" //nolint:gosec // G101: the variable's name, not a token
 
 // LoadConfig reads the gateway's settings, the services' addresses included (named by
 // servicehost.EnvGRPCAddr, as the services read their own).
@@ -201,7 +201,7 @@ type Runtime struct {
 
 // Run serves the gateway until ctx ends, then drains in-flight requests for at most
 // ShutdownGrace. started is called with its URL once it accepts connections.
-func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) error {
+func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) (runErr error) {
 	cfg = cfg.withDefaults()
 	if cfg.OperatorToken == "" {
 		return errors.New(envOperatorToken + " is required")
@@ -308,7 +308,12 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 				audit.NewProfileErasures(db, auditRecorder, key).Handle, rt.TracerProvider, rt.Logger).RecordMetrics(consumerMetrics),
 				rt.Logger))
 	}()
-	defer func() { stopBackground(); <-background }()
+	defer func() {
+		stopBackground()
+		if err := <-background; err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("gateway background work: %w", err))
+		}
+	}()
 	// Slow clients are cut: headers within HeaderTimeout, the body within BodyTimeout after them
 	// (httpapi, which lifts the deadline once the body is read), idle connections after
 	// IdleTimeout.
@@ -321,7 +326,6 @@ func Run(ctx context.Context, cfg Config, rt Runtime, started func(url string)) 
 	if started != nil {
 		started(url)
 	}
-	var runErr error
 	select {
 	case <-ctx.Done():
 	case err := <-served:
@@ -368,7 +372,7 @@ func consume(c *eventbus.Consumer, logger *slog.Logger) func(context.Context) er
 		for {
 			err := c.Run(ctx)
 			if ctx.Err() != nil {
-				return nil
+				return nil //nolint:nilerr // stopped by its context: a clean stop, whatever Run said about it
 			}
 			logger.WarnContext(ctx, "audit erasure consumer not running yet; retrying", "error", err)
 			select {

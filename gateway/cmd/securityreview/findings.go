@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -780,11 +781,19 @@ func (r *replay) matrix(ctx context.Context) (figure, error) {
 	out, err := cmd.CombinedOutput()
 	m := matrixCount.FindSubmatch(out)
 	if m == nil {
-		return figure{}, fmt.Errorf("go test in %s printed no count (%v):\n%s", r.cfg.Matrix, err, out)
+		if err != nil {
+			return figure{}, fmt.Errorf("go test in %s printed no count: %w\n%s", r.cfg.Matrix, err, out)
+		}
+		return figure{}, fmt.Errorf("go test in %s printed no count:\n%s", r.cfg.Matrix, out)
 	}
-	var cells, hold int
-	fmt.Sscan(string(m[1]), &cells)
-	fmt.Sscan(string(m[2]), &hold)
+	cells, err := strconv.Atoi(string(m[1]))
+	if err != nil {
+		return figure{}, fmt.Errorf("the authorization matrix's cell count: %w", err)
+	}
+	hold, err := strconv.Atoi(string(m[2]))
+	if err != nil {
+		return figure{}, fmt.Errorf("the authorization matrix's count of cells that hold: %w", err)
+	}
 	f.Now = fmt.Sprintf("%s of %s cells hold", number(hold), number(cells))
 	if m := matrixRoutes.FindSubmatch(out); m != nil {
 		f.Now += fmt.Sprintf(" (%s routes × %s actors × the states that change who sees what, from the route table)", m[1], m[2])
