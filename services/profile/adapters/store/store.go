@@ -34,18 +34,21 @@ func Migrations() []sqlstore.MigrationSet { return sqltx.Migrations("profile", m
 // outside one (app.Profiles).
 type Store struct {
 	*sqltx.Runner[app.Tx]
+	// prepared runs the read of one profile, every GET /v1/profiles/{id}, as a statement
+	// prepared once (issue 18).
+	prepared *sqlstore.Prepared
 }
 
 var _ app.Profiles = (*Store)(nil)
 
 // New wraps db, on either backend; wake is called after each commit that published events.
 func New(db *sql.DB, wake func()) *Store {
-	return &Store{sqltx.New(db, wake, func(t *sqltx.Tx) app.Tx { return tx{t} })}
+	return &Store{Runner: sqltx.New(db, wake, func(t *sqltx.Tx) app.Tx { return tx{t} }), prepared: sqlstore.NewPrepared(db)}
 }
 
 // Get reads a profile outside a transaction.
 func (s *Store) Get(ctx context.Context, id string) (domain.Profile, error) {
-	return getProfile(ctx, s.DB(), id)
+	return getProfile(ctx, s.prepared, id)
 }
 
 // OfAccount reads every profile of an account, newest first, outside a transaction. The
